@@ -1,0 +1,49 @@
+# Thin wrapper around CMake: deps, build, run, test, bench, quality, fuzz.
+BUILD      ?= build
+BUILD_SAN  ?= build-asan
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?=
+
+.PHONY: all deps build run test test-fast test-san bench quality fuzz clean format
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	scripts/demo.sh $(BUILD)
+
+# Every test: unit and integration on the normal build, then again under ASan and UBSan.
+test: test-fast test-san
+
+test-fast: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
+
+test-san: deps
+	cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DBG_SANITIZE=ON $(CMAKE_ARGS)
+	cmake --build $(BUILD_SAN) -j $(JOBS)
+	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
+
+bench: build
+	cd $(BUILD) && ctest --output-on-failure -L perf -V
+
+quality: build
+	cd $(BUILD) && ctest --output-on-failure -L quality -V
+
+fuzz: deps
+	@echo "fuzz targets arrive with the harness adapters"
+
+format:
+	clang-format -i lib/*.[ch] server/*.[ch] agent/*.[ch] tests/unit/*.c
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN)

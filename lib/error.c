@@ -1,0 +1,44 @@
+/* error.c: names of error codes and the field-named error detail. */
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *bg_strerror(int rc) {
+  switch (rc) {
+  case BG_OK: return "ok";
+  case BG_ENOMEM: return "out of memory";
+  case BG_EINVAL: return "invalid input";
+  case BG_ENOENT: return "not found";
+  case BG_EEXIST: return "already exists";
+  case BG_ECONFLICT: return "conflicts with stored content";
+  case BG_ETOOBIG: return "too large";
+  case BG_EIO: return "input/output error";
+  case BG_EDB: return "database error";
+  case BG_EAUTH: return "authentication required";
+  case BG_EPERM: return "permission denied";
+  case BG_EPARSE: return "malformed document";
+  case BG_ETIMEOUT: return "timed out";
+  case BG_ENET: return "network error";
+  case BG_EUNSUPP: return "not supported";
+  case BG_EBUSY: return "busy";
+  default: return "unknown error";
+  }
+}
+
+int bg_ferr_set(struct bg_ferr *e, const char *field, const char *fmt, ...) {
+  if (!e)
+    return BG_EINVAL;
+  snprintf(e->field, sizeof e->field, "%s", field ? field : "");
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(e->message, sizeof e->message, fmt, ap);
+  va_end(ap);
+  return BG_EINVAL;
+}
+
+void bg_ferr_clear(struct bg_ferr *e) {
+  if (e)
+    memset(e, 0, sizeof *e);
+}
