@@ -1,0 +1,86 @@
+/* adapter.c: the table of harness adapters, format detection and dispatch. */
+#include "adapter.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern const struct bg_adapter bg_adapter_native;
+
+/* Detection asks every adapter; on a tie the earlier entry wins, so list the more specific
+ * formats first. */
+static const struct bg_adapter *const adapters[] = {
+    &bg_adapter_native,
+};
+
+#define NADAPTERS (sizeof adapters / sizeof *adapters)
+
+const struct bg_adapter *bg_adapter_find(const char *name) {
+  for (size_t i = 0; name && i < NADAPTERS; i++)
+    if (strcmp(adapters[i]->name, name) == 0)
+      return adapters[i];
+  return NULL;
+}
+
+const struct bg_adapter *bg_adapter_detect(const char *text, size_t len) {
+  const struct bg_adapter *best = NULL;
+  int best_score = 0;
+  for (size_t i = 0; i < NADAPTERS; i++) {
+    int s = adapters[i]->detect(text, len);
+    if (s > best_score) {
+      best_score = s;
+      best = adapters[i];
+    }
+  }
+  return best;
+}
+
+void bg_adapter_names(char *buf, size_t len) {
+  size_t used = 0;
+  if (len)
+    buf[0] = '\0';
+  for (size_t i = 0; i < NADAPTERS && used < len; i++) {
+    int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", adapters[i]->name);
+    if (n < 0)
+      break;
+    used += (size_t)n;
+  }
+}
+
+/* The result rules of bg_run_validate, applied to a run that may lack its identity fields:
+ * validate a shallow copy that borrows the results and has placeholder identity. */
+static int check_results(struct bg_run *run, struct bg_ferr *e) {
+  struct bg_run probe = {0};
+  probe.run_id = "00000000-0000-0000-0000-000000000000";
+  probe.commit.sha = "0000000000000000000000000000000000000000";
+  probe.commit.branch = "main";
+  probe.testbed = "adapter";
+  probe.results = run->results;
+  probe.nresults = run->nresults;
+  return bg_run_validate(&probe, e);
+}
+
+int bg_adapter_parse(const char *format, const char *text, size_t len, struct bg_run *run,
+                     struct bg_ferr *e) {
+  char names[256];
+  const struct bg_adapter *a;
+  bg_ferr_clear(e);
+  if (format) {
+    a = bg_adapter_find(format);
+    if (!a) {
+      bg_adapter_names(names, sizeof names);
+      bg_ferr_set(e, "format", "unknown format '%s' (known: %s)", format, names);
+      return BG_EUNSUPP;
+    }
+  } else {
+    a = bg_adapter_detect(text, len);
+    if (!a) {
+      bg_adapter_names(names, sizeof names);
+      bg_ferr_set(e, "", "not a recognised benchmark format (known: %s); use --format", names);
+      return BG_EUNSUPP;
+    }
+  }
+  int rc = a->parse(text, len, run, e);
+  if (rc == BG_OK)
+    rc = check_results(run, e);
+  return rc;
+}

@@ -1,0 +1,42 @@
+/* adapter.h: harness adapters, which turn a benchmark harness's output into run results.
+ *
+ * Each format (DESIGN §8.3) is one adapter_<name>.c with a struct bg_adapter; adapter.c keeps
+ * the table, detects formats from content and dispatches. Adapters append results to a run
+ * the caller owns; on error they name the line or field in a struct bg_ferr, and the caller
+ * adds the file name.
+ */
+#ifndef BG_ADAPTER_H
+#define BG_ADAPTER_H
+
+#include "error.h"
+#include "run.h"
+
+#include <stddef.h>
+
+struct bg_adapter {
+  const char *name; /* the --format name, e.g. "gbench" */
+  /* Returns how sure the adapter is (0: not this format, 100: certain) that `text` is its
+   * format. Must be cheap and must not fail. */
+  int (*detect)(const char *text, size_t len);
+  /* Appends the results of `text` (len bytes, NUL-terminated at len) to `run`. Returns BG_OK,
+   * or BG_EPARSE/BG_EINVAL with `e` naming the line ("line 12") or field. */
+  int (*parse)(const char *text, size_t len, struct bg_run *run, struct bg_ferr *e);
+};
+
+/* Returns the adapter called `name`, or NULL. */
+const struct bg_adapter *bg_adapter_find(const char *name);
+
+/* Returns the adapter most sure of `text`, or NULL when none recognises it. */
+const struct bg_adapter *bg_adapter_detect(const char *text, size_t len);
+
+/* Writes the comma-separated names of all formats into buf (for usage and error messages). */
+void bg_adapter_names(char *buf, size_t len);
+
+/* Parses `text` with the adapter named `format`, or the detected one when `format` is NULL,
+ * appending to `run`; then checks the results (bg_run_validate's result rules, duplicates
+ * included). Returns BG_OK; BG_EUNSUPP for an unknown or undetectable format (message says
+ * which formats exist); or the adapter's error. `e` (may be NULL) gets the detail. */
+int bg_adapter_parse(const char *format, const char *text, size_t len, struct bg_run *run,
+                     struct bg_ferr *e);
+
+#endif
