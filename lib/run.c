@@ -484,6 +484,12 @@ static int parse_result(struct bg_run *run, const cJSON *item, const char *prefi
     if (k < 2 && !vals[k])
       return bg_ferr_set(e, f, "required");
   }
+  snprintf(f, sizeof f, "%s[%zu].benchmark", prefix, i);
+  if (!bg_valid_benchmark(vals[0]))
+    return bg_ferr_set(e, f, "must be 1-1024 bytes of UTF-8 without control characters");
+  snprintf(f, sizeof f, "%s[%zu].measure", prefix, i);
+  if (!bg_valid_measure(vals[1]))
+    return bg_ferr_set(e, f, "must match [a-z0-9_]{1,64}");
   const char *unit = vals[2];
   enum bg_direction dir = BG_LOWER;
   int known = bg_measure_lookup(vals[1], unit ? NULL : &unit, &dir);

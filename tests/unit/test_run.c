@@ -1,0 +1,395 @@
+/* test_run.c: the run payload: parsing, every validation rule of DESIGN §4, serialisation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "mem.h"
+#include "run.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SHA1 "0123456789abcdef0123456789abcdef01234567"
+#define SHA2 "89abcdef0123456789abcdef0123456789abcdef"
+#define UUID "0f9c4f0e-8d7a-4a53-9f76-2c1f9d1e6b11"
+
+/* The example payload of DESIGN §4, minus the elisions. */
+static const char *full_payload =
+    "{\"schema\":\"benchgate.run/v1\",\"run_id\":\"" UUID "\","
+    "\"commit\":{\"sha\":\"" SHA1 "\",\"branch\":\"main\",\"parents\":[\"" SHA2 "\"],"
+    "\"message\":\"Speed up the tokenizer\\n\\nDetails.\",\"author\":\"A. Dev <a@example.org>\","
+    "\"timestamp\":\"2026-11-20T12:00:00Z\"},"
+    "\"baseline\":{\"branch\":\"main\",\"sha\":\"" SHA2 "\"},"
+    "\"pull_request\":42,\"job_id\":17,"
+    "\"testbed\":{\"name\":\"epyc-pinned\",\"fingerprint\":{\"cpu_model\":\"x\",\"cpus\":2,"
+    "\"pinned_cpus\":[1],\"governor\":null,\"smt\":true,\"aslr\":false}},"
+    "\"agent\":{\"name\":\"bench-01\",\"version\":\"0.1.0\"},"
+    "\"started_at\":\"2026-11-20T12:01:00Z\",\"finished_at\":\"2026-11-20T12:05:00.5+01:00\","
+    "\"thresholds\":{\"default\":{\"min_effect\":0.02},\"rules\":[{\"match\":\"BM_Parse/*\","
+    "\"measure\":\"wall_time\",\"min_effect\":0.05},{\"match\":\"flaky_*\",\"ignore\":true}]},"
+    "\"warnings\":[\"load average 1.5 is high\"],"
+    "\"results\":["
+    "{\"benchmark\":\"BM_Parse/4096\",\"measure\":\"wall_time\",\"unit\":\"ns\","
+    "\"direction\":\"lower\",\"samples\":[1832.1,1829.4,1840.0]},"
+    "{\"benchmark\":\"fib 20\",\"measure\":\"wall_time\",\"unit\":\"ns\",\"direction\":\"lower\","
+    "\"summary\":{\"n\":100,\"mean\":19532.0,\"stddev\":5391.0}}]}";
+
+/* Builds a minimal valid payload whose results array is `results` (JSON text). */
+static char *payload_with_results(const char *results) {
+  struct bg_buf b;
+  bg_buf_init(&b, 0);
+  bg_buf_printf(&b,
+                "{\"schema\":\"benchgate.run/v1\",\"run_id\":\"%s\",\"commit\":{\"sha\":\"%s\","
+                "\"branch\":\"main\"},\"testbed\":{\"name\":\"tb\"},\"results\":%s}",
+                UUID, SHA1, results);
+  return bg_buf_steal(&b);
+}
+
+/* Parses `text`, expects failure with code `rc` naming `field`. */
+static void expect_error(const char *text, int rc, const char *field) {
+  struct bg_run *run = (struct bg_run *)1;
+  struct bg_ferr e;
+  int got = bg_run_from_json(text, strlen(text), &run, &e);
+  if (got != rc || strcmp(e.field, field) != 0)
+    fprintf(stderr, "payload: %s\n got rc %d field '%s' message '%s'\n", text, got, e.field,
+            e.message);
+  assert_int_equal(got, rc);
+  assert_string_equal(e.field, field);
+  assert_true(strlen(e.message) > 0);
+  assert_null(run);
+}
+
+static void expect_result_error(const char *results, const char *field) {
+  char *p = payload_with_results(results);
+  expect_error(p, BG_EINVAL, field);
+  free(p);
+}
+
+/* Replaces the first occurrence of `from` in the full payload with `to` and expects an error
+ * naming `field`. */
+static void expect_full_error(const char *from, const char *to, const char *field) {
+  const char *at = strstr(full_payload, from);
+  assert_non_null(at);
+  struct bg_buf b;
+  bg_buf_init(&b, 0);
+  bg_buf_append(&b, full_payload, (size_t)(at - full_payload));
+  bg_buf_puts(&b, to);
+  bg_buf_puts(&b, at + strlen(from));
+  expect_error(b.data, BG_EINVAL, field);
+  bg_buf_free(&b);
+}
+
+static void parses_full_example(void **state) {
+  (void)state;
+  struct bg_run *run = NULL;
+  struct bg_ferr e;
+  assert_int_equal(bg_run_from_json(full_payload, strlen(full_payload), &run, &e), BG_OK);
+  assert_string_equal(run->run_id, UUID);
+  assert_string_equal(run->commit.sha, SHA1);
+  assert_string_equal(run->commit.branch, "main");
+  assert_int_equal(run->commit.nparents, 1);
+  assert_string_equal(run->commit.parents[0], SHA2);
+  assert_string_equal(run->commit.message, "Speed up the tokenizer\n\nDetails.");
+  assert_string_equal(run->baseline_sha, SHA2);
+  assert_int_equal(run->pull_request, 42);
+  assert_int_equal(run->job_id, 17);
+  assert_string_equal(run->testbed, "epyc-pinned");
+  assert_true(cJSON_IsObject(run->fingerprint));
+  assert_string_equal(run->agent_name, "bench-01");
+  assert_int_equal(run->nwarnings, 1);
+  assert_true(cJSON_IsObject(run->thresholds));
+  assert_int_equal(run->nresults, 2);
+  assert_string_equal(run->results[0].benchmark, "BM_Parse/4096");
+  assert_int_equal(run->results[0].nsamples, 3);
+  assert_true(run->results[0].samples[2] == 1840.0);
+  assert_int_equal(run->results[1].has_summary, 1);
+  assert_int_equal(run->results[1].n, 100);
+  assert_true(run->results[1].stddev == 5391.0);
+  bg_run_free(run);
+}
+
+static void parses_minimal_payload_with_defaults_from_known_measures(void **state) {
+  (void)state;
+  char *p = payload_with_results(
+      "[{\"benchmark\":\"a\",\"measure\":\"throughput\",\"samples\":[1]},"
+      "{\"benchmark\":\"a\",\"measure\":\"max_rss\",\"samples\":[1]}]");
+  struct bg_run *run = NULL;
+  assert_int_equal(bg_run_from_json(p, strlen(p), &run, NULL), BG_OK);
+  assert_string_equal(run->results[0].unit, "ops/s");
+  assert_int_equal(run->results[0].direction, BG_HIGHER);
+  assert_string_equal(run->results[1].unit, "bytes");
+  assert_int_equal(run->results[1].direction, BG_LOWER);
+  assert_null(run->fingerprint);
+  assert_int_equal(run->pull_request, 0);
+  bg_run_free(run);
+  free(p);
+}
+
+static void serialises_and_parses_back_identically(void **state) {
+  (void)state;
+  struct bg_run *run = NULL, *again = NULL;
+  assert_int_equal(bg_run_from_json(full_payload, strlen(full_payload), &run, NULL), BG_OK);
+  char *text = bg_run_to_json(run, 0);
+  assert_int_equal(bg_run_from_json(text, strlen(text), &again, NULL), BG_OK);
+  char *text2 = bg_run_to_json(again, 0);
+  assert_string_equal(text, text2);
+  /* Doubles survive exactly, not just to 6 digits. */
+  assert_true(again->results[0].samples[0] == 1832.1);
+  cJSON_free(text);
+  cJSON_free(text2);
+  bg_run_free(run);
+  bg_run_free(again);
+}
+
+static void rejects_malformed_json_with_offset(void **state) {
+  (void)state;
+  struct bg_run *run = NULL;
+  struct bg_ferr e;
+  const char *bad = "{\"schema\": \"benchgate.run/v1\", \"run_id\": }";
+  assert_int_equal(bg_run_from_json(bad, strlen(bad), &run, &e), BG_EPARSE);
+  assert_null(run);
+  assert_string_equal(e.field, "");
+  assert_non_null(strstr(e.message, "near byte"));
+  assert_int_equal(bg_run_from_json("", 0, &run, &e), BG_EPARSE);
+  /* Truncation inside the text (length shorter than the string) is malformed too. */
+  assert_int_equal(bg_run_from_json(full_payload, 100, &run, &e), BG_EPARSE);
+}
+
+static void rejects_non_object_and_wrong_schema(void **state) {
+  (void)state;
+  expect_error("[1,2]", BG_EINVAL, "");
+  expect_error("{\"run_id\":\"" UUID "\"}", BG_EINVAL, "schema");
+  expect_full_error("benchgate.run/v1", "benchgate.run/v2", "schema");
+}
+
+static void rejects_missing_required_fields(void **state) {
+  (void)state;
+  expect_full_error("\"run_id\":\"" UUID "\",", "", "run_id");
+  expect_full_error("\"sha\":\"" SHA1 "\",", "", "commit.sha");
+  expect_full_error("\"branch\":\"main\",\"parents\"", "\"parents\"", "commit.branch");
+  expect_full_error("\"name\":\"epyc-pinned\",", "", "testbed.name");
+  expect_error("{\"schema\":\"benchgate.run/v1\",\"run_id\":\"" UUID "\",\"testbed\":{\"name\":"
+               "\"t\"},\"results\":[]}",
+               BG_EINVAL, "commit");
+  expect_error("{\"schema\":\"benchgate.run/v1\",\"run_id\":\"" UUID "\",\"commit\":{\"sha\":\"" SHA1
+               "\",\"branch\":\"main\"},\"testbed\":{\"name\":\"t\"}}",
+               BG_EINVAL, "results");
+}
+
+static void rejects_bad_identity_fields(void **state) {
+  (void)state;
+  expect_full_error(UUID, "not-a-uuid", "run_id");
+  expect_full_error("\"sha\":\"" SHA1, "\"sha\":\"0123", "commit.sha");
+  expect_full_error("\"sha\":\"" SHA1, "\"sha\":\"0123456789ABCDEF0123456789abcdef01234567",
+                    "commit.sha");
+  expect_full_error("\"branch\":\"main\",\"parents\"", "\"branch\":\"a..b\",\"parents\"",
+                    "commit.branch");
+  expect_full_error("\"parents\":[\"" SHA2, "\"parents\":[\"xyz", "commit.parents[0]");
+  expect_full_error("\"parents\":[", "\"parents\":[1,", "commit.parents[0]");
+  expect_full_error("2026-11-20T12:00:00Z", "yesterday", "commit.timestamp");
+  expect_full_error("2026-11-20T12:01:00Z", "2026-13-20T12:01:00Z", "started_at");
+  expect_full_error("\"Speed up", "\"Speed\\u0001 up", "commit.message");
+  expect_full_error("\"A. Dev", "\"A.\\n Dev", "commit.author");
+  expect_full_error("\"baseline\":{\"branch\":\"main\"", "\"baseline\":{\"branch\":\"-x\"",
+                    "baseline.branch");
+  expect_full_error("\"sha\":\"" SHA2 "\"}", "\"sha\":\"abc\"}", "baseline.sha");
+  expect_full_error("\"pull_request\":42", "\"pull_request\":-1", "pull_request");
+  expect_full_error("\"pull_request\":42", "\"pull_request\":4.5", "pull_request");
+  expect_full_error("\"job_id\":17", "\"job_id\":\"17\"", "job_id");
+  expect_full_error("\"name\":\"epyc-pinned\"", "\"name\":\"epyc pinned\"", "testbed.name");
+  expect_full_error("\"fingerprint\":{", "\"fingerprint\":7,\"fp\":{", "testbed.fingerprint");
+  expect_full_error("\"thresholds\":{", "\"thresholds\":7,\"th\":{", "thresholds");
+  expect_full_error("\"warnings\":[\"load", "\"warnings\":[3,\"load", "warnings[0]");
+  expect_full_error("\"agent\":{\"name\":\"bench-01\"", "\"agent\":{\"name\":7", "agent.name");
+}
+
+static void rejects_bad_names_and_units(void **state) {
+  (void)state;
+  expect_result_error("[{\"benchmark\":\"\",\"measure\":\"wall_time\",\"samples\":[1]}]",
+                      "results[0].benchmark");
+  expect_result_error("[{\"benchmark\":\"a\\u0007b\",\"measure\":\"wall_time\",\"samples\":[1]}]",
+                      "results[0].benchmark");
+  expect_result_error("[{\"benchmark\":\"a\\nb\",\"measure\":\"wall_time\",\"samples\":[1]}]",
+                      "results[0].benchmark");
+  /* U+0085 (NEL) is a C1 control character. */
+  expect_result_error("[{\"benchmark\":\"a\\u0085b\",\"measure\":\"wall_time\",\"samples\":[1]}]",
+                      "results[0].benchmark");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"Wall\",\"samples\":[1]}]",
+                      "results[0].measure");
+  expect_result_error("[{\"benchmark\":\"a\",\"samples\":[1]}]", "results[0].measure");
+  expect_result_error("[{\"benchmark\":7,\"measure\":\"wall_time\",\"samples\":[1]}]",
+                      "results[0].benchmark");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"frobs\",\"unit\":\"x\","
+                      "\"samples\":[1]}]",
+                      "results[0].direction");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"frobs\",\"direction\":\"higher\","
+                      "\"samples\":[1]}]",
+                      "results[0].unit");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"unit\":\"n s\","
+                      "\"samples\":[1]}]",
+                      "results[0].unit");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"direction\":\"up\","
+                      "\"samples\":[1]}]",
+                      "results[0].direction");
+}
+
+static void accepts_unicode_benchmark_names_up_to_1024_bytes(void **state) {
+  (void)state;
+  char name[1100];
+  memset(name, 'x', 1024);
+  name[1024] = '\0';
+  char results[1300];
+  snprintf(results, sizeof results,
+           "[{\"benchmark\":\"%s\",\"measure\":\"wall_time\",\"samples\":[1]},"
+           "{\"benchmark\":\"\xc3\xa9t\xc3\xa9 \xe2\x86\x92 fib\",\"measure\":\"wall_time\","
+           "\"samples\":[1]}]",
+           name);
+  char *p = payload_with_results(results);
+  struct bg_run *run = NULL;
+  assert_int_equal(bg_run_from_json(p, strlen(p), &run, NULL), BG_OK);
+  bg_run_free(run);
+  free(p);
+  name[1024] = 'x';
+  name[1025] = '\0';
+  snprintf(results, sizeof results,
+           "[{\"benchmark\":\"%s\",\"measure\":\"wall_time\",\"samples\":[1]}]", name);
+  expect_result_error(results, "results[0].benchmark");
+}
+
+static void rejects_non_finite_and_non_numeric_samples(void **state) {
+  (void)state;
+  /* JSON has no NaN literal: a client can only send an overflowing number or a string. */
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"samples\":[1,2,1e999]}]",
+                      "results[0].samples[2]");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\","
+                      "\"samples\":[1,-1e999]}]",
+                      "results[0].samples[1]");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"samples\":[\"NaN\"]}]",
+                      "results[0].samples[0]");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"samples\":[null]}]",
+                      "results[0].samples[0]");
+  expect_error("{\"schema\":\"benchgate.run/v1\",\"results\":[NaN]}", BG_EPARSE, "");
+}
+
+static void enforces_sample_count_limits(void **state) {
+  (void)state;
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"samples\":[]}]",
+                      "results[0].samples");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"samples\":{}}]",
+                      "results[0].samples");
+  struct bg_buf b;
+  bg_buf_init(&b, 0);
+  bg_buf_puts(&b, "[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"samples\":[");
+  for (int i = 0; i < BG_RUN_MAX_SAMPLES; i++)
+    bg_buf_puts(&b, i ? ",1" : "1");
+  size_t at = b.len;
+  bg_buf_puts(&b, "]}]");
+  char *ok = payload_with_results(b.data);
+  struct bg_run *run = NULL;
+  assert_int_equal(bg_run_from_json(ok, strlen(ok), &run, NULL), BG_OK);
+  assert_int_equal(run->results[0].nsamples, BG_RUN_MAX_SAMPLES);
+  bg_run_free(run);
+  free(ok);
+  b.len = at;
+  bg_buf_puts(&b, ",1]}]");
+  expect_result_error(b.data, "results[0].samples");
+  bg_buf_free(&b);
+}
+
+static void enforces_result_count_limit(void **state) {
+  (void)state;
+  struct bg_buf b;
+  bg_buf_init(&b, 0);
+  bg_buf_puts(&b, "[");
+  for (int i = 0; i <= BG_RUN_MAX_RESULTS; i++)
+    bg_buf_printf(&b, "%s{\"benchmark\":\"b%d\",\"measure\":\"wall_time\",\"samples\":[1]}",
+                  i ? "," : "", i);
+  bg_buf_puts(&b, "]");
+  expect_result_error(b.data, "results");
+  bg_buf_free(&b);
+}
+
+static void validates_summaries(void **state) {
+  (void)state;
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\","
+                      "\"summary\":{\"n\":0,\"mean\":1,\"stddev\":0}}]",
+                      "results[0].summary.n");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\","
+                      "\"summary\":{\"n\":2.5,\"mean\":1,\"stddev\":0}}]",
+                      "results[0].summary.n");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\","
+                      "\"summary\":{\"n\":3,\"stddev\":0}}]",
+                      "results[0].summary.mean");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\","
+                      "\"summary\":{\"n\":3,\"mean\":1,\"stddev\":-1}}]",
+                      "results[0].summary.stddev");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\","
+                      "\"summary\":{\"n\":3,\"mean\":1e999,\"stddev\":1}}]",
+                      "results[0].summary.mean");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"summary\":[]}]",
+                      "results[0].summary");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\"}]", "results[0]");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"samples\":[1],"
+                      "\"summary\":{\"n\":3,\"mean\":1,\"stddev\":1}}]",
+                      "results[0]");
+  expect_result_error("[1]", "results[0]");
+  expect_result_error("{}", "results");
+}
+
+static void rejects_duplicate_benchmark_measure(void **state) {
+  (void)state;
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"samples\":[1]},"
+                      "{\"benchmark\":\"b\",\"measure\":\"wall_time\",\"samples\":[1]},"
+                      "{\"benchmark\":\"a\",\"measure\":\"cpu_time\",\"samples\":[1]},"
+                      "{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"samples\":[2]}]",
+                      "results[3]");
+}
+
+static void builds_runs_through_the_model_api(void **state) {
+  (void)state;
+  struct bg_run *run = bg_run_new();
+  bg_run_set(&run->run_id, UUID);
+  bg_run_set(&run->commit.sha, SHA1);
+  bg_run_set(&run->commit.branch, "feature/x");
+  bg_run_set(&run->testbed, "tb");
+  struct bg_result *r = bg_run_add_result(run, "suite", "wall_time", "ns", BG_LOWER);
+  for (int i = 0; i < 20; i++)
+    bg_result_add_sample(r, 1000.0 + i);
+  struct bg_ferr e;
+  assert_int_equal(bg_run_validate(run, &e), BG_OK);
+  assert_ptr_equal(bg_run_find_result(run, "suite", "wall_time"), &run->results[0]);
+  assert_null(bg_run_find_result(run, "suite", "cpu_time"));
+  bg_result_set_summary(&run->results[0], 5, 2.0, 0.5);
+  assert_null(run->results[0].samples);
+  assert_int_equal(bg_run_validate(run, &e), BG_OK);
+  bg_run_free(run);
+  bg_run_free(NULL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(parses_full_example),
+      cmocka_unit_test(parses_minimal_payload_with_defaults_from_known_measures),
+      cmocka_unit_test(serialises_and_parses_back_identically),
+      cmocka_unit_test(rejects_malformed_json_with_offset),
+      cmocka_unit_test(rejects_non_object_and_wrong_schema),
+      cmocka_unit_test(rejects_missing_required_fields),
+      cmocka_unit_test(rejects_bad_identity_fields),
+      cmocka_unit_test(rejects_bad_names_and_units),
+      cmocka_unit_test(accepts_unicode_benchmark_names_up_to_1024_bytes),
+      cmocka_unit_test(rejects_non_finite_and_non_numeric_samples),
+      cmocka_unit_test(enforces_sample_count_limits),
+      cmocka_unit_test(enforces_result_count_limit),
+      cmocka_unit_test(validates_summaries),
+      cmocka_unit_test(rejects_duplicate_benchmark_measure),
+      cmocka_unit_test(builds_runs_through_the_model_api),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
