@@ -86,8 +86,11 @@ int bg_git_exec(const char *dir, const char *const *argv, struct bg_buf *out, ch
     snprintf(err, errlen, "git: cannot run git (is it installed?)");
     rc = BG_ENOENT;
   } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    char *msg = eb.data ? eb.data : "";
-    msg[strcspn(msg, "\n")] = '\0';
+    const char *msg = "";
+    if (eb.data) {
+      eb.data[strcspn(eb.data, "\n")] = '\0';
+      msg = eb.data;
+    }
     snprintf(err, errlen, "git %s: %s", argv[0],
              *msg ? msg : (WIFEXITED(status) ? "failed" : "killed by a signal"));
     rc = BG_EIO;
