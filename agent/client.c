@@ -87,8 +87,7 @@ int bg_client_request(const struct bg_client *c, const char *method, const char 
     snprintf(err, errlen, "%s: bad server URL (%s)", url, *cerr ? cerr : curl_easy_strerror(cc));
     rc = BG_EINVAL;
   } else if (cc != CURLE_OK) {
-    snprintf(err, errlen, "%s: server unreachable: %s", url,
-             *cerr ? cerr : curl_easy_strerror(cc));
+    snprintf(err, errlen, "%s: server unreachable: %s", url, *cerr ? cerr : curl_easy_strerror(cc));
     rc = BG_ENET;
   } else {
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res->status);

@@ -16,14 +16,14 @@
 #define BG_CLIENT_BODY_MAX (16u << 20) /* answers larger than this are refused */
 
 struct bg_client {
-  const char *server;     /* base URL, "https://bench.example.org" (a trailing / is fine) */
-  const char *token;      /* NULL: no Authorization header */
+  const char *server;      /* base URL, "https://bench.example.org" (a trailing / is fine) */
+  const char *token;       /* NULL: no Authorization header */
   long connect_timeout_ms; /* 0: 10 s */
   long timeout_ms;         /* 0: 60 s */
 };
 
 struct bg_response {
-  long status;      /* HTTP status, 0 when there was no answer */
+  long status;        /* HTTP status, 0 when there was no answer */
   struct bg_buf body; /* the answer's body, NUL-terminated */
 };
 

@@ -18,10 +18,12 @@
 static void usage(FILE *f) {
   char names[256];
   bg_adapter_names(names, sizeof names);
-  fprintf(f, "usage: benchgate parse [--format F] FILE\n"
-             "  Prints the results of a benchmark harness's output file as run-payload JSON.\n"
-             "  FILE '-' reads stdin. The format is detected unless --format names one of:\n"
-             "  %s\n", names);
+  fprintf(f,
+          "usage: benchgate parse [--format F] FILE\n"
+          "  Prints the results of a benchmark harness's output file as run-payload JSON.\n"
+          "  FILE '-' reads stdin. The format is detected unless --format names one of:\n"
+          "  %s\n",
+          names);
 }
 
 static int read_stdin(struct bg_buf *b) {

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BUILD_TIMEOUT 7200.0        /* seconds */
+#define BUILD_TIMEOUT 7200.0 /* seconds */
 #define GATE_WAIT_NS (900LL * 1000000000LL)
 #define GATE_POLL_SECONDS 2
 
@@ -83,7 +83,8 @@ static int merge_results(struct bg_run *run, size_t first, const struct bg_run *
     }
     if (mine) {
       if (mine->has_summary || r->has_summary) {
-        snprintf(err, errlen, "suite %s: repetitions is %ld but the harness reports a summary "
+        snprintf(err, errlen,
+                 "suite %s: repetitions is %ld but the harness reports a summary "
                  "(n, mean, stddev) for %s %s, which cannot be pooled; set repetitions: 1",
                  s->name, s->repetitions, r->benchmark, r->measure);
         rc = BG_EINVAL;
@@ -97,12 +98,16 @@ static int merge_results(struct bg_run *run, size_t first, const struct bg_run *
     if (bg_run_find_result(run, r->benchmark, r->measure)) {
       char w[1024];
       use = name.data;
-      snprintf(w, sizeof w, "suite %.100s: %.200s %.64s renamed to %.200s: an earlier suite "
-               "reports the same name", s->name, r->benchmark, r->measure, use);
+      snprintf(w, sizeof w,
+               "suite %.100s: %.200s %.64s renamed to %.200s: an earlier suite "
+               "reports the same name",
+               s->name, r->benchmark, r->measure, use);
       bg_run_add_warning(run, w);
       if (!bg_valid_benchmark(use) || bg_run_find_result(run, use, r->measure)) {
-        snprintf(err, errlen, "suite %s: benchmark %s %s is reported twice and %s is taken "
-                 "or too long", s->name, r->benchmark, r->measure, use);
+        snprintf(err, errlen,
+                 "suite %s: benchmark %s %s is reported twice and %s is taken "
+                 "or too long",
+                 s->name, r->benchmark, r->measure, use);
         rc = BG_EINVAL;
         goto out;
       }
@@ -114,8 +119,8 @@ out:
   return rc;
 }
 
-static int run_format_suite(const struct bg_suite *s, struct bg_runner_opts *ro,
-                            struct bg_run *run, char *err, size_t errlen) {
+static int run_format_suite(const struct bg_suite *s, struct bg_runner_opts *ro, struct bg_run *run,
+                            char *err, size_t errlen) {
   struct bg_runner_result res;
   struct bg_buf file;
   char path[4096];
@@ -162,8 +167,8 @@ static int run_format_suite(const struct bg_suite *s, struct bg_runner_opts *ro,
     struct bg_ferr fe;
     rc = bg_adapter_parse(strcmp(s->format, "auto") ? s->format : NULL, text, len, part, &fe);
     if (rc != BG_OK)
-      snprintf(err, errlen, "suite %s: %s: %s%s%s", s->name, s->output ? path : "stdout",
-               fe.field, *fe.field ? ": " : "", fe.message);
+      snprintf(err, errlen, "suite %s: %s: %s%s%s", s->name, s->output ? path : "stdout", fe.field,
+               *fe.field ? ": " : "", fe.message);
     else
       rc = merge_results(run, first, part, s, err, errlen);
     bg_run_free(part);
@@ -198,8 +203,8 @@ static int run_command_suite(const struct bg_suite *s, struct bg_runner_opts *ro
     enum bg_direction dir = BG_LOWER;
     bg_measure_lookup(s->measures[m], &unit, &dir);
     if (bg_run_find_result(run, s->name, s->measures[m])) {
-      snprintf(err, errlen, "suite %s: an earlier suite already reports %s %s", s->name,
-               s->name, s->measures[m]);
+      snprintf(err, errlen, "suite %s: an earlier suite already reports %s %s", s->name, s->name,
+               s->measures[m]);
       rc = BG_EINVAL;
       goto out;
     }
@@ -218,8 +223,8 @@ out:
   return rc;
 }
 
-int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o,
-                     struct bg_run *run, char *err, size_t errlen) {
+int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o, struct bg_run *run,
+                     char *err, size_t errlen) {
   struct progress pg = {s->name, o->interactive, s->warmup, s->repetitions};
   struct bg_runner_opts ro;
   memset(&ro, 0, sizeof ro);
@@ -234,8 +239,7 @@ int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o,
   long long t0 = mono_ns();
   if (!o->interactive)
     fprintf(stderr, "benchgate: suite %s: %ld %s%s (+%ld warm-up)\n", s->name, s->repetitions,
-            s->format ? "harness run" : "repetition", s->repetitions == 1 ? "" : "s",
-            s->warmup);
+            s->format ? "harness run" : "repetition", s->repetitions == 1 ? "" : "s", s->warmup);
   int rc;
   if (s->format) {
     ro.output = s->output ? (o->verbose ? BG_OUT_PASS : BG_OUT_DISCARD) : BG_OUT_CAPTURE;
@@ -263,59 +267,100 @@ struct flags {
 };
 
 static void usage(FILE *f) {
-  fprintf(f,
-          "usage: benchgate run [options]\n"
-          "  Builds (if configured) and runs the benchmark suites of benchgate.yml in the\n"
-          "  current checkout, then uploads the run to the server.\n"
-          "options:\n"
-          "  --config FILE        configuration (default benchgate.yml)\n"
-          "  --commit SHA         commit the results belong to (default: git HEAD)\n"
-          "  --branch B           its branch (default: from git or GITHUB_HEAD_REF)\n"
-          "  --baseline-sha S     fork point to compare against (default: git merge-base)\n"
-          "  --server URL         server (default: server: in the config)\n"
-          "  --token-file FILE    API token file (or set BENCHGATE_TOKEN)\n"
-          "  --token T            API token (discouraged: command lines get logged)\n"
-          "  --testbed NAME       testbed (default: testbed: in the config)\n"
-          "  --output FILE        also write the run as JSON to FILE\n"
-          "  --dry-run            do not upload\n"
-          "  --gate               wait for the verdict; exit 1 when it fails\n"
-          "  --verbose            show the benchmarks' output on stderr\n"
-          "exit codes: 0 pass, 1 regression (--gate), 2 usage/input/benchmark error,\n"
-          "            3 server unreachable or failing\n");
+  fprintf(f, "usage: benchgate run [options]\n"
+             "  Builds (if configured) and runs the benchmark suites of benchgate.yml in the\n"
+             "  current checkout, then uploads the run to the server.\n"
+             "options:\n"
+             "  --config FILE        configuration (default benchgate.yml)\n"
+             "  --commit SHA         commit the results belong to (default: git HEAD)\n"
+             "  --branch B           its branch (default: from git or GITHUB_HEAD_REF)\n"
+             "  --baseline-sha S     fork point to compare against (default: git merge-base)\n"
+             "  --server URL         server (default: server: in the config)\n"
+             "  --token-file FILE    API token file (or set BENCHGATE_TOKEN)\n"
+             "  --token T            API token (discouraged: command lines get logged)\n"
+             "  --testbed NAME       testbed (default: testbed: in the config)\n"
+             "  --output FILE        also write the run as JSON to FILE\n"
+             "  --dry-run            do not upload\n"
+             "  --gate               wait for the verdict; exit 1 when it fails\n"
+             "  --verbose            show the benchmarks' output on stderr\n"
+             "exit codes: 0 pass, 1 regression (--gate), 2 usage/input/benchmark error,\n"
+             "            3 server unreachable or failing\n");
 }
 
 static int parse_flags(int argc, char **argv, struct flags *fl) {
-  enum { O_COMMIT = 256, O_BRANCH, O_BASE, O_SERVER, O_TOKEN, O_TOKEN_FILE, O_TESTBED, O_DRY,
-         O_GATE };
-  static const struct option opts[] = {
-      {"config", required_argument, NULL, 'c'},     {"commit", required_argument, NULL, O_COMMIT},
-      {"branch", required_argument, NULL, O_BRANCH}, {"baseline-sha", required_argument, NULL, O_BASE},
-      {"server", required_argument, NULL, O_SERVER}, {"token", required_argument, NULL, O_TOKEN},
-      {"token-file", required_argument, NULL, O_TOKEN_FILE},
-      {"testbed", required_argument, NULL, O_TESTBED}, {"output", required_argument, NULL, 'o'},
-      {"dry-run", no_argument, NULL, O_DRY},         {"gate", no_argument, NULL, O_GATE},
-      {"verbose", no_argument, NULL, 'v'},           {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0}};
+  enum {
+    O_COMMIT = 256,
+    O_BRANCH,
+    O_BASE,
+    O_SERVER,
+    O_TOKEN,
+    O_TOKEN_FILE,
+    O_TESTBED,
+    O_DRY,
+    O_GATE
+  };
+  static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                       {"commit", required_argument, NULL, O_COMMIT},
+                                       {"branch", required_argument, NULL, O_BRANCH},
+                                       {"baseline-sha", required_argument, NULL, O_BASE},
+                                       {"server", required_argument, NULL, O_SERVER},
+                                       {"token", required_argument, NULL, O_TOKEN},
+                                       {"token-file", required_argument, NULL, O_TOKEN_FILE},
+                                       {"testbed", required_argument, NULL, O_TESTBED},
+                                       {"output", required_argument, NULL, 'o'},
+                                       {"dry-run", no_argument, NULL, O_DRY},
+                                       {"gate", no_argument, NULL, O_GATE},
+                                       {"verbose", no_argument, NULL, 'v'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
   int c;
   memset(fl, 0, sizeof *fl);
   fl->config = "benchgate.yml";
   optind = 1;
   while ((c = getopt_long(argc, argv, "c:o:vh", opts, NULL)) != -1) {
     switch (c) {
-    case 'c': fl->config = optarg; break;
-    case O_COMMIT: fl->commit = optarg; break;
-    case O_BRANCH: fl->branch = optarg; break;
-    case O_BASE: fl->baseline_sha = optarg; break;
-    case O_SERVER: fl->server = optarg; break;
-    case O_TOKEN: fl->token = optarg; break;
-    case O_TOKEN_FILE: fl->token_file = optarg; break;
-    case O_TESTBED: fl->testbed = optarg; break;
-    case 'o': fl->output = optarg; break;
-    case O_DRY: fl->dry_run = 1; break;
-    case O_GATE: fl->gate = 1; break;
-    case 'v': fl->verbose = 1; break;
-    case 'h': usage(stdout); return 1;
-    default: usage(stderr); return -1;
+    case 'c':
+      fl->config = optarg;
+      break;
+    case O_COMMIT:
+      fl->commit = optarg;
+      break;
+    case O_BRANCH:
+      fl->branch = optarg;
+      break;
+    case O_BASE:
+      fl->baseline_sha = optarg;
+      break;
+    case O_SERVER:
+      fl->server = optarg;
+      break;
+    case O_TOKEN:
+      fl->token = optarg;
+      break;
+    case O_TOKEN_FILE:
+      fl->token_file = optarg;
+      break;
+    case O_TESTBED:
+      fl->testbed = optarg;
+      break;
+    case 'o':
+      fl->output = optarg;
+      break;
+    case O_DRY:
+      fl->dry_run = 1;
+      break;
+    case O_GATE:
+      fl->gate = 1;
+      break;
+    case 'v':
+      fl->verbose = 1;
+      break;
+    case 'h':
+      usage(stdout);
+      return 1;
+    default:
+      usage(stderr);
+      return -1;
     }
   }
   if (optind != argc) {
@@ -346,16 +391,21 @@ static int fill_commit(const struct flags *fl, struct bg_run *run, char *err, si
     bg_git_commit_clear(&gc);
   } else if (fl->commit) {
     if (!bg_valid_sha(fl->commit)) {
-      snprintf(err, errlen, "--commit: '%s' is not a 40 or 64 digit lowercase hex sha and git "
-               "does not know it (%s)", fl->commit, gerr);
+      snprintf(err, errlen,
+               "--commit: '%s' is not a 40 or 64 digit lowercase hex sha and git "
+               "does not know it (%s)",
+               fl->commit, gerr);
       return BG_EINVAL;
     }
     bg_cli_warn("commit %.12s is not in this checkout (%s); its message, author and time are "
-                "left out", fl->commit, gerr);
+                "left out",
+                fl->commit, gerr);
     bg_run_set(&run->commit.sha, fl->commit);
   } else {
-    snprintf(err, errlen, "cannot read the commit from git (%s); run inside a git checkout or "
-             "pass --commit and --branch", gerr);
+    snprintf(err, errlen,
+             "cannot read the commit from git (%s); run inside a git checkout or "
+             "pass --commit and --branch",
+             gerr);
     return BG_EINVAL;
   }
 
@@ -496,8 +546,8 @@ static int upload(const struct flags *fl, const char *server, const char *token,
   if (code == BG_EXIT_PASS) {
     verdict_state(res.body.data, state, sizeof state, summary, sizeof summary);
     printf("%s\n", run->run_id);
-    bg_cli_error("uploaded run %s (%s %.12s on %s)%s%s", run->run_id, project,
-                 run->commit.sha, run->testbed, *state ? ", verdict: " : "", state);
+    bg_cli_error("uploaded run %s (%s %.12s on %s)%s%s", run->run_id, project, run->commit.sha,
+                 run->testbed, *state ? ", verdict: " : "", state);
   }
   bg_response_free(&res);
   if (code != BG_EXIT_PASS || !fl->gate)
@@ -585,8 +635,7 @@ int bg_cmd_run_main(int argc, char **argv) {
   bg_fingerprint_warn(fp, run);
   run->fingerprint = fp;
 
-  struct bg_suite_opts so = {cf->cpus, cf->ncpus, cf->clean_env, fl.verbose,
-                             bg_cli_interactive()};
+  struct bg_suite_opts so = {cf->cpus, cf->ncpus, cf->clean_env, fl.verbose, bg_cli_interactive()};
   if (cf->build) {
     struct bg_runner_opts ro;
     struct bg_runner_result res;
@@ -624,8 +673,7 @@ int bg_cmd_run_main(int argc, char **argv) {
           continue;
         }
         if (system_aslr_on())
-          cJSON_ReplaceItemInObjectCaseSensitive(run->fingerprint, "aslr",
-                                                 cJSON_CreateBool(1));
+          cJSON_ReplaceItemInObjectCaseSensitive(run->fingerprint, "aslr", cJSON_CreateBool(1));
       }
       bg_cli_warn("%s", run->warnings[w]);
     }
@@ -644,8 +692,8 @@ int bg_cmd_run_main(int argc, char **argv) {
   if (fl.output && write_output(fl.output, run) != BG_OK)
     goto out;
   if (fl.dry_run) {
-    bg_cli_error("dry run: %zu results of %zu suites, not uploaded%s%s", run->nresults,
-                 cf->nsuites, fl.output ? "; written to " : "", fl.output ? fl.output : "");
+    bg_cli_error("dry run: %zu results of %zu suites, not uploaded%s%s", run->nresults, cf->nsuites,
+                 fl.output ? "; written to " : "", fl.output ? fl.output : "");
     printf("%s\n", run->run_id);
     code = BG_EXIT_PASS;
     goto out;

@@ -35,7 +35,7 @@ struct bg_suite_opts {
 /* Runs one suite and appends its results to `run` (named as this header's comment says).
  * Adds non-fatal problems (ASLR not switched off, renamed results) as run warnings. Returns
  * BG_OK, or the runner's or adapter's error with a message naming the suite in err. */
-int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o,
-                     struct bg_run *run, char *err, size_t errlen);
+int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o, struct bg_run *run,
+                     char *err, size_t errlen);
 
 #endif

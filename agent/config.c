@@ -62,15 +62,17 @@ static int is_null(const yaml_node_t *n) {
   if (!is_plain(n))
     return 0;
   const char *s = sval(n);
-  return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
-         !strcmp(s, "NULL");
+  return !*s || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL");
 }
 
 static const char *kind(const yaml_node_t *n) {
   switch (n->type) {
-  case YAML_MAPPING_NODE: return "a mapping";
-  case YAML_SEQUENCE_NODE: return "a list";
-  default: return "a scalar";
+  case YAML_MAPPING_NODE:
+    return "a mapping";
+  case YAML_SEQUENCE_NODE:
+    return "a list";
+  default:
+    return "a scalar";
   }
 }
 
@@ -102,8 +104,8 @@ static int get_long(struct ctx *c, const yaml_node_t *n, const char *field, long
   return BG_OK;
 }
 
-static int get_double(struct ctx *c, const yaml_node_t *n, const char *field, double lo,
-                      double hi, double *out) {
+static int get_double(struct ctx *c, const yaml_node_t *n, const char *field, double lo, double hi,
+                      double *out) {
   char *end = NULL;
   double v = 0;
   if (is_plain(n) && *sval(n)) {
@@ -136,8 +138,7 @@ static int get_bool(struct ctx *c, const yaml_node_t *n, const char *field, int 
 
 /* Walks a mapping: for each pair calls fn with the index of the key in `keys` (a NULL-ended
  * list). Unknown keys, duplicate keys and non-scalar keys are errors. */
-typedef int (*pair_fn)(struct ctx *c, int key, const yaml_node_t *v, const char *field,
-                       void *arg);
+typedef int (*pair_fn)(struct ctx *c, int key, const yaml_node_t *v, const char *field, void *arg);
 
 static int walk_map(struct ctx *c, const yaml_node_t *map, const char *field,
                     const char *const *keys, pair_fn fn, void *arg) {
@@ -146,8 +147,7 @@ static int walk_map(struct ctx *c, const yaml_node_t *map, const char *field,
   char path[320];
   if (map->type != YAML_MAPPING_NODE)
     return fail(c, map, field, "must be a mapping, not %s", kind(map));
-  for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-       p++) {
+  for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
     yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
     yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
     if (!k || !v || k->type != YAML_SCALAR_NODE)
@@ -237,8 +237,7 @@ static int default_pair(struct ctx *c, int key, const yaml_node_t *v, const char
 
 static const char *const rule_keys[] = {"match", "measure", "min_effect", "ignore", NULL};
 
-static int rule_pair(struct ctx *c, int key, const yaml_node_t *v, const char *field,
-                     void *arg) {
+static int rule_pair(struct ctx *c, int key, const yaml_node_t *v, const char *field, void *arg) {
   cJSON *o = arg;
   char *s = NULL;
   int rc = BG_OK, b;
@@ -259,7 +258,9 @@ static int rule_pair(struct ctx *c, int key, const yaml_node_t *v, const char *f
         cJSON_AddStringToObject(o, "measure", s);
     }
     break;
-  case 2: rc = set_min_effect(c, v, field, o); break;
+  case 2:
+    rc = set_min_effect(c, v, field, o);
+    break;
   default:
     if ((rc = get_bool(c, v, field, &b)) == BG_OK)
       cJSON_AddBoolToObject(o, "ignore", b);
@@ -309,11 +310,11 @@ struct suite_arg {
   const yaml_node_t *output_node;
 };
 
-static const char *const suite_keys[] = {"name",   "format",   "command", "output", "cwd",
+static const char *const suite_keys[] = {"name",        "format", "command", "output",   "cwd",
                                          "repetitions", "warmup", "timeout", "measures", NULL};
 
-static const char *const command_measures[] = {"wall_time", "cpu_time", "max_rss",
-                                               "instructions", NULL};
+static const char *const command_measures[] = {"wall_time", "cpu_time", "max_rss", "instructions",
+                                               NULL};
 
 static int suite_measures(struct ctx *c, const yaml_node_t *v, const char *field,
                           struct bg_suite *s) {
@@ -339,8 +340,9 @@ static int suite_measures(struct ctx *c, const yaml_node_t *v, const char *field
       }
     if (!known) {
       free(name);
-      return fail(c, m, f, "unknown measure (command suites measure wall_time, cpu_time, "
-                           "max_rss, instructions)");
+      return fail(c, m, f,
+                  "unknown measure (command suites measure wall_time, cpu_time, "
+                  "max_rss, instructions)");
     }
     s->measures = bg_xrealloc(s->measures, (s->nmeasures + 1) * sizeof *s->measures);
     s->measures[s->nmeasures++] = name;
@@ -348,12 +350,12 @@ static int suite_measures(struct ctx *c, const yaml_node_t *v, const char *field
   return BG_OK;
 }
 
-static int suite_pair(struct ctx *c, int key, const yaml_node_t *v, const char *field,
-                      void *arg) {
+static int suite_pair(struct ctx *c, int key, const yaml_node_t *v, const char *field, void *arg) {
   struct suite_arg *a = arg;
   struct bg_suite *s = a->s;
   switch (key) {
-  case 0: return get_string(c, v, field, 0, &s->name);
+  case 0:
+    return get_string(c, v, field, 0, &s->name);
   case 1: {
     int rc = get_string(c, v, field, 0, &s->format);
     if (rc == BG_OK && strcmp(s->format, "auto") && !bg_adapter_find(s->format)) {
@@ -363,22 +365,28 @@ static int suite_pair(struct ctx *c, int key, const yaml_node_t *v, const char *
     }
     return rc;
   }
-  case 2: return get_string(c, v, field, 1, &s->command);
-  case 3: a->output_node = v; return get_string(c, v, field, 0, &s->output);
-  case 4: return get_string(c, v, field, 0, &s->cwd);
+  case 2:
+    return get_string(c, v, field, 1, &s->command);
+  case 3:
+    a->output_node = v;
+    return get_string(c, v, field, 0, &s->output);
+  case 4:
+    return get_string(c, v, field, 0, &s->cwd);
   case 5:
     a->has_reps = 1;
     return get_long(c, v, field, 1, BG_CONFIG_MAX_REPETITIONS, &s->repetitions);
   case 6:
     a->has_warmup = 1;
     return get_long(c, v, field, 0, BG_CONFIG_MAX_WARMUP, &s->warmup);
-  case 7: return get_long(c, v, field, 1, BG_CONFIG_MAX_TIMEOUT, &s->timeout);
-  default: a->measures_node = v; return suite_measures(c, v, field, s);
+  case 7:
+    return get_long(c, v, field, 1, BG_CONFIG_MAX_TIMEOUT, &s->timeout);
+  default:
+    a->measures_node = v;
+    return suite_measures(c, v, field, s);
   }
 }
 
-static int parse_suite(struct ctx *c, const yaml_node_t *n, const char *field,
-                       struct bg_suite *s) {
+static int parse_suite(struct ctx *c, const yaml_node_t *n, const char *field, struct bg_suite *s) {
   struct suite_arg a = {s, 0, 0, NULL, NULL};
   s->line = line_of(n);
   s->timeout = 600;
@@ -430,7 +438,7 @@ static void suite_clear(struct bg_suite *s) {
 
 /* --- benchgate.yml ----------------------------------------------------------------------- */
 
-static const char *const top_keys[] = {"project", "server", "testbed", "cpus", "build",
+static const char *const top_keys[] = {"project",   "server", "testbed",    "cpus", "build",
                                        "clean_env", "suites", "thresholds", NULL};
 
 static int check_server(struct ctx *c, const yaml_node_t *v, const char *field, char *url) {
@@ -439,14 +447,12 @@ static int check_server(struct ctx *c, const yaml_node_t *v, const char *field, 
   return BG_OK;
 }
 
-static int top_pair(struct ctx *c, int key, const yaml_node_t *v, const char *field,
-                    void *arg) {
+static int top_pair(struct ctx *c, int key, const yaml_node_t *v, const char *field, void *arg) {
   struct bg_config *cf = arg;
   int rc;
   switch (key) {
   case 0:
-    if ((rc = get_string(c, v, field, 0, &cf->project)) == BG_OK &&
-        !bg_valid_project(cf->project))
+    if ((rc = get_string(c, v, field, 0, &cf->project)) == BG_OK && !bg_valid_project(cf->project))
       rc = fail(c, v, field, "must be a project slug [a-z0-9][a-z0-9_-]{0,63}");
     return rc;
   case 1:
@@ -454,16 +460,17 @@ static int top_pair(struct ctx *c, int key, const yaml_node_t *v, const char *fi
       rc = check_server(c, v, field, cf->server);
     return rc;
   case 2:
-    if ((rc = get_string(c, v, field, 0, &cf->testbed)) == BG_OK &&
-        !bg_valid_testbed(cf->testbed))
+    if ((rc = get_string(c, v, field, 0, &cf->testbed)) == BG_OK && !bg_valid_testbed(cf->testbed))
       rc = fail(c, v, field, "must match [A-Za-z0-9._-]{1,64}");
     return rc;
-  case 3: return get_cpus(c, v, field, &cf->cpus, &cf->ncpus);
-  case 4: return is_null(v) ? BG_OK : get_string(c, v, field, 1, &cf->build);
-  case 5: return get_bool(c, v, field, &cf->clean_env);
+  case 3:
+    return get_cpus(c, v, field, &cf->cpus, &cf->ncpus);
+  case 4:
+    return is_null(v) ? BG_OK : get_string(c, v, field, 1, &cf->build);
+  case 5:
+    return get_bool(c, v, field, &cf->clean_env);
   case 6: {
-    if (v->type != YAML_SEQUENCE_NODE ||
-        v->data.sequence.items.top == v->data.sequence.items.start)
+    if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.top == v->data.sequence.items.start)
       return fail(c, v, field, "must be a non-empty list of suites");
     size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
     cf->suites = bg_xcalloc(n, sizeof *cf->suites);
@@ -476,8 +483,8 @@ static int top_pair(struct ctx *c, int key, const yaml_node_t *v, const char *fi
         return rc;
       for (size_t j = 0; j < i; j++)
         if (!strcmp(cf->suites[j].name, cf->suites[i].name))
-          return fail(c, s, f, "name: '%s' is already the name of suites[%zu]",
-                      cf->suites[i].name, j);
+          return fail(c, s, f, "name: '%s' is already the name of suites[%zu]", cf->suites[i].name,
+                      j);
     }
     return BG_OK;
   }
@@ -639,11 +646,10 @@ static int parse_projects(struct ctx *c, const yaml_node_t *v, const char *field
   return BG_OK;
 }
 
-static const char *const agent_keys[] = {"server", "testbed", "cpus", "workdir",
+static const char *const agent_keys[] = {"server",     "testbed",  "cpus", "workdir",
                                          "token_file", "projects", NULL};
 
-static int agent_pair(struct ctx *c, int key, const yaml_node_t *v, const char *field,
-                      void *arg) {
+static int agent_pair(struct ctx *c, int key, const yaml_node_t *v, const char *field, void *arg) {
   struct bg_agent_config *ac = arg;
   int rc;
   switch (key) {
@@ -652,14 +658,17 @@ static int agent_pair(struct ctx *c, int key, const yaml_node_t *v, const char *
       rc = check_server(c, v, field, ac->server);
     return rc;
   case 1:
-    if ((rc = get_string(c, v, field, 0, &ac->testbed)) == BG_OK &&
-        !bg_valid_testbed(ac->testbed))
+    if ((rc = get_string(c, v, field, 0, &ac->testbed)) == BG_OK && !bg_valid_testbed(ac->testbed))
       rc = fail(c, v, field, "must match [A-Za-z0-9._-]{1,64}");
     return rc;
-  case 2: return get_cpus(c, v, field, &ac->cpus, &ac->ncpus);
-  case 3: return get_string(c, v, field, 0, &ac->workdir);
-  case 4: return get_string(c, v, field, 0, &ac->token_file);
-  default: return parse_projects(c, v, field, ac);
+  case 2:
+    return get_cpus(c, v, field, &ac->cpus, &ac->ncpus);
+  case 3:
+    return get_string(c, v, field, 0, &ac->workdir);
+  case 4:
+    return get_string(c, v, field, 0, &ac->token_file);
+  default:
+    return parse_projects(c, v, field, ac);
   }
 }
 
@@ -697,8 +706,7 @@ out:
   return rc;
 }
 
-int bg_agent_config_load(const char *path, struct bg_agent_config **out, char *err,
-                         size_t errlen) {
+int bg_agent_config_load(const char *path, struct bg_agent_config **out, char *err, size_t errlen) {
   struct bg_buf b;
   *out = NULL;
   int rc = read_capped(path, &b, err, errlen);

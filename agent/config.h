@@ -13,10 +13,10 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-#define BG_CONFIG_MAX_BYTES (1u << 20)  /* config files larger than this are refused */
+#define BG_CONFIG_MAX_BYTES (1u << 20) /* config files larger than this are refused */
 #define BG_CONFIG_MAX_REPETITIONS 100000
 #define BG_CONFIG_MAX_WARMUP 10000
-#define BG_CONFIG_MAX_TIMEOUT 604800     /* one week, in seconds */
+#define BG_CONFIG_MAX_TIMEOUT 604800 /* one week, in seconds */
 #define BG_CONFIG_MAX_CPUS 1024
 
 /* One suite of benchgate.yml. A suite without `format` is a command suite timed by the agent
@@ -24,20 +24,20 @@
  * the `output` file) is parsed by that harness adapter. All strings are owned. */
 struct bg_suite {
   char *name;
-  char *format;   /* NULL: command suite */
+  char *format; /* NULL: command suite */
   char *command;
-  char *output;   /* NULL: parse stdout (format suites only) */
-  char *cwd;      /* NULL: the current directory */
+  char *output;     /* NULL: parse stdout (format suites only) */
+  char *cwd;        /* NULL: the current directory */
   long repetitions; /* default 10 for command suites, 1 for format suites */
   long warmup;      /* default 1 for command suites, 0 for format suites */
   long timeout;     /* seconds per repetition, default 600 */
   char **measures;  /* default wall_time, cpu_time, max_rss */
   size_t nmeasures;
-  int line;         /* line of the suite in the file, for messages */
+  int line; /* line of the suite in the file, for messages */
 };
 
 struct bg_config {
-  char *path;    /* the file name used in messages */
+  char *path; /* the file name used in messages */
   char *project;
   char *server;  /* NULL when absent */
   char *testbed; /* NULL when absent */
@@ -89,8 +89,7 @@ void bg_config_free(struct bg_config *c);
 /* agent.yml: as bg_config_parse / bg_config_load. Requires server, testbed and workdir. */
 int bg_agent_config_parse(const char *text, size_t len, const char *name,
                           struct bg_agent_config **out, char *err, size_t errlen);
-int bg_agent_config_load(const char *path, struct bg_agent_config **out, char *err,
-                         size_t errlen);
+int bg_agent_config_load(const char *path, struct bg_agent_config **out, char *err, size_t errlen);
 void bg_agent_config_free(struct bg_agent_config *c);
 
 #endif

@@ -76,8 +76,7 @@ static cJSON *cpu_list(const char *s) {
   return a;
 }
 
-cJSON *bg_fingerprint_collect(const char *root, const int *cpus, size_t ncpus,
-                              int aslr_disabled) {
+cJSON *bg_fingerprint_collect(const char *root, const int *cpus, size_t ncpus, int aslr_disabled) {
   cJSON *fp = cJSON_CreateObject();
   char v[512], path[256];
   if (!root)
@@ -171,15 +170,16 @@ void bg_fingerprint_warn(const cJSON *fp, struct bg_run *run) {
   const cJSON *boost = cJSON_GetObjectItemCaseSensitive(fp, "boost");
   double n = cJSON_IsNumber(cpus) && cpus->valuedouble > 0 ? cpus->valuedouble : 1;
   if (cJSON_IsNumber(load) && load->valuedouble > BG_FINGERPRINT_LOAD_WARN * n) {
-    snprintf(w, sizeof w, "load average %.2f is high for %.0f CPUs: other work may disturb "
-             "the measurements", load->valuedouble, n);
+    snprintf(w, sizeof w,
+             "load average %.2f is high for %.0f CPUs: other work may disturb "
+             "the measurements",
+             load->valuedouble, n);
     bg_run_add_warning(run, w);
   }
   if (!cJSON_IsArray(pinned) || cJSON_GetArraySize(pinned) == 0)
     bg_run_add_warning(run, "benchmarks are not pinned to CPUs (set cpus: in the config)");
   if (cJSON_IsString(gov) && strcmp(gov->valuestring, "performance")) {
-    snprintf(w, sizeof w, "CPU frequency governor is '%.64s', not 'performance'",
-             gov->valuestring);
+    snprintf(w, sizeof w, "CPU frequency governor is '%.64s', not 'performance'", gov->valuestring);
     bg_run_add_warning(run, w);
   }
   if (cJSON_IsTrue(boost))

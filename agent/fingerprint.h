@@ -21,8 +21,7 @@
  * `aslr_disabled` 0), load_avg_1m, memory_bytes. `root` is the file-system root to read
  * /proc and /sys from ("" or NULL for the real one; tests pass a fake tree). Returns a new
  * object the caller frees with cJSON_Delete; never NULL. */
-cJSON *bg_fingerprint_collect(const char *root, const int *cpus, size_t ncpus,
-                              int aslr_disabled);
+cJSON *bg_fingerprint_collect(const char *root, const int *cpus, size_t ncpus, int aslr_disabled);
 
 /* Adds the warnings a fingerprint calls for to `run`: load average high for the machine,
  * benchmarks not pinned, governor other than "performance", boost on. */

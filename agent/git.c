@@ -142,8 +142,14 @@ int bg_git_commit_read(const char *dir, const char *rev, struct bg_git_commit *c
   }
   snprintf(spec, sizeof spec, "%s^{commit}", rev);
   /* Fields separated by NUL; the message goes last because it may contain anything. */
-  const char *argv[] = {"log", "-1", "--no-show-signature", "--no-color",
-                        "--format=%H%x00%P%x00%an <%ae>%x00%ct%x00%B", spec, "--", NULL};
+  const char *argv[] = {"log",
+                        "-1",
+                        "--no-show-signature",
+                        "--no-color",
+                        "--format=%H%x00%P%x00%an <%ae>%x00%ct%x00%B",
+                        spec,
+                        "--",
+                        NULL};
   int rc = bg_git_exec(dir, argv, &out, err, errlen);
   if (rc != BG_OK)
     goto out;
@@ -215,7 +221,8 @@ int bg_git_branch(const char *dir, char **branch, char *err, size_t errlen) {
   }
   if (rc == BG_ENOENT)
     return rc;
-  snprintf(err, errlen, "cannot tell the branch: HEAD is detached (or this is not a git "
+  snprintf(err, errlen,
+           "cannot tell the branch: HEAD is detached (or this is not a git "
            "checkout) and neither GITHUB_HEAD_REF nor GITHUB_REF_NAME is set; pass --branch");
   return BG_EINVAL;
 }
@@ -255,8 +262,8 @@ char *bg_git_default_branch(const char *dir) {
   return bg_xstrdup("main");
 }
 
-int bg_git_fork_point(const char *dir, const char *rev, const char *default_branch,
-                      char **sha, char *err, size_t errlen) {
+int bg_git_fork_point(const char *dir, const char *rev, const char *default_branch, char **sha,
+                      char *err, size_t errlen) {
   char ref[2][300];
   *sha = NULL;
   if (!default_branch || default_branch[0] == '-' || !rev || rev[0] == '-') {
@@ -281,7 +288,9 @@ int bg_git_fork_point(const char *dir, const char *rev, const char *default_bran
     }
     bg_buf_free(&out);
   }
-  snprintf(err, errlen, "no fork point from '%s' (neither origin/%s nor %s shares history "
-           "with %s); pass --baseline-sha", default_branch, default_branch, default_branch, rev);
+  snprintf(err, errlen,
+           "no fork point from '%s' (neither origin/%s nor %s shares history "
+           "with %s); pass --baseline-sha",
+           default_branch, default_branch, default_branch, rev);
   return BG_ENOENT;
 }

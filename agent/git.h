@@ -51,7 +51,7 @@ char *bg_git_default_branch(const char *dir);
 /* The fork point of `rev` from `default_branch`: git merge-base with origin/<default>, else
  * with <default>. Returns BG_OK with a new sha in *sha (caller frees), or BG_ENOENT when
  * neither exists or they share no history (message in err). */
-int bg_git_fork_point(const char *dir, const char *rev, const char *default_branch,
-                      char **sha, char *err, size_t errlen);
+int bg_git_fork_point(const char *dir, const char *rev, const char *default_branch, char **sha,
+                      char *err, size_t errlen);
 
 #endif

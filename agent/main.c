@@ -42,9 +42,11 @@ static int cmd_version(int argc, char **argv) {
 }
 
 static void help(FILE *f) {
-  fprintf(f, "benchgate %s: a performance regression gate for CI\n\n"
-             "usage: benchgate COMMAND [options]   (benchgate COMMAND --help for details)\n\n"
-             "commands:\n", BG_VERSION);
+  fprintf(f,
+          "benchgate %s: a performance regression gate for CI\n\n"
+          "usage: benchgate COMMAND [options]   (benchgate COMMAND --help for details)\n\n"
+          "commands:\n",
+          BG_VERSION);
   for (size_t i = 0; i < NCOMMANDS; i++)
     fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
   fprintf(f, "\nexit codes: 0 pass, 1 regression, 2 usage or input error, "

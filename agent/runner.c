@@ -118,8 +118,7 @@ static void child(const struct prep *p, int out_w, int err_w, int status_w, int 
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   signal(SIGPIPE, SIG_DFL);
-  if (dup2(p->devnull, 0) < 0 || dup2(out_w >= 0 ? out_w : p->devnull, 1) < 0 ||
-      dup2(err_w, 2) < 0)
+  if (dup2(p->devnull, 0) < 0 || dup2(out_w >= 0 ? out_w : p->devnull, 1) < 0 || dup2(err_w, 2) < 0)
     goto fail;
   ce.stage = ST_CHDIR;
   if (o->cwd && chdir(o->cwd) < 0)
@@ -202,10 +201,14 @@ static void drain(struct prep *p, int *fd, int is_err, struct bg_buf *out, int *
 
 static const char *stage_name(int st) {
   switch (st) {
-  case ST_CHDIR: return "chdir to the suite's cwd";
-  case ST_AFFINITY: return "pin to the configured CPUs";
-  case ST_EXEC: return "exec /bin/sh";
-  default: return "set up the child";
+  case ST_CHDIR:
+    return "chdir to the suite's cwd";
+  case ST_AFFINITY:
+    return "pin to the configured CPUs";
+  case ST_EXEC:
+    return "exec /bin/sh";
+  default:
+    return "set up the child";
   }
 }
 
@@ -219,9 +222,8 @@ static int run_once(struct prep *p, struct bg_sample *s, struct bg_buf *out, int
   struct rusage ru;
   pid_t pid = -1;
 
-  if ((o->output != BG_OUT_DISCARD && pipe2(out_p, O_CLOEXEC) < 0) ||
-      pipe2(err_p, O_CLOEXEC) < 0 || pipe2(st_p, O_CLOEXEC) < 0 ||
-      (o->count_instructions && pipe2(sync_p, O_CLOEXEC) < 0)) {
+  if ((o->output != BG_OUT_DISCARD && pipe2(out_p, O_CLOEXEC) < 0) || pipe2(err_p, O_CLOEXEC) < 0 ||
+      pipe2(st_p, O_CLOEXEC) < 0 || (o->count_instructions && pipe2(sync_p, O_CLOEXEC) < 0)) {
     snprintf(err, errlen, "cannot create pipes: %s", strerror(errno));
     rc = BG_EIO;
     goto out;
@@ -255,8 +257,7 @@ static int run_once(struct prep *p, struct bg_sample *s, struct bg_buf *out, int
     sync_p[0] = -1;
     counter = open_counter(pid);
     if (counter < 0) {
-      snprintf(err, errlen, "instructions: cannot count (perf_event_open: %s)",
-               strerror(errno));
+      snprintf(err, errlen, "instructions: cannot count (perf_event_open: %s)", strerror(errno));
       rc = BG_EUNSUPP;
     }
     char go = 'g';
@@ -379,8 +380,8 @@ out:
     kill(-pid, SIGKILL);
     waitpid(pid, NULL, 0);
   }
-  int fds_all[] = {out_p[0], out_p[1], err_p[0], err_p[1], st_p[0], st_p[1],
-                   sync_p[0], sync_p[1], pidfd, counter};
+  int fds_all[] = {out_p[0], out_p[1],  err_p[0],  err_p[1], st_p[0],
+                   st_p[1],  sync_p[0], sync_p[1], pidfd,    counter};
   for (size_t i = 0; i < sizeof fds_all / sizeof *fds_all; i++)
     if (fds_all[i] >= 0)
       close(fds_all[i]);
@@ -434,9 +435,11 @@ int bg_runner_run(const struct bg_runner_opts *o, struct bg_runner_result *res, 
   if (o->count_instructions) {
     int fd = open_counter(0);
     if (fd < 0) {
-      snprintf(err, errlen, "instructions: this machine offers no instruction counter "
+      snprintf(err, errlen,
+               "instructions: this machine offers no instruction counter "
                "(perf_event_open: %s; a VM without a virtual PMU, or "
-               "kernel.perf_event_paranoid > 2)", strerror(errno));
+               "kernel.perf_event_paranoid > 2)",
+               strerror(errno));
       rc = BG_EUNSUPP;
       goto out;
     }
@@ -481,8 +484,7 @@ int bg_runner_run(const struct bg_runner_opts *o, struct bg_runner_result *res, 
     if (o->progress)
       o->progress(o->progress_ctx, warm ? i + 1 : i - o->warmup + 1,
                   warm ? o->warmup : o->repetitions, warm, now_ns() - start);
-    rc = run_once(p, &s, o->output == BG_OUT_CAPTURE ? &res->out : NULL, &aslr_off, err,
-                  errlen);
+    rc = run_once(p, &s, o->output == BG_OUT_CAPTURE ? &res->out : NULL, &aslr_off, err, errlen);
     if (rc != BG_OK) {
       char where[64];
       snprintf(where, sizeof where, "%s %ld: ", warm ? "warm-up run" : "repetition",

@@ -31,17 +31,17 @@ typedef void (*bg_runner_progress_fn)(void *ctx, long rep, long total, int warmu
                                       long long elapsed_ns);
 
 struct bg_runner_opts {
-  const char *command;  /* shell text for /bin/sh -c */
-  const char *cwd;      /* NULL: the current directory */
-  const int *cpus;      /* CPUs to pin to; NULL/0: no pinning */
+  const char *command; /* shell text for /bin/sh -c */
+  const char *cwd;     /* NULL: the current directory */
+  const int *cpus;     /* CPUs to pin to; NULL/0: no pinning */
   size_t ncpus;
-  int clean_env;        /* 1: PATH, HOME, LANG=C, LC_ALL=C, TZ=UTC only */
-  int keep_aslr;        /* 1: leave ASLR as it is (default 0: switch it off) */
-  long warmup;          /* unrecorded runs before the repetitions */
-  long repetitions;     /* recorded runs, >= 1 */
-  double timeout;       /* seconds per run; <= 0 means none */
+  int clean_env;    /* 1: PATH, HOME, LANG=C, LC_ALL=C, TZ=UTC only */
+  int keep_aslr;    /* 1: leave ASLR as it is (default 0: switch it off) */
+  long warmup;      /* unrecorded runs before the repetitions */
+  long repetitions; /* recorded runs, >= 1 */
+  double timeout;   /* seconds per run; <= 0 means none */
   enum bg_runner_output output;
-  size_t stdout_max;    /* cap for BG_OUT_CAPTURE; 0: BG_RUNNER_STDOUT_MAX */
+  size_t stdout_max;      /* cap for BG_OUT_CAPTURE; 0: BG_RUNNER_STDOUT_MAX */
   int count_instructions; /* 1: count instructions with perf_event_open */
   bg_runner_progress_fn progress;
   void *progress_ctx;
@@ -58,9 +58,9 @@ struct bg_sample {
 struct bg_runner_result {
   struct bg_sample *samples; /* owned, nsamples == repetitions on success */
   size_t nsamples;
-  struct bg_buf out;         /* stdout of the last run (BG_OUT_CAPTURE) */
-  int aslr_disabled;         /* 1 when personality(ADDR_NO_RANDOMIZE) took effect */
-  char warning[256];         /* non-fatal problem, e.g. ASLR could not be switched off */
+  struct bg_buf out; /* stdout of the last run (BG_OUT_CAPTURE) */
+  int aslr_disabled; /* 1 when personality(ADDR_NO_RANDOMIZE) took effect */
+  char warning[256]; /* non-fatal problem, e.g. ASLR could not be switched off */
 };
 
 /* Runs the command as `o` says. Returns BG_OK with every sample in `res` (which the caller

@@ -150,10 +150,17 @@ s.serve_forever()
 PY
 start_stub() {
   [ -n "$STUB_PID" ] && kill "$STUB_PID" 2>/dev/null && wait "$STUB_PID" 2>/dev/null
-  python3 "$TMP/stub.py" "$1" "$TMP/seen.json" >"$TMP/port" &
+  STUBS=$((${STUBS:-0} + 1))
+  local portfile="$TMP/port.$STUBS"
+  python3 "$TMP/stub.py" "$1" "$TMP/seen.json" >"$portfile" &
   STUB_PID=$!
-  for _ in $(seq 50); do [ -s "$TMP/port" ] && break; sleep 0.1; done
-  PORT=$(cat "$TMP/port")
+  PORT=
+  for _ in $(seq 100); do
+    PORT=$(cat "$portfile" 2>/dev/null)
+    case "$PORT" in *[0-9]) break ;; esac
+    sleep 0.1
+  done
+  [ -n "$PORT" ] || { echo "stub server did not start"; exit 1; }
 }
 
 start_stub pass

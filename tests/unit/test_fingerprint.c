@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "fingerprint.h"
@@ -100,8 +101,8 @@ static void real_machine_fingerprint_has_every_field(void **state) {
   (void)state;
   int cpu = 0;
   cJSON *fp = bg_fingerprint_collect(NULL, &cpu, 1, 1);
-  const char *keys[] = {"cpu_model", "cpus", "smt", "pinned_cpus", "isolated_cpus", "kernel",
-                        "governor", "boost", "aslr", "load_avg_1m", "memory_bytes"};
+  const char *keys[] = {"cpu_model", "cpus",  "smt",  "pinned_cpus", "isolated_cpus", "kernel",
+                        "governor",  "boost", "aslr", "load_avg_1m", "memory_bytes"};
   for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
     if (!cJSON_GetObjectItemCaseSensitive(fp, keys[i]))
       fail_msg("no %s", keys[i]);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "git.h"
@@ -150,8 +151,7 @@ static void finds_default_branch_and_fork_point(void **state) {
   assert_int_equal(bg_git_fork_point(repo, "HEAD", def, &fork, err, sizeof err), BG_OK);
   assert_string_equal(fork, a);
   free(fork);
-  assert_int_equal(bg_git_fork_point(repo, "HEAD", "nosuch", &fork, err, sizeof err),
-                   BG_ENOENT);
+  assert_int_equal(bg_git_fork_point(repo, "HEAD", "nosuch", &fork, err, sizeof err), BG_ENOENT);
   assert_null(fork);
   assert_non_null(strstr(err, "--baseline-sha"));
   free(def);

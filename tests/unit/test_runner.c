@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include "runner.h"
@@ -50,8 +51,7 @@ static void times_sleep_within_sane_bounds(void **state) {
 
 static void measures_cpu_time_of_busy_loop(void **state) {
   (void)state;
-  struct bg_runner_opts o =
-      opts("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done", 1);
+  struct bg_runner_opts o = opts("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done", 1);
   struct bg_runner_result r;
   char err[1024];
   assert_int_equal(run(&o, &r, err, sizeof err), BG_OK);
@@ -82,7 +82,8 @@ static void reports_nonzero_exit_with_stderr_tail(void **state) {
   (void)state;
   struct bg_runner_opts o =
       opts("echo early-line >&2; i=0; while [ $i -lt 30 ]; do echo noise $i >&2; i=$((i+1)); "
-           "done; echo final-words >&2; exit 3", 2);
+           "done; echo final-words >&2; exit 3",
+           2);
   struct bg_runner_result r;
   char err[8192];
   assert_int_equal(run(&o, &r, err, sizeof err), BG_EIO);
