@@ -28,6 +28,8 @@ struct progress {
   const char *suite;
   int interactive;
   long warmup, reps;
+  long inv;     /* format suites: harness runs done before this one (the runner sees 1) */
+  long long t0; /* start of the suite, monotonic ns */
 };
 
 static long long mono_ns(void) {
@@ -40,6 +42,12 @@ static void on_progress(void *ctx, long rep, long total, int warmup, long long e
   struct progress *p = ctx;
   if (!p->interactive)
     return;
+  (void)elapsed; /* the runner's clock restarts with each harness run; use the suite's */
+  elapsed = mono_ns() - p->t0;
+  if (!warmup) {
+    rep += p->inv;
+    total = p->reps;
+  }
   long done = warmup ? rep - 1 : p->warmup + rep - 1;
   long all = p->warmup + p->reps;
   char el[32], eta[48] = "";
@@ -137,6 +145,7 @@ static int run_format_suite(const struct bg_suite *s, struct bg_runner_opts *ro,
   for (long inv = 0; inv < s->repetitions; inv++) {
     ro->repetitions = 1;
     ro->warmup = inv == 0 ? s->warmup : 0;
+    ((struct progress *)ro->progress_ctx)->inv = inv;
     if (s->output && unlink(path) < 0 && errno != ENOENT) {
       snprintf(err, errlen, "suite %s: cannot remove the old %s: %s", s->name, path,
                strerror(errno));
@@ -225,7 +234,7 @@ out:
 
 int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o, struct bg_run *run,
                      char *err, size_t errlen) {
-  struct progress pg = {s->name, o->interactive, s->warmup, s->repetitions};
+  struct progress pg = {s->name, o->interactive, s->warmup, s->repetitions, 0, mono_ns()};
   struct bg_runner_opts ro;
   memset(&ro, 0, sizeof ro);
   ro.command = s->command;
@@ -243,7 +252,6 @@ int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o, st
   int rc;
   if (s->format) {
     ro.output = s->output ? (o->verbose ? BG_OUT_PASS : BG_OUT_DISCARD) : BG_OUT_CAPTURE;
-    pg.reps = 1;
     rc = run_format_suite(s, &ro, run, err, errlen);
   } else {
     ro.output = o->verbose ? BG_OUT_PASS : BG_OUT_DISCARD;

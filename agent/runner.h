@@ -7,6 +7,10 @@
  * past its timeout (the whole process group is killed: SIGTERM, then SIGKILL) ends the run
  * with an error that quotes the exit status and the tail of stderr. Everything the timed
  * path needs is allocated before the first repetition.
+ *
+ * Known floor: the kernel counts the forked agent's resident pages into the child's max RSS
+ * at exec, so max_rss is never below the agent's own RSS at fork time (about 2.2 MB for the
+ * benchgate binary); for any real benchmark the command's own peak dominates.
  */
 #ifndef BG_RUNNER_H
 #define BG_RUNNER_H

@@ -100,6 +100,17 @@ assert r['commit']['sha']=='$FORK_SHA' and r['commit']['branch']=='release-1'
 assert r['baseline']['sha']=='$FORK_SHA' and r['testbed']['name']=='other'
 " && pass "overrides land in the run" || fail "overrides land in the run"
 
+# A format suite reporting a name an earlier suite already reported gets the suite prefix.
+printf 'project: demo\ntestbed: t\nsuites:\n  - {name: first, format: native, command: cat results.json}\n  - {name: again, format: auto, command: cat results.json}\n' >"$TMP/dup.yml"
+expect 0 "duplicate harness names" -- "$BENCHGATE" run --dry-run --config "$TMP/dup.yml" \
+  --output "$TMP/dup.json"
+python3 -c "
+import json; r=json.load(open('$TMP/dup.json'))
+names=[x['benchmark'] for x in r['results']]
+assert names==['BM_Parse/4096','again/BM_Parse/4096'], names
+assert any('renamed to again/BM_Parse/4096' in w for w in r['warnings']), r['warnings']
+" && pass "second suite's duplicate renamed with a warning" || fail "duplicate renaming"
+
 # 2: usage and input errors.
 expect 2 "unknown flag" -- "$BENCHGATE" run --bogus
 expect 2 "unknown command" -- "$BENCHGATE" frobnicate

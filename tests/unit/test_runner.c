@@ -333,6 +333,27 @@ static void overhead_per_repetition_is_small(void **state) {
   bg_runner_result_free(&r);
 }
 
+static void counts_instructions_or_says_why_not(void **state) {
+  (void)state;
+  struct bg_runner_opts o = opts("i=0; while [ $i -lt 1000 ]; do i=$((i+1)); done", 2);
+  o.count_instructions = 1;
+  struct bg_runner_result r;
+  char err[1024];
+  int rc = run(&o, &r, err, sizeof err);
+  if (rc == BG_OK) {
+    /* a thousand shell loop iterations take well over 100 000 user-space instructions */
+    assert_true(r.samples[0].instructions > 100000);
+    assert_true(r.samples[1].instructions > 100000);
+  } else {
+    /* No PMU (a VM) or perf_event_paranoid forbids it: a clear error, not a zero. */
+    assert_int_equal(rc, BG_EUNSUPP);
+    assert_non_null(strstr(err, "instructions: "));
+    assert_non_null(strstr(err, "perf_event_open"));
+    assert_int_equal(r.nsamples, 0);
+  }
+  bg_runner_result_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(times_sleep_within_sane_bounds),
@@ -349,6 +370,7 @@ int main(void) {
       cmocka_unit_test(warmup_runs_are_not_recorded),
       cmocka_unit_test(runs_in_cwd_and_reports_a_missing_one),
       cmocka_unit_test(overhead_per_repetition_is_small),
+      cmocka_unit_test(counts_instructions_or_says_why_not),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
