@@ -430,6 +430,16 @@ static int fill_commit(const struct flags *fl, struct bg_run *run, char *err, si
   bg_run_set(&run->commit.branch, branch);
   free(branch);
 
+  /* On GitHub Actions a pull-request workflow runs on refs/pull/<n>/merge. */
+  const char *ref = getenv("GITHUB_REF");
+  if (ref && !strncmp(ref, "refs/pull/", 10)) {
+    char *end;
+    errno = 0;
+    long long pr = strtoll(ref + 10, &end, 10);
+    if (!errno && end != ref + 10 && *end == '/' && pr > 0)
+      run->pull_request = pr;
+  }
+
   char *def = bg_git_default_branch(NULL);
   if (fl->baseline_sha) {
     if (!bg_valid_sha(fl->baseline_sha)) {

@@ -3,6 +3,7 @@
  * Builds (when configured), runs every suite of benchgate.yml, assembles a run payload
  * (DESIGN §4) with the commit from git, the testbed's fingerprint and the config's
  * thresholds, validates it, writes it with --output, and uploads it unless --dry-run.
+ * On GitHub Actions, pull_request is taken from GITHUB_REF (refs/pull/<n>/merge).
  *
  * Result names: a command suite gives one result per measure named after the suite. A
  * format suite keeps the harness's benchmark names unchanged (so they match `benchgate

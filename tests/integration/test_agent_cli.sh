@@ -100,6 +100,13 @@ assert r['commit']['sha']=='$FORK_SHA' and r['commit']['branch']=='release-1'
 assert r['baseline']['sha']=='$FORK_SHA' and r['testbed']['name']=='other'
 " && pass "overrides land in the run" || fail "overrides land in the run"
 
+# GitHub pull-request workflows: the PR number comes from GITHUB_REF.
+expect 0 "pull request from GITHUB_REF" -- env GITHUB_REF=refs/pull/42/merge "$BENCHGATE" run \
+  --dry-run --output "$TMP/pr.json"
+python3 -c "
+import json; assert json.load(open('$TMP/pr.json'))['pull_request']==42
+" && pass "pull_request is 42" || fail "pull_request from GITHUB_REF"
+
 # A format suite reporting a name an earlier suite already reported gets the suite prefix.
 printf 'project: demo\ntestbed: t\nsuites:\n  - {name: first, format: native, command: cat results.json}\n  - {name: again, format: auto, command: cat results.json}\n' >"$TMP/dup.yml"
 expect 0 "duplicate harness names" -- "$BENCHGATE" run --dry-run --config "$TMP/dup.yml" \
