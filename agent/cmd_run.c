@@ -1,0 +1,728 @@
+/* cmd_run.c: `benchgate run`: build, run the suites, assemble, validate, save and upload. */
+#include "cmd_run.h"
+
+#include "adapter.h"
+#include "buf.h"
+#include "cli.h"
+#include "client.h"
+#include "fingerprint.h"
+#include "git.h"
+#include "mem.h"
+#include "runner.h"
+#include "uuid.h"
+#include "valid.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BUILD_TIMEOUT 7200.0 /* seconds */
+#define GATE_WAIT_NS (900LL * 1000000000LL)
+#define GATE_POLL_SECONDS 2
+
+struct progress {
+  const char *suite;
+  int interactive;
+  long warmup, reps;
+  long inv;     /* format suites: harness runs done before this one (the runner sees 1) */
+  long long t0; /* start of the suite, monotonic ns */
+};
+
+static long long mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void on_progress(void *ctx, long rep, long total, int warmup, long long elapsed) {
+  struct progress *p = ctx;
+  if (!p->interactive)
+    return;
+  (void)elapsed; /* the runner's clock restarts with each harness run; use the suite's */
+  elapsed = mono_ns() - p->t0;
+  if (!warmup) {
+    rep += p->inv;
+    total = p->reps;
+  }
+  long done = warmup ? rep - 1 : p->warmup + rep - 1;
+  long all = p->warmup + p->reps;
+  char el[32], eta[48] = "";
+  bg_cli_duration(elapsed, el, sizeof el);
+  if (done > 0) {
+    char d[32];
+    bg_cli_duration(elapsed / done * (all - done), d, sizeof d);
+    snprintf(eta, sizeof eta, ", about %s left", d);
+  }
+  fprintf(stderr, "\r%s: %s %ld/%ld (%s elapsed%s)\033[K", p->suite,
+          warmup ? "warm-up" : "repetition", rep, total, el, eta);
+  fflush(stderr);
+}
+
+static void copy_result(struct bg_run *run, const struct bg_result *r, const char *name) {
+  struct bg_result *d = bg_run_add_result(run, name, r->measure, r->unit, r->direction);
+  if (r->has_summary) {
+    bg_result_set_summary(d, r->n, r->mean, r->stddev);
+    return;
+  }
+  for (size_t i = 0; i < r->nsamples; i++)
+    bg_result_add_sample(d, r->samples[i]);
+}
+
+/* Adds the results of one harness invocation; results of this suite start at `first`. */
+static int merge_results(struct bg_run *run, size_t first, const struct bg_run *part,
+                         const struct bg_suite *s, char *err, size_t errlen) {
+  struct bg_buf name;
+  int rc = BG_OK;
+  bg_buf_init(&name, 0);
+  for (size_t i = 0; i < part->nresults; i++) {
+    const struct bg_result *r = &part->results[i];
+    bg_buf_reset(&name);
+    bg_buf_printf(&name, "%s/%s", s->name, r->benchmark);
+    struct bg_result *mine = NULL;
+    for (size_t j = first; j < run->nresults && !mine; j++) {
+      struct bg_result *x = &run->results[j];
+      if (!strcmp(x->measure, r->measure) &&
+          (!strcmp(x->benchmark, r->benchmark) || !strcmp(x->benchmark, name.data)))
+        mine = x;
+    }
+    if (mine) {
+      if (mine->has_summary || r->has_summary) {
+        snprintf(err, errlen,
+                 "suite %s: repetitions is %ld but the harness reports a summary "
+                 "(n, mean, stddev) for %s %s, which cannot be pooled; set repetitions: 1",
+                 s->name, s->repetitions, r->benchmark, r->measure);
+        rc = BG_EINVAL;
+        goto out;
+      }
+      for (size_t k = 0; k < r->nsamples; k++)
+        bg_result_add_sample(mine, r->samples[k]);
+      continue;
+    }
+    const char *use = r->benchmark;
+    if (bg_run_find_result(run, r->benchmark, r->measure)) {
+      char w[1024];
+      use = name.data;
+      snprintf(w, sizeof w,
+               "suite %.100s: %.200s %.64s renamed to %.200s: an earlier suite "
+               "reports the same name",
+               s->name, r->benchmark, r->measure, use);
+      bg_run_add_warning(run, w);
+      if (!bg_valid_benchmark(use) || bg_run_find_result(run, use, r->measure)) {
+        snprintf(err, errlen,
+                 "suite %s: benchmark %s %s is reported twice and %s is taken "
+                 "or too long",
+                 s->name, r->benchmark, r->measure, use);
+        rc = BG_EINVAL;
+        goto out;
+      }
+    }
+    copy_result(run, r, use);
+  }
+out:
+  bg_buf_free(&name);
+  return rc;
+}
+
+static int run_format_suite(const struct bg_suite *s, struct bg_runner_opts *ro, struct bg_run *run,
+                            char *err, size_t errlen) {
+  struct bg_runner_result res;
+  struct bg_buf file;
+  char path[4096];
+  int rc = BG_OK;
+  size_t first = run->nresults;
+  bg_runner_result_init(&res);
+  bg_buf_init(&file, BG_RUNNER_STDOUT_MAX);
+  if (s->output) {
+    if (s->cwd && s->output[0] != '/')
+      snprintf(path, sizeof path, "%s/%s", s->cwd, s->output);
+    else
+      snprintf(path, sizeof path, "%s", s->output);
+  }
+  for (long inv = 0; inv < s->repetitions; inv++) {
+    ro->repetitions = 1;
+    ro->warmup = inv == 0 ? s->warmup : 0;
+    ((struct progress *)ro->progress_ctx)->inv = inv;
+    if (s->output && unlink(path) < 0 && errno != ENOENT) {
+      snprintf(err, errlen, "suite %s: cannot remove the old %s: %s", s->name, path,
+               strerror(errno));
+      rc = BG_EIO;
+      goto out;
+    }
+    char rerr[BG_RUNNER_TAIL + 512];
+    rc = bg_runner_run(ro, &res, rerr, sizeof rerr);
+    if (rc != BG_OK) {
+      snprintf(err, errlen, "suite %s: %s", s->name, rerr);
+      goto out;
+    }
+    if (res.warning[0])
+      bg_run_add_warning(run, res.warning);
+    const char *text = res.out.data ? res.out.data : "";
+    size_t len = res.out.len;
+    if (s->output) {
+      bg_buf_reset(&file);
+      if ((rc = bg_buf_read_file(&file, path)) != BG_OK) {
+        snprintf(err, errlen, "suite %s: cannot read its output file %s: %s", s->name, path,
+                 rc == BG_ETOOBIG ? "too large" : strerror(errno));
+        goto out;
+      }
+      text = file.data;
+      len = file.len;
+    }
+    struct bg_run *part = bg_run_new();
+    struct bg_ferr fe;
+    rc = bg_adapter_parse(strcmp(s->format, "auto") ? s->format : NULL, text, len, part, &fe);
+    if (rc != BG_OK)
+      snprintf(err, errlen, "suite %s: %s: %s%s%s", s->name, s->output ? path : "stdout", fe.field,
+               *fe.field ? ": " : "", fe.message);
+    else
+      rc = merge_results(run, first, part, s, err, errlen);
+    bg_run_free(part);
+    if (rc != BG_OK)
+      goto out;
+  }
+out:
+  bg_runner_result_free(&res);
+  bg_buf_free(&file);
+  return rc;
+}
+
+static int run_command_suite(const struct bg_suite *s, struct bg_runner_opts *ro,
+                             struct bg_run *run, char *err, size_t errlen) {
+  struct bg_runner_result res;
+  char rerr[BG_RUNNER_TAIL + 512];
+  bg_runner_result_init(&res);
+  ro->repetitions = s->repetitions;
+  ro->warmup = s->warmup;
+  for (size_t m = 0; m < s->nmeasures; m++)
+    if (!strcmp(s->measures[m], "instructions"))
+      ro->count_instructions = 1;
+  int rc = bg_runner_run(ro, &res, rerr, sizeof rerr);
+  if (rc != BG_OK) {
+    snprintf(err, errlen, "suite %s: %s", s->name, rerr);
+    goto out;
+  }
+  if (res.warning[0])
+    bg_run_add_warning(run, res.warning);
+  for (size_t m = 0; m < s->nmeasures; m++) {
+    const char *unit = "count";
+    enum bg_direction dir = BG_LOWER;
+    bg_measure_lookup(s->measures[m], &unit, &dir);
+    if (bg_run_find_result(run, s->name, s->measures[m])) {
+      snprintf(err, errlen, "suite %s: an earlier suite already reports %s %s", s->name, s->name,
+               s->measures[m]);
+      rc = BG_EINVAL;
+      goto out;
+    }
+    struct bg_result *r = bg_run_add_result(run, s->name, s->measures[m], unit, dir);
+    for (size_t i = 0; i < res.nsamples; i++) {
+      const struct bg_sample *x = &res.samples[i];
+      double v = !strcmp(s->measures[m], "wall_time")  ? (double)x->wall_ns
+                 : !strcmp(s->measures[m], "cpu_time") ? (double)x->cpu_ns
+                 : !strcmp(s->measures[m], "max_rss")  ? (double)x->max_rss
+                                                       : (double)x->instructions;
+      bg_result_add_sample(r, v);
+    }
+  }
+out:
+  bg_runner_result_free(&res);
+  return rc;
+}
+
+int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o, struct bg_run *run,
+                     char *err, size_t errlen) {
+  struct progress pg = {s->name, o->interactive, s->warmup, s->repetitions, 0, mono_ns()};
+  struct bg_runner_opts ro;
+  memset(&ro, 0, sizeof ro);
+  ro.command = s->command;
+  ro.cwd = s->cwd;
+  ro.cpus = o->cpus;
+  ro.ncpus = o->ncpus;
+  ro.clean_env = o->clean_env;
+  ro.timeout = (double)s->timeout;
+  ro.progress = on_progress;
+  ro.progress_ctx = &pg;
+  long long t0 = mono_ns();
+  if (!o->interactive)
+    fprintf(stderr, "benchgate: suite %s: %ld %s%s (+%ld warm-up)\n", s->name, s->repetitions,
+            s->format ? "harness run" : "repetition", s->repetitions == 1 ? "" : "s", s->warmup);
+  int rc;
+  if (s->format) {
+    ro.output = s->output ? (o->verbose ? BG_OUT_PASS : BG_OUT_DISCARD) : BG_OUT_CAPTURE;
+    rc = run_format_suite(s, &ro, run, err, errlen);
+  } else {
+    ro.output = o->verbose ? BG_OUT_PASS : BG_OUT_DISCARD;
+    rc = run_command_suite(s, &ro, run, err, errlen);
+  }
+  char d[32];
+  bg_cli_duration(mono_ns() - t0, d, sizeof d);
+  if (o->interactive)
+    fprintf(stderr, "\r\033[K");
+  if (rc == BG_OK)
+    fprintf(stderr, "benchgate: suite %s: done in %s\n", s->name, d);
+  return rc;
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
+struct flags {
+  const char *config, *commit, *branch, *baseline_sha, *server, *token, *token_file;
+  const char *testbed, *output;
+  int dry_run, gate, verbose;
+};
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: benchgate run [options]\n"
+             "  Builds (if configured) and runs the benchmark suites of benchgate.yml in the\n"
+             "  current checkout, then uploads the run to the server.\n"
+             "options:\n"
+             "  --config FILE        configuration (default benchgate.yml)\n"
+             "  --commit SHA         commit the results belong to (default: git HEAD)\n"
+             "  --branch B           its branch (default: from git or GITHUB_HEAD_REF)\n"
+             "  --baseline-sha S     fork point to compare against (default: git merge-base)\n"
+             "  --server URL         server (default: server: in the config)\n"
+             "  --token-file FILE    API token file (or set BENCHGATE_TOKEN)\n"
+             "  --token T            API token (discouraged: command lines get logged)\n"
+             "  --testbed NAME       testbed (default: testbed: in the config)\n"
+             "  --output FILE        also write the run as JSON to FILE\n"
+             "  --dry-run            do not upload\n"
+             "  --gate               wait for the verdict; exit 1 when it fails\n"
+             "  --verbose            show the benchmarks' output on stderr\n"
+             "exit codes: 0 pass, 1 regression (--gate), 2 usage/input/benchmark error,\n"
+             "            3 server unreachable or failing\n");
+}
+
+static int parse_flags(int argc, char **argv, struct flags *fl) {
+  enum {
+    O_COMMIT = 256,
+    O_BRANCH,
+    O_BASE,
+    O_SERVER,
+    O_TOKEN,
+    O_TOKEN_FILE,
+    O_TESTBED,
+    O_DRY,
+    O_GATE
+  };
+  static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                       {"commit", required_argument, NULL, O_COMMIT},
+                                       {"branch", required_argument, NULL, O_BRANCH},
+                                       {"baseline-sha", required_argument, NULL, O_BASE},
+                                       {"server", required_argument, NULL, O_SERVER},
+                                       {"token", required_argument, NULL, O_TOKEN},
+                                       {"token-file", required_argument, NULL, O_TOKEN_FILE},
+                                       {"testbed", required_argument, NULL, O_TESTBED},
+                                       {"output", required_argument, NULL, 'o'},
+                                       {"dry-run", no_argument, NULL, O_DRY},
+                                       {"gate", no_argument, NULL, O_GATE},
+                                       {"verbose", no_argument, NULL, 'v'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+  int c;
+  memset(fl, 0, sizeof *fl);
+  fl->config = "benchgate.yml";
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "c:o:vh", opts, NULL)) != -1) {
+    switch (c) {
+    case 'c':
+      fl->config = optarg;
+      break;
+    case O_COMMIT:
+      fl->commit = optarg;
+      break;
+    case O_BRANCH:
+      fl->branch = optarg;
+      break;
+    case O_BASE:
+      fl->baseline_sha = optarg;
+      break;
+    case O_SERVER:
+      fl->server = optarg;
+      break;
+    case O_TOKEN:
+      fl->token = optarg;
+      break;
+    case O_TOKEN_FILE:
+      fl->token_file = optarg;
+      break;
+    case O_TESTBED:
+      fl->testbed = optarg;
+      break;
+    case 'o':
+      fl->output = optarg;
+      break;
+    case O_DRY:
+      fl->dry_run = 1;
+      break;
+    case O_GATE:
+      fl->gate = 1;
+      break;
+    case 'v':
+      fl->verbose = 1;
+      break;
+    case 'h':
+      usage(stdout);
+      return 1;
+    default:
+      usage(stderr);
+      return -1;
+    }
+  }
+  if (optind != argc) {
+    bg_cli_error("run: unexpected argument '%s'", argv[optind]);
+    usage(stderr);
+    return -1;
+  }
+  if (fl->gate && fl->dry_run) {
+    bg_cli_error("run: --gate needs an upload; it cannot go with --dry-run");
+    return -1;
+  }
+  return 0;
+}
+
+/* Fills the run's commit and baseline from flags and git. */
+static int fill_commit(const struct flags *fl, struct bg_run *run, char *err, size_t errlen) {
+  struct bg_git_commit gc;
+  char gerr[512];
+  const char *rev = fl->commit ? fl->commit : "HEAD";
+  int rc = bg_git_commit_read(NULL, rev, &gc, gerr, sizeof gerr);
+  if (rc == BG_OK) {
+    bg_run_set(&run->commit.sha, gc.sha);
+    for (size_t i = 0; i < gc.nparents; i++)
+      bg_run_add_parent(run, gc.parents[i]);
+    bg_run_set(&run->commit.message, gc.message);
+    bg_run_set(&run->commit.author, gc.author);
+    bg_run_set(&run->commit.timestamp, gc.timestamp);
+    bg_git_commit_clear(&gc);
+  } else if (fl->commit) {
+    if (!bg_valid_sha(fl->commit)) {
+      snprintf(err, errlen,
+               "--commit: '%s' is not a 40 or 64 digit lowercase hex sha and git "
+               "does not know it (%s)",
+               fl->commit, gerr);
+      return BG_EINVAL;
+    }
+    bg_cli_warn("commit %.12s is not in this checkout (%s); its message, author and time are "
+                "left out",
+                fl->commit, gerr);
+    bg_run_set(&run->commit.sha, fl->commit);
+  } else {
+    snprintf(err, errlen,
+             "cannot read the commit from git (%s); run inside a git checkout or "
+             "pass --commit and --branch",
+             gerr);
+    return BG_EINVAL;
+  }
+
+  char *branch = NULL;
+  if (fl->branch)
+    branch = bg_xstrdup(fl->branch);
+  else if ((rc = bg_git_branch(NULL, &branch, err, errlen)) != BG_OK)
+    return BG_EINVAL;
+  if (!bg_valid_branch(branch)) {
+    snprintf(err, errlen, "branch '%s' is not a valid git branch name", branch);
+    free(branch);
+    return BG_EINVAL;
+  }
+  bg_run_set(&run->commit.branch, branch);
+  free(branch);
+
+  /* On GitHub Actions a pull-request workflow runs on refs/pull/<n>/merge. */
+  const char *ref = getenv("GITHUB_REF");
+  if (ref && !strncmp(ref, "refs/pull/", 10)) {
+    char *end;
+    errno = 0;
+    long long pr = strtoll(ref + 10, &end, 10);
+    if (!errno && end != ref + 10 && *end == '/' && pr > 0)
+      run->pull_request = pr;
+  }
+
+  char *def = bg_git_default_branch(NULL);
+  if (fl->baseline_sha) {
+    if (!bg_valid_sha(fl->baseline_sha)) {
+      snprintf(err, errlen, "--baseline-sha: '%s' is not a 40 or 64 digit lowercase hex sha",
+               fl->baseline_sha);
+      free(def);
+      return BG_EINVAL;
+    }
+    bg_run_set(&run->baseline_branch, def);
+    bg_run_set(&run->baseline_sha, fl->baseline_sha);
+  } else if (strcmp(def, run->commit.branch)) {
+    char *fork = NULL;
+    if (bg_git_fork_point(NULL, run->commit.sha, def, &fork, gerr, sizeof gerr) == BG_OK) {
+      bg_run_set(&run->baseline_branch, def);
+      bg_run_set(&run->baseline_sha, fork);
+      free(fork);
+    } else {
+      bg_cli_warn("%s; the server will look for the baseline from the commit's parents", gerr);
+    }
+  }
+  free(def);
+  return BG_OK;
+}
+
+static int write_output(const char *path, const struct bg_run *run) {
+  char tmp[4200];
+  char *text = bg_run_to_json(run, 1);
+  int rc = BG_OK;
+  snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+  FILE *f = fopen(tmp, "w");
+  if (!f || fputs(text, f) < 0 || fputc('\n', f) < 0) {
+    rc = BG_EIO;
+  }
+  if (f && fclose(f) != 0)
+    rc = BG_EIO;
+  if (rc == BG_OK && rename(tmp, path) < 0)
+    rc = BG_EIO;
+  if (rc != BG_OK) {
+    bg_cli_error("%s: cannot write: %s", path, strerror(errno));
+    unlink(tmp);
+  }
+  cJSON_free(text);
+  return rc;
+}
+
+/* Returns the verdict's state from an answer ({"verdict":{"state":...}} or a verdict object
+ * itself), copied into out; "" when there is none. */
+static void verdict_state(const char *body, char *out, size_t outlen, char *summary,
+                          size_t sumlen) {
+  cJSON *root = cJSON_Parse(body);
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "verdict");
+  if (!cJSON_IsObject(v))
+    v = root;
+  const cJSON *st = cJSON_GetObjectItemCaseSensitive(v, "state");
+  const cJSON *sum = cJSON_GetObjectItemCaseSensitive(v, "summary");
+  snprintf(out, outlen, "%s", cJSON_IsString(st) ? st->valuestring : "");
+  snprintf(summary, sumlen, "%s", cJSON_IsString(sum) ? sum->valuestring : "");
+  cJSON_Delete(root);
+}
+
+static int is_pending(const char *state) {
+  return !*state || !strcmp(state, "pending") || !strcmp(state, "queued") ||
+         !strcmp(state, "running");
+}
+
+/* Maps an HTTP answer to an exit code, printing the server's message for failures. */
+static int judge_status(const struct bg_response *res, const char *what) {
+  char msg[512];
+  if (res->status >= 200 && res->status < 300)
+    return BG_EXIT_PASS;
+  bg_client_error_message(res, msg, sizeof msg);
+  bg_cli_error("%s: server answered %ld: %s", what, res->status, msg);
+  return res->status >= 400 && res->status < 500 ? BG_EXIT_USAGE : BG_EXIT_INFRA;
+}
+
+static int wait_verdict(const struct bg_client *cl, const char *project, const struct bg_run *run,
+                        char *state, size_t statelen, char *summary, size_t sumlen) {
+  char path[1024], err[1024];
+  long long deadline = mono_ns() + GATE_WAIT_NS;
+  snprintf(path, sizeof path, "/api/v1/projects/%s/commits/%s/verdict?testbed=%s", project,
+           run->commit.sha, run->testbed);
+  bg_cli_error("waiting for the verdict of %.12s on %s", run->commit.sha, run->testbed);
+  while (mono_ns() < deadline) {
+    struct bg_response res;
+    int rc = bg_client_request(cl, "GET", path, NULL, &res, err, sizeof err);
+    if (rc != BG_OK) {
+      bg_cli_error("%s", err);
+      return BG_EXIT_INFRA;
+    }
+    int code = res.status == 404 ? BG_EXIT_PASS : judge_status(&res, "verdict");
+    if (code != BG_EXIT_PASS) {
+      bg_response_free(&res);
+      return code == BG_EXIT_USAGE ? BG_EXIT_INFRA : code;
+    }
+    if (res.status != 404)
+      verdict_state(res.body.data, state, statelen, summary, sumlen);
+    bg_response_free(&res);
+    if (!is_pending(state))
+      return BG_EXIT_PASS;
+    sleep(GATE_POLL_SECONDS);
+  }
+  bg_cli_error("no verdict after %lld s", GATE_WAIT_NS / 1000000000LL);
+  return BG_EXIT_INFRA;
+}
+
+static int upload(const struct flags *fl, const char *server, const char *token,
+                  const char *project, const struct bg_run *run) {
+  struct bg_client cl = {server, token, 10000, 120000};
+  struct bg_response res;
+  char path[512], err[1024], state[64] = "", summary[1024] = "";
+  snprintf(path, sizeof path, "/api/v1/projects/%s/runs", project);
+  char *body = bg_run_to_json(run, 0);
+  int rc = bg_client_request(&cl, "POST", path, body, &res, err, sizeof err);
+  cJSON_free(body);
+  if (rc != BG_OK) {
+    bg_cli_error("%s", err);
+    if (fl->output)
+      bg_cli_error("the run is saved in %s", fl->output);
+    return rc == BG_EINVAL ? BG_EXIT_USAGE : BG_EXIT_INFRA;
+  }
+  int code = judge_status(&res, "upload");
+  if (code == BG_EXIT_PASS) {
+    verdict_state(res.body.data, state, sizeof state, summary, sizeof summary);
+    printf("%s\n", run->run_id);
+    bg_cli_error("uploaded run %s (%s %.12s on %s)%s%s", run->run_id, project, run->commit.sha,
+                 run->testbed, *state ? ", verdict: " : "", state);
+  }
+  bg_response_free(&res);
+  if (code != BG_EXIT_PASS || !fl->gate)
+    return code;
+  if (is_pending(state) &&
+      (code = wait_verdict(&cl, project, run, state, sizeof state, summary, sizeof summary)))
+    return code;
+  printf("verdict: %s%s%s\n", state, *summary ? ": " : "", summary);
+  return strcmp(state, "fail") ? BG_EXIT_PASS : BG_EXIT_REGRESSION;
+}
+
+/* 1 when the kernel randomises address spaces (kernel.randomize_va_space is not 0). */
+static int system_aslr_on(void) {
+  char v[8] = "";
+  FILE *f = fopen("/proc/sys/kernel/randomize_va_space", "r");
+  if (f) {
+    if (!fgets(v, sizeof v, f))
+      v[0] = '\0';
+    fclose(f);
+  }
+  return v[0] != '0';
+}
+
+int bg_cmd_run_main(int argc, char **argv) {
+  struct flags fl;
+  struct bg_config *cf = NULL;
+  struct bg_run *run = NULL;
+  char err[8192], *token = NULL;
+  int code = BG_EXIT_USAGE, failed = 0;
+
+  int pf = parse_flags(argc, argv, &fl);
+  if (pf)
+    return pf > 0 ? BG_EXIT_PASS : BG_EXIT_USAGE;
+  if (bg_config_load(fl.config, &cf, err, sizeof err) != BG_OK) {
+    bg_cli_error("%s", err);
+    goto out;
+  }
+  const char *testbed = fl.testbed ? fl.testbed : cf->testbed;
+  const char *server = fl.server ? fl.server : cf->server;
+  if (!testbed) {
+    bg_cli_error("no testbed: set testbed: in %s or pass --testbed", fl.config);
+    goto out;
+  }
+  if (!bg_valid_testbed(testbed)) {
+    bg_cli_error("--testbed: '%s' must match [A-Za-z0-9._-]{1,64}", testbed);
+    goto out;
+  }
+  if (!fl.dry_run) {
+    if (!server) {
+      bg_cli_error("no server: set server: in %s, pass --server, or use --dry-run", fl.config);
+      goto out;
+    }
+    if (bg_client_token(fl.token, fl.token_file, &token, err, sizeof err) != BG_OK) {
+      bg_cli_error("%s", err);
+      goto out;
+    }
+    if (!token) {
+      bg_cli_error("no API token: set BENCHGATE_TOKEN or pass --token-file FILE");
+      goto out;
+    }
+  }
+
+  run = bg_run_new();
+  char id[BG_UUID_LEN + 1], host[256] = "", ts[32];
+  if (bg_uuid_v4(id) != BG_OK) {
+    bg_cli_error("cannot make a run id: no randomness from the kernel");
+    code = BG_EXIT_INFRA;
+    goto out;
+  }
+  bg_run_set(&run->run_id, id);
+  if (fill_commit(&fl, run, err, sizeof err) != BG_OK) {
+    bg_cli_error("%s", err);
+    goto out;
+  }
+  bg_run_set(&run->testbed, testbed);
+  gethostname(host, sizeof host - 1);
+  bg_run_set(&run->agent_name, *host ? host : "unknown");
+  bg_run_set(&run->agent_version, BG_VERSION);
+  if (cf->thresholds)
+    run->thresholds = cJSON_Duplicate(cf->thresholds, 1);
+  bg_cli_now_rfc3339(ts, sizeof ts);
+  bg_run_set(&run->started_at, ts);
+  /* Before the build, so that the build's own load does not count. */
+  cJSON *fp = bg_fingerprint_collect(NULL, cf->cpus, cf->ncpus, 1);
+  bg_fingerprint_warn(fp, run);
+  run->fingerprint = fp;
+
+  struct bg_suite_opts so = {cf->cpus, cf->ncpus, cf->clean_env, fl.verbose, bg_cli_interactive()};
+  if (cf->build) {
+    struct bg_runner_opts ro;
+    struct bg_runner_result res;
+    memset(&ro, 0, sizeof ro);
+    ro.command = cf->build;
+    ro.keep_aslr = 1;
+    ro.repetitions = 1;
+    ro.timeout = BUILD_TIMEOUT;
+    ro.output = BG_OUT_PASS;
+    bg_cli_error("building: %s", cf->build);
+    bg_runner_result_init(&res);
+    int rc = bg_runner_run(&ro, &res, err, sizeof err);
+    bg_runner_result_free(&res);
+    if (rc != BG_OK) {
+      bg_cli_error("build failed: %s", err);
+      goto out;
+    }
+  }
+  int aslr_warned = 0;
+  for (size_t i = 0; i < cf->nsuites; i++) {
+    size_t nw = run->nwarnings;
+    if (bg_cmd_run_suite(&cf->suites[i], &so, run, err, sizeof err) != BG_OK) {
+      bg_cli_error("%s", err);
+      failed++;
+      continue;
+    }
+    for (size_t w = nw; w < run->nwarnings; w++) {
+      if (!strncmp(run->warnings[w], "ASLR", 4)) {
+        if (aslr_warned++) { /* one ASLR warning per run is enough */
+          free(run->warnings[w]);
+          memmove(&run->warnings[w], &run->warnings[w + 1],
+                  (run->nwarnings - w - 1) * sizeof *run->warnings);
+          run->nwarnings--;
+          w--;
+          continue;
+        }
+        if (system_aslr_on())
+          cJSON_ReplaceItemInObjectCaseSensitive(run->fingerprint, "aslr", cJSON_CreateBool(1));
+      }
+      bg_cli_warn("%s", run->warnings[w]);
+    }
+  }
+  if (failed) {
+    bg_cli_error("%d of %zu suites failed; nothing uploaded", failed, cf->nsuites);
+    goto out;
+  }
+  bg_cli_now_rfc3339(ts, sizeof ts);
+  bg_run_set(&run->finished_at, ts);
+  struct bg_ferr fe;
+  if (bg_run_validate(run, &fe) != BG_OK) {
+    bg_cli_error("the run is not valid: %s: %s", fe.field, fe.message);
+    goto out;
+  }
+  if (fl.output && write_output(fl.output, run) != BG_OK)
+    goto out;
+  if (fl.dry_run) {
+    bg_cli_error("dry run: %zu results of %zu suites, not uploaded%s%s", run->nresults, cf->nsuites,
+                 fl.output ? "; written to " : "", fl.output ? fl.output : "");
+    printf("%s\n", run->run_id);
+    code = BG_EXIT_PASS;
+    goto out;
+  }
+  code = upload(&fl, server, token, cf->project, run);
+out:
+  if (token) {
+    memset(token, 0, strlen(token));
+    free(token);
+  }
+  bg_run_free(run);
+  bg_config_free(cf);
+  return code;
+}

@@ -1,0 +1,91 @@
+/* main.c: the `benchgate` command line: dispatches to one subcommand per verb.
+ *
+ * Each subcommand lives in cmd_<verb>.c with an `int bg_cmd_<verb>_main(int argc, char
+ * **argv)` that gets argv starting at the verb and returns the exit code (cli.h). To add a
+ * command, include its header and add one line to the table below.
+ */
+#include "cli.h"
+#include "client.h"
+#include "cmd_parse.h"
+#include "cmd_run.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static int cmd_version(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+struct command {
+  const char *name;
+  int (*main)(int argc, char **argv);
+  const char *summary;
+};
+
+/* The commands, in the order `benchgate help` lists them. Others are added here as they are
+ * written: compare, gate, serve, flush, changepoints. */
+static const struct command commands[] = {
+    {"run", bg_cmd_run_main, "build and run the suites of benchgate.yml here, upload the run"},
+    {"parse", bg_cmd_parse_main, "print a benchmark harness's output as run-payload results"},
+    /* -- add new commands above this line -- */
+    {"version", cmd_version, "print the version"},
+    {"help", cmd_help, "show this help"},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof *commands)
+
+static int cmd_version(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  printf("benchgate %s\n", BG_VERSION);
+  return BG_EXIT_PASS;
+}
+
+static void help(FILE *f) {
+  fprintf(f,
+          "benchgate %s: a performance regression gate for CI\n\n"
+          "usage: benchgate COMMAND [options]   (benchgate COMMAND --help for details)\n\n"
+          "commands:\n",
+          BG_VERSION);
+  for (size_t i = 0; i < NCOMMANDS; i++)
+    fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
+  fprintf(f, "\nexit codes: 0 pass, 1 regression, 2 usage or input error, "
+             "3 infrastructure error\n"
+             "environment: BENCHGATE_TOKEN (API token), CI (plain progress lines)\n");
+}
+
+static int cmd_help(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  help(stdout);
+  return BG_EXIT_PASS;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    help(stderr);
+    return BG_EXIT_USAGE;
+  }
+  const char *verb = argv[1];
+  if (!strcmp(verb, "--help") || !strcmp(verb, "-h"))
+    verb = "help";
+  else if (!strcmp(verb, "--version"))
+    verb = "version";
+  for (size_t i = 0; i < NCOMMANDS; i++) {
+    if (strcmp(commands[i].name, verb))
+      continue;
+    /* A closed server connection must be an error from write(), not a dead process. */
+    signal(SIGPIPE, SIG_IGN);
+    if (bg_client_global_init() != BG_OK) {
+      bg_cli_error("cannot initialise libcurl");
+      return BG_EXIT_INFRA;
+    }
+    int code = commands[i].main(argc - 1, argv + 1);
+    bg_client_global_cleanup();
+    fflush(stdout);
+    return code;
+  }
+  bg_cli_error("unknown command '%s'", argv[1]);
+  help(stderr);
+  return BG_EXIT_USAGE;
+}

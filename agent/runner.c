@@ -1,0 +1,516 @@
+/* runner.c: fork/exec of benchmark commands with pinning, ASLR off, timeouts and rusage.
+ *
+ * The parent waits on a pidfd together with the output pipes, so one poll() serves the
+ * timeout, the output and the exit without busy waiting. The child reports a failed setup
+ * step through a close-on-exec status pipe that the parent reads only after reaping, so
+ * the timed path holds no extra round trip. Instructions are counted with a perf event
+ * opened by the parent on the child (enable_on_exec, inherited by its children) while the
+ * child waits on a pipe just before exec.
+ */
+#include "runner.h"
+
+#include "mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define KILL_GRACE_NS 2000000000LL /* SIGTERM to SIGKILL */
+
+enum stage { ST_SETUP = 1, ST_CHDIR, ST_AFFINITY, ST_EXEC };
+
+/* The status pipe's messages: 'A' (ASLR could not be switched off, not fatal) or 'E' followed
+ * by the failed stage and errno. */
+struct child_err {
+  char tag;
+  char stage;
+  int err;
+};
+
+/* Per-run state prepared before the first repetition. */
+struct prep {
+  const struct bg_runner_opts *o;
+  char *argv[4];
+  char **envp;
+  char *envbuf[5];
+  cpu_set_t cpus;
+  int devnull;
+  char tail[BG_RUNNER_TAIL]; /* ring of the last stderr bytes */
+  size_t tail_pos, tail_len;
+};
+
+static long long now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static long long tv_ns(struct timeval tv) {
+  return (long long)tv.tv_sec * 1000000000LL + (long long)tv.tv_usec * 1000LL;
+}
+
+void bg_runner_result_init(struct bg_runner_result *res) {
+  memset(res, 0, sizeof *res);
+  bg_buf_init(&res->out, BG_RUNNER_STDOUT_MAX);
+}
+
+void bg_runner_result_free(struct bg_runner_result *res) {
+  if (!res)
+    return;
+  free(res->samples);
+  res->samples = NULL;
+  res->nsamples = 0;
+  bg_buf_free(&res->out);
+}
+
+static void tail_add(struct prep *p, const char *d, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    p->tail[p->tail_pos] = d[i];
+    p->tail_pos = (p->tail_pos + 1) % sizeof p->tail;
+    if (p->tail_len < sizeof p->tail)
+      p->tail_len++;
+  }
+}
+
+/* Writes the last `lines` lines of the stderr tail into out, indented, for error messages. */
+static void tail_lines(const struct prep *p, char *out, size_t outlen, int lines) {
+  char lin[BG_RUNNER_TAIL + 1];
+  size_t start = (p->tail_pos + sizeof p->tail - p->tail_len) % sizeof p->tail;
+  for (size_t i = 0; i < p->tail_len; i++)
+    lin[i] = p->tail[(start + i) % sizeof p->tail];
+  size_t n = p->tail_len;
+  while (n && (lin[n - 1] == '\n' || lin[n - 1] == '\r'))
+    n--;
+  lin[n] = '\0';
+  size_t from = n;
+  int seen = 0;
+  while (from > 0) {
+    if (lin[from - 1] == '\n' && ++seen == lines)
+      break;
+    from--;
+  }
+  if (outlen)
+    out[0] = '\0';
+  if (n && outlen)
+    snprintf(out, outlen, "; stderr ends with:\n%s", lin + from);
+}
+
+/* Async-signal-safe from here to exec: no allocation, no stdio. */
+static void child(const struct prep *p, int out_w, int err_w, int status_w, int sync_r) {
+  const struct bg_runner_opts *o = p->o;
+  struct child_err ce = {'E', ST_SETUP, 0};
+  setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  signal(SIGPIPE, SIG_DFL);
+  if (dup2(p->devnull, 0) < 0 || dup2(out_w >= 0 ? out_w : p->devnull, 1) < 0 || dup2(err_w, 2) < 0)
+    goto fail;
+  ce.stage = ST_CHDIR;
+  if (o->cwd && chdir(o->cwd) < 0)
+    goto fail;
+  ce.stage = ST_AFFINITY;
+  if (o->ncpus && sched_setaffinity(0, sizeof p->cpus, &p->cpus) < 0)
+    goto fail;
+  if (!o->keep_aslr) {
+    int cur = personality(0xffffffff);
+    if (cur == -1 || personality((unsigned long)cur | ADDR_NO_RANDOMIZE) == -1) {
+      struct child_err w = {'A', 0, errno};
+      if (write(status_w, &w, sizeof w) < 0)
+        _exit(127);
+    }
+  }
+  if (sync_r >= 0) {
+    char b;
+    if (read(sync_r, &b, 1) != 1)
+      _exit(127);
+  }
+  ce.stage = ST_EXEC;
+  execve(p->argv[0], p->argv, p->envp);
+fail:
+  ce.err = errno;
+  if (write(status_w, &ce, sizeof ce) < 0)
+    _exit(127);
+  _exit(127);
+}
+
+static int pidfd_open_compat(pid_t pid) {
+#ifdef SYS_pidfd_open
+  return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+  (void)pid;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+static int open_counter(pid_t pid) {
+  struct perf_event_attr a;
+  memset(&a, 0, sizeof a);
+  a.size = sizeof a;
+  a.type = PERF_TYPE_HARDWARE;
+  a.config = PERF_COUNT_HW_INSTRUCTIONS;
+  a.disabled = 1;
+  a.inherit = 1;
+  a.exclude_kernel = 1;
+  a.exclude_hv = 1;
+  a.enable_on_exec = pid != 0;
+  return (int)syscall(SYS_perf_event_open, &a, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static void drain(struct prep *p, int *fd, int is_err, struct bg_buf *out, int *overflow) {
+  char chunk[16384];
+  for (;;) {
+    ssize_t n = read(*fd, chunk, sizeof chunk);
+    if (n > 0) {
+      if (is_err) {
+        tail_add(p, chunk, (size_t)n);
+        if (p->o->output == BG_OUT_PASS && write(2, chunk, (size_t)n) < 0)
+          (void)0;
+      } else if (p->o->output == BG_OUT_PASS) {
+        if (write(2, chunk, (size_t)n) < 0)
+          (void)0;
+      } else if (!*overflow && bg_buf_append(out, chunk, (size_t)n) != BG_OK) {
+        *overflow = 1;
+      }
+      continue;
+    }
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n == 0 || (n < 0 && errno != EAGAIN)) {
+      close(*fd);
+      *fd = -1;
+    }
+    return;
+  }
+}
+
+static const char *stage_name(int st) {
+  switch (st) {
+  case ST_CHDIR:
+    return "chdir to the suite's cwd";
+  case ST_AFFINITY:
+    return "pin to the configured CPUs";
+  case ST_EXEC:
+    return "exec /bin/sh";
+  default:
+    return "set up the child";
+  }
+}
+
+/* One run of the command. Fills *s on success. */
+static int run_once(struct prep *p, struct bg_sample *s, struct bg_buf *out, int *aslr_off,
+                    char *err, size_t errlen) {
+  const struct bg_runner_opts *o = p->o;
+  int rc = BG_OK;
+  int out_p[2] = {-1, -1}, err_p[2] = {-1, -1}, st_p[2] = {-1, -1}, sync_p[2] = {-1, -1};
+  int pidfd = -1, counter = -1, overflow = 0, timed_out = 0, status = 0;
+  struct rusage ru;
+  pid_t pid = -1;
+
+  if ((o->output != BG_OUT_DISCARD && pipe2(out_p, O_CLOEXEC) < 0) || pipe2(err_p, O_CLOEXEC) < 0 ||
+      pipe2(st_p, O_CLOEXEC) < 0 || (o->count_instructions && pipe2(sync_p, O_CLOEXEC) < 0)) {
+    snprintf(err, errlen, "cannot create pipes: %s", strerror(errno));
+    rc = BG_EIO;
+    goto out;
+  }
+  p->tail_len = p->tail_pos = 0;
+  if (out)
+    bg_buf_reset(out);
+
+  long long t0 = now_ns();
+  pid = fork();
+  if (pid < 0) {
+    snprintf(err, errlen, "fork: %s", strerror(errno));
+    rc = BG_EIO;
+    goto out;
+  }
+  if (pid == 0)
+    child(p, out_p[1], err_p[1], st_p[1], sync_p[0]);
+  setpgid(pid, pid); /* also in the child: whichever runs first wins the race */
+  close(st_p[1]);
+  st_p[1] = -1;
+  close(err_p[1]);
+  err_p[1] = -1;
+  if (out_p[1] >= 0) {
+    close(out_p[1]);
+    out_p[1] = -1;
+    fcntl(out_p[0], F_SETFL, O_NONBLOCK);
+  }
+  fcntl(err_p[0], F_SETFL, O_NONBLOCK);
+  if (sync_p[0] >= 0) {
+    close(sync_p[0]);
+    sync_p[0] = -1;
+    counter = open_counter(pid);
+    if (counter < 0) {
+      snprintf(err, errlen, "instructions: cannot count (perf_event_open: %s)", strerror(errno));
+      rc = BG_EUNSUPP;
+    }
+    char go = 'g';
+    if (write(sync_p[1], &go, 1) != 1)
+      (void)0;
+    close(sync_p[1]);
+    sync_p[1] = -1;
+  }
+  pidfd = pidfd_open_compat(pid);
+
+  long long deadline = o->timeout > 0 ? t0 + (long long)(o->timeout * 1e9) : 0;
+  long long kill_at = 0;
+  int reaped = 0;
+  while (!reaped) {
+    struct pollfd fds[3];
+    int nf = 0;
+    if (pidfd >= 0)
+      fds[nf++] = (struct pollfd){pidfd, POLLIN, 0};
+    if (out_p[0] >= 0)
+      fds[nf++] = (struct pollfd){out_p[0], POLLIN, 0};
+    if (err_p[0] >= 0)
+      fds[nf++] = (struct pollfd){err_p[0], POLLIN, 0};
+    int wait_ms = -1;
+    long long t = now_ns();
+    long long next = kill_at ? kill_at : deadline;
+    if (next) {
+      if (t >= next) {
+        if (!kill_at) {
+          timed_out = 1;
+          kill(-pid, SIGTERM);
+          kill_at = t + KILL_GRACE_NS;
+        } else {
+          kill(-pid, SIGKILL);
+          kill_at = 0;
+          deadline = 0;
+        }
+        continue;
+      }
+      wait_ms = (int)((next - t) / 1000000) + 1;
+    }
+    if (pidfd < 0 && (wait_ms < 0 || wait_ms > 1))
+      wait_ms = 1; /* no pidfd: look for the exit every millisecond */
+    int n = poll(fds, (nfds_t)nf, wait_ms);
+    if (n < 0 && errno != EINTR) {
+      snprintf(err, errlen, "poll: %s", strerror(errno));
+      kill(-pid, SIGKILL);
+    }
+    if (out_p[0] >= 0)
+      drain(p, &out_p[0], 0, out, &overflow);
+    if (err_p[0] >= 0)
+      drain(p, &err_p[0], 1, NULL, &overflow);
+    if (pidfd < 0 || (n > 0 && (fds[0].revents & POLLIN))) {
+      pid_t w = wait4(pid, &status, pidfd < 0 ? WNOHANG : 0, &ru);
+      if (w == pid)
+        reaped = 1;
+      else if (w < 0 && errno != EINTR) {
+        snprintf(err, errlen, "wait4: %s", strerror(errno));
+        rc = BG_EIO;
+        goto out;
+      }
+    }
+  }
+  long long t1 = now_ns();
+  if (timed_out)
+    kill(-pid, SIGKILL); /* grandchildren that ignored SIGTERM */
+  pid = -1;
+  if (out_p[0] >= 0)
+    drain(p, &out_p[0], 0, out, &overflow);
+  if (err_p[0] >= 0)
+    drain(p, &err_p[0], 1, NULL, &overflow);
+
+  struct child_err ce;
+  while (read(st_p[0], &ce, sizeof ce) == (ssize_t)sizeof ce) {
+    if (ce.tag == 'A') {
+      *aslr_off = 0;
+    } else if (rc == BG_OK) {
+      snprintf(err, errlen, "cannot %s: %s", stage_name(ce.stage), strerror(ce.err));
+      rc = ce.stage == ST_AFFINITY ? BG_EINVAL : BG_EIO;
+    }
+  }
+  if (rc != BG_OK)
+    goto out;
+  char tail[BG_RUNNER_TAIL + 64];
+  if (timed_out) {
+    tail_lines(p, tail, sizeof tail, 10);
+    snprintf(err, errlen, "timed out after %g s (process group killed)%s", o->timeout, tail);
+    rc = BG_ETIMEOUT;
+    goto out;
+  }
+  if (WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status))) {
+    tail_lines(p, tail, sizeof tail, 10);
+    if (WIFSIGNALED(status))
+      snprintf(err, errlen, "killed by signal %d (%s)%s", WTERMSIG(status),
+               strsignal(WTERMSIG(status)), tail);
+    else
+      snprintf(err, errlen, "exited with status %d%s", WEXITSTATUS(status), tail);
+    rc = BG_EIO;
+    goto out;
+  }
+  if (overflow) {
+    snprintf(err, errlen, "stdout larger than %zu bytes", out ? out->max : (size_t)0);
+    rc = BG_ETOOBIG;
+    goto out;
+  }
+  s->wall_ns = t1 - t0;
+  s->cpu_ns = tv_ns(ru.ru_utime) + tv_ns(ru.ru_stime);
+  s->max_rss = (long long)ru.ru_maxrss * 1024LL;
+  s->instructions = -1;
+  if (counter >= 0) {
+    unsigned long long v = 0;
+    if (read(counter, &v, sizeof v) != (ssize_t)sizeof v) {
+      snprintf(err, errlen, "instructions: cannot read the counter: %s", strerror(errno));
+      rc = BG_EUNSUPP;
+      goto out;
+    }
+    s->instructions = (long long)v;
+  }
+out:
+  if (pid > 0) {
+    kill(-pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+  }
+  int fds_all[] = {out_p[0], out_p[1],  err_p[0],  err_p[1], st_p[0],
+                   st_p[1],  sync_p[0], sync_p[1], pidfd,    counter};
+  for (size_t i = 0; i < sizeof fds_all / sizeof *fds_all; i++)
+    if (fds_all[i] >= 0)
+      close(fds_all[i]);
+  return rc;
+}
+
+static int check_cpus(const struct bg_runner_opts *o, cpu_set_t *set, char *err, size_t errlen) {
+  cpu_set_t allowed;
+  CPU_ZERO(set);
+  if (!o->ncpus)
+    return BG_OK;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) < 0)
+    CPU_ZERO(&allowed);
+  for (size_t i = 0; i < o->ncpus; i++) {
+    int c = o->cpus[i];
+    if (c < 0 || c >= CPU_SETSIZE || !CPU_ISSET(c, &allowed)) {
+      snprintf(err, errlen, "cpus: CPU %d is not available to this process (%ld online)", c,
+               sysconf(_SC_NPROCESSORS_ONLN));
+      return BG_EINVAL;
+    }
+    CPU_SET(c, set);
+  }
+  return BG_OK;
+}
+
+int bg_runner_run(const struct bg_runner_opts *o, struct bg_runner_result *res, char *err,
+                  size_t errlen) {
+  struct prep *p = bg_xcalloc(1, sizeof *p);
+  char tmp[8];
+  int rc = BG_OK;
+  if (!err || !errlen) {
+    err = tmp;
+    errlen = sizeof tmp;
+  }
+  err[0] = '\0';
+  p->o = o;
+  p->devnull = -1;
+  if (!o->command || o->repetitions < 1 || o->warmup < 0) {
+    snprintf(err, errlen, "runner: needs a command and at least one repetition");
+    rc = BG_EINVAL;
+    goto out;
+  }
+  if ((rc = check_cpus(o, &p->cpus, err, errlen)) != BG_OK)
+    goto out;
+  p->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (p->devnull < 0) {
+    snprintf(err, errlen, "/dev/null: %s", strerror(errno));
+    rc = BG_EIO;
+    goto out;
+  }
+  if (o->count_instructions) {
+    int fd = open_counter(0);
+    if (fd < 0) {
+      snprintf(err, errlen,
+               "instructions: this machine offers no instruction counter "
+               "(perf_event_open: %s; a VM without a virtual PMU, or "
+               "kernel.perf_event_paranoid > 2)",
+               strerror(errno));
+      rc = BG_EUNSUPP;
+      goto out;
+    }
+    close(fd);
+  }
+  p->argv[0] = "/bin/sh";
+  p->argv[1] = "-c";
+  p->argv[2] = (char *)o->command;
+  p->argv[3] = NULL;
+  p->envp = environ;
+  if (o->clean_env) {
+    const char *path = getenv("PATH"), *home = getenv("HOME");
+    size_t k = 0;
+    struct bg_buf b;
+    bg_buf_init(&b, 0);
+    bg_buf_printf(&b, "PATH=%s", path ? path : "/usr/local/bin:/usr/bin:/bin");
+    p->envbuf[k++] = bg_buf_steal(&b);
+    if (home) {
+      bg_buf_printf(&b, "HOME=%s", home);
+      p->envbuf[k++] = bg_buf_steal(&b);
+    }
+    p->envbuf[k++] = bg_xstrdup("LANG=C");
+    p->envbuf[k++] = bg_xstrdup("LC_ALL=C");
+    p->envbuf[k++] = bg_xstrdup("TZ=UTC");
+    p->envp = bg_xcalloc(k + 1, sizeof *p->envp);
+    memcpy(p->envp, p->envbuf, k * sizeof *p->envp);
+  }
+  free(res->samples);
+  res->samples = bg_xcalloc((size_t)o->repetitions, sizeof *res->samples);
+  res->nsamples = 0;
+  res->warning[0] = '\0';
+  if (o->output == BG_OUT_CAPTURE) {
+    res->out.max = o->stdout_max ? o->stdout_max : BG_RUNNER_STDOUT_MAX;
+    bg_buf_append(&res->out, "", 0);
+  }
+  int aslr_off = !o->keep_aslr;
+  long total = o->warmup + o->repetitions;
+  long long start = now_ns();
+  for (long i = 0; i < total; i++) {
+    int warm = i < o->warmup;
+    struct bg_sample s;
+    if (o->progress)
+      o->progress(o->progress_ctx, warm ? i + 1 : i - o->warmup + 1,
+                  warm ? o->warmup : o->repetitions, warm, now_ns() - start);
+    rc = run_once(p, &s, o->output == BG_OUT_CAPTURE ? &res->out : NULL, &aslr_off, err, errlen);
+    if (rc != BG_OK) {
+      char where[64];
+      snprintf(where, sizeof where, "%s %ld: ", warm ? "warm-up run" : "repetition",
+               warm ? i + 1 : i - o->warmup + 1);
+      size_t wl = strlen(where), el = strlen(err);
+      if (wl + el + 1 <= errlen) {
+        memmove(err + wl, err, el + 1);
+        memcpy(err, where, wl);
+      }
+      goto out;
+    }
+    if (!warm)
+      res->samples[res->nsamples++] = s;
+  }
+  res->aslr_disabled = aslr_off;
+  if (!o->keep_aslr && !aslr_off)
+    snprintf(res->warning, sizeof res->warning,
+             "ASLR could not be switched off for benchmark processes (personality not "
+             "permitted here); layout noise may be higher");
+out:
+  if (p->devnull >= 0)
+    close(p->devnull);
+  for (size_t i = 0; i < sizeof p->envbuf / sizeof *p->envbuf; i++)
+    free(p->envbuf[i]);
+  if (p->envp != environ)
+    free(p->envp);
+  free(p);
+  return rc;
+}
