@@ -1,0 +1,283 @@
+/* cpd.c: change-point detection by robust binary segmentation with local pruning.
+ *
+ * The method and its complexity are described in cpd.h; docs/changepoints.md has the
+ * measured quality. Everything works on a compacted copy of the present points, standardised
+ * by the robust noise scale, so the thresholds are in units of sigma^2 and do not depend on
+ * the series' scale.
+ */
+#include "cpd.h"
+
+#include "error.h"
+#include "mem.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Prefix sums of a weighted least-squares line fit over local positions t = 0..m-1. */
+struct sums {
+  double *w, *wx, *wxx, *wt, *wtt, *wtx; /* each m + 1 long, [0] = 0 */
+};
+
+struct bg_cpd_config bg_cpd_config_default(void) {
+  struct bg_cpd_config c = {.min_segment = 3, .candidate_penalty = 1.0, .penalty = 16.0,
+                            .outlier_k = 5.0};
+  return c;
+}
+
+void bg_cpd_result_free(struct bg_cpd_result *r) {
+  if (!r)
+    return;
+  free(r->points);
+  memset(r, 0, sizeof *r);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static int cmp_size(const void *a, const void *b) {
+  size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Median of v[0..m-1] (m > 0); sorts v in place. */
+static double median_inplace(double *v, size_t m) {
+  qsort(v, m, sizeof *v, cmp_double);
+  return m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+}
+
+/* Median of src[a..b-1] using scratch. */
+static double median_range(const double *src, size_t a, size_t b, double *scratch) {
+  memcpy(scratch, src + a, (b - a) * sizeof *src);
+  return median_inplace(scratch, b - a);
+}
+
+/* Robust noise scale from first differences (see cpd.h); 0 when nothing varies. */
+static double noise_scale(const double *x, size_t m, double *scratch) {
+  if (m < 3)
+    return 0.0;
+  size_t nd = m - 1;
+  for (size_t i = 0; i < nd; i++)
+    scratch[i] = x[i + 1] - x[i];
+  double med = median_inplace(scratch, nd);
+  double sum_abs = 0.0;
+  for (size_t i = 0; i < nd; i++) {
+    scratch[i] = fabs(scratch[i] - med);
+    sum_abs += scratch[i];
+  }
+  double mad = median_inplace(scratch, nd);
+  if (mad > 0.0)
+    return 1.4826 * mad / sqrt(2.0);
+  /* Mostly tied differences: the mean absolute deviation still sees the rest. */
+  return sum_abs / (double)nd * sqrt(M_PI / 2.0) / sqrt(2.0);
+}
+
+/* Weighted residual sum of squares of a straight line fitted to [a, b). */
+static double seg_cost(const struct sums *s, size_t a, size_t b) {
+  double w = s->w[b] - s->w[a];
+  if (w <= 0.0)
+    return 0.0;
+  double wx = s->wx[b] - s->wx[a], wxx = s->wxx[b] - s->wxx[a];
+  double wt = s->wt[b] - s->wt[a], wtt = s->wtt[b] - s->wtt[a], wtx = s->wtx[b] - s->wtx[a];
+  double r = wxx - wx * wx / w;
+  double vt = wtt - wt * wt / w;
+  if (b - a > 2 && vt > 0.0) {
+    double c = wtx - wt * wx / w;
+    r -= c * c / vt;
+  }
+  return r > 0.0 ? r : 0.0;
+}
+
+/* Candidates by binary segmentation; returns them sorted in *cand (caller frees). */
+static size_t binseg(const struct sums *s, size_t m, size_t ms, double beta, size_t **cand) {
+  size_t cap = 16, k = 0, scap = 16, top = 0;
+  size_t *out = bg_xmalloc(cap * sizeof *out);
+  size_t *stack = bg_xmalloc(2 * scap * sizeof *stack);
+  stack[top++] = 0;
+  stack[top++] = m;
+  while (top) {
+    size_t b = stack[--top], a = stack[--top];
+    if (b - a < 2 * ms)
+      continue;
+    double full = seg_cost(s, a, b), best = -1.0;
+    size_t at = 0;
+    for (size_t t = a + ms; t + ms <= b; t++) {
+      double g = full - seg_cost(s, a, t) - seg_cost(s, t, b);
+      if (g > best) {
+        best = g;
+        at = t;
+      }
+    }
+    if (!(best > beta))
+      continue;
+    bg_xgrow((void **)&out, &cap, k + 1, sizeof *out);
+    out[k++] = at;
+    if (top + 4 > 2 * scap) {
+      size_t c2 = 2 * scap;
+      bg_xgrow((void **)&stack, &c2, top + 4, sizeof *stack);
+      scap = c2 / 2;
+    }
+    stack[top++] = a;
+    stack[top++] = at;
+    stack[top++] = at;
+    stack[top++] = b;
+  }
+  free(stack);
+  qsort(out, k, sizeof *out, cmp_size);
+  *cand = out;
+  return k;
+}
+
+/* Local test of the change point c between boundaries a and e. */
+static double local_stat(const struct sums *s, size_t a, size_t c, size_t e) {
+  double split = seg_cost(s, a, c) + seg_cost(s, c, e);
+  double dof = (double)(e - a) - 4.0;
+  double s2 = split / (dof > 1.0 ? dof : 1.0);
+  if (s2 < 1.0) /* never below the series' own noise (sigma = 1 after standardising) */
+    s2 = 1.0;
+  return (seg_cost(s, a, e) - split) / s2;
+}
+
+/* Removes the weakest candidate while it is below beta; returns the number kept. Their
+ * statistics are left in stat[]. */
+static size_t prune(const struct sums *s, size_t m, size_t *cp, size_t k, double beta,
+                    double *stat) {
+  for (size_t j = 0; j < k; j++)
+    stat[j] = local_stat(s, j ? cp[j - 1] : 0, cp[j], j + 1 < k ? cp[j + 1] : m);
+  while (k) {
+    size_t w = 0;
+    for (size_t j = 1; j < k; j++)
+      if (stat[j] < stat[w])
+        w = j;
+    if (stat[w] > beta)
+      break;
+    memmove(cp + w, cp + w + 1, (k - w - 1) * sizeof *cp);
+    memmove(stat + w, stat + w + 1, (k - w - 1) * sizeof *stat);
+    k--;
+    for (size_t j = w ? w - 1 : 0; j <= w && j < k; j++)
+      stat[j] = local_stat(s, j ? cp[j - 1] : 0, cp[j], j + 1 < k ? cp[j + 1] : m);
+  }
+  return k;
+}
+
+static int check_config(const struct bg_cpd_config *c) {
+  if (c->min_segment < 2 || !isfinite(c->candidate_penalty) || c->candidate_penalty < 0.0 ||
+      !isfinite(c->penalty) || c->penalty < 0.0 || !isfinite(c->outlier_k) || c->outlier_k < 0.0)
+    return BG_EINVAL;
+  return BG_OK;
+}
+
+int bg_cpd_detect(const double *x, const double *var, size_t n, const struct bg_cpd_config *cfg,
+                  struct bg_cpd_result *out) {
+  int rc = BG_OK;
+  struct bg_cpd_config c = cfg ? *cfg : bg_cpd_config_default();
+  double *xs = NULL, *vs = NULL, *y = NULL, *scratch = NULL, *stat = NULL, *buf = NULL;
+  size_t *map = NULL, *cp = NULL;
+  struct sums s = {0};
+
+  if (!out)
+    return BG_EINVAL;
+  memset(out, 0, sizeof *out);
+  if (n > 0 && !x)
+    return BG_EINVAL;
+  if ((rc = check_config(&c)) != BG_OK)
+    return rc;
+
+  xs = bg_xmalloc((n ? n : 1) * sizeof *xs);
+  vs = bg_xmalloc((n ? n : 1) * sizeof *vs);
+  map = bg_xmalloc((n ? n : 1) * sizeof *map);
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(x[i]))
+      continue;
+    if (var && (!isfinite(var[i]) || var[i] < 0.0)) {
+      rc = BG_EINVAL;
+      goto out;
+    }
+    xs[m] = x[i];
+    vs[m] = var ? var[i] : 0.0;
+    map[m++] = i;
+  }
+  out->n_used = m;
+  if (m < 2 * c.min_segment)
+    goto out;
+
+  scratch = bg_xmalloc(m * sizeof *scratch);
+  double sigma = noise_scale(xs, m, scratch);
+  if (!(sigma > 0.0) || !isfinite(sigma))
+    goto out;
+  out->sigma = sigma;
+
+  /* Spike filter: compare each point with the median of its (up to) 5-point window. */
+  y = bg_xmalloc(m * sizeof *y);
+  for (size_t i = 0; i < m; i++) {
+    size_t a = i >= 2 ? i - 2 : 0, b = i + 3 <= m ? i + 3 : m;
+    double med = median_range(xs, a, b, scratch);
+    y[i] = c.outlier_k > 0.0 && fabs(xs[i] - med) > c.outlier_k * sigma ? med : xs[i];
+  }
+
+  /* Weights from the per-point variances, relative to the noise the series shows. */
+  double tau2 = 0.0, s2 = sigma * sigma;
+  if (var) {
+    memcpy(scratch, vs, m * sizeof *vs);
+    double mv = median_inplace(scratch, m);
+    tau2 = s2 - mv > 0.0 ? s2 - mv : 0.0;
+  }
+  memcpy(scratch, y, m * sizeof *y);
+  double centre = median_inplace(scratch, m);
+  buf = bg_xcalloc(6 * (m + 1), sizeof *buf);
+  s.w = buf;
+  s.wx = buf + (m + 1);
+  s.wxx = buf + 2 * (m + 1);
+  s.wt = buf + 3 * (m + 1);
+  s.wtt = buf + 4 * (m + 1);
+  s.wtx = buf + 5 * (m + 1);
+  for (size_t i = 0; i < m; i++) {
+    double w = 1.0;
+    if (var) {
+      double d = tau2 + vs[i];
+      w = s2 / (d > 1e-12 * s2 ? d : 1e-12 * s2);
+    }
+    double z = (y[i] - centre) / sigma, t = (double)i;
+    s.w[i + 1] = s.w[i] + w;
+    s.wx[i + 1] = s.wx[i] + w * z;
+    s.wxx[i + 1] = s.wxx[i] + w * z * z;
+    s.wt[i + 1] = s.wt[i] + w * t;
+    s.wtt[i + 1] = s.wtt[i] + w * t * t;
+    s.wtx[i + 1] = s.wtx[i] + w * t * z;
+  }
+
+  double lnm = log((double)m);
+  size_t k = binseg(&s, m, c.min_segment, c.candidate_penalty * lnm, &cp);
+  stat = bg_xmalloc((k ? k : 1) * sizeof *stat);
+  out->threshold = c.penalty * lnm;
+  k = prune(&s, m, cp, k, out->threshold, stat);
+  if (!k)
+    goto out;
+
+  out->points = bg_xcalloc(k, sizeof *out->points);
+  out->count = k;
+  for (size_t j = 0; j < k; j++) {
+    size_t a = j ? cp[j - 1] : 0, e = j + 1 < k ? cp[j + 1] : m;
+    struct bg_cpd_point *p = &out->points[j];
+    p->index = map[cp[j]];
+    p->before = median_range(y, a, cp[j], scratch);
+    p->after = median_range(y, cp[j], e, scratch);
+    p->magnitude = p->after - p->before;
+    p->relative = p->before > 0.0 && p->after > 0.0 ? p->after / p->before - 1.0 : NAN;
+    p->score = stat[j];
+  }
+
+out:
+  free(xs);
+  free(vs);
+  free(map);
+  free(y);
+  free(scratch);
+  free(stat);
+  free(buf);
+  free(cp);
+  return rc;
+}
