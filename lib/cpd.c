@@ -21,7 +21,7 @@ struct sums {
 
 struct bg_cpd_config bg_cpd_config_default(void) {
   struct bg_cpd_config c = {.min_segment = 3, .candidate_penalty = 1.0, .penalty = 16.0,
-                            .outlier_k = 5.0};
+                            .curvature_penalty = 2.0, .outlier_k = 5.0};
   return c;
 }
 
@@ -162,9 +162,99 @@ static size_t prune(const struct sums *s, size_t m, size_t *cp, size_t k, double
   return k;
 }
 
+/* Weighted residual sum of squares of a parabola fitted to [a, b) (at least 4 points), by a
+ * direct pass with positions centred and scaled to [-1, 1] so the normal equations stay well
+ * conditioned. Returns -1 when they are singular. */
+static double quad_cost(const double *z, const double *w, size_t a, size_t b) {
+  double mid = 0.5 * (double)(a + b - 1), half = 0.5 * (double)(b - a);
+  double m[3][4] = {{0}}, wxx = 0.0;
+  for (size_t i = a; i < b; i++) {
+    double u = ((double)i - mid) / half, wi = w ? w[i] : 1.0, x = z[i];
+    double p[3] = {1.0, u, u * u};
+    for (int r = 0; r < 3; r++) {
+      for (int c = 0; c < 3; c++)
+        m[r][c] += wi * p[r] * p[c];
+      m[r][3] += wi * p[r] * x;
+    }
+    wxx += wi * x * x;
+  }
+  double rhs[3] = {m[0][3], m[1][3], m[2][3]};
+  for (int c = 0; c < 3; c++) { /* Gauss-Jordan with partial pivoting */
+    int piv = c;
+    for (int r = c + 1; r < 3; r++)
+      if (fabs(m[r][c]) > fabs(m[piv][c]))
+        piv = r;
+    if (fabs(m[piv][c]) < 1e-12)
+      return -1.0;
+    for (int k = 0; k < 4; k++) {
+      double t = m[c][k];
+      m[c][k] = m[piv][k];
+      m[piv][k] = t;
+    }
+    double t = rhs[c];
+    rhs[c] = rhs[piv];
+    rhs[piv] = t;
+    for (int r = 0; r < 3; r++) {
+      if (r == c)
+        continue;
+      double f = m[r][c] / m[c][c];
+      for (int k = c; k < 4; k++)
+        m[r][k] -= f * m[c][k];
+    }
+  }
+  double fit = 0.0;
+  for (int r = 0; r < 3; r++)
+    fit += m[r][3] / m[r][r] * rhs[r];
+  double res = wxx - fit;
+  return res > 0.0 ? res : 0.0;
+}
+
+/* How much better two lines split at c fit [a, e) than one parabola does, in units of the
+ * local residual variance (as local_stat); +inf when no parabola can be fitted. */
+static double curve_stat(const struct sums *s, const double *z, const double *w, size_t a,
+                         size_t c, size_t e) {
+  double q = quad_cost(z, w, a, e);
+  if (q < 0.0)
+    return INFINITY;
+  double split = seg_cost(s, a, c) + seg_cost(s, c, e);
+  double dof = (double)(e - a) - 4.0;
+  double s2 = split / (dof > 1.0 ? dof : 1.0);
+  if (s2 < 1.0)
+    s2 = 1.0;
+  return (q - split) / s2;
+}
+
+/* Curvature veto: removes, weakest first, every change point that a single parabola over its
+ * two segments explains nearly as well (statistic <= beta); returns the number kept and
+ * leaves local_stat values of the survivors in stat[]. */
+static size_t veto_curvature(const struct sums *s, const double *z, const double *w, size_t m,
+                             size_t *cp, size_t k, double beta, double *stat) {
+  double *cs = bg_xmalloc((k ? k : 1) * sizeof *cs);
+  for (size_t j = 0; j < k; j++)
+    cs[j] = curve_stat(s, z, w, j ? cp[j - 1] : 0, cp[j], j + 1 < k ? cp[j + 1] : m);
+  while (k) {
+    size_t v = 0;
+    for (size_t j = 1; j < k; j++)
+      if (cs[j] < cs[v])
+        v = j;
+    if (cs[v] > beta)
+      break;
+    memmove(cp + v, cp + v + 1, (k - v - 1) * sizeof *cp);
+    memmove(cs + v, cs + v + 1, (k - v - 1) * sizeof *cs);
+    k--;
+    for (size_t j = v ? v - 1 : 0; j <= v && j < k; j++)
+      cs[j] = curve_stat(s, z, w, j ? cp[j - 1] : 0, cp[j], j + 1 < k ? cp[j + 1] : m);
+  }
+  for (size_t j = 0; j < k; j++)
+    stat[j] = local_stat(s, j ? cp[j - 1] : 0, cp[j], j + 1 < k ? cp[j + 1] : m);
+  free(cs);
+  return k;
+}
+
 static int check_config(const struct bg_cpd_config *c) {
   if (c->min_segment < 2 || !isfinite(c->candidate_penalty) || c->candidate_penalty < 0.0 ||
-      !isfinite(c->penalty) || c->penalty < 0.0 || !isfinite(c->outlier_k) || c->outlier_k < 0.0)
+      !isfinite(c->penalty) || c->penalty < 0.0 || !isfinite(c->curvature_penalty) ||
+      c->curvature_penalty < 0.0 || !isfinite(c->outlier_k) || c->outlier_k < 0.0)
     return BG_EINVAL;
   return BG_OK;
 }
@@ -174,6 +264,7 @@ int bg_cpd_detect(const double *x, const double *var, size_t n, const struct bg_
   int rc = BG_OK;
   struct bg_cpd_config c = cfg ? *cfg : bg_cpd_config_default();
   double *xs = NULL, *vs = NULL, *y = NULL, *scratch = NULL, *stat = NULL, *buf = NULL;
+  double *zs = NULL, *ws = NULL;
   size_t *map = NULL, *cp = NULL;
   struct sums s = {0};
 
@@ -228,6 +319,8 @@ int bg_cpd_detect(const double *x, const double *var, size_t n, const struct bg_
   memcpy(scratch, y, m * sizeof *y);
   double centre = median_inplace(scratch, m);
   buf = bg_xcalloc(6 * (m + 1), sizeof *buf);
+  zs = bg_xmalloc(m * sizeof *zs);
+  ws = var ? bg_xmalloc(m * sizeof *ws) : NULL;
   s.w = buf;
   s.wx = buf + (m + 1);
   s.wxx = buf + 2 * (m + 1);
@@ -241,6 +334,9 @@ int bg_cpd_detect(const double *x, const double *var, size_t n, const struct bg_
       w = s2 / (d > 1e-12 * s2 ? d : 1e-12 * s2);
     }
     double z = (y[i] - centre) / sigma, t = (double)i;
+    zs[i] = z;
+    if (ws)
+      ws[i] = w;
     s.w[i + 1] = s.w[i] + w;
     s.wx[i + 1] = s.wx[i] + w * z;
     s.wxx[i + 1] = s.wxx[i] + w * z * z;
@@ -254,6 +350,7 @@ int bg_cpd_detect(const double *x, const double *var, size_t n, const struct bg_
   stat = bg_xmalloc((k ? k : 1) * sizeof *stat);
   out->threshold = c.penalty * lnm;
   k = prune(&s, m, cp, k, out->threshold, stat);
+  k = veto_curvature(&s, zs, ws, m, cp, k, c.curvature_penalty * lnm, stat);
   if (!k)
     goto out;
 
@@ -278,6 +375,8 @@ out:
   free(scratch);
   free(stat);
   free(buf);
+  free(zs);
+  free(ws);
   free(cp);
   return rc;
 }

@@ -65,21 +65,33 @@ static void single_spike_is_not_a_change_point(void **state) {
   bg_cpd_result_free(&r);
 }
 
-/* Documented: segments are lines, so a steady ramp is one segment; a ramp that starts after a
- * flat stretch gives one change point near the kink (17 here for a kink at 15). */
+/* Documented: segments are lines, so a steady ramp is one segment. A ramp that starts after a
+ * flat stretch is a change of slope: reported near the kink when the series is long enough
+ * that a single parabola cannot explain it (kink at 30 of 60: found at 28), not on 30 points
+ * with a gentle slope (a parabola fits that nearly as well: the curvature veto). */
 static void ramp_is_one_segment_and_kink_is_a_change(void **state) {
   (void)state;
-  double x[30];
+  double x[60];
   for (int i = 0; i < 30; i++)
     x[i] = 100 + NZ[i] + 0.5 * i;
   struct bg_cpd_result r = detect(x, NULL, 30);
   assert_int_equal(r.count, 0);
   bg_cpd_result_free(&r);
-  for (int i = 0; i < 30; i++)
-    x[i] = 100 + NZ[i] + (i >= 15 ? 0.5 * (i - 15) : 0);
-  r = detect(x, NULL, 30);
+  for (int i = 0; i < 60; i++)
+    x[i] = 100 + NZ[(7 * i) % 30] + 0.5 * i;
+  r = detect(x, NULL, 60);
+  assert_int_equal(r.count, 0);
+  bg_cpd_result_free(&r);
+  for (int i = 0; i < 60; i++)
+    x[i] = 100 + NZ[(7 * i) % 30] + (i >= 30 ? 0.5 * (i - 30) : 0);
+  r = detect(x, NULL, 60);
   assert_int_equal(r.count, 1);
-  assert_int_equal(r.points[0].index, 17);
+  assert_int_equal(r.points[0].index, 28);
+  bg_cpd_result_free(&r);
+  for (int i = 0; i < 30; i++)
+    x[i] = 100 + NZ[(7 * i) % 30] + (i >= 15 ? 0.5 * (i - 15) : 0);
+  r = detect(x, NULL, 30);
+  assert_int_equal(r.count, 0);
   bg_cpd_result_free(&r);
 }
 
@@ -189,6 +201,7 @@ static void default_config_is_documented_one(void **state) {
   assert_int_equal(c.min_segment, 3);
   assert_near(c.candidate_penalty, 1.0, 0);
   assert_near(c.penalty, 16.0, 0);
+  assert_near(c.curvature_penalty, 2.0, 0);
   assert_near(c.outlier_k, 5.0, 0);
 }
 
