@@ -20,7 +20,7 @@ struct sums {
 };
 
 struct bg_cpd_config bg_cpd_config_default(void) {
-  struct bg_cpd_config c = {.min_segment = 3, .candidate_penalty = 1.0, .penalty = 16.0,
+  struct bg_cpd_config c = {.min_segment = 3, .candidate_penalty = 1.0, .penalty = 8.0,
                             .curvature_penalty = 2.0, .outlier_k = 5.0};
   return c;
 }
@@ -32,20 +32,65 @@ void bg_cpd_result_free(struct bg_cpd_result *r) {
   memset(r, 0, sizeof *r);
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 static int cmp_size(const void *a, const void *b) {
   size_t x = *(const size_t *)a, y = *(const size_t *)b;
   return (x > y) - (x < y);
 }
 
-/* Median of v[0..m-1] (m > 0); sorts v in place. */
+/* k-th smallest of v[0..m-1] (k < m) by quickselect with a median-of-three pivot; reorders v.
+ * Expected O(m). */
+static double select_kth(double *v, size_t m, size_t k) {
+  size_t lo = 0, hi = m - 1;
+  while (hi > lo) {
+    if (hi - lo < 16) { /* insertion sort for short ranges */
+      for (size_t i = lo + 1; i <= hi; i++) {
+        double t = v[i];
+        size_t j = i;
+        for (; j > lo && v[j - 1] > t; j--)
+          v[j] = v[j - 1];
+        v[j] = t;
+      }
+      return v[k];
+    }
+    size_t mid = lo + (hi - lo) / 2;
+    double a = v[lo], b = v[mid], c = v[hi];
+    double pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+    size_t i = lo, j = hi;
+    while (i <= j) { /* Hoare partition around the pivot value */
+      while (v[i] < pivot)
+        i++;
+      while (v[j] > pivot)
+        j--;
+      if (i <= j) {
+        double t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+        i++;
+        if (j == 0)
+          break;
+        j--;
+      }
+    }
+    if (k <= j)
+      hi = j;
+    else if (k >= i)
+      lo = i;
+    else
+      return v[k];
+  }
+  return v[k];
+}
+
+/* Median of v[0..m-1] (m > 0); reorders v. */
 static double median_inplace(double *v, size_t m) {
-  qsort(v, m, sizeof *v, cmp_double);
-  return m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
+  double hi = select_kth(v, m, m / 2);
+  if (m % 2)
+    return hi;
+  double lo = v[0]; /* after selection everything below m/2 is <= hi: take their maximum */
+  for (size_t i = 1; i < m / 2; i++)
+    if (v[i] > lo)
+      lo = v[i];
+  return 0.5 * (lo + hi);
 }
 
 /* Median of src[a..b-1] using scratch. */
@@ -130,22 +175,48 @@ static size_t binseg(const struct sums *s, size_t m, size_t ms, double beta, siz
   return k;
 }
 
-/* Local test of the change point c between boundaries a and e. */
-static double local_stat(const struct sums *s, size_t a, size_t c, size_t e) {
+/* Local test of the change point c between boundaries a and e; `infl` is the persistence
+ * factor that widens the noise of smooth (positively autocorrelated) series. */
+static double local_stat(const struct sums *s, size_t a, size_t c, size_t e, double infl) {
   double split = seg_cost(s, a, c) + seg_cost(s, c, e);
   double dof = (double)(e - a) - 4.0;
   double s2 = split / (dof > 1.0 ? dof : 1.0);
   if (s2 < 1.0) /* never below the series' own noise (sigma = 1 after standardising) */
     s2 = 1.0;
-  return (seg_cost(s, a, e) - split) / s2;
+  return (seg_cost(s, a, e) - split) / (s2 * infl);
+}
+
+/* Persistence factor (1 + r) / (1 - r) of an AR(1) long-run variance, with r the lag-1
+ * autocorrelation of the first differences of y clamped to [0, MAX_PERSISTENCE]. White noise
+ * around levels gives r near -0.5 (factor 1); smooth, integrated series give r near 1. */
+#define MAX_PERSISTENCE 0.5
+static double persistence(const double *y, size_t m, double *scratch) {
+  size_t nd = m - 1;
+  for (size_t i = 0; i < nd; i++)
+    scratch[i] = y[i + 1] - y[i];
+  double *sorted = scratch + nd;
+  memcpy(sorted, scratch, nd * sizeof *scratch);
+  double med = median_inplace(sorted, nd), num = 0.0, den = 0.0;
+  for (size_t i = 0; i < nd; i++) {
+    double d = scratch[i] - med;
+    den += d * d;
+    if (i + 1 < nd)
+      num += d * (scratch[i + 1] - med);
+  }
+  double r = den > 0.0 ? num / den : 0.0;
+  if (!(r > 0.0))
+    r = 0.0;
+  if (r > MAX_PERSISTENCE)
+    r = MAX_PERSISTENCE;
+  return (1.0 + r) / (1.0 - r);
 }
 
 /* Removes the weakest candidate while it is below beta; returns the number kept. Their
  * statistics are left in stat[]. */
 static size_t prune(const struct sums *s, size_t m, size_t *cp, size_t k, double beta,
-                    double *stat) {
+                    double infl, double *stat) {
   for (size_t j = 0; j < k; j++)
-    stat[j] = local_stat(s, j ? cp[j - 1] : 0, cp[j], j + 1 < k ? cp[j + 1] : m);
+    stat[j] = local_stat(s, j ? cp[j - 1] : 0, cp[j], j + 1 < k ? cp[j + 1] : m, infl);
   while (k) {
     size_t w = 0;
     for (size_t j = 1; j < k; j++)
@@ -157,7 +228,7 @@ static size_t prune(const struct sums *s, size_t m, size_t *cp, size_t k, double
     memmove(stat + w, stat + w + 1, (k - w - 1) * sizeof *stat);
     k--;
     for (size_t j = w ? w - 1 : 0; j <= w && j < k; j++)
-      stat[j] = local_stat(s, j ? cp[j - 1] : 0, cp[j], j + 1 < k ? cp[j + 1] : m);
+      stat[j] = local_stat(s, j ? cp[j - 1] : 0, cp[j], j + 1 < k ? cp[j + 1] : m, infl);
   }
   return k;
 }
@@ -228,7 +299,7 @@ static double curve_stat(const struct sums *s, const double *z, const double *w,
  * two segments explains nearly as well (statistic <= beta); returns the number kept and
  * leaves local_stat values of the survivors in stat[]. */
 static size_t veto_curvature(const struct sums *s, const double *z, const double *w, size_t m,
-                             size_t *cp, size_t k, double beta, double *stat) {
+                             size_t *cp, size_t k, double beta, double infl, double *stat) {
   double *cs = bg_xmalloc((k ? k : 1) * sizeof *cs);
   for (size_t j = 0; j < k; j++)
     cs[j] = curve_stat(s, z, w, j ? cp[j - 1] : 0, cp[j], j + 1 < k ? cp[j + 1] : m);
@@ -246,7 +317,7 @@ static size_t veto_curvature(const struct sums *s, const double *z, const double
       cs[j] = curve_stat(s, z, w, j ? cp[j - 1] : 0, cp[j], j + 1 < k ? cp[j + 1] : m);
   }
   for (size_t j = 0; j < k; j++)
-    stat[j] = local_stat(s, j ? cp[j - 1] : 0, cp[j], j + 1 < k ? cp[j + 1] : m);
+    stat[j] = local_stat(s, j ? cp[j - 1] : 0, cp[j], j + 1 < k ? cp[j + 1] : m, infl);
   free(cs);
   return k;
 }
@@ -309,6 +380,11 @@ int bg_cpd_detect(const double *x, const double *var, size_t n, const struct bg_
     y[i] = c.outlier_k > 0.0 && fabs(xs[i] - med) > c.outlier_k * sigma ? med : xs[i];
   }
 
+  double *pscratch = bg_xmalloc(2 * m * sizeof *pscratch);
+  double infl = persistence(y, m, pscratch);
+  free(pscratch);
+  out->persistence = infl;
+
   /* Weights from the per-point variances, relative to the noise the series shows. */
   double tau2 = 0.0, s2 = sigma * sigma;
   if (var) {
@@ -349,8 +425,8 @@ int bg_cpd_detect(const double *x, const double *var, size_t n, const struct bg_
   size_t k = binseg(&s, m, c.min_segment, c.candidate_penalty * lnm, &cp);
   stat = bg_xmalloc((k ? k : 1) * sizeof *stat);
   out->threshold = c.penalty * lnm;
-  k = prune(&s, m, cp, k, out->threshold, stat);
-  k = veto_curvature(&s, zs, ws, m, cp, k, c.curvature_penalty * lnm, stat);
+  k = prune(&s, m, cp, k, out->threshold, infl, stat);
+  k = veto_curvature(&s, zs, ws, m, cp, k, c.curvature_penalty * lnm, infl, stat);
   if (!k)
     goto out;
 

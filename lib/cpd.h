@@ -19,10 +19,13 @@
  *     sum of squares, in units of sigma^2, while the reduction exceeds
  *     candidate_penalty * ln(n) and both parts keep min_segment points.
  *  5. Pruning: every candidate is re-tested against its two neighbouring segments with the
- *     residual variance of those segments (floored at sigma^2) as the noise: the weakest one
- *     whose statistic is below penalty * ln(n) is removed, its neighbours re-tested, until
- *     every change point passes. This is what makes the default hold across series whose
- *     noise is not white (sawtooth, autocorrelated, heavy-tailed).
+ *     residual variance of those segments (floored at sigma^2) as the noise, widened by a
+ *     persistence factor (1 + r) / (1 - r), r = lag-1 autocorrelation of the first
+ *     differences clamped to [0, 0.5] (1 for white noise around levels, up to 3 for smooth
+ *     integrated series). The weakest candidate whose statistic is below penalty * ln(n) is
+ *     removed, its neighbours re-tested, until every change point passes. Local noise and
+ *     persistence make one default hold across series whose noise is not white (sawtooth,
+ *     autocorrelated, heavy-tailed).
  *  6. Curvature veto: a change point must also fit its two segments better than one parabola
  *     over both, by more than curvature_penalty * ln(n) (the BIC price of the extra
  *     parameters); otherwise the weakest such point is removed and its neighbours re-tested.
@@ -47,7 +50,7 @@
 struct bg_cpd_config {
   size_t min_segment;       /* fewest points in a segment; default 3, at least 2 */
   double candidate_penalty; /* binary segmentation threshold, times ln(n); default 1 */
-  double penalty;           /* final threshold of the local test, times ln(n); default 16 */
+  double penalty;           /* final threshold of the local test, times ln(n); default 8 */
   double curvature_penalty; /* how much better than one parabola, times ln(n); default 2 */
   double outlier_k;         /* spike filter threshold in sigmas; default 5; 0 disables it */
 };
@@ -71,9 +74,10 @@ struct bg_cpd_result {
   size_t n_used;    /* points that were not missing */
   double sigma;     /* the noise scale used (0 when nothing could be measured) */
   double threshold; /* penalty * ln(n_used): the score every reported point exceeds */
+  double persistence; /* noise widening factor for smooth series, 1..3 (see cpd.h step 5) */
 };
 
-/* Returns the default configuration (min_segment 3, candidate_penalty 1, penalty 16,
+/* Returns the default configuration (min_segment 3, candidate_penalty 1, penalty 8,
  * curvature_penalty 2, outlier_k 5). */
 struct bg_cpd_config bg_cpd_config_default(void);
 

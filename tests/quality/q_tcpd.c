@@ -355,15 +355,21 @@ static double noise(unsigned long long *s) {
 static void run_timing(void) {
   enum { N = 10000, RUNS = 11 };
   double *x = bg_xmalloc(N * sizeof *x);
-  const char *kinds[] = {"noise only", "20 level shifts + spikes"};
+  const char *kinds[] = {"noise only", "20 level shifts + spikes", "200 level shifts",
+                         "random walk", "smooth growth (quadratic)"};
   printf("\ntiming: bg_cpd_detect on %d points, median of %d runs\n", N, RUNS);
-  for (int kind = 0; kind < 2; kind++) {
+  for (int kind = 0; kind < 5; kind++) {
     unsigned long long s = 42;
+    double walk = 100.0;
     for (int i = 0; i < N; i++) {
-      double level = kind ? 100.0 * (1.0 + 0.05 * ((i / 500) % 3)) : 100.0;
-      x[i] = level + noise(&s);
-      if (kind && i % 997 == 0)
-        x[i] += 50.0;
+      double e = noise(&s);
+      switch (kind) {
+      case 0: x[i] = 100.0 + e; break;
+      case 1: x[i] = 100.0 * (1.0 + 0.05 * ((i / 500) % 3)) + e + (i % 997 == 0 ? 50.0 : 0.0); break;
+      case 2: x[i] = 100.0 * (1.0 + 0.05 * ((i / 50) % 3)) + e; break;
+      case 3: walk += e; x[i] = walk; break;
+      default: x[i] = 100.0 + 1e-5 * (double)i * (double)i + e; break;
+      }
     }
     double t[RUNS];
     size_t found = 0;

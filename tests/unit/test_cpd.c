@@ -177,6 +177,30 @@ static void uses_per_point_variances_as_weights(void **state) {
   bg_cpd_result_free(&b);
 }
 
+/* Smooth growth (a parabola plus noise) is not cut into steps: the curvature veto. */
+static void smooth_growth_is_not_cut_into_steps(void **state) {
+  (void)state;
+  double x[300];
+  for (int i = 0; i < 300; i++)
+    x[i] = 100 + 0.002 * i * i + NZ[(7 * i) % 30];
+  struct bg_cpd_result r = detect(x, NULL, 300);
+  assert_int_equal(r.count, 0);
+  bg_cpd_result_free(&r);
+}
+
+/* Levels alternating by about 6 sigma every 50 points: every shift is found exactly. */
+static void finds_every_shift_of_alternating_levels(void **state) {
+  (void)state;
+  double x[500];
+  for (int i = 0; i < 500; i++)
+    x[i] = 100 + NZ[(7 * i) % 30] + ((i / 50) % 2 ? 4.0 : 0.0);
+  struct bg_cpd_result r = detect(x, NULL, 500);
+  assert_int_equal(r.count, 9);
+  for (size_t j = 0; j < r.count; j++)
+    assert_int_equal(r.points[j].index, 50 * (j + 1));
+  bg_cpd_result_free(&r);
+}
+
 static void rejects_bad_arguments(void **state) {
   (void)state;
   double x[10] = {0}, v[10] = {0};
@@ -200,7 +224,7 @@ static void default_config_is_documented_one(void **state) {
   struct bg_cpd_config c = bg_cpd_config_default();
   assert_int_equal(c.min_segment, 3);
   assert_near(c.candidate_penalty, 1.0, 0);
-  assert_near(c.penalty, 16.0, 0);
+  assert_near(c.penalty, 8.0, 0);
   assert_near(c.curvature_penalty, 2.0, 0);
   assert_near(c.outlier_k, 5.0, 0);
 }
@@ -216,6 +240,8 @@ int main(void) {
       cmocka_unit_test(skips_missing_values_and_keeps_indices),
       cmocka_unit_test(same_input_gives_same_output),
       cmocka_unit_test(uses_per_point_variances_as_weights),
+      cmocka_unit_test(smooth_growth_is_not_cut_into_steps),
+      cmocka_unit_test(finds_every_shift_of_alternating_levels),
       cmocka_unit_test(rejects_bad_arguments),
       cmocka_unit_test(default_config_is_documented_one),
   };
