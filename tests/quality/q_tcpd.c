@@ -355,7 +355,7 @@ static double noise(unsigned long long *s) {
 static void run_timing(void) {
   enum { N = 10000, RUNS = 11 };
   double *x = bg_xmalloc(N * sizeof *x);
-  const char *kinds[] = {"noise only", "20 level shifts + spikes", "200 level shifts",
+  const char *kinds[] = {"noise only", "19 level shifts + 11 spikes", "199 level shifts",
                          "random walk", "smooth growth (quadratic)"};
   printf("\ntiming: bg_cpd_detect on %d points, median of %d runs\n", N, RUNS);
   for (int kind = 0; kind < 5; kind++) {
