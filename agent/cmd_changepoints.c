@@ -89,8 +89,8 @@ static int parse_lines(const char *path, char *text, struct series *s, FILE *err
         v = strtod(a, &stop);
         int bad = stop != b || errno == ERANGE || !isfinite(v);
         if (bad)
-          fprintf(err, "benchgate changepoints: %s: line %zu: not a finite number: '%.40s'\n",
-                  path, line, a);
+          fprintf(err, "benchgate changepoints: %s: line %zu: not a finite number: '%.40s'\n", path,
+                  line, a);
         *b = saved;
         if (bad)
           return BG_EPARSE;
@@ -136,8 +136,8 @@ static int parse_tcpd(const char *path, const char *text, struct series **out, s
     const cJSON *dim = cJSON_GetArrayItem(series, (int)d);
     const cJSON *raw = cJSON_GetObjectItemCaseSensitive(dim, "raw");
     if (!cJSON_IsArray(raw)) {
-      fprintf(err, "benchgate changepoints: %s: series[%zu].raw: missing or not an array\n",
-              path, d);
+      fprintf(err, "benchgate changepoints: %s: series[%zu].raw: missing or not an array\n", path,
+              d);
       rc = BG_EPARSE;
       goto out;
     }

@@ -1,4 +1,4 @@
-/* cpd.c: change-point detection by robust binary segmentation with local pruning.
+/* cpd.c: change-point detection: robust binary segmentation, local pruning, curvature veto.
  *
  * The method and its complexity are described in cpd.h; docs/changepoints.md has the
  * measured quality. Everything works on a compacted copy of the present points, standardised
@@ -20,8 +20,11 @@ struct sums {
 };
 
 struct bg_cpd_config bg_cpd_config_default(void) {
-  struct bg_cpd_config c = {.min_segment = 3, .candidate_penalty = 1.0, .penalty = 8.0,
-                            .curvature_penalty = 2.0, .outlier_k = 5.0};
+  struct bg_cpd_config c = {.min_segment = 3,
+                            .candidate_penalty = 1.0,
+                            .penalty = 8.0,
+                            .curvature_penalty = 2.0,
+                            .outlier_k = 5.0};
   return c;
 }
 
@@ -213,8 +216,8 @@ static double persistence(const double *y, size_t m, double *scratch) {
 
 /* Removes the weakest candidate while it is below beta; returns the number kept. Their
  * statistics are left in stat[]. */
-static size_t prune(const struct sums *s, size_t m, size_t *cp, size_t k, double beta,
-                    double infl, double *stat) {
+static size_t prune(const struct sums *s, size_t m, size_t *cp, size_t k, double beta, double infl,
+                    double *stat) {
   for (size_t j = 0; j < k; j++)
     stat[j] = local_stat(s, j ? cp[j - 1] : 0, cp[j], j + 1 < k ? cp[j + 1] : m, infl);
   while (k) {
@@ -282,8 +285,8 @@ static double quad_cost(const double *z, const double *w, size_t a, size_t b) {
 
 /* How much better two lines split at c fit [a, e) than one parabola does, in units of the
  * local residual variance (as local_stat); +inf when no parabola can be fitted. */
-static double curve_stat(const struct sums *s, const double *z, const double *w, size_t a,
-                         size_t c, size_t e) {
+static double curve_stat(const struct sums *s, const double *z, const double *w, size_t a, size_t c,
+                         size_t e) {
   double q = quad_cost(z, w, a, e);
   if (q < 0.0)
     return INFINITY;

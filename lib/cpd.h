@@ -71,10 +71,10 @@ struct bg_cpd_point {
 struct bg_cpd_result {
   struct bg_cpd_point *points; /* ascending by index; NULL when count == 0 */
   size_t count;
-  size_t n_used;    /* points that were not missing */
-  double sigma;     /* the noise scale used (0 when nothing could be measured) */
-  double threshold; /* penalty * ln(n_used): the score every reported point exceeds */
-  double persistence; /* noise widening factor for smooth series, 1..3 (see cpd.h step 5) */
+  size_t n_used;      /* points that were not missing */
+  double sigma;       /* the noise scale used (0 when nothing could be measured) */
+  double threshold;   /* penalty * ln(n_used): the score every reported point exceeds */
+  double persistence; /* noise widening factor for smooth series, 1..3 (method step 5 above) */
 };
 
 /* Returns the default configuration (min_segment 3, candidate_penalty 1, penalty 8,
@@ -84,8 +84,8 @@ struct bg_cpd_config bg_cpd_config_default(void);
 /* Detects level shifts in x[0..n-1]. `var` (may be NULL) gives each point's variance (for
  * a run centre: s^2/n); `cfg` NULL means the default. Non-finite x are missing and skipped.
  * Series with fewer than 2 * min_segment present points have no change point; neither has a
- * series whose first differences are all equal (constant or a perfect line: sigma is 0). Fills `out`
- * (which the caller frees with bg_cpd_result_free, also after an error). Deterministic.
+ * series whose first differences are all equal (constant or a perfect line: sigma is 0). Fills
+ * `out` (which the caller frees with bg_cpd_result_free, also after an error). Deterministic.
  * Returns BG_OK, or BG_EINVAL when x/out is NULL with n > 0, a variance of a present point
  * is negative or not finite, or the configuration is invalid (min_segment < 2, a negative
  * or non-finite penalty, curvature_penalty or outlier_k). */

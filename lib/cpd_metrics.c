@@ -47,8 +47,8 @@ static size_t *with_zero(const size_t *v, size_t k, size_t *count) {
 }
 
 /* Greedy one-to-one hits of sorted t[] against sorted x[] within margin. */
-static size_t true_positives(const size_t *t, size_t nt, const size_t *x, size_t nx,
-                             size_t margin, unsigned char *used) {
+static size_t true_positives(const size_t *t, size_t nt, const size_t *x, size_t nx, size_t margin,
+                             unsigned char *used) {
   size_t hits = 0;
   memset(used, 0, nx);
   for (size_t i = 0; i < nt; i++) {

@@ -259,8 +259,8 @@ static int run_perf_series(void) {
     const cJSON *r;
     cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(tb, "otava_reference_outputs")) {
       size_t ne;
-      size_t *exp = json_indices(cJSON_GetObjectItemCaseSensitive(r, "otava_expected_indexes"),
-                                 &ne);
+      size_t *exp =
+          json_indices(cJSON_GetObjectItemCaseSensitive(r, "otava_expected_indexes"), &ne);
       double f = agreement(exp, ne, found, nf);
       char name[128];
       snprintf(name, sizeof name, "tigerbeetle %s",
@@ -364,11 +364,22 @@ static void run_timing(void) {
     for (int i = 0; i < N; i++) {
       double e = noise(&s);
       switch (kind) {
-      case 0: x[i] = 100.0 + e; break;
-      case 1: x[i] = 100.0 * (1.0 + 0.05 * ((i / 500) % 3)) + e + (i % 997 == 0 ? 50.0 : 0.0); break;
-      case 2: x[i] = 100.0 * (1.0 + 0.05 * ((i / 50) % 3)) + e; break;
-      case 3: walk += e; x[i] = walk; break;
-      default: x[i] = 100.0 + 1e-5 * (double)i * (double)i + e; break;
+      case 0:
+        x[i] = 100.0 + e;
+        break;
+      case 1:
+        x[i] = 100.0 * (1.0 + 0.05 * ((i / 500) % 3)) + e + (i % 997 == 0 ? 50.0 : 0.0);
+        break;
+      case 2:
+        x[i] = 100.0 * (1.0 + 0.05 * ((i / 50) % 3)) + e;
+        break;
+      case 3:
+        walk += e;
+        x[i] = walk;
+        break;
+      default:
+        x[i] = 100.0 + 1e-5 * (double)i * (double)i + e;
+        break;
       }
     }
     double t[RUNS];

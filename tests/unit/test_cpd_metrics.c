@@ -16,7 +16,8 @@
 #define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
 
 #define ANN(...) ((const size_t[]){__VA_ARGS__})
-#define A(arr, n) {(arr), (n)}
+#define A(arr, n)                                                                                  \
+  { (arr), (n) }
 
 static double f1_of(const struct bg_cpd_annotation *a, size_t na, const size_t *p, size_t k) {
   double f = -1;
