@@ -6,6 +6,7 @@
  */
 #include "cli.h"
 #include "client.h"
+#include "cmd_changepoints.h"
 #include "cmd_parse.h"
 #include "cmd_run.h"
 
@@ -27,6 +28,8 @@ struct command {
 static const struct command commands[] = {
     {"run", bg_cmd_run_main, "build and run the suites of benchgate.yml here, upload the run"},
     {"parse", bg_cmd_parse_main, "print a benchmark harness's output as run-payload results"},
+    {"changepoints", bg_cmd_changepoints_main,
+     "find level shifts in a series (TCPD JSON or one value per line)"},
     /* -- add new commands above this line -- */
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "show this help"},
