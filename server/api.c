@@ -65,7 +65,8 @@ int bg_api_authorize(struct bg_req *req, long long project_id, enum bg_role need
     bg_api_store_error(req, rc);
     return 0;
   }
-  if (bg_auth_check(who, project_id, need) != BG_OK) {
+  /* project_id 0: an action about no project in particular (listing); only the role counts. */
+  if (bg_auth_check(who, project_id ? project_id : who->project_id, need) != BG_OK) {
     if (who->project_id && who->project_id != project_id)
       bg_api_error(req, 403, "forbidden", NULL, "the token belongs to another project");
     else

@@ -59,7 +59,9 @@ void bg_api_commit(struct bg_req *req);
 void bg_api_benchmarks(struct bg_req *req);
 void bg_api_series(struct bg_req *req);
 
-/* Authenticates the request for `need` on project_id (0: server-wide action). Returns 1
+/* Authenticates the request for `need` on project_id (0: about no project in particular,
+ * so any token's project will do; -1: a server-wide act only server-wide tokens may do,
+ * such as creating a project). Returns 1
  * when allowed (who filled when not NULL); otherwise answers 401/403/500 and returns 0.
  * Reads (need == BG_ROLE_READ) are allowed without a token unless --private. */
 int bg_api_authorize(struct bg_req *req, long long project_id, enum bg_role need,
