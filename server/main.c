@@ -26,6 +26,7 @@
 #include <string.h>
 
 #define DRAIN_MS 30000
+#define CHECKPOINT_MS 500
 
 struct options {
   const char *db, *listen, *web, *project, *role, *name, *out;
@@ -234,6 +235,7 @@ static int serve(int argc, char **argv) {
   struct options o = {0};
   struct bg_store *s = NULL;
   struct bg_http *h = NULL;
+  struct bg_checkpointer *cp = NULL;
   char host[256], err[512];
   int port, sig;
   o.threads = 4;
@@ -260,8 +262,10 @@ static int serve(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   struct bg_http_config cfg = {db, o.web, host, port, (int)o.threads, o.private_reads,
                                (size_t)o.max_body};
-  if (bg_http_start(&cfg, &h, err, sizeof err) != BG_OK) {
+  if (bg_store_checkpointer_start(db, CHECKPOINT_MS, &cp, err, sizeof err) != BG_OK ||
+      bg_http_start(&cfg, &h, err, sizeof err) != BG_OK) {
     fprintf(stderr, "benchgated: %s\n", err);
+    bg_store_checkpointer_stop(cp);
     return 1;
   }
   int v6 = strchr(host, ':') != NULL;
@@ -273,6 +277,7 @@ static int serve(int argc, char **argv) {
   fprintf(stderr, "benchgated: %s received, finishing requests in flight\n",
           sig == SIGTERM ? "SIGTERM" : "SIGINT");
   bg_http_stop(h, DRAIN_MS);
+  bg_store_checkpointer_stop(cp);
   return 0;
 }
 

@@ -466,10 +466,12 @@ int bg_store_open(const char *path, struct bg_store **out, char *err, size_t err
   sqlite3_busy_timeout(s->db, BG_STORE_BUSY_MS);
   /* WAL with synchronous=NORMAL survives a killed process (not a power cut) with every
    * committed transaction; that is the promise of DESIGN §11. */
+  sqlite3_wal_autocheckpoint(s->db, BG_STORE_WAL_PAGES);
   if ((rc = exec_sql(s, "PRAGMA journal_mode = WAL", "journal_mode")) ||
       (rc = exec_sql(s, "PRAGMA synchronous = NORMAL", "synchronous")) ||
       (rc = exec_sql(s, "PRAGMA foreign_keys = ON", "foreign_keys")) ||
       (rc = exec_sql(s, "PRAGMA cache_size = -16000", "cache_size")) ||
+      (rc = exec_sql(s, "PRAGMA mmap_size = 268435456", "mmap_size")) ||
       (rc = migrate(s)))
     goto out;
 out:
@@ -516,6 +518,72 @@ void bg_store_thread_release(void) {
   struct bg_store *s = pthread_getspecific(thread_key);
   pthread_setspecific(thread_key, NULL);
   bg_store_close(s);
+}
+
+struct bg_checkpointer {
+  struct bg_store *s;
+  pthread_t thread;
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  int stop;
+  int interval_ms;
+};
+
+static void *checkpoint_loop(void *arg) {
+  struct bg_checkpointer *c = arg;
+  pthread_mutex_lock(&c->lock);
+  while (!c->stop) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += (long)c->interval_ms * 1000000L;
+    until.tv_sec += until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&c->wake, &c->lock, &until);
+    if (c->stop)
+      break;
+    pthread_mutex_unlock(&c->lock);
+    /* PASSIVE never blocks writers; it copies what readers no longer need. */
+    sqlite3_wal_checkpoint_v2(c->s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    pthread_mutex_lock(&c->lock);
+  }
+  pthread_mutex_unlock(&c->lock);
+  return NULL;
+}
+
+int bg_store_checkpointer_start(const char *path, int interval_ms, struct bg_checkpointer **out,
+                                char *err, size_t errlen) {
+  struct bg_checkpointer *c = bg_xcalloc(1, sizeof *c);
+  *out = NULL;
+  if (bg_store_open(path, &c->s, err, errlen) != BG_OK) {
+    free(c);
+    return BG_EDB;
+  }
+  c->interval_ms = interval_ms;
+  pthread_mutex_init(&c->lock, NULL);
+  pthread_cond_init(&c->wake, NULL);
+  if (pthread_create(&c->thread, NULL, checkpoint_loop, c) != 0) {
+    snprintf(err, errlen, "cannot start the checkpoint thread");
+    bg_store_close(c->s);
+    free(c);
+    return BG_EDB;
+  }
+  *out = c;
+  return BG_OK;
+}
+
+void bg_store_checkpointer_stop(struct bg_checkpointer *c) {
+  if (!c)
+    return;
+  pthread_mutex_lock(&c->lock);
+  c->stop = 1;
+  pthread_cond_signal(&c->wake);
+  pthread_mutex_unlock(&c->lock);
+  pthread_join(c->thread, NULL);
+  sqlite3_wal_checkpoint_v2(c->s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  bg_store_close(c->s);
+  pthread_mutex_destroy(&c->lock);
+  pthread_cond_destroy(&c->wake);
+  free(c);
 }
 
 int bg_store_ping(struct bg_store *s) {

@@ -51,6 +51,19 @@ struct bg_store *bg_store_thread(const char *path, char *err, size_t errlen);
 /* Closes the calling thread's connection, if any. */
 void bg_store_thread_release(void);
 
+/* A background thread that checkpoints the WAL every `interval_ms`, so the fsync of a
+ * checkpoint never lands inside a request (connections only checkpoint by themselves once the
+ * WAL passes BG_STORE_WAL_PAGES pages). */
+struct bg_checkpointer;
+#define BG_STORE_WAL_PAGES 20000
+
+/* Starts the checkpointer on its own connection. BG_OK with *out set, or BG_EDB with err. */
+int bg_store_checkpointer_start(const char *path, int interval_ms, struct bg_checkpointer **out,
+                                char *err, size_t errlen);
+
+/* Stops the thread, runs a last checkpoint and frees it. Accepts NULL. */
+void bg_store_checkpointer_stop(struct bg_checkpointer *c);
+
 /* Checks that the database answers a query. BG_OK or BG_EDB. */
 int bg_store_ping(struct bg_store *s);
 
