@@ -126,7 +126,7 @@ int bg_store_commit_json(struct bg_store *s, const struct bg_project *p, const c
 
 /* Appends {"testbed","branch","benchmarks":[{benchmark, measure, unit, direction, latest}]}:
  * every (benchmark, measure) seen in the latest BG_STORE_LATEST_RUNS runs on the testbed and
- * branch, with its latest value. testbed NULL: the project's only testbed (BG_EINVAL naming
+ * branch, with its latest value (the scan stops early once three runs in a row add nothing). testbed NULL: the project's only testbed (BG_EINVAL naming
  * "testbed" when it has several); branch NULL: the default branch. BG_OK, BG_EINVAL, BG_EDB. */
 #define BG_STORE_LATEST_RUNS 50
 int bg_store_benchmarks_json(struct bg_store *s, const struct bg_project *p,
