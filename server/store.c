@@ -13,6 +13,7 @@
 #include "valid.h"
 
 #include <math.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -180,6 +181,10 @@ struct bg_store {
 };
 
 static pthread_key_t thread_key;
+
+/* Upload transactions of this process queue here instead of in SQLite's busy handler, which
+ * polls with sleeps of up to 100 ms; SQLite's lock still guards against other processes. */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
 
 /* ---- small helpers ---- */
@@ -950,6 +955,49 @@ out:
   return rc;
 }
 
+/* The content hash that makes replays idempotent: SHA-256 over the canonical JSON of the run
+ * without its results (bg_run_to_json), then each result in order as its names, direction
+ * and values in binary (samples as little-endian doubles). Equal runs hash equally; printing
+ * 10 000 samples as JSON only to hash them would cost more than storing them. */
+static void content_hash(const struct bg_run *run, unsigned char out[SHA256_DIGEST_LENGTH]) {
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  struct bg_run meta = *run;
+  meta.nresults = 0;
+  char *canon = bg_run_to_json(&meta, 0);
+  if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+    fprintf(stderr, "benchgated: cannot initialise SHA-256\n");
+    abort();
+  }
+  EVP_DigestUpdate(ctx, canon, strlen(canon) + 1);
+  cJSON_free(canon);
+  unsigned char le[8 * 64];
+  for (size_t i = 0; i < run->nresults; i++) {
+    const struct bg_result *r = &run->results[i];
+    unsigned char kind = (unsigned char)(r->has_summary ? 's' : 'v');
+    EVP_DigestUpdate(ctx, r->benchmark, strlen(r->benchmark) + 1);
+    EVP_DigestUpdate(ctx, r->measure, strlen(r->measure) + 1);
+    EVP_DigestUpdate(ctx, r->unit, strlen(r->unit) + 1);
+    EVP_DigestUpdate(ctx, bg_direction_name(r->direction), 1);
+    EVP_DigestUpdate(ctx, &kind, 1);
+    double head[3] = {(double)(r->has_summary ? r->n : (long long)r->nsamples), r->mean,
+                      r->stddev};
+    size_t nvals = r->has_summary ? 3 : r->nsamples;
+    const double *vals = r->has_summary ? head : r->samples;
+    for (size_t j = 0; j < nvals; j += 64) {
+      size_t m = nvals - j < 64 ? nvals - j : 64;
+      for (size_t k = 0; k < m; k++) {
+        uint64_t u;
+        memcpy(&u, &vals[j + k], 8);
+        for (int b = 0; b < 8; b++)
+          le[k * 8 + (size_t)b] = (unsigned char)(u >> (8 * b));
+      }
+      EVP_DigestUpdate(ctx, le, m * 8);
+    }
+  }
+  EVP_DigestFinal_ex(ctx, out, NULL);
+  EVP_MD_CTX_free(ctx);
+}
+
 static void answer_json(struct bg_buf *out, const char *run_id, const char *verdict) {
   bg_buf_puts(out, "{\"run_id\":");
   bg_json_str(out, run_id);
@@ -976,14 +1024,13 @@ static char *warnings_json(const struct bg_run *run) {
 int bg_store_insert_run(struct bg_store *s, const struct bg_project *p,
                         const struct bg_run *run, int *replay, struct bg_buf *answer) {
   unsigned char hash[SHA256_DIGEST_LENGTH];
-  char *canon = bg_run_to_json(run, 0);
-  SHA256((const unsigned char *)canon, strlen(canon), hash);
-  cJSON_free(canon);
+  content_hash(run, hash);
   char *fp = json_or_null(run->fingerprint), *th = json_or_null(run->thresholds);
   char *warn = warnings_json(run);
   long long now = (long long)time(NULL), tb, br, cm, epoch;
   int rc = BG_OK;
   *replay = 0;
+  pthread_mutex_lock(&write_lock);
   if ((rc = begin(s)))
     goto out;
   sqlite3_stmt *st = stmt(s, S_RUN_FIND);
@@ -1049,6 +1096,7 @@ out:
     rollback(s);
   else if (*replay)
     rc = commit(s); /* nothing was written; keeps the id cache */
+  pthread_mutex_unlock(&write_lock);
   cJSON_free(fp);
   cJSON_free(th);
   cJSON_free(warn);

@@ -33,13 +33,13 @@ start_server() {
   local pid=$!
   PIDS+=("$pid")
   for _ in $(seq 1 100); do
-    if grep -q '^benchgated listening on http://' "$TMP/$name.out"; then
+    if grep -qs '^benchgated listening on http://' "$TMP/$name.out"; then
       break
     fi
     sleep 0.05
   done
   local line
-  line=$(head -n 1 "$TMP/$name.out")
+  line=$(head -n 1 "$TMP/$name.out" 2>/dev/null)
   if [[ ! $line =~ ^benchgated\ listening\ on\ (http://127\.0\.0\.1:[0-9]+)$ ]]; then
     echo "server $name did not start: $(cat "$TMP/$name.err")"
     exit 1
