@@ -9,6 +9,7 @@
 #include "valid.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 static void lowercase(char *s) {
@@ -43,6 +44,8 @@ void bg_api_runs_post(struct bg_req *req) {
     bg_api_store_error(req, rc);
   } else {
     req->status = replay ? 200 : 201;
+    snprintf(req->location, sizeof req->location, "/api/v1/projects/%s/runs/%s", p.slug,
+             run->run_id);
   }
   bg_run_free(run);
 }

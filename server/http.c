@@ -294,7 +294,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
   return send_json(c, req.status ? req.status : 500, &req.out,
-                   req.status == 405 ? rq->match.allow : NULL, req.location, ms);
+                   req.status == 405 ? rq->match.allow : NULL,
+                   req.location[0] ? req.location : NULL, ms);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,

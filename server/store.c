@@ -796,10 +796,13 @@ static int cached_id(struct bg_store *s, int kind, long long pid, const char *na
   return rc;
 }
 
+/* Finds or creates the run's testbed and keeps its latest fingerprint; *changed is set when
+ * a known fingerprint differs from the new one. */
 static int testbed_id(struct bg_store *s, long long pid, const struct bg_run *run,
-                      const char *fp, long long *id) {
+                      const char *fp, long long *id, int *changed) {
   sqlite3_stmt *st = stmt(s, S_TESTBED_FIND);
   int rc = BG_OK, update = 0;
+  *changed = 0;
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, pid);
@@ -809,6 +812,7 @@ static int testbed_id(struct bg_store *s, long long pid, const struct bg_run *ru
     *id = sqlite3_column_int64(st, 0);
     const char *old = col_text(st, 1);
     update = fp && (!old || strcmp(old, fp) != 0);
+    *changed = update && old;
   } else if (step != SQLITE_DONE) {
     rc = fail(s, "testbed");
   }
@@ -1010,12 +1014,16 @@ static char *json_or_null(const cJSON *v) {
   return v ? cJSON_PrintUnformatted(v) : NULL;
 }
 
-static char *warnings_json(const struct bg_run *run) {
-  if (!run->nwarnings)
+/* The run's warnings plus the server's own (a changed testbed fingerprint). */
+static char *warnings_json(const struct bg_run *run, int fingerprint_changed) {
+  if (!run->nwarnings && !fingerprint_changed)
     return NULL;
   cJSON *a = cJSON_CreateArray();
   for (size_t i = 0; i < run->nwarnings; i++)
     cJSON_AddItemToArray(a, cJSON_CreateString(run->warnings[i]));
+  if (fingerprint_changed)
+    cJSON_AddItemToArray(a, cJSON_CreateString("server: the testbed's fingerprint changed since "
+                                               "its previous run; results may not compare"));
   char *t = cJSON_PrintUnformatted(a);
   cJSON_Delete(a);
   return t;
@@ -1026,9 +1034,9 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p,
   unsigned char hash[SHA256_DIGEST_LENGTH];
   content_hash(run, hash);
   char *fp = json_or_null(run->fingerprint), *th = json_or_null(run->thresholds);
-  char *warn = warnings_json(run);
+  char *warn = NULL;
   long long now = (long long)time(NULL), tb, br, cm, epoch;
-  int rc = BG_OK;
+  int rc = BG_OK, fp_changed = 0;
   *replay = 0;
   pthread_mutex_lock(&write_lock);
   if ((rc = begin(s)))
@@ -1055,11 +1063,12 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p,
   done(st);
   if (rc || *replay)
     goto out;
-  if ((rc = testbed_id(s, p->id, run, fp, &tb)) ||
+  if ((rc = testbed_id(s, p->id, run, fp, &tb, &fp_changed)) ||
       (rc = find_or_insert(s, S_BRANCH_FIND, S_BRANCH_INSERT, p->id, run->commit.branch, NULL,
                            NULL, &br)) ||
       (rc = commit_id(s, p->id, run, now, &cm, &epoch)))
     goto out;
+  warn = warnings_json(run, fp_changed);
   if (!(st = stmt(s, S_RUN_INSERT))) {
     rc = BG_EDB;
     goto out;

@@ -90,8 +90,9 @@ int bg_store_projects_json(struct bg_store *s, long long only_id, struct bg_buf 
 /* Stores a validated run of project p in one transaction (BEGIN IMMEDIATE ... COMMIT),
  * creating its testbed, branch, commit, benchmarks and measures when new. The run is keyed by
  * its run_id (compared as given; callers lowercase it). Idempotent: when the run_id exists
- * with the same content (SHA-256 of bg_run_to_json(run, 0)) nothing is written and *replay
- * is set to 1. On BG_OK, `answer` receives {"run_id":...,"verdict":...} (the stored verdict
+ * with the same content (a SHA-256 of the run's canonical form: bg_run_to_json of its
+ * metadata, then its results in binary) nothing is written and *replay is set to 1. A changed
+ * testbed fingerprint adds a server warning to the stored run. On BG_OK, `answer` receives {"run_id":...,"verdict":...} (the stored verdict
  * on a replay). Errors: BG_ECONFLICT (same run_id, other content), BG_EDB. */
 int bg_store_insert_run(struct bg_store *s, const struct bg_project *p,
                         const struct bg_run *run, int *replay, struct bg_buf *answer);

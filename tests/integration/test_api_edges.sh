@@ -211,6 +211,16 @@ req POST /api/v1/projects/demo/runs "${json[@]}" -H "Authorization: Bearer $ADMI
   --data-binary @"$TMP/run2.json"
 expect "server-wide admin token uploads too" 201
 
+SHA3=3333333333333333333333333333333333333333
+RUN3=0f9c4f0e-8d7a-4a53-9f76-2c1f9d1e6b13
+run_json $RUN3 $SHA3 | sed 's/"cpus":2/"cpus":4/' >"$TMP/run3.json"
+loc=$(curl -s -o /dev/null -D - "${json[@]}" "${auth_agent[@]}" --data-binary @"$TMP/run3.json" \
+  "$URL/api/v1/projects/demo/runs" | tr -d '\r' | awk -F': ' 'tolower($1) == "location" {print $2}')
+[[ $loc == "/api/v1/projects/demo/runs/$RUN3" ]] && ok "201 carries Location" ||
+  bad "Location header was '$loc'"
+req GET "/api/v1/projects/demo/runs/$RUN3"
+expect "a changed testbed fingerprint is a stored warning" 200 'fingerprint changed'
+
 # ---- reads ----
 req GET "/api/v1/projects/demo/runs/$RUN1"
 expect "run reads back with samples" 200 '"samples":\[10.5,11,10.75\]'
@@ -218,8 +228,9 @@ req GET "/api/v1/projects/demo/runs/0f9c4f0e-8d7a-4a53-9f76-000000000000"
 expect "unknown run is 404" 404
 req GET "/api/v1/projects/demo/commits?branch=main&testbed=epyc-pinned&limit=1"
 expect "history newest first, paginated" 200 "\"sha\":\"$SHA2\".*\"next\":\"$SHA2\""
-req GET "/api/v1/projects/demo/commits?limit=1&before=$SHA2"
-expect "history second page" 200 "\"sha\":\"$SHA1\".*\"runs\":1"
+req GET "/api/v1/projects/demo/commits?limit=2&before=$SHA2"
+expect "history second page: same time, later arrival first" 200 \
+  "\"sha\":\"$SHA3\".*\"sha\":\"$SHA1\".*\"runs\":1"
 req GET "/api/v1/projects/demo/commits?limit=0"
 expect "limit 0 is 400 naming limit" 400 '"field":"limit"'
 req GET "/api/v1/projects/demo/commits?before=xyz"
@@ -257,7 +268,7 @@ expect "symlink out of the web root is blocked" 404
 "$BIN" backup --db "$DB" --out "$TMP/copy.db" && ok "online backup" || bad "online backup"
 if command -v sqlite3 >/dev/null; then
   n=$(sqlite3 "$TMP/copy.db" 'SELECT count(*) FROM runs')
-  [[ $n == 2 ]] && ok "backup holds the runs" || bad "backup holds $n runs"
+  [[ $n == 3 ]] && ok "backup holds the runs" || bad "backup holds $n runs"
 fi
 
 # ---- SIGTERM exits 0 ----
@@ -277,6 +288,29 @@ req GET /api/v1/projects/other/commits -H "Authorization: Bearer $READER"
 expect "--private: not another project's history" 403
 req GET /api/v1/projects -H "Authorization: Bearer $READER"
 expect "--private: a project token lists its project only" 200 '^\{"projects":\[\{"slug":"demo"[^]]*\]\}$'
+
+# ---- SIGTERM lets an upload in flight finish ----
+{
+  printf '{"schema":"benchgate.run/v1","run_id":"0f9c4f0e-8d7a-4a53-9f76-2c1f9d1e6b14",'
+  printf '"commit":{"sha":"4444444444444444444444444444444444444444","branch":"main"},'
+  printf '"testbed":{"name":"epyc-pinned"},"results":['
+  awk 'BEGIN { for (i = 0; i < 3000; i++) {
+    printf "%s{\"benchmark\":\"b%d\",\"measure\":\"wall_time\",\"samples\":[", (i ? "," : ""), i
+    for (j = 0; j < 20; j++) printf "%s%d.25", (j ? "," : ""), 1000 + j
+    printf "]}" } }'
+  printf ']}'
+} >"$TMP/slow.json"
+curl -s -o "$TMP/slow.out" -w '%{http_code}' --limit-rate 400K "${json[@]}" \
+  -H "Authorization: Bearer $AGENT" --data-binary @"$TMP/slow.json" \
+  "$URL/api/v1/projects/demo/runs" >"$TMP/slow.status" &
+curl_pid=$!
+sleep 0.5
+kill -TERM "$PID_priv"
+wait "$curl_pid"
+wait "$PID_priv"
+rc=$?
+[[ $(cat "$TMP/slow.status") == 201 && $rc == 0 ]] && ok "SIGTERM drains an upload in flight" ||
+  bad "drain: upload answered $(cat "$TMP/slow.status"), server exit $rc"
 
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]
