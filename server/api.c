@@ -104,20 +104,38 @@ void bg_api_healthz(struct bg_req *req) {
 void bg_api_handle(struct bg_req *req) {
   int post = !strcmp(req->method, "POST");
   switch (req->match->route) {
-  case BG_ROUTE_HEALTHZ: bg_api_healthz(req); break;
+  case BG_ROUTE_HEALTHZ:
+    bg_api_healthz(req);
+    break;
   case BG_ROUTE_PROJECTS:
     if (post)
       bg_api_projects_create(req);
     else
       bg_api_projects_list(req);
     break;
-  case BG_ROUTE_PROJECT: bg_api_project_get(req); break;
-  case BG_ROUTE_RUNS: bg_api_runs_post(req); break;
-  case BG_ROUTE_RUN: bg_api_run_get(req); break;
-  case BG_ROUTE_COMMITS: bg_api_commits(req); break;
-  case BG_ROUTE_COMMIT: bg_api_commit(req); break;
-  case BG_ROUTE_BENCHMARKS: bg_api_benchmarks(req); break;
-  case BG_ROUTE_SERIES: bg_api_series(req); break;
-  default: bg_api_error(req, 404, "not_found", NULL, "no such endpoint"); break;
+  case BG_ROUTE_PROJECT:
+    bg_api_project_get(req);
+    break;
+  case BG_ROUTE_RUNS:
+    bg_api_runs_post(req);
+    break;
+  case BG_ROUTE_RUN:
+    bg_api_run_get(req);
+    break;
+  case BG_ROUTE_COMMITS:
+    bg_api_commits(req);
+    break;
+  case BG_ROUTE_COMMIT:
+    bg_api_commit(req);
+    break;
+  case BG_ROUTE_BENCHMARKS:
+    bg_api_benchmarks(req);
+    break;
+  case BG_ROUTE_SERIES:
+    bg_api_series(req);
+    break;
+  default:
+    bg_api_error(req, 404, "not_found", NULL, "no such endpoint");
+    break;
   }
 }

@@ -33,7 +33,7 @@ struct bg_req {
   size_t body_len;
   int status;         /* set by the handler */
   struct bg_buf out;  /* JSON answer, set by the handler */
-  char location[256];  /* Location header for a 201; "" for none */
+  char location[256]; /* Location header for a 201; "" for none */
 };
 
 /* Sets req->status and replaces req->out with an error object. field may be NULL. */

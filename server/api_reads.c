@@ -64,7 +64,8 @@ void bg_api_commits(struct bg_req *req) {
   struct bg_project p;
   struct bg_history_query q;
   struct bg_ferr e = {{0}, {0}};
-  if (!read_access(req, &p) || !name_param(req, "branch", bg_valid_branch, BRANCH_RULE, &q.branch) ||
+  if (!read_access(req, &p) ||
+      !name_param(req, "branch", bg_valid_branch, BRANCH_RULE, &q.branch) ||
       !name_param(req, "testbed", bg_valid_testbed, TESTBED_RULE, &q.testbed) ||
       !name_param(req, "before", bg_valid_sha, "must be 40 or 64 lowercase hex digits",
                   &q.before) ||

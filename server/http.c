@@ -48,8 +48,8 @@ struct bg_http {
 
 struct request {
   struct bg_route_match match;
-  int status;        /* 200 until something rejects the request early */
-  int too_big;       /* the body went past --max-body */
+  int status;  /* 200 until something rejects the request early */
+  int too_big; /* the body went past --max-body */
   struct bg_buf body;
 };
 
@@ -211,8 +211,7 @@ static void first_call(struct bg_http *h, struct MHD_Connection *c, const char *
   rq->status = st;
   if (st != 200 || !bg_router_takes_body(rq->match.route, method))
     return;
-  const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                MHD_HTTP_HEADER_CONTENT_LENGTH);
+  const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
   if (len) {
     char *end;
     errno = 0;
@@ -229,7 +228,8 @@ static void first_call(struct bg_http *h, struct MHD_Connection *c, const char *
 static enum MHD_Result reject(struct bg_http *h, struct MHD_Connection *c, struct request *rq) {
   char msg[128];
   switch (rq->status) {
-  case 404: return send_error(c, 404, "not_found", "no such endpoint", NULL);
+  case 404:
+    return send_error(c, 404, "not_found", "no such endpoint", NULL);
   case 405:
     return send_error(c, 405, "method_not_allowed", "this path does not take that method",
                       rq->match.allow);
@@ -239,7 +239,8 @@ static enum MHD_Result reject(struct bg_http *h, struct MHD_Connection *c, struc
   case 415:
     return send_error(c, 415, "unsupported_media_type", "send Content-Type: application/json",
                       NULL);
-  default: return send_error(c, 500, "internal_error", "unexpected state", NULL);
+  default:
+    return send_error(c, 500, "internal_error", "unexpected state", NULL);
   }
 }
 

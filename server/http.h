@@ -24,8 +24,7 @@ struct bg_http;
 
 /* Starts listening. Returns BG_OK with a new server in *out, or BG_EINVAL/BG_EIO/BG_ENET
  * with the reason in err. The configuration's strings must outlive the server. */
-int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *err,
-                  size_t errlen);
+int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *err, size_t errlen);
 
 /* The port the server listens on (useful with port 0). */
 int bg_http_port(const struct bg_http *h);

@@ -56,8 +56,8 @@ static int parse_int(const char *flag, const char *v, long long min, long long m
   errno = 0;
   long long n = strtoll(v, &end, 10);
   if (errno || end == v || *end || n < min || n > max) {
-    fprintf(stderr, "benchgated: %s: expected an integer from %lld to %lld, got '%s'\n", flag,
-            min, max, v);
+    fprintf(stderr, "benchgated: %s: expected an integer from %lld to %lld, got '%s'\n", flag, min,
+            max, v);
     return 0;
   }
   *out = n;
@@ -181,8 +181,7 @@ static int cmd_token(int argc, char **argv) {
     }
     printf("%s\n", token);
     fprintf(stderr, "benchgated: token %lld created (%s%s%s); it is shown only this once\n", id,
-            o.role, o.project ? " for project " : ", server-wide",
-            o.project ? o.project : "");
+            o.role, o.project ? " for project " : ", server-wide", o.project ? o.project : "");
     rc = 0;
   } else if (!strcmp(sub, "list")) {
     struct bg_buf b;
@@ -260,8 +259,8 @@ static int serve(int argc, char **argv) {
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
-  struct bg_http_config cfg = {db, o.web, host, port, (int)o.threads, o.private_reads,
-                               (size_t)o.max_body};
+  struct bg_http_config cfg = {
+      db, o.web, host, port, (int)o.threads, o.private_reads, (size_t)o.max_body};
   if (bg_store_checkpointer_start(db, CHECKPOINT_MS, &cp, err, sizeof err) != BG_OK ||
       bg_http_start(&cfg, &h, err, sizeof err) != BG_OK) {
     fprintf(stderr, "benchgated: %s\n", err);

@@ -27,7 +27,7 @@ enum bg_route {
 
 struct bg_route_match {
   enum bg_route route;
-  const char *allow;                    /* the methods the path accepts, for 405 and Allow */
+  const char *allow;                     /* the methods the path accepts, for 405 and Allow */
   char project[BG_ROUTER_PARAM_MAX + 1]; /* {p}, "" when the route has none */
   char id[BG_ROUTER_PARAM_MAX + 1];      /* {run_id} or {sha}, "" when none */
 };

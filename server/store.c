@@ -109,7 +109,8 @@ static const char *const sql_text[S_COUNT] = {
         "r.thresholds, r.warnings, r.verdict "
         "FROM runs r JOIN commits c ON c.id = r.commit_id JOIN branches b ON b.id = r.branch_id "
         "JOIN testbeds t ON t.id = r.testbed_id WHERE r.project_id = ?1 AND r.run_id = ?2",
-    [S_RUN_PARENTS] = "SELECT parent_sha FROM commit_parents WHERE commit_id = ?1 ORDER BY position",
+    [S_RUN_PARENTS] =
+        "SELECT parent_sha FROM commit_parents WHERE commit_id = ?1 ORDER BY position",
     [S_RUN_RESULTS] = "SELECT b.name, m.slug, m.unit, m.direction, x.n, x.mean, x.stddev, x.min, "
                       "x.median, x.max, x.samples FROM results x "
                       "JOIN benchmarks b ON b.id = x.benchmark_id "
@@ -143,12 +144,11 @@ static const char *const sql_text[S_COUNT] = {
         "x.stddev FROM results x JOIN benchmarks b ON b.id = x.benchmark_id "
         "JOIN measures m ON m.id = x.measure_id WHERE x.run_id = ?1",
     /* The covering index makes the trend a range scan; CROSS JOIN keeps results outermost. */
-    [S_SERIES] =
-        "SELECT r.commit_id, c.sha, c.epoch, x.n, x.mean, x.stddev "
-        "FROM results x INDEXED BY results_series CROSS JOIN runs r CROSS JOIN commits c "
-        "WHERE x.benchmark_id = ?1 AND x.measure_id = ?2 AND r.id = x.run_id "
-        "AND r.testbed_id = ?3 AND r.branch_id = ?4 AND c.id = r.commit_id "
-        "ORDER BY r.commit_epoch DESC, r.commit_id DESC, r.id DESC",
+    [S_SERIES] = "SELECT r.commit_id, c.sha, c.epoch, x.n, x.mean, x.stddev "
+                 "FROM results x INDEXED BY results_series CROSS JOIN runs r CROSS JOIN commits c "
+                 "WHERE x.benchmark_id = ?1 AND x.measure_id = ?2 AND r.id = x.run_id "
+                 "AND r.testbed_id = ?3 AND r.branch_id = ?4 AND c.id = r.commit_id "
+                 "ORDER BY r.commit_epoch DESC, r.commit_id DESC, r.id DESC",
     [S_TOKEN_INSERT] = "INSERT INTO tokens (project_id, role, name, hash, created_at) "
                        "VALUES (?1, ?2, ?3, ?4, ?5)",
     [S_TOKEN_FIND] = "SELECT id, project_id, role, hash, revoked_at FROM tokens WHERE hash = ?1",
@@ -290,11 +290,21 @@ void bg_json_str(struct bg_buf *out, const char *s) {
     char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
     size_t n = 2;
     switch (c) {
-    case '"': esc[1] = '"'; break;
-    case '\\': esc[1] = '\\'; break;
-    case '\n': esc[1] = 'n'; break;
-    case '\r': esc[1] = 'r'; break;
-    case '\t': esc[1] = 't'; break;
+    case '"':
+      esc[1] = '"';
+      break;
+    case '\\':
+      esc[1] = '\\';
+      break;
+    case '\n':
+      esc[1] = 'n';
+      break;
+    case '\r':
+      esc[1] = 'r';
+      break;
+    case '\t':
+      esc[1] = 't';
+      break;
     default:
       esc[1] = 'u';
       esc[2] = '0';
@@ -342,8 +352,8 @@ static void json_int(struct bg_buf *out, long long v) {
  * 10 000 points holds 30 000 numbers, and printf's exact float formatting would dominate the
  * request. Twelve digits are far beyond what a benchmark measures. */
 static void json_num12(struct bg_buf *out, double v) {
-  static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-                               1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+  static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
+                               1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
   double a = fabs(v);
   if (!isfinite(v) || a < 1e-6 || a >= 1e15) {
     if (!isfinite(v)) {
@@ -510,8 +520,8 @@ static int migrate(struct bg_store *s) {
   int latest = bg_migrations_count ? bg_migrations[bg_migrations_count - 1].version : 0;
   if (bg_store_version(s) > latest) {
     snprintf(s->errmsg, sizeof s->errmsg,
-             "database schema version %d is newer than this benchgated (%d)",
-             bg_store_version(s), latest);
+             "database schema version %d is newer than this benchgated (%d)", bg_store_version(s),
+             latest);
     return BG_EDB;
   }
   return rc;
@@ -521,8 +531,9 @@ int bg_store_open(const char *path, struct bg_store **out, char *err, size_t err
   struct bg_store *s = bg_xcalloc(1, sizeof *s);
   int rc = BG_OK;
   *out = NULL;
-  if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                      SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+  if (sqlite3_open_v2(path, &s->db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      NULL) != SQLITE_OK) {
     rc = s->db ? fail(s, "open") : BG_ENOMEM;
     goto out;
   }
@@ -535,8 +546,7 @@ int bg_store_open(const char *path, struct bg_store **out, char *err, size_t err
       (rc = exec_sql(s, "PRAGMA synchronous = NORMAL", "synchronous")) ||
       (rc = exec_sql(s, "PRAGMA foreign_keys = ON", "foreign_keys")) ||
       (rc = exec_sql(s, "PRAGMA cache_size = -16000", "cache_size")) ||
-      (rc = exec_sql(s, "PRAGMA mmap_size = 268435456", "mmap_size")) ||
-      (rc = migrate(s)))
+      (rc = exec_sql(s, "PRAGMA mmap_size = 268435456", "mmap_size")) || (rc = migrate(s)))
     goto out;
 out:
   if (rc) {
@@ -750,8 +760,7 @@ enum { KIND_BENCH = 1, KIND_MEASURE = 2 };
 /* Finds or creates a named row: find statement (?1 project, ?2 name) returning the id, insert
  * statement with the same first two parameters and optional ?3/?4 extras. */
 static int find_or_insert(struct bg_store *s, enum sid find, enum sid insert, long long pid,
-                          const char *name, const char *extra3, const char *extra4,
-                          long long *id) {
+                          const char *name, const char *extra3, const char *extra4, long long *id) {
   sqlite3_stmt *st = stmt(s, find);
   int rc = BG_OK;
   if (!st)
@@ -786,10 +795,10 @@ static int cached_id(struct bg_store *s, int kind, long long pid, const char *na
                      const char *unit, const char *direction, long long *id) {
   if ((*id = id_cache_get(&s->ids, kind, pid, name)))
     return BG_OK;
-  int rc = kind == KIND_BENCH
-               ? find_or_insert(s, S_BENCH_FIND, S_BENCH_INSERT, pid, name, NULL, NULL, id)
-               : find_or_insert(s, S_MEASURE_FIND, S_MEASURE_INSERT, pid, name, unit, direction,
-                                id);
+  int rc =
+      kind == KIND_BENCH
+          ? find_or_insert(s, S_BENCH_FIND, S_BENCH_INSERT, pid, name, NULL, NULL, id)
+          : find_or_insert(s, S_MEASURE_FIND, S_MEASURE_INSERT, pid, name, unit, direction, id);
   /* The id may belong to a row of this uncommitted transaction; rollback clears the cache. */
   if (rc == BG_OK)
     id_cache_put(&s->ids, kind, pid, name, *id);
@@ -798,8 +807,8 @@ static int cached_id(struct bg_store *s, int kind, long long pid, const char *na
 
 /* Finds or creates the run's testbed and keeps its latest fingerprint; *changed is set when
  * a known fingerprint differs from the new one. */
-static int testbed_id(struct bg_store *s, long long pid, const struct bg_run *run,
-                      const char *fp, long long *id, int *changed) {
+static int testbed_id(struct bg_store *s, long long pid, const struct bg_run *run, const char *fp,
+                      long long *id, int *changed) {
   sqlite3_stmt *st = stmt(s, S_TESTBED_FIND);
   int rc = BG_OK, update = 0;
   *changed = 0;
@@ -923,8 +932,8 @@ static int insert_results(struct bg_store *s, long long pid, long long rid,
   for (size_t i = 0; i < run->nresults; i++) {
     const struct bg_result *r = &run->results[i];
     long long bid, mid;
-    if ((rc = cached_id(s, KIND_MEASURE, pid, r->measure, r->unit,
-                        bg_direction_name(r->direction), &mid)) ||
+    if ((rc = cached_id(s, KIND_MEASURE, pid, r->measure, r->unit, bg_direction_name(r->direction),
+                        &mid)) ||
         (rc = cached_id(s, KIND_BENCH, pid, r->benchmark, NULL, NULL, &bid)))
       goto out;
     sqlite3_stmt *st = stmt(s, S_RESULT_INSERT);
@@ -983,8 +992,7 @@ static void content_hash(const struct bg_run *run, unsigned char out[SHA256_DIGE
     EVP_DigestUpdate(ctx, r->unit, strlen(r->unit) + 1);
     EVP_DigestUpdate(ctx, bg_direction_name(r->direction), 1);
     EVP_DigestUpdate(ctx, &kind, 1);
-    double head[3] = {(double)(r->has_summary ? r->n : (long long)r->nsamples), r->mean,
-                      r->stddev};
+    double head[3] = {(double)(r->has_summary ? r->n : (long long)r->nsamples), r->mean, r->stddev};
     size_t nvals = r->has_summary ? 3 : r->nsamples;
     const double *vals = r->has_summary ? head : r->samples;
     for (size_t j = 0; j < nvals; j += 64) {
@@ -1029,8 +1037,8 @@ static char *warnings_json(const struct bg_run *run, int fingerprint_changed) {
   return t;
 }
 
-int bg_store_insert_run(struct bg_store *s, const struct bg_project *p,
-                        const struct bg_run *run, int *replay, struct bg_buf *answer) {
+int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
+                        int *replay, struct bg_buf *answer) {
   unsigned char hash[SHA256_DIGEST_LENGTH];
   content_hash(run, hash);
   char *fp = json_or_null(run->fingerprint), *th = json_or_null(run->thresholds);
@@ -1064,8 +1072,8 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p,
   if (rc || *replay)
     goto out;
   if ((rc = testbed_id(s, p->id, run, fp, &tb, &fp_changed)) ||
-      (rc = find_or_insert(s, S_BRANCH_FIND, S_BRANCH_INSERT, p->id, run->commit.branch, NULL,
-                           NULL, &br)) ||
+      (rc = find_or_insert(s, S_BRANCH_FIND, S_BRANCH_INSERT, p->id, run->commit.branch, NULL, NULL,
+                           &br)) ||
       (rc = commit_id(s, p->id, run, now, &cm, &epoch)))
     goto out;
   warn = warnings_json(run, fp_changed);
@@ -1240,8 +1248,8 @@ int bg_store_run_json(struct bg_store *s, const struct bg_project *p, const char
   bg_json_str(out, col_text(st, 16));
   bg_buf_puts(out, ",\"finished_at\":");
   bg_json_str(out, col_text(st, 17));
-  bg_buf_printf(out, ",\"received_at\":%lld,\"thresholds\":",
-                (long long)sqlite3_column_int64(st, 18));
+  bg_buf_printf(out,
+                ",\"received_at\":%lld,\"thresholds\":", (long long)sqlite3_column_int64(st, 18));
   json_raw_col(out, st, 19);
   bg_buf_puts(out, ",\"warnings\":");
   const char *w = col_text(st, 20);
@@ -1284,8 +1292,7 @@ static int name_id(struct bg_store *s, enum sid find, long long pid, const char 
 }
 
 int bg_store_commits_json(struct bg_store *s, const struct bg_project *p,
-                          const struct bg_history_query *q, struct bg_buf *out,
-                          struct bg_ferr *e) {
+                          const struct bg_history_query *q, struct bg_buf *out, struct bg_ferr *e) {
   long long br, tb, cur_epoch = 0, cur_run = 0;
   int rc, step, n = 0;
   if ((rc = name_id(s, S_BRANCH_FIND, p->id, q->branch, &br)) ||
@@ -1387,8 +1394,8 @@ int bg_store_commit_json(struct bg_store *s, const struct bg_project *p, const c
     bg_json_str(out, col_text(st, 1));
     bg_buf_puts(out, ",\"testbed\":");
     bg_json_str(out, col_text(st, 2));
-    bg_buf_printf(out, ",\"received_at\":%lld,\"pull_request\":",
-                  (long long)sqlite3_column_int64(st, 3));
+    bg_buf_printf(
+        out, ",\"received_at\":%lld,\"pull_request\":", (long long)sqlite3_column_int64(st, 3));
     json_int_or_null(out, st, 4);
     bg_buf_puts(out, ",\"baseline_sha\":");
     bg_json_str(out, col_text(st, 5));
@@ -1449,9 +1456,8 @@ static int cmp_latest(const void *a, const void *b) {
   return c ? c : strcmp(x->measure, y->measure);
 }
 
-int bg_store_benchmarks_json(struct bg_store *s, const struct bg_project *p,
-                             const char *testbed, const char *branch, struct bg_buf *out,
-                             struct bg_ferr *e) {
+int bg_store_benchmarks_json(struct bg_store *s, const struct bg_project *p, const char *testbed,
+                             const char *branch, struct bg_buf *out, struct bg_ferr *e) {
   char tbname[80];
   long long tb, br, runs[BG_STORE_LATEST_RUNS], times[BG_STORE_LATEST_RUNS];
   char shas[BG_STORE_LATEST_RUNS][65];
@@ -1569,8 +1575,7 @@ static void pool(struct point *pt, long long n, double mean, double sd) {
 }
 
 int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
-                         const struct bg_series_query *q, struct bg_buf *out,
-                         struct bg_ferr *e) {
+                         const struct bg_series_query *q, struct bg_buf *out, struct bg_ferr *e) {
   char tbname[80], unit[40] = "", direction[8] = "";
   long long tb, br, bid = 0, mid = 0;
   const char *bname = q->branch ? q->branch : p->default_branch;

@@ -92,10 +92,11 @@ int bg_store_projects_json(struct bg_store *s, long long only_id, struct bg_buf 
  * its run_id (compared as given; callers lowercase it). Idempotent: when the run_id exists
  * with the same content (a SHA-256 of the run's canonical form: bg_run_to_json of its
  * metadata, then its results in binary) nothing is written and *replay is set to 1. A changed
- * testbed fingerprint adds a server warning to the stored run. On BG_OK, `answer` receives {"run_id":...,"verdict":...} (the stored verdict
- * on a replay). Errors: BG_ECONFLICT (same run_id, other content), BG_EDB. */
-int bg_store_insert_run(struct bg_store *s, const struct bg_project *p,
-                        const struct bg_run *run, int *replay, struct bg_buf *answer);
+ * testbed fingerprint adds a server warning to the stored run. On BG_OK, `answer` receives
+ * {"run_id":...,"verdict":...} (the stored verdict on a replay). Errors: BG_ECONFLICT (same run_id,
+ * other content), BG_EDB. */
+int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
+                        int *replay, struct bg_buf *answer);
 
 /* Appends the run (commit, testbed, metadata, results with samples) as JSON. BG_OK,
  * BG_ENOENT or BG_EDB. */
@@ -117,8 +118,7 @@ struct bg_history_query {
  * count and verdict state (null until the gate exists). BG_OK; BG_EINVAL with e->field
  * "before" when the cursor is not in this history; BG_EDB. */
 int bg_store_commits_json(struct bg_store *s, const struct bg_project *p,
-                          const struct bg_history_query *q, struct bg_buf *out,
-                          struct bg_ferr *e);
+                          const struct bg_history_query *q, struct bg_buf *out, struct bg_ferr *e);
 
 /* Appends {"commit":{...},"runs":[...],"verdicts":[]} for one commit. BG_OK, BG_ENOENT,
  * BG_EDB. */
@@ -127,12 +127,12 @@ int bg_store_commit_json(struct bg_store *s, const struct bg_project *p, const c
 
 /* Appends {"testbed","branch","benchmarks":[{benchmark, measure, unit, direction, latest}]}:
  * every (benchmark, measure) seen in the latest BG_STORE_LATEST_RUNS runs on the testbed and
- * branch, with its latest value (the scan stops early once three runs in a row add nothing). testbed NULL: the project's only testbed (BG_EINVAL naming
- * "testbed" when it has several); branch NULL: the default branch. BG_OK, BG_EINVAL, BG_EDB. */
+ * branch, with its latest value (the scan stops early once three runs in a row add nothing).
+ * testbed NULL: the project's only testbed (BG_EINVAL naming "testbed" when it has several); branch
+ * NULL: the default branch. BG_OK, BG_EINVAL, BG_EDB. */
 #define BG_STORE_LATEST_RUNS 50
-int bg_store_benchmarks_json(struct bg_store *s, const struct bg_project *p,
-                             const char *testbed, const char *branch, struct bg_buf *out,
-                             struct bg_ferr *e);
+int bg_store_benchmarks_json(struct bg_store *s, const struct bg_project *p, const char *testbed,
+                             const char *branch, struct bg_buf *out, struct bg_ferr *e);
 
 /* A trend query: one point per commit for (benchmark, measure) on testbed and branch. */
 struct bg_series_query {
@@ -150,8 +150,7 @@ struct bg_series_query {
  * the interval is mean +- 1.96 stddev / sqrt(n). An unknown benchmark or measure gives
  * BG_ENOENT with e->field naming it; BG_EINVAL for an ambiguous testbed; BG_EDB. */
 int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
-                         const struct bg_series_query *q, struct bg_buf *out,
-                         struct bg_ferr *e);
+                         const struct bg_series_query *q, struct bg_buf *out, struct bg_ferr *e);
 
 /* ---- tokens (hashing and roles live in auth.c) ---- */
 
@@ -170,8 +169,7 @@ int bg_store_token_insert(struct bg_store *s, long long project_id, const char *
                           const char *name, const unsigned char hash[32], long long *id);
 
 /* Finds the token with this hash. BG_OK, BG_ENOENT or BG_EDB. */
-int bg_store_token_find(struct bg_store *s, const unsigned char hash[32],
-                        struct bg_token_row *out);
+int bg_store_token_find(struct bg_store *s, const unsigned char hash[32], struct bg_token_row *out);
 
 /* Appends one line per token (id, project, role, name, created, revoked; no secrets). */
 int bg_store_token_list(struct bg_store *s, struct bg_buf *out);

@@ -45,9 +45,10 @@ static int teardown(void **state) {
 static void hash_is_sha256_of_the_token_text(void **state) {
   (void)state;
   /* SHA-256("abc") from FIPS 180-2, appendix B.1. */
-  static const unsigned char want[32] = {
-      0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
-      0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+  static const unsigned char want[32] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+                                         0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+                                         0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+                                         0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
   unsigned char got[32];
   bg_auth_hash("abc", got);
   assert_memory_equal(got, want, 32);
@@ -65,8 +66,8 @@ static void generated_tokens_are_prefixed_long_and_distinct(void **state) {
   assert_memory_equal(a, "bgt_", 4);
   assert_string_not_equal(a, b);
   for (size_t i = 4; i < strlen(a); i++)
-    assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-                           a[i]));
+    assert_non_null(
+        strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", a[i]));
   char small[10];
   assert_int_equal(bg_auth_generate(small, sizeof small), BG_EINVAL);
 }

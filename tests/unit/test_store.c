@@ -128,9 +128,8 @@ static void replay_of_same_run_is_idempotent_and_changed_run_conflicts(void **st
   /* The conflict left nothing behind: still one run on the commit. */
   struct bg_buf out;
   bg_buf_init(&out, 0);
-  assert_int_equal(bg_store_commit_json(f->s, &f->p, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-                                        &out),
-                   BG_OK);
+  assert_int_equal(
+      bg_store_commit_json(f->s, &f->p, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &out), BG_OK);
   assert_non_null(strstr(out.data, "\"results\":2"));
   assert_null(strstr(out.data, "000000000002"));
   bg_buf_free(&out);
@@ -282,8 +281,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(refuses_a_database_newer_than_the_binary, setup, teardown),
       cmocka_unit_test_setup_teardown(duplicate_project_is_eexist, setup, teardown),
-      cmocka_unit_test_setup_teardown(
-          replay_of_same_run_is_idempotent_and_changed_run_conflicts, setup, teardown),
+      cmocka_unit_test_setup_teardown(replay_of_same_run_is_idempotent_and_changed_run_conflicts,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(stored_run_reads_back_with_samples_and_summary, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(history_pages_newest_first_with_a_sha_cursor, setup,
