@@ -72,6 +72,10 @@ CREATE TABLE runs (
   UNIQUE (project_id, run_id)
 );
 CREATE INDEX runs_commit ON runs (commit_id);
+-- History pages walk runs newest first through the index matching their filters.
+CREATE INDEX runs_by_time ON runs (project_id, commit_epoch, id);
+CREATE INDEX runs_by_branch ON runs (project_id, branch_id, commit_epoch, id);
+CREATE INDEX runs_by_testbed ON runs (project_id, testbed_id, commit_epoch, id);
 CREATE INDEX runs_history ON runs (project_id, testbed_id, branch_id, commit_epoch, id);
 
 CREATE TABLE benchmarks (

@@ -12,6 +12,7 @@
 #include "migrations.h"
 #include "valid.h"
 
+#include <limits.h>
 #include <math.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -50,7 +51,12 @@ enum sid {
   S_RUN_GET,
   S_RUN_PARENTS,
   S_RUN_RESULTS,
-  S_HISTORY,
+  S_WALK_ALL,
+  S_WALK_BRANCH,
+  S_WALK_TESTBED,
+  S_WALK_BOTH,
+  S_COMMIT_STATS,
+  S_COMMIT_BY_ID,
   S_HISTORY_CURSOR,
   S_COMMIT_GET,
   S_COMMIT_RUNS,
@@ -116,13 +122,16 @@ static const char *const sql_text[S_COUNT] = {
                       "JOIN benchmarks b ON b.id = x.benchmark_id "
                       "JOIN measures m ON m.id = x.measure_id WHERE x.run_id = ?1",
     /* History: one row per commit with runs matching the filters; ?4/?5 is the cursor. */
-    [S_HISTORY] =
-        "SELECT c.sha, c.message, c.author, c.timestamp, c.epoch, count(*), max(r.id) AS last "
-        "FROM runs r JOIN commits c ON c.id = r.commit_id "
-        "WHERE r.project_id = ?1 AND (?2 IS NULL OR r.branch_id = ?2) "
-        "AND (?3 IS NULL OR r.testbed_id = ?3) GROUP BY r.commit_id "
-        "HAVING ?4 IS NULL OR c.epoch < ?4 OR (c.epoch = ?4 AND max(r.id) < ?5) "
-        "ORDER BY c.epoch DESC, last DESC LIMIT ?6",
+#define WALK(filter)                                                                           \
+  "SELECT commit_id, commit_epoch, id FROM runs WHERE project_id = ?1" filter                     \
+  " AND (commit_epoch, id) < (?4, ?5) ORDER BY commit_epoch DESC, id DESC"
+    [S_WALK_ALL] = WALK(""),
+    [S_WALK_BRANCH] = WALK(" AND branch_id = ?2"),
+    [S_WALK_TESTBED] = WALK(" AND testbed_id = ?3"),
+    [S_WALK_BOTH] = WALK(" AND branch_id = ?2 AND testbed_id = ?3"),
+    [S_COMMIT_STATS] = "SELECT count(*), max(id) FROM runs WHERE commit_id = ?1 "
+                       "AND (?2 IS NULL OR branch_id = ?2) AND (?3 IS NULL OR testbed_id = ?3)",
+    [S_COMMIT_BY_ID] = "SELECT sha, message, author, timestamp, epoch FROM commits WHERE id = ?1",
     [S_HISTORY_CURSOR] =
         "SELECT c.epoch, max(r.id) FROM runs r JOIN commits c ON c.id = r.commit_id "
         "WHERE r.project_id = ?1 AND c.sha = ?4 AND (?2 IS NULL OR r.branch_id = ?2) "
@@ -1291,10 +1300,61 @@ static int name_id(struct bg_store *s, enum sid find, long long pid, const char 
   return rc;
 }
 
+/* Count and latest run id of a commit's runs matching the filters (0: none). */
+static int commit_stats(struct bg_store *s, long long cid, long long br, long long tb,
+                        long long *runs, long long *latest) {
+  sqlite3_stmt *st = stmt(s, S_COMMIT_STATS);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, cid);
+  bind_id(st, 2, br);
+  bind_id(st, 3, tb);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    *runs = sqlite3_column_int64(st, 0);
+    *latest = sqlite3_column_int64(st, 1);
+  } else {
+    rc = fail(s, "commit stats");
+  }
+  done(st);
+  return rc;
+}
+
+/* Appends one commit of the history; its sha also goes to `last` (the page cursor). */
+static int commit_summary_json(struct bg_store *s, long long cid, long long runs,
+                               struct bg_buf *out, struct bg_buf *last) {
+  sqlite3_stmt *st = stmt(s, S_COMMIT_BY_ID);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, cid);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    bg_buf_puts(out, "{\"sha\":");
+    bg_json_str(out, col_text(st, 0));
+    bg_buf_puts(out, ",\"message\":");
+    bg_json_str(out, col_text(st, 1));
+    bg_buf_puts(out, ",\"author\":");
+    bg_json_str(out, col_text(st, 2));
+    bg_buf_puts(out, ",\"timestamp\":");
+    bg_json_str(out, col_text(st, 3));
+    bg_buf_puts(out, ",\"time\":");
+    json_int(out, sqlite3_column_int64(st, 4));
+    bg_buf_puts(out, ",\"runs\":");
+    json_int(out, runs);
+    bg_buf_puts(out, ",\"verdict\":null}");
+    bg_buf_reset(last);
+    bg_buf_puts(last, col_text(st, 0));
+  } else {
+    rc = fail(s, "commit");
+  }
+  done(st);
+  return rc;
+}
+
 int bg_store_commits_json(struct bg_store *s, const struct bg_project *p,
                           const struct bg_history_query *q, struct bg_buf *out, struct bg_ferr *e) {
   long long br, tb, cur_epoch = 0, cur_run = 0;
-  int rc, step, n = 0;
+  int rc, step = SQLITE_DONE, n = 0;
   if ((rc = name_id(s, S_BRANCH_FIND, p->id, q->branch, &br)) ||
       (rc = name_id(s, S_TESTBED_FIND, p->id, q->testbed, &tb)))
     return rc;
@@ -1319,40 +1379,51 @@ int bg_store_commits_json(struct bg_store *s, const struct bg_project *p,
     if (rc)
       return rc;
   }
-  if (!(st = stmt(s, S_HISTORY)))
+  /* Walk the runs newest first through an index that matches the filters; the first run met
+   * of each commit is its latest, so commits come out in history order without grouping all
+   * runs of the project. */
+  enum sid walk = br && tb ? S_WALK_BOTH : br ? S_WALK_BRANCH : tb ? S_WALK_TESTBED : S_WALK_ALL;
+  if (!(st = stmt(s, walk)))
     return BG_EDB;
   sqlite3_bind_int64(st, 1, p->id);
-  bind_id(st, 2, br);
-  bind_id(st, 3, tb);
-  if (q->before) {
-    sqlite3_bind_int64(st, 4, cur_epoch);
-    sqlite3_bind_int64(st, 5, cur_run);
-  }
-  sqlite3_bind_int(st, 6, q->limit);
+  if (br)
+    sqlite3_bind_int64(st, 2, br);
+  if (tb)
+    sqlite3_bind_int64(st, 3, tb);
+  sqlite3_bind_int64(st, 4, q->before ? cur_epoch : LLONG_MAX);
+  sqlite3_bind_int64(st, 5, q->before ? cur_run : LLONG_MAX);
+  long long *seen = NULL;
+  size_t nseen = 0, cap = 0;
   struct bg_buf last;
   bg_buf_init(&last, 0);
   bg_buf_puts(out, "{\"commits\":[");
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    bg_buf_puts(out, n++ ? ",{\"sha\":" : "{\"sha\":");
-    bg_json_str(out, col_text(st, 0));
-    bg_buf_puts(out, ",\"message\":");
-    bg_json_str(out, col_text(st, 1));
-    bg_buf_puts(out, ",\"author\":");
-    bg_json_str(out, col_text(st, 2));
-    bg_buf_puts(out, ",\"timestamp\":");
-    bg_json_str(out, col_text(st, 3));
-    bg_buf_printf(out, ",\"time\":%lld,\"runs\":%lld,\"verdict\":null}",
-                  (long long)sqlite3_column_int64(st, 4), (long long)sqlite3_column_int64(st, 5));
-    bg_buf_reset(&last);
-    bg_buf_puts(&last, col_text(st, 0));
+  while (n < q->limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    long long cid = sqlite3_column_int64(st, 0), epoch = sqlite3_column_int64(st, 1);
+    size_t k = 0;
+    while (k < nseen && seen[k] != cid)
+      k++;
+    if (k < nseen)
+      continue;
+    bg_xgrow((void **)&seen, &cap, nseen + 1, sizeof *seen);
+    seen[nseen++] = cid;
+    long long runs = 0, latest = 0;
+    if ((rc = commit_stats(s, cid, br, tb, &runs, &latest)))
+      break;
+    /* A commit at the cursor's time whose latest run is newer was on an earlier page. */
+    if (q->before && epoch == cur_epoch && latest >= cur_run)
+      continue;
+    bg_buf_puts(out, n++ ? "," : "");
+    if ((rc = commit_summary_json(s, cid, runs, out, &last)))
+      break;
   }
-  if (step != SQLITE_DONE)
+  if (rc == BG_OK && n < q->limit && step != SQLITE_DONE)
     rc = fail(s, "history");
   done(st);
   bg_buf_puts(out, "],\"next\":");
   bg_json_str(out, n == q->limit && last.data ? last.data : NULL);
   bg_buf_puts(out, "}");
   bg_buf_free(&last);
+  free(seen);
   return rc;
 }
 

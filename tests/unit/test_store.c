@@ -201,6 +201,35 @@ static void history_pages_newest_first_with_a_sha_cursor(void **state) {
   bg_buf_free(&out);
 }
 
+static void history_pages_through_commits_of_the_same_time(void **state) {
+  struct fixture *f = *state;
+  /* Same commit time: arrival order decides, latest first; a re-run moves a commit up. */
+  insert(f, make_run(1, 'a', "2026-11-01T00:00:00Z", 10), BG_OK, 0);
+  insert(f, make_run(2, 'b', "2026-11-01T00:00:00Z", 10), BG_OK, 0);
+  insert(f, make_run(3, 'c', "2026-11-01T00:00:00Z", 10), BG_OK, 0);
+  insert(f, make_run(4, 'a', "2026-11-01T00:00:00Z", 11), BG_OK, 0);
+  const char *want = "acb";
+  struct bg_history_query q = {"main", "tb", NULL, 1};
+  struct bg_buf out;
+  struct bg_ferr e;
+  char cursor[41];
+  bg_buf_init(&out, 0);
+  for (int page = 0; page < 3; page++) {
+    bg_buf_reset(&out);
+    assert_int_equal(bg_store_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
+    assert_int_equal(count(out.data, "\"sha\""), 1);
+    const char *sha = strstr(out.data, "\"sha\":\"") + 7;
+    assert_int_equal(sha[0], want[page]);
+    memcpy(cursor, sha, 40);
+    cursor[40] = '\0';
+    q.before = cursor;
+  }
+  bg_buf_reset(&out);
+  assert_int_equal(bg_store_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
+  assert_string_equal(out.data, "{\"commits\":[],\"next\":null}");
+  bg_buf_free(&out);
+}
+
 static void series_is_oldest_first_and_pools_runs_of_one_commit(void **state) {
   struct fixture *f = *state;
   insert(f, make_run(1, 'b', "2026-11-03T00:00:00Z", 30), BG_OK, 0);
@@ -286,6 +315,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(stored_run_reads_back_with_samples_and_summary, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(history_pages_newest_first_with_a_sha_cursor, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(history_pages_through_commits_of_the_same_time, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(series_is_oldest_first_and_pools_runs_of_one_commit, setup,
                                       teardown),
