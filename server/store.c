@@ -152,12 +152,12 @@ static const char *const sql_text[S_COUNT] = {
         "SELECT x.benchmark_id, x.measure_id, b.name, m.slug, m.unit, m.direction, x.n, x.mean, "
         "x.stddev FROM results x JOIN benchmarks b ON b.id = x.benchmark_id "
         "JOIN measures m ON m.id = x.measure_id WHERE x.run_id = ?1",
-    /* The covering index makes the trend a range scan; CROSS JOIN keeps results outermost. */
-    [S_SERIES] = "SELECT r.commit_id, c.sha, c.epoch, x.n, x.mean, x.stddev "
+    /* The covering index makes the trend a range scan; CROSS JOIN keeps results outermost.
+     * The rows are sorted in C, which is cheaper than SQLite's sorter for 10 000 rows. */
+    [S_SERIES] = "SELECT r.commit_id, c.sha, c.epoch, x.n, x.mean, x.stddev, r.id "
                  "FROM results x INDEXED BY results_series CROSS JOIN runs r CROSS JOIN commits c "
                  "WHERE x.benchmark_id = ?1 AND x.measure_id = ?2 AND r.id = x.run_id "
-                 "AND r.testbed_id = ?3 AND r.branch_id = ?4 AND c.id = r.commit_id "
-                 "ORDER BY r.commit_epoch DESC, r.commit_id DESC, r.id DESC",
+                 "AND r.testbed_id = ?3 AND r.branch_id = ?4 AND c.id = r.commit_id",
     [S_TOKEN_INSERT] = "INSERT INTO tokens (project_id, role, name, hash, created_at) "
                        "VALUES (?1, ?2, ?3, ?4, ?5)",
     [S_TOKEN_FIND] = "SELECT id, project_id, role, hash, revoked_at FROM tokens WHERE hash = ?1",
@@ -1630,6 +1630,23 @@ struct point {
   double mean, m2; /* pooled mean and sum of squared deviations */
 };
 
+/* One run's result for a series, before sorting and pooling. */
+struct series_row {
+  long long time, commit, run, n;
+  size_t sha_off;
+  double mean, sd;
+};
+
+/* Newest first: commit time, then commit, then run (all descending). */
+static int cmp_series_row(const void *a, const void *b) {
+  const struct series_row *x = a, *y = b;
+  if (x->time != y->time)
+    return x->time < y->time ? 1 : -1;
+  if (x->commit != y->commit)
+    return x->commit < y->commit ? 1 : -1;
+  return (x->run < y->run) - (x->run > y->run);
+}
+
 /* Pools one run's (n, mean, stddev) into a point (parallel-variance formula). */
 static void pool(struct point *pt, long long n, double mean, double sd) {
   double m2 = sd * sd * (double)(n > 1 ? n - 1 : 0);
@@ -1652,7 +1669,8 @@ int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
   const char *bname = q->branch ? q->branch : p->default_branch;
   int rc, step;
   struct point *pts = NULL;
-  size_t npts = 0, cap = 0;
+  struct series_row *rows = NULL;
+  size_t npts = 0, cap = 0, nrows = 0, rcap = 0;
   struct bg_buf shas;
   bg_buf_init(&shas, 0);
   if ((rc = pick_testbed(s, p, q->testbed, &tb, tbname, sizeof tbname, e)) ||
@@ -1695,24 +1713,37 @@ int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
   sqlite3_bind_int64(st, 3, tb);
   sqlite3_bind_int64(st, 4, br);
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    long long cid = sqlite3_column_int64(st, 0);
-    if (!npts || pts[npts - 1].commit != cid) {
+    bg_xgrow((void **)&rows, &rcap, nrows + 1, sizeof *rows);
+    struct series_row *r = &rows[nrows++];
+    r->commit = sqlite3_column_int64(st, 0);
+    r->sha_off = shas.len;
+    bg_buf_append(&shas, col_text(st, 1), (size_t)sqlite3_column_bytes(st, 1) + 1);
+    r->time = sqlite3_column_int64(st, 2);
+    r->n = sqlite3_column_int64(st, 3);
+    r->mean = sqlite3_column_double(st, 4);
+    r->sd = sqlite3_column_double(st, 5);
+    r->run = sqlite3_column_int64(st, 6);
+  }
+  if (step != SQLITE_DONE)
+    rc = fail(s, "series");
+  done(st);
+  if (nrows)
+    qsort(rows, nrows, sizeof *rows, cmp_series_row);
+  /* Newest first: pool the runs of each commit until `limit` commits are in. */
+  for (size_t i = 0; i < nrows && rc == BG_OK; i++) {
+    const struct series_row *r = &rows[i];
+    if (!npts || pts[npts - 1].commit != r->commit) {
       if ((int)npts == q->limit)
         break;
       bg_xgrow((void **)&pts, &cap, npts + 1, sizeof *pts);
       struct point *pt = &pts[npts++];
       memset(pt, 0, sizeof *pt);
-      pt->commit = cid;
-      pt->sha_off = shas.len;
-      bg_buf_append(&shas, col_text(st, 1), (size_t)sqlite3_column_bytes(st, 1) + 1);
-      pt->time = sqlite3_column_int64(st, 2);
+      pt->commit = r->commit;
+      pt->sha_off = r->sha_off;
+      pt->time = r->time;
     }
-    pool(&pts[npts - 1], sqlite3_column_int64(st, 3), sqlite3_column_double(st, 4),
-         sqlite3_column_double(st, 5));
+    pool(&pts[npts - 1], r->n, r->mean, r->sd);
   }
-  if (step != SQLITE_DONE && step != SQLITE_ROW)
-    rc = fail(s, "series");
-  done(st);
   if (rc)
     goto out;
   bg_buf_puts(out, "{\"benchmark\":");
@@ -1749,6 +1780,7 @@ int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
   bg_buf_puts(out, "],\"change_points\":[],\"alerts\":[]}");
 out:
   free(pts);
+  free(rows);
   bg_buf_free(&shas);
   return rc;
 }
