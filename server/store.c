@@ -121,9 +121,9 @@ static const char *const sql_text[S_COUNT] = {
                       "x.median, x.max, x.samples FROM results x "
                       "JOIN benchmarks b ON b.id = x.benchmark_id "
                       "JOIN measures m ON m.id = x.measure_id WHERE x.run_id = ?1",
-    /* History: one row per commit with runs matching the filters; ?4/?5 is the cursor. */
-#define WALK(filter)                                                                           \
-  "SELECT commit_id, commit_epoch, id FROM runs WHERE project_id = ?1" filter                     \
+/* History: one row per commit with runs matching the filters; ?4/?5 is the cursor. */
+#define WALK(filter)                                                                               \
+  "SELECT commit_id, commit_epoch, id FROM runs WHERE project_id = ?1" filter                      \
   " AND (commit_epoch, id) < (?4, ?5) ORDER BY commit_epoch DESC, id DESC"
     [S_WALK_ALL] = WALK(""),
     [S_WALK_BRANCH] = WALK(" AND branch_id = ?2"),

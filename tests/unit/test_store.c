@@ -13,6 +13,7 @@
 #include "run.h"
 #include "store.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,11 @@ static void stored_run_reads_back_with_samples_and_summary(void **state) {
   assert_int_equal(bg_store_run_json(f->s, &f->p, "00000000-0000-4000-8000-000000000008", &out),
                    BG_ENOENT);
   bg_buf_free(&out);
+}
+
+/* Reads the decimal number at p (test helper; strtol with its end pointer unused). */
+static int atoi_like(const char *p) {
+  return (int)strtol(p, NULL, 10);
 }
 
 /* Counts occurrences of needle in hay. */
@@ -290,6 +296,62 @@ static void backup_copies_a_live_database(void **state) {
   bg_store_close(copy);
 }
 
+struct writer {
+  const char *path;
+  const struct bg_project *p;
+  int first;
+  int failures;
+};
+
+/* Inserts 10 runs through this thread's own connection, then releases it. */
+static void *write_runs(void *arg) {
+  struct writer *w = arg;
+  char err[256];
+  struct bg_store *s = bg_store_thread(w->path, err, sizeof err);
+  if (!s) {
+    w->failures = 10;
+    return NULL;
+  }
+  for (int i = 0; i < 10; i++) {
+    struct bg_run *run = make_run(w->first + i, 'a' + (char)(i % 6), "2026-11-01T00:00:00Z", i);
+    struct bg_buf out;
+    int replay;
+    bg_buf_init(&out, 0);
+    if (bg_store_insert_run(s, w->p, run, &replay, &out) != BG_OK || replay)
+      w->failures++;
+    bg_buf_free(&out);
+    bg_run_free(run);
+  }
+  bg_store_thread_release();
+  return NULL;
+}
+
+static void concurrent_writers_on_their_own_connections_all_commit(void **state) {
+  struct fixture *f = *state;
+  pthread_t t[4];
+  struct writer w[4];
+  for (int i = 0; i < 4; i++) {
+    w[i] = (struct writer){f->path, &f->p, 100 * (i + 1), 0};
+    assert_int_equal(pthread_create(&t[i], NULL, write_runs, &w[i]), 0);
+  }
+  for (int i = 0; i < 4; i++) {
+    pthread_join(t[i], NULL);
+    assert_int_equal(w[i].failures, 0);
+  }
+  struct bg_history_query q = {NULL, NULL, NULL, 50};
+  struct bg_buf out;
+  struct bg_ferr e;
+  bg_buf_init(&out, 0);
+  assert_int_equal(bg_store_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
+  /* 40 runs over the 6 commits a..f. */
+  assert_int_equal(count(out.data, "\"sha\""), 6);
+  int total = 0;
+  for (const char *p = out.data; (p = strstr(p, "\"runs\":")); p++)
+    total += atoi_like(p + 7);
+  assert_int_equal(total, 40);
+  bg_buf_free(&out);
+}
+
 static void json_strings_are_escaped(void **state) {
   (void)state;
   struct bg_buf out;
@@ -322,6 +384,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(benchmarks_list_latest_values, setup, teardown),
       cmocka_unit_test_setup_teardown(backup_copies_a_live_database, setup, teardown),
+      cmocka_unit_test_setup_teardown(concurrent_writers_on_their_own_connections_all_commit, setup,
+                                      teardown),
       cmocka_unit_test(json_strings_are_escaped),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
