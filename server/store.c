@@ -242,7 +242,9 @@ static int commit(struct bg_store *s) {
 
 static void id_cache_clear(struct id_cache *c);
 
-static void rollback(struct bg_store *s) {
+/* Rolls the open transaction back. The id cache may hold ids of rows the transaction
+ * created, so it starts over unless `wrote` says nothing was inserted. */
+static void rollback(struct bg_store *s, int wrote) {
   if (!sqlite3_get_autocommit(s->db)) {
     sqlite3_stmt *st = stmt(s, S_ROLLBACK);
     if (st) {
@@ -250,7 +252,8 @@ static void rollback(struct bg_store *s) {
       done(st);
     }
   }
-  id_cache_clear(&s->ids);
+  if (wrote)
+    id_cache_clear(&s->ids);
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *v) {
@@ -1053,7 +1056,7 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   char *fp = json_or_null(run->fingerprint), *th = json_or_null(run->thresholds);
   char *warn = NULL;
   long long now = (long long)time(NULL), tb, br, cm, epoch;
-  int rc = BG_OK, fp_changed = 0;
+  int rc = BG_OK, fp_changed = 0, wrote = 0;
   *replay = 0;
   pthread_mutex_lock(&write_lock);
   if ((rc = begin(s)))
@@ -1080,6 +1083,7 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   done(st);
   if (rc || *replay)
     goto out;
+  wrote = 1;
   if ((rc = testbed_id(s, p->id, run, fp, &tb, &fp_changed)) ||
       (rc = find_or_insert(s, S_BRANCH_FIND, S_BRANCH_INSERT, p->id, run->commit.branch, NULL, NULL,
                            &br)) ||
@@ -1119,7 +1123,7 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   answer_json(answer, run->run_id, NULL);
 out:
   if (rc)
-    rollback(s);
+    rollback(s, wrote);
   else if (*replay)
     rc = commit(s); /* nothing was written; keeps the id cache */
   pthread_mutex_unlock(&write_lock);
