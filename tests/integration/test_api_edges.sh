@@ -167,8 +167,8 @@ expect "agent cannot create projects" 403
 head -c 70000 /dev/zero | tr '\0' ' ' >"$TMP/big.json"
 req POST /api/v1/projects/demo/runs "${json[@]}" "${auth_agent[@]}" --data-binary @"$TMP/big.json"
 expect "oversized body is 413" 413 '"code":"too_large"'
-req POST /api/v1/projects/demo/runs "${json[@]}" "${auth_agent[@]}" -H 'Transfer-Encoding: chunked' \
-  --data-binary @"$TMP/big.json"
+req POST /api/v1/projects/demo/runs "${json[@]}" "${auth_agent[@]}" \
+  -H 'Transfer-Encoding: chunked' --data-binary @"$TMP/big.json"
 expect "oversized chunked body is 413" 413
 req POST /api/v1/projects/demo/runs -H 'Content-Type: text/plain' "${auth_agent[@]}" \
   --data-binary @"$TMP/run1.json"
@@ -239,7 +239,8 @@ req GET "/api/v1/projects/demo/commits/$SHA1"
 expect "commit with its runs" 200 "\"run_id\":\"$RUN1\""
 req GET "/api/v1/projects/demo/benchmarks?testbed=epyc-pinned"
 expect "benchmarks with latest values" 200 '"benchmark":"BM_Parse/4096".*"mean":12.75'
-req GET "/api/v1/projects/demo/series?benchmark=BM_Parse%2F4096&measure=wall_time&testbed=epyc-pinned"
+series="/api/v1/projects/demo/series?benchmark=BM_Parse%2F4096&measure=wall_time"
+req GET "$series&testbed=epyc-pinned"
 expect "series oldest first" 200 "\"sha\":\"$SHA1\".*\"sha\":\"$SHA2\".*\"change_points\":\[\]"
 req GET "/api/v1/projects/demo/series?benchmark=fib%2020&measure=wall_time&branch=main"
 expect "series with a URL-decoded name" 200 '"benchmark":"fib 20"'
@@ -287,7 +288,8 @@ expect "--private: a read token reads" 200 "\"sha\":\"$SHA2\""
 req GET /api/v1/projects/other/commits -H "Authorization: Bearer $READER"
 expect "--private: not another project's history" 403
 req GET /api/v1/projects -H "Authorization: Bearer $READER"
-expect "--private: a project token lists its project only" 200 '^\{"projects":\[\{"slug":"demo"[^]]*\]\}$'
+expect "--private: a project token lists its project only" 200 \
+  '^\{"projects":\[\{"slug":"demo"[^]]*\]\}$'
 
 # ---- SIGTERM lets an upload in flight finish ----
 {

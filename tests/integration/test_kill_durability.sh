@@ -92,7 +92,8 @@ check=$(sqlite3 "$TMP/bg.db" 'PRAGMA integrity_check')
 
 sqlite3 "$TMP/bg.db" 'SELECT run_id FROM runs' | sort >"$TMP/stored"
 missing=$(sort "$TMP/acked" | comm -23 - "$TMP/stored" | wc -l)
-[[ $missing == 0 ]] && ok "every acknowledged run is stored" || bad "$missing acknowledged runs lost"
+[[ $missing == 0 ]] && ok "every acknowledged run is stored" ||
+  bad "$missing acknowledged runs lost"
 
 partial=$(sqlite3 "$TMP/bg.db" \
   'SELECT count(*) FROM runs r WHERE (SELECT count(*) FROM results x WHERE x.run_id = r.id) != 200')
