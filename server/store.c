@@ -41,6 +41,7 @@ enum sid {
   S_BRANCH_INSERT,
   S_COMMIT_FIND,
   S_COMMIT_INSERT,
+  S_COMMIT_FILL,
   S_PARENT_INSERT,
   S_RUN_INSERT,
   S_BENCH_FIND,
@@ -91,6 +92,11 @@ static const char *const sql_text[S_COUNT] = {
     [S_COMMIT_FIND] = "SELECT id, epoch FROM commits WHERE project_id = ?1 AND sha = ?2",
     [S_COMMIT_INSERT] = "INSERT INTO commits (project_id, sha, message, author, timestamp, epoch) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_COMMIT_FILL] =
+        "UPDATE commits SET message = coalesce(message, ?2), "
+        "author = coalesce(author, ?3), timestamp = coalesce(timestamp, ?4) "
+        "WHERE id = ?1 AND ((message IS NULL AND ?2 IS NOT NULL) OR "
+        "(author IS NULL AND ?3 IS NOT NULL) OR (timestamp IS NULL AND ?4 IS NOT NULL))",
     [S_PARENT_INSERT] = "INSERT OR IGNORE INTO commit_parents (commit_id, position, parent_sha) "
                         "VALUES (?1, ?2, ?3)",
     [S_RUN_INSERT] =
@@ -875,8 +881,21 @@ static int commit_id(struct bg_store *s, long long pid, const struct bg_run *run
     rc = fail(s, "commit");
   }
   done(st);
-  if (rc || step == SQLITE_ROW)
+  if (rc)
     return rc;
+  if (step == SQLITE_ROW) {
+    /* A later run may know what the first one left out; the commit's time stays as first
+     * stored so that runs already ordered by it keep their place. */
+    if (!run->commit.message && !run->commit.author && !run->commit.timestamp)
+      return BG_OK;
+    if (!(st = stmt(s, S_COMMIT_FILL)))
+      return BG_EDB;
+    sqlite3_bind_int64(st, 1, *id);
+    bind_text(st, 2, run->commit.message);
+    bind_text(st, 3, run->commit.author);
+    bind_text(st, 4, run->commit.timestamp);
+    return exec_stmt(s, st, "complete commit");
+  }
   long long t;
   *epoch = run->commit.timestamp && bg_valid_timestamp(run->commit.timestamp, &t) ? t : now;
   if (!(st = stmt(s, S_COMMIT_INSERT)))

@@ -136,6 +136,24 @@ static void replay_of_same_run_is_idempotent_and_changed_run_conflicts(void **st
   bg_buf_free(&out);
 }
 
+static void a_later_run_completes_what_the_first_left_out(void **state) {
+  struct fixture *f = *state;
+  struct bg_run *bare = make_run(1, 'a', "2026-11-01T00:00:00Z", 10);
+  free(bare->commit.timestamp);
+  bare->commit.timestamp = NULL;
+  insert(f, bare, BG_OK, 0);
+  struct bg_run *full = make_run(2, 'a', "2026-11-01T00:00:00Z", 10);
+  bg_run_set(&full->commit.message, "Speed up");
+  insert(f, full, BG_OK, 0);
+  struct bg_buf out;
+  bg_buf_init(&out, 0);
+  assert_int_equal(
+      bg_store_commit_json(f->s, &f->p, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &out), BG_OK);
+  assert_non_null(strstr(out.data, "\"message\":\"Speed up\""));
+  assert_non_null(strstr(out.data, "\"timestamp\":\"2026-11-01T00:00:00Z\""));
+  bg_buf_free(&out);
+}
+
 static void stored_run_reads_back_with_samples_and_summary(void **state) {
   struct fixture *f = *state;
   insert(f, make_run(7, 'c', "2026-11-20T12:00:00Z", 1.5), BG_OK, 0);
@@ -374,6 +392,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(duplicate_project_is_eexist, setup, teardown),
       cmocka_unit_test_setup_teardown(replay_of_same_run_is_idempotent_and_changed_run_conflicts,
                                       setup, teardown),
+      cmocka_unit_test_setup_teardown(a_later_run_completes_what_the_first_left_out, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(stored_run_reads_back_with_samples_and_summary, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(history_pages_newest_first_with_a_sha_cursor, setup,
