@@ -6,8 +6,10 @@
  */
 #include "api.h"
 
+#include "jsonpath.h"
 #include "valid.h"
 
+#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,7 +28,15 @@ void bg_api_runs_post(struct bg_req *req) {
     return;
   int rc = bg_run_from_json(req->body, req->body_len, &run, &e);
   if (rc == BG_EPARSE) {
-    bg_api_error(req, 400, "malformed_json", "", "%s", e.message);
+    /* Name the member where parsing stopped, so NaN in results[3].samples[7] reads as such. */
+    char field[256];
+    const char *end = NULL;
+    cJSON *again = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 0);
+    size_t at = !again && end && end >= req->body ? (size_t)(end - req->body) : 0;
+    cJSON_Delete(again);
+    bg_jsonpath_at(req->body, req->body_len, at, field, sizeof field);
+    bg_api_error(req, 400, "malformed_json", field, "%s%s", e.message,
+                 field[0] ? " (numbers must be finite JSON numbers: no NaN or Infinity)" : "");
     return;
   }
   if (rc) {

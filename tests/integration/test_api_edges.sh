@@ -180,7 +180,7 @@ req POST /api/v1/projects/demo/runs "${json[@]}" "${auth_agent[@]}" --data-binar
 expect "1e999 sample is 400 naming the field" 400 '"field":"results\[0\]\.samples\[1\]"'
 run_json $RUN2 $SHA2 '[1.0, NaN]' >"$TMP/nan.json"
 req POST /api/v1/projects/demo/runs "${json[@]}" "${auth_agent[@]}" --data-binary @"$TMP/nan.json"
-expect "NaN sample is 400" 400 '"code":"malformed_json"'
+expect "NaN sample is 400 naming the field" 400 '"field":"results\[0\]\.samples\[1\]"'
 run_json $RUN2 $SHA2 '[1.0]' 'bad\u0001name' >"$TMP/ctl.json"
 req POST /api/v1/projects/demo/runs "${json[@]}" "${auth_agent[@]}" --data-binary @"$TMP/ctl.json"
 expect "benchmark name with a control character is 400" 400 '"field":"results\[0\]\.benchmark"'
