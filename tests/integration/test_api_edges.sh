@@ -265,6 +265,27 @@ expect "traversal with %2e%2e is blocked" 404
 req GET /leak.txt
 expect "symlink out of the web root is blocked" 404
 
+# ---- slow clients and big headers ----
+port=${URL##*:}
+for fd in 5 6 7 8 9; do
+  # Half a request each, then silence: these must not hold the two worker threads.
+  eval "exec $fd<>/dev/tcp/127.0.0.1/$port"
+  printf 'POST /api/v1/projects/demo/runs HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n' >&$fd
+done
+t0=$(date +%s%N)
+req GET /healthz
+t1=$(date +%s%N)
+if [[ $STATUS == 200 && $(((t1 - t0) / 1000000)) -lt 2000 ]]; then
+  ok "stalled clients do not block other requests"
+else
+  bad "healthz behind stalled clients: $STATUS after $(((t1 - t0) / 1000000)) ms"
+fi
+for fd in 5 6 7 8 9; do eval "exec $fd>&-"; done
+big=$(head -c 100000 /dev/zero | tr '\0' 'a')
+req GET /healthz -H "X-Big: $big"
+[[ $STATUS == 431 || $STATUS == 413 ]] && ok "a 100 kB header is refused ($STATUS)" ||
+  bad "100 kB header answered $STATUS"
+
 # ---- backup while running ----
 "$BIN" backup --db "$DB" --out "$TMP/copy.db" && ok "online backup" || bad "online backup"
 if command -v sqlite3 >/dev/null; then
