@@ -563,8 +563,8 @@ int bg_store_open(const char *path, struct bg_store **out, char *err, size_t err
   if ((rc = exec_sql(s, "PRAGMA journal_mode = WAL", "journal_mode")) ||
       (rc = exec_sql(s, "PRAGMA synchronous = NORMAL", "synchronous")) ||
       (rc = exec_sql(s, "PRAGMA foreign_keys = ON", "foreign_keys")) ||
-      (rc = exec_sql(s, "PRAGMA cache_size = -16000", "cache_size")) ||
-      (rc = exec_sql(s, "PRAGMA mmap_size = 268435456", "mmap_size")) || (rc = migrate(s)))
+      (rc = exec_sql(s, "PRAGMA cache_size = -8000", "cache_size")) ||
+      (rc = exec_sql(s, "PRAGMA mmap_size = 0", "mmap_size")) || (rc = migrate(s)))
     goto out;
 out:
   if (rc) {
