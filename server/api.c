@@ -1,0 +1,141 @@
+/* api.c: what the REST handlers share: errors, authorization, project lookup, dispatch. */
+#include "api.h"
+
+#include "valid.h"
+
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void bg_api_error(struct bg_req *req, int status, const char *code, const char *field,
+                  const char *fmt, ...) {
+  char msg[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  req->status = status;
+  bg_buf_reset(&req->out);
+  bg_buf_puts(&req->out, "{\"error\":{\"code\":");
+  bg_json_str(&req->out, code);
+  bg_buf_puts(&req->out, ",\"message\":");
+  bg_json_str(&req->out, msg);
+  if (field) {
+    bg_buf_puts(&req->out, ",\"field\":");
+    bg_json_str(&req->out, field);
+  }
+  bg_buf_puts(&req->out, "}}");
+}
+
+const char *bg_api_query(struct bg_req *req, const char *name) {
+  return req->conn ? MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
+}
+
+const char *bg_api_header(struct bg_req *req, const char *name) {
+  return req->conn ? MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name) : NULL;
+}
+
+void bg_api_store_error(struct bg_req *req, int rc) {
+  if (rc == BG_EDB) {
+    fprintf(stderr, "benchgated: database error: %s\n", bg_store_errmsg(req->store));
+    bg_api_error(req, 500, "database_error", NULL, "the database failed; see the server log");
+  } else if (rc == BG_ENOENT) {
+    bg_api_error(req, 404, "not_found", NULL, "not found");
+  } else {
+    bg_api_error(req, 500, "internal_error", NULL, "%s", bg_strerror(rc));
+  }
+}
+
+int bg_api_authorize(struct bg_req *req, long long project_id, enum bg_role need,
+                     struct bg_principal *who) {
+  struct bg_principal local;
+  const char *h = bg_api_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
+  if (!who)
+    who = &local;
+  if (need == BG_ROLE_READ && !req->cfg->private_reads && !h)
+    return 1;
+  int rc = bg_auth_verify(req->store, h, who);
+  if (rc == BG_EAUTH) {
+    bg_api_error(req, 401, "unauthorized", NULL,
+                 h ? "unknown or revoked token" : "this needs a token: Authorization: Bearer ...");
+    return 0;
+  }
+  if (rc) {
+    bg_api_store_error(req, rc);
+    return 0;
+  }
+  /* project_id 0: an action about no project in particular (listing); only the role counts. */
+  if (bg_auth_check(who, project_id ? project_id : who->project_id, need) != BG_OK) {
+    if (who->project_id && who->project_id != project_id)
+      bg_api_error(req, 403, "forbidden", NULL, "the token belongs to another project");
+    else
+      bg_api_error(req, 403, "forbidden", NULL, "this needs the %s role; the token has %s",
+                   bg_role_name(need), bg_role_name(who->role));
+    return 0;
+  }
+  return 1;
+}
+
+int bg_api_project(struct bg_req *req, struct bg_project *p) {
+  const char *slug = req->match->project;
+  int rc = bg_valid_project(slug) ? bg_store_project_get(req->store, slug, p) : BG_ENOENT;
+  if (rc == BG_ENOENT) {
+    bg_api_error(req, 404, "project_not_found", NULL, "no project '%.64s'", slug);
+    return 0;
+  }
+  if (rc) {
+    bg_api_store_error(req, rc);
+    return 0;
+  }
+  return 1;
+}
+
+void bg_api_healthz(struct bg_req *req) {
+  if (bg_store_ping(req->store) != BG_OK) {
+    fprintf(stderr, "benchgated: health check: %s\n", bg_store_errmsg(req->store));
+    bg_api_error(req, 503, "database_unavailable", NULL, "the database does not answer");
+    return;
+  }
+  req->status = 200;
+  bg_buf_puts(&req->out, "{\"status\":\"ok\",\"database\":\"ok\"}");
+}
+
+void bg_api_handle(struct bg_req *req) {
+  int post = !strcmp(req->method, "POST");
+  switch (req->match->route) {
+  case BG_ROUTE_HEALTHZ:
+    bg_api_healthz(req);
+    break;
+  case BG_ROUTE_PROJECTS:
+    if (post)
+      bg_api_projects_create(req);
+    else
+      bg_api_projects_list(req);
+    break;
+  case BG_ROUTE_PROJECT:
+    bg_api_project_get(req);
+    break;
+  case BG_ROUTE_RUNS:
+    bg_api_runs_post(req);
+    break;
+  case BG_ROUTE_RUN:
+    bg_api_run_get(req);
+    break;
+  case BG_ROUTE_COMMITS:
+    bg_api_commits(req);
+    break;
+  case BG_ROUTE_COMMIT:
+    bg_api_commit(req);
+    break;
+  case BG_ROUTE_BENCHMARKS:
+    bg_api_benchmarks(req);
+    break;
+  case BG_ROUTE_SERIES:
+    bg_api_series(req);
+    break;
+  default:
+    bg_api_error(req, 404, "not_found", NULL, "no such endpoint");
+    break;
+  }
+}

@@ -1,0 +1,91 @@
+/* api_projects.c: GET/POST /api/v1/projects and GET /api/v1/projects/{p}. */
+#include "api.h"
+
+#include "valid.h"
+
+#include <cjson/cJSON.h>
+#include <string.h>
+
+void bg_api_projects_list(struct bg_req *req) {
+  struct bg_principal who = {0, 0, BG_ROLE_READ};
+  if (!bg_api_authorize(req, 0, BG_ROLE_READ, &who))
+    return;
+  struct bg_buf list;
+  bg_buf_init(&list, 0);
+  /* A token bound to one project sees only that project. */
+  int rc = bg_store_projects_json(req->store, who.project_id, &list);
+  if (rc) {
+    bg_api_store_error(req, rc);
+  } else {
+    req->status = 200;
+    bg_buf_puts(&req->out, "{\"projects\":");
+    bg_buf_append(&req->out, list.data, list.len);
+    bg_buf_puts(&req->out, "}");
+  }
+  bg_buf_free(&list);
+}
+
+/* Reads an optional string member; 0 and an error answer when it has another type. */
+static int member(struct bg_req *req, const cJSON *o, const char *key, const char **out) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  *out = NULL;
+  if (!v || cJSON_IsNull(v))
+    return 1;
+  if (!cJSON_IsString(v)) {
+    bg_api_error(req, 400, "invalid_field", key, "must be a string");
+    return 0;
+  }
+  *out = v->valuestring;
+  return 1;
+}
+
+void bg_api_projects_create(struct bg_req *req) {
+  const char *slug, *repo, *branch;
+  struct bg_project p;
+  /* Creating a project is a server-wide act: project_id -1 matches no project token. */
+  if (!bg_api_authorize(req, -1, BG_ROLE_ADMIN, NULL))
+    return;
+  cJSON *o = cJSON_ParseWithLength(req->body, req->body_len);
+  if (!o || !cJSON_IsObject(o)) {
+    bg_api_error(req, 400, "malformed_json", "", "the body must be a JSON object");
+    goto out;
+  }
+  if (!member(req, o, "slug", &slug) || !member(req, o, "github_repo", &repo) ||
+      !member(req, o, "default_branch", &branch))
+    goto out;
+  if (!slug) {
+    bg_api_error(req, 400, "invalid_field", "slug", "required");
+    goto out;
+  }
+  if (!bg_valid_project(slug)) {
+    bg_api_error(req, 400, "invalid_field", "slug", "must match [a-z0-9][a-z0-9_-]{0,63}");
+    goto out;
+  }
+  if (repo && !bg_valid_github_repo(repo)) {
+    bg_api_error(req, 400, "invalid_field", "github_repo", "must be owner/name");
+    goto out;
+  }
+  if (branch && !bg_valid_branch(branch)) {
+    bg_api_error(req, 400, "invalid_field", "default_branch", "not a valid git branch name");
+    goto out;
+  }
+  int rc = bg_store_project_create(req->store, slug, repo, branch, &p);
+  if (rc == BG_EEXIST) {
+    bg_api_error(req, 409, "conflict", "slug", "project '%s' exists", slug);
+  } else if (rc) {
+    bg_api_store_error(req, rc);
+  } else {
+    req->status = 201;
+    bg_store_project_json(&p, &req->out);
+  }
+out:
+  cJSON_Delete(o);
+}
+
+void bg_api_project_get(struct bg_req *req) {
+  struct bg_project p;
+  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_READ, NULL))
+    return;
+  req->status = 200;
+  bg_store_project_json(&p, &req->out);
+}

@@ -1,0 +1,80 @@
+/* api_runs.c: POST /api/v1/projects/{p}/runs (upload) and GET .../runs/{run_id}.
+ *
+ * An upload is parsed and validated by lib/run.c (field-named 400s), then stored in one
+ * transaction; the 201 is sent only after the commit. A replay of the same run answers 200
+ * with the stored answer, a different run under the same run_id 409.
+ */
+#include "api.h"
+
+#include "jsonpath.h"
+#include "valid.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+static void lowercase(char *s) {
+  for (; s && *s; s++)
+    *s = (char)tolower((unsigned char)*s);
+}
+
+void bg_api_runs_post(struct bg_req *req) {
+  struct bg_project p;
+  struct bg_run *run = NULL;
+  struct bg_ferr e;
+  int replay = 0;
+  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_AGENT, NULL))
+    return;
+  int rc = bg_run_from_json(req->body, req->body_len, &run, &e);
+  if (rc == BG_EPARSE) {
+    /* Name the member where parsing stopped, so NaN in results[3].samples[7] reads as such. */
+    char field[256];
+    const char *end = NULL;
+    cJSON *again = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 0);
+    size_t at = !again && end && end >= req->body ? (size_t)(end - req->body) : 0;
+    cJSON_Delete(again);
+    bg_jsonpath_at(req->body, req->body_len, at, field, sizeof field);
+    bg_api_error(req, 400, "malformed_json", field, "%s%s", e.message,
+                 field[0] ? " (numbers must be finite JSON numbers: no NaN or Infinity)" : "");
+    return;
+  }
+  if (rc) {
+    bg_api_error(req, 400, "invalid_field", e.field, "%s", e.message);
+    return;
+  }
+  /* run_id is case-insensitive; store and hash its lowercase form. */
+  lowercase(run->run_id);
+  rc = bg_store_insert_run(req->store, &p, run, &replay, &req->out);
+  if (rc == BG_ECONFLICT) {
+    bg_api_error(req, 409, "conflict", "run_id",
+                 "run %s was already uploaded with different content", run->run_id);
+  } else if (rc) {
+    bg_buf_reset(&req->out);
+    bg_api_store_error(req, rc);
+  } else {
+    req->status = replay ? 200 : 201;
+    snprintf(req->location, sizeof req->location, "/api/v1/projects/%s/runs/%s", p.slug,
+             run->run_id);
+  }
+  bg_run_free(run);
+}
+
+void bg_api_run_get(struct bg_req *req) {
+  struct bg_project p;
+  char id[BG_ROUTER_PARAM_MAX + 1];
+  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_READ, NULL))
+    return;
+  memcpy(id, req->match->id, sizeof id);
+  lowercase(id);
+  int rc = bg_valid_uuid(id) ? bg_store_run_json(req->store, &p, id, &req->out) : BG_ENOENT;
+  if (rc == BG_ENOENT) {
+    bg_buf_reset(&req->out);
+    bg_api_error(req, 404, "run_not_found", NULL, "no run %.64s in project %s", id, p.slug);
+  } else if (rc) {
+    bg_buf_reset(&req->out);
+    bg_api_store_error(req, rc);
+  } else {
+    req->status = 200;
+  }
+}

@@ -1,0 +1,391 @@
+/* http.c: benchgated's HTTP server on libmicrohttpd.
+ *
+ * The access handler runs several times per request: the first call allocates the request's
+ * state and rejects what can be rejected from the headers (405, 413 from Content-Length, 415);
+ * the following calls copy the upload into a capped buffer; the last call routes the request
+ * and queues the answer. Per-request state is freed in the completed callback, which also
+ * keeps the count of requests in flight that a graceful stop waits for.
+ */
+#include "http.h"
+
+#include "api.h"
+#include "error.h"
+#include "mem.h"
+
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CONN_MEMORY_LIMIT (64 * 1024) /* per connection: bounds the request header size */
+#define CONN_LIMIT 512
+#define CONN_TIMEOUT_S 30 /* idle seconds before a connection is closed */
+
+static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
+                          "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+                          "base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+struct bg_http {
+  struct MHD_Daemon *daemon;
+  struct bg_http_config cfg;
+  struct bg_api_config api;
+  char *web_root; /* realpath of cfg.web_dir, or NULL */
+  atomic_int inflight;
+  int port;
+};
+
+struct request {
+  struct bg_route_match match;
+  int status;  /* 200 until something rejects the request early */
+  int too_big; /* the body went past --max-body */
+  struct bg_buf body;
+};
+
+/* ---- answers ---- */
+
+static void common_headers(struct MHD_Response *r) {
+  MHD_add_response_header(r, "Content-Security-Policy", CSP);
+  MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+}
+
+/* Queues `body` (taken over) with a JSON content type. */
+static enum MHD_Result send_json(struct MHD_Connection *c, int status, struct bg_buf *body,
+                                 const char *allow, const char *location, double ms) {
+  size_t len = body->len;
+  char *data = bg_buf_steal(body);
+  struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, data, free);
+  if (!r) {
+    free(data);
+    return MHD_NO;
+  }
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  if (allow)
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+  if (location)
+    MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
+  if (ms >= 0) {
+    /* The handler's own time, so performance tests can tell server time from transfer. */
+    char timing[48];
+    snprintf(timing, sizeof timing, "app;dur=%.3f", ms);
+    MHD_add_response_header(r, "Server-Timing", timing);
+  }
+  common_headers(r);
+  enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, int status, const char *code,
+                                  const char *msg, const char *allow) {
+  struct bg_req req = {0};
+  bg_buf_init(&req.out, 0);
+  bg_api_error(&req, status, code, NULL, "%s", msg);
+  return send_json(c, status, &req.out, allow, NULL, -1);
+}
+
+/* ---- static files ---- */
+
+const char *bg_http_content_type(const char *path) {
+  static const struct {
+    const char *ext, *type;
+  } types[] = {
+      {".html", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
+      {".map", "application/json"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".ico", "image/x-icon"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".woff2", "font/woff2"},
+      {".yaml", "application/yaml"},
+  };
+  const char *dot = strrchr(path, '.');
+  const char *slash = strrchr(path, '/');
+  if (dot && (!slash || dot > slash))
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+      if (!strcmp(dot, types[i].ext))
+        return types[i].type;
+  return "application/octet-stream";
+}
+
+char *bg_http_static_path(const char *root, const char *url) {
+  struct bg_buf p;
+  char *real = NULL, *out = NULL;
+  if (!root || !url || url[0] != '/')
+    return NULL;
+  /* Refuse any ".." segment and backslashes outright, before touching the file system. */
+  for (const char *s = url; *s; s++) {
+    if (*s == '\\')
+      return NULL;
+    if (s[0] == '.' && s[1] == '.' && (s == url || s[-1] == '/') && (s[2] == '/' || !s[2]))
+      return NULL;
+  }
+  bg_buf_init(&p, PATH_MAX);
+  if (bg_buf_puts(&p, root) || bg_buf_puts(&p, url) ||
+      (url[strlen(url) - 1] == '/' && bg_buf_puts(&p, "index.html")))
+    goto out;
+  real = realpath(p.data, NULL);
+  if (!real)
+    goto out;
+  size_t n = strlen(root);
+  if (strncmp(real, root, n) != 0 || (real[n] != '/' && real[n] != '\0'))
+    goto out; /* a symlink pointing out of the web directory */
+  struct stat st;
+  if (stat(real, &st) != 0)
+    goto out;
+  if (S_ISDIR(st.st_mode)) {
+    /* A directory without the trailing slash: serve its index.html. */
+    bg_buf_reset(&p);
+    if (bg_buf_puts(&p, real) || bg_buf_puts(&p, "/index.html"))
+      goto out;
+    free(real);
+    real = realpath(p.data, NULL);
+    if (!real || strncmp(real, root, n) != 0 || real[n] != '/')
+      goto out;
+  }
+  out = real;
+  real = NULL;
+out:
+  free(real);
+  bg_buf_free(&p);
+  return out;
+}
+
+static enum MHD_Result send_static(struct bg_http *h, struct MHD_Connection *c, const char *url) {
+  char *path = h->web_root ? bg_http_static_path(h->web_root, url) : NULL;
+  int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd >= 0)
+      close(fd);
+    free(path);
+    return send_error(c, 404, "not_found", "no such file", NULL);
+  }
+  struct MHD_Response *r = MHD_create_response_from_fd((size_t)st.st_size, fd);
+  if (!r) {
+    close(fd);
+    free(path);
+    return MHD_NO;
+  }
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, bg_http_content_type(path));
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+  common_headers(r);
+  free(path);
+  enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+  MHD_destroy_response(r);
+  return ret;
+}
+
+/* ---- the access handler ---- */
+
+static int is_json(const char *type) {
+  if (!type)
+    return 0;
+  size_t n = strlen("application/json");
+  return strncasecmp(type, "application/json", n) == 0 &&
+         (type[n] == '\0' || type[n] == ';' || type[n] == ' ');
+}
+
+/* First call: decide from the headers alone whether the request can go on. */
+static void first_call(struct bg_http *h, struct MHD_Connection *c, const char *url,
+                       const char *method, struct request *rq) {
+  int st = bg_router_match(method, url, &rq->match);
+  bg_buf_init(&rq->body, h->cfg.max_body);
+  rq->status = st;
+  if (st != 200 || !bg_router_takes_body(rq->match.route, method))
+    return;
+  const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+  if (len) {
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(len, &end, 10);
+    if (errno || end == len || n > h->cfg.max_body) {
+      rq->status = 413;
+      return;
+    }
+  }
+  if (!is_json(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
+    rq->status = 415;
+}
+
+static enum MHD_Result reject(struct bg_http *h, struct MHD_Connection *c, struct request *rq) {
+  char msg[128];
+  switch (rq->status) {
+  case 404:
+    return send_error(c, 404, "not_found", "no such endpoint", NULL);
+  case 405:
+    return send_error(c, 405, "method_not_allowed", "this path does not take that method",
+                      rq->match.allow);
+  case 413:
+    snprintf(msg, sizeof msg, "the body is larger than %zu bytes", h->cfg.max_body);
+    return send_error(c, 413, "too_large", msg, NULL);
+  case 415:
+    return send_error(c, 415, "unsupported_media_type", "send Content-Type: application/json",
+                      NULL);
+  default:
+    return send_error(c, 500, "internal_error", "unexpected state", NULL);
+  }
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **con_cls) {
+  struct bg_http *h = cls;
+  struct request *rq = *con_cls;
+  (void)version;
+  if (!rq) {
+    rq = bg_xcalloc(1, sizeof *rq);
+    *con_cls = rq;
+    atomic_fetch_add(&h->inflight, 1);
+    first_call(h, c, url, method, rq);
+    /* Answering now, before the body is read, makes libmicrohttpd close the connection
+     * after the answer instead of reading an unwanted body. */
+    if (rq->status != 200)
+      return reject(h, c, rq);
+    return MHD_YES;
+  }
+  if (*upload_size) {
+    if (!rq->too_big && bg_buf_append(&rq->body, upload, *upload_size) != BG_OK) {
+      rq->too_big = 1;
+      bg_buf_free(&rq->body);
+    }
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  if (rq->too_big) {
+    rq->status = 413;
+    return reject(h, c, rq);
+  }
+  if (rq->match.route == BG_ROUTE_STATIC)
+    return send_static(h, c, url);
+  char err[300];
+  struct bg_req req = {0};
+  req.conn = c;
+  req.cfg = &h->api;
+  req.method = method;
+  req.match = &rq->match;
+  req.body = rq->body.data ? rq->body.data : "";
+  req.body_len = rq->body.len;
+  bg_buf_init(&req.out, 0);
+  req.store = bg_store_thread(h->cfg.db_path, err, sizeof err);
+  if (!req.store) {
+    fprintf(stderr, "benchgated: %s\n", err);
+    return send_error(c, 503, "database_unavailable", "the database cannot be opened", NULL);
+  }
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  bg_api_handle(&req);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+  return send_json(c, req.status ? req.status : 500, &req.out,
+                   req.status == 405 ? rq->match.allow : NULL,
+                   req.location[0] ? req.location : NULL, ms);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe) {
+  struct bg_http *h = cls;
+  struct request *rq = *con_cls;
+  (void)c;
+  (void)toe;
+  if (!rq)
+    return;
+  bg_buf_free(&rq->body);
+  free(rq);
+  *con_cls = NULL;
+  atomic_fetch_sub(&h->inflight, 1);
+}
+
+/* ---- start and stop ---- */
+
+int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *err,
+                  size_t errlen) {
+  struct bg_http *h = bg_xcalloc(1, sizeof *h);
+  struct addrinfo hints = {0}, *ai = NULL;
+  int rc = BG_OK;
+  *out = NULL;
+  h->cfg = *cfg;
+  h->api.private_reads = cfg->private_reads;
+  h->api.max_body = cfg->max_body;
+  atomic_init(&h->inflight, 0);
+  if (cfg->web_dir && !(h->web_root = realpath(cfg->web_dir, NULL))) {
+    snprintf(err, errlen, "--web %s: %s", cfg->web_dir, strerror(errno));
+    rc = BG_EINVAL;
+    goto out;
+  }
+  char port[16];
+  snprintf(port, sizeof port, "%d", cfg->port);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  int gai = getaddrinfo(cfg->host, port, &hints, &ai);
+  if (gai) {
+    snprintf(err, errlen, "--listen %s: %s", cfg->host, gai_strerror(gai));
+    rc = BG_EINVAL;
+    goto out;
+  }
+  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                   MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+  if (ai->ai_family == AF_INET6)
+    flags |= MHD_USE_IPv6;
+  h->daemon = MHD_start_daemon(
+      flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+      MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      (size_t)CONN_MEMORY_LIMIT, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
+      completed, h, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+  if (!h->daemon) {
+    snprintf(err, errlen, "cannot listen on %s:%d (address in use or not available)", cfg->host,
+             cfg->port);
+    rc = BG_ENET;
+    goto out;
+  }
+  const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+  h->port = info ? info->port : cfg->port;
+out:
+  if (ai)
+    freeaddrinfo(ai);
+  if (rc) {
+    bg_http_stop(h, 0);
+    return rc;
+  }
+  *out = h;
+  return BG_OK;
+}
+
+int bg_http_port(const struct bg_http *h) {
+  return h->port;
+}
+
+void bg_http_stop(struct bg_http *h, int drain_ms) {
+  if (!h)
+    return;
+  if (h->daemon) {
+    MHD_socket s = MHD_quiesce_daemon(h->daemon);
+    if (s != MHD_INVALID_SOCKET)
+      close(s);
+    struct timespec tick = {0, 10 * 1000 * 1000};
+    for (int waited = 0; atomic_load(&h->inflight) > 0 && waited < drain_ms; waited += 10)
+      nanosleep(&tick, NULL);
+    MHD_stop_daemon(h->daemon);
+  }
+  free(h->web_root);
+  free(h);
+}

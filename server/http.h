@@ -1,0 +1,45 @@
+/* http.h: benchgated's HTTP server on libmicrohttpd.
+ *
+ * The daemon runs an internal thread pool; each worker thread has its own SQLite connection
+ * (bg_store_thread). A request's body is collected into a capped buffer (413 from
+ * Content-Length before reading), routed by router.c, answered by an api_*.c handler, or
+ * served as a static file of --web with a strict Content-Security-Policy.
+ */
+#ifndef BG_HTTP_H
+#define BG_HTTP_H
+
+#include <stddef.h>
+
+struct bg_http_config {
+  const char *db_path; /* the database every worker opens */
+  const char *web_dir; /* static files; NULL: none */
+  const char *host;    /* numeric address or name to listen on */
+  int port;            /* 0: any free port */
+  int threads;         /* worker threads, >= 1 */
+  int private_reads;   /* reads need a token */
+  size_t max_body;     /* largest request body in bytes */
+};
+
+struct bg_http;
+
+/* Starts listening. Returns BG_OK with a new server in *out, or BG_EINVAL/BG_EIO/BG_ENET
+ * with the reason in err. The configuration's strings must outlive the server. */
+int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *err, size_t errlen);
+
+/* The port the server listens on (useful with port 0). */
+int bg_http_port(const struct bg_http *h);
+
+/* Stops accepting connections, waits up to drain_ms for requests in flight to finish, then
+ * stops the daemon and frees the server. Accepts NULL. */
+void bg_http_stop(struct bg_http *h, int drain_ms);
+
+/* Returns the Content-Type for a file name by its extension
+ * ("application/octet-stream" when unknown). */
+const char *bg_http_content_type(const char *path);
+
+/* Resolves a request path under the real path `root`: rejects ".." segments, NUL-free
+ * paths only, maps a trailing "/" to index.html, and refuses anything whose real path
+ * (after symlinks) leaves root. Returns a new path (caller frees) or NULL. */
+char *bg_http_static_path(const char *root, const char *url);
+
+#endif

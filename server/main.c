@@ -1,0 +1,289 @@
+/* main.c: benchgated, the benchgate server, and its maintenance commands.
+ *
+ *   benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N] [--private]
+ *              [--max-body BYTES]
+ *   benchgated token create --db FILE [--project P] --role admin|agent|ci|read [--name N]
+ *   benchgated token list --db FILE
+ *   benchgated token revoke --db FILE ID
+ *   benchgated backup --db FILE --out FILE
+ *
+ * The server prints one line "benchgated listening on http://HOST:PORT" once it accepts
+ * connections, and on SIGTERM or SIGINT lets requests in flight finish, then exits 0. Bad
+ * flags exit 2, runtime failures 1.
+ */
+#include "auth.h"
+#include "http.h"
+#include "run.h"
+#include "store.h"
+#include "valid.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DRAIN_MS 30000
+#define CHECKPOINT_MS 500
+
+struct options {
+  const char *db, *listen, *web, *project, *role, *name, *out;
+  long long threads, max_body;
+  int private_reads;
+  const char *positional[4];
+  int npositional;
+};
+
+static int usage(const char *msg) {
+  if (msg)
+    fprintf(stderr, "benchgated: %s\n", msg);
+  fprintf(stderr,
+          "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
+          "                  [--private] [--max-body BYTES]\n"
+          "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
+          "[--name N]\n"
+          "       benchgated token list --db FILE\n"
+          "       benchgated token revoke --db FILE ID\n"
+          "       benchgated backup --db FILE --out FILE\n");
+  return 2;
+}
+
+static int parse_int(const char *flag, const char *v, long long min, long long max,
+                     long long *out) {
+  char *end;
+  errno = 0;
+  long long n = strtoll(v, &end, 10);
+  if (errno || end == v || *end || n < min || n > max) {
+    fprintf(stderr, "benchgated: %s: expected an integer from %lld to %lld, got '%s'\n", flag, min,
+            max, v);
+    return 0;
+  }
+  *out = n;
+  return 1;
+}
+
+/* Parses flags from argv[first]; returns 0 (and prints why) on a bad flag. */
+static int parse(int argc, char **argv, int first, struct options *o) {
+  for (int i = first; i < argc; i++) {
+    const char *a = argv[i];
+    const char **str = NULL;
+    if (!strcmp(a, "--private")) {
+      o->private_reads = 1;
+      continue;
+    }
+    if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+      return 0;
+    if (!strcmp(a, "--db"))
+      str = &o->db;
+    else if (!strcmp(a, "--listen"))
+      str = &o->listen;
+    else if (!strcmp(a, "--web"))
+      str = &o->web;
+    else if (!strcmp(a, "--project"))
+      str = &o->project;
+    else if (!strcmp(a, "--role"))
+      str = &o->role;
+    else if (!strcmp(a, "--name"))
+      str = &o->name;
+    else if (!strcmp(a, "--out"))
+      str = &o->out;
+    if (str || !strcmp(a, "--threads") || !strcmp(a, "--max-body")) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "benchgated: %s needs a value\n", a);
+        return 0;
+      }
+      const char *v = argv[++i];
+      if (str)
+        *str = v;
+      else if (!strcmp(a, "--threads") && !parse_int(a, v, 1, 256, &o->threads))
+        return 0;
+      else if (!strcmp(a, "--max-body") && !parse_int(a, v, 1, 1LL << 32, &o->max_body))
+        return 0;
+      continue;
+    }
+    if (a[0] == '-') {
+      fprintf(stderr, "benchgated: unknown flag '%s'\n", a);
+      return 0;
+    }
+    if (o->npositional == 4) {
+      fprintf(stderr, "benchgated: unexpected argument '%s'\n", a);
+      return 0;
+    }
+    o->positional[o->npositional++] = a;
+  }
+  return 1;
+}
+
+/* Splits HOST:PORT ([v6]:PORT too) into host (copied into buf) and port. */
+static int split_listen(const char *s, char *host, size_t n, int *port) {
+  const char *colon = strrchr(s, ':');
+  long long p;
+  if (!colon || colon == s)
+    return 0;
+  const char *h = s;
+  size_t hlen = (size_t)(colon - s);
+  if (h[0] == '[' && hlen >= 2 && h[hlen - 1] == ']') {
+    h++;
+    hlen -= 2;
+  }
+  if (hlen == 0 || hlen >= n || !parse_int("--listen port", colon + 1, 0, 65535, &p))
+    return 0;
+  memcpy(host, h, hlen);
+  host[hlen] = '\0';
+  *port = (int)p;
+  return 1;
+}
+
+static int open_db(const char *db, struct bg_store **s) {
+  char err[512];
+  if (bg_store_open(db, s, err, sizeof err) != BG_OK) {
+    fprintf(stderr, "benchgated: %s\n", err);
+    return 0;
+  }
+  return 1;
+}
+
+static int cmd_token(int argc, char **argv) {
+  struct options o = {0};
+  struct bg_store *s = NULL;
+  int rc = 1;
+  if (argc < 3)
+    return usage("token: expected create, list or revoke");
+  const char *sub = argv[2];
+  if (!parse(argc, argv, 3, &o))
+    return usage(NULL);
+  if (!o.db)
+    return usage("token: --db FILE is required");
+  if (!strcmp(sub, "create")) {
+    enum bg_role role;
+    char token[BG_AUTH_TOKEN_LEN + 1];
+    long long id;
+    if (!o.role || !bg_role_parse(o.role, &role))
+      return usage("token create: --role must be admin, agent, ci or read");
+    if (o.project && !bg_valid_project(o.project))
+      return usage("token create: --project is not a valid project slug");
+    if (o.name && (!bg_valid_text(o.name, strlen(o.name), 0) || strlen(o.name) > 200))
+      return usage("token create: --name must be printable text of at most 200 bytes");
+    if (o.npositional)
+      return usage("token create: unexpected argument");
+    if (!open_db(o.db, &s))
+      goto out;
+    int r = bg_auth_create(s, o.project, role, o.name, token, sizeof token, &id);
+    if (r == BG_ENOENT) {
+      fprintf(stderr, "benchgated: no project '%s'\n", o.project);
+      goto out;
+    }
+    if (r) {
+      fprintf(stderr, "benchgated: token create: %s %s\n", bg_strerror(r), bg_store_errmsg(s));
+      goto out;
+    }
+    printf("%s\n", token);
+    fprintf(stderr, "benchgated: token %lld created (%s%s%s); it is shown only this once\n", id,
+            o.role, o.project ? " for project " : ", server-wide", o.project ? o.project : "");
+    rc = 0;
+  } else if (!strcmp(sub, "list")) {
+    struct bg_buf b;
+    bg_buf_init(&b, 0);
+    if (!open_db(o.db, &s))
+      goto out;
+    if (bg_store_token_list(s, &b) == BG_OK) {
+      fputs(b.data, stdout);
+      rc = 0;
+    } else {
+      fprintf(stderr, "benchgated: token list: %s\n", bg_store_errmsg(s));
+    }
+    bg_buf_free(&b);
+  } else if (!strcmp(sub, "revoke")) {
+    long long id;
+    if (o.npositional != 1 || !parse_int("token revoke ID", o.positional[0], 1, LLONG_MAX, &id))
+      return usage("token revoke: expected one token ID (see token list)");
+    if (!open_db(o.db, &s))
+      goto out;
+    int r = bg_store_token_revoke(s, id);
+    if (r == BG_ENOENT)
+      fprintf(stderr, "benchgated: no active token %lld\n", id);
+    else if (r)
+      fprintf(stderr, "benchgated: token revoke: %s\n", bg_store_errmsg(s));
+    else
+      rc = 0;
+  } else {
+    return usage("token: expected create, list or revoke");
+  }
+out:
+  bg_store_close(s);
+  return rc;
+}
+
+static int cmd_backup(int argc, char **argv) {
+  struct options o = {0};
+  char err[512];
+  if (!parse(argc, argv, 2, &o))
+    return usage(NULL);
+  if (!o.db || !o.out || o.npositional)
+    return usage("backup: --db FILE and --out FILE are required");
+  if (bg_store_backup(o.db, o.out, err, sizeof err) != BG_OK) {
+    fprintf(stderr, "benchgated: backup: %s\n", err);
+    return 1;
+  }
+  return 0;
+}
+
+static int serve(int argc, char **argv) {
+  struct options o = {0};
+  struct bg_store *s = NULL;
+  struct bg_http *h = NULL;
+  struct bg_checkpointer *cp = NULL;
+  char host[256], err[512];
+  int port, sig;
+  o.threads = 4;
+  o.max_body = BG_RUN_MAX_BODY;
+  if (!parse(argc, argv, 1, &o))
+    return usage(NULL);
+  if (o.npositional)
+    return usage("unexpected argument (subcommands: token, backup)");
+  if (!split_listen(o.listen ? o.listen : "127.0.0.1:8080", host, sizeof host, &port))
+    return usage("--listen: expected HOST:PORT");
+  if (o.role || o.project || o.name || o.out)
+    return usage("--role, --project, --name and --out belong to subcommands");
+  const char *db = o.db ? o.db : "benchgate.db";
+  /* Open once here so migrations run and errors show before listening. */
+  if (!open_db(db, &s))
+    return 1;
+  bg_store_close(s);
+  /* Block the stop signals in every thread; the main thread waits for them. */
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  struct bg_http_config cfg = {
+      db, o.web, host, port, (int)o.threads, o.private_reads, (size_t)o.max_body};
+  if (bg_store_checkpointer_start(db, CHECKPOINT_MS, &cp, err, sizeof err) != BG_OK ||
+      bg_http_start(&cfg, &h, err, sizeof err) != BG_OK) {
+    fprintf(stderr, "benchgated: %s\n", err);
+    bg_store_checkpointer_stop(cp);
+    return 1;
+  }
+  int v6 = strchr(host, ':') != NULL;
+  printf("benchgated listening on http://%s%s%s:%d\n", v6 ? "[" : "", host, v6 ? "]" : "",
+         bg_http_port(h));
+  fflush(stdout);
+  while (sigwait(&set, &sig) != 0)
+    ;
+  fprintf(stderr, "benchgated: %s received, finishing requests in flight\n",
+          sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  bg_http_stop(h, DRAIN_MS);
+  bg_store_checkpointer_stop(cp);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && !strcmp(argv[1], "token"))
+    return cmd_token(argc, argv);
+  if (argc >= 2 && !strcmp(argv[1], "backup"))
+    return cmd_backup(argc, argv);
+  return serve(argc, argv);
+}

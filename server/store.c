@@ -1,0 +1,1928 @@
+/* store.c: benchgated's SQLite store.
+ *
+ * One connection per thread; each SQL statement is prepared once per connection on first
+ * use (SQLITE_PREPARE_PERSISTENT) and reset with its bindings cleared after every use. Writes
+ * run in BEGIN IMMEDIATE transactions so two writers never deadlock on a lock upgrade. The
+ * upload path caches benchmark and measure ids per connection and stores each result as one
+ * row with its samples as a BLOB of little-endian doubles.
+ */
+#include "store.h"
+
+#include "mem.h"
+#include "migrations.h"
+#include "valid.h"
+
+#include <limits.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Every statement the store runs; prepared on first use, kept until close. */
+enum sid {
+  S_BEGIN,
+  S_COMMIT,
+  S_ROLLBACK,
+  S_PING,
+  S_PROJECT_INSERT,
+  S_PROJECT_GET,
+  S_PROJECT_LIST,
+  S_RUN_FIND,
+  S_TESTBED_FIND,
+  S_TESTBED_INSERT,
+  S_TESTBED_FP,
+  S_BRANCH_FIND,
+  S_BRANCH_INSERT,
+  S_COMMIT_FIND,
+  S_COMMIT_INSERT,
+  S_COMMIT_FILL,
+  S_PARENT_INSERT,
+  S_RUN_INSERT,
+  S_BENCH_FIND,
+  S_BENCH_INSERT,
+  S_MEASURE_FIND,
+  S_MEASURE_INSERT,
+  S_RESULT_INSERT,
+  S_RUN_GET,
+  S_RUN_PARENTS,
+  S_RUN_RESULTS,
+  S_WALK_ALL,
+  S_WALK_BRANCH,
+  S_WALK_TESTBED,
+  S_WALK_BOTH,
+  S_COMMIT_STATS,
+  S_COMMIT_BY_ID,
+  S_HISTORY_CURSOR,
+  S_COMMIT_GET,
+  S_COMMIT_RUNS,
+  S_TESTBED_ONLY,
+  S_LATEST_RUNS,
+  S_RUN_SUMMARIES,
+  S_SERIES,
+  S_TOKEN_INSERT,
+  S_TOKEN_FIND,
+  S_TOKEN_LIST,
+  S_TOKEN_REVOKE,
+  S_COUNT
+};
+
+static const char *const sql_text[S_COUNT] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_PING] = "SELECT count(*) FROM projects",
+    [S_PROJECT_INSERT] = "INSERT INTO projects (slug, github_repo, default_branch, created_at) "
+                         "VALUES (?1, ?2, ?3, ?4)",
+    [S_PROJECT_GET] = "SELECT id, slug, github_repo, default_branch, alpha, created_at "
+                      "FROM projects WHERE slug = ?1",
+    [S_PROJECT_LIST] = "SELECT id, slug, github_repo, default_branch, alpha, created_at "
+                       "FROM projects WHERE ?1 = 0 OR id = ?1 ORDER BY slug",
+    [S_RUN_FIND] = "SELECT content_hash, verdict FROM runs WHERE project_id = ?1 AND run_id = ?2",
+    [S_TESTBED_FIND] = "SELECT id, fingerprint FROM testbeds WHERE project_id = ?1 AND name = ?2",
+    [S_TESTBED_INSERT] = "INSERT INTO testbeds (project_id, name, fingerprint) VALUES (?1, ?2, ?3)",
+    [S_TESTBED_FP] = "UPDATE testbeds SET fingerprint = ?2 WHERE id = ?1",
+    [S_BRANCH_FIND] = "SELECT id FROM branches WHERE project_id = ?1 AND name = ?2",
+    [S_BRANCH_INSERT] = "INSERT INTO branches (project_id, name) VALUES (?1, ?2)",
+    [S_COMMIT_FIND] = "SELECT id, epoch FROM commits WHERE project_id = ?1 AND sha = ?2",
+    [S_COMMIT_INSERT] = "INSERT INTO commits (project_id, sha, message, author, timestamp, epoch) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_COMMIT_FILL] =
+        "UPDATE commits SET message = coalesce(message, ?2), "
+        "author = coalesce(author, ?3), timestamp = coalesce(timestamp, ?4) "
+        "WHERE id = ?1 AND ((message IS NULL AND ?2 IS NOT NULL) OR "
+        "(author IS NULL AND ?3 IS NOT NULL) OR (timestamp IS NULL AND ?4 IS NOT NULL))",
+    [S_PARENT_INSERT] = "INSERT OR IGNORE INTO commit_parents (commit_id, position, parent_sha) "
+                        "VALUES (?1, ?2, ?3)",
+    [S_RUN_INSERT] =
+        "INSERT INTO runs (project_id, run_id, commit_id, branch_id, testbed_id, commit_epoch, "
+        "baseline_branch, baseline_sha, pull_request, job_id, agent_name, agent_version, "
+        "started_at, finished_at, received_at, content_hash, thresholds, warnings, fingerprint) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+        "?18, ?19)",
+    [S_BENCH_FIND] = "SELECT id FROM benchmarks WHERE project_id = ?1 AND name = ?2",
+    [S_BENCH_INSERT] = "INSERT INTO benchmarks (project_id, name) VALUES (?1, ?2)",
+    [S_MEASURE_FIND] =
+        "SELECT id, unit, direction FROM measures WHERE project_id = ?1 AND slug = ?2",
+    [S_MEASURE_INSERT] = "INSERT INTO measures (project_id, slug, unit, direction) "
+                         "VALUES (?1, ?2, ?3, ?4)",
+    [S_RESULT_INSERT] = "INSERT INTO results (run_id, benchmark_id, measure_id, n, mean, stddev, "
+                        "min, median, max, samples) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [S_RUN_GET] =
+        "SELECT r.id, r.run_id, c.id, c.sha, b.name, c.message, c.author, c.timestamp, "
+        "t.name, r.fingerprint, r.baseline_branch, r.baseline_sha, r.pull_request, r.job_id, "
+        "r.agent_name, r.agent_version, r.started_at, r.finished_at, r.received_at, "
+        "r.thresholds, r.warnings, r.verdict "
+        "FROM runs r JOIN commits c ON c.id = r.commit_id JOIN branches b ON b.id = r.branch_id "
+        "JOIN testbeds t ON t.id = r.testbed_id WHERE r.project_id = ?1 AND r.run_id = ?2",
+    [S_RUN_PARENTS] =
+        "SELECT parent_sha FROM commit_parents WHERE commit_id = ?1 ORDER BY position",
+    [S_RUN_RESULTS] = "SELECT b.name, m.slug, m.unit, m.direction, x.n, x.mean, x.stddev, x.min, "
+                      "x.median, x.max, x.samples FROM results x "
+                      "JOIN benchmarks b ON b.id = x.benchmark_id "
+                      "JOIN measures m ON m.id = x.measure_id WHERE x.run_id = ?1",
+/* History: one row per commit with runs matching the filters; ?4/?5 is the cursor. */
+#define WALK(filter)                                                                               \
+  "SELECT commit_id, commit_epoch, id FROM runs WHERE project_id = ?1" filter                      \
+  " AND (commit_epoch, id) < (?4, ?5) ORDER BY commit_epoch DESC, id DESC"
+    [S_WALK_ALL] = WALK(""),
+    [S_WALK_BRANCH] = WALK(" AND branch_id = ?2"),
+    [S_WALK_TESTBED] = WALK(" AND testbed_id = ?3"),
+    [S_WALK_BOTH] = WALK(" AND branch_id = ?2 AND testbed_id = ?3"),
+    [S_COMMIT_STATS] = "SELECT count(*), max(id) FROM runs WHERE commit_id = ?1 "
+                       "AND (?2 IS NULL OR branch_id = ?2) AND (?3 IS NULL OR testbed_id = ?3)",
+    [S_COMMIT_BY_ID] = "SELECT sha, message, author, timestamp, epoch FROM commits WHERE id = ?1",
+    [S_HISTORY_CURSOR] =
+        "SELECT c.epoch, max(r.id) FROM runs r JOIN commits c ON c.id = r.commit_id "
+        "WHERE r.project_id = ?1 AND c.sha = ?4 AND (?2 IS NULL OR r.branch_id = ?2) "
+        "AND (?3 IS NULL OR r.testbed_id = ?3) GROUP BY c.id",
+    [S_COMMIT_GET] = "SELECT id, sha, message, author, timestamp, epoch FROM commits "
+                     "WHERE project_id = ?1 AND sha = ?2",
+    [S_COMMIT_RUNS] =
+        "SELECT r.run_id, b.name, t.name, r.received_at, r.pull_request, r.baseline_sha, "
+        "(SELECT count(*) FROM results x WHERE x.run_id = r.id), r.verdict "
+        "FROM runs r JOIN branches b ON b.id = r.branch_id JOIN testbeds t ON t.id = r.testbed_id "
+        "WHERE r.commit_id = ?1 ORDER BY r.id",
+    [S_TESTBED_ONLY] = "SELECT id, name FROM testbeds WHERE project_id = ?1 ORDER BY id LIMIT 2",
+    [S_LATEST_RUNS] =
+        "SELECT r.id, c.sha, c.epoch FROM runs r JOIN commits c ON c.id = r.commit_id "
+        "WHERE r.project_id = ?1 AND r.testbed_id = ?2 AND r.branch_id = ?3 "
+        "ORDER BY r.commit_epoch DESC, r.id DESC LIMIT ?4",
+    [S_RUN_SUMMARIES] =
+        "SELECT x.benchmark_id, x.measure_id, b.name, m.slug, m.unit, m.direction, x.n, x.mean, "
+        "x.stddev FROM results x JOIN benchmarks b ON b.id = x.benchmark_id "
+        "JOIN measures m ON m.id = x.measure_id WHERE x.run_id = ?1",
+    /* The covering index makes the trend a range scan; CROSS JOIN keeps results outermost.
+     * The rows are sorted in C, which is cheaper than SQLite's sorter for 10 000 rows. */
+    [S_SERIES] = "SELECT r.commit_id, c.sha, c.epoch, x.n, x.mean, x.stddev, r.id "
+                 "FROM results x INDEXED BY results_series CROSS JOIN runs r CROSS JOIN commits c "
+                 "WHERE x.benchmark_id = ?1 AND x.measure_id = ?2 AND r.id = x.run_id "
+                 "AND r.testbed_id = ?3 AND r.branch_id = ?4 AND c.id = r.commit_id",
+    [S_TOKEN_INSERT] = "INSERT INTO tokens (project_id, role, name, hash, created_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_TOKEN_FIND] = "SELECT id, project_id, role, hash, revoked_at FROM tokens WHERE hash = ?1",
+    [S_TOKEN_LIST] = "SELECT t.id, p.slug, t.role, t.name, t.created_at, t.revoked_at "
+                     "FROM tokens t LEFT JOIN projects p ON p.id = t.project_id ORDER BY t.id",
+    [S_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+};
+
+/* Per-connection cache of benchmark and measure ids: open addressing on (kind, project,
+ * name). Only filled from committed rows' ids; cleared on rollback. */
+struct id_entry {
+  char *name; /* owned; NULL marks an empty slot */
+  long long project_id;
+  long long id;
+  int kind;
+};
+
+struct id_cache {
+  struct id_entry *slots;
+  size_t cap, used;
+};
+
+#define ID_CACHE_MAX (1u << 20) /* entries before the cache starts over */
+
+struct bg_store {
+  sqlite3 *db;
+  sqlite3_stmt *stmt[S_COUNT];
+  struct id_cache ids;
+  char errmsg[256];
+};
+
+static pthread_key_t thread_key;
+
+/* Upload transactions of this process queue here instead of in SQLite's busy handler, which
+ * polls with sleeps of up to 100 ms; SQLite's lock still guards against other processes. */
+static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+
+/* ---- small helpers ---- */
+
+static int fail(struct bg_store *s, const char *what) {
+  snprintf(s->errmsg, sizeof s->errmsg, "%s: %s", what, sqlite3_errmsg(s->db));
+  return BG_EDB;
+}
+
+static sqlite3_stmt *stmt(struct bg_store *s, enum sid id) {
+  if (!s->stmt[id]) {
+    if (sqlite3_prepare_v3(s->db, sql_text[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[id],
+                           NULL) != SQLITE_OK) {
+      fail(s, "prepare");
+      s->stmt[id] = NULL;
+    }
+  }
+  return s->stmt[id];
+}
+
+static void done(sqlite3_stmt *st) {
+  if (st) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+  }
+}
+
+/* Runs a statement that returns no rows, then resets it. */
+static int exec_stmt(struct bg_store *s, sqlite3_stmt *st, const char *what) {
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  if (sqlite3_step(st) != SQLITE_DONE)
+    rc = fail(s, what);
+  done(st);
+  return rc;
+}
+
+static int begin(struct bg_store *s) {
+  return exec_stmt(s, stmt(s, S_BEGIN), "begin");
+}
+
+static int commit(struct bg_store *s) {
+  return exec_stmt(s, stmt(s, S_COMMIT), "commit");
+}
+
+static void id_cache_clear(struct id_cache *c);
+
+/* Rolls the open transaction back. The id cache may hold ids of rows the transaction
+ * created, so it starts over unless `wrote` says nothing was inserted. */
+static void rollback(struct bg_store *s, int wrote) {
+  if (!sqlite3_get_autocommit(s->db)) {
+    sqlite3_stmt *st = stmt(s, S_ROLLBACK);
+    if (st) {
+      sqlite3_step(st);
+      done(st);
+    }
+  }
+  if (wrote)
+    id_cache_clear(&s->ids);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v) {
+  if (v)
+    sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, i);
+}
+
+static void bind_id(sqlite3_stmt *st, int i, long long v) {
+  if (v)
+    sqlite3_bind_int64(st, i, v);
+  else
+    sqlite3_bind_null(st, i);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i) {
+  return (const char *)sqlite3_column_text(st, i);
+}
+
+static void copy_text(char *dst, size_t n, const char *src) {
+  snprintf(dst, n, "%s", src ? src : "");
+}
+
+const char *bg_store_errmsg(const struct bg_store *s) {
+  return s ? s->errmsg : "";
+}
+
+/* ---- JSON helpers ---- */
+
+void bg_json_str(struct bg_buf *out, const char *s) {
+  static const char hex[] = "0123456789abcdef";
+  if (!s) {
+    bg_buf_puts(out, "null");
+    return;
+  }
+  bg_buf_append(out, "\"", 1);
+  const char *run = s;
+  for (const char *p = s;; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (c != 0 && c >= 0x20 && c != '"' && c != '\\')
+      continue;
+    bg_buf_append(out, run, (size_t)(p - run));
+    if (c == 0)
+      break;
+    char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
+    size_t n = 2;
+    switch (c) {
+    case '"':
+      esc[1] = '"';
+      break;
+    case '\\':
+      esc[1] = '\\';
+      break;
+    case '\n':
+      esc[1] = 'n';
+      break;
+    case '\r':
+      esc[1] = 'r';
+      break;
+    case '\t':
+      esc[1] = 't';
+      break;
+    default:
+      esc[1] = 'u';
+      esc[2] = '0';
+      esc[3] = '0';
+      esc[4] = hex[c >> 4];
+      esc[5] = hex[c & 15];
+      n = 6;
+    }
+    bg_buf_append(out, esc, n);
+    run = p + 1;
+  }
+  bg_buf_append(out, "\"", 1);
+}
+
+void bg_json_num(struct bg_buf *out, double v) {
+  if (!isfinite(v)) {
+    bg_buf_puts(out, "null");
+    return;
+  }
+  char tmp[40];
+  if (v == floor(v) && fabs(v) < 1e15) {
+    snprintf(tmp, sizeof tmp, "%.0f", v);
+  } else {
+    snprintf(tmp, sizeof tmp, "%.15g", v);
+    if (strtod(tmp, NULL) != v)
+      snprintf(tmp, sizeof tmp, "%.17g", v);
+  }
+  bg_buf_puts(out, tmp);
+}
+
+/* Appends an integer without printf (hot loops). */
+static void json_int(struct bg_buf *out, long long v) {
+  char tmp[24], *end = tmp + sizeof tmp, *p = end;
+  unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0)
+    *--p = '-';
+  bg_buf_append(out, p, (size_t)(end - p));
+}
+
+/* Appends v with 12 significant digits, without printf in the common range: a trend of
+ * 10 000 points holds 30 000 numbers, and printf's exact float formatting would dominate the
+ * request. Twelve digits are far beyond what a benchmark measures. */
+static void json_num12(struct bg_buf *out, double v) {
+  static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
+                               1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+  double a = fabs(v);
+  if (!isfinite(v) || a < 1e-6 || a >= 1e15) {
+    if (!isfinite(v)) {
+      bg_buf_puts(out, "null");
+    } else {
+      char tmp[32];
+      snprintf(tmp, sizeof tmp, "%.12g", v);
+      bg_buf_puts(out, a == 0 ? "0" : tmp);
+    }
+    return;
+  }
+  int mag = (int)floor(log10(a)) + 1; /* digits before the point; <= 0 below 1 */
+  int dec = 12 - mag;
+  if (dec < 0)
+    dec = 0;
+  if (dec > 18)
+    dec = 18;
+  unsigned long long unit = (unsigned long long)p10[dec];
+  unsigned long long scaled = (unsigned long long)llround(a * p10[dec]);
+  unsigned long long ip = scaled / unit, fp = scaled % unit;
+  char tmp[48], *end = tmp + sizeof tmp, *p = end;
+  if (fp) {
+    int digits = dec;
+    while (fp % 10 == 0) {
+      fp /= 10;
+      digits--;
+    }
+    for (; digits > 0; digits--, fp /= 10)
+      *--p = (char)('0' + fp % 10);
+    *--p = '.';
+  }
+  do {
+    *--p = (char)('0' + ip % 10);
+    ip /= 10;
+  } while (ip);
+  if (v < 0)
+    *--p = '-';
+  bg_buf_append(out, p, (size_t)(end - p));
+}
+
+/* Appends a column that holds JSON text verbatim, or null. */
+static void json_raw_col(struct bg_buf *out, sqlite3_stmt *st, int i) {
+  const char *t = col_text(st, i);
+  bg_buf_puts(out, t && *t ? t : "null");
+}
+
+static void json_int_or_null(struct bg_buf *out, sqlite3_stmt *st, int i) {
+  if (sqlite3_column_type(st, i) == SQLITE_NULL)
+    bg_buf_puts(out, "null");
+  else
+    bg_buf_printf(out, "%lld", (long long)sqlite3_column_int64(st, i));
+}
+
+static void json_num_or_null(struct bg_buf *out, sqlite3_stmt *st, int i) {
+  if (sqlite3_column_type(st, i) == SQLITE_NULL)
+    bg_buf_puts(out, "null");
+  else
+    bg_json_num(out, sqlite3_column_double(st, i));
+}
+
+/* ---- id cache ---- */
+
+static uint64_t name_hash(int kind, long long project_id, const char *name) {
+  uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind ^ ((uint64_t)project_id << 8);
+  for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+    h = (h ^ *p) * 1099511628211ULL;
+  return h;
+}
+
+static void id_cache_clear(struct id_cache *c) {
+  for (size_t i = 0; i < c->cap; i++)
+    free(c->slots[i].name);
+  free(c->slots);
+  c->slots = NULL;
+  c->cap = c->used = 0;
+}
+
+static struct id_entry *id_cache_slot(struct id_cache *c, int kind, long long project_id,
+                                      const char *name) {
+  size_t i = (size_t)name_hash(kind, project_id, name) & (c->cap - 1);
+  for (;; i = (i + 1) & (c->cap - 1)) {
+    struct id_entry *e = &c->slots[i];
+    if (!e->name || (e->kind == kind && e->project_id == project_id && !strcmp(e->name, name)))
+      return e;
+  }
+}
+
+static long long id_cache_get(struct id_cache *c, int kind, long long project_id,
+                              const char *name) {
+  if (!c->cap)
+    return 0;
+  struct id_entry *e = id_cache_slot(c, kind, project_id, name);
+  return e->name ? e->id : 0;
+}
+
+static void id_cache_put(struct id_cache *c, int kind, long long project_id, const char *name,
+                         long long id) {
+  if (c->used >= ID_CACHE_MAX)
+    id_cache_clear(c);
+  if ((c->used + 1) * 2 > c->cap) {
+    struct id_cache bigger = {bg_xcalloc(c->cap ? c->cap * 2 : 256, sizeof(struct id_entry)),
+                              c->cap ? c->cap * 2 : 256, c->used};
+    for (size_t i = 0; i < c->cap; i++)
+      if (c->slots[i].name)
+        *id_cache_slot(&bigger, c->slots[i].kind, c->slots[i].project_id, c->slots[i].name) =
+            c->slots[i];
+    free(c->slots);
+    *c = bigger;
+  }
+  struct id_entry *e = id_cache_slot(c, kind, project_id, name);
+  if (!e->name) {
+    e->name = bg_xstrdup(name);
+    e->kind = kind;
+    e->project_id = project_id;
+    c->used++;
+  }
+  e->id = id;
+}
+
+/* ---- open, migrate, close ---- */
+
+static int exec_sql(struct bg_store *s, const char *sql, const char *what) {
+  char *msg = NULL;
+  if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    snprintf(s->errmsg, sizeof s->errmsg, "%s: %s", what, msg ? msg : sqlite3_errmsg(s->db));
+    sqlite3_free(msg);
+    return BG_EDB;
+  }
+  return BG_OK;
+}
+
+int bg_store_version(struct bg_store *s) {
+  sqlite3_stmt *st = NULL;
+  int v = -1;
+  if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+/* Applies every migration above user_version, each in its own IMMEDIATE transaction that
+ * re-reads the version, so concurrent openers apply each migration once. */
+static int migrate(struct bg_store *s) {
+  int rc = BG_OK;
+  for (size_t i = 0; i < bg_migrations_count; i++) {
+    const struct bg_migration *m = &bg_migrations[i];
+    if (bg_store_version(s) >= m->version)
+      continue;
+    if ((rc = exec_sql(s, "BEGIN IMMEDIATE", "migration")))
+      return rc;
+    int v = bg_store_version(s);
+    if (v < m->version) {
+      char pragma[64];
+      snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
+      if ((rc = exec_sql(s, m->sql, m->name)) || (rc = exec_sql(s, pragma, m->name))) {
+        exec_sql(s, "ROLLBACK", "rollback");
+        return rc;
+      }
+    }
+    if ((rc = exec_sql(s, "COMMIT", m->name)))
+      return rc;
+  }
+  int latest = bg_migrations_count ? bg_migrations[bg_migrations_count - 1].version : 0;
+  if (bg_store_version(s) > latest) {
+    snprintf(s->errmsg, sizeof s->errmsg,
+             "database schema version %d is newer than this benchgated (%d)", bg_store_version(s),
+             latest);
+    return BG_EDB;
+  }
+  return rc;
+}
+
+int bg_store_open(const char *path, struct bg_store **out, char *err, size_t errlen) {
+  struct bg_store *s = bg_xcalloc(1, sizeof *s);
+  int rc = BG_OK;
+  *out = NULL;
+  if (sqlite3_open_v2(path, &s->db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      NULL) != SQLITE_OK) {
+    rc = s->db ? fail(s, "open") : BG_ENOMEM;
+    goto out;
+  }
+  sqlite3_extended_result_codes(s->db, 1);
+  sqlite3_busy_timeout(s->db, BG_STORE_BUSY_MS);
+  /* WAL with synchronous=NORMAL survives a killed process (not a power cut) with every
+   * committed transaction; that is the promise of DESIGN §11. */
+  sqlite3_wal_autocheckpoint(s->db, BG_STORE_WAL_PAGES);
+  if ((rc = exec_sql(s, "PRAGMA journal_mode = WAL", "journal_mode")) ||
+      (rc = exec_sql(s, "PRAGMA synchronous = NORMAL", "synchronous")) ||
+      (rc = exec_sql(s, "PRAGMA foreign_keys = ON", "foreign_keys")) ||
+      (rc = exec_sql(s, "PRAGMA cache_size = -8000", "cache_size")) ||
+      (rc = exec_sql(s, "PRAGMA mmap_size = 0", "mmap_size")) || (rc = migrate(s)))
+    goto out;
+out:
+  if (rc) {
+    snprintf(err, errlen, "%s: %s", path, s->errmsg[0] ? s->errmsg : bg_strerror(rc));
+    bg_store_close(s);
+    return rc == BG_ENOMEM ? BG_ENOMEM : BG_EDB;
+  }
+  *out = s;
+  return BG_OK;
+}
+
+void bg_store_close(struct bg_store *s) {
+  if (!s)
+    return;
+  for (int i = 0; i < S_COUNT; i++)
+    sqlite3_finalize(s->stmt[i]);
+  id_cache_clear(&s->ids);
+  sqlite3_close(s->db);
+  free(s);
+}
+
+static void thread_destroy(void *p) {
+  bg_store_close(p);
+}
+
+static void thread_init(void) {
+  pthread_key_create(&thread_key, thread_destroy);
+}
+
+struct bg_store *bg_store_thread(const char *path, char *err, size_t errlen) {
+  pthread_once(&thread_once, thread_init);
+  struct bg_store *s = pthread_getspecific(thread_key);
+  if (s)
+    return s;
+  if (bg_store_open(path, &s, err, errlen) != BG_OK)
+    return NULL;
+  pthread_setspecific(thread_key, s);
+  return s;
+}
+
+void bg_store_thread_release(void) {
+  pthread_once(&thread_once, thread_init);
+  struct bg_store *s = pthread_getspecific(thread_key);
+  pthread_setspecific(thread_key, NULL);
+  bg_store_close(s);
+}
+
+struct bg_checkpointer {
+  struct bg_store *s;
+  pthread_t thread;
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  int stop;
+  int interval_ms;
+};
+
+static void *checkpoint_loop(void *arg) {
+  struct bg_checkpointer *c = arg;
+  pthread_mutex_lock(&c->lock);
+  while (!c->stop) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += (long)c->interval_ms * 1000000L;
+    until.tv_sec += until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&c->wake, &c->lock, &until);
+    if (c->stop)
+      break;
+    pthread_mutex_unlock(&c->lock);
+    /* PASSIVE never blocks writers; it copies what readers no longer need. */
+    sqlite3_wal_checkpoint_v2(c->s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    pthread_mutex_lock(&c->lock);
+  }
+  pthread_mutex_unlock(&c->lock);
+  return NULL;
+}
+
+int bg_store_checkpointer_start(const char *path, int interval_ms, struct bg_checkpointer **out,
+                                char *err, size_t errlen) {
+  struct bg_checkpointer *c = bg_xcalloc(1, sizeof *c);
+  *out = NULL;
+  if (bg_store_open(path, &c->s, err, errlen) != BG_OK) {
+    free(c);
+    return BG_EDB;
+  }
+  c->interval_ms = interval_ms;
+  pthread_mutex_init(&c->lock, NULL);
+  pthread_cond_init(&c->wake, NULL);
+  if (pthread_create(&c->thread, NULL, checkpoint_loop, c) != 0) {
+    snprintf(err, errlen, "cannot start the checkpoint thread");
+    bg_store_close(c->s);
+    free(c);
+    return BG_EDB;
+  }
+  *out = c;
+  return BG_OK;
+}
+
+void bg_store_checkpointer_stop(struct bg_checkpointer *c) {
+  if (!c)
+    return;
+  pthread_mutex_lock(&c->lock);
+  c->stop = 1;
+  pthread_cond_signal(&c->wake);
+  pthread_mutex_unlock(&c->lock);
+  pthread_join(c->thread, NULL);
+  sqlite3_wal_checkpoint_v2(c->s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  bg_store_close(c->s);
+  pthread_mutex_destroy(&c->lock);
+  pthread_cond_destroy(&c->wake);
+  free(c);
+}
+
+int bg_store_ping(struct bg_store *s) {
+  sqlite3_stmt *st = stmt(s, S_PING);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  if (sqlite3_step(st) != SQLITE_ROW)
+    rc = fail(s, "ping");
+  done(st);
+  return rc;
+}
+
+/* ---- projects ---- */
+
+static void read_project(sqlite3_stmt *st, struct bg_project *p) {
+  p->id = sqlite3_column_int64(st, 0);
+  copy_text(p->slug, sizeof p->slug, col_text(st, 1));
+  copy_text(p->github_repo, sizeof p->github_repo, col_text(st, 2));
+  copy_text(p->default_branch, sizeof p->default_branch, col_text(st, 3));
+  p->alpha = sqlite3_column_double(st, 4);
+  p->created_at = sqlite3_column_int64(st, 5);
+}
+
+int bg_store_project_get(struct bg_store *s, const char *slug, struct bg_project *out) {
+  sqlite3_stmt *st = stmt(s, S_PROJECT_GET);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  bind_text(st, 1, slug);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW)
+    read_project(st, out);
+  else if (step == SQLITE_DONE)
+    rc = BG_ENOENT;
+  else
+    rc = fail(s, "project");
+  done(st);
+  return rc;
+}
+
+int bg_store_project_create(struct bg_store *s, const char *slug, const char *github_repo,
+                            const char *default_branch, struct bg_project *out) {
+  sqlite3_stmt *st = stmt(s, S_PROJECT_INSERT);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  bind_text(st, 1, slug);
+  bind_text(st, 2, github_repo && *github_repo ? github_repo : NULL);
+  bind_text(st, 3, default_branch ? default_branch : "main");
+  sqlite3_bind_int64(st, 4, (long long)time(NULL));
+  int step = sqlite3_step(st);
+  if (step == SQLITE_CONSTRAINT_UNIQUE)
+    rc = BG_EEXIST;
+  else if (step != SQLITE_DONE)
+    rc = fail(s, "create project");
+  done(st);
+  if (rc == BG_OK && out)
+    rc = bg_store_project_get(s, slug, out);
+  return rc;
+}
+
+void bg_store_project_json(const struct bg_project *p, struct bg_buf *out) {
+  bg_buf_puts(out, "{\"slug\":");
+  bg_json_str(out, p->slug);
+  bg_buf_puts(out, ",\"github_repo\":");
+  bg_json_str(out, p->github_repo[0] ? p->github_repo : NULL);
+  bg_buf_puts(out, ",\"default_branch\":");
+  bg_json_str(out, p->default_branch);
+  bg_buf_puts(out, ",\"alpha\":");
+  bg_json_num(out, p->alpha);
+  bg_buf_printf(out, ",\"created_at\":%lld}", p->created_at);
+}
+
+int bg_store_projects_json(struct bg_store *s, long long only_id, struct bg_buf *out) {
+  sqlite3_stmt *st = stmt(s, S_PROJECT_LIST);
+  int rc = BG_OK, step, n = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, only_id);
+  bg_buf_puts(out, "[");
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    struct bg_project p;
+    read_project(st, &p);
+    if (n++)
+      bg_buf_puts(out, ",");
+    bg_store_project_json(&p, out);
+  }
+  if (step != SQLITE_DONE)
+    rc = fail(s, "projects");
+  bg_buf_puts(out, "]");
+  done(st);
+  return rc;
+}
+
+/* ---- inserting a run ---- */
+
+enum { KIND_BENCH = 1, KIND_MEASURE = 2 };
+
+/* Finds or creates a named row: find statement (?1 project, ?2 name) returning the id, insert
+ * statement with the same first two parameters and optional ?3/?4 extras. */
+static int find_or_insert(struct bg_store *s, enum sid find, enum sid insert, long long pid,
+                          const char *name, const char *extra3, const char *extra4, long long *id) {
+  sqlite3_stmt *st = stmt(s, find);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, pid);
+  bind_text(st, 2, name);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW)
+    *id = sqlite3_column_int64(st, 0);
+  else if (step != SQLITE_DONE)
+    rc = fail(s, "lookup");
+  done(st);
+  if (rc || step == SQLITE_ROW)
+    return rc;
+  if (!(st = stmt(s, insert)))
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, pid);
+  bind_text(st, 2, name);
+  if (extra3)
+    bind_text(st, 3, extra3);
+  if (extra4)
+    bind_text(st, 4, extra4);
+  if (sqlite3_step(st) != SQLITE_DONE)
+    rc = fail(s, "insert");
+  else
+    *id = sqlite3_last_insert_rowid(s->db);
+  done(st);
+  return rc;
+}
+
+static int cached_id(struct bg_store *s, int kind, long long pid, const char *name,
+                     const char *unit, const char *direction, long long *id) {
+  if ((*id = id_cache_get(&s->ids, kind, pid, name)))
+    return BG_OK;
+  int rc =
+      kind == KIND_BENCH
+          ? find_or_insert(s, S_BENCH_FIND, S_BENCH_INSERT, pid, name, NULL, NULL, id)
+          : find_or_insert(s, S_MEASURE_FIND, S_MEASURE_INSERT, pid, name, unit, direction, id);
+  /* The id may belong to a row of this uncommitted transaction; rollback clears the cache. */
+  if (rc == BG_OK)
+    id_cache_put(&s->ids, kind, pid, name, *id);
+  return rc;
+}
+
+/* Finds or creates the run's testbed and keeps its latest fingerprint; *changed is set when
+ * a known fingerprint differs from the new one. */
+static int testbed_id(struct bg_store *s, long long pid, const struct bg_run *run, const char *fp,
+                      long long *id, int *changed) {
+  sqlite3_stmt *st = stmt(s, S_TESTBED_FIND);
+  int rc = BG_OK, update = 0;
+  *changed = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, pid);
+  bind_text(st, 2, run->testbed);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    *id = sqlite3_column_int64(st, 0);
+    const char *old = col_text(st, 1);
+    update = fp && (!old || strcmp(old, fp) != 0);
+    *changed = update && old;
+  } else if (step != SQLITE_DONE) {
+    rc = fail(s, "testbed");
+  }
+  done(st);
+  if (rc)
+    return rc;
+  if (step == SQLITE_ROW) {
+    if (!update)
+      return BG_OK;
+    if (!(st = stmt(s, S_TESTBED_FP)))
+      return BG_EDB;
+    sqlite3_bind_int64(st, 1, *id);
+    bind_text(st, 2, fp);
+    return exec_stmt(s, st, "testbed fingerprint");
+  }
+  if (!(st = stmt(s, S_TESTBED_INSERT)))
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, pid);
+  bind_text(st, 2, run->testbed);
+  bind_text(st, 3, fp);
+  if ((rc = exec_stmt(s, st, "insert testbed")) == BG_OK)
+    *id = sqlite3_last_insert_rowid(s->db);
+  return rc;
+}
+
+static int commit_id(struct bg_store *s, long long pid, const struct bg_run *run, long long now,
+                     long long *id, long long *epoch) {
+  sqlite3_stmt *st = stmt(s, S_COMMIT_FIND);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, pid);
+  bind_text(st, 2, run->commit.sha);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    *id = sqlite3_column_int64(st, 0);
+    *epoch = sqlite3_column_int64(st, 1);
+  } else if (step != SQLITE_DONE) {
+    rc = fail(s, "commit");
+  }
+  done(st);
+  if (rc)
+    return rc;
+  if (step == SQLITE_ROW) {
+    /* A later run may know what the first one left out; the commit's time stays as first
+     * stored so that runs already ordered by it keep their place. */
+    if (!run->commit.message && !run->commit.author && !run->commit.timestamp)
+      return BG_OK;
+    if (!(st = stmt(s, S_COMMIT_FILL)))
+      return BG_EDB;
+    sqlite3_bind_int64(st, 1, *id);
+    bind_text(st, 2, run->commit.message);
+    bind_text(st, 3, run->commit.author);
+    bind_text(st, 4, run->commit.timestamp);
+    return exec_stmt(s, st, "complete commit");
+  }
+  long long t;
+  *epoch = run->commit.timestamp && bg_valid_timestamp(run->commit.timestamp, &t) ? t : now;
+  if (!(st = stmt(s, S_COMMIT_INSERT)))
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, pid);
+  bind_text(st, 2, run->commit.sha);
+  bind_text(st, 3, run->commit.message);
+  bind_text(st, 4, run->commit.author);
+  bind_text(st, 5, run->commit.timestamp);
+  sqlite3_bind_int64(st, 6, *epoch);
+  if ((rc = exec_stmt(s, st, "insert commit")))
+    return rc;
+  *id = sqlite3_last_insert_rowid(s->db);
+  for (size_t i = 0; i < run->commit.nparents; i++) {
+    if (!(st = stmt(s, S_PARENT_INSERT)))
+      return BG_EDB;
+    sqlite3_bind_int64(st, 1, *id);
+    sqlite3_bind_int64(st, 2, (long long)i);
+    bind_text(st, 3, run->commit.parents[i]);
+    if ((rc = exec_stmt(s, st, "insert parent")))
+      return rc;
+  }
+  return BG_OK;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Summary columns and the little-endian sample BLOB of one result; `tmp` is scratch space
+ * of at least r->nsamples doubles. */
+static void summarise(const struct bg_result *r, double *tmp, double out[6], unsigned char *blob) {
+  size_t n = r->nsamples;
+  double sum = 0;
+  for (size_t i = 0; i < n; i++)
+    sum += r->samples[i];
+  double mean = sum / (double)n, ss = 0;
+  for (size_t i = 0; i < n; i++)
+    ss += (r->samples[i] - mean) * (r->samples[i] - mean);
+  memcpy(tmp, r->samples, n * sizeof *tmp);
+  qsort(tmp, n, sizeof *tmp, cmp_double);
+  out[0] = mean;
+  out[1] = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;
+  out[2] = tmp[0];
+  out[3] = n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+  out[4] = tmp[n - 1];
+  for (size_t i = 0; i < n; i++) {
+    uint64_t u;
+    memcpy(&u, &r->samples[i], 8);
+    for (int k = 0; k < 8; k++)
+      blob[i * 8 + (size_t)k] = (unsigned char)(u >> (8 * k));
+  }
+}
+
+static int insert_results(struct bg_store *s, long long pid, long long rid,
+                          const struct bg_run *run) {
+  size_t most = 1;
+  for (size_t i = 0; i < run->nresults; i++)
+    if (run->results[i].nsamples > most)
+      most = run->results[i].nsamples;
+  double *tmp = bg_xmalloc(most * sizeof *tmp);
+  unsigned char *blob = bg_xmalloc(most * 8);
+  int rc = BG_OK;
+  for (size_t i = 0; i < run->nresults; i++) {
+    const struct bg_result *r = &run->results[i];
+    long long bid, mid;
+    if ((rc = cached_id(s, KIND_MEASURE, pid, r->measure, r->unit, bg_direction_name(r->direction),
+                        &mid)) ||
+        (rc = cached_id(s, KIND_BENCH, pid, r->benchmark, NULL, NULL, &bid)))
+      goto out;
+    sqlite3_stmt *st = stmt(s, S_RESULT_INSERT);
+    if (!st) {
+      rc = BG_EDB;
+      goto out;
+    }
+    sqlite3_bind_int64(st, 1, rid);
+    sqlite3_bind_int64(st, 2, bid);
+    sqlite3_bind_int64(st, 3, mid);
+    if (r->has_summary) {
+      sqlite3_bind_int64(st, 4, r->n);
+      sqlite3_bind_double(st, 5, r->mean);
+      sqlite3_bind_double(st, 6, r->stddev);
+    } else {
+      double sum[6];
+      summarise(r, tmp, sum, blob);
+      sqlite3_bind_int64(st, 4, (long long)r->nsamples);
+      sqlite3_bind_double(st, 5, sum[0]);
+      sqlite3_bind_double(st, 6, sum[1]);
+      sqlite3_bind_double(st, 7, sum[2]);
+      sqlite3_bind_double(st, 8, sum[3]);
+      sqlite3_bind_double(st, 9, sum[4]);
+      sqlite3_bind_blob(st, 10, blob, (int)(r->nsamples * 8), SQLITE_STATIC);
+    }
+    if ((rc = exec_stmt(s, st, "insert result")))
+      goto out;
+  }
+out:
+  free(tmp);
+  free(blob);
+  return rc;
+}
+
+/* The content hash that makes replays idempotent: SHA-256 over the canonical JSON of the run
+ * without its results (bg_run_to_json), then each result in order as its names, direction
+ * and values in binary (samples as little-endian doubles). Equal runs hash equally; printing
+ * 10 000 samples as JSON only to hash them would cost more than storing them. */
+static void content_hash(const struct bg_run *run, unsigned char out[SHA256_DIGEST_LENGTH]) {
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  struct bg_run meta = *run;
+  meta.nresults = 0;
+  char *canon = bg_run_to_json(&meta, 0);
+  if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+    fprintf(stderr, "benchgated: cannot initialise SHA-256\n");
+    abort();
+  }
+  EVP_DigestUpdate(ctx, canon, strlen(canon) + 1);
+  cJSON_free(canon);
+  unsigned char le[8 * 64];
+  for (size_t i = 0; i < run->nresults; i++) {
+    const struct bg_result *r = &run->results[i];
+    unsigned char kind = (unsigned char)(r->has_summary ? 's' : 'v');
+    EVP_DigestUpdate(ctx, r->benchmark, strlen(r->benchmark) + 1);
+    EVP_DigestUpdate(ctx, r->measure, strlen(r->measure) + 1);
+    EVP_DigestUpdate(ctx, r->unit, strlen(r->unit) + 1);
+    EVP_DigestUpdate(ctx, bg_direction_name(r->direction), 1);
+    EVP_DigestUpdate(ctx, &kind, 1);
+    double head[3] = {(double)(r->has_summary ? r->n : (long long)r->nsamples), r->mean, r->stddev};
+    size_t nvals = r->has_summary ? 3 : r->nsamples;
+    const double *vals = r->has_summary ? head : r->samples;
+    for (size_t j = 0; j < nvals; j += 64) {
+      size_t m = nvals - j < 64 ? nvals - j : 64;
+      for (size_t k = 0; k < m; k++) {
+        uint64_t u;
+        memcpy(&u, &vals[j + k], 8);
+        for (int b = 0; b < 8; b++)
+          le[k * 8 + (size_t)b] = (unsigned char)(u >> (8 * b));
+      }
+      EVP_DigestUpdate(ctx, le, m * 8);
+    }
+  }
+  EVP_DigestFinal_ex(ctx, out, NULL);
+  EVP_MD_CTX_free(ctx);
+}
+
+static void answer_json(struct bg_buf *out, const char *run_id, const char *verdict) {
+  bg_buf_puts(out, "{\"run_id\":");
+  bg_json_str(out, run_id);
+  bg_buf_puts(out, ",\"verdict\":");
+  bg_buf_puts(out, verdict && *verdict ? verdict : "null");
+  bg_buf_puts(out, "}");
+}
+
+static char *json_or_null(const cJSON *v) {
+  return v ? cJSON_PrintUnformatted(v) : NULL;
+}
+
+/* The run's warnings plus the server's own (a changed testbed fingerprint). */
+static char *warnings_json(const struct bg_run *run, int fingerprint_changed) {
+  if (!run->nwarnings && !fingerprint_changed)
+    return NULL;
+  cJSON *a = cJSON_CreateArray();
+  for (size_t i = 0; i < run->nwarnings; i++)
+    cJSON_AddItemToArray(a, cJSON_CreateString(run->warnings[i]));
+  if (fingerprint_changed)
+    cJSON_AddItemToArray(a, cJSON_CreateString("server: the testbed's fingerprint changed since "
+                                               "its previous run; results may not compare"));
+  char *t = cJSON_PrintUnformatted(a);
+  cJSON_Delete(a);
+  return t;
+}
+
+int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
+                        int *replay, struct bg_buf *answer) {
+  unsigned char hash[SHA256_DIGEST_LENGTH];
+  content_hash(run, hash);
+  char *fp = json_or_null(run->fingerprint), *th = json_or_null(run->thresholds);
+  char *warn = NULL;
+  long long now = (long long)time(NULL), tb, br, cm, epoch;
+  int rc = BG_OK, fp_changed = 0, wrote = 0;
+  *replay = 0;
+  pthread_mutex_lock(&write_lock);
+  if ((rc = begin(s)))
+    goto out;
+  sqlite3_stmt *st = stmt(s, S_RUN_FIND);
+  if (!st) {
+    rc = BG_EDB;
+    goto out;
+  }
+  sqlite3_bind_int64(st, 1, p->id);
+  bind_text(st, 2, run->run_id);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    const void *old = sqlite3_column_blob(st, 0);
+    if (sqlite3_column_bytes(st, 0) == (int)sizeof hash && !memcmp(old, hash, sizeof hash)) {
+      *replay = 1;
+      answer_json(answer, run->run_id, col_text(st, 1));
+    } else {
+      rc = BG_ECONFLICT;
+    }
+  } else if (step != SQLITE_DONE) {
+    rc = fail(s, "find run");
+  }
+  done(st);
+  if (rc || *replay)
+    goto out;
+  wrote = 1;
+  if ((rc = testbed_id(s, p->id, run, fp, &tb, &fp_changed)) ||
+      (rc = find_or_insert(s, S_BRANCH_FIND, S_BRANCH_INSERT, p->id, run->commit.branch, NULL, NULL,
+                           &br)) ||
+      (rc = commit_id(s, p->id, run, now, &cm, &epoch)))
+    goto out;
+  warn = warnings_json(run, fp_changed);
+  if (!(st = stmt(s, S_RUN_INSERT))) {
+    rc = BG_EDB;
+    goto out;
+  }
+  sqlite3_bind_int64(st, 1, p->id);
+  bind_text(st, 2, run->run_id);
+  sqlite3_bind_int64(st, 3, cm);
+  sqlite3_bind_int64(st, 4, br);
+  sqlite3_bind_int64(st, 5, tb);
+  sqlite3_bind_int64(st, 6, epoch);
+  bind_text(st, 7, run->baseline_branch);
+  bind_text(st, 8, run->baseline_sha);
+  bind_id(st, 9, run->pull_request);
+  bind_id(st, 10, run->job_id);
+  bind_text(st, 11, run->agent_name);
+  bind_text(st, 12, run->agent_version);
+  bind_text(st, 13, run->started_at);
+  bind_text(st, 14, run->finished_at);
+  sqlite3_bind_int64(st, 15, now);
+  sqlite3_bind_blob(st, 16, hash, sizeof hash, SQLITE_STATIC);
+  bind_text(st, 17, th);
+  bind_text(st, 18, warn);
+  bind_text(st, 19, fp);
+  if ((rc = exec_stmt(s, st, "insert run")))
+    goto out;
+  long long rid = sqlite3_last_insert_rowid(s->db);
+  if ((rc = insert_results(s, p->id, rid, run)))
+    goto out;
+  if ((rc = commit(s)))
+    goto out;
+  answer_json(answer, run->run_id, NULL);
+out:
+  if (rc)
+    rollback(s, wrote);
+  else if (*replay)
+    rc = commit(s); /* nothing was written; keeps the id cache */
+  pthread_mutex_unlock(&write_lock);
+  cJSON_free(fp);
+  cJSON_free(th);
+  cJSON_free(warn);
+  return rc;
+}
+
+/* ---- reading runs ---- */
+
+static void samples_json(struct bg_buf *out, sqlite3_stmt *st, int col) {
+  const unsigned char *b = sqlite3_column_blob(st, col);
+  size_t n = (size_t)sqlite3_column_bytes(st, col) / 8;
+  bg_buf_puts(out, "[");
+  for (size_t i = 0; i < n; i++) {
+    uint64_t u = 0;
+    for (int k = 0; k < 8; k++)
+      u |= (uint64_t)b[i * 8 + (size_t)k] << (8 * k);
+    double v;
+    memcpy(&v, &u, 8);
+    if (i)
+      bg_buf_puts(out, ",");
+    bg_json_num(out, v);
+  }
+  bg_buf_puts(out, "]");
+}
+
+static int parents_json(struct bg_store *s, long long commit, struct bg_buf *out) {
+  sqlite3_stmt *st = stmt(s, S_RUN_PARENTS);
+  int rc = BG_OK, step, n = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, commit);
+  bg_buf_puts(out, "[");
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    if (n++)
+      bg_buf_puts(out, ",");
+    bg_json_str(out, col_text(st, 0));
+  }
+  bg_buf_puts(out, "]");
+  if (step != SQLITE_DONE)
+    rc = fail(s, "parents");
+  done(st);
+  return rc;
+}
+
+static int results_json(struct bg_store *s, long long rid, struct bg_buf *out) {
+  sqlite3_stmt *st = stmt(s, S_RUN_RESULTS);
+  int rc = BG_OK, step, n = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, rid);
+  bg_buf_puts(out, "[");
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    bg_buf_puts(out, n++ ? ",{\"benchmark\":" : "{\"benchmark\":");
+    bg_json_str(out, col_text(st, 0));
+    bg_buf_puts(out, ",\"measure\":");
+    bg_json_str(out, col_text(st, 1));
+    bg_buf_puts(out, ",\"unit\":");
+    bg_json_str(out, col_text(st, 2));
+    bg_buf_puts(out, ",\"direction\":");
+    bg_json_str(out, col_text(st, 3));
+    bg_buf_printf(out, ",\"n\":%lld,\"mean\":", (long long)sqlite3_column_int64(st, 4));
+    bg_json_num(out, sqlite3_column_double(st, 5));
+    bg_buf_puts(out, ",\"stddev\":");
+    bg_json_num(out, sqlite3_column_double(st, 6));
+    bg_buf_puts(out, ",\"min\":");
+    json_num_or_null(out, st, 7);
+    bg_buf_puts(out, ",\"median\":");
+    json_num_or_null(out, st, 8);
+    bg_buf_puts(out, ",\"max\":");
+    json_num_or_null(out, st, 9);
+    if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+      bg_buf_puts(out, ",\"samples\":");
+      samples_json(out, st, 10);
+    }
+    bg_buf_puts(out, "}");
+  }
+  bg_buf_puts(out, "]");
+  if (step != SQLITE_DONE)
+    rc = fail(s, "results");
+  done(st);
+  return rc;
+}
+
+int bg_store_run_json(struct bg_store *s, const struct bg_project *p, const char *run_id,
+                      struct bg_buf *out) {
+  sqlite3_stmt *st = stmt(s, S_RUN_GET);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, p->id);
+  bind_text(st, 2, run_id);
+  int step = sqlite3_step(st);
+  if (step != SQLITE_ROW) {
+    rc = step == SQLITE_DONE ? BG_ENOENT : fail(s, "run");
+    done(st);
+    return rc;
+  }
+  long long rid = sqlite3_column_int64(st, 0), cid = sqlite3_column_int64(st, 2);
+  bg_buf_puts(out, "{\"run_id\":");
+  bg_json_str(out, col_text(st, 1));
+  bg_buf_puts(out, ",\"commit\":{\"sha\":");
+  bg_json_str(out, col_text(st, 3));
+  bg_buf_puts(out, ",\"branch\":");
+  bg_json_str(out, col_text(st, 4));
+  bg_buf_puts(out, ",\"message\":");
+  bg_json_str(out, col_text(st, 5));
+  bg_buf_puts(out, ",\"author\":");
+  bg_json_str(out, col_text(st, 6));
+  bg_buf_puts(out, ",\"timestamp\":");
+  bg_json_str(out, col_text(st, 7));
+  bg_buf_puts(out, ",\"parents\":");
+  /* The parents statement is a different one, so this row stays readable meanwhile. */
+  if ((rc = parents_json(s, cid, out)))
+    goto out;
+  bg_buf_puts(out, "},\"testbed\":{\"name\":");
+  bg_json_str(out, col_text(st, 8));
+  bg_buf_puts(out, ",\"fingerprint\":");
+  json_raw_col(out, st, 9);
+  bg_buf_puts(out, "},\"baseline\":{\"branch\":");
+  bg_json_str(out, col_text(st, 10));
+  bg_buf_puts(out, ",\"sha\":");
+  bg_json_str(out, col_text(st, 11));
+  bg_buf_puts(out, "},\"pull_request\":");
+  json_int_or_null(out, st, 12);
+  bg_buf_puts(out, ",\"job_id\":");
+  json_int_or_null(out, st, 13);
+  bg_buf_puts(out, ",\"agent\":{\"name\":");
+  bg_json_str(out, col_text(st, 14));
+  bg_buf_puts(out, ",\"version\":");
+  bg_json_str(out, col_text(st, 15));
+  bg_buf_puts(out, "},\"started_at\":");
+  bg_json_str(out, col_text(st, 16));
+  bg_buf_puts(out, ",\"finished_at\":");
+  bg_json_str(out, col_text(st, 17));
+  bg_buf_printf(out,
+                ",\"received_at\":%lld,\"thresholds\":", (long long)sqlite3_column_int64(st, 18));
+  json_raw_col(out, st, 19);
+  bg_buf_puts(out, ",\"warnings\":");
+  const char *w = col_text(st, 20);
+  bg_buf_puts(out, w ? w : "[]");
+  bg_buf_puts(out, ",\"verdict\":");
+  json_raw_col(out, st, 21);
+  bg_buf_puts(out, ",\"results\":");
+  if ((rc = results_json(s, rid, out)))
+    goto out;
+  bg_buf_puts(out, "}");
+out:
+  done(st);
+  return rc;
+}
+
+/* ---- history ---- */
+
+/* Resolves a branch or testbed name to its id: 0 when name is NULL, -1 when unknown (so
+ * that filters on it match nothing). */
+static int name_id(struct bg_store *s, enum sid find, long long pid, const char *name,
+                   long long *id) {
+  *id = 0;
+  if (!name)
+    return BG_OK;
+  sqlite3_stmt *st = stmt(s, find);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, pid);
+  bind_text(st, 2, name);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW)
+    *id = sqlite3_column_int64(st, 0);
+  else if (step == SQLITE_DONE)
+    *id = -1;
+  else
+    rc = fail(s, "lookup");
+  done(st);
+  return rc;
+}
+
+/* Count and latest run id of a commit's runs matching the filters (0: none). */
+static int commit_stats(struct bg_store *s, long long cid, long long br, long long tb,
+                        long long *runs, long long *latest) {
+  sqlite3_stmt *st = stmt(s, S_COMMIT_STATS);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, cid);
+  bind_id(st, 2, br);
+  bind_id(st, 3, tb);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    *runs = sqlite3_column_int64(st, 0);
+    *latest = sqlite3_column_int64(st, 1);
+  } else {
+    rc = fail(s, "commit stats");
+  }
+  done(st);
+  return rc;
+}
+
+/* Appends one commit of the history; its sha also goes to `last` (the page cursor). */
+static int commit_summary_json(struct bg_store *s, long long cid, long long runs,
+                               struct bg_buf *out, struct bg_buf *last) {
+  sqlite3_stmt *st = stmt(s, S_COMMIT_BY_ID);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, cid);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    bg_buf_puts(out, "{\"sha\":");
+    bg_json_str(out, col_text(st, 0));
+    bg_buf_puts(out, ",\"message\":");
+    bg_json_str(out, col_text(st, 1));
+    bg_buf_puts(out, ",\"author\":");
+    bg_json_str(out, col_text(st, 2));
+    bg_buf_puts(out, ",\"timestamp\":");
+    bg_json_str(out, col_text(st, 3));
+    bg_buf_puts(out, ",\"time\":");
+    json_int(out, sqlite3_column_int64(st, 4));
+    bg_buf_puts(out, ",\"runs\":");
+    json_int(out, runs);
+    bg_buf_puts(out, ",\"verdict\":null}");
+    bg_buf_reset(last);
+    bg_buf_puts(last, col_text(st, 0));
+  } else {
+    rc = fail(s, "commit");
+  }
+  done(st);
+  return rc;
+}
+
+int bg_store_commits_json(struct bg_store *s, const struct bg_project *p,
+                          const struct bg_history_query *q, struct bg_buf *out, struct bg_ferr *e) {
+  long long br, tb, cur_epoch = 0, cur_run = 0;
+  int rc, step = SQLITE_DONE, n = 0;
+  if ((rc = name_id(s, S_BRANCH_FIND, p->id, q->branch, &br)) ||
+      (rc = name_id(s, S_TESTBED_FIND, p->id, q->testbed, &tb)))
+    return rc;
+  sqlite3_stmt *st;
+  if (q->before) {
+    if (!(st = stmt(s, S_HISTORY_CURSOR)))
+      return BG_EDB;
+    sqlite3_bind_int64(st, 1, p->id);
+    bind_id(st, 2, br);
+    bind_id(st, 3, tb);
+    bind_text(st, 4, q->before);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+      cur_epoch = sqlite3_column_int64(st, 0);
+      cur_run = sqlite3_column_int64(st, 1);
+    } else if (step == SQLITE_DONE) {
+      rc = bg_ferr_set(e, "before", "not a commit of this history");
+    } else {
+      rc = fail(s, "history cursor");
+    }
+    done(st);
+    if (rc)
+      return rc;
+  }
+  /* Walk the runs newest first through an index that matches the filters; the first run met
+   * of each commit is its latest, so commits come out in history order without grouping all
+   * runs of the project. */
+  enum sid walk = br && tb ? S_WALK_BOTH : br ? S_WALK_BRANCH : tb ? S_WALK_TESTBED : S_WALK_ALL;
+  if (!(st = stmt(s, walk)))
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, p->id);
+  if (br)
+    sqlite3_bind_int64(st, 2, br);
+  if (tb)
+    sqlite3_bind_int64(st, 3, tb);
+  sqlite3_bind_int64(st, 4, q->before ? cur_epoch : LLONG_MAX);
+  sqlite3_bind_int64(st, 5, q->before ? cur_run : LLONG_MAX);
+  long long *seen = NULL;
+  size_t nseen = 0, cap = 0;
+  struct bg_buf last;
+  bg_buf_init(&last, 0);
+  bg_buf_puts(out, "{\"commits\":[");
+  while (n < q->limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    long long cid = sqlite3_column_int64(st, 0), epoch = sqlite3_column_int64(st, 1);
+    size_t k = 0;
+    while (k < nseen && seen[k] != cid)
+      k++;
+    if (k < nseen)
+      continue;
+    bg_xgrow((void **)&seen, &cap, nseen + 1, sizeof *seen);
+    seen[nseen++] = cid;
+    long long runs = 0, latest = 0;
+    if ((rc = commit_stats(s, cid, br, tb, &runs, &latest)))
+      break;
+    /* A commit at the cursor's time whose latest run is newer was on an earlier page. */
+    if (q->before && epoch == cur_epoch && latest >= cur_run)
+      continue;
+    bg_buf_puts(out, n++ ? "," : "");
+    if ((rc = commit_summary_json(s, cid, runs, out, &last)))
+      break;
+  }
+  if (rc == BG_OK && n < q->limit && step != SQLITE_DONE)
+    rc = fail(s, "history");
+  done(st);
+  bg_buf_puts(out, "],\"next\":");
+  bg_json_str(out, n == q->limit && last.data ? last.data : NULL);
+  bg_buf_puts(out, "}");
+  bg_buf_free(&last);
+  free(seen);
+  return rc;
+}
+
+int bg_store_commit_json(struct bg_store *s, const struct bg_project *p, const char *sha,
+                         struct bg_buf *out) {
+  sqlite3_stmt *st = stmt(s, S_COMMIT_GET);
+  int rc = BG_OK, step, n = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, p->id);
+  bind_text(st, 2, sha);
+  step = sqlite3_step(st);
+  if (step != SQLITE_ROW) {
+    rc = step == SQLITE_DONE ? BG_ENOENT : fail(s, "commit");
+    done(st);
+    return rc;
+  }
+  long long cid = sqlite3_column_int64(st, 0);
+  bg_buf_puts(out, "{\"commit\":{\"sha\":");
+  bg_json_str(out, col_text(st, 1));
+  bg_buf_puts(out, ",\"message\":");
+  bg_json_str(out, col_text(st, 2));
+  bg_buf_puts(out, ",\"author\":");
+  bg_json_str(out, col_text(st, 3));
+  bg_buf_puts(out, ",\"timestamp\":");
+  bg_json_str(out, col_text(st, 4));
+  bg_buf_printf(out, ",\"time\":%lld,\"parents\":", (long long)sqlite3_column_int64(st, 5));
+  done(st);
+  if ((rc = parents_json(s, cid, out)))
+    return rc;
+  bg_buf_puts(out, "},\"runs\":[");
+  if (!(st = stmt(s, S_COMMIT_RUNS)))
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, cid);
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    bg_buf_puts(out, n++ ? ",{\"run_id\":" : "{\"run_id\":");
+    bg_json_str(out, col_text(st, 0));
+    bg_buf_puts(out, ",\"branch\":");
+    bg_json_str(out, col_text(st, 1));
+    bg_buf_puts(out, ",\"testbed\":");
+    bg_json_str(out, col_text(st, 2));
+    bg_buf_printf(
+        out, ",\"received_at\":%lld,\"pull_request\":", (long long)sqlite3_column_int64(st, 3));
+    json_int_or_null(out, st, 4);
+    bg_buf_puts(out, ",\"baseline_sha\":");
+    bg_json_str(out, col_text(st, 5));
+    bg_buf_printf(out, ",\"results\":%lld,\"verdict\":", (long long)sqlite3_column_int64(st, 6));
+    json_raw_col(out, st, 7);
+    bg_buf_puts(out, "}");
+  }
+  if (step != SQLITE_DONE)
+    rc = fail(s, "commit runs");
+  done(st);
+  bg_buf_puts(out, "],\"verdicts\":[]}");
+  return rc;
+}
+
+/* ---- benchmarks and series ---- */
+
+/* Resolves the testbed of a read: the named one (id -1 when unknown), or the project's only
+ * testbed when name is NULL (id -1 when it has none). Sets *name_out to the name used. */
+static int pick_testbed(struct bg_store *s, const struct bg_project *p, const char *name,
+                        long long *id, char *name_out, size_t n, struct bg_ferr *e) {
+  if (name) {
+    copy_text(name_out, n, name);
+    return name_id(s, S_TESTBED_FIND, p->id, name, id);
+  }
+  sqlite3_stmt *st = stmt(s, S_TESTBED_ONLY);
+  int rc = BG_OK, step, rows = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, p->id);
+  *id = -1;
+  name_out[0] = '\0';
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    if (rows++ == 0) {
+      *id = sqlite3_column_int64(st, 0);
+      copy_text(name_out, n, col_text(st, 1));
+    }
+  }
+  if (step != SQLITE_DONE)
+    rc = fail(s, "testbeds");
+  else if (rows > 1)
+    rc = bg_ferr_set(e, "testbed", "required: the project has several testbeds");
+  done(st);
+  return rc;
+}
+
+#define LATEST_IDLE_RUNS 3
+
+struct latest {
+  long long bid, mid, n;
+  char *benchmark, *measure, *unit, *direction, *sha;
+  long long time;
+  double mean, stddev;
+};
+
+static int cmp_latest(const void *a, const void *b) {
+  const struct latest *x = a, *y = b;
+  int c = strcmp(x->benchmark, y->benchmark);
+  return c ? c : strcmp(x->measure, y->measure);
+}
+
+int bg_store_benchmarks_json(struct bg_store *s, const struct bg_project *p, const char *testbed,
+                             const char *branch, struct bg_buf *out, struct bg_ferr *e) {
+  char tbname[80];
+  long long tb, br, runs[BG_STORE_LATEST_RUNS], times[BG_STORE_LATEST_RUNS];
+  char shas[BG_STORE_LATEST_RUNS][65];
+  int rc, step, nruns = 0;
+  const char *bname = branch ? branch : p->default_branch;
+  struct latest *items = NULL;
+  size_t nitems = 0, cap = 0;
+  struct id_cache seen = {0};
+  if ((rc = pick_testbed(s, p, testbed, &tb, tbname, sizeof tbname, e)) ||
+      (rc = name_id(s, S_BRANCH_FIND, p->id, bname, &br)))
+    return rc;
+  sqlite3_stmt *st = stmt(s, S_LATEST_RUNS);
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, p->id);
+  sqlite3_bind_int64(st, 2, tb);
+  sqlite3_bind_int64(st, 3, br);
+  sqlite3_bind_int(st, 4, BG_STORE_LATEST_RUNS);
+  while ((step = sqlite3_step(st)) == SQLITE_ROW && nruns < BG_STORE_LATEST_RUNS) {
+    runs[nruns] = sqlite3_column_int64(st, 0);
+    copy_text(shas[nruns], sizeof shas[nruns], col_text(st, 1));
+    times[nruns++] = sqlite3_column_int64(st, 2);
+  }
+  if (step != SQLITE_DONE && step != SQLITE_ROW)
+    rc = fail(s, "latest runs");
+  done(st);
+  /* Runs usually carry the same benchmarks, so stop once a few runs in a row add nothing. */
+  for (int i = 0, idle = 0; i < nruns && rc == BG_OK && idle < LATEST_IDLE_RUNS; i++) {
+    size_t before = nitems;
+    if (!(st = stmt(s, S_RUN_SUMMARIES))) {
+      rc = BG_EDB;
+      break;
+    }
+    sqlite3_bind_int64(st, 1, runs[i]);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+      long long bid = sqlite3_column_int64(st, 0), mid = sqlite3_column_int64(st, 1);
+      char key[48];
+      snprintf(key, sizeof key, "%lld/%lld", bid, mid);
+      if (id_cache_get(&seen, 0, 0, key))
+        continue;
+      id_cache_put(&seen, 0, 0, key, 1);
+      bg_xgrow((void **)&items, &cap, nitems + 1, sizeof *items);
+      struct latest *l = &items[nitems++];
+      l->bid = bid;
+      l->mid = mid;
+      l->benchmark = bg_xstrdup(col_text(st, 2));
+      l->measure = bg_xstrdup(col_text(st, 3));
+      l->unit = bg_xstrdup(col_text(st, 4));
+      l->direction = bg_xstrdup(col_text(st, 5));
+      l->n = sqlite3_column_int64(st, 6);
+      l->mean = sqlite3_column_double(st, 7);
+      l->stddev = sqlite3_column_double(st, 8);
+      l->sha = shas[i];
+      l->time = times[i];
+    }
+    if (step != SQLITE_DONE)
+      rc = fail(s, "run summaries");
+    done(st);
+    idle = nitems == before ? idle + 1 : 0;
+  }
+  if (nitems)
+    qsort(items, nitems, sizeof *items, cmp_latest);
+  bg_buf_puts(out, "{\"testbed\":");
+  bg_json_str(out, tbname[0] ? tbname : NULL);
+  bg_buf_puts(out, ",\"branch\":");
+  bg_json_str(out, bname);
+  bg_buf_puts(out, ",\"benchmarks\":[");
+  for (size_t i = 0; i < nitems; i++) {
+    struct latest *l = &items[i];
+    bg_buf_puts(out, i ? ",{\"benchmark\":" : "{\"benchmark\":");
+    bg_json_str(out, l->benchmark);
+    bg_buf_puts(out, ",\"measure\":");
+    bg_json_str(out, l->measure);
+    bg_buf_puts(out, ",\"unit\":");
+    bg_json_str(out, l->unit);
+    bg_buf_puts(out, ",\"direction\":");
+    bg_json_str(out, l->direction);
+    bg_buf_puts(out, ",\"latest\":{\"sha\":");
+    bg_json_str(out, l->sha);
+    bg_buf_printf(out, ",\"time\":%lld,\"n\":%lld,\"mean\":", l->time, l->n);
+    bg_json_num(out, l->mean);
+    bg_buf_puts(out, ",\"stddev\":");
+    bg_json_num(out, l->stddev);
+    bg_buf_puts(out, "},\"change\":null}");
+    free(l->benchmark);
+    free(l->measure);
+    free(l->unit);
+    free(l->direction);
+  }
+  bg_buf_puts(out, "]}");
+  free(items);
+  id_cache_clear(&seen);
+  return rc;
+}
+
+struct point {
+  long long commit, time, n;
+  size_t sha_off;
+  double mean, m2; /* pooled mean and sum of squared deviations */
+};
+
+/* One run's result for a series, before sorting and pooling. */
+struct series_row {
+  long long time, commit, run, n;
+  size_t sha_off;
+  double mean, sd;
+};
+
+/* Newest first: commit time, then commit, then run (all descending). */
+static int cmp_series_row(const void *a, const void *b) {
+  const struct series_row *x = a, *y = b;
+  if (x->time != y->time)
+    return x->time < y->time ? 1 : -1;
+  if (x->commit != y->commit)
+    return x->commit < y->commit ? 1 : -1;
+  return (x->run < y->run) - (x->run > y->run);
+}
+
+/* Pools one run's (n, mean, stddev) into a point (parallel-variance formula). */
+static void pool(struct point *pt, long long n, double mean, double sd) {
+  double m2 = sd * sd * (double)(n > 1 ? n - 1 : 0);
+  if (pt->n == 0) {
+    pt->n = n;
+    pt->mean = mean;
+    pt->m2 = m2;
+    return;
+  }
+  double total = (double)(pt->n + n), d = mean - pt->mean;
+  pt->m2 += m2 + d * d * (double)pt->n * (double)n / total;
+  pt->mean += d * (double)n / total;
+  pt->n += n;
+}
+
+int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
+                         const struct bg_series_query *q, struct bg_buf *out, struct bg_ferr *e) {
+  char tbname[80], unit[40] = "", direction[8] = "";
+  long long tb, br, bid = 0, mid = 0;
+  const char *bname = q->branch ? q->branch : p->default_branch;
+  int rc, step;
+  struct point *pts = NULL;
+  struct series_row *rows = NULL;
+  size_t npts = 0, cap = 0, nrows = 0, rcap = 0;
+  struct bg_buf shas;
+  bg_buf_init(&shas, 0);
+  if ((rc = pick_testbed(s, p, q->testbed, &tb, tbname, sizeof tbname, e)) ||
+      (rc = name_id(s, S_BRANCH_FIND, p->id, bname, &br)) ||
+      (rc = name_id(s, S_BENCH_FIND, p->id, q->benchmark, &bid)))
+    goto out;
+  if (bid < 0) {
+    bg_ferr_set(e, "benchmark", "no such benchmark in this project");
+    rc = BG_ENOENT;
+    goto out;
+  }
+  sqlite3_stmt *st = stmt(s, S_MEASURE_FIND);
+  if (!st) {
+    rc = BG_EDB;
+    goto out;
+  }
+  sqlite3_bind_int64(st, 1, p->id);
+  bind_text(st, 2, q->measure);
+  step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    mid = sqlite3_column_int64(st, 0);
+    copy_text(unit, sizeof unit, col_text(st, 1));
+    copy_text(direction, sizeof direction, col_text(st, 2));
+  } else if (step != SQLITE_DONE)
+    rc = fail(s, "measure");
+  done(st);
+  if (rc)
+    goto out;
+  if (!mid) {
+    bg_ferr_set(e, "measure", "no such measure in this project");
+    rc = BG_ENOENT;
+    goto out;
+  }
+  if (!(st = stmt(s, S_SERIES))) {
+    rc = BG_EDB;
+    goto out;
+  }
+  sqlite3_bind_int64(st, 1, bid);
+  sqlite3_bind_int64(st, 2, mid);
+  sqlite3_bind_int64(st, 3, tb);
+  sqlite3_bind_int64(st, 4, br);
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    bg_xgrow((void **)&rows, &rcap, nrows + 1, sizeof *rows);
+    struct series_row *r = &rows[nrows++];
+    r->commit = sqlite3_column_int64(st, 0);
+    r->sha_off = shas.len;
+    bg_buf_append(&shas, col_text(st, 1), (size_t)sqlite3_column_bytes(st, 1) + 1);
+    r->time = sqlite3_column_int64(st, 2);
+    r->n = sqlite3_column_int64(st, 3);
+    r->mean = sqlite3_column_double(st, 4);
+    r->sd = sqlite3_column_double(st, 5);
+    r->run = sqlite3_column_int64(st, 6);
+  }
+  if (step != SQLITE_DONE)
+    rc = fail(s, "series");
+  done(st);
+  if (nrows)
+    qsort(rows, nrows, sizeof *rows, cmp_series_row);
+  /* Newest first: pool the runs of each commit until `limit` commits are in. */
+  for (size_t i = 0; i < nrows && rc == BG_OK; i++) {
+    const struct series_row *r = &rows[i];
+    if (!npts || pts[npts - 1].commit != r->commit) {
+      if ((int)npts == q->limit)
+        break;
+      bg_xgrow((void **)&pts, &cap, npts + 1, sizeof *pts);
+      struct point *pt = &pts[npts++];
+      memset(pt, 0, sizeof *pt);
+      pt->commit = r->commit;
+      pt->sha_off = r->sha_off;
+      pt->time = r->time;
+    }
+    pool(&pts[npts - 1], r->n, r->mean, r->sd);
+  }
+  if (rc)
+    goto out;
+  bg_buf_puts(out, "{\"benchmark\":");
+  bg_json_str(out, q->benchmark);
+  bg_buf_puts(out, ",\"measure\":");
+  bg_json_str(out, q->measure);
+  bg_buf_puts(out, ",\"unit\":");
+  bg_json_str(out, unit);
+  bg_buf_puts(out, ",\"direction\":");
+  bg_json_str(out, direction);
+  bg_buf_puts(out, ",\"testbed\":");
+  bg_json_str(out, tbname[0] ? tbname : NULL);
+  bg_buf_puts(out, ",\"branch\":");
+  bg_json_str(out, bname);
+  bg_buf_puts(out, ",\"points\":[");
+  for (size_t k = 0; k < npts; k++) {
+    const struct point *pt = &pts[npts - 1 - k];
+    double sd = pt->n > 1 ? sqrt(pt->m2 / (double)(pt->n - 1)) : 0.0;
+    double half = 1.96 * sd / sqrt((double)pt->n);
+    bg_buf_puts(out, k ? ",{\"sha\":" : "{\"sha\":");
+    bg_json_str(out, shas.data + pt->sha_off);
+    bg_buf_puts(out, ",\"time\":");
+    json_int(out, pt->time);
+    bg_buf_puts(out, ",\"n\":");
+    json_int(out, pt->n);
+    bg_buf_puts(out, ",\"mean\":");
+    json_num12(out, pt->mean);
+    bg_buf_puts(out, ",\"lower\":");
+    json_num12(out, pt->mean - half);
+    bg_buf_puts(out, ",\"upper\":");
+    json_num12(out, pt->mean + half);
+    bg_buf_puts(out, "}");
+  }
+  bg_buf_puts(out, "],\"change_points\":[],\"alerts\":[]}");
+out:
+  free(pts);
+  free(rows);
+  bg_buf_free(&shas);
+  return rc;
+}
+
+/* ---- tokens ---- */
+
+int bg_store_token_insert(struct bg_store *s, long long project_id, const char *role,
+                          const char *name, const unsigned char hash[32], long long *id) {
+  sqlite3_stmt *st = stmt(s, S_TOKEN_INSERT);
+  int rc;
+  if (!st)
+    return BG_EDB;
+  bind_id(st, 1, project_id);
+  bind_text(st, 2, role);
+  bind_text(st, 3, name);
+  sqlite3_bind_blob(st, 4, hash, 32, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 5, (long long)time(NULL));
+  if ((rc = exec_stmt(s, st, "insert token")) == BG_OK)
+    *id = sqlite3_last_insert_rowid(s->db);
+  return rc;
+}
+
+int bg_store_token_find(struct bg_store *s, const unsigned char hash[32],
+                        struct bg_token_row *out) {
+  sqlite3_stmt *st = stmt(s, S_TOKEN_FIND);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW && sqlite3_column_bytes(st, 3) == 32) {
+    out->id = sqlite3_column_int64(st, 0);
+    out->project_id = sqlite3_column_int64(st, 1);
+    copy_text(out->role, sizeof out->role, col_text(st, 2));
+    memcpy(out->hash, sqlite3_column_blob(st, 3), 32);
+    out->revoked = sqlite3_column_type(st, 4) != SQLITE_NULL;
+  } else if (step == SQLITE_ROW || step == SQLITE_DONE) {
+    rc = BG_ENOENT;
+  } else {
+    rc = fail(s, "token");
+  }
+  done(st);
+  return rc;
+}
+
+int bg_store_token_list(struct bg_store *s, struct bg_buf *out) {
+  sqlite3_stmt *st = stmt(s, S_TOKEN_LIST);
+  int rc = BG_OK, step;
+  if (!st)
+    return BG_EDB;
+  bg_buf_puts(out, "ID\tPROJECT\tROLE\tNAME\tCREATED\tREVOKED\n");
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    char created[32] = "-", revoked[32] = "-";
+    for (int k = 0; k < 2; k++) {
+      if (sqlite3_column_type(st, 4 + k) == SQLITE_NULL)
+        continue;
+      time_t t = (time_t)sqlite3_column_int64(st, 4 + k);
+      struct tm tm;
+      gmtime_r(&t, &tm);
+      strftime(k ? revoked : created, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+    const char *proj = col_text(st, 1), *name = col_text(st, 3);
+    bg_buf_printf(out, "%lld\t%s\t%s\t%s\t%s\t%s\n", (long long)sqlite3_column_int64(st, 0),
+                  proj ? proj : "*", col_text(st, 2), name ? name : "-", created, revoked);
+  }
+  if (step != SQLITE_DONE)
+    rc = fail(s, "tokens");
+  done(st);
+  return rc;
+}
+
+int bg_store_token_revoke(struct bg_store *s, long long id) {
+  sqlite3_stmt *st = stmt(s, S_TOKEN_REVOKE);
+  int rc;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, (long long)time(NULL));
+  if ((rc = exec_stmt(s, st, "revoke token")) == BG_OK && sqlite3_changes(s->db) == 0)
+    rc = BG_ENOENT;
+  return rc;
+}
+
+/* ---- backup ---- */
+
+int bg_store_backup(const char *db_path, const char *out_path, char *err, size_t errlen) {
+  sqlite3 *src = NULL, *dst = NULL;
+  int rc = BG_OK;
+  if (sqlite3_open_v2(db_path, &src, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    snprintf(err, errlen, "%s: %s", db_path, src ? sqlite3_errmsg(src) : "out of memory");
+    rc = BG_EDB;
+    goto out;
+  }
+  sqlite3_busy_timeout(src, BG_STORE_BUSY_MS);
+  if (sqlite3_open_v2(out_path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+      SQLITE_OK) {
+    snprintf(err, errlen, "%s: %s", out_path, dst ? sqlite3_errmsg(dst) : "out of memory");
+    rc = BG_EIO;
+    goto out;
+  }
+  sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+  if (!b) {
+    snprintf(err, errlen, "%s: %s", out_path, sqlite3_errmsg(dst));
+    rc = BG_EDB;
+    goto out;
+  }
+  /* Copy in steps so writers of the live database are not blocked for the whole copy. */
+  int step;
+  while ((step = sqlite3_backup_step(b, 1024)) == SQLITE_OK || step == SQLITE_BUSY ||
+         step == SQLITE_LOCKED)
+    if (step != SQLITE_OK)
+      sqlite3_sleep(10);
+  sqlite3_backup_finish(b);
+  if (step != SQLITE_DONE) {
+    snprintf(err, errlen, "backup: %s", sqlite3_errstr(step));
+    rc = BG_EDB;
+  }
+out:
+  sqlite3_close(src);
+  sqlite3_close(dst);
+  return rc;
+}

@@ -1,0 +1,194 @@
+/* store.h: benchgated's SQLite store: projects, runs and their results, history, series.
+ *
+ * A struct bg_store is one SQLite connection (WAL, busy timeout, statements prepared once).
+ * Every HTTP worker thread uses its own, opened lazily by bg_store_thread; the command line
+ * opens one directly with bg_store_open. Opening applies the migrations compiled from
+ * schema/ (tracked with PRAGMA user_version). Read functions write their JSON answer into a
+ * caller's struct bg_buf, so the HTTP layer sends it as it is.
+ */
+#ifndef BG_STORE_H
+#define BG_STORE_H
+
+#include "buf.h"
+#include "error.h"
+#include "run.h"
+
+#include <stddef.h>
+
+struct bg_store;
+
+#define BG_STORE_BUSY_MS 10000 /* sqlite3_busy_timeout of every connection */
+
+/* A project as stored. */
+struct bg_project {
+  long long id;
+  char slug[65];
+  char github_repo[202]; /* "" when not set */
+  char default_branch[256];
+  double alpha;
+  long long created_at; /* seconds since the epoch */
+};
+
+/* Opens (creating when absent) the database at `path`, sets WAL and the busy timeout and
+ * applies pending migrations. Returns BG_OK and a new store in *out (free it with
+ * bg_store_close), or BG_EDB with the reason in err. */
+int bg_store_open(const char *path, struct bg_store **out, char *err, size_t errlen);
+
+/* Finalizes every statement and closes the connection. Accepts NULL. */
+void bg_store_close(struct bg_store *s);
+
+/* The message of the store's last failure (a copy of sqlite3_errmsg); "" when none. */
+const char *bg_store_errmsg(const struct bg_store *s);
+
+/* The schema version of the open database (its PRAGMA user_version). */
+int bg_store_version(struct bg_store *s);
+
+/* Returns this thread's connection to `path`, opening it on first use; the connection is
+ * closed when the thread exits (or by bg_store_thread_release). NULL on failure, with the
+ * reason in err. All threads of a process must use the same path. */
+struct bg_store *bg_store_thread(const char *path, char *err, size_t errlen);
+
+/* Closes the calling thread's connection, if any. */
+void bg_store_thread_release(void);
+
+/* A background thread that checkpoints the WAL every `interval_ms`, so the fsync of a
+ * checkpoint never lands inside a request (connections only checkpoint by themselves once the
+ * WAL passes BG_STORE_WAL_PAGES pages). */
+struct bg_checkpointer;
+#define BG_STORE_WAL_PAGES 20000
+
+/* Starts the checkpointer on its own connection. BG_OK with *out set, or BG_EDB with err. */
+int bg_store_checkpointer_start(const char *path, int interval_ms, struct bg_checkpointer **out,
+                                char *err, size_t errlen);
+
+/* Stops the thread, runs a last checkpoint and frees it. Accepts NULL. */
+void bg_store_checkpointer_stop(struct bg_checkpointer *c);
+
+/* Checks that the database answers a query. BG_OK or BG_EDB. */
+int bg_store_ping(struct bg_store *s);
+
+/* ---- projects ---- */
+
+/* Creates a project; github_repo may be NULL, default_branch NULL means "main". The caller
+ * validates the names. Returns BG_OK (and the project in *out when not NULL), BG_EEXIST when
+ * the slug is taken, or BG_EDB. */
+int bg_store_project_create(struct bg_store *s, const char *slug, const char *github_repo,
+                            const char *default_branch, struct bg_project *out);
+
+/* Looks a project up by slug. BG_OK, BG_ENOENT or BG_EDB. */
+int bg_store_project_get(struct bg_store *s, const char *slug, struct bg_project *out);
+
+/* Appends the project as a JSON object to out. */
+void bg_store_project_json(const struct bg_project *p, struct bg_buf *out);
+
+/* Appends a JSON array of every project (or only project `only_id` when it is not 0), by
+ * slug. BG_OK or BG_EDB. */
+int bg_store_projects_json(struct bg_store *s, long long only_id, struct bg_buf *out);
+
+/* ---- runs ---- */
+
+/* Stores a validated run of project p in one transaction (BEGIN IMMEDIATE ... COMMIT),
+ * creating its testbed, branch, commit, benchmarks and measures when new. The run is keyed by
+ * its run_id (compared as given; callers lowercase it). Idempotent: when the run_id exists
+ * with the same content (a SHA-256 of the run's canonical form: bg_run_to_json of its
+ * metadata, then its results in binary) nothing is written and *replay is set to 1. A changed
+ * testbed fingerprint adds a server warning to the stored run. On BG_OK, `answer` receives
+ * {"run_id":...,"verdict":...} (the stored verdict on a replay). Errors: BG_ECONFLICT (same run_id,
+ * other content), BG_EDB. */
+int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
+                        int *replay, struct bg_buf *answer);
+
+/* Appends the run (commit, testbed, metadata, results with samples) as JSON. BG_OK,
+ * BG_ENOENT or BG_EDB. */
+int bg_store_run_json(struct bg_store *s, const struct bg_project *p, const char *run_id,
+                      struct bg_buf *out);
+
+/* A page of commit history. NULL filters are not applied. */
+struct bg_history_query {
+  const char *branch;  /* runs on this branch only */
+  const char *testbed; /* runs on this testbed only */
+  const char *before;  /* sha of the last commit of the previous page */
+  int limit;           /* 1..BG_STORE_HISTORY_MAX */
+};
+#define BG_STORE_HISTORY_DEFAULT 50
+#define BG_STORE_HISTORY_MAX 500
+
+/* Appends {"commits":[...],"next":sha|null}: commits with runs matching the filters, newest
+ * first by commit time, then by the order their runs arrived. Each commit carries its run
+ * count and verdict state (null until the gate exists). BG_OK; BG_EINVAL with e->field
+ * "before" when the cursor is not in this history; BG_EDB. */
+int bg_store_commits_json(struct bg_store *s, const struct bg_project *p,
+                          const struct bg_history_query *q, struct bg_buf *out, struct bg_ferr *e);
+
+/* Appends {"commit":{...},"runs":[...],"verdicts":[]} for one commit. BG_OK, BG_ENOENT,
+ * BG_EDB. */
+int bg_store_commit_json(struct bg_store *s, const struct bg_project *p, const char *sha,
+                         struct bg_buf *out);
+
+/* Appends {"testbed","branch","benchmarks":[{benchmark, measure, unit, direction, latest}]}:
+ * every (benchmark, measure) seen in the latest BG_STORE_LATEST_RUNS runs on the testbed and
+ * branch, with its latest value (the scan stops early once three runs in a row add nothing).
+ * testbed NULL: the project's only testbed (BG_EINVAL naming "testbed" when it has several); branch
+ * NULL: the default branch. BG_OK, BG_EINVAL, BG_EDB. */
+#define BG_STORE_LATEST_RUNS 50
+int bg_store_benchmarks_json(struct bg_store *s, const struct bg_project *p, const char *testbed,
+                             const char *branch, struct bg_buf *out, struct bg_ferr *e);
+
+/* A trend query: one point per commit for (benchmark, measure) on testbed and branch. */
+struct bg_series_query {
+  const char *benchmark; /* required */
+  const char *measure;   /* required */
+  const char *testbed;   /* NULL: the project's only testbed */
+  const char *branch;    /* NULL: the project's default branch */
+  int limit;             /* latest `limit` commits, 1..BG_STORE_SERIES_MAX */
+};
+#define BG_STORE_SERIES_DEFAULT 1000
+#define BG_STORE_SERIES_MAX 10000
+
+/* Appends {"benchmark",...,"points":[{sha,time,mean,lower,upper,n}],"change_points":[],
+ * "alerts":[]}, points oldest first. Several runs of one commit are pooled into one point;
+ * the interval is mean +- 1.96 stddev / sqrt(n). An unknown benchmark or measure gives
+ * BG_ENOENT with e->field naming it; BG_EINVAL for an ambiguous testbed; BG_EDB. */
+int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
+                         const struct bg_series_query *q, struct bg_buf *out, struct bg_ferr *e);
+
+/* ---- tokens (hashing and roles live in auth.c) ---- */
+
+/* A token row. project_id is 0 for a server-wide token. */
+struct bg_token_row {
+  long long id;
+  long long project_id;
+  char role[8];
+  unsigned char hash[32];
+  int revoked;
+};
+
+/* Inserts a token with its SHA-256 hash; project_id 0 for server-wide, name may be NULL.
+ * BG_OK with the new id in *id, or BG_EDB. */
+int bg_store_token_insert(struct bg_store *s, long long project_id, const char *role,
+                          const char *name, const unsigned char hash[32], long long *id);
+
+/* Finds the token with this hash. BG_OK, BG_ENOENT or BG_EDB. */
+int bg_store_token_find(struct bg_store *s, const unsigned char hash[32], struct bg_token_row *out);
+
+/* Appends one line per token (id, project, role, name, created, revoked; no secrets). */
+int bg_store_token_list(struct bg_store *s, struct bg_buf *out);
+
+/* Marks a token revoked. BG_OK, BG_ENOENT (no such token, or already revoked), BG_EDB. */
+int bg_store_token_revoke(struct bg_store *s, long long id);
+
+/* ---- maintenance ---- */
+
+/* Copies the database at db_path to out_path with the online backup API while the server may
+ * be writing. BG_OK, or BG_EDB/BG_EIO with the reason in err. */
+int bg_store_backup(const char *db_path, const char *out_path, char *err, size_t errlen);
+
+/* ---- JSON helpers shared by the API handlers ---- */
+
+/* Appends s as a JSON string literal (quoted and escaped), or null when s is NULL. */
+void bg_json_str(struct bg_buf *out, const char *s);
+
+/* Appends a finite double in the shortest form that reads back exactly; null otherwise. */
+void bg_json_num(struct bg_buf *out, double v);
+
+#endif

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# test_kill_durability.sh: SIGKILL during concurrent uploads loses no acknowledged run and
+# leaves the database intact (DESIGN §11).
+#
+# Four curl clients upload runs to the real benchgated; each records the run_ids the server
+# answered 201 for. The server is killed with SIGKILL mid-stream; then every acknowledged run
+# must be in the database, PRAGMA integrity_check must say ok, and a restarted server must
+# answer the replays with 200. Needs BG_BUILD, curl and sqlite3. Prints "N passed, M failed".
+set -uo pipefail
+
+BG_BUILD=${BG_BUILD:?set BG_BUILD to the build directory}
+BIN="$BG_BUILD/bin/benchgated"
+TMP=$(mktemp -d /tmp/bg_kill.XXXXXX)
+SERVER=""
+passed=0
+failed=0
+
+cleanup() {
+  [[ -n $SERVER ]] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { passed=$((passed + 1)); echo "ok   $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+
+if ! command -v sqlite3 >/dev/null; then
+  echo "sqlite3 command missing (make deps installs it)"
+  exit 1
+fi
+
+start() {
+  "$BIN" --db "$TMP/bg.db" --listen 127.0.0.1:0 --threads 4 >"$TMP/out" 2>>"$TMP/err" &
+  SERVER=$!
+  for _ in $(seq 1 100); do
+    grep -qs '^benchgated listening' "$TMP/out" && break
+    sleep 0.05
+  done
+  URL=$(sed -n 's/^benchgated listening on //p' "$TMP/out")
+  [[ -n $URL ]] || { echo "server did not start: $(cat "$TMP/err")"; exit 1; }
+}
+
+ADMIN=$("$BIN" token create --db "$TMP/bg.db" --role admin 2>/dev/null)
+start
+curl -s -o /dev/null -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+  -d '{"slug":"demo"}' "$URL/api/v1/projects"
+
+# payload CLIENT I: a run with 200 results of 10 samples.
+payload() {
+  local id sha
+  id=$(printf '00000000-0000-4000-8000-%04d%08d' "$1" "$2")
+  sha=$(printf '%040x' $(($1 * 100000 + $2)))
+  printf '{"schema":"benchgate.run/v1","run_id":"%s","commit":{"sha":"%s","branch":"main"},' \
+    "$id" "$sha"
+  printf '"testbed":{"name":"tb"},"results":['
+  awk -v c="$1" -v i="$2" 'BEGIN { for (k = 0; k < 200; k++) {
+    printf "%s{\"benchmark\":\"b%d\",\"measure\":\"wall_time\",\"samples\":[", (k ? "," : ""), k
+    for (j = 0; j < 10; j++) printf "%s%d.5", (j ? "," : ""), 1000 + c + i + j
+    printf "]}" } }'
+  printf ']}'
+}
+
+client() {
+  local c=$1 i=0 code
+  while [[ ! -e $TMP/stop ]]; do
+    payload "$c" "$i" >"$TMP/p$c.json"
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ADMIN" \
+      -H 'Content-Type: application/json' --data-binary @"$TMP/p$c.json" \
+      "$URL/api/v1/projects/demo/runs")
+    if [[ $code == 201 ]]; then
+      printf '00000000-0000-4000-8000-%04d%08d\n' "$c" "$i" >>"$TMP/acked$c"
+    fi
+    i=$((i + 1))
+  done
+}
+
+for c in 1 2 3 4; do client "$c" & done
+sleep 2
+kill -KILL "$SERVER"
+wait "$SERVER" 2>/dev/null
+SERVER=""
+touch "$TMP/stop"
+wait
+
+cat "$TMP"/acked* >"$TMP/acked" 2>/dev/null
+acked=$(wc -l <"$TMP/acked")
+[[ $acked -gt 0 ]] && ok "clients got $acked runs acknowledged before the kill" ||
+  bad "no run was acknowledged"
+
+check=$(sqlite3 "$TMP/bg.db" 'PRAGMA integrity_check')
+[[ $check == ok ]] && ok "integrity_check is ok after SIGKILL" || bad "integrity_check: $check"
+
+sqlite3 "$TMP/bg.db" 'SELECT run_id FROM runs' | sort >"$TMP/stored"
+missing=$(sort "$TMP/acked" | comm -23 - "$TMP/stored" | wc -l)
+[[ $missing == 0 ]] && ok "every acknowledged run is stored" ||
+  bad "$missing acknowledged runs lost"
+
+partial=$(sqlite3 "$TMP/bg.db" \
+  'SELECT count(*) FROM runs r WHERE (SELECT count(*) FROM results x WHERE x.run_id = r.id) != 200')
+[[ $partial == 0 ]] && ok "no run is stored half" || bad "$partial runs stored with missing results"
+
+start
+first=$(head -n 1 "$TMP/acked")
+c=$((10#${first:24:4}))
+i=$((10#${first:28:8}))
+payload "$c" "$i" >"$TMP/replay.json"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ADMIN" \
+  -H 'Content-Type: application/json' --data-binary @"$TMP/replay.json" \
+  "$URL/api/v1/projects/demo/runs")
+[[ $code == 200 ]] && ok "a restarted server answers the replay with 200" ||
+  bad "replay after restart answered $code"
+
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]
