@@ -6,7 +6,7 @@
  * in the same run. This program measures all three: server time from the Server-Timing
  * header, round trips from the client, throughput with 1 and with C clients, and the ceiling
  * by inserting identical result rows with prepared statements into a scratch database built
- * from schema/*.sql with the server's pragmas. It reports numbers; it asserts nothing.
+ * from the schema/ migrations with the server's pragmas. It reports numbers; it asserts nothing.
  *
  * usage: perf_upload URL PROJECT TOKEN SCHEMA_DIR [RUNS] [CLIENTS] [ROUNDS]
  */
