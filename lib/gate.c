@@ -275,6 +275,8 @@ void bg_gate_config_init(struct bg_gate_config *c) {
   c->fail_on_missing = 0;
   c->window = 30;
   c->ci_level = 0.95;
+  c->margin = BG_GATE_DEFAULT_MARGIN;
+  c->fail_rate = BG_GATE_DEFAULT_FAIL_RATE;
 }
 
 const char *bg_gate_class_name(enum bg_gate_class c) {
@@ -458,7 +460,7 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
   struct bg_gate_config cfg;
   struct est *es = NULL;
   size_t *idx = NULL;
-  double *p = NULL, *q = NULL;
+  double *p = NULL, *q = NULL, *pw = NULL, *qw = NULL;
   char *done = NULL;
   struct bg_gate_verdict *v = NULL;
   *out = NULL;
@@ -466,7 +468,8 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
     cfg = *config;
   else
     bg_gate_config_init(&cfg);
-  if ((n > 0 && !items) || !(cfg.alpha > 0 && cfg.alpha < 1) ||
+  if ((n > 0 && !items) || !(cfg.alpha > 0 && cfg.alpha < 1) || !(cfg.margin >= 0) ||
+      !(cfg.fail_rate > 0 && cfg.fail_rate < 1) ||
       !(cfg.ci_level > 0 && cfg.ci_level < 1)) {
     rc = BG_EINVAL;
     goto out;
@@ -482,6 +485,8 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
   idx = bg_xmalloc(n1 * sizeof *idx);
   p = bg_xmalloc(n1 * sizeof *p);
   q = bg_xmalloc(n1 * sizeof *q);
+  pw = bg_xmalloc(n1 * sizeof *pw);
+  qw = bg_xmalloc(n1 * sizeof *qw);
   done = bg_xcalloc(n1, 1);
   v = bg_xcalloc(1, sizeof *v);
   v->outcomes = bg_xcalloc(n1, sizeof *v->outcomes);
@@ -525,7 +530,7 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
     o->ignored = it->ignored;
     o->min_effect = it->min_effect;
     o->change = o->change_lo = o->change_hi = NAN;
-    o->p = o->q = o->p_worse = o->p_better = NAN;
+    o->p = o->q = o->q_worse = o->p_worse = o->p_better = NAN;
     o->t = o->df = o->se = o->s2 = NAN;
     o->baseline_center = o->candidate_center = NAN;
     o->candidate_n = it->candidate ? it->candidate->n : 0;
@@ -544,15 +549,19 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
     double d = e->mc - e->mu;
     double se2 = e->s2mod * (1 + 1 / (double)e->k) + fmax(0, e->wc - e->wbar);
     double df = fmin(fmax(e->dfmod, 1), MAX_DF);
+    /* The indifference zone: "up" and "down" are tested against a change of
+     * margin * min_effect, not against zero. */
+    double zone = cfg.margin * it->min_effect;
+    double d0 = e->log_scale ? log1p(zone) : zone * fabs(e->mu);
     double t, pup, pdown, se = sqrt(se2);
     if (se2 > 0) {
       t = d / se;
-      pup = bg_stats_t_sf(t, df);
-      pdown = bg_stats_t_cdf(t, df);
+      pup = bg_stats_t_sf((d - d0) / se, df);
+      pdown = bg_stats_t_cdf((d + d0) / se, df);
     } else {
       t = d > 0 ? INFINITY : d < 0 ? -INFINITY : 0;
-      pup = d > 0 ? 0 : 1;
-      pdown = d < 0 ? 0 : 1;
+      pup = d > d0 ? 0 : 1;
+      pdown = d < -d0 ? 0 : 1;
     }
     double half = se2 > 0 ? bg_stats_t_quantile(qlevel, df) * se : 0;
     o->t = t;
@@ -581,6 +590,12 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
   }
 
   bg_stats_bh(p, n, q, cfg.alpha);
+  /* The fail budget: BH over the one-sided "worse" p-values at fail_rate. Under an unchanged
+   * commit every hypothesis is null and BH rejects anything with probability at most its
+   * level, so this bounds the suite false-fail rate by construction. */
+  for (size_t i = 0; i < n; i++)
+    pw[i] = isnan(p[i]) ? NAN : v->outcomes[i].p_worse;
+  bg_stats_bh(pw, n, qw, cfg.fail_rate);
 
   int any_baseline = 0, fail = 0;
   for (size_t i = 0; i < n; i++) {
@@ -598,6 +613,7 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
       o->cls = BG_GATE_NEW;
     } else {
       o->q = q[i];
+      o->q_worse = qw[i];
       /* Signed so that positive is worse, for both directions. */
       double sgn = it->direction == BG_HIGHER ? -1 : 1;
       double worse = sgn * o->change;
@@ -606,7 +622,7 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
       double me = it->min_effect;
       int sig = o->q <= cfg.alpha;
       if (sig && worse > 0 && worse_hi >= me)
-        o->cls = BG_GATE_REGRESSED;
+        o->cls = o->q_worse <= cfg.fail_rate ? BG_GATE_REGRESSED : BG_GATE_INCONCLUSIVE;
       else if (sig && worse < 0 && better_hi >= me)
         o->cls = BG_GATE_IMPROVED;
       else if (!sig && fabs(o->change) >= me && me > 0)
@@ -627,6 +643,8 @@ out:
   free(idx);
   free(p);
   free(q);
+  free(pw);
+  free(qw);
   free(done);
   return rc;
 }

@@ -82,6 +82,8 @@ int bg_gate_summarize_result(const struct bg_result *r, struct bg_gate_summary *
 
 #define BG_GATE_DEFAULT_MIN_EFFECT 0.02
 #define BG_GATE_DEFAULT_ALPHA 0.05
+#define BG_GATE_DEFAULT_MARGIN 0.0
+#define BG_GATE_DEFAULT_FAIL_RATE 0.01
 
 struct bg_gate_rule {
   char *match;       /* glob on benchmark names: '*' any run, '?' one byte; owned */
@@ -154,6 +156,11 @@ struct bg_gate_config {
   int fail_on_missing; /* a missing result fails the run (default 0) */
   size_t window;       /* use at most this many newest baseline runs (default 30; 0: all) */
   double ci_level;     /* two-sided level of change_ci (default 0.95) */
+  double margin;       /* indifference zone, a fraction of each item's min_effect: the
+                        * p-values test "changed by more than margin * min_effect" (default
+                        * BG_GATE_DEFAULT_MARGIN; 0 tests against no change at all) */
+  double fail_rate;    /* suite false-fail budget: a regression must also pass BH over the
+                        * one-sided worse p-values at this level (default 0.01) */
 };
 
 /* Fills *c with the defaults above. */
@@ -172,6 +179,7 @@ struct bg_gate_outcome {
   double p;             /* two-sided p, the one BH sees; NAN untested */
   double q;             /* BH-adjusted p; NAN untested */
   double p_worse, p_better; /* one-sided, direction-aware */
+  double q_worse;       /* BH-adjusted p_worse (the fail budget's family); NAN untested */
   double t, df, se;     /* the test statistic, its degrees of freedom and standard error */
   double min_effect;
   double baseline_center;  /* level mu back on the value scale (exp for log) */
