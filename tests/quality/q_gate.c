@@ -414,7 +414,8 @@ int main(int argc, char **argv) {
   memset(peers, 0, sizeof peers);
   struct tally gate_default;
   memset(&gate_default, 0, sizeof gate_default);
-  long cal_n = 0, cal_g[3] = {0}, cal_o[3] = {0};
+  long cal_n = 0, cal_g[3] = {0}, cal_o[3] = {0}, d0_n = 0;
+  double d0_sum = 0;
   static const double cal_at[3] = {1e-2, 1e-3, 1e-4};
   struct bg_gate_item items[NB];
   struct bg_gate_config cfg;
@@ -509,6 +510,8 @@ int main(int argc, char **argv) {
           }
         }
         tally_commit(&gate_default, j, flag, bs, is_null);
+        d0_sum += isinf(v->prior_df) ? 1e3 : v->prior_df;
+        d0_n++;
         bg_gate_verdict_free(v);
         for (int m = M_GAB; m < NMETH; m++) {
           for (int b = 0; b < NB; b++)
@@ -574,6 +577,8 @@ int main(int argc, char **argv) {
            "(%.3g):\n", a1);
     print_row("", &t1, NULL);
   }
+  printf("\nshrinkage prior degrees of freedom d0, mean over verdicts: %.2f\n",
+         d0_sum / (double)(d0_n ? d0_n : 1));
   printf("\ncalibration of benchgate's one-sided p (worse) on unchanged benchmarks, %ld "
          "comparisons:\n",
          cal_n);
