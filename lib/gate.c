@@ -275,7 +275,6 @@ void bg_gate_config_init(struct bg_gate_config *c) {
   c->fail_on_missing = 0;
   c->window = 30;
   c->ci_level = 0.95;
-  c->margin = BG_GATE_DEFAULT_MARGIN;
   c->fail_rate = BG_GATE_DEFAULT_FAIL_RATE;
 }
 
@@ -468,7 +467,7 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
     cfg = *config;
   else
     bg_gate_config_init(&cfg);
-  if ((n > 0 && !items) || !(cfg.alpha > 0 && cfg.alpha < 1) || !(cfg.margin >= 0) ||
+  if ((n > 0 && !items) || !(cfg.alpha > 0 && cfg.alpha < 1) ||
       !(cfg.fail_rate > 0 && cfg.fail_rate < 1) ||
       !(cfg.ci_level > 0 && cfg.ci_level < 1)) {
     rc = BG_EINVAL;
@@ -549,19 +548,15 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
     double d = e->mc - e->mu;
     double se2 = e->s2mod * (1 + 1 / (double)e->k) + fmax(0, e->wc - e->wbar);
     double df = fmin(fmax(e->dfmod, 1), MAX_DF);
-    /* The indifference zone: "up" and "down" are tested against a change of
-     * margin * min_effect, not against zero. */
-    double zone = cfg.margin * it->min_effect;
-    double d0 = e->log_scale ? log1p(zone) : zone * fabs(e->mu);
     double t, pup, pdown, se = sqrt(se2);
     if (se2 > 0) {
       t = d / se;
-      pup = bg_stats_t_sf((d - d0) / se, df);
-      pdown = bg_stats_t_cdf((d + d0) / se, df);
+      pup = bg_stats_t_sf(t, df);
+      pdown = bg_stats_t_cdf(t, df);
     } else {
       t = d > 0 ? INFINITY : d < 0 ? -INFINITY : 0;
-      pup = d > d0 ? 0 : 1;
-      pdown = d < -d0 ? 0 : 1;
+      pup = d > 0 ? 0 : 1;
+      pdown = d < 0 ? 0 : 1;
     }
     double half = se2 > 0 ? bg_stats_t_quantile(qlevel, df) * se : 0;
     o->t = t;

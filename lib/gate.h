@@ -26,18 +26,25 @@
  *    s~^2 is also floored by mean(w) + the median between-run variance tau^2 of the items
  *    that have at least 5 runs (partial pooling), or of all items when none has.
  *  - d = m_c - mu, se^2 = s~^2 (1 + 1/k') + max(0, w_c - mean(w)) (the last term only when the
- *    candidate run itself is noisier than usual); t = d / se with df d0 + df; one-sided
- *    p-values for "worse" and "better" follow the measure's direction. The p of an item is
- *    the two-sided p = 2 min(p_worse, p_better), and Benjamini-Hochberg runs over the p of
- *    every non-ignored item that has both a baseline and a candidate.
+ *    candidate run itself is noisier than usual, e.g. several repetitions hit by outliers);
+ *    t = d / se with df d0 + df; one-sided p-values for "worse" and "better" follow the
+ *    measure's direction. The p of an item is the two-sided p = 2 min(p_worse, p_better).
  *  - change = exp(d) - 1 (log scale) or d / mu (raw scale), signed so that positive means
  *    the value went up; change_ci is the 95 % t interval mapped the same way.
- *  - Classes (DESIGN §6.2): regressed when q <= alpha, the change is in the worse direction
- *    and its 95 % interval reaches min_effect in that direction (the data do not exclude a
+ *  - Two Benjamini-Hochberg passes over the non-ignored items that have a baseline and a
+ *    candidate: q = BH of the two-sided p at alpha (the false discovery rate of everything the
+ *    verdict reports), and q_worse = BH of the one-sided p_worse at fail_rate (default 0.01,
+ *    the suite false-fail budget: on an unchanged commit every hypothesis is null, and BH then
+ *    rejects anything with probability at most its level, so calibrated p-values bound the
+ *    false-fail rate by fail_rate).
+ *  - Classes (DESIGN §6.2): regressed when q <= alpha, q_worse <= fail_rate, the change is in
+ *    the worse direction and its 95 % interval reaches min_effect (the data do not exclude a
  *    change of at least min_effect; a point-estimate rule would miss half of all changes of
- *    exactly min_effect); improved likewise for better; inconclusive when the point estimate
- *    reaches min_effect but q > alpha; unchanged otherwise; new without baseline runs;
- *    missing without a candidate; ignored when the item says so.
+ *    exactly min_effect); improved when q <= alpha, better direction, interval reaching
+ *    min_effect; inconclusive when q > alpha but the point estimate reaches min_effect, or
+ *    when a worse change passes everything but the fail budget (q_worse > fail_rate);
+ *    unchanged otherwise; new without baseline runs; missing without a candidate; ignored
+ *    when the item says so (still measured and shown).
  */
 #ifndef BG_GATE_H
 #define BG_GATE_H
@@ -82,7 +89,6 @@ int bg_gate_summarize_result(const struct bg_result *r, struct bg_gate_summary *
 
 #define BG_GATE_DEFAULT_MIN_EFFECT 0.02
 #define BG_GATE_DEFAULT_ALPHA 0.05
-#define BG_GATE_DEFAULT_MARGIN 0.0
 #define BG_GATE_DEFAULT_FAIL_RATE 0.01
 
 struct bg_gate_rule {
@@ -156,9 +162,6 @@ struct bg_gate_config {
   int fail_on_missing; /* a missing result fails the run (default 0) */
   size_t window;       /* use at most this many newest baseline runs (default 30; 0: all) */
   double ci_level;     /* two-sided level of change_ci (default 0.95) */
-  double margin;       /* indifference zone, a fraction of each item's min_effect: the
-                        * p-values test "changed by more than margin * min_effect" (default
-                        * BG_GATE_DEFAULT_MARGIN; 0 tests against no change at all) */
   double fail_rate;    /* suite false-fail budget: a regression must also pass BH over the
                         * one-sided worse p-values at this level (default 0.01) */
 };

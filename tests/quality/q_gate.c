@@ -421,8 +421,8 @@ int main(int argc, char **argv) {
   struct bg_gate_config cfg;
   bg_gate_config_init(&cfg);
   gate_alpha = cfg.alpha;
-  if (getenv("Q_GATE_MARGIN"))
-    cfg.margin = strtod(getenv("Q_GATE_MARGIN"), NULL);
+  if (getenv("Q_GATE_WINDOW"))
+    cfg.window = (size_t)strtol(getenv("Q_GATE_WINDOW"), NULL, 10);
   char names[NB][16];
   for (int b = 0; b < NB; b++)
     snprintf(names[b], sizeof names[b], "bm_%03d", b);
@@ -497,9 +497,7 @@ int main(int argc, char **argv) {
            * usual (three of ten repetitions hit by outliers happens in 1 run of 1000). */
           double se = sqrt(bs[b].v_true * (1 + 1.0 / WINDOW) + walkvar +
                            fmax(0, t->csum[b].log_w - bs[b].w_mean));
-          double zone = log1p(cfg.margin * MIN_EFFECT);
-          j->po[b] = fmin(1, 2 * fmin(bg_stats_norm_sf((d - zone) / se),
-                                      bg_stats_norm_cdf((d + zone) / se)));
+          j->po[b] = fmin(1, 2 * bg_stats_norm_sf(fabs(d) / se));
           j->eo[b] = d > 0 && d + zq * se >= thr;
           if (is_null) {
             cal_n++;
@@ -558,16 +556,21 @@ int main(int argc, char **argv) {
     for (int c = 0; c < NCELL; c++) {
       double g = recall_cell(&gate_default, e, c), o = recall_cell(&oracle, e, c);
       long odet = oracle.det[e][c];
-      /* Cells where the oracle itself finds almost nothing cannot be compared. */
-      int checked = odet >= 20;
+      /* Cells where the oracle itself finds almost nothing cannot be compared, and effects
+       * below min_effect are changes the gate is built not to fail: there "recall" only
+       * counts how often the interval happens to reach min_effect (reported, not checked). */
+      int below = effects[e] < MIN_EFFECT - 1e-12;
+      int checked = odet >= 20 && !below;
       int ok = !checked || g >= 0.85 * o;
       if (!ok)
         fail_oracle = 1;
-      printf("   %6.1f%% / %6.1f%%%s", 100 * g, 100 * o, !checked ? " -" : ok ? "  " : " X");
+      printf("   %6.1f%% / %6.1f%%%s", 100 * g, 100 * o,
+             below ? " b" : !checked ? " -" : ok ? "  " : " X");
     }
     printf("\n");
   }
-  printf("(- : oracle found fewer than 20, not compared; X : below 85 %% of the oracle)\n");
+  printf("(b : effect below min_effect, not compared; - : oracle found fewer than 20, not "
+         "compared; X : below 85 %% of the oracle)\n");
 
   {
     double a1 = calibrate(&s, 0, 0.01);
@@ -601,7 +604,8 @@ int main(int argc, char **argv) {
   printf("  [%s] recall at 2%% where noise <= 0.5%%: %.1f%% >= %.0f%%\n", ok3 ? "ok" : "MISSED",
          100 * r2, 100 * r2_min);
   int ok4 = smoke || !fail_oracle;
-  printf("  [%s] >= 85%% of the oracle's recall in every comparable cell%s\n",
+  printf("  [%s] >= 85%% of the oracle's recall in every comparable cell (effect >= min_effect)"
+         "%s\n",
          ok4 ? "ok" : "MISSED", smoke ? " (reported only in smoke runs)" : "");
   int ok5 = 1;
   for (int m = M_GAB; m < NMETH; m++) {
