@@ -705,13 +705,13 @@ static int severity_cmp(const void *a, const void *b, const struct bg_gate_verdi
   return c ? c : strcmp(x->measure, y->measure);
 }
 
-/* Order of the outcomes by severity; insertion sort keeps this free of qsort_r portability. */
+/* Indices of the outcomes ordered by severity (class, then |change| descending, then name). A
+ * bottom-up merge sort: stable, O(n log n) for up to 100 000 results, and free of qsort_r's
+ * portability trouble (the comparison needs the verdict). The caller frees the array. */
 static size_t *severity_order(const struct bg_gate_verdict *v) {
   size_t *ord = bg_xmalloc((v->n ? v->n : 1) * sizeof *ord);
   for (size_t i = 0; i < v->n; i++)
     ord[i] = i;
-  /* Merge sort would be O(n log n); the verdict has at most 100 000 results, so use a
-   * bottom-up merge sort rather than insertion sort. */
   size_t *tmp = bg_xmalloc((v->n ? v->n : 1) * sizeof *tmp);
   for (size_t width = 1; width < v->n; width *= 2) {
     for (size_t lo = 0; lo < v->n; lo += 2 * width) {

@@ -187,7 +187,8 @@ struct bg_gate_outcome {
   double min_effect;
   double baseline_center;  /* level mu back on the value scale (exp for log) */
   size_t baseline_runs;    /* runs used (after the window) */
-  double candidate_center; /* candidate centre on the value scale */
+  double candidate_center; /* candidate centre on the value scale (its median when the item
+                            * was not tested) */
   double candidate_n;
   double s2;            /* the moderated run-to-run variance used */
 };
@@ -199,7 +200,9 @@ struct bg_gate_verdict {
   size_t n;
   size_t baseline_runs; /* the most baseline runs any item had */
   double alpha;
-  double prior_df, prior_s2; /* the fitted shrinkage prior (d0, s0^2); diagnostics */
+  double prior_df, prior_s2; /* the shrinkage prior (d0, s0^2) fitted for the measure of the
+                              * first item; diagnostics only (d0 0: no prior, INFINITY: full
+                              * pooling) */
 };
 
 /* Decides a run: classifies each of items[0..n-1] and sets the run's state (fail when any

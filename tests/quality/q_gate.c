@@ -360,8 +360,8 @@ static void print_row(const char *name, const struct tally *t, const char *note)
   printf("%-24s %6.2f%%", name, 100 * ffr(t));
   for (int e = 0; e < NEFF; e++)
     printf(" %6.1f%%", 100 * recall_eff(t, e, NCELL - 1));
-  printf(" %7.2f  %s\n", t->comparisons ? 1000.0 * (double)t->false_reg / (double)t->comparisons : 0,
-         note ? note : "");
+  double per_k = t->comparisons ? 1000.0 * (double)t->false_reg / (double)t->comparisons : 0;
+  printf(" %7.2f  %s\n", per_k, note ? note : "");
 }
 
 static int parse_long(const char *s, long *out) {
