@@ -1,0 +1,908 @@
+/* gate.c: the statistical regression gate (DESIGN §6): summaries, thresholds, decision and
+ * the verdict's JSON and Markdown forms.
+ *
+ * The method is documented in gate.h and, with its measured quality, in docs/gate.md. The
+ * decision works in three passes over the items: per item estimates from its own baseline,
+ * then shrinkage and pooling of the run-to-run variances across the run's items of the same
+ * measure, then the tests, Benjamini-Hochberg and the classes.
+ */
+#include "gate.h"
+
+#include "buf.h"
+#include "mem.h"
+#include "stats.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TRIM 0.2            /* trimmed-mean proportion for run centres and baseline levels */
+#define OUTLIER_SIGMAS 5.0  /* baseline runs this far from the median (robust sigmas) drop */
+#define FEW_RUNS 5          /* below this many baseline runs, tau^2 is pooled */
+#define MAX_DF 1e9
+#define MD_UNCHANGED_ROWS 50
+
+/* ---- summaries ---------------------------------------------------------------------------- */
+
+static void center_of_sorted(const double *s, size_t n, double *center, double *w) {
+  *center = bg_stats_trimmed_mean_sorted(s, n, TRIM);
+  if (n < 2) {
+    *w = 0;
+    return;
+  }
+  size_t g = (size_t)floor(TRIM * (double)n);
+  while (g > 0 && 2 * g >= n)
+    g--;
+  double keep = 1 - 2 * (double)g / (double)n;
+  *w = bg_stats_winsorized_variance_sorted(s, n, TRIM) / (keep * keep * (double)n);
+}
+
+int bg_gate_summarize(const double *samples, size_t n, struct bg_gate_summary *out) {
+  int rc = BG_OK;
+  double *s = NULL;
+  memset(out, 0, sizeof *out);
+  if (n == 0 || !samples) {
+    rc = BG_EINVAL;
+    goto out;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(samples[i])) {
+      rc = BG_EINVAL;
+      goto out;
+    }
+  s = bg_xmalloc(n * sizeof *s);
+  memcpy(s, samples, n * sizeof *s);
+  bg_stats_sort(s, n);
+  out->n = (double)n;
+  out->mean = bg_stats_mean(s, n);
+  out->stddev = n > 1 ? sqrt(bg_stats_variance(s, n)) : 0;
+  out->min = s[0];
+  out->max = s[n - 1];
+  out->median = bg_stats_quantile_sorted(s, n, 0.5);
+  center_of_sorted(s, n, &out->raw_center, &out->raw_w);
+  out->all_positive = s[0] > 0;
+  if (s[0] > 0) {
+    for (size_t i = 0; i < n; i++)
+      s[i] = log(s[i]);
+    center_of_sorted(s, n, &out->log_center, &out->log_w);
+  } else {
+    out->log_center = NAN;
+    out->log_w = NAN;
+  }
+out:
+  free(s);
+  return rc;
+}
+
+int bg_gate_summarize_moments(double n, double mean, double stddev, struct bg_gate_summary *out) {
+  memset(out, 0, sizeof *out);
+  if (!(n >= 1) || !isfinite(n) || !isfinite(mean) || !isfinite(stddev) || stddev < 0)
+    return BG_EINVAL;
+  out->n = n;
+  out->mean = mean;
+  out->stddev = stddev;
+  out->min = out->max = out->median = mean;
+  out->raw_center = mean;
+  out->raw_w = stddev * stddev / n;
+  out->all_positive = mean > 0;
+  if (mean > 0) {
+    double cv = stddev / mean;
+    out->log_center = log(mean) - cv * cv / 2;
+    out->log_w = cv * cv / n;
+  } else {
+    out->log_center = NAN;
+    out->log_w = NAN;
+  }
+  return BG_OK;
+}
+
+int bg_gate_summarize_result(const struct bg_result *r, struct bg_gate_summary *out) {
+  if (r->has_summary || !r->samples)
+    return bg_gate_summarize_moments((double)r->n, r->mean, r->stddev, out);
+  return bg_gate_summarize(r->samples, r->nsamples, out);
+}
+
+/* ---- thresholds --------------------------------------------------------------------------- */
+
+int bg_gate_glob(const char *pattern, const char *name) {
+  const char *star = NULL, *resume = NULL;
+  while (*name) {
+    if (*pattern == '*') {
+      star = pattern++;
+      resume = name;
+    } else if (*pattern == '?' || *pattern == *name) {
+      pattern++;
+      name++;
+    } else if (star) {
+      /* Let the last '*' swallow one more byte and retry. */
+      pattern = star + 1;
+      name = ++resume;
+    } else {
+      return 0;
+    }
+  }
+  while (*pattern == '*')
+    pattern++;
+  return *pattern == '\0';
+}
+
+static int parse_min_effect(const cJSON *v, const char *field, double *out, struct bg_ferr *e) {
+  if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0 ||
+      v->valuedouble > 10)
+    return bg_ferr_set(e, field, "must be a number between 0 and 10 (a relative change)");
+  *out = v->valuedouble;
+  return BG_OK;
+}
+
+int bg_gate_thresholds_parse(const cJSON *json, struct bg_gate_thresholds **out,
+                             struct bg_ferr *e) {
+  int rc = BG_OK;
+  char field[256];
+  struct bg_gate_thresholds *t = bg_xcalloc(1, sizeof *t);
+  t->default_min_effect = BG_GATE_DEFAULT_MIN_EFFECT;
+  *out = NULL;
+  if (!json || cJSON_IsNull(json))
+    goto out;
+  if (!cJSON_IsObject(json)) {
+    rc = bg_ferr_set(e, "thresholds", "must be an object");
+    goto out;
+  }
+  const cJSON *m;
+  cJSON_ArrayForEach(m, json) {
+    if (strcmp(m->string, "default") != 0 && strcmp(m->string, "rules") != 0) {
+      snprintf(field, sizeof field, "thresholds.%s", m->string);
+      rc = bg_ferr_set(e, field, "unknown member (expected default or rules)");
+      goto out;
+    }
+  }
+  const cJSON *def = cJSON_GetObjectItemCaseSensitive(json, "default");
+  if (def) {
+    if (!cJSON_IsObject(def)) {
+      rc = bg_ferr_set(e, "thresholds.default", "must be an object");
+      goto out;
+    }
+    cJSON_ArrayForEach(m, def) {
+      snprintf(field, sizeof field, "thresholds.default.%s", m->string);
+      if (strcmp(m->string, "min_effect") != 0) {
+        rc = bg_ferr_set(e, field, "unknown member (expected min_effect)");
+        goto out;
+      }
+      if ((rc = parse_min_effect(m, field, &t->default_min_effect, e)) != BG_OK)
+        goto out;
+    }
+  }
+  const cJSON *rules = cJSON_GetObjectItemCaseSensitive(json, "rules");
+  if (rules) {
+    if (!cJSON_IsArray(rules)) {
+      rc = bg_ferr_set(e, "thresholds.rules", "must be an array");
+      goto out;
+    }
+    size_t nr = (size_t)cJSON_GetArraySize(rules), i = 0;
+    t->rules = bg_xcalloc(nr ? nr : 1, sizeof *t->rules);
+    const cJSON *r;
+    cJSON_ArrayForEach(r, rules) {
+      struct bg_gate_rule *rule = &t->rules[i];
+      t->nrules = ++i;
+      if (!cJSON_IsObject(r)) {
+        snprintf(field, sizeof field, "thresholds.rules[%zu]", i - 1);
+        rc = bg_ferr_set(e, field, "must be an object");
+        goto out;
+      }
+      cJSON_ArrayForEach(m, r) {
+        snprintf(field, sizeof field, "thresholds.rules[%zu].%s", i - 1, m->string);
+        if (strcmp(m->string, "match") == 0) {
+          if (!cJSON_IsString(m) || !m->valuestring[0] || strlen(m->valuestring) > 1024) {
+            rc = bg_ferr_set(e, field, "must be a glob of 1-1024 bytes");
+            goto out;
+          }
+          rule->match = bg_xstrdup(m->valuestring);
+        } else if (strcmp(m->string, "measure") == 0) {
+          if (!cJSON_IsString(m) || !m->valuestring[0] || strlen(m->valuestring) > 64) {
+            rc = bg_ferr_set(e, field, "must be a measure name of 1-64 bytes");
+            goto out;
+          }
+          rule->measure = bg_xstrdup(m->valuestring);
+        } else if (strcmp(m->string, "min_effect") == 0) {
+          if ((rc = parse_min_effect(m, field, &rule->min_effect, e)) != BG_OK)
+            goto out;
+          rule->has_min_effect = 1;
+        } else if (strcmp(m->string, "ignore") == 0) {
+          if (!cJSON_IsBool(m)) {
+            rc = bg_ferr_set(e, field, "must be true or false");
+            goto out;
+          }
+          rule->has_ignore = 1;
+          rule->ignore = cJSON_IsTrue(m);
+        } else {
+          rc = bg_ferr_set(e, field, "unknown member (expected match, measure, min_effect, "
+                                     "ignore)");
+          goto out;
+        }
+      }
+      if (!rule->match) {
+        snprintf(field, sizeof field, "thresholds.rules[%zu].match", i - 1);
+        rc = bg_ferr_set(e, field, "is required");
+        goto out;
+      }
+    }
+  }
+out:
+  if (rc != BG_OK) {
+    bg_gate_thresholds_free(t);
+    t = NULL;
+  }
+  *out = t;
+  return rc;
+}
+
+void bg_gate_thresholds_free(struct bg_gate_thresholds *t) {
+  if (!t)
+    return;
+  for (size_t i = 0; i < t->nrules; i++) {
+    free(t->rules[i].match);
+    free(t->rules[i].measure);
+  }
+  free(t->rules);
+  free(t);
+}
+
+void bg_gate_thresholds_lookup(const struct bg_gate_thresholds *t, const char *benchmark,
+                               const char *measure, double *min_effect, int *ignored) {
+  double me = t ? t->default_min_effect : BG_GATE_DEFAULT_MIN_EFFECT;
+  int ig = 0;
+  for (size_t i = 0; t && i < t->nrules; i++) {
+    const struct bg_gate_rule *r = &t->rules[i];
+    if (r->measure && (!measure || strcmp(r->measure, measure) != 0))
+      continue;
+    if (!bg_gate_glob(r->match, benchmark ? benchmark : ""))
+      continue;
+    if (r->has_min_effect)
+      me = r->min_effect;
+    if (r->has_ignore)
+      ig = r->ignore;
+  }
+  if (min_effect)
+    *min_effect = me;
+  if (ignored)
+    *ignored = ig;
+}
+
+/* ---- decision ----------------------------------------------------------------------------- */
+
+void bg_gate_config_init(struct bg_gate_config *c) {
+  c->alpha = BG_GATE_DEFAULT_ALPHA;
+  c->fail_on_missing = 0;
+  c->window = 30;
+  c->ci_level = 0.95;
+  c->fail_rate = BG_GATE_DEFAULT_FAIL_RATE;
+}
+
+const char *bg_gate_class_name(enum bg_gate_class c) {
+  switch (c) {
+  case BG_GATE_REGRESSED: return "regressed";
+  case BG_GATE_INCONCLUSIVE: return "inconclusive";
+  case BG_GATE_IMPROVED: return "improved";
+  case BG_GATE_MISSING: return "missing";
+  case BG_GATE_NEW: return "new";
+  case BG_GATE_UNCHANGED: return "unchanged";
+  case BG_GATE_IGNORED: return "ignored";
+  default: return "unknown";
+  }
+}
+
+const char *bg_gate_state_name(enum bg_gate_state s) {
+  switch (s) {
+  case BG_GATE_PASS: return "pass";
+  case BG_GATE_FAIL: return "fail";
+  case BG_GATE_NO_BASELINE: return "no_baseline";
+  default: return "unknown";
+  }
+}
+
+/* Per-item working state of bg_gate_decide. */
+struct est {
+  int tested;
+  int log_scale;
+  size_t k;       /* baseline runs used */
+  double mu;      /* baseline level on the test scale */
+  double s2;      /* run-to-run variance of a run centre (own estimate) */
+  double df;      /* its degrees of freedom (0 when k < 2) */
+  double wbar;    /* mean within-run variance of the baseline runs */
+  double mc, wc;  /* candidate centre and within-run variance */
+  double s2mod;   /* after shrinkage and pooling */
+  double dfmod;
+};
+
+static void estimate(const struct bg_gate_item *it, size_t window, struct est *e) {
+  memset(e, 0, sizeof *e);
+  if (!it->candidate || it->nbaseline == 0)
+    return;
+  size_t k = it->nbaseline;
+  if (window && k > window)
+    k = window;
+  int log_scale = it->candidate->all_positive == 1 && isfinite(it->candidate->log_center);
+  for (size_t i = 0; i < k && log_scale; i++)
+    if (!(it->baseline[i].all_positive == 1) || !isfinite(it->baseline[i].log_center))
+      log_scale = 0;
+  double *m = bg_xmalloc(k * sizeof *m), *dev = bg_xmalloc(k * sizeof *dev);
+  double wsum = 0;
+  for (size_t i = 0; i < k; i++) {
+    const struct bg_gate_summary *b = &it->baseline[i];
+    m[i] = log_scale ? b->log_center : b->raw_center;
+    double w = log_scale ? b->log_w : b->raw_w;
+    wsum += isfinite(w) ? w : 0;
+  }
+  e->tested = 1;
+  e->log_scale = log_scale;
+  e->wbar = wsum / (double)k;
+  e->mc = log_scale ? it->candidate->log_center : it->candidate->raw_center;
+  e->wc = log_scale ? it->candidate->log_w : it->candidate->raw_w;
+  if (!isfinite(e->wc))
+    e->wc = 0;
+  bg_stats_sort(m, k);
+  e->mu = bg_stats_trimmed_mean_sorted(m, k, TRIM);
+  e->k = k;
+  if (k >= 2) {
+    /* Drop baseline runs that sit far outside the others (a disturbed machine), then take the
+     * plain variance of the rest: its sampling law is known, which the t reference needs. */
+    size_t kept = k;
+    if (k >= FEW_RUNS) {
+      double med = bg_stats_quantile_sorted(m, k, 0.5);
+      for (size_t i = 0; i < k; i++)
+        dev[i] = fabs(m[i] - med);
+      double mad = 1.4826 * bg_stats_median(dev, k);
+      if (mad > 0) {
+        kept = 0;
+        for (size_t i = 0; i < k; i++)
+          if (fabs(m[i] - med) <= OUTLIER_SIGMAS * mad)
+            m[kept++] = m[i];
+      }
+    }
+    e->s2 = bg_stats_variance(m, kept);
+    e->df = (double)kept - 1;
+  }
+  free(m);
+  free(dev);
+}
+
+/* Fits the scaled inverse-chi-square prior of limma (Smyth 2004, moment method on log s^2)
+ * to the variances s2[i] with df[i] degrees of freedom. Sets *d0 (INFINITY when the spread is
+ * no more than sampling noise) and *s0. Leaves *d0 = 0 when fewer than 3 usable values. */
+static void fit_prior(const double *s2, const double *df, size_t n, double *d0, double *s0) {
+  *d0 = 0;
+  *s0 = NAN;
+  if (n < 3)
+    return;
+  double emean = 0, tmean = 0;
+  double *ev = bg_xmalloc(n * sizeof *ev);
+  for (size_t i = 0; i < n; i++) {
+    ev[i] = log(s2[i]) - bg_stats_digamma(df[i] / 2) + log(df[i] / 2);
+    emean += ev[i];
+    tmean += bg_stats_trigamma(df[i] / 2);
+  }
+  emean /= (double)n;
+  tmean /= (double)n;
+  double evar = 0;
+  for (size_t i = 0; i < n; i++)
+    evar += (ev[i] - emean) * (ev[i] - emean);
+  evar = evar / (double)(n - 1) - tmean;
+  free(ev);
+  if (evar > 0) {
+    *d0 = 2 * bg_stats_trigamma_inverse(evar);
+    *s0 = exp(emean + bg_stats_digamma(*d0 / 2) - log(*d0 / 2));
+  } else {
+    *d0 = INFINITY;
+    *s0 = exp(emean);
+  }
+}
+
+/* Shrinks and pools the variances of the items of one measure (those with idx[i] set). */
+static void moderate(const struct bg_gate_item *items, struct est *es, const size_t *idx,
+                     size_t n, double *prior_df, double *prior_s2) {
+  double *s2 = bg_xmalloc((n ? n : 1) * sizeof *s2), *df = bg_xmalloc((n ? n : 1) * sizeof *df);
+  double *tau_many = bg_xmalloc((n ? n : 1) * sizeof *tau_many);
+  double *tau_all = bg_xmalloc((n ? n : 1) * sizeof *tau_all);
+  size_t nf = 0, nmany = 0, nall = 0;
+  for (size_t j = 0; j < n; j++) {
+    const struct est *e = &es[idx[j]];
+    if (items[idx[j]].ignored || e->df < 1 || !(e->s2 > 0) || !isfinite(e->s2))
+      continue;
+    s2[nf] = e->s2;
+    df[nf] = e->df;
+    nf++;
+    double tau2 = fmax(0, e->s2 - e->wbar);
+    tau_all[nall++] = tau2;
+    if (e->k >= FEW_RUNS)
+      tau_many[nmany++] = tau2;
+  }
+  double d0, s0;
+  fit_prior(s2, df, nf, &d0, &s0);
+  double tau_pool = nmany ? bg_stats_median(tau_many, nmany)
+                          : nall ? bg_stats_median(tau_all, nall) : 0;
+  for (size_t j = 0; j < n; j++) {
+    struct est *e = &es[idx[j]];
+    if (!e->tested)
+      continue;
+    double v = e->df >= 1 && isfinite(e->s2) ? e->s2 : 0;
+    if (d0 > 0 && isinf(d0)) {
+      e->s2mod = s0;
+      e->dfmod = MAX_DF;
+    } else if (d0 > 0) {
+      e->s2mod = (d0 * s0 + e->df * v) / (d0 + e->df);
+      e->dfmod = d0 + e->df;
+    } else {
+      e->s2mod = v;
+      e->dfmod = e->df;
+    }
+    if (e->k < FEW_RUNS) {
+      /* Partial pooling: a handful of runs cannot show tau^2, so assume at least the typical
+       * between-run variance of this measure on this testbed. */
+      double floor2 = e->wbar + tau_pool;
+      if (e->s2mod < floor2)
+        e->s2mod = floor2;
+      if (e->dfmod < 1)
+        e->dfmod = 1;
+    }
+  }
+  *prior_df = d0;
+  *prior_s2 = s0;
+  free(s2);
+  free(df);
+  free(tau_many);
+  free(tau_all);
+}
+
+int bg_gate_decide(const struct bg_gate_item *items, size_t n,
+                   const struct bg_gate_config *config, struct bg_gate_verdict **out) {
+  int rc = BG_OK;
+  struct bg_gate_config cfg;
+  struct est *es = NULL;
+  size_t *idx = NULL;
+  double *p = NULL, *q = NULL, *pw = NULL, *qw = NULL;
+  char *done = NULL;
+  struct bg_gate_verdict *v = NULL;
+  *out = NULL;
+  if (config)
+    cfg = *config;
+  else
+    bg_gate_config_init(&cfg);
+  if ((n > 0 && !items) || !(cfg.alpha > 0 && cfg.alpha < 1) ||
+      !(cfg.fail_rate > 0 && cfg.fail_rate < 1) ||
+      !(cfg.ci_level > 0 && cfg.ci_level < 1)) {
+    rc = BG_EINVAL;
+    goto out;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (!(items[i].min_effect >= 0) || !items[i].benchmark || !items[i].measure ||
+        (items[i].nbaseline && !items[i].baseline)) {
+      rc = BG_EINVAL;
+      goto out;
+    }
+  size_t n1 = n ? n : 1;
+  es = bg_xcalloc(n1, sizeof *es);
+  idx = bg_xmalloc(n1 * sizeof *idx);
+  p = bg_xmalloc(n1 * sizeof *p);
+  q = bg_xmalloc(n1 * sizeof *q);
+  pw = bg_xmalloc(n1 * sizeof *pw);
+  qw = bg_xmalloc(n1 * sizeof *qw);
+  done = bg_xcalloc(n1, 1);
+  v = bg_xcalloc(1, sizeof *v);
+  v->outcomes = bg_xcalloc(n1, sizeof *v->outcomes);
+  v->n = n;
+  v->alpha = cfg.alpha;
+  v->prior_df = 0;
+  v->prior_s2 = NAN;
+
+  for (size_t i = 0; i < n; i++)
+    estimate(&items[i], cfg.window, &es[i]);
+
+  /* Shrinkage and pooling per measure: wall times and instruction counts of one suite have
+   * nothing in common. Quadratic in the number of distinct measures only. */
+  for (size_t i = 0; i < n; i++) {
+    if (done[i])
+      continue;
+    size_t cnt = 0;
+    for (size_t j = i; j < n; j++)
+      if (!done[j] && strcmp(items[j].measure, items[i].measure) == 0) {
+        idx[cnt++] = j;
+        done[j] = 1;
+      }
+    double d0, s0;
+    moderate(items, es, idx, cnt, &d0, &s0);
+    if (strcmp(items[i].measure, items[0].measure) == 0) {
+      v->prior_df = d0;
+      v->prior_s2 = s0;
+    }
+  }
+
+  double qlevel = 1 - (1 - cfg.ci_level) / 2;
+  for (size_t i = 0; i < n; i++) {
+    const struct bg_gate_item *it = &items[i];
+    const struct est *e = &es[i];
+    struct bg_gate_outcome *o = &v->outcomes[i];
+    o->benchmark = bg_xstrdup(it->benchmark);
+    o->measure = bg_xstrdup(it->measure);
+    o->unit = bg_xstrdup(it->unit);
+    o->direction = it->direction;
+    o->acknowledged = it->acknowledged;
+    o->ignored = it->ignored;
+    o->min_effect = it->min_effect;
+    o->change = o->change_lo = o->change_hi = NAN;
+    o->p = o->q = o->q_worse = o->p_worse = o->p_better = NAN;
+    o->t = o->df = o->se = o->s2 = NAN;
+    o->baseline_center = o->candidate_center = NAN;
+    o->candidate_n = it->candidate ? it->candidate->n : 0;
+    o->baseline_runs = it->nbaseline;
+    if (cfg.window && o->baseline_runs > cfg.window)
+      o->baseline_runs = cfg.window;
+    if (o->baseline_runs > v->baseline_runs)
+      v->baseline_runs = o->baseline_runs;
+    p[i] = NAN;
+    if (it->candidate)
+      o->candidate_center = it->candidate->median;
+    if (!e->tested)
+      continue;
+    o->tested = 1;
+    o->log_scale = e->log_scale;
+    double d = e->mc - e->mu;
+    double se2 = e->s2mod * (1 + 1 / (double)e->k) + fmax(0, e->wc - e->wbar);
+    double df = fmin(fmax(e->dfmod, 1), MAX_DF);
+    double t, pup, pdown, se = sqrt(se2);
+    if (se2 > 0) {
+      t = d / se;
+      pup = bg_stats_t_sf(t, df);
+      pdown = bg_stats_t_cdf(t, df);
+    } else {
+      t = d > 0 ? INFINITY : d < 0 ? -INFINITY : 0;
+      pup = d > 0 ? 0 : 1;
+      pdown = d < 0 ? 0 : 1;
+    }
+    double half = se2 > 0 ? bg_stats_t_quantile(qlevel, df) * se : 0;
+    o->t = t;
+    o->df = df;
+    o->se = se;
+    o->s2 = e->s2mod;
+    o->p_worse = it->direction == BG_HIGHER ? pdown : pup;
+    o->p_better = it->direction == BG_HIGHER ? pup : pdown;
+    o->p = fmin(1, 2 * fmin(pup, pdown));
+    if (e->log_scale) {
+      o->change = expm1(d);
+      o->change_lo = expm1(d - half);
+      o->change_hi = expm1(d + half);
+      o->baseline_center = exp(e->mu);
+      o->candidate_center = exp(e->mc);
+    } else {
+      double scale = fabs(e->mu) > 0 ? fabs(e->mu) : NAN;
+      o->change = d / scale;
+      o->change_lo = (d - half) / scale;
+      o->change_hi = (d + half) / scale;
+      o->baseline_center = e->mu;
+      o->candidate_center = e->mc;
+    }
+    if (!it->ignored)
+      p[i] = o->p;
+  }
+
+  bg_stats_bh(p, n, q, cfg.alpha);
+  /* The fail budget: BH over the one-sided "worse" p-values at fail_rate. Under an unchanged
+   * commit every hypothesis is null and BH rejects anything with probability at most its
+   * level, so this bounds the suite false-fail rate by construction. */
+  for (size_t i = 0; i < n; i++)
+    pw[i] = isnan(p[i]) ? NAN : v->outcomes[i].p_worse;
+  bg_stats_bh(pw, n, qw, cfg.fail_rate);
+
+  int any_baseline = 0, fail = 0;
+  for (size_t i = 0; i < n; i++) {
+    const struct bg_gate_item *it = &items[i];
+    struct bg_gate_outcome *o = &v->outcomes[i];
+    if (it->nbaseline > 0)
+      any_baseline = 1;
+    if (it->ignored) {
+      o->cls = BG_GATE_IGNORED;
+    } else if (!it->candidate) {
+      o->cls = BG_GATE_MISSING;
+      if (cfg.fail_on_missing && !it->acknowledged)
+        fail = 1;
+    } else if (it->nbaseline == 0) {
+      o->cls = BG_GATE_NEW;
+    } else {
+      o->q = q[i];
+      o->q_worse = qw[i];
+      /* Signed so that positive is worse, for both directions. */
+      double sgn = it->direction == BG_HIGHER ? -1 : 1;
+      double worse = sgn * o->change;
+      double worse_hi = sgn > 0 ? o->change_hi : -o->change_lo;
+      double better_hi = sgn > 0 ? -o->change_lo : o->change_hi;
+      double me = it->min_effect;
+      int sig = o->q <= cfg.alpha;
+      if (sig && worse > 0 && worse_hi >= me)
+        o->cls = o->q_worse <= cfg.fail_rate ? BG_GATE_REGRESSED : BG_GATE_INCONCLUSIVE;
+      else if (sig && worse < 0 && better_hi >= me)
+        o->cls = BG_GATE_IMPROVED;
+      else if (!sig && fabs(o->change) >= me && me > 0)
+        o->cls = BG_GATE_INCONCLUSIVE;
+      else
+        o->cls = BG_GATE_UNCHANGED;
+      if (o->cls == BG_GATE_REGRESSED && !it->acknowledged)
+        fail = 1;
+    }
+    v->counts[o->cls]++;
+  }
+  v->state = !any_baseline ? BG_GATE_NO_BASELINE : fail ? BG_GATE_FAIL : BG_GATE_PASS;
+  *out = v;
+  v = NULL;
+out:
+  bg_gate_verdict_free(v);
+  free(es);
+  free(idx);
+  free(p);
+  free(q);
+  free(pw);
+  free(qw);
+  free(done);
+  return rc;
+}
+
+void bg_gate_verdict_free(struct bg_gate_verdict *v) {
+  if (!v)
+    return;
+  for (size_t i = 0; i < v->n; i++) {
+    free(v->outcomes[i].benchmark);
+    free(v->outcomes[i].measure);
+    free(v->outcomes[i].unit);
+  }
+  free(v->outcomes);
+  free(v);
+}
+
+/* ---- rendering ---------------------------------------------------------------------------- */
+
+static const char *dir_name(enum bg_direction d) {
+  return d == BG_HIGHER ? "higher" : "lower";
+}
+
+static void put_pct(struct bg_buf *b, double x) {
+  if (!isfinite(x))
+    bg_buf_puts(b, "–");
+  else
+    bg_buf_printf(b, "%+.1f %%", 100 * x);
+}
+
+static void put_value(struct bg_buf *b, double x, const char *unit) {
+  if (!isfinite(x))
+    bg_buf_puts(b, "–");
+  else
+    bg_buf_printf(b, "%.6g%s%s", x, unit && *unit ? " " : "", unit ? unit : "");
+}
+
+/* Markdown-safe inline code: backticks become quotes, pipes are escaped. */
+static void put_code(struct bg_buf *b, const char *s) {
+  bg_buf_puts(b, "`");
+  for (; s && *s; s++) {
+    if (*s == '`')
+      bg_buf_puts(b, "'");
+    else if (*s == '|')
+      bg_buf_puts(b, "\\|");
+    else if ((unsigned char)*s < 0x20)
+      bg_buf_puts(b, " ");
+    else
+      bg_buf_append(b, s, 1);
+  }
+  bg_buf_puts(b, "`");
+}
+
+static int severity_cmp(const void *a, const void *b, const struct bg_gate_verdict *v) {
+  const struct bg_gate_outcome *x = &v->outcomes[*(const size_t *)a];
+  const struct bg_gate_outcome *y = &v->outcomes[*(const size_t *)b];
+  if (x->cls != y->cls)
+    return (int)x->cls - (int)y->cls;
+  double ax = isfinite(x->change) ? fabs(x->change) : -1;
+  double ay = isfinite(y->change) ? fabs(y->change) : -1;
+  if (ax != ay)
+    return ax < ay ? 1 : -1;
+  int c = strcmp(x->benchmark, y->benchmark);
+  return c ? c : strcmp(x->measure, y->measure);
+}
+
+/* Indices of the outcomes ordered by severity (class, then |change| descending, then name). A
+ * bottom-up merge sort: stable, O(n log n) for up to 100 000 results, and free of qsort_r's
+ * portability trouble (the comparison needs the verdict). The caller frees the array. */
+static size_t *severity_order(const struct bg_gate_verdict *v) {
+  size_t *ord = bg_xmalloc((v->n ? v->n : 1) * sizeof *ord);
+  for (size_t i = 0; i < v->n; i++)
+    ord[i] = i;
+  size_t *tmp = bg_xmalloc((v->n ? v->n : 1) * sizeof *tmp);
+  for (size_t width = 1; width < v->n; width *= 2) {
+    for (size_t lo = 0; lo < v->n; lo += 2 * width) {
+      size_t mid = lo + width < v->n ? lo + width : v->n;
+      size_t hi = lo + 2 * width < v->n ? lo + 2 * width : v->n;
+      size_t i = lo, j = mid, k = lo;
+      while (i < mid && j < hi)
+        tmp[k++] = severity_cmp(&ord[i], &ord[j], v) <= 0 ? ord[i++] : ord[j++];
+      while (i < mid)
+        tmp[k++] = ord[i++];
+      while (j < hi)
+        tmp[k++] = ord[j++];
+    }
+    memcpy(ord, tmp, v->n * sizeof *ord);
+  }
+  free(tmp);
+  return ord;
+}
+
+char *bg_gate_summary_text(const struct bg_gate_verdict *v) {
+  struct bg_buf b;
+  bg_buf_init(&b, 0);
+  size_t nreg = v->counts[BG_GATE_REGRESSED];
+  if (v->state == BG_GATE_NO_BASELINE) {
+    bg_buf_printf(&b, "no baseline: %zu new result%s, nothing to compare against",
+                  v->counts[BG_GATE_NEW], v->counts[BG_GATE_NEW] == 1 ? "" : "s");
+  } else if (nreg > 0) {
+    size_t *ord = severity_order(v), shown = 0;
+    bg_buf_printf(&b, "%zu regression%s: ", nreg, nreg == 1 ? "" : "s");
+    for (size_t i = 0; i < v->n && shown < 5; i++) {
+      const struct bg_gate_outcome *o = &v->outcomes[ord[i]];
+      if (o->cls != BG_GATE_REGRESSED)
+        break;
+      bg_buf_printf(&b, "%s%s %s ", shown ? ", " : "", o->benchmark, o->measure);
+      put_pct(&b, o->change);
+      if (o->acknowledged)
+        bg_buf_puts(&b, " (acknowledged)");
+      shown++;
+    }
+    if (nreg > shown)
+      bg_buf_printf(&b, ", and %zu more", nreg - shown);
+    free(ord);
+  } else {
+    bg_buf_puts(&b, "no regressions (");
+    bg_buf_printf(&b, "%zu unchanged", v->counts[BG_GATE_UNCHANGED]);
+    static const enum bg_gate_class extra[] = {BG_GATE_IMPROVED, BG_GATE_INCONCLUSIVE,
+                                               BG_GATE_NEW, BG_GATE_MISSING, BG_GATE_IGNORED};
+    for (size_t i = 0; i < sizeof extra / sizeof *extra; i++)
+      if (v->counts[extra[i]])
+        bg_buf_printf(&b, ", %zu %s", v->counts[extra[i]], bg_gate_class_name(extra[i]));
+    bg_buf_puts(&b, ")");
+  }
+  if (v->state == BG_GATE_FAIL && nreg == 0)
+    bg_buf_printf(&b, "; failed: %zu missing", v->counts[BG_GATE_MISSING]);
+  return bg_buf_steal(&b);
+}
+
+static void md_row(struct bg_buf *b, const struct bg_gate_outcome *o) {
+  bg_buf_printf(b, "| %s%s | ", bg_gate_class_name(o->cls), o->acknowledged ? " (ack)" : "");
+  put_code(b, o->benchmark);
+  bg_buf_printf(b, " | %s | ", o->measure);
+  put_pct(b, o->change);
+  bg_buf_puts(b, " | ");
+  if (isfinite(o->change_lo)) {
+    put_pct(b, o->change_lo);
+    bg_buf_puts(b, " … ");
+    put_pct(b, o->change_hi);
+  } else {
+    bg_buf_puts(b, "–");
+  }
+  if (isfinite(o->q))
+    bg_buf_printf(b, " | %.2g | ", o->q);
+  else
+    bg_buf_puts(b, " | – | ");
+  put_value(b, o->baseline_center, o->unit);
+  bg_buf_printf(b, " (%zu runs) | ", o->baseline_runs);
+  put_value(b, o->candidate_center, o->unit);
+  bg_buf_puts(b, " |\n");
+}
+
+char *bg_gate_markdown(const struct bg_gate_verdict *v, const struct bg_gate_context *ctx) {
+  struct bg_buf b;
+  bg_buf_init(&b, 0);
+  static const char *icon[] = {"✅", "❌", "⚪"};
+  char *summary = bg_gate_summary_text(v);
+  bg_buf_printf(&b, "### benchgate: %s %s\n\n", icon[v->state], bg_gate_state_name(v->state));
+  if (ctx && (ctx->commit || ctx->testbed)) {
+    bg_buf_puts(&b, "Commit ");
+    put_code(&b, ctx->commit ? ctx->commit : "?");
+    bg_buf_puts(&b, " on testbed ");
+    put_code(&b, ctx->testbed ? ctx->testbed : "?");
+    bg_buf_printf(&b, " against %zu baseline run%s", v->baseline_runs,
+                  v->baseline_runs == 1 ? "" : "s");
+    if (ctx->baseline_branch)
+      bg_buf_printf(&b, " of `%s`", ctx->baseline_branch);
+    bg_buf_printf(&b, " (BH at alpha %.3g).\n\n", v->alpha);
+  }
+  bg_buf_printf(&b, "%s\n\n", summary);
+  free(summary);
+  bg_buf_puts(&b, "| regressed | inconclusive | improved | unchanged | new | missing | ignored |\n"
+                  "|---:|---:|---:|---:|---:|---:|---:|\n");
+  bg_buf_printf(&b, "| %zu | %zu | %zu | %zu | %zu | %zu | %zu |\n\n",
+                v->counts[BG_GATE_REGRESSED], v->counts[BG_GATE_INCONCLUSIVE],
+                v->counts[BG_GATE_IMPROVED], v->counts[BG_GATE_UNCHANGED], v->counts[BG_GATE_NEW],
+                v->counts[BG_GATE_MISSING], v->counts[BG_GATE_IGNORED]);
+  static const char *head = "| class | benchmark | measure | change | 95 % CI | q | baseline | "
+                            "candidate |\n|---|---|---|---:|---|---:|---:|---:|\n";
+  size_t *ord = severity_order(v), i = 0;
+  if (v->n && v->outcomes[ord[0]].cls < BG_GATE_UNCHANGED) {
+    bg_buf_puts(&b, head);
+    for (; i < v->n && v->outcomes[ord[i]].cls < BG_GATE_UNCHANGED; i++)
+      md_row(&b, &v->outcomes[ord[i]]);
+    bg_buf_puts(&b, "\n");
+  }
+  size_t rest = v->n - i;
+  if (rest > 0) {
+    bg_buf_printf(&b, "<details><summary>%zu unchanged or ignored</summary>\n\n%s", rest, head);
+    for (size_t shown = 0; i < v->n && shown < MD_UNCHANGED_ROWS; i++, shown++)
+      md_row(&b, &v->outcomes[ord[i]]);
+    if (rest > MD_UNCHANGED_ROWS)
+      bg_buf_printf(&b, "\n… and %zu more.\n", rest - MD_UNCHANGED_ROWS);
+    bg_buf_puts(&b, "\n</details>\n");
+  }
+  if (ctx && ctx->url)
+    bg_buf_printf(&b, "\n[Dashboard](%s)\n", ctx->url);
+  free(ord);
+  return bg_buf_steal(&b);
+}
+
+static cJSON *num_or_null(double x) {
+  return isfinite(x) ? cJSON_CreateNumber(x) : cJSON_CreateNull();
+}
+
+static cJSON *str_or_null(const char *s) {
+  return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+cJSON *bg_gate_verdict_to_cjson(const struct bg_gate_verdict *v,
+                                const struct bg_gate_context *ctx) {
+  struct bg_gate_context none = {0};
+  if (!ctx)
+    ctx = &none;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "state", bg_gate_state_name(v->state));
+  cJSON_AddItemToObject(o, "project", str_or_null(ctx->project));
+  cJSON_AddItemToObject(o, "commit", str_or_null(ctx->commit));
+  cJSON_AddItemToObject(o, "testbed", str_or_null(ctx->testbed));
+  cJSON *base = cJSON_AddObjectToObject(o, "baseline");
+  cJSON_AddItemToObject(base, "branch", str_or_null(ctx->baseline_branch));
+  cJSON_AddNumberToObject(base, "runs", (double)v->baseline_runs);
+  cJSON_AddItemToObject(base, "first", str_or_null(ctx->baseline_first));
+  cJSON_AddItemToObject(base, "last", str_or_null(ctx->baseline_last));
+  cJSON *counts = cJSON_AddObjectToObject(o, "counts");
+  static const enum bg_gate_class order[] = {BG_GATE_REGRESSED, BG_GATE_IMPROVED,
+                                             BG_GATE_UNCHANGED, BG_GATE_INCONCLUSIVE,
+                                             BG_GATE_NEW,       BG_GATE_MISSING,
+                                             BG_GATE_IGNORED};
+  for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+    cJSON_AddNumberToObject(counts, bg_gate_class_name(order[i]), (double)v->counts[order[i]]);
+  cJSON *results = cJSON_AddArrayToObject(o, "results");
+  for (size_t i = 0; i < v->n; i++) {
+    const struct bg_gate_outcome *r = &v->outcomes[i];
+    cJSON *x = cJSON_CreateObject();
+    cJSON_AddStringToObject(x, "benchmark", r->benchmark);
+    cJSON_AddStringToObject(x, "measure", r->measure);
+    cJSON_AddItemToObject(x, "unit", str_or_null(r->unit));
+    cJSON_AddStringToObject(x, "direction", dir_name(r->direction));
+    cJSON_AddStringToObject(x, "class", bg_gate_class_name(r->cls));
+    cJSON_AddItemToObject(x, "change", num_or_null(r->change));
+    cJSON *ci = cJSON_AddArrayToObject(x, "change_ci");
+    cJSON_AddItemToArray(ci, num_or_null(r->change_lo));
+    cJSON_AddItemToArray(ci, num_or_null(r->change_hi));
+    cJSON_AddItemToObject(x, "p", num_or_null(r->p));
+    cJSON_AddItemToObject(x, "q", num_or_null(r->q));
+    cJSON_AddNumberToObject(x, "min_effect", r->min_effect);
+    if (r->acknowledged)
+      cJSON_AddTrueToObject(x, "acknowledged");
+    cJSON *bb = cJSON_AddObjectToObject(x, "baseline");
+    cJSON_AddItemToObject(bb, "center", num_or_null(r->baseline_center));
+    cJSON_AddNumberToObject(bb, "runs", (double)r->baseline_runs);
+    cJSON *cc = cJSON_AddObjectToObject(x, "candidate");
+    cJSON_AddItemToObject(cc, "center", num_or_null(r->candidate_center));
+    cJSON_AddNumberToObject(cc, "n", r->candidate_n);
+    cJSON_AddItemToArray(results, x);
+  }
+  char *summary = bg_gate_summary_text(v);
+  cJSON_AddStringToObject(o, "summary", summary);
+  free(summary);
+  char *md = bg_gate_markdown(v, ctx);
+  cJSON_AddStringToObject(o, "markdown", md);
+  free(md);
+  cJSON_AddItemToObject(o, "url", str_or_null(ctx->url));
+  return o;
+}

@@ -1,0 +1,250 @@
+/* gate.h: the statistical regression gate of DESIGN §6 as pure library code.
+ *
+ * Three steps, all without I/O:
+ *  1. bg_gate_summarize / bg_gate_summarize_moments turn one result (samples, or n/mean/
+ *     stddev) into a struct bg_gate_summary of plain numbers. The server stores these next to
+ *     each result (REAL columns) and builds baselines from them alone; samples are never
+ *     re-read for a baseline.
+ *  2. bg_gate_decide takes every (benchmark, measure) of one run on one testbed as a struct
+ *     bg_gate_item (baseline summaries newest first, the candidate summary or NULL, the
+ *     threshold that applies) and returns a struct bg_gate_verdict: a class per item and the
+ *     run's state. Thresholds from a payload are parsed by bg_gate_thresholds_parse and
+ *     looked up per item with bg_gate_thresholds_lookup.
+ *  3. bg_gate_verdict_to_cjson renders the verdict object of DESIGN §6.4, with a one-line
+ *     summary and a Markdown report (also available alone).
+ *
+ * The method (docs/gate.md has the full account and its measured quality):
+ *  - Scale: log when every baseline and candidate value is positive, else raw.
+ *  - A run's centre is the 20 % trimmed mean of its (log) samples, robust to outlier
+ *    repetitions; its within-run variance w is the Tukey-McLaughlin variance of that mean.
+ *  - Per item, from the baseline centres m_1..m_k: level mu = 20 % trimmed mean of the m_i;
+ *    run-to-run variance s^2 = variance of the m_i after dropping runs further than 5 robust
+ *    sigmas (MAD) from their median; df = k' - 1.
+ *  - Across the run's items, s^2 is shrunk towards a common prior (empirical Bayes with a
+ *    scaled inverse-chi-square prior, the moderated variance of limma): s~^2 = (d0 s0^2 +
+ *    df s^2) / (d0 + df), with d0 + df degrees of freedom. With fewer than 5 baseline runs
+ *    s~^2 is also floored by mean(w) + the median between-run variance tau^2 of the items
+ *    that have at least 5 runs (partial pooling), or of all items when none has.
+ *  - d = m_c - mu, se^2 = s~^2 (1 + 1/k') + max(0, w_c - mean(w)) (the last term only when the
+ *    candidate run itself is noisier than usual, e.g. several repetitions hit by outliers);
+ *    t = d / se with df d0 + df; one-sided p-values for "worse" and "better" follow the
+ *    measure's direction. The p of an item is the two-sided p = 2 min(p_worse, p_better).
+ *  - change = exp(d) - 1 (log scale) or d / mu (raw scale), signed so that positive means
+ *    the value went up; change_ci is the 95 % t interval mapped the same way.
+ *  - Two Benjamini-Hochberg passes over the non-ignored items that have a baseline and a
+ *    candidate: q = BH of the two-sided p at alpha (the false discovery rate of everything the
+ *    verdict reports), and q_worse = BH of the one-sided p_worse at fail_rate (default 0.01,
+ *    the suite false-fail budget: on an unchanged commit every hypothesis is null, and BH then
+ *    rejects anything with probability at most its level, so calibrated p-values bound the
+ *    false-fail rate by fail_rate).
+ *  - Classes (DESIGN §6.2): regressed when q <= alpha, q_worse <= fail_rate, the change is in
+ *    the worse direction and its 95 % interval reaches min_effect (the data do not exclude a
+ *    change of at least min_effect; a point-estimate rule would miss half of all changes of
+ *    exactly min_effect); improved when q <= alpha, better direction, interval reaching
+ *    min_effect; inconclusive when q > alpha but the point estimate reaches min_effect, or
+ *    when a worse change passes everything but the fail budget (q_worse > fail_rate);
+ *    unchanged otherwise; new without baseline runs; missing without a candidate; ignored
+ *    when the item says so (still measured and shown).
+ */
+#ifndef BG_GATE_H
+#define BG_GATE_H
+
+#include "error.h"
+#include "run.h"
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+/* ---- 1. Per-run summaries --------------------------------------------------------------- */
+
+/* The persistable summary of one result. Every field is a plain number; NAN where a value
+ * does not exist (the log fields when all_positive is 0, variances of a single sample). */
+struct bg_gate_summary {
+  double n;            /* repetitions (samples, or the summary's n) */
+  double all_positive; /* 1 when every value is > 0 (for moments: mean > 0), else 0 */
+  double mean;         /* arithmetic mean of the samples */
+  double stddev;       /* sample standard deviation (0 when n == 1) */
+  double min, max;     /* extremes (for moments: mean -+ 0, i.e. both the mean) */
+  double median;       /* median (for moments: the mean) */
+  double log_center;   /* 20 % trimmed mean of log(samples); NAN unless all_positive */
+  double log_w;        /* variance of log_center: winsorized variance / ((1-2g/n)^2 n) */
+  double raw_center;   /* 20 % trimmed mean of the samples */
+  double raw_w;        /* variance of raw_center, as log_w */
+};
+
+/* Summarises n >= 1 finite samples into *out. Returns BG_OK, or BG_EINVAL when n == 0 or a
+ * sample is not finite (*out is then zeroed). For n == 1 the variances are 0. */
+int bg_gate_summarize(const double *samples, size_t n, struct bg_gate_summary *out);
+
+/* Summarises a summary-only result (n >= 1, finite mean, finite stddev >= 0) into *out.
+ * The centre is the mean (no samples to trim); on the log scale it is log(mean) - cv^2/2 with
+ * w = cv^2 / n (delta method, cv = stddev / mean), available when mean > 0. Returns BG_OK or
+ * BG_EINVAL. */
+int bg_gate_summarize_moments(double n, double mean, double stddev, struct bg_gate_summary *out);
+
+/* Summarises a struct bg_result (samples or summary), as the two functions above. */
+int bg_gate_summarize_result(const struct bg_result *r, struct bg_gate_summary *out);
+
+/* ---- 2. Thresholds ---------------------------------------------------------------------- */
+
+#define BG_GATE_DEFAULT_MIN_EFFECT 0.02
+#define BG_GATE_DEFAULT_ALPHA 0.05
+#define BG_GATE_DEFAULT_FAIL_RATE 0.01
+
+struct bg_gate_rule {
+  char *match;       /* glob on benchmark names: '*' any run, '?' one byte; owned */
+  char *measure;     /* measure slug, or NULL for every measure; owned */
+  int has_min_effect;
+  double min_effect; /* relative change, >= 0 */
+  int has_ignore;
+  int ignore;
+};
+
+struct bg_gate_thresholds {
+  double default_min_effect;
+  struct bg_gate_rule *rules; /* owned array, in payload order */
+  size_t nrules;
+};
+
+/* Parses a payload's thresholds object ({"default": {"min_effect": x}, "rules": [{"match",
+ * "measure"?, "min_effect"?, "ignore"?}]}); `json` may be NULL (defaults only). On success
+ * returns BG_OK and a new struct in *out (free with bg_gate_thresholds_free). On error returns
+ * BG_EINVAL, *out NULL, and `e` (may be NULL) names the field, e.g. "thresholds.rules[1]
+ * .min_effect": "must be a number between 0 and 10". Unknown members are rejected too. */
+int bg_gate_thresholds_parse(const cJSON *json, struct bg_gate_thresholds **out,
+                             struct bg_ferr *e);
+
+/* Frees thresholds; accepts NULL. */
+void bg_gate_thresholds_free(struct bg_gate_thresholds *t);
+
+/* The min_effect and ignore flag for (benchmark, measure): the default, overridden by every
+ * matching rule in order (later rules win, each only for the fields it sets). `t` may be NULL
+ * (defaults). Either output may be NULL. */
+void bg_gate_thresholds_lookup(const struct bg_gate_thresholds *t, const char *benchmark,
+                               const char *measure, double *min_effect, int *ignored);
+
+/* Glob match of `name` against `pattern`: '*' matches any (possibly empty) byte run, '?'
+ * exactly one byte, everything else itself ('/' is not special). Returns 1 on a match. */
+int bg_gate_glob(const char *pattern, const char *name);
+
+/* ---- 3. The decision -------------------------------------------------------------------- */
+
+enum bg_gate_class {
+  BG_GATE_REGRESSED = 0,
+  BG_GATE_INCONCLUSIVE,
+  BG_GATE_IMPROVED,
+  BG_GATE_MISSING,
+  BG_GATE_NEW,
+  BG_GATE_UNCHANGED,
+  BG_GATE_IGNORED,
+  BG_GATE_NCLASSES
+};
+
+enum bg_gate_state { BG_GATE_PASS = 0, BG_GATE_FAIL, BG_GATE_NO_BASELINE };
+
+/* One (benchmark, measure) of the run under test. All pointers are borrowed for the duration
+ * of bg_gate_decide only (the verdict copies what it keeps). */
+struct bg_gate_item {
+  const char *benchmark;
+  const char *measure;
+  const char *unit; /* may be NULL */
+  enum bg_direction direction;
+  const struct bg_gate_summary *baseline; /* summaries of the baseline runs, newest first */
+  size_t nbaseline;                       /* 0: the item is new */
+  const struct bg_gate_summary *candidate; /* NULL: the item is missing from the run */
+  int ignored;       /* from the thresholds: reported, never failed */
+  double min_effect; /* from the thresholds (relative, e.g. 0.02) */
+  int acknowledged;  /* a regression here was accepted: reported, does not fail */
+};
+
+struct bg_gate_config {
+  double alpha;        /* BH level, default 0.05 */
+  int fail_on_missing; /* a missing result fails the run (default 0) */
+  size_t window;       /* use at most this many newest baseline runs (default 30; 0: all) */
+  double ci_level;     /* two-sided level of change_ci (default 0.95) */
+  double fail_rate;    /* suite false-fail budget: a regression must also pass BH over the
+                        * one-sided worse p-values at this level (default 0.01) */
+};
+
+/* Fills *c with the defaults above. */
+void bg_gate_config_init(struct bg_gate_config *c);
+
+/* The outcome for one item, in the order of the items. */
+struct bg_gate_outcome {
+  char *benchmark, *measure, *unit; /* owned copies (unit may be NULL) */
+  enum bg_direction direction;
+  enum bg_gate_class cls;
+  int acknowledged, ignored;
+  int tested;           /* 1 when a p-value was computed (baseline and candidate present) */
+  int log_scale;        /* 1 when tested on the log scale */
+  double change;        /* relative change of the value (+0.05: 5 % higher); NAN untested */
+  double change_lo, change_hi; /* its confidence interval */
+  double p;             /* two-sided p, the one BH sees; NAN untested */
+  double q;             /* BH-adjusted p; NAN untested */
+  double p_worse, p_better; /* one-sided, direction-aware */
+  double q_worse;       /* BH-adjusted p_worse (the fail budget's family); NAN untested */
+  double t, df, se;     /* the test statistic, its degrees of freedom and standard error */
+  double min_effect;
+  double baseline_center;  /* level mu back on the value scale (exp for log) */
+  size_t baseline_runs;    /* runs used (after the window) */
+  double candidate_center; /* candidate centre on the value scale (its median when the item
+                            * was not tested) */
+  double candidate_n;
+  double s2;            /* the moderated run-to-run variance used */
+};
+
+struct bg_gate_verdict {
+  enum bg_gate_state state;
+  size_t counts[BG_GATE_NCLASSES];
+  struct bg_gate_outcome *outcomes; /* owned, one per item */
+  size_t n;
+  size_t baseline_runs; /* the most baseline runs any item had */
+  double alpha;
+  double prior_df, prior_s2; /* the shrinkage prior (d0, s0^2) fitted for the measure of the
+                              * first item; diagnostics only (d0 0: no prior, INFINITY: full
+                              * pooling) */
+};
+
+/* Decides a run: classifies each of items[0..n-1] and sets the run's state (fail when any
+ * non-ignored item is regressed and not acknowledged, or missing with fail_on_missing;
+ * no_baseline when no item has a baseline run; else pass). `config` may be NULL (defaults).
+ * Returns BG_OK and a new verdict in *out (free with bg_gate_verdict_free), or BG_EINVAL for
+ * a NULL items array with n > 0, an alpha outside (0, 1) or a negative min_effect. */
+int bg_gate_decide(const struct bg_gate_item *items, size_t n,
+                   const struct bg_gate_config *config, struct bg_gate_verdict **out);
+
+/* Frees a verdict; accepts NULL. */
+void bg_gate_verdict_free(struct bg_gate_verdict *v);
+
+/* Names: "regressed", "inconclusive", "improved", "missing", "new", "unchanged", "ignored";
+ * "pass", "fail", "no_baseline". Static strings. */
+const char *bg_gate_class_name(enum bg_gate_class c);
+const char *bg_gate_state_name(enum bg_gate_state s);
+
+/* ---- 4. Rendering ----------------------------------------------------------------------- */
+
+/* What the verdict object needs besides the decision; every string may be NULL (rendered as
+ * null). */
+struct bg_gate_context {
+  const char *project, *commit, *testbed;
+  const char *baseline_branch;
+  const char *baseline_first, *baseline_last; /* oldest and newest baseline commit sha */
+  const char *url;                            /* dashboard link */
+};
+
+/* The one-line summary, e.g. "2 regressions: BM_Parse/4096 wall_time +7.3 %, fib 20
+ * wall_time +5.1 %" or "no regressions (96 unchanged, 1 improved)". Caller frees. */
+char *bg_gate_summary_text(const struct bg_gate_verdict *v);
+
+/* The Markdown report: a header with the state and counts, then a table sorted by severity
+ * (regressed, inconclusive, improved, missing, new; unchanged and ignored folded into a
+ * <details> block of at most 50 rows). Caller frees. */
+char *bg_gate_markdown(const struct bg_gate_verdict *v, const struct bg_gate_context *ctx);
+
+/* The verdict object of DESIGN §6.4 (state, project, commit, testbed, baseline, counts,
+ * results, summary, markdown, url). Results keep the items' order; untested numbers are null.
+ * Returns a new cJSON object (free with cJSON_Delete). */
+cJSON *bg_gate_verdict_to_cjson(const struct bg_gate_verdict *v,
+                                const struct bg_gate_context *ctx);
+
+#endif

@@ -1,0 +1,569 @@
+/* test_gate.c: behaviour of the statistical gate (summaries, thresholds, decision, verdict).
+ *
+ * Synthetic suites come from a fixed-seed generator in this file, so every expectation is
+ * reproducible. The end-to-end p-value and the summary values were computed independently
+ * with Debian 12's python3-scipy 1.10.1 (expressions quoted next to the numbers).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate.h"
+#include "stats.h"
+
+#define NREP 10
+#define MAXB 128
+#define MAXK 30
+
+static void assert_rel(double got, double want, double rel) {
+  if (!(fabs(got - want) <= rel * fabs(want) + 1e-300))
+    fail_msg("got %.17g, want %.17g (relative tolerance %g)", got, want, rel);
+}
+
+/* A tiny deterministic generator (splitmix64 + Box-Muller) for synthetic suites. */
+static uint64_t rng_state;
+static double unif(void) {
+  uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return ((double)((z ^ (z >> 31)) >> 11) + 0.5) * 0x1.0p-53;
+}
+static double gauss(void) {
+  return sqrt(-2 * log(unif())) * cos(2 * M_PI * unif());
+}
+
+/* One run of a benchmark with typical value `level`, within-run CV `cvw`, a run offset drawn
+ * with CV `cvb`, multiplied by `factor`. */
+static void make_run(double level, double cvw, double cvb, double factor,
+                     struct bg_gate_summary *s) {
+  double x[NREP], off = cvb * gauss();
+  for (int i = 0; i < NREP; i++)
+    x[i] = level * factor * exp(off + cvw * gauss());
+  assert_int_equal(bg_gate_summarize(x, NREP, s), BG_OK);
+}
+
+/* A suite of nb benchmarks with k baseline runs each and one candidate run; factor[b]
+ * multiplies the candidate of benchmark b (NULL: all 1). */
+struct suite {
+  struct bg_gate_summary base[MAXB][MAXK];
+  struct bg_gate_summary cand[MAXB];
+  char names[MAXB][32];
+  struct bg_gate_item items[MAXB];
+};
+
+static struct suite *make_suite(size_t nb, size_t k, double cvw, double cvb,
+                                const double *factor, uint64_t seed) {
+  struct suite *s = calloc(1, sizeof *s);
+  assert_non_null(s);
+  rng_state = seed;
+  for (size_t b = 0; b < nb; b++) {
+    double level = 1000.0 * (double)(b + 1);
+    for (size_t j = 0; j < k; j++)
+      make_run(level, cvw, cvb, 1, &s->base[b][j]);
+    make_run(level, cvw, cvb, factor ? factor[b] : 1, &s->cand[b]);
+    snprintf(s->names[b], sizeof s->names[b], "BM_%zu", b);
+    s->items[b] = (struct bg_gate_item){.benchmark = s->names[b], .measure = "wall_time",
+                                        .unit = "ns", .direction = BG_LOWER,
+                                        .baseline = s->base[b], .nbaseline = k,
+                                        .candidate = &s->cand[b], .min_effect = 0.02};
+  }
+  return s;
+}
+
+static struct bg_gate_verdict *decide(const struct bg_gate_item *items, size_t n,
+                                      const struct bg_gate_config *cfg) {
+  struct bg_gate_verdict *v = NULL;
+  assert_int_equal(bg_gate_decide(items, n, cfg, &v), BG_OK);
+  assert_non_null(v);
+  return v;
+}
+
+/* ---- summaries ---- */
+
+static void summary_uses_trimmed_mean_and_its_variance(void **state) {
+  (void)state;
+  /* x = [10,12,11,10.5,30,10.2,9.9,10.1,10.4,10.3]; scipy: st.trim_mean(np.log(x), 0.2),
+   * np.var(winsorize(sorted log x, (0.2, 0.2)), ddof=1) / (0.6**2 * 10), same on raw x. */
+  double x[] = {10.0, 12.0, 11.0, 10.5, 30.0, 10.2, 9.9, 10.1, 10.4, 10.3};
+  struct bg_gate_summary s;
+  assert_int_equal(bg_gate_summarize(x, 10, &s), BG_OK);
+  assert_rel(s.log_center, 2.3430238959137006, 1e-13);
+  assert_rel(s.log_w, 0.0003765089354345107, 1e-10);
+  assert_rel(s.raw_center, 10.416666666666666, 1e-13);
+  assert_rel(s.raw_w, 0.0420061728395062, 1e-10);
+  assert_rel(s.median, 10.35, 1e-13);
+  assert_rel(s.stddev, 6.200573450182743, 1e-12);
+  assert_true(s.all_positive == 1 && s.n == 10 && s.min == 9.9 && s.max == 30.0);
+  /* The outlier (30) moves the mean by 2 but the centre hardly at all. */
+  assert_true(s.mean > 12 && s.raw_center < 10.5);
+}
+
+static void summary_rejects_bad_samples_and_handles_signs(void **state) {
+  (void)state;
+  struct bg_gate_summary s;
+  double bad[] = {1, NAN};
+  assert_int_equal(bg_gate_summarize(bad, 2, &s), BG_EINVAL);
+  assert_int_equal(bg_gate_summarize(bad, 0, &s), BG_EINVAL);
+  double neg[] = {-1, 2, 3};
+  assert_int_equal(bg_gate_summarize(neg, 3, &s), BG_OK);
+  assert_true(s.all_positive == 0 && isnan(s.log_center));
+  double one[] = {5};
+  assert_int_equal(bg_gate_summarize(one, 1, &s), BG_OK);
+  assert_true(s.log_w == 0 && s.raw_center == 5);
+  assert_int_equal(bg_gate_summarize_moments(100, 200, 20, &s), BG_OK);
+  assert_rel(s.log_center, log(200) - 0.005, 1e-14);
+  assert_rel(s.log_w, 0.0001, 1e-12);
+  assert_int_equal(bg_gate_summarize_moments(0, 200, 20, &s), BG_EINVAL);
+  assert_int_equal(bg_gate_summarize_moments(3, 200, -1, &s), BG_EINVAL);
+}
+
+/* ---- decisions ---- */
+
+static void detects_a_clean_regression(void **state) {
+  (void)state;
+  double f[40];
+  for (int i = 0; i < 40; i++)
+    f[i] = 1;
+  f[7] = 1.10;
+  struct suite *s = make_suite(40, 30, 0.01, 0.003, f, 1);
+  struct bg_gate_verdict *v = decide(s->items, 40, NULL);
+  assert_int_equal(v->state, BG_GATE_FAIL);
+  assert_int_equal(v->counts[BG_GATE_REGRESSED], 1);
+  const struct bg_gate_outcome *o = &v->outcomes[7];
+  assert_int_equal(o->cls, BG_GATE_REGRESSED);
+  assert_true(o->change > 0.07 && o->change < 0.13);
+  assert_true(o->change_lo < o->change && o->change < o->change_hi);
+  assert_true(o->q <= 0.05 && o->p_worse < 1e-6 && o->log_scale == 1);
+  assert_int_equal(o->baseline_runs, 30);
+  bg_gate_verdict_free(v);
+  free(s);
+}
+
+static void identical_code_is_unchanged(void **state) {
+  (void)state;
+  struct suite *s = make_suite(60, 30, 0.01, 0.003, NULL, 2);
+  struct bg_gate_verdict *v = decide(s->items, 60, NULL);
+  assert_int_equal(v->state, BG_GATE_PASS);
+  assert_int_equal(v->counts[BG_GATE_REGRESSED], 0);
+  assert_int_equal(v->counts[BG_GATE_IMPROVED], 0);
+  assert_int_equal(v->counts[BG_GATE_UNCHANGED] + v->counts[BG_GATE_INCONCLUSIVE], 60);
+  /* Judging a baseline run against the others (itself excluded) passes too. */
+  for (size_t b = 0; b < 60; b++) {
+    s->items[b].candidate = &s->base[b][0];
+    s->items[b].baseline = &s->base[b][1];
+    s->items[b].nbaseline = 29;
+  }
+  bg_gate_verdict_free(v);
+  v = decide(s->items, 60, NULL);
+  assert_int_equal(v->state, BG_GATE_PASS);
+  bg_gate_verdict_free(v);
+  free(s);
+}
+
+static void higher_is_better_flips_the_direction(void **state) {
+  (void)state;
+  double f[30];
+  for (int i = 0; i < 30; i++)
+    f[i] = 1;
+  f[0] = 0.9; /* throughput down 10 %: worse */
+  f[1] = 1.1; /* throughput up 10 %: better */
+  struct suite *s = make_suite(30, 30, 0.005, 0.002, f, 3);
+  for (int b = 0; b < 30; b++) {
+    s->items[b].measure = "throughput";
+    s->items[b].direction = BG_HIGHER;
+  }
+  struct bg_gate_verdict *v = decide(s->items, 30, NULL);
+  assert_int_equal(v->outcomes[0].cls, BG_GATE_REGRESSED);
+  assert_int_equal(v->outcomes[1].cls, BG_GATE_IMPROVED);
+  assert_true(v->outcomes[0].change < -0.07 && v->outcomes[1].change > 0.07);
+  assert_true(v->outcomes[0].p_worse < 1e-6 && v->outcomes[0].p_better > 0.99);
+  assert_int_equal(v->state, BG_GATE_FAIL);
+  bg_gate_verdict_free(v);
+  /* The same data as lower-is-better: the roles swap. */
+  for (int b = 0; b < 30; b++)
+    s->items[b].direction = BG_LOWER;
+  v = decide(s->items, 30, NULL);
+  assert_int_equal(v->outcomes[0].cls, BG_GATE_IMPROVED);
+  assert_int_equal(v->outcomes[1].cls, BG_GATE_REGRESSED);
+  bg_gate_verdict_free(v);
+  free(s);
+}
+
+static void pools_tau_when_few_runs(void **state) {
+  (void)state;
+  /* 20 benchmarks with 30 runs show a between-run CV of 2 %; one benchmark has only two
+   * baseline runs that happen to agree exactly. A +3 % candidate there is within the pooled
+   * run-to-run noise and must not fail; without pooling its variance would be ~0. */
+  struct suite *s = make_suite(21, 30, 0.002, 0.02, NULL, 4);
+  double same[NREP];
+  for (int i = 0; i < NREP; i++)
+    same[i] = 5000 * (1 + 0.001 * (i % 3));
+  bg_gate_summarize(same, NREP, &s->base[20][0]);
+  bg_gate_summarize(same, NREP, &s->base[20][1]);
+  for (int i = 0; i < NREP; i++)
+    same[i] *= 1.03;
+  bg_gate_summarize(same, NREP, &s->cand[20]);
+  s->items[20].nbaseline = 2;
+  struct bg_gate_verdict *v = decide(s->items, 21, NULL);
+  const struct bg_gate_outcome *o = &v->outcomes[20];
+  assert_int_equal(o->baseline_runs, 2);
+  assert_true(o->tested);
+  /* The floor is mean(w) + the median tau^2 of the well-measured benchmarks (~0.02^2). */
+  double tau2[20];
+  for (int b = 0; b < 20; b++) {
+    double m[30], w = 0;
+    for (int j = 0; j < 30; j++) {
+      m[j] = s->base[b][j].log_center;
+      w += s->base[b][j].log_w / 30;
+    }
+    tau2[b] = fmax(0, bg_stats_variance(m, 30) - w);
+  }
+  double floor2 = bg_stats_median(tau2, 20);
+  assert_true(o->s2 >= floor2 && floor2 > 0.0002);
+  assert_int_not_equal(o->cls, BG_GATE_REGRESSED);
+  assert_true(o->p > 0.05);
+  bg_gate_verdict_free(v);
+  free(s);
+}
+
+static void no_baseline_at_all_is_its_own_state(void **state) {
+  (void)state;
+  struct suite *s = make_suite(5, 1, 0.01, 0.01, NULL, 5);
+  for (int b = 0; b < 5; b++)
+    s->items[b].nbaseline = 0;
+  struct bg_gate_verdict *v = decide(s->items, 5, NULL);
+  assert_int_equal(v->state, BG_GATE_NO_BASELINE);
+  assert_int_equal(v->counts[BG_GATE_NEW], 5);
+  char *sum = bg_gate_summary_text(v);
+  assert_non_null(strstr(sum, "no baseline"));
+  free(sum);
+  bg_gate_verdict_free(v);
+  v = decide(NULL, 0, NULL);
+  assert_int_equal(v->state, BG_GATE_NO_BASELINE);
+  bg_gate_verdict_free(v);
+  free(s);
+}
+
+static void new_and_missing_results_are_reported(void **state) {
+  (void)state;
+  struct suite *s = make_suite(10, 30, 0.01, 0.003, NULL, 6);
+  s->items[3].nbaseline = 0;     /* new */
+  s->items[4].candidate = NULL;  /* missing */
+  struct bg_gate_verdict *v = decide(s->items, 10, NULL);
+  assert_int_equal(v->outcomes[3].cls, BG_GATE_NEW);
+  assert_int_equal(v->outcomes[4].cls, BG_GATE_MISSING);
+  assert_true(isnan(v->outcomes[3].p) && isnan(v->outcomes[4].change));
+  assert_int_equal(v->state, BG_GATE_PASS);
+  bg_gate_verdict_free(v);
+  struct bg_gate_config cfg;
+  bg_gate_config_init(&cfg);
+  cfg.fail_on_missing = 1;
+  v = decide(s->items, 10, &cfg);
+  assert_int_equal(v->state, BG_GATE_FAIL);
+  char *sum = bg_gate_summary_text(v);
+  assert_non_null(strstr(sum, "missing"));
+  free(sum);
+  bg_gate_verdict_free(v);
+  free(s);
+}
+
+static void ignored_results_are_reported_never_failed(void **state) {
+  (void)state;
+  double f[10] = {1, 1, 1.5, 1, 1, 1, 1, 1, 1, 1};
+  struct suite *s = make_suite(10, 30, 0.01, 0.003, f, 7);
+  snprintf(s->names[2], sizeof s->names[2], "flaky_io");
+  cJSON *j = cJSON_Parse("{\"rules\":[{\"match\":\"flaky_*\",\"ignore\":true}]}");
+  struct bg_gate_thresholds *t;
+  assert_int_equal(bg_gate_thresholds_parse(j, &t, NULL), BG_OK);
+  for (int b = 0; b < 10; b++)
+    bg_gate_thresholds_lookup(t, s->items[b].benchmark, s->items[b].measure,
+                              &s->items[b].min_effect, &s->items[b].ignored);
+  assert_true(s->items[2].ignored && !s->items[1].ignored);
+  struct bg_gate_verdict *v = decide(s->items, 10, NULL);
+  assert_int_equal(v->outcomes[2].cls, BG_GATE_IGNORED);
+  assert_true(v->outcomes[2].change > 0.4); /* still measured and shown */
+  assert_int_equal(v->state, BG_GATE_PASS);
+  assert_int_equal(v->counts[BG_GATE_IGNORED], 1);
+  bg_gate_verdict_free(v);
+  bg_gate_thresholds_free(t);
+  cJSON_Delete(j);
+  free(s);
+}
+
+static void min_effect_rules_override_in_order(void **state) {
+  (void)state;
+  cJSON *j = cJSON_Parse(
+      "{\"default\":{\"min_effect\":0.03},\"rules\":["
+      "{\"match\":\"BM_Parse/*\",\"measure\":\"wall_time\",\"min_effect\":0.05},"
+      "{\"match\":\"BM_Parse/4?96\",\"min_effect\":0.08},"
+      "{\"match\":\"flaky_*\",\"ignore\":true}]}");
+  struct bg_gate_thresholds *t;
+  assert_int_equal(bg_gate_thresholds_parse(j, &t, NULL), BG_OK);
+  double me;
+  int ig;
+  bg_gate_thresholds_lookup(t, "BM_Other", "wall_time", &me, &ig);
+  assert_true(me == 0.03 && !ig);
+  bg_gate_thresholds_lookup(t, "BM_Parse/64", "wall_time", &me, &ig);
+  assert_true(me == 0.05);
+  bg_gate_thresholds_lookup(t, "BM_Parse/64", "cpu_time", &me, &ig);
+  assert_true(me == 0.03); /* measure-specific rule does not apply */
+  bg_gate_thresholds_lookup(t, "BM_Parse/4096", "wall_time", &me, &ig);
+  assert_true(me == 0.08); /* the later rule wins */
+  bg_gate_thresholds_lookup(NULL, "x", "wall_time", &me, &ig);
+  assert_true(me == BG_GATE_DEFAULT_MIN_EFFECT && !ig);
+
+  /* A 4 % regression: regressed under the default, unchanged/inconclusive under 8 %. */
+  double f[30];
+  for (int i = 0; i < 30; i++)
+    f[i] = 1;
+  f[5] = 1.04;
+  struct suite *s = make_suite(30, 30, 0.003, 0.001, f, 8);
+  struct bg_gate_verdict *v = decide(s->items, 30, NULL);
+  assert_int_equal(v->outcomes[5].cls, BG_GATE_REGRESSED);
+  bg_gate_verdict_free(v);
+  s->items[5].min_effect = 0.08;
+  v = decide(s->items, 30, NULL);
+  assert_int_equal(v->outcomes[5].cls, BG_GATE_UNCHANGED);
+  assert_int_equal(v->state, BG_GATE_PASS);
+  bg_gate_verdict_free(v);
+  bg_gate_thresholds_free(t);
+  cJSON_Delete(j);
+  free(s);
+}
+
+static void thresholds_errors_name_the_field(void **state) {
+  (void)state;
+  static const struct {
+    const char *json, *field;
+  } bad[] = {
+      {"[]", "thresholds"},
+      {"{\"defaults\":{}}", "thresholds.defaults"},
+      {"{\"default\":{\"min_effect\":-1}}", "thresholds.default.min_effect"},
+      {"{\"default\":{\"min_efect\":0.1}}", "thresholds.default.min_efect"},
+      {"{\"rules\":{}}", "thresholds.rules"},
+      {"{\"rules\":[{\"match\":\"a\"},{\"min_effect\":0.1}]}", "thresholds.rules[1].match"},
+      {"{\"rules\":[{\"match\":\"a\",\"ignore\":1}]}", "thresholds.rules[0].ignore"},
+      {"{\"rules\":[{\"match\":\"\"}]}", "thresholds.rules[0].match"},
+      {"{\"rules\":[{\"match\":\"a\",\"min_effect\":\"5%\"}]}",
+       "thresholds.rules[0].min_effect"},
+      {"{\"rules\":[7]}", "thresholds.rules[0]"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    cJSON *j = cJSON_Parse(bad[i].json);
+    assert_non_null(j);
+    struct bg_gate_thresholds *t = (void *)1;
+    struct bg_ferr e;
+    assert_int_equal(bg_gate_thresholds_parse(j, &t, &e), BG_EINVAL);
+    assert_null(t);
+    assert_string_equal(e.field, bad[i].field);
+    assert_true(e.message[0] != '\0');
+    cJSON_Delete(j);
+  }
+  struct bg_gate_thresholds *t;
+  assert_int_equal(bg_gate_thresholds_parse(NULL, &t, NULL), BG_OK);
+  assert_true(t->default_min_effect == 0.02 && t->nrules == 0);
+  bg_gate_thresholds_free(t);
+  bg_gate_thresholds_free(NULL);
+}
+
+static void glob_matches_like_fnmatch(void **state) {
+  (void)state;
+  assert_true(bg_gate_glob("BM_Parse/*", "BM_Parse/4096"));
+  assert_true(bg_gate_glob("BM_Parse/*", "BM_Parse/"));
+  assert_false(bg_gate_glob("BM_Parse/*", "BM_Parser/1"));
+  assert_true(bg_gate_glob("*", ""));
+  assert_true(bg_gate_glob("a*b*c", "axxbyyc"));
+  assert_false(bg_gate_glob("a*b*c", "axxbyy"));
+  assert_true(bg_gate_glob("f?b", "fib"));
+  assert_false(bg_gate_glob("f?b", "fb"));
+  assert_true(bg_gate_glob("*/4?96", "BM_X/4096"));
+  assert_true(bg_gate_glob("**a", "bba"));
+  assert_false(bg_gate_glob("", "x"));
+}
+
+static void bh_runs_across_all_results(void **state) {
+  (void)state;
+  /* 100 benchmarks, 10 with a 2.5 % regression at varying noise. Every q must equal BH over
+   * the p of the tested results; a result with p < 0.05 but q > 0.05 must not be regressed. */
+  double f[100];
+  for (int i = 0; i < 100; i++)
+    f[i] = i < 10 ? 1.025 : 1;
+  struct suite *s = make_suite(100, 30, 0.004, 0.004, f, 9);
+  struct bg_gate_verdict *v = decide(s->items, 100, NULL);
+  double p[100], q[100];
+  for (int i = 0; i < 100; i++)
+    p[i] = v->outcomes[i].p;
+  size_t nrej = bg_stats_bh(p, 100, q, 0.05);
+  size_t sig = 0, lonely = 0;
+  for (int i = 0; i < 100; i++) {
+    assert_rel(v->outcomes[i].q, q[i], 1e-12);
+    if (v->outcomes[i].q <= 0.05)
+      sig++;
+    if (p[i] < 0.05 && q[i] > 0.05) {
+      lonely++;
+      assert_true(v->outcomes[i].cls == BG_GATE_UNCHANGED ||
+                  v->outcomes[i].cls == BG_GATE_INCONCLUSIVE);
+    }
+  }
+  assert_int_equal(sig, nrej);
+  assert_true(lonely > 0); /* the correction matters in this suite */
+  assert_true(v->counts[BG_GATE_REGRESSED] >= 5);
+  for (int i = 10; i < 100; i++)
+    assert_int_not_equal(v->outcomes[i].cls, BG_GATE_REGRESSED);
+  bg_gate_verdict_free(v);
+  free(s);
+}
+
+static void acknowledged_regressions_do_not_fail(void **state) {
+  (void)state;
+  double f[20];
+  for (int i = 0; i < 20; i++)
+    f[i] = 1;
+  f[0] = 1.2;
+  struct suite *s = make_suite(20, 30, 0.01, 0.003, f, 10);
+  s->items[0].acknowledged = 1;
+  struct bg_gate_verdict *v = decide(s->items, 20, NULL);
+  assert_int_equal(v->outcomes[0].cls, BG_GATE_REGRESSED);
+  assert_int_equal(v->state, BG_GATE_PASS);
+  char *sum = bg_gate_summary_text(v);
+  assert_non_null(strstr(sum, "acknowledged"));
+  free(sum);
+  bg_gate_verdict_free(v);
+  free(s);
+}
+
+static void p_value_matches_independent_computation(void **state) {
+  (void)state;
+  /* Six baseline runs whose repetitions are identical (w = 0), centres 100, 101, 99, 102,
+   * 98.5, 100.5; candidate 104. scipy: l = log(runs); mu = st.trim_mean(l, 0.2);
+   * se = sqrt(var(l, ddof=1) * (1 + 1/6)); t = (log(104) - mu) / se; st.t.sf(t, 5);
+   * CI expm1(d -+ st.t.ppf(0.975, 5) * se). One benchmark: no shrinkage, no pooling. */
+  static const double runs[6] = {100, 101, 99, 102, 98.5, 100.5};
+  struct bg_gate_summary base[6], cand;
+  double x[NREP];
+  for (int j = 0; j < 6; j++) {
+    for (int i = 0; i < NREP; i++)
+      x[i] = runs[j];
+    bg_gate_summarize(x, NREP, &base[j]);
+  }
+  for (int i = 0; i < NREP; i++)
+    x[i] = 104;
+  bg_gate_summarize(x, NREP, &cand);
+  struct bg_gate_item it = {.benchmark = "b", .measure = "wall_time", .direction = BG_LOWER,
+                            .baseline = base, .nbaseline = 6, .candidate = &cand,
+                            .min_effect = 0.02};
+  struct bg_gate_verdict *v = decide(&it, 1, NULL);
+  const struct bg_gate_outcome *o = &v->outcomes[0];
+  assert_rel(o->t, 2.7302158824978857, 1e-10);
+  assert_rel(o->df, 5, 0);
+  assert_rel(o->p_worse, 0.02063483356506381, 1e-9);
+  assert_rel(o->p, 0.04126966713012762, 1e-9);
+  assert_rel(o->change, 0.03873001655153246, 1e-12);
+  assert_rel(o->change_lo, 0.0022242381519276774, 1e-8);
+  assert_rel(o->change_hi, 0.07656550920652032, 1e-9);
+  assert_rel(o->baseline_center, exp(4.606392070115768), 1e-12);
+  /* q = p <= alpha, but p_worse 0.021 exceeds the 1 % fail budget: inconclusive, pass. */
+  assert_int_equal(o->cls, BG_GATE_INCONCLUSIVE);
+  assert_int_equal(v->state, BG_GATE_PASS);
+  bg_gate_verdict_free(v);
+  struct bg_gate_config cfg;
+  bg_gate_config_init(&cfg);
+  cfg.fail_rate = 0.03;
+  v = decide(&it, 1, &cfg);
+  assert_int_equal(v->outcomes[0].cls, BG_GATE_REGRESSED);
+  bg_gate_verdict_free(v);
+}
+
+static void rejects_invalid_configuration(void **state) {
+  (void)state;
+  struct bg_gate_config cfg;
+  bg_gate_config_init(&cfg);
+  cfg.alpha = 0;
+  struct bg_gate_verdict *v = (void *)1;
+  assert_int_equal(bg_gate_decide(NULL, 0, &cfg, &v), BG_EINVAL);
+  assert_null(v);
+  assert_int_equal(bg_gate_decide(NULL, 3, NULL, &v), BG_EINVAL);
+  bg_gate_verdict_free(NULL);
+}
+
+static void verdict_json_and_markdown_have_every_field(void **state) {
+  (void)state;
+  double f[12] = {1, 1.15, 1, 0.85, 1, 1, 1, 1, 1, 1, 1, 1};
+  struct suite *s = make_suite(12, 30, 0.005, 0.002, f, 11);
+  snprintf(s->names[0], sizeof s->names[0], "a|b`c");
+  s->items[11].candidate = NULL;
+  struct bg_gate_verdict *v = decide(s->items, 12, NULL);
+  struct bg_gate_context ctx = {.project = "acme", .commit = "abc123", .testbed = "epyc",
+                                .baseline_branch = "main", .baseline_first = "f1",
+                                .baseline_last = "l1", .url = "http://x/c/abc123"};
+  cJSON *j = bg_gate_verdict_to_cjson(v, &ctx);
+  static const char *top[] = {"state", "project", "commit", "testbed", "baseline", "counts",
+                              "results", "summary", "markdown", "url"};
+  for (size_t i = 0; i < sizeof top / sizeof *top; i++)
+    assert_non_null(cJSON_GetObjectItemCaseSensitive(j, top[i]));
+  assert_string_equal(cJSON_GetObjectItem(j, "state")->valuestring, "fail");
+  cJSON *base = cJSON_GetObjectItem(j, "baseline");
+  assert_int_equal(cJSON_GetObjectItem(base, "runs")->valueint, 30);
+  assert_string_equal(cJSON_GetObjectItem(base, "first")->valuestring, "f1");
+  cJSON *counts = cJSON_GetObjectItem(j, "counts");
+  assert_int_equal(cJSON_GetObjectItem(counts, "regressed")->valueint, 1);
+  assert_int_equal(cJSON_GetObjectItem(counts, "improved")->valueint, 1);
+  assert_int_equal(cJSON_GetObjectItem(counts, "missing")->valueint, 1);
+  cJSON *r = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "results"), 1);
+  static const char *fields[] = {"benchmark", "measure",    "unit",     "direction",
+                                 "class",     "change",     "change_ci", "p",
+                                 "q",         "min_effect", "baseline", "candidate"};
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+    assert_non_null(cJSON_GetObjectItemCaseSensitive(r, fields[i]));
+  assert_string_equal(cJSON_GetObjectItem(r, "class")->valuestring, "regressed");
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(r, "change_ci")), 2);
+  assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "candidate"), "n")->valueint, 10);
+  cJSON *miss = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "results"), 11);
+  assert_true(cJSON_IsNull(cJSON_GetObjectItem(miss, "change")));
+  const char *sum = cJSON_GetObjectItem(j, "summary")->valuestring;
+  assert_non_null(strstr(sum, "1 regression: BM_1 wall_time +1"));
+  const char *md = cJSON_GetObjectItem(j, "markdown")->valuestring;
+  assert_non_null(strstr(md, "### benchgate: ❌ fail"));
+  const char *reg = strstr(md, "| regressed |"), *imp = strstr(md, "| improved |");
+  const char *mis = strstr(md, "| missing |"), *unc = strstr(md, "<details>");
+  assert_true(reg && imp && mis && unc && reg < imp && imp < mis && mis < unc);
+  assert_non_null(strstr(md, "`a\\|b'c`"));
+  assert_non_null(strstr(md, "http://x/c/abc123"));
+  cJSON_Delete(j);
+  /* No context at all still renders. */
+  j = bg_gate_verdict_to_cjson(v, NULL);
+  assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "project")));
+  cJSON_Delete(j);
+  bg_gate_verdict_free(v);
+  free(s);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(summary_uses_trimmed_mean_and_its_variance),
+      cmocka_unit_test(summary_rejects_bad_samples_and_handles_signs),
+      cmocka_unit_test(detects_a_clean_regression),
+      cmocka_unit_test(identical_code_is_unchanged),
+      cmocka_unit_test(higher_is_better_flips_the_direction),
+      cmocka_unit_test(pools_tau_when_few_runs),
+      cmocka_unit_test(no_baseline_at_all_is_its_own_state),
+      cmocka_unit_test(new_and_missing_results_are_reported),
+      cmocka_unit_test(ignored_results_are_reported_never_failed),
+      cmocka_unit_test(min_effect_rules_override_in_order),
+      cmocka_unit_test(thresholds_errors_name_the_field),
+      cmocka_unit_test(glob_matches_like_fnmatch),
+      cmocka_unit_test(bh_runs_across_all_results),
+      cmocka_unit_test(acknowledged_regressions_do_not_fail),
+      cmocka_unit_test(p_value_matches_independent_computation),
+      cmocka_unit_test(rejects_invalid_configuration),
+      cmocka_unit_test(verdict_json_and_markdown_have_every_field),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
