@@ -1,0 +1,194 @@
+/* adapter_criterion.c: Rust Criterion.rs results (target/criterion/<id>/new/).
+ *
+ * Criterion keeps each benchmark in a directory: benchmark.json names it (full_id, title,
+ * group_id/function_id/value_str) and sample.json holds the measurement, "iters" (iterations
+ * per sample) and "times" (total ns per sample). The adapter reads a stream of these JSON
+ * objects, each sample.json paired with the benchmark.json next to it (before or after), as
+ * written by
+ *   for d in $(find target/criterion -name new -type d); do
+ *     cat "$d/benchmark.json" "$d/sample.json"; done
+ * Each sample's time per iteration (times[i] / iters[i], ns) is one wall_time sample.
+ * Criterion's estimates.json and tukey.json carry no samples and are rejected by name.
+ */
+#include "adapter.h"
+#include "adapter_util.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_OBJECTS 200000
+
+static int detect(const char *text, size_t len) {
+  if (!bg_adapter_starts_with(text, len, '{'))
+    return 0;
+  int sample = bg_adapter_has_key(text, len, "iters", 0) &&
+               bg_adapter_has_key(text, len, "times", 0);
+  int id = bg_adapter_has_key(text, len, "group_id", 0) &&
+           (bg_adapter_has_key(text, len, "full_id", 0) ||
+            bg_adapter_has_key(text, len, "function_id", 0));
+  return sample && id ? 95 : sample || id ? 60 : 0;
+}
+
+/* The benchmark's name: full_id, else title, else group_id[/function_id][/value_str]. */
+static int name_of(const cJSON *o, const char *where, char *out, size_t outlen,
+                   struct bg_ferr *e) {
+  const char *full = NULL, *title = NULL, *group = NULL, *func = NULL, *value = NULL;
+  int rc;
+  if ((rc = bg_adapter_string(o, "full_id", where, 0, &full, e)) ||
+      (rc = bg_adapter_string(o, "title", where, 0, &title, e)) ||
+      (rc = bg_adapter_string(o, "group_id", where, 0, &group, e)) ||
+      (rc = bg_adapter_string(o, "function_id", where, 0, &func, e)) ||
+      (rc = bg_adapter_string(o, "value_str", where, 0, &value, e)))
+    return rc;
+  if (full || title) {
+    snprintf(out, outlen, "%s", full ? full : title);
+  } else if (group) {
+    snprintf(out, outlen, "%s%s%s%s%s", group, func ? "/" : "", func ? func : "",
+             value ? "/" : "", value ? value : "");
+  } else {
+    return bg_ferr_set(e, where, "benchmark.json without full_id, title or group_id");
+  }
+  if (!*out)
+    return bg_ferr_set(e, where, "empty benchmark name");
+  return BG_OK;
+}
+
+static int samples(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *o,
+                   const char *name, const char *where, struct bg_ferr *e) {
+  char f[96];
+  const cJSON *iters = cJSON_GetObjectItemCaseSensitive(o, "iters");
+  const cJSON *times = cJSON_GetObjectItemCaseSensitive(o, "times");
+  snprintf(f, sizeof f, "%s.iters", where);
+  if (!cJSON_IsArray(iters))
+    return bg_ferr_set(e, f, "must be an array of numbers");
+  snprintf(f, sizeof f, "%s.times", where);
+  if (!cJSON_IsArray(times))
+    return bg_ferr_set(e, f, "must be an array of numbers");
+  int n = cJSON_GetArraySize(iters);
+  if (n != cJSON_GetArraySize(times))
+    return bg_ferr_set(e, f, "has %d entries but iters has %d", cJSON_GetArraySize(times), n);
+  if (n < 1)
+    return bg_ferr_set(e, f, "empty");
+  int created;
+  struct bg_result *r = bg_adapter_result(run, ix, name, "wall_time", "ns", BG_LOWER, &created);
+  if (!created)
+    return bg_ferr_set(e, where, "benchmark '%.200s' appears twice", name);
+  const cJSON *it = iters->child, *t = times->child;
+  for (int j = 0; j < n && it && t; j++, it = it->next, t = t->next) {
+    int rc;
+    snprintf(f, sizeof f, "%s.iters[%d]", where, j);
+    if (!cJSON_IsNumber(it) || !(it->valuedouble >= 1) || it->valuedouble > 1e18 ||
+        it->valuedouble != floor(it->valuedouble))
+      return bg_ferr_set(e, f, "must be an integer >= 1");
+    snprintf(f, sizeof f, "%s.times[%d]", where, j);
+    if (!cJSON_IsNumber(t))
+      return bg_ferr_set(e, f, "must be a number");
+    if ((rc = bg_adapter_check_value(t->valuedouble, 0, f, e)) ||
+        (rc = bg_adapter_add_sample(r, t->valuedouble / it->valuedouble, 0, f, e)))
+      return rc;
+  }
+  return BG_OK;
+}
+
+enum kind { SAMPLE, ID };
+
+static int parse(const char *text, size_t len, struct bg_run *run, struct bg_ferr *e) {
+  struct bg_adapter_index ix = {0};
+  cJSON *pending = NULL; /* a sample.json waiting for its name */
+  char pending_where[48] = "", name[1100] = "";
+  int have_name = 0, rc = BG_OK;
+  size_t pos = 0, count = 0;
+  for (;;) {
+    while (pos < len && strchr(" \t\r\n", text[pos]))
+      pos++;
+    if (pos >= len)
+      break;
+    char where[48], f[48];
+    snprintf(where, sizeof where, "object %zu", count + 1);
+    snprintf(f, sizeof f, "line %zu", bg_adapter_line_of(text, pos));
+    if (++count > MAX_OBJECTS) {
+      rc = bg_ferr_set(e, f, "more than %d objects", MAX_OBJECTS);
+      goto out;
+    }
+    const char *end = NULL;
+    cJSON *o = cJSON_ParseWithLengthOpts(text + pos, len - pos, &end, 0);
+    if (!o) {
+      size_t at = end && end >= text + pos ? (size_t)(end - text) : pos;
+      snprintf(f, sizeof f, "line %zu", bg_adapter_line_of(text, at));
+      rc = bg_ferr_set(e, f, count == 1 ? "malformed JSON" : "malformed JSON in %s", where);
+      rc = BG_EPARSE;
+      goto out;
+    }
+    pos = (size_t)(end - text);
+    if (!cJSON_IsObject(o)) {
+      cJSON_Delete(o);
+      rc = bg_ferr_set(e, f, "%s must be a JSON object", where);
+      goto out;
+    }
+    enum kind kind;
+    if (cJSON_GetObjectItemCaseSensitive(o, "iters") ||
+        cJSON_GetObjectItemCaseSensitive(o, "times")) {
+      kind = SAMPLE;
+    } else if (cJSON_GetObjectItemCaseSensitive(o, "group_id") ||
+               cJSON_GetObjectItemCaseSensitive(o, "full_id") ||
+               cJSON_GetObjectItemCaseSensitive(o, "title")) {
+      kind = ID;
+    } else {
+      cJSON_Delete(o);
+      rc = bg_ferr_set(e, f, "%s is neither a sample.json (iters, times) nor a benchmark.json "
+                       "(group_id, full_id); estimates.json has no samples", where);
+      goto out;
+    }
+    if (kind == ID) {
+      if (have_name) {
+        cJSON_Delete(o);
+        rc = bg_ferr_set(e, f, "benchmark.json of '%.200s' without its sample.json", name);
+        goto out;
+      }
+      rc = name_of(o, where, name, sizeof name, e);
+      cJSON_Delete(o);
+      if (rc)
+        goto out;
+      have_name = 1;
+      if (pending) {
+        /* The sample came first: it belongs to this benchmark.json. */
+        rc = samples(run, &ix, pending, name, pending_where, e);
+        cJSON_Delete(pending);
+        pending = NULL;
+        have_name = 0;
+        if (rc)
+          goto out;
+      }
+      continue;
+    }
+    if (have_name) {
+      rc = samples(run, &ix, o, name, where, e);
+      cJSON_Delete(o);
+      have_name = 0;
+      if (rc)
+        goto out;
+      continue;
+    }
+    if (pending) {
+      cJSON_Delete(o);
+      rc = bg_ferr_set(e, pending_where, "sample.json without a benchmark.json next to it");
+      goto out;
+    }
+    pending = o;
+    snprintf(pending_where, sizeof pending_where, "%s", where);
+  }
+  if (pending)
+    rc = bg_ferr_set(e, pending_where, "sample.json without a benchmark.json next to it "
+                     "(cat benchmark.json and sample.json of each benchmark)");
+  else if (count == 0)
+    rc = bg_ferr_set(e, "line 1", "empty input"), rc = BG_EPARSE;
+  else if (have_name)
+    rc = bg_ferr_set(e, "", "benchmark.json of '%.200s' without its sample.json", name);
+out:
+  cJSON_Delete(pending);
+  bg_adapter_index_free(&ix);
+  return rc;
+}
+
+const struct bg_adapter bg_adapter_criterion = {"criterion", detect, parse};
