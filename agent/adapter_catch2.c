@@ -58,6 +58,7 @@ struct bench {
   size_t line;
   double n, mean, sd;
   int have_mean, have_sd, failed;
+  int no_spread; /* standardDeviation is a point (ci="0"): Catch2 skipped the analysis */
   double *samples;
   size_t nsamples, cap;
 };
@@ -91,7 +92,9 @@ static int finish(struct bg_run *run, struct bg_adapter_index *ix, struct bench 
       rc = bg_ferr_set(e, f, "samples=\"%g\" must be an integer >= 1", b->n);
       goto out;
     }
-    bg_result_set_summary(r, (long long)b->n, b->mean, b->sd);
+    /* Without the analysis the report says nothing about the spread: a stddev of 0 over n
+     * samples would claim a precision nobody measured, so the mean counts as one value. */
+    bg_result_set_summary(r, b->no_spread ? 1 : (long long)b->n, b->mean, b->sd);
   }
 out:
   free(b->name);
@@ -107,6 +110,7 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
   const struct bg_xml_token *t;
   size_t before = run->nresults;
   int rc, depth = 0; /* depth of the open <BenchmarkResults>, 0 outside */
+  int nfailed = 0, warned_spread = 0;
   bg_xml_init(&x, text, len);
   for (;;) {
     if ((rc = bg_xml_next(&x, &t, e)))
@@ -155,6 +159,13 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
     } else if (strcmp(t->name, "standardDeviation") == 0) {
       if ((rc = number(t, "value", 1, &b.sd, &b.have_sd, e)))
         goto out;
+      const char *ci = bg_xml_attr(t, "ci");
+      b.no_spread = b.sd == 0 && ci && strcmp(ci, "0") == 0;
+      if (b.no_spread && !warned_spread) {
+        bg_run_add_warning(run, "catch2: report made with --benchmark-no-analysis has no "
+                                "spread; each benchmark's mean counts as one value");
+        warned_spread = 1;
+      }
     } else if (strcmp(t->name, "sample") == 0) {
       double v;
       if ((rc = number(t, "value", 1, &v, NULL, e)))
@@ -174,9 +185,10 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
                msg ? msg : "(no message)");
       bg_run_add_warning(run, w);
       b.failed = 1;
+      nfailed++;
     }
   }
-  if (run->nresults == before && !run->nwarnings)
+  if (run->nresults == before && !nfailed)
     rc = bg_ferr_set(e, "line 1", "no <BenchmarkResults> in the report");
 out:
   free(b.name);

@@ -65,8 +65,8 @@ static int mode_unit(const char *mode, const char *unit, const char **measure,
 static int histogram(struct bg_result *r, const cJSON *h, double scale, const char *where,
                      struct bg_ferr *e) {
   char f[160];
-  double n = 0, sum = 0, sumsq = 0;
-  /* Two passes would need the mean first; Welford's update keeps one pass stable. */
+  double n = 0;
+  /* Weighted Welford update: one pass, numerically stable. */
   double mean = 0, m2 = 0;
   size_t i = 0;
   const cJSON *fork;
@@ -103,15 +103,11 @@ static int histogram(struct bg_result *r, const cJSON *h, double scale, const ch
         mean += d * cnt / n2;
         m2 += d * (x - mean) * cnt;
         n = n2;
-        sum += x * cnt;
-        sumsq += x * x * cnt;
       }
       j++;
     }
     i++;
   }
-  (void)sum;
-  (void)sumsq;
   snprintf(f, sizeof f, "%s.primaryMetric.rawDataHistogram", where);
   if (n < 1 || n > 9e15)
     return bg_ferr_set(e, f, "no measurements");

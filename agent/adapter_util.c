@@ -22,6 +22,9 @@ int bg_adapter_json(const char *text, size_t len, cJSON **out, struct bg_ferr *e
   if (*out)
     return BG_OK;
   size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
+  /* cJSON stops before the blanks that precede the offending token; point at the token. */
+  while (at < len && strchr(" \t\r\n", text[at]) && text[at])
+    at++;
   size_t line = bg_adapter_line_of(text, at), col = 1;
   for (size_t i = at; i > 0 && text[i - 1] != '\n'; i--)
     col++;
