@@ -162,8 +162,8 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
       const char *ci = bg_xml_attr(t, "ci");
       b.no_spread = b.sd == 0 && ci && strcmp(ci, "0") == 0;
       if (b.no_spread && !warned_spread) {
-        bg_run_add_warning(run, "catch2: report made with --benchmark-no-analysis has no "
-                                "spread; each benchmark's mean counts as one value");
+        bg_adapter_warn(run, "catch2: report made with --benchmark-no-analysis has no "
+                             "spread; each benchmark's mean counts as one value");
         warned_spread = 1;
       }
     } else if (strcmp(t->name, "sample") == 0) {
@@ -180,10 +180,8 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
       b.samples[b.nsamples++] = v;
     } else if (strcmp(t->name, "failed") == 0) {
       const char *msg = bg_xml_attr(t, "message");
-      char w[800];
-      snprintf(w, sizeof w, "catch2: benchmark '%.300s' failed: %.400s", b.name,
-               msg ? msg : "(no message)");
-      bg_run_add_warning(run, w);
+      bg_adapter_warn(run, "catch2: benchmark '%.300s' failed: %.400s", b.name,
+                      msg ? msg : "(no message)");
       b.failed = 1;
       nfailed++;
     }

@@ -183,9 +183,7 @@ static int pass(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *li
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "error_message");
         if (cJSON_IsString(m))
           msg = m->valuestring;
-        char w[1024];
-        snprintf(w, sizeof w, "gbench: %.300s failed: %.600s", name, msg);
-        bg_run_add_warning(run, w);
+        bg_adapter_warn(run, "gbench: %.300s failed: %.600s", name, msg);
       }
       continue;
     }

@@ -200,10 +200,7 @@ static int text_form(struct bg_run *run, struct state *st, const char *text, siz
       if (rc)
         return rc;
     } else if (l >= 4 && memcmp(p, "FAIL", 4) == 0) {
-      char w[600];
-      snprintf(w, sizeof w, "go: %.*s", (int)(l > 500 ? 500 : l), p);
-      if (run->nwarnings < 100)
-        bg_run_add_warning(run, w);
+      bg_adapter_warn(run, "go: %.*s", (int)(l > 500 ? 500 : l), p);
     }
     p += l + 1;
   }
@@ -241,11 +238,7 @@ static int json_form(struct bg_run *run, struct state *st, const char *text, siz
       cJSON_Delete(ev);
       /* go test -json passes through non-JSON lines (build errors) as text. */
       if (l && q[0] != '{') {
-        if (run->nwarnings < 100) {
-          char w[600];
-          snprintf(w, sizeof w, "go: %.*s", (int)(l > 500 ? 500 : l), q);
-          bg_run_add_warning(run, w);
-        }
+        bg_adapter_warn(run, "go: %.*s", (int)(l > 500 ? 500 : l), q);
         continue;
       }
       rc = bg_ferr_set(e, f, "malformed JSON event");

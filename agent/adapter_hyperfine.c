@@ -76,10 +76,8 @@ static int command(struct bg_run *run, struct bg_adapter_index *ix, const cJSON 
         failed++;
     }
     if (failed) {
-      char w[1200];
-      snprintf(w, sizeof w, "hyperfine: '%.1000s' failed in %d of %lld runs", name, failed,
-               nruns);
-      bg_run_add_warning(run, w);
+      bg_adapter_warn(run, "hyperfine: '%.900s' failed in %d of %lld runs", name, failed,
+                      nruns);
     }
   }
   const cJSON *times = cJSON_GetObjectItemCaseSensitive(o, "times");

@@ -4,6 +4,7 @@
 #include "mem.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,58 @@ int bg_adapter_has_key(const char *text, size_t len, const char *key, size_t lim
       return 1;
   }
   return 0;
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s, size_t n) {
+  size_t len;
+  unsigned long cp;
+  if (s[0] < 0x80)
+    return 1;
+  if (s[0] >= 0xc2 && s[0] <= 0xdf)
+    len = 2, cp = s[0] & 0x1f;
+  else if (s[0] >= 0xe0 && s[0] <= 0xef)
+    len = 3, cp = s[0] & 0x0f;
+  else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+    len = 4, cp = s[0] & 0x07;
+  else
+    return 0;
+  if (len > n)
+    return 0;
+  for (size_t i = 1; i < len; i++) {
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+    cp = (cp << 6) | (s[i] & 0x3f);
+  }
+  if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+      (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+    return 0;
+  return len;
+}
+
+void bg_adapter_warn(struct bg_run *run, const char *fmt, ...) {
+  char buf[1001];
+  if (run->nwarnings > BG_ADAPTER_MAX_WARNINGS)
+    return;
+  if (run->nwarnings == BG_ADAPTER_MAX_WARNINGS) {
+    bg_run_add_warning(run, "more warnings were left out");
+    return;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  size_t n = strlen(buf);
+  for (size_t i = 0; i < n;) {
+    unsigned char c = (unsigned char)buf[i];
+    size_t l = utf8_len((const unsigned char *)buf + i, n - i);
+    if (l == 0 || c < 0x20 || c == 0x7f) {
+      buf[i++] = '?';
+      continue;
+    }
+    i += l;
+  }
+  bg_run_add_warning(run, buf);
 }
 
 /* ---- the (benchmark, measure) index ---- */

@@ -42,6 +42,14 @@ int bg_adapter_starts_with(const char *text, size_t len, char c);
  * search covers at most the first `limit` bytes (0: all). Cheap enough for detection. */
 int bg_adapter_has_key(const char *text, size_t len, const char *key, size_t limit);
 
+/* Most warnings one parse adds to a run; later ones are dropped after a note saying so. */
+#define BG_ADAPTER_MAX_WARNINGS 100
+
+/* Adds a printf-style warning to the run, made safe for the run model: at most 1000 bytes,
+ * control characters and invalid UTF-8 (harness output is untrusted) replaced by '?'. */
+void bg_adapter_warn(struct bg_run *run, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Index of a run's results by (benchmark, measure). Owned by the adapter during a parse. */
 struct bg_adapter_index {
   size_t *slots; /* result indices, (size_t)-1 when empty */

@@ -199,6 +199,18 @@ static void go_custom_metrics_and_packages(void **state) {
   bg_run_free(run);
 }
 
+static void warnings_from_harness_text_are_made_safe(void **state) {
+  (void)state;
+  /* Found by fuzz_adapters: a FAIL line with invalid UTF-8 became a warning the run model
+   * rejects. */
+  const char text[] = "BenchmarkA-2 \t 10\t 5 ns/op\nFAIL \xff\x01\xc3\xa9 x\n";
+  struct bg_run *run = bg_run_new();
+  assert_int_equal(bg_adapter_parse("go", text, sizeof text - 1, run, NULL), BG_OK);
+  assert_int_equal(run->nwarnings, 1);
+  assert_string_equal(run->warnings[0], "go: FAIL ??\xc3\xa9 x");
+  bg_run_free(run);
+}
+
 static void catch2_xml_gives_summaries_with_unescaped_names(void **state) {
   (void)state;
   struct bg_run *run = parse_fixture("catch2", "catch2/bench.xml");
@@ -595,6 +607,7 @@ int main(void) {
       cmocka_unit_test(go_text_count_lines_are_samples),
       cmocka_unit_test(go_json_events_are_joined_per_package),
       cmocka_unit_test(go_custom_metrics_and_packages),
+      cmocka_unit_test(warnings_from_harness_text_are_made_safe),
       cmocka_unit_test(catch2_xml_gives_summaries_with_unescaped_names),
       cmocka_unit_test(catch2_without_analysis_counts_the_mean_once),
       cmocka_unit_test(catch2_sample_children_become_samples),
