@@ -23,8 +23,7 @@
 static int detect(const char *text, size_t len) {
   if (!bg_adapter_starts_with(text, len, '<'))
     return 0;
-  int root = strstr(text, "<Catch ") || strstr(text, "<Catch>") ||
-             strstr(text, "<Catch2TestRun");
+  int root = strstr(text, "<Catch ") || strstr(text, "<Catch>") || strstr(text, "<Catch2TestRun");
   int bench = strstr(text, "<BenchmarkResults") != NULL;
   return root && bench ? 95 : bench ? 70 : root ? 40 : 0;
 }
@@ -45,8 +44,7 @@ static int number(const struct bg_xml_token *t, const char *name, int required, 
   while (*end == ' ')
     end++;
   if (end == s || *end || errno == ERANGE || !isfinite(v))
-    return bg_ferr_set(e, f, "%s=\"%.40s\" of <%.32s> is not a finite number", name, s,
-                       t->name);
+    return bg_ferr_set(e, f, "%s=\"%.40s\" of <%.32s> is not a finite number", name, s, t->name);
   *out = v;
   if (found)
     *found = 1;
@@ -74,8 +72,7 @@ static int finish(struct bg_run *run, struct bg_adapter_index *ix, struct bench 
     rc = bg_ferr_set(e, f, "<BenchmarkResults name=\"%.200s\"> has no <mean>", b->name);
     goto out;
   }
-  struct bg_result *r =
-      bg_adapter_result(run, ix, b->name, "wall_time", "ns", BG_LOWER, &created);
+  struct bg_result *r = bg_adapter_result(run, ix, b->name, "wall_time", "ns", BG_LOWER, &created);
   if (!created) {
     rc = bg_ferr_set(e, f, "benchmark '%.200s' appears twice (names must be unique)", b->name);
     goto out;

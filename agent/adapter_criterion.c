@@ -22,8 +22,8 @@
 static int detect(const char *text, size_t len) {
   if (!bg_adapter_starts_with(text, len, '{'))
     return 0;
-  int sample = bg_adapter_has_key(text, len, "iters", 0) &&
-               bg_adapter_has_key(text, len, "times", 0);
+  int sample =
+      bg_adapter_has_key(text, len, "iters", 0) && bg_adapter_has_key(text, len, "times", 0);
   int id = bg_adapter_has_key(text, len, "group_id", 0) &&
            (bg_adapter_has_key(text, len, "full_id", 0) ||
             bg_adapter_has_key(text, len, "function_id", 0));
@@ -31,8 +31,7 @@ static int detect(const char *text, size_t len) {
 }
 
 /* The benchmark's name: full_id, else title, else group_id[/function_id][/value_str]. */
-static int name_of(const cJSON *o, const char *where, char *out, size_t outlen,
-                   struct bg_ferr *e) {
+static int name_of(const cJSON *o, const char *where, char *out, size_t outlen, struct bg_ferr *e) {
   const char *full = NULL, *title = NULL, *group = NULL, *func = NULL, *value = NULL;
   int rc;
   if ((rc = bg_adapter_string(o, "full_id", where, 0, &full, e)) ||
@@ -44,8 +43,8 @@ static int name_of(const cJSON *o, const char *where, char *out, size_t outlen,
   if (full || title) {
     snprintf(out, outlen, "%s", full ? full : title);
   } else if (group) {
-    snprintf(out, outlen, "%s%s%s%s%s", group, func ? "/" : "", func ? func : "",
-             value ? "/" : "", value ? value : "");
+    snprintf(out, outlen, "%s%s%s%s%s", group, func ? "/" : "", func ? func : "", value ? "/" : "",
+             value ? value : "");
   } else {
     return bg_ferr_set(e, where, "benchmark.json without full_id, title or group_id");
   }
@@ -136,8 +135,10 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
       kind = ID;
     } else {
       cJSON_Delete(o);
-      rc = bg_ferr_set(e, f, "%s is neither a sample.json (iters, times) nor a benchmark.json "
-                       "(group_id, full_id); estimates.json has no samples", where);
+      rc = bg_ferr_set(e, f,
+                       "%s is neither a sample.json (iters, times) nor a benchmark.json "
+                       "(group_id, full_id); estimates.json has no samples",
+                       where);
       goto out;
     }
     if (kind == ID) {
@@ -179,7 +180,8 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
     snprintf(pending_where, sizeof pending_where, "%s", where);
   }
   if (pending)
-    rc = bg_ferr_set(e, pending_where, "sample.json without a benchmark.json next to it "
+    rc = bg_ferr_set(e, pending_where,
+                     "sample.json without a benchmark.json next to it "
                      "(cat benchmark.json and sample.json of each benchmark)");
   else if (count == 0)
     rc = bg_ferr_set(e, "line 1", "empty input"), rc = BG_EPARSE;

@@ -18,15 +18,30 @@
 #include <string.h>
 
 /* Members of an entry that are not user counters. */
-static const char *const known_keys[] = {
-    "name",          "family_index",   "per_family_instance_index",
-    "run_name",      "run_type",       "repetitions",
-    "repetition_index", "threads",     "iterations",
-    "real_time",     "cpu_time",       "time_unit",
-    "aggregate_name", "aggregate_unit", "error_occurred",
-    "error_message", "bytes_per_second", "items_per_second",
-    "big_o",         "real_coefficient", "cpu_coefficient",
-    "rms",           "complexity_n",   "label"};
+static const char *const known_keys[] = {"name",
+                                         "family_index",
+                                         "per_family_instance_index",
+                                         "run_name",
+                                         "run_type",
+                                         "repetitions",
+                                         "repetition_index",
+                                         "threads",
+                                         "iterations",
+                                         "real_time",
+                                         "cpu_time",
+                                         "time_unit",
+                                         "aggregate_name",
+                                         "aggregate_unit",
+                                         "error_occurred",
+                                         "error_message",
+                                         "bytes_per_second",
+                                         "items_per_second",
+                                         "big_o",
+                                         "real_coefficient",
+                                         "cpu_coefficient",
+                                         "rms",
+                                         "complexity_n",
+                                         "label"};
 
 /* Measure names this adapter gives builtin values; a counter with one of these names gets a
  * "counter_" prefix so that it cannot mix with them. */
@@ -54,8 +69,7 @@ static int detect(const char *text, size_t len) {
     score += 30;
   if (bg_adapter_has_key(text, len, "cpu_time", 0))
     score += 20;
-  if (bg_adapter_has_key(text, len, "time_unit", 0) ||
-      bg_adapter_has_key(text, len, "run_type", 0))
+  if (bg_adapter_has_key(text, len, "time_unit", 0) || bg_adapter_has_key(text, len, "run_type", 0))
     score += 15;
   if (bg_adapter_has_key(text, len, "machine_info", 0))
     score -= 50;
@@ -92,9 +106,8 @@ static int put(struct bg_run *run, struct bg_adapter_index *ix, const char *name
   return BG_OK;
 }
 
-static int entry(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *o,
-                 const char *name, enum mode mode, long long n, const char *where,
-                 struct bg_ferr *e) {
+static int entry(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *o, const char *name,
+                 enum mode mode, long long n, const char *where, struct bg_ferr *e) {
   int rc, found;
   char f[300];
   const char *tu = "ns";
@@ -126,8 +139,8 @@ static int entry(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *o
         return rc;
       v *= scale;
     }
-    if ((rc = put(run, ix, name, fixed[i].measure, fixed[i].unit, fixed[i].dir, v, 0, mode, n,
-                  f, e)))
+    if ((rc = put(run, ix, name, fixed[i].measure, fixed[i].unit, fixed[i].dir, v, 0, mode, n, f,
+                  e)))
       return rc;
   }
   if (!have_time) {
@@ -161,8 +174,8 @@ static int is_aggregate(const cJSON *o) {
   return cJSON_GetObjectItemCaseSensitive(o, "aggregate_name") != NULL;
 }
 
-static int pass(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *list,
-                enum mode mode, struct bg_ferr *e) {
+static int pass(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *list, enum mode mode,
+                struct bg_ferr *e) {
   size_t i = 0;
   const cJSON *o;
   int rc;

@@ -90,21 +90,26 @@ static void unit_measure(const char *unit, char *measure, size_t mlen, const cha
 
 struct state {
   struct bg_adapter_index ix;
-  char **pkg_of;    /* package of each result added by this parse (borrowed strings) */
+  const char **pkg_of; /* package of each result added by this parse (borrowed strings) */
   size_t npkg_of;
-  size_t first;     /* run->nresults before the parse */
-  char **packages;  /* owned package names */
+  size_t first;    /* run->nresults before the parse */
+  char **packages; /* owned package names */
   size_t npackages;
+  size_t last; /* index of the package interned last */
 };
 
 static const char *intern(struct state *st, const char *pkg) {
+  /* Events of one package mostly come in runs: try the last one first. */
+  if (st->npackages && strcmp(st->packages[st->last], pkg) == 0)
+    return st->packages[st->last];
   for (size_t i = 0; i < st->npackages; i++)
     if (strcmp(st->packages[i], pkg) == 0)
-      return st->packages[i];
+      return st->packages[st->last = i];
   if (st->npackages >= MAX_PACKAGES)
     return NULL;
   st->packages = bg_xrealloc(st->packages, (st->npackages + 1) * sizeof *st->packages);
   st->packages[st->npackages] = bg_xstrdup(pkg);
+  st->last = st->npackages;
   return st->packages[st->npackages++];
 }
 
@@ -149,7 +154,7 @@ static int line(struct bg_run *run, struct state *st, char *s, const char *pkg, 
     struct bg_result *r = bg_adapter_result(run, &st->ix, name, measure, unit, dir, &created);
     if (created) {
       st->pkg_of = bg_xrealloc(st->pkg_of, (run->nresults - st->first) * sizeof *st->pkg_of);
-      st->pkg_of[before - st->first] = (char *)pkg;
+      st->pkg_of[before - st->first] = pkg;
       st->npkg_of = run->nresults - st->first;
     } else {
       size_t idx = (size_t)(r - run->results);
@@ -218,7 +223,7 @@ struct pkgout {
 static int json_form(struct bg_run *run, struct state *st, const char *text, size_t len,
                      struct bg_ferr *e) {
   struct pkgout *outs = NULL;
-  size_t nouts = 0;
+  size_t nouts = 0, last_out = 0;
   int rc = BG_OK;
   size_t lineno = 0;
   for (const char *p = text, *end = text + len; p < end;) {
@@ -263,9 +268,10 @@ static int json_form(struct bg_run *run, struct state *st, const char *text, siz
       goto out;
     }
     const char *pkg = intern(st, package ? package->valuestring : "");
-    size_t k = 0;
+    size_t k = nouts && outs[last_out].pkg == pkg ? last_out : 0;
     while (k < nouts && outs[k].pkg != pkg)
       k++;
+    last_out = k;
     if (!pkg) {
       cJSON_Delete(ev);
       rc = bg_ferr_set(e, f, "more than %d packages", MAX_PACKAGES);
@@ -305,9 +311,8 @@ static int json_form(struct bg_run *run, struct state *st, const char *text, siz
       bg_xgrow((void **)&outs[k].lines, &outs[k].cap, outs[k].nlines + 1, sizeof *outs[k].lines);
       outs[k].lines[outs[k].nlines++] = lineno;
     }
-    if (outs[k].text.len &&
-        (rc = text_form(run, st, outs[k].text.data, outs[k].text.len, outs[k].lines,
-                        outs[k].pkg, e)))
+    if (outs[k].text.len && (rc = text_form(run, st, outs[k].text.data, outs[k].text.len,
+                                            outs[k].lines, outs[k].pkg, e)))
       goto out;
   }
 out:

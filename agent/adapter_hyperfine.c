@@ -27,9 +27,9 @@ static int detect(const char *text, size_t len) {
 }
 
 /* Reads an array of numbers scaled by `scale` into samples of (name, measure). */
-static int array(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *a,
-                 const char *name, const char *measure, const char *unit, double scale,
-                 const char *field, struct bg_ferr *e) {
+static int array(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *a, const char *name,
+                 const char *measure, const char *unit, double scale, const char *field,
+                 struct bg_ferr *e) {
   if (!cJSON_IsArray(a))
     return bg_ferr_set(e, field, "must be an array of numbers");
   if (cJSON_GetArraySize(a) < 1)
@@ -76,8 +76,7 @@ static int command(struct bg_run *run, struct bg_adapter_index *ix, const cJSON 
         failed++;
     }
     if (failed) {
-      bg_adapter_warn(run, "hyperfine: '%.900s' failed in %d of %lld runs", name, failed,
-                      nruns);
+      bg_adapter_warn(run, "hyperfine: '%.900s' failed in %d of %lld runs", name, failed, nruns);
     }
   }
   const cJSON *times = cJSON_GetObjectItemCaseSensitive(o, "times");
@@ -101,8 +100,7 @@ static int command(struct bg_run *run, struct bg_adapter_index *ix, const cJSON 
       return bg_ferr_set(e, f, "required (or exit_codes to count the runs of a summary)");
     }
     int created;
-    struct bg_result *r =
-        bg_adapter_result(run, ix, name, "wall_time", "ns", BG_LOWER, &created);
+    struct bg_result *r = bg_adapter_result(run, ix, name, "wall_time", "ns", BG_LOWER, &created);
     if (!created)
       return bg_ferr_set(e, where, "command '%.200s' appears twice", name);
     bg_result_set_summary(r, nruns, mean * 1e9, sd * 1e9);

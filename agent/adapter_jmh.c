@@ -33,10 +33,10 @@ static int mode_unit(const char *mode, const char *unit, const char **measure,
   static const struct {
     const char *unit;
     double scale;
-  } rates[] = {{"ops/ns", 1e9}, {"ops/us", 1e6}, {"ops/\xc2\xb5s", 1e6}, {"ops/ms", 1e3},
-               {"ops/s", 1.0}, {"ops/min", 1.0 / 60}},
-    times[] = {{"ns/op", 1.0}, {"us/op", 1e3}, {"\xc2\xb5s/op", 1e3}, {"ms/op", 1e6},
-               {"s/op", 1e9}, {"min/op", 60e9}};
+  } rates[] = {{"ops/ns", 1e9}, {"ops/us", 1e6}, {"ops/\xc2\xb5s", 1e6},
+               {"ops/ms", 1e3}, {"ops/s", 1.0},  {"ops/min", 1.0 / 60}},
+    times[] = {{"ns/op", 1.0}, {"us/op", 1e3}, {"\xc2\xb5s/op", 1e3},
+               {"ms/op", 1e6}, {"s/op", 1e9},  {"min/op", 60e9}};
   if (strcmp(mode, "thrpt") == 0) {
     *measure = "throughput";
     *out_unit = "ops/s";
@@ -86,8 +86,7 @@ static int histogram(struct bg_result *r, const cJSON *h, double scale, const ch
       if (!cJSON_IsArray(iter))
         return bg_ferr_set(e, f, "must be an array of [value, count]");
       cJSON_ArrayForEach(pair, iter) {
-        snprintf(f, sizeof f, "%s.primaryMetric.rawDataHistogram[%zu][%zu][%zu]", where, i, j,
-                 k++);
+        snprintf(f, sizeof f, "%s.primaryMetric.rawDataHistogram[%zu][%zu][%zu]", where, i, j, k++);
         const cJSON *v = cJSON_GetArrayItem(pair, 0), *c = cJSON_GetArrayItem(pair, 1);
         if (!cJSON_IsArray(pair) || cJSON_GetArraySize(pair) != 2 || !cJSON_IsNumber(v) ||
             !cJSON_IsNumber(c))
@@ -118,8 +117,8 @@ static int histogram(struct bg_result *r, const cJSON *h, double scale, const ch
   return BG_OK;
 }
 
-static int entry(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *o,
-                 const char *where, struct bg_ferr *e) {
+static int entry(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *o, const char *where,
+                 struct bg_ferr *e) {
   int rc, created;
   char f[160];
   const char *bench = NULL, *mode = NULL, *unit = NULL;
@@ -139,8 +138,10 @@ static int entry(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *o
   double scale;
   if (!mode_unit(mode, unit, &measure, &out_unit, &dir, &scale)) {
     snprintf(f, sizeof f, "%s.primaryMetric.scoreUnit", where);
-    return bg_ferr_set(e, f, "unknown unit '%.32s' for mode '%.32s' (modes thrpt, avgt, "
-                       "sample, ss)", unit, mode);
+    return bg_ferr_set(e, f,
+                       "unknown unit '%.32s' for mode '%.32s' (modes thrpt, avgt, "
+                       "sample, ss)",
+                       unit, mode);
   }
   /* The name: benchmark, then parameters in file order. */
   struct bg_buf name;

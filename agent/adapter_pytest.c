@@ -29,8 +29,8 @@ static int detect(const char *text, size_t len) {
   return score > 0 ? score : 0;
 }
 
-static int bench(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *o,
-                 const char *where, struct bg_ferr *e) {
+static int bench(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *o, const char *where,
+                 struct bg_ferr *e) {
   int rc, created;
   char f[96];
   const char *name = NULL;

@@ -2,6 +2,7 @@
 #include "adapter_util.h"
 
 #include "mem.h"
+#include "valid.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -54,8 +55,7 @@ int bg_adapter_slug(const char *name, char *out, size_t outlen) {
   int gap = 0;
   if (outlen == 0)
     return 0;
-  for (const unsigned char *p = (const unsigned char *)name; *p && n < 64 && n + 1 < outlen;
-       p++) {
+  for (const unsigned char *p = (const unsigned char *)name; *p && n < 64 && n + 1 < outlen; p++) {
     unsigned char c = *p;
     if (c >= 'A' && c <= 'Z')
       c = (unsigned char)(c - 'A' + 'a');
@@ -139,9 +139,9 @@ void bg_adapter_warn(struct bg_run *run, const char *fmt, ...) {
   va_end(ap);
   size_t n = strlen(buf);
   for (size_t i = 0; i < n;) {
-    unsigned char c = (unsigned char)buf[i];
     size_t l = utf8_len((const unsigned char *)buf + i, n - i);
-    if (l == 0 || c < 0x20 || c == 0x7f) {
+    /* The run model's own rule decides per character (it also rejects C1 controls). */
+    if (l == 0 || !bg_valid_text(buf + i, l, 0)) {
       buf[i++] = '?';
       continue;
     }
@@ -251,8 +251,10 @@ int bg_adapter_add_sample(struct bg_result *r, double v, int allow_negative, con
   if (rc)
     return rc;
   if (r->has_summary)
-    return bg_ferr_set(e, field, "'%.200s' (%s) has a summary already; samples and summaries "
-                       "cannot mix", r->benchmark, r->measure);
+    return bg_ferr_set(e, field,
+                       "'%.200s' (%s) has a summary already; samples and summaries "
+                       "cannot mix",
+                       r->benchmark, r->measure);
   if (r->nsamples >= BG_RUN_MAX_SAMPLES)
     return bg_ferr_set(e, field, "more than %d samples for '%.200s' (%s)", BG_RUN_MAX_SAMPLES,
                        r->benchmark, r->measure);

@@ -46,7 +46,8 @@ int bg_adapter_has_key(const char *text, size_t len, const char *key, size_t lim
 #define BG_ADAPTER_MAX_WARNINGS 100
 
 /* Adds a printf-style warning to the run, made safe for the run model: at most 1000 bytes,
- * control characters and invalid UTF-8 (harness output is untrusted) replaced by '?'. */
+ * control characters (C0, DEL, C1) and invalid UTF-8 (harness output is untrusted) replaced
+ * by '?'. */
 void bg_adapter_warn(struct bg_run *run, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

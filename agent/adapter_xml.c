@@ -175,7 +175,7 @@ static char *read_value(struct bg_xml *x, const char **why) {
       ok = j < rl - 1;
       for (; ok && j < rl - 1; j++) {
         char d = r[j];
-        int v = d >= '0' && d <= '9'   ? d - '0'
+        int v = d >= '0' && d <= '9'          ? d - '0'
                 : hex && d >= 'a' && d <= 'f' ? d - 'a' + 10
                 : hex && d >= 'A' && d <= 'F' ? d - 'A' + 10
                                               : -1;

@@ -13,9 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const formats[] = {NULL,     "native",    "gbench",           "hyperfine",
-                                      "criterion", "go",     "catch2",           "pytest-benchmark",
-                                      "bmf",      "jmh"};
+static const char *const formats[] = {NULL, "native", "gbench",           "hyperfine", "criterion",
+                                      "go", "catch2", "pytest-benchmark", "bmf",       "jmh"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -65,8 +65,8 @@ static void near(double got, double want) {
 
 /* A result of samples with the given unit, direction and count; returns it. */
 static const struct bg_result *samples(const struct bg_run *run, const char *bench,
-                                       const char *measure, const char *unit,
-                                       enum bg_direction dir, size_t n) {
+                                       const char *measure, const char *unit, enum bg_direction dir,
+                                       size_t n) {
   const struct bg_result *r = get(run, bench, measure);
   assert_string_equal(r->unit, unit);
   assert_int_equal(r->direction, dir);
@@ -76,8 +76,7 @@ static const struct bg_result *samples(const struct bg_run *run, const char *ben
 }
 
 static const struct bg_result *summary(const struct bg_run *run, const char *bench,
-                                       const char *measure, long long n, double mean,
-                                       double sd) {
+                                       const char *measure, long long n, double mean, double sd) {
   const struct bg_result *r = get(run, bench, measure);
   assert_true(r->has_summary);
   assert_int_equal(r->n, n);
@@ -92,8 +91,7 @@ static void gbench_repetitions_become_samples_in_ns(void **state) {
   (void)state;
   struct bg_run *run = parse_fixture("gbench", "gbench/repetitions.json");
   assert_int_equal(run->nresults, 10); /* aggregates skipped: they have repetitions */
-  const struct bg_result *r =
-      samples(run, "BM_StringCopy/64", "wall_time", "ns", BG_LOWER, 3);
+  const struct bg_result *r = samples(run, "BM_StringCopy/64", "wall_time", "ns", BG_LOWER, 3);
   near(r->samples[0], 1.0670083318244275e+01);
   r = samples(run, "BM_VectorPush", "wall_time", "ns", BG_LOWER, 3);
   near(r->samples[0], 1.8683415446037460e-01 * 1e3); /* time_unit us */
@@ -120,8 +118,7 @@ static void gbench_aggregates_only_become_summaries(void **state) {
   (void)state;
   struct bg_run *run = parse_fixture("gbench", "gbench/aggregates.json");
   assert_int_equal(run->nresults, 10);
-  summary(run, "BM_StringCopy/64", "wall_time", 3, 1.0791116215074490e+01,
-          3.2041163552601720e-01);
+  summary(run, "BM_StringCopy/64", "wall_time", 3, 1.0791116215074490e+01, 3.2041163552601720e-01);
   const struct bg_result *r = get(run, "BM_VectorPush", "wall_time");
   assert_true(r->has_summary);
   assert_int_equal(r->n, 3);
@@ -201,13 +198,14 @@ static void go_custom_metrics_and_packages(void **state) {
 
 static void warnings_from_harness_text_are_made_safe(void **state) {
   (void)state;
-  /* Found by fuzz_adapters: a FAIL line with invalid UTF-8 became a warning the run model
-   * rejects. */
-  const char text[] = "BenchmarkA-2 \t 10\t 5 ns/op\nFAIL \xff\x01\xc3\xa9 x\n";
+  /* Found by fuzz_adapters: FAIL lines with invalid UTF-8 and with a C1 control character
+   * became warnings the run model rejects. */
+  const char text[] = "BenchmarkA-2 \t 10\t 5 ns/op\nFAIL \xff\x01\xc3\xa9 x\nFAIL \xc2\x85!\n";
   struct bg_run *run = bg_run_new();
   assert_int_equal(bg_adapter_parse("go", text, sizeof text - 1, run, NULL), BG_OK);
-  assert_int_equal(run->nwarnings, 1);
+  assert_int_equal(run->nwarnings, 2);
   assert_string_equal(run->warnings[0], "go: FAIL ??\xc3\xa9 x");
+  assert_string_equal(run->warnings[1], "go: FAIL ??!");
   bg_run_free(run);
 }
 
@@ -217,8 +215,7 @@ static void catch2_xml_gives_summaries_with_unescaped_names(void **state) {
   assert_int_equal(run->nresults, 3);
   summary(run, "fib 15", "wall_time", 10, 451.75, 4.65123);
   summary(run, "fib 20", "wall_time", 10, 6258.94, 248.971);
-  const struct bg_result *r = summary(run, "concat \"quoted\"", "wall_time", 10, 68.1752,
-                                      2.97536);
+  const struct bg_result *r = summary(run, "concat \"quoted\"", "wall_time", 10, 68.1752, 2.97536);
   assert_string_equal(r->unit, "ns");
   bg_run_free(run);
 }
@@ -345,9 +342,9 @@ static void detects_every_fixture_as_its_format(void **state) {
     assert_string_equal(a->name, cases[i].format);
     /* Every other adapter scores strictly lower: detection is unambiguous. */
     int own = a->detect(text, len);
-    static const char *const names[] = {"native", "gbench",           "hyperfine",
-                                        "criterion", "go",             "catch2",
-                                        "pytest-benchmark", "bmf",     "jmh"};
+    static const char *const names[] = {"native",           "gbench", "hyperfine",
+                                        "criterion",        "go",     "catch2",
+                                        "pytest-benchmark", "bmf",    "jmh"};
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
       const struct bg_adapter *o = bg_adapter_find(names[k]);
       assert_non_null(o);
@@ -374,8 +371,7 @@ static void unrecognised_input_is_unsupported(void **state) {
   for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
     struct bg_run *run = bg_run_new();
     struct bg_ferr e;
-    assert_int_equal(bg_adapter_parse(NULL, inputs[i], strlen(inputs[i]), run, &e),
-                     BG_EUNSUPP);
+    assert_int_equal(bg_adapter_parse(NULL, inputs[i], strlen(inputs[i]), run, &e), BG_EUNSUPP);
     assert_non_null(strstr(e.message, "gbench"));
     bg_run_free(run);
   }
@@ -403,11 +399,11 @@ static const struct bad bad_inputs[] = {
     {"gbench", "{\"benchmarks\":[{\"name\":\"a\",\"real_time\":NaN}]}", BG_EPARSE, "line 1"},
     {"gbench", "{\"benchmarks\":[{\"name\":\"a\",\"real_time\":1,\"time_unit\":\"fortnight\"}]}",
      BG_EINVAL, "benchmarks[0].time_unit"},
-    {"gbench", "{\"benchmarks\":[{\"name\":\"a\",\"real_time\":1,\"time_unit\":\"s\"},\n"
-               "{\"name\":\"b\",\"real_time\":1e10,\"time_unit\":\"s\"}]}",
+    {"gbench",
+     "{\"benchmarks\":[{\"name\":\"a\",\"real_time\":1,\"time_unit\":\"s\"},\n"
+     "{\"name\":\"b\",\"real_time\":1e10,\"time_unit\":\"s\"}]}",
      BG_EINVAL, "benchmarks[1].real_time"},
-    {"gbench", "{\"benchmarks\":[{\"name\":7,\"real_time\":1}]}", BG_EINVAL,
-     "benchmarks[0].name"},
+    {"gbench", "{\"benchmarks\":[{\"name\":7,\"real_time\":1}]}", BG_EINVAL, "benchmarks[0].name"},
     {"gbench", "{\"benchmarks\":[{\"name\":\"a\"}]}", BG_EINVAL, "benchmarks[0].real_time"},
     {"gbench", "{\"benchmarks\":[]}", BG_EINVAL, "benchmarks"},
     {"gbench", "{\"results\":[{\"command\":\"x\",\"times\":[1]}]}", BG_EINVAL, "benchmarks"},
@@ -423,10 +419,11 @@ static const struct bad bad_inputs[] = {
     {"hyperfine", "{\"results\":[{\"command\":\"x\",\"times\":[1e300]}]}", BG_EINVAL,
      "results[0].times[0]"},
     {"hyperfine", "{\"results\":[{\"times\":[1]}]}", BG_EINVAL, "results[0].command"},
-    {"hyperfine", "{\"results\":[{\"command\":\"x\",\"mean\":1}]}", BG_EINVAL,
-     "results[0].times"},
-    {"hyperfine", "{\"results\":[{\"command\":\"x\",\"times\":[1]},{\"command\":\"x\","
-                  "\"times\":[1]}]}", BG_EINVAL, "results[1].times"},
+    {"hyperfine", "{\"results\":[{\"command\":\"x\",\"mean\":1}]}", BG_EINVAL, "results[0].times"},
+    {"hyperfine",
+     "{\"results\":[{\"command\":\"x\",\"times\":[1]},{\"command\":\"x\","
+     "\"times\":[1]}]}",
+     BG_EINVAL, "results[1].times"},
     {"hyperfine", "{\"results\":[]}", BG_EINVAL, "results"},
     /* criterion */
     {"criterion", "", BG_EPARSE, "line 1"},
@@ -446,35 +443,49 @@ static const struct bad bad_inputs[] = {
     {"criterion", "[1,2]", BG_EINVAL, "line 1"},
     /* go */
     {"go", "", BG_EINVAL, "line 1"},
-    {"go", "BenchmarkA-2 \t 100\t 12.5 ns/op\nBenchmarkA-2 \t 100\t 12.5\n", BG_EINVAL,
-     "line 2"},
+    {"go", "BenchmarkA-2 \t 100\t 12.5 ns/op\nBenchmarkA-2 \t 100\t 12.5\n", BG_EINVAL, "line 2"},
     {"go", "goos: linux\nBenchmarkA-2 \t 100\t abc ns/op\n", BG_EINVAL, "line 2"},
     {"go", "BenchmarkA-2 \t 100\t -3 ns/op\n", BG_EINVAL, "line 1"},
     {"go", "BenchmarkA-2 \t 100\t 1e400 ns/op\n", BG_EINVAL, "line 1"},
     {"go", "BenchmarkA-2 \t 100\t NaN ns/op\n", BG_EINVAL, "line 1"},
-    {"go", "BenchmarkA-2 \t 100\t 3 ns/op\nBenchmarkA-2 \t 100\t 3 ms/op\n"
-           "BenchmarkA-2 \t 100\t 3 !!!\n", BG_EINVAL, "line 3"},
-    {"go", "{\"Action\":\"output\",\"Package\":\"p\",\"Output\":\"BenchmarkA \\t 1\\t 2 ns/op\\n\"}\n"
-           "{\"Action\":\"output\",\"Package\":\"p\",\"Output\":\n", BG_EPARSE, "line 2"},
+    {"go",
+     "BenchmarkA-2 \t 100\t 3 ns/op\nBenchmarkA-2 \t 100\t 3 ms/op\n"
+     "BenchmarkA-2 \t 100\t 3 !!!\n",
+     BG_EINVAL, "line 3"},
+    {"go",
+     "{\"Action\":\"output\",\"Package\":\"p\",\"Output\":\"BenchmarkA \\t 1\\t 2 ns/op\\n\"}\n"
+     "{\"Action\":\"output\",\"Package\":\"p\",\"Output\":\n",
+     BG_EPARSE, "line 2"},
     {"go", "{\"Action\":\"output\",\"Package\":\"p\",\"Output\":7}\n", BG_EINVAL, "line 1"},
-    {"go", "{\"Action\":\"output\",\"Package\":\"p\",\"Output\":\"x\\n\"}\n"
-           "{\"Action\":\"output\",\"Package\":\"p\",\"Output\":\"BenchmarkA \\t 1\\t\"}\n"
-           "{\"Action\":\"output\",\"Package\":\"p\",\"Output\":\" -2 ns/op\\n\"}\n",
+    {"go",
+     "{\"Action\":\"output\",\"Package\":\"p\",\"Output\":\"x\\n\"}\n"
+     "{\"Action\":\"output\",\"Package\":\"p\",\"Output\":\"BenchmarkA \\t 1\\t\"}\n"
+     "{\"Action\":\"output\",\"Package\":\"p\",\"Output\":\" -2 ns/op\\n\"}\n",
      BG_EINVAL, "line 2"},
     /* catch2 */
     {"catch2", "", BG_EPARSE, "line 1"},
     {"catch2", "<Catch>\n<BenchmarkResults name=\"a\" samples=\"3\">\n<mean value=\"1\"/>\n",
      BG_EPARSE, "line 4"},
-    {"catch2", "<Catch>\n<BenchmarkResults name=\"a\" samples=\"3\">\n<mean value=\"x\"/>"
-               "</BenchmarkResults></Catch>", BG_EINVAL, "line 3"},
-    {"catch2", "<Catch>\n<BenchmarkResults name=\"a\" samples=\"3\">\n<mean value=\"-1\"/>"
-               "</BenchmarkResults></Catch>", BG_EINVAL, "line 2"},
-    {"catch2", "<Catch>\n<BenchmarkResults name=\"a\" samples=\"3\">\n<mean value=\"1e400\"/>"
-               "</BenchmarkResults></Catch>", BG_EINVAL, "line 3"},
-    {"catch2", "<Catch>\n<BenchmarkResults name=\"a\" samples=\"3\">\n<mean value=\"nan\"/>"
-               "</BenchmarkResults></Catch>", BG_EINVAL, "line 3"},
-    {"catch2", "<Catch>\n<BenchmarkResults name=\"a\" samples=\"0\">\n<mean value=\"1\"/>"
-               "</BenchmarkResults></Catch>", BG_EINVAL, "line 2"},
+    {"catch2",
+     "<Catch>\n<BenchmarkResults name=\"a\" samples=\"3\">\n<mean value=\"x\"/>"
+     "</BenchmarkResults></Catch>",
+     BG_EINVAL, "line 3"},
+    {"catch2",
+     "<Catch>\n<BenchmarkResults name=\"a\" samples=\"3\">\n<mean value=\"-1\"/>"
+     "</BenchmarkResults></Catch>",
+     BG_EINVAL, "line 2"},
+    {"catch2",
+     "<Catch>\n<BenchmarkResults name=\"a\" samples=\"3\">\n<mean value=\"1e400\"/>"
+     "</BenchmarkResults></Catch>",
+     BG_EINVAL, "line 3"},
+    {"catch2",
+     "<Catch>\n<BenchmarkResults name=\"a\" samples=\"3\">\n<mean value=\"nan\"/>"
+     "</BenchmarkResults></Catch>",
+     BG_EINVAL, "line 3"},
+    {"catch2",
+     "<Catch>\n<BenchmarkResults name=\"a\" samples=\"0\">\n<mean value=\"1\"/>"
+     "</BenchmarkResults></Catch>",
+     BG_EINVAL, "line 2"},
     {"catch2", "<Catch>\n<BenchmarkResults name=\"a\">\n</Catch>", BG_EPARSE, "line 3"},
     {"catch2", "<Catch>\n<BenchmarkResults name=\"a&bogus;\"></BenchmarkResults></Catch>",
      BG_EPARSE, "line 2"},
@@ -493,12 +504,14 @@ static const struct bad bad_inputs[] = {
      BG_EINVAL, "benchmarks[0].stats.data[1]"},
     {"pytest-benchmark", "{\"benchmarks\":[{\"fullname\":\"t\",\"stats\":{\"data\":[1e400]}}]}",
      BG_EINVAL, "benchmarks[0].stats.data[0]"},
-    {"pytest-benchmark", "{\"benchmarks\":[{\"fullname\":\"t\",\"stats\":{\"rounds\":0,"
-                         "\"mean\":1,\"stddev\":0}}]}", BG_EINVAL,
-     "benchmarks[0].stats.rounds"},
-    {"pytest-benchmark", "{\"benchmarks\":[{\"fullname\":\"t\",\"stats\":{\"rounds\":3,"
-                         "\"mean\":\"fast\",\"stddev\":0}}]}", BG_EINVAL,
-     "benchmarks[0].stats.mean"},
+    {"pytest-benchmark",
+     "{\"benchmarks\":[{\"fullname\":\"t\",\"stats\":{\"rounds\":0,"
+     "\"mean\":1,\"stddev\":0}}]}",
+     BG_EINVAL, "benchmarks[0].stats.rounds"},
+    {"pytest-benchmark",
+     "{\"benchmarks\":[{\"fullname\":\"t\",\"stats\":{\"rounds\":3,"
+     "\"mean\":\"fast\",\"stddev\":0}}]}",
+     BG_EINVAL, "benchmarks[0].stats.mean"},
     {"pytest-benchmark", "{\"benchmarks\":[{\"stats\":{\"data\":[1]}}]}", BG_EINVAL,
      "benchmarks[0].name"},
     /* bmf */
@@ -515,21 +528,34 @@ static const struct bad bad_inputs[] = {
     /* jmh */
     {"jmh", "", BG_EPARSE, "line 1"},
     {"jmh", "[{\"benchmark\":\"a\",\"mode\":\"avgt\",\n\"primaryMetric\":{", BG_EPARSE, "line 2"},
-    {"jmh", "[{\"benchmark\":\"a\",\"mode\":\"avgt\",\"primaryMetric\":{\"scoreUnit\":"
-            "\"parsecs/op\",\"rawData\":[[1]]}}]", BG_EINVAL, "[0].primaryMetric.scoreUnit"},
-    {"jmh", "[{\"benchmark\":\"a\",\"mode\":\"thrpt\",\"primaryMetric\":{\"scoreUnit\":"
-            "\"ns/op\",\"rawData\":[[1]]}}]", BG_EINVAL, "[0].primaryMetric.scoreUnit"},
-    {"jmh", "[{\"benchmark\":\"a\",\"mode\":\"avgt\",\"primaryMetric\":{\"scoreUnit\":"
-            "\"ns/op\",\"rawData\":[[1,-2]]}}]", BG_EINVAL, "[0].primaryMetric.rawData[0][1]"},
-    {"jmh", "[{\"benchmark\":\"a\",\"mode\":\"avgt\",\"primaryMetric\":{\"scoreUnit\":"
-            "\"s/op\",\"rawData\":[[1e300]]}}]", BG_EINVAL, "[0].primaryMetric.rawData[0][0]"},
-    {"jmh", "[{\"benchmark\":\"a\",\"mode\":\"avgt\",\"primaryMetric\":{\"scoreUnit\":"
-            "\"ns/op\",\"rawData\":[1]}}]", BG_EINVAL, "[0].primaryMetric.rawData[0]"},
-    {"jmh", "[{\"benchmark\":\"a\",\"mode\":\"sample\",\"primaryMetric\":{\"scoreUnit\":"
-            "\"ns/op\",\"rawDataHistogram\":[[[[1,0]]]]}}]", BG_EINVAL,
-     "[0].primaryMetric.rawDataHistogram[0][0][0]"},
-    {"jmh", "[{\"benchmark\":\"a\",\"mode\":\"avgt\",\"primaryMetric\":{\"scoreUnit\":"
-            "\"ns/op\"}}]", BG_EINVAL, "[0].primaryMetric.score"},
+    {"jmh",
+     "[{\"benchmark\":\"a\",\"mode\":\"avgt\",\"primaryMetric\":{\"scoreUnit\":"
+     "\"parsecs/op\",\"rawData\":[[1]]}}]",
+     BG_EINVAL, "[0].primaryMetric.scoreUnit"},
+    {"jmh",
+     "[{\"benchmark\":\"a\",\"mode\":\"thrpt\",\"primaryMetric\":{\"scoreUnit\":"
+     "\"ns/op\",\"rawData\":[[1]]}}]",
+     BG_EINVAL, "[0].primaryMetric.scoreUnit"},
+    {"jmh",
+     "[{\"benchmark\":\"a\",\"mode\":\"avgt\",\"primaryMetric\":{\"scoreUnit\":"
+     "\"ns/op\",\"rawData\":[[1,-2]]}}]",
+     BG_EINVAL, "[0].primaryMetric.rawData[0][1]"},
+    {"jmh",
+     "[{\"benchmark\":\"a\",\"mode\":\"avgt\",\"primaryMetric\":{\"scoreUnit\":"
+     "\"s/op\",\"rawData\":[[1e300]]}}]",
+     BG_EINVAL, "[0].primaryMetric.rawData[0][0]"},
+    {"jmh",
+     "[{\"benchmark\":\"a\",\"mode\":\"avgt\",\"primaryMetric\":{\"scoreUnit\":"
+     "\"ns/op\",\"rawData\":[1]}}]",
+     BG_EINVAL, "[0].primaryMetric.rawData[0]"},
+    {"jmh",
+     "[{\"benchmark\":\"a\",\"mode\":\"sample\",\"primaryMetric\":{\"scoreUnit\":"
+     "\"ns/op\",\"rawDataHistogram\":[[[[1,0]]]]}}]",
+     BG_EINVAL, "[0].primaryMetric.rawDataHistogram[0][0][0]"},
+    {"jmh",
+     "[{\"benchmark\":\"a\",\"mode\":\"avgt\",\"primaryMetric\":{\"scoreUnit\":"
+     "\"ns/op\"}}]",
+     BG_EINVAL, "[0].primaryMetric.score"},
     {"jmh", "[{\"mode\":\"avgt\",\"primaryMetric\":{}}]", BG_EINVAL, "[0].benchmark"},
     {"jmh", "{}", BG_EINVAL, ""},
 };
@@ -547,8 +573,7 @@ static void bad_input_fails_with_named_line_or_field(void **state) {
     int rc = bg_adapter_parse(b->format, copy, len, run, &e);
     if (rc != b->rc || strncmp(e.field, b->field, strlen(b->field)) != 0 ||
         (!*b->field && *e.field) || !*e.message)
-      print_error("case %zu (%s): rc %d, field '%s': %s\n", i, b->format, rc, e.field,
-                  e.message);
+      print_error("case %zu (%s): rc %d, field '%s': %s\n", i, b->format, rc, e.field, e.message);
     assert_int_equal(rc, b->rc);
     assert_true(strncmp(e.field, b->field, strlen(b->field)) == 0);
     assert_true(*e.message);
@@ -559,14 +584,13 @@ static void bad_input_fails_with_named_line_or_field(void **state) {
 
 static void every_fixture_forced_as_another_format_fails_cleanly(void **state) {
   (void)state;
-  static const char *const files[] = {"gbench/repetitions.json", "hyperfine/hyperfine.json",
-                                      "go/bench.txt",            "go/bench.json",
-                                      "catch2/bench.xml",        "pytest-benchmark/data.json",
-                                      "criterion/fib.json",      "jmh/results.json",
-                                      "bmf/bmf.json"};
-  static const char *const formats[] = {"gbench",          "hyperfine", "go",  "catch2",
-                                        "pytest-benchmark", "criterion", "jmh", "bmf",
-                                        "native"};
+  static const char *const files[] = {
+      "gbench/repetitions.json", "hyperfine/hyperfine.json", "go/bench.txt",
+      "go/bench.json",           "catch2/bench.xml",         "pytest-benchmark/data.json",
+      "criterion/fib.json",      "jmh/results.json",         "bmf/bmf.json"};
+  static const char *const formats[] = {
+      "gbench",    "hyperfine", "go",  "catch2", "pytest-benchmark",
+      "criterion", "jmh",       "bmf", "native"};
   for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
     size_t len;
     char *text = slurp(files[i], &len);
