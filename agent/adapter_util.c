@@ -86,13 +86,18 @@ int bg_adapter_has_key(const char *text, size_t len, const char *key, size_t lim
   size_t klen = strlen(key);
   if (limit && limit < len)
     len = limit;
-  for (size_t i = 0; i + klen + 2 <= len; i++) {
-    if (text[i] != '"' || memcmp(text + i + 1, key, klen) != 0 || text[i + 1 + klen] != '"')
+  const char *p = text, *end = text + len;
+  while (p + klen + 2 <= end) {
+    const char *q = memchr(p, '"', (size_t)(end - p) - klen - 1);
+    if (!q)
+      return 0;
+    p = q + 1;
+    if (memcmp(p, key, klen) != 0 || p[klen] != '"')
       continue;
-    size_t j = i + klen + 2;
-    while (j < len && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r' || text[j] == '\n'))
-      j++;
-    if (j < len && text[j] == ':')
+    const char *c = p + klen + 1;
+    while (c < end && (*c == ' ' || *c == '\t' || *c == '\r' || *c == '\n'))
+      c++;
+    if (c < end && *c == ':')
       return 1;
   }
   return 0;

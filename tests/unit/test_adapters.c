@@ -242,6 +242,29 @@ static void catch2_sample_children_become_samples(void **state) {
   bg_run_free(run);
 }
 
+static void xml_reader_bounds_depth_and_names_the_line(void **state) {
+  (void)state;
+  struct bg_buf b;
+  bg_buf_init(&b, 0);
+  bg_buf_puts(&b, "<Catch>\n");
+  for (int i = 0; i < 300; i++)
+    bg_buf_puts(&b, "<a>");
+  struct bg_run *run = bg_run_new();
+  struct bg_ferr e;
+  assert_int_equal(bg_adapter_parse("catch2", b.data, b.len, run, &e), BG_EPARSE);
+  assert_string_equal(e.field, "line 2");
+  assert_non_null(strstr(e.message, "too deeply"));
+  bg_run_free(run);
+  bg_buf_free(&b);
+  /* Mismatched tags name both. */
+  const char *text = "<Catch>\n<BenchmarkResults name=\"a\">\n</Catch>";
+  run = bg_run_new();
+  assert_int_equal(bg_adapter_parse("catch2", text, strlen(text), run, &e), BG_EPARSE);
+  assert_string_equal(e.field, "line 3");
+  assert_non_null(strstr(e.message, "</Catch> does not close <BenchmarkResults>"));
+  bg_run_free(run);
+}
+
 static void pytest_data_becomes_samples(void **state) {
   (void)state;
   struct bg_run *run = parse_fixture("pytest-benchmark", "pytest-benchmark/data.json");
@@ -635,6 +658,7 @@ int main(void) {
       cmocka_unit_test(catch2_xml_gives_summaries_with_unescaped_names),
       cmocka_unit_test(catch2_without_analysis_counts_the_mean_once),
       cmocka_unit_test(catch2_sample_children_become_samples),
+      cmocka_unit_test(xml_reader_bounds_depth_and_names_the_line),
       cmocka_unit_test(pytest_data_becomes_samples),
       cmocka_unit_test(pytest_saved_run_without_data_is_a_summary),
       cmocka_unit_test(criterion_samples_are_time_per_iteration),
