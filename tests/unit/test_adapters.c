@@ -448,6 +448,7 @@ static const struct bad bad_inputs[] = {
      "\"times\":[1]}]}",
      BG_EINVAL, "results[1].times"},
     {"hyperfine", "{\"results\":[]}", BG_EINVAL, "results"},
+    {"hyperfine", "{\"results\":[{\"command\":\"x\",\"times\":[NaN]}]}", BG_EPARSE, "line 1"},
     /* criterion */
     {"criterion", "", BG_EPARSE, "line 1"},
     {"criterion", "{\"full_id\":\"a\"}\n{\"iters\":[1,2],\"times\":[1,", BG_EPARSE, "line 2"},
@@ -464,6 +465,7 @@ static const struct bad bad_inputs[] = {
     {"criterion", "{\"iters\":[1],\"times\":[1]}", BG_EINVAL, "object 1"},
     {"criterion", "{\"mean\":{\"point_estimate\":1}}", BG_EINVAL, "line 1"},
     {"criterion", "[1,2]", BG_EINVAL, "line 1"},
+    {"criterion", "{\"full_id\":\"a\"}\n{\"iters\":[1],\"times\":[nan]}", BG_EPARSE, "line 2"},
     /* go */
     {"go", "", BG_EINVAL, "line 1"},
     {"go", "BenchmarkA-2 \t 100\t 12.5 ns/op\nBenchmarkA-2 \t 100\t 12.5\n", BG_EINVAL, "line 2"},
@@ -537,6 +539,8 @@ static const struct bad bad_inputs[] = {
      BG_EINVAL, "benchmarks[0].stats.mean"},
     {"pytest-benchmark", "{\"benchmarks\":[{\"stats\":{\"data\":[1]}}]}", BG_EINVAL,
      "benchmarks[0].name"},
+    {"pytest-benchmark", "{\"benchmarks\":[{\"fullname\":\"t\",\"stats\":{\"data\":[NaN]}}]}",
+     BG_EPARSE, "line 1"},
     /* bmf */
     {"bmf", "", BG_EPARSE, "line 1"},
     {"bmf", "{\"a\":{\"latency\":{\"value\":", BG_EPARSE, "line 1"},
@@ -548,6 +552,7 @@ static const struct bad bad_inputs[] = {
     {"bmf", "{\"a\":{\"!!!\":{\"value\":1}}}", BG_EINVAL, "a.!!!"},
     {"bmf", "{\"a\":[1]}", BG_EINVAL, "a"},
     {"bmf", "[]", BG_EINVAL, ""},
+    {"bmf", "{\"a\":{\"latency\":{\"value\":NaN}}}", BG_EPARSE, "line 1"},
     /* jmh */
     {"jmh", "", BG_EPARSE, "line 1"},
     {"jmh", "[{\"benchmark\":\"a\",\"mode\":\"avgt\",\n\"primaryMetric\":{", BG_EPARSE, "line 2"},
@@ -581,6 +586,14 @@ static const struct bad bad_inputs[] = {
      BG_EINVAL, "[0].primaryMetric.score"},
     {"jmh", "[{\"mode\":\"avgt\",\"primaryMetric\":{}}]", BG_EINVAL, "[0].benchmark"},
     {"jmh", "{}", BG_EINVAL, ""},
+    {"jmh",
+     "[{\"benchmark\":\"a\",\"mode\":\"avgt\",\"primaryMetric\":{\"scoreUnit\":"
+     "\"ns/op\",\"rawData\":[[NaN]]}}]",
+     BG_EPARSE, "line 1"},
+    {"jmh",
+     "[{\"benchmark\":\"a\",\"mode\":\"warp\",\"primaryMetric\":{\"scoreUnit\":"
+     "\"ns/op\",\"rawData\":[[1]]}}]",
+     BG_EINVAL, "[0].primaryMetric.scoreUnit"},
 };
 
 static void bad_input_fails_with_named_line_or_field(void **state) {
@@ -599,6 +612,7 @@ static void bad_input_fails_with_named_line_or_field(void **state) {
       print_error("case %zu (%s): rc %d, field '%s': %s\n", i, b->format, rc, e.field, e.message);
     assert_int_equal(rc, b->rc);
     assert_true(strncmp(e.field, b->field, strlen(b->field)) == 0);
+    assert_true(*b->field || !*e.field); /* "" means the document as a whole */
     assert_true(*e.message);
     free(copy);
     bg_run_free(run);
