@@ -9,13 +9,19 @@
  *     cat "$d/benchmark.json" "$d/sample.json"; done
  * Each sample's time per iteration (times[i] / iters[i], ns) is one wall_time sample.
  * Criterion's estimates.json and tukey.json carry no samples and are rejected by name.
+ * bg_adapter_criterion_collect builds the same stream from a results directory.
  */
 #include "adapter.h"
 #include "adapter_util.h"
 
+#include "mem.h"
+
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_OBJECTS 200000
 
@@ -190,6 +196,96 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
 out:
   cJSON_Delete(pending);
   bg_adapter_index_free(&ix);
+  return rc;
+}
+
+/* ---- collecting a results directory ---- */
+
+#define MAX_DEPTH 16
+#define MAX_DIRS 100000
+
+struct paths {
+  char **v;
+  size_t n, cap;
+};
+
+static int exists(const char *dir, const char *name) {
+  char p[4200];
+  struct stat st;
+  if (snprintf(p, sizeof p, "%s/%s", dir, name) >= (int)sizeof p)
+    return 0;
+  return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Finds every "new" directory with both files under `dir`. Symbolic links are not followed,
+ * so a loop in the tree cannot recurse forever. */
+static int walk(const char *dir, int depth, struct paths *out, struct bg_ferr *e) {
+  DIR *d = opendir(dir);
+  if (!d) {
+    bg_ferr_set(e, dir, "cannot open the directory");
+    return BG_EIO;
+  }
+  int rc = BG_OK;
+  struct dirent *ent;
+  while ((ent = readdir(d))) {
+    if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0 ||
+        strcmp(ent->d_name, "report") == 0)
+      continue;
+    char p[4096];
+    struct stat st;
+    if (snprintf(p, sizeof p, "%s/%s", dir, ent->d_name) >= (int)sizeof p)
+      continue;
+    if (lstat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+      continue;
+    if (strcmp(ent->d_name, "new") == 0 && exists(p, "benchmark.json") &&
+        exists(p, "sample.json")) {
+      if (out->n >= MAX_DIRS) {
+        rc = bg_ferr_set(e, dir, "more than %d benchmarks", MAX_DIRS);
+        goto out;
+      }
+      bg_xgrow((void **)&out->v, &out->cap, out->n + 1, sizeof *out->v);
+      out->v[out->n++] = bg_xstrdup(p);
+    } else if (depth < MAX_DEPTH && (rc = walk(p, depth + 1, out, e))) {
+      goto out;
+    }
+  }
+out:
+  closedir(d);
+  return rc;
+}
+
+static int by_string(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int bg_adapter_criterion_collect(const char *dir, struct bg_buf *out, struct bg_ferr *e) {
+  struct paths found = {0};
+  bg_ferr_clear(e);
+  int rc = walk(dir, 0, &found, e);
+  if (rc)
+    goto out;
+  if (found.n == 0) {
+    bg_ferr_set(e, dir, "no <benchmark>/new/ directory with benchmark.json and sample.json");
+    rc = BG_ENOENT;
+    goto out;
+  }
+  qsort(found.v, found.n, sizeof *found.v, by_string);
+  for (size_t i = 0; i < found.n; i++) {
+    static const char *const files[] = {"benchmark.json", "sample.json"};
+    for (int k = 0; k < 2; k++) {
+      char p[4200];
+      snprintf(p, sizeof p, "%s/%s", found.v[i], files[k]);
+      if ((rc = bg_buf_read_file(out, p)) || (rc = bg_buf_append(out, "\n", 1))) {
+        bg_ferr_set(
+            e, p, rc == BG_ETOOBIG ? "the results exceed the size limit" : "cannot read the file");
+        goto out;
+      }
+    }
+  }
+out:
+  for (size_t i = 0; i < found.n; i++)
+    free(found.v[i]);
+  free(found.v);
   return rc;
 }
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define FIXTURES BG_SOURCE_DIR "/tests/fixtures/"
 
@@ -306,6 +307,59 @@ static void criterion_sample_before_its_name_pairs_too(void **state) {
   assert_int_equal(bg_adapter_parse(NULL, text, strlen(text), run, NULL), BG_OK);
   near(samples(run, "g/f/3", "wall_time", "ns", BG_LOWER, 1)->samples[0], 5);
   bg_run_free(run);
+}
+
+/* Writes text to dir/name, creating dir. */
+static void put_file(const char *dir, const char *name, const char *text) {
+  char p[512];
+  snprintf(p, sizeof p, "mkdir -p '%s'", dir);
+  assert_int_equal(system(p), 0);
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  FILE *f = fopen(p, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static void criterion_directory_is_collected_in_path_order(void **state) {
+  (void)state;
+  char root[] = "/tmp/bg-criterion-XXXXXX", dir[256];
+  assert_non_null(mkdtemp(root));
+  snprintf(dir, sizeof dir, "%s/parse/json/new", root);
+  put_file(dir, "benchmark.json",
+           "{\"group_id\":\"parse\",\"function_id\":\"json\","
+           "\"value_str\":null,\"full_id\":\"parse/json\"}");
+  put_file(dir, "sample.json", "{\"sampling_mode\":\"Flat\",\"iters\":[10],\"times\":[50]}");
+  put_file(dir, "estimates.json", "{}");
+  snprintf(dir, sizeof dir, "%s/parse/json/base", root);
+  put_file(dir, "sample.json", "{\"iters\":[1],\"times\":[1]}");
+  snprintf(dir, sizeof dir, "%s/fib/new", root);
+  put_file(dir, "benchmark.json", "{\"group_id\":\"fib\",\"full_id\":\"fib\"}");
+  put_file(dir, "sample.json", "{\"iters\":[1,2],\"times\":[7,16]}");
+  struct bg_buf b;
+  struct bg_ferr e;
+  bg_buf_init(&b, 1 << 20);
+  assert_int_equal(bg_adapter_criterion_collect(root, &b, &e), BG_OK);
+  struct bg_run *run = bg_run_new();
+  assert_int_equal(bg_adapter_parse(NULL, b.data, b.len, run, &e), BG_OK);
+  assert_int_equal(run->nresults, 2);
+  assert_string_equal(run->results[0].benchmark, "fib"); /* sorted by path */
+  near(run->results[0].samples[1], 8.0);
+  near(samples(run, "parse/json", "wall_time", "ns", BG_LOWER, 1)->samples[0], 5.0);
+  bg_run_free(run);
+  bg_buf_free(&b);
+  /* An empty tree is ENOENT; a tiny cap is ETOOBIG. */
+  bg_buf_init(&b, 16);
+  assert_int_equal(bg_adapter_criterion_collect(root, &b, &e), BG_ETOOBIG);
+  bg_buf_free(&b);
+  snprintf(dir, sizeof dir, "rm -rf '%s'", root);
+  assert_int_equal(system(dir), 0);
+  char empty[] = "/tmp/bg-criterion-XXXXXX";
+  assert_non_null(mkdtemp(empty));
+  bg_buf_init(&b, 0);
+  assert_int_equal(bg_adapter_criterion_collect(empty, &b, &e), BG_ENOENT);
+  bg_buf_free(&b);
+  rmdir(empty);
 }
 
 static void jmh_modes_units_and_params(void **state) {
@@ -677,6 +731,7 @@ int main(void) {
       cmocka_unit_test(pytest_saved_run_without_data_is_a_summary),
       cmocka_unit_test(criterion_samples_are_time_per_iteration),
       cmocka_unit_test(criterion_sample_before_its_name_pairs_too),
+      cmocka_unit_test(criterion_directory_is_collected_in_path_order),
       cmocka_unit_test(jmh_modes_units_and_params),
       cmocka_unit_test(bmf_values_are_single_samples_with_mapped_measures),
       cmocka_unit_test(detects_every_fixture_as_its_format),
