@@ -8,6 +8,10 @@
  *   for d in $(find target/criterion -name new -type d); do
  *     cat "$d/benchmark.json" "$d/sample.json"; done
  * Each sample's time per iteration (times[i] / iters[i], ns) is one wall_time sample.
+ * The stream may also be `cargo criterion --message-format=json` output, one message per line
+ * (https://bheisler.github.io/criterion.rs/book/cargo_criterion/external_tools.html): each
+ * "benchmark-complete" message gives its id and measured_values / iteration_count, as
+ * wall_time when the unit is ns, else as a measure named after the unit (lower better).
  * Criterion's estimates.json and tukey.json carry no samples and are rejected by name.
  * bg_adapter_criterion_collect builds the same stream from a results directory.
  */
@@ -28,6 +32,9 @@
 static int detect(const char *text, size_t len) {
   if (!bg_adapter_starts_with(text, len, '{'))
     return 0;
+  if (bg_adapter_has_key(text, len, "reason", 0) && strstr(text, "\"benchmark-complete\"") &&
+      bg_adapter_has_key(text, len, "measured_values", 0))
+    return 95;
   int sample =
       bg_adapter_has_key(text, len, "iters", 0) && bg_adapter_has_key(text, len, "times", 0);
   int id = bg_adapter_has_key(text, len, "group_id", 0) &&
@@ -59,34 +66,39 @@ static int name_of(const cJSON *o, const char *where, char *out, size_t outlen, 
   return BG_OK;
 }
 
+/* Divides each total (`times_key`) by its iteration count (`iters_key`) into samples of
+ * (name, measure). sample.json calls them iters/times, cargo-criterion's messages
+ * iteration_count/measured_values. */
 static int samples(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *o,
-                   const char *name, const char *where, struct bg_ferr *e) {
-  char f[96];
-  const cJSON *iters = cJSON_GetObjectItemCaseSensitive(o, "iters");
-  const cJSON *times = cJSON_GetObjectItemCaseSensitive(o, "times");
-  snprintf(f, sizeof f, "%s.iters", where);
+                   const char *iters_key, const char *times_key, const char *name,
+                   const char *measure, const char *unit, const char *where, struct bg_ferr *e) {
+  char f[128];
+  const cJSON *iters = cJSON_GetObjectItemCaseSensitive(o, iters_key);
+  const cJSON *times = cJSON_GetObjectItemCaseSensitive(o, times_key);
+  snprintf(f, sizeof f, "%s.%s", where, iters_key);
   if (!cJSON_IsArray(iters))
     return bg_ferr_set(e, f, "must be an array of numbers");
-  snprintf(f, sizeof f, "%s.times", where);
+  snprintf(f, sizeof f, "%s.%s", where, times_key);
   if (!cJSON_IsArray(times))
     return bg_ferr_set(e, f, "must be an array of numbers");
   int n = cJSON_GetArraySize(iters);
   if (n != cJSON_GetArraySize(times))
-    return bg_ferr_set(e, f, "has %d entries but iters has %d", cJSON_GetArraySize(times), n);
+    return bg_ferr_set(e, f, "has %d entries but %s has %d", cJSON_GetArraySize(times), iters_key,
+                       n);
   if (n < 1)
     return bg_ferr_set(e, f, "empty");
   int created;
-  struct bg_result *r = bg_adapter_result(run, ix, name, "wall_time", "ns", BG_LOWER, &created);
+  struct bg_result *r = bg_adapter_result(run, ix, name, measure, unit, BG_LOWER, &created);
   if (!created)
     return bg_ferr_set(e, where, "benchmark '%.200s' appears twice", name);
   const cJSON *it = iters->child, *t = times->child;
   for (int j = 0; j < n && it && t; j++, it = it->next, t = t->next) {
     int rc;
-    snprintf(f, sizeof f, "%s.iters[%d]", where, j);
+    snprintf(f, sizeof f, "%s.%s[%d]", where, iters_key, j);
     if (!cJSON_IsNumber(it) || !(it->valuedouble >= 1) || it->valuedouble > 1e18 ||
         it->valuedouble != floor(it->valuedouble))
       return bg_ferr_set(e, f, "must be an integer >= 1");
-    snprintf(f, sizeof f, "%s.times[%d]", where, j);
+    snprintf(f, sizeof f, "%s.%s[%d]", where, times_key, j);
     if (!cJSON_IsNumber(t))
       return bg_ferr_set(e, f, "must be a number");
     if ((rc = bg_adapter_check_value(t->valuedouble, 0, f, e)) ||
@@ -96,14 +108,40 @@ static int samples(struct bg_run *run, struct bg_adapter_index *ix, const cJSON 
   return BG_OK;
 }
 
-enum kind { SAMPLE, ID };
+/* One line of `cargo criterion --message-format=json`: benchmark-complete messages carry the
+ * id and the measurements; other messages (group-complete) are skipped. */
+static int message(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *o,
+                   const char *where, struct bg_ferr *e) {
+  const char *reason = NULL, *id = NULL, *unit = "ns";
+  int rc;
+  if ((rc = bg_adapter_string(o, "reason", where, 1, &reason, e)))
+    return rc;
+  if (strcmp(reason, "benchmark-complete") != 0)
+    return BG_OK;
+  if ((rc = bg_adapter_string(o, "id", where, 1, &id, e)) ||
+      (rc = bg_adapter_string(o, "unit", where, 0, &unit, e)))
+    return rc;
+  /* Wall time is in ns; custom measurements (cycles, instructions) keep their unit. */
+  char slug[80];
+  const char *measure = "wall_time";
+  if (strcmp(unit, "ns") != 0) {
+    char f[96];
+    snprintf(f, sizeof f, "%s.unit", where);
+    if (!bg_adapter_slug(unit, slug, sizeof slug))
+      return bg_ferr_set(e, f, "unknown unit '%.32s'", unit);
+    measure = slug;
+  }
+  return samples(run, ix, o, "iteration_count", "measured_values", id, measure, unit, where, e);
+}
+
+enum kind { SAMPLE, ID, MESSAGE };
 
 static int parse(const char *text, size_t len, struct bg_run *run, struct bg_ferr *e) {
   struct bg_adapter_index ix = {0};
   cJSON *pending = NULL; /* a sample.json waiting for its name */
   char pending_where[48] = "", name[1100] = "";
   int have_name = 0, rc = BG_OK;
-  size_t pos = 0, count = 0;
+  size_t pos = 0, count = 0, nmessages = 0, before = run->nresults;
   for (;;) {
     while (pos < len && strchr(" \t\r\n", text[pos]))
       pos++;
@@ -132,8 +170,10 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
       goto out;
     }
     enum kind kind;
-    if (cJSON_GetObjectItemCaseSensitive(o, "iters") ||
-        cJSON_GetObjectItemCaseSensitive(o, "times")) {
+    if (cJSON_GetObjectItemCaseSensitive(o, "reason")) {
+      kind = MESSAGE;
+    } else if (cJSON_GetObjectItemCaseSensitive(o, "iters") ||
+               cJSON_GetObjectItemCaseSensitive(o, "times")) {
       kind = SAMPLE;
     } else if (cJSON_GetObjectItemCaseSensitive(o, "group_id") ||
                cJSON_GetObjectItemCaseSensitive(o, "full_id") ||
@@ -146,6 +186,14 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
                        "(group_id, full_id); estimates.json has no samples",
                        where);
       goto out;
+    }
+    if (kind == MESSAGE) {
+      nmessages++;
+      rc = message(run, &ix, o, where, e);
+      cJSON_Delete(o);
+      if (rc)
+        goto out;
+      continue;
     }
     if (kind == ID) {
       if (have_name) {
@@ -160,7 +208,8 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
       have_name = 1;
       if (pending) {
         /* The sample came first: it belongs to this benchmark.json. */
-        rc = samples(run, &ix, pending, name, pending_where, e);
+        rc =
+            samples(run, &ix, pending, "iters", "times", name, "wall_time", "ns", pending_where, e);
         cJSON_Delete(pending);
         pending = NULL;
         have_name = 0;
@@ -170,7 +219,7 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
       continue;
     }
     if (have_name) {
-      rc = samples(run, &ix, o, name, where, e);
+      rc = samples(run, &ix, o, "iters", "times", name, "wall_time", "ns", where, e);
       cJSON_Delete(o);
       have_name = 0;
       if (rc)
@@ -193,6 +242,8 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
     rc = bg_ferr_set(e, "line 1", "empty input"), rc = BG_EPARSE;
   else if (have_name)
     rc = bg_ferr_set(e, "", "benchmark.json of '%.200s' without its sample.json", name);
+  else if (nmessages && run->nresults == before)
+    rc = bg_ferr_set(e, "", "no benchmark-complete message");
 out:
   cJSON_Delete(pending);
   bg_adapter_index_free(&ix);

@@ -299,6 +299,26 @@ static void criterion_samples_are_time_per_iteration(void **state) {
   bg_run_free(run);
 }
 
+static void criterion_cargo_messages_give_per_iteration_samples(void **state) {
+  (void)state;
+  struct bg_run *run = parse_fixture(NULL, "criterion/cargo-criterion.json");
+  assert_int_equal(run->nresults, 2);
+  const struct bg_result *r = samples(run, "fib/10", "wall_time", "ns", BG_LOWER, 3);
+  near(r->samples[0], 150.0);
+  near(r->samples[1], 149.0);
+  near(r->samples[2], 151.0);
+  r = samples(run, "fib/20", "wall_time", "ns", BG_LOWER, 2);
+  near(r->samples[1], 18550.0);
+  bg_run_free(run);
+  /* A custom measurement keeps its unit. */
+  const char *text = "{\"reason\":\"benchmark-complete\",\"id\":\"a\",\"unit\":\"cycles\","
+                     "\"iteration_count\":[2],\"measured_values\":[10]}";
+  run = bg_run_new();
+  assert_int_equal(bg_adapter_parse(NULL, text, strlen(text), run, NULL), BG_OK);
+  near(samples(run, "a", "cycles", "cycles", BG_LOWER, 1)->samples[0], 5);
+  bg_run_free(run);
+}
+
 static void criterion_sample_before_its_name_pairs_too(void **state) {
   (void)state;
   const char *text = "{\"sampling_mode\":\"Flat\",\"iters\":[2],\"times\":[10]}\n"
@@ -407,6 +427,7 @@ static void detects_every_fixture_as_its_format(void **state) {
                {"pytest-benchmark/data.json", "pytest-benchmark"},
                {"pytest-benchmark/summary.json", "pytest-benchmark"},
                {"criterion/fib.json", "criterion"},
+               {"criterion/cargo-criterion.json", "criterion"},
                {"jmh/results.json", "jmh"},
                {"bmf/bmf.json", "bmf"}};
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -519,6 +540,15 @@ static const struct bad bad_inputs[] = {
     {"criterion", "{\"iters\":[1],\"times\":[1]}", BG_EINVAL, "object 1"},
     {"criterion", "{\"mean\":{\"point_estimate\":1}}", BG_EINVAL, "line 1"},
     {"criterion", "[1,2]", BG_EINVAL, "line 1"},
+    {"criterion",
+     "{\"reason\":\"benchmark-complete\",\"id\":\"a\",\"iteration_count\":[1],"
+     "\"measured_values\":[-4]}",
+     BG_EINVAL, "object 1.measured_values[0]"},
+    {"criterion",
+     "{\"reason\":\"benchmark-complete\",\"iteration_count\":[1],"
+     "\"measured_values\":[4]}",
+     BG_EINVAL, "object 1.id"},
+    {"criterion", "{\"reason\":\"group-complete\",\"group_name\":\"g\"}", BG_EINVAL, ""},
     {"criterion", "{\"full_id\":\"a\"}\n{\"iters\":[1],\"times\":[nan]}", BG_EPARSE, "line 2"},
     /* go */
     {"go", "", BG_EINVAL, "line 1"},
@@ -730,6 +760,7 @@ int main(void) {
       cmocka_unit_test(pytest_data_becomes_samples),
       cmocka_unit_test(pytest_saved_run_without_data_is_a_summary),
       cmocka_unit_test(criterion_samples_are_time_per_iteration),
+      cmocka_unit_test(criterion_cargo_messages_give_per_iteration_samples),
       cmocka_unit_test(criterion_sample_before_its_name_pairs_too),
       cmocka_unit_test(criterion_directory_is_collected_in_path_order),
       cmocka_unit_test(jmh_modes_units_and_params),
