@@ -705,10 +705,16 @@ static void bad_input_fails_with_named_line_or_field(void **state) {
 
 static void every_fixture_forced_as_another_format_fails_cleanly(void **state) {
   (void)state;
-  static const char *const files[] = {
-      "gbench/repetitions.json", "hyperfine/hyperfine.json", "go/bench.txt",
-      "go/bench.json",           "catch2/bench.xml",         "pytest-benchmark/data.json",
-      "criterion/fib.json",      "jmh/results.json",         "bmf/bmf.json"};
+  static const char *const files[] = {"gbench/repetitions.json",
+                                      "hyperfine/hyperfine.json",
+                                      "go/bench.txt",
+                                      "go/bench.json",
+                                      "catch2/bench.xml",
+                                      "pytest-benchmark/data.json",
+                                      "criterion/fib.json",
+                                      "criterion/cargo-criterion.json",
+                                      "jmh/results.json",
+                                      "bmf/bmf.json"};
   static const char *const formats[] = {
       "gbench",    "hyperfine", "go",  "catch2", "pytest-benchmark",
       "criterion", "jmh",       "bmf", "native"};
