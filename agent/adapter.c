@@ -4,12 +4,18 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const struct bg_adapter bg_adapter_native;
+extern const struct bg_adapter bg_adapter_native, bg_adapter_gbench, bg_adapter_hyperfine,
+    bg_adapter_criterion, bg_adapter_go, bg_adapter_catch2, bg_adapter_pytest, bg_adapter_bmf,
+    bg_adapter_jmh;
 
 /* Detection asks every adapter; on a tie the earlier entry wins, so list the more specific
- * formats first. */
+ * formats first. Each detector looks for keys or markup that only its format has (see the
+ * adapter files and tests/unit/test_adapters.c, which checks every fixture is detected as its
+ * own format); BMF, which has no marker of its own, checks the whole shape and scores lower. */
 static const struct bg_adapter *const adapters[] = {
-    &bg_adapter_native,
+    &bg_adapter_native,    &bg_adapter_gbench, &bg_adapter_hyperfine, &bg_adapter_criterion,
+    &bg_adapter_go,        &bg_adapter_catch2, &bg_adapter_pytest,    &bg_adapter_jmh,
+    &bg_adapter_bmf,
 };
 
 #define NADAPTERS (sizeof adapters / sizeof *adapters)

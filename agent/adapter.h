@@ -8,6 +8,7 @@
 #ifndef BG_ADAPTER_H
 #define BG_ADAPTER_H
 
+#include "buf.h"
 #include "error.h"
 #include "run.h"
 
@@ -38,5 +39,13 @@ void bg_adapter_names(char *buf, size_t len);
  * which formats exist); or the adapter's error. `e` (may be NULL) gets the detail. */
 int bg_adapter_parse(const char *format, const char *text, size_t len, struct bg_run *run,
                      struct bg_ferr *e);
+
+/* Collects a Criterion.rs results directory (e.g. target/criterion) into the stream the
+ * "criterion" format reads: for every <id>/new/ directory holding benchmark.json and
+ * sample.json, in sorted path order, both files one after the other. Appends to `out`, whose
+ * maximum bounds the total. Returns BG_OK; BG_ENOENT when the tree has no such directory;
+ * BG_EIO (an unreadable directory or file, named in `e`); BG_ETOOBIG past out's maximum. The
+ * CLI calls this when `benchgate parse --format criterion` is given a directory. */
+int bg_adapter_criterion_collect(const char *dir, struct bg_buf *out, struct bg_ferr *e);
 
 #endif
