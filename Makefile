@@ -4,7 +4,7 @@ BUILD_SAN  ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build run test test-fast test-san bench quality fuzz clean format
+.PHONY: all deps build run test test-fast test-san test-fuzz bench quality fuzz clean format
 
 all: build
 
@@ -20,8 +20,10 @@ build: deps $(BUILD)/CMakeCache.txt
 run: build
 	scripts/demo.sh $(BUILD)
 
-# Every test: unit and integration on the normal build, then again under ASan and UBSan.
-test: test-fast test-san
+# Every test: unit and integration on the normal build, then again under ASan and UBSan,
+# then a short libFuzzer run of every fuzz target (FUZZ_SECONDS each).
+FUZZ_SECONDS ?= 10
+test: test-fast test-san test-fuzz
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
@@ -39,11 +41,15 @@ bench: build
 quality: build
 	cd $(BUILD) && ctest --output-on-failure -L quality -V
 
+test-fuzz: deps
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# make fuzz FUZZ_SECONDS=600: as long as asked; crashes land in build-fuzz/crashes/.
 fuzz: deps
-	@echo "fuzz targets arrive with the harness adapters"
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 format:
 	clang-format -i lib/*.[ch] server/*.[ch] agent/*.[ch] tests/unit/*.c
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -rf $(BUILD) $(BUILD_SAN) build-fuzz
