@@ -569,6 +569,8 @@ int main(int argc, char **argv) {
     }
     printf("\n");
   }
+  printf("regressions injected per effect size and cell: %ld, %ld, %ld\n", gate_default.tot[0][0],
+         gate_default.tot[0][1], gate_default.tot[0][2]);
   printf("(b : effect below min_effect, not compared; - : oracle found fewer than 20, not "
          "compared; X : below 85 %% of the oracle)\n");
 
