@@ -3,7 +3,7 @@
 # a corpus seeded from tests/fixtures (adapters) and tests/fuzz/seeds (run payloads).
 #
 # Usage: tests/fuzz/run.sh [--no-build] DURATION [TARGET...]
-#   TARGET: fuzz_adapters, fuzz_run (default: both). Crashes are written to
+#   TARGET: fuzz_adapters, fuzz_run, fuzz_config, fuzz_router (default: all). Crashes are written to
 #   build-fuzz/crashes/<target>/ and make the script exit 1; once fixed, copy the input to
 #   tests/fuzz/regressions/<target>/ so every later run replays it. The corpus grows in
 #   build-fuzz/corpus/<target>/ between runs.
@@ -19,7 +19,7 @@ fi
 duration=${1:?usage: run.sh [--no-build] DURATION [TARGET...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_adapters fuzz_run)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_adapters fuzz_run fuzz_config fuzz_router)
 
 if [ $nobuild -eq 0 ]; then
   command -v clang >/dev/null || { echo "run.sh: clang is needed" >&2; exit 2; }
@@ -43,6 +43,19 @@ seed_adapters() {
   done
 }
 
+# Config seeds: the first byte picks the parser (even: benchgate.yml, odd: agent.yml).
+seed_config() {
+  local dir=$1 f i=0
+  for f in "$root"/examples/*/benchgate.yml "$root"/tests/fuzz/seeds/config/*.yml; do
+    [ -f "$f" ] || continue
+    i=$((i + 1))
+    case $(basename "$f") in
+      agent*) { printf '\x01'; cat "$f"; } >"$dir/seed-$i" ;;
+      *) { printf '\x00'; cat "$f"; } >"$dir/seed-$i" ;;
+    esac
+  done
+}
+
 status=0
 for t in "${targets[@]}"; do
   corpus=$build/corpus/$t
@@ -52,6 +65,8 @@ for t in "${targets[@]}"; do
   case $t in
     fuzz_adapters) seed_adapters "$seeds" ;;
     fuzz_run) cp "$root"/tests/fuzz/seeds/run/*.json "$seeds"/ ;;
+    fuzz_config) seed_config "$seeds" ;;
+    fuzz_router) cp "$root"/tests/fuzz/seeds/router/* "$seeds"/ ;;
   esac
   # Inputs that once crashed a target stay in its seeds (tests/fuzz/regressions/<target>/).
   find "$root/tests/fuzz/regressions/$t" -type f ! -name .keep -exec cp {} "$seeds"/ \; \
