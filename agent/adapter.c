@@ -1,8 +1,10 @@
 /* adapter.c: the table of harness adapters, format detection and dispatch. */
 #include "adapter.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 extern const struct bg_adapter bg_adapter_native, bg_adapter_gbench, bg_adapter_hyperfine,
     bg_adapter_criterion, bg_adapter_go, bg_adapter_catch2, bg_adapter_pytest, bg_adapter_bmf,
@@ -88,5 +90,57 @@ int bg_adapter_parse(const char *format, const char *text, size_t len, struct bg
   int rc = a->parse(text, len, run, e);
   if (rc == BG_OK)
     rc = check_results(run, e);
+  return rc;
+}
+
+static int read_stream(FILE *f, struct bg_buf *b) {
+  char chunk[65536];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    if (bg_buf_append(b, chunk, n) != BG_OK)
+      return BG_ETOOBIG;
+  if (ferror(f))
+    return BG_EIO;
+  return bg_buf_append(b, "", 0);
+}
+
+/* Prefixes the file name to the error's field, so every caller reports "FILE: field". */
+static void name_file(struct bg_ferr *e, const char *path) {
+  if (!e)
+    return;
+  char field[sizeof e->field];
+  /* A very long path and field are cut, which still names the file. */
+  if (snprintf(field, sizeof field, "%s%s%s", path, e->field[0] ? ": " : "", e->field) < 0)
+    return;
+  memcpy(e->field, field, sizeof field);
+}
+
+int bg_adapter_parse_file(const char *format, const char *path, struct bg_run *run,
+                          struct bg_ferr *e) {
+  struct bg_buf b;
+  struct stat st;
+  int rc;
+  bg_buf_init(&b, BG_ADAPTER_MAX_FILE);
+  bg_ferr_clear(e);
+  if (strcmp(path, "-") == 0) {
+    rc = read_stream(stdin, &b);
+  } else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    rc = bg_adapter_criterion_collect(path, &b, e);
+    if (rc == BG_OK && !format)
+      format = "criterion";
+  } else {
+    errno = 0;
+    rc = bg_buf_read_file(&b, path);
+  }
+  if (rc == BG_EIO || rc == BG_ETOOBIG) {
+    if (!e || !e->message[0])
+      bg_ferr_set(e, "", "%s", rc == BG_ETOOBIG ? "file too large"
+                                                : strerror(errno ? errno : EIO));
+  } else if (rc == BG_OK) {
+    rc = bg_adapter_parse(format, b.data, b.len, run, e);
+  }
+  if (rc != BG_OK)
+    name_file(e, path);
+  bg_buf_free(&b);
   return rc;
 }

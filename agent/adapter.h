@@ -48,4 +48,14 @@ int bg_adapter_parse(const char *format, const char *text, size_t len, struct bg
  * CLI calls this when `benchgate parse --format criterion` is given a directory. */
 int bg_adapter_criterion_collect(const char *dir, struct bg_buf *out, struct bg_ferr *e);
 
+/* The most bytes a harness file may have (bigger files are refused, not truncated). */
+#define BG_ADAPTER_MAX_FILE (256u << 20)
+
+/* Reads `path` ("-" for standard input; a directory is read as a Criterion target/criterion
+ * tree) and parses it as bg_adapter_parse does, appending to `run`. Errors name the file in
+ * `e->field` ("bench.json: results[3].samples[7]" style: field is "<path>" or
+ * "<path>: <field>"). Returns BG_OK, BG_EIO, BG_ETOOBIG or the adapter's error. */
+int bg_adapter_parse_file(const char *format, const char *path, struct bg_run *run,
+                          struct bg_ferr *e);
+
 #endif

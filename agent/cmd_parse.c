@@ -13,28 +13,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PARSE_MAX_BYTES (256u << 20)
-
 static void usage(FILE *f) {
   char names[256];
   bg_adapter_names(names, sizeof names);
   fprintf(f,
           "usage: benchgate parse [--format F] FILE\n"
           "  Prints the results of a benchmark harness's output file as run-payload JSON.\n"
-          "  FILE '-' reads stdin. The format is detected unless --format names one of:\n"
+          "  FILE '-' reads stdin; a directory is read as Criterion's target/criterion.\n"
+          "  The format is detected unless --format names one of:\n"
           "  %s\n",
           names);
-}
-
-static int read_stdin(struct bg_buf *b) {
-  char chunk[65536];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
-    if (bg_buf_append(b, chunk, n) != BG_OK)
-      return BG_ETOOBIG;
-  if (ferror(stdin))
-    return BG_EIO;
-  return bg_buf_append(b, "", 0);
 }
 
 int bg_cmd_parse_main(int argc, char **argv) {
@@ -43,10 +31,8 @@ int bg_cmd_parse_main(int argc, char **argv) {
                                        {NULL, 0, NULL, 0}};
   const char *format = NULL;
   int c, code = BG_EXIT_USAGE;
-  struct bg_buf b;
   struct bg_run *run = NULL;
   struct bg_ferr fe;
-  bg_buf_init(&b, PARSE_MAX_BYTES);
   optind = 1;
   while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
     if (c == 'f') {
@@ -63,17 +49,9 @@ int bg_cmd_parse_main(int argc, char **argv) {
     usage(stderr);
     return BG_EXIT_USAGE;
   }
-  const char *file = argv[optind];
-  int rc = strcmp(file, "-") ? bg_buf_read_file(&b, file) : read_stdin(&b);
-  if (rc != BG_OK) {
-    bg_cli_error("%s: %s", file,
-                 rc == BG_ETOOBIG ? "file too large" : strerror(errno ? errno : EIO));
-    goto out;
-  }
   run = bg_run_new();
-  rc = bg_adapter_parse(format, b.data, b.len, run, &fe);
-  if (rc != BG_OK) {
-    bg_cli_error("%s: %s%s%s", file, fe.field, *fe.field ? ": " : "", fe.message);
+  if (bg_adapter_parse_file(format, argv[optind], run, &fe) != BG_OK) {
+    bg_cli_error("%s: %s", fe.field, fe.message);
     goto out;
   }
   cJSON *o = bg_run_to_cjson(run);
@@ -90,6 +68,5 @@ int bg_cmd_parse_main(int argc, char **argv) {
   code = fflush(stdout) == 0 ? BG_EXIT_PASS : BG_EXIT_INFRA;
 out:
   bg_run_free(run);
-  bg_buf_free(&b);
   return code;
 }
