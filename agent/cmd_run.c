@@ -5,10 +5,12 @@
 #include "buf.h"
 #include "cli.h"
 #include "client.h"
+#include "cmd_flush.h"
 #include "fingerprint.h"
 #include "git.h"
 #include "mem.h"
 #include "runner.h"
+#include "spool.h"
 #include "uuid.h"
 #include "valid.h"
 
@@ -270,8 +272,8 @@ int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o, st
 
 struct flags {
   const char *config, *commit, *branch, *baseline_sha, *server, *token, *token_file;
-  const char *testbed, *output;
-  int dry_run, gate, verbose;
+  const char *testbed, *output, *spool;
+  int dry_run, gate, verbose, retries;
 };
 
 static void usage(FILE *f) {
@@ -291,8 +293,12 @@ static void usage(FILE *f) {
              "  --dry-run            do not upload\n"
              "  --gate               wait for the verdict; exit 1 when it fails\n"
              "  --verbose            show the benchmarks' output on stderr\n"
+             "  --spool DIR          where a run goes when the server cannot take it (default\n"
+             "                       $BENCHGATE_SPOOL, else $XDG_STATE_HOME/benchgate/spool\n"
+             "                       or ~/.local/state/benchgate/spool); see benchgate flush\n"
+             "  --retries N          upload tries before spooling (default 5, with backoff)\n"
              "exit codes: 0 pass, 1 regression (--gate), 2 usage/input/benchmark error,\n"
-             "            3 server unreachable or failing\n");
+             "            3 server unreachable or failing (the run was spooled)\n");
 }
 
 static int parse_flags(int argc, char **argv, struct flags *fl) {
@@ -305,7 +311,9 @@ static int parse_flags(int argc, char **argv, struct flags *fl) {
     O_TOKEN_FILE,
     O_TESTBED,
     O_DRY,
-    O_GATE
+    O_GATE,
+    O_SPOOL,
+    O_RETRIES
   };
   static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                        {"commit", required_argument, NULL, O_COMMIT},
@@ -318,6 +326,8 @@ static int parse_flags(int argc, char **argv, struct flags *fl) {
                                        {"output", required_argument, NULL, 'o'},
                                        {"dry-run", no_argument, NULL, O_DRY},
                                        {"gate", no_argument, NULL, O_GATE},
+                                       {"spool", required_argument, NULL, O_SPOOL},
+                                       {"retries", required_argument, NULL, O_RETRIES},
                                        {"verbose", no_argument, NULL, 'v'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
@@ -360,6 +370,19 @@ static int parse_flags(int argc, char **argv, struct flags *fl) {
     case O_GATE:
       fl->gate = 1;
       break;
+    case O_SPOOL:
+      fl->spool = optarg;
+      break;
+    case O_RETRIES: {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*end || end == optarg || v < 1 || v > 100) {
+        bg_cli_error("run: --retries: '%s' is not a number 1..100", optarg);
+        return -1;
+      }
+      fl->retries = (int)v;
+      break;
+    }
     case 'v':
       fl->verbose = 1;
       break;
@@ -545,22 +568,53 @@ static int wait_verdict(const struct bg_client *cl, const char *project, const s
   return BG_EXIT_INFRA;
 }
 
+/* Keeps a run the server could not take: in the spool, or failing that, says so. */
+static int spool_run(const struct flags *fl, const char *server, const char *project,
+                     const struct bg_run *run, const char *body) {
+  char dir[4096], path[4352], err[4400];
+  if (bg_spool_dir(fl->spool, dir, sizeof dir) != BG_OK) {
+    bg_cli_error("cannot spool the run: no spool directory (set BENCHGATE_SPOOL or --spool)");
+    return BG_EXIT_INFRA;
+  }
+  if (bg_spool_write(dir, server, project, run->run_id, body, path, sizeof path, err,
+                     sizeof err) != BG_OK) {
+    bg_cli_error("cannot spool the run: %s", err);
+    if (fl->output)
+      bg_cli_error("the run is saved in %s", fl->output);
+    return BG_EXIT_INFRA;
+  }
+  bg_cli_error("run %s spooled to %s; deliver it later with `benchgate flush` (the next "
+               "`benchgate run` tries too)",
+               run->run_id, path);
+  return BG_EXIT_INFRA;
+}
+
 static int upload(const struct flags *fl, const char *server, const char *token,
                   const char *project, const struct bg_run *run) {
   struct bg_client cl = {server, token, 10000, 120000};
   struct bg_response res;
+  struct bg_retry retry;
   char path[512], err[1024], state[64] = "", summary[1024] = "";
+  bg_retry_from_env(&retry);
+  if (fl->retries)
+    retry.attempts = fl->retries;
   snprintf(path, sizeof path, "/api/v1/projects/%s/runs", project);
   char *body = bg_run_to_json(run, 0);
-  int rc = bg_client_request(&cl, "POST", path, body, &res, err, sizeof err);
-  cJSON_free(body);
+  int rc = bg_client_request_retry(&cl, &retry, "POST", path, body, &res, NULL, err, sizeof err);
   if (rc != BG_OK) {
     bg_cli_error("%s", err);
-    if (fl->output)
-      bg_cli_error("the run is saved in %s", fl->output);
-    return rc == BG_EINVAL ? BG_EXIT_USAGE : BG_EXIT_INFRA;
+    int code = rc == BG_EINVAL ? BG_EXIT_USAGE : spool_run(fl, server, project, run, body);
+    cJSON_free(body);
+    return code;
   }
   int code = judge_status(&res, "upload");
+  if (bg_retry_worth(rc, res.status)) {
+    bg_response_free(&res);
+    code = spool_run(fl, server, project, run, body);
+    cJSON_free(body);
+    return code;
+  }
+  cJSON_free(body);
   if (code == BG_EXIT_PASS) {
     verdict_state(res.body.data, state, sizeof state, summary, sizeof summary);
     printf("%s\n", run->run_id);
@@ -575,6 +629,26 @@ static int upload(const struct flags *fl, const char *server, const char *token,
     return code;
   printf("verdict: %s%s%s\n", state, *summary ? ": " : "", summary);
   return strcmp(state, "fail") ? BG_EXIT_PASS : BG_EXIT_REGRESSION;
+}
+
+/* Before new work, delivers what earlier runs spooled for this server (one quiet try each). */
+static void flush_earlier(const struct flags *fl, const char *server, const char *token) {
+  char dir[4096], err[1024];
+  struct bg_flush_stats st;
+  struct bg_retry once = {1, 10000, 1, 1, 1};
+  if (bg_spool_dir(fl->spool, dir, sizeof dir) != BG_OK)
+    return;
+  if (bg_cmd_flush_spool(dir, NULL, server, token, &once, 1, &st, err, sizeof err) != BG_OK) {
+    bg_cli_warn("%s", err);
+    return;
+  }
+  if (st.delivered || st.rejected)
+    bg_cli_error("spool %s: delivered %zu earlier run%s%s", dir, st.delivered,
+                 st.delivered == 1 ? "" : "s",
+                 st.rejected ? "; some were rejected (see rejected/)" : "");
+  if (st.remaining)
+    bg_cli_warn("spool %s: %zu run%s still waiting (benchgate flush)", dir, st.remaining,
+                st.remaining == 1 ? "" : "s");
 }
 
 /* 1 when the kernel randomises address spaces (kernel.randomize_va_space is not 0). */
@@ -627,6 +701,9 @@ int bg_cmd_run_main(int argc, char **argv) {
       goto out;
     }
   }
+
+  if (!fl.dry_run)
+    flush_earlier(&fl, server, token);
 
   run = bg_run_new();
   char id[BG_UUID_LEN + 1], host[256] = "", ts[32];
