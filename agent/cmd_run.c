@@ -209,6 +209,14 @@ static int run_command_suite(const struct bg_suite *s, struct bg_runner_opts *ro
   }
   if (res.warning[0])
     bg_run_add_warning(run, res.warning);
+  if (res.instructions_by && !strcmp(res.instructions_by, "callgrind")) {
+    char w[256];
+    snprintf(w, sizeof w,
+             "suite %.100s: instructions counted with callgrind (no PMU here); callgrind and "
+             "perf counts are not comparable",
+             s->name);
+    bg_run_add_warning(run, w);
+  }
   for (size_t m = 0; m < s->nmeasures; m++) {
     const char *unit = "count";
     enum bg_direction dir = BG_LOWER;
