@@ -9,6 +9,7 @@
 #include "fingerprint.h"
 #include "git.h"
 #include "mem.h"
+#include "progress.h"
 #include "runner.h"
 #include "spool.h"
 #include "uuid.h"
@@ -26,12 +27,13 @@
 #define GATE_WAIT_NS (900LL * 1000000000LL)
 #define GATE_POLL_SECONDS 2
 
+/* Translates the runner's callbacks into suite-wide progress. */
 struct progress {
-  const char *suite;
-  int interactive;
+  struct bg_progress *pg;
+  const char *label; /* "repetition" or "harness run" */
   long warmup, reps;
-  long inv;     /* format suites: harness runs done before this one (the runner sees 1) */
-  long long t0; /* start of the suite, monotonic ns */
+  long inv;           /* format suites: harness runs done before this one (the runner sees 1) */
+  int callgrind_seen; /* 1 once the callgrind runs were added to the units */
 };
 
 static long long mono_ns(void) {
@@ -40,28 +42,20 @@ static long long mono_ns(void) {
   return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void on_progress(void *ctx, long rep, long total, int warmup, long long elapsed) {
+static void on_progress(void *ctx, long rep, long total, int phase, long long elapsed) {
   struct progress *p = ctx;
-  if (!p->interactive)
-    return;
   (void)elapsed; /* the runner's clock restarts with each harness run; use the suite's */
-  elapsed = mono_ns() - p->t0;
-  if (!warmup) {
+  if (phase == BG_RUNNER_PHASE_CALLGRIND) {
+    if (!p->callgrind_seen++)
+      bg_progress_add_units(p->pg, total);
+    bg_progress_step(p->pg, "callgrind run", rep, total, p->warmup + p->reps + rep - 1,
+                     mono_ns());
+  } else if (phase) {
+    bg_progress_step(p->pg, "warm-up", rep, total, rep - 1, mono_ns());
+  } else {
     rep += p->inv;
-    total = p->reps;
+    bg_progress_step(p->pg, p->label, rep, p->reps, p->warmup + rep - 1, mono_ns());
   }
-  long done = warmup ? rep - 1 : p->warmup + rep - 1;
-  long all = p->warmup + p->reps;
-  char el[32], eta[48] = "";
-  bg_cli_duration(elapsed, el, sizeof el);
-  if (done > 0) {
-    char d[32];
-    bg_cli_duration(elapsed / done * (all - done), d, sizeof d);
-    snprintf(eta, sizeof eta, ", about %s left", d);
-  }
-  fprintf(stderr, "\r%s: %s %ld/%ld (%s elapsed%s)\033[K", p->suite,
-          warmup ? "warm-up" : "repetition", rep, total, el, eta);
-  fflush(stderr);
 }
 
 static void copy_result(struct bg_run *run, const struct bg_result *r, const char *name) {
@@ -244,7 +238,14 @@ out:
 
 int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o, struct bg_run *run,
                      char *err, size_t errlen) {
-  struct progress pg = {s->name, o->interactive, s->warmup, s->repetitions, 0, mono_ns()};
+  struct bg_progress local;
+  struct bg_progress *pg = o->progress;
+  if (!pg) {
+    bg_progress_init(&local, stderr, o->interactive, 0);
+    pg = &local;
+  }
+  struct progress pc = {pg, s->format ? "harness run" : "repetition", s->warmup, s->repetitions,
+                        0, 0};
   struct bg_runner_opts ro;
   memset(&ro, 0, sizeof ro);
   ro.command = s->command;
@@ -254,11 +255,11 @@ int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o, st
   ro.clean_env = o->clean_env;
   ro.timeout = (double)s->timeout;
   ro.progress = on_progress;
-  ro.progress_ctx = &pg;
-  long long t0 = mono_ns();
-  if (!o->interactive)
-    fprintf(stderr, "benchgate: suite %s: %ld %s%s (+%ld warm-up)\n", s->name, s->repetitions,
-            s->format ? "harness run" : "repetition", s->repetitions == 1 ? "" : "s", s->warmup);
+  ro.progress_ctx = &pc;
+  char what[128];
+  snprintf(what, sizeof what, "%ld %s%s (+%ld warm-up)", s->repetitions, pc.label,
+           s->repetitions == 1 ? "" : "s", s->warmup);
+  bg_progress_suite_begin(pg, s->name, s->warmup + s->repetitions, what, mono_ns());
   int rc;
   if (s->format) {
     ro.output = s->output ? (o->verbose ? BG_OUT_PASS : BG_OUT_DISCARD) : BG_OUT_CAPTURE;
@@ -267,12 +268,7 @@ int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o, st
     ro.output = o->verbose ? BG_OUT_PASS : BG_OUT_DISCARD;
     rc = run_command_suite(s, &ro, run, err, errlen);
   }
-  char d[32];
-  bg_cli_duration(mono_ns() - t0, d, sizeof d);
-  if (o->interactive)
-    fprintf(stderr, "\r\033[K");
-  if (rc == BG_OK)
-    fprintf(stderr, "benchgate: suite %s: done in %s\n", s->name, d);
+  bg_progress_suite_end(pg, rc == BG_OK, mono_ns());
   return rc;
 }
 
@@ -738,7 +734,13 @@ int bg_cmd_run_main(int argc, char **argv) {
   bg_fingerprint_warn(fp, run);
   run->fingerprint = fp;
 
-  struct bg_suite_opts so = {cf->cpus, cf->ncpus, cf->clean_env, fl.verbose, bg_cli_interactive()};
+  struct bg_progress pg;
+  long units = 0;
+  for (size_t i = 0; i < cf->nsuites; i++)
+    units += cf->suites[i].warmup + cf->suites[i].repetitions;
+  bg_progress_init(&pg, stderr, bg_cli_interactive(), units);
+  struct bg_suite_opts so = {cf->cpus, cf->ncpus, cf->clean_env, fl.verbose,
+                             bg_cli_interactive(), &pg};
   if (cf->build) {
     struct bg_runner_opts ro;
     struct bg_runner_result res;

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "progress.h"
 #include "run.h"
 
 #include <stdio.h>
@@ -31,6 +32,7 @@ struct bg_suite_opts {
   int clean_env;
   int verbose;     /* pass benchmark output through to stderr */
   int interactive; /* redraw a progress line; else plain lines */
+  struct bg_progress *progress; /* run-wide progress (estimates); NULL: per suite only */
 };
 
 /* Runs one suite and appends its results to `run` (named as this header's comment says).
