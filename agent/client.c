@@ -229,9 +229,9 @@ static long long mono_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int bg_client_request_retry(const struct bg_client *c, const struct bg_retry *r,
-                            const char *method, const char *path, const char *json,
-                            struct bg_response *res, int *tries, char *err, size_t errlen) {
+int bg_client_request_retry(const struct bg_client *c, const struct bg_retry *r, const char *method,
+                            const char *path, const char *json, struct bg_response *res, int *tries,
+                            char *err, size_t errlen) {
   struct bg_retry def;
   if (!r) {
     bg_retry_from_env(&def);

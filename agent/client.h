@@ -83,9 +83,9 @@ long long bg_client_retry_after_ms(const char *value, time_t now);
  * bg_retry_worth says so, sleeping bg_retry_delay_ms between tries. Returns what the last
  * try returned: BG_ENET when no try got an answer, else BG_OK with the last answer in *res
  * (a 5xx or 429 when every try failed). `*tries` (may be NULL) gets the number of tries. */
-int bg_client_request_retry(const struct bg_client *c, const struct bg_retry *r,
-                            const char *method, const char *path, const char *json,
-                            struct bg_response *res, int *tries, char *err, size_t errlen);
+int bg_client_request_retry(const struct bg_client *c, const struct bg_retry *r, const char *method,
+                            const char *path, const char *json, struct bg_response *res, int *tries,
+                            char *err, size_t errlen);
 
 /* Picks the API token: --token-file FILE (first line, trimmed), else --token TEXT (with a
  * warning on stderr that command lines end up in logs), else $BENCHGATE_TOKEN. Returns BG_OK

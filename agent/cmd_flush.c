@@ -54,8 +54,8 @@ int bg_cmd_flush_spool(const char *dir, const char *server, const char *only_ser
     struct bg_client cl = {to, token, 10000, 120000};
     struct bg_response res;
     snprintf(path, sizeof path, "/api/v1/projects/%s/runs", r.project);
-    int urc = bg_client_request_retry(&cl, retry, "POST", path, r.run_json, &res, NULL, msg,
-                                      sizeof msg);
+    int urc =
+        bg_client_request_retry(&cl, retry, "POST", path, r.run_json, &res, NULL, msg, sizeof msg);
     if (urc != BG_OK) {
       st->remaining++;
       if (urc == BG_ENET && ndead < MAX_DEAD)

@@ -48,8 +48,7 @@ static void on_progress(void *ctx, long rep, long total, int phase, long long el
   if (phase == BG_RUNNER_PHASE_CALLGRIND) {
     if (!p->callgrind_seen++)
       bg_progress_add_units(p->pg, total);
-    bg_progress_step(p->pg, "callgrind run", rep, total, p->warmup + p->reps + rep - 1,
-                     mono_ns());
+    bg_progress_step(p->pg, "callgrind run", rep, total, p->warmup + p->reps + rep - 1, mono_ns());
   } else if (phase) {
     bg_progress_step(p->pg, "warm-up", rep, total, rep - 1, mono_ns());
   } else {
@@ -244,8 +243,8 @@ int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o, st
     bg_progress_init(&local, stderr, o->interactive, 0);
     pg = &local;
   }
-  struct progress pc = {pg, s->format ? "harness run" : "repetition", s->warmup, s->repetitions,
-                        0, 0};
+  struct progress pc = {pg, s->format ? "harness run" : "repetition", s->warmup, s->repetitions, 0,
+                        0};
   struct bg_runner_opts ro;
   memset(&ro, 0, sizeof ro);
   ro.command = s->command;
@@ -580,8 +579,8 @@ static int spool_run(const struct flags *fl, const char *server, const char *pro
     bg_cli_error("cannot spool the run: no spool directory (set BENCHGATE_SPOOL or --spool)");
     return BG_EXIT_INFRA;
   }
-  if (bg_spool_write(dir, server, project, run->run_id, body, path, sizeof path, err,
-                     sizeof err) != BG_OK) {
+  if (bg_spool_write(dir, server, project, run->run_id, body, path, sizeof path, err, sizeof err) !=
+      BG_OK) {
     bg_cli_error("cannot spool the run: %s", err);
     if (fl->output)
       bg_cli_error("the run is saved in %s", fl->output);
@@ -739,8 +738,8 @@ int bg_cmd_run_main(int argc, char **argv) {
   for (size_t i = 0; i < cf->nsuites; i++)
     units += cf->suites[i].warmup + cf->suites[i].repetitions;
   bg_progress_init(&pg, stderr, bg_cli_interactive(), units);
-  struct bg_suite_opts so = {cf->cpus, cf->ncpus, cf->clean_env, fl.verbose,
-                             bg_cli_interactive(), &pg};
+  struct bg_suite_opts so = {cf->cpus, cf->ncpus, cf->clean_env, fl.verbose, bg_cli_interactive(),
+                             &pg};
   if (cf->build) {
     struct bg_runner_opts ro;
     struct bg_runner_result res;

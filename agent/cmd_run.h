@@ -30,8 +30,8 @@ struct bg_suite_opts {
   const int *cpus;
   size_t ncpus;
   int clean_env;
-  int verbose;     /* pass benchmark output through to stderr */
-  int interactive; /* redraw a progress line; else plain lines */
+  int verbose;                  /* pass benchmark output through to stderr */
+  int interactive;              /* redraw a progress line; else plain lines */
   struct bg_progress *progress; /* run-wide progress (estimates); NULL: per suite only */
 };
 

@@ -13,8 +13,8 @@ void bg_progress_init(struct bg_progress *p, FILE *out, int interactive, long to
   p->total_units = total_units;
 }
 
-void bg_progress_suite_begin(struct bg_progress *p, const char *suite, long units,
-                             const char *what, long long now_ns) {
+void bg_progress_suite_begin(struct bg_progress *p, const char *suite, long units, const char *what,
+                             long long now_ns) {
   p->suite = suite;
   p->suite_units = units;
   p->suite_done = 0;

@@ -38,8 +38,8 @@ void bg_progress_init(struct bg_progress *p, FILE *out, int interactive, long to
 
 /* A suite of `units` runs starts at `now_ns` (monotonic). Plain mode prints "benchgate:
  * suite S: <what>" when `what` is not NULL. */
-void bg_progress_suite_begin(struct bg_progress *p, const char *suite, long units,
-                             const char *what, long long now_ns);
+void bg_progress_suite_begin(struct bg_progress *p, const char *suite, long units, const char *what,
+                             long long now_ns);
 
 /* Adds `extra` runs to the current suite and the whole run (e.g. callgrind runs found to be
  * needed only once the suite started). */

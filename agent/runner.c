@@ -12,6 +12,7 @@
 
 #include "mem.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
@@ -25,10 +26,9 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -430,12 +430,12 @@ out:
 /* Shell words that only mean something to a shell: keywords and builtins without a program
  * of their own (or whose program would act differently, like cd or exit). */
 static const char *const shell_only[] = {
-    "!",    "{",        "}",      "[[",     "]]",      "case",   "do",      "done",    "elif",
-    "else", "esac",     "fi",     "for",    "function", "if",    "in",      "select",  "then",
-    "time", "until",    "while",  ".",      ":",       "alias",  "bg",      "break",   "cd",
-    "command", "continue", "eval", "exec",  "exit",    "export", "fg",      "getopts", "hash",
-    "jobs", "local",    "read",   "readonly", "return", "set",   "shift",   "source",  "times",
-    "trap", "type",     "ulimit", "umask",  "unalias", "unset",  "wait",
+    "!",       "{",        "}",      "[[",       "]]",       "case",   "do",    "done",    "elif",
+    "else",    "esac",     "fi",     "for",      "function", "if",     "in",    "select",  "then",
+    "time",    "until",    "while",  ".",        ":",        "alias",  "bg",    "break",   "cd",
+    "command", "continue", "eval",   "exec",     "exit",     "export", "fg",    "getopts", "hash",
+    "jobs",    "local",    "read",   "readonly", "return",   "set",    "shift", "source",  "times",
+    "trap",    "type",     "ulimit", "umask",    "unalias",  "unset",  "wait",
 };
 
 /* Splits a command made of plain words at blanks. Returns 0 (and allocates nothing) when the
@@ -520,9 +520,9 @@ static long long callgrind_total(const char *dir) {
     snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
     FILE *f = fopen(path, "r");
     while (f && fgets(line, sizeof line, f)) {
-      long long *into = !strncmp(line, "summary:", 8) ? &summary
+      long long *into = !strncmp(line, "summary:", 8)  ? &summary
                         : !strncmp(line, "totals:", 7) ? &totals
-                                                        : NULL;
+                                                       : NULL;
       if (!into)
         continue;
       char *end, *v = strchr(line, ':') + 1;
@@ -585,8 +585,7 @@ static int callgrind_runs(struct prep *p, const char *valgrind, struct bg_runner
       break;
     }
     if (ir < 0) {
-      snprintf(err, errlen, "callgrind run %zu: no instruction total in callgrind's output",
-               i + 1);
+      snprintf(err, errlen, "callgrind run %zu: no instruction total in callgrind's output", i + 1);
       rc = BG_EIO;
       break;
     }

@@ -79,11 +79,11 @@ struct bg_sample {
 struct bg_runner_result {
   struct bg_sample *samples; /* owned, nsamples == repetitions on success */
   size_t nsamples;
-  struct bg_buf out; /* stdout of the last run (BG_OUT_CAPTURE) */
-  int aslr_disabled; /* 1 when personality(ADDR_NO_RANDOMIZE) took effect */
-  int direct_exec;   /* 1 when the command ran without /bin/sh */
+  struct bg_buf out;           /* stdout of the last run (BG_OUT_CAPTURE) */
+  int aslr_disabled;           /* 1 when personality(ADDR_NO_RANDOMIZE) took effect */
+  int direct_exec;             /* 1 when the command ran without /bin/sh */
   const char *instructions_by; /* "perf_event", "callgrind", or NULL when not counted */
-  char warning[256]; /* non-fatal problem, e.g. ASLR could not be switched off */
+  char warning[256];           /* non-fatal problem, e.g. ASLR could not be switched off */
 };
 
 /* Runs the command as `o` says. Returns BG_OK with every sample in `res` (which the caller

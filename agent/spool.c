@@ -122,8 +122,7 @@ out:
 }
 
 int bg_spool_write(const char *dir, const char *server, const char *project, const char *run_id,
-                   const char *run_json, char *path_out, size_t pathlen, char *err,
-                   size_t errlen) {
+                   const char *run_json, char *path_out, size_t pathlen, char *err, size_t errlen) {
   char name[64], now[32];
   int rc = BG_OK;
   char *text = NULL;
@@ -248,12 +247,12 @@ int bg_spool_read(const char *path, struct bg_spool_run *r, char *err, size_t er
   const cJSON *server = cJSON_GetObjectItemCaseSensitive(root, "server");
   const cJSON *project = cJSON_GetObjectItemCaseSensitive(root, "project");
   const cJSON *run = cJSON_GetObjectItemCaseSensitive(root, "run");
-  const char *bad = !cJSON_IsObject(root)                                       ? "(document)"
+  const char *bad = !cJSON_IsObject(root) ? "(document)"
                     : !cJSON_IsString(schema) || strcmp(schema->valuestring, SPOOL_SCHEMA) ? "spool"
-                    : !cJSON_IsString(server)                                   ? "server"
-                    : !cJSON_IsString(project)                                  ? "project"
-                    : !cJSON_IsObject(run)                                      ? "run"
-                                                                                : NULL;
+                    : !cJSON_IsString(server)  ? "server"
+                    : !cJSON_IsString(project) ? "project"
+                    : !cJSON_IsObject(run)     ? "run"
+                                               : NULL;
   if (bad) {
     snprintf(err, errlen, "%s: not a benchgate spool file: %s missing or malformed", path, bad);
     rc = BG_EPARSE;
@@ -287,8 +286,8 @@ int bg_spool_remove(const char *path, char *err, size_t errlen) {
   return BG_OK;
 }
 
-int bg_spool_reject(const char *dir, const struct bg_spool_entry *e, const char *reason,
-                    char *err, size_t errlen) {
+int bg_spool_reject(const char *dir, const struct bg_spool_entry *e, const char *reason, char *err,
+                    size_t errlen) {
   char rdir[4352], dest[4400], name[64];
   snprintf(rdir, sizeof rdir, "%s/rejected", dir);
   if (make_dirs(rdir) < 0) {

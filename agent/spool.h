@@ -41,8 +41,7 @@ int bg_spool_dir(const char *flag, char *out, size_t outlen);
  * (may be NULL). Returns BG_OK; BG_EINVAL for a run_id that is not a UUID or JSON that does
  * not parse; BG_EIO when the disk refuses (message with the path in err). */
 int bg_spool_write(const char *dir, const char *server, const char *project, const char *run_id,
-                   const char *run_json, char *path_out, size_t pathlen, char *err,
-                   size_t errlen);
+                   const char *run_json, char *path_out, size_t pathlen, char *err, size_t errlen);
 
 /* Lists the spooled runs of `dir`, oldest first (by modification time, then name). Only
  * "<uuid>.json" files count: temporary files and rejected/ are skipped. A missing directory
@@ -65,7 +64,7 @@ int bg_spool_remove(const char *path, char *err, size_t errlen);
 
 /* Moves a rejected run's file to `dir`/rejected/ and writes `reason` next to it as
  * "<run_id>.error". Returns BG_OK or BG_EIO. */
-int bg_spool_reject(const char *dir, const struct bg_spool_entry *e, const char *reason,
-                    char *err, size_t errlen);
+int bg_spool_reject(const char *dir, const struct bg_spool_entry *e, const char *reason, char *err,
+                    size_t errlen);
 
 #endif

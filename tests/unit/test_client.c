@@ -159,11 +159,11 @@ static int stub_wait(struct stub s) {
 }
 
 #define A503 "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: 0\r\n\r\n"
-#define A201                                                                                      \
-  "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 14\r\n\r\n"       \
+#define A201                                                                                       \
+  "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 14\r\n\r\n"           \
   "{\"run_id\":\"x\"}"
-#define A400                                                                                      \
-  "HTTP/1.1 400 Bad Request\r\nContent-Length: 48\r\n\r\n"                                      \
+#define A400                                                                                       \
+  "HTTP/1.1 400 Bad Request\r\nContent-Length: 48\r\n\r\n"                                         \
   "{\"error\":{\"code\":\"invalid\",\"message\":\"bad run\"}}"
 #define A429 "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n"
 
@@ -199,9 +199,8 @@ static void does_not_retry_a_rejected_run(void **state) {
   struct bg_retry r = {5, 10000, 1, 10, 1};
   struct bg_response res;
   int tries = 0;
-  assert_int_equal(bg_client_request_retry(&c, &r, "POST", "/x", "{}", &res, &tries, err,
-                                           sizeof err),
-                   BG_OK);
+  assert_int_equal(
+      bg_client_request_retry(&c, &r, "POST", "/x", "{}", &res, &tries, err, sizeof err), BG_OK);
   assert_int_equal(res.status, 400);
   assert_int_equal(tries, 1);
   bg_client_error_message(&res, msg, sizeof msg);
@@ -221,9 +220,8 @@ static void stops_when_retry_after_passes_the_time_budget(void **state) {
   struct bg_response res;
   int tries = 0;
   long long t0 = mono_ms();
-  assert_int_equal(bg_client_request_retry(&c, &r, "POST", "/x", "{}", &res, &tries, err,
-                                           sizeof err),
-                   BG_OK);
+  assert_int_equal(
+      bg_client_request_retry(&c, &r, "POST", "/x", "{}", &res, &tries, err, sizeof err), BG_OK);
   assert_int_equal(res.status, 429);
   assert_string_equal(res.retry_after, "1");
   assert_int_equal(tries, 1);
@@ -249,9 +247,9 @@ static void gives_up_on_a_closed_port_after_the_attempts(void **state) {
   struct bg_retry r = {3, 10000, 5, 20, 1};
   struct bg_response res;
   int tries = 0;
-  assert_int_equal(bg_client_request_retry(&c, &r, "GET", "/healthz", NULL, &res, &tries, err,
-                                           sizeof err),
-                   BG_ENET);
+  assert_int_equal(
+      bg_client_request_retry(&c, &r, "GET", "/healthz", NULL, &res, &tries, err, sizeof err),
+      BG_ENET);
   assert_int_equal(tries, 3);
   assert_non_null(strstr(err, "unreachable"));
 }

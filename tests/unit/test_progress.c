@@ -97,8 +97,8 @@ static void redraws_one_line_on_a_terminal(void **state) {
   close(master);
   assert_non_null(b.data);
   assert_non_null(strstr(b.data, "\rparse: repetition 1/3 (0 ms elapsed)\033[K"));
-  assert_non_null(
-      strstr(b.data, "\rparse: repetition 3/3 (2.0 s elapsed, suite ~1.0 s left, run ~1.0 s left)"));
+  assert_non_null(strstr(
+      b.data, "\rparse: repetition 3/3 (2.0 s elapsed, suite ~1.0 s left, run ~1.0 s left)"));
   /* the line is cleared and the suite's last word is a line of its own */
   const char *end = "\r\033[Kbenchgate: suite parse: done in 3.0 s\n";
   assert_true(b.len >= strlen(end));

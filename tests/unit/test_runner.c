@@ -388,15 +388,15 @@ static void callgrind_counts_are_identical_with_clean_env(void **state) {
   assert_int_equal(a, last);
   assert_int_equal(a, b);
   /* through the shell: every process it starts counts, and the count is exact too */
-  long long s1 = callgrind_count("i=0; while [ $i -lt 500 ]; do i=$((i+1)); done; /bin/true", 1,
-                                 1, NULL);
-  long long s2 = callgrind_count("i=0; while [ $i -lt 500 ]; do i=$((i+1)); done; /bin/true", 1,
-                                 1, NULL);
-  long long s3 = callgrind_count("i=0; while [ $i -lt 1500 ]; do i=$((i+1)); done; /bin/true", 1,
-                                 1, NULL);
+  long long s1 =
+      callgrind_count("i=0; while [ $i -lt 500 ]; do i=$((i+1)); done; /bin/true", 1, 1, NULL);
+  long long s2 =
+      callgrind_count("i=0; while [ $i -lt 500 ]; do i=$((i+1)); done; /bin/true", 1, 1, NULL);
+  long long s3 =
+      callgrind_count("i=0; while [ $i -lt 1500 ]; do i=$((i+1)); done; /bin/true", 1, 1, NULL);
   print_message("callgrind: 500-step loop %lld, 1500-step loop %lld\n", s1, s3);
   assert_int_equal(s1, s2);
-  assert_true(s1 > a); /* the shell and /bin/true */
+  assert_true(s1 > a);           /* the shell and /bin/true */
   assert_true(s3 - s1 > 100000); /* 1000 more iterations */
 }
 
@@ -423,16 +423,11 @@ static void execs_plain_words_without_a_shell(void **state) {
     const char *cmd;
     int direct;
   } cases[] = {
-      {"true", 1},
-      {"  /bin/echo a-b c=d 1.5,2:x  ", 1},
-      {"true; true", 0},
-      {"x=1 true", 0},
-      {"echo $HOME", 0},
-      {"echo 'a b'", 0},
-      {"echo *", 0},
-      {"echo a > /dev/null", 0},
-      {"cd /", 0},
-      {"exit 0", 0},
+      {"true", 1},       {"  /bin/echo a-b c=d 1.5,2:x  ", 1},
+      {"true; true", 0}, {"x=1 true", 0},
+      {"echo $HOME", 0}, {"echo 'a b'", 0},
+      {"echo *", 0},     {"echo a > /dev/null", 0},
+      {"cd /", 0},       {"exit 0", 0},
       {"if true", 0}, /* keyword: the shell reports the syntax error */
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

@@ -97,9 +97,8 @@ static void writes_and_reads_a_run_back(void **state) {
 static void refuses_a_bad_run_id_or_run(void **state) {
   char err[512];
   const char *dir = *state;
-  assert_int_equal(bg_spool_write(dir, "s", "p", "../../etc/passwd", "{}", NULL, 0, err,
-                                  sizeof err),
-                   BG_EINVAL);
+  assert_int_equal(
+      bg_spool_write(dir, "s", "p", "../../etc/passwd", "{}", NULL, 0, err, sizeof err), BG_EINVAL);
   assert_non_null(strstr(err, "not a UUID"));
   assert_int_equal(bg_spool_write(dir, "s", "p", ID1, "{broken", NULL, 0, err, sizeof err),
                    BG_EINVAL);
