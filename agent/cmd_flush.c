@@ -71,6 +71,15 @@ int bg_cmd_flush_spool(const char *dir, const char *server, const char *only_ser
         st->remaining++;
         bg_cli_error("flush: run %s delivered but %s", e[i].run_id, msg);
       }
+    } else if (res.status == 401 || res.status == 403) {
+      /* The token, not the run, is refused: keep every run of this server for a later try. */
+      char why[900];
+      bg_client_error_message(&res, why, sizeof why);
+      st->remaining++;
+      if (ndead < MAX_DEAD)
+        dead[ndead++] = bg_xstrdup(to);
+      if (!quiet)
+        bg_cli_error("flush: %s refused the token (%ld: %s); runs kept", to, res.status, why);
     } else if (res.status >= 400 && res.status < 500 && res.status != 429) {
       char why[900], full[1000];
       bg_client_error_message(&res, why, sizeof why);

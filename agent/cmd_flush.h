@@ -3,8 +3,8 @@
  * Spooled runs go out oldest first, each to the server and project recorded with it (or to
  * --server). A run is deleted from the spool only after a 2xx answer (a replay answered 200
  * counts: the server stores each run_id once); a 5xx, a 429 or no answer keeps it for the
- * next flush; a 4xx moves it to rejected/ with the server's message so it cannot block the
- * queue. `benchgate run` calls bg_cmd_flush_spool before its own work, best effort.
+ * next flush, as does a 401 or 403 (the token is refused, not the run); any other 4xx moves
+ * it to rejected/ with the server's message so it cannot block the queue. `benchgate run` calls bg_cmd_flush_spool before its own work, best effort.
  */
 #ifndef BG_CMD_FLUSH_H
 #define BG_CMD_FLUSH_H

@@ -58,6 +58,8 @@ struct prep {
   char **envp;
   char *envbuf[5];
   cpu_set_t cpus;
+  cpu_set_t own_cpus; /* the agent's own affinity, restored after each start */
+  int own_pinned;     /* 1: the agent pins itself to `cpus` around each start */
   int devnull;
   char tail[BG_RUNNER_TAIL]; /* ring of the last stderr bytes */
   size_t tail_pos, tail_len;
@@ -272,9 +274,16 @@ static int run_once(struct prep *p, struct bg_sample *s, struct bg_buf *out, int
   if (out)
     bg_buf_reset(out);
 
+  /* Start the child on its CPU rather than migrate it there after it began: the agent
+   * moves itself onto the pinned CPUs for the start and back once the child has exec'd, so
+   * the child runs alone and the agent's wake-up at its exit happens elsewhere. */
+  if (p->own_pinned)
+    sched_setaffinity(0, sizeof p->cpus, &p->cpus);
   long long t0 = now_ns();
   struct child_args ca = {p, out_p[1], err_p[1], st_p[1], sync_p[0]};
   pid = start_child(p, &ca);
+  if (p->own_pinned)
+    sched_setaffinity(0, sizeof p->own_cpus, &p->own_cpus);
   if (pid < 0) {
     snprintf(err, errlen, "fork: %s", strerror(errno));
     rc = BG_EIO;
@@ -637,6 +646,7 @@ int bg_runner_run(const struct bg_runner_opts *o, struct bg_runner_result *res, 
   }
   if ((rc = check_cpus(o, &p->cpus, err, errlen)) != BG_OK)
     goto out;
+  p->own_pinned = o->ncpus && sched_getaffinity(0, sizeof p->own_cpus, &p->own_cpus) == 0;
   p->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (p->devnull < 0) {
     snprintf(err, errlen, "/dev/null: %s", strerror(errno));

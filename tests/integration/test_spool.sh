@@ -2,7 +2,7 @@
 # test_spool.sh: no run is lost. `benchgate run` against a closed port spools the run and
 # exits 3; `benchgate flush` delivers it to a server answering 201 and empties the spool; a
 # 503 followed by 201 is retried within one run; 4xx answers move runs to rejected/, 5xx keep
-# them; the next `benchgate run` flushes the spool first. The server is a python3
+# them, as does a 401; the next `benchgate run` flushes the spool first. The server is a python3
 # http.server stub that stores each run_id once (201, then 200 for a replay) and logs every
 # request, so the script can assert exactly one stored upload per run_id.
 set -u
@@ -228,7 +228,23 @@ check "rejected run and the unreadable file moved aside" \
 check "the server's reason is kept" grep -rq "answered 400: results: stub says 400" "$SPOOL/rejected"
 check "spool empty after rejection" [ "$(spooled)" -eq 0 ]
 
-# 8. Usage.
+# 8. A refused token (401) is no reason to set runs aside: they stay, exit 3.
+start_stub 401
+"$PY" - "$SPOOL" <<'PY'
+import json, os, sys, uuid
+rid = str(uuid.uuid4())
+env = {"spool": "benchgate.spool/v1", "server": "x", "project": "demo",
+       "run": {"schema": "benchgate.run/v1", "run_id": rid}}
+json.dump(env, open(os.path.join(sys.argv[1], rid + ".json"), "w"))
+PY
+run_bg 3 "flush with a refused token" flush --server "$URL"
+check "run kept after a 401" [ "$(spooled)" -eq 1 ]
+check "stderr says the token was refused" grep -q "refused the token" "$TMP/err"
+start_stub 201
+run_bg 0 "flush once the token is accepted" flush --server "$URL"
+check "spool empty at the end" [ "$(spooled)" -eq 0 ]
+
+# 9. Usage.
 run_bg 2 "flush with an unknown flag" flush --bogus
 run_bg 0 "flush --help" flush --help
 check "help lists flush" sh -c "'$BENCHGATE' help | grep -q flush"

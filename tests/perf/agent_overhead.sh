@@ -13,21 +13,26 @@
 #   median      median of the per-run medians over all runs (ms)
 #   vs hf       benchgate's median minus hyperfine's for the same command and pinning
 #   spread      of the per-run medians: CV (stdev/mean) and IQR/median, over RUNS runs
-#   per-rep     wall time a run costs per extra repetition (from REPS and 4*REPS runs, whole
-#               process timed), minus the median sample: time spent outside the timed window
+#   outside     per extra repetition, the whole process's wall time minus the sum of the
+#               reported samples, from runs of 100 and 1100 repetitions of `true`: the time
+#               each repetition costs outside its timed window (bookkeeping between runs)
+# Everything is measured ROUNDS times; the table gives the median over the rounds with the
+# range [min-max] of the rounds for the spread columns.
 #
-# usage: tests/perf/agent_overhead.sh [--runs N] [--reps N] [--markdown FILE]
+# usage: tests/perf/agent_overhead.sh [--rounds K] [--runs N] [--reps N] [--markdown FILE]
 #   BG_BUILD: build directory (default ./build)
 set -euo pipefail
 RUNS=10
 REPS=30
+ROUNDS=3
 MD=
 while [ $# -gt 0 ]; do
   case "$1" in
+    --rounds) ROUNDS=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --reps) REPS=$2; shift 2 ;;
     --markdown) MD=$2; shift 2 ;;
-    *) echo "usage: $0 [--runs N] [--reps N] [--markdown FILE]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--rounds K] [--runs N] [--reps N] [--markdown FILE]" >&2; exit 2 ;;
   esac
 done
 BG_BUILD=${BG_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
@@ -52,14 +57,16 @@ int main(int argc, char **argv) {
 }
 EOF
 cc -O2 -o spin spin.c
-# Calibrate the loop to about 20 ms on this machine.
+# Calibrate the loop to about 20 ms on this machine (fastest of 10: load only slows).
 hyperfine -N --warmup 2 --runs 10 --export-json cal.json "$TMP/spin 20000000" >/dev/null 2>&1
 N=$("$PY" -c "
 import json, statistics as st
-t = st.median(json.load(open('cal.json'))['results'][0]['times'])
+t = min(json.load(open('cal.json'))['results'][0]['times'])  # least disturbed
 print(int(20000000 * 0.020 / t))")
 SPIN="$TMP/spin $N"
 SHA=0123456789abcdef0123456789abcdef01234567
+OUT_A=100
+OUT_B=1100
 
 bg_once() { # bg_once NAME COMMAND PIN REPS OUT: one benchgate run; wall samples (s) into OUT
   local cpus=""
@@ -88,41 +95,43 @@ whole() { # whole CMD...: wall seconds of the whole command
 }
 
 : >samples.txt
-for cmd in true spin; do
-  c=$([ $cmd = true ] && echo true || echo "$SPIN")
-  for pin in 0 1; do
-    for r in $(seq "$RUNS"); do # interleaved, so that drift in the machine hits both alike
-      hf_once "$c" $pin "$REPS" s.txt && echo "$cmd hyperfine $pin $r $(cat s.txt)" >>samples.txt
-      bg_once "$cmd" "$c" $pin "$REPS" s.txt && echo "$cmd benchgate $pin $r $(cat s.txt)" >>samples.txt
+: >slopes.txt
+for round in $(seq "$ROUNDS"); do
+  for cmd in true spin; do
+    c=$([ $cmd = true ] && echo true || echo "$SPIN")
+    for pin in 0 1; do
+      for r in $(seq "$RUNS"); do # interleaved, so that drift in the machine hits both alike
+        hf_once "$c" $pin "$REPS" s.txt && echo "$round $cmd hyperfine $pin $(cat s.txt)" >>samples.txt
+        bg_once "$cmd" "$c" $pin "$REPS" s.txt && echo "$round $cmd benchgate $pin $(cat s.txt)" >>samples.txt
+      done
     done
   done
-done
-# Per-repetition cost of the whole process, from runs of REPS and 4*REPS repetitions.
-: >slopes.txt
-for cmd in true spin; do
-  c=$([ $cmd = true ] && echo true || echo "$SPIN")
-  for r in 1 2 3; do
-    a=$(whole bg_once "$cmd" "$c" 0 "$REPS" s.txt)
-    b=$(whole bg_once "$cmd" "$c" 0 $((4 * REPS)) s4.txt)
-    echo "$cmd benchgate $a $b $(cat s4.txt)" >>slopes.txt
-    a=$(whole hf_once "$c" 0 "$REPS" s.txt)
-    b=$(whole hf_once "$c" 0 $((4 * REPS)) s4.txt)
-    echo "$cmd hyperfine $a $b $(cat s4.txt)" >>slopes.txt
+  # Time outside the samples per extra repetition: `true`, OUT_A and OUT_B repetitions.
+  for tool in benchgate hyperfine; do
+    if [ $tool = benchgate ]; then
+      a=$(whole bg_once true true 0 $OUT_A s.txt)
+      b=$(whole bg_once true true 0 $OUT_B s4.txt)
+    else
+      a=$(whole hf_once true 0 $OUT_A s.txt)
+      b=$(whole hf_once true 0 $OUT_B s4.txt)
+    fi
+    echo "$round true $tool $a $b $("$PY" -c "import sys; print(sum(map(float, open('s.txt').read().split())), sum(map(float, open('s4.txt').read().split())))")" >>slopes.txt
   done
 done
 
-"$PY" - "$REPS" "$RUNS" "$MD" "$N" <<'PY'
+"$PY" - "$REPS" "$RUNS" "$ROUNDS" "$MD" "$N" <<'PY'
 import statistics as st, sys
-reps, runs, md, n = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-per_run = {}
+reps, runs, rounds, md, n = (int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4],
+                             sys.argv[5])
+per_run = {}  # (round, cmd, tool, pin) -> per-run medians in ms
 for line in open("samples.txt"):
-    cmd, tool, pin, r, *xs = line.split()
-    per_run.setdefault((cmd, tool, pin), []).append(st.median(map(float, xs)) * 1e3)
-slope = {}
+    rd, cmd, tool, pin, *xs = line.split()
+    per_run.setdefault((rd, cmd, tool, pin), []).append(st.median(map(float, xs)) * 1e3)
+outside = {}  # (cmd, tool) -> ms per extra repetition outside the samples, one per round
 for line in open("slopes.txt"):
-    cmd, tool, a, b, *xs = line.split()
-    per_rep = (int(b) - int(a)) / (3 * reps) / 1e6  # ms per extra repetition
-    slope.setdefault((cmd, tool), []).append(per_rep - st.median(map(float, xs)) * 1e3)
+    rd, cmd, tool, a, b, sa, sb = line.split()
+    extra = (int(b) - int(a)) / 1e6 - (float(sb) - float(sa)) * 1e3
+    outside.setdefault((cmd, tool), []).append(extra / (1100 - 100))
 def q(v, p):
     v = sorted(v); k = (len(v) - 1) * p; f = int(k); c = min(f + 1, len(v) - 1)
     return v[f] + (v[c] - v[f]) * (k - f)
@@ -130,21 +139,27 @@ rows = []
 for cmd in ("true", "spin"):
     for pin in ("0", "1"):
         for tool in ("hyperfine", "benchgate"):
-            m = per_run[cmd, tool, pin]
-            med = st.median(m)
-            ref = st.median(per_run[cmd, "hyperfine", pin])
-            cv = st.stdev(m) / st.mean(m) * 100
-            iqr = (q(m, .75) - q(m, .25)) / med * 100
-            out = st.median(slope[cmd, tool]) if pin == "0" else None
-            rows.append((cmd, tool + (" pinned" if pin == "1" else ""), med,
-                         med - ref if tool == "benchgate" else None, cv, iqr, out))
-hdr = ("command", "tool", "median ms", "vs hf ms", "CV %", "IQR/med %", "outside ms/rep")
+            med, diff, cv, iqr = [], [], [], []
+            for rd in map(str, range(1, rounds + 1)):
+                m = per_run[rd, cmd, tool, pin]
+                ref = st.median(per_run[rd, cmd, "hyperfine", pin])
+                med.append(st.median(m))
+                diff.append(st.median(m) - ref)
+                cv.append(st.stdev(m) / st.mean(m) * 100)
+                iqr.append((q(m, .75) - q(m, .25)) / st.median(m) * 100)
+            out = st.median(outside[cmd, tool]) * 1e3 if (cmd, pin) == ("true", "0") else None
+            rows.append((cmd, tool + (" pinned" if pin == "1" else ""), st.median(med),
+                         st.median(diff) if tool == "benchgate" else None, cv, iqr, out))
+hdr = ("command", "tool", "median ms", "vs hyperfine ms", "CV % [range]", "IQR/median % [range]",
+       "outside us/rep")
+rng = lambda v: f"{st.median(v):.2f} [{min(v):.2f}-{max(v):.2f}]"
 fmt = lambda x, d=3: "" if x is None else f"{x:.{d}f}"
 lines = ["| " + " | ".join(hdr) + " |", "|" + "---|" * len(hdr)]
 for c, t, med, d, cv, iqr, out in rows:
-    lines.append(f"| {c} | {t} | {fmt(med)} | {fmt(d)} | {fmt(cv, 2)} | {fmt(iqr, 2)} | {fmt(out)} |")
+    lines.append(f"| {c} | {t} | {fmt(med)} | {fmt(d)} | {rng(cv)} | {rng(iqr)} | {fmt(out, 0)} |")
 text = "\n".join(lines)
-print(f"{runs} runs x {reps} repetitions (+3 warm-up) per tool and setting; spin = {n} loop steps")
+print(f"{rounds} rounds of {runs} runs x {reps} repetitions (+3 warm-up) per tool and setting; "
+      f"spin = {n} loop steps")
 print(text)
 if md:
     open(md, "w").write(text + "\n")
