@@ -164,11 +164,13 @@ struct child_args {
   int out_w, err_w, status_w, sync_r;
 };
 
+#if !defined(__SANITIZE_ADDRESS__)
 static int child_main(void *arg) {
   const struct child_args *a = arg;
   child(a->p, a->out_w, a->err_w, a->status_w, a->sync_r);
   return 127;
 }
+#endif
 
 #define CHILD_STACK (256u << 10)
 
@@ -183,6 +185,8 @@ static pid_t start_child(const struct prep *p, struct child_args *a) {
 #if !defined(__SANITIZE_ADDRESS__)
   if (!p->perf && p->stack)
     return clone(child_main, p->stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+#else
+  (void)p;
 #endif
   pid_t pid = fork();
   if (pid == 0)
