@@ -54,6 +54,9 @@ void bg_progress_step(struct bg_progress *p, const char *phase, long i, long n, 
   p->suite_done = suite_done;
   if (!p->interactive && now_ns - p->last_plain < p->plain_every_ns)
     return;
+  /* Thousands of sub-millisecond repetitions need not each repaint the terminal. */
+  if (p->interactive && p->drawn && now_ns - p->last_plain < BG_PROGRESS_REDRAW_NS)
+    return;
   bg_progress_estimate(p, suite_done, now_ns, &sleft, &rleft);
   bg_cli_duration(now_ns - p->suite_t0, el, sizeof el);
   if (sleft >= 0) {
@@ -68,6 +71,7 @@ void bg_progress_step(struct bg_progress *p, const char *phase, long i, long n, 
   if (p->interactive) {
     fprintf(p->out, "\r%s: %s %ld/%ld (%s elapsed%s)\033[K", p->suite, phase, i, n, el, est);
     p->drawn = 1;
+    p->last_plain = now_ns;
   } else {
     fprintf(p->out, "benchgate: suite %s: %s %ld/%ld (%s elapsed%s)\n", p->suite, phase, i, n, el,
             est);

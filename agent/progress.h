@@ -1,11 +1,12 @@
 /* progress.h: what `benchgate run` shows while it works (DESIGN §8.1).
  *
- * On a terminal one line per suite is redrawn in place with a carriage return: the phase
- * (warm-up, repetition, callgrind), i of n, the time elapsed in the suite, and estimates of
- * the time left in the suite and in the whole run; the suite's final line ("suite S: done
- * in 1.2 s") replaces it. In CI (CI set) or without a terminal the output is plain lines
- * only, never a carriage return: a start and an end line per suite, and a progress line at
- * most every `plain_every_ns` (10 s by default) so that long suites still show life.
+ * On a terminal one line per suite is redrawn in place with a carriage return (at most
+ * every 20 ms): the phase (warm-up, repetition, callgrind), i of n, the time elapsed in the
+ * suite, and estimates of the time left in the suite and in the whole run; the suite's
+ * final line ("suite S: done in 1.2 s") replaces it. In CI (CI set) or without a terminal
+ * the output is plain lines only, never a carriage return: a start and an end line per
+ * suite, and a progress line at most every `plain_every_ns` (10 s by default) so that long
+ * suites still show life.
  *
  * Estimates: the suite's own rate (time per run so far) for the rest of the suite; for
  * later suites the average time per run over everything done so far.
@@ -16,6 +17,7 @@
 #include <stdio.h>
 
 #define BG_PROGRESS_PLAIN_EVERY_NS (10LL * 1000000000LL)
+#define BG_PROGRESS_REDRAW_NS (20LL * 1000000LL) /* terminal: least time between redraws */
 
 struct bg_progress {
   FILE *out;
@@ -28,7 +30,7 @@ struct bg_progress {
   long suite_units;         /* its runs */
   long suite_done;          /* of which finished */
   long long suite_t0;       /* its start, monotonic ns */
-  long long last_plain;     /* when the last plain progress line was printed */
+  long long last_plain;     /* when the last progress line was printed or redrawn */
   int drawn;                /* 1 when a redrawn line is on screen */
 };
 

@@ -50,6 +50,7 @@ int bg_spool_write(const char *dir, const char *server, const char *project, con
 int bg_spool_list(const char *dir, struct bg_spool_entry **out, size_t *n, char *err,
                   size_t errlen);
 
+/* Frees a listing of n entries and what they own. Accepts NULL. */
 void bg_spool_list_free(struct bg_spool_entry *e, size_t n);
 
 /* Reads one spool file. On BG_OK fills *r (free with bg_spool_run_clear). BG_EIO when it
@@ -57,6 +58,7 @@ void bg_spool_list_free(struct bg_spool_entry *e, size_t n);
  * field). */
 int bg_spool_read(const char *path, struct bg_spool_run *r, char *err, size_t errlen);
 
+/* Frees what a read run owns and zeroes it. Accepts NULL. */
 void bg_spool_run_clear(struct bg_spool_run *r);
 
 /* Deletes a delivered run's file. Returns BG_OK or BG_EIO. */
