@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 
 int bg_client_global_init(void) {
   return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? BG_OK : BG_ENOMEM;
@@ -30,6 +33,28 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg) {
   return bg_buf_append(b, p, size * n) == BG_OK ? size * n : 0;
 }
 
+/* Keeps the Retry-After header; curl calls this once per header line. */
+static size_t on_header(char *p, size_t size, size_t n, void *arg) {
+  struct bg_response *res = arg;
+  size_t len = size * n;
+  static const char name[] = "Retry-After:";
+  if (len > sizeof name - 1 && !strncasecmp(p, name, sizeof name - 1)) {
+    const char *v = p + sizeof name - 1;
+    size_t vl = len - (sizeof name - 1);
+    while (vl && (*v == ' ' || *v == '\t')) {
+      v++;
+      vl--;
+    }
+    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+      vl--;
+    if (vl >= sizeof res->retry_after)
+      vl = sizeof res->retry_after - 1;
+    memcpy(res->retry_after, v, vl);
+    res->retry_after[vl] = '\0';
+  }
+  return len;
+}
+
 int bg_client_request(const struct bg_client *c, const char *method, const char *path,
                       const char *json, struct bg_response *res, char *err, size_t errlen) {
   int rc = BG_OK;
@@ -38,6 +63,7 @@ int bg_client_request(const struct bg_client *c, const char *method, const char 
   CURL *h = NULL;
   size_t sl = c->server ? strlen(c->server) : 0;
   res->status = 0;
+  res->retry_after[0] = '\0';
   bg_buf_init(&res->body, BG_CLIENT_BODY_MAX);
   if (errlen)
     err[0] = '\0';
@@ -70,6 +96,8 @@ int bg_client_request(const struct bg_client *c, const char *method, const char 
   }
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &res->body);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, res);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, cerr);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
                    c->connect_timeout_ms > 0 ? c->connect_timeout_ms : 10000L);
@@ -98,6 +126,148 @@ int bg_client_request(const struct bg_client *c, const char *method, const char 
   curl_easy_cleanup(h);
   if (rc != BG_OK)
     bg_buf_free(&res->body);
+  return rc;
+}
+
+/* ---- retries ----------------------------------------------------------------------------- */
+
+static int env_number(const char *name, double lo, double hi, double *v) {
+  const char *s = getenv(name);
+  char *end;
+  if (!s || !*s)
+    return 0;
+  errno = 0;
+  double d = strtod(s, &end);
+  if (errno || end == s || *end || !(d >= lo && d <= hi)) {
+    fprintf(stderr, "benchgate: warning: %s='%s' ignored: not a number in %g..%g\n", name, s, lo,
+            hi);
+    return 0;
+  }
+  *v = d;
+  return 1;
+}
+
+void bg_retry_from_env(struct bg_retry *r) {
+  double v;
+  memset(r, 0, sizeof *r);
+  r->attempts = BG_RETRY_ATTEMPTS;
+  r->max_total_ms = BG_RETRY_MAX_TOTAL_MS;
+  r->base_ms = BG_RETRY_BASE_MS;
+  r->cap_ms = BG_RETRY_CAP_MS;
+  if (env_number("BENCHGATE_RETRY_ATTEMPTS", 1, 100, &v))
+    r->attempts = (int)v;
+  if (env_number("BENCHGATE_RETRY_MAX_SECONDS", 0.001, 86400, &v))
+    r->max_total_ms = (long long)(v * 1000);
+  if (env_number("BENCHGATE_RETRY_BASE_MS", 1, 3600000, &v))
+    r->base_ms = (long)v;
+  if (env_number("BENCHGATE_RETRY_CAP_MS", 1, 3600000, &v))
+    r->cap_ms = (long)v;
+}
+
+int bg_retry_worth(int rc, long status) {
+  if (rc == BG_ENET)
+    return 1;
+  return rc == BG_OK && (status >= 500 || status == 429);
+}
+
+long long bg_retry_delay_ms(const struct bg_retry *r, int attempt, long long retry_after_ms,
+                            double u) {
+  long long cap = r->cap_ms > 0 ? r->cap_ms : BG_RETRY_CAP_MS;
+  long long base = r->base_ms > 0 ? r->base_ms : BG_RETRY_BASE_MS;
+  if (retry_after_ms >= 0)
+    return retry_after_ms < cap ? retry_after_ms : cap;
+  long long ceil = base;
+  for (int i = 1; i < attempt && ceil < cap; i++)
+    ceil *= 2;
+  if (ceil > cap)
+    ceil = cap;
+  if (!(u >= 0) || u >= 1)
+    u = 0;
+  return (long long)(u * (double)ceil);
+}
+
+long long bg_client_retry_after_ms(const char *value, time_t now) {
+  static const char *const formats[] = {
+      "%a, %d %b %Y %H:%M:%S GMT", /* IMF-fixdate */
+      "%A, %d-%b-%y %H:%M:%S GMT", /* RFC 850 */
+      "%a %b %e %H:%M:%S %Y",      /* asctime */
+  };
+  if (!value || !*value)
+    return -1;
+  if (value[0] >= '0' && value[0] <= '9') {
+    char *end;
+    errno = 0;
+    long long secs = strtoll(value, &end, 10);
+    if (errno || *end || secs < 0)
+      return -1;
+    return secs > 86400LL * 365 ? 86400LL * 365 * 1000 : secs * 1000;
+  }
+  for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = strptime(value, formats[i], &tm);
+    if (!end || *end)
+      continue;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1)
+      return -1;
+    return t > now ? (long long)(t - now) * 1000 : 0;
+  }
+  return -1;
+}
+
+static double uniform01(void) {
+  unsigned long long x = 0;
+  if (getrandom(&x, sizeof x, GRND_NONBLOCK) != (ssize_t)sizeof x)
+    x = (unsigned long long)time(NULL) * 6364136223846793005ULL + (unsigned long long)clock();
+  return (double)(x >> 11) / 9007199254740992.0; /* 53 random bits in [0, 1) */
+}
+
+static long long mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int bg_client_request_retry(const struct bg_client *c, const struct bg_retry *r, const char *method,
+                            const char *path, const char *json, struct bg_response *res, int *tries,
+                            char *err, size_t errlen) {
+  struct bg_retry def;
+  if (!r) {
+    bg_retry_from_env(&def);
+    r = &def;
+  }
+  int attempts = r->attempts > 0 ? r->attempts : BG_RETRY_ATTEMPTS;
+  long long budget = r->max_total_ms > 0 ? r->max_total_ms : BG_RETRY_MAX_TOTAL_MS;
+  long long t0 = mono_ms();
+  int rc = BG_OK, n = 0;
+  for (;;) {
+    rc = bg_client_request(c, method, path, json, res, err, errlen);
+    n++;
+    if (!bg_retry_worth(rc, res->status) || n >= attempts)
+      break;
+    long long ra = rc == BG_OK ? bg_client_retry_after_ms(res->retry_after, time(NULL)) : -1;
+    long long wait = bg_retry_delay_ms(r, n, ra, uniform01());
+    /* Give up rather than start a try that could only end past the budget. */
+    if (mono_ms() - t0 + wait > budget)
+      break;
+    if (!r->quiet) {
+      char why[300];
+      if (rc == BG_OK)
+        snprintf(why, sizeof why, "server answered %ld", res->status);
+      else
+        snprintf(why, sizeof why, "%.280s", err);
+      fprintf(stderr, "benchgate: %s; try %d of %d in %.1f s%s\n", why, n + 1, attempts,
+              (double)wait / 1000.0, ra >= 0 ? " (Retry-After)" : "");
+    }
+    if (rc == BG_OK)
+      bg_response_free(res);
+    struct timespec ts = {(time_t)(wait / 1000), (long)(wait % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+      ;
+  }
+  if (tries)
+    *tries = n;
   return rc;
 }
 

@@ -12,6 +12,7 @@
 #include "error.h"
 
 #include <stddef.h>
+#include <time.h>
 
 #define BG_CLIENT_BODY_MAX (16u << 20) /* answers larger than this are refused */
 
@@ -23,9 +24,25 @@ struct bg_client {
 };
 
 struct bg_response {
-  long status;        /* HTTP status, 0 when there was no answer */
-  struct bg_buf body; /* the answer's body, NUL-terminated */
+  long status;          /* HTTP status, 0 when there was no answer */
+  struct bg_buf body;   /* the answer's body, NUL-terminated */
+  char retry_after[64]; /* the Retry-After header's value, "" when absent */
 };
+
+/* How often and how long a request is tried again (bg_client_request_retry). Zero fields
+ * take the defaults below; bg_retry_from_env applies the BENCHGATE_RETRY_* variables. */
+struct bg_retry {
+  int attempts;           /* tries in all, >= 1; default 5 */
+  long long max_total_ms; /* no new try starts when it would end past this; default 120 s */
+  long base_ms;           /* first backoff ceiling, doubling per try; default 500 ms */
+  long cap_ms;            /* most any one wait may last, Retry-After included; default 30 s */
+  int quiet;              /* 1: no "retrying in ..." lines on stderr */
+};
+
+#define BG_RETRY_ATTEMPTS 5
+#define BG_RETRY_MAX_TOTAL_MS 120000LL
+#define BG_RETRY_BASE_MS 500L
+#define BG_RETRY_CAP_MS 30000L
 
 /* Initialises libcurl; call once at program start, before any thread. Returns BG_OK. */
 int bg_client_global_init(void);
@@ -40,6 +57,35 @@ int bg_client_request(const struct bg_client *c, const char *method, const char 
                       const char *json, struct bg_response *res, char *err, size_t errlen);
 
 void bg_response_free(struct bg_response *res);
+
+/* Fills `r` with the defaults, then overrides them from the environment:
+ * BENCHGATE_RETRY_ATTEMPTS (1..100), BENCHGATE_RETRY_MAX_SECONDS (> 0, fractions allowed),
+ * BENCHGATE_RETRY_BASE_MS and BENCHGATE_RETRY_CAP_MS (>= 1). Malformed values are ignored
+ * with a warning on stderr. */
+void bg_retry_from_env(struct bg_retry *r);
+
+/* 1 when an outcome is worth another try: no answer (rc BG_ENET), a 5xx or a 429. */
+int bg_retry_worth(int rc, long status);
+
+/* The wait before try number `attempt` + 1 (attempt >= 1 tries are done), in milliseconds.
+ * Without a Retry-After (retry_after_ms < 0) this is full jitter: u * min(cap, base * 2^(
+ * attempt - 1)) with u uniform in [0, 1) supplied by the caller; with one, the server's
+ * wish, at most cap. */
+long long bg_retry_delay_ms(const struct bg_retry *r, int attempt, long long retry_after_ms,
+                            double u);
+
+/* Parses a Retry-After value, delta seconds ("120") or an HTTP-date ("Fri, 27 Nov 2026
+ * 04:00:00 GMT", also the obsolete RFC 850 and asctime forms), into milliseconds from `now`
+ * (a date in the past gives 0). Returns -1 for an empty or malformed value. */
+long long bg_client_retry_after_ms(const char *value, time_t now);
+
+/* bg_client_request, tried again per `r` (NULL: defaults from bg_retry_from_env) while
+ * bg_retry_worth says so, sleeping bg_retry_delay_ms between tries. Returns what the last
+ * try returned: BG_ENET when no try got an answer, else BG_OK with the last answer in *res
+ * (a 5xx or 429 when every try failed). `*tries` (may be NULL) gets the number of tries. */
+int bg_client_request_retry(const struct bg_client *c, const struct bg_retry *r, const char *method,
+                            const char *path, const char *json, struct bg_response *res, int *tries,
+                            char *err, size_t errlen);
 
 /* Picks the API token: --token-file FILE (first line, trimmed), else --token TEXT (with a
  * warning on stderr that command lines end up in logs), else $BENCHGATE_TOKEN. Returns BG_OK

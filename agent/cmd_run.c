@@ -5,10 +5,13 @@
 #include "buf.h"
 #include "cli.h"
 #include "client.h"
+#include "cmd_flush.h"
 #include "fingerprint.h"
 #include "git.h"
 #include "mem.h"
+#include "progress.h"
 #include "runner.h"
+#include "spool.h"
 #include "uuid.h"
 #include "valid.h"
 
@@ -24,12 +27,13 @@
 #define GATE_WAIT_NS (900LL * 1000000000LL)
 #define GATE_POLL_SECONDS 2
 
+/* Translates the runner's callbacks into suite-wide progress. */
 struct progress {
-  const char *suite;
-  int interactive;
+  struct bg_progress *pg;
+  const char *label; /* "repetition" or "harness run" */
   long warmup, reps;
-  long inv;     /* format suites: harness runs done before this one (the runner sees 1) */
-  long long t0; /* start of the suite, monotonic ns */
+  long inv;           /* format suites: harness runs done before this one (the runner sees 1) */
+  int callgrind_seen; /* 1 once the callgrind runs were added to the units */
 };
 
 static long long mono_ns(void) {
@@ -38,28 +42,19 @@ static long long mono_ns(void) {
   return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void on_progress(void *ctx, long rep, long total, int warmup, long long elapsed) {
+static void on_progress(void *ctx, long rep, long total, int phase, long long elapsed) {
   struct progress *p = ctx;
-  if (!p->interactive)
-    return;
   (void)elapsed; /* the runner's clock restarts with each harness run; use the suite's */
-  elapsed = mono_ns() - p->t0;
-  if (!warmup) {
+  if (phase == BG_RUNNER_PHASE_CALLGRIND) {
+    if (!p->callgrind_seen++)
+      bg_progress_add_units(p->pg, total);
+    bg_progress_step(p->pg, "callgrind run", rep, total, p->warmup + p->reps + rep - 1, mono_ns());
+  } else if (phase) {
+    bg_progress_step(p->pg, "warm-up", rep, total, rep - 1, mono_ns());
+  } else {
     rep += p->inv;
-    total = p->reps;
+    bg_progress_step(p->pg, p->label, rep, p->reps, p->warmup + rep - 1, mono_ns());
   }
-  long done = warmup ? rep - 1 : p->warmup + rep - 1;
-  long all = p->warmup + p->reps;
-  char el[32], eta[48] = "";
-  bg_cli_duration(elapsed, el, sizeof el);
-  if (done > 0) {
-    char d[32];
-    bg_cli_duration(elapsed / done * (all - done), d, sizeof d);
-    snprintf(eta, sizeof eta, ", about %s left", d);
-  }
-  fprintf(stderr, "\r%s: %s %ld/%ld (%s elapsed%s)\033[K", p->suite,
-          warmup ? "warm-up" : "repetition", rep, total, el, eta);
-  fflush(stderr);
 }
 
 static void copy_result(struct bg_run *run, const struct bg_result *r, const char *name) {
@@ -207,6 +202,14 @@ static int run_command_suite(const struct bg_suite *s, struct bg_runner_opts *ro
   }
   if (res.warning[0])
     bg_run_add_warning(run, res.warning);
+  if (res.instructions_by && !strcmp(res.instructions_by, "callgrind")) {
+    char w[256];
+    snprintf(w, sizeof w,
+             "suite %.100s: instructions counted with callgrind (no PMU here); callgrind and "
+             "perf counts are not comparable",
+             s->name);
+    bg_run_add_warning(run, w);
+  }
   for (size_t m = 0; m < s->nmeasures; m++) {
     const char *unit = "count";
     enum bg_direction dir = BG_LOWER;
@@ -234,7 +237,14 @@ out:
 
 int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o, struct bg_run *run,
                      char *err, size_t errlen) {
-  struct progress pg = {s->name, o->interactive, s->warmup, s->repetitions, 0, mono_ns()};
+  struct bg_progress local;
+  struct bg_progress *pg = o->progress;
+  if (!pg) {
+    bg_progress_init(&local, stderr, o->interactive, 0);
+    pg = &local;
+  }
+  struct progress pc = {pg, s->format ? "harness run" : "repetition", s->warmup, s->repetitions, 0,
+                        0};
   struct bg_runner_opts ro;
   memset(&ro, 0, sizeof ro);
   ro.command = s->command;
@@ -244,11 +254,11 @@ int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o, st
   ro.clean_env = o->clean_env;
   ro.timeout = (double)s->timeout;
   ro.progress = on_progress;
-  ro.progress_ctx = &pg;
-  long long t0 = mono_ns();
-  if (!o->interactive)
-    fprintf(stderr, "benchgate: suite %s: %ld %s%s (+%ld warm-up)\n", s->name, s->repetitions,
-            s->format ? "harness run" : "repetition", s->repetitions == 1 ? "" : "s", s->warmup);
+  ro.progress_ctx = &pc;
+  char what[128];
+  snprintf(what, sizeof what, "%ld %s%s (+%ld warm-up)", s->repetitions, pc.label,
+           s->repetitions == 1 ? "" : "s", s->warmup);
+  bg_progress_suite_begin(pg, s->name, s->warmup + s->repetitions, what, mono_ns());
   int rc;
   if (s->format) {
     ro.output = s->output ? (o->verbose ? BG_OUT_PASS : BG_OUT_DISCARD) : BG_OUT_CAPTURE;
@@ -257,12 +267,7 @@ int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o, st
     ro.output = o->verbose ? BG_OUT_PASS : BG_OUT_DISCARD;
     rc = run_command_suite(s, &ro, run, err, errlen);
   }
-  char d[32];
-  bg_cli_duration(mono_ns() - t0, d, sizeof d);
-  if (o->interactive)
-    fprintf(stderr, "\r\033[K");
-  if (rc == BG_OK)
-    fprintf(stderr, "benchgate: suite %s: done in %s\n", s->name, d);
+  bg_progress_suite_end(pg, rc == BG_OK, mono_ns());
   return rc;
 }
 
@@ -270,8 +275,8 @@ int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o, st
 
 struct flags {
   const char *config, *commit, *branch, *baseline_sha, *server, *token, *token_file;
-  const char *testbed, *output;
-  int dry_run, gate, verbose;
+  const char *testbed, *output, *spool;
+  int dry_run, gate, verbose, retries;
 };
 
 static void usage(FILE *f) {
@@ -291,8 +296,12 @@ static void usage(FILE *f) {
              "  --dry-run            do not upload\n"
              "  --gate               wait for the verdict; exit 1 when it fails\n"
              "  --verbose            show the benchmarks' output on stderr\n"
+             "  --spool DIR          where a run goes when the server cannot take it (default\n"
+             "                       $BENCHGATE_SPOOL, else $XDG_STATE_HOME/benchgate/spool\n"
+             "                       or ~/.local/state/benchgate/spool); see benchgate flush\n"
+             "  --retries N          upload tries before spooling (default 5, with backoff)\n"
              "exit codes: 0 pass, 1 regression (--gate), 2 usage/input/benchmark error,\n"
-             "            3 server unreachable or failing\n");
+             "            3 server unreachable or failing (the run was spooled)\n");
 }
 
 static int parse_flags(int argc, char **argv, struct flags *fl) {
@@ -305,7 +314,9 @@ static int parse_flags(int argc, char **argv, struct flags *fl) {
     O_TOKEN_FILE,
     O_TESTBED,
     O_DRY,
-    O_GATE
+    O_GATE,
+    O_SPOOL,
+    O_RETRIES
   };
   static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                        {"commit", required_argument, NULL, O_COMMIT},
@@ -318,6 +329,8 @@ static int parse_flags(int argc, char **argv, struct flags *fl) {
                                        {"output", required_argument, NULL, 'o'},
                                        {"dry-run", no_argument, NULL, O_DRY},
                                        {"gate", no_argument, NULL, O_GATE},
+                                       {"spool", required_argument, NULL, O_SPOOL},
+                                       {"retries", required_argument, NULL, O_RETRIES},
                                        {"verbose", no_argument, NULL, 'v'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
@@ -360,6 +373,19 @@ static int parse_flags(int argc, char **argv, struct flags *fl) {
     case O_GATE:
       fl->gate = 1;
       break;
+    case O_SPOOL:
+      fl->spool = optarg;
+      break;
+    case O_RETRIES: {
+      char *end;
+      long v = strtol(optarg, &end, 10);
+      if (*end || end == optarg || v < 1 || v > 100) {
+        bg_cli_error("run: --retries: '%s' is not a number 1..100", optarg);
+        return -1;
+      }
+      fl->retries = (int)v;
+      break;
+    }
     case 'v':
       fl->verbose = 1;
       break;
@@ -545,22 +571,53 @@ static int wait_verdict(const struct bg_client *cl, const char *project, const s
   return BG_EXIT_INFRA;
 }
 
+/* Keeps a run the server could not take: in the spool, or failing that, says so. */
+static int spool_run(const struct flags *fl, const char *server, const char *project,
+                     const struct bg_run *run, const char *body) {
+  char dir[4096], path[4352], err[4400];
+  if (bg_spool_dir(fl->spool, dir, sizeof dir) != BG_OK) {
+    bg_cli_error("cannot spool the run: no spool directory (set BENCHGATE_SPOOL or --spool)");
+    return BG_EXIT_INFRA;
+  }
+  if (bg_spool_write(dir, server, project, run->run_id, body, path, sizeof path, err, sizeof err) !=
+      BG_OK) {
+    bg_cli_error("cannot spool the run: %s", err);
+    if (fl->output)
+      bg_cli_error("the run is saved in %s", fl->output);
+    return BG_EXIT_INFRA;
+  }
+  bg_cli_error("run %s spooled to %s; deliver it later with `benchgate flush` (the next "
+               "`benchgate run` tries too)",
+               run->run_id, path);
+  return BG_EXIT_INFRA;
+}
+
 static int upload(const struct flags *fl, const char *server, const char *token,
                   const char *project, const struct bg_run *run) {
   struct bg_client cl = {server, token, 10000, 120000};
   struct bg_response res;
+  struct bg_retry retry;
   char path[512], err[1024], state[64] = "", summary[1024] = "";
+  bg_retry_from_env(&retry);
+  if (fl->retries)
+    retry.attempts = fl->retries;
   snprintf(path, sizeof path, "/api/v1/projects/%s/runs", project);
   char *body = bg_run_to_json(run, 0);
-  int rc = bg_client_request(&cl, "POST", path, body, &res, err, sizeof err);
-  cJSON_free(body);
+  int rc = bg_client_request_retry(&cl, &retry, "POST", path, body, &res, NULL, err, sizeof err);
   if (rc != BG_OK) {
     bg_cli_error("%s", err);
-    if (fl->output)
-      bg_cli_error("the run is saved in %s", fl->output);
-    return rc == BG_EINVAL ? BG_EXIT_USAGE : BG_EXIT_INFRA;
+    int code = rc == BG_EINVAL ? BG_EXIT_USAGE : spool_run(fl, server, project, run, body);
+    cJSON_free(body);
+    return code;
   }
   int code = judge_status(&res, "upload");
+  if (bg_retry_worth(rc, res.status)) {
+    bg_response_free(&res);
+    code = spool_run(fl, server, project, run, body);
+    cJSON_free(body);
+    return code;
+  }
+  cJSON_free(body);
   if (code == BG_EXIT_PASS) {
     verdict_state(res.body.data, state, sizeof state, summary, sizeof summary);
     printf("%s\n", run->run_id);
@@ -575,6 +632,26 @@ static int upload(const struct flags *fl, const char *server, const char *token,
     return code;
   printf("verdict: %s%s%s\n", state, *summary ? ": " : "", summary);
   return strcmp(state, "fail") ? BG_EXIT_PASS : BG_EXIT_REGRESSION;
+}
+
+/* Before new work, delivers what earlier runs spooled for this server (one quiet try each). */
+static void flush_earlier(const struct flags *fl, const char *server, const char *token) {
+  char dir[4096], err[1024];
+  struct bg_flush_stats st;
+  struct bg_retry once = {1, 10000, 1, 1, 1};
+  if (bg_spool_dir(fl->spool, dir, sizeof dir) != BG_OK)
+    return;
+  if (bg_cmd_flush_spool(dir, NULL, server, token, &once, 1, &st, err, sizeof err) != BG_OK) {
+    bg_cli_warn("%s", err);
+    return;
+  }
+  if (st.delivered || st.rejected)
+    bg_cli_error("spool %s: delivered %zu earlier run%s%s", dir, st.delivered,
+                 st.delivered == 1 ? "" : "s",
+                 st.rejected ? "; some were rejected (see rejected/)" : "");
+  if (st.remaining)
+    bg_cli_warn("spool %s: %zu run%s still waiting (benchgate flush)", dir, st.remaining,
+                st.remaining == 1 ? "" : "s");
 }
 
 /* 1 when the kernel randomises address spaces (kernel.randomize_va_space is not 0). */
@@ -628,6 +705,9 @@ int bg_cmd_run_main(int argc, char **argv) {
     }
   }
 
+  if (!fl.dry_run)
+    flush_earlier(&fl, server, token);
+
   run = bg_run_new();
   char id[BG_UUID_LEN + 1], host[256] = "", ts[32];
   if (bg_uuid_v4(id) != BG_OK) {
@@ -653,7 +733,13 @@ int bg_cmd_run_main(int argc, char **argv) {
   bg_fingerprint_warn(fp, run);
   run->fingerprint = fp;
 
-  struct bg_suite_opts so = {cf->cpus, cf->ncpus, cf->clean_env, fl.verbose, bg_cli_interactive()};
+  struct bg_progress pg;
+  long units = 0;
+  for (size_t i = 0; i < cf->nsuites; i++)
+    units += cf->suites[i].warmup + cf->suites[i].repetitions;
+  bg_progress_init(&pg, stderr, bg_cli_interactive(), units);
+  struct bg_suite_opts so = {cf->cpus, cf->ncpus, cf->clean_env, fl.verbose, bg_cli_interactive(),
+                             &pg};
   if (cf->build) {
     struct bg_runner_opts ro;
     struct bg_runner_result res;

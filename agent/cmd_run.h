@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "progress.h"
 #include "run.h"
 
 #include <stdio.h>
@@ -29,8 +30,9 @@ struct bg_suite_opts {
   const int *cpus;
   size_t ncpus;
   int clean_env;
-  int verbose;     /* pass benchmark output through to stderr */
-  int interactive; /* redraw a progress line; else plain lines */
+  int verbose;                  /* pass benchmark output through to stderr */
+  int interactive;              /* redraw a progress line; else plain lines */
+  struct bg_progress *progress; /* run-wide progress (estimates); NULL: per suite only */
 };
 
 /* Runs one suite and appends its results to `run` (named as this header's comment says).

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "client.h"
 #include "cmd_changepoints.h"
+#include "cmd_flush.h"
 #include "cmd_parse.h"
 #include "cmd_run.h"
 
@@ -30,6 +31,7 @@ static const struct command commands[] = {
     {"parse", bg_cmd_parse_main, "print a benchmark harness's output as run-payload results"},
     {"changepoints", bg_cmd_changepoints_main,
      "find level shifts in a series (TCPD JSON or one value per line)"},
+    {"flush", bg_cmd_flush_main, "upload the runs spooled while the server was unreachable"},
     /* -- add new commands above this line -- */
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "show this help"},
@@ -54,7 +56,9 @@ static void help(FILE *f) {
     fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
   fprintf(f, "\nexit codes: 0 pass, 1 regression, 2 usage or input error, "
              "3 infrastructure error\n"
-             "environment: BENCHGATE_TOKEN (API token), CI (plain progress lines)\n");
+             "environment: BENCHGATE_TOKEN (API token), CI (plain progress lines),\n"
+             "  BENCHGATE_SPOOL (spool directory), BENCHGATE_RETRY_ATTEMPTS and\n"
+             "  BENCHGATE_RETRY_MAX_SECONDS (upload retries)\n");
 }
 
 static int cmd_help(int argc, char **argv) {

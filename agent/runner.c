@@ -5,12 +5,14 @@
  * step through a close-on-exec status pipe that the parent reads only after reaping, so
  * the timed path holds no extra round trip. Instructions are counted with a perf event
  * opened by the parent on the child (enable_on_exec, inherited by its children) while the
- * child waits on a pipe just before exec.
+ * child waits on a pipe just before exec. Without a PMU the count comes from callgrind runs
+ * made after the timed ones: their output files (one per process, %p) are summed.
  */
 #include "runner.h"
 
 #include "mem.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
@@ -24,6 +26,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -46,10 +49,17 @@ struct child_err {
 /* Per-run state prepared before the first repetition. */
 struct prep {
   const struct bg_runner_opts *o;
-  char *argv[4];
+  char **argv;     /* what the child execs: the command's words, or sh -c COMMAND */
+  char **run_argv; /* argv for this run: argv, or the callgrind wrapper around it */
+  char *words;     /* storage of a directly exec'd command's words */
+  char *exe;       /* resolved program of a directly exec'd command */
+  int perf;        /* 1: count instructions with a perf event on the child */
+  char *stack;     /* the child's stack while it shares our memory (clone, CLONE_VM) */
   char **envp;
   char *envbuf[5];
   cpu_set_t cpus;
+  cpu_set_t own_cpus; /* the agent's own affinity, restored after each start */
+  int own_pinned;     /* 1: the agent pins itself to `cpus` around each start */
   int devnull;
   char tail[BG_RUNNER_TAIL]; /* ring of the last stderr bytes */
   size_t tail_pos, tail_len;
@@ -140,12 +150,48 @@ static void child(const struct prep *p, int out_w, int err_w, int status_w, int 
       _exit(127);
   }
   ce.stage = ST_EXEC;
-  execve(p->argv[0], p->argv, p->envp);
+  execve(p->run_argv[0], p->run_argv, p->envp);
 fail:
   ce.err = errno;
   if (write(status_w, &ce, sizeof ce) < 0)
     _exit(127);
   _exit(127);
+}
+
+/* What the child needs, for clone's single argument. */
+struct child_args {
+  const struct prep *p;
+  int out_w, err_w, status_w, sync_r;
+};
+
+#if !defined(__SANITIZE_ADDRESS__)
+static int child_main(void *arg) {
+  const struct child_args *a = arg;
+  child(a->p, a->out_w, a->err_w, a->status_w, a->sync_r);
+  return 127;
+}
+#endif
+
+#define CHILD_STACK (256u << 10)
+
+/* Starts the child. Without a perf counter to attach before exec, it shares our memory and
+ * we wait until it has exec'd (CLONE_VM | CLONE_VFORK, as posix_spawn does): that spares
+ * copying the agent's page tables, a fork cost that grows with the libraries the agent maps
+ * (libcurl, OpenSSL) and would land in every repetition's wall time. The child only makes
+ * system calls on its own stack before exec. With a counter the parent must act between
+ * start and exec, so it is a plain fork. Sanitizer builds fork too: their runtime does not
+ * expect a second thread of control on a foreign stack. */
+static pid_t start_child(const struct prep *p, struct child_args *a) {
+#if !defined(__SANITIZE_ADDRESS__)
+  if (!p->perf && p->stack)
+    return clone(child_main, p->stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+#else
+  (void)p;
+#endif
+  pid_t pid = fork();
+  if (pid == 0)
+    child(a->p, a->out_w, a->err_w, a->status_w, a->sync_r);
+  return pid;
 }
 
 static int pidfd_open_compat(pid_t pid) {
@@ -206,7 +252,7 @@ static const char *stage_name(int st) {
   case ST_AFFINITY:
     return "pin to the configured CPUs";
   case ST_EXEC:
-    return "exec /bin/sh";
+    return "exec the command";
   default:
     return "set up the child";
   }
@@ -223,7 +269,7 @@ static int run_once(struct prep *p, struct bg_sample *s, struct bg_buf *out, int
   pid_t pid = -1;
 
   if ((o->output != BG_OUT_DISCARD && pipe2(out_p, O_CLOEXEC) < 0) || pipe2(err_p, O_CLOEXEC) < 0 ||
-      pipe2(st_p, O_CLOEXEC) < 0 || (o->count_instructions && pipe2(sync_p, O_CLOEXEC) < 0)) {
+      pipe2(st_p, O_CLOEXEC) < 0 || (p->perf && pipe2(sync_p, O_CLOEXEC) < 0)) {
     snprintf(err, errlen, "cannot create pipes: %s", strerror(errno));
     rc = BG_EIO;
     goto out;
@@ -232,15 +278,21 @@ static int run_once(struct prep *p, struct bg_sample *s, struct bg_buf *out, int
   if (out)
     bg_buf_reset(out);
 
+  /* Start the child on its CPU rather than migrate it there after it began: the agent
+   * moves itself onto the pinned CPUs for the start and back once the child has exec'd, so
+   * the child runs alone and the agent's wake-up at its exit happens elsewhere. */
+  if (p->own_pinned)
+    sched_setaffinity(0, sizeof p->cpus, &p->cpus);
   long long t0 = now_ns();
-  pid = fork();
+  struct child_args ca = {p, out_p[1], err_p[1], st_p[1], sync_p[0]};
+  pid = start_child(p, &ca);
+  if (p->own_pinned)
+    sched_setaffinity(0, sizeof p->own_cpus, &p->own_cpus);
   if (pid < 0) {
     snprintf(err, errlen, "fork: %s", strerror(errno));
     rc = BG_EIO;
     goto out;
   }
-  if (pid == 0)
-    child(p, out_p[1], err_p[1], st_p[1], sync_p[0]);
   setpgid(pid, pid); /* also in the child: whichever runs first wins the race */
   close(st_p[1]);
   st_p[1] = -1;
@@ -388,6 +440,178 @@ out:
   return rc;
 }
 
+/* Shell words that only mean something to a shell: keywords and builtins without a program
+ * of their own (or whose program would act differently, like cd or exit). */
+static const char *const shell_only[] = {
+    "!",       "{",        "}",      "[[",       "]]",       "case",   "do",    "done",    "elif",
+    "else",    "esac",     "fi",     "for",      "function", "if",     "in",    "select",  "then",
+    "time",    "until",    "while",  ".",        ":",        "alias",  "bg",    "break",   "cd",
+    "command", "continue", "eval",   "exec",     "exit",     "export", "fg",    "getopts", "hash",
+    "jobs",    "local",    "read",   "readonly", "return",   "set",    "shift", "source",  "times",
+    "trap",    "type",     "ulimit", "umask",    "unalias",  "unset",  "wait",
+};
+
+/* Splits a command made of plain words at blanks. Returns 0 (and allocates nothing) when the
+ * command needs a shell: any character outside [A-Za-z0-9_./,:=+@%^-] and blanks, an
+ * assignment or shell-only word first, or no words. */
+static int split_simple(const char *cmd, char **words_out, char ***argv_out) {
+  static const char ok[] = "_./,:=+@%^-";
+  size_t n = 0, len = strlen(cmd);
+  for (const char *c = cmd; *c; c++) {
+    int alnum = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9');
+    if (!alnum && *c != ' ' && *c != '\t' && !strchr(ok, *c))
+      return 0;
+    if (*c != ' ' && *c != '\t' && (c == cmd || c[-1] == ' ' || c[-1] == '\t'))
+      n++;
+  }
+  if (!n)
+    return 0;
+  char *w = bg_xmalloc(len + 1);
+  char **argv = bg_xcalloc(n + 1, sizeof *argv);
+  memcpy(w, cmd, len + 1);
+  size_t k = 0;
+  for (char *c = w; *c;) {
+    while (*c == ' ' || *c == '\t')
+      *c++ = '\0';
+    if (!*c)
+      break;
+    argv[k++] = c;
+    while (*c && *c != ' ' && *c != '\t')
+      c++;
+  }
+  int shell = strchr(argv[0], '=') != NULL;
+  for (size_t i = 0; !shell && i < sizeof shell_only / sizeof *shell_only; i++)
+    shell = !strcmp(argv[0], shell_only[i]);
+  if (shell) {
+    free(w);
+    free(argv);
+    return 0;
+  }
+  *words_out = w;
+  *argv_out = argv;
+  return 1;
+}
+
+/* Finds an executable `name` as execvp would, in `path` (colon-separated); a name with a
+ * slash is taken as it is. Returns a new string, or NULL when there is none. */
+static char *find_program(const char *name, const char *path) {
+  if (strchr(name, '/'))
+    return access(name, X_OK) == 0 ? bg_xstrdup(name) : NULL;
+  if (!path)
+    path = "/usr/local/bin:/usr/bin:/bin";
+  struct bg_buf b;
+  bg_buf_init(&b, 0);
+  for (const char *d = path;; d++) {
+    const char *e = strchr(d, ':');
+    size_t dl = e ? (size_t)(e - d) : strlen(d);
+    struct stat st;
+    bg_buf_reset(&b);
+    bg_buf_printf(&b, "%.*s/%s", (int)dl, dl ? d : ".", name);
+    if (stat(b.data, &st) == 0 && S_ISREG(st.st_mode) && access(b.data, X_OK) == 0)
+      return bg_buf_steal(&b);
+    if (!e)
+      break;
+    d = e;
+  }
+  bg_buf_free(&b);
+  return NULL;
+}
+
+/* Sums the total Ir ("summary:", else "totals:") of every callgrind file in `dir`, removing
+ * the files. Returns the sum, or -1 when no file had one. */
+static long long callgrind_total(const char *dir) {
+  long long sum = -1;
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  if (!d)
+    return -1;
+  while ((de = readdir(d))) {
+    char path[4400], line[512];
+    long long summary = -1, totals = -1;
+    if (de->d_name[0] == '.')
+      continue;
+    snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof line, f)) {
+      long long *into = !strncmp(line, "summary:", 8)  ? &summary
+                        : !strncmp(line, "totals:", 7) ? &totals
+                                                       : NULL;
+      if (!into)
+        continue;
+      char *end, *v = strchr(line, ':') + 1;
+      errno = 0;
+      long long x = strtoll(v, &end, 10);
+      if (!errno && end != v && x >= 0)
+        *into = x;
+    }
+    if (f)
+      fclose(f);
+    unlink(path);
+    long long x = summary >= 0 ? summary : totals;
+    if (x >= 0)
+      sum = (sum < 0 ? 0 : sum) + x;
+  }
+  closedir(d);
+  return sum;
+}
+
+/* Counts instructions of each repetition with callgrind (after the timed runs). */
+static int callgrind_runs(struct prep *p, const char *valgrind, struct bg_runner_result *res,
+                          long long start, char *err, size_t errlen) {
+  const struct bg_runner_opts *o = p->o;
+  char dir[] = "/tmp/benchgate-callgrind-XXXXXX", outopt[128];
+  int rc = BG_OK, aslr_ignored = 1;
+  size_t argc = 0;
+  while (p->argv[argc])
+    argc++;
+  if (!mkdtemp(dir)) {
+    snprintf(err, errlen, "instructions: cannot create a directory for callgrind: %s",
+             strerror(errno));
+    return BG_EIO;
+  }
+  snprintf(outopt, sizeof outopt, "--callgrind-out-file=%s/cg.%%p", dir);
+  char **cg = bg_xcalloc(argc + 8, sizeof *cg);
+  size_t k = 0;
+  cg[k++] = (char *)valgrind;
+  cg[k++] = "--tool=callgrind";
+  cg[k++] = "--trace-children=yes";
+  cg[k++] = "--quiet";
+  cg[k++] = outopt;
+  memcpy(cg + k, p->argv, (argc + 1) * sizeof *cg);
+  /* valgrind slows a program down some 50 to 100 times */
+  struct bg_runner_opts slow = *o;
+  slow.timeout = o->timeout > 0 ? o->timeout * 100 : 0;
+  slow.output = BG_OUT_DISCARD;
+  p->o = &slow;
+  p->run_argv = cg;
+  for (size_t i = 0; i < res->nsamples; i++) {
+    struct bg_sample s;
+    if (o->progress)
+      o->progress(o->progress_ctx, (long)i + 1, (long)res->nsamples, BG_RUNNER_PHASE_CALLGRIND,
+                  now_ns() - start);
+    rc = run_once(p, &s, NULL, &aslr_ignored, err, errlen);
+    long long ir = callgrind_total(dir);
+    if (rc != BG_OK) {
+      char tmp[BG_RUNNER_TAIL + 512];
+      snprintf(tmp, sizeof tmp, "%s", err);
+      snprintf(err, errlen, "callgrind run %zu: %s", i + 1, tmp);
+      break;
+    }
+    if (ir < 0) {
+      snprintf(err, errlen, "callgrind run %zu: no instruction total in callgrind's output", i + 1);
+      rc = BG_EIO;
+      break;
+    }
+    res->samples[i].instructions = ir;
+  }
+  p->o = o;
+  p->run_argv = p->argv;
+  callgrind_total(dir); /* removes what a failed run left */
+  rmdir(dir);
+  free(cg);
+  return rc;
+}
+
 static int check_cpus(const struct bg_runner_opts *o, cpu_set_t *set, char *err, size_t errlen) {
   cpu_set_t allowed;
   CPU_ZERO(set);
@@ -410,7 +634,7 @@ static int check_cpus(const struct bg_runner_opts *o, cpu_set_t *set, char *err,
 int bg_runner_run(const struct bg_runner_opts *o, struct bg_runner_result *res, char *err,
                   size_t errlen) {
   struct prep *p = bg_xcalloc(1, sizeof *p);
-  char tmp[8];
+  char tmp[8], *valgrind = NULL;
   int rc = BG_OK;
   if (!err || !errlen) {
     err = tmp;
@@ -426,6 +650,7 @@ int bg_runner_run(const struct bg_runner_opts *o, struct bg_runner_result *res, 
   }
   if ((rc = check_cpus(o, &p->cpus, err, errlen)) != BG_OK)
     goto out;
+  p->own_pinned = o->ncpus && sched_getaffinity(0, sizeof p->own_cpus, &p->own_cpus) == 0;
   p->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (p->devnull < 0) {
     snprintf(err, errlen, "/dev/null: %s", strerror(errno));
@@ -433,22 +658,41 @@ int bg_runner_run(const struct bg_runner_opts *o, struct bg_runner_result *res, 
     goto out;
   }
   if (o->count_instructions) {
-    int fd = open_counter(0);
-    if (fd < 0) {
+    int fd = o->force_callgrind ? -1 : open_counter(0);
+    int perf_errno = o->force_callgrind ? ENOENT : errno;
+    if (fd >= 0) {
+      close(fd);
+      p->perf = 1;
+    } else if (!(valgrind = find_program("valgrind", getenv("PATH")))) {
       snprintf(err, errlen,
-               "instructions: this machine offers no instruction counter "
-               "(perf_event_open: %s; a VM without a virtual PMU, or "
-               "kernel.perf_event_paranoid > 2)",
-               strerror(errno));
+               "instructions: instructions need a PMU or valgrind; install valgrind (this "
+               "machine offers no instruction counter: perf_event_open: %s; a VM without a "
+               "virtual PMU, or kernel.perf_event_paranoid > 2)",
+               strerror(perf_errno));
       rc = BG_EUNSUPP;
       goto out;
     }
-    close(fd);
   }
-  p->argv[0] = "/bin/sh";
-  p->argv[1] = "-c";
-  p->argv[2] = (char *)o->command;
-  p->argv[3] = NULL;
+  if (!o->force_shell && split_simple(o->command, &p->words, &p->argv)) {
+    p->exe = find_program(p->argv[0], getenv("PATH"));
+    if (p->exe) {
+      p->argv[0] = p->exe;
+    } else { /* not found: let the shell say so in its usual words */
+      free(p->words);
+      free(p->argv);
+      p->words = NULL;
+      p->argv = NULL;
+    }
+  }
+  res->direct_exec = p->argv != NULL;
+  if (!p->argv) {
+    p->argv = bg_xcalloc(4, sizeof *p->argv);
+    p->argv[0] = "/bin/sh";
+    p->argv[1] = "-c";
+    p->argv[2] = (char *)o->command;
+  }
+  p->run_argv = p->argv;
+  p->stack = bg_xmalloc(CHILD_STACK);
   p->envp = environ;
   if (o->clean_env) {
     const char *path = getenv("PATH"), *home = getenv("HOME");
@@ -500,6 +744,13 @@ int bg_runner_run(const struct bg_runner_opts *o, struct bg_runner_result *res, 
       res->samples[res->nsamples++] = s;
   }
   res->aslr_disabled = aslr_off;
+  if (p->perf)
+    res->instructions_by = "perf_event";
+  if (valgrind) {
+    if ((rc = callgrind_runs(p, valgrind, res, start, err, errlen)) != BG_OK)
+      goto out;
+    res->instructions_by = "callgrind";
+  }
   if (!o->keep_aslr && !aslr_off)
     snprintf(res->warning, sizeof res->warning,
              "ASLR could not be switched off for benchmark processes (personality not "
@@ -511,6 +762,11 @@ out:
     free(p->envbuf[i]);
   if (p->envp != environ)
     free(p->envp);
+  free(p->argv);
+  free(p->words);
+  free(p->exe);
+  free(p->stack);
+  free(valgrind);
   free(p);
   return rc;
 }

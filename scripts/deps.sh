@@ -5,6 +5,7 @@
 set -euo pipefail
 
 packages=(
+  valgrind  # instructions without a PMU (callgrind)
   build-essential cmake pkg-config git curl ca-certificates
   libmicrohttpd-dev libsqlite3-dev libcjson-dev libcurl4-openssl-dev libyaml-dev libssl-dev
   libcmocka-dev sqlite3 python3 clang libclang-rt-14-dev

@@ -37,6 +37,8 @@ grep_err() {
 export GIT_AUTHOR_NAME="A. Dev" GIT_AUTHOR_EMAIL=a@example.org
 export GIT_COMMITTER_NAME="A. Dev" GIT_COMMITTER_EMAIL=a@example.org
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null CI=1
+# Runs that cannot be delivered are spooled here, after two quick tries.
+export BENCHGATE_SPOOL="$TMP/spool" BENCHGATE_RETRY_ATTEMPTS=2 BENCHGATE_RETRY_BASE_MS=10
 unset BENCHGATE_TOKEN GITHUB_HEAD_REF GITHUB_REF_NAME
 
 REPO="$TMP/repo"

@@ -314,8 +314,8 @@ static void runs_in_cwd_and_reports_a_missing_one(void **state) {
 
 static void overhead_per_repetition_is_small(void **state) {
   (void)state;
-  /* The agent's share is fork + exec of sh; `true` is a builtin, so this is sh startup plus
-   * the agent. A generous bound (CI machines are noisy); the median must stay low. */
+  /* `true` has no shell words, so this is fork + exec of /usr/bin/true plus the agent. A
+   * generous bound (CI machines are noisy); the median must stay low. */
   struct bg_runner_opts o = opts("true", 21);
   struct bg_runner_result r;
   char err[1024];
@@ -329,7 +329,7 @@ static void overhead_per_repetition_is_small(void **state) {
       v[j] = v[j - 1];
       v[j - 1] = t;
     }
-  print_message("median wall time of sh -c true: %.3f ms\n", (double)v[10] / 1e6);
+  print_message("median wall time of true (exec'd directly): %.3f ms\n", (double)v[10] / 1e6);
   assert_true(v[10] < 20000000LL);
   bg_runner_result_free(&r);
 }
@@ -355,6 +355,108 @@ static void counts_instructions_or_says_why_not(void **state) {
   bg_runner_result_free(&r);
 }
 
+static long long callgrind_count(const char *cmd, int clean_env, long reps, long long *second) {
+  struct bg_runner_opts o = opts(cmd, reps);
+  struct bg_runner_result r;
+  char err[2048];
+  o.count_instructions = 1;
+  o.force_callgrind = 1;
+  o.clean_env = clean_env;
+  int rc = run(&o, &r, err, sizeof err);
+  if (rc != BG_OK)
+    print_message("%s\n", err);
+  assert_int_equal(rc, BG_OK);
+  assert_string_equal(r.instructions_by, "callgrind");
+  assert_int_equal(r.nsamples, reps);
+  long long v = r.samples[0].instructions;
+  if (second)
+    *second = r.samples[reps - 1].instructions;
+  /* the timed repetitions are ordinary runs: milliseconds, not valgrind's start-up */
+  for (long i = 0; i < reps; i++)
+    assert_true(r.samples[i].wall_ns < 150000000LL);
+  bg_runner_result_free(&r);
+  return v;
+}
+
+static void callgrind_counts_are_identical_with_clean_env(void **state) {
+  (void)state;
+  long long last;
+  long long a = callgrind_count("true", 1, 2, &last);
+  long long b = callgrind_count("true", 1, 1, NULL);
+  print_message("callgrind: true = %lld instructions\n", a);
+  assert_true(a > 10000); /* the dynamic loader alone runs tens of thousands */
+  assert_int_equal(a, last);
+  assert_int_equal(a, b);
+  /* through the shell: every process it starts counts, and the count is exact too */
+  long long s1 =
+      callgrind_count("i=0; while [ $i -lt 500 ]; do i=$((i+1)); done; /bin/true", 1, 1, NULL);
+  long long s2 =
+      callgrind_count("i=0; while [ $i -lt 500 ]; do i=$((i+1)); done; /bin/true", 1, 1, NULL);
+  long long s3 =
+      callgrind_count("i=0; while [ $i -lt 1500 ]; do i=$((i+1)); done; /bin/true", 1, 1, NULL);
+  print_message("callgrind: 500-step loop %lld, 1500-step loop %lld\n", s1, s3);
+  assert_int_equal(s1, s2);
+  assert_true(s1 > a);           /* the shell and /bin/true */
+  assert_true(s3 - s1 > 100000); /* 1000 more iterations */
+}
+
+static void says_what_to_install_without_pmu_or_valgrind(void **state) {
+  (void)state;
+  char *path = strdup(getenv("PATH"));
+  struct bg_runner_opts o = opts("true", 1);
+  struct bg_runner_result r;
+  char err[1024];
+  o.count_instructions = 1;
+  o.force_callgrind = 1; /* as if there were no PMU */
+  setenv("PATH", "/nonexistent", 1);
+  int rc = run(&o, &r, err, sizeof err);
+  setenv("PATH", path, 1);
+  free(path);
+  assert_int_equal(rc, BG_EUNSUPP);
+  assert_non_null(strstr(err, "instructions need a PMU or valgrind; install valgrind"));
+  bg_runner_result_free(&r);
+}
+
+static void execs_plain_words_without_a_shell(void **state) {
+  (void)state;
+  static const struct {
+    const char *cmd;
+    int direct;
+  } cases[] = {
+      {"true", 1},       {"  /bin/echo a-b c=d 1.5,2:x  ", 1},
+      {"true; true", 0}, {"x=1 true", 0},
+      {"echo $HOME", 0}, {"echo 'a b'", 0},
+      {"echo *", 0},     {"echo a > /dev/null", 0},
+      {"cd /", 0},       {"exit 0", 0},
+      {"if true", 0}, /* keyword: the shell reports the syntax error */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    struct bg_runner_opts o = opts(cases[i].cmd, 1);
+    struct bg_runner_result r;
+    char err[1024];
+    run(&o, &r, err, sizeof err);
+    if (r.direct_exec != cases[i].direct)
+      print_message("%s: direct_exec %d\n", cases[i].cmd, r.direct_exec);
+    assert_int_equal(r.direct_exec, cases[i].direct);
+    bg_runner_result_free(&r);
+  }
+  /* direct exec passes the words unchanged */
+  struct bg_runner_opts o = opts("/bin/echo a-b   c=d", 1);
+  struct bg_runner_result r;
+  char err[1024];
+  o.output = BG_OUT_CAPTURE;
+  assert_int_equal(run(&o, &r, err, sizeof err), BG_OK);
+  assert_string_equal(r.out.data, "a-b c=d\n");
+  bg_runner_result_free(&r);
+  /* a program that does not exist goes to the shell, which says so */
+  o = opts("no-such-program-here --flag", 1);
+  assert_int_equal(run(&o, &r, err, sizeof err), BG_EIO);
+  assert_int_equal(r.direct_exec, 0);
+  assert_non_null(strstr(err, "exited with status 127"));
+  assert_non_null(strstr(err, "not found"));
+  bg_runner_result_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(times_sleep_within_sane_bounds),
@@ -372,6 +474,9 @@ int main(void) {
       cmocka_unit_test(runs_in_cwd_and_reports_a_missing_one),
       cmocka_unit_test(overhead_per_repetition_is_small),
       cmocka_unit_test(counts_instructions_or_says_why_not),
+      cmocka_unit_test(callgrind_counts_are_identical_with_clean_env),
+      cmocka_unit_test(says_what_to_install_without_pmu_or_valgrind),
+      cmocka_unit_test(execs_plain_words_without_a_shell),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
