@@ -30,11 +30,12 @@ check() {
   if "$@"; then ok "$name"; else bad "$name"; fi
 }
 
-# start_server DB [ARGS...]: starts benchgated on a free port; sets URL and SERVER_PID.
+# start_server DB [ARGS...]: starts benchgated on $LISTEN (default a free port on 127.0.0.1);
+# sets URL and SERVER_PID.
 start_server() {
   local db=$1
   shift
-  "$SERVER" --db "$db" --listen 127.0.0.1:0 "$@" >"$TMP/server.out" 2>>"$TMP/server.err" &
+  "$SERVER" --db "$db" --listen "${LISTEN:-127.0.0.1:0}" "$@" >"$TMP/server.out" 2>>"$TMP/server.err" &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
   URL=""
