@@ -8,9 +8,12 @@
  */
 #include "store.h"
 
+#include "gate.h"
 #include "mem.h"
 #include "migrations.h"
+#include "store_private.h"
 #include "valid.h"
+#include "verdict.h"
 
 #include <limits.h>
 #include <math.h>
@@ -65,6 +68,7 @@ enum sid {
   S_LATEST_RUNS,
   S_RUN_SUMMARIES,
   S_SERIES,
+  S_RUN_VERDICT_STATE,
   S_TOKEN_INSERT,
   S_TOKEN_FIND,
   S_TOKEN_LIST,
@@ -112,8 +116,8 @@ static const char *const sql_text[S_COUNT] = {
     [S_MEASURE_INSERT] = "INSERT INTO measures (project_id, slug, unit, direction) "
                          "VALUES (?1, ?2, ?3, ?4)",
     [S_RESULT_INSERT] = "INSERT INTO results (run_id, benchmark_id, measure_id, n, mean, stddev, "
-                        "min, median, max, samples) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                        "min, median, max, samples, log_center, log_w, raw_center, raw_w) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [S_RUN_GET] =
         "SELECT r.id, r.run_id, c.id, c.sha, b.name, c.message, c.author, c.timestamp, "
         "t.name, r.fingerprint, r.baseline_branch, r.baseline_sha, r.pull_request, r.job_id, "
@@ -164,6 +168,8 @@ static const char *const sql_text[S_COUNT] = {
                  "FROM results x INDEXED BY results_series CROSS JOIN runs r CROSS JOIN commits c "
                  "WHERE x.benchmark_id = ?1 AND x.measure_id = ?2 AND r.id = x.run_id "
                  "AND r.testbed_id = ?3 AND r.branch_id = ?4 AND c.id = r.commit_id",
+    [S_RUN_VERDICT_STATE] = "SELECT verdict_state, n_regressed, n_inconclusive, n_improved, "
+                            "n_missing, n_new, n_unchanged, n_ignored FROM runs WHERE id = ?1",
     [S_TOKEN_INSERT] = "INSERT INTO tokens (project_id, role, name, hash, created_at) "
                        "VALUES (?1, ?2, ?3, ?4, ?5)",
     [S_TOKEN_FIND] = "SELECT id, project_id, role, hash, revoked_at FROM tokens WHERE hash = ?1",
@@ -191,6 +197,7 @@ struct id_cache {
 struct bg_store {
   sqlite3 *db;
   sqlite3_stmt *stmt[S_COUNT];
+  sqlite3_stmt *extra[BG_STORE_EXTRA_STMTS]; /* statements of verdict.c */
   struct id_cache ids;
   char errmsg[256];
 };
@@ -286,6 +293,46 @@ static void copy_text(char *dst, size_t n, const char *src) {
 
 const char *bg_store_errmsg(const struct bg_store *s) {
   return s ? s->errmsg : "";
+}
+
+/* ---- store_private.h ---- */
+
+sqlite3 *bg_store_db(struct bg_store *s) {
+  return s->db;
+}
+
+sqlite3_stmt *bg_store_prepared(struct bg_store *s, int slot, const char *sql) {
+  if (slot < 0 || slot >= BG_STORE_EXTRA_STMTS)
+    return NULL;
+  if (!s->extra[slot] && sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                            &s->extra[slot], NULL) != SQLITE_OK) {
+    fail(s, "prepare");
+    s->extra[slot] = NULL;
+  }
+  return s->extra[slot];
+}
+
+int bg_store_fail(struct bg_store *s, const char *what) {
+  return fail(s, what);
+}
+
+int bg_store_write_begin(struct bg_store *s) {
+  pthread_mutex_lock(&write_lock);
+  int rc = begin(s);
+  if (rc)
+    pthread_mutex_unlock(&write_lock);
+  return rc;
+}
+
+int bg_store_write_end(struct bg_store *s, int ok) {
+  int rc = BG_OK;
+  if (ok && (rc = commit(s)) == BG_OK) {
+    pthread_mutex_unlock(&write_lock);
+    return BG_OK;
+  }
+  rollback(s, 0);
+  pthread_mutex_unlock(&write_lock);
+  return rc;
 }
 
 /* ---- JSON helpers ---- */
@@ -581,6 +628,8 @@ void bg_store_close(struct bg_store *s) {
     return;
   for (int i = 0; i < S_COUNT; i++)
     sqlite3_finalize(s->stmt[i]);
+  for (int i = 0; i < BG_STORE_EXTRA_STMTS; i++)
+    sqlite3_finalize(s->extra[i]);
   id_cache_clear(&s->ids);
   sqlite3_close(s->db);
   free(s);
@@ -975,6 +1024,14 @@ static int insert_results(struct bg_store *s, long long pid, long long rid,
     sqlite3_bind_int64(st, 1, rid);
     sqlite3_bind_int64(st, 2, bid);
     sqlite3_bind_int64(st, 3, mid);
+    /* The gate's summary, so baselines never re-read the samples (NULL for NAN). */
+    struct bg_gate_summary g;
+    if (bg_gate_summarize_result(r, &g) == BG_OK) {
+      const double gv[4] = {g.log_center, g.log_w, g.raw_center, g.raw_w};
+      for (int k = 0; k < 4; k++)
+        if (isfinite(gv[k]))
+          sqlite3_bind_double(st, 11 + k, gv[k]);
+    }
     if (r->has_summary) {
       sqlite3_bind_int64(st, 4, r->n);
       sqlite3_bind_double(st, 5, r->mean);
@@ -1073,7 +1130,7 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   unsigned char hash[SHA256_DIGEST_LENGTH];
   content_hash(run, hash);
   char *fp = json_or_null(run->fingerprint), *th = json_or_null(run->thresholds);
-  char *warn = NULL;
+  char *warn = NULL, *verdict = NULL;
   long long now = (long long)time(NULL), tb, br, cm, epoch;
   int rc = BG_OK, fp_changed = 0, wrote = 0;
   *replay = 0;
@@ -1135,11 +1192,12 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   if ((rc = exec_stmt(s, st, "insert run")))
     goto out;
   long long rid = sqlite3_last_insert_rowid(s->db);
-  if ((rc = insert_results(s, p->id, rid, run)))
+  if ((rc = insert_results(s, p->id, rid, run)) ||
+      (rc = bg_verdict_update_run(s, p, rid, &verdict)))
     goto out;
   if ((rc = commit(s)))
     goto out;
-  answer_json(answer, run->run_id, NULL);
+  answer_json(answer, run->run_id, verdict);
 out:
   if (rc)
     rollback(s, wrote);
@@ -1149,6 +1207,7 @@ out:
   cJSON_free(fp);
   cJSON_free(th);
   cJSON_free(warn);
+  cJSON_free(verdict);
   return rc;
 }
 
@@ -1343,9 +1402,38 @@ static int commit_stats(struct bg_store *s, long long cid, long long br, long lo
   return rc;
 }
 
-/* Appends one commit of the history; its sha also goes to `last` (the page cursor). */
+/* Appends the state and counts of run `rid`'s verdict, or null when it has none. */
+static int verdict_state_json(struct bg_store *s, long long rid, struct bg_buf *out) {
+  static const char *const names[] = {"regressed", "inconclusive", "improved", "missing",
+                                      "new",       "unchanged",    "ignored"};
+  sqlite3_stmt *st = stmt(s, S_RUN_VERDICT_STATE);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, rid);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+    bg_buf_puts(out, "{\"state\":");
+    bg_json_str(out, col_text(st, 0));
+    bg_buf_puts(out, ",\"counts\":{");
+    for (int k = 0; k < 7; k++) {
+      bg_buf_printf(out, "%s\"%s\":", k ? "," : "", names[k]);
+      json_int(out, sqlite3_column_int64(st, 1 + k));
+    }
+    bg_buf_puts(out, "}}");
+  } else if (step == SQLITE_ROW || step == SQLITE_DONE) {
+    bg_buf_puts(out, "null");
+  } else {
+    rc = fail(s, "verdict state");
+  }
+  done(st);
+  return rc;
+}
+
+/* Appends one commit of the history with the verdict of its latest matching run `latest`;
+ * its sha also goes to `last` (the page cursor). */
 static int commit_summary_json(struct bg_store *s, long long cid, long long runs,
-                               struct bg_buf *out, struct bg_buf *last) {
+                               long long latest, struct bg_buf *out, struct bg_buf *last) {
   sqlite3_stmt *st = stmt(s, S_COMMIT_BY_ID);
   int rc = BG_OK;
   if (!st)
@@ -1364,9 +1452,13 @@ static int commit_summary_json(struct bg_store *s, long long cid, long long runs
     json_int(out, sqlite3_column_int64(st, 4));
     bg_buf_puts(out, ",\"runs\":");
     json_int(out, runs);
-    bg_buf_puts(out, ",\"verdict\":null}");
+    bg_buf_puts(out, ",\"verdict\":");
     bg_buf_reset(last);
     bg_buf_puts(last, col_text(st, 0));
+    done(st);
+    st = NULL;
+    if ((rc = verdict_state_json(s, latest, out)) == BG_OK)
+      bg_buf_puts(out, "}");
   } else {
     rc = fail(s, "commit");
   }
@@ -1436,7 +1528,7 @@ int bg_store_commits_json(struct bg_store *s, const struct bg_project *p,
     if (q->before && epoch == cur_epoch && latest >= cur_run)
       continue;
     bg_buf_puts(out, n++ ? "," : "");
-    if ((rc = commit_summary_json(s, cid, runs, out, &last)))
+    if ((rc = commit_summary_json(s, cid, runs, latest, out, &last)))
       break;
   }
   if (rc == BG_OK && n < q->limit && step != SQLITE_DONE)
