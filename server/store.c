@@ -198,6 +198,8 @@ struct bg_store {
   sqlite3 *db;
   sqlite3_stmt *stmt[S_COUNT];
   sqlite3_stmt *extra[BG_STORE_EXTRA_STMTS]; /* statements of verdict.c */
+  void *extra_cache;                         /* verdict.c's cache of baseline summaries */
+  void (*extra_cache_free)(void *);
   struct id_cache ids;
   char errmsg[256];
 };
@@ -312,6 +314,11 @@ sqlite3_stmt *bg_store_prepared(struct bg_store *s, int slot, const char *sql) {
   return s->extra[slot];
 }
 
+void **bg_store_cache(struct bg_store *s, void (*free_fn)(void *)) {
+  s->extra_cache_free = free_fn;
+  return &s->extra_cache;
+}
+
 int bg_store_fail(struct bg_store *s, const char *what) {
   return fail(s, what);
 }
@@ -416,7 +423,7 @@ static void json_int(struct bg_buf *out, long long v) {
 /* Appends v with 12 significant digits, without printf in the common range: a trend of
  * 10 000 points holds 30 000 numbers, and printf's exact float formatting would dominate the
  * request. Twelve digits are far beyond what a benchmark measures. */
-static void json_num12(struct bg_buf *out, double v) {
+void bg_json_num12(struct bg_buf *out, double v) {
   static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
                                1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
   double a = fabs(v);
@@ -630,6 +637,8 @@ void bg_store_close(struct bg_store *s) {
     sqlite3_finalize(s->stmt[i]);
   for (int i = 0; i < BG_STORE_EXTRA_STMTS; i++)
     sqlite3_finalize(s->extra[i]);
+  if (s->extra_cache && s->extra_cache_free)
+    s->extra_cache_free(s->extra_cache);
   id_cache_clear(&s->ids);
   sqlite3_close(s->db);
   free(s);
@@ -1885,11 +1894,11 @@ int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
     bg_buf_puts(out, ",\"n\":");
     json_int(out, pt->n);
     bg_buf_puts(out, ",\"mean\":");
-    json_num12(out, pt->mean);
+    bg_json_num12(out, pt->mean);
     bg_buf_puts(out, ",\"lower\":");
-    json_num12(out, pt->mean - half);
+    bg_json_num12(out, pt->mean - half);
     bg_buf_puts(out, ",\"upper\":");
-    json_num12(out, pt->mean + half);
+    bg_json_num12(out, pt->mean + half);
     bg_buf_puts(out, "}");
   }
   bg_buf_puts(out, "],\"change_points\":[],\"alerts\":[]}");

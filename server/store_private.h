@@ -22,6 +22,10 @@ sqlite3 *bg_store_db(struct bg_store *s);
  * preparing fails (the reason is in bg_store_errmsg). Reset it after use. */
 sqlite3_stmt *bg_store_prepared(struct bg_store *s, int slot, const char *sql);
 
+/* A per-connection slot for one module's cache: returns its address (initially NULL); the
+ * store calls free_fn on the value when it closes. */
+void **bg_store_cache(struct bg_store *s, void (*free_fn)(void *));
+
 /* Records "what: sqlite3_errmsg" as the store's last error and returns BG_EDB. */
 int bg_store_fail(struct bg_store *s, const char *what);
 
