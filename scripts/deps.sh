@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git curl ca-certificates
   libmicrohttpd-dev libsqlite3-dev libcjson-dev libcurl4-openssl-dev libyaml-dev libssl-dev
-  libcmocka-dev sqlite3 python3
+  libcmocka-dev sqlite3 python3 g++ libbenchmark-dev
 )
 if [ "${BG_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$BG_DEPS_EXTRA"
