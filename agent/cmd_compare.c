@@ -4,8 +4,9 @@
  * bg_adapter_parse (any supported harness format, or run JSON). The decision is the server's
  * (lib/gate.c, bg_gate_decide) with the default or given min_effect and alpha. A single BASE
  * file gives one baseline run, from which run-to-run variance cannot be estimated: the gate
- * then relies on its pooled fallback (within-run variance), and the output says the verdict
- * is weaker; several BASE files (--base repeated, or a directory) give k > 1.
+ * then relies on its partial pooling across benchmarks with almost no degrees of freedom, so
+ * only large changes reach significance; the output says the verdict is weaker. Several BASE
+ * files (--base repeated, or a directory) give k > 1.
  */
 #include "cmd_compare.h"
 
@@ -333,10 +334,11 @@ int bg_cmd_compare_main(int argc, char **argv) {
   printf("benchgate compare: %zu baseline run%s vs %s; min_effect %g, alpha %g\n", nruns,
          nruns == 1 ? "" : "s", head_path, min_effect, alpha);
   if (nruns == 1)
-    printf("note: a single baseline run shows no run-to-run noise; the test falls back to the\n"
-           "      noise within the runs, which understates it, so this verdict is weaker (it\n"
-           "      may flag run-to-run noise). Give several baseline runs (--base repeated, or a\n"
-           "      directory) for a verdict as strong as the server's.\n");
+    printf("note: a single baseline run shows no run-to-run noise, so the gate can only borrow\n"
+           "      it (pooled across benchmarks) and tests with almost no degrees of freedom:\n"
+           "      this verdict is weaker, and a real change may come out inconclusive. Give\n"
+           "      several baseline runs (--base repeated, or a directory) for a verdict as\n"
+           "      strong as the server's.\n");
   printf("\n");
   print_table(v);
   char *summary = bg_gate_summary_text(v);
