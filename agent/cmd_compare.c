@@ -132,7 +132,7 @@ out:
 
 /* One (benchmark, measure) across the files. */
 struct key {
-  const struct bg_result *any; /* names, unit and direction */
+  const struct bg_result *any;  /* names, unit and direction */
   struct bg_gate_summary *base; /* newest first */
   size_t nbase;
   struct bg_gate_summary cand;
@@ -162,7 +162,8 @@ static int cmp_outcome(const void *a, const void *b) {
   int d = severity(x->cls) - severity(y->cls);
   if (d)
     return d;
-  double ax = isfinite(x->change) ? fabs(x->change) : -1, ay = isfinite(y->change) ? fabs(y->change) : -1;
+  double ax = isfinite(x->change) ? fabs(x->change) : -1,
+         ay = isfinite(y->change) ? fabs(y->change) : -1;
   if (ax != ay)
     return ax < ay ? 1 : -1;
   d = strcmp(x->benchmark, y->benchmark);
@@ -191,8 +192,8 @@ static void print_table(const struct bg_gate_verdict *v) {
   sort_base = v->outcomes;
   if (v->n)
     qsort(order, v->n, sizeof *order, cmp_outcome);
-  printf("%-12s  %-*s  %-*s  %9s  %-21s  %12s  %12s  %8s\n", "class", (int)wb, "benchmark",
-         (int)wm, "measure", "change", "95 % interval", "base", "head", "q");
+  printf("%-12s  %-*s  %-*s  %9s  %-21s  %12s  %12s  %8s\n", "class", (int)wb, "benchmark", (int)wm,
+         "measure", "change", "95 % interval", "base", "head", "q");
   for (size_t k = 0; k < v->n; k++) {
     const struct bg_gate_outcome *o = &v->outcomes[order[k]];
     char ch[32], lo[32], hi[32], ci[72], q[32], base[32], head[32];

@@ -489,8 +489,8 @@ static int write_output(const char *path, const struct bg_run *run) {
 /* Returns the verdict's state from an answer ({"verdict":{"state":...}} or a verdict object
  * itself), copied into out; "" when there is none. Its Markdown report replaces *markdown
  * (NULL when absent; the caller frees). */
-static void verdict_state(const char *body, char *out, size_t outlen, char *summary,
-                          size_t sumlen, char **markdown) {
+static void verdict_state(const char *body, char *out, size_t outlen, char *summary, size_t sumlen,
+                          char **markdown) {
   cJSON *root = cJSON_Parse(body);
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "verdict");
   if (!cJSON_IsObject(v))

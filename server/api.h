@@ -58,7 +58,7 @@ void bg_api_commits(struct bg_req *req);
 void bg_api_commit(struct bg_req *req);
 void bg_api_benchmarks(struct bg_req *req);
 void bg_api_series(struct bg_req *req);
-void bg_api_verdict(struct bg_req *req);   /* api_gate.c */
+void bg_api_verdict(struct bg_req *req); /* api_gate.c */
 void bg_api_compare(struct bg_req *req);
 void bg_api_alerts(struct bg_req *req);
 void bg_api_alert_ack(struct bg_req *req);

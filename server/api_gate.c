@@ -65,8 +65,9 @@ void bg_api_compare(struct bg_req *req) {
       !testbed_param(req, &testbed))
     return;
   const char *base = bg_api_query(req, "base"), *head = bg_api_query(req, "head");
-  const char *bad = !base || !bg_valid_sha(base) ? "base" : !head || !bg_valid_sha(head) ? "head"
-                                                                                       : NULL;
+  const char *bad = !base || !bg_valid_sha(base)   ? "base"
+                    : !head || !bg_valid_sha(head) ? "head"
+                                                   : NULL;
   if (bad) {
     bg_api_error(req, 400, "invalid_param", bad,
                  "required: a commit sha (40 or 64 lowercase hex digits)");
@@ -100,8 +101,8 @@ void bg_api_alert_ack(struct bg_req *req) {
   errno = 0;
   long long id = strtoll(req->match->id, &end, 10);
   if (errno || end == req->match->id || *end || id < 1) {
-    bg_api_error(req, 404, "alert_not_found", NULL, "no alert %.64s in project %s",
-                 req->match->id, p.slug);
+    bg_api_error(req, 404, "alert_not_found", NULL, "no alert %.64s in project %s", req->match->id,
+                 p.slug);
     return;
   }
   body = cJSON_ParseWithLength(req->body, req->body_len);

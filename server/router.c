@@ -110,6 +110,6 @@ int bg_router_match(const char *method, const char *path, struct bg_route_match 
 }
 
 int bg_router_takes_body(enum bg_route route, const char *method) {
-  return !strcmp(method, "POST") && (route == BG_ROUTE_PROJECTS || route == BG_ROUTE_RUNS ||
-                                     route == BG_ROUTE_ALERT_ACK);
+  return !strcmp(method, "POST") &&
+         (route == BG_ROUTE_PROJECTS || route == BG_ROUTE_RUNS || route == BG_ROUTE_ALERT_ACK);
 }

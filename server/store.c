@@ -1441,8 +1441,8 @@ static int verdict_state_json(struct bg_store *s, long long rid, struct bg_buf *
 
 /* Appends one commit of the history with the verdict of its latest matching run `latest`;
  * its sha also goes to `last` (the page cursor). */
-static int commit_summary_json(struct bg_store *s, long long cid, long long runs,
-                               long long latest, struct bg_buf *out, struct bg_buf *last) {
+static int commit_summary_json(struct bg_store *s, long long cid, long long runs, long long latest,
+                               struct bg_buf *out, struct bg_buf *last) {
   sqlite3_stmt *st = stmt(s, S_COMMIT_BY_ID);
   int rc = BG_OK;
   if (!st)

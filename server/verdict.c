@@ -24,10 +24,10 @@
 
 #define IN_CHUNK 32 /* baseline runs per results query */
 #define IN_LIST                                                                                    \
-  "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"  \
+  "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"    \
   "?26,?27,?28,?29,?30,?31,?32"
 #define SUMMARY_COLS                                                                               \
-  "x.n, x.mean, x.stddev, x.min, x.median, x.max, x.log_center, x.log_w, x.raw_center, x.raw_w, " \
+  "x.n, x.mean, x.stddev, x.min, x.median, x.max, x.log_center, x.log_w, x.raw_center, x.raw_w, "  \
   "CASE WHEN x.raw_center IS NULL THEN x.samples END"
 
 enum vid {
@@ -79,9 +79,10 @@ static const char *const sql_text[V_COUNT] = {
     /* Thresholds come from the default branch only: a branch cannot loosen its own gate. */
     [V_THRESHOLDS] = "SELECT thresholds FROM runs WHERE project_id = ?1 AND branch_id = ?2 "
                      "AND pull_request IS NULL ORDER BY commit_epoch DESC, id DESC LIMIT 1",
-    [V_CAND] = "SELECT x.benchmark_id, x.measure_id, b.name, m.slug, m.unit, m.direction, " SUMMARY_COLS
-               " FROM results x JOIN benchmarks b ON b.id = x.benchmark_id "
-               "JOIN measures m ON m.id = x.measure_id WHERE x.run_id = ?1",
+    [V_CAND] =
+        "SELECT x.benchmark_id, x.measure_id, b.name, m.slug, m.unit, m.direction, " SUMMARY_COLS
+        " FROM results x JOIN benchmarks b ON b.id = x.benchmark_id "
+        "JOIN measures m ON m.id = x.measure_id WHERE x.run_id = ?1",
     [V_BASE] = "SELECT x.run_id, x.benchmark_id, x.measure_id, " SUMMARY_COLS
                " FROM results x WHERE x.run_id IN (" IN_LIST ")",
     [V_NAMES] = "SELECT b.name, m.slug, m.unit, m.direction FROM benchmarks b, measures m "
@@ -331,8 +332,7 @@ static int select_baseline(struct bg_store *s, const struct bg_project *p, const
     /* Earlier default-branch commits: (epoch, commit) strictly below the candidate's. */
     b->ref_epoch = c->epoch;
     b->ref_commit = c->commit_id;
-    return defbr ? base_runs(s, p, c->testbed_id, defbr, c->epoch, c->commit_id, window, b)
-                 : BG_OK;
+    return defbr ? base_runs(s, p, c->testbed_id, defbr, c->epoch, c->commit_id, window, b) : BG_OK;
   }
   if (!defbr)
     return BG_OK;
@@ -792,9 +792,9 @@ static void decision_free(struct decision *d) {
 /* Decides candidate run `rid` against baseline b. Series starts are applied when `cuts` is
  * set and the baseline reaches past them; `ack_commit` (0: none) names the commit whose
  * acknowledgements count. */
-static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
-                  long long testbed, const struct bg_verdict_baseline *b, int cuts,
-                  long long ack_commit, struct decision *d) {
+static int decide(struct bg_store *s, const struct bg_project *p, long long rid, long long testbed,
+                  const struct bg_verdict_baseline *b, int cuts, long long ack_commit,
+                  struct decision *d) {
   struct items it = {0};
   struct bg_gate_thresholds *th = NULL;
   struct bg_gate_item *gi = NULL;
@@ -1189,8 +1189,8 @@ int bg_verdict_alerts_json(struct bg_store *s, const struct bg_project *p, const
 
 /* Re-evaluates every run of commit `cid` on testbed `tb`; the newest one's verdict text goes
  * to *latest (caller frees with cJSON_free). */
-static int reevaluate(struct bg_store *s, const struct bg_project *p, long long cid,
-                      long long tb, char **latest) {
+static int reevaluate(struct bg_store *s, const struct bg_project *p, long long cid, long long tb,
+                      char **latest) {
   sqlite3_stmt *st = stmt(s, V_RUNS_OF_COMMIT);
   long long *ids = NULL;
   size_t n = 0, cap = 0;

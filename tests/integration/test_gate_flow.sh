@@ -163,7 +163,8 @@ expect "history lists verdict states" 200 \
   "\"sha\":\"$SLOW\".*\"verdict\":\\{\"state\":\"fail\",\"counts\":\\{\"regressed\":1"
 
 req GET "/api/v1/projects/flow/alerts"
-expect "open alerts listed" 200 '"kind":"regression","state":"open","benchmark":"loop","measure":"cpu_time"'
+expect "open alerts listed" 200 \
+  '"kind":"regression","state":"open","benchmark":"loop","measure":"cpu_time"'
 ALERT=$(sed -n 's/.*"alerts":\[{"id":\([0-9]*\).*/\1/p' <<<"$BODY")
 req GET "/api/v1/projects/flow/alerts?state=bogus"
 expect "alerts with a bad state is 400" 400 '"field":"state"'
@@ -196,7 +197,8 @@ expect "no open alerts left" 200 '^\{"alerts":\[\]\}$'
 commit "after the acknowledged change"
 gate_run 0 "next commit at the new level passes"
 req GET "/api/v1/projects/flow/commits/$(git rev-parse HEAD)/verdict?testbed=ci-vm"
-expect "its series baseline is the acknowledged commit" 200 '"baseline":\{"center":[0-9.e+]*,"runs":1\}'
+expect "its series baseline is the acknowledged commit" 200 \
+  '"baseline":\{"center":[0-9.e+]*,"runs":1\}'
 MAIN_HEAD=$(git rev-parse HEAD)
 
 # ---- a branch cannot loosen its own gate ----
@@ -214,7 +216,8 @@ gate_run 0 "main after the branch: branch runs are no baseline"
 BENCHGATE_TOKEN=$AGENT "$BENCHGATE" run --dry-run --output "$TMP/run.json" >/dev/null 2>&1
 req POST /api/v1/projects/flow/runs -H "Authorization: Bearer $AGENT" \
   -H 'Content-Type: application/json' --data-binary @"$TMP/run.json"
-expect "upload answers 201 with the verdict" 201 '^\{"run_id":"[0-9a-f-]*","verdict":\{"state":"pass"'
+expect "upload answers 201 with the verdict" 201 \
+  '^\{"run_id":"[0-9a-f-]*","verdict":\{"state":"pass"'
 FIRST=$BODY
 req POST /api/v1/projects/flow/runs -H "Authorization: Bearer $AGENT" \
   -H 'Content-Type: application/json' --data-binary @"$TMP/run.json"

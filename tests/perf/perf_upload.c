@@ -303,8 +303,9 @@ int main(int argc, char **argv) {
     rounds = 16;
   /* Warm the server's caches (benchmark ids, page cache) and fill the baseline window. */
   upload_phase(warm, 1, sv, rt, &f);
-  fprintf(stderr, "warm-up: %d runs, server p50 %.2f ms over the last 5 (baseline 30 from run 31)\n",
-          warm, warm >= 5 ? quantile(sv + warm - 5, 5, 0.5) : 0.0);
+  fprintf(stderr,
+          "warm-up: %d runs, server p50 %.2f ms over the last 5 (baseline 30 from run 31)\n", warm,
+          warm >= 5 ? quantile(sv + warm - 5, 5, 0.5) : 0.0);
   for (int k = 0; k < rounds; k++) {
     rate1[k] = upload_phase(runs, 1, sv, rt, &f);
     failures += f;

@@ -56,16 +56,20 @@ cp "$src/examples/gbench/bench.cc" "$src/examples/gbench/gbench_to_native.py" \
 # the example's converter turns that JSON into native results (the same samples).
 if [ -f "$src/agent/adapter_gbench.c" ]; then
   micro_format=gbench
-  micro_cmd="./bench --benchmark_format=json --benchmark_repetitions=10 --benchmark_min_time=0.02"
+  micro_cmd="./bench --benchmark_format=json --benchmark_repetitions=10"
+  micro_cmd="$micro_cmd --benchmark_min_time=0.02"
 else
   micro_format=native
-  micro_cmd="./bench --benchmark_format=json --benchmark_repetitions=10 --benchmark_min_time=0.02 | python3 gbench_to_native.py"
+  micro_cmd="./bench --benchmark_format=json --benchmark_repetitions=10"
+  micro_cmd="$micro_cmd --benchmark_min_time=0.02 | python3 gbench_to_native.py"
 fi
 write_config() { # $1: work percent, $2: wordcount words
   cat >"$repo/benchgate.yml" <<EOF
 project: noise
 testbed: dev-vm
-build: g++ -O2 -DBG_WORK_PERCENT=$1 -o bench bench.cc -lbenchmark -lpthread && cc -O2 -o wordcount wordcount.c
+build: >-
+  g++ -O2 -DBG_WORK_PERCENT=$1 -o bench bench.cc -lbenchmark -lpthread &&
+  cc -O2 -o wordcount wordcount.c
 suites:
   - name: micro
     format: $micro_format
@@ -93,15 +97,17 @@ commit() { # $1: message; commits everything (or nothing) with a time one minute
 }
 commit "the suite"
 
-# One measured run: prints "<exit code> <state> <summary>" and logs the agent's output.
+# One measured run: prints "<exit code> <state> <summary> [load: 1-minute load average
+# before the run]" and logs the agent's output. The load shows what else the machine ran.
 measure() { # extra args for benchgate run
-  local code
+  local code load
+  load=$(cut -d' ' -f1 /proc/loadavg)
   "$BENCHGATE" run --server "$url" --gate "$@" >"$work/run.out" 2>"$work/run.err"
   code=$?
   local state summary
   state=$(sed -n 's/^verdict: \([a-z_]*\).*/\1/p' "$work/run.out" | head -1)
   summary=$(sed -n 's/^verdict: [a-z_]*: //p' "$work/run.out" | head -1)
-  echo "$code ${state:-?} ${summary:-}"
+  echo "$code ${state:-?} ${summary:-} [load $load]"
   [ "$code" -le 1 ] || { cat "$work/run.err" >&2; }
 }
 

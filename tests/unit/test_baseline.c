@@ -4,15 +4,18 @@
  * transaction, as the server does); baselines are checked through bg_verdict_baseline and
  * through the verdict JSON the upload answers.
  */
+/* cmocka needs these first. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
 #include "store.h"
 #include "store_private.h"
 #include "verdict.h"
 
 #include <cjson/cJSON.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,21 +63,20 @@ static const char *sha(int k) {
 }
 
 struct spec {
-  int commit;           /* sha(commit) */
-  const char *branch;   /* default "main" */
-  int minute;           /* commit time: 2026-11-20T10:<minute> */
-  int pr;               /* pull request number, 0 none */
-  int fork;             /* baseline.sha = sha(fork) when > 0 */
-  int parent;           /* parents: [sha(parent)] when > 0 */
-  double level;         /* every benchmark's centre is level * (1 + b/10) */
+  int commit;             /* sha(commit) */
+  const char *branch;     /* default "main" */
+  int minute;             /* commit time: 2026-11-20T10:<minute> */
+  int pr;                 /* pull request number, 0 none */
+  int fork;               /* baseline.sha = sha(fork) when > 0 */
+  int parent;             /* parents: [sha(parent)] when > 0 */
+  double level;           /* every benchmark's centre is level * (1 + b/10) */
   const char *thresholds; /* JSON or NULL */
 };
 
 /* Stores a run of 4 benchmarks x 5 samples with a deterministic ±0.3 % jitter. Returns its
  * runs.id and, when `answer` is not NULL, the upload's answer (caller frees). */
 static long long put(struct fixture *f, const struct spec *sp, char **answer) {
-  char json[8192], results[6000] = "", parents[64] = "", fork[80] = "", pr[32] = "",
-                    th[512] = "";
+  char json[8192], results[6000] = "", parents[64] = "", fork[80] = "", pr[32] = "", th[512] = "";
   size_t used = 0;
   int id = ++f->next_run;
   for (int b = 0; b < 4; b++) {
@@ -98,8 +100,8 @@ static long long put(struct fixture *f, const struct spec *sp, char **answer) {
            "{\"schema\":\"benchgate.run/v1\",\"run_id\":\"00000000-0000-4000-8000-%012d\","
            "\"commit\":{\"sha\":\"%s\",\"branch\":\"%s\",\"timestamp\":"
            "\"2026-11-20T10:%02d:00Z\"%s}%s%s%s,\"testbed\":{\"name\":\"tb\"},\"results\":[%s]}",
-           id, sha(sp->commit), sp->branch ? sp->branch : "main", sp->minute, parents, fork, pr,
-           th, results);
+           id, sha(sp->commit), sp->branch ? sp->branch : "main", sp->minute, parents, fork, pr, th,
+           results);
   struct bg_run *run = NULL;
   struct bg_ferr e;
   if (bg_run_from_json(json, strlen(json), &run, &e) != BG_OK)
@@ -155,9 +157,9 @@ static const char *state_of(const cJSON *v) {
 static void default_branch_takes_earlier_commits_newest_first_within_the_window(void **state) {
   struct fixture *f = *state;
   char got[256];
-  assert_int_equal(sqlite3_exec(bg_store_db(f->s), "UPDATE projects SET gate_window = 4", NULL,
-                                NULL, NULL),
-                   SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(bg_store_db(f->s), "UPDATE projects SET gate_window = 4", NULL, NULL, NULL),
+      SQLITE_OK);
   long long first = 0;
   for (int c = 1; c <= 5; c++) {
     struct spec sp = {.commit = c, .minute = 2 * c, .level = 100};
@@ -254,8 +256,7 @@ static void an_acknowledged_regression_passes_and_moves_the_series_baseline(void
   cJSON *v = verdict_of(answer);
   free(answer);
   assert_string_equal(state_of(v), "fail");
-  assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "counts"), "regressed")->valueint,
-                   4);
+  assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "counts"), "regressed")->valueint, 4);
   cJSON_Delete(v);
   long long alert = open_alert(f);
   assert_true(alert > 0);
@@ -305,12 +306,18 @@ static void thresholds_come_only_from_the_default_branch(void **state) {
   struct fixture *f = *state;
   char *answer;
   for (int c = 1; c <= 6; c++) {
-    struct spec sp = {.commit = c, .minute = c, .level = 100,
+    struct spec sp = {.commit = c,
+                      .minute = c,
+                      .level = 100,
                       .thresholds = "{\"default\":{\"min_effect\":0.02}}"};
     put(f, &sp, NULL);
   }
   /* A pull request that tries to loosen its own gate still fails on a slowdown. */
-  struct spec pr = {.commit = 40, .branch = "loose", .minute = 10, .pr = 3, .fork = 6,
+  struct spec pr = {.commit = 40,
+                    .branch = "loose",
+                    .minute = 10,
+                    .pr = 3,
+                    .fork = 6,
                     .level = 130,
                     .thresholds = "{\"default\":{\"min_effect\":10},"
                                   "\"rules\":[{\"match\":\"*\",\"ignore\":true}]}"};
@@ -321,8 +328,8 @@ static void thresholds_come_only_from_the_default_branch(void **state) {
   assert_true(cJSON_GetObjectItem(result_named(v, "bench_0"), "min_effect")->valuedouble < 0.05);
   cJSON_Delete(v);
   /* The default branch's own thresholds do apply: min_effect 10 there lets 30 % through. */
-  struct spec main_loose = {.commit = 7, .minute = 7, .level = 130,
-                            .thresholds = "{\"default\":{\"min_effect\":10}}"};
+  struct spec main_loose = {
+      .commit = 7, .minute = 7, .level = 130, .thresholds = "{\"default\":{\"min_effect\":10}}"};
   put(f, &main_loose, &answer);
   v = verdict_of(answer);
   free(answer);
@@ -368,8 +375,7 @@ static void compare_judges_head_against_the_base_commit_runs(void **state) {
   assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "baseline"), "runs")->valueint, 3);
   cJSON_Delete(v);
   bg_buf_reset(&out);
-  assert_int_equal(bg_verdict_compare_json(f->s, &f->p, sha(9), sha(2), NULL, &out, &e),
-                   BG_ENOENT);
+  assert_int_equal(bg_verdict_compare_json(f->s, &f->p, sha(9), sha(2), NULL, &out, &e), BG_ENOENT);
   assert_string_equal(e.field, "base");
   bg_buf_free(&out);
 }
