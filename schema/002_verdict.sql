@@ -13,9 +13,15 @@ ALTER TABLE results ADD COLUMN log_w REAL;
 ALTER TABLE results ADD COLUMN raw_center REAL;
 ALTER TABLE results ADD COLUMN raw_w REAL;
 
--- The verdict of each run (runs.verdict holds its JSON, DESIGN §6.4, without the dashboard
--- link, which is added when it is served); state and counts are copied into columns so a
--- history page reads them without parsing JSON. NULL state: stored before the gate existed.
+-- The verdict of each run. A full verdict (DESIGN §6.4) of 1 000 results is ~300 KB of JSON,
+-- more than the run's samples, so only its head is stored in runs.verdict (state, project,
+-- commit, testbed, baseline, counts, summary, url: no results, no markdown), with what the
+-- decision was made on in gate_input: {"runs": [baseline runs.id, newest first], "ref":
+-- [epoch, commit id the baseline reaches up to], "thresholds_run": runs.id or null}. The full
+-- verdict is rendered again from these (the stored summaries of those runs, the thresholds of
+-- that run, the commit's acknowledgements) whenever it is served. State and counts are also
+-- columns, so a history page reads them without JSON. NULL state: stored before the gate.
+ALTER TABLE runs ADD COLUMN gate_input TEXT;
 ALTER TABLE runs ADD COLUMN verdict_state TEXT
   CHECK (verdict_state IN ('pass', 'fail', 'no_baseline'));
 ALTER TABLE runs ADD COLUMN n_regressed INTEGER;

@@ -87,7 +87,7 @@ static const char *const sql_text[S_COUNT] = {
                       "FROM projects WHERE slug = ?1",
     [S_PROJECT_LIST] = "SELECT id, slug, github_repo, default_branch, alpha, created_at "
                        "FROM projects WHERE ?1 = 0 OR id = ?1 ORDER BY slug",
-    [S_RUN_FIND] = "SELECT content_hash, verdict FROM runs WHERE project_id = ?1 AND run_id = ?2",
+    [S_RUN_FIND] = "SELECT content_hash, id FROM runs WHERE project_id = ?1 AND run_id = ?2",
     [S_TESTBED_FIND] = "SELECT id, fingerprint FROM testbeds WHERE project_id = ?1 AND name = ?2",
     [S_TESTBED_INSERT] = "INSERT INTO testbeds (project_id, name, fingerprint) VALUES (?1, ?2, ?3)",
     [S_TESTBED_FP] = "UPDATE testbeds SET fingerprint = ?2 WHERE id = ?1",
@@ -1140,7 +1140,7 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   content_hash(run, hash);
   char *fp = json_or_null(run->fingerprint), *th = json_or_null(run->thresholds);
   char *warn = NULL, *verdict = NULL;
-  long long now = (long long)time(NULL), tb, br, cm, epoch;
+  long long now = (long long)time(NULL), tb, br, cm, epoch, replay_rid = 0;
   int rc = BG_OK, fp_changed = 0, wrote = 0;
   *replay = 0;
   pthread_mutex_lock(&write_lock);
@@ -1158,7 +1158,7 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
     const void *old = sqlite3_column_blob(st, 0);
     if (sqlite3_column_bytes(st, 0) == (int)sizeof hash && !memcmp(old, hash, sizeof hash)) {
       *replay = 1;
-      answer_json(answer, run->run_id, col_text(st, 1));
+      replay_rid = sqlite3_column_int64(st, 1);
     } else {
       rc = BG_ECONFLICT;
     }
@@ -1166,6 +1166,12 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
     rc = fail(s, "find run");
   }
   done(st);
+  if (rc == BG_OK && *replay) {
+    /* The stored verdict, rendered again from what the upload pinned (its baseline runs and
+     * thresholds) with the acknowledgements made since. */
+    if ((rc = bg_verdict_run_json(s, p, replay_rid, &verdict)) == BG_OK)
+      answer_json(answer, run->run_id, verdict);
+  }
   if (rc || *replay)
     goto out;
   wrote = 1;

@@ -57,6 +57,9 @@ enum vid {
   V_SERIES_START,
   V_COMMIT_EPOCH,
   V_RUNS_OF_COMMIT,
+  V_THRESHOLDS_OF,
+  V_RUN_BRIEF,
+  V_GATE_INPUT,
   V_COUNT
 };
 
@@ -77,7 +80,7 @@ static const char *const sql_text[V_COUNT] = {
         "AND r.pull_request IS NULL AND (r.commit_epoch, r.commit_id) < (?4, ?5) "
         "ORDER BY r.commit_epoch DESC, r.commit_id DESC, r.id DESC LIMIT ?6",
     /* Thresholds come from the default branch only: a branch cannot loosen its own gate. */
-    [V_THRESHOLDS] = "SELECT thresholds FROM runs WHERE project_id = ?1 AND branch_id = ?2 "
+    [V_THRESHOLDS] = "SELECT id FROM runs WHERE project_id = ?1 AND branch_id = ?2 "
                      "AND pull_request IS NULL ORDER BY commit_epoch DESC, id DESC LIMIT 1",
     [V_CAND] =
         "SELECT x.benchmark_id, x.measure_id, b.name, m.slug, m.unit, m.direction, " SUMMARY_COLS
@@ -93,7 +96,7 @@ static const char *const sql_text[V_COUNT] = {
                "WHERE commit_id = ?1 AND testbed_id = ?2",
     [V_UPDATE] = "UPDATE runs SET verdict = ?2, verdict_state = ?3, n_regressed = ?4, "
                  "n_inconclusive = ?5, n_improved = ?6, n_missing = ?7, n_new = ?8, "
-                 "n_unchanged = ?9, n_ignored = ?10 WHERE id = ?1",
+                 "n_unchanged = ?9, n_ignored = ?10, gate_input = ?11 WHERE id = ?1",
     [V_ALERT_INSERT] =
         "INSERT OR IGNORE INTO alerts (project_id, kind, state, testbed_id, benchmark_id, "
         "measure_id, commit_id, run_id, change, change_lo, change_hi, created_at) "
@@ -101,7 +104,7 @@ static const char *const sql_text[V_COUNT] = {
     [V_TESTBED] = "SELECT id, name FROM testbeds WHERE project_id = ?1 AND name = ?2",
     [V_TESTBED_ONLY] = "SELECT id, name FROM testbeds WHERE project_id = ?1 ORDER BY id LIMIT 2",
     [V_COMMIT] = "SELECT id FROM commits WHERE project_id = ?1 AND sha = ?2",
-    [V_LATEST_RUN] = "SELECT id, verdict FROM runs WHERE commit_id = ?1 "
+    [V_LATEST_RUN] = "SELECT id FROM runs WHERE commit_id = ?1 "
                      "AND (?2 = 0 OR testbed_id = ?2) ORDER BY id DESC LIMIT 1",
     [V_COMMIT_RUNS] = "SELECT r.id, r.commit_epoch, c.sha FROM runs r "
                       "JOIN commits c ON c.id = r.commit_id WHERE r.commit_id = ?1 "
@@ -132,6 +135,10 @@ static const char *const sql_text[V_COUNT] = {
         "reason = excluded.reason WHERE excluded.baseline_start >= series_baseline.baseline_start",
     [V_COMMIT_EPOCH] = "SELECT epoch FROM commits WHERE id = ?1",
     [V_RUNS_OF_COMMIT] = "SELECT id FROM runs WHERE commit_id = ?1 AND testbed_id = ?2 ORDER BY id",
+    [V_THRESHOLDS_OF] = "SELECT thresholds FROM runs WHERE id = ?1",
+    [V_RUN_BRIEF] = "SELECT r.commit_epoch, c.sha FROM runs r JOIN commits c ON c.id = r.commit_id "
+                    "WHERE r.id = ?1",
+    [V_GATE_INPUT] = "SELECT gate_input FROM runs WHERE id = ?1",
 };
 
 static char public_url[1024];
@@ -750,11 +757,11 @@ static int load_cuts_and_acks(struct bg_store *s, const struct bg_project *p, lo
   return rc;
 }
 
-static int load_thresholds(struct bg_store *s, const struct bg_project *p,
-                           struct bg_gate_thresholds **th) {
+/* The run whose thresholds apply: the latest default-branch run (*run 0: none, defaults). */
+static int thresholds_run(struct bg_store *s, const struct bg_project *p, long long *run) {
   long long defbr;
   int rc;
-  *th = NULL;
+  *run = 0;
   if ((rc = lookup_id(s, V_BRANCH, p->id, p->default_branch, &defbr)) || !defbr)
     return rc;
   sqlite3_stmt *st = stmt(s, V_THRESHOLDS);
@@ -762,6 +769,25 @@ static int load_thresholds(struct bg_store *s, const struct bg_project *p,
     return BG_EDB;
   sqlite3_bind_int64(st, 1, p->id);
   sqlite3_bind_int64(st, 2, defbr);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW)
+    *run = sqlite3_column_int64(st, 0);
+  else if (step != SQLITE_DONE)
+    rc = bg_store_fail(s, "thresholds");
+  done(st);
+  return rc;
+}
+
+/* The thresholds of run `run` (NULL: defaults). */
+static int load_thresholds(struct bg_store *s, long long run, struct bg_gate_thresholds **th) {
+  int rc = BG_OK;
+  *th = NULL;
+  if (!run)
+    return BG_OK;
+  sqlite3_stmt *st = stmt(s, V_THRESHOLDS_OF);
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, run);
   int step = sqlite3_step(st);
   if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
     cJSON *j = cJSON_Parse(col_text(st, 0));
@@ -791,10 +817,10 @@ static void decision_free(struct decision *d) {
 
 /* Decides candidate run `rid` against baseline b. Series starts are applied when `cuts` is
  * set and the baseline reaches past them; `ack_commit` (0: none) names the commit whose
- * acknowledgements count. */
+ * acknowledgements count; the thresholds are those of run `th_run` (0: defaults). */
 static int decide(struct bg_store *s, const struct bg_project *p, long long rid, long long testbed,
                   const struct bg_verdict_baseline *b, int cuts, long long ack_commit,
-                  struct decision *d) {
+                  long long th_run, struct decision *d) {
   struct items it = {0};
   struct bg_gate_thresholds *th = NULL;
   struct bg_gate_item *gi = NULL;
@@ -803,7 +829,7 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
   memset(d, 0, sizeof *d);
   if ((rc = load_candidate(s, rid, &it)) || (rc = load_baseline(s, b, &it)) ||
       (rc = load_cuts_and_acks(s, p, testbed, ack_commit, &it)) ||
-      (rc = load_thresholds(s, p, &th)))
+      (rc = load_thresholds(s, th_run, &th)))
     goto out;
   gi = bg_xcalloc(it.n ? it.n : 1, sizeof *gi);
   packed = bg_xmalloc((it.n && it.k ? it.n * it.k : 1) * sizeof *packed);
@@ -893,10 +919,17 @@ static void print_json(struct bg_buf *out, const cJSON *v) {
   }
 }
 
-/* The verdict object of DESIGN §6.4 as text (caller frees with cJSON_free). */
-static char *verdict_text(const struct bg_project *p, const char *sha, const char *testbed,
-                          const char *base_branch, const struct bg_verdict_baseline *b,
-                          const struct bg_gate_verdict *v) {
+static char *buf_text(struct bg_buf *b) {
+  char *text = cJSON_malloc(b->len + 1);
+  memcpy(text, b->data ? b->data : "", b->len + 1);
+  return text;
+}
+
+/* The verdict object of DESIGN §6.4 as text into *full, and (when head is not NULL) its head
+ * without results and markdown into *head; the caller frees both with cJSON_free. */
+static void verdict_text(const struct bg_project *p, const char *sha, const char *testbed,
+                         const char *base_branch, const struct bg_verdict_baseline *b,
+                         const struct bg_gate_verdict *v, char **full, char **head) {
   char url[1400] = "";
   if (public_url[0])
     snprintf(url, sizeof url, "%s/#/p/%s/c/%s", public_url, p->slug, sha);
@@ -911,24 +944,98 @@ static char *verdict_text(const struct bg_project *p, const char *sha, const cha
   struct bg_buf buf;
   bg_buf_init(&buf, 0);
   print_json(&buf, o);
+  *full = buf_text(&buf);
+  if (head) {
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "results");
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "markdown");
+    bg_buf_reset(&buf);
+    print_json(&buf, o);
+    *head = buf_text(&buf);
+  }
   cJSON_Delete(o);
-  char *text = cJSON_malloc(buf.len + 1);
-  memcpy(text, buf.data, buf.len + 1);
+  bg_buf_free(&buf);
+}
+
+/* What a decision was made on, as stored in runs.gate_input. */
+static char *gate_input_text(const struct bg_verdict_baseline *b, long long th_run) {
+  struct bg_buf buf;
+  bg_buf_init(&buf, 0);
+  bg_buf_puts(&buf, "{\"runs\":[");
+  for (size_t i = 0; i < b->n; i++)
+    bg_buf_printf(&buf, "%s%lld", i ? "," : "", b->runs[i]);
+  bg_buf_printf(&buf, "],\"ref\":[%lld,%lld],\"thresholds_run\":", b->ref_epoch, b->ref_commit);
+  if (th_run)
+    bg_buf_printf(&buf, "%lld}", th_run);
+  else
+    bg_buf_puts(&buf, "null}");
+  char *text = buf_text(&buf);
   bg_buf_free(&buf);
   return text;
 }
 
+/* Reads run `rid`'s gate_input into b and *th_run; *found 0 when the run has none. */
+static int load_pinned(struct bg_store *s, long long rid, struct bg_verdict_baseline *b,
+                       long long *th_run, int *found) {
+  sqlite3_stmt *st = stmt(s, V_GATE_INPUT);
+  cJSON *in = NULL;
+  int rc = BG_OK;
+  memset(b, 0, sizeof *b);
+  *th_run = 0;
+  *found = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, rid);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+    in = cJSON_Parse(col_text(st, 0));
+  else if (step != SQLITE_ROW && step != SQLITE_DONE)
+    rc = bg_store_fail(s, "gate input");
+  done(st);
+  const cJSON *runs = cJSON_GetObjectItemCaseSensitive(in, "runs");
+  const cJSON *ref = cJSON_GetObjectItemCaseSensitive(in, "ref");
+  const cJSON *th = cJSON_GetObjectItemCaseSensitive(in, "thresholds_run");
+  if (rc || !cJSON_IsArray(runs) || cJSON_GetArraySize(ref) != 2)
+    goto out;
+  *found = 1;
+  size_t n = (size_t)cJSON_GetArraySize(runs);
+  b->runs = bg_xcalloc(n ? n : 1, sizeof *b->runs);
+  b->epochs = bg_xcalloc(n ? n : 1, sizeof *b->epochs);
+  b->shas = bg_xcalloc(n ? n : 1, sizeof *b->shas);
+  b->ref_epoch = (long long)cJSON_GetArrayItem(ref, 0)->valuedouble;
+  b->ref_commit = (long long)cJSON_GetArrayItem(ref, 1)->valuedouble;
+  *th_run = cJSON_IsNumber(th) ? (long long)th->valuedouble : 0;
+  const cJSON *r;
+  cJSON_ArrayForEach(r, runs) {
+    if (!(st = stmt(s, V_RUN_BRIEF))) {
+      rc = BG_EDB;
+      goto out;
+    }
+    sqlite3_bind_int64(st, 1, (long long)r->valuedouble);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      b->runs[b->n] = (long long)r->valuedouble;
+      b->epochs[b->n] = sqlite3_column_int64(st, 0);
+      copy_text(b->shas[b->n], sizeof b->shas[0], col_text(st, 1));
+      b->n++;
+    }
+    done(st);
+  }
+out:
+  cJSON_Delete(in);
+  return rc;
+}
+
 static int store_verdict(struct bg_store *s, const struct bg_project *p, const struct cand *c,
-                         const struct decision *d, const char *text) {
+                         const struct decision *d, const char *head, const char *input) {
   sqlite3_stmt *st = stmt(s, V_UPDATE);
   int rc;
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, c->rid);
-  sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, head, -1, SQLITE_STATIC);
   sqlite3_bind_text(st, 3, bg_gate_state_name(d->v->state), -1, SQLITE_STATIC);
   for (int k = 0; k < BG_GATE_NCLASSES; k++)
     sqlite3_bind_int64(st, 4 + k, (long long)d->v->counts[k]);
+  sqlite3_bind_text(st, 11, input, -1, SQLITE_STATIC);
   rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "store verdict");
   done(st);
   if (rc)
@@ -957,30 +1064,68 @@ static int store_verdict(struct bg_store *s, const struct bg_project *p, const s
   return rc;
 }
 
-int bg_verdict_update_run(struct bg_store *s, const struct bg_project *p, long long rid,
-                          char **json) {
+/* Judges stored run `rid`: with a fresh baseline selection (`select`, at upload) or with the
+ * baseline and thresholds pinned at upload; stores the result when `keep`. The full verdict
+ * text goes to *json when json is not NULL. */
+static int judge(struct bg_store *s, const struct bg_project *p, long long rid, int select,
+                 int keep, char **json) {
   struct cand c;
   struct bg_verdict_baseline b = {0};
   struct decision d = {0};
-  char *text = NULL;
-  int rc;
+  char *full = NULL, *head = NULL, *input = NULL;
+  long long th_run = 0;
+  int rc, found = 1;
   if (json)
     *json = NULL;
-  if ((rc = load_run(s, rid, &c)) || (rc = select_baseline(s, p, &c, &b)) ||
-      (rc = decide(s, p, rid, c.testbed_id, &b, 1, c.commit_id, &d)))
+  if ((rc = load_run(s, rid, &c)))
     goto out;
-  text = verdict_text(p, c.sha, c.testbed, p->default_branch, &b, d.v);
-  if ((rc = store_verdict(s, p, &c, &d, text)))
+  if (select) {
+    if ((rc = select_baseline(s, p, &c, &b)) || (rc = thresholds_run(s, p, &th_run)))
+      goto out;
+  } else if ((rc = load_pinned(s, rid, &b, &th_run, &found))) {
     goto out;
+  }
+  if (!found) {
+    /* A run stored before the gate existed. */
+    struct bg_buf buf;
+    bg_buf_init(&buf, 0);
+    bg_buf_puts(&buf, "{\"state\":\"pending\",\"commit\":");
+    bg_json_str(&buf, c.sha);
+    bg_buf_puts(&buf, "}");
+    if (json)
+      *json = buf_text(&buf);
+    bg_buf_free(&buf);
+    goto out;
+  }
+  if ((rc = decide(s, p, rid, c.testbed_id, &b, 1, c.commit_id, th_run, &d)))
+    goto out;
+  verdict_text(p, c.sha, c.testbed, p->default_branch, &b, d.v, &full, keep ? &head : NULL);
+  if (keep) {
+    input = gate_input_text(&b, th_run);
+    if ((rc = store_verdict(s, p, &c, &d, head, input)))
+      goto out;
+  }
   if (json) {
-    *json = text;
-    text = NULL;
+    *json = full;
+    full = NULL;
   }
 out:
-  cJSON_free(text);
+  cJSON_free(full);
+  cJSON_free(head);
+  cJSON_free(input);
   decision_free(&d);
   bg_verdict_baseline_free(&b);
   return rc;
+}
+
+int bg_verdict_update_run(struct bg_store *s, const struct bg_project *p, long long rid,
+                          char **json) {
+  return judge(s, p, rid, 1, 1, json);
+}
+
+int bg_verdict_run_json(struct bg_store *s, const struct bg_project *p, long long rid,
+                        char **json) {
+  return judge(s, p, rid, 0, 0, json);
 }
 
 /* ---- reads ---- */
@@ -1033,16 +1178,9 @@ int bg_verdict_commit_json(struct bg_store *s, const struct bg_project *p, const
   sqlite3_bind_int64(st, 1, cid);
   sqlite3_bind_int64(st, 2, tb);
   int step = sqlite3_step(st);
+  long long rid = 0;
   if (step == SQLITE_ROW) {
-    const char *v = col_text(st, 1);
-    if (v && *v) {
-      bg_buf_puts(out, v);
-    } else {
-      /* A run stored before the gate existed. */
-      bg_buf_puts(out, "{\"state\":\"pending\",\"commit\":");
-      bg_json_str(out, sha);
-      bg_buf_puts(out, "}");
-    }
+    rid = sqlite3_column_int64(st, 0);
   } else if (step == SQLITE_DONE) {
     bg_ferr_set(e, testbed ? "testbed" : "sha", "no run of this commit%s",
                 testbed ? " on this testbed" : "");
@@ -1051,6 +1189,12 @@ int bg_verdict_commit_json(struct bg_store *s, const struct bg_project *p, const
     rc = bg_store_fail(s, "verdict");
   }
   done(st);
+  if (rid) {
+    char *text = NULL;
+    if ((rc = bg_verdict_run_json(s, p, rid, &text)) == BG_OK)
+      bg_buf_puts(out, text);
+    cJSON_free(text);
+  }
   return rc;
 }
 
@@ -1103,9 +1247,11 @@ int bg_verdict_compare_json(struct bg_store *s, const struct bg_project *p, cons
   }
   b.ref_epoch = b.epochs[0];
   b.ref_commit = bcid;
-  if ((rc = decide(s, p, h.runs[0], tb, &b, 0, hcid, &d)))
+  long long th_run;
+  if ((rc = thresholds_run(s, p, &th_run)) ||
+      (rc = decide(s, p, h.runs[0], tb, &b, 0, hcid, th_run, &d)))
     goto out;
-  text = verdict_text(p, head, tbname, NULL, &b, d.v);
+  verdict_text(p, head, tbname, NULL, &b, d.v, &text, NULL);
   bg_buf_puts(out, text);
 out:
   cJSON_free(text);
@@ -1208,7 +1354,7 @@ static int reevaluate(struct bg_store *s, const struct bg_project *p, long long 
   done(st);
   for (size_t i = 0; i < n && rc == BG_OK; i++) {
     char *text = NULL;
-    rc = bg_verdict_update_run(s, p, ids[i], &text);
+    rc = judge(s, p, ids[i], 0, 1, &text);
     if (i + 1 == n) {
       *latest = text;
       text = NULL;

@@ -47,12 +47,19 @@ int bg_verdict_baseline(struct bg_store *s, const struct bg_project *p, long lon
 /* Frees what a baseline owns; accepts NULL and zeroed structs. */
 void bg_verdict_baseline_free(struct bg_verdict_baseline *b);
 
-/* Computes the verdict of stored run `rid`, stores it (runs.verdict, verdict_state, counts)
- * and opens a regression alert per regressed, unacknowledged result. Runs inside the
- * caller's write transaction. BG_OK with the verdict JSON in *json (caller frees it with
- * cJSON_free; may be NULL when not wanted), or BG_EDB/BG_ENOENT. */
+/* Computes the verdict of stored run `rid`, stores its head (runs.verdict: no results, no
+ * markdown), state, counts and what it was decided on (runs.gate_input), and opens a
+ * regression alert per regressed, unacknowledged result. Runs inside the caller's write
+ * transaction. BG_OK with the full verdict JSON in *json (caller frees it with cJSON_free;
+ * json may be NULL), or BG_EDB/BG_ENOENT. */
 int bg_verdict_update_run(struct bg_store *s, const struct bg_project *p, long long rid,
                           char **json);
+
+/* Renders the full verdict of stored run `rid` again from what its upload pinned (baseline
+ * runs, thresholds run) and the commit's acknowledgements now; a run stored before the gate
+ * gives {"state":"pending"}. Read-only. BG_OK with the text in *json (caller frees with
+ * cJSON_free), BG_ENOENT, BG_EDB. */
+int bg_verdict_run_json(struct bg_store *s, const struct bg_project *p, long long rid, char **json);
 
 /* Appends the verdict of the newest run of commit `sha` on `testbed` (NULL: on any testbed).
  * BG_OK; BG_ENOENT when the commit has no such run (e->field "sha" or "testbed"); BG_EDB. */
