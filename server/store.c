@@ -1140,6 +1140,7 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   content_hash(run, hash);
   char *fp = json_or_null(run->fingerprint), *th = json_or_null(run->thresholds);
   char *warn = NULL, *verdict = NULL;
+  struct bg_verdict_answer *decided = NULL;
   long long now = (long long)time(NULL), tb, br, cm, epoch, replay_rid = 0;
   int rc = BG_OK, fp_changed = 0, wrote = 0;
   *replay = 0;
@@ -1208,17 +1209,21 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
     goto out;
   long long rid = sqlite3_last_insert_rowid(s->db);
   if ((rc = insert_results(s, p->id, rid, run)) ||
-      (rc = bg_verdict_update_run(s, p, rid, &verdict)))
+      (rc = bg_verdict_update_run(s, p, rid, &decided)))
     goto out;
-  if ((rc = commit(s)))
-    goto out;
-  answer_json(answer, run->run_id, verdict);
+  rc = commit(s);
 out:
   if (rc)
     rollback(s, wrote);
   else if (*replay)
     rc = commit(s); /* nothing was written; keeps the id cache */
   pthread_mutex_unlock(&write_lock);
+  /* The full verdict is rendered outside the write lock: other uploads need not wait. */
+  if (rc == BG_OK && decided) {
+    verdict = bg_verdict_answer_text(decided);
+    answer_json(answer, run->run_id, verdict);
+  }
+  bg_verdict_answer_free(decided);
   cJSON_free(fp);
   cJSON_free(th);
   cJSON_free(warn);

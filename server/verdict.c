@@ -1064,11 +1064,81 @@ static int store_verdict(struct bg_store *s, const struct bg_project *p, const s
   return rc;
 }
 
+/* The head of a verdict (what runs.verdict keeps): the members of bg_gate_verdict_to_cjson's
+ * object but results and markdown, written directly so an upload does not build the full
+ * object inside its transaction. Caller frees with cJSON_free. */
+static char *head_text(const struct bg_project *p, const char *sha, const char *testbed,
+                       const char *base_branch, const struct bg_verdict_baseline *b,
+                       const struct bg_gate_verdict *v) {
+  static const enum bg_gate_class order[] = {
+      BG_GATE_REGRESSED, BG_GATE_IMPROVED, BG_GATE_UNCHANGED, BG_GATE_INCONCLUSIVE,
+      BG_GATE_NEW,       BG_GATE_MISSING,  BG_GATE_IGNORED};
+  struct bg_buf buf;
+  bg_buf_init(&buf, 0);
+  bg_buf_puts(&buf, "{\"state\":");
+  bg_json_str(&buf, bg_gate_state_name(v->state));
+  bg_buf_puts(&buf, ",\"project\":");
+  bg_json_str(&buf, p->slug);
+  bg_buf_puts(&buf, ",\"commit\":");
+  bg_json_str(&buf, sha);
+  bg_buf_puts(&buf, ",\"testbed\":");
+  bg_json_str(&buf, testbed);
+  bg_buf_puts(&buf, ",\"baseline\":{\"branch\":");
+  bg_json_str(&buf, base_branch);
+  bg_buf_printf(&buf, ",\"runs\":%zu,\"first\":", v->baseline_runs);
+  bg_json_str(&buf, b->n ? b->shas[b->n - 1] : NULL);
+  bg_buf_puts(&buf, ",\"last\":");
+  bg_json_str(&buf, b->n ? b->shas[0] : NULL);
+  bg_buf_puts(&buf, "},\"counts\":{");
+  for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+    bg_buf_printf(&buf, "%s\"%s\":%zu", i ? "," : "", bg_gate_class_name(order[i]),
+                  v->counts[order[i]]);
+  char *summary = bg_gate_summary_text(v);
+  bg_buf_puts(&buf, "},\"summary\":");
+  bg_json_str(&buf, summary);
+  free(summary);
+  bg_buf_puts(&buf, ",\"url\":");
+  if (public_url[0]) {
+    char url[1400];
+    snprintf(url, sizeof url, "%s/#/p/%s/c/%s", public_url, p->slug, sha);
+    bg_json_str(&buf, url);
+  } else {
+    bg_buf_puts(&buf, "null");
+  }
+  bg_buf_puts(&buf, "}");
+  char *text = buf_text(&buf);
+  bg_buf_free(&buf);
+  return text;
+}
+
+/* A decision kept for rendering after the upload's transaction. */
+struct bg_verdict_answer {
+  struct bg_project p;
+  char sha[65], testbed[80];
+  struct bg_verdict_baseline b;
+  struct decision d;
+};
+
+char *bg_verdict_answer_text(const struct bg_verdict_answer *a) {
+  char *full = NULL;
+  verdict_text(&a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v, &full, NULL);
+  return full;
+}
+
+void bg_verdict_answer_free(struct bg_verdict_answer *a) {
+  if (!a)
+    return;
+  decision_free(&a->d);
+  bg_verdict_baseline_free(&a->b);
+  free(a);
+}
+
 /* Judges stored run `rid`: with a fresh baseline selection (`select`, at upload) or with the
  * baseline and thresholds pinned at upload; stores the result when `keep`. The full verdict
- * text goes to *json when json is not NULL. */
+ * text goes to *json when json is not NULL; with `later` (keep only) the decision is handed
+ * over for bg_verdict_answer_text instead of rendered here. */
 static int judge(struct bg_store *s, const struct bg_project *p, long long rid, int select,
-                 int keep, char **json) {
+                 int keep, char **json, struct bg_verdict_answer **later) {
   struct cand c;
   struct bg_verdict_baseline b = {0};
   struct decision d = {0};
@@ -1099,7 +1169,10 @@ static int judge(struct bg_store *s, const struct bg_project *p, long long rid, 
   }
   if ((rc = decide(s, p, rid, c.testbed_id, &b, 1, c.commit_id, th_run, &d)))
     goto out;
-  verdict_text(p, c.sha, c.testbed, p->default_branch, &b, d.v, &full, keep ? &head : NULL);
+  if (keep && !json)
+    head = head_text(p, c.sha, c.testbed, p->default_branch, &b, d.v);
+  else
+    verdict_text(p, c.sha, c.testbed, p->default_branch, &b, d.v, &full, keep ? &head : NULL);
   if (keep) {
     input = gate_input_text(&b, th_run);
     if ((rc = store_verdict(s, p, &c, &d, head, input)))
@@ -1108,6 +1181,17 @@ static int judge(struct bg_store *s, const struct bg_project *p, long long rid, 
   if (json) {
     *json = full;
     full = NULL;
+  }
+  if (later) {
+    struct bg_verdict_answer *a = bg_xcalloc(1, sizeof *a);
+    a->p = *p;
+    copy_text(a->sha, sizeof a->sha, c.sha);
+    copy_text(a->testbed, sizeof a->testbed, c.testbed);
+    a->b = b;
+    a->d = d;
+    memset(&b, 0, sizeof b);
+    memset(&d, 0, sizeof d);
+    *later = a;
   }
 out:
   cJSON_free(full);
@@ -1119,13 +1203,15 @@ out:
 }
 
 int bg_verdict_update_run(struct bg_store *s, const struct bg_project *p, long long rid,
-                          char **json) {
-  return judge(s, p, rid, 1, 1, json);
+                          struct bg_verdict_answer **answer) {
+  if (answer)
+    *answer = NULL;
+  return judge(s, p, rid, 1, 1, NULL, answer);
 }
 
 int bg_verdict_run_json(struct bg_store *s, const struct bg_project *p, long long rid,
                         char **json) {
-  return judge(s, p, rid, 0, 0, json);
+  return judge(s, p, rid, 0, 0, json, NULL);
 }
 
 /* ---- reads ---- */
@@ -1354,7 +1440,7 @@ static int reevaluate(struct bg_store *s, const struct bg_project *p, long long 
   done(st);
   for (size_t i = 0; i < n && rc == BG_OK; i++) {
     char *text = NULL;
-    rc = judge(s, p, ids[i], 0, 1, &text);
+    rc = judge(s, p, ids[i], 0, 1, &text, NULL);
     if (i + 1 == n) {
       *latest = text;
       text = NULL;

@@ -47,13 +47,24 @@ int bg_verdict_baseline(struct bg_store *s, const struct bg_project *p, long lon
 /* Frees what a baseline owns; accepts NULL and zeroed structs. */
 void bg_verdict_baseline_free(struct bg_verdict_baseline *b);
 
+/* A decided verdict waiting to be rendered (opaque). */
+struct bg_verdict_answer;
+
 /* Computes the verdict of stored run `rid`, stores its head (runs.verdict: no results, no
  * markdown), state, counts and what it was decided on (runs.gate_input), and opens a
  * regression alert per regressed, unacknowledged result. Runs inside the caller's write
- * transaction. BG_OK with the full verdict JSON in *json (caller frees it with cJSON_free;
- * json may be NULL), or BG_EDB/BG_ENOENT. */
+ * transaction. BG_OK, with the decision in *answer (when answer is not NULL; free with
+ * bg_verdict_answer_free) so the full verdict can be rendered after the transaction; or
+ * BG_EDB/BG_ENOENT. */
 int bg_verdict_update_run(struct bg_store *s, const struct bg_project *p, long long rid,
-                          char **json);
+                          struct bg_verdict_answer **answer);
+
+/* The full verdict JSON (DESIGN §6.4) of a decision; caller frees with cJSON_free. Needs no
+ * store: call it after the upload's transaction. */
+char *bg_verdict_answer_text(const struct bg_verdict_answer *a);
+
+/* Frees a decision; accepts NULL. */
+void bg_verdict_answer_free(struct bg_verdict_answer *a);
 
 /* Renders the full verdict of stored run `rid` again from what its upload pinned (baseline
  * runs, thresholds run) and the commit's acknowledgements now; a run stored before the gate
