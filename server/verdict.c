@@ -2,9 +2,16 @@
  *
  * One verdict costs a handful of queries: the run and its results (with their names), the
  * baseline runs (an index range on runs_baseline), their results in one query per 32 runs by
- * the results primary key (the stored gate summaries, never the samples), the series'
- * baseline starts and the commit's acknowledgements. Results are matched to items through a
- * hash of (benchmark id, measure id), so the work is linear in the rows read.
+ * the results primary key (the stored gate summaries, never the samples) for the runs not in
+ * the connection's cache of recent baseline runs (so an upload usually reads one run), the
+ * series' baseline starts and the commit's acknowledgements. Results are matched to items
+ * through a hash of (benchmark id, measure id), so the work is linear in the rows read.
+ *
+ * A full verdict of 1 000 results is ~300 KB of JSON, more than the run's samples; the run
+ * keeps only its head and what it was decided on (gate_input: the baseline runs, the
+ * reference commit, the thresholds' run), and every read renders the full verdict again from
+ * those with the commit's current acknowledgements. The upload renders its answer after its
+ * transaction, outside the write lock.
  */
 #include "verdict.h"
 
