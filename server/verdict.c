@@ -136,7 +136,7 @@ static const char *const sql_text[V_COUNT] = {
                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [V_SERIES_START] =
         "INSERT INTO series_baseline (project_id, testbed_id, benchmark_id, measure_id, "
-        "baseline_start, start_commit_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'acknowledged') "
+        "baseline_start, start_commit_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
         "ON CONFLICT (project_id, testbed_id, benchmark_id, measure_id) DO UPDATE SET "
         "baseline_start = excluded.baseline_start, start_commit_id = excluded.start_commit_id, "
         "reason = excluded.reason WHERE excluded.baseline_start >= series_baseline.baseline_start",
@@ -1545,6 +1545,7 @@ int bg_verdict_ack(struct bg_store *s, const struct bg_project *p, long long id,
   sqlite3_bind_int64(st, 4, mid);
   sqlite3_bind_int64(st, 5, epoch);
   sqlite3_bind_int64(st, 6, cid);
+  sqlite3_bind_text(st, 7, "acknowledged", -1, SQLITE_STATIC);
   rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "series baseline");
   done(st);
   if (rc == BG_OK)
@@ -1564,5 +1565,38 @@ out:
   if (rc == BG_OK)
     rc = end;
   cJSON_free(latest);
+  return rc;
+}
+
+int bg_verdict_series_start(struct bg_store *s, long long project_id, long long testbed_id,
+                            long long benchmark_id, long long measure_id, long long commit_id,
+                            const char *reason) {
+  long long epoch = 0;
+  int rc = BG_OK;
+  if (strcmp(reason, "acknowledged") && strcmp(reason, "changepoint"))
+    return BG_EINVAL;
+  sqlite3_stmt *st = stmt(s, V_COMMIT_EPOCH);
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, commit_id);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW)
+    epoch = sqlite3_column_int64(st, 0);
+  else
+    rc = step == SQLITE_DONE ? BG_ENOENT : bg_store_fail(s, "commit epoch");
+  done(st);
+  if (rc)
+    return rc;
+  if (!(st = stmt(s, V_SERIES_START)))
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, project_id);
+  sqlite3_bind_int64(st, 2, testbed_id);
+  sqlite3_bind_int64(st, 3, benchmark_id);
+  sqlite3_bind_int64(st, 4, measure_id);
+  sqlite3_bind_int64(st, 5, epoch);
+  sqlite3_bind_int64(st, 6, commit_id);
+  sqlite3_bind_text(st, 7, reason, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "series baseline");
+  done(st);
   return rc;
 }

@@ -99,4 +99,14 @@ int bg_verdict_alerts_json(struct bg_store *s, const struct bg_project *p, const
 int bg_verdict_ack(struct bg_store *s, const struct bg_project *p, long long id, const char *note,
                    const char *who, struct bg_buf *out);
 
+/* The hook for change points (and what an acknowledgement uses): later default-branch
+ * baselines of series (testbed, benchmark, measure) start at commit `commit_id` (its epoch);
+ * the start only ever moves forward (a start older than the current one is ignored). reason:
+ * "changepoint" or "acknowledged". Call inside a write transaction (bg_store_write_begin).
+ * Existing verdicts are not re-evaluated. BG_OK; BG_EINVAL (reason); BG_ENOENT (no such
+ * commit); BG_EDB. */
+int bg_verdict_series_start(struct bg_store *s, long long project_id, long long testbed_id,
+                            long long benchmark_id, long long measure_id, long long commit_id,
+                            const char *reason);
+
 #endif

@@ -302,6 +302,50 @@ static void an_acknowledged_regression_passes_and_moves_the_series_baseline(void
   cJSON_Delete(v);
 }
 
+static long long one_id(struct fixture *f, const char *sql) {
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_prepare_v2(bg_store_db(f->s), sql, -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  long long id = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return id;
+}
+
+static int baseline_runs_of(const cJSON *v, const char *bench) {
+  return cJSON_GetObjectItem(cJSON_GetObjectItem(result_named(v, bench), "baseline"), "runs")
+      ->valueint;
+}
+
+static void a_change_point_start_cuts_that_series_only_and_never_moves_back(void **state) {
+  struct fixture *f = *state;
+  char *answer, q[160];
+  for (int c = 1; c <= 6; c++) {
+    struct spec sp = {.commit = c, .minute = c, .level = 100};
+    put(f, &sp, NULL);
+  }
+  long long tb = one_id(f, "SELECT id FROM testbeds WHERE name = 'tb'");
+  long long bench = one_id(f, "SELECT id FROM benchmarks WHERE name = 'bench_1'");
+  long long wall = one_id(f, "SELECT id FROM measures WHERE slug = 'wall_time'");
+  snprintf(q, sizeof q, "SELECT id FROM commits WHERE sha = '%s'", sha(4));
+  long long c4 = one_id(f, q);
+  snprintf(q, sizeof q, "SELECT id FROM commits WHERE sha = '%s'", sha(2));
+  long long c2 = one_id(f, q);
+  assert_int_equal(bg_store_write_begin(f->s), BG_OK);
+  assert_int_equal(bg_verdict_series_start(f->s, f->p.id, tb, bench, wall, c4, "changepoint"),
+                   BG_OK);
+  assert_int_equal(bg_verdict_series_start(f->s, f->p.id, tb, bench, wall, c2, "changepoint"),
+                   BG_OK);
+  assert_int_equal(bg_verdict_series_start(f->s, f->p.id, tb, bench, wall, c2, "other"), BG_EINVAL);
+  assert_int_equal(bg_store_write_end(f->s, 1), BG_OK);
+  struct spec seven = {.commit = 7, .minute = 7, .level = 100};
+  put(f, &seven, &answer);
+  cJSON *v = verdict_of(answer);
+  free(answer);
+  assert_int_equal(baseline_runs_of(v, "bench_1"), 3); /* commits 6, 5, 4 */
+  assert_int_equal(baseline_runs_of(v, "bench_0"), 6);
+  cJSON_Delete(v);
+}
+
 static void thresholds_come_only_from_the_default_branch(void **state) {
   struct fixture *f = *state;
   char *answer;
@@ -392,6 +436,8 @@ int main(void) {
           an_acknowledged_regression_passes_and_moves_the_series_baseline, setup, teardown),
       cmocka_unit_test_setup_teardown(thresholds_come_only_from_the_default_branch, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(
+          a_change_point_start_cuts_that_series_only_and_never_moves_back, setup, teardown),
       cmocka_unit_test_setup_teardown(
           no_baseline_at_all_is_its_own_state_and_history_lists_verdicts, setup, teardown),
       cmocka_unit_test_setup_teardown(compare_judges_head_against_the_base_commit_runs, setup,
