@@ -10,6 +10,7 @@
 #include "git.h"
 #include "mem.h"
 #include "progress.h"
+#include "report.h"
 #include "runner.h"
 #include "spool.h"
 #include "uuid.h"
@@ -512,9 +513,10 @@ static int write_output(const char *path, const struct bg_run *run) {
 }
 
 /* Returns the verdict's state from an answer ({"verdict":{"state":...}} or a verdict object
- * itself), copied into out; "" when there is none. */
-static void verdict_state(const char *body, char *out, size_t outlen, char *summary,
-                          size_t sumlen) {
+ * itself), copied into out; "" when there is none. Its Markdown report replaces *markdown
+ * (NULL when absent; the caller frees). */
+static void verdict_state(const char *body, char *out, size_t outlen, char *summary, size_t sumlen,
+                          char **markdown) {
   cJSON *root = cJSON_Parse(body);
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "verdict");
   if (!cJSON_IsObject(v))
@@ -523,6 +525,9 @@ static void verdict_state(const char *body, char *out, size_t outlen, char *summ
   const cJSON *sum = cJSON_GetObjectItemCaseSensitive(v, "summary");
   snprintf(out, outlen, "%s", cJSON_IsString(st) ? st->valuestring : "");
   snprintf(summary, sumlen, "%s", cJSON_IsString(sum) ? sum->valuestring : "");
+  const cJSON *md = cJSON_GetObjectItemCaseSensitive(v, "markdown");
+  free(*markdown);
+  *markdown = cJSON_IsString(md) ? bg_xstrdup(md->valuestring) : NULL;
   cJSON_Delete(root);
 }
 
@@ -542,7 +547,8 @@ static int judge_status(const struct bg_response *res, const char *what) {
 }
 
 static int wait_verdict(const struct bg_client *cl, const char *project, const struct bg_run *run,
-                        char *state, size_t statelen, char *summary, size_t sumlen) {
+                        char *state, size_t statelen, char *summary, size_t sumlen,
+                        char **markdown) {
   char path[1024], err[1024];
   long long deadline = mono_ns() + GATE_WAIT_NS;
   snprintf(path, sizeof path, "/api/v1/projects/%s/commits/%s/verdict?testbed=%s", project,
@@ -561,7 +567,7 @@ static int wait_verdict(const struct bg_client *cl, const char *project, const s
       return code == BG_EXIT_USAGE ? BG_EXIT_INFRA : code;
     }
     if (res.status != 404)
-      verdict_state(res.body.data, state, statelen, summary, sumlen);
+      verdict_state(res.body.data, state, statelen, summary, sumlen, markdown);
     bg_response_free(&res);
     if (!is_pending(state))
       return BG_EXIT_PASS;
@@ -597,7 +603,7 @@ static int upload(const struct flags *fl, const char *server, const char *token,
   struct bg_client cl = {server, token, 10000, 120000};
   struct bg_response res;
   struct bg_retry retry;
-  char path[512], err[1024], state[64] = "", summary[1024] = "";
+  char path[512], err[1024], state[64] = "", summary[1024] = "", *markdown = NULL;
   bg_retry_from_env(&retry);
   if (fl->retries)
     retry.attempts = fl->retries;
@@ -619,19 +625,26 @@ static int upload(const struct flags *fl, const char *server, const char *token,
   }
   cJSON_free(body);
   if (code == BG_EXIT_PASS) {
-    verdict_state(res.body.data, state, sizeof state, summary, sizeof summary);
+    verdict_state(res.body.data, state, sizeof state, summary, sizeof summary, &markdown);
     printf("%s\n", run->run_id);
     bg_cli_error("uploaded run %s (%s %.12s on %s)%s%s", run->run_id, project, run->commit.sha,
                  run->testbed, *state ? ", verdict: " : "", state);
   }
   bg_response_free(&res);
   if (code != BG_EXIT_PASS || !fl->gate)
-    return code;
-  if (is_pending(state) &&
-      (code = wait_verdict(&cl, project, run, state, sizeof state, summary, sizeof summary)))
-    return code;
+    goto out;
+  if (is_pending(state) && (code = wait_verdict(&cl, project, run, state, sizeof state, summary,
+                                                sizeof summary, &markdown)))
+    goto out;
   printf("verdict: %s%s%s\n", state, *summary ? ": " : "", summary);
-  return strcmp(state, "fail") ? BG_EXIT_PASS : BG_EXIT_REGRESSION;
+  if (markdown) {
+    printf("\n");
+    bg_report_write(markdown);
+  }
+  code = strcmp(state, "fail") ? BG_EXIT_PASS : BG_EXIT_REGRESSION;
+out:
+  free(markdown);
+  return code;
 }
 
 /* Before new work, delivers what earlier runs spooled for this server (one quiet try each). */

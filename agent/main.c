@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "client.h"
 #include "cmd_changepoints.h"
+#include "cmd_compare.h"
 #include "cmd_flush.h"
 #include "cmd_parse.h"
 #include "cmd_run.h"
@@ -29,6 +30,7 @@ struct command {
 static const struct command commands[] = {
     {"run", bg_cmd_run_main, "build and run the suites of benchgate.yml here, upload the run"},
     {"parse", bg_cmd_parse_main, "print a benchmark harness's output as run-payload results"},
+    {"compare", bg_cmd_compare_main, "apply the gate offline between result files"},
     {"changepoints", bg_cmd_changepoints_main,
      "find level shifts in a series (TCPD JSON or one value per line)"},
     {"flush", bg_cmd_flush_main, "upload the runs spooled while the server was unreachable"},

@@ -8,7 +8,7 @@ packages=(
   valgrind  # instructions without a PMU (callgrind)
   build-essential cmake pkg-config git curl ca-certificates
   libmicrohttpd-dev libsqlite3-dev libcjson-dev libcurl4-openssl-dev libyaml-dev libssl-dev
-  libcmocka-dev sqlite3 python3 clang libclang-rt-14-dev
+  libcmocka-dev sqlite3 python3 clang libclang-rt-14-dev g++ libbenchmark-dev
 )
 if [ "${BG_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$BG_DEPS_EXTRA"

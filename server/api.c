@@ -134,6 +134,18 @@ void bg_api_handle(struct bg_req *req) {
   case BG_ROUTE_SERIES:
     bg_api_series(req);
     break;
+  case BG_ROUTE_VERDICT:
+    bg_api_verdict(req);
+    break;
+  case BG_ROUTE_COMPARE:
+    bg_api_compare(req);
+    break;
+  case BG_ROUTE_ALERTS:
+    bg_api_alerts(req);
+    break;
+  case BG_ROUTE_ALERT_ACK:
+    bg_api_alert_ack(req);
+    break;
   default:
     bg_api_error(req, 404, "not_found", NULL, "no such endpoint");
     break;

@@ -47,7 +47,7 @@ const char *bg_api_header(struct bg_req *req, const char *name);
 /* Dispatches to the handler of req->match->route. */
 void bg_api_handle(struct bg_req *req);
 
-/* The handlers, one per route (api_projects.c, api_runs.c, api_reads.c). */
+/* The handlers, one per route (api_projects.c, api_runs.c, api_reads.c, api_gate.c). */
 void bg_api_healthz(struct bg_req *req);
 void bg_api_projects_list(struct bg_req *req);
 void bg_api_projects_create(struct bg_req *req);
@@ -58,6 +58,10 @@ void bg_api_commits(struct bg_req *req);
 void bg_api_commit(struct bg_req *req);
 void bg_api_benchmarks(struct bg_req *req);
 void bg_api_series(struct bg_req *req);
+void bg_api_verdict(struct bg_req *req); /* api_gate.c */
+void bg_api_compare(struct bg_req *req);
+void bg_api_alerts(struct bg_req *req);
+void bg_api_alert_ack(struct bg_req *req);
 
 /* Authenticates the request for `need` on project_id (0: about no project in particular,
  * so any token's project will do; -1: a server-wide act only server-wide tokens may do,

@@ -1,7 +1,7 @@
 /* main.c: benchgated, the benchgate server, and its maintenance commands.
  *
  *   benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N] [--private]
- *              [--max-body BYTES]
+ *              [--max-body BYTES] [--public-url URL]
  *   benchgated token create --db FILE [--project P] --role admin|agent|ci|read [--name N]
  *   benchgated token list --db FILE
  *   benchgated token revoke --db FILE ID
@@ -16,6 +16,7 @@
 #include "run.h"
 #include "store.h"
 #include "valid.h"
+#include "verdict.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -29,7 +30,7 @@
 #define CHECKPOINT_MS 500
 
 struct options {
-  const char *db, *listen, *web, *project, *role, *name, *out;
+  const char *db, *listen, *web, *project, *role, *name, *out, *public_url;
   long long threads, max_body;
   int private_reads;
   const char *positional[4];
@@ -41,7 +42,7 @@ static int usage(const char *msg) {
     fprintf(stderr, "benchgated: %s\n", msg);
   fprintf(stderr,
           "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
-          "                  [--private] [--max-body BYTES]\n"
+          "                  [--private] [--max-body BYTES] [--public-url URL]\n"
           "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
           "[--name N]\n"
           "       benchgated token list --db FILE\n"
@@ -81,6 +82,8 @@ static int parse(int argc, char **argv, int first, struct options *o) {
       str = &o->listen;
     else if (!strcmp(a, "--web"))
       str = &o->web;
+    else if (!strcmp(a, "--public-url"))
+      str = &o->public_url;
     else if (!strcmp(a, "--project"))
       str = &o->project;
     else if (!strcmp(a, "--role"))
@@ -247,6 +250,10 @@ static int serve(int argc, char **argv) {
     return usage("--listen: expected HOST:PORT");
   if (o.role || o.project || o.name || o.out)
     return usage("--role, --project, --name and --out belong to subcommands");
+  if (o.public_url && strncmp(o.public_url, "http://", 7) != 0 &&
+      strncmp(o.public_url, "https://", 8) != 0)
+    return usage("--public-url: expected an http:// or https:// address");
+  bg_verdict_set_public_url(o.public_url);
   const char *db = o.db ? o.db : "benchgate.db";
   /* Open once here so migrations run and errors show before listening. */
   if (!open_db(db, &s))

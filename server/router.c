@@ -24,6 +24,10 @@ static const struct {
     {BG_ROUTE_COMMIT, "projects/*/commits/*", M_GET, "GET, HEAD"},
     {BG_ROUTE_BENCHMARKS, "projects/*/benchmarks", M_GET, "GET, HEAD"},
     {BG_ROUTE_SERIES, "projects/*/series", M_GET, "GET, HEAD"},
+    {BG_ROUTE_VERDICT, "projects/*/commits/*/verdict", M_GET, "GET, HEAD"},
+    {BG_ROUTE_COMPARE, "projects/*/compare", M_GET, "GET, HEAD"},
+    {BG_ROUTE_ALERTS, "projects/*/alerts", M_GET, "GET, HEAD"},
+    {BG_ROUTE_ALERT_ACK, "projects/*/alerts/*/ack", M_POST, "POST"},
 };
 
 #define MAX_SEGS 8
@@ -106,5 +110,6 @@ int bg_router_match(const char *method, const char *path, struct bg_route_match 
 }
 
 int bg_router_takes_body(enum bg_route route, const char *method) {
-  return !strcmp(method, "POST") && (route == BG_ROUTE_PROJECTS || route == BG_ROUTE_RUNS);
+  return !strcmp(method, "POST") &&
+         (route == BG_ROUTE_PROJECTS || route == BG_ROUTE_RUNS || route == BG_ROUTE_ALERT_ACK);
 }

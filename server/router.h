@@ -20,6 +20,10 @@ enum bg_route {
   BG_ROUTE_COMMIT,     /* GET /api/v1/projects/{p}/commits/{sha} */
   BG_ROUTE_BENCHMARKS, /* GET /api/v1/projects/{p}/benchmarks */
   BG_ROUTE_SERIES,     /* GET /api/v1/projects/{p}/series */
+  BG_ROUTE_VERDICT,    /* GET /api/v1/projects/{p}/commits/{sha}/verdict */
+  BG_ROUTE_COMPARE,    /* GET /api/v1/projects/{p}/compare */
+  BG_ROUTE_ALERTS,     /* GET /api/v1/projects/{p}/alerts */
+  BG_ROUTE_ALERT_ACK,  /* POST /api/v1/projects/{p}/alerts/{id}/ack */
   BG_ROUTE_STATIC      /* GET anything else outside /api/: a file of --web */
 };
 
@@ -29,7 +33,7 @@ struct bg_route_match {
   enum bg_route route;
   const char *allow;                     /* the methods the path accepts, for 405 and Allow */
   char project[BG_ROUTER_PARAM_MAX + 1]; /* {p}, "" when the route has none */
-  char id[BG_ROUTER_PARAM_MAX + 1];      /* {run_id} or {sha}, "" when none */
+  char id[BG_ROUTER_PARAM_MAX + 1];      /* {run_id}, {sha} or {id}, "" when none */
 };
 
 /* Matches `method` ("GET", "HEAD" counts as GET, "POST", ...) and `path` (already

@@ -8,9 +8,12 @@
  */
 #include "store.h"
 
+#include "gate.h"
 #include "mem.h"
 #include "migrations.h"
+#include "store_private.h"
 #include "valid.h"
+#include "verdict.h"
 
 #include <limits.h>
 #include <math.h>
@@ -65,6 +68,7 @@ enum sid {
   S_LATEST_RUNS,
   S_RUN_SUMMARIES,
   S_SERIES,
+  S_RUN_VERDICT_STATE,
   S_TOKEN_INSERT,
   S_TOKEN_FIND,
   S_TOKEN_LIST,
@@ -83,7 +87,7 @@ static const char *const sql_text[S_COUNT] = {
                       "FROM projects WHERE slug = ?1",
     [S_PROJECT_LIST] = "SELECT id, slug, github_repo, default_branch, alpha, created_at "
                        "FROM projects WHERE ?1 = 0 OR id = ?1 ORDER BY slug",
-    [S_RUN_FIND] = "SELECT content_hash, verdict FROM runs WHERE project_id = ?1 AND run_id = ?2",
+    [S_RUN_FIND] = "SELECT content_hash, id FROM runs WHERE project_id = ?1 AND run_id = ?2",
     [S_TESTBED_FIND] = "SELECT id, fingerprint FROM testbeds WHERE project_id = ?1 AND name = ?2",
     [S_TESTBED_INSERT] = "INSERT INTO testbeds (project_id, name, fingerprint) VALUES (?1, ?2, ?3)",
     [S_TESTBED_FP] = "UPDATE testbeds SET fingerprint = ?2 WHERE id = ?1",
@@ -112,8 +116,8 @@ static const char *const sql_text[S_COUNT] = {
     [S_MEASURE_INSERT] = "INSERT INTO measures (project_id, slug, unit, direction) "
                          "VALUES (?1, ?2, ?3, ?4)",
     [S_RESULT_INSERT] = "INSERT INTO results (run_id, benchmark_id, measure_id, n, mean, stddev, "
-                        "min, median, max, samples) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                        "min, median, max, samples, log_center, log_w, raw_center, raw_w) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [S_RUN_GET] =
         "SELECT r.id, r.run_id, c.id, c.sha, b.name, c.message, c.author, c.timestamp, "
         "t.name, r.fingerprint, r.baseline_branch, r.baseline_sha, r.pull_request, r.job_id, "
@@ -164,6 +168,8 @@ static const char *const sql_text[S_COUNT] = {
                  "FROM results x INDEXED BY results_series CROSS JOIN runs r CROSS JOIN commits c "
                  "WHERE x.benchmark_id = ?1 AND x.measure_id = ?2 AND r.id = x.run_id "
                  "AND r.testbed_id = ?3 AND r.branch_id = ?4 AND c.id = r.commit_id",
+    [S_RUN_VERDICT_STATE] = "SELECT verdict_state, n_regressed, n_inconclusive, n_improved, "
+                            "n_missing, n_new, n_unchanged, n_ignored FROM runs WHERE id = ?1",
     [S_TOKEN_INSERT] = "INSERT INTO tokens (project_id, role, name, hash, created_at) "
                        "VALUES (?1, ?2, ?3, ?4, ?5)",
     [S_TOKEN_FIND] = "SELECT id, project_id, role, hash, revoked_at FROM tokens WHERE hash = ?1",
@@ -191,6 +197,9 @@ struct id_cache {
 struct bg_store {
   sqlite3 *db;
   sqlite3_stmt *stmt[S_COUNT];
+  sqlite3_stmt *extra[BG_STORE_EXTRA_STMTS]; /* statements of verdict.c */
+  void *extra_cache;                         /* verdict.c's cache of baseline summaries */
+  void (*extra_cache_free)(void *);
   struct id_cache ids;
   char errmsg[256];
 };
@@ -288,6 +297,51 @@ const char *bg_store_errmsg(const struct bg_store *s) {
   return s ? s->errmsg : "";
 }
 
+/* ---- store_private.h ---- */
+
+sqlite3 *bg_store_db(struct bg_store *s) {
+  return s->db;
+}
+
+sqlite3_stmt *bg_store_prepared(struct bg_store *s, int slot, const char *sql) {
+  if (slot < 0 || slot >= BG_STORE_EXTRA_STMTS)
+    return NULL;
+  if (!s->extra[slot] && sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                            &s->extra[slot], NULL) != SQLITE_OK) {
+    fail(s, "prepare");
+    s->extra[slot] = NULL;
+  }
+  return s->extra[slot];
+}
+
+void **bg_store_cache(struct bg_store *s, void (*free_fn)(void *)) {
+  s->extra_cache_free = free_fn;
+  return &s->extra_cache;
+}
+
+int bg_store_fail(struct bg_store *s, const char *what) {
+  return fail(s, what);
+}
+
+int bg_store_write_begin(struct bg_store *s) {
+  pthread_mutex_lock(&write_lock);
+  int rc = begin(s);
+  if (rc)
+    pthread_mutex_unlock(&write_lock);
+  return rc;
+}
+
+int bg_store_write_end(struct bg_store *s, int ok) {
+  int rc = BG_OK;
+  if (ok && (rc = commit(s)) == BG_OK) {
+    pthread_mutex_unlock(&write_lock);
+    return BG_OK;
+  }
+  rollback(s, 0);
+  pthread_mutex_unlock(&write_lock);
+  return rc;
+}
+
 /* ---- JSON helpers ---- */
 
 void bg_json_str(struct bg_buf *out, const char *s) {
@@ -369,7 +423,7 @@ static void json_int(struct bg_buf *out, long long v) {
 /* Appends v with 12 significant digits, without printf in the common range: a trend of
  * 10 000 points holds 30 000 numbers, and printf's exact float formatting would dominate the
  * request. Twelve digits are far beyond what a benchmark measures. */
-static void json_num12(struct bg_buf *out, double v) {
+void bg_json_num12(struct bg_buf *out, double v) {
   static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
                                1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
   double a = fabs(v);
@@ -581,6 +635,10 @@ void bg_store_close(struct bg_store *s) {
     return;
   for (int i = 0; i < S_COUNT; i++)
     sqlite3_finalize(s->stmt[i]);
+  for (int i = 0; i < BG_STORE_EXTRA_STMTS; i++)
+    sqlite3_finalize(s->extra[i]);
+  if (s->extra_cache && s->extra_cache_free)
+    s->extra_cache_free(s->extra_cache);
   id_cache_clear(&s->ids);
   sqlite3_close(s->db);
   free(s);
@@ -975,6 +1033,14 @@ static int insert_results(struct bg_store *s, long long pid, long long rid,
     sqlite3_bind_int64(st, 1, rid);
     sqlite3_bind_int64(st, 2, bid);
     sqlite3_bind_int64(st, 3, mid);
+    /* The gate's summary, so baselines never re-read the samples (NULL for NAN). */
+    struct bg_gate_summary g;
+    if (bg_gate_summarize_result(r, &g) == BG_OK) {
+      const double gv[4] = {g.log_center, g.log_w, g.raw_center, g.raw_w};
+      for (int k = 0; k < 4; k++)
+        if (isfinite(gv[k]))
+          sqlite3_bind_double(st, 11 + k, gv[k]);
+    }
     if (r->has_summary) {
       sqlite3_bind_int64(st, 4, r->n);
       sqlite3_bind_double(st, 5, r->mean);
@@ -1073,8 +1139,9 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   unsigned char hash[SHA256_DIGEST_LENGTH];
   content_hash(run, hash);
   char *fp = json_or_null(run->fingerprint), *th = json_or_null(run->thresholds);
-  char *warn = NULL;
-  long long now = (long long)time(NULL), tb, br, cm, epoch;
+  char *warn = NULL, *verdict = NULL;
+  struct bg_verdict_answer *decided = NULL;
+  long long now = (long long)time(NULL), tb, br, cm, epoch, replay_rid = 0;
   int rc = BG_OK, fp_changed = 0, wrote = 0;
   *replay = 0;
   pthread_mutex_lock(&write_lock);
@@ -1092,7 +1159,7 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
     const void *old = sqlite3_column_blob(st, 0);
     if (sqlite3_column_bytes(st, 0) == (int)sizeof hash && !memcmp(old, hash, sizeof hash)) {
       *replay = 1;
-      answer_json(answer, run->run_id, col_text(st, 1));
+      replay_rid = sqlite3_column_int64(st, 1);
     } else {
       rc = BG_ECONFLICT;
     }
@@ -1100,6 +1167,12 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
     rc = fail(s, "find run");
   }
   done(st);
+  if (rc == BG_OK && *replay) {
+    /* The stored verdict, rendered again from what the upload pinned (its baseline runs and
+     * thresholds) with the acknowledgements made since. */
+    if ((rc = bg_verdict_run_json(s, p, replay_rid, &verdict)) == BG_OK)
+      answer_json(answer, run->run_id, verdict);
+  }
   if (rc || *replay)
     goto out;
   wrote = 1;
@@ -1135,20 +1208,26 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   if ((rc = exec_stmt(s, st, "insert run")))
     goto out;
   long long rid = sqlite3_last_insert_rowid(s->db);
-  if ((rc = insert_results(s, p->id, rid, run)))
+  if ((rc = insert_results(s, p->id, rid, run)) ||
+      (rc = bg_verdict_update_run(s, p, rid, &decided)))
     goto out;
-  if ((rc = commit(s)))
-    goto out;
-  answer_json(answer, run->run_id, NULL);
+  rc = commit(s);
 out:
   if (rc)
     rollback(s, wrote);
   else if (*replay)
     rc = commit(s); /* nothing was written; keeps the id cache */
   pthread_mutex_unlock(&write_lock);
+  /* The full verdict is rendered outside the write lock: other uploads need not wait. */
+  if (rc == BG_OK && decided) {
+    verdict = bg_verdict_answer_text(decided);
+    answer_json(answer, run->run_id, verdict);
+  }
+  bg_verdict_answer_free(decided);
   cJSON_free(fp);
   cJSON_free(th);
   cJSON_free(warn);
+  cJSON_free(verdict);
   return rc;
 }
 
@@ -1343,8 +1422,37 @@ static int commit_stats(struct bg_store *s, long long cid, long long br, long lo
   return rc;
 }
 
-/* Appends one commit of the history; its sha also goes to `last` (the page cursor). */
-static int commit_summary_json(struct bg_store *s, long long cid, long long runs,
+/* Appends the state and counts of run `rid`'s verdict, or null when it has none. */
+static int verdict_state_json(struct bg_store *s, long long rid, struct bg_buf *out) {
+  static const char *const names[] = {"regressed", "inconclusive", "improved", "missing",
+                                      "new",       "unchanged",    "ignored"};
+  sqlite3_stmt *st = stmt(s, S_RUN_VERDICT_STATE);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, rid);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+    bg_buf_puts(out, "{\"state\":");
+    bg_json_str(out, col_text(st, 0));
+    bg_buf_puts(out, ",\"counts\":{");
+    for (int k = 0; k < 7; k++) {
+      bg_buf_printf(out, "%s\"%s\":", k ? "," : "", names[k]);
+      json_int(out, sqlite3_column_int64(st, 1 + k));
+    }
+    bg_buf_puts(out, "}}");
+  } else if (step == SQLITE_ROW || step == SQLITE_DONE) {
+    bg_buf_puts(out, "null");
+  } else {
+    rc = fail(s, "verdict state");
+  }
+  done(st);
+  return rc;
+}
+
+/* Appends one commit of the history with the verdict of its latest matching run `latest`;
+ * its sha also goes to `last` (the page cursor). */
+static int commit_summary_json(struct bg_store *s, long long cid, long long runs, long long latest,
                                struct bg_buf *out, struct bg_buf *last) {
   sqlite3_stmt *st = stmt(s, S_COMMIT_BY_ID);
   int rc = BG_OK;
@@ -1364,9 +1472,13 @@ static int commit_summary_json(struct bg_store *s, long long cid, long long runs
     json_int(out, sqlite3_column_int64(st, 4));
     bg_buf_puts(out, ",\"runs\":");
     json_int(out, runs);
-    bg_buf_puts(out, ",\"verdict\":null}");
+    bg_buf_puts(out, ",\"verdict\":");
     bg_buf_reset(last);
     bg_buf_puts(last, col_text(st, 0));
+    done(st);
+    st = NULL;
+    if ((rc = verdict_state_json(s, latest, out)) == BG_OK)
+      bg_buf_puts(out, "}");
   } else {
     rc = fail(s, "commit");
   }
@@ -1436,7 +1548,7 @@ int bg_store_commits_json(struct bg_store *s, const struct bg_project *p,
     if (q->before && epoch == cur_epoch && latest >= cur_run)
       continue;
     bg_buf_puts(out, n++ ? "," : "");
-    if ((rc = commit_summary_json(s, cid, runs, out, &last)))
+    if ((rc = commit_summary_json(s, cid, runs, latest, out, &last)))
       break;
   }
   if (rc == BG_OK && n < q->limit && step != SQLITE_DONE)
@@ -1793,11 +1905,11 @@ int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
     bg_buf_puts(out, ",\"n\":");
     json_int(out, pt->n);
     bg_buf_puts(out, ",\"mean\":");
-    json_num12(out, pt->mean);
+    bg_json_num12(out, pt->mean);
     bg_buf_puts(out, ",\"lower\":");
-    json_num12(out, pt->mean - half);
+    bg_json_num12(out, pt->mean - half);
     bg_buf_puts(out, ",\"upper\":");
-    json_num12(out, pt->mean + half);
+    bg_json_num12(out, pt->mean + half);
     bg_buf_puts(out, "}");
   }
   bg_buf_puts(out, "],\"change_points\":[],\"alerts\":[]}");

@@ -191,4 +191,8 @@ void bg_json_str(struct bg_buf *out, const char *s);
 /* Appends a finite double in the shortest form that reads back exactly; null otherwise. */
 void bg_json_num(struct bg_buf *out, double v);
 
+/* Appends a double with 12 significant digits, fast (no printf in the common range); null
+ * when not finite. */
+void bg_json_num12(struct bg_buf *out, double v);
+
 #endif

@@ -199,9 +199,9 @@ expect "unknown API path is 404 JSON" 404 '"error":\{"code":"not_found"'
 
 # ---- upload, replay, conflict ----
 req POST /api/v1/projects/demo/runs "${json[@]}" "${auth_agent[@]}" --data-binary @"$TMP/run1.json"
-expect "upload is 201" 201 "\"run_id\":\"$RUN1\",\"verdict\":null"
+expect "upload is 201 with a verdict" 201 "\"run_id\":\"$RUN1\",\"verdict\":\\{\"state\":\"no_baseline\""
 req POST /api/v1/projects/demo/runs "${json[@]}" "${auth_agent[@]}" --data-binary @"$TMP/run1.json"
-expect "replay is 200 with the stored answer" 200 "\"run_id\":\"$RUN1\",\"verdict\":null"
+expect "replay is 200 with the stored answer" 200 "\"run_id\":\"$RUN1\",\"verdict\":\\{\"state\":\"no_baseline\""
 run_json $RUN1 $SHA1 '[10.5, 11.0, 99.0]' >"$TMP/run1b.json"
 req POST /api/v1/projects/demo/runs "${json[@]}" "${auth_agent[@]}" --data-binary @"$TMP/run1b.json"
 expect "conflicting replay is 409" 409 '"field":"run_id"'

@@ -76,7 +76,7 @@ static void insert(struct fixture *f, struct bg_run *run, int expect_rc, int exp
   if (expect_rc == BG_OK) {
     assert_int_equal(replay, expect_replay);
     assert_non_null(strstr(out.data, run->run_id));
-    assert_non_null(strstr(out.data, "\"verdict\":null"));
+    assert_non_null(strstr(out.data, "\"verdict\":{\"state\":"));
   }
   bg_buf_free(&out);
   bg_run_free(run);

@@ -1,0 +1,94 @@
+// bench.cc: a small Google Benchmark suite for benchgate's examples and its real-noise test.
+//
+// Six CPU-bound benchmarks of different sizes and kinds (sorting, hashing, recursion, memory
+// copies, a tree map). BG_WORK_PERCENT (default 100) scales the work of every benchmark at
+// compile time: each iteration repeats its kernel 10 * BG_WORK_PERCENT / 100 times, so
+// -DBG_WORK_PERCENT=110 is a real 10 % slowdown (tests/quality/real_noise.sh uses it).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <vector>
+
+#ifndef BG_WORK_PERCENT
+#define BG_WORK_PERCENT 100
+#endif
+
+static constexpr int kReps = 10 * BG_WORK_PERCENT / 100;
+
+static std::vector<uint32_t> random_values(size_t n) {
+  std::vector<uint32_t> v(n);
+  uint64_t s = 88172645463325252ULL;
+  for (auto &x : v) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    x = static_cast<uint32_t>(s);
+  }
+  return v;
+}
+
+static void BM_Sort(benchmark::State &state) {
+  const auto input = random_values(static_cast<size_t>(state.range(0)));
+  std::vector<uint32_t> v;
+  for (auto _ : state) {
+    for (int r = 0; r < kReps; r++) {
+      v = input;
+      std::sort(v.begin(), v.end());
+      benchmark::DoNotOptimize(v.data());
+    }
+  }
+}
+BENCHMARK(BM_Sort)->Arg(1 << 10)->Arg(1 << 14);
+
+static void BM_Hash(benchmark::State &state) {
+  const auto input = random_values(static_cast<size_t>(state.range(0)));
+  for (auto _ : state) {
+    for (int r = 0; r < kReps; r++) {
+      uint32_t h = 2166136261u;
+      for (uint32_t x : input)
+        h = (h ^ x) * 16777619u;
+      benchmark::DoNotOptimize(h);
+    }
+  }
+}
+BENCHMARK(BM_Hash)->Arg(1 << 12);
+
+static int fib(int n) {
+  return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+
+static void BM_Fib(benchmark::State &state) {
+  for (auto _ : state)
+    for (int r = 0; r < kReps; r++)
+      benchmark::DoNotOptimize(fib(static_cast<int>(state.range(0))));
+}
+BENCHMARK(BM_Fib)->Arg(18);
+
+static void BM_Memcpy(benchmark::State &state) {
+  std::vector<char> a(static_cast<size_t>(state.range(0)), 'x'), b(a.size());
+  for (auto _ : state) {
+    for (int r = 0; r < kReps; r++) {
+      std::memcpy(b.data(), a.data(), a.size());
+      benchmark::ClobberMemory();
+    }
+  }
+}
+BENCHMARK(BM_Memcpy)->Arg(1 << 16);
+
+static void BM_MapInsert(benchmark::State &state) {
+  const auto input = random_values(static_cast<size_t>(state.range(0)));
+  for (auto _ : state) {
+    for (int r = 0; r < kReps; r++) {
+      std::map<uint32_t, uint32_t> m;
+      for (uint32_t x : input)
+        m[x] = x;
+      benchmark::DoNotOptimize(m.size());
+    }
+  }
+}
+BENCHMARK(BM_MapInsert)->Arg(1 << 9);
+
+BENCHMARK_MAIN();

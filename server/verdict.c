@@ -1,0 +1,1602 @@
+/* verdict.c: the gate inside benchgated: baselines, verdicts, alerts, acknowledgements.
+ *
+ * One verdict costs a handful of queries: the run and its results (with their names), the
+ * baseline runs (an index range on runs_baseline), their results in one query per 32 runs by
+ * the results primary key (the stored gate summaries, never the samples) for the runs not in
+ * the connection's cache of recent baseline runs (so an upload usually reads one run), the
+ * series' baseline starts and the commit's acknowledgements. Results are matched to items
+ * through a hash of (benchmark id, measure id), so the work is linear in the rows read.
+ *
+ * A full verdict of 1 000 results is ~300 KB of JSON, more than the run's samples; the run
+ * keeps only its head and what it was decided on (gate_input: the baseline runs, the
+ * reference commit, the thresholds' run), and every read renders the full verdict again from
+ * those with the commit's current acknowledgements. The upload renders its answer after its
+ * transaction, outside the write lock.
+ */
+#include "verdict.h"
+
+#include "auth.h"
+#include "gate.h"
+#include "mem.h"
+#include "store_private.h"
+
+#include <cjson/cJSON.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define IN_CHUNK 32 /* baseline runs per results query */
+#define IN_LIST                                                                                    \
+  "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"    \
+  "?26,?27,?28,?29,?30,?31,?32"
+#define SUMMARY_COLS                                                                               \
+  "x.n, x.mean, x.stddev, x.min, x.median, x.max, x.log_center, x.log_w, x.raw_center, x.raw_w, "  \
+  "CASE WHEN x.raw_center IS NULL THEN x.samples END"
+
+enum vid {
+  V_RUN,
+  V_BRANCH,
+  V_WINDOW,
+  V_FORK,
+  V_PARENTS,
+  V_BASE_RUNS,
+  V_THRESHOLDS,
+  V_CAND,
+  V_BASE,
+  V_NAMES,
+  V_CUTS,
+  V_ACKS,
+  V_UPDATE,
+  V_ALERT_INSERT,
+  V_TESTBED,
+  V_TESTBED_ONLY,
+  V_COMMIT,
+  V_LATEST_RUN,
+  V_COMMIT_RUNS,
+  V_ALERTS,
+  V_ALERT_GET,
+  V_ALERT_ACK,
+  V_ACK_INSERT,
+  V_SERIES_START,
+  V_COMMIT_EPOCH,
+  V_RUNS_OF_COMMIT,
+  V_THRESHOLDS_OF,
+  V_RUN_BRIEF,
+  V_GATE_INPUT,
+  V_COUNT
+};
+
+static const char *const sql_text[V_COUNT] = {
+    [V_RUN] = "SELECT r.commit_id, r.commit_epoch, r.testbed_id, r.branch_id, r.pull_request, "
+              "r.baseline_sha, c.sha, b.name, t.name FROM runs r "
+              "JOIN commits c ON c.id = r.commit_id JOIN branches b ON b.id = r.branch_id "
+              "JOIN testbeds t ON t.id = r.testbed_id WHERE r.id = ?1",
+    [V_BRANCH] = "SELECT id FROM branches WHERE project_id = ?1 AND name = ?2",
+    [V_WINDOW] = "SELECT gate_window FROM projects WHERE id = ?1",
+    [V_FORK] = "SELECT c.id, c.epoch FROM commits c WHERE c.project_id = ?1 AND c.sha = ?2 "
+               "AND EXISTS (SELECT 1 FROM runs r WHERE r.commit_id = c.id AND r.branch_id = ?3 "
+               "AND r.testbed_id = ?4 AND r.pull_request IS NULL)",
+    [V_PARENTS] = "SELECT parent_sha FROM commit_parents WHERE commit_id = ?1 ORDER BY position",
+    [V_BASE_RUNS] =
+        "SELECT r.id, r.commit_epoch, c.sha FROM runs r JOIN commits c ON c.id = r.commit_id "
+        "WHERE r.project_id = ?1 AND r.testbed_id = ?2 AND r.branch_id = ?3 "
+        "AND r.pull_request IS NULL AND (r.commit_epoch, r.commit_id) < (?4, ?5) "
+        "ORDER BY r.commit_epoch DESC, r.commit_id DESC, r.id DESC LIMIT ?6",
+    /* Thresholds come from the default branch only: a branch cannot loosen its own gate. */
+    [V_THRESHOLDS] = "SELECT id FROM runs WHERE project_id = ?1 AND branch_id = ?2 "
+                     "AND pull_request IS NULL ORDER BY commit_epoch DESC, id DESC LIMIT 1",
+    [V_CAND] =
+        "SELECT x.benchmark_id, x.measure_id, b.name, m.slug, m.unit, m.direction, " SUMMARY_COLS
+        " FROM results x JOIN benchmarks b ON b.id = x.benchmark_id "
+        "JOIN measures m ON m.id = x.measure_id WHERE x.run_id = ?1",
+    [V_BASE] = "SELECT x.run_id, x.benchmark_id, x.measure_id, " SUMMARY_COLS
+               " FROM results x WHERE x.run_id IN (" IN_LIST ")",
+    [V_NAMES] = "SELECT b.name, m.slug, m.unit, m.direction FROM benchmarks b, measures m "
+                "WHERE b.id = ?1 AND m.id = ?2",
+    [V_CUTS] = "SELECT benchmark_id, measure_id, baseline_start, start_commit_id "
+               "FROM series_baseline WHERE project_id = ?1 AND testbed_id = ?2",
+    [V_ACKS] = "SELECT benchmark_id, measure_id FROM acknowledgements "
+               "WHERE commit_id = ?1 AND testbed_id = ?2",
+    [V_UPDATE] = "UPDATE runs SET verdict = ?2, verdict_state = ?3, n_regressed = ?4, "
+                 "n_inconclusive = ?5, n_improved = ?6, n_missing = ?7, n_new = ?8, "
+                 "n_unchanged = ?9, n_ignored = ?10, gate_input = ?11 WHERE id = ?1",
+    [V_ALERT_INSERT] =
+        "INSERT OR IGNORE INTO alerts (project_id, kind, state, testbed_id, benchmark_id, "
+        "measure_id, commit_id, run_id, change, change_lo, change_hi, created_at) "
+        "VALUES (?1, 'regression', 'open', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [V_TESTBED] = "SELECT id, name FROM testbeds WHERE project_id = ?1 AND name = ?2",
+    [V_TESTBED_ONLY] = "SELECT id, name FROM testbeds WHERE project_id = ?1 ORDER BY id LIMIT 2",
+    [V_COMMIT] = "SELECT id FROM commits WHERE project_id = ?1 AND sha = ?2",
+    [V_LATEST_RUN] = "SELECT id FROM runs WHERE commit_id = ?1 "
+                     "AND (?2 = 0 OR testbed_id = ?2) ORDER BY id DESC LIMIT 1",
+    [V_COMMIT_RUNS] = "SELECT r.id, r.commit_epoch, c.sha FROM runs r "
+                      "JOIN commits c ON c.id = r.commit_id WHERE r.commit_id = ?1 "
+                      "AND r.testbed_id = ?2 ORDER BY r.id DESC LIMIT ?3",
+    [V_ALERTS] =
+        "SELECT a.id, a.kind, a.state, b.name, m.slug, t.name, c.sha, r.run_id, a.first_sha, "
+        "a.last_sha, a.change, a.change_lo, a.change_hi, a.created_at, a.note, "
+        "a.acknowledged_by, a.acknowledged_at FROM alerts a "
+        "JOIN benchmarks b ON b.id = a.benchmark_id JOIN measures m ON m.id = a.measure_id "
+        "JOIN testbeds t ON t.id = a.testbed_id LEFT JOIN commits c ON c.id = a.commit_id "
+        "LEFT JOIN runs r ON r.id = a.run_id WHERE a.project_id = ?1 "
+        "AND (?2 IS NULL OR a.state = ?2) AND (?3 = 0 OR a.id = ?3) ORDER BY a.id DESC LIMIT 1000",
+    [V_ALERT_GET] = "SELECT kind, state, testbed_id, benchmark_id, measure_id, commit_id "
+                    "FROM alerts WHERE id = ?1 AND project_id = ?2",
+    [V_ALERT_ACK] =
+        "UPDATE alerts SET state = 'acknowledged', note = ?2, acknowledged_by = ?3, "
+        "acknowledged_at = ?4 WHERE id = ?1 OR (project_id = ?9 AND kind = 'regression' "
+        "AND state = 'open' AND commit_id = ?5 AND testbed_id = ?6 AND benchmark_id = ?7 "
+        "AND measure_id = ?8)",
+    [V_ACK_INSERT] = "INSERT INTO acknowledgements (project_id, alert_id, commit_id, testbed_id, "
+                     "benchmark_id, measure_id, note, who, created_at) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [V_SERIES_START] =
+        "INSERT INTO series_baseline (project_id, testbed_id, benchmark_id, measure_id, "
+        "baseline_start, start_commit_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+        "ON CONFLICT (project_id, testbed_id, benchmark_id, measure_id) DO UPDATE SET "
+        "baseline_start = excluded.baseline_start, start_commit_id = excluded.start_commit_id, "
+        "reason = excluded.reason WHERE excluded.baseline_start >= series_baseline.baseline_start",
+    [V_COMMIT_EPOCH] = "SELECT epoch FROM commits WHERE id = ?1",
+    [V_RUNS_OF_COMMIT] = "SELECT id FROM runs WHERE commit_id = ?1 AND testbed_id = ?2 ORDER BY id",
+    [V_THRESHOLDS_OF] = "SELECT thresholds FROM runs WHERE id = ?1",
+    [V_RUN_BRIEF] = "SELECT r.commit_epoch, c.sha FROM runs r JOIN commits c ON c.id = r.commit_id "
+                    "WHERE r.id = ?1",
+    [V_GATE_INPUT] = "SELECT gate_input FROM runs WHERE id = ?1",
+};
+
+static char public_url[1024];
+
+void bg_verdict_set_public_url(const char *url) {
+  snprintf(public_url, sizeof public_url, "%s", url ? url : "");
+  size_t n = strlen(public_url);
+  while (n && public_url[n - 1] == '/')
+    public_url[--n] = '\0';
+}
+
+static sqlite3_stmt *stmt(struct bg_store *s, enum vid id) {
+  return bg_store_prepared(s, (int)id, sql_text[id]);
+}
+
+static void done(sqlite3_stmt *st) {
+  if (st) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+  }
+}
+
+static const char *col_text(sqlite3_stmt *st, int i) {
+  return (const char *)sqlite3_column_text(st, i);
+}
+
+static void copy_text(char *dst, size_t n, const char *src) {
+  snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* Runs a one-row lookup of ids: binds ?1 = a (int) and ?2 = text; *out = column 0, or 0. */
+static int lookup_id(struct bg_store *s, enum vid id, long long a, const char *text,
+                     long long *out) {
+  sqlite3_stmt *st = stmt(s, id);
+  int rc = BG_OK;
+  *out = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, a);
+  sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW)
+    *out = sqlite3_column_int64(st, 0);
+  else if (step != SQLITE_DONE)
+    rc = bg_store_fail(s, "lookup");
+  done(st);
+  return rc;
+}
+
+/* ---- the candidate run ---- */
+
+struct cand {
+  long long rid, commit_id, epoch, testbed_id, branch_id, pr;
+  char sha[65], branch[256], testbed[80], baseline_sha[65];
+};
+
+static int load_run(struct bg_store *s, long long rid, struct cand *c) {
+  sqlite3_stmt *st = stmt(s, V_RUN);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, rid);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    c->rid = rid;
+    c->commit_id = sqlite3_column_int64(st, 0);
+    c->epoch = sqlite3_column_int64(st, 1);
+    c->testbed_id = sqlite3_column_int64(st, 2);
+    c->branch_id = sqlite3_column_int64(st, 3);
+    c->pr = sqlite3_column_int64(st, 4);
+    copy_text(c->baseline_sha, sizeof c->baseline_sha, col_text(st, 5));
+    copy_text(c->sha, sizeof c->sha, col_text(st, 6));
+    copy_text(c->branch, sizeof c->branch, col_text(st, 7));
+    copy_text(c->testbed, sizeof c->testbed, col_text(st, 8));
+  } else {
+    rc = step == SQLITE_DONE ? BG_ENOENT : bg_store_fail(s, "run");
+  }
+  done(st);
+  return rc;
+}
+
+static int project_window(struct bg_store *s, const struct bg_project *p, long long *window) {
+  sqlite3_stmt *st = stmt(s, V_WINDOW);
+  int rc = BG_OK;
+  *window = 30;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, p->id);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    *window = sqlite3_column_int64(st, 0);
+  else
+    rc = bg_store_fail(s, "window");
+  done(st);
+  if (*window < 1)
+    *window = 1;
+  if (*window > BG_VERDICT_MAX_WINDOW)
+    *window = BG_VERDICT_MAX_WINDOW;
+  return rc;
+}
+
+/* Finds `sha` as a default-branch commit measured on the testbed: *cid and *epoch, or 0. */
+static int find_fork(struct bg_store *s, const struct bg_project *p, const char *sha,
+                     long long default_branch, long long testbed, long long *cid,
+                     long long *epoch) {
+  sqlite3_stmt *st = stmt(s, V_FORK);
+  int rc = BG_OK;
+  *cid = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, p->id);
+  sqlite3_bind_text(st, 2, sha, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, default_branch);
+  sqlite3_bind_int64(st, 4, testbed);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    *cid = sqlite3_column_int64(st, 0);
+    *epoch = sqlite3_column_int64(st, 1);
+  } else if (step != SQLITE_DONE) {
+    rc = bg_store_fail(s, "fork point");
+  }
+  done(st);
+  return rc;
+}
+
+/* The fork point of a branch run: baseline.sha, else the first parent that is a measured
+ * default-branch commit. */
+static int fork_point(struct bg_store *s, const struct bg_project *p, const struct cand *c,
+                      long long default_branch, long long *cid, long long *epoch) {
+  int rc = BG_OK;
+  *cid = 0;
+  if (c->baseline_sha[0] &&
+      (rc = find_fork(s, p, c->baseline_sha, default_branch, c->testbed_id, cid, epoch)))
+    return rc;
+  if (*cid)
+    return BG_OK;
+  sqlite3_stmt *st = stmt(s, V_PARENTS);
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, c->commit_id);
+  char parents[8][65];
+  int n = 0, step;
+  while (n < 8 && (step = sqlite3_step(st)) == SQLITE_ROW)
+    copy_text(parents[n++], sizeof parents[0], col_text(st, 0));
+  done(st);
+  for (int i = 0; i < n && !*cid && rc == BG_OK; i++)
+    rc = find_fork(s, p, parents[i], default_branch, c->testbed_id, cid, epoch);
+  return rc;
+}
+
+void bg_verdict_baseline_free(struct bg_verdict_baseline *b) {
+  if (!b)
+    return;
+  free(b->runs);
+  free(b->epochs);
+  free(b->shas);
+  memset(b, 0, sizeof *b);
+}
+
+/* Appends the default-branch runs below (epoch, commit) to b, newest first, up to `limit`. */
+static int base_runs(struct bg_store *s, const struct bg_project *p, long long testbed,
+                     long long branch, long long epoch, long long commit, long long limit,
+                     struct bg_verdict_baseline *b) {
+  sqlite3_stmt *st = stmt(s, V_BASE_RUNS);
+  int rc = BG_OK, step;
+  if (!st)
+    return BG_EDB;
+  b->runs = bg_xcalloc((size_t)limit, sizeof *b->runs);
+  b->epochs = bg_xcalloc((size_t)limit, sizeof *b->epochs);
+  b->shas = bg_xcalloc((size_t)limit, sizeof *b->shas);
+  sqlite3_bind_int64(st, 1, p->id);
+  sqlite3_bind_int64(st, 2, testbed);
+  sqlite3_bind_int64(st, 3, branch);
+  sqlite3_bind_int64(st, 4, epoch);
+  sqlite3_bind_int64(st, 5, commit);
+  sqlite3_bind_int64(st, 6, limit);
+  while ((long long)b->n < limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    b->runs[b->n] = sqlite3_column_int64(st, 0);
+    b->epochs[b->n] = sqlite3_column_int64(st, 1);
+    copy_text(b->shas[b->n], sizeof b->shas[0], col_text(st, 2));
+    b->n++;
+  }
+  if ((long long)b->n < limit && step != SQLITE_DONE)
+    rc = bg_store_fail(s, "baseline runs");
+  done(st);
+  return rc;
+}
+
+static int select_baseline(struct bg_store *s, const struct bg_project *p, const struct cand *c,
+                           struct bg_verdict_baseline *b) {
+  long long defbr, window, cid = 0, epoch = 0;
+  int rc;
+  memset(b, 0, sizeof *b);
+  if ((rc = lookup_id(s, V_BRANCH, p->id, p->default_branch, &defbr)) ||
+      (rc = project_window(s, p, &window)))
+    return rc;
+  b->on_default = !c->pr && !strcmp(c->branch, p->default_branch);
+  if (b->on_default) {
+    /* Earlier default-branch commits: (epoch, commit) strictly below the candidate's. */
+    b->ref_epoch = c->epoch;
+    b->ref_commit = c->commit_id;
+    return defbr ? base_runs(s, p, c->testbed_id, defbr, c->epoch, c->commit_id, window, b) : BG_OK;
+  }
+  if (!defbr)
+    return BG_OK;
+  if ((rc = fork_point(s, p, c, defbr, &cid, &epoch)))
+    return rc;
+  if (cid) {
+    /* Up to and including the fork point. */
+    b->ref_epoch = epoch;
+    b->ref_commit = cid;
+    return base_runs(s, p, c->testbed_id, defbr, epoch, cid + 1, window, b);
+  }
+  /* No known fork point: the default-branch history up to the candidate commit's time. */
+  b->ref_epoch = c->epoch;
+  b->ref_commit = 0;
+  return base_runs(s, p, c->testbed_id, defbr, c->epoch, LLONG_MAX, window, b);
+}
+
+int bg_verdict_baseline(struct bg_store *s, const struct bg_project *p, long long rid,
+                        struct bg_verdict_baseline *b) {
+  struct cand c;
+  memset(b, 0, sizeof *b);
+  int rc = load_run(s, rid, &c);
+  if (rc == BG_OK && (rc = select_baseline(s, p, &c, b)))
+    bg_verdict_baseline_free(b);
+  return rc;
+}
+
+/* ---- summaries ---- */
+
+static double col_or_nan(sqlite3_stmt *st, int i) {
+  return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+/* Reads the gate summary of a result row whose SUMMARY_COLS start at column c. Rows stored
+ * before the gate columns existed are summarised from their samples (or n/mean/stddev). */
+static void row_summary(sqlite3_stmt *st, int c, struct bg_gate_summary *g) {
+  double n = sqlite3_column_double(st, c), mean = sqlite3_column_double(st, c + 1);
+  double sd = sqlite3_column_double(st, c + 2);
+  if (sqlite3_column_type(st, c + 8) != SQLITE_NULL) {
+    g->n = n;
+    g->mean = mean;
+    g->stddev = sd;
+    g->min = sqlite3_column_type(st, c + 3) == SQLITE_NULL ? mean : col_or_nan(st, c + 3);
+    g->median = sqlite3_column_type(st, c + 4) == SQLITE_NULL ? mean : col_or_nan(st, c + 4);
+    g->max = sqlite3_column_type(st, c + 5) == SQLITE_NULL ? mean : col_or_nan(st, c + 5);
+    g->log_center = col_or_nan(st, c + 6);
+    g->log_w = col_or_nan(st, c + 7);
+    g->all_positive = isfinite(g->log_center) ? 1 : 0;
+    g->raw_center = col_or_nan(st, c + 8);
+    g->raw_w = col_or_nan(st, c + 9);
+    return;
+  }
+  const unsigned char *blob = sqlite3_column_blob(st, c + 10);
+  size_t ns = (size_t)sqlite3_column_bytes(st, c + 10) / 8;
+  if (blob && ns) {
+    double *v = bg_xmalloc(ns * sizeof *v);
+    for (size_t i = 0; i < ns; i++) {
+      uint64_t u = 0;
+      for (int k = 0; k < 8; k++)
+        u |= (uint64_t)blob[i * 8 + (size_t)k] << (8 * k);
+      memcpy(&v[i], &u, 8);
+    }
+    int rc = bg_gate_summarize(v, ns, g);
+    free(v);
+    if (rc == BG_OK)
+      return;
+  }
+  if (bg_gate_summarize_moments(n, mean, sd, g) != BG_OK)
+    bg_gate_summarize_moments(1, mean, 0, g);
+}
+
+/* ---- items ---- */
+
+struct item {
+  long long bid, mid;
+  char *benchmark, *measure, *unit;
+  enum bg_direction direction;
+  int has_cand, acknowledged;
+  struct bg_gate_summary cand;
+  long long cut_epoch, cut_commit; /* series baseline start; cut_epoch LLONG_MIN: none */
+};
+
+struct items {
+  struct item *v;
+  size_t n, cap;
+  size_t k;                     /* baseline runs (stride of sums/have) */
+  struct bg_gate_summary *sums; /* [item * k + rank] */
+  unsigned char *have;
+  size_t *slots; /* hash: index + 1, 0 empty */
+  size_t nslots;
+};
+
+static size_t key_hash(long long bid, long long mid) {
+  uint64_t h = (uint64_t)bid * 0x9E3779B97F4A7C15ULL ^ (uint64_t)mid * 0xC2B2AE3D27D4EB4FULL;
+  return (size_t)(h ^ (h >> 29));
+}
+
+static size_t *find_slot(struct items *it, long long bid, long long mid) {
+  size_t mask = it->nslots - 1;
+  for (size_t i = key_hash(bid, mid) & mask;; i = (i + 1) & mask) {
+    size_t *sl = &it->slots[i];
+    if (!*sl || (it->v[*sl - 1].bid == bid && it->v[*sl - 1].mid == mid))
+      return sl;
+  }
+}
+
+static struct item *items_find(struct items *it, long long bid, long long mid) {
+  if (!it->nslots)
+    return NULL;
+  size_t *sl = find_slot(it, bid, mid);
+  return *sl ? &it->v[*sl - 1] : NULL;
+}
+
+/* Adds an item (zeroed but for its key); its baseline slots are empty. */
+static struct item *items_add(struct items *it, long long bid, long long mid) {
+  if ((it->n + 1) * 2 > it->nslots) {
+    size_t ns = it->nslots ? it->nslots * 2 : 1024;
+    free(it->slots);
+    it->slots = bg_xcalloc(ns, sizeof *it->slots);
+    it->nslots = ns;
+    for (size_t i = 0; i < it->n; i++)
+      *find_slot(it, it->v[i].bid, it->v[i].mid) = i + 1;
+  }
+  if (it->n == it->cap) {
+    size_t nc = it->cap ? it->cap * 2 : 256;
+    it->v = bg_xrealloc(it->v, nc * sizeof *it->v);
+    if (it->k) {
+      it->sums = bg_xrealloc(it->sums, nc * it->k * sizeof *it->sums);
+      it->have = bg_xrealloc(it->have, nc * it->k);
+      memset(it->have + it->cap * it->k, 0, (nc - it->cap) * it->k);
+    }
+    it->cap = nc;
+  }
+  struct item *x = &it->v[it->n];
+  memset(x, 0, sizeof *x);
+  x->bid = bid;
+  x->mid = mid;
+  x->cut_epoch = LLONG_MIN;
+  *find_slot(it, bid, mid) = ++it->n;
+  return x;
+}
+
+static void items_free(struct items *it) {
+  for (size_t i = 0; i < it->n; i++) {
+    free(it->v[i].benchmark);
+    free(it->v[i].measure);
+    free(it->v[i].unit);
+  }
+  free(it->v);
+  free(it->sums);
+  free(it->have);
+  free(it->slots);
+  memset(it, 0, sizeof *it);
+}
+
+static int load_candidate(struct bg_store *s, long long rid, struct items *it) {
+  sqlite3_stmt *st = stmt(s, V_CAND);
+  int rc = BG_OK, step;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, rid);
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    struct item *x = items_add(it, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+    x->benchmark = bg_xstrdup(col_text(st, 2));
+    x->measure = bg_xstrdup(col_text(st, 3));
+    x->unit = bg_xstrdup(col_text(st, 4));
+    const char *d = col_text(st, 5);
+    x->direction = d && !strcmp(d, "higher") ? BG_HIGHER : BG_LOWER;
+    x->has_cand = 1;
+    row_summary(st, 6, &x->cand);
+  }
+  if (step != SQLITE_DONE)
+    rc = bg_store_fail(s, "candidate results");
+  done(st);
+  return rc;
+}
+
+/* Puts one baseline summary of series (bid, mid) at `rank`; a series the candidate lacks
+ * becomes an item too (maybe missing). */
+static void add_baseline(struct items *it, size_t rank, long long bid, long long mid,
+                         const struct bg_gate_summary *g) {
+  struct item *x = items_find(it, bid, mid);
+  if (!x)
+    x = items_add(it, bid, mid);
+  size_t i = (size_t)(x - it->v);
+  it->sums[i * it->k + rank] = *g;
+  it->have[i * it->k + rank] = 1;
+}
+
+/* Per-connection cache of baseline runs' summaries. A committed run's results never change
+ * and run ids are never reused, so an entry stays valid as long as the connection; only runs
+ * read as baselines (always committed) enter it. Most uploads then read one new run. */
+#define CACHE_RUNS 40
+struct cached_run {
+  long long rid; /* 0: empty */
+  unsigned long long used;
+  size_t n, cap;
+  long long *bids, *mids;
+  struct bg_gate_summary *sums;
+};
+
+struct run_cache {
+  struct cached_run e[CACHE_RUNS];
+  unsigned long long clock;
+};
+
+static void cached_run_clear(struct cached_run *c) {
+  free(c->bids);
+  free(c->mids);
+  free(c->sums);
+  memset(c, 0, sizeof *c);
+}
+
+static void run_cache_free(void *p) {
+  struct run_cache *rc = p;
+  if (!rc)
+    return;
+  for (int i = 0; i < CACHE_RUNS; i++)
+    cached_run_clear(&rc->e[i]);
+  free(rc);
+}
+
+static struct run_cache *run_cache_get(struct bg_store *s) {
+  void **slot = bg_store_cache(s, run_cache_free);
+  if (!*slot)
+    *slot = bg_xcalloc(1, sizeof(struct run_cache));
+  return *slot;
+}
+
+static struct cached_run *cache_find(struct run_cache *rc, long long rid) {
+  for (int i = 0; i < CACHE_RUNS; i++)
+    if (rc->e[i].rid == rid)
+      return &rc->e[i];
+  return NULL;
+}
+
+/* An entry for `rid`: the least recently used one not used by this call (stamp). */
+static struct cached_run *cache_claim(struct run_cache *rc, long long rid,
+                                      unsigned long long stamp) {
+  struct cached_run *best = NULL;
+  for (int i = 0; i < CACHE_RUNS; i++) {
+    struct cached_run *c = &rc->e[i];
+    if (c->used >= stamp)
+      continue;
+    if (!best || c->used < best->used)
+      best = c;
+  }
+  if (!best)
+    return NULL;
+  cached_run_clear(best);
+  best->rid = rid;
+  best->used = stamp;
+  return best;
+}
+
+static void cached_run_add(struct cached_run *c, long long bid, long long mid,
+                           const struct bg_gate_summary *g) {
+  if (c->n == c->cap) {
+    c->cap = c->cap ? c->cap * 2 : 1024;
+    c->bids = bg_xrealloc(c->bids, c->cap * sizeof *c->bids);
+    c->mids = bg_xrealloc(c->mids, c->cap * sizeof *c->mids);
+    c->sums = bg_xrealloc(c->sums, c->cap * sizeof *c->sums);
+  }
+  c->bids[c->n] = bid;
+  c->mids[c->n] = mid;
+  c->sums[c->n++] = *g;
+}
+
+/* Reads the results of runs[0..n-1] (ranks given by `ranks`) in queries of IN_CHUNK runs;
+ * each row goes to the items (cache NULL) or into a new cache entry. */
+static int read_runs(struct bg_store *s, const long long *runs, const size_t *ranks, size_t n,
+                     struct items *it, struct run_cache *cache, unsigned long long stamp) {
+  int rc = BG_OK, step;
+  for (size_t from = 0; from < n && rc == BG_OK; from += IN_CHUNK) {
+    sqlite3_stmt *st = stmt(s, V_BASE);
+    if (!st)
+      return BG_EDB;
+    for (size_t j = 0; j < IN_CHUNK && from + j < n; j++)
+      sqlite3_bind_int64(st, (int)j + 1, runs[from + j]);
+    long long last_run = 0;
+    size_t at = n;
+    struct cached_run *entry = NULL;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+      long long run = sqlite3_column_int64(st, 0);
+      if (run != last_run) {
+        for (at = from; at < n && runs[at] != run; at++)
+          ;
+        last_run = run;
+        entry = cache && at < n ? cache_claim(cache, run, stamp) : NULL;
+        if (cache && at < n && !entry) {
+          rc = BG_EINVAL; /* cannot happen: the caller leaves room */
+          break;
+        }
+      }
+      if (at >= n)
+        continue;
+      struct bg_gate_summary g;
+      row_summary(st, 3, &g);
+      long long bid = sqlite3_column_int64(st, 1), mid = sqlite3_column_int64(st, 2);
+      if (entry)
+        cached_run_add(entry, bid, mid, &g);
+      else
+        add_baseline(it, ranks[at], bid, mid, &g);
+    }
+    if (rc == BG_OK && step != SQLITE_DONE)
+      rc = bg_store_fail(s, "baseline results");
+    done(st);
+  }
+  return rc;
+}
+
+/* Reads the summaries of the baseline runs into their (item, rank) slots, through the
+ * connection's cache when the window fits in it. */
+static int load_baseline(struct bg_store *s, const struct bg_verdict_baseline *b,
+                         struct items *it) {
+  int rc = BG_OK;
+  it->k = b->n;
+  if (!b->n)
+    return BG_OK;
+  it->sums = bg_xmalloc((it->cap ? it->cap : 1) * it->k * sizeof *it->sums);
+  it->have = bg_xcalloc((it->cap ? it->cap : 1) * it->k, 1);
+  size_t *ranks = bg_xcalloc(b->n, sizeof *ranks);
+  long long *missing = bg_xcalloc(b->n, sizeof *missing);
+  size_t nmissing = 0;
+  for (size_t r = 0; r < b->n; r++)
+    ranks[r] = r;
+  if (b->n > CACHE_RUNS) {
+    rc = read_runs(s, b->runs, ranks, b->n, it, NULL, 0);
+    goto out;
+  }
+  struct run_cache *cache = run_cache_get(s);
+  unsigned long long stamp = ++cache->clock;
+  for (size_t r = 0; r < b->n; r++) {
+    struct cached_run *c = cache_find(cache, b->runs[r]);
+    if (c)
+      c->used = stamp;
+    else
+      missing[nmissing++] = b->runs[r];
+  }
+  if (nmissing && (rc = read_runs(s, missing, ranks, nmissing, it, cache, stamp))) {
+    /* Entries filled halfway must not survive. */
+    for (size_t m = 0; m < nmissing; m++) {
+      struct cached_run *c = cache_find(cache, missing[m]);
+      if (c)
+        cached_run_clear(c);
+    }
+    goto out;
+  }
+  for (size_t r = 0; r < b->n; r++) {
+    struct cached_run *c = cache_find(cache, b->runs[r]);
+    for (size_t i = 0; c && i < c->n; i++)
+      add_baseline(it, r, c->bids[i], c->mids[i], &c->sums[i]);
+  }
+out:
+  free(ranks);
+  free(missing);
+  return rc;
+}
+
+/* Names of items that are only in the baseline. */
+static int load_names(struct bg_store *s, struct item *x) {
+  sqlite3_stmt *st = stmt(s, V_NAMES);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, x->bid);
+  sqlite3_bind_int64(st, 2, x->mid);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    x->benchmark = bg_xstrdup(col_text(st, 0));
+    x->measure = bg_xstrdup(col_text(st, 1));
+    x->unit = bg_xstrdup(col_text(st, 2));
+    const char *d = col_text(st, 3);
+    x->direction = d && !strcmp(d, "higher") ? BG_HIGHER : BG_LOWER;
+  } else {
+    rc = bg_store_fail(s, "names");
+  }
+  done(st);
+  return rc;
+}
+
+/* Series baseline starts (acknowledged regressions, change points) and the commit's
+ * acknowledgements. */
+static int load_cuts_and_acks(struct bg_store *s, const struct bg_project *p, long long testbed,
+                              long long ack_commit, struct items *it) {
+  sqlite3_stmt *st = stmt(s, V_CUTS);
+  int rc = BG_OK, step;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, p->id);
+  sqlite3_bind_int64(st, 2, testbed);
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    struct item *x = items_find(it, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+    if (x) {
+      x->cut_epoch = sqlite3_column_int64(st, 2);
+      x->cut_commit = sqlite3_column_int64(st, 3);
+    }
+  }
+  if (step != SQLITE_DONE)
+    rc = bg_store_fail(s, "series baselines");
+  done(st);
+  if (rc || !ack_commit)
+    return rc;
+  if (!(st = stmt(s, V_ACKS)))
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, ack_commit);
+  sqlite3_bind_int64(st, 2, testbed);
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    struct item *x = items_find(it, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+    if (x)
+      x->acknowledged = 1;
+  }
+  if (step != SQLITE_DONE)
+    rc = bg_store_fail(s, "acknowledgements");
+  done(st);
+  return rc;
+}
+
+/* The run whose thresholds apply: the latest default-branch run (*run 0: none, defaults). */
+static int thresholds_run(struct bg_store *s, const struct bg_project *p, long long *run) {
+  long long defbr;
+  int rc;
+  *run = 0;
+  if ((rc = lookup_id(s, V_BRANCH, p->id, p->default_branch, &defbr)) || !defbr)
+    return rc;
+  sqlite3_stmt *st = stmt(s, V_THRESHOLDS);
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, p->id);
+  sqlite3_bind_int64(st, 2, defbr);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW)
+    *run = sqlite3_column_int64(st, 0);
+  else if (step != SQLITE_DONE)
+    rc = bg_store_fail(s, "thresholds");
+  done(st);
+  return rc;
+}
+
+/* The thresholds of run `run` (NULL: defaults). */
+static int load_thresholds(struct bg_store *s, long long run, struct bg_gate_thresholds **th) {
+  int rc = BG_OK;
+  *th = NULL;
+  if (!run)
+    return BG_OK;
+  sqlite3_stmt *st = stmt(s, V_THRESHOLDS_OF);
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, run);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+    cJSON *j = cJSON_Parse(col_text(st, 0));
+    /* Stored thresholds were validated at upload; should they not parse, defaults apply. */
+    if (bg_gate_thresholds_parse(j, th, NULL) != BG_OK)
+      *th = NULL;
+    cJSON_Delete(j);
+  } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    rc = bg_store_fail(s, "thresholds");
+  }
+  done(st);
+  return rc;
+}
+
+/* What one decision produced, with the ids of each outcome's series. */
+struct decision {
+  struct bg_gate_verdict *v;
+  long long *bids, *mids; /* per outcome */
+};
+
+static void decision_free(struct decision *d) {
+  bg_gate_verdict_free(d->v);
+  free(d->bids);
+  free(d->mids);
+  memset(d, 0, sizeof *d);
+}
+
+/* Decides candidate run `rid` against baseline b. Series starts are applied when `cuts` is
+ * set and the baseline reaches past them; `ack_commit` (0: none) names the commit whose
+ * acknowledgements count; the thresholds are those of run `th_run` (0: defaults). */
+static int decide(struct bg_store *s, const struct bg_project *p, long long rid, long long testbed,
+                  const struct bg_verdict_baseline *b, int cuts, long long ack_commit,
+                  long long th_run, struct decision *d) {
+  struct items it = {0};
+  struct bg_gate_thresholds *th = NULL;
+  struct bg_gate_item *gi = NULL;
+  struct bg_gate_summary *packed = NULL;
+  int rc;
+  memset(d, 0, sizeof *d);
+  if ((rc = load_candidate(s, rid, &it)) || (rc = load_baseline(s, b, &it)) ||
+      (rc = load_cuts_and_acks(s, p, testbed, ack_commit, &it)) ||
+      (rc = load_thresholds(s, th_run, &th)))
+    goto out;
+  gi = bg_xcalloc(it.n ? it.n : 1, sizeof *gi);
+  packed = bg_xmalloc((it.n && it.k ? it.n * it.k : 1) * sizeof *packed);
+  d->bids = bg_xcalloc(it.n ? it.n : 1, sizeof *d->bids);
+  d->mids = bg_xcalloc(it.n ? it.n : 1, sizeof *d->mids);
+  size_t ng = 0;
+  for (size_t i = 0; i < it.n; i++) {
+    struct item *x = &it.v[i];
+    /* A series only counts as missing when the newest baseline run still had it. */
+    if (!x->has_cand && !(it.k && it.have[i * it.k]))
+      continue;
+    if (!x->benchmark && (rc = load_names(s, x)))
+      goto out;
+    /* The series' baseline starts at its start commit for later commits only: the start
+     * commit itself, and branches forked before it, keep the older runs. */
+    int cut = cuts && x->cut_epoch != LLONG_MIN && b->ref_commit != x->cut_commit &&
+              b->ref_epoch >= x->cut_epoch;
+    struct bg_gate_summary *dst = &packed[ng * it.k];
+    size_t nb = 0;
+    for (size_t r = 0; r < it.k; r++)
+      if (it.have[i * it.k + r] && !(cut && b->epochs[r] < x->cut_epoch))
+        dst[nb++] = it.sums[i * it.k + r];
+    struct bg_gate_item *g = &gi[ng];
+    g->benchmark = x->benchmark;
+    g->measure = x->measure;
+    g->unit = x->unit;
+    g->direction = x->direction;
+    g->baseline = nb ? dst : NULL;
+    g->nbaseline = nb;
+    g->candidate = x->has_cand ? &x->cand : NULL;
+    g->acknowledged = x->acknowledged;
+    bg_gate_thresholds_lookup(th, x->benchmark, x->measure, &g->min_effect, &g->ignored);
+    d->bids[ng] = x->bid;
+    d->mids[ng] = x->mid;
+    ng++;
+  }
+  struct bg_gate_config cfg;
+  bg_gate_config_init(&cfg);
+  if (p->alpha > 0 && p->alpha < 1)
+    cfg.alpha = p->alpha;
+  cfg.window = 0; /* the baseline is already the window */
+  if (bg_gate_decide(gi, ng, &cfg, &d->v) != BG_OK) {
+    rc = BG_EINVAL;
+    goto out;
+  }
+out:
+  if (rc)
+    decision_free(d);
+  free(gi);
+  free(packed);
+  bg_gate_thresholds_free(th);
+  items_free(&it);
+  return rc;
+}
+
+/* Prints a cJSON value compactly; numbers with 12 significant digits through the store's
+ * printf-free formatter (cJSON's own printing of the ~10 000 numbers of a 1 000-result
+ * verdict costs more than the decision). */
+static void print_json(struct bg_buf *out, const cJSON *v) {
+  if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
+    int obj = cJSON_IsObject(v), n = 0;
+    bg_buf_puts(out, obj ? "{" : "[");
+    for (const cJSON *c = v->child; c; c = c->next) {
+      if (n++)
+        bg_buf_puts(out, ",");
+      if (obj) {
+        bg_json_str(out, c->string);
+        bg_buf_puts(out, ":");
+      }
+      print_json(out, c);
+    }
+    bg_buf_puts(out, obj ? "}" : "]");
+  } else if (cJSON_IsString(v)) {
+    bg_json_str(out, v->valuestring);
+  } else if (cJSON_IsNumber(v)) {
+    double d = v->valuedouble;
+    if (d == floor(d) && fabs(d) < 1e15)
+      bg_buf_printf(out, "%.0f", d);
+    else
+      bg_json_num12(out, d);
+  } else if (cJSON_IsTrue(v)) {
+    bg_buf_puts(out, "true");
+  } else if (cJSON_IsFalse(v)) {
+    bg_buf_puts(out, "false");
+  } else {
+    bg_buf_puts(out, "null");
+  }
+}
+
+static char *buf_text(struct bg_buf *b) {
+  char *text = cJSON_malloc(b->len + 1);
+  memcpy(text, b->data ? b->data : "", b->len + 1);
+  return text;
+}
+
+/* The verdict object of DESIGN §6.4 as text into *full, and (when head is not NULL) its head
+ * without results and markdown into *head; the caller frees both with cJSON_free. */
+static void verdict_text(const struct bg_project *p, const char *sha, const char *testbed,
+                         const char *base_branch, const struct bg_verdict_baseline *b,
+                         const struct bg_gate_verdict *v, char **full, char **head) {
+  char url[1400] = "";
+  if (public_url[0])
+    snprintf(url, sizeof url, "%s/#/p/%s/c/%s", public_url, p->slug, sha);
+  struct bg_gate_context ctx = {p->slug,
+                                sha,
+                                testbed,
+                                base_branch,
+                                b->n ? b->shas[b->n - 1] : NULL,
+                                b->n ? b->shas[0] : NULL,
+                                url[0] ? url : NULL};
+  cJSON *o = bg_gate_verdict_to_cjson(v, &ctx);
+  struct bg_buf buf;
+  bg_buf_init(&buf, 0);
+  print_json(&buf, o);
+  *full = buf_text(&buf);
+  if (head) {
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "results");
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "markdown");
+    bg_buf_reset(&buf);
+    print_json(&buf, o);
+    *head = buf_text(&buf);
+  }
+  cJSON_Delete(o);
+  bg_buf_free(&buf);
+}
+
+/* What a decision was made on, as stored in runs.gate_input. */
+static char *gate_input_text(const struct bg_verdict_baseline *b, long long th_run) {
+  struct bg_buf buf;
+  bg_buf_init(&buf, 0);
+  bg_buf_puts(&buf, "{\"runs\":[");
+  for (size_t i = 0; i < b->n; i++)
+    bg_buf_printf(&buf, "%s%lld", i ? "," : "", b->runs[i]);
+  bg_buf_printf(&buf, "],\"ref\":[%lld,%lld],\"thresholds_run\":", b->ref_epoch, b->ref_commit);
+  if (th_run)
+    bg_buf_printf(&buf, "%lld}", th_run);
+  else
+    bg_buf_puts(&buf, "null}");
+  char *text = buf_text(&buf);
+  bg_buf_free(&buf);
+  return text;
+}
+
+/* Reads run `rid`'s gate_input into b and *th_run; *found 0 when the run has none. */
+static int load_pinned(struct bg_store *s, long long rid, struct bg_verdict_baseline *b,
+                       long long *th_run, int *found) {
+  sqlite3_stmt *st = stmt(s, V_GATE_INPUT);
+  cJSON *in = NULL;
+  int rc = BG_OK;
+  memset(b, 0, sizeof *b);
+  *th_run = 0;
+  *found = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, rid);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+    in = cJSON_Parse(col_text(st, 0));
+  else if (step != SQLITE_ROW && step != SQLITE_DONE)
+    rc = bg_store_fail(s, "gate input");
+  done(st);
+  const cJSON *runs = cJSON_GetObjectItemCaseSensitive(in, "runs");
+  const cJSON *ref = cJSON_GetObjectItemCaseSensitive(in, "ref");
+  const cJSON *th = cJSON_GetObjectItemCaseSensitive(in, "thresholds_run");
+  if (rc || !cJSON_IsArray(runs) || cJSON_GetArraySize(ref) != 2)
+    goto out;
+  *found = 1;
+  size_t n = (size_t)cJSON_GetArraySize(runs);
+  b->runs = bg_xcalloc(n ? n : 1, sizeof *b->runs);
+  b->epochs = bg_xcalloc(n ? n : 1, sizeof *b->epochs);
+  b->shas = bg_xcalloc(n ? n : 1, sizeof *b->shas);
+  b->ref_epoch = (long long)cJSON_GetArrayItem(ref, 0)->valuedouble;
+  b->ref_commit = (long long)cJSON_GetArrayItem(ref, 1)->valuedouble;
+  *th_run = cJSON_IsNumber(th) ? (long long)th->valuedouble : 0;
+  const cJSON *r;
+  cJSON_ArrayForEach(r, runs) {
+    if (!(st = stmt(s, V_RUN_BRIEF))) {
+      rc = BG_EDB;
+      goto out;
+    }
+    sqlite3_bind_int64(st, 1, (long long)r->valuedouble);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      b->runs[b->n] = (long long)r->valuedouble;
+      b->epochs[b->n] = sqlite3_column_int64(st, 0);
+      copy_text(b->shas[b->n], sizeof b->shas[0], col_text(st, 1));
+      b->n++;
+    }
+    done(st);
+  }
+out:
+  cJSON_Delete(in);
+  return rc;
+}
+
+static int store_verdict(struct bg_store *s, const struct bg_project *p, const struct cand *c,
+                         const struct decision *d, const char *head, const char *input) {
+  sqlite3_stmt *st = stmt(s, V_UPDATE);
+  int rc;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, c->rid);
+  sqlite3_bind_text(st, 2, head, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, bg_gate_state_name(d->v->state), -1, SQLITE_STATIC);
+  for (int k = 0; k < BG_GATE_NCLASSES; k++)
+    sqlite3_bind_int64(st, 4 + k, (long long)d->v->counts[k]);
+  sqlite3_bind_text(st, 11, input, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "store verdict");
+  done(st);
+  if (rc)
+    return rc;
+  long long now = (long long)time(NULL);
+  for (size_t i = 0; i < d->v->n && rc == BG_OK; i++) {
+    const struct bg_gate_outcome *o = &d->v->outcomes[i];
+    if (o->cls != BG_GATE_REGRESSED || o->acknowledged || o->ignored)
+      continue;
+    if (!(st = stmt(s, V_ALERT_INSERT)))
+      return BG_EDB;
+    sqlite3_bind_int64(st, 1, p->id);
+    sqlite3_bind_int64(st, 2, c->testbed_id);
+    sqlite3_bind_int64(st, 3, d->bids[i]);
+    sqlite3_bind_int64(st, 4, d->mids[i]);
+    sqlite3_bind_int64(st, 5, c->commit_id);
+    sqlite3_bind_int64(st, 6, c->rid);
+    const double ch[3] = {o->change, o->change_lo, o->change_hi};
+    for (int k = 0; k < 3; k++)
+      if (isfinite(ch[k]))
+        sqlite3_bind_double(st, 7 + k, ch[k]);
+    sqlite3_bind_int64(st, 10, now);
+    rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "open alert");
+    done(st);
+  }
+  return rc;
+}
+
+/* The head of a verdict (what runs.verdict keeps): the members of bg_gate_verdict_to_cjson's
+ * object but results and markdown, written directly so an upload does not build the full
+ * object inside its transaction. Caller frees with cJSON_free. */
+static char *head_text(const struct bg_project *p, const char *sha, const char *testbed,
+                       const char *base_branch, const struct bg_verdict_baseline *b,
+                       const struct bg_gate_verdict *v) {
+  static const enum bg_gate_class order[] = {
+      BG_GATE_REGRESSED, BG_GATE_IMPROVED, BG_GATE_UNCHANGED, BG_GATE_INCONCLUSIVE,
+      BG_GATE_NEW,       BG_GATE_MISSING,  BG_GATE_IGNORED};
+  struct bg_buf buf;
+  bg_buf_init(&buf, 0);
+  bg_buf_puts(&buf, "{\"state\":");
+  bg_json_str(&buf, bg_gate_state_name(v->state));
+  bg_buf_puts(&buf, ",\"project\":");
+  bg_json_str(&buf, p->slug);
+  bg_buf_puts(&buf, ",\"commit\":");
+  bg_json_str(&buf, sha);
+  bg_buf_puts(&buf, ",\"testbed\":");
+  bg_json_str(&buf, testbed);
+  bg_buf_puts(&buf, ",\"baseline\":{\"branch\":");
+  bg_json_str(&buf, base_branch);
+  bg_buf_printf(&buf, ",\"runs\":%zu,\"first\":", v->baseline_runs);
+  bg_json_str(&buf, b->n ? b->shas[b->n - 1] : NULL);
+  bg_buf_puts(&buf, ",\"last\":");
+  bg_json_str(&buf, b->n ? b->shas[0] : NULL);
+  bg_buf_puts(&buf, "},\"counts\":{");
+  for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+    bg_buf_printf(&buf, "%s\"%s\":%zu", i ? "," : "", bg_gate_class_name(order[i]),
+                  v->counts[order[i]]);
+  char *summary = bg_gate_summary_text(v);
+  bg_buf_puts(&buf, "},\"summary\":");
+  bg_json_str(&buf, summary);
+  free(summary);
+  bg_buf_puts(&buf, ",\"url\":");
+  if (public_url[0]) {
+    char url[1400];
+    snprintf(url, sizeof url, "%s/#/p/%s/c/%s", public_url, p->slug, sha);
+    bg_json_str(&buf, url);
+  } else {
+    bg_buf_puts(&buf, "null");
+  }
+  bg_buf_puts(&buf, "}");
+  char *text = buf_text(&buf);
+  bg_buf_free(&buf);
+  return text;
+}
+
+/* A decision kept for rendering after the upload's transaction. */
+struct bg_verdict_answer {
+  struct bg_project p;
+  char sha[65], testbed[80];
+  struct bg_verdict_baseline b;
+  struct decision d;
+};
+
+char *bg_verdict_answer_text(const struct bg_verdict_answer *a) {
+  char *full = NULL;
+  verdict_text(&a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v, &full, NULL);
+  return full;
+}
+
+void bg_verdict_answer_free(struct bg_verdict_answer *a) {
+  if (!a)
+    return;
+  decision_free(&a->d);
+  bg_verdict_baseline_free(&a->b);
+  free(a);
+}
+
+/* Judges stored run `rid`: with a fresh baseline selection (`select`, at upload) or with the
+ * baseline and thresholds pinned at upload; stores the result when `keep`. The full verdict
+ * text goes to *json when json is not NULL; with `later` (keep only) the decision is handed
+ * over for bg_verdict_answer_text instead of rendered here. */
+static int judge(struct bg_store *s, const struct bg_project *p, long long rid, int select,
+                 int keep, char **json, struct bg_verdict_answer **later) {
+  struct cand c;
+  struct bg_verdict_baseline b = {0};
+  struct decision d = {0};
+  char *full = NULL, *head = NULL, *input = NULL;
+  long long th_run = 0;
+  int rc, found = 1;
+  if (json)
+    *json = NULL;
+  if ((rc = load_run(s, rid, &c)))
+    goto out;
+  if (select) {
+    if ((rc = select_baseline(s, p, &c, &b)) || (rc = thresholds_run(s, p, &th_run)))
+      goto out;
+  } else if ((rc = load_pinned(s, rid, &b, &th_run, &found))) {
+    goto out;
+  }
+  if (!found) {
+    /* A run stored before the gate existed. */
+    struct bg_buf buf;
+    bg_buf_init(&buf, 0);
+    bg_buf_puts(&buf, "{\"state\":\"pending\",\"commit\":");
+    bg_json_str(&buf, c.sha);
+    bg_buf_puts(&buf, "}");
+    if (json)
+      *json = buf_text(&buf);
+    bg_buf_free(&buf);
+    goto out;
+  }
+  if ((rc = decide(s, p, rid, c.testbed_id, &b, 1, c.commit_id, th_run, &d)))
+    goto out;
+  if (keep && !json)
+    head = head_text(p, c.sha, c.testbed, p->default_branch, &b, d.v);
+  else
+    verdict_text(p, c.sha, c.testbed, p->default_branch, &b, d.v, &full, keep ? &head : NULL);
+  if (keep) {
+    input = gate_input_text(&b, th_run);
+    if ((rc = store_verdict(s, p, &c, &d, head, input)))
+      goto out;
+  }
+  if (json) {
+    *json = full;
+    full = NULL;
+  }
+  if (later) {
+    struct bg_verdict_answer *a = bg_xcalloc(1, sizeof *a);
+    a->p = *p;
+    copy_text(a->sha, sizeof a->sha, c.sha);
+    copy_text(a->testbed, sizeof a->testbed, c.testbed);
+    a->b = b;
+    a->d = d;
+    memset(&b, 0, sizeof b);
+    memset(&d, 0, sizeof d);
+    *later = a;
+  }
+out:
+  cJSON_free(full);
+  cJSON_free(head);
+  cJSON_free(input);
+  decision_free(&d);
+  bg_verdict_baseline_free(&b);
+  return rc;
+}
+
+int bg_verdict_update_run(struct bg_store *s, const struct bg_project *p, long long rid,
+                          struct bg_verdict_answer **answer) {
+  if (answer)
+    *answer = NULL;
+  return judge(s, p, rid, 1, 1, NULL, answer);
+}
+
+int bg_verdict_run_json(struct bg_store *s, const struct bg_project *p, long long rid,
+                        char **json) {
+  return judge(s, p, rid, 0, 0, json, NULL);
+}
+
+/* ---- reads ---- */
+
+/* Resolves a testbed name (or the only testbed when NULL) to its id and name. */
+static int resolve_testbed(struct bg_store *s, const struct bg_project *p, const char *name,
+                           long long *id, char *name_out, size_t n, struct bg_ferr *e) {
+  sqlite3_stmt *st = stmt(s, name ? V_TESTBED : V_TESTBED_ONLY);
+  int rc = BG_OK, step, rows = 0;
+  *id = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, p->id);
+  if (name)
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    if (rows++ == 0) {
+      *id = sqlite3_column_int64(st, 0);
+      copy_text(name_out, n, col_text(st, 1));
+    }
+  }
+  if (step != SQLITE_DONE)
+    rc = bg_store_fail(s, "testbed");
+  else if (rows > 1)
+    rc = bg_ferr_set(e, "testbed", "required: the project has several testbeds");
+  else if (rows == 0) {
+    bg_ferr_set(e, "testbed", "no such testbed in this project");
+    rc = BG_ENOENT;
+  }
+  done(st);
+  return rc;
+}
+
+int bg_verdict_commit_json(struct bg_store *s, const struct bg_project *p, const char *sha,
+                           const char *testbed, struct bg_buf *out, struct bg_ferr *e) {
+  long long cid, tb = 0;
+  char tbname[80];
+  int rc;
+  if ((rc = lookup_id(s, V_COMMIT, p->id, sha, &cid)))
+    return rc;
+  if (!cid) {
+    bg_ferr_set(e, "sha", "no run of this commit");
+    return BG_ENOENT;
+  }
+  if (testbed && (rc = resolve_testbed(s, p, testbed, &tb, tbname, sizeof tbname, e)))
+    return rc;
+  sqlite3_stmt *st = stmt(s, V_LATEST_RUN);
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, cid);
+  sqlite3_bind_int64(st, 2, tb);
+  int step = sqlite3_step(st);
+  long long rid = 0;
+  if (step == SQLITE_ROW) {
+    rid = sqlite3_column_int64(st, 0);
+  } else if (step == SQLITE_DONE) {
+    bg_ferr_set(e, testbed ? "testbed" : "sha", "no run of this commit%s",
+                testbed ? " on this testbed" : "");
+    rc = BG_ENOENT;
+  } else {
+    rc = bg_store_fail(s, "verdict");
+  }
+  done(st);
+  if (rid) {
+    char *text = NULL;
+    if ((rc = bg_verdict_run_json(s, p, rid, &text)) == BG_OK)
+      bg_buf_puts(out, text);
+    cJSON_free(text);
+  }
+  return rc;
+}
+
+/* The newest runs of commit `cid` on testbed `tb` (at most `limit`) into b. */
+static int commit_runs(struct bg_store *s, long long cid, long long tb, long long limit,
+                       struct bg_verdict_baseline *b) {
+  sqlite3_stmt *st = stmt(s, V_COMMIT_RUNS);
+  int rc = BG_OK, step;
+  if (!st)
+    return BG_EDB;
+  b->runs = bg_xcalloc((size_t)limit, sizeof *b->runs);
+  b->epochs = bg_xcalloc((size_t)limit, sizeof *b->epochs);
+  b->shas = bg_xcalloc((size_t)limit, sizeof *b->shas);
+  sqlite3_bind_int64(st, 1, cid);
+  sqlite3_bind_int64(st, 2, tb);
+  sqlite3_bind_int64(st, 3, limit);
+  while ((long long)b->n < limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    b->runs[b->n] = sqlite3_column_int64(st, 0);
+    b->epochs[b->n] = sqlite3_column_int64(st, 1);
+    copy_text(b->shas[b->n], sizeof b->shas[0], col_text(st, 2));
+    b->n++;
+  }
+  if ((long long)b->n < limit && step != SQLITE_DONE)
+    rc = bg_store_fail(s, "commit runs");
+  done(st);
+  return rc;
+}
+
+int bg_verdict_compare_json(struct bg_store *s, const struct bg_project *p, const char *base,
+                            const char *head, const char *testbed, struct bg_buf *out,
+                            struct bg_ferr *e) {
+  long long tb, bcid, hcid, window;
+  char tbname[80] = "";
+  struct bg_verdict_baseline b = {0}, h = {0};
+  struct decision d = {0};
+  char *text = NULL;
+  int rc;
+  if ((rc = resolve_testbed(s, p, testbed, &tb, tbname, sizeof tbname, e)) ||
+      (rc = project_window(s, p, &window)) || (rc = lookup_id(s, V_COMMIT, p->id, base, &bcid)) ||
+      (rc = lookup_id(s, V_COMMIT, p->id, head, &hcid)))
+    goto out;
+  if (bcid && (rc = commit_runs(s, bcid, tb, window, &b)))
+    goto out;
+  if (hcid && (rc = commit_runs(s, hcid, tb, 1, &h)))
+    goto out;
+  if (!b.n || !h.n) {
+    bg_ferr_set(e, b.n ? "head" : "base", "no run of this commit on testbed %s", tbname);
+    rc = BG_ENOENT;
+    goto out;
+  }
+  b.ref_epoch = b.epochs[0];
+  b.ref_commit = bcid;
+  long long th_run;
+  if ((rc = thresholds_run(s, p, &th_run)) ||
+      (rc = decide(s, p, h.runs[0], tb, &b, 0, hcid, th_run, &d)))
+    goto out;
+  verdict_text(p, head, tbname, NULL, &b, d.v, &text, NULL);
+  bg_buf_puts(out, text);
+out:
+  cJSON_free(text);
+  decision_free(&d);
+  bg_verdict_baseline_free(&b);
+  bg_verdict_baseline_free(&h);
+  return rc;
+}
+
+static void num_or_null(struct bg_buf *out, sqlite3_stmt *st, int i) {
+  if (sqlite3_column_type(st, i) == SQLITE_NULL)
+    bg_buf_puts(out, "null");
+  else
+    bg_json_num(out, sqlite3_column_double(st, i));
+}
+
+/* Appends the alerts matching (state, id) as JSON objects separated by commas; *count gets
+ * how many. */
+static int alerts_rows(struct bg_store *s, const struct bg_project *p, const char *state,
+                       long long id, struct bg_buf *out, int *count) {
+  sqlite3_stmt *st = stmt(s, V_ALERTS);
+  int rc = BG_OK, step, n = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, p->id);
+  if (state)
+    sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 3, id);
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    bg_buf_printf(out, "%s{\"id\":%lld,\"kind\":", n++ ? "," : "",
+                  (long long)sqlite3_column_int64(st, 0));
+    bg_json_str(out, col_text(st, 1));
+    bg_buf_puts(out, ",\"state\":");
+    bg_json_str(out, col_text(st, 2));
+    bg_buf_puts(out, ",\"benchmark\":");
+    bg_json_str(out, col_text(st, 3));
+    bg_buf_puts(out, ",\"measure\":");
+    bg_json_str(out, col_text(st, 4));
+    bg_buf_puts(out, ",\"testbed\":");
+    bg_json_str(out, col_text(st, 5));
+    bg_buf_puts(out, ",\"commit\":");
+    bg_json_str(out, col_text(st, 6));
+    bg_buf_puts(out, ",\"run_id\":");
+    bg_json_str(out, col_text(st, 7));
+    bg_buf_puts(out, ",\"first\":");
+    bg_json_str(out, col_text(st, 8));
+    bg_buf_puts(out, ",\"last\":");
+    bg_json_str(out, col_text(st, 9));
+    bg_buf_puts(out, ",\"change\":");
+    num_or_null(out, st, 10);
+    bg_buf_puts(out, ",\"change_ci\":[");
+    num_or_null(out, st, 11);
+    bg_buf_puts(out, ",");
+    num_or_null(out, st, 12);
+    bg_buf_printf(out, "],\"created_at\":%lld,\"note\":", (long long)sqlite3_column_int64(st, 13));
+    bg_json_str(out, col_text(st, 14));
+    bg_buf_puts(out, ",\"acknowledged_by\":");
+    bg_json_str(out, col_text(st, 15));
+    bg_buf_puts(out, ",\"acknowledged_at\":");
+    if (sqlite3_column_type(st, 16) == SQLITE_NULL)
+      bg_buf_puts(out, "null");
+    else
+      bg_buf_printf(out, "%lld", (long long)sqlite3_column_int64(st, 16));
+    bg_buf_puts(out, "}");
+  }
+  if (step != SQLITE_DONE)
+    rc = bg_store_fail(s, "alerts");
+  done(st);
+  if (count)
+    *count = n;
+  return rc;
+}
+
+int bg_verdict_alerts_json(struct bg_store *s, const struct bg_project *p, const char *state,
+                           struct bg_buf *out) {
+  bg_buf_puts(out, "{\"alerts\":[");
+  int rc = alerts_rows(s, p, state, 0, out, NULL);
+  bg_buf_puts(out, "]}");
+  return rc;
+}
+
+/* Re-evaluates every run of commit `cid` on testbed `tb`; the newest one's verdict text goes
+ * to *latest (caller frees with cJSON_free). */
+static int reevaluate(struct bg_store *s, const struct bg_project *p, long long cid, long long tb,
+                      char **latest) {
+  sqlite3_stmt *st = stmt(s, V_RUNS_OF_COMMIT);
+  long long *ids = NULL;
+  size_t n = 0, cap = 0;
+  int rc = BG_OK, step;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, cid);
+  sqlite3_bind_int64(st, 2, tb);
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    bg_xgrow((void **)&ids, &cap, n + 1, sizeof *ids);
+    ids[n++] = sqlite3_column_int64(st, 0);
+  }
+  if (step != SQLITE_DONE)
+    rc = bg_store_fail(s, "runs of commit");
+  done(st);
+  for (size_t i = 0; i < n && rc == BG_OK; i++) {
+    char *text = NULL;
+    rc = judge(s, p, ids[i], 0, 1, &text, NULL);
+    if (i + 1 == n) {
+      *latest = text;
+      text = NULL;
+    }
+    cJSON_free(text);
+  }
+  free(ids);
+  return rc;
+}
+
+int bg_verdict_ack(struct bg_store *s, const struct bg_project *p, long long id, const char *note,
+                   const char *who, struct bg_buf *out) {
+  long long tb = 0, bid = 0, mid = 0, cid = 0, epoch = 0, now = (long long)time(NULL);
+  char *latest = NULL;
+  int rc, regression = 0;
+  if ((rc = bg_store_write_begin(s)))
+    return rc;
+  sqlite3_stmt *st = stmt(s, V_ALERT_GET);
+  if (!st) {
+    rc = BG_EDB;
+    goto out;
+  }
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, p->id);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    regression = !strcmp(col_text(st, 0), "regression");
+    if (strcmp(col_text(st, 1), "open") != 0)
+      rc = BG_ECONFLICT;
+    tb = sqlite3_column_int64(st, 2);
+    bid = sqlite3_column_int64(st, 3);
+    mid = sqlite3_column_int64(st, 4);
+    cid = sqlite3_column_int64(st, 5);
+  } else {
+    rc = step == SQLITE_DONE ? BG_ENOENT : bg_store_fail(s, "alert");
+  }
+  done(st);
+  if (rc)
+    goto out;
+  if (!(st = stmt(s, V_ALERT_ACK))) {
+    rc = BG_EDB;
+    goto out;
+  }
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_text(st, 2, note, -1, SQLITE_STATIC);
+  if (who)
+    sqlite3_bind_text(st, 3, who, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 4, now);
+  sqlite3_bind_int64(st, 5, regression ? cid : -1);
+  sqlite3_bind_int64(st, 6, tb);
+  sqlite3_bind_int64(st, 7, bid);
+  sqlite3_bind_int64(st, 8, mid);
+  sqlite3_bind_int64(st, 9, p->id);
+  rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "acknowledge");
+  done(st);
+  if (rc || !regression || !cid)
+    goto out;
+  if (!(st = stmt(s, V_ACK_INSERT))) {
+    rc = BG_EDB;
+    goto out;
+  }
+  sqlite3_bind_int64(st, 1, p->id);
+  sqlite3_bind_int64(st, 2, id);
+  sqlite3_bind_int64(st, 3, cid);
+  sqlite3_bind_int64(st, 4, tb);
+  sqlite3_bind_int64(st, 5, bid);
+  sqlite3_bind_int64(st, 6, mid);
+  sqlite3_bind_text(st, 7, note, -1, SQLITE_STATIC);
+  if (who)
+    sqlite3_bind_text(st, 8, who, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 9, now);
+  rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "acknowledgement");
+  done(st);
+  if (rc)
+    goto out;
+  if (!(st = stmt(s, V_COMMIT_EPOCH))) {
+    rc = BG_EDB;
+    goto out;
+  }
+  sqlite3_bind_int64(st, 1, cid);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    epoch = sqlite3_column_int64(st, 0);
+  else
+    rc = bg_store_fail(s, "commit epoch");
+  done(st);
+  if (rc)
+    goto out;
+  if (!(st = stmt(s, V_SERIES_START))) {
+    rc = BG_EDB;
+    goto out;
+  }
+  sqlite3_bind_int64(st, 1, p->id);
+  sqlite3_bind_int64(st, 2, tb);
+  sqlite3_bind_int64(st, 3, bid);
+  sqlite3_bind_int64(st, 4, mid);
+  sqlite3_bind_int64(st, 5, epoch);
+  sqlite3_bind_int64(st, 6, cid);
+  sqlite3_bind_text(st, 7, "acknowledged", -1, SQLITE_STATIC);
+  rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "series baseline");
+  done(st);
+  if (rc == BG_OK)
+    rc = reevaluate(s, p, cid, tb, &latest);
+out:
+  if (rc == BG_OK) {
+    bg_buf_puts(out, "{\"alert\":");
+    int n = 0;
+    rc = alerts_rows(s, p, NULL, id, out, &n);
+    if (!n)
+      bg_buf_puts(out, "null");
+    bg_buf_puts(out, ",\"verdict\":");
+    bg_buf_puts(out, latest ? latest : "null");
+    bg_buf_puts(out, "}");
+  }
+  int end = bg_store_write_end(s, rc == BG_OK);
+  if (rc == BG_OK)
+    rc = end;
+  cJSON_free(latest);
+  return rc;
+}
+
+int bg_verdict_series_start(struct bg_store *s, long long project_id, long long testbed_id,
+                            long long benchmark_id, long long measure_id, long long commit_id,
+                            const char *reason) {
+  long long epoch = 0;
+  int rc = BG_OK;
+  if (strcmp(reason, "acknowledged") && strcmp(reason, "changepoint"))
+    return BG_EINVAL;
+  sqlite3_stmt *st = stmt(s, V_COMMIT_EPOCH);
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, commit_id);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW)
+    epoch = sqlite3_column_int64(st, 0);
+  else
+    rc = step == SQLITE_DONE ? BG_ENOENT : bg_store_fail(s, "commit epoch");
+  done(st);
+  if (rc)
+    return rc;
+  if (!(st = stmt(s, V_SERIES_START)))
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, project_id);
+  sqlite3_bind_int64(st, 2, testbed_id);
+  sqlite3_bind_int64(st, 3, benchmark_id);
+  sqlite3_bind_int64(st, 4, measure_id);
+  sqlite3_bind_int64(st, 5, epoch);
+  sqlite3_bind_int64(st, 6, commit_id);
+  sqlite3_bind_text(st, 7, reason, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "series baseline");
+  done(st);
+  return rc;
+}

@@ -1,0 +1,112 @@
+/* verdict.h: the gate inside benchgated: baselines, verdicts, alerts, acknowledgements.
+ *
+ * lib/gate.c decides; this module chooses what it decides on (DESIGN §6.3) and keeps the
+ * outcome. For a stored run it selects the baseline runs (default branch: earlier
+ * default-branch commits on the same testbed, at most the project's window; other branches
+ * and pull requests: the default-branch history up to and including the fork point), cuts each
+ * series at its baseline start (an acknowledged regression, later a change point), reads the
+ * summaries stored with each result (never the samples), takes the thresholds of the latest
+ * default-branch run only, runs bg_gate_decide, stores the verdict JSON with its state and
+ * counts in the run's row and opens a 'regression' alert per regressed result. It runs inside
+ * the upload's transaction. The read side serves verdicts, comparisons between two commits
+ * and alerts; acknowledging an alert re-evaluates the commit's verdict.
+ */
+#ifndef BG_VERDICT_H
+#define BG_VERDICT_H
+
+#include "buf.h"
+#include "error.h"
+#include "store.h"
+
+#include <stddef.h>
+
+struct bg_principal;
+
+/* Sets the dashboard's public base URL (benchgated --public-url) used for the verdict's
+ * "url"; NULL or "" for none. Call once before serving; the string is copied. */
+void bg_verdict_set_public_url(const char *url);
+
+/* Which baseline a run gets (DESIGN §6.3), newest run first. */
+#define BG_VERDICT_MAX_WINDOW 1000
+struct bg_verdict_baseline {
+  long long *runs;   /* runs.id of the baseline runs, newest first; owned */
+  long long *epochs; /* their commit epochs */
+  char (*shas)[65];  /* their commit shas */
+  size_t n;
+  long long ref_epoch, ref_commit; /* the commit the baseline reaches up to: the candidate's own
+                                    * commit on the default branch, else the fork point
+                                    * (ref_commit 0 when no fork point was found) */
+  int on_default;                  /* 1: a default-branch run (not a pull request) */
+};
+
+/* Selects the baseline of stored run `rid` (runs.id) of project p. BG_OK with *b filled (free
+ * with bg_verdict_baseline_free), BG_ENOENT for no such run, BG_EDB. */
+int bg_verdict_baseline(struct bg_store *s, const struct bg_project *p, long long rid,
+                        struct bg_verdict_baseline *b);
+
+/* Frees what a baseline owns; accepts NULL and zeroed structs. */
+void bg_verdict_baseline_free(struct bg_verdict_baseline *b);
+
+/* A decided verdict waiting to be rendered (opaque). */
+struct bg_verdict_answer;
+
+/* Computes the verdict of stored run `rid`, stores its head (runs.verdict: no results, no
+ * markdown), state, counts and what it was decided on (runs.gate_input), and opens a
+ * regression alert per regressed, unacknowledged result. Runs inside the caller's write
+ * transaction. BG_OK, with the decision in *answer (when answer is not NULL; free with
+ * bg_verdict_answer_free) so the full verdict can be rendered after the transaction; or
+ * BG_EDB/BG_ENOENT. */
+int bg_verdict_update_run(struct bg_store *s, const struct bg_project *p, long long rid,
+                          struct bg_verdict_answer **answer);
+
+/* The full verdict JSON (DESIGN §6.4) of a decision; caller frees with cJSON_free. Needs no
+ * store: call it after the upload's transaction. */
+char *bg_verdict_answer_text(const struct bg_verdict_answer *a);
+
+/* Frees a decision; accepts NULL. */
+void bg_verdict_answer_free(struct bg_verdict_answer *a);
+
+/* Renders the full verdict of stored run `rid` again from what its upload pinned (baseline
+ * runs, thresholds run) and the commit's acknowledgements now; a run stored before the gate
+ * gives {"state":"pending"}. Read-only. BG_OK with the text in *json (caller frees with
+ * cJSON_free), BG_ENOENT, BG_EDB. */
+int bg_verdict_run_json(struct bg_store *s, const struct bg_project *p, long long rid, char **json);
+
+/* Appends the verdict of the newest run of commit `sha` on `testbed` (NULL: on any testbed).
+ * BG_OK; BG_ENOENT when the commit has no such run (e->field "sha" or "testbed"); BG_EDB. */
+int bg_verdict_commit_json(struct bg_store *s, const struct bg_project *p, const char *sha,
+                           const char *testbed, struct bg_buf *out, struct bg_ferr *e);
+
+/* Appends the gate between two commits: the runs of `base` on the testbed (newest first, at
+ * most the window) as baseline, the newest run of `head` as candidate; thresholds of the
+ * latest default-branch run. testbed NULL: the project's only testbed. BG_OK; BG_ENOENT with
+ * e->field "base", "head" or "testbed"; BG_EINVAL (ambiguous testbed); BG_EDB. */
+int bg_verdict_compare_json(struct bg_store *s, const struct bg_project *p, const char *base,
+                            const char *head, const char *testbed, struct bg_buf *out,
+                            struct bg_ferr *e);
+
+/* Appends {"alerts":[...]}, newest first (at most 1000). state: "open", "acknowledged" or
+ * NULL for all. BG_OK or BG_EDB. */
+int bg_verdict_alerts_json(struct bg_store *s, const struct bg_project *p, const char *state,
+                           struct bg_buf *out);
+
+/* Acknowledges alert `id` with a note, by `who` (text, may be NULL): marks it (and the same
+ * series' open regression alerts of that commit and testbed) acknowledged, records the
+ * acknowledgement, starts later default-branch baselines of that series at the commit, and
+ * re-evaluates the verdicts of the commit's runs on that testbed. One transaction. Appends
+ * {"alert":{...},"verdict":{...}|null}. BG_OK; BG_ENOENT (no such alert); BG_ECONFLICT
+ * (already acknowledged); BG_EDB. */
+int bg_verdict_ack(struct bg_store *s, const struct bg_project *p, long long id, const char *note,
+                   const char *who, struct bg_buf *out);
+
+/* The hook for change points (and what an acknowledgement uses): later default-branch
+ * baselines of series (testbed, benchmark, measure) start at commit `commit_id` (its epoch);
+ * the start only ever moves forward (a start older than the current one is ignored). reason:
+ * "changepoint" or "acknowledged". Call inside a write transaction (bg_store_write_begin).
+ * Existing verdicts are not re-evaluated. BG_OK; BG_EINVAL (reason); BG_ENOENT (no such
+ * commit); BG_EDB. */
+int bg_verdict_series_start(struct bg_store *s, long long project_id, long long testbed_id,
+                            long long benchmark_id, long long measure_id, long long commit_id,
+                            const char *reason);
+
+#endif

@@ -1,0 +1,447 @@
+/* test_baseline.c: baseline selection and verdicts of server/verdict.c on a real store.
+ *
+ * Runs are stored through bg_store_insert_run (which computes each verdict inside the upload
+ * transaction, as the server does); baselines are checked through bg_verdict_baseline and
+ * through the verdict JSON the upload answers.
+ */
+/* cmocka needs these first. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "store.h"
+#include "store_private.h"
+#include "verdict.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct fixture {
+  char dir[64];
+  char path[96];
+  struct bg_store *s;
+  struct bg_project p;
+  int next_run;
+};
+
+static int setup(void **state) {
+  struct fixture *f = calloc(1, sizeof *f);
+  char err[256];
+  snprintf(f->dir, sizeof f->dir, "/tmp/bg_test_baselineXXXXXX");
+  assert_non_null(mkdtemp(f->dir));
+  snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
+  assert_int_equal(bg_store_open(f->path, &f->s, err, sizeof err), BG_OK);
+  assert_int_equal(bg_store_project_create(f->s, "demo", NULL, NULL, &f->p), BG_OK);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  struct fixture *f = *state;
+  char cmd[128];
+  bg_store_close(f->s);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+  assert_int_equal(system(cmd), 0);
+  free(f);
+  return 0;
+}
+
+/* A 40-hex sha made of one repeated character ('a' + k). */
+static const char *sha(int k) {
+  static char buf[8][41];
+  static int slot;
+  char *s = buf[slot++ % 8];
+  memset(s, "0123456789abcdef"[k % 16], 40);
+  s[0] = "0123456789abcdef"[(k / 16) % 16];
+  s[40] = '\0';
+  return s;
+}
+
+struct spec {
+  int commit;             /* sha(commit) */
+  const char *branch;     /* default "main" */
+  int minute;             /* commit time: 2026-11-20T10:<minute> */
+  int pr;                 /* pull request number, 0 none */
+  int fork;               /* baseline.sha = sha(fork) when > 0 */
+  int parent;             /* parents: [sha(parent)] when > 0 */
+  double level;           /* every benchmark's centre is level * (1 + b/10) */
+  const char *thresholds; /* JSON or NULL */
+};
+
+/* Stores a run of 4 benchmarks x 5 samples with a deterministic ±0.3 % jitter. Returns its
+ * runs.id and, when `answer` is not NULL, the upload's answer (caller frees). */
+static long long put(struct fixture *f, const struct spec *sp, char **answer) {
+  char json[8192], results[6000] = "", parents[64] = "", fork[80] = "", pr[32] = "", th[512] = "";
+  size_t used = 0;
+  int id = ++f->next_run;
+  for (int b = 0; b < 4; b++) {
+    double c = sp->level * (1 + b / 10.0);
+    used += (size_t)snprintf(results + used, sizeof results - used,
+                             "%s{\"benchmark\":\"bench_%d\",\"measure\":\"wall_time\","
+                             "\"samples\":[%.6f,%.6f,%.6f,%.6f,%.6f]}",
+                             b ? "," : "", b, c * (1 + 0.003 * ((id + b) % 3 - 1)),
+                             c * (1 + 0.002 * ((id * 7 + b) % 3 - 1)), c * 1.001, c * 0.999,
+                             c * (1 + 0.001 * ((id + 2 * b) % 3 - 1)));
+  }
+  if (sp->parent)
+    snprintf(parents, sizeof parents, ",\"parents\":[\"%s\"]", sha(sp->parent));
+  if (sp->fork)
+    snprintf(fork, sizeof fork, ",\"baseline\":{\"sha\":\"%s\"}", sha(sp->fork));
+  if (sp->pr)
+    snprintf(pr, sizeof pr, ",\"pull_request\":%d", sp->pr);
+  if (sp->thresholds)
+    snprintf(th, sizeof th, ",\"thresholds\":%s", sp->thresholds);
+  snprintf(json, sizeof json,
+           "{\"schema\":\"benchgate.run/v1\",\"run_id\":\"00000000-0000-4000-8000-%012d\","
+           "\"commit\":{\"sha\":\"%s\",\"branch\":\"%s\",\"timestamp\":"
+           "\"2026-11-20T10:%02d:00Z\"%s}%s%s%s,\"testbed\":{\"name\":\"tb\"},\"results\":[%s]}",
+           id, sha(sp->commit), sp->branch ? sp->branch : "main", sp->minute, parents, fork, pr, th,
+           results);
+  struct bg_run *run = NULL;
+  struct bg_ferr e;
+  if (bg_run_from_json(json, strlen(json), &run, &e) != BG_OK)
+    fail_msg("bad test payload: %s: %s", e.field, e.message);
+  struct bg_buf out;
+  int replay = 0;
+  bg_buf_init(&out, 0);
+  assert_int_equal(bg_store_insert_run(f->s, &f->p, run, &replay, &out), BG_OK);
+  bg_run_free(run);
+  if (answer)
+    *answer = strdup(out.data);
+  bg_buf_free(&out);
+  sqlite3_stmt *st;
+  char q[128];
+  snprintf(q, sizeof q, "SELECT id FROM runs WHERE run_id = '00000000-0000-4000-8000-%012d'", id);
+  assert_int_equal(sqlite3_prepare_v2(bg_store_db(f->s), q, -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  long long rid = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return rid;
+}
+
+/* The baseline of run rid as a string of commit numbers, newest first: "4,3,2". */
+static void baseline_of(struct fixture *f, long long rid, char *out, size_t n) {
+  struct bg_verdict_baseline b;
+  assert_int_equal(bg_verdict_baseline(f->s, &f->p, rid, &b), BG_OK);
+  size_t used = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < b.n; i++) {
+    int k = -1;
+    for (int c = 0; c < 256; c++)
+      if (!strcmp(b.shas[i], sha(c)))
+        k = c;
+    used += (size_t)snprintf(out + used, n - used, "%s%d", i ? "," : "", k);
+  }
+  bg_verdict_baseline_free(&b);
+}
+
+/* The verdict object of an upload answer's text. */
+static cJSON *verdict_of(const char *answer) {
+  cJSON *root = cJSON_Parse(answer);
+  assert_non_null(root);
+  cJSON *v = cJSON_DetachItemFromObject(root, "verdict");
+  cJSON_Delete(root);
+  assert_true(cJSON_IsObject(v));
+  return v;
+}
+
+static const char *state_of(const cJSON *v) {
+  return cJSON_GetObjectItem(v, "state")->valuestring;
+}
+
+static void default_branch_takes_earlier_commits_newest_first_within_the_window(void **state) {
+  struct fixture *f = *state;
+  char got[256];
+  assert_int_equal(
+      sqlite3_exec(bg_store_db(f->s), "UPDATE projects SET gate_window = 4", NULL, NULL, NULL),
+      SQLITE_OK);
+  long long first = 0;
+  for (int c = 1; c <= 5; c++) {
+    struct spec sp = {.commit = c, .minute = 2 * c, .level = 100};
+    long long rid = put(f, &sp, NULL);
+    if (c == 1)
+      first = rid;
+  }
+  /* Two runs of commit 3 count as two runs. */
+  struct spec again = {.commit = 3, .minute = 6, .level = 100};
+  put(f, &again, NULL);
+  struct spec six = {.commit = 6, .minute = 12, .level = 100};
+  long long rid = put(f, &six, NULL);
+  baseline_of(f, rid, got, sizeof got);
+  assert_string_equal(got, "5,4,3,3");
+  baseline_of(f, first, got, sizeof got);
+  assert_string_equal(got, "");
+  /* A late upload of an older commit sees only commits before it. */
+  struct spec late = {.commit = 7, .minute = 5, .level = 100, .parent = 2};
+  rid = put(f, &late, NULL);
+  baseline_of(f, rid, got, sizeof got);
+  assert_string_equal(got, "2,1");
+}
+
+static void a_branch_reaches_up_to_and_including_its_fork_point(void **state) {
+  struct fixture *f = *state;
+  char got[256];
+  for (int c = 1; c <= 4; c++) {
+    struct spec sp = {.commit = c, .minute = c, .level = 100};
+    put(f, &sp, NULL);
+  }
+  struct spec by_sha = {.commit = 20, .branch = "feature", .minute = 30, .fork = 2, .level = 100};
+  baseline_of(f, put(f, &by_sha, NULL), got, sizeof got);
+  assert_string_equal(got, "2,1");
+  struct spec by_parent = {
+      .commit = 21, .branch = "other", .minute = 31, .parent = 3, .level = 100};
+  baseline_of(f, put(f, &by_parent, NULL), got, sizeof got);
+  assert_string_equal(got, "3,2,1");
+  /* Branch runs never become a default-branch baseline. */
+  struct spec five = {.commit = 5, .minute = 40, .level = 100};
+  baseline_of(f, put(f, &five, NULL), got, sizeof got);
+  assert_string_equal(got, "4,3,2,1");
+}
+
+static void pull_request_runs_never_enter_a_default_branch_baseline(void **state) {
+  struct fixture *f = *state;
+  char got[256];
+  struct spec one = {.commit = 1, .minute = 1, .level = 100};
+  put(f, &one, NULL);
+  /* A pull-request run labelled with the default branch (a merge ref) is judged like a
+   * branch: against the history up to its fork point, and never becomes a baseline. */
+  struct spec pr = {.commit = 2, .minute = 2, .pr = 7, .fork = 1, .level = 100};
+  baseline_of(f, put(f, &pr, NULL), got, sizeof got);
+  assert_string_equal(got, "1");
+  struct spec pr2 = {.commit = 3, .branch = "feature", .minute = 3, .pr = 8, .level = 100};
+  put(f, &pr2, NULL);
+  struct spec four = {.commit = 4, .minute = 4, .level = 100};
+  baseline_of(f, put(f, &four, NULL), got, sizeof got);
+  assert_string_equal(got, "1");
+}
+
+/* The first result of a verdict named `bench`. */
+static const cJSON *result_named(const cJSON *v, const char *bench) {
+  const cJSON *r;
+  cJSON_ArrayForEach(r, cJSON_GetObjectItem(v, "results")) {
+    if (!strcmp(cJSON_GetObjectItem(r, "benchmark")->valuestring, bench))
+      return r;
+  }
+  fail_msg("no result %s", bench);
+  return NULL;
+}
+
+static long long open_alert(struct fixture *f) {
+  struct bg_buf out;
+  bg_buf_init(&out, 0);
+  assert_int_equal(bg_verdict_alerts_json(f->s, &f->p, "open", &out), BG_OK);
+  cJSON *root = cJSON_Parse(out.data);
+  bg_buf_free(&out);
+  const cJSON *a = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "alerts"), 0);
+  long long id = a ? (long long)cJSON_GetObjectItem(a, "id")->valuedouble : 0;
+  cJSON_Delete(root);
+  return id;
+}
+
+static void an_acknowledged_regression_passes_and_moves_the_series_baseline(void **state) {
+  struct fixture *f = *state;
+  char *answer;
+  for (int c = 1; c <= 6; c++) {
+    struct spec sp = {.commit = c, .minute = c, .level = 100};
+    put(f, &sp, NULL);
+  }
+  /* Commit 7 is 30 % slower in every benchmark. */
+  struct spec slow = {.commit = 7, .minute = 7, .level = 130};
+  put(f, &slow, &answer);
+  cJSON *v = verdict_of(answer);
+  free(answer);
+  assert_string_equal(state_of(v), "fail");
+  assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "counts"), "regressed")->valueint, 4);
+  cJSON_Delete(v);
+  long long alert = open_alert(f);
+  assert_true(alert > 0);
+  /* Acknowledge one series: its result no longer fails, the others still do. */
+  struct bg_buf out;
+  bg_buf_init(&out, 0);
+  assert_int_equal(bg_verdict_ack(f->s, &f->p, alert, "accepted", "test", &out), BG_OK);
+  assert_non_null(strstr(out.data, "\"state\":\"acknowledged\""));
+  bg_buf_reset(&out);
+  assert_int_equal(bg_verdict_ack(f->s, &f->p, alert, "again", "test", &out), BG_ECONFLICT);
+  /* Acknowledge the rest. */
+  long long next;
+  while ((next = open_alert(f)) != 0) {
+    bg_buf_reset(&out);
+    assert_int_equal(bg_verdict_ack(f->s, &f->p, next, "accepted", "test", &out), BG_OK);
+  }
+  cJSON *root = cJSON_Parse(out.data);
+  v = cJSON_GetObjectItem(root, "verdict");
+  assert_string_equal(state_of(v), "pass");
+  assert_true(cJSON_IsTrue(cJSON_GetObjectItem(result_named(v, "bench_0"), "acknowledged")));
+  cJSON_Delete(root);
+  bg_buf_reset(&out);
+  assert_int_equal(bg_verdict_commit_json(f->s, &f->p, sha(7), "tb", &out, NULL), BG_OK);
+  assert_non_null(strstr(out.data, "\"state\":\"pass\""));
+  bg_buf_free(&out);
+  /* Commit 8 keeps the new level: its baseline starts at commit 7 for every series. */
+  struct spec same = {.commit = 8, .minute = 8, .level = 130};
+  put(f, &same, &answer);
+  v = verdict_of(answer);
+  free(answer);
+  assert_string_equal(state_of(v), "pass");
+  const cJSON *r = result_named(v, "bench_2");
+  assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "baseline"), "runs")->valueint, 1);
+  cJSON_Delete(v);
+  /* A branch forked before the acknowledged commit keeps the older baseline. */
+  struct spec old = {.commit = 30, .branch = "old", .minute = 9, .fork = 5, .level = 100};
+  put(f, &old, &answer);
+  v = verdict_of(answer);
+  free(answer);
+  r = result_named(v, "bench_2");
+  assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "baseline"), "runs")->valueint, 5);
+  assert_string_equal(state_of(v), "pass");
+  cJSON_Delete(v);
+}
+
+static long long one_id(struct fixture *f, const char *sql) {
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_prepare_v2(bg_store_db(f->s), sql, -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  long long id = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return id;
+}
+
+static int baseline_runs_of(const cJSON *v, const char *bench) {
+  return cJSON_GetObjectItem(cJSON_GetObjectItem(result_named(v, bench), "baseline"), "runs")
+      ->valueint;
+}
+
+static void a_change_point_start_cuts_that_series_only_and_never_moves_back(void **state) {
+  struct fixture *f = *state;
+  char *answer, q[160];
+  for (int c = 1; c <= 6; c++) {
+    struct spec sp = {.commit = c, .minute = c, .level = 100};
+    put(f, &sp, NULL);
+  }
+  long long tb = one_id(f, "SELECT id FROM testbeds WHERE name = 'tb'");
+  long long bench = one_id(f, "SELECT id FROM benchmarks WHERE name = 'bench_1'");
+  long long wall = one_id(f, "SELECT id FROM measures WHERE slug = 'wall_time'");
+  snprintf(q, sizeof q, "SELECT id FROM commits WHERE sha = '%s'", sha(4));
+  long long c4 = one_id(f, q);
+  snprintf(q, sizeof q, "SELECT id FROM commits WHERE sha = '%s'", sha(2));
+  long long c2 = one_id(f, q);
+  assert_int_equal(bg_store_write_begin(f->s), BG_OK);
+  assert_int_equal(bg_verdict_series_start(f->s, f->p.id, tb, bench, wall, c4, "changepoint"),
+                   BG_OK);
+  assert_int_equal(bg_verdict_series_start(f->s, f->p.id, tb, bench, wall, c2, "changepoint"),
+                   BG_OK);
+  assert_int_equal(bg_verdict_series_start(f->s, f->p.id, tb, bench, wall, c2, "other"), BG_EINVAL);
+  assert_int_equal(bg_store_write_end(f->s, 1), BG_OK);
+  struct spec seven = {.commit = 7, .minute = 7, .level = 100};
+  put(f, &seven, &answer);
+  cJSON *v = verdict_of(answer);
+  free(answer);
+  assert_int_equal(baseline_runs_of(v, "bench_1"), 3); /* commits 6, 5, 4 */
+  assert_int_equal(baseline_runs_of(v, "bench_0"), 6);
+  cJSON_Delete(v);
+}
+
+static void thresholds_come_only_from_the_default_branch(void **state) {
+  struct fixture *f = *state;
+  char *answer;
+  for (int c = 1; c <= 6; c++) {
+    struct spec sp = {.commit = c,
+                      .minute = c,
+                      .level = 100,
+                      .thresholds = "{\"default\":{\"min_effect\":0.02}}"};
+    put(f, &sp, NULL);
+  }
+  /* A pull request that tries to loosen its own gate still fails on a slowdown. */
+  struct spec pr = {.commit = 40,
+                    .branch = "loose",
+                    .minute = 10,
+                    .pr = 3,
+                    .fork = 6,
+                    .level = 130,
+                    .thresholds = "{\"default\":{\"min_effect\":10},"
+                                  "\"rules\":[{\"match\":\"*\",\"ignore\":true}]}"};
+  put(f, &pr, &answer);
+  cJSON *v = verdict_of(answer);
+  free(answer);
+  assert_string_equal(state_of(v), "fail");
+  assert_true(cJSON_GetObjectItem(result_named(v, "bench_0"), "min_effect")->valuedouble < 0.05);
+  cJSON_Delete(v);
+  /* The default branch's own thresholds do apply: min_effect 10 there lets 30 % through. */
+  struct spec main_loose = {
+      .commit = 7, .minute = 7, .level = 130, .thresholds = "{\"default\":{\"min_effect\":10}}"};
+  put(f, &main_loose, &answer);
+  v = verdict_of(answer);
+  free(answer);
+  assert_string_equal(state_of(v), "pass");
+  cJSON_Delete(v);
+}
+
+static void no_baseline_at_all_is_its_own_state_and_history_lists_verdicts(void **state) {
+  struct fixture *f = *state;
+  char *answer;
+  struct spec one = {.commit = 1, .minute = 1, .level = 100};
+  put(f, &one, &answer);
+  cJSON *v = verdict_of(answer);
+  free(answer);
+  assert_string_equal(state_of(v), "no_baseline");
+  assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "counts"), "new")->valueint, 4);
+  cJSON_Delete(v);
+  struct bg_history_query q = {NULL, NULL, NULL, 10};
+  struct bg_buf out;
+  struct bg_ferr e;
+  bg_buf_init(&out, 0);
+  assert_int_equal(bg_store_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
+  assert_non_null(strstr(out.data, "\"verdict\":{\"state\":\"no_baseline\",\"counts\":"
+                                   "{\"regressed\":0,\"inconclusive\":0,\"improved\":0,"
+                                   "\"missing\":0,\"new\":4,"));
+  bg_buf_free(&out);
+}
+
+static void compare_judges_head_against_the_base_commit_runs(void **state) {
+  struct fixture *f = *state;
+  struct spec a = {.commit = 1, .minute = 1, .level = 100};
+  put(f, &a, NULL);
+  put(f, &a, NULL);
+  put(f, &a, NULL);
+  struct spec b = {.commit = 2, .branch = "x", .minute = 2, .level = 150};
+  put(f, &b, NULL);
+  struct bg_buf out;
+  struct bg_ferr e = {{0}, {0}};
+  bg_buf_init(&out, 0);
+  assert_int_equal(bg_verdict_compare_json(f->s, &f->p, sha(1), sha(2), NULL, &out, &e), BG_OK);
+  cJSON *v = cJSON_Parse(out.data);
+  assert_string_equal(state_of(v), "fail");
+  assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "baseline"), "runs")->valueint, 3);
+  cJSON_Delete(v);
+  bg_buf_reset(&out);
+  assert_int_equal(bg_verdict_compare_json(f->s, &f->p, sha(9), sha(2), NULL, &out, &e), BG_ENOENT);
+  assert_string_equal(e.field, "base");
+  bg_buf_free(&out);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(
+          default_branch_takes_earlier_commits_newest_first_within_the_window, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_branch_reaches_up_to_and_including_its_fork_point, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(pull_request_runs_never_enter_a_default_branch_baseline,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          an_acknowledged_regression_passes_and_moves_the_series_baseline, setup, teardown),
+      cmocka_unit_test_setup_teardown(thresholds_come_only_from_the_default_branch, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(
+          a_change_point_start_cuts_that_series_only_and_never_moves_back, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          no_baseline_at_all_is_its_own_state_and_history_lists_verdicts, setup, teardown),
+      cmocka_unit_test_setup_teardown(compare_judges_head_against_the_base_commit_runs, setup,
+                                      teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
