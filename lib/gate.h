@@ -25,7 +25,7 @@
  *    df s^2) / (d0 + df), with d0 + df degrees of freedom. With fewer than 5 baseline runs
  *    s~^2 is also floored by mean(w) + the median between-run variance tau^2 of the items
  *    that have at least 5 runs (partial pooling), or of all items when none has.
- *  - d = m_c - mu, se^2 = s~^2 (1 + 1/k') + max(0, w_c - mean(w)) (the last term only when the
+ *  - d = m_c - mu, se^2 = s~^2 (1 + 1/k) + max(0, w_c - mean(w)) (the last term only when the
  *    candidate run itself is noisier than usual, e.g. several repetitions hit by outliers);
  *    t = d / se with df d0 + df; one-sided p-values for "worse" and "better" follow the
  *    measure's direction. The p of an item is the two-sided p = 2 min(p_worse, p_better).
