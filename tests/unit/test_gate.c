@@ -469,7 +469,7 @@ static void p_value_matches_independent_computation(void **state) {
   assert_rel(o->change_lo, 0.0022242381519276774, 1e-8);
   assert_rel(o->change_hi, 0.07656550920652032, 1e-9);
   assert_rel(o->baseline_center, exp(4.606392070115768), 1e-12);
-  /* q = p <= alpha, but p_worse 0.021 exceeds the 1 % fail budget: inconclusive, pass. */
+  /* q = p <= alpha, but p_worse 0.021 exceeds the 0.75 % fail budget: inconclusive, pass. */
   assert_int_equal(o->cls, BG_GATE_INCONCLUSIVE);
   assert_int_equal(v->state, BG_GATE_PASS);
   bg_gate_verdict_free(v);
