@@ -517,6 +517,9 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
   }
 
   double qlevel = 1 - (1 - cfg.ci_level) / 2;
+  /* Items of one measure share their degrees of freedom, so the interval's t quantile (a
+   * root search over the t distribution, the dearest call here) is kept for the last df. */
+  double q_df = NAN, q_t = NAN;
   for (size_t i = 0; i < n; i++) {
     const struct bg_gate_item *it = &items[i];
     const struct est *e = &es[i];
@@ -551,14 +554,17 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
     double t, pup, pdown, se = sqrt(se2);
     if (se2 > 0) {
       t = d / se;
-      pup = bg_stats_t_sf(t, df);
-      pdown = bg_stats_t_cdf(t, df);
+      bg_stats_t_tails(t, df, &pup, &pdown);
     } else {
       t = d > 0 ? INFINITY : d < 0 ? -INFINITY : 0;
       pup = d > 0 ? 0 : 1;
       pdown = d < 0 ? 0 : 1;
     }
-    double half = se2 > 0 ? bg_stats_t_quantile(qlevel, df) * se : 0;
+    if (se2 > 0 && df != q_df) {
+      q_df = df;
+      q_t = bg_stats_t_quantile(qlevel, df);
+    }
+    double half = se2 > 0 ? q_t * se : 0;
     o->t = t;
     o->df = df;
     o->se = se;

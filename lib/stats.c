@@ -252,6 +252,18 @@ double bg_stats_t_sf(double t, double df) {
   return t >= 0 ? tail : 1 - tail;
 }
 
+void bg_stats_t_tails(double t, double df, double *sf, double *cdf) {
+  if (!(df > 0) || isnan(t) || isinf(df) || df > 1e10 || isinf(t)) {
+    *sf = bg_stats_t_sf(t, df);
+    *cdf = bg_stats_t_cdf(t, df);
+    return;
+  }
+  double t2 = t * t;
+  double tail = 0.5 * betainc_xy(df / 2, 0.5, df / (df + t2), t2 / (df + t2));
+  *sf = t >= 0 ? tail : 1 - tail;
+  *cdf = t <= 0 ? tail : 1 - tail;
+}
+
 double bg_stats_t_cdf(double t, double df) {
   if (!(df > 0) || isnan(t))
     return NAN;

@@ -62,6 +62,11 @@ double bg_stats_betainc(double a, double b, double x);
  * normal): CDF and survival function. Computed from the incomplete beta function so that
  * tail probabilities far below 1e-8 keep their relative accuracy. NAN when df <= 0. */
 double bg_stats_t_cdf(double t, double df);
+
+/* Both tails of Student's t at once, P(T >= t) into *sf and P(T <= t) into *cdf, from one
+ * incomplete-beta evaluation (half the cost of bg_stats_t_sf plus bg_stats_t_cdf, with the
+ * same values). NAN into both for df <= 0 or NaN t. */
+void bg_stats_t_tails(double t, double df, double *sf, double *cdf);
 double bg_stats_t_sf(double t, double df);
 
 /* Student t quantile for p in (0, 1): the t with bg_stats_t_cdf(t, df) == p, to about

@@ -93,8 +93,18 @@ static void t_tail_probabilities_match_scipy_far_into_the_tail(void **state) {
   for (size_t i = 0; i < ARRAY_LEN(ref); i++) {
     assert_rel(bg_stats_t_sf(ref[i][0], ref[i][1]), ref[i][2], 1e-9);
     assert_rel(bg_stats_t_cdf(-ref[i][0], ref[i][1]), ref[i][2], 1e-9);
+    /* Both tails at once: the upper tail of t, and the lower tail of -t. */
+    double sf, cdf;
+    bg_stats_t_tails(ref[i][0], ref[i][1], &sf, &cdf);
+    assert_rel(sf, ref[i][2], 1e-9);
+    assert_rel(1 - cdf, ref[i][2], ref[i][2] < 1e-6 ? 1 : 1e-9);
+    bg_stats_t_tails(-ref[i][0], ref[i][1], &sf, &cdf);
+    assert_rel(cdf, ref[i][2], 1e-9);
   }
   assert_true(isnan(bg_stats_t_sf(1, 0)));
+  double sf, cdf;
+  bg_stats_t_tails(1, 0, &sf, &cdf);
+  assert_true(isnan(sf) && isnan(cdf));
 }
 
 static void t_quantiles_match_scipy_down_to_1e_minus_8(void **state) {
