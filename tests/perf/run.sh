@@ -15,12 +15,12 @@ trap cleanup EXIT
 db=$work/perf.db
 "$build/bin/benchgated" --db "$db" --listen 127.0.0.1:0 >"$work/out" 2>"$work/log" &
 server=$!
-for _ in $(seq 100); do
+for _ in $(seq 300); do
   url=$(sed -n 's/^benchgated listening on \(http[^ ]*\).*/\1/p' "$work/out")
   [ -n "$url" ] && break
   sleep 0.1
 done
-[ -n "${url:-}" ] || { cat "$work/log"; exit 1; }
+[ -n "${url:-}" ] || { echo "run.sh: benchgated did not start in 30 s" >&2; cat "$work/log" >&2; exit 1; }
 admin=$("$build/bin/benchgated" token create --db "$db" --role admin)
 curl -fsS -X POST "$url/api/v1/projects" -H "Authorization: Bearer $admin" \
   -H 'Content-Type: application/json' -d '{"slug":"perf"}' >/dev/null
