@@ -16,7 +16,7 @@ db=$work/perf.db
 "$build/bin/benchgated" --db "$db" --listen 127.0.0.1:0 >"$work/out" 2>"$work/log" &
 server=$!
 for _ in $(seq 100); do
-  url=$(sed -n 's/^benchgated listening on \(http[^ ]*\).*/\1/p' "$work/out")
+  url=$(sed -n 's/^benchgated listening on \(http[^ ]*\).*/\1/p' "$work/out" 2>/dev/null || true)
   [ -n "$url" ] && break
   sleep 0.1
 done
