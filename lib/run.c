@@ -547,7 +547,6 @@ static int parse_summary(struct bg_result *r, const struct bg_jdoc *d,
 static int parse_result(struct bg_run *run, const struct bg_jdoc *d, const struct bg_jnode *item,
                         const char *prefix, size_t i, struct bg_ferr *e) {
   char f[96];
-  int rc;
   if (item->type != BG_JOBJ)
     return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, NULL), "must be an object");
   const char *names[] = {"benchmark", "measure", "unit", "direction"};
@@ -590,11 +589,10 @@ static int parse_result(struct bg_run *run, const struct bg_jdoc *d, const struc
                        "required for measure '%.64s'", vals[1]);
   struct bg_result *r = bg_run_add_result(run, vals[0], vals[1], unit, dir);
   const struct bg_jnode *samples, *summary;
-  if ((rc = member(d, item, "samples", field_at(f, sizeof f, prefix, i, "samples"), &samples,
-                   e)) ||
-      (rc = member(d, item, "summary", field_at(f, sizeof f, prefix, i, "summary"), &summary,
-                   e)))
-    return rc;
+  if (bg_jdoc_member(d, item, "samples", &samples) > 1)
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "samples"), "given more than once");
+  if (bg_jdoc_member(d, item, "summary", &summary) > 1)
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "summary"), "given more than once");
   if (samples && summary)
     return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, NULL),
                        "has both samples and summary; give one");
