@@ -432,8 +432,8 @@ static void rejects_text_that_is_not_strict_json(void **state) {
 static void reads_samples_exactly_and_in_mixed_arrays(void **state) {
   (void)state;
   char *p = payload_with_results("[{\"benchmark\":\"a\",\"measure\":\"wall_time\","
-                                 "\"samples\":[0.1,1832.1000000000001,5e-324,1.7976931348623157e308,"
-                                 "-0]}]");
+                                 "\"samples\":[0.1,1832.1000000000001,5e-324,"
+                                 "1.7976931348623157e308,-0]}]");
   struct bg_run *run = NULL;
   assert_int_equal(bg_run_from_json(p, strlen(p), &run, NULL), BG_OK);
   const double want[] = {0.1, 1832.1000000000001, 5e-324, 1.7976931348623157e308, -0.0};
