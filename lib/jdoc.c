@@ -12,7 +12,7 @@
 
 #include <errno.h>
 #include <float.h>
-#include <locale.h>
+#include <langinfo.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,7 +97,7 @@ static double slow_number(const char *s, size_t n) {
   char *copy = n < sizeof small ? small : bg_xmalloc(n + 1);
   memcpy(copy, s, n);
   copy[n] = '\0';
-  const char *dp = localeconv()->decimal_point;
+  const char *dp = nl_langinfo(RADIXCHAR); /* localeconv() is not thread-safe */
   if (dp && dp[0] != '.' && dp[0] && !dp[1]) {
     char *dot = memchr(copy, '.', n);
     if (dot)
