@@ -83,10 +83,10 @@ static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6, 
 /* x87 extended precision: a 64-bit significand stored first, little-endian. */
 #if (defined(__x86_64__) || defined(__i386__)) && LDBL_MANT_DIG == 64
 #define X87_EXTENDED 1
-static const long double pow10_ld[28] = {
-    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
-    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
-    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+static const long double pow10_ld[28] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,
+                                         1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+                                         1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L,
+                                         1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
 #else
 #define X87_EXTENDED 0
 #endif
@@ -119,8 +119,8 @@ size_t bg_jdoc_number(const char *text, size_t len, double *out) {
   size_t i = 0;
   int neg = 0;
   uint64_t mant = 0;
-  int digits = 0;     /* significant digits accumulated in mant */
-  int dropped = 0;    /* significant digits that did not fit */
+  int digits = 0;      /* significant digits accumulated in mant */
+  int dropped = 0;     /* significant digits that did not fit */
   long long exp10 = 0; /* decimal exponent of mant */
   if (i < len && s[i] == '-') {
     neg = 1;
@@ -270,14 +270,30 @@ static int parse_string(struct parser *p, uint32_t *off, uint32_t *n) {
       return fail(p, "unterminated string");
     unsigned char c = p->s[p->pos++];
     switch (c) {
-    case '"': *o++ = '"'; break;
-    case '\\': *o++ = '\\'; break;
-    case '/': *o++ = '/'; break;
-    case 'b': *o++ = '\b'; break;
-    case 'f': *o++ = '\f'; break;
-    case 'n': *o++ = '\n'; break;
-    case 'r': *o++ = '\r'; break;
-    case 't': *o++ = '\t'; break;
+    case '"':
+      *o++ = '"';
+      break;
+    case '\\':
+      *o++ = '\\';
+      break;
+    case '/':
+      *o++ = '/';
+      break;
+    case 'b':
+      *o++ = '\b';
+      break;
+    case 'f':
+      *o++ = '\f';
+      break;
+    case 'n':
+      *o++ = '\n';
+      break;
+    case 'r':
+      *o++ = '\r';
+      break;
+    case 't':
+      *o++ = '\t';
+      break;
     case 'u': {
       unsigned cp, lo;
       if (hex4(p, &cp))

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BG_JDOC_MAX_DEPTH 1000     /* as cJSON's CJSON_NESTING_LIMIT */
+#define BG_JDOC_MAX_DEPTH 1000      /* as cJSON's CJSON_NESTING_LIMIT */
 #define BG_JDOC_MAX_TEXT (1u << 31) /* longest document in bytes */
 
 enum bg_jtype { BG_JNULL, BG_JFALSE, BG_JTRUE, BG_JNUM, BG_JSTR, BG_JARR, BG_JOBJ };

@@ -82,9 +82,8 @@ void bg_run_add_warning(struct bg_run *run, const char *text) {
   push_string(&run->warnings, &run->nwarnings, text);
 }
 
-struct bg_result *bg_run_add_result(struct bg_run *run, const char *benchmark,
-                                    const char *measure, const char *unit,
-                                    enum bg_direction direction) {
+struct bg_result *bg_run_add_result(struct bg_run *run, const char *benchmark, const char *measure,
+                                    const char *unit, enum bg_direction direction) {
   bg_xgrow((void **)&run->results, &run->results_cap, run->nresults + 1, sizeof *run->results);
   struct bg_result *r = &run->results[run->nresults++];
   memset(r, 0, sizeof *r);
@@ -124,8 +123,8 @@ static const struct {
   const char *measure, *unit;
   enum bg_direction direction;
 } known_measures[] = {
-    {"wall_time", "ns", BG_LOWER},       {"cpu_time", "ns", BG_LOWER},
-    {"max_rss", "bytes", BG_LOWER},      {"instructions", "count", BG_LOWER},
+    {"wall_time", "ns", BG_LOWER},      {"cpu_time", "ns", BG_LOWER},
+    {"max_rss", "bytes", BG_LOWER},     {"instructions", "count", BG_LOWER},
     {"throughput", "ops/s", BG_HIGHER},
 };
 
@@ -418,8 +417,8 @@ static int keep_json(const struct bg_jdoc *d, const struct bg_jnode *v, const ch
  * adding each with `add`. */
 static int get_strings(const struct bg_jdoc *d, const struct bg_jnode *obj, const char *key,
                        const char *field, const char *shape, const char *what, int max,
-                       struct bg_run *run,
-                       void (*add)(struct bg_run *, const char *), struct bg_ferr *e) {
+                       struct bg_run *run, void (*add)(struct bg_run *, const char *),
+                       struct bg_ferr *e) {
   const struct bg_jnode *a;
   char f[64];
   int rc = member(d, obj, key, field, &a, e);
@@ -462,8 +461,8 @@ static int parse_commit(struct bg_run *run, const struct bg_jdoc *d, const struc
                      MAX_PARENTS, run, bg_run_add_parent, e);
 }
 
-static int parse_testbed(struct bg_run *run, const struct bg_jdoc *d,
-                         const struct bg_jnode *root, struct bg_ferr *e) {
+static int parse_testbed(struct bg_run *run, const struct bg_jdoc *d, const struct bg_jnode *root,
+                         struct bg_ferr *e) {
   const struct bg_jnode *t, *fp;
   int rc = get_object(d, root, "testbed", "testbed", &t, e);
   if (rc)
@@ -485,8 +484,8 @@ static int parse_samples(struct bg_result *r, const struct bg_jdoc *d,
                        "must be an array of numbers");
   size_t count = samples->count;
   if (count < 1 || count > BG_RUN_MAX_SAMPLES)
-    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "samples"),
-                       "must hold 1 to %d samples", BG_RUN_MAX_SAMPLES);
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "samples"), "must hold 1 to %d samples",
+                       BG_RUN_MAX_SAMPLES);
   r->samples = bg_xmalloc(count * sizeof *r->samples);
   r->samples_cap = count;
   if (samples->packed) {
@@ -513,9 +512,8 @@ static int parse_samples(struct bg_result *r, const struct bg_jdoc *d,
   return BG_OK;
 }
 
-static int parse_summary(struct bg_result *r, const struct bg_jdoc *d,
-                         const struct bg_jnode *sum, const char *prefix, size_t i,
-                         struct bg_ferr *e) {
+static int parse_summary(struct bg_result *r, const struct bg_jdoc *d, const struct bg_jnode *sum,
+                         const char *prefix, size_t i, struct bg_ferr *e) {
   char f[96], g[128];
   if (sum->type != BG_JOBJ)
     return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "summary"),
@@ -535,8 +533,7 @@ static int parse_summary(struct bg_result *r, const struct bg_jdoc *d,
     v[k] = x->v.num;
   }
   if (v[0] < 1 || v[0] != floor(v[0]) || v[0] > MAX_ID)
-    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "summary.n"),
-                       "must be an integer >= 1");
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "summary.n"), "must be an integer >= 1");
   if (v[2] < 0)
     return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "summary.stddev"), "must be >= 0");
   bg_result_set_summary(r, (long long)v[0], v[1], v[2]);
@@ -585,8 +582,8 @@ static int parse_result(struct bg_run *run, const struct bg_jdoc *d, const struc
                        "required for measure '%.64s'", vals[1]);
   }
   if (!unit)
-    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "unit"),
-                       "required for measure '%.64s'", vals[1]);
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "unit"), "required for measure '%.64s'",
+                       vals[1]);
   struct bg_result *r = bg_run_add_result(run, vals[0], vals[1], unit, dir);
   const struct bg_jnode *samples, *summary;
   if (bg_jdoc_member(d, item, "samples", &samples) > 1)
@@ -603,8 +600,8 @@ static int parse_result(struct bg_run *run, const struct bg_jdoc *d, const struc
   return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, NULL), "needs samples or a summary");
 }
 
-static int parse_results(struct bg_run *run, const struct bg_jdoc *d,
-                         const struct bg_jnode *array, const char *prefix, struct bg_ferr *e) {
+static int parse_results(struct bg_run *run, const struct bg_jdoc *d, const struct bg_jnode *array,
+                         const char *prefix, struct bg_ferr *e) {
   char f[96];
   if (array->type != BG_JARR)
     return bg_ferr_set(e, prefix, "must be an array");
@@ -663,13 +660,11 @@ static int parse_root(struct bg_run *run, const struct bg_jdoc *d, const struct 
       (rc = parse_commit(run, d, root, e)) ||
       (rc = get_object(d, root, "baseline", "baseline", &base, e)))
     return rc;
-  if (base &&
-      ((rc = get_string(d, base, "branch", "baseline.branch", &run->baseline_branch, e)) ||
-       (rc = get_string(d, base, "sha", "baseline.sha", &run->baseline_sha, e))))
+  if (base && ((rc = get_string(d, base, "branch", "baseline.branch", &run->baseline_branch, e)) ||
+               (rc = get_string(d, base, "sha", "baseline.sha", &run->baseline_sha, e))))
     return rc;
   if ((rc = get_id(d, root, "pull_request", &run->pull_request, e)) ||
-      (rc = get_id(d, root, "job_id", &run->job_id, e)) ||
-      (rc = parse_testbed(run, d, root, e)) ||
+      (rc = get_id(d, root, "job_id", &run->job_id, e)) || (rc = parse_testbed(run, d, root, e)) ||
       (rc = get_object(d, root, "agent", "agent", &agent, e)))
     return rc;
   if (agent && ((rc = get_string(d, agent, "name", "agent.name", &run->agent_name, e)) ||
@@ -679,8 +674,8 @@ static int parse_root(struct bg_run *run, const struct bg_jdoc *d, const struct 
   if ((rc = get_string(d, root, "started_at", "started_at", &run->started_at, e)) ||
       (rc = get_string(d, root, "finished_at", "finished_at", &run->finished_at, e)) ||
       (rc = get_object(d, root, "thresholds", "thresholds", &th, e)) ||
-      (rc = get_strings(d, root, "warnings", "warnings", "must be an array of strings",
-                        "warnings", MAX_WARNINGS, run, bg_run_add_warning, e)) ||
+      (rc = get_strings(d, root, "warnings", "warnings", "must be an array of strings", "warnings",
+                        MAX_WARNINGS, run, bg_run_add_warning, e)) ||
       (rc = keep_json(d, th, "thresholds", &run->thresholds, e)) ||
       (rc = member(d, root, "results", "results", &results, e)))
     return rc;

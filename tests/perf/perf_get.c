@@ -117,8 +117,7 @@ int main(int argc, char **argv) {
   double secs = argc > 4 ? strtod(argv[4], NULL) : 5;
   if (conns < 1 || conns > 256)
     conns = 8;
-  snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: %s:%s\r\n\r\n", argv[2], host,
-           port);
+  snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: %s:%s\r\n\r\n", argv[2], host, port);
   pthread_t th[256];
   for (int i = 0; i < conns; i++)
     pthread_create(&th[i], NULL, client, NULL);

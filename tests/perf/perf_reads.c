@@ -166,8 +166,7 @@ static int time_get(CURL *h, const char *label, const char *target, int n, const
         fprintf(stderr, "perf_reads: %s: HTTP %ld %.300s\n", target, st, a.body.data);
     }
   }
-  printf("| %s: server time p50 | %.2f ms | %s |\n", label, quantile(sv, (size_t)n, 0.5),
-         target50);
+  printf("| %s: server time p50 | %.2f ms | %s |\n", label, quantile(sv, (size_t)n, 0.5), target50);
   printf("| %s: server time p99 | %.2f ms | %s |\n", label, quantile(sv, (size_t)n, 0.99),
          target99);
   printf("| %s: round trip p50 (client; %zu bytes) | %.2f ms | |\n", label, bytes,
@@ -212,8 +211,7 @@ int main(int argc, char **argv) {
   snprintf(label, sizeof label, "series of %d points", points);
   failures += time_get(h, label, target, requests, "<= 10 ms", "<= 30 ms");
   snprintf(target, sizeof target, "%s/api/v1/projects/%s/commits?limit=50", url, project);
-  failures += time_get(h, "commit history, newest page of 50", target, requests * 4, "<= 5 ms",
-                       "");
+  failures += time_get(h, "commit history, newest page of 50", target, requests * 4, "<= 5 ms", "");
   snprintf(target, sizeof target, "%s/api/v1/projects/%s/commits?limit=50&before=%040x", url,
            project, points / 2);
   failures +=

@@ -52,8 +52,9 @@ static void payload(struct bg_buf *b, long long k) {
                 "\"results\":[",
                 k, k, 1 + (k / 1440) % 28, (k / 60) % 24, k % 60);
   for (int r = 0; r < RESULTS; r++) {
-    bg_buf_printf(b, "%s{\"benchmark\":\"BM_Suite/case_%04d\",\"measure\":\"wall_time\","
-                     "\"samples\":[",
+    bg_buf_printf(b,
+                  "%s{\"benchmark\":\"BM_Suite/case_%04d\",\"measure\":\"wall_time\","
+                  "\"samples\":[",
                   r ? "," : "", r);
     double level = 1000.0 * (1 + r % 97);
     for (int j = 0; j < SAMPLES; j++) {

@@ -228,8 +228,9 @@ static sqlite3 *ceiling_db(const char *schema_dir, const char *path) {
   unlink(path);
   sqlite3 *db;
   sqlite3_open(path, &db);
-  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                   "PRAGMA cache_size=-8000; PRAGMA mmap_size=0",
+  sqlite3_exec(db,
+               "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+               "PRAGMA cache_size=-8000; PRAGMA mmap_size=0",
                NULL, NULL, NULL);
   struct dirent **ents;
   int n = scandir(schema_dir, &ents, NULL, by_name);
@@ -299,13 +300,13 @@ static double sqlite_ceiling(struct ceiling *held_db, const char *schema_dir, lo
     ceiling_insert(held_db, (int)(held - held_db->runs));
   /* The strictest ceiling: no checkpoint inside the timed inserts (the server checkpoints on
    * a thread of its own); the WAL is checkpointed after the clock stops. */
-  sqlite3_exec(held_db->db, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA wal_autocheckpoint=0",
-               NULL, NULL, NULL);
+  sqlite3_exec(held_db->db, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA wal_autocheckpoint=0", NULL,
+               NULL, NULL);
   double t0 = now_ms();
   ceiling_insert(held_db, runs);
   double rate = runs * (double)RESULTS / ((now_ms() - t0) / 1e3);
-  sqlite3_exec(held_db->db, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA wal_autocheckpoint=1000",
-               NULL, NULL, NULL);
+  sqlite3_exec(held_db->db, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA wal_autocheckpoint=1000", NULL,
+               NULL, NULL);
   struct ceiling empty;
   ceiling_open(&empty, schema_dir, "fresh");
   t0 = now_ms();
@@ -383,9 +384,11 @@ int main(int argc, char **argv) {
   printf("| runs/s, 1 client | %.1f | |\n", median(rate1, rounds));
   printf("| runs/s, %d clients | %.1f | >= 40 |\n", clients, median(rateC, rounds));
   printf("| plain SQLite insert of the same rows, same database size (1-client phase) | "
-         "%.0f rows/s | (ceiling) |\n", median(ceil1, rounds));
+         "%.0f rows/s | (ceiling) |\n",
+         median(ceil1, rounds));
   printf("| plain SQLite insert of the same rows, same database size (%d-client phase) | "
-         "%.0f rows/s | (ceiling) |\n", clients, median(ceilC, rounds));
+         "%.0f rows/s | (ceiling) |\n",
+         clients, median(ceilC, rounds));
   printf("| plain SQLite insert of the same rows into an empty database, default checkpoints | "
          "%.0f rows/s | |\n",
          median(fresh, rounds));
