@@ -1,11 +1,13 @@
 /* run.c: the run model and its JSON form, benchgate.run/v1.
  *
- * Parsing goes through cJSON, then every member is checked and copied into a struct bg_run,
- * so the rest of the program never touches unchecked JSON. Errors name the field the way a
+ * Parsing goes through lib/jdoc.c (a strict JSON reader with no allocation per value), then
+ * every member is checked and copied into a struct bg_run, so the rest of the program never
+ * touches unchecked JSON. Serialising goes through cJSON. Errors name the field the way a
  * client wrote it ("results[3].samples[7]"), which is what the API returns in a 400.
  */
 #include "run.h"
 
+#include "jdoc.h"
 #include "mem.h"
 #include "valid.h"
 
@@ -80,9 +82,8 @@ void bg_run_add_warning(struct bg_run *run, const char *text) {
   push_string(&run->warnings, &run->nwarnings, text);
 }
 
-struct bg_result *bg_run_add_result(struct bg_run *run, const char *benchmark,
-                                    const char *measure, const char *unit,
-                                    enum bg_direction direction) {
+struct bg_result *bg_run_add_result(struct bg_run *run, const char *benchmark, const char *measure,
+                                    const char *unit, enum bg_direction direction) {
   bg_xgrow((void **)&run->results, &run->results_cap, run->nresults + 1, sizeof *run->results);
   struct bg_result *r = &run->results[run->nresults++];
   memset(r, 0, sizeof *r);
@@ -122,8 +123,8 @@ static const struct {
   const char *measure, *unit;
   enum bg_direction direction;
 } known_measures[] = {
-    {"wall_time", "ns", BG_LOWER},       {"cpu_time", "ns", BG_LOWER},
-    {"max_rss", "bytes", BG_LOWER},      {"instructions", "count", BG_LOWER},
+    {"wall_time", "ns", BG_LOWER},      {"cpu_time", "ns", BG_LOWER},
+    {"max_rss", "bytes", BG_LOWER},     {"instructions", "count", BG_LOWER},
     {"throughput", "ops/s", BG_HIGHER},
 };
 
@@ -156,34 +157,39 @@ const char *bg_direction_name(enum bg_direction d) {
 
 /* ---- validation of the model (shared by parsing and by the agent before upload) ---- */
 
-static int check_result(const struct bg_result *r, size_t i, struct bg_ferr *e) {
+/* Field names are formatted only on the way to an error: building them for every valid
+ * result cost more than the checks themselves. */
+static int result_error(struct bg_ferr *e, size_t i, const char *member, const char *msg) {
   char f[64];
-  snprintf(f, sizeof f, "results[%zu].benchmark", i);
+  snprintf(f, sizeof f, "results[%zu].%s", i, member);
+  return bg_ferr_set(e, f, "%s", msg);
+}
+
+static int check_result(const struct bg_result *r, size_t i, struct bg_ferr *e) {
   if (!bg_valid_benchmark(r->benchmark))
-    return bg_ferr_set(e, f, "must be 1-1024 bytes of UTF-8 without control characters");
-  snprintf(f, sizeof f, "results[%zu].measure", i);
+    return result_error(e, i, "benchmark",
+                        "must be 1-1024 bytes of UTF-8 without control characters");
   if (!bg_valid_measure(r->measure))
-    return bg_ferr_set(e, f, "must match [a-z0-9_]{1,64}");
-  snprintf(f, sizeof f, "results[%zu].unit", i);
+    return result_error(e, i, "measure", "must match [a-z0-9_]{1,64}");
   if (!bg_valid_unit(r->unit))
-    return bg_ferr_set(e, f, "must be 1-32 printable characters without spaces");
+    return result_error(e, i, "unit", "must be 1-32 printable characters without spaces");
   if (r->has_summary) {
-    snprintf(f, sizeof f, "results[%zu].summary.n", i);
     if (r->n < 1)
-      return bg_ferr_set(e, f, "must be at least 1");
-    snprintf(f, sizeof f, "results[%zu].summary.mean", i);
+      return result_error(e, i, "summary.n", "must be at least 1");
     if (!isfinite(r->mean))
-      return bg_ferr_set(e, f, "not a finite number");
-    snprintf(f, sizeof f, "results[%zu].summary.stddev", i);
+      return result_error(e, i, "summary.mean", "not a finite number");
     if (!isfinite(r->stddev) || r->stddev < 0)
-      return bg_ferr_set(e, f, "must be a finite number >= 0");
+      return result_error(e, i, "summary.stddev", "must be a finite number >= 0");
     return BG_OK;
   }
-  snprintf(f, sizeof f, "results[%zu].samples", i);
-  if (r->nsamples < 1 || r->nsamples > BG_RUN_MAX_SAMPLES)
+  if (r->nsamples < 1 || r->nsamples > BG_RUN_MAX_SAMPLES) {
+    char f[64];
+    snprintf(f, sizeof f, "results[%zu].samples", i);
     return bg_ferr_set(e, f, "must hold 1 to %d samples", BG_RUN_MAX_SAMPLES);
+  }
   for (size_t j = 0; j < r->nsamples; j++) {
     if (!isfinite(r->samples[j])) {
+      char f[64];
       snprintf(f, sizeof f, "results[%zu].samples[%zu]", i, j);
       return bg_ferr_set(e, f, "not a finite number");
     }
@@ -322,280 +328,360 @@ int bg_run_validate(const struct bg_run *run, struct bg_ferr *e) {
   return check_duplicates(run, e);
 }
 
-/* ---- JSON to model ---- */
+/* ---- JSON to model ----
+ *
+ * The payload is read by lib/jdoc.c into one flat document (no allocation per value; samples
+ * arrive as runs of doubles), then checked member by member in a fixed order, so the first
+ * error reported does not depend on the order of members in the text. A member the model
+ * reads may appear once: a duplicate is an error naming it (a silent first-wins or last-wins
+ * would make two readers of one payload disagree). Members the model does not know are
+ * ignored; inside testbed.fingerprint and thresholds, which are kept as JSON, members are
+ * kept as sent. */
+
+/* A field name "prefix[i]" or "prefix[i].member", built only when an error needs it. */
+static const char *field_at(char *f, size_t n, const char *prefix, size_t i, const char *member) {
+  snprintf(f, n, "%s[%zu]%s%s", prefix, i, member ? "." : "", member ? member : "");
+  return f;
+}
+
+/* Looks a member up. Returns BG_OK with *out the member or NULL; a member given twice is an
+ * error naming `field`. */
+static int member(const struct bg_jdoc *d, const struct bg_jnode *obj, const char *key,
+                  const char *field, const struct bg_jnode **out, struct bg_ferr *e) {
+  if (bg_jdoc_member(d, obj, key, out) > 1)
+    return bg_ferr_set(e, field, "given more than once");
+  return BG_OK;
+}
+
+/* Reads a string node into a new C string; a string holding U+0000 is an error naming `field`
+ * (a C string would silently end there). */
+static int take_string(const struct bg_jdoc *d, const struct bg_jnode *v, const char *field,
+                       char **out, struct bg_ferr *e) {
+  const char *s = bg_jdoc_str(d, v);
+  if (strlen(s) != bg_jdoc_strlen(v))
+    return bg_ferr_set(e, field, "must not contain U+0000");
+  bg_run_set(out, s);
+  return BG_OK;
+}
 
 /* Reads an optional string member. Absent or null leaves *out untouched and returns BG_OK; a
  * member of another type is an error naming `field`. */
-static int get_string(const cJSON *obj, const char *key, const char *field, char **out,
-                      struct bg_ferr *e) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-  if (!v || cJSON_IsNull(v))
-    return BG_OK;
-  if (!cJSON_IsString(v))
+static int get_string(const struct bg_jdoc *d, const struct bg_jnode *obj, const char *key,
+                      const char *field, char **out, struct bg_ferr *e) {
+  const struct bg_jnode *v;
+  int rc = member(d, obj, key, field, &v, e);
+  if (rc || !v || v->type == BG_JNULL)
+    return rc;
+  if (v->type != BG_JSTR)
     return bg_ferr_set(e, field, "must be a string");
-  bg_run_set(out, v->valuestring);
-  return BG_OK;
+  return take_string(d, v, field, out, e);
 }
 
 /* Reads an optional positive integer member into *out (0 when absent). */
-static int get_id(const cJSON *obj, const char *key, long long *out, struct bg_ferr *e) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-  if (!v || cJSON_IsNull(v))
-    return BG_OK;
-  if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > MAX_ID ||
-      v->valuedouble != floor(v->valuedouble))
+static int get_id(const struct bg_jdoc *d, const struct bg_jnode *obj, const char *key,
+                  long long *out, struct bg_ferr *e) {
+  const struct bg_jnode *v;
+  int rc = member(d, obj, key, key, &v, e);
+  if (rc || !v || v->type == BG_JNULL)
+    return rc;
+  if (v->type != BG_JNUM || v->v.num < 1 || v->v.num > MAX_ID || v->v.num != floor(v->v.num))
     return bg_ferr_set(e, key, "must be a positive integer");
-  *out = (long long)v->valuedouble;
+  *out = (long long)v->v.num;
   return BG_OK;
 }
 
-static int get_object(const cJSON *obj, const char *key, const char *field, const cJSON **out,
-                      struct bg_ferr *e) {
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+static int get_object(const struct bg_jdoc *d, const struct bg_jnode *obj, const char *key,
+                      const char *field, const struct bg_jnode **out, struct bg_ferr *e) {
+  const struct bg_jnode *v;
+  int rc = member(d, obj, key, field, &v, e);
   *out = NULL;
-  if (!v || cJSON_IsNull(v))
-    return BG_OK;
-  if (!cJSON_IsObject(v))
+  if (rc || !v || v->type == BG_JNULL)
+    return rc;
+  if (v->type != BG_JOBJ)
     return bg_ferr_set(e, field, "must be an object");
   *out = v;
   return BG_OK;
 }
 
-static int parse_commit(struct bg_run *run, const cJSON *root, struct bg_ferr *e) {
-  const cJSON *c;
-  int rc = get_object(root, "commit", "commit", &c, e);
+/* A copy of an object kept as JSON (fingerprint, thresholds). */
+static int keep_json(const struct bg_jdoc *d, const struct bg_jnode *v, const char *field,
+                     cJSON **out, struct bg_ferr *e) {
+  if (!v)
+    return BG_OK;
+  if (!(*out = bg_jdoc_to_cjson(d, v)))
+    return bg_ferr_set(e, field, "strings must not contain U+0000");
+  return BG_OK;
+}
+
+/* Reads an optional array of strings (commit.parents, warnings) with at most `max` entries,
+ * adding each with `add`. */
+static int get_strings(const struct bg_jdoc *d, const struct bg_jnode *obj, const char *key,
+                       const char *field, const char *shape, const char *what, int max,
+                       struct bg_run *run, void (*add)(struct bg_run *, const char *),
+                       struct bg_ferr *e) {
+  const struct bg_jnode *a;
+  char f[64];
+  int rc = member(d, obj, key, field, &a, e);
+  if (rc || !a || a->type == BG_JNULL)
+    return rc;
+  if (a->type != BG_JARR)
+    return bg_ferr_set(e, field, "%s", shape);
+  if (a->packed) /* its first element is a number */
+    return bg_ferr_set(e, field_at(f, sizeof f, field, 0, NULL), "must be a string");
+  size_t i = 0;
+  for (const struct bg_jnode *s = bg_jdoc_first(d, a); s; s = bg_jdoc_next(d, a, s), i++) {
+    if (i >= (size_t)max)
+      return bg_ferr_set(e, field, "more than %d %s", max, what);
+    field_at(f, sizeof f, field, i, NULL);
+    if (s->type != BG_JSTR)
+      return bg_ferr_set(e, f, "must be a string");
+    const char *v = bg_jdoc_str(d, s);
+    if (strlen(v) != bg_jdoc_strlen(s))
+      return bg_ferr_set(e, f, "must not contain U+0000");
+    add(run, v);
+  }
+  return BG_OK;
+}
+
+static int parse_commit(struct bg_run *run, const struct bg_jdoc *d, const struct bg_jnode *root,
+                        struct bg_ferr *e) {
+  const struct bg_jnode *c;
+  int rc = get_object(d, root, "commit", "commit", &c, e);
   if (rc)
     return rc;
   if (!c)
     return bg_ferr_set(e, "commit", "required");
-  if ((rc = get_string(c, "sha", "commit.sha", &run->commit.sha, e)) ||
-      (rc = get_string(c, "branch", "commit.branch", &run->commit.branch, e)) ||
-      (rc = get_string(c, "message", "commit.message", &run->commit.message, e)) ||
-      (rc = get_string(c, "author", "commit.author", &run->commit.author, e)) ||
-      (rc = get_string(c, "timestamp", "commit.timestamp", &run->commit.timestamp, e)))
+  if ((rc = get_string(d, c, "sha", "commit.sha", &run->commit.sha, e)) ||
+      (rc = get_string(d, c, "branch", "commit.branch", &run->commit.branch, e)) ||
+      (rc = get_string(d, c, "message", "commit.message", &run->commit.message, e)) ||
+      (rc = get_string(d, c, "author", "commit.author", &run->commit.author, e)) ||
+      (rc = get_string(d, c, "timestamp", "commit.timestamp", &run->commit.timestamp, e)))
     return rc;
-  const cJSON *parents = cJSON_GetObjectItemCaseSensitive(c, "parents");
-  if (parents && !cJSON_IsNull(parents)) {
-    if (!cJSON_IsArray(parents))
-      return bg_ferr_set(e, "commit.parents", "must be an array of shas");
-    size_t i = 0;
-    const cJSON *p;
-    cJSON_ArrayForEach(p, parents) {
-      if (i >= MAX_PARENTS)
-        return bg_ferr_set(e, "commit.parents", "more than %d parents", MAX_PARENTS);
-      if (!cJSON_IsString(p)) {
-        char f[48];
-        snprintf(f, sizeof f, "commit.parents[%zu]", i);
-        return bg_ferr_set(e, f, "must be a string");
-      }
-      bg_run_add_parent(run, p->valuestring);
-      i++;
-    }
-  }
-  return BG_OK;
+  return get_strings(d, c, "parents", "commit.parents", "must be an array of shas", "parents",
+                     MAX_PARENTS, run, bg_run_add_parent, e);
 }
 
-static int parse_testbed(struct bg_run *run, const cJSON *root, struct bg_ferr *e) {
-  const cJSON *t, *fp;
-  int rc = get_object(root, "testbed", "testbed", &t, e);
+static int parse_testbed(struct bg_run *run, const struct bg_jdoc *d, const struct bg_jnode *root,
+                         struct bg_ferr *e) {
+  const struct bg_jnode *t, *fp;
+  int rc = get_object(d, root, "testbed", "testbed", &t, e);
   if (rc)
     return rc;
   if (!t)
     return bg_ferr_set(e, "testbed", "required");
-  if ((rc = get_string(t, "name", "testbed.name", &run->testbed, e)) ||
-      (rc = get_object(t, "fingerprint", "testbed.fingerprint", &fp, e)))
+  if ((rc = get_string(d, t, "name", "testbed.name", &run->testbed, e)) ||
+      (rc = get_object(d, t, "fingerprint", "testbed.fingerprint", &fp, e)))
     return rc;
-  if (fp)
-    run->fingerprint = cJSON_Duplicate(fp, 1);
-  return BG_OK;
+  return keep_json(d, fp, "testbed.fingerprint", &run->fingerprint, e);
 }
 
-static int parse_samples(struct bg_result *r, const cJSON *samples, const char *prefix,
-                         size_t i, struct bg_ferr *e) {
-  char f[96];
-  if (!cJSON_IsArray(samples)) {
-    snprintf(f, sizeof f, "%s[%zu].samples", prefix, i);
-    return bg_ferr_set(e, f, "must be an array of numbers");
-  }
-  int count = cJSON_GetArraySize(samples);
-  if (count < 1 || count > BG_RUN_MAX_SAMPLES) {
-    snprintf(f, sizeof f, "%s[%zu].samples", prefix, i);
-    return bg_ferr_set(e, f, "must hold 1 to %d samples", BG_RUN_MAX_SAMPLES);
-  }
-  r->samples = bg_xmalloc((size_t)count * sizeof *r->samples);
-  r->samples_cap = (size_t)count;
-  const cJSON *s;
-  size_t j = 0;
-  cJSON_ArrayForEach(s, samples) {
-    if (!cJSON_IsNumber(s) || !isfinite(s->valuedouble)) {
-      snprintf(f, sizeof f, "%s[%zu].samples[%zu]", prefix, i, j);
-      return bg_ferr_set(e, f, "not a finite number");
-    }
-    r->samples[r->nsamples++] = s->valuedouble;
-    j++;
-  }
-  return BG_OK;
-}
-
-static int parse_summary(struct bg_result *r, const cJSON *sum, const char *prefix, size_t i,
+static int parse_samples(struct bg_result *r, const struct bg_jdoc *d,
+                         const struct bg_jnode *samples, const char *prefix, size_t i,
                          struct bg_ferr *e) {
-  char f[96];
-  if (!cJSON_IsObject(sum)) {
-    snprintf(f, sizeof f, "%s[%zu].summary", prefix, i);
-    return bg_ferr_set(e, f, "must be an object with n, mean and stddev");
+  char f[96], g[128];
+  if (samples->type != BG_JARR)
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "samples"),
+                       "must be an array of numbers");
+  size_t count = samples->count;
+  if (count < 1 || count > BG_RUN_MAX_SAMPLES)
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "samples"), "must hold 1 to %d samples",
+                       BG_RUN_MAX_SAMPLES);
+  r->samples = bg_xmalloc(count * sizeof *r->samples);
+  r->samples_cap = count;
+  if (samples->packed) {
+    const double *v = d->nums + samples->v.nums;
+    for (size_t j = 0; j < count; j++) {
+      if (!isfinite(v[j])) {
+        snprintf(g, sizeof g, "%s[%zu]", field_at(f, sizeof f, prefix, i, "samples"), j);
+        return bg_ferr_set(e, g, "not a finite number");
+      }
+    }
+    memcpy(r->samples, v, count * sizeof *v);
+    r->nsamples = count;
+    return BG_OK;
   }
+  size_t j = 0;
+  for (const struct bg_jnode *s = bg_jdoc_first(d, samples); s;
+       s = bg_jdoc_next(d, samples, s), j++) {
+    if (s->type != BG_JNUM || !isfinite(s->v.num)) {
+      snprintf(g, sizeof g, "%s[%zu]", field_at(f, sizeof f, prefix, i, "samples"), j);
+      return bg_ferr_set(e, g, "not a finite number");
+    }
+    r->samples[r->nsamples++] = s->v.num;
+  }
+  return BG_OK;
+}
+
+static int parse_summary(struct bg_result *r, const struct bg_jdoc *d, const struct bg_jnode *sum,
+                         const char *prefix, size_t i, struct bg_ferr *e) {
+  char f[96], g[128];
+  if (sum->type != BG_JOBJ)
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "summary"),
+                       "must be an object with n, mean and stddev");
   const char *keys[] = {"n", "mean", "stddev"};
   double v[3];
   for (int k = 0; k < 3; k++) {
-    const cJSON *x = cJSON_GetObjectItemCaseSensitive(sum, keys[k]);
-    snprintf(f, sizeof f, "%s[%zu].summary.%s", prefix, i, keys[k]);
+    const struct bg_jnode *x;
+    snprintf(g, sizeof g, "%s.%s", field_at(f, sizeof f, prefix, i, "summary"), keys[k]);
+    int rc = member(d, sum, keys[k], g, &x, e);
+    if (rc)
+      return rc;
     if (!x)
-      return bg_ferr_set(e, f, "required");
-    if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble))
-      return bg_ferr_set(e, f, "not a finite number");
-    v[k] = x->valuedouble;
+      return bg_ferr_set(e, g, "required");
+    if (x->type != BG_JNUM || !isfinite(x->v.num))
+      return bg_ferr_set(e, g, "not a finite number");
+    v[k] = x->v.num;
   }
-  snprintf(f, sizeof f, "%s[%zu].summary.n", prefix, i);
   if (v[0] < 1 || v[0] != floor(v[0]) || v[0] > MAX_ID)
-    return bg_ferr_set(e, f, "must be an integer >= 1");
-  snprintf(f, sizeof f, "%s[%zu].summary.stddev", prefix, i);
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "summary.n"), "must be an integer >= 1");
   if (v[2] < 0)
-    return bg_ferr_set(e, f, "must be >= 0");
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "summary.stddev"), "must be >= 0");
   bg_result_set_summary(r, (long long)v[0], v[1], v[2]);
   return BG_OK;
 }
 
 /* Reads one result object; unit and direction default from well-known measures. */
-static int parse_result(struct bg_run *run, const cJSON *item, const char *prefix, size_t i,
-                        struct bg_ferr *e) {
+static int parse_result(struct bg_run *run, const struct bg_jdoc *d, const struct bg_jnode *item,
+                        const char *prefix, size_t i, struct bg_ferr *e) {
   char f[96];
-  if (!cJSON_IsObject(item)) {
-    snprintf(f, sizeof f, "%s[%zu]", prefix, i);
-    return bg_ferr_set(e, f, "must be an object");
-  }
+  if (item->type != BG_JOBJ)
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, NULL), "must be an object");
   const char *names[] = {"benchmark", "measure", "unit", "direction"};
   const char *vals[4] = {NULL, NULL, NULL, NULL};
   for (int k = 0; k < 4; k++) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(item, names[k]);
-    snprintf(f, sizeof f, "%s[%zu].%s", prefix, i, names[k]);
-    if (v && !cJSON_IsNull(v) && !cJSON_IsString(v))
-      return bg_ferr_set(e, f, "must be a string");
-    vals[k] = v && cJSON_IsString(v) ? v->valuestring : NULL;
+    const struct bg_jnode *v;
+    /* The field name is only formatted when something is wrong with this member. */
+    if (bg_jdoc_member(d, item, names[k], &v) > 1)
+      return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, names[k]), "given more than once");
+    if (v && v->type != BG_JNULL && v->type != BG_JSTR)
+      return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, names[k]), "must be a string");
+    if (v && v->type == BG_JSTR) {
+      vals[k] = bg_jdoc_str(d, v);
+      if (strlen(vals[k]) != bg_jdoc_strlen(v))
+        return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, names[k]),
+                           "must not contain U+0000");
+    }
     if (k < 2 && !vals[k])
-      return bg_ferr_set(e, f, "required");
+      return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, names[k]), "required");
   }
-  snprintf(f, sizeof f, "%s[%zu].benchmark", prefix, i);
   if (!bg_valid_benchmark(vals[0]))
-    return bg_ferr_set(e, f, "must be 1-1024 bytes of UTF-8 without control characters");
-  snprintf(f, sizeof f, "%s[%zu].measure", prefix, i);
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "benchmark"),
+                       "must be 1-1024 bytes of UTF-8 without control characters");
   if (!bg_valid_measure(vals[1]))
-    return bg_ferr_set(e, f, "must match [a-z0-9_]{1,64}");
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "measure"),
+                       "must match [a-z0-9_]{1,64}");
   const char *unit = vals[2];
   enum bg_direction dir = BG_LOWER;
   int known = bg_measure_lookup(vals[1], unit ? NULL : &unit, &dir);
   if (vals[3]) {
-    if (!bg_direction_parse(vals[3], &dir)) {
-      snprintf(f, sizeof f, "%s[%zu].direction", prefix, i);
-      return bg_ferr_set(e, f, "must be \"lower\" or \"higher\"");
-    }
+    if (!bg_direction_parse(vals[3], &dir))
+      return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "direction"),
+                         "must be \"lower\" or \"higher\"");
   } else if (!known) {
-    snprintf(f, sizeof f, "%s[%zu].direction", prefix, i);
-    return bg_ferr_set(e, f, "required for measure '%.64s'", vals[1]);
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "direction"),
+                       "required for measure '%.64s'", vals[1]);
   }
-  if (!unit) {
-    snprintf(f, sizeof f, "%s[%zu].unit", prefix, i);
-    return bg_ferr_set(e, f, "required for measure '%.64s'", vals[1]);
-  }
+  if (!unit)
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "unit"), "required for measure '%.64s'",
+                       vals[1]);
   struct bg_result *r = bg_run_add_result(run, vals[0], vals[1], unit, dir);
-  const cJSON *samples = cJSON_GetObjectItemCaseSensitive(item, "samples");
-  const cJSON *summary = cJSON_GetObjectItemCaseSensitive(item, "summary");
-  if (samples && summary) {
-    snprintf(f, sizeof f, "%s[%zu]", prefix, i);
-    return bg_ferr_set(e, f, "has both samples and summary; give one");
-  }
+  const struct bg_jnode *samples, *summary;
+  if (bg_jdoc_member(d, item, "samples", &samples) > 1)
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "samples"), "given more than once");
+  if (bg_jdoc_member(d, item, "summary", &summary) > 1)
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, "summary"), "given more than once");
+  if (samples && summary)
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, NULL),
+                       "has both samples and summary; give one");
   if (samples)
-    return parse_samples(r, samples, prefix, i, e);
+    return parse_samples(r, d, samples, prefix, i, e);
   if (summary)
-    return parse_summary(r, summary, prefix, i, e);
-  snprintf(f, sizeof f, "%s[%zu]", prefix, i);
-  return bg_ferr_set(e, f, "needs samples or a summary");
+    return parse_summary(r, d, summary, prefix, i, e);
+  return bg_ferr_set(e, field_at(f, sizeof f, prefix, i, NULL), "needs samples or a summary");
+}
+
+static int parse_results(struct bg_run *run, const struct bg_jdoc *d, const struct bg_jnode *array,
+                         const char *prefix, struct bg_ferr *e) {
+  char f[96];
+  if (array->type != BG_JARR)
+    return bg_ferr_set(e, prefix, "must be an array");
+  if (array->packed) /* its first element is a number */
+    return bg_ferr_set(e, field_at(f, sizeof f, prefix, 0, NULL), "must be an object");
+  size_t i = 0;
+  for (const struct bg_jnode *item = bg_jdoc_first(d, array); item;
+       item = bg_jdoc_next(d, array, item), i++) {
+    if (i >= BG_RUN_MAX_RESULTS)
+      return bg_ferr_set(e, prefix, "more than %d results", BG_RUN_MAX_RESULTS);
+    int rc = parse_result(run, d, item, prefix, i, e);
+    if (rc)
+      return rc;
+  }
+  return BG_OK;
 }
 
 int bg_run_results_from_cjson(struct bg_run *run, const cJSON *array, const char *prefix,
                               struct bg_ferr *e) {
   if (!cJSON_IsArray(array))
     return bg_ferr_set(e, prefix, "must be an array");
-  size_t i = 0;
-  const cJSON *item;
-  cJSON_ArrayForEach(item, array) {
-    if (i >= BG_RUN_MAX_RESULTS)
-      return bg_ferr_set(e, prefix, "more than %d results", BG_RUN_MAX_RESULTS);
-    int rc = parse_result(run, item, prefix, i, e);
-    if (rc)
-      return rc;
-    i++;
+  /* One reader for both forms: the array goes through its JSON text (cJSON prints numbers so
+   * that they read back exactly, and non-finite ones as null, which is then "not a finite
+   * number" as before). Adapters call this once per harness file, never per sample. */
+  char *text = cJSON_PrintUnformatted(array);
+  if (!text) {
+    fprintf(stderr, "benchgate: out of memory printing results\n");
+    abort();
   }
-  return BG_OK;
+  struct bg_jdoc d;
+  char why[128];
+  bg_jdoc_init(&d);
+  int rc = bg_jdoc_parse(&d, text, strlen(text), NULL, why, sizeof why)
+               ? bg_ferr_set(e, prefix, "%s", why)
+               : parse_results(run, &d, bg_jdoc_root(&d), prefix, e);
+  bg_jdoc_free(&d);
+  cJSON_free(text);
+  return rc;
 }
 
-static int parse_warnings(struct bg_run *run, const cJSON *root, struct bg_ferr *e) {
-  const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "warnings");
-  if (!w || cJSON_IsNull(w))
-    return BG_OK;
-  if (!cJSON_IsArray(w))
-    return bg_ferr_set(e, "warnings", "must be an array of strings");
-  size_t i = 0;
-  const cJSON *s;
-  cJSON_ArrayForEach(s, w) {
-    if (i >= MAX_WARNINGS)
-      return bg_ferr_set(e, "warnings", "more than %d warnings", MAX_WARNINGS);
-    if (!cJSON_IsString(s)) {
-      char f[32];
-      snprintf(f, sizeof f, "warnings[%zu]", i);
-      return bg_ferr_set(e, f, "must be a string");
-    }
-    bg_run_add_warning(run, s->valuestring);
-    i++;
-  }
-  return BG_OK;
-}
-
-static int parse_root(struct bg_run *run, const cJSON *root, struct bg_ferr *e) {
+static int parse_root(struct bg_run *run, const struct bg_jdoc *d, const struct bg_jnode *root,
+                      struct bg_ferr *e) {
   int rc;
-  if (!cJSON_IsObject(root))
+  if (root->type != BG_JOBJ)
     return bg_ferr_set(e, "", "the payload must be a JSON object");
-  const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
+  const struct bg_jnode *schema;
+  if ((rc = member(d, root, "schema", "schema", &schema, e)))
+    return rc;
   if (!schema)
     return bg_ferr_set(e, "schema", "required (\"%s\")", BG_RUN_SCHEMA);
-  if (!cJSON_IsString(schema) || strcmp(schema->valuestring, BG_RUN_SCHEMA) != 0)
+  if (schema->type != BG_JSTR || bg_jdoc_strlen(schema) != strlen(BG_RUN_SCHEMA) ||
+      memcmp(bg_jdoc_str(d, schema), BG_RUN_SCHEMA, strlen(BG_RUN_SCHEMA)) != 0)
     return bg_ferr_set(e, "schema", "must be \"%s\"", BG_RUN_SCHEMA);
-  const cJSON *base, *agent;
-  if ((rc = get_string(root, "run_id", "run_id", &run->run_id, e)) ||
-      (rc = parse_commit(run, root, e)) ||
-      (rc = get_object(root, "baseline", "baseline", &base, e)))
+  const struct bg_jnode *base, *agent;
+  if ((rc = get_string(d, root, "run_id", "run_id", &run->run_id, e)) ||
+      (rc = parse_commit(run, d, root, e)) ||
+      (rc = get_object(d, root, "baseline", "baseline", &base, e)))
     return rc;
-  if (base && ((rc = get_string(base, "branch", "baseline.branch", &run->baseline_branch, e)) ||
-               (rc = get_string(base, "sha", "baseline.sha", &run->baseline_sha, e))))
+  if (base && ((rc = get_string(d, base, "branch", "baseline.branch", &run->baseline_branch, e)) ||
+               (rc = get_string(d, base, "sha", "baseline.sha", &run->baseline_sha, e))))
     return rc;
-  if ((rc = get_id(root, "pull_request", &run->pull_request, e)) ||
-      (rc = get_id(root, "job_id", &run->job_id, e)) || (rc = parse_testbed(run, root, e)) ||
-      (rc = get_object(root, "agent", "agent", &agent, e)))
+  if ((rc = get_id(d, root, "pull_request", &run->pull_request, e)) ||
+      (rc = get_id(d, root, "job_id", &run->job_id, e)) || (rc = parse_testbed(run, d, root, e)) ||
+      (rc = get_object(d, root, "agent", "agent", &agent, e)))
     return rc;
-  if (agent && ((rc = get_string(agent, "name", "agent.name", &run->agent_name, e)) ||
-                (rc = get_string(agent, "version", "agent.version", &run->agent_version, e))))
+  if (agent && ((rc = get_string(d, agent, "name", "agent.name", &run->agent_name, e)) ||
+                (rc = get_string(d, agent, "version", "agent.version", &run->agent_version, e))))
     return rc;
-  const cJSON *th;
-  if ((rc = get_string(root, "started_at", "started_at", &run->started_at, e)) ||
-      (rc = get_string(root, "finished_at", "finished_at", &run->finished_at, e)) ||
-      (rc = get_object(root, "thresholds", "thresholds", &th, e)) ||
-      (rc = parse_warnings(run, root, e)))
+  const struct bg_jnode *th, *results;
+  if ((rc = get_string(d, root, "started_at", "started_at", &run->started_at, e)) ||
+      (rc = get_string(d, root, "finished_at", "finished_at", &run->finished_at, e)) ||
+      (rc = get_object(d, root, "thresholds", "thresholds", &th, e)) ||
+      (rc = get_strings(d, root, "warnings", "warnings", "must be an array of strings", "warnings",
+                        MAX_WARNINGS, run, bg_run_add_warning, e)) ||
+      (rc = keep_json(d, th, "thresholds", &run->thresholds, e)) ||
+      (rc = member(d, root, "results", "results", &results, e)))
     return rc;
-  if (th)
-    run->thresholds = cJSON_Duplicate(th, 1);
-  const cJSON *results = cJSON_GetObjectItemCaseSensitive(root, "results");
   if (!results)
     return bg_ferr_set(e, "results", "required");
-  if ((rc = bg_run_results_from_cjson(run, results, "results", e)))
+  if ((rc = parse_results(run, d, results, "results", e)))
     return rc;
   return bg_run_validate(run, e);
 }
@@ -603,16 +689,18 @@ static int parse_root(struct bg_run *run, const cJSON *root, struct bg_ferr *e) 
 int bg_run_from_json(const char *text, size_t len, struct bg_run **out, struct bg_ferr *e) {
   *out = NULL;
   bg_ferr_clear(e);
-  const char *end = NULL;
-  cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-  if (!root) {
-    size_t at = end && end >= text ? (size_t)(end - text) : 0;
-    bg_ferr_set(e, "", "malformed JSON near byte %zu", at);
+  struct bg_jdoc d;
+  char why[128];
+  size_t at = 0;
+  bg_jdoc_init(&d);
+  if (bg_jdoc_parse(&d, text, len, &at, why, sizeof why)) {
+    bg_jdoc_free(&d);
+    bg_ferr_set(e, "", "malformed JSON near byte %zu: %s", at, why);
     return BG_EPARSE;
   }
   struct bg_run *run = bg_run_new();
-  int rc = parse_root(run, root, e);
-  cJSON_Delete(root);
+  int rc = parse_root(run, &d, bg_jdoc_root(&d), e);
+  bg_jdoc_free(&d);
   if (rc) {
     bg_run_free(run);
     return rc;

@@ -6,6 +6,7 @@
  */
 #include "api.h"
 
+#include "jdoc.h"
 #include "jsonpath.h"
 #include "valid.h"
 
@@ -30,10 +31,11 @@ void bg_api_runs_post(struct bg_req *req) {
   if (rc == BG_EPARSE) {
     /* Name the member where parsing stopped, so NaN in results[3].samples[7] reads as such. */
     char field[256];
-    const char *end = NULL;
-    cJSON *again = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 0);
-    size_t at = !again && end && end >= req->body ? (size_t)(end - req->body) : 0;
-    cJSON_Delete(again);
+    size_t at = 0;
+    struct bg_jdoc d; /* the reader bg_run_from_json uses, so it stops at the same byte */
+    bg_jdoc_init(&d);
+    bg_jdoc_parse(&d, req->body, req->body_len, &at, NULL, 0);
+    bg_jdoc_free(&d);
     bg_jsonpath_at(req->body, req->body_len, at, field, sizeof field);
     bg_api_error(req, 400, "malformed_json", field, "%s%s", e.message,
                  field[0] ? " (numbers must be finite JSON numbers: no NaN or Infinity)" : "");

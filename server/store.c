@@ -995,7 +995,18 @@ static void summarise(const struct bg_result *r, double *tmp, double out[6], uns
   for (size_t i = 0; i < n; i++)
     ss += (r->samples[i] - mean) * (r->samples[i] - mean);
   memcpy(tmp, r->samples, n * sizeof *tmp);
-  qsort(tmp, n, sizeof *tmp, cmp_double);
+  if (n <= 32) {
+    /* Typical results hold a few dozen samples at most: insertion sort beats qsort's calls. */
+    for (size_t i = 1; i < n; i++) {
+      double x = tmp[i];
+      size_t j = i;
+      for (; j > 0 && tmp[j - 1] > x; j--)
+        tmp[j] = tmp[j - 1];
+      tmp[j] = x;
+    }
+  } else {
+    qsort(tmp, n, sizeof *tmp, cmp_double);
+  }
   out[0] = mean;
   out[1] = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;
   out[2] = tmp[0];

@@ -373,6 +373,111 @@ static void builds_runs_through_the_model_api(void **state) {
   bg_run_free(NULL);
 }
 
+static void rejects_members_given_twice(void **state) {
+  (void)state;
+  /* Two readers of one payload must not disagree on what it says: a member the run model
+   * reads may appear once. Unknown members are ignored, duplicates included. */
+  expect_full_error("\"run_id\":", "\"run_id\":\"x\",\"run_id\":", "run_id");
+  expect_full_error("\"branch\":\"main\",\"parents\"",
+                    "\"branch\":\"main\",\"branch\":\"dev\",\"parents\"", "commit.branch");
+  expect_full_error("\"pull_request\":42", "\"pull_request\":42,\"pull_request\":43",
+                    "pull_request");
+  expect_full_error("\"thresholds\":{", "\"thresholds\":{},\"thresholds\":{", "thresholds");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"samples\":[1],"
+                      "\"samples\":[2]}]",
+                      "results[0].samples");
+  expect_result_error("[{\"benchmark\":\"a\",\"benchmark\":\"b\",\"measure\":\"wall_time\","
+                      "\"samples\":[1]}]",
+                      "results[0].benchmark");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\","
+                      "\"summary\":{\"n\":3,\"mean\":1,\"mean\":2,\"stddev\":1}}]",
+                      "results[0].summary.mean");
+  char *p = payload_with_results("[{\"benchmark\":\"a\",\"measure\":\"wall_time\","
+                                 "\"samples\":[1],\"x\":1,\"x\":2}]");
+  struct bg_run *run = NULL;
+  assert_int_equal(bg_run_from_json(p, strlen(p), &run, NULL), BG_OK);
+  bg_run_free(run);
+  free(p);
+}
+
+static void rejects_nul_characters_in_strings(void **state) {
+  (void)state;
+  expect_full_error("\"branch\":\"main\"", "\"branch\":\"main\\u0000x\"", "commit.branch");
+  expect_full_error("\"warnings\":[\"load", "\"warnings\":[\"\\u0000load", "warnings[0]");
+  expect_full_error("\"cpu_model\":\"x\"", "\"cpu_model\":\"x\\u0000\"", "testbed.fingerprint");
+  expect_result_error("[{\"benchmark\":\"a\\u0000b\",\"measure\":\"wall_time\",\"samples\":[1]}]",
+                      "results[0].benchmark");
+}
+
+static void rejects_text_that_is_not_strict_json(void **state) {
+  (void)state;
+  char *p = payload_with_results("[{\"benchmark\":\"a\",\"measure\":\"wall_time\","
+                                 "\"samples\":[1]}]");
+  struct bg_buf b;
+  bg_buf_init(&b, 0);
+  bg_buf_printf(&b, "%s x", p);
+  expect_error(b.data, BG_EPARSE, ""); /* text after the document */
+  bg_buf_reset(&b);
+  bg_buf_printf(&b, "%s", p);
+  char *tab = strstr(b.data, "\"a\"");
+  tab[1] = '\t'; /* a raw control character inside a string */
+  expect_error(b.data, BG_EPARSE, "");
+  bg_buf_free(&b);
+  free(p);
+  p = payload_with_results("[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"samples\":[01]}]");
+  expect_error(p, BG_EPARSE, ""); /* a leading zero */
+  free(p);
+}
+
+static void reads_samples_exactly_and_in_mixed_arrays(void **state) {
+  (void)state;
+  char *p = payload_with_results("[{\"benchmark\":\"a\",\"measure\":\"wall_time\","
+                                 "\"samples\":[0.1,1832.1000000000001,5e-324,"
+                                 "1.7976931348623157e308,-0]}]");
+  struct bg_run *run = NULL;
+  assert_int_equal(bg_run_from_json(p, strlen(p), &run, NULL), BG_OK);
+  const double want[] = {0.1, 1832.1000000000001, 5e-324, 1.7976931348623157e308, -0.0};
+  assert_int_equal(run->results[0].nsamples, 5);
+  assert_memory_equal(run->results[0].samples, want, sizeof want);
+  bg_run_free(run);
+  free(p);
+  /* A sample of the wrong type after numbers is named by its index. */
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\","
+                      "\"samples\":[1,2,true,4]}]",
+                      "results[0].samples[2]");
+  expect_result_error("[{\"benchmark\":\"a\",\"measure\":\"wall_time\","
+                      "\"samples\":[1,2,[3]]}]",
+                      "results[0].samples[2]");
+}
+
+static void reads_results_from_cjson_like_the_payload(void **state) {
+  (void)state;
+  cJSON *a = cJSON_Parse("[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"samples\":[0.1,2]},"
+                         "{\"benchmark\":\"b\",\"measure\":\"frobs\",\"unit\":\"x\","
+                         "\"direction\":\"higher\",\"summary\":{\"n\":3,\"mean\":1,"
+                         "\"stddev\":0.5}}]");
+  struct bg_run *run = bg_run_new();
+  struct bg_ferr e;
+  assert_int_equal(bg_run_results_from_cjson(run, a, "results", &e), BG_OK);
+  assert_int_equal(run->nresults, 2);
+  assert_true(run->results[0].samples[0] == 0.1);
+  assert_int_equal(run->results[1].n, 3);
+  assert_int_equal(run->results[1].direction, BG_HIGHER);
+  cJSON_Delete(a);
+  /* A non-finite number in a cJSON tree is still named. */
+  a = cJSON_Parse("[{\"benchmark\":\"c\",\"measure\":\"wall_time\",\"samples\":[1,2]}]");
+  cJSON_ReplaceItemInArray(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0), "samples"), 1,
+                           cJSON_CreateNumber(NAN));
+  assert_int_equal(bg_run_results_from_cjson(run, a, "results", &e), BG_EINVAL);
+  assert_string_equal(e.field, "results[0].samples[1]");
+  cJSON_Delete(a);
+  a = cJSON_CreateObject();
+  assert_int_equal(bg_run_results_from_cjson(run, a, "results", &e), BG_EINVAL);
+  assert_string_equal(e.field, "results");
+  cJSON_Delete(a);
+  bg_run_free(run);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(parses_full_example),
@@ -390,6 +495,11 @@ int main(void) {
       cmocka_unit_test(validates_summaries),
       cmocka_unit_test(rejects_duplicate_benchmark_measure),
       cmocka_unit_test(builds_runs_through_the_model_api),
+      cmocka_unit_test(rejects_members_given_twice),
+      cmocka_unit_test(rejects_nul_characters_in_strings),
+      cmocka_unit_test(rejects_text_that_is_not_strict_json),
+      cmocka_unit_test(reads_samples_exactly_and_in_mixed_arrays),
+      cmocka_unit_test(reads_results_from_cjson_like_the_payload),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
