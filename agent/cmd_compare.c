@@ -26,7 +26,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define COMPARE_MAX_BYTES (256u << 20)
 #define COMPARE_MAX_FILES 1000
 
 static void usage(FILE *f) {
@@ -105,28 +104,18 @@ static int add_path(const char *path, char ***files, size_t *n, size_t *cap) {
 
 /* Reads and parses one file into a new run. */
 static struct bg_run *load(const char *path, const char *format) {
-  struct bg_buf b;
   struct bg_ferr fe;
-  struct bg_run *run = NULL;
-  bg_buf_init(&b, COMPARE_MAX_BYTES);
-  int rc = bg_buf_read_file(&b, path);
-  if (rc != BG_OK) {
-    bg_cli_error("%s: %s", path,
-                 rc == BG_ETOOBIG ? "file too large" : strerror(errno ? errno : EIO));
-    goto out;
-  }
-  run = bg_run_new();
-  if ((rc = bg_adapter_parse(format, b.data ? b.data : "", b.len, run, &fe)) != BG_OK) {
-    bg_cli_error("%s: %s%s%s", path, fe.field, *fe.field ? ": " : "", fe.message);
+  struct bg_run *run = bg_run_new();
+  if (bg_adapter_parse_file(format, path, run, &fe) != BG_OK) {
+    bg_cli_error("%s: %s", fe.field, fe.message);
     bg_run_free(run);
-    run = NULL;
-  } else if (run->nresults == 0) {
+    return NULL;
+  }
+  if (run->nresults == 0) {
     bg_cli_error("%s: no results", path);
     bg_run_free(run);
-    run = NULL;
+    return NULL;
   }
-out:
-  bg_buf_free(&b);
   return run;
 }
 
