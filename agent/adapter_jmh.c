@@ -225,27 +225,7 @@ out:
 }
 
 static int parse(const char *text, size_t len, struct bg_run *run, struct bg_ferr *e) {
-  cJSON *root = NULL;
-  struct bg_adapter_index ix = {0};
-  int rc = bg_adapter_json(text, len, &root, e);
-  if (rc)
-    return rc;
-  if (!cJSON_IsArray(root) || cJSON_GetArraySize(root) < 1) {
-    rc = bg_ferr_set(e, "", "JMH results must be a non-empty array");
-    goto out;
-  }
-  size_t i = 0;
-  const cJSON *o;
-  cJSON_ArrayForEach(o, root) {
-    char where[48];
-    snprintf(where, sizeof where, "[%zu]", i++);
-    if ((rc = entry(run, &ix, o, where, e)))
-      goto out;
-  }
-out:
-  bg_adapter_index_free(&ix);
-  cJSON_Delete(root);
-  return rc;
+  return bg_adapter_json_each(text, len, run, NULL, "JMH results", entry, e);
 }
 
 const struct bg_adapter bg_adapter_jmh = {"jmh", detect, parse};

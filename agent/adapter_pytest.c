@@ -88,32 +88,7 @@ static int bench(struct bg_run *run, struct bg_adapter_index *ix, const cJSON *o
 }
 
 static int parse(const char *text, size_t len, struct bg_run *run, struct bg_ferr *e) {
-  cJSON *root = NULL;
-  struct bg_adapter_index ix = {0};
-  int rc = bg_adapter_json(text, len, &root, e);
-  if (rc)
-    return rc;
-  const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "benchmarks");
-  if (!cJSON_IsObject(root) || !cJSON_IsArray(list)) {
-    rc = bg_ferr_set(e, "benchmarks", "required (an array of benchmarks)");
-    goto out;
-  }
-  if (cJSON_GetArraySize(list) < 1) {
-    rc = bg_ferr_set(e, "benchmarks", "no benchmarks");
-    goto out;
-  }
-  size_t i = 0;
-  const cJSON *o;
-  cJSON_ArrayForEach(o, list) {
-    char where[48];
-    snprintf(where, sizeof where, "benchmarks[%zu]", i++);
-    if ((rc = bench(run, &ix, o, where, e)))
-      goto out;
-  }
-out:
-  bg_adapter_index_free(&ix);
-  cJSON_Delete(root);
-  return rc;
+  return bg_adapter_json_each(text, len, run, "benchmarks", "benchmarks", bench, e);
 }
 
 const struct bg_adapter bg_adapter_pytest = {"pytest-benchmark", detect, parse};

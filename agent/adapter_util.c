@@ -36,6 +36,37 @@ int bg_adapter_json(const char *text, size_t len, cJSON **out, struct bg_ferr *e
   return BG_EPARSE;
 }
 
+int bg_adapter_json_each(const char *text, size_t len, struct bg_run *run, const char *key,
+                         const char *what, bg_adapter_entry_fn fn, struct bg_ferr *e) {
+  cJSON *root = NULL;
+  struct bg_adapter_index ix = {0};
+  int rc = bg_adapter_json(text, len, &root, e);
+  if (rc)
+    return rc;
+  const cJSON *list = key ? cJSON_GetObjectItemCaseSensitive(root, key) : root;
+  const char *name = key ? key : "";
+  if ((key && !cJSON_IsObject(root)) || !cJSON_IsArray(list)) {
+    rc = bg_ferr_set(e, name, "required (an array of %s)", what);
+    goto out;
+  }
+  if (cJSON_GetArraySize(list) < 1) {
+    rc = bg_ferr_set(e, name, "no %s", what);
+    goto out;
+  }
+  size_t i = 0;
+  const cJSON *o;
+  cJSON_ArrayForEach(o, list) {
+    char where[48];
+    snprintf(where, sizeof where, "%s[%zu]", name, i++);
+    if ((rc = fn(run, &ix, o, where, e)))
+      goto out;
+  }
+out:
+  bg_adapter_index_free(&ix);
+  cJSON_Delete(root);
+  return rc;
+}
+
 int bg_adapter_time_scale(const char *unit, double *scale) {
   static const struct {
     const char *name;

@@ -23,6 +23,21 @@
  * than cJSON's limit is also a parse error. */
 int bg_adapter_json(const char *text, size_t len, cJSON **out, struct bg_ferr *e);
 
+struct bg_adapter_index;
+
+/* Reads one entry of a harness's list: `item` is the entry, `where` its field name
+ * ("results[3]"). Returns BG_OK or an error naming the field in `e`. */
+typedef int (*bg_adapter_entry_fn)(struct bg_run *run, struct bg_adapter_index *ix,
+                                   const cJSON *item, const char *where, struct bg_ferr *e);
+
+/* The shape most JSON harnesses share: parses `text`, finds the list of entries (the member
+ * `key` of the root object, or the root array itself when `key` is NULL), requires it to be a
+ * non-empty array (`what` names its entries in errors: "commands"), and calls `fn` on each
+ * entry with a result index shared across entries. Returns BG_OK, BG_EPARSE (malformed JSON,
+ * line named) or the first error of `fn`. */
+int bg_adapter_json_each(const char *text, size_t len, struct bg_run *run, const char *key,
+                         const char *what, bg_adapter_entry_fn fn, struct bg_ferr *e);
+
 /* Returns the 1-based line of byte offset `at` in text. */
 size_t bg_adapter_line_of(const char *text, size_t at);
 
