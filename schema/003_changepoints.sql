@@ -23,8 +23,8 @@ CREATE TABLE series_points (
   PRIMARY KEY (testbed_id, benchmark_id, measure_id, epoch, commit_id, run_id)
 ) WITHOUT ROWID;
 
--- Screening state of a series: how many runs it has, the level and noise scale (on the
--- analysis scale) of its last segment when the detector last ran, and the newest epoch seen.
+-- Screening state of a series: how many runs it has, and the level and noise scale (on the
+-- analysis scale) of its last segment when the detector last ran.
 CREATE TABLE series_cp_state (
   testbed_id INTEGER NOT NULL,
   benchmark_id INTEGER NOT NULL,
@@ -32,7 +32,6 @@ CREATE TABLE series_cp_state (
   npoints INTEGER NOT NULL,
   level REAL,
   sigma REAL,
-  last_epoch INTEGER NOT NULL,
   scale_log INTEGER NOT NULL DEFAULT 1, -- 1: level and sigma are on the log scale
   PRIMARY KEY (testbed_id, benchmark_id, measure_id)
 ) WITHOUT ROWID;

@@ -4,9 +4,9 @@
  * SELECT), then screens every series of the run with one query that joins the run's results
  * to series_cp_state. A series is recomputed when it is young (at most BG_CP_YOUNG points),
  * when its new point lies more than BG_CP_SCREEN noise scales from the level of its last
- * segment, when the upload is older than the newest point (a late upload), or on every
- * BG_CP_EVERY-th point (staggered by series so a suite's series do not all fall due on the
- * same upload). A point that can create or move a change point is either far from the current
+ * segment, or on every BG_CP_EVERY-th point (staggered by series so a suite's series do not
+ * all fall due on the same upload). A late upload (an older commit) is screened like any
+ * other point: concurrent agents upload out of order all the time. A point that can create or move a change point is either far from the current
  * level (a step shows at once) or part of a slow drift, which the periodic recompute catches
  * within BG_CP_EVERY points. Recomputing reads the newest BG_CP_TAIL runs of the series (one
  * index range), combines the runs of each commit (median of their centres, mean of their
@@ -62,17 +62,16 @@ static const char *const sql_text[C_COUNT] = {
         "measure_id, ?3, ?4, run_id, log_center, log_w, raw_center, raw_w FROM results "
         "WHERE run_id = ?1",
     [C_SCREEN] = "SELECT x.benchmark_id, x.measure_id, x.log_center, x.raw_center, s.npoints, "
-                 "s.level, s.sigma, s.last_epoch, s.scale_log FROM results x "
+                 "s.level, s.sigma, s.scale_log FROM results x "
                  "LEFT JOIN series_cp_state s ON s.testbed_id = ?2 "
                  "AND s.benchmark_id = x.benchmark_id AND s.measure_id = x.measure_id "
                  "WHERE x.run_id = ?1",
     [C_STATE_BUMP] =
-        "UPDATE series_cp_state SET npoints = npoints + 1, last_epoch = max(last_epoch, ?3) "
-        "WHERE testbed_id = ?2 AND (benchmark_id, measure_id) IN "
+        "UPDATE series_cp_state SET npoints = npoints + 1 WHERE testbed_id = ?2 AND (benchmark_id, measure_id) IN "
         "(SELECT benchmark_id, measure_id FROM results WHERE run_id = ?1)",
     [C_STATE_INSERT] = "INSERT OR IGNORE INTO series_cp_state (testbed_id, benchmark_id, "
-                       "measure_id, npoints, level, sigma, last_epoch, scale_log) "
-                       "VALUES (?1, ?2, ?3, 1, NULL, NULL, ?4, 1)",
+                       "measure_id, npoints, level, sigma, scale_log) "
+                       "VALUES (?1, ?2, ?3, 1, NULL, NULL, 1)",
     [C_STATE_SET] = "UPDATE series_cp_state SET level = ?4, sigma = ?5, scale_log = ?6 "
                     "WHERE testbed_id = ?1 AND benchmark_id = ?2 AND measure_id = ?3",
     [C_TAIL] = "SELECT epoch, commit_id, log_center, log_w, raw_center, raw_w FROM series_points "
@@ -439,18 +438,17 @@ out:
 }
 
 /* The screen: 1 when the series' new point may create or move a change point. */
-static int flagged(sqlite3_stmt *st, long long bid, long long mid, long long epoch) {
+static int flagged(sqlite3_stmt *st, long long bid, long long mid) {
   if (sqlite3_column_type(st, 4) == SQLITE_NULL)
     return 1; /* a new series */
   long long npoints = sqlite3_column_int64(st, 4) + 1;
   double level = col_or_nan(st, 5), sigma = col_or_nan(st, 6);
-  long long last_epoch = sqlite3_column_int64(st, 7);
-  int scale_log = sqlite3_column_int(st, 8);
+  int scale_log = sqlite3_column_int(st, 7);
   double x = scale_log ? col_or_nan(st, 2) : col_or_nan(st, 3);
   uint64_t stagger = ((uint64_t)bid * 2654435761u + (uint64_t)mid * 40503u) % BG_CP_EVERY;
   if (npoints <= BG_CP_YOUNG || ((uint64_t)npoints + stagger) % BG_CP_EVERY == 0)
     return 1;
-  if (epoch < last_epoch || !isfinite(x) || !isfinite(level) || !isfinite(sigma) || sigma <= 0)
+  if (!isfinite(x) || !isfinite(level) || !isfinite(sigma) || sigma <= 0)
     return 1;
   return fabs(x - level) > BG_CP_SCREEN * sigma;
 }
@@ -498,7 +496,7 @@ int bg_changepoints_update_run(struct bg_store *s, const struct bg_project *p, l
   sqlite3_bind_int64(st, 2, c.testbed);
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
     long long bid = sqlite3_column_int64(st, 0), mid = sqlite3_column_int64(st, 1);
-    if (flagged(st, bid, mid, epoch)) {
+    if (flagged(st, bid, mid)) {
       bg_xgrow((void **)&flags, &cap, nflag + 1, sizeof *flags);
       flags[nflag].bid = bid;
       flags[nflag].mid = mid;
@@ -517,7 +515,6 @@ int bg_changepoints_update_run(struct bg_store *s, const struct bg_project *p, l
   }
   sqlite3_bind_int64(st, 1, rid);
   sqlite3_bind_int64(st, 2, c.testbed);
-  sqlite3_bind_int64(st, 3, epoch);
   rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "screen state");
   done(st);
   for (size_t i = 0; i < nflag && rc == BG_OK; i++) {
@@ -531,7 +528,6 @@ int bg_changepoints_update_run(struct bg_store *s, const struct bg_project *p, l
       sqlite3_bind_int64(st, 1, c.testbed);
       sqlite3_bind_int64(st, 2, bid);
       sqlite3_bind_int64(st, 3, mid);
-      sqlite3_bind_int64(st, 4, epoch);
       rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "screen state");
       done(st);
     }

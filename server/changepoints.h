@@ -10,8 +10,8 @@
  *
  * Cost (docs/changepoints.md): per upload one INSERT ... SELECT of the run's centres, one
  * screening query and one bulk UPDATE of the screening state; the detector runs only on the
- * series the screen flags (young series, a point far from the last level, late uploads, and
- * every BG_CP_EVERY-th point of each series, staggered), each on at most BG_CP_TAIL runs.
+ * series the screen flags (young series, a point far from the last level, and every
+ * BG_CP_EVERY-th point of each series, staggered), each on at most BG_CP_TAIL runs.
  */
 #ifndef BG_CHANGEPOINTS_H
 #define BG_CHANGEPOINTS_H
@@ -24,7 +24,7 @@
 
 #define BG_CP_TAIL 128  /* runs of a series the detector sees: the recomputed tail */
 #define BG_CP_EVERY 16  /* every series is recomputed at least every this many points */
-#define BG_CP_YOUNG 32  /* series with at most this many points are recomputed every time */
+#define BG_CP_YOUNG 8   /* series with at most this many points are recomputed every time */
 #define BG_CP_SCREEN 3.0 /* a point this many noise scales from the last level is recomputed */
 /* A change point counts (stored, alerted, moves the baseline) once its new level has this many
  * points: with fewer, the detector at the end of a series may still place it one commit early
