@@ -1,27 +1,17 @@
 -- 003_changepoints.sql: change points of default-branch series, and what finds them cheaply.
 --
--- server/changepoints.c keeps, per default-branch series (testbed, benchmark, measure), the
--- centre of every run in series_points (so a series' recent tail is one index range, never a
--- join over results and runs), a small screening state in series_cp_state (when the detector
--- last ran and what level and noise it saw), and the change points the detector found in the
--- recomputed tail in changepoints. Post-merge alerts are rows of alerts with kind
--- 'changepoint' (002_verdict.sql).
+-- server/changepoints.c keeps, per default-branch series (testbed, benchmark, measure), a small
+-- screening state in series_cp_state (how many points, and what level and noise the detector
+-- last saw) and the change points the detector found in the recomputed tail in changepoints.
+-- Post-merge alerts are rows of alerts with kind 'changepoint' (002_verdict.sql).
 
--- One row per default-branch run and result: the run's centre on the log scale (NULL when not
--- every sample was positive) and on the raw scale, with their within-run variances.
-CREATE TABLE series_points (
-  testbed_id INTEGER NOT NULL,
-  benchmark_id INTEGER NOT NULL,
-  measure_id INTEGER NOT NULL,
-  epoch INTEGER NOT NULL,      -- commit epoch, the series' order
-  commit_id INTEGER NOT NULL,
-  run_id INTEGER NOT NULL,     -- runs.id
-  log_center REAL,
-  log_w REAL,
-  raw_center REAL,
-  raw_w REAL,
-  PRIMARY KEY (testbed_id, benchmark_id, measure_id, epoch, commit_id, run_id)
-) WITHOUT ROWID;
+-- A series' recent tail is read from results_series, which a trend read already uses and every
+-- upload already writes; it gains the robust centres and their variances so the detector
+-- reads one covering index range per series and an upload writes no second series-ordered
+-- structure (which would dirty one more page per result).
+DROP INDEX results_series;
+CREATE INDEX results_series ON results (benchmark_id, measure_id, run_id, n, mean, stddev,
+                                        log_center, log_w, raw_center, raw_w);
 
 -- Screening state of a series: how many runs it has, and the level and noise scale (on the
 -- analysis scale) of its last segment when the detector last ran.

@@ -1,17 +1,21 @@
 /* changepoints.c: change points of default-branch series, recomputed on upload.
  *
- * An upload of a default-branch run copies its centres into series_points (one INSERT ...
- * SELECT), then screens every series of the run with one query that joins the run's results
- * to series_cp_state. A series is recomputed when it is young (at most BG_CP_YOUNG points),
- * when its new point lies more than BG_CP_SCREEN noise scales from the level of its last
- * segment, or on every BG_CP_EVERY-th point (staggered by series so a suite's series do not
- * all fall due on the same upload). A late upload (an older commit) is screened like any
- * other point: concurrent agents upload out of order all the time. A point that can create or move a change point is either far from the current
- * level (a step shows at once) or part of a slow drift, which the periodic recompute catches
- * within BG_CP_EVERY points. Recomputing reads the newest BG_CP_TAIL runs of the series (one
- * index range), combines the runs of each commit (median of their centres, mean of their
- * variances divided by the count), runs bg_cpd_detect, replaces the series' change points from
- * the start of that tail on, moves the baseline start to the latest one and raises alerts.
+ * An upload of a default-branch run screens every series of the run with one query that joins
+ * the run's results to series_cp_state. A series is recomputed when it is young (at most
+ * BG_CP_YOUNG points), when its new point lies more than BG_CP_SCREEN noise scales from the
+ * level of its last segment, or on every BG_CP_EVERY-th point (staggered by series so a suite's
+ * series do not all fall due on the same upload). A late upload (an older commit) is screened
+ * like any other point: concurrent agents upload out of order all the time. A point that can
+ * create or move a change point is either far from the current level (a step shows at once) or
+ * part of a slow drift, which the periodic recompute catches within BG_CP_EVERY points.
+ *
+ * Recomputing a series reads its results in the tail (the newest BG_CP_TAIL default-branch runs
+ * of the testbed, loaded once per upload) from one covering range of the results_series index
+ * (which every upload writes anyway: the tail costs no extra write), combines the runs of each
+ * commit (median of their centres, mean of their variances divided by the count), runs
+ * bg_cpd_detect, replaces the series' change points from the start of that tail on (less a
+ * margin whose old level is cut off), moves the baseline start to the latest one and raises
+ * alerts.
  */
 #include "changepoints.h"
 
@@ -35,7 +39,7 @@
 
 enum cid {
   C_RUN,
-  C_POINTS_INSERT,
+  C_TAIL_RUNS,
   C_SCREEN,
   C_STATE_BUMP,
   C_STATE_INSERT,
@@ -53,30 +57,30 @@ enum cid {
 };
 
 static const char *const sql_text[C_COUNT] = {
-    [C_RUN] = "SELECT r.testbed_id, r.commit_id, r.commit_epoch, r.pull_request IS NULL, "
-              "b.name, r.branch_id FROM runs r JOIN branches b ON b.id = r.branch_id "
-              "WHERE r.id = ?1",
-    [C_POINTS_INSERT] =
-        "INSERT OR IGNORE INTO series_points (testbed_id, benchmark_id, measure_id, epoch, "
-        "commit_id, run_id, log_center, log_w, raw_center, raw_w) SELECT ?2, benchmark_id, "
-        "measure_id, ?3, ?4, run_id, log_center, log_w, raw_center, raw_w FROM results "
-        "WHERE run_id = ?1",
+    [C_RUN] = "SELECT r.testbed_id, r.pull_request IS NULL, b.name, r.branch_id FROM runs r "
+              "JOIN branches b ON b.id = r.branch_id WHERE r.id = ?1",
+    /* The tail: the newest default-branch runs of the testbed (index runs_baseline). */
+    [C_TAIL_RUNS] = "SELECT id, commit_id, commit_epoch FROM runs WHERE project_id = ?1 "
+                    "AND testbed_id = ?2 AND branch_id = ?3 AND pull_request IS NULL "
+                    "ORDER BY commit_epoch DESC, commit_id DESC, id DESC LIMIT ?4",
     [C_SCREEN] = "SELECT x.benchmark_id, x.measure_id, x.log_center, x.raw_center, s.npoints, "
                  "s.level, s.sigma, s.scale_log FROM results x "
                  "LEFT JOIN series_cp_state s ON s.testbed_id = ?2 "
                  "AND s.benchmark_id = x.benchmark_id AND s.measure_id = x.measure_id "
                  "WHERE x.run_id = ?1",
     [C_STATE_BUMP] =
-        "UPDATE series_cp_state SET npoints = npoints + 1 WHERE testbed_id = ?2 AND (benchmark_id, measure_id) IN "
+        "UPDATE series_cp_state SET npoints = npoints + 1 WHERE testbed_id = ?2 "
+        "AND (benchmark_id, measure_id) IN "
         "(SELECT benchmark_id, measure_id FROM results WHERE run_id = ?1)",
     [C_STATE_INSERT] = "INSERT OR IGNORE INTO series_cp_state (testbed_id, benchmark_id, "
                        "measure_id, npoints, level, sigma, scale_log) "
                        "VALUES (?1, ?2, ?3, 1, NULL, NULL, 1)",
     [C_STATE_SET] = "UPDATE series_cp_state SET level = ?4, sigma = ?5, scale_log = ?6 "
                     "WHERE testbed_id = ?1 AND benchmark_id = ?2 AND measure_id = ?3",
-    [C_TAIL] = "SELECT epoch, commit_id, log_center, log_w, raw_center, raw_w FROM series_points "
-               "WHERE testbed_id = ?1 AND benchmark_id = ?2 AND measure_id = ?3 "
-               "ORDER BY epoch DESC, commit_id DESC, run_id DESC LIMIT ?4",
+    /* A series' results from the tail's oldest run on: one covering range of results_series. */
+    [C_TAIL] = "SELECT run_id, log_center, log_w, raw_center, raw_w, mean FROM results "
+               "INDEXED BY results_series WHERE benchmark_id = ?1 AND measure_id = ?2 "
+               "AND run_id >= ?3",
     [C_CP_DELETE] = "DELETE FROM changepoints WHERE testbed_id = ?1 AND benchmark_id = ?2 "
                     "AND measure_id = ?3 AND epoch >= ?4",
     [C_CP_INSERT] = "INSERT OR REPLACE INTO changepoints (project_id, testbed_id, benchmark_id, "
@@ -104,8 +108,11 @@ static const char *const sql_text[C_COUNT] = {
                   "ORDER BY c.epoch, c.commit_id",
     [C_SERIES_ALERTS] =
         "SELECT a.id, a.kind, a.state, c.sha, a.first_sha, a.last_sha, a.change, a.change_lo, "
-        "a.change_hi, a.created_at, a.note, a.acknowledged_by, a.acknowledged_at FROM alerts a "
-        "LEFT JOIN commits c ON c.id = a.commit_id WHERE a.testbed_id = ?2 "
+        "a.change_hi, a.created_at, a.note, a.acknowledged_by, a.acknowledged_at, b.name, "
+        "m.slug, t.name, r.run_id FROM alerts a JOIN benchmarks b ON b.id = a.benchmark_id "
+        "JOIN measures m ON m.id = a.measure_id JOIN testbeds t ON t.id = a.testbed_id "
+        "LEFT JOIN commits c ON c.id = a.commit_id LEFT JOIN runs r ON r.id = a.run_id "
+        "WHERE a.testbed_id = ?2 "
         "AND a.benchmark_id = ?3 AND a.measure_id = ?4 AND a.project_id = ?1 "
         "ORDER BY a.id DESC LIMIT 100",
 };
@@ -138,12 +145,54 @@ static void bind_num(sqlite3_stmt *st, int i, double v) {
 
 /* What one upload shares between its series: the run and, loaded on first need, the
  * thresholds that decide min_effect. */
+struct trun {
+  long long id, commit, epoch;
+};
+
 struct ctx {
   const struct bg_project *p;
   long long rid, testbed, branch, now;
   int th_loaded;
   struct bg_gate_thresholds *th;
+  int runs_loaded, runs_full; /* runs_full: the tail holds every default-branch run */
+  struct trun runs[BG_CP_TAIL]; /* the tail's runs, ascending by id */
+  size_t nruns;
 };
+
+static int cmp_trun(const void *a, const void *b) {
+  const struct trun *x = a, *y = b;
+  return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Loads the tail's runs: the newest BG_CP_TAIL default-branch runs on the testbed. */
+static int load_runs(struct bg_store *s, struct ctx *c) {
+  int rc = BG_OK, step;
+  if (c->runs_loaded)
+    return BG_OK;
+  sqlite3_stmt *st = stmt(s, C_TAIL_RUNS);
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, c->p->id);
+  sqlite3_bind_int64(st, 2, c->testbed);
+  sqlite3_bind_int64(st, 3, c->branch);
+  sqlite3_bind_int64(st, 4, BG_CP_TAIL);
+  c->nruns = 0;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW && c->nruns < BG_CP_TAIL) {
+    struct trun *r = &c->runs[c->nruns++];
+    r->id = sqlite3_column_int64(st, 0);
+    r->commit = sqlite3_column_int64(st, 1);
+    r->epoch = sqlite3_column_int64(st, 2);
+  }
+  if (step != SQLITE_DONE && step != SQLITE_ROW)
+    rc = bg_store_fail(s, "tail runs");
+  done(st);
+  if (rc)
+    return rc;
+  qsort(c->runs, c->nruns, sizeof *c->runs, cmp_trun);
+  c->runs_full = c->nruns < BG_CP_TAIL;
+  c->runs_loaded = 1;
+  return BG_OK;
+}
 
 static int load_thresholds(struct bg_store *s, struct ctx *c) {
   int rc = BG_OK;
@@ -186,52 +235,78 @@ static double median(double *v, size_t n) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-/* Reads the tail of a series (newest BG_CP_TAIL runs) into per-commit points, oldest first.
- * *log_scale tells which scale: log when every run has a log centre. *full is 1 when the tail
- * holds the whole series. */
-static int read_tail(struct bg_store *s, long long tb, long long bid, long long mid,
-                     struct tpoint **out, size_t *n, int *log_scale, int *full) {
-  struct row {
-    long long epoch, commit;
-    double lc, lw, rc, rw;
-  } rows[BG_CP_TAIL];
+/* One result of the tail. */
+struct trow {
+  long long epoch, commit, run;
+  double lc, lw, rc, rw;
+};
+
+/* Oldest first: commit time, commit, run. */
+static int cmp_trow(const void *a, const void *b) {
+  const struct trow *x = a, *y = b;
+  if (x->epoch != y->epoch)
+    return (x->epoch > y->epoch) - (x->epoch < y->epoch);
+  if (x->commit != y->commit)
+    return (x->commit > y->commit) - (x->commit < y->commit);
+  return (x->run > y->run) - (x->run < y->run);
+}
+
+/* Reads the tail of series (bid, mid): its results in the tail's runs, as per-commit points
+ * oldest first. *log_scale tells which scale: log when every result has a log centre. */
+static int read_tail(struct bg_store *s, struct ctx *c, long long bid, long long mid,
+                     struct tpoint **out, size_t *n, int *log_scale) {
+  struct trow rows[BG_CP_TAIL];
   size_t nrows = 0;
-  int rc = BG_OK, step, all_log = 1;
+  int rc, step, all_log = 1;
   *out = NULL;
   *n = 0;
+  if ((rc = load_runs(s, c)))
+    return rc;
+  if (!c->nruns)
+    return BG_OK;
   sqlite3_stmt *st = stmt(s, C_TAIL);
   if (!st)
     return BG_EDB;
-  sqlite3_bind_int64(st, 1, tb);
-  sqlite3_bind_int64(st, 2, bid);
-  sqlite3_bind_int64(st, 3, mid);
-  sqlite3_bind_int64(st, 4, BG_CP_TAIL);
-  while ((step = sqlite3_step(st)) == SQLITE_ROW && nrows < BG_CP_TAIL) {
-    struct row *r = &rows[nrows++];
-    r->epoch = sqlite3_column_int64(st, 0);
-    r->commit = sqlite3_column_int64(st, 1);
-    r->lc = col_or_nan(st, 2);
-    r->lw = col_or_nan(st, 3);
-    r->rc = col_or_nan(st, 4);
-    r->rw = col_or_nan(st, 5);
-    if (!isfinite(r->lc))
+  sqlite3_bind_int64(st, 1, bid);
+  sqlite3_bind_int64(st, 2, mid);
+  sqlite3_bind_int64(st, 3, c->runs[0].id);
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    struct trun key = {.id = sqlite3_column_int64(st, 0)};
+    const struct trun *r = bsearch(&key, c->runs, c->nruns, sizeof *c->runs, cmp_trun);
+    if (!r || nrows == BG_CP_TAIL)
+      continue; /* another testbed's, branch's or pull request's run */
+    struct trow *x = &rows[nrows++];
+    x->epoch = r->epoch;
+    x->commit = r->commit;
+    x->run = r->id;
+    x->lc = col_or_nan(st, 1);
+    x->lw = col_or_nan(st, 2);
+    x->rc = col_or_nan(st, 3);
+    x->rw = col_or_nan(st, 4);
+    if (!isfinite(x->rc)) {
+      /* A result stored before the gate's columns: its mean stands in. */
+      double mean = col_or_nan(st, 5);
+      x->rc = mean;
+      x->lc = mean > 0 ? log(mean) : NAN;
+      x->lw = x->rw = NAN;
+    }
+    if (!isfinite(x->lc))
       all_log = 0;
   }
-  if (step != SQLITE_DONE && step != SQLITE_ROW)
+  if (step != SQLITE_DONE)
     rc = bg_store_fail(s, "series tail");
   done(st);
   if (rc)
     return rc;
-  *full = nrows < BG_CP_TAIL;
+  qsort(rows, nrows, sizeof *rows, cmp_trow);
   *log_scale = all_log;
   struct tpoint *pts = bg_xmalloc((nrows ? nrows : 1) * sizeof *pts);
   double xs[BG_CP_TAIL];
   size_t np = 0;
-  /* Rows come newest first and grouped by commit; walk them oldest first. */
-  for (size_t end = nrows; end > 0;) {
-    size_t begin = end - 1;
-    while (begin > 0 && rows[begin - 1].commit == rows[end - 1].commit)
-      begin--;
+  for (size_t begin = 0; begin < nrows;) {
+    size_t end = begin + 1;
+    while (end < nrows && rows[end].commit == rows[begin].commit)
+      end++;
     size_t k = 0;
     double vsum = 0;
     int vok = 1;
@@ -247,12 +322,12 @@ static int read_tail(struct bg_store *s, long long tb, long long bid, long long 
     }
     if (k) {
       struct tpoint *t = &pts[np++];
-      t->epoch = rows[end - 1].epoch;
-      t->commit = rows[end - 1].commit;
+      t->epoch = rows[begin].epoch;
+      t->commit = rows[begin].commit;
       t->x = median(xs, k);
       t->v = vok ? vsum / (double)k / (double)k : NAN;
     }
-    end = begin;
+    begin = end;
   }
   *out = pts;
   *n = np;
@@ -337,9 +412,10 @@ static int recompute(struct bg_store *s, struct ctx *c, long long bid, long long
   struct bg_cpd_result res = {0};
   double *x = NULL, *v = NULL;
   size_t n = 0;
-  int rc, log_scale = 1, full = 1;
-  if ((rc = read_tail(s, c->testbed, bid, mid, &pts, &n, &log_scale, &full)))
+  int rc, log_scale = 1;
+  if ((rc = read_tail(s, c, bid, mid, &pts, &n, &log_scale)))
     goto out;
+  int full = c->runs_full;
   x = bg_xmalloc((n ? n : 1) * sizeof *x);
   v = bg_xmalloc((n ? n : 1) * sizeof *v);
   int vok = 1;
@@ -363,13 +439,16 @@ static int recompute(struct bg_store *s, struct ctx *c, long long bid, long long
   sqlite3_bind_int64(st, 1, c->testbed);
   sqlite3_bind_int64(st, 2, bid);
   sqlite3_bind_int64(st, 3, mid);
-  sqlite3_bind_int64(st, 4, full || !n ? LLONG_MIN : pts[0].epoch);
+  /* A cut tail cannot see a change near its first point (its old level is cut off): the
+   * stored change points there stay as they were found, and none is reported there now. */
+  size_t margin = full ? 1 : BG_CP_MARGIN;
+  sqlite3_bind_int64(st, 4, full ? LLONG_MIN : n > margin ? pts[margin].epoch : LLONG_MAX);
   rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "delete change points");
   done(st);
   for (size_t k = 0; k < res.count && rc == BG_OK; k++) {
     const struct bg_cpd_point *cp = &res.points[k];
     size_t i = cp->index;
-    if (i == 0 || n - i < BG_CP_CONFIRM) /* see BG_CP_CONFIRM */
+    if (i < margin || n - i < BG_CP_CONFIRM) /* see BG_CP_CONFIRM */
       continue;
     double before = log_scale ? exp(cp->before) : cp->before;
     double after = log_scale ? exp(cp->after) : cp->after;
@@ -400,7 +479,7 @@ static int recompute(struct bg_store *s, struct ctx *c, long long bid, long long
   size_t from = 0;
   for (size_t k = res.count; k > 0; k--) {
     size_t i = res.points[k - 1].index;
-    if (i > 0 && n - i >= BG_CP_CONFIRM) {
+    if (i >= margin && n - i >= BG_CP_CONFIRM) {
       from = i;
       break;
     }
@@ -455,7 +534,6 @@ static int flagged(sqlite3_stmt *st, long long bid, long long mid) {
 
 int bg_changepoints_update_run(struct bg_store *s, const struct bg_project *p, long long rid) {
   struct ctx c = {.p = p, .rid = rid, .now = (long long)time(NULL)};
-  long long commit = 0, epoch = 0;
   struct flag {
     long long bid, mid;
     int is_new;
@@ -468,26 +546,14 @@ int bg_changepoints_update_run(struct bg_store *s, const struct bg_project *p, l
   sqlite3_bind_int64(st, 1, rid);
   if ((step = sqlite3_step(st)) == SQLITE_ROW) {
     c.testbed = sqlite3_column_int64(st, 0);
-    commit = sqlite3_column_int64(st, 1);
-    epoch = sqlite3_column_int64(st, 2);
-    on_default = sqlite3_column_int(st, 3) && col_text(st, 4) &&
-                 !strcmp(col_text(st, 4), p->default_branch);
-    c.branch = sqlite3_column_int64(st, 5);
+    on_default = sqlite3_column_int(st, 1) && col_text(st, 2) &&
+                 !strcmp(col_text(st, 2), p->default_branch);
+    c.branch = sqlite3_column_int64(st, 3);
   } else {
     rc = step == SQLITE_DONE ? BG_ENOENT : bg_store_fail(s, "run");
   }
   done(st);
   if (rc || !on_default)
-    return rc;
-  if (!(st = stmt(s, C_POINTS_INSERT)))
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, rid);
-  sqlite3_bind_int64(st, 2, c.testbed);
-  sqlite3_bind_int64(st, 3, epoch);
-  sqlite3_bind_int64(st, 4, commit);
-  rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "series points");
-  done(st);
-  if (rc)
     return rc;
   /* Screen against the state before this point, then count the point. */
   if (!(st = stmt(s, C_SCREEN)))
@@ -544,8 +610,8 @@ int bg_changepoints_recompute(struct bg_store *s, const struct bg_project *p, lo
                               long long benchmark_id, long long measure_id) {
   struct ctx c = {.p = p, .testbed = testbed_id, .now = (long long)time(NULL)};
   long long defbr = 0;
-  sqlite3_stmt *st = bg_store_prepared(s, SLOT0 + C_COUNT,
-                                       "SELECT id FROM branches WHERE project_id = ?1 AND name = ?2");
+  sqlite3_stmt *st = bg_store_prepared(
+      s, SLOT0 + C_COUNT, "SELECT id FROM branches WHERE project_id = ?1 AND name = ?2");
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, p->id);
@@ -630,8 +696,16 @@ int bg_changepoints_series_json(struct bg_store *s, long long project_id, long l
     bg_json_str(out, col_text(st, 1));
     bg_buf_puts(out, ",\"state\":");
     bg_json_str(out, col_text(st, 2));
+    bg_buf_puts(out, ",\"benchmark\":");
+    bg_json_str(out, col_text(st, 13));
+    bg_buf_puts(out, ",\"measure\":");
+    bg_json_str(out, col_text(st, 14));
+    bg_buf_puts(out, ",\"testbed\":");
+    bg_json_str(out, col_text(st, 15));
     bg_buf_puts(out, ",\"commit\":");
     bg_json_str(out, col_text(st, 3));
+    bg_buf_puts(out, ",\"run_id\":");
+    bg_json_str(out, col_text(st, 16));
     bg_buf_puts(out, ",\"first\":");
     bg_json_str(out, col_text(st, 4));
     bg_buf_puts(out, ",\"last\":");

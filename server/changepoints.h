@@ -8,10 +8,10 @@
  * change point that moves a series by at least its min_effect in the worse direction. The read
  * side appends a series' change points and alerts to GET .../series.
  *
- * Cost (docs/changepoints.md): per upload one INSERT ... SELECT of the run's centres, one
- * screening query and one bulk UPDATE of the screening state; the detector runs only on the
- * series the screen flags (young series, a point far from the last level, and every
- * BG_CP_EVERY-th point of each series, staggered), each on at most BG_CP_TAIL runs.
+ * Cost (docs/changepoints.md): per upload one screening query and one bulk UPDATE of the
+ * screening state; the detector runs only on the series the screen flags (young series, a
+ * point far from the last level, and every BG_CP_EVERY-th point of each series, staggered),
+ * each on its results in the newest BG_CP_TAIL default-branch runs of the testbed.
  */
 #ifndef BG_CHANGEPOINTS_H
 #define BG_CHANGEPOINTS_H
@@ -22,7 +22,7 @@
 
 #include <stddef.h>
 
-#define BG_CP_TAIL 128  /* runs of a series the detector sees: the recomputed tail */
+#define BG_CP_TAIL 128  /* default-branch runs the detector sees: the recomputed tail */
 #define BG_CP_EVERY 16  /* every series is recomputed at least every this many points */
 #define BG_CP_YOUNG 8   /* series with at most this many points are recomputed every time */
 #define BG_CP_SCREEN 3.0 /* a point this many noise scales from the last level is recomputed */
@@ -30,6 +30,9 @@
  * points: with fewer, the detector at the end of a series may still place it one commit early
  * (a 3-point segment of one old and two new points fits a line). */
 #define BG_CP_CONFIRM 4
+/* When the tail is cut (the series is longer than BG_CP_TAIL runs), change points within this
+ * many points of its start are neither reported nor replaced: their old level is cut off. */
+#define BG_CP_MARGIN 8
 
 /* After stored run `rid` (runs.id) of project p was judged: when it is a default-branch run
  * (not a pull request), records its centres, recomputes the flagged series' change points,
