@@ -1,9 +1,8 @@
 -- 003_changepoints.sql: change points of default-branch series, and what finds them cheaply.
 --
 -- server/changepoints.c keeps, per default-branch series (testbed, benchmark, measure), a small
--- screening state in series_cp_state (how many points, and what level and noise the detector
--- last saw) and the change points the detector found in the recomputed tail in changepoints.
--- Post-merge alerts are rows of alerts with kind 'changepoint' (002_verdict.sql).
+-- screening state in series_cp_state (what level and noise the detector last saw) and the
+-- change points the detector found in the recomputed tail in changepoints. Post-merge alerts are rows of alerts with kind 'changepoint' (002_verdict.sql).
 
 -- A series' recent tail is read from results_series, which a trend read already uses and every
 -- upload already writes; it gains the robust centres and their variances so the detector
@@ -13,13 +12,12 @@ DROP INDEX results_series;
 CREATE INDEX results_series ON results (benchmark_id, measure_id, run_id, n, mean, stddev,
                                         log_center, log_w, raw_center, raw_w);
 
--- Screening state of a series: how many runs it has, and the level and noise scale (on the
--- analysis scale) of its last segment when the detector last ran.
+-- Screening state of a series: the level and noise scale (on the analysis scale) of its last
+-- segment when the detector last ran; written only when it runs.
 CREATE TABLE series_cp_state (
   testbed_id INTEGER NOT NULL,
   benchmark_id INTEGER NOT NULL,
   measure_id INTEGER NOT NULL,
-  npoints INTEGER NOT NULL,
   level REAL,
   sigma REAL,
   scale_log INTEGER NOT NULL DEFAULT 1, -- 1: level and sigma are on the log scale

@@ -1,13 +1,15 @@
 /* changepoints.c: change points of default-branch series, recomputed on upload.
  *
  * An upload of a default-branch run screens every series of the run with one query that joins
- * the run's results to series_cp_state. A series is recomputed when it is young (at most
- * BG_CP_YOUNG points), when its new point lies more than BG_CP_SCREEN noise scales from the
- * level of its last segment, or on every BG_CP_EVERY-th point (staggered by series so a suite's
+ * the run's results to series_cp_state (written only when a series is recomputed). A series is
+ * recomputed when the detector has not measured its noise yet (young or noiseless series),
+ * when its new point lies more than BG_CP_SCREEN noise scales from the level of its last
+ * segment, or on every BG_CP_EVERY-th upload (by run id, staggered by series so a suite's
  * series do not all fall due on the same upload). A late upload (an older commit) is screened
  * like any other point: concurrent agents upload out of order all the time. A point that can
  * create or move a change point is either far from the current level (a step shows at once) or
- * part of a slow drift, which the periodic recompute catches within BG_CP_EVERY points.
+ * part of a slow drift, which the periodic recompute catches within about BG_CP_EVERY points
+ * (exactly, when the testbed's runs are the only uploads).
  *
  * Recomputing a series reads its results in the tail (the newest BG_CP_TAIL default-branch runs
  * of the testbed, loaded once per upload) from one covering range of the results_series index
@@ -41,8 +43,6 @@ enum cid {
   C_RUN,
   C_TAIL_RUNS,
   C_SCREEN,
-  C_STATE_BUMP,
-  C_STATE_INSERT,
   C_STATE_SET,
   C_TAIL,
   C_CP_DELETE,
@@ -63,20 +63,13 @@ static const char *const sql_text[C_COUNT] = {
     [C_TAIL_RUNS] = "SELECT id, commit_id, commit_epoch FROM runs WHERE project_id = ?1 "
                     "AND testbed_id = ?2 AND branch_id = ?3 AND pull_request IS NULL "
                     "ORDER BY commit_epoch DESC, commit_id DESC, id DESC LIMIT ?4",
-    [C_SCREEN] = "SELECT x.benchmark_id, x.measure_id, x.log_center, x.raw_center, s.npoints, "
-                 "s.level, s.sigma, s.scale_log FROM results x "
+    [C_SCREEN] = "SELECT x.benchmark_id, x.measure_id, x.log_center, x.raw_center, s.level, "
+                 "s.sigma, s.scale_log FROM results x "
                  "LEFT JOIN series_cp_state s ON s.testbed_id = ?2 "
                  "AND s.benchmark_id = x.benchmark_id AND s.measure_id = x.measure_id "
                  "WHERE x.run_id = ?1",
-    [C_STATE_BUMP] =
-        "UPDATE series_cp_state SET npoints = npoints + 1 WHERE testbed_id = ?2 "
-        "AND (benchmark_id, measure_id) IN "
-        "(SELECT benchmark_id, measure_id FROM results WHERE run_id = ?1)",
-    [C_STATE_INSERT] = "INSERT OR IGNORE INTO series_cp_state (testbed_id, benchmark_id, "
-                       "measure_id, npoints, level, sigma, scale_log) "
-                       "VALUES (?1, ?2, ?3, 1, NULL, NULL, 1)",
-    [C_STATE_SET] = "UPDATE series_cp_state SET level = ?4, sigma = ?5, scale_log = ?6 "
-                    "WHERE testbed_id = ?1 AND benchmark_id = ?2 AND measure_id = ?3",
+    [C_STATE_SET] = "INSERT OR REPLACE INTO series_cp_state (testbed_id, benchmark_id, "
+                    "measure_id, level, sigma, scale_log) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     /* A series' results from the tail's oldest run on: one covering range of results_series. */
     [C_TAIL] = "SELECT run_id, log_center, log_w, raw_center, raw_w, mean FROM results "
                "INDEXED BY results_series WHERE benchmark_id = ?1 AND measure_id = ?2 "
@@ -516,19 +509,18 @@ out:
   return rc;
 }
 
-/* The screen: 1 when the series' new point may create or move a change point. */
-static int flagged(sqlite3_stmt *st, long long bid, long long mid) {
-  if (sqlite3_column_type(st, 4) == SQLITE_NULL)
-    return 1; /* a new series */
-  long long npoints = sqlite3_column_int64(st, 4) + 1;
-  double level = col_or_nan(st, 5), sigma = col_or_nan(st, 6);
-  int scale_log = sqlite3_column_int(st, 7);
+/* The screen: 1 when the series' new point (of run `rid`) may create or move a change point. */
+static int flagged(sqlite3_stmt *st, long long rid, long long bid, long long mid) {
+  if (sqlite3_column_type(st, 6) == SQLITE_NULL)
+    return 1; /* a series the detector has not seen yet */
+  double level = col_or_nan(st, 4), sigma = col_or_nan(st, 5);
+  int scale_log = sqlite3_column_int(st, 6);
   double x = scale_log ? col_or_nan(st, 2) : col_or_nan(st, 3);
   uint64_t stagger = ((uint64_t)bid * 2654435761u + (uint64_t)mid * 40503u) % BG_CP_EVERY;
-  if (npoints <= BG_CP_YOUNG || ((uint64_t)npoints + stagger) % BG_CP_EVERY == 0)
+  if (((uint64_t)rid + stagger) % BG_CP_EVERY == 0)
     return 1;
   if (!isfinite(x) || !isfinite(level) || !isfinite(sigma) || sigma <= 0)
-    return 1;
+    return 1; /* too young to measure its noise, or noiseless (exact counts) */
   return fabs(x - level) > BG_CP_SCREEN * sigma;
 }
 
@@ -536,7 +528,6 @@ int bg_changepoints_update_run(struct bg_store *s, const struct bg_project *p, l
   struct ctx c = {.p = p, .rid = rid, .now = (long long)time(NULL)};
   struct flag {
     long long bid, mid;
-    int is_new;
   } *flags = NULL;
   size_t nflag = 0, cap = 0;
   int rc = BG_OK, step, on_default = 0;
@@ -555,18 +546,17 @@ int bg_changepoints_update_run(struct bg_store *s, const struct bg_project *p, l
   done(st);
   if (rc || !on_default)
     return rc;
-  /* Screen against the state before this point, then count the point. */
+  /* Screen every series of the run against its state. */
   if (!(st = stmt(s, C_SCREEN)))
     return BG_EDB;
   sqlite3_bind_int64(st, 1, rid);
   sqlite3_bind_int64(st, 2, c.testbed);
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
     long long bid = sqlite3_column_int64(st, 0), mid = sqlite3_column_int64(st, 1);
-    if (flagged(st, bid, mid)) {
+    if (flagged(st, rid, bid, mid)) {
       bg_xgrow((void **)&flags, &cap, nflag + 1, sizeof *flags);
       flags[nflag].bid = bid;
       flags[nflag].mid = mid;
-      flags[nflag].is_new = sqlite3_column_type(st, 4) == SQLITE_NULL;
       nflag++;
     }
   }
@@ -575,31 +565,8 @@ int bg_changepoints_update_run(struct bg_store *s, const struct bg_project *p, l
   done(st);
   if (rc)
     goto out;
-  if (!(st = stmt(s, C_STATE_BUMP))) {
-    rc = BG_EDB;
-    goto out;
-  }
-  sqlite3_bind_int64(st, 1, rid);
-  sqlite3_bind_int64(st, 2, c.testbed);
-  rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "screen state");
-  done(st);
-  for (size_t i = 0; i < nflag && rc == BG_OK; i++) {
-    long long bid = flags[i].bid, mid = flags[i].mid;
-    if (flags[i].is_new) {
-      /* A new series: start its state (the bulk update above did not find it). */
-      if (!(st = stmt(s, C_STATE_INSERT))) {
-        rc = BG_EDB;
-        break;
-      }
-      sqlite3_bind_int64(st, 1, c.testbed);
-      sqlite3_bind_int64(st, 2, bid);
-      sqlite3_bind_int64(st, 3, mid);
-      rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "screen state");
-      done(st);
-    }
-    if (rc == BG_OK)
-      rc = recompute(s, &c, bid, mid);
-  }
+  for (size_t i = 0; i < nflag && rc == BG_OK; i++)
+    rc = recompute(s, &c, flags[i].bid, flags[i].mid);
 out:
   free(flags);
   bg_gate_thresholds_free(c.th);

@@ -8,10 +8,10 @@
  * change point that moves a series by at least its min_effect in the worse direction. The read
  * side appends a series' change points and alerts to GET .../series.
  *
- * Cost (docs/changepoints.md): per upload one screening query and one bulk UPDATE of the
- * screening state; the detector runs only on the series the screen flags (young series, a
- * point far from the last level, and every BG_CP_EVERY-th point of each series, staggered),
- * each on its results in the newest BG_CP_TAIL default-branch runs of the testbed.
+ * Cost (docs/changepoints.md): per upload one screening query; the detector runs only on the
+ * series the screen flags (no noise measured yet, a point far from the last level, and on
+ * every BG_CP_EVERY-th upload, staggered by series), each on its results in the newest
+ * BG_CP_TAIL default-branch runs of the testbed.
  */
 #ifndef BG_CHANGEPOINTS_H
 #define BG_CHANGEPOINTS_H
@@ -23,8 +23,7 @@
 #include <stddef.h>
 
 #define BG_CP_TAIL 128  /* default-branch runs the detector sees: the recomputed tail */
-#define BG_CP_EVERY 16  /* every series is recomputed at least every this many points */
-#define BG_CP_YOUNG 8   /* series with at most this many points are recomputed every time */
+#define BG_CP_EVERY 16  /* every series is recomputed on every this-many-th upload */
 #define BG_CP_SCREEN 3.0 /* a point this many noise scales from the last level is recomputed */
 /* A change point counts (stored, alerted, moves the baseline) once its new level has this many
  * points: with fewer, the detector at the end of a series may still place it one commit early
