@@ -2,7 +2,8 @@
 --
 -- server/changepoints.c keeps, per default-branch series (testbed, benchmark, measure), a small
 -- screening state in series_cp_state (what level and noise the detector last saw) and the
--- change points the detector found in the recomputed tail in changepoints. Post-merge alerts are rows of alerts with kind 'changepoint' (002_verdict.sql).
+-- change points the detector found in the recomputed tail in changepoints. Post-merge alerts
+-- are rows of alerts with kind 'changepoint' (002_verdict.sql).
 
 -- A series' recent tail is read from results_series, which a trend read already uses and every
 -- upload already writes; it gains the robust centres and their variances so the detector
