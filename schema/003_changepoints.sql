@@ -6,12 +6,13 @@
 -- are rows of alerts with kind 'changepoint' (002_verdict.sql).
 
 -- A series' recent tail is read from results_series, which a trend read already uses and every
--- upload already writes; it gains the robust centres and their variances so the detector
--- reads one covering index range per series and an upload writes no second series-ordered
--- structure (which would dirty one more page per result).
+-- upload already writes; it gains the robust log centre so the detector reads one covering
+-- index range per series and an upload writes no second series-ordered structure (which would
+-- dirty one more page per result). Only that one column: every byte of this index is written
+-- on every upload. Series with a non-positive value are read through their means.
 DROP INDEX results_series;
 CREATE INDEX results_series ON results (benchmark_id, measure_id, run_id, n, mean, stddev,
-                                        log_center, log_w, raw_center, raw_w);
+                                        log_center);
 
 -- Screening state of a series: the level and noise scale (on the analysis scale) of its last
 -- segment when the detector last ran; written only when it runs.

@@ -14,7 +14,7 @@
  * Recomputing a series reads its results in the tail (the newest BG_CP_TAIL default-branch runs
  * of the testbed, loaded once per upload) from one covering range of the results_series index
  * (which every upload writes anyway: the tail costs no extra write), combines the runs of each
- * commit (median of their centres, mean of their variances divided by the count), runs
+ * commit (median of their centres), runs
  * bg_cpd_detect, replaces the series' change points from the start of that tail on (less a
  * margin whose old level is cut off), moves the baseline start to the latest one and raises
  * alerts.
@@ -71,7 +71,7 @@ static const char *const sql_text[C_COUNT] = {
     [C_STATE_SET] = "INSERT OR REPLACE INTO series_cp_state (testbed_id, benchmark_id, "
                     "measure_id, level, sigma, scale_log) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     /* A series' results from the tail's oldest run on: one covering range of results_series. */
-    [C_TAIL] = "SELECT run_id, log_center, log_w, raw_center, raw_w, mean FROM results "
+    [C_TAIL] = "SELECT run_id, log_center, mean FROM results "
                "INDEXED BY results_series WHERE benchmark_id = ?1 AND measure_id = ?2 "
                "AND run_id >= ?3",
     [C_CP_DELETE] = "DELETE FROM changepoints WHERE testbed_id = ?1 AND benchmark_id = ?2 "
@@ -215,7 +215,7 @@ static int load_thresholds(struct bg_store *s, struct ctx *c) {
 /* One commit of a series' tail. */
 struct tpoint {
   long long epoch, commit;
-  double x, v;
+  double x;
 };
 
 static int cmp_double(const void *a, const void *b) {
@@ -231,7 +231,7 @@ static double median(double *v, size_t n) {
 /* One result of the tail. */
 struct trow {
   long long epoch, commit, run;
-  double lc, lw, rc, rw;
+  double lc, rc; /* log centre, raw centre (the mean) */
 };
 
 /* Oldest first: commit time, commit, run. */
@@ -272,17 +272,12 @@ static int read_tail(struct bg_store *s, struct ctx *c, long long bid, long long
     x->epoch = r->epoch;
     x->commit = r->commit;
     x->run = r->id;
+    /* The robust log centre; a series with a non-positive value (no log centre) is read on
+     * the raw scale through the mean of each result, the centre the index holds. */
+    x->rc = col_or_nan(st, 2);
     x->lc = col_or_nan(st, 1);
-    x->lw = col_or_nan(st, 2);
-    x->rc = col_or_nan(st, 3);
-    x->rw = col_or_nan(st, 4);
-    if (!isfinite(x->rc)) {
-      /* A result stored before the gate's columns: its mean stands in. */
-      double mean = col_or_nan(st, 5);
-      x->rc = mean;
-      x->lc = mean > 0 ? log(mean) : NAN;
-      x->lw = x->rw = NAN;
-    }
+    if (sqlite3_column_type(st, 1) == SQLITE_NULL && x->rc > 0)
+      x->lc = log(x->rc); /* a result stored before the gate's columns */
     if (!isfinite(x->lc))
       all_log = 0;
   }
@@ -301,24 +296,16 @@ static int read_tail(struct bg_store *s, struct ctx *c, long long bid, long long
     while (end < nrows && rows[end].commit == rows[begin].commit)
       end++;
     size_t k = 0;
-    double vsum = 0;
-    int vok = 1;
     for (size_t i = begin; i < end; i++) {
-      double x = all_log ? rows[i].lc : rows[i].rc, v = all_log ? rows[i].lw : rows[i].rw;
-      if (!isfinite(x))
-        continue;
-      xs[k++] = x;
-      if (isfinite(v) && v >= 0)
-        vsum += v;
-      else
-        vok = 0;
+      double x = all_log ? rows[i].lc : rows[i].rc;
+      if (isfinite(x))
+        xs[k++] = x;
     }
     if (k) {
       struct tpoint *t = &pts[np++];
       t->epoch = rows[begin].epoch;
       t->commit = rows[begin].commit;
       t->x = median(xs, k);
-      t->v = vok ? vsum / (double)k / (double)k : NAN;
     }
     begin = end;
   }
@@ -411,19 +398,12 @@ static int recompute(struct bg_store *s, struct ctx *c, long long bid, long long
   int full = c->runs_full;
   x = bg_xmalloc((n ? n : 1) * sizeof *x);
   v = bg_xmalloc((n ? n : 1) * sizeof *v);
-  int vok = 1;
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < n; i++)
     x[i] = pts[i].x;
-    v[i] = pts[i].v;
-    if (!isfinite(v[i]))
-      vok = 0;
-  }
-  if (bg_cpd_detect(x, vok ? v : NULL, n, NULL, &res) != BG_OK) {
-    /* Only malformed input fails; detect without variances then. */
-    bg_cpd_result_free(&res);
-    if (bg_cpd_detect(x, NULL, n, NULL, &res) != BG_OK)
-      goto out;
-  }
+  /* No per-point variances: the run-to-run noise the detector measures from the differences
+   * dominates a centre's within-run variance, and the index stays narrow (docs). */
+  if (bg_cpd_detect(x, NULL, n, NULL, &res) != BG_OK)
+    goto out;
   sqlite3_stmt *st = stmt(s, C_CP_DELETE);
   if (!st) {
     rc = BG_EDB;
