@@ -313,6 +313,36 @@ static void branch_runs_have_no_change_points(void **state) {
   assert_int_equal(changepoint_alerts(f), 0);
 }
 
+static void several_runs_of_one_commit_are_one_point(void **state) {
+  struct fixture *f = *state;
+  /* Two runs per commit; the step at commit 11 shows at index 10 of the per-commit points. */
+  for (int k = 1; k <= 20; k++) {
+    put(f, k, k <= 10 ? 100 : 110, NULL, NULL);
+    put(f, k, k <= 10 ? 100 : 110, NULL, NULL);
+  }
+  cJSON *root = series(f, "bench_0", NULL);
+  assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(root, "points")), 20);
+  const cJSON *cps = change_points(root);
+  assert_int_equal(cJSON_GetArraySize(cps), 1);
+  assert_string_equal(str(cJSON_GetArrayItem(cps, 0), "sha"), sha(11));
+  assert_int_equal((int)num(cJSON_GetArrayItem(cps, 0), "index"), 10);
+  cJSON_Delete(root);
+  assert_int_equal(changepoint_alerts(f), 1);
+}
+
+static void a_change_point_older_than_the_tail_is_kept(void **state) {
+  struct fixture *f = *state;
+  /* The step at commit 21 leaves the 128-run tail after commit 148; it stays stored. */
+  for (int k = 1; k <= 170; k++)
+    put(f, k, k <= 20 ? 100 : 110, NULL, NULL);
+  cJSON *root = series(f, "bench_0", NULL);
+  const cJSON *cps = change_points(root);
+  assert_int_equal(cJSON_GetArraySize(cps), 1);
+  assert_string_equal(str(cJSON_GetArrayItem(cps, 0), "sha"), sha(21));
+  cJSON_Delete(root);
+  assert_int_equal(changepoint_alerts(f), 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
@@ -327,6 +357,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(a_worsening_below_min_effect_raises_no_alert, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(branch_runs_have_no_change_points, setup, teardown),
+      cmocka_unit_test_setup_teardown(several_runs_of_one_commit_are_one_point, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_change_point_older_than_the_tail_is_kept, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
