@@ -147,7 +147,7 @@ struct ctx {
   long long rid, testbed, branch, now;
   int th_loaded;
   struct bg_gate_thresholds *th;
-  int runs_loaded, runs_full; /* runs_full: the tail holds every default-branch run */
+  int runs_loaded, runs_full;   /* runs_full: the tail holds every default-branch run */
   struct trun runs[BG_CP_TAIL]; /* the tail's runs, ascending by id */
   size_t nruns;
 };
@@ -458,8 +458,8 @@ static int recompute(struct bg_store *s, struct ctx *c, long long bid, long long
     }
   }
   if (rc == BG_OK && from)
-    rc = bg_verdict_series_start(s, c->p->id, c->testbed, bid, mid, pts[from].commit,
-                                 "changepoint");
+    rc =
+        bg_verdict_series_start(s, c->p->id, c->testbed, bid, mid, pts[from].commit, "changepoint");
   if (rc)
     goto out;
   /* The screen's reference: the level of the last segment and the noise scale. */
@@ -517,8 +517,8 @@ int bg_changepoints_update_run(struct bg_store *s, const struct bg_project *p, l
   sqlite3_bind_int64(st, 1, rid);
   if ((step = sqlite3_step(st)) == SQLITE_ROW) {
     c.testbed = sqlite3_column_int64(st, 0);
-    on_default = sqlite3_column_int(st, 1) && col_text(st, 2) &&
-                 !strcmp(col_text(st, 2), p->default_branch);
+    on_default =
+        sqlite3_column_int(st, 1) && col_text(st, 2) && !strcmp(col_text(st, 2), p->default_branch);
     c.branch = sqlite3_column_int64(st, 3);
   } else {
     rc = step == SQLITE_DONE ? BG_ENOENT : bg_store_fail(s, "run");

@@ -22,8 +22,8 @@
 
 #include <stddef.h>
 
-#define BG_CP_TAIL 128  /* default-branch runs the detector sees: the recomputed tail */
-#define BG_CP_EVERY 32  /* every series is recomputed on every this-many-th upload */
+#define BG_CP_TAIL 128   /* default-branch runs the detector sees: the recomputed tail */
+#define BG_CP_EVERY 32   /* every series is recomputed on every this-many-th upload */
 #define BG_CP_SCREEN 3.0 /* a point this many noise scales from the last level is recomputed */
 /* A change point counts (stored, alerted, moves the baseline) once its new level has this many
  * points: with fewer, the detector at the end of a series may still place it one commit early

@@ -347,19 +347,16 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
           a_step_gives_one_change_point_at_the_first_commit_of_the_new_level, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_spike_gives_no_change_point_and_no_alert, setup,
+      cmocka_unit_test_setup_teardown(a_spike_gives_no_change_point_and_no_alert, setup, teardown),
+      cmocka_unit_test_setup_teardown(the_baseline_window_starts_at_the_new_level, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_worsening_raises_exactly_one_alert_naming_the_range, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(the_baseline_window_starts_at_the_new_level, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(a_worsening_raises_exactly_one_alert_naming_the_range,
-                                      setup, teardown),
       cmocka_unit_test_setup_teardown(an_improvement_raises_no_alert, setup, teardown),
       cmocka_unit_test_setup_teardown(a_worsening_below_min_effect_raises_no_alert, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(branch_runs_have_no_change_points, setup, teardown),
       cmocka_unit_test_setup_teardown(several_runs_of_one_commit_are_one_point, setup, teardown),
-      cmocka_unit_test_setup_teardown(a_change_point_older_than_the_tail_is_kept, setup,
-                                      teardown),
+      cmocka_unit_test_setup_teardown(a_change_point_older_than_the_tail_is_kept, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
