@@ -8,6 +8,7 @@
  */
 #include "store.h"
 
+#include "changepoints.h"
 #include "gate.h"
 #include "mem.h"
 #include "migrations.h"
@@ -1220,7 +1221,8 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
     goto out;
   long long rid = sqlite3_last_insert_rowid(s->db);
   if ((rc = insert_results(s, p->id, rid, run)) ||
-      (rc = bg_verdict_update_run(s, p, rid, &decided)))
+      (rc = bg_verdict_update_run(s, p, rid, &decided)) ||
+      (rc = bg_changepoints_update_run(s, p, rid)))
     goto out;
   rc = commit(s);
 out:
@@ -1923,7 +1925,15 @@ int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
     bg_json_num12(out, pt->mean + half);
     bg_buf_puts(out, "}");
   }
-  bg_buf_puts(out, "],\"change_points\":[],\"alerts\":[]}");
+  bg_buf_puts(out, "],");
+  /* Change points and alerts take the points' commits oldest first. */
+  long long *cids = bg_xmalloc((npts ? npts : 1) * sizeof *cids);
+  for (size_t k = 0; k < npts; k++)
+    cids[k] = pts[npts - 1 - k].commit;
+  rc = bg_changepoints_series_json(s, p->id, tb, bid, mid, cids, npts,
+                                   strcmp(bname, p->default_branch) == 0, out);
+  free(cids);
+  bg_buf_puts(out, "}");
 out:
   free(pts);
   free(rows);

@@ -145,8 +145,9 @@ struct bg_series_query {
 #define BG_STORE_SERIES_DEFAULT 1000
 #define BG_STORE_SERIES_MAX 10000
 
-/* Appends {"benchmark",...,"points":[{sha,time,mean,lower,upper,n}],"change_points":[],
- * "alerts":[]}, points oldest first. Several runs of one commit are pooled into one point;
+/* Appends {"benchmark",...,"points":[{sha,time,mean,lower,upper,n}],"change_points":[...],
+ * "alerts":[...]}, points oldest first; change points (default branch only) and the series'
+ * alerts as bg_changepoints_series_json gives them. Several runs of one commit are pooled into one point;
  * the interval is mean +- 1.96 stddev / sqrt(n). An unknown benchmark or measure gives
  * BG_ENOENT with e->field naming it; BG_EINVAL for an ambiguous testbed; BG_EDB. */
 int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
