@@ -39,8 +39,26 @@ static int member(struct bg_req *req, const cJSON *o, const char *key, const cha
   return 1;
 }
 
+/* Reads an optional number member into *out (left as is when absent); 0 after an answered
+ * error. The number must lie in [lo, hi] and be whole when `whole` is set. */
+static int number(struct bg_req *req, const cJSON *o, const char *key, double lo, double hi,
+                  int whole, double *out) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+  if (!v || cJSON_IsNull(v))
+    return 1;
+  if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi) ||
+      (whole && v->valuedouble != (double)(long long)v->valuedouble)) {
+    bg_api_error(req, 400, "invalid_field", key, "must be %s from %g to %g",
+                 whole ? "a whole number" : "a number", lo, hi);
+    return 0;
+  }
+  *out = v->valuedouble;
+  return 1;
+}
+
 void bg_api_projects_create(struct bg_req *req) {
   const char *slug, *repo, *branch;
+  double alpha = 0, window = 0;
   struct bg_project p;
   /* Creating a project is a server-wide act: project_id -1 matches no project token. */
   if (!bg_api_authorize(req, -1, BG_ROLE_ADMIN, NULL))
@@ -51,7 +69,9 @@ void bg_api_projects_create(struct bg_req *req) {
     goto out;
   }
   if (!member(req, o, "slug", &slug) || !member(req, o, "github_repo", &repo) ||
-      !member(req, o, "default_branch", &branch))
+      !member(req, o, "default_branch", &branch) ||
+      !number(req, o, "alpha", 1e-6, 0.5, 0, &alpha) ||
+      !number(req, o, "gate_window", 2, 1000, 1, &window))
     goto out;
   if (!slug) {
     bg_api_error(req, 400, "invalid_field", "slug", "required");
@@ -69,7 +89,7 @@ void bg_api_projects_create(struct bg_req *req) {
     bg_api_error(req, 400, "invalid_field", "default_branch", "not a valid git branch name");
     goto out;
   }
-  int rc = bg_store_project_create(req->store, slug, repo, branch, &p);
+  int rc = bg_store_project_create_gated(req->store, slug, repo, branch, alpha, (int)window, &p);
   if (rc == BG_EEXIST) {
     bg_api_error(req, 409, "conflict", "slug", "project '%s' exists", slug);
   } else if (rc) {

@@ -123,8 +123,14 @@ req POST /api/v1/projects "${json[@]}" "${auth_admin[@]}" -d '{"slug":"demo"}'
 expect "duplicate project is 409" 409 '"code":"conflict"'
 req POST /api/v1/projects "${json[@]}" "${auth_admin[@]}" -d '{"slug":"Bad Slug"}'
 expect "bad project slug is 400 naming slug" 400 '"field":"slug"'
-req POST /api/v1/projects "${json[@]}" "${auth_admin[@]}" -d '{"slug":"other"}'
-expect "admin creates a second project" 201
+req POST /api/v1/projects "${json[@]}" "${auth_admin[@]}" -d '{"slug":"w","gate_window":1}'
+expect "a gate window below 2 is 400 naming it" 400 '"field":"gate_window"'
+req POST /api/v1/projects "${json[@]}" "${auth_admin[@]}" -d '{"slug":"w","alpha":"0.1"}'
+expect "a non-numeric alpha is 400 naming it" 400 '"field":"alpha"'
+req POST /api/v1/projects "${json[@]}" "${auth_admin[@]}" \
+  -d '{"slug":"other","alpha":0.01,"gate_window":50}'
+expect "admin creates a second project with its own gate settings" 201 \
+  '"alpha":0.01,"gate_window":50'
 req GET /api/v1/projects
 expect "projects list is public" 200 '"slug":"demo".*"slug":"other"'
 

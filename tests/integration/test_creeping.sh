@@ -23,15 +23,10 @@ DB=$TMP/creep.db
 start_server "$DB"
 ADMIN=$("$SERVER" token create --db "$DB" --role admin 2>/dev/null)
 req POST /api/v1/projects -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-  -d '{"slug":"creep"}'
+  -d '{"slug":"creep","gate_window":3}'
 [ "$STATUS" = 201 ] && ok "project created" || bad "create project: $STATUS $BODY"
+expect_json "the project's gate window is 3" "j['gate_window'] == 3"
 AGENT_TOKEN=$("$SERVER" token create --db "$DB" --project creep --role agent 2>/dev/null)
-# No API sets the gate window yet: an administrator's UPDATE on the database.
-/usr/bin/python3 -c "
-import sqlite3, sys
-c = sqlite3.connect(sys.argv[1], timeout=10)
-c.execute(\"UPDATE projects SET gate_window = 3 WHERE slug = 'creep'\")
-c.commit()" "$DB" && ok "gate window set to 3" || bad "gate window"
 
 REPO=$TMP/repo
 mkdir -p "$REPO" && cd "$REPO" || exit 1
