@@ -21,9 +21,9 @@ run: build
 	scripts/demo.sh $(BUILD)
 
 # Every test: unit and integration on the normal build, then again under ASan and UBSan,
-# then a short libFuzzer run of every fuzz target (FUZZ_SECONDS each).
+# after a short libFuzzer run of every fuzz target (FUZZ_SECONDS each).
 FUZZ_SECONDS ?= 10
-test: test-fast test-san test-fuzz
+test: test-fuzz test-fast test-san
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
