@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # demo.sh BUILD_DIR: what `make run` does after building. Starts benchgated on a fresh demo
 # database under ./var/demo, creates the demo project and its tokens, builds a throwaway git
-# repository of examples/wordcount with four commits (the third makes it slower), runs the
-# real agent on each commit, prints where to look, and keeps the server in the foreground
-# until Ctrl-C.
+# repository of examples/wordcount with eight commits (the seventh makes it slower, the eighth
+# reverts it), runs the real agent on each commit with the gate, prints where to look, and
+# keeps the server in the foreground until Ctrl-C.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,30 +48,37 @@ git -C "$repo" init -q -b main
 git -C "$repo" config user.name "Demo Dev"
 git -C "$repo" config user.email "dev@example.org"
 
-# Four commits an hour apart; the third one ("case-insensitively") costs about 15 % CPU.
+# Commits an hour apart: six that keep the speed, one that costs about 15 % CPU (the gate fails
+# it), and the revert (the gate passes it again).
 step=0
 commit() {
   step=$((step + 1))
-  local when="2026-11-20T1${step}:00:00Z"
+  local when
+  when=$(date -u -d "2026-11-20T08:00:00Z + $step hour" +%Y-%m-%dT%H:%M:%SZ)
   git -C "$repo" add -A
   GIT_AUTHOR_DATE=$when GIT_COMMITTER_DATE=$when git -C "$repo" commit -q -m "$1"
-  say "commit $step: $1"
-  (cd "$repo" && BENCHGATE_TOKEN=$agent CI=1 "$bin/benchgate" run --server "$url" \
-    --testbed dev-vm) >"$var/agent-$step.log" 2>&1 || {
-    cat "$var/agent-$step.log" >&2
-    exit 1
-  }
+  local verdict
+  # --gate exits 1 on a failing verdict, which is what the demo wants to show, not an error.
+  verdict=$(cd "$repo" && BENCHGATE_TOKEN=$agent CI=1 "$bin/benchgate" run --server "$url" \
+    --testbed dev-vm --gate 2>"$var/agent-$step.log" | sed -n 's/^verdict: //p') || true
+  say "commit $step: $1 -> ${verdict:-see $var/agent-$step.log}"
 }
 
 commit "Count word frequencies with an FNV hash table"
 sed -i 's/i < 5 \&\& table/i < 10 \&\& table/' "$repo/wordcount.c"
 commit "Print the ten most frequent words"
+for what in "the hash table's size" "the probe sequence" "the vocabulary's skew" \
+  "the output order"; do
+  printf '/* Notes on %s. */\n' "$what" >>"$repo/wordcount.c"
+  commit "Document $what"
+done
+cp "$repo/wordcount.c" "$var/wordcount.fast.c"
 sed -i 's/#include <string.h>/#include <string.h>\n#include <strings.h>\n#include <ctype.h>/;
         s/h = (h ^ (unsigned char)\*w)/h = (h ^ (unsigned char)tolower((unsigned char)*w))/;
         s/strcmp(table\[i\].word, w)/strcasecmp(table[i].word, w)/' "$repo/wordcount.c"
 commit "Count words case-insensitively"
-sed -i 's|/\* A skewed vocabulary|/* A skewed vocabulary of six letters|' "$repo/wordcount.c"
-commit "Document the vocabulary generator"
+cp "$var/wordcount.fast.c" "$repo/wordcount.c"
+commit "Revert case-insensitive counting"
 
 cat <<MSG
 
