@@ -14,7 +14,8 @@ cleanup() {
 trap cleanup EXIT
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
+passes=0
+pass() { echo "ok: $*"; passes=$((passes + 1)); }
 
 # expect CODE DESCRIPTION -- COMMAND...: runs COMMAND, stdout to $TMP/out, stderr to $TMP/err.
 expect() {
@@ -233,8 +234,5 @@ grep -q "^benchgate [0-9]" "$TMP/out" && pass "version text" || fail "version te
 expect 0 "help" -- "$BENCHGATE" help
 grep -q "run" "$TMP/out" && pass "help lists run" || fail "help lists run"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "all agent CLI checks passed"
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
