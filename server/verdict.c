@@ -34,7 +34,7 @@
   "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"    \
   "?26,?27,?28,?29,?30,?31,?32"
 #define SUMMARY_COLS                                                                               \
-  "x.n, x.mean, x.stddev, x.min, x.median, x.max, x.log_center, x.log_w, x.raw_center, x.raw_w, "  \
+  "x.n, x.mean, x.stddev, x.median, x.log_center, x.log_w, x.raw_center, x.raw_w, "                \
   "CASE WHEN x.raw_center IS NULL THEN x.samples END"
 
 enum vid {
@@ -385,22 +385,22 @@ static double col_or_nan(sqlite3_stmt *st, int i) {
 static void row_summary(sqlite3_stmt *st, int c, struct bg_gate_summary *g) {
   double n = sqlite3_column_double(st, c), mean = sqlite3_column_double(st, c + 1);
   double sd = sqlite3_column_double(st, c + 2);
-  if (sqlite3_column_type(st, c + 8) != SQLITE_NULL) {
+  if (sqlite3_column_type(st, c + 6) != SQLITE_NULL) {
     g->n = n;
     g->mean = mean;
     g->stddev = sd;
-    g->min = sqlite3_column_type(st, c + 3) == SQLITE_NULL ? mean : col_or_nan(st, c + 3);
-    g->median = sqlite3_column_type(st, c + 4) == SQLITE_NULL ? mean : col_or_nan(st, c + 4);
-    g->max = sqlite3_column_type(st, c + 5) == SQLITE_NULL ? mean : col_or_nan(st, c + 5);
-    g->log_center = col_or_nan(st, c + 6);
-    g->log_w = col_or_nan(st, c + 7);
+    g->median = sqlite3_column_type(st, c + 3) == SQLITE_NULL ? mean : col_or_nan(st, c + 3);
+    /* No min/max columns since 004_diet.sql; the gate decides on neither. */
+    g->min = g->max = g->median;
+    g->log_center = col_or_nan(st, c + 4);
+    g->log_w = col_or_nan(st, c + 5);
     g->all_positive = isfinite(g->log_center) ? 1 : 0;
-    g->raw_center = col_or_nan(st, c + 8);
-    g->raw_w = col_or_nan(st, c + 9);
+    g->raw_center = col_or_nan(st, c + 6);
+    g->raw_w = col_or_nan(st, c + 7);
     return;
   }
-  const unsigned char *blob = sqlite3_column_blob(st, c + 10);
-  size_t ns = (size_t)sqlite3_column_bytes(st, c + 10) / 8;
+  const unsigned char *blob = sqlite3_column_blob(st, c + 8);
+  size_t ns = (size_t)sqlite3_column_bytes(st, c + 8) / 8;
   if (blob && ns) {
     double *v = bg_xmalloc(ns * sizeof *v);
     for (size_t i = 0; i < ns; i++) {
