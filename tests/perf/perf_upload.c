@@ -254,7 +254,7 @@ static void ceiling_open(struct ceiling *c, const char *schema_dir, const char *
   c->rng = 99;
   sqlite3_prepare_v2(c->db,
                      "INSERT INTO results (run_id, benchmark_id, measure_id, n, mean, stddev, "
-                     "min, median, max, samples) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                     "median, samples) VALUES (?,?,?,?,?,?,?,?)",
                      -1, &c->st, NULL);
 }
 
