@@ -204,7 +204,7 @@ struct bg_gate_verdict {
   double prior_df, prior_s2; /* the shrinkage prior (d0, s0^2) fitted for the measure of the
                               * first item; diagnostics only (d0 0: no prior, INFINITY: full
                               * pooling) */
-  char *strings; /* owned: the outcomes' names, one block */
+  char *strings;             /* owned: the outcomes' names, one block */
 };
 
 /* Decides a run: classifies each of items[0..n-1] and sets the run's state (fail when any
