@@ -314,6 +314,17 @@ struct est {
   double dfmod;
 };
 
+/* Copies s (NULL stays NULL) to *w and moves *w past it; returns the copy. */
+static char *arena_copy(char **w, const char *s) {
+  if (!s)
+    return NULL;
+  size_t len = strlen(s) + 1;
+  char *r = *w;
+  memcpy(r, s, len);
+  *w += len;
+  return r;
+}
+
 static void estimate(const struct bg_gate_item *it, size_t window, struct est *e) {
   memset(e, 0, sizeof *e);
   if (!it->candidate || it->nbaseline == 0)
@@ -325,7 +336,10 @@ static void estimate(const struct bg_gate_item *it, size_t window, struct est *e
   for (size_t i = 0; i < k && log_scale; i++)
     if (!(it->baseline[i].all_positive == 1) || !isfinite(it->baseline[i].log_center))
       log_scale = 0;
-  double *m = bg_xmalloc(k * sizeof *m), *dev = bg_xmalloc(k * sizeof *dev);
+  /* Windows are 30 runs by default: scratch on the stack up to 64, the heap beyond. */
+  double m_stack[64], dev_stack[64];
+  double *m = k <= 64 ? m_stack : bg_xmalloc(k * sizeof *m);
+  double *dev = k <= 64 ? dev_stack : bg_xmalloc(k * sizeof *dev);
   double wsum = 0;
   for (size_t i = 0; i < k; i++) {
     const struct bg_gate_summary *b = &it->baseline[i];
@@ -351,7 +365,8 @@ static void estimate(const struct bg_gate_item *it, size_t window, struct est *e
       double med = bg_stats_quantile_sorted(m, k, 0.5);
       for (size_t i = 0; i < k; i++)
         dev[i] = fabs(m[i] - med);
-      double mad = 1.4826 * bg_stats_median(dev, k);
+      bg_stats_sort(dev, k); /* dev is scratch: its median without a sorted copy */
+      double mad = 1.4826 * bg_stats_quantile_sorted(dev, k, 0.5);
       if (mad > 0) {
         kept = 0;
         for (size_t i = 0; i < k; i++)
@@ -362,8 +377,10 @@ static void estimate(const struct bg_gate_item *it, size_t window, struct est *e
     e->s2 = bg_stats_variance(m, kept);
     e->df = (double)kept - 1;
   }
-  free(m);
-  free(dev);
+  if (m != m_stack) {
+    free(m);
+    free(dev);
+  }
 }
 
 /* Fits the scaled inverse-chi-square prior of limma (Smyth 2004, moment method on log s^2)
@@ -520,13 +537,19 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
   /* Items of one measure share their degrees of freedom, so the interval's t quantile (a
    * root search over the t distribution, the dearest call here) is kept for the last df. */
   double q_df = NAN, q_t = NAN;
+  /* The outcomes' names live in one block (a 1 000-result verdict held 3 000 strdups). */
+  size_t names_len = 1;
+  for (size_t i = 0; i < n; i++)
+    names_len += strlen(items[i].benchmark) + strlen(items[i].measure) + 2 +
+                 (items[i].unit ? strlen(items[i].unit) + 1 : 0);
+  char *names = v->strings = bg_xmalloc(names_len);
   for (size_t i = 0; i < n; i++) {
     const struct bg_gate_item *it = &items[i];
     const struct est *e = &es[i];
     struct bg_gate_outcome *o = &v->outcomes[i];
-    o->benchmark = bg_xstrdup(it->benchmark);
-    o->measure = bg_xstrdup(it->measure);
-    o->unit = bg_xstrdup(it->unit);
+    o->benchmark = arena_copy(&names, it->benchmark);
+    o->measure = arena_copy(&names, it->measure);
+    o->unit = arena_copy(&names, it->unit);
     o->direction = it->direction;
     o->acknowledged = it->acknowledged;
     o->ignored = it->ignored;
@@ -653,11 +676,7 @@ out:
 void bg_gate_verdict_free(struct bg_gate_verdict *v) {
   if (!v)
     return;
-  for (size_t i = 0; i < v->n; i++) {
-    free(v->outcomes[i].benchmark);
-    free(v->outcomes[i].measure);
-    free(v->outcomes[i].unit);
-  }
+  free(v->strings);
   free(v->outcomes);
   free(v);
 }

@@ -172,7 +172,7 @@ void bg_gate_config_init(struct bg_gate_config *c);
 
 /* The outcome for one item, in the order of the items. */
 struct bg_gate_outcome {
-  char *benchmark, *measure, *unit; /* owned copies (unit may be NULL) */
+  char *benchmark, *measure, *unit; /* copies in the verdict's strings (unit may be NULL) */
   enum bg_direction direction;
   enum bg_gate_class cls;
   int acknowledged, ignored;
@@ -204,6 +204,7 @@ struct bg_gate_verdict {
   double prior_df, prior_s2; /* the shrinkage prior (d0, s0^2) fitted for the measure of the
                               * first item; diagnostics only (d0 0: no prior, INFINITY: full
                               * pooling) */
+  char *strings;             /* owned: the outcomes' names, one block */
 };
 
 /* Decides a run: classifies each of items[0..n-1] and sets the run's state (fail when any

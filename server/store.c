@@ -118,8 +118,8 @@ static const char *const sql_text[S_COUNT] = {
     [S_MEASURE_INSERT] = "INSERT INTO measures (project_id, slug, unit, direction) "
                          "VALUES (?1, ?2, ?3, ?4)",
     [S_RESULT_INSERT] = "INSERT INTO results (run_id, benchmark_id, measure_id, n, mean, stddev, "
-                        "min, median, max, samples, log_center, log_w, raw_center, raw_w) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                        "median, samples, log_center, log_w, raw_center, raw_w) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [S_RUN_GET] =
         "SELECT r.id, r.run_id, c.id, c.sha, b.name, c.message, c.author, c.timestamp, "
         "t.name, r.fingerprint, r.baseline_branch, r.baseline_sha, r.pull_request, r.job_id, "
@@ -129,8 +129,8 @@ static const char *const sql_text[S_COUNT] = {
         "JOIN testbeds t ON t.id = r.testbed_id WHERE r.project_id = ?1 AND r.run_id = ?2",
     [S_RUN_PARENTS] =
         "SELECT parent_sha FROM commit_parents WHERE commit_id = ?1 ORDER BY position",
-    [S_RUN_RESULTS] = "SELECT b.name, m.slug, m.unit, m.direction, x.n, x.mean, x.stddev, x.min, "
-                      "x.median, x.max, x.samples FROM results x "
+    [S_RUN_RESULTS] = "SELECT b.name, m.slug, m.unit, m.direction, x.n, x.mean, x.stddev, "
+                      "x.median, x.samples FROM results x "
                       "JOIN benchmarks b ON b.id = x.benchmark_id "
                       "JOIN measures m ON m.id = x.measure_id WHERE x.run_id = ?1",
 /* History: one row per commit with runs matching the filters; ?4/?5 is the cursor. */
@@ -1062,7 +1062,7 @@ static int insert_results(struct bg_store *s, long long pid, long long rid,
       const double gv[4] = {g.log_center, g.log_w, g.raw_center, g.raw_w};
       for (int k = 0; k < 4; k++)
         if (isfinite(gv[k]))
-          sqlite3_bind_double(st, 11 + k, gv[k]);
+          sqlite3_bind_double(st, 9 + k, gv[k]);
     }
     if (r->has_summary) {
       sqlite3_bind_int64(st, 4, r->n);
@@ -1074,10 +1074,8 @@ static int insert_results(struct bg_store *s, long long pid, long long rid,
       sqlite3_bind_int64(st, 4, (long long)r->nsamples);
       sqlite3_bind_double(st, 5, sum[0]);
       sqlite3_bind_double(st, 6, sum[1]);
-      sqlite3_bind_double(st, 7, sum[2]);
-      sqlite3_bind_double(st, 8, sum[3]);
-      sqlite3_bind_double(st, 9, sum[4]);
-      sqlite3_bind_blob(st, 10, blob, (int)(r->nsamples * 8), SQLITE_STATIC);
+      sqlite3_bind_double(st, 7, sum[3]);
+      sqlite3_bind_blob(st, 8, blob, (int)(r->nsamples * 8), SQLITE_STATIC);
     }
     if ((rc = exec_stmt(s, st, "insert result")))
       goto out;
@@ -1274,6 +1272,30 @@ static void samples_json(struct bg_buf *out, sqlite3_stmt *st, int col) {
   bg_buf_puts(out, "]");
 }
 
+/* The smallest and largest value of the sample BLOB in column `col` (results keep no min/max
+ * columns since 004_diet.sql), -0 as 0 as a REAL column gave it. Returns 0 when there are no
+ * samples, else 1. */
+static int samples_extremes(sqlite3_stmt *st, int col, double *lo, double *hi) {
+  const unsigned char *b = sqlite3_column_blob(st, col);
+  size_t n = (size_t)sqlite3_column_bytes(st, col) / 8;
+  if (!b || !n)
+    return 0;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t u = 0;
+    for (int k = 0; k < 8; k++)
+      u |= (uint64_t)b[i * 8 + (size_t)k] << (8 * k);
+    double v;
+    memcpy(&v, &u, 8);
+    if (!i || v < *lo)
+      *lo = v;
+    if (!i || v >= *hi)
+      *hi = v;
+  }
+  *lo += 0.0; /* -0 + 0 is +0 */
+  *hi += 0.0;
+  return 1;
+}
+
 static int parents_json(struct bg_store *s, long long commit, struct bg_buf *out) {
   sqlite3_stmt *st = stmt(s, S_RUN_PARENTS);
   int rc = BG_OK, step, n = 0;
@@ -1313,15 +1335,23 @@ static int results_json(struct bg_store *s, long long rid, struct bg_buf *out) {
     bg_json_num(out, sqlite3_column_double(st, 5));
     bg_buf_puts(out, ",\"stddev\":");
     bg_json_num(out, sqlite3_column_double(st, 6));
+    double lo = 0, hi = 0;
+    int have = samples_extremes(st, 8, &lo, &hi);
     bg_buf_puts(out, ",\"min\":");
-    json_num_or_null(out, st, 7);
+    if (have)
+      bg_json_num(out, lo);
+    else
+      bg_buf_puts(out, "null");
     bg_buf_puts(out, ",\"median\":");
-    json_num_or_null(out, st, 8);
+    json_num_or_null(out, st, 7);
     bg_buf_puts(out, ",\"max\":");
-    json_num_or_null(out, st, 9);
-    if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+    if (have)
+      bg_json_num(out, hi);
+    else
+      bg_buf_puts(out, "null");
+    if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
       bg_buf_puts(out, ",\"samples\":");
-      samples_json(out, st, 10);
+      samples_json(out, st, 8);
     }
     bg_buf_puts(out, "}");
   }

@@ -34,7 +34,7 @@
   "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"    \
   "?26,?27,?28,?29,?30,?31,?32"
 #define SUMMARY_COLS                                                                               \
-  "x.n, x.mean, x.stddev, x.min, x.median, x.max, x.log_center, x.log_w, x.raw_center, x.raw_w, "  \
+  "x.n, x.mean, x.stddev, x.median, x.log_center, x.log_w, x.raw_center, x.raw_w, "                \
   "CASE WHEN x.raw_center IS NULL THEN x.samples END"
 
 enum vid {
@@ -385,22 +385,22 @@ static double col_or_nan(sqlite3_stmt *st, int i) {
 static void row_summary(sqlite3_stmt *st, int c, struct bg_gate_summary *g) {
   double n = sqlite3_column_double(st, c), mean = sqlite3_column_double(st, c + 1);
   double sd = sqlite3_column_double(st, c + 2);
-  if (sqlite3_column_type(st, c + 8) != SQLITE_NULL) {
+  if (sqlite3_column_type(st, c + 6) != SQLITE_NULL) {
     g->n = n;
     g->mean = mean;
     g->stddev = sd;
-    g->min = sqlite3_column_type(st, c + 3) == SQLITE_NULL ? mean : col_or_nan(st, c + 3);
-    g->median = sqlite3_column_type(st, c + 4) == SQLITE_NULL ? mean : col_or_nan(st, c + 4);
-    g->max = sqlite3_column_type(st, c + 5) == SQLITE_NULL ? mean : col_or_nan(st, c + 5);
-    g->log_center = col_or_nan(st, c + 6);
-    g->log_w = col_or_nan(st, c + 7);
+    g->median = sqlite3_column_type(st, c + 3) == SQLITE_NULL ? mean : col_or_nan(st, c + 3);
+    /* No min/max columns since 004_diet.sql; the gate decides on neither. */
+    g->min = g->max = g->median;
+    g->log_center = col_or_nan(st, c + 4);
+    g->log_w = col_or_nan(st, c + 5);
     g->all_positive = isfinite(g->log_center) ? 1 : 0;
-    g->raw_center = col_or_nan(st, c + 8);
-    g->raw_w = col_or_nan(st, c + 9);
+    g->raw_center = col_or_nan(st, c + 6);
+    g->raw_w = col_or_nan(st, c + 7);
     return;
   }
-  const unsigned char *blob = sqlite3_column_blob(st, c + 10);
-  size_t ns = (size_t)sqlite3_column_bytes(st, c + 10) / 8;
+  const unsigned char *blob = sqlite3_column_blob(st, c + 8);
+  size_t ns = (size_t)sqlite3_column_bytes(st, c + 8) / 8;
   if (blob && ns) {
     double *v = bg_xmalloc(ns * sizeof *v);
     for (size_t i = 0; i < ns; i++) {
@@ -892,39 +892,10 @@ out:
   return rc;
 }
 
-/* Prints a cJSON value compactly; numbers with 12 significant digits through the store's
- * printf-free formatter (cJSON's own printing of the ~10 000 numbers of a 1 000-result
- * verdict costs more than the decision). */
-static void print_json(struct bg_buf *out, const cJSON *v) {
-  if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
-    int obj = cJSON_IsObject(v), n = 0;
-    bg_buf_puts(out, obj ? "{" : "[");
-    for (const cJSON *c = v->child; c; c = c->next) {
-      if (n++)
-        bg_buf_puts(out, ",");
-      if (obj) {
-        bg_json_str(out, c->string);
-        bg_buf_puts(out, ":");
-      }
-      print_json(out, c);
-    }
-    bg_buf_puts(out, obj ? "}" : "]");
-  } else if (cJSON_IsString(v)) {
-    bg_json_str(out, v->valuestring);
-  } else if (cJSON_IsNumber(v)) {
-    double d = v->valuedouble;
-    if (d == floor(d) && fabs(d) < 1e15)
-      bg_buf_printf(out, "%.0f", d);
-    else
-      bg_json_num12(out, d);
-  } else if (cJSON_IsTrue(v)) {
-    bg_buf_puts(out, "true");
-  } else if (cJSON_IsFalse(v)) {
-    bg_buf_puts(out, "false");
-  } else {
-    bg_buf_puts(out, "null");
-  }
-}
+static void put_verdict(struct bg_buf *buf, const struct bg_project *p, const char *sha,
+                        const char *testbed, const char *base_branch,
+                        const struct bg_verdict_baseline *b, const struct bg_gate_verdict *v,
+                        int full);
 
 static char *buf_text(struct bg_buf *b) {
   char *text = cJSON_malloc(b->len + 1);
@@ -937,29 +908,15 @@ static char *buf_text(struct bg_buf *b) {
 static void verdict_text(const struct bg_project *p, const char *sha, const char *testbed,
                          const char *base_branch, const struct bg_verdict_baseline *b,
                          const struct bg_gate_verdict *v, char **full, char **head) {
-  char url[1400] = "";
-  if (public_url[0])
-    snprintf(url, sizeof url, "%s/#/p/%s/c/%s", public_url, p->slug, sha);
-  struct bg_gate_context ctx = {p->slug,
-                                sha,
-                                testbed,
-                                base_branch,
-                                b->n ? b->shas[b->n - 1] : NULL,
-                                b->n ? b->shas[0] : NULL,
-                                url[0] ? url : NULL};
-  cJSON *o = bg_gate_verdict_to_cjson(v, &ctx);
   struct bg_buf buf;
   bg_buf_init(&buf, 0);
-  print_json(&buf, o);
+  put_verdict(&buf, p, sha, testbed, base_branch, b, v, 1);
   *full = buf_text(&buf);
   if (head) {
-    cJSON_DeleteItemFromObjectCaseSensitive(o, "results");
-    cJSON_DeleteItemFromObjectCaseSensitive(o, "markdown");
     bg_buf_reset(&buf);
-    print_json(&buf, o);
+    put_verdict(&buf, p, sha, testbed, base_branch, b, v, 0);
     *head = buf_text(&buf);
   }
-  cJSON_Delete(o);
   bg_buf_free(&buf);
 }
 
@@ -1071,48 +1028,127 @@ static int store_verdict(struct bg_store *s, const struct bg_project *p, const s
   return rc;
 }
 
+/* A number as print_json writes a cJSON number: integers below 1e15 in full ("%.0f", here
+ * without printf), anything else with 12 significant digits, null when not finite. */
+static void put_num(struct bg_buf *out, double d) {
+  if (!(d == floor(d) && fabs(d) < 1e15)) {
+    bg_json_num12(out, d);
+    return;
+  }
+  char digits[24], *e = digits + sizeof digits, *q = e;
+  long long k = (long long)d;
+  unsigned long long u = k < 0 ? 0ULL - (unsigned long long)k : (unsigned long long)k;
+  do {
+    *--q = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (k < 0 || (k == 0 && signbit(d)))
+    *--q = '-';
+  bg_buf_append(out, q, (size_t)(e - q));
+}
+
+/* Writes the verdict object of bg_gate_verdict_to_cjson as print_json would print it, without
+ * building the tree (a 1 000-result verdict is ~20 000 cJSON nodes: a malloc and a free each).
+ * full 0 leaves out results and markdown: the head that runs.verdict keeps. */
+static void put_verdict(struct bg_buf *buf, const struct bg_project *p, const char *sha,
+                        const char *testbed, const char *base_branch,
+                        const struct bg_verdict_baseline *b, const struct bg_gate_verdict *v,
+                        int full) {
+  static const enum bg_gate_class order[] = {
+      BG_GATE_REGRESSED, BG_GATE_IMPROVED, BG_GATE_UNCHANGED, BG_GATE_INCONCLUSIVE,
+      BG_GATE_NEW,       BG_GATE_MISSING,  BG_GATE_IGNORED};
+  char url[1400] = "";
+  if (public_url[0])
+    snprintf(url, sizeof url, "%s/#/p/%s/c/%s", public_url, p->slug, sha);
+  bg_buf_puts(buf, "{\"state\":");
+  bg_json_str(buf, bg_gate_state_name(v->state));
+  bg_buf_puts(buf, ",\"project\":");
+  bg_json_str(buf, p->slug);
+  bg_buf_puts(buf, ",\"commit\":");
+  bg_json_str(buf, sha);
+  bg_buf_puts(buf, ",\"testbed\":");
+  bg_json_str(buf, testbed);
+  bg_buf_puts(buf, ",\"baseline\":{\"branch\":");
+  bg_json_str(buf, base_branch);
+  bg_buf_printf(buf, ",\"runs\":%zu,\"first\":", v->baseline_runs);
+  bg_json_str(buf, b->n ? b->shas[b->n - 1] : NULL);
+  bg_buf_puts(buf, ",\"last\":");
+  bg_json_str(buf, b->n ? b->shas[0] : NULL);
+  bg_buf_puts(buf, "},\"counts\":{");
+  for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+    bg_buf_printf(buf, "%s\"%s\":%zu", i ? "," : "", bg_gate_class_name(order[i]),
+                  v->counts[order[i]]);
+  bg_buf_puts(buf, "}");
+  if (full) {
+    bg_buf_puts(buf, ",\"results\":[");
+    for (size_t i = 0; i < v->n; i++) {
+      const struct bg_gate_outcome *r = &v->outcomes[i];
+      bg_buf_puts(buf, i ? ",{\"benchmark\":" : "{\"benchmark\":");
+      bg_json_str(buf, r->benchmark);
+      bg_buf_puts(buf, ",\"measure\":");
+      bg_json_str(buf, r->measure);
+      bg_buf_puts(buf, ",\"unit\":");
+      bg_json_str(buf, r->unit);
+      bg_buf_puts(buf, r->direction == BG_HIGHER ? ",\"direction\":\"higher\",\"class\":"
+                                                 : ",\"direction\":\"lower\",\"class\":");
+      bg_json_str(buf, bg_gate_class_name(r->cls));
+      bg_buf_puts(buf, ",\"change\":");
+      put_num(buf, r->change);
+      bg_buf_puts(buf, ",\"change_ci\":[");
+      put_num(buf, r->change_lo);
+      bg_buf_puts(buf, ",");
+      put_num(buf, r->change_hi);
+      bg_buf_puts(buf, "],\"p\":");
+      put_num(buf, r->p);
+      bg_buf_puts(buf, ",\"q\":");
+      put_num(buf, r->q);
+      bg_buf_puts(buf, ",\"min_effect\":");
+      put_num(buf, r->min_effect);
+      if (r->acknowledged)
+        bg_buf_puts(buf, ",\"acknowledged\":true");
+      bg_buf_puts(buf, ",\"baseline\":{\"center\":");
+      put_num(buf, r->baseline_center);
+      bg_buf_puts(buf, ",\"runs\":");
+      put_num(buf, (double)r->baseline_runs);
+      bg_buf_puts(buf, "},\"candidate\":{\"center\":");
+      put_num(buf, r->candidate_center);
+      bg_buf_puts(buf, ",\"n\":");
+      put_num(buf, r->candidate_n);
+      bg_buf_puts(buf, "}}");
+    }
+    bg_buf_puts(buf, "]");
+  }
+  char *summary = bg_gate_summary_text(v);
+  bg_buf_puts(buf, ",\"summary\":");
+  bg_json_str(buf, summary);
+  free(summary);
+  if (full) {
+    struct bg_gate_context ctx = {p->slug,
+                                  sha,
+                                  testbed,
+                                  base_branch,
+                                  b->n ? b->shas[b->n - 1] : NULL,
+                                  b->n ? b->shas[0] : NULL,
+                                  url[0] ? url : NULL};
+    char *md = bg_gate_markdown(v, &ctx);
+    bg_buf_puts(buf, ",\"markdown\":");
+    bg_json_str(buf, md);
+    free(md);
+  }
+  bg_buf_puts(buf, ",\"url\":");
+  bg_json_str(buf, url[0] ? url : NULL);
+  bg_buf_puts(buf, "}");
+}
+
 /* The head of a verdict (what runs.verdict keeps): the members of bg_gate_verdict_to_cjson's
  * object but results and markdown, written directly so an upload does not build the full
  * object inside its transaction. Caller frees with cJSON_free. */
 static char *head_text(const struct bg_project *p, const char *sha, const char *testbed,
                        const char *base_branch, const struct bg_verdict_baseline *b,
                        const struct bg_gate_verdict *v) {
-  static const enum bg_gate_class order[] = {
-      BG_GATE_REGRESSED, BG_GATE_IMPROVED, BG_GATE_UNCHANGED, BG_GATE_INCONCLUSIVE,
-      BG_GATE_NEW,       BG_GATE_MISSING,  BG_GATE_IGNORED};
   struct bg_buf buf;
   bg_buf_init(&buf, 0);
-  bg_buf_puts(&buf, "{\"state\":");
-  bg_json_str(&buf, bg_gate_state_name(v->state));
-  bg_buf_puts(&buf, ",\"project\":");
-  bg_json_str(&buf, p->slug);
-  bg_buf_puts(&buf, ",\"commit\":");
-  bg_json_str(&buf, sha);
-  bg_buf_puts(&buf, ",\"testbed\":");
-  bg_json_str(&buf, testbed);
-  bg_buf_puts(&buf, ",\"baseline\":{\"branch\":");
-  bg_json_str(&buf, base_branch);
-  bg_buf_printf(&buf, ",\"runs\":%zu,\"first\":", v->baseline_runs);
-  bg_json_str(&buf, b->n ? b->shas[b->n - 1] : NULL);
-  bg_buf_puts(&buf, ",\"last\":");
-  bg_json_str(&buf, b->n ? b->shas[0] : NULL);
-  bg_buf_puts(&buf, "},\"counts\":{");
-  for (size_t i = 0; i < sizeof order / sizeof *order; i++)
-    bg_buf_printf(&buf, "%s\"%s\":%zu", i ? "," : "", bg_gate_class_name(order[i]),
-                  v->counts[order[i]]);
-  char *summary = bg_gate_summary_text(v);
-  bg_buf_puts(&buf, "},\"summary\":");
-  bg_json_str(&buf, summary);
-  free(summary);
-  bg_buf_puts(&buf, ",\"url\":");
-  if (public_url[0]) {
-    char url[1400];
-    snprintf(url, sizeof url, "%s/#/p/%s/c/%s", public_url, p->slug, sha);
-    bg_json_str(&buf, url);
-  } else {
-    bg_buf_puts(&buf, "null");
-  }
-  bg_buf_puts(&buf, "}");
+  put_verdict(&buf, p, sha, testbed, base_branch, b, v, 0);
   char *text = buf_text(&buf);
   bg_buf_free(&buf);
   return text;

@@ -254,7 +254,7 @@ static void ceiling_open(struct ceiling *c, const char *schema_dir, const char *
   c->rng = 99;
   sqlite3_prepare_v2(c->db,
                      "INSERT INTO results (run_id, benchmark_id, measure_id, n, mean, stddev, "
-                     "min, median, max, samples) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                     "median, samples) VALUES (?,?,?,?,?,?,?,?)",
                      -1, &c->st, NULL);
 }
 
@@ -284,9 +284,7 @@ static void ceiling_insert(struct ceiling *c, int runs) {
       sqlite3_bind_double(c->st, 5, blob[0]);
       sqlite3_bind_double(c->st, 6, blob[1]);
       sqlite3_bind_double(c->st, 7, blob[2]);
-      sqlite3_bind_double(c->st, 8, blob[3]);
-      sqlite3_bind_double(c->st, 9, blob[4]);
-      sqlite3_bind_blob(c->st, 10, blob, sizeof blob, SQLITE_TRANSIENT);
+      sqlite3_bind_blob(c->st, 8, blob, sizeof blob, SQLITE_TRANSIENT);
       sqlite3_step(c->st);
       sqlite3_reset(c->st);
     }

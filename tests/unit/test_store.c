@@ -163,10 +163,35 @@ static void stored_run_reads_back_with_samples_and_summary(void **state) {
                    BG_OK);
   assert_non_null(strstr(out.data, "\"samples\":[1.5,2.5,3.5]"));
   assert_non_null(strstr(out.data, "\"median\":2.5"));
-  assert_non_null(strstr(out.data, "\"n\":10,\"mean\":5,\"stddev\":1"));
+  assert_non_null(strstr(out.data, "\"min\":1.5,\"median\":2.5,\"max\":3.5"));
+  assert_non_null(strstr(out.data, "\"n\":10,\"mean\":5,\"stddev\":1,\"min\":null,"
+                                   "\"median\":null,\"max\":null"));
   bg_buf_reset(&out);
   assert_int_equal(bg_store_run_json(f->s, &f->p, "00000000-0000-4000-8000-000000000008", &out),
                    BG_ENOENT);
+  bg_buf_free(&out);
+}
+
+static void min_and_max_come_from_unsorted_samples(void **state) {
+  /* 004_diet.sql dropped the min and max columns: the run JSON finds them in the samples, and
+   * renders -0 as the REAL column did (0). */
+  struct fixture *f = *state;
+  const char *json =
+      "{\"schema\":\"benchgate.run/v1\",\"run_id\":\"00000000-0000-4000-8000-000000000009\","
+      "\"commit\":{\"sha\":\"dddddddddddddddddddddddddddddddddddddddd\",\"branch\":\"main\"},"
+      "\"testbed\":{\"name\":\"tb\"},\"results\":["
+      "{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"samples\":[4,9.25,-2,7,-2]},"
+      "{\"benchmark\":\"z\",\"measure\":\"throughput\",\"samples\":[3,-0.0,1,-0.0]}]}";
+  struct bg_run *run = NULL;
+  struct bg_ferr e;
+  assert_int_equal(bg_run_from_json(json, strlen(json), &run, &e), BG_OK);
+  insert(f, run, BG_OK, 0);
+  struct bg_buf out;
+  bg_buf_init(&out, 0);
+  assert_int_equal(bg_store_run_json(f->s, &f->p, "00000000-0000-4000-8000-000000000009", &out),
+                   BG_OK);
+  assert_non_null(strstr(out.data, "\"min\":-2,\"median\":4,\"max\":9.25"));
+  assert_non_null(strstr(out.data, "\"min\":0,\"median\":0.5,\"max\":3,"));
   bg_buf_free(&out);
 }
 
@@ -396,6 +421,7 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(stored_run_reads_back_with_samples_and_summary, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(min_and_max_come_from_unsorted_samples, setup, teardown),
       cmocka_unit_test_setup_teardown(history_pages_newest_first_with_a_sha_cursor, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(history_pages_through_commits_of_the_same_time, setup,
