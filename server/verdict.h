@@ -26,7 +26,7 @@ struct bg_principal;
  * "url"; NULL or "" for none. Call once before serving; the string is copied. */
 void bg_verdict_set_public_url(const char *url);
 
-/* Which baseline a run gets (DESIGN §6.3), newest run first. */
+/* The baseline a run is judged against (DESIGN §6.3), newest run first. */
 #define BG_VERDICT_MAX_WINDOW 1000
 struct bg_verdict_baseline {
   long long *runs;   /* runs.id of the baseline runs, newest first; owned */
