@@ -99,13 +99,7 @@ static const char *const sql_text[C_COUNT] = {
                   "LEFT JOIN commits pc ON pc.id = c.prev_commit_id "
                   "WHERE c.testbed_id = ?1 AND c.benchmark_id = ?2 AND c.measure_id = ?3 "
                   "ORDER BY c.epoch, c.commit_id",
-    [C_SERIES_ALERTS] =
-        "SELECT a.id, a.kind, a.state, c.sha, a.first_sha, a.last_sha, a.change, a.change_lo, "
-        "a.change_hi, a.created_at, a.note, a.acknowledged_by, a.acknowledged_at, b.name, "
-        "m.slug, t.name, r.run_id FROM alerts a JOIN benchmarks b ON b.id = a.benchmark_id "
-        "JOIN measures m ON m.id = a.measure_id JOIN testbeds t ON t.id = a.testbed_id "
-        "LEFT JOIN commits c ON c.id = a.commit_id LEFT JOIN runs r ON r.id = a.run_id "
-        "WHERE a.testbed_id = ?2 "
+    [C_SERIES_ALERTS] = BG_VERDICT_ALERT_SELECT "WHERE a.testbed_id = ?2 "
         "AND a.benchmark_id = ?3 AND a.measure_id = ?4 AND a.project_id = ?1 "
         "ORDER BY a.id DESC LIMIT 100",
 };
@@ -638,41 +632,9 @@ int bg_changepoints_series_json(struct bg_store *s, long long project_id, long l
   sqlite3_bind_int64(st, 4, measure_id);
   k = 0;
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    bg_buf_printf(out, "%s{\"id\":%lld,\"kind\":", k++ ? "," : "",
-                  (long long)sqlite3_column_int64(st, 0));
-    bg_json_str(out, col_text(st, 1));
-    bg_buf_puts(out, ",\"state\":");
-    bg_json_str(out, col_text(st, 2));
-    bg_buf_puts(out, ",\"benchmark\":");
-    bg_json_str(out, col_text(st, 13));
-    bg_buf_puts(out, ",\"measure\":");
-    bg_json_str(out, col_text(st, 14));
-    bg_buf_puts(out, ",\"testbed\":");
-    bg_json_str(out, col_text(st, 15));
-    bg_buf_puts(out, ",\"commit\":");
-    bg_json_str(out, col_text(st, 3));
-    bg_buf_puts(out, ",\"run_id\":");
-    bg_json_str(out, col_text(st, 16));
-    bg_buf_puts(out, ",\"first\":");
-    bg_json_str(out, col_text(st, 4));
-    bg_buf_puts(out, ",\"last\":");
-    bg_json_str(out, col_text(st, 5));
-    bg_buf_puts(out, ",\"change\":");
-    num_or_null(out, st, 6);
-    bg_buf_puts(out, ",\"change_ci\":[");
-    num_or_null(out, st, 7);
-    bg_buf_puts(out, ",");
-    num_or_null(out, st, 8);
-    bg_buf_printf(out, "],\"created_at\":%lld,\"note\":", (long long)sqlite3_column_int64(st, 9));
-    bg_json_str(out, col_text(st, 10));
-    bg_buf_puts(out, ",\"acknowledged_by\":");
-    bg_json_str(out, col_text(st, 11));
-    bg_buf_puts(out, ",\"acknowledged_at\":");
-    if (sqlite3_column_type(st, 12) == SQLITE_NULL)
-      bg_buf_puts(out, "null");
-    else
-      bg_buf_printf(out, "%lld", (long long)sqlite3_column_int64(st, 12));
-    bg_buf_puts(out, "}");
+    if (k++)
+      bg_buf_puts(out, ",");
+    bg_verdict_alert_json(st, out);
   }
   if (step != SQLITE_DONE)
     rc = bg_store_fail(s, "series alerts");

@@ -116,13 +116,7 @@ static const char *const sql_text[V_COUNT] = {
     [V_COMMIT_RUNS] = "SELECT r.id, r.commit_epoch, c.sha FROM runs r "
                       "JOIN commits c ON c.id = r.commit_id WHERE r.commit_id = ?1 "
                       "AND r.testbed_id = ?2 ORDER BY r.id DESC LIMIT ?3",
-    [V_ALERTS] =
-        "SELECT a.id, a.kind, a.state, b.name, m.slug, t.name, c.sha, r.run_id, a.first_sha, "
-        "a.last_sha, a.change, a.change_lo, a.change_hi, a.created_at, a.note, "
-        "a.acknowledged_by, a.acknowledged_at FROM alerts a "
-        "JOIN benchmarks b ON b.id = a.benchmark_id JOIN measures m ON m.id = a.measure_id "
-        "JOIN testbeds t ON t.id = a.testbed_id LEFT JOIN commits c ON c.id = a.commit_id "
-        "LEFT JOIN runs r ON r.id = a.run_id WHERE a.project_id = ?1 "
+    [V_ALERTS] = BG_VERDICT_ALERT_SELECT "WHERE a.project_id = ?1 "
         "AND (?2 IS NULL OR a.state = ?2) AND (?3 = 0 OR a.id = ?3) ORDER BY a.id DESC LIMIT 1000",
     [V_ALERT_GET] = "SELECT kind, state, testbed_id, benchmark_id, measure_id, commit_id "
                     "FROM alerts WHERE id = ?1 AND project_id = ?2",
@@ -1397,6 +1391,43 @@ static void num_or_null(struct bg_buf *out, sqlite3_stmt *st, int i) {
     bg_json_num(out, sqlite3_column_double(st, i));
 }
 
+void bg_verdict_alert_json(struct sqlite3_stmt *st, struct bg_buf *out) {
+  bg_buf_printf(out, "{\"id\":%lld,\"kind\":", (long long)sqlite3_column_int64(st, 0));
+  bg_json_str(out, col_text(st, 1));
+  bg_buf_puts(out, ",\"state\":");
+  bg_json_str(out, col_text(st, 2));
+  bg_buf_puts(out, ",\"benchmark\":");
+  bg_json_str(out, col_text(st, 3));
+  bg_buf_puts(out, ",\"measure\":");
+  bg_json_str(out, col_text(st, 4));
+  bg_buf_puts(out, ",\"testbed\":");
+  bg_json_str(out, col_text(st, 5));
+  bg_buf_puts(out, ",\"commit\":");
+  bg_json_str(out, col_text(st, 6));
+  bg_buf_puts(out, ",\"run_id\":");
+  bg_json_str(out, col_text(st, 7));
+  bg_buf_puts(out, ",\"first\":");
+  bg_json_str(out, col_text(st, 8));
+  bg_buf_puts(out, ",\"last\":");
+  bg_json_str(out, col_text(st, 9));
+  bg_buf_puts(out, ",\"change\":");
+  num_or_null(out, st, 10);
+  bg_buf_puts(out, ",\"change_ci\":[");
+  num_or_null(out, st, 11);
+  bg_buf_puts(out, ",");
+  num_or_null(out, st, 12);
+  bg_buf_printf(out, "],\"created_at\":%lld,\"note\":", (long long)sqlite3_column_int64(st, 13));
+  bg_json_str(out, col_text(st, 14));
+  bg_buf_puts(out, ",\"acknowledged_by\":");
+  bg_json_str(out, col_text(st, 15));
+  bg_buf_puts(out, ",\"acknowledged_at\":");
+  if (sqlite3_column_type(st, 16) == SQLITE_NULL)
+    bg_buf_puts(out, "null");
+  else
+    bg_buf_printf(out, "%lld", (long long)sqlite3_column_int64(st, 16));
+  bg_buf_puts(out, "}");
+}
+
 /* Appends the alerts matching (state, id) as JSON objects separated by commas; *count gets
  * how many. */
 static int alerts_rows(struct bg_store *s, const struct bg_project *p, const char *state,
@@ -1410,41 +1441,9 @@ static int alerts_rows(struct bg_store *s, const struct bg_project *p, const cha
     sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 3, id);
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    bg_buf_printf(out, "%s{\"id\":%lld,\"kind\":", n++ ? "," : "",
-                  (long long)sqlite3_column_int64(st, 0));
-    bg_json_str(out, col_text(st, 1));
-    bg_buf_puts(out, ",\"state\":");
-    bg_json_str(out, col_text(st, 2));
-    bg_buf_puts(out, ",\"benchmark\":");
-    bg_json_str(out, col_text(st, 3));
-    bg_buf_puts(out, ",\"measure\":");
-    bg_json_str(out, col_text(st, 4));
-    bg_buf_puts(out, ",\"testbed\":");
-    bg_json_str(out, col_text(st, 5));
-    bg_buf_puts(out, ",\"commit\":");
-    bg_json_str(out, col_text(st, 6));
-    bg_buf_puts(out, ",\"run_id\":");
-    bg_json_str(out, col_text(st, 7));
-    bg_buf_puts(out, ",\"first\":");
-    bg_json_str(out, col_text(st, 8));
-    bg_buf_puts(out, ",\"last\":");
-    bg_json_str(out, col_text(st, 9));
-    bg_buf_puts(out, ",\"change\":");
-    num_or_null(out, st, 10);
-    bg_buf_puts(out, ",\"change_ci\":[");
-    num_or_null(out, st, 11);
-    bg_buf_puts(out, ",");
-    num_or_null(out, st, 12);
-    bg_buf_printf(out, "],\"created_at\":%lld,\"note\":", (long long)sqlite3_column_int64(st, 13));
-    bg_json_str(out, col_text(st, 14));
-    bg_buf_puts(out, ",\"acknowledged_by\":");
-    bg_json_str(out, col_text(st, 15));
-    bg_buf_puts(out, ",\"acknowledged_at\":");
-    if (sqlite3_column_type(st, 16) == SQLITE_NULL)
-      bg_buf_puts(out, "null");
-    else
-      bg_buf_printf(out, "%lld", (long long)sqlite3_column_int64(st, 16));
-    bg_buf_puts(out, "}");
+    if (n++)
+      bg_buf_puts(out, ",");
+    bg_verdict_alert_json(st, out);
   }
   if (step != SQLITE_DONE)
     rc = bg_store_fail(s, "alerts");

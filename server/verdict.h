@@ -109,4 +109,20 @@ int bg_verdict_series_start(struct bg_store *s, long long project_id, long long 
                             long long benchmark_id, long long measure_id, long long commit_id,
                             const char *reason);
 
+/* The columns of an alert row, in the order bg_verdict_alert_json reads them, with the joins
+ * they need; callers append their WHERE clause. */
+#define BG_VERDICT_ALERT_SELECT                                                             \
+  "SELECT a.id, a.kind, a.state, b.name, m.slug, t.name, c.sha, r.run_id, a.first_sha, "   \
+  "a.last_sha, a.change, a.change_lo, a.change_hi, a.created_at, a.note, "                 \
+  "a.acknowledged_by, a.acknowledged_at FROM alerts a "                                    \
+  "JOIN benchmarks b ON b.id = a.benchmark_id JOIN measures m ON m.id = a.measure_id "     \
+  "JOIN testbeds t ON t.id = a.testbed_id LEFT JOIN commits c ON c.id = a.commit_id "      \
+  "LEFT JOIN runs r ON r.id = a.run_id "
+
+struct sqlite3_stmt;
+
+/* Appends the alert in the current row of `st` (a statement that selects
+ * BG_VERDICT_ALERT_SELECT) as one JSON object. */
+void bg_verdict_alert_json(struct sqlite3_stmt *st, struct bg_buf *out);
+
 #endif
