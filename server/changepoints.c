@@ -108,21 +108,6 @@ static sqlite3_stmt *stmt(struct bg_store *s, enum cid id) {
   return bg_store_prepared(s, SLOT0 + (int)id, sql_text[id]);
 }
 
-static void done(sqlite3_stmt *st) {
-  if (st) {
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-  }
-}
-
-static const char *col_text(sqlite3_stmt *st, int i) {
-  return (const char *)sqlite3_column_text(st, i);
-}
-
-static double col_or_nan(sqlite3_stmt *st, int i) {
-  return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
 static void bind_num(sqlite3_stmt *st, int i, double v) {
   if (isfinite(v))
     sqlite3_bind_double(st, i, v);
@@ -172,7 +157,7 @@ static int load_runs(struct bg_store *s, struct ctx *c) {
   }
   if (step != SQLITE_DONE && step != SQLITE_ROW)
     rc = bg_store_fail(s, "tail runs");
-  done(st);
+  bg_store_done(st);
   if (rc)
     return rc;
   qsort(c->runs, c->nruns, sizeof *c->runs, cmp_trun);
@@ -192,7 +177,7 @@ static int load_thresholds(struct bg_store *s, struct ctx *c) {
   sqlite3_bind_int64(st, 2, c->branch);
   int step = sqlite3_step(st);
   if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-    cJSON *j = cJSON_Parse(col_text(st, 0));
+    cJSON *j = cJSON_Parse(bg_store_col_text(st, 0));
     /* Stored thresholds were validated at upload; should they not parse, defaults apply. */
     if (bg_gate_thresholds_parse(j, &c->th, NULL) != BG_OK)
       c->th = NULL;
@@ -200,7 +185,7 @@ static int load_thresholds(struct bg_store *s, struct ctx *c) {
   } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
     rc = bg_store_fail(s, "thresholds");
   }
-  done(st);
+  bg_store_done(st);
   if (rc == BG_OK)
     c->th_loaded = 1;
   return rc;
@@ -268,8 +253,8 @@ static int read_tail(struct bg_store *s, struct ctx *c, long long bid, long long
     x->run = r->id;
     /* The robust log centre; a series with a non-positive value (no log centre) is read on
      * the raw scale through the mean of each result, the centre the index holds. */
-    x->rc = col_or_nan(st, 2);
-    x->lc = col_or_nan(st, 1);
+    x->rc = bg_store_col_or_nan(st, 2);
+    x->lc = bg_store_col_or_nan(st, 1);
     if (sqlite3_column_type(st, 1) == SQLITE_NULL && x->rc > 0)
       x->lc = log(x->rc); /* a result stored before the gate's columns */
     if (!isfinite(x->lc))
@@ -277,7 +262,7 @@ static int read_tail(struct bg_store *s, struct ctx *c, long long bid, long long
   }
   if (step != SQLITE_DONE)
     rc = bg_store_fail(s, "series tail");
-  done(st);
+  bg_store_done(st);
   if (rc)
     return rc;
   qsort(rows, nrows, sizeof *rows, cmp_trow);
@@ -329,7 +314,7 @@ static int already_alerted(struct bg_store *s, long long tb, long long bid, long
     found = sqlite3_column_int64(st, 0) > 0;
   else
     *rc = bg_store_fail(s, "alerted");
-  done(st);
+  bg_store_done(st);
   return found;
 }
 
@@ -347,13 +332,13 @@ static int maybe_alert(struct bg_store *s, struct ctx *c, long long bid, long lo
   sqlite3_bind_int64(st, 1, bid);
   sqlite3_bind_int64(st, 2, mid);
   if (sqlite3_step(st) == SQLITE_ROW) {
-    snprintf(bench, sizeof bench, "%s", col_text(st, 0) ? col_text(st, 0) : "");
-    snprintf(measure, sizeof measure, "%s", col_text(st, 1) ? col_text(st, 1) : "");
-    snprintf(direction, sizeof direction, "%s", col_text(st, 2) ? col_text(st, 2) : "");
+    snprintf(bench, sizeof bench, "%s", bg_store_col_text(st, 0) ? bg_store_col_text(st, 0) : "");
+    snprintf(measure, sizeof measure, "%s", bg_store_col_text(st, 1) ? bg_store_col_text(st, 1) : "");
+    snprintf(direction, sizeof direction, "%s", bg_store_col_text(st, 2) ? bg_store_col_text(st, 2) : "");
   } else {
     rc = bg_store_fail(s, "names");
   }
-  done(st);
+  bg_store_done(st);
   if (rc || (rc = load_thresholds(s, c)))
     return rc;
   bg_gate_thresholds_lookup(c->th, bench, measure, &min_effect, &ignored);
@@ -375,7 +360,7 @@ static int maybe_alert(struct bg_store *s, struct ctx *c, long long bid, long lo
   sqlite3_bind_double(st, 8, change);
   sqlite3_bind_int64(st, 9, c->now);
   rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "changepoint alert");
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -411,7 +396,7 @@ static int recompute(struct bg_store *s, struct ctx *c, long long bid, long long
   size_t margin = full ? 1 : BG_CP_MARGIN;
   sqlite3_bind_int64(st, 4, full ? LLONG_MIN : n > margin ? pts[margin].epoch : LLONG_MAX);
   rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "delete change points");
-  done(st);
+  bg_store_done(st);
   for (size_t k = 0; k < res.count && rc == BG_OK; k++) {
     const struct bg_cpd_point *cp = &res.points[k];
     size_t i = cp->index;
@@ -438,7 +423,7 @@ static int recompute(struct bg_store *s, struct ctx *c, long long bid, long long
     bind_num(st, 12, cp->score);
     sqlite3_bind_int64(st, 13, c->now);
     rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "change point");
-    done(st);
+    bg_store_done(st);
     if (rc == BG_OK)
       rc = maybe_alert(s, c, bid, mid, pts, n, i, change);
   }
@@ -474,7 +459,7 @@ static int recompute(struct bg_store *s, struct ctx *c, long long bid, long long
   bind_num(st, 5, res.sigma);
   sqlite3_bind_int(st, 6, log_scale);
   rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "screen state");
-  done(st);
+  bg_store_done(st);
 out:
   bg_cpd_result_free(&res);
   free(pts);
@@ -487,9 +472,9 @@ out:
 static int flagged(sqlite3_stmt *st, long long rid, long long bid, long long mid) {
   if (sqlite3_column_type(st, 6) == SQLITE_NULL)
     return 1; /* a series the detector has not seen yet */
-  double level = col_or_nan(st, 4), sigma = col_or_nan(st, 5);
+  double level = bg_store_col_or_nan(st, 4), sigma = bg_store_col_or_nan(st, 5);
   int scale_log = sqlite3_column_int(st, 6);
-  double x = scale_log ? col_or_nan(st, 2) : col_or_nan(st, 3);
+  double x = scale_log ? bg_store_col_or_nan(st, 2) : bg_store_col_or_nan(st, 3);
   uint64_t stagger = ((uint64_t)bid * 2654435761u + (uint64_t)mid * 40503u) % BG_CP_EVERY;
   if (((uint64_t)rid + stagger) % BG_CP_EVERY == 0)
     return 1;
@@ -512,12 +497,12 @@ int bg_changepoints_update_run(struct bg_store *s, const struct bg_project *p, l
   if ((step = sqlite3_step(st)) == SQLITE_ROW) {
     c.testbed = sqlite3_column_int64(st, 0);
     on_default =
-        sqlite3_column_int(st, 1) && col_text(st, 2) && !strcmp(col_text(st, 2), p->default_branch);
+        sqlite3_column_int(st, 1) && bg_store_col_text(st, 2) && !strcmp(bg_store_col_text(st, 2), p->default_branch);
     c.branch = sqlite3_column_int64(st, 3);
   } else {
     rc = step == SQLITE_DONE ? BG_ENOENT : bg_store_fail(s, "run");
   }
-  done(st);
+  bg_store_done(st);
   if (rc || !on_default)
     return rc;
   /* Screen every series of the run against its state. */
@@ -536,7 +521,7 @@ int bg_changepoints_update_run(struct bg_store *s, const struct bg_project *p, l
   }
   if (step != SQLITE_DONE)
     rc = bg_store_fail(s, "screen");
-  done(st);
+  bg_store_done(st);
   if (rc)
     goto out;
   for (size_t i = 0; i < nflag && rc == BG_OK; i++)
@@ -559,7 +544,7 @@ int bg_changepoints_recompute(struct bg_store *s, const struct bg_project *p, lo
   sqlite3_bind_text(st, 2, p->default_branch, -1, SQLITE_STATIC);
   if (sqlite3_step(st) == SQLITE_ROW)
     defbr = sqlite3_column_int64(st, 0);
-  done(st);
+  bg_store_done(st);
   c.branch = defbr;
   int rc = recompute(s, &c, benchmark_id, measure_id);
   bg_gate_thresholds_free(c.th);
@@ -567,13 +552,6 @@ int bg_changepoints_recompute(struct bg_store *s, const struct bg_project *p, lo
 }
 
 /* ---- reads ---- */
-
-static void num_or_null(struct bg_buf *out, sqlite3_stmt *st, int i) {
-  if (sqlite3_column_type(st, i) == SQLITE_NULL)
-    bg_buf_puts(out, "null");
-  else
-    bg_json_num(out, sqlite3_column_double(st, i));
-}
 
 int bg_changepoints_series_json(struct bg_store *s, long long project_id, long long testbed_id,
                                 long long benchmark_id, long long measure_id,
@@ -592,7 +570,7 @@ int bg_changepoints_series_json(struct bg_store *s, long long project_id, long l
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
       long long cid = sqlite3_column_int64(st, 0);
       bg_buf_puts(out, k++ ? ",{\"sha\":" : "{\"sha\":");
-      bg_json_str(out, col_text(st, 1));
+      bg_json_str(out, bg_store_col_text(st, 1));
       /* Change points come oldest first, as the points: search onwards from the last one. */
       size_t at = from;
       while (at < n && commits[at] != cid)
@@ -604,22 +582,22 @@ int bg_changepoints_series_json(struct bg_store *s, long long project_id, long l
         bg_buf_puts(out, ",\"index\":null");
       }
       bg_buf_puts(out, ",\"before\":");
-      num_or_null(out, st, 3);
+      bg_store_json_num_or_null(out, st, 3);
       bg_buf_puts(out, ",\"after\":");
-      num_or_null(out, st, 4);
+      bg_store_json_num_or_null(out, st, 4);
       bg_buf_puts(out, ",\"change\":");
-      num_or_null(out, st, 5);
+      bg_store_json_num_or_null(out, st, 5);
       bg_buf_puts(out, ",\"score\":");
-      num_or_null(out, st, 6);
+      bg_store_json_num_or_null(out, st, 6);
       bg_buf_puts(out, ",\"first_sha\":");
-      bg_json_str(out, col_text(st, 2));
+      bg_json_str(out, bg_store_col_text(st, 2));
       bg_buf_puts(out, ",\"last_sha\":");
-      bg_json_str(out, col_text(st, 1));
+      bg_json_str(out, bg_store_col_text(st, 1));
       bg_buf_puts(out, "}");
     }
     if (step != SQLITE_DONE)
       rc = bg_store_fail(s, "change points");
-    done(st);
+    bg_store_done(st);
     if (rc)
       return rc;
   }
@@ -638,7 +616,7 @@ int bg_changepoints_series_json(struct bg_store *s, long long project_id, long l
   }
   if (step != SQLITE_DONE)
     rc = bg_store_fail(s, "series alerts");
-  done(st);
+  bg_store_done(st);
   bg_buf_puts(out, "]");
   return rc;
 }

@@ -231,13 +231,6 @@ static sqlite3_stmt *stmt(struct bg_store *s, enum sid id) {
   return s->stmt[id];
 }
 
-static void done(sqlite3_stmt *st) {
-  if (st) {
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-  }
-}
-
 /* Runs a statement that returns no rows, then resets it. */
 static int exec_stmt(struct bg_store *s, sqlite3_stmt *st, const char *what) {
   int rc = BG_OK;
@@ -245,7 +238,7 @@ static int exec_stmt(struct bg_store *s, sqlite3_stmt *st, const char *what) {
     return BG_EDB;
   if (sqlite3_step(st) != SQLITE_DONE)
     rc = fail(s, what);
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -266,7 +259,7 @@ static void rollback(struct bg_store *s, int wrote) {
     sqlite3_stmt *st = stmt(s, S_ROLLBACK);
     if (st) {
       sqlite3_step(st);
-      done(st);
+      bg_store_done(st);
     }
   }
   if (wrote)
@@ -285,14 +278,6 @@ static void bind_id(sqlite3_stmt *st, int i, long long v) {
     sqlite3_bind_int64(st, i, v);
   else
     sqlite3_bind_null(st, i);
-}
-
-static const char *col_text(sqlite3_stmt *st, int i) {
-  return (const char *)sqlite3_column_text(st, i);
-}
-
-static void copy_text(char *dst, size_t n, const char *src) {
-  snprintf(dst, n, "%s", src ? src : "");
 }
 
 const char *bg_store_errmsg(const struct bg_store *s) {
@@ -470,7 +455,7 @@ void bg_json_num12(struct bg_buf *out, double v) {
 
 /* Appends a column that holds JSON text verbatim, or null. */
 static void json_raw_col(struct bg_buf *out, sqlite3_stmt *st, int i) {
-  const char *t = col_text(st, i);
+  const char *t = bg_store_col_text(st, i);
   bg_buf_puts(out, t && *t ? t : "null");
 }
 
@@ -479,13 +464,6 @@ static void json_int_or_null(struct bg_buf *out, sqlite3_stmt *st, int i) {
     bg_buf_puts(out, "null");
   else
     bg_buf_printf(out, "%lld", (long long)sqlite3_column_int64(st, i));
-}
-
-static void json_num_or_null(struct bg_buf *out, sqlite3_stmt *st, int i) {
-  if (sqlite3_column_type(st, i) == SQLITE_NULL)
-    bg_buf_puts(out, "null");
-  else
-    bg_json_num(out, sqlite3_column_double(st, i));
 }
 
 /* ---- id cache ---- */
@@ -745,7 +723,7 @@ int bg_store_ping(struct bg_store *s) {
     return BG_EDB;
   if (sqlite3_step(st) != SQLITE_ROW)
     rc = fail(s, "ping");
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -753,9 +731,9 @@ int bg_store_ping(struct bg_store *s) {
 
 static void read_project(sqlite3_stmt *st, struct bg_project *p) {
   p->id = sqlite3_column_int64(st, 0);
-  copy_text(p->slug, sizeof p->slug, col_text(st, 1));
-  copy_text(p->github_repo, sizeof p->github_repo, col_text(st, 2));
-  copy_text(p->default_branch, sizeof p->default_branch, col_text(st, 3));
+  bg_store_copy_text(p->slug, sizeof p->slug, bg_store_col_text(st, 1));
+  bg_store_copy_text(p->github_repo, sizeof p->github_repo, bg_store_col_text(st, 2));
+  bg_store_copy_text(p->default_branch, sizeof p->default_branch, bg_store_col_text(st, 3));
   p->alpha = sqlite3_column_double(st, 4);
   p->created_at = sqlite3_column_int64(st, 5);
   p->gate_window = sqlite3_column_int(st, 6);
@@ -774,7 +752,7 @@ int bg_store_project_get(struct bg_store *s, const char *slug, struct bg_project
     rc = BG_ENOENT;
   else
     rc = fail(s, "project");
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -801,7 +779,7 @@ int bg_store_project_create_gated(struct bg_store *s, const char *slug, const ch
     rc = BG_EEXIST;
   else if (step != SQLITE_DONE)
     rc = fail(s, "create project");
-  done(st);
+  bg_store_done(st);
   if (rc == BG_OK && out)
     rc = bg_store_project_get(s, slug, out);
   return rc;
@@ -837,7 +815,7 @@ int bg_store_projects_json(struct bg_store *s, long long only_id, struct bg_buf 
   if (step != SQLITE_DONE)
     rc = fail(s, "projects");
   bg_buf_puts(out, "]");
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -860,7 +838,7 @@ static int find_or_insert(struct bg_store *s, enum sid find, enum sid insert, lo
     *id = sqlite3_column_int64(st, 0);
   else if (step != SQLITE_DONE)
     rc = fail(s, "lookup");
-  done(st);
+  bg_store_done(st);
   if (rc || step == SQLITE_ROW)
     return rc;
   if (!(st = stmt(s, insert)))
@@ -875,7 +853,7 @@ static int find_or_insert(struct bg_store *s, enum sid find, enum sid insert, lo
     rc = fail(s, "insert");
   else
     *id = sqlite3_last_insert_rowid(s->db);
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -907,13 +885,13 @@ static int testbed_id(struct bg_store *s, long long pid, const struct bg_run *ru
   int step = sqlite3_step(st);
   if (step == SQLITE_ROW) {
     *id = sqlite3_column_int64(st, 0);
-    const char *old = col_text(st, 1);
+    const char *old = bg_store_col_text(st, 1);
     update = fp && (!old || strcmp(old, fp) != 0);
     *changed = update && old;
   } else if (step != SQLITE_DONE) {
     rc = fail(s, "testbed");
   }
-  done(st);
+  bg_store_done(st);
   if (rc)
     return rc;
   if (step == SQLITE_ROW) {
@@ -950,7 +928,7 @@ static int commit_id(struct bg_store *s, long long pid, const struct bg_run *run
   } else if (step != SQLITE_DONE) {
     rc = fail(s, "commit");
   }
-  done(st);
+  bg_store_done(st);
   if (rc)
     return rc;
   if (step == SQLITE_ROW) {
@@ -1187,7 +1165,7 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   } else if (step != SQLITE_DONE) {
     rc = fail(s, "find run");
   }
-  done(st);
+  bg_store_done(st);
   if (rc == BG_OK && *replay) {
     /* The stored verdict, rendered again from what the upload pinned (its baseline runs and
      * thresholds) with the acknowledgements made since. */
@@ -1306,12 +1284,12 @@ static int parents_json(struct bg_store *s, long long commit, struct bg_buf *out
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
     if (n++)
       bg_buf_puts(out, ",");
-    bg_json_str(out, col_text(st, 0));
+    bg_json_str(out, bg_store_col_text(st, 0));
   }
   bg_buf_puts(out, "]");
   if (step != SQLITE_DONE)
     rc = fail(s, "parents");
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -1324,13 +1302,13 @@ static int results_json(struct bg_store *s, long long rid, struct bg_buf *out) {
   bg_buf_puts(out, "[");
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
     bg_buf_puts(out, n++ ? ",{\"benchmark\":" : "{\"benchmark\":");
-    bg_json_str(out, col_text(st, 0));
+    bg_json_str(out, bg_store_col_text(st, 0));
     bg_buf_puts(out, ",\"measure\":");
-    bg_json_str(out, col_text(st, 1));
+    bg_json_str(out, bg_store_col_text(st, 1));
     bg_buf_puts(out, ",\"unit\":");
-    bg_json_str(out, col_text(st, 2));
+    bg_json_str(out, bg_store_col_text(st, 2));
     bg_buf_puts(out, ",\"direction\":");
-    bg_json_str(out, col_text(st, 3));
+    bg_json_str(out, bg_store_col_text(st, 3));
     bg_buf_printf(out, ",\"n\":%lld,\"mean\":", (long long)sqlite3_column_int64(st, 4));
     bg_json_num(out, sqlite3_column_double(st, 5));
     bg_buf_puts(out, ",\"stddev\":");
@@ -1343,7 +1321,7 @@ static int results_json(struct bg_store *s, long long rid, struct bg_buf *out) {
     else
       bg_buf_puts(out, "null");
     bg_buf_puts(out, ",\"median\":");
-    json_num_or_null(out, st, 7);
+    bg_store_json_num_or_null(out, st, 7);
     bg_buf_puts(out, ",\"max\":");
     if (have)
       bg_json_num(out, hi);
@@ -1358,7 +1336,7 @@ static int results_json(struct bg_store *s, long long rid, struct bg_buf *out) {
   bg_buf_puts(out, "]");
   if (step != SQLITE_DONE)
     rc = fail(s, "results");
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -1373,51 +1351,51 @@ int bg_store_run_json(struct bg_store *s, const struct bg_project *p, const char
   int step = sqlite3_step(st);
   if (step != SQLITE_ROW) {
     rc = step == SQLITE_DONE ? BG_ENOENT : fail(s, "run");
-    done(st);
+    bg_store_done(st);
     return rc;
   }
   long long rid = sqlite3_column_int64(st, 0), cid = sqlite3_column_int64(st, 2);
   bg_buf_puts(out, "{\"run_id\":");
-  bg_json_str(out, col_text(st, 1));
+  bg_json_str(out, bg_store_col_text(st, 1));
   bg_buf_puts(out, ",\"commit\":{\"sha\":");
-  bg_json_str(out, col_text(st, 3));
+  bg_json_str(out, bg_store_col_text(st, 3));
   bg_buf_puts(out, ",\"branch\":");
-  bg_json_str(out, col_text(st, 4));
+  bg_json_str(out, bg_store_col_text(st, 4));
   bg_buf_puts(out, ",\"message\":");
-  bg_json_str(out, col_text(st, 5));
+  bg_json_str(out, bg_store_col_text(st, 5));
   bg_buf_puts(out, ",\"author\":");
-  bg_json_str(out, col_text(st, 6));
+  bg_json_str(out, bg_store_col_text(st, 6));
   bg_buf_puts(out, ",\"timestamp\":");
-  bg_json_str(out, col_text(st, 7));
+  bg_json_str(out, bg_store_col_text(st, 7));
   bg_buf_puts(out, ",\"parents\":");
   /* The parents statement is a different one, so this row stays readable meanwhile. */
   if ((rc = parents_json(s, cid, out)))
     goto out;
   bg_buf_puts(out, "},\"testbed\":{\"name\":");
-  bg_json_str(out, col_text(st, 8));
+  bg_json_str(out, bg_store_col_text(st, 8));
   bg_buf_puts(out, ",\"fingerprint\":");
   json_raw_col(out, st, 9);
   bg_buf_puts(out, "},\"baseline\":{\"branch\":");
-  bg_json_str(out, col_text(st, 10));
+  bg_json_str(out, bg_store_col_text(st, 10));
   bg_buf_puts(out, ",\"sha\":");
-  bg_json_str(out, col_text(st, 11));
+  bg_json_str(out, bg_store_col_text(st, 11));
   bg_buf_puts(out, "},\"pull_request\":");
   json_int_or_null(out, st, 12);
   bg_buf_puts(out, ",\"job_id\":");
   json_int_or_null(out, st, 13);
   bg_buf_puts(out, ",\"agent\":{\"name\":");
-  bg_json_str(out, col_text(st, 14));
+  bg_json_str(out, bg_store_col_text(st, 14));
   bg_buf_puts(out, ",\"version\":");
-  bg_json_str(out, col_text(st, 15));
+  bg_json_str(out, bg_store_col_text(st, 15));
   bg_buf_puts(out, "},\"started_at\":");
-  bg_json_str(out, col_text(st, 16));
+  bg_json_str(out, bg_store_col_text(st, 16));
   bg_buf_puts(out, ",\"finished_at\":");
-  bg_json_str(out, col_text(st, 17));
+  bg_json_str(out, bg_store_col_text(st, 17));
   bg_buf_printf(out,
                 ",\"received_at\":%lld,\"thresholds\":", (long long)sqlite3_column_int64(st, 18));
   json_raw_col(out, st, 19);
   bg_buf_puts(out, ",\"warnings\":");
-  const char *w = col_text(st, 20);
+  const char *w = bg_store_col_text(st, 20);
   bg_buf_puts(out, w ? w : "[]");
   bg_buf_puts(out, ",\"verdict\":");
   json_raw_col(out, st, 21);
@@ -1426,7 +1404,7 @@ int bg_store_run_json(struct bg_store *s, const struct bg_project *p, const char
     goto out;
   bg_buf_puts(out, "}");
 out:
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -1452,7 +1430,7 @@ static int name_id(struct bg_store *s, enum sid find, long long pid, const char 
     *id = -1;
   else
     rc = fail(s, "lookup");
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -1472,7 +1450,7 @@ static int commit_stats(struct bg_store *s, long long cid, long long br, long lo
   } else {
     rc = fail(s, "commit stats");
   }
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -1488,7 +1466,7 @@ static int verdict_state_json(struct bg_store *s, long long rid, struct bg_buf *
   int step = sqlite3_step(st);
   if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
     bg_buf_puts(out, "{\"state\":");
-    bg_json_str(out, col_text(st, 0));
+    bg_json_str(out, bg_store_col_text(st, 0));
     bg_buf_puts(out, ",\"counts\":{");
     for (int k = 0; k < 7; k++) {
       bg_buf_printf(out, "%s\"%s\":", k ? "," : "", names[k]);
@@ -1500,7 +1478,7 @@ static int verdict_state_json(struct bg_store *s, long long rid, struct bg_buf *
   } else {
     rc = fail(s, "verdict state");
   }
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -1515,28 +1493,28 @@ static int commit_summary_json(struct bg_store *s, long long cid, long long runs
   sqlite3_bind_int64(st, 1, cid);
   if (sqlite3_step(st) == SQLITE_ROW) {
     bg_buf_puts(out, "{\"sha\":");
-    bg_json_str(out, col_text(st, 0));
+    bg_json_str(out, bg_store_col_text(st, 0));
     bg_buf_puts(out, ",\"message\":");
-    bg_json_str(out, col_text(st, 1));
+    bg_json_str(out, bg_store_col_text(st, 1));
     bg_buf_puts(out, ",\"author\":");
-    bg_json_str(out, col_text(st, 2));
+    bg_json_str(out, bg_store_col_text(st, 2));
     bg_buf_puts(out, ",\"timestamp\":");
-    bg_json_str(out, col_text(st, 3));
+    bg_json_str(out, bg_store_col_text(st, 3));
     bg_buf_puts(out, ",\"time\":");
     json_int(out, sqlite3_column_int64(st, 4));
     bg_buf_puts(out, ",\"runs\":");
     json_int(out, runs);
     bg_buf_puts(out, ",\"verdict\":");
     bg_buf_reset(last);
-    bg_buf_puts(last, col_text(st, 0));
-    done(st);
+    bg_buf_puts(last, bg_store_col_text(st, 0));
+    bg_store_done(st);
     st = NULL;
     if ((rc = verdict_state_json(s, latest, out)) == BG_OK)
       bg_buf_puts(out, "}");
   } else {
     rc = fail(s, "commit");
   }
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -1564,7 +1542,7 @@ int bg_store_commits_json(struct bg_store *s, const struct bg_project *p,
     } else {
       rc = fail(s, "history cursor");
     }
-    done(st);
+    bg_store_done(st);
     if (rc)
       return rc;
   }
@@ -1607,7 +1585,7 @@ int bg_store_commits_json(struct bg_store *s, const struct bg_project *p,
   }
   if (rc == BG_OK && n < q->limit && step != SQLITE_DONE)
     rc = fail(s, "history");
-  done(st);
+  bg_store_done(st);
   bg_buf_puts(out, "],\"next\":");
   bg_json_str(out, n == q->limit && last.data ? last.data : NULL);
   bg_buf_puts(out, "}");
@@ -1627,20 +1605,20 @@ int bg_store_commit_json(struct bg_store *s, const struct bg_project *p, const c
   step = sqlite3_step(st);
   if (step != SQLITE_ROW) {
     rc = step == SQLITE_DONE ? BG_ENOENT : fail(s, "commit");
-    done(st);
+    bg_store_done(st);
     return rc;
   }
   long long cid = sqlite3_column_int64(st, 0);
   bg_buf_puts(out, "{\"commit\":{\"sha\":");
-  bg_json_str(out, col_text(st, 1));
+  bg_json_str(out, bg_store_col_text(st, 1));
   bg_buf_puts(out, ",\"message\":");
-  bg_json_str(out, col_text(st, 2));
+  bg_json_str(out, bg_store_col_text(st, 2));
   bg_buf_puts(out, ",\"author\":");
-  bg_json_str(out, col_text(st, 3));
+  bg_json_str(out, bg_store_col_text(st, 3));
   bg_buf_puts(out, ",\"timestamp\":");
-  bg_json_str(out, col_text(st, 4));
+  bg_json_str(out, bg_store_col_text(st, 4));
   bg_buf_printf(out, ",\"time\":%lld,\"parents\":", (long long)sqlite3_column_int64(st, 5));
-  done(st);
+  bg_store_done(st);
   if ((rc = parents_json(s, cid, out)))
     return rc;
   bg_buf_puts(out, "},\"runs\":[");
@@ -1649,23 +1627,23 @@ int bg_store_commit_json(struct bg_store *s, const struct bg_project *p, const c
   sqlite3_bind_int64(st, 1, cid);
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
     bg_buf_puts(out, n++ ? ",{\"run_id\":" : "{\"run_id\":");
-    bg_json_str(out, col_text(st, 0));
+    bg_json_str(out, bg_store_col_text(st, 0));
     bg_buf_puts(out, ",\"branch\":");
-    bg_json_str(out, col_text(st, 1));
+    bg_json_str(out, bg_store_col_text(st, 1));
     bg_buf_puts(out, ",\"testbed\":");
-    bg_json_str(out, col_text(st, 2));
+    bg_json_str(out, bg_store_col_text(st, 2));
     bg_buf_printf(
         out, ",\"received_at\":%lld,\"pull_request\":", (long long)sqlite3_column_int64(st, 3));
     json_int_or_null(out, st, 4);
     bg_buf_puts(out, ",\"baseline_sha\":");
-    bg_json_str(out, col_text(st, 5));
+    bg_json_str(out, bg_store_col_text(st, 5));
     bg_buf_printf(out, ",\"results\":%lld,\"verdict\":", (long long)sqlite3_column_int64(st, 6));
     json_raw_col(out, st, 7);
     bg_buf_puts(out, "}");
   }
   if (step != SQLITE_DONE)
     rc = fail(s, "commit runs");
-  done(st);
+  bg_store_done(st);
   bg_buf_puts(out, "],\"verdicts\":[]}");
   return rc;
 }
@@ -1677,7 +1655,7 @@ int bg_store_commit_json(struct bg_store *s, const struct bg_project *p, const c
 static int pick_testbed(struct bg_store *s, const struct bg_project *p, const char *name,
                         long long *id, char *name_out, size_t n, struct bg_ferr *e) {
   if (name) {
-    copy_text(name_out, n, name);
+    bg_store_copy_text(name_out, n, name);
     return name_id(s, S_TESTBED_FIND, p->id, name, id);
   }
   sqlite3_stmt *st = stmt(s, S_TESTBED_ONLY);
@@ -1690,14 +1668,14 @@ static int pick_testbed(struct bg_store *s, const struct bg_project *p, const ch
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
     if (rows++ == 0) {
       *id = sqlite3_column_int64(st, 0);
-      copy_text(name_out, n, col_text(st, 1));
+      bg_store_copy_text(name_out, n, bg_store_col_text(st, 1));
     }
   }
   if (step != SQLITE_DONE)
     rc = fail(s, "testbeds");
   else if (rows > 1)
     rc = bg_ferr_set(e, "testbed", "required: the project has several testbeds");
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -1738,12 +1716,12 @@ int bg_store_benchmarks_json(struct bg_store *s, const struct bg_project *p, con
   sqlite3_bind_int(st, 4, BG_STORE_LATEST_RUNS);
   while ((step = sqlite3_step(st)) == SQLITE_ROW && nruns < BG_STORE_LATEST_RUNS) {
     runs[nruns] = sqlite3_column_int64(st, 0);
-    copy_text(shas[nruns], sizeof shas[nruns], col_text(st, 1));
+    bg_store_copy_text(shas[nruns], sizeof shas[nruns], bg_store_col_text(st, 1));
     times[nruns++] = sqlite3_column_int64(st, 2);
   }
   if (step != SQLITE_DONE && step != SQLITE_ROW)
     rc = fail(s, "latest runs");
-  done(st);
+  bg_store_done(st);
   /* Runs usually carry the same benchmarks, so stop once a few runs in a row add nothing. */
   for (int i = 0, idle = 0; i < nruns && rc == BG_OK && idle < LATEST_IDLE_RUNS; i++) {
     size_t before = nitems;
@@ -1763,10 +1741,10 @@ int bg_store_benchmarks_json(struct bg_store *s, const struct bg_project *p, con
       struct latest *l = &items[nitems++];
       l->bid = bid;
       l->mid = mid;
-      l->benchmark = bg_xstrdup(col_text(st, 2));
-      l->measure = bg_xstrdup(col_text(st, 3));
-      l->unit = bg_xstrdup(col_text(st, 4));
-      l->direction = bg_xstrdup(col_text(st, 5));
+      l->benchmark = bg_xstrdup(bg_store_col_text(st, 2));
+      l->measure = bg_xstrdup(bg_store_col_text(st, 3));
+      l->unit = bg_xstrdup(bg_store_col_text(st, 4));
+      l->direction = bg_xstrdup(bg_store_col_text(st, 5));
       l->n = sqlite3_column_int64(st, 6);
       l->mean = sqlite3_column_double(st, 7);
       l->stddev = sqlite3_column_double(st, 8);
@@ -1775,7 +1753,7 @@ int bg_store_benchmarks_json(struct bg_store *s, const struct bg_project *p, con
     }
     if (step != SQLITE_DONE)
       rc = fail(s, "run summaries");
-    done(st);
+    bg_store_done(st);
     idle = nitems == before ? idle + 1 : 0;
   }
   if (nitems)
@@ -1881,11 +1859,11 @@ int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
   step = sqlite3_step(st);
   if (step == SQLITE_ROW) {
     mid = sqlite3_column_int64(st, 0);
-    copy_text(unit, sizeof unit, col_text(st, 1));
-    copy_text(direction, sizeof direction, col_text(st, 2));
+    bg_store_copy_text(unit, sizeof unit, bg_store_col_text(st, 1));
+    bg_store_copy_text(direction, sizeof direction, bg_store_col_text(st, 2));
   } else if (step != SQLITE_DONE)
     rc = fail(s, "measure");
-  done(st);
+  bg_store_done(st);
   if (rc)
     goto out;
   if (!mid) {
@@ -1906,7 +1884,7 @@ int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
     struct series_row *r = &rows[nrows++];
     r->commit = sqlite3_column_int64(st, 0);
     r->sha_off = shas.len;
-    bg_buf_append(&shas, col_text(st, 1), (size_t)sqlite3_column_bytes(st, 1) + 1);
+    bg_buf_append(&shas, bg_store_col_text(st, 1), (size_t)sqlite3_column_bytes(st, 1) + 1);
     r->time = sqlite3_column_int64(st, 2);
     r->n = sqlite3_column_int64(st, 3);
     r->mean = sqlite3_column_double(st, 4);
@@ -1915,7 +1893,7 @@ int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
   }
   if (step != SQLITE_DONE)
     rc = fail(s, "series");
-  done(st);
+  bg_store_done(st);
   if (nrows)
     qsort(rows, nrows, sizeof *rows, cmp_series_row);
   /* Newest first: pool the runs of each commit until `limit` commits are in. */
@@ -2011,7 +1989,7 @@ int bg_store_token_find(struct bg_store *s, const unsigned char hash[32],
   if (step == SQLITE_ROW && sqlite3_column_bytes(st, 3) == 32) {
     out->id = sqlite3_column_int64(st, 0);
     out->project_id = sqlite3_column_int64(st, 1);
-    copy_text(out->role, sizeof out->role, col_text(st, 2));
+    bg_store_copy_text(out->role, sizeof out->role, bg_store_col_text(st, 2));
     memcpy(out->hash, sqlite3_column_blob(st, 3), 32);
     out->revoked = sqlite3_column_type(st, 4) != SQLITE_NULL;
   } else if (step == SQLITE_ROW || step == SQLITE_DONE) {
@@ -2019,7 +1997,7 @@ int bg_store_token_find(struct bg_store *s, const unsigned char hash[32],
   } else {
     rc = fail(s, "token");
   }
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -2039,13 +2017,13 @@ int bg_store_token_list(struct bg_store *s, struct bg_buf *out) {
       gmtime_r(&t, &tm);
       strftime(k ? revoked : created, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
     }
-    const char *proj = col_text(st, 1), *name = col_text(st, 3);
+    const char *proj = bg_store_col_text(st, 1), *name = bg_store_col_text(st, 3);
     bg_buf_printf(out, "%lld\t%s\t%s\t%s\t%s\t%s\n", (long long)sqlite3_column_int64(st, 0),
-                  proj ? proj : "*", col_text(st, 2), name ? name : "-", created, revoked);
+                  proj ? proj : "*", bg_store_col_text(st, 2), name ? name : "-", created, revoked);
   }
   if (step != SQLITE_DONE)
     rc = fail(s, "tokens");
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 

@@ -10,7 +10,9 @@
 
 #include "store.h"
 
+#include <math.h>
 #include <sqlite3.h>
+#include <stdio.h>
 
 #define BG_STORE_EXTRA_STMTS 48 /* statement slots for modules outside store.c */
 
@@ -36,5 +38,38 @@ int bg_store_write_begin(struct bg_store *s);
 /* Ends it: COMMIT when `ok` (BG_OK, or BG_EDB when the commit fails, after rolling back),
  * otherwise ROLLBACK; releases the write lock. */
 int bg_store_write_end(struct bg_store *s, int ok);
+
+/* ---- small helpers every module with its own SQL uses ---- */
+
+/* Resets a statement and clears its bindings for its next use. Accepts NULL. */
+static inline void bg_store_done(sqlite3_stmt *st) {
+  if (st) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+  }
+}
+
+/* Column i as text (NULL for SQL NULL); valid until the statement steps or resets. */
+static inline const char *bg_store_col_text(sqlite3_stmt *st, int i) {
+  return (const char *)sqlite3_column_text(st, i);
+}
+
+/* Column i as a double, NAN for SQL NULL. */
+static inline double bg_store_col_or_nan(sqlite3_stmt *st, int i) {
+  return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+/* Copies src (NULL counts as "") into dst of n bytes, cutting it if needed. */
+static inline void bg_store_copy_text(char *dst, size_t n, const char *src) {
+  snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* Appends column i as a JSON number, or null for SQL NULL. */
+static inline void bg_store_json_num_or_null(struct bg_buf *out, sqlite3_stmt *st, int i) {
+  if (sqlite3_column_type(st, i) == SQLITE_NULL)
+    bg_buf_puts(out, "null");
+  else
+    bg_json_num(out, sqlite3_column_double(st, i));
+}
 
 #endif

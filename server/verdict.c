@@ -155,21 +155,6 @@ static sqlite3_stmt *stmt(struct bg_store *s, enum vid id) {
   return bg_store_prepared(s, (int)id, sql_text[id]);
 }
 
-static void done(sqlite3_stmt *st) {
-  if (st) {
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-  }
-}
-
-static const char *col_text(sqlite3_stmt *st, int i) {
-  return (const char *)sqlite3_column_text(st, i);
-}
-
-static void copy_text(char *dst, size_t n, const char *src) {
-  snprintf(dst, n, "%s", src ? src : "");
-}
-
 /* Runs a one-row lookup of ids: binds ?1 = a (int) and ?2 = text; *out = column 0, or 0. */
 static int lookup_id(struct bg_store *s, enum vid id, long long a, const char *text,
                      long long *out) {
@@ -185,7 +170,7 @@ static int lookup_id(struct bg_store *s, enum vid id, long long a, const char *t
     *out = sqlite3_column_int64(st, 0);
   else if (step != SQLITE_DONE)
     rc = bg_store_fail(s, "lookup");
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -210,14 +195,14 @@ static int load_run(struct bg_store *s, long long rid, struct cand *c) {
     c->testbed_id = sqlite3_column_int64(st, 2);
     c->branch_id = sqlite3_column_int64(st, 3);
     c->pr = sqlite3_column_int64(st, 4);
-    copy_text(c->baseline_sha, sizeof c->baseline_sha, col_text(st, 5));
-    copy_text(c->sha, sizeof c->sha, col_text(st, 6));
-    copy_text(c->branch, sizeof c->branch, col_text(st, 7));
-    copy_text(c->testbed, sizeof c->testbed, col_text(st, 8));
+    bg_store_copy_text(c->baseline_sha, sizeof c->baseline_sha, bg_store_col_text(st, 5));
+    bg_store_copy_text(c->sha, sizeof c->sha, bg_store_col_text(st, 6));
+    bg_store_copy_text(c->branch, sizeof c->branch, bg_store_col_text(st, 7));
+    bg_store_copy_text(c->testbed, sizeof c->testbed, bg_store_col_text(st, 8));
   } else {
     rc = step == SQLITE_DONE ? BG_ENOENT : bg_store_fail(s, "run");
   }
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -232,7 +217,7 @@ static int project_window(struct bg_store *s, const struct bg_project *p, long l
     *window = sqlite3_column_int64(st, 0);
   else
     rc = bg_store_fail(s, "window");
-  done(st);
+  bg_store_done(st);
   if (*window < 1)
     *window = 1;
   if (*window > BG_VERDICT_MAX_WINDOW)
@@ -260,7 +245,7 @@ static int find_fork(struct bg_store *s, const struct bg_project *p, const char 
   } else if (step != SQLITE_DONE) {
     rc = bg_store_fail(s, "fork point");
   }
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -282,8 +267,8 @@ static int fork_point(struct bg_store *s, const struct bg_project *p, const stru
   char parents[8][65];
   int n = 0, step;
   while (n < 8 && (step = sqlite3_step(st)) == SQLITE_ROW)
-    copy_text(parents[n++], sizeof parents[0], col_text(st, 0));
-  done(st);
+    bg_store_copy_text(parents[n++], sizeof parents[0], bg_store_col_text(st, 0));
+  bg_store_done(st);
   for (int i = 0; i < n && !*cid && rc == BG_OK; i++)
     rc = find_fork(s, p, parents[i], default_branch, c->testbed_id, cid, epoch);
   return rc;
@@ -318,12 +303,12 @@ static int base_runs(struct bg_store *s, const struct bg_project *p, long long t
   while ((long long)b->n < limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
     b->runs[b->n] = sqlite3_column_int64(st, 0);
     b->epochs[b->n] = sqlite3_column_int64(st, 1);
-    copy_text(b->shas[b->n], sizeof b->shas[0], col_text(st, 2));
+    bg_store_copy_text(b->shas[b->n], sizeof b->shas[0], bg_store_col_text(st, 2));
     b->n++;
   }
   if ((long long)b->n < limit && step != SQLITE_DONE)
     rc = bg_store_fail(s, "baseline runs");
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -370,10 +355,6 @@ int bg_verdict_baseline(struct bg_store *s, const struct bg_project *p, long lon
 
 /* ---- summaries ---- */
 
-static double col_or_nan(sqlite3_stmt *st, int i) {
-  return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
 /* Reads the gate summary of a result row whose SUMMARY_COLS start at column c. Rows stored
  * before the gate columns existed are summarised from their samples (or n/mean/stddev). */
 static void row_summary(sqlite3_stmt *st, int c, struct bg_gate_summary *g) {
@@ -383,14 +364,14 @@ static void row_summary(sqlite3_stmt *st, int c, struct bg_gate_summary *g) {
     g->n = n;
     g->mean = mean;
     g->stddev = sd;
-    g->median = sqlite3_column_type(st, c + 3) == SQLITE_NULL ? mean : col_or_nan(st, c + 3);
+    g->median = sqlite3_column_type(st, c + 3) == SQLITE_NULL ? mean : bg_store_col_or_nan(st, c + 3);
     /* No min/max columns since 004_diet.sql; the gate decides on neither. */
     g->min = g->max = g->median;
-    g->log_center = col_or_nan(st, c + 4);
-    g->log_w = col_or_nan(st, c + 5);
+    g->log_center = bg_store_col_or_nan(st, c + 4);
+    g->log_w = bg_store_col_or_nan(st, c + 5);
     g->all_positive = isfinite(g->log_center) ? 1 : 0;
-    g->raw_center = col_or_nan(st, c + 6);
-    g->raw_w = col_or_nan(st, c + 7);
+    g->raw_center = bg_store_col_or_nan(st, c + 6);
+    g->raw_w = bg_store_col_or_nan(st, c + 7);
     return;
   }
   const unsigned char *blob = sqlite3_column_blob(st, c + 8);
@@ -504,17 +485,17 @@ static int load_candidate(struct bg_store *s, long long rid, struct items *it) {
   sqlite3_bind_int64(st, 1, rid);
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
     struct item *x = items_add(it, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
-    x->benchmark = bg_xstrdup(col_text(st, 2));
-    x->measure = bg_xstrdup(col_text(st, 3));
-    x->unit = bg_xstrdup(col_text(st, 4));
-    const char *d = col_text(st, 5);
+    x->benchmark = bg_xstrdup(bg_store_col_text(st, 2));
+    x->measure = bg_xstrdup(bg_store_col_text(st, 3));
+    x->unit = bg_xstrdup(bg_store_col_text(st, 4));
+    const char *d = bg_store_col_text(st, 5);
     x->direction = d && !strcmp(d, "higher") ? BG_HIGHER : BG_LOWER;
     x->has_cand = 1;
     row_summary(st, 6, &x->cand);
   }
   if (step != SQLITE_DONE)
     rc = bg_store_fail(s, "candidate results");
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -647,7 +628,7 @@ static int read_runs(struct bg_store *s, const long long *runs, const size_t *ra
     }
     if (rc == BG_OK && step != SQLITE_DONE)
       rc = bg_store_fail(s, "baseline results");
-    done(st);
+    bg_store_done(st);
   }
   return rc;
 }
@@ -709,15 +690,15 @@ static int load_names(struct bg_store *s, struct item *x) {
   sqlite3_bind_int64(st, 1, x->bid);
   sqlite3_bind_int64(st, 2, x->mid);
   if (sqlite3_step(st) == SQLITE_ROW) {
-    x->benchmark = bg_xstrdup(col_text(st, 0));
-    x->measure = bg_xstrdup(col_text(st, 1));
-    x->unit = bg_xstrdup(col_text(st, 2));
-    const char *d = col_text(st, 3);
+    x->benchmark = bg_xstrdup(bg_store_col_text(st, 0));
+    x->measure = bg_xstrdup(bg_store_col_text(st, 1));
+    x->unit = bg_xstrdup(bg_store_col_text(st, 2));
+    const char *d = bg_store_col_text(st, 3);
     x->direction = d && !strcmp(d, "higher") ? BG_HIGHER : BG_LOWER;
   } else {
     rc = bg_store_fail(s, "names");
   }
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -740,7 +721,7 @@ static int load_cuts_and_acks(struct bg_store *s, const struct bg_project *p, lo
   }
   if (step != SQLITE_DONE)
     rc = bg_store_fail(s, "series baselines");
-  done(st);
+  bg_store_done(st);
   if (rc || !ack_commit)
     return rc;
   if (!(st = stmt(s, V_ACKS)))
@@ -754,7 +735,7 @@ static int load_cuts_and_acks(struct bg_store *s, const struct bg_project *p, lo
   }
   if (step != SQLITE_DONE)
     rc = bg_store_fail(s, "acknowledgements");
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -775,7 +756,7 @@ static int thresholds_run(struct bg_store *s, const struct bg_project *p, long l
     *run = sqlite3_column_int64(st, 0);
   else if (step != SQLITE_DONE)
     rc = bg_store_fail(s, "thresholds");
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -791,7 +772,7 @@ static int load_thresholds(struct bg_store *s, long long run, struct bg_gate_thr
   sqlite3_bind_int64(st, 1, run);
   int step = sqlite3_step(st);
   if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-    cJSON *j = cJSON_Parse(col_text(st, 0));
+    cJSON *j = cJSON_Parse(bg_store_col_text(st, 0));
     /* Stored thresholds were validated at upload; should they not parse, defaults apply. */
     if (bg_gate_thresholds_parse(j, th, NULL) != BG_OK)
       *th = NULL;
@@ -799,7 +780,7 @@ static int load_thresholds(struct bg_store *s, long long run, struct bg_gate_thr
   } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
     rc = bg_store_fail(s, "thresholds");
   }
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -945,10 +926,10 @@ static int load_pinned(struct bg_store *s, long long rid, struct bg_verdict_base
   sqlite3_bind_int64(st, 1, rid);
   int step = sqlite3_step(st);
   if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-    in = cJSON_Parse(col_text(st, 0));
+    in = cJSON_Parse(bg_store_col_text(st, 0));
   else if (step != SQLITE_ROW && step != SQLITE_DONE)
     rc = bg_store_fail(s, "gate input");
-  done(st);
+  bg_store_done(st);
   const cJSON *runs = cJSON_GetObjectItemCaseSensitive(in, "runs");
   const cJSON *ref = cJSON_GetObjectItemCaseSensitive(in, "ref");
   const cJSON *th = cJSON_GetObjectItemCaseSensitive(in, "thresholds_run");
@@ -972,10 +953,10 @@ static int load_pinned(struct bg_store *s, long long rid, struct bg_verdict_base
     if (sqlite3_step(st) == SQLITE_ROW) {
       b->runs[b->n] = (long long)r->valuedouble;
       b->epochs[b->n] = sqlite3_column_int64(st, 0);
-      copy_text(b->shas[b->n], sizeof b->shas[0], col_text(st, 1));
+      bg_store_copy_text(b->shas[b->n], sizeof b->shas[0], bg_store_col_text(st, 1));
       b->n++;
     }
-    done(st);
+    bg_store_done(st);
   }
 out:
   cJSON_Delete(in);
@@ -995,7 +976,7 @@ static int store_verdict(struct bg_store *s, const struct bg_project *p, const s
     sqlite3_bind_int64(st, 4 + k, (long long)d->v->counts[k]);
   sqlite3_bind_text(st, 11, input, -1, SQLITE_STATIC);
   rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "store verdict");
-  done(st);
+  bg_store_done(st);
   if (rc)
     return rc;
   long long now = (long long)time(NULL);
@@ -1017,7 +998,7 @@ static int store_verdict(struct bg_store *s, const struct bg_project *p, const s
         sqlite3_bind_double(st, 7 + k, ch[k]);
     sqlite3_bind_int64(st, 10, now);
     rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "open alert");
-    done(st);
+    bg_store_done(st);
   }
   return rc;
 }
@@ -1222,8 +1203,8 @@ static int judge(struct bg_store *s, const struct bg_project *p, long long rid, 
   if (later) {
     struct bg_verdict_answer *a = bg_xcalloc(1, sizeof *a);
     a->p = *p;
-    copy_text(a->sha, sizeof a->sha, c.sha);
-    copy_text(a->testbed, sizeof a->testbed, c.testbed);
+    bg_store_copy_text(a->sha, sizeof a->sha, c.sha);
+    bg_store_copy_text(a->testbed, sizeof a->testbed, c.testbed);
     a->b = b;
     a->d = d;
     memset(&b, 0, sizeof b);
@@ -1267,7 +1248,7 @@ static int resolve_testbed(struct bg_store *s, const struct bg_project *p, const
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
     if (rows++ == 0) {
       *id = sqlite3_column_int64(st, 0);
-      copy_text(name_out, n, col_text(st, 1));
+      bg_store_copy_text(name_out, n, bg_store_col_text(st, 1));
     }
   }
   if (step != SQLITE_DONE)
@@ -1278,7 +1259,7 @@ static int resolve_testbed(struct bg_store *s, const struct bg_project *p, const
     bg_ferr_set(e, "testbed", "no such testbed in this project");
     rc = BG_ENOENT;
   }
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -1311,7 +1292,7 @@ int bg_verdict_commit_json(struct bg_store *s, const struct bg_project *p, const
   } else {
     rc = bg_store_fail(s, "verdict");
   }
-  done(st);
+  bg_store_done(st);
   if (rid) {
     char *text = NULL;
     if ((rc = bg_verdict_run_json(s, p, rid, &text)) == BG_OK)
@@ -1337,12 +1318,12 @@ static int commit_runs(struct bg_store *s, long long cid, long long tb, long lon
   while ((long long)b->n < limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
     b->runs[b->n] = sqlite3_column_int64(st, 0);
     b->epochs[b->n] = sqlite3_column_int64(st, 1);
-    copy_text(b->shas[b->n], sizeof b->shas[0], col_text(st, 2));
+    bg_store_copy_text(b->shas[b->n], sizeof b->shas[0], bg_store_col_text(st, 2));
     b->n++;
   }
   if ((long long)b->n < limit && step != SQLITE_DONE)
     rc = bg_store_fail(s, "commit runs");
-  done(st);
+  bg_store_done(st);
   return rc;
 }
 
@@ -1384,42 +1365,35 @@ out:
   return rc;
 }
 
-static void num_or_null(struct bg_buf *out, sqlite3_stmt *st, int i) {
-  if (sqlite3_column_type(st, i) == SQLITE_NULL)
-    bg_buf_puts(out, "null");
-  else
-    bg_json_num(out, sqlite3_column_double(st, i));
-}
-
 void bg_verdict_alert_json(struct sqlite3_stmt *st, struct bg_buf *out) {
   bg_buf_printf(out, "{\"id\":%lld,\"kind\":", (long long)sqlite3_column_int64(st, 0));
-  bg_json_str(out, col_text(st, 1));
+  bg_json_str(out, bg_store_col_text(st, 1));
   bg_buf_puts(out, ",\"state\":");
-  bg_json_str(out, col_text(st, 2));
+  bg_json_str(out, bg_store_col_text(st, 2));
   bg_buf_puts(out, ",\"benchmark\":");
-  bg_json_str(out, col_text(st, 3));
+  bg_json_str(out, bg_store_col_text(st, 3));
   bg_buf_puts(out, ",\"measure\":");
-  bg_json_str(out, col_text(st, 4));
+  bg_json_str(out, bg_store_col_text(st, 4));
   bg_buf_puts(out, ",\"testbed\":");
-  bg_json_str(out, col_text(st, 5));
+  bg_json_str(out, bg_store_col_text(st, 5));
   bg_buf_puts(out, ",\"commit\":");
-  bg_json_str(out, col_text(st, 6));
+  bg_json_str(out, bg_store_col_text(st, 6));
   bg_buf_puts(out, ",\"run_id\":");
-  bg_json_str(out, col_text(st, 7));
+  bg_json_str(out, bg_store_col_text(st, 7));
   bg_buf_puts(out, ",\"first\":");
-  bg_json_str(out, col_text(st, 8));
+  bg_json_str(out, bg_store_col_text(st, 8));
   bg_buf_puts(out, ",\"last\":");
-  bg_json_str(out, col_text(st, 9));
+  bg_json_str(out, bg_store_col_text(st, 9));
   bg_buf_puts(out, ",\"change\":");
-  num_or_null(out, st, 10);
+  bg_store_json_num_or_null(out, st, 10);
   bg_buf_puts(out, ",\"change_ci\":[");
-  num_or_null(out, st, 11);
+  bg_store_json_num_or_null(out, st, 11);
   bg_buf_puts(out, ",");
-  num_or_null(out, st, 12);
+  bg_store_json_num_or_null(out, st, 12);
   bg_buf_printf(out, "],\"created_at\":%lld,\"note\":", (long long)sqlite3_column_int64(st, 13));
-  bg_json_str(out, col_text(st, 14));
+  bg_json_str(out, bg_store_col_text(st, 14));
   bg_buf_puts(out, ",\"acknowledged_by\":");
-  bg_json_str(out, col_text(st, 15));
+  bg_json_str(out, bg_store_col_text(st, 15));
   bg_buf_puts(out, ",\"acknowledged_at\":");
   if (sqlite3_column_type(st, 16) == SQLITE_NULL)
     bg_buf_puts(out, "null");
@@ -1447,7 +1421,7 @@ static int alerts_rows(struct bg_store *s, const struct bg_project *p, const cha
   }
   if (step != SQLITE_DONE)
     rc = bg_store_fail(s, "alerts");
-  done(st);
+  bg_store_done(st);
   if (count)
     *count = n;
   return rc;
@@ -1479,7 +1453,7 @@ static int reevaluate(struct bg_store *s, const struct bg_project *p, long long 
   }
   if (step != SQLITE_DONE)
     rc = bg_store_fail(s, "runs of commit");
-  done(st);
+  bg_store_done(st);
   for (size_t i = 0; i < n && rc == BG_OK; i++) {
     char *text = NULL;
     rc = judge(s, p, ids[i], 0, 1, &text, NULL);
@@ -1509,8 +1483,8 @@ int bg_verdict_ack(struct bg_store *s, const struct bg_project *p, long long id,
   sqlite3_bind_int64(st, 2, p->id);
   int step = sqlite3_step(st);
   if (step == SQLITE_ROW) {
-    regression = !strcmp(col_text(st, 0), "regression");
-    if (strcmp(col_text(st, 1), "open") != 0)
+    regression = !strcmp(bg_store_col_text(st, 0), "regression");
+    if (strcmp(bg_store_col_text(st, 1), "open") != 0)
       rc = BG_ECONFLICT;
     tb = sqlite3_column_int64(st, 2);
     bid = sqlite3_column_int64(st, 3);
@@ -1519,7 +1493,7 @@ int bg_verdict_ack(struct bg_store *s, const struct bg_project *p, long long id,
   } else {
     rc = step == SQLITE_DONE ? BG_ENOENT : bg_store_fail(s, "alert");
   }
-  done(st);
+  bg_store_done(st);
   if (rc)
     goto out;
   if (!(st = stmt(s, V_ALERT_ACK))) {
@@ -1537,7 +1511,7 @@ int bg_verdict_ack(struct bg_store *s, const struct bg_project *p, long long id,
   sqlite3_bind_int64(st, 8, mid);
   sqlite3_bind_int64(st, 9, p->id);
   rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "acknowledge");
-  done(st);
+  bg_store_done(st);
   if (rc || !regression || !cid)
     goto out;
   if (!(st = stmt(s, V_ACK_INSERT))) {
@@ -1555,7 +1529,7 @@ int bg_verdict_ack(struct bg_store *s, const struct bg_project *p, long long id,
     sqlite3_bind_text(st, 8, who, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 9, now);
   rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "acknowledgement");
-  done(st);
+  bg_store_done(st);
   if (rc)
     goto out;
   if (!(st = stmt(s, V_COMMIT_EPOCH))) {
@@ -1567,7 +1541,7 @@ int bg_verdict_ack(struct bg_store *s, const struct bg_project *p, long long id,
     epoch = sqlite3_column_int64(st, 0);
   else
     rc = bg_store_fail(s, "commit epoch");
-  done(st);
+  bg_store_done(st);
   if (rc)
     goto out;
   if (!(st = stmt(s, V_SERIES_START))) {
@@ -1582,7 +1556,7 @@ int bg_verdict_ack(struct bg_store *s, const struct bg_project *p, long long id,
   sqlite3_bind_int64(st, 6, cid);
   sqlite3_bind_text(st, 7, "acknowledged", -1, SQLITE_STATIC);
   rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "series baseline");
-  done(st);
+  bg_store_done(st);
   if (rc == BG_OK)
     rc = reevaluate(s, p, cid, tb, &latest);
 out:
@@ -1619,7 +1593,7 @@ int bg_verdict_series_start(struct bg_store *s, long long project_id, long long 
     epoch = sqlite3_column_int64(st, 0);
   else
     rc = step == SQLITE_DONE ? BG_ENOENT : bg_store_fail(s, "commit epoch");
-  done(st);
+  bg_store_done(st);
   if (rc)
     return rc;
   if (!(st = stmt(s, V_SERIES_START)))
@@ -1632,6 +1606,6 @@ int bg_verdict_series_start(struct bg_store *s, long long project_id, long long 
   sqlite3_bind_int64(st, 6, commit_id);
   sqlite3_bind_text(st, 7, reason, -1, SQLITE_STATIC);
   rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "series baseline");
-  done(st);
+  bg_store_done(st);
   return rc;
 }
