@@ -23,46 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-struct fixture {
-  char dir[64];
-  char path[96];
-  struct bg_store *s;
-  struct bg_project p;
-  int next_run;
-};
-
-static int setup(void **state) {
-  struct fixture *f = calloc(1, sizeof *f);
-  char err[256];
-  snprintf(f->dir, sizeof f->dir, "/tmp/bg_test_cpsrvXXXXXX");
-  assert_non_null(mkdtemp(f->dir));
-  snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
-  assert_int_equal(bg_store_open(f->path, &f->s, err, sizeof err), BG_OK);
-  assert_int_equal(bg_store_project_create(f->s, "demo", NULL, NULL, &f->p), BG_OK);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  struct fixture *f = *state;
-  char cmd[128];
-  bg_store_close(f->s);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-  assert_int_equal(system(cmd), 0);
-  free(f);
-  return 0;
-}
-
-/* A 40-hex sha for commit k (k < 256). */
-static const char *sha(int k) {
-  static char buf[8][41];
-  static int slot;
-  char *s = buf[slot++ % 8];
-  memset(s, "0123456789abcdef"[k % 16], 40);
-  s[0] = "0123456789abcdef"[(k / 16) % 16];
-  s[40] = '\0';
-  return s;
-}
+#include "store_fixture.h"
 
 /* Stores a run of commit k (commit time k minutes after 10:00) on `branch` (NULL: main) with
  * two benchmarks: bench_0 centred on `level`, bench_1 always on 50. Each run's centre has a

@@ -20,34 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-struct fixture {
-  char dir[64];
-  char path[96];
-  struct bg_store *s;
-  struct bg_project p;
-};
-
-static int setup(void **state) {
-  struct fixture *f = calloc(1, sizeof *f);
-  char err[256];
-  snprintf(f->dir, sizeof f->dir, "/tmp/bg_test_storeXXXXXX");
-  assert_non_null(mkdtemp(f->dir));
-  snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
-  assert_int_equal(bg_store_open(f->path, &f->s, err, sizeof err), BG_OK);
-  assert_int_equal(bg_store_project_create(f->s, "demo", NULL, NULL, &f->p), BG_OK);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  struct fixture *f = *state;
-  char cmd[128];
-  bg_store_close(f->s);
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-  assert_int_equal(system(cmd), 0);
-  free(f);
-  return 0;
-}
+#include "store_fixture.h"
 
 /* A run payload: run_id suffix, commit sha character, timestamp, one sample value. */
 static struct bg_run *make_run(int id, char sha_char, const char *ts, double sample) {
