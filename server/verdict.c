@@ -283,23 +283,14 @@ void bg_verdict_baseline_free(struct bg_verdict_baseline *b) {
   memset(b, 0, sizeof *b);
 }
 
-/* Appends the default-branch runs below (epoch, commit) to b, newest first, up to `limit`. */
-static int base_runs(struct bg_store *s, const struct bg_project *p, long long testbed,
-                     long long branch, long long epoch, long long commit, long long limit,
-                     struct bg_verdict_baseline *b) {
-  sqlite3_stmt *st = stmt(s, V_BASE_RUNS);
-  int rc = BG_OK, step;
-  if (!st)
-    return BG_EDB;
+/* Steps `st` (bound by the caller; columns run id, commit epoch, commit sha) into b, at most
+ * `limit` rows, then resets it. `what` names the query in a failure. */
+static int step_runs(struct bg_store *s, sqlite3_stmt *st, long long limit,
+                     struct bg_verdict_baseline *b, const char *what) {
+  int rc = BG_OK, step = SQLITE_DONE;
   b->runs = bg_xcalloc((size_t)limit, sizeof *b->runs);
   b->epochs = bg_xcalloc((size_t)limit, sizeof *b->epochs);
   b->shas = bg_xcalloc((size_t)limit, sizeof *b->shas);
-  sqlite3_bind_int64(st, 1, p->id);
-  sqlite3_bind_int64(st, 2, testbed);
-  sqlite3_bind_int64(st, 3, branch);
-  sqlite3_bind_int64(st, 4, epoch);
-  sqlite3_bind_int64(st, 5, commit);
-  sqlite3_bind_int64(st, 6, limit);
   while ((long long)b->n < limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
     b->runs[b->n] = sqlite3_column_int64(st, 0);
     b->epochs[b->n] = sqlite3_column_int64(st, 1);
@@ -307,9 +298,25 @@ static int base_runs(struct bg_store *s, const struct bg_project *p, long long t
     b->n++;
   }
   if ((long long)b->n < limit && step != SQLITE_DONE)
-    rc = bg_store_fail(s, "baseline runs");
+    rc = bg_store_fail(s, what);
   bg_store_done(st);
   return rc;
+}
+
+/* Appends the default-branch runs below (epoch, commit) to b, newest first, up to `limit`. */
+static int base_runs(struct bg_store *s, const struct bg_project *p, long long testbed,
+                     long long branch, long long epoch, long long commit, long long limit,
+                     struct bg_verdict_baseline *b) {
+  sqlite3_stmt *st = stmt(s, V_BASE_RUNS);
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, p->id);
+  sqlite3_bind_int64(st, 2, testbed);
+  sqlite3_bind_int64(st, 3, branch);
+  sqlite3_bind_int64(st, 4, epoch);
+  sqlite3_bind_int64(st, 5, commit);
+  sqlite3_bind_int64(st, 6, limit);
+  return step_runs(s, st, limit, b, "baseline runs");
 }
 
 static int select_baseline(struct bg_store *s, const struct bg_project *p, const struct cand *c,
@@ -1306,25 +1313,12 @@ int bg_verdict_commit_json(struct bg_store *s, const struct bg_project *p, const
 static int commit_runs(struct bg_store *s, long long cid, long long tb, long long limit,
                        struct bg_verdict_baseline *b) {
   sqlite3_stmt *st = stmt(s, V_COMMIT_RUNS);
-  int rc = BG_OK, step;
   if (!st)
     return BG_EDB;
-  b->runs = bg_xcalloc((size_t)limit, sizeof *b->runs);
-  b->epochs = bg_xcalloc((size_t)limit, sizeof *b->epochs);
-  b->shas = bg_xcalloc((size_t)limit, sizeof *b->shas);
   sqlite3_bind_int64(st, 1, cid);
   sqlite3_bind_int64(st, 2, tb);
   sqlite3_bind_int64(st, 3, limit);
-  while ((long long)b->n < limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
-    b->runs[b->n] = sqlite3_column_int64(st, 0);
-    b->epochs[b->n] = sqlite3_column_int64(st, 1);
-    bg_store_copy_text(b->shas[b->n], sizeof b->shas[0], bg_store_col_text(st, 2));
-    b->n++;
-  }
-  if ((long long)b->n < limit && step != SQLITE_DONE)
-    rc = bg_store_fail(s, "commit runs");
-  bg_store_done(st);
-  return rc;
+  return step_runs(s, st, limit, b, "commit runs");
 }
 
 int bg_verdict_compare_json(struct bg_store *s, const struct bg_project *p, const char *base,
