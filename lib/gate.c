@@ -273,7 +273,8 @@ void bg_gate_thresholds_lookup(const struct bg_gate_thresholds *t, const char *b
 void bg_gate_config_init(struct bg_gate_config *c) {
   c->alpha = BG_GATE_DEFAULT_ALPHA;
   c->fail_on_missing = 0;
-  c->window = 30;
+  c->window = BG_GATE_DEFAULT_WINDOW;
+  c->noise_window = BG_GATE_DEFAULT_NOISE_WINDOW;
   c->ci_level = 0.95;
   c->fail_rate = BG_GATE_DEFAULT_FAIL_RATE;
 }
@@ -304,7 +305,8 @@ const char *bg_gate_state_name(enum bg_gate_state s) {
 struct est {
   int tested;
   int log_scale;
-  size_t k;       /* baseline runs used */
+  size_t k;       /* baseline runs the level uses */
+  size_t kn;      /* baseline runs the noise uses (>= k) */
   double mu;      /* baseline level on the test scale */
   double s2;      /* run-to-run variance of a run centre (own estimate) */
   double df;      /* its degrees of freedom (0 when k < 2) */
@@ -325,23 +327,35 @@ static char *arena_copy(char **w, const char *s) {
   return r;
 }
 
-static void estimate(const struct bg_gate_item *it, size_t window, struct est *e) {
+/* The newest runs the level uses, and the (at least as many) runs the noise uses. */
+static void windows(const struct bg_gate_config *cfg, size_t nbaseline, size_t *k, size_t *kn) {
+  *k = nbaseline;
+  if (cfg->window && *k > cfg->window)
+    *k = cfg->window;
+  *kn = nbaseline;
+  if (cfg->noise_window && *kn > cfg->noise_window)
+    *kn = cfg->noise_window;
+  if (*kn < *k)
+    *kn = *k;
+}
+
+static void estimate(const struct bg_gate_item *it, const struct bg_gate_config *cfg,
+                     struct est *e) {
   memset(e, 0, sizeof *e);
   if (!it->candidate || it->nbaseline == 0)
     return;
-  size_t k = it->nbaseline;
-  if (window && k > window)
-    k = window;
+  size_t k, kn;
+  windows(cfg, it->nbaseline, &k, &kn);
   int log_scale = it->candidate->all_positive == 1 && isfinite(it->candidate->log_center);
-  for (size_t i = 0; i < k && log_scale; i++)
+  for (size_t i = 0; i < kn && log_scale; i++)
     if (!(it->baseline[i].all_positive == 1) || !isfinite(it->baseline[i].log_center))
       log_scale = 0;
-  /* Windows are 30 runs by default: scratch on the stack up to 64, the heap beyond. */
-  double m_stack[64], dev_stack[64];
-  double *m = k <= 64 ? m_stack : bg_xmalloc(k * sizeof *m);
-  double *dev = k <= 64 ? dev_stack : bg_xmalloc(k * sizeof *dev);
+  /* Windows are 30 to 100 runs by default: scratch on the stack up to 128, the heap beyond. */
+  double m_stack[128], dev_stack[128];
+  double *m = kn <= 128 ? m_stack : bg_xmalloc(kn * sizeof *m);
+  double *dev = kn <= 128 ? dev_stack : bg_xmalloc(kn * sizeof *dev);
   double wsum = 0;
-  for (size_t i = 0; i < k; i++) {
+  for (size_t i = 0; i < kn; i++) {
     const struct bg_gate_summary *b = &it->baseline[i];
     m[i] = log_scale ? b->log_center : b->raw_center;
     double w = log_scale ? b->log_w : b->raw_w;
@@ -349,27 +363,32 @@ static void estimate(const struct bg_gate_item *it, size_t window, struct est *e
   }
   e->tested = 1;
   e->log_scale = log_scale;
-  e->wbar = wsum / (double)k;
+  e->wbar = wsum / (double)kn;
   e->mc = log_scale ? it->candidate->log_center : it->candidate->raw_center;
   e->wc = log_scale ? it->candidate->log_w : it->candidate->raw_w;
   if (!isfinite(e->wc))
     e->wc = 0;
-  bg_stats_sort(m, k);
-  e->mu = bg_stats_trimmed_mean_sorted(m, k, TRIM);
+  /* The level: the newest k runs (dev is scratch here). */
+  memcpy(dev, m, k * sizeof *dev);
+  bg_stats_sort(dev, k);
+  e->mu = bg_stats_trimmed_mean_sorted(dev, k, TRIM);
   e->k = k;
-  if (k >= 2) {
-    /* Drop baseline runs that sit far outside the others (a disturbed machine), then take the
-     * plain variance of the rest: its sampling law is known, which the t reference needs. */
-    size_t kept = k;
-    if (k >= FEW_RUNS) {
-      double med = bg_stats_quantile_sorted(m, k, 0.5);
-      for (size_t i = 0; i < k; i++)
+  e->kn = kn;
+  bg_stats_sort(m, kn);
+  if (kn >= 2) {
+    /* The noise: all kn runs. Drop baseline runs that sit far outside the others (a disturbed
+     * machine), then take the plain variance of the rest: its sampling law is known, which
+     * the t reference needs. */
+    size_t kept = kn;
+    if (kn >= FEW_RUNS) {
+      double med = bg_stats_quantile_sorted(m, kn, 0.5);
+      for (size_t i = 0; i < kn; i++)
         dev[i] = fabs(m[i] - med);
-      bg_stats_sort(dev, k); /* dev is scratch: its median without a sorted copy */
-      double mad = 1.4826 * bg_stats_quantile_sorted(dev, k, 0.5);
+      bg_stats_sort(dev, kn); /* dev is scratch: its median without a sorted copy */
+      double mad = 1.4826 * bg_stats_quantile_sorted(dev, kn, 0.5);
       if (mad > 0) {
         kept = 0;
-        for (size_t i = 0; i < k; i++)
+        for (size_t i = 0; i < kn; i++)
           if (fabs(m[i] - med) <= OUTLIER_SIGMAS * mad)
             m[kept++] = m[i];
       }
@@ -430,7 +449,7 @@ static void moderate(const struct bg_gate_item *items, struct est *es, const siz
     nf++;
     double tau2 = fmax(0, e->s2 - e->wbar);
     tau_all[nall++] = tau2;
-    if (e->k >= FEW_RUNS)
+    if (e->kn >= FEW_RUNS)
       tau_many[nmany++] = tau2;
   }
   double d0, s0;
@@ -452,7 +471,7 @@ static void moderate(const struct bg_gate_item *items, struct est *es, const siz
       e->s2mod = v;
       e->dfmod = e->df;
     }
-    if (e->k < FEW_RUNS) {
+    if (e->kn < FEW_RUNS) {
       /* Partial pooling: a handful of runs cannot show tau^2, so assume at least the typical
        * between-run variance of this measure on this testbed. */
       double floor2 = e->wbar + tau_pool;
@@ -512,7 +531,7 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
   v->prior_s2 = NAN;
 
   for (size_t i = 0; i < n; i++)
-    estimate(&items[i], cfg.window, &es[i]);
+    estimate(&items[i], &cfg, &es[i]);
 
   /* Shrinkage and pooling per measure: wall times and instruction counts of one suite have
    * nothing in common. Quadratic in the number of distinct measures only. */
@@ -559,11 +578,11 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
     o->t = o->df = o->se = o->s2 = NAN;
     o->baseline_center = o->candidate_center = NAN;
     o->candidate_n = it->candidate ? it->candidate->n : 0;
-    o->baseline_runs = it->nbaseline;
-    if (cfg.window && o->baseline_runs > cfg.window)
-      o->baseline_runs = cfg.window;
+    windows(&cfg, it->nbaseline, &o->baseline_runs, &o->noise_runs);
     if (o->baseline_runs > v->baseline_runs)
       v->baseline_runs = o->baseline_runs;
+    if (o->noise_runs > v->noise_runs)
+      v->noise_runs = o->noise_runs;
     p[i] = NAN;
     if (it->candidate)
       o->candidate_center = it->candidate->median;
@@ -832,6 +851,8 @@ char *bg_gate_markdown(const struct bg_gate_verdict *v, const struct bg_gate_con
                   v->baseline_runs == 1 ? "" : "s");
     if (ctx->baseline_branch)
       bg_buf_printf(&b, " of `%s`", ctx->baseline_branch);
+    if (v->noise_runs > v->baseline_runs)
+      bg_buf_printf(&b, ", noise from %zu", v->noise_runs);
     bg_buf_printf(&b, " (BH at alpha %.3g).\n\n", v->alpha);
   }
   bg_buf_printf(&b, "%s\n\n", summary);
@@ -887,6 +908,7 @@ cJSON *bg_gate_verdict_to_cjson(const struct bg_gate_verdict *v,
   cJSON *base = cJSON_AddObjectToObject(o, "baseline");
   cJSON_AddItemToObject(base, "branch", str_or_null(ctx->baseline_branch));
   cJSON_AddNumberToObject(base, "runs", (double)v->baseline_runs);
+  cJSON_AddNumberToObject(base, "noise_runs", (double)v->noise_runs);
   cJSON_AddItemToObject(base, "first", str_or_null(ctx->baseline_first));
   cJSON_AddItemToObject(base, "last", str_or_null(ctx->baseline_last));
   cJSON *counts = cJSON_AddObjectToObject(o, "counts");
@@ -917,6 +939,7 @@ cJSON *bg_gate_verdict_to_cjson(const struct bg_gate_verdict *v,
     cJSON *bb = cJSON_AddObjectToObject(x, "baseline");
     cJSON_AddItemToObject(bb, "center", num_or_null(r->baseline_center));
     cJSON_AddNumberToObject(bb, "runs", (double)r->baseline_runs);
+    cJSON_AddNumberToObject(bb, "noise_runs", (double)r->noise_runs);
     cJSON *cc = cJSON_AddObjectToObject(x, "candidate");
     cJSON_AddItemToObject(cc, "center", num_or_null(r->candidate_center));
     cJSON_AddNumberToObject(cc, "n", r->candidate_n);

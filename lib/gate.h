@@ -17,9 +17,12 @@
  *  - Scale: log when every baseline and candidate value is positive, else raw.
  *  - A run's centre is the 20 % trimmed mean of its (log) samples, robust to outlier
  *    repetitions; its within-run variance w is the Tukey-McLaughlin variance of that mean.
- *  - Per item, from the baseline centres m_1..m_k: level mu = 20 % trimmed mean of the m_i;
- *    run-to-run variance s^2 = variance of the m_i after dropping runs further than 5 robust
- *    sigmas (MAD) from their median; df = k' - 1.
+ *  - Per item, from the baseline centres m_1..m_kn (newest first): level mu = 20 % trimmed
+ *    mean of the newest k = min(kn, window) of them (the level moves with every commit);
+ *    run-to-run variance s^2 = variance of all kn (up to noise_window, default 100: the noise
+ *    stays put for much longer, and 30 runs leave too few degrees of freedom for the far tail
+ *    where the gate decides) after dropping runs further than 5 robust sigmas (MAD) from
+ *    their median; df = kn' - 1.
  *  - Across the run's items, s^2 is shrunk towards a common prior (empirical Bayes with a
  *    scaled inverse-chi-square prior, the moderated variance of limma): s~^2 = (d0 s0^2 +
  *    df s^2) / (d0 + df), with d0 + df degrees of freedom. With fewer than 5 baseline runs
@@ -91,6 +94,8 @@ int bg_gate_summarize_result(const struct bg_result *r, struct bg_gate_summary *
 #define BG_GATE_DEFAULT_MIN_EFFECT 0.02
 #define BG_GATE_DEFAULT_ALPHA 0.05
 #define BG_GATE_DEFAULT_FAIL_RATE 0.0075
+#define BG_GATE_DEFAULT_WINDOW 30
+#define BG_GATE_DEFAULT_NOISE_WINDOW 100
 
 struct bg_gate_rule {
   char *match;       /* glob on benchmark names: '*' any run, '?' one byte; owned */
@@ -161,7 +166,10 @@ struct bg_gate_item {
 struct bg_gate_config {
   double alpha;        /* BH level, default 0.05 */
   int fail_on_missing; /* a missing result fails the run (default 0) */
-  size_t window;       /* use at most this many newest baseline runs (default 30; 0: all) */
+  size_t window;       /* the level uses at most this many newest baseline runs (default 30;
+                        * 0: all) */
+  size_t noise_window; /* the run-to-run variance uses at most this many (default 100; 0:
+                        * all; never fewer than the level) */
   double ci_level;     /* two-sided level of change_ci (default 0.95) */
   double fail_rate;    /* suite false-fail budget: a regression must also pass BH over the
                         * one-sided worse p-values at this level (default 0.0075) */
@@ -187,7 +195,8 @@ struct bg_gate_outcome {
   double t, df, se;     /* the test statistic, its degrees of freedom and standard error */
   double min_effect;
   double baseline_center;  /* level mu back on the value scale (exp for log) */
-  size_t baseline_runs;    /* runs used (after the window) */
+  size_t baseline_runs;    /* runs the level used (after the window) */
+  size_t noise_runs;       /* runs the run-to-run variance used (after its window) */
   double candidate_center; /* candidate centre on the value scale (its median when the item
                             * was not tested) */
   double candidate_n;
@@ -199,7 +208,8 @@ struct bg_gate_verdict {
   size_t counts[BG_GATE_NCLASSES];
   struct bg_gate_outcome *outcomes; /* owned, one per item */
   size_t n;
-  size_t baseline_runs; /* the most baseline runs any item had */
+  size_t baseline_runs; /* the most baseline runs any item's level used */
+  size_t noise_runs;    /* the most baseline runs any item's noise used */
   double alpha;
   double prior_df, prior_s2; /* the shrinkage prior (d0, s0^2) fitted for the measure of the
                               * first item; diagnostics only (d0 0: no prior, INFINITY: full

@@ -58,7 +58,7 @@ static int number(struct bg_req *req, const cJSON *o, const char *key, double lo
 
 void bg_api_projects_create(struct bg_req *req) {
   const char *slug, *repo, *branch;
-  double alpha = 0, window = 0;
+  double alpha = 0, window = 0, noise = 0;
   struct bg_project p;
   /* Creating a project is a server-wide act: project_id -1 matches no project token. */
   if (!bg_api_authorize(req, -1, BG_ROLE_ADMIN, NULL))
@@ -71,8 +71,14 @@ void bg_api_projects_create(struct bg_req *req) {
   if (!member(req, o, "slug", &slug) || !member(req, o, "github_repo", &repo) ||
       !member(req, o, "default_branch", &branch) ||
       !number(req, o, "alpha", 1e-6, 0.5, 0, &alpha) ||
-      !number(req, o, "gate_window", 2, 1000, 1, &window))
+      !number(req, o, "gate_window", 2, 1000, 1, &window) ||
+      !number(req, o, "noise_window", 2, 1000, 1, &noise))
     goto out;
+  if (noise > 0 && noise < (window > 0 ? window : BG_STORE_DEFAULT_WINDOW)) {
+    bg_api_error(req, 400, "invalid_field", "noise_window", "must be at least gate_window (%d)",
+                 window > 0 ? (int)window : BG_STORE_DEFAULT_WINDOW);
+    goto out;
+  }
   if (!slug) {
     bg_api_error(req, 400, "invalid_field", "slug", "required");
     goto out;
@@ -89,7 +95,8 @@ void bg_api_projects_create(struct bg_req *req) {
     bg_api_error(req, 400, "invalid_field", "default_branch", "not a valid git branch name");
     goto out;
   }
-  int rc = bg_store_project_create_gated(req->store, slug, repo, branch, alpha, (int)window, &p);
+  int rc = bg_store_project_create_gated(req->store, slug, repo, branch, alpha, (int)window,
+                                         (int)noise, &p);
   if (rc == BG_EEXIST) {
     bg_api_error(req, 409, "conflict", "slug", "project '%s' exists", slug);
   } else if (rc) {

@@ -83,11 +83,11 @@ static const char *const sql_text[S_COUNT] = {
     [S_ROLLBACK] = "ROLLBACK",
     [S_PING] = "SELECT count(*) FROM projects",
     [S_PROJECT_INSERT] = "INSERT INTO projects (slug, github_repo, default_branch, created_at, "
-                         "alpha, gate_window) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                         "alpha, gate_window, noise_window) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [S_PROJECT_GET] = "SELECT id, slug, github_repo, default_branch, alpha, created_at, "
-                      "gate_window FROM projects WHERE slug = ?1",
+                      "gate_window, noise_window FROM projects WHERE slug = ?1",
     [S_PROJECT_LIST] = "SELECT id, slug, github_repo, default_branch, alpha, created_at, "
-                       "gate_window "
+                       "gate_window, noise_window "
                        "FROM projects WHERE ?1 = 0 OR id = ?1 ORDER BY slug",
     [S_RUN_FIND] = "SELECT content_hash, id FROM runs WHERE project_id = ?1 AND run_id = ?2",
     [S_TESTBED_FIND] = "SELECT id, fingerprint FROM testbeds WHERE project_id = ?1 AND name = ?2",
@@ -737,6 +737,7 @@ static void read_project(sqlite3_stmt *st, struct bg_project *p) {
   p->alpha = sqlite3_column_double(st, 4);
   p->created_at = sqlite3_column_int64(st, 5);
   p->gate_window = sqlite3_column_int(st, 6);
+  p->noise_window = sqlite3_column_int(st, 7);
 }
 
 int bg_store_project_get(struct bg_store *s, const char *slug, struct bg_project *out) {
@@ -758,12 +759,12 @@ int bg_store_project_get(struct bg_store *s, const char *slug, struct bg_project
 
 int bg_store_project_create(struct bg_store *s, const char *slug, const char *github_repo,
                             const char *default_branch, struct bg_project *out) {
-  return bg_store_project_create_gated(s, slug, github_repo, default_branch, 0, 0, out);
+  return bg_store_project_create_gated(s, slug, github_repo, default_branch, 0, 0, 0, out);
 }
 
 int bg_store_project_create_gated(struct bg_store *s, const char *slug, const char *github_repo,
                                   const char *default_branch, double alpha, int window,
-                                  struct bg_project *out) {
+                                  int noise_window, struct bg_project *out) {
   sqlite3_stmt *st = stmt(s, S_PROJECT_INSERT);
   int rc = BG_OK;
   if (!st)
@@ -773,7 +774,10 @@ int bg_store_project_create_gated(struct bg_store *s, const char *slug, const ch
   bind_text(st, 3, default_branch ? default_branch : "main");
   sqlite3_bind_int64(st, 4, (long long)time(NULL));
   sqlite3_bind_double(st, 5, alpha > 0 ? alpha : BG_STORE_DEFAULT_ALPHA);
-  sqlite3_bind_int(st, 6, window > 0 ? window : BG_STORE_DEFAULT_WINDOW);
+  window = window > 0 ? window : BG_STORE_DEFAULT_WINDOW;
+  noise_window = noise_window > 0 ? noise_window : BG_STORE_DEFAULT_NOISE_WINDOW;
+  sqlite3_bind_int(st, 6, window);
+  sqlite3_bind_int(st, 7, noise_window > window ? noise_window : window);
   int step = sqlite3_step(st);
   if (step == SQLITE_CONSTRAINT_UNIQUE)
     rc = BG_EEXIST;
@@ -794,7 +798,8 @@ void bg_store_project_json(const struct bg_project *p, struct bg_buf *out) {
   bg_json_str(out, p->default_branch);
   bg_buf_puts(out, ",\"alpha\":");
   bg_json_num(out, p->alpha);
-  bg_buf_printf(out, ",\"gate_window\":%d", p->gate_window);
+  bg_buf_printf(out, ",\"gate_window\":%d,\"noise_window\":%d", p->gate_window,
+                p->noise_window);
   bg_buf_printf(out, ",\"created_at\":%lld}", p->created_at);
 }
 

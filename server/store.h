@@ -28,10 +28,12 @@ struct bg_project {
   double alpha;         /* the gate's false discovery rate (DESIGN §6.2) */
   long long created_at; /* seconds since the epoch */
   int gate_window;      /* most baseline runs of a default-branch verdict (DESIGN §6.3) */
+  int noise_window;     /* most baseline runs for the run-to-run noise (>= gate_window) */
 };
 
 #define BG_STORE_DEFAULT_ALPHA 0.05
 #define BG_STORE_DEFAULT_WINDOW 30
+#define BG_STORE_DEFAULT_NOISE_WINDOW 100
 
 /* Opens (creating when absent) the database at `path`, sets WAL and the busy timeout and
  * applies pending migrations. Returns BG_OK and a new store in *out (free it with
@@ -79,11 +81,12 @@ int bg_store_ping(struct bg_store *s);
 int bg_store_project_create(struct bg_store *s, const char *slug, const char *github_repo,
                             const char *default_branch, struct bg_project *out);
 
-/* As bg_store_project_create, with the gate's settings: alpha in (0, 1) and a baseline window
- * of at least 2 runs; 0 for either means the default (BG_STORE_DEFAULT_*). */
+/* As bg_store_project_create, with the gate's settings: alpha in (0, 1), a baseline window
+ * for the level of at least 2 runs and one for the noise (raised to the level's when
+ * smaller); 0 for any means the default (BG_STORE_DEFAULT_*). */
 int bg_store_project_create_gated(struct bg_store *s, const char *slug, const char *github_repo,
                                   const char *default_branch, double alpha, int window,
-                                  struct bg_project *out);
+                                  int noise_window, struct bg_project *out);
 
 /* Looks a project up by slug. BG_OK, BG_ENOENT or BG_EDB. */
 int bg_store_project_get(struct bg_store *s, const char *slug, struct bg_project *out);

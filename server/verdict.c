@@ -76,7 +76,7 @@ static const char *const sql_text[V_COUNT] = {
               "JOIN commits c ON c.id = r.commit_id JOIN branches b ON b.id = r.branch_id "
               "JOIN testbeds t ON t.id = r.testbed_id WHERE r.id = ?1",
     [V_BRANCH] = "SELECT id FROM branches WHERE project_id = ?1 AND name = ?2",
-    [V_WINDOW] = "SELECT gate_window FROM projects WHERE id = ?1",
+    [V_WINDOW] = "SELECT gate_window, noise_window FROM projects WHERE id = ?1",
     [V_FORK] = "SELECT c.id, c.epoch FROM commits c WHERE c.project_id = ?1 AND c.sha = ?2 "
                "AND EXISTS (SELECT 1 FROM runs r WHERE r.commit_id = c.id AND r.branch_id = ?3 "
                "AND r.testbed_id = ?4 AND r.pull_request IS NULL)",
@@ -206,22 +206,29 @@ static int load_run(struct bg_store *s, long long rid, struct cand *c) {
   return rc;
 }
 
-static int project_window(struct bg_store *s, const struct bg_project *p, long long *window) {
+static long long clamp_window(long long w) {
+  return w < 1 ? 1 : w > BG_VERDICT_MAX_WINDOW ? BG_VERDICT_MAX_WINDOW : w;
+}
+
+/* The project's windows as stored now: the level's, and the noise's (never shorter). */
+static int project_window(struct bg_store *s, const struct bg_project *p, long long *window,
+                          long long *noise) {
   sqlite3_stmt *st = stmt(s, V_WINDOW);
   int rc = BG_OK;
-  *window = 30;
+  *window = BG_STORE_DEFAULT_WINDOW;
+  *noise = BG_STORE_DEFAULT_NOISE_WINDOW;
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, p->id);
-  if (sqlite3_step(st) == SQLITE_ROW)
+  if (sqlite3_step(st) == SQLITE_ROW) {
     *window = sqlite3_column_int64(st, 0);
-  else
+    *noise = sqlite3_column_int64(st, 1);
+  } else {
     rc = bg_store_fail(s, "window");
+  }
   bg_store_done(st);
-  if (*window < 1)
-    *window = 1;
-  if (*window > BG_VERDICT_MAX_WINDOW)
-    *window = BG_VERDICT_MAX_WINDOW;
+  *window = clamp_window(*window);
+  *noise = clamp_window(*noise > *window ? *noise : *window);
   return rc;
 }
 
@@ -321,12 +328,14 @@ static int base_runs(struct bg_store *s, const struct bg_project *p, long long t
 
 static int select_baseline(struct bg_store *s, const struct bg_project *p, const struct cand *c,
                            struct bg_verdict_baseline *b) {
-  long long defbr, window, cid = 0, epoch = 0;
+  long long defbr, level, window, cid = 0, epoch = 0;
   int rc;
   memset(b, 0, sizeof *b);
+  /* Read as many runs as the noise uses; the gate takes the level from the newest `level`. */
   if ((rc = lookup_id(s, V_BRANCH, p->id, p->default_branch, &defbr)) ||
-      (rc = project_window(s, p, &window)))
+      (rc = project_window(s, p, &level, &window)))
     return rc;
+  b->level = (size_t)level;
   b->on_default = !c->pr && !strcmp(c->branch, p->default_branch);
   if (b->on_default) {
     /* Earlier default-branch commits: (epoch, commit) strictly below the candidate's. */
@@ -521,7 +530,7 @@ static void add_baseline(struct items *it, size_t rank, long long bid, long long
 /* Per-connection cache of baseline runs' summaries. A committed run's results never change
  * and run ids are never reused, so an entry stays valid as long as the connection; only runs
  * read as baselines (always committed) enter it. Most uploads then read one new run. */
-#define CACHE_RUNS 40
+#define CACHE_RUNS (BG_STORE_DEFAULT_NOISE_WINDOW + 10)
 struct cached_run {
   long long rid; /* 0: empty */
   unsigned long long used;
@@ -859,7 +868,8 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
   bg_gate_config_init(&cfg);
   if (p->alpha > 0 && p->alpha < 1)
     cfg.alpha = p->alpha;
-  cfg.window = 0; /* the baseline is already the window */
+  cfg.window = b->level;
+  cfg.noise_window = 0; /* the baseline is already the noise's window */
   if (bg_gate_decide(gi, ng, &cfg, &d->v) != BG_OK) {
     rc = BG_EINVAL;
     goto out;
@@ -909,7 +919,8 @@ static char *gate_input_text(const struct bg_verdict_baseline *b, long long th_r
   bg_buf_puts(&buf, "{\"runs\":[");
   for (size_t i = 0; i < b->n; i++)
     bg_buf_printf(&buf, "%s%lld", i ? "," : "", b->runs[i]);
-  bg_buf_printf(&buf, "],\"ref\":[%lld,%lld],\"thresholds_run\":", b->ref_epoch, b->ref_commit);
+  bg_buf_printf(&buf, "],\"window\":%zu,\"ref\":[%lld,%lld],\"thresholds_run\":", b->level,
+                b->ref_epoch, b->ref_commit);
   if (th_run)
     bg_buf_printf(&buf, "%lld}", th_run);
   else
@@ -940,6 +951,8 @@ static int load_pinned(struct bg_store *s, long long rid, struct bg_verdict_base
   const cJSON *runs = cJSON_GetObjectItemCaseSensitive(in, "runs");
   const cJSON *ref = cJSON_GetObjectItemCaseSensitive(in, "ref");
   const cJSON *th = cJSON_GetObjectItemCaseSensitive(in, "thresholds_run");
+  /* Inputs pinned before the noise window existed have none: their runs were the level's. */
+  const cJSON *level = cJSON_GetObjectItemCaseSensitive(in, "window");
   if (rc || !cJSON_IsArray(runs) || cJSON_GetArraySize(ref) != 2)
     goto out;
   *found = 1;
@@ -950,6 +963,7 @@ static int load_pinned(struct bg_store *s, long long rid, struct bg_verdict_base
   b->ref_epoch = (long long)cJSON_GetArrayItem(ref, 0)->valuedouble;
   b->ref_commit = (long long)cJSON_GetArrayItem(ref, 1)->valuedouble;
   *th_run = cJSON_IsNumber(th) ? (long long)th->valuedouble : 0;
+  b->level = cJSON_IsNumber(level) && level->valuedouble >= 0 ? (size_t)level->valuedouble : 0;
   const cJSON *r;
   cJSON_ArrayForEach(r, runs) {
     if (!(st = stmt(s, V_RUN_BRIEF))) {
@@ -1032,6 +1046,12 @@ static void put_num(struct bg_buf *out, double d) {
 /* Writes the verdict object of bg_gate_verdict_to_cjson as print_json would print it, without
  * building the tree (a 1 000-result verdict is ~20 000 cJSON nodes: a malloc and a free each).
  * full 0 leaves out results and markdown: the head that runs.verdict keeps. */
+/* The oldest commit of the level's window. */
+static const char *first_sha(const struct bg_verdict_baseline *b) {
+  size_t k = b->level && b->level < b->n ? b->level : b->n;
+  return k ? b->shas[k - 1] : NULL;
+}
+
 static void put_verdict(struct bg_buf *buf, const struct bg_project *p, const char *sha,
                         const char *testbed, const char *base_branch,
                         const struct bg_verdict_baseline *b, const struct bg_gate_verdict *v,
@@ -1052,8 +1072,9 @@ static void put_verdict(struct bg_buf *buf, const struct bg_project *p, const ch
   bg_json_str(buf, testbed);
   bg_buf_puts(buf, ",\"baseline\":{\"branch\":");
   bg_json_str(buf, base_branch);
-  bg_buf_printf(buf, ",\"runs\":%zu,\"first\":", v->baseline_runs);
-  bg_json_str(buf, b->n ? b->shas[b->n - 1] : NULL);
+  bg_buf_printf(buf, ",\"runs\":%zu,\"noise_runs\":%zu,\"first\":", v->baseline_runs,
+                v->noise_runs);
+  bg_json_str(buf, first_sha(b));
   bg_buf_puts(buf, ",\"last\":");
   bg_json_str(buf, b->n ? b->shas[0] : NULL);
   bg_buf_puts(buf, "},\"counts\":{");
@@ -1092,6 +1113,8 @@ static void put_verdict(struct bg_buf *buf, const struct bg_project *p, const ch
       put_num(buf, r->baseline_center);
       bg_buf_puts(buf, ",\"runs\":");
       put_num(buf, (double)r->baseline_runs);
+      bg_buf_puts(buf, ",\"noise_runs\":");
+      put_num(buf, (double)r->noise_runs);
       bg_buf_puts(buf, "},\"candidate\":{\"center\":");
       put_num(buf, r->candidate_center);
       bg_buf_puts(buf, ",\"n\":");
@@ -1109,7 +1132,7 @@ static void put_verdict(struct bg_buf *buf, const struct bg_project *p, const ch
                                   sha,
                                   testbed,
                                   base_branch,
-                                  b->n ? b->shas[b->n - 1] : NULL,
+                                  first_sha(b),
                                   b->n ? b->shas[0] : NULL,
                                   url[0] ? url : NULL};
     char *md = bg_gate_markdown(v, &ctx);
@@ -1324,14 +1347,15 @@ static int commit_runs(struct bg_store *s, long long cid, long long tb, long lon
 int bg_verdict_compare_json(struct bg_store *s, const struct bg_project *p, const char *base,
                             const char *head, const char *testbed, struct bg_buf *out,
                             struct bg_ferr *e) {
-  long long tb, bcid, hcid, window;
+  long long tb, bcid, hcid, window, noise;
   char tbname[80] = "";
   struct bg_verdict_baseline b = {0}, h = {0};
   struct decision d = {0};
   char *text = NULL;
   int rc;
   if ((rc = resolve_testbed(s, p, testbed, &tb, tbname, sizeof tbname, e)) ||
-      (rc = project_window(s, p, &window)) || (rc = lookup_id(s, V_COMMIT, p->id, base, &bcid)) ||
+      (rc = project_window(s, p, &window, &noise)) ||
+      (rc = lookup_id(s, V_COMMIT, p->id, base, &bcid)) ||
       (rc = lookup_id(s, V_COMMIT, p->id, head, &hcid)))
     goto out;
   if (bcid && (rc = commit_runs(s, bcid, tb, window, &b)))

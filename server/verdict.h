@@ -33,6 +33,8 @@ struct bg_verdict_baseline {
   long long *epochs; /* their commit epochs */
   char (*shas)[65];  /* their commit shas */
   size_t n;
+  size_t level; /* the newest runs the level uses (the project's gate_window; 0: all); the
+                 * noise uses all n (up to its noise_window) */
   long long ref_epoch, ref_commit; /* the commit the baseline reaches up to: the candidate's own
                                     * commit on the default branch, else the fork point
                                     * (ref_commit 0 when no fork point was found) */

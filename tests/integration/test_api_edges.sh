@@ -130,7 +130,15 @@ expect "a non-numeric alpha is 400 naming it" 400 '"field":"alpha"'
 req POST /api/v1/projects "${json[@]}" "${auth_admin[@]}" \
   -d '{"slug":"other","alpha":0.01,"gate_window":50}'
 expect "admin creates a second project with its own gate settings" 201 \
-  '"alpha":0.01,"gate_window":50'
+  '"alpha":0.01,"gate_window":50,"noise_window":100'
+req POST /api/v1/projects "${json[@]}" "${auth_admin[@]}" \
+  -d '{"slug":"w","gate_window":50,"noise_window":40}'
+expect "a noise window shorter than the gate window is 400 naming it" 400 \
+  '"message":"must be at least gate_window \(50\)","field":"noise_window"'
+req POST /api/v1/projects "${json[@]}" "${auth_admin[@]}" -d '{"slug":"w","noise_window":1001}'
+expect "a noise window above 1000 is 400 naming it" 400 '"field":"noise_window"'
+req POST /api/v1/projects "${json[@]}" "${auth_admin[@]}" -d '{"slug":"w2","noise_window":200}'
+expect "a longer noise window is kept" 201 '"gate_window":30,"noise_window":200'
 req GET /api/v1/projects
 expect "projects list is public" 200 '"slug":"demo".*"slug":"other"'
 

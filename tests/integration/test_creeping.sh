@@ -4,7 +4,8 @@
 # at compile time is measured with `instructions` (exact with callgrind on a machine without a
 # PMU; clean_env keeps the counts reproducible). Twelve commits do the same work, then six
 # commits each add 1 % more. The project's gate compares each commit with the 3 runs before it
-# (gate_window 3) with min_effect 2.2 %, so every creeping commit is ~1-2 % slower than its
+# (gate_window 3, and noise_window 3: exact counts of the stable commits would otherwise
+# give a noise of zero) with min_effect 2.2 %, so every creeping commit is ~1-2 % slower than its
 # baseline and passes, while the series moves by more than 2.2 % in total: the change-point
 # detector finds the level shift after the stable history, opens a 'changepoint' alert naming
 # the commit range (last stable commit .. first slower commit), GET .../series lists the change
@@ -23,9 +24,10 @@ DB=$TMP/creep.db
 start_server "$DB"
 ADMIN=$("$SERVER" token create --db "$DB" --role admin 2>/dev/null)
 req POST /api/v1/projects -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-  -d '{"slug":"creep","gate_window":3}'
+  -d '{"slug":"creep","gate_window":3,"noise_window":3}'
 [ "$STATUS" = 201 ] && ok "project created" || bad "create project: $STATUS $BODY"
-expect_json "the project's gate window is 3" "j['gate_window'] == 3"
+expect_json "the project's gate and noise windows are 3" \
+  "j['gate_window'] == 3 and j['noise_window'] == 3"
 AGENT_TOKEN=$("$SERVER" token create --db "$DB" --project creep --role agent 2>/dev/null)
 
 REPO=$TMP/repo

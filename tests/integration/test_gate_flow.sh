@@ -148,7 +148,7 @@ grep -q "\"url\":\"http://bench.example.org/#/p/flow/c/$SLOW\"" <<<"$BODY" &&
   ok "url built from --public-url" || bad "url missing"
 grep -q '"markdown":"' <<<"$BODY" && grep -q '"summary":"1 regression' <<<"$BODY" &&
   ok "markdown and summary" || bad "markdown/summary missing"
-grep -q "\"baseline\":{\"branch\":\"main\",\"runs\":5,\"first\":\"[0-9a-f]*\",\"last\":\"$GOOD\"" \
+grep -q "\"baseline\":{\"branch\":\"main\",\"runs\":5,\"noise_runs\":5,\"first\":\"[0-9a-f]*\",\"last\":\"$GOOD\"" \
   <<<"$BODY" && ok "baseline: 5 main runs up to the previous commit" || bad "baseline block"
 req GET "/api/v1/projects/flow/commits/$SLOW/verdict?testbed=nowhere"
 expect "verdict on an unknown testbed is 404" 404 '"field":"testbed"'
@@ -198,7 +198,7 @@ commit "after the acknowledged change"
 gate_run 0 "next commit at the new level passes"
 req GET "/api/v1/projects/flow/commits/$(git rev-parse HEAD)/verdict?testbed=ci-vm"
 expect "its series baseline is the acknowledged commit" 200 \
-  '"baseline":\{"center":[0-9.e+]*,"runs":1\}'
+  '"baseline":\{"center":[0-9.e+]*,"runs":1,"noise_runs":1\}'
 # Four more commits at the new level, so the branch below is judged against five baseline
 # runs (with fewer, one benchmark has almost no degrees of freedom and a noisy CI machine
 # could leave even +200 % inconclusive).

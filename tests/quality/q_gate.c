@@ -4,16 +4,21 @@
  * 200 benchmarks with 10 repetitions per run: within-run CV log-uniform 0.2-5 %, between-run
  * CV log-uniform 0.1-3 %, 2 % of samples slowed x1.2-3, 10 % of benchmarks bimodal (half by
  * run, half by sample), a slow random-walk drift on 10 %. Each trial builds a history of 100
- * runs (the gate uses its default window of 30; peers use their own lookbacks), then judges
+ * runs (the gate uses its default windows: the level from the newest 30, the noise from all
+ * 100; peers use their own lookbacks), then judges
  * two unchanged candidate runs and two with regressions of 1, 2, 5, 10 and 20 % injected into
- * 5 % of the benchmarks. Every method judges exactly the same data.
+ * 5 % of the benchmarks. Every method judges exactly the same data. The full run has 50 suites
+ * (10 000 unchanged commits, 10 000 with regressions), enough that the cells where every
+ * method finds under 3 % are compared on more than 150 detections, not on a few dozen.
  *
  * Methods: benchgate (lib/gate.c, default settings), an oracle (z-test with the true variance
  * of a run centre, calibrated to benchgate's suite false-fail rate, same min_effect rule),
  * and eight peer rules from their documented defaults (see peer_* below).
  *
- * Usage: q_gate [--smoke] [--seed N] [--trials N]. Exits 1 when a §6.5 target is missed
- * (the smoke run checks looser bounds that hold for any seed).
+ * Usage: q_gate [--smoke] [--seed N] [--suites N] [--trials N]. Exits 1 when a §6.5 target
+ * is missed (the smoke run checks looser bounds that hold for any seed). Environment, for
+ * experiments: Q_GATE_WINDOW and Q_GATE_NOISE_WINDOW set the gate's two windows;
+ * Q_GATE_DEBUG=1 prints every benchmark the gate fails on an unchanged commit.
  */
 #include "gate.h"
 #include "mem.h"
@@ -30,7 +35,7 @@
 #define NB 200     /* benchmarks per suite */
 #define NREP 10    /* repetitions per run */
 #define HIST 100   /* runs of history kept per trial */
-#define WINDOW 30  /* benchgate's baseline window */
+#define WINDOW 30  /* benchgate's level window (the oracle's level uses the same runs) */
 #define NEFF 5
 #define NCELL 3
 #define NNULL 2    /* unchanged candidates per trial */
@@ -376,7 +381,7 @@ static int parse_long(const char *s, long *out) {
 
 int main(int argc, char **argv) {
   int smoke = 0, rc = 0;
-  long seed = 20261127, nsuites = 10, per_suite = 100;
+  long seed = 20261127, nsuites = 50, per_suite = 100;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--smoke") == 0) {
       smoke = 1;
@@ -385,13 +390,18 @@ int main(int argc, char **argv) {
         fprintf(stderr, "q_gate: --seed needs a positive integer\n");
         return 2;
       }
+    } else if (strcmp(argv[i], "--suites") == 0 && i + 1 < argc) {
+      if (parse_long(argv[++i], &nsuites)) {
+        fprintf(stderr, "q_gate: --suites needs a positive integer\n");
+        return 2;
+      }
     } else if (strcmp(argv[i], "--trials") == 0 && i + 1 < argc) {
       if (parse_long(argv[++i], &per_suite)) {
         fprintf(stderr, "q_gate: --trials needs a positive integer\n");
         return 2;
       }
     } else {
-      fprintf(stderr, "usage: q_gate [--smoke] [--seed N] [--trials N-per-suite]\n");
+      fprintf(stderr, "usage: q_gate [--smoke] [--seed N] [--suites N] [--trials N-per-suite]\n");
       return 2;
     }
   }
@@ -423,6 +433,8 @@ int main(int argc, char **argv) {
   gate_alpha = cfg.alpha;
   if (getenv("Q_GATE_WINDOW"))
     cfg.window = (size_t)strtol(getenv("Q_GATE_WINDOW"), NULL, 10);
+  if (getenv("Q_GATE_NOISE_WINDOW"))
+    cfg.noise_window = (size_t)strtol(getenv("Q_GATE_NOISE_WINDOW"), NULL, 10);
   char names[NB][16];
   for (int b = 0; b < NB; b++)
     snprintf(names[b], sizeof names[b], "bm_%03d", b);
@@ -507,6 +519,16 @@ int main(int argc, char **argv) {
             }
           }
         }
+        if (is_null && getenv("Q_GATE_DEBUG"))
+          for (int b = 0; b < NB; b++)
+            if (flag[b]) {
+              const struct bg_gate_outcome *o = &v->outcomes[b];
+              printf("FF su=%ld tr=%ld b=%d cvw=%.4f cvb=%.4f bi=%d drift=%.4f vtrue=%.3g "
+                     "s2=%.3g ratio=%.2f wc=%.3g wm=%.3g t=%.2f df=%.0f pw=%.2g chg=%.4f\n",
+                     su, tr, b, bs[b].cv_w, bs[b].cv_b, bs[b].bimodal, bs[b].drift,
+                     bs[b].v_true, o->s2, o->s2 / bs[b].v_true, t->csum[b].log_w,
+                     bs[b].w_mean, o->t, o->df, o->p_worse, o->change);
+            }
         tally_commit(&gate_default, j, flag, bs, is_null);
         d0_sum += isinf(v->prior_df) ? 1e3 : v->prior_df;
         d0_n++;
@@ -529,8 +551,10 @@ int main(int argc, char **argv) {
   peers[M_ORACLE] = oracle;
 
   printf("q_gate: %s run, seed %ld, %ld suites x %ld trials: %zu unchanged commits, %zu commits "
-         "with regressions (%d benchmarks, %d repetitions, %d-run window of %d kept)\n",
-         smoke ? "smoke" : "full", seed, nsuites, per_suite, s.nn, s.nr, NB, NREP, WINDOW, HIST);
+         "with regressions (%d benchmarks, %d repetitions, %d runs of history; benchgate's level "
+         "from %zu, noise from %zu)\n",
+         smoke ? "smoke" : "full", seed, nsuites, per_suite, s.nn, s.nr, NB, NREP, HIST,
+         cfg.window, cfg.noise_window);
   long ncell[NCELL] = {0};
   for (long i = 0; i < nsuites * NB; i++)
     ncell[suites[i].cell]++;

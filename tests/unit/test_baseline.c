@@ -119,7 +119,8 @@ static void default_branch_takes_earlier_commits_newest_first_within_the_window(
   struct fixture *f = *state;
   char got[256];
   assert_int_equal(
-      sqlite3_exec(bg_store_db(f->s), "UPDATE projects SET gate_window = 4", NULL, NULL, NULL),
+      sqlite3_exec(bg_store_db(f->s), "UPDATE projects SET gate_window = 4, noise_window = 4",
+                   NULL, NULL, NULL),
       SQLITE_OK);
   long long first = 0;
   for (int c = 1; c <= 5; c++) {
@@ -142,6 +143,58 @@ static void default_branch_takes_earlier_commits_newest_first_within_the_window(
   rid = put(f, &late, NULL);
   baseline_of(f, rid, got, sizeof got);
   assert_string_equal(got, "2,1");
+}
+
+static void the_noise_reads_further_back_than_the_level(void **state) {
+  struct fixture *f = *state;
+  char got[256], *answer = NULL;
+  /* A stored noise_window below gate_window counts as gate_window. */
+  assert_int_equal(sqlite3_exec(bg_store_db(f->s),
+                                "UPDATE projects SET gate_window = 2, noise_window = 1", NULL,
+                                NULL, NULL),
+                   SQLITE_OK);
+  for (int c = 1; c <= 6; c++) {
+    struct spec sp = {.commit = c, .minute = c, .level = 100};
+    put(f, &sp, NULL);
+  }
+  struct spec seven = {.commit = 7, .minute = 7, .level = 100};
+  baseline_of(f, put(f, &seven, NULL), got, sizeof got);
+  assert_string_equal(got, "6,5");
+  assert_int_equal(sqlite3_exec(bg_store_db(f->s), "UPDATE projects SET noise_window = 5", NULL,
+                                NULL, NULL),
+                   SQLITE_OK);
+  struct spec eight = {.commit = 8, .minute = 8, .level = 100};
+  long long rid = put(f, &eight, &answer);
+  baseline_of(f, rid, got, sizeof got);
+  assert_string_equal(got, "7,6,5,4,3");
+  /* The verdict: the level from the newest 2 runs, the noise from all 5; "first" is the
+   * level's oldest commit. */
+  cJSON *v = verdict_of(answer);
+  cJSON *base = cJSON_GetObjectItem(v, "baseline");
+  assert_int_equal(cJSON_GetObjectItem(base, "runs")->valueint, 2);
+  assert_int_equal(cJSON_GetObjectItem(base, "noise_runs")->valueint, 5);
+  assert_string_equal(cJSON_GetObjectItem(base, "first")->valuestring, sha(6));
+  assert_string_equal(cJSON_GetObjectItem(base, "last")->valuestring, sha(7));
+  cJSON *r0 = cJSON_GetArrayItem(cJSON_GetObjectItem(v, "results"), 0);
+  cJSON *rb = cJSON_GetObjectItem(r0, "baseline");
+  assert_int_equal(cJSON_GetObjectItem(rb, "runs")->valueint, 2);
+  assert_int_equal(cJSON_GetObjectItem(rb, "noise_runs")->valueint, 5);
+  cJSON_Delete(v);
+  free(answer);
+  /* The pinned verdict renders the same windows later, though the project's changed since. */
+  assert_int_equal(sqlite3_exec(bg_store_db(f->s),
+                                "UPDATE projects SET gate_window = 3, noise_window = 3", NULL,
+                                NULL, NULL),
+                   SQLITE_OK);
+  char *again = NULL;
+  assert_int_equal(bg_verdict_run_json(f->s, &f->p, rid, &again), BG_OK);
+  cJSON *w = cJSON_Parse(again);
+  assert_non_null(w);
+  base = cJSON_GetObjectItem(w, "baseline");
+  assert_int_equal(cJSON_GetObjectItem(base, "runs")->valueint, 2);
+  assert_int_equal(cJSON_GetObjectItem(base, "noise_runs")->valueint, 5);
+  cJSON_Delete(w);
+  cJSON_free(again);
 }
 
 static void a_branch_reaches_up_to_and_including_its_fork_point(void **state) {
@@ -389,6 +442,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
           default_branch_takes_earlier_commits_newest_first_within_the_window, setup, teardown),
+      cmocka_unit_test_setup_teardown(the_noise_reads_further_back_than_the_level, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(a_branch_reaches_up_to_and_including_its_fork_point, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(pull_request_runs_never_enter_a_default_branch_baseline,
