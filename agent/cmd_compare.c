@@ -122,7 +122,7 @@ static struct bg_run *load(const char *path, const char *format) {
 /* One (benchmark, measure) across the files. */
 struct key {
   const struct bg_result *any;  /* names, unit and direction */
-  struct bg_gate_summary *base; /* newest first */
+  struct bg_gate_point *base; /* newest first */
   size_t nbase;
   struct bg_gate_summary cand;
   int has_cand;
@@ -298,8 +298,9 @@ int bg_cmd_compare_main(int argc, char **argv) {
         k->any = r;
         k->base = bg_xcalloc(nruns, sizeof *k->base);
       }
-      if (bg_gate_summarize_result(r, &k->base[k->nbase]) == BG_OK)
-        k->nbase++;
+      struct bg_gate_summary g;
+      if (bg_gate_summarize_result(r, &g) == BG_OK)
+        bg_gate_point_of(&g, &k->base[k->nbase++]);
     }
   }
   items = bg_xcalloc(nkeys ? nkeys : 1, sizeof *items);

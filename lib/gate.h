@@ -6,7 +6,8 @@
  *     each result (REAL columns) and builds baselines from them alone; samples are never
  *     re-read for a baseline.
  *  2. bg_gate_decide takes every (benchmark, measure) of one run on one testbed as a struct
- *     bg_gate_item (baseline summaries newest first, the candidate summary or NULL, the
+ *     bg_gate_item (baseline runs newest first as struct bg_gate_point, the four numbers of a
+ *     summary the gate reads of a baseline run; the candidate summary or NULL; the
  *     threshold that applies) and returns a struct bg_gate_verdict: a class per item and the
  *     run's state. Thresholds from a payload are parsed by bg_gate_thresholds_parse and
  *     looked up per item with bg_gate_thresholds_lookup.
@@ -75,6 +76,16 @@ struct bg_gate_summary {
   double raw_center;   /* 20 % trimmed mean of the samples */
   double raw_w;        /* variance of raw_center, as log_w */
 };
+
+/* What the gate reads of one baseline run: a summary's centres and their within-run
+ * variances (log_center is NAN unless every value was positive). 32 bytes instead of a
+ * summary's 88: a verdict reads up to 100 baseline runs of every result. */
+struct bg_gate_point {
+  double log_center, log_w, raw_center, raw_w;
+};
+
+/* The point of a summary. */
+void bg_gate_point_of(const struct bg_gate_summary *s, struct bg_gate_point *p);
 
 /* Summarises n >= 1 finite samples into *out. Returns BG_OK, or BG_EINVAL when n == 0 or a
  * sample is not finite (*out is then zeroed). For n == 1 the variances are 0. */
@@ -155,8 +166,8 @@ struct bg_gate_item {
   const char *measure;
   const char *unit; /* may be NULL */
   enum bg_direction direction;
-  const struct bg_gate_summary *baseline; /* summaries of the baseline runs, newest first */
-  size_t nbaseline;                       /* 0: the item is new */
+  const struct bg_gate_point *baseline; /* the baseline runs, newest first */
+  size_t nbaseline;                     /* 0: the item is new */
   const struct bg_gate_summary *candidate; /* NULL: the item is missing from the run */
   int ignored;       /* from the thresholds: reported, never failed */
   double min_effect; /* from the thresholds (relative, e.g. 0.02) */

@@ -35,26 +35,99 @@ double bg_stats_variance(const double *x, size_t n) {
   return (ss - c * c / (double)n) / (double)(n - 1);
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
+static void insertion_sort(double *x, size_t n) {
+  for (size_t i = 1; i < n; i++) {
+    double v = x[i];
+    size_t j = i;
+    while (j > 0 && x[j - 1] > v) {
+      x[j] = x[j - 1];
+      j--;
+    }
+    x[j] = v;
+  }
+}
+
+static void swap(double *a, double *b) {
+  double t = *a;
+  *a = *b;
+  *b = t;
+}
+
+/* Hoare partition of x[0..n-1] (n >= 3) around the median of its first, middle and last
+ * values; returns p with x[0..p] <= pivot <= x[p+1..n-1], 0 <= p < n - 1. */
+static size_t partition(double *x, size_t n) {
+  size_t mid = n / 2;
+  if (x[mid] < x[0])
+    swap(&x[mid], &x[0]);
+  if (x[n - 1] < x[0])
+    swap(&x[n - 1], &x[0]);
+  if (x[n - 1] < x[mid])
+    swap(&x[n - 1], &x[mid]);
+  double pivot = x[mid];
+  size_t i = 0, j = n - 1;
+  for (;;) {
+    while (x[i] < pivot)
+      i++;
+    while (x[j] > pivot)
+      j--;
+    if (i >= j)
+      return j;
+    swap(&x[i], &x[j]);
+    i++;
+    j--;
+  }
 }
 
 void bg_stats_sort(double *x, size_t n) {
-  /* Insertion sort for the common tiny arrays (10 repetitions), qsort beyond. */
-  if (n <= 32) {
-    for (size_t i = 1; i < n; i++) {
-      double v = x[i];
-      size_t j = i;
-      while (j > 0 && x[j - 1] > v) {
-        x[j] = x[j - 1];
-        j--;
-      }
-      x[j] = v;
+  /* Quicksort without a comparison callback (qsort's made a 100-run baseline cost 3 us per
+   * sort), insertion sort below 24 values; recursing into the smaller side bounds the stack
+   * at log2(n) frames. */
+  while (n > 24) {
+    size_t p = partition(x, n) + 1;
+    if (p < n - p) {
+      bg_stats_sort(x, p);
+      x += p;
+      n -= p;
+    } else {
+      bg_stats_sort(x + p, n - p);
+      n = p;
     }
-    return;
   }
-  qsort(x, n, sizeof *x, cmp_double);
+  insertion_sort(x, n);
+}
+
+double bg_stats_select(double *x, size_t n, size_t k) {
+  if (k >= n)
+    return NAN;
+  double *base = x;
+  size_t lo = 0, len = n;
+  /* Quickselect: keep the side of each partition that holds position k. */
+  while (len > 24) {
+    size_t p = partition(base + lo, len) + 1;
+    if (k - lo < p) {
+      len = p;
+    } else {
+      lo += p;
+      len -= p;
+    }
+  }
+  insertion_sort(base + lo, len);
+  return base[k];
+}
+
+double bg_stats_median_inplace(double *x, size_t n) {
+  if (n == 0)
+    return NAN;
+  size_t lo = (n - 1) / 2;
+  double a = bg_stats_select(x, n, lo);
+  if (n % 2)
+    return a;
+  /* After the select x[lo+1..n-1] >= x[lo]: the next order statistic is their minimum. */
+  double b = x[lo + 1];
+  for (size_t i = lo + 2; i < n; i++)
+    if (x[i] < b)
+      b = x[i];
+  return a + 0.5 * (b - a); /* as bg_stats_quantile_sorted(s, n, 0.5) */
 }
 
 double bg_stats_quantile_sorted(const double *s, size_t n, double p) {

@@ -21,6 +21,15 @@ double bg_stats_variance(const double *x, size_t n);
 /* Sorts x[0..n-1] ascending in place (NaN-free input expected). */
 void bg_stats_sort(double *x, size_t n);
 
+/* Rearranges x[0..n-1] (NaN-free) so that x[k] is the value a sort would put there, with no
+ * larger value before it and no smaller one after; returns x[k] (NAN when k >= n). O(n)
+ * expected. */
+double bg_stats_select(double *x, size_t n, size_t k);
+
+/* The median of x[0..n-1] (NaN-free) exactly as bg_stats_quantile_sorted(sorted x, n, 0.5),
+ * found in O(n) by rearranging x. NAN when n == 0. */
+double bg_stats_median_inplace(double *x, size_t n);
+
 /* Quantile of already SORTED data s[0..n-1] at probability p in [0, 1], by linear
  * interpolation between order statistics (Hyndman-Fan type 7, numpy's default). NAN when
  * n == 0 or p is outside [0, 1]. */

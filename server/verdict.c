@@ -423,8 +423,8 @@ struct item {
 struct items {
   struct item *v;
   size_t n, cap;
-  size_t k;                     /* baseline runs (stride of sums/have) */
-  struct bg_gate_summary *sums; /* [item * k + rank] */
+  size_t k;                  /* baseline runs (stride of sums/have) */
+  struct bg_gate_point *sums; /* [item * k + rank] */
   unsigned char *have;
   size_t *slots; /* hash: index + 1, 0 empty */
   size_t nslots;
@@ -518,7 +518,7 @@ static int load_candidate(struct bg_store *s, long long rid, struct items *it) {
 /* Puts one baseline summary of series (bid, mid) at `rank`; a series the candidate lacks
  * becomes an item too (maybe missing). */
 static void add_baseline(struct items *it, size_t rank, long long bid, long long mid,
-                         const struct bg_gate_summary *g) {
+                         const struct bg_gate_point *g) {
   struct item *x = items_find(it, bid, mid);
   if (!x)
     x = items_add(it, bid, mid);
@@ -536,7 +536,7 @@ struct cached_run {
   unsigned long long used;
   size_t n, cap;
   long long *bids, *mids;
-  struct bg_gate_summary *sums;
+  struct bg_gate_point *sums;
 };
 
 struct run_cache {
@@ -594,7 +594,7 @@ static struct cached_run *cache_claim(struct run_cache *rc, long long rid,
 }
 
 static void cached_run_add(struct cached_run *c, long long bid, long long mid,
-                           const struct bg_gate_summary *g) {
+                           const struct bg_gate_point *g) {
   if (c->n == c->cap) {
     c->cap = c->cap ? c->cap * 2 : 1024;
     c->bids = bg_xrealloc(c->bids, c->cap * sizeof *c->bids);
@@ -635,12 +635,14 @@ static int read_runs(struct bg_store *s, const long long *runs, const size_t *ra
       if (at >= n)
         continue;
       struct bg_gate_summary g;
+      struct bg_gate_point pt;
       row_summary(st, 3, &g);
+      bg_gate_point_of(&g, &pt);
       long long bid = sqlite3_column_int64(st, 1), mid = sqlite3_column_int64(st, 2);
       if (entry)
-        cached_run_add(entry, bid, mid, &g);
+        cached_run_add(entry, bid, mid, &pt);
       else
-        add_baseline(it, ranks[at], bid, mid, &g);
+        add_baseline(it, ranks[at], bid, mid, &pt);
     }
     if (rc == BG_OK && step != SQLITE_DONE)
       rc = bg_store_fail(s, "baseline results");
@@ -822,7 +824,6 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
   struct items it = {0};
   struct bg_gate_thresholds *th = NULL;
   struct bg_gate_item *gi = NULL;
-  struct bg_gate_summary *packed = NULL;
   int rc;
   memset(d, 0, sizeof *d);
   if ((rc = load_candidate(s, rid, &it)) || (rc = load_baseline(s, b, &it)) ||
@@ -830,7 +831,6 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
       (rc = load_thresholds(s, th_run, &th)))
     goto out;
   gi = bg_xcalloc(it.n ? it.n : 1, sizeof *gi);
-  packed = bg_xmalloc((it.n && it.k ? it.n * it.k : 1) * sizeof *packed);
   d->bids = bg_xcalloc(it.n ? it.n : 1, sizeof *d->bids);
   d->mids = bg_xcalloc(it.n ? it.n : 1, sizeof *d->mids);
   size_t ng = 0;
@@ -845,11 +845,12 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
      * commit itself, and branches forked before it, keep the older runs. */
     int cut = cuts && x->cut_epoch != LLONG_MIN && b->ref_commit != x->cut_commit &&
               b->ref_epoch >= x->cut_epoch;
-    struct bg_gate_summary *dst = &packed[ng * it.k];
+    /* Packed in place: the kept runs move to the front of the item's row (nb <= r). */
+    struct bg_gate_point *dst = &it.sums[i * it.k];
     size_t nb = 0;
     for (size_t r = 0; r < it.k; r++)
       if (it.have[i * it.k + r] && !(cut && b->epochs[r] < x->cut_epoch))
-        dst[nb++] = it.sums[i * it.k + r];
+        dst[nb++] = dst[r];
     struct bg_gate_item *g = &gi[ng];
     g->benchmark = x->benchmark;
     g->measure = x->measure;
@@ -878,7 +879,6 @@ out:
   if (rc)
     decision_free(d);
   free(gi);
-  free(packed);
   bg_gate_thresholds_free(th);
   items_free(&it);
   return rc;

@@ -199,6 +199,7 @@ static const char *meth_names[NMETH] = {
 /* Everything a trial's methods look at. hist[b][j]: summaries, j = 0 the newest run. */
 struct trial {
   struct bg_gate_summary hist[NB][HIST];
+  struct bg_gate_point pts[NB][HIST]; /* hist as the gate reads it */
   double prev[NB][NREP]; /* samples of the newest baseline run */
   double cand[NB][NREP];
   struct bg_gate_summary csum[NB];
@@ -452,6 +453,7 @@ int main(int argc, char **argv) {
           walk[b] += bs[b].drift * gauss(&r);
           gen_run(&r, &bs[b], walk[b], 0, x);
           bg_gate_summarize(x, NREP, &t->hist[b][j]);
+          bg_gate_point_of(&t->hist[b][j], &t->pts[b][j]);
           if (j == 0)
             memcpy(t->prev[b], x, sizeof x);
         }
@@ -480,7 +482,7 @@ int main(int argc, char **argv) {
           bg_gate_summarize(t->cand[b], NREP, &t->csum[b]);
           items[b] = (struct bg_gate_item){.benchmark = names[b], .measure = "wall_time",
                                            .unit = "ns", .direction = BG_LOWER,
-                                           .baseline = t->hist[b], .nbaseline = HIST,
+                                           .baseline = t->pts[b], .nbaseline = HIST,
                                            .candidate = &t->csum[b], .min_effect = MIN_EFFECT};
         }
         struct bg_gate_verdict *v;

@@ -53,10 +53,18 @@ static void make_run(double level, double cvw, double cvb, double factor,
  * multiplies the candidate of benchmark b (NULL: all 1). */
 struct suite {
   struct bg_gate_summary base[MAXB][MAXK];
+  struct bg_gate_point pts[MAXB][MAXK]; /* base as the items read it: see sync_points */
   struct bg_gate_summary cand[MAXB];
   char names[MAXB][32];
   struct bg_gate_item items[MAXB];
 };
+
+/* Refreshes the items' baseline points from the summaries in base. */
+static void sync_points(struct suite *s) {
+  for (size_t b = 0; b < MAXB; b++)
+    for (size_t j = 0; j < MAXK; j++)
+      bg_gate_point_of(&s->base[b][j], &s->pts[b][j]);
+}
 
 static struct suite *make_suite(size_t nb, size_t k, double cvw, double cvb,
                                 const double *factor, uint64_t seed) {
@@ -71,9 +79,10 @@ static struct suite *make_suite(size_t nb, size_t k, double cvw, double cvb,
     snprintf(s->names[b], sizeof s->names[b], "BM_%zu", b);
     s->items[b] = (struct bg_gate_item){.benchmark = s->names[b], .measure = "wall_time",
                                         .unit = "ns", .direction = BG_LOWER,
-                                        .baseline = s->base[b], .nbaseline = k,
+                                        .baseline = s->pts[b], .nbaseline = k,
                                         .candidate = &s->cand[b], .min_effect = 0.02};
   }
+  sync_points(s);
   return s;
 }
 
@@ -83,6 +92,64 @@ static struct bg_gate_verdict *decide(const struct bg_gate_item *items, size_t n
   assert_int_equal(bg_gate_decide(items, n, cfg, &v), BG_OK);
   assert_non_null(v);
   return v;
+}
+
+static int cmp_dbl(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* The level comes from the newest `window` runs, the noise from up to `noise_window`: one
+ * item (no shrinkage), 60 runs whose older half is twice as spread; expected values computed
+ * here with plain formulas (trimmed mean of the sorted newest 30: drop 6 at each end). */
+static void level_and_noise_use_their_own_windows(void **state) {
+  (void)state;
+  struct bg_gate_point pts[60];
+  double m[60];
+  for (int j = 0; j < 60; j++) {
+    m[j] = log(100.0) + (j < 30 ? 0.01 * sin(j + 1.0) : 0.02 * cos(j + 1.0));
+    pts[j] = (struct bg_gate_point){m[j], 0, exp(m[j]), 0};
+  }
+  struct bg_gate_summary cand;
+  double x[NREP];
+  for (int i = 0; i < NREP; i++)
+    x[i] = 101;
+  bg_gate_summarize(x, NREP, &cand);
+  struct bg_gate_item it = {.benchmark = "b", .measure = "wall_time", .direction = BG_LOWER,
+                            .baseline = pts, .nbaseline = 60, .candidate = &cand,
+                            .min_effect = 0.02};
+  double newest[30];
+  memcpy(newest, m, sizeof newest);
+  qsort(newest, 30, sizeof *newest, cmp_dbl);
+  double mu = 0;
+  for (int j = 6; j < 24; j++)
+    mu += newest[j] / 18;
+  for (size_t nw = 30; nw <= 60; nw += 30) {
+    double mean = 0, ss = 0;
+    for (size_t j = 0; j < nw; j++)
+      mean += m[j] / (double)nw;
+    for (size_t j = 0; j < nw; j++)
+      ss += (m[j] - mean) * (m[j] - mean);
+    struct bg_gate_config cfg;
+    bg_gate_config_init(&cfg);
+    cfg.noise_window = nw;
+    struct bg_gate_verdict *v = decide(&it, 1, &cfg);
+    const struct bg_gate_outcome *o = &v->outcomes[0];
+    assert_int_equal(o->baseline_runs, 30);
+    assert_int_equal(o->noise_runs, nw);
+    assert_int_equal(v->noise_runs, nw);
+    assert_rel(o->baseline_center, exp(mu), 1e-12);
+    assert_rel(o->s2, ss / (double)(nw - 1), 1e-9);
+    assert_rel(o->df, (double)nw - 1, 0);
+    bg_gate_verdict_free(v);
+  }
+  /* A noise window below the level's counts as the level's. */
+  struct bg_gate_config cfg;
+  bg_gate_config_init(&cfg);
+  cfg.noise_window = 10;
+  struct bg_gate_verdict *v = decide(&it, 1, &cfg);
+  assert_int_equal(v->outcomes[0].noise_runs, 30);
+  bg_gate_verdict_free(v);
 }
 
 /* ---- summaries ---- */
@@ -157,7 +224,7 @@ static void identical_code_is_unchanged(void **state) {
   /* Judging a baseline run against the others (itself excluded) passes too. */
   for (size_t b = 0; b < 60; b++) {
     s->items[b].candidate = &s->base[b][0];
-    s->items[b].baseline = &s->base[b][1];
+    s->items[b].baseline = &s->pts[b][1];
     s->items[b].nbaseline = 29;
   }
   bg_gate_verdict_free(v);
@@ -207,6 +274,7 @@ static void pools_tau_when_few_runs(void **state) {
     same[i] = 5000 * (1 + 0.001 * (i % 3));
   bg_gate_summarize(same, NREP, &s->base[20][0]);
   bg_gate_summarize(same, NREP, &s->base[20][1]);
+  sync_points(s);
   for (int i = 0; i < NREP; i++)
     same[i] *= 1.03;
   bg_gate_summarize(same, NREP, &s->cand[20]);
@@ -446,12 +514,14 @@ static void p_value_matches_independent_computation(void **state) {
    * se = sqrt(var(l, ddof=1) * (1 + 1/6)); t = (log(104) - mu) / se; st.t.sf(t, 5);
    * CI expm1(d -+ st.t.ppf(0.975, 5) * se). One benchmark: no shrinkage, no pooling. */
   static const double runs[6] = {100, 101, 99, 102, 98.5, 100.5};
-  struct bg_gate_summary base[6], cand;
+  struct bg_gate_summary sum, cand;
+  struct bg_gate_point base[6];
   double x[NREP];
   for (int j = 0; j < 6; j++) {
     for (int i = 0; i < NREP; i++)
       x[i] = runs[j];
-    bg_gate_summarize(x, NREP, &base[j]);
+    bg_gate_summarize(x, NREP, &sum);
+    bg_gate_point_of(&sum, &base[j]);
   }
   for (int i = 0; i < NREP; i++)
     x[i] = 104;
@@ -547,6 +617,7 @@ static void verdict_json_and_markdown_have_every_field(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(level_and_noise_use_their_own_windows),
       cmocka_unit_test(summary_uses_trimmed_mean_and_its_variance),
       cmocka_unit_test(summary_rejects_bad_samples_and_handles_signs),
       cmocka_unit_test(detects_a_clean_regression),

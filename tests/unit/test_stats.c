@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "stats.h"
 
@@ -180,8 +182,47 @@ static void welch_matches_scipy(void **state) {
   assert_int_equal(bg_stats_welch(a, 1, b, 6, &t, &df, &p), -1);
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Sort, select and the in-place median against libc's qsort: every size up to 300 and every
+ * position, on values with many ties (drawn from 7 levels), distinct values, and sorted and
+ * reversed input (the worst cases of a naive pivot). */
+static void sort_select_and_median_agree_with_qsort(void **state) {
+  (void)state;
+  unsigned long long r = 12345;
+  double x[300], ref[300], y[300];
+  for (size_t n = 1; n <= 300; n++) {
+    for (int shape = 0; shape < 4; shape++) {
+      for (size_t i = 0; i < n; i++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = (double)(r >> 11) / 9007199254740992.0;
+        x[i] = shape == 0 ? floor(u * 7) : shape == 1 ? u : shape == 2 ? (double)i : -(double)i;
+      }
+      memcpy(ref, x, n * sizeof *x);
+      qsort(ref, n, sizeof *ref, cmp_double);
+      memcpy(y, x, n * sizeof *x);
+      bg_stats_sort(y, n);
+      assert_memory_equal(y, ref, n * sizeof *y);
+      for (size_t k = 0; k < n; k += n > 40 ? 7 : 1) {
+        memcpy(y, x, n * sizeof *x);
+        assert_true(bg_stats_select(y, n, k) == ref[k]);
+        for (size_t i = 0; i < n; i++)
+          assert_true(i < k ? y[i] <= y[k] : i > k ? y[i] >= y[k] : 1);
+      }
+      memcpy(y, x, n * sizeof *x);
+      assert_true(bg_stats_median_inplace(y, n) == bg_stats_quantile_sorted(ref, n, 0.5));
+    }
+  }
+  assert_true(isnan(bg_stats_select(x, 3, 3)));
+  assert_true(isnan(bg_stats_median_inplace(x, 0)));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(sort_select_and_median_agree_with_qsort),
       cmocka_unit_test(descriptive_statistics_match_numpy),
       cmocka_unit_test(variance_keeps_precision_with_large_offset),
       cmocka_unit_test(normal_distribution_matches_scipy),
