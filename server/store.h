@@ -108,6 +108,12 @@ int bg_store_projects_json(struct bg_store *s, long long only_id, struct bg_buf 
 int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
                         int *replay, struct bg_buf *answer);
 
+/* Settles the runs an interrupted upload left without their verdict (BG_VERDICT_PENDING in
+ * verdict.h: the server stopped between storing a run and storing its verdict): decides and
+ * stores each verdict and screens the run's change points, one write transaction per run.
+ * The server calls it at start. BG_OK or BG_EDB. */
+int bg_store_recover(struct bg_store *s);
+
 /* Appends the run (commit, testbed, metadata, results with samples) as JSON. BG_OK,
  * BG_ENOENT or BG_EDB. */
 int bg_store_run_json(struct bg_store *s, const struct bg_project *p, const char *run_id,

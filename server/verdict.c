@@ -364,21 +364,36 @@ int bg_verdict_baseline(struct bg_store *s, const struct bg_project *p, long lon
 
 /* Reads the gate summary of a result row whose SUMMARY_COLS start at column c. Rows stored
  * before the gate columns existed are summarised from their samples (or n/mean/stddev). */
+/* The summary of a row whose raw_center is not NULL, from its columns (NAN for NULL). */
+static void cols_summary(const struct bg_verdict_row *r, struct bg_gate_summary *g) {
+  g->n = r->n;
+  g->mean = r->mean;
+  g->stddev = r->stddev;
+  g->median = isnan(r->median) ? r->mean : r->median;
+  /* No min/max columns since 004_diet.sql; the gate decides on neither. */
+  g->min = g->max = g->median;
+  g->log_center = r->log_center;
+  g->log_w = r->log_w;
+  g->all_positive = isfinite(g->log_center) ? 1 : 0;
+  g->raw_center = r->raw_center;
+  g->raw_w = r->raw_w;
+}
+
 static void row_summary(sqlite3_stmt *st, int c, struct bg_gate_summary *g) {
   double n = sqlite3_column_double(st, c), mean = sqlite3_column_double(st, c + 1);
   double sd = sqlite3_column_double(st, c + 2);
   if (sqlite3_column_type(st, c + 6) != SQLITE_NULL) {
-    g->n = n;
-    g->mean = mean;
-    g->stddev = sd;
-    g->median = sqlite3_column_type(st, c + 3) == SQLITE_NULL ? mean : bg_store_col_or_nan(st, c + 3);
-    /* No min/max columns since 004_diet.sql; the gate decides on neither. */
-    g->min = g->max = g->median;
-    g->log_center = bg_store_col_or_nan(st, c + 4);
-    g->log_w = bg_store_col_or_nan(st, c + 5);
-    g->all_positive = isfinite(g->log_center) ? 1 : 0;
-    g->raw_center = bg_store_col_or_nan(st, c + 6);
-    g->raw_w = bg_store_col_or_nan(st, c + 7);
+    const struct bg_verdict_row r = {0,
+                                     0,
+                                     n,
+                                     mean,
+                                     sd,
+                                     bg_store_col_or_nan(st, c + 3),
+                                     bg_store_col_or_nan(st, c + 4),
+                                     bg_store_col_or_nan(st, c + 5),
+                                     bg_store_col_or_nan(st, c + 6),
+                                     bg_store_col_or_nan(st, c + 7)};
+    cols_summary(&r, g);
     return;
   }
   const unsigned char *blob = sqlite3_column_blob(st, c + 8);
@@ -595,6 +610,47 @@ static void cached_run_add(struct cached_run *c, long long bid, long long mid,
   c->bids[c->n] = bid;
   c->mids[c->n] = mid;
   c->sums[c->n++] = *g;
+}
+
+/* Results primary key order: (benchmark id, measure id) within a run. */
+static int cmp_row(const void *a, const void *b) {
+  const struct bg_verdict_row *x = a, *y = b;
+  if (x->bid != y->bid)
+    return (x->bid > y->bid) - (x->bid < y->bid);
+  return (x->mid > y->mid) - (x->mid < y->mid);
+}
+
+/* What a REAL column gives back of a bound value: the value, but -0 (SQLite stores it as the
+ * integer 0) and NaN (stored as NULL: `null_as` is what the reader makes of NULL). */
+static double as_stored(double v, double null_as) {
+  return isnan(v) ? null_as : v == 0 ? 0.0 : v;
+}
+
+void bg_verdict_cache_run(struct bg_store *s, long long rid, struct bg_verdict_row *rows,
+                          size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (isnan(rows[i].raw_center))
+      return;
+  struct run_cache *cache = run_cache_get(s);
+  struct cached_run *c = cache_find(cache, rid);
+  if (c)
+    cached_run_clear(c);
+  if (!(c = cache_claim(cache, rid, ++cache->clock)))
+    return;
+  /* In the order a read of the run yields its rows, so the verdict's items come out the same. */
+  qsort(rows, n, sizeof *rows, cmp_row);
+  for (size_t i = 0; i < n; i++) {
+    struct bg_verdict_row r = rows[i];
+    /* row_summary reads n, mean and stddev with sqlite3_column_double (NULL gives 0). */
+    r.mean = as_stored(r.mean, 0.0);
+    r.stddev = as_stored(r.stddev, 0.0);
+    double *v[] = {&r.median, &r.log_center, &r.log_w, &r.raw_center, &r.raw_w};
+    for (size_t k = 0; k < sizeof v / sizeof *v; k++)
+      *v[k] = as_stored(*v[k], NAN);
+    struct bg_gate_summary g;
+    cols_summary(&r, &g);
+    cached_run_add(c, r.bid, r.mid, &g);
+  }
 }
 
 /* Reads the results of runs[0..n-1] (ranks given by `ranks`) in queries of IN_CHUNK runs;
@@ -1136,10 +1192,12 @@ static char *head_text(const struct bg_project *p, const char *sha, const char *
   return text;
 }
 
-/* A decision kept for rendering after the upload's transaction. */
+/* A decision kept for storing and rendering after the upload's transaction. */
 struct bg_verdict_answer {
   struct bg_project p;
   char sha[65], testbed[80];
+  struct cand c;
+  long long th_run;
   struct bg_verdict_baseline b;
   struct decision d;
 };
@@ -1194,7 +1252,9 @@ static int judge(struct bg_store *s, const struct bg_project *p, long long rid, 
   }
   if ((rc = decide(s, p, rid, c.testbed_id, &b, 1, c.commit_id, th_run, &d)))
     goto out;
-  if (keep && !json)
+  if (!keep && !json)
+    ; /* decided only: bg_verdict_store_decision stores it */
+  else if (keep && !json)
     head = head_text(p, c.sha, c.testbed, p->default_branch, &b, d.v);
   else
     verdict_text(p, c.sha, c.testbed, p->default_branch, &b, d.v, &full, keep ? &head : NULL);
@@ -1210,6 +1270,8 @@ static int judge(struct bg_store *s, const struct bg_project *p, long long rid, 
   if (later) {
     struct bg_verdict_answer *a = bg_xcalloc(1, sizeof *a);
     a->p = *p;
+    a->c = c;
+    a->th_run = th_run;
     bg_store_copy_text(a->sha, sizeof a->sha, c.sha);
     bg_store_copy_text(a->testbed, sizeof a->testbed, c.testbed);
     a->b = b;
@@ -1237,6 +1299,44 @@ int bg_verdict_update_run(struct bg_store *s, const struct bg_project *p, long l
 int bg_verdict_run_json(struct bg_store *s, const struct bg_project *p, long long rid,
                         char **json) {
   return judge(s, p, rid, 0, 0, json, NULL);
+}
+
+int bg_verdict_decide_run(struct bg_store *s, const struct bg_project *p, long long rid,
+                          struct bg_verdict_answer **answer) {
+  *answer = NULL;
+  return judge(s, p, rid, 1, 0, NULL, answer);
+}
+
+int bg_verdict_pending(struct bg_store *s, long long rid, int *pending) {
+  sqlite3_stmt *st = stmt(s, V_GATE_INPUT);
+  int rc = BG_OK;
+  *pending = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, rid);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW)
+    *pending = sqlite3_column_type(st, 0) == SQLITE_TEXT &&
+               !strcmp(bg_store_col_text(st, 0), BG_VERDICT_PENDING);
+  else if (step != SQLITE_DONE)
+    rc = bg_store_fail(s, "gate input");
+  bg_store_done(st);
+  return rc;
+}
+
+int bg_verdict_store_decision(struct bg_store *s, const struct bg_verdict_answer *a,
+                              int *stored) {
+  int rc, pending;
+  *stored = 0;
+  if ((rc = bg_verdict_pending(s, a->c.rid, &pending)) || !pending)
+    return rc;
+  char *head = head_text(&a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v);
+  char *input = gate_input_text(&a->b, a->th_run);
+  if ((rc = store_verdict(s, &a->p, &a->c, &a->d, head, input)) == BG_OK)
+    *stored = 1;
+  cJSON_free(head);
+  cJSON_free(input);
+  return rc;
 }
 
 /* ---- reads ---- */
