@@ -27,7 +27,7 @@
 #include <string.h>
 
 #define DRAIN_MS 30000
-#define CHECKPOINT_MS 500
+#define CHECKPOINT_MS 100 /* frequent enough that the WAL stays near BG_STORE_WAL_RESET pages */
 
 struct options {
   const char *db, *listen, *web, *project, *role, *name, *out, *public_url;

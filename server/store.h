@@ -60,6 +60,7 @@ void bg_store_thread_release(void);
  * WAL passes BG_STORE_WAL_PAGES pages). */
 struct bg_checkpointer;
 #define BG_STORE_WAL_PAGES 20000
+#define BG_STORE_WAL_RESET 6000 /* WAL pages past which the checkpointer makes it start over */
 
 /* Starts the checkpointer on its own connection. BG_OK with *out set, or BG_EDB with err. */
 int bg_store_checkpointer_start(const char *path, int interval_ms, struct bg_checkpointer **out,
