@@ -434,7 +434,31 @@ struct items {
   unsigned char *have;
   size_t *slots; /* hash: index + 1, 0 empty */
   size_t nslots;
+  char **blocks; /* the items' names: blocks of NAME_BLOCK bytes (or one long name) */
+  size_t nblocks, left;
+  char *next; /* free space of the last block */
 };
+
+#define NAME_BLOCK 65536
+
+/* A copy of s (NULL stays NULL) that lives as long as the items: a name per result would
+ * otherwise be three mallocs and frees. */
+static char *items_name(struct items *it, const char *s) {
+  if (!s)
+    return NULL;
+  size_t n = strlen(s) + 1;
+  if (n > it->left) {
+    size_t size = n > NAME_BLOCK ? n : NAME_BLOCK;
+    it->blocks = bg_xrealloc(it->blocks, (it->nblocks + 1) * sizeof *it->blocks);
+    it->next = it->blocks[it->nblocks++] = bg_xmalloc(size);
+    it->left = size;
+  }
+  char *at = it->next;
+  memcpy(at, s, n);
+  it->next += n;
+  it->left -= n;
+  return at;
+}
 
 static size_t key_hash(long long bid, long long mid) {
   uint64_t h = (uint64_t)bid * 0x9E3779B97F4A7C15ULL ^ (uint64_t)mid * 0xC2B2AE3D27D4EB4FULL;
@@ -487,11 +511,9 @@ static struct item *items_add(struct items *it, long long bid, long long mid) {
 }
 
 static void items_free(struct items *it) {
-  for (size_t i = 0; i < it->n; i++) {
-    free(it->v[i].benchmark);
-    free(it->v[i].measure);
-    free(it->v[i].unit);
-  }
+  for (size_t i = 0; i < it->nblocks; i++)
+    free(it->blocks[i]);
+  free(it->blocks);
   free(it->v);
   free(it->sums);
   free(it->have);
@@ -507,9 +529,9 @@ static int load_candidate(struct bg_store *s, long long rid, struct items *it) {
   sqlite3_bind_int64(st, 1, rid);
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
     struct item *x = items_add(it, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
-    x->benchmark = bg_xstrdup(bg_store_col_text(st, 2));
-    x->measure = bg_xstrdup(bg_store_col_text(st, 3));
-    x->unit = bg_xstrdup(bg_store_col_text(st, 4));
+    x->benchmark = items_name(it, bg_store_col_text(st, 2));
+    x->measure = items_name(it, bg_store_col_text(st, 3));
+    x->unit = items_name(it, bg_store_col_text(st, 4));
     const char *d = bg_store_col_text(st, 5);
     x->direction = d && !strcmp(d, "higher") ? BG_HIGHER : BG_LOWER;
     x->has_cand = 1;
@@ -524,11 +546,16 @@ static int load_candidate(struct bg_store *s, long long rid, struct items *it) {
 /* Puts one baseline summary of series (bid, mid) at `rank`; a series the candidate lacks
  * becomes an item too (maybe missing). */
 static void add_baseline(struct items *it, size_t rank, long long bid, long long mid,
-                         const struct bg_gate_summary *g) {
-  struct item *x = items_find(it, bid, mid);
+                         const struct bg_gate_summary *g, size_t *guess) {
+  /* Runs of one suite hold the same series in the same (key) order as the candidate: try the
+   * item after the previous one before hashing. */
+  struct item *x = *guess < it->n && it->v[*guess].bid == bid && it->v[*guess].mid == mid
+                       ? &it->v[*guess]
+                       : items_find(it, bid, mid);
   if (!x)
     x = items_add(it, bid, mid);
   size_t i = (size_t)(x - it->v);
+  *guess = i + 1;
   it->sums[i * it->k + rank] = *g;
   it->have[i * it->k + rank] = 1;
 }
@@ -665,7 +692,7 @@ static int read_runs(struct bg_store *s, const long long *runs, const size_t *ra
     for (size_t j = 0; j < IN_CHUNK && from + j < n; j++)
       sqlite3_bind_int64(st, (int)j + 1, runs[from + j]);
     long long last_run = 0;
-    size_t at = n;
+    size_t at = n, guess = 0;
     struct cached_run *entry = NULL;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
       long long run = sqlite3_column_int64(st, 0);
@@ -673,6 +700,7 @@ static int read_runs(struct bg_store *s, const long long *runs, const size_t *ra
         for (at = from; at < n && runs[at] != run; at++)
           ;
         last_run = run;
+        guess = 0;
         entry = cache && at < n ? cache_claim(cache, run, stamp) : NULL;
         if (cache && at < n && !entry) {
           rc = BG_EINVAL; /* cannot happen: the caller leaves room */
@@ -687,7 +715,7 @@ static int read_runs(struct bg_store *s, const long long *runs, const size_t *ra
       if (entry)
         cached_run_add(entry, bid, mid, &g);
       else
-        add_baseline(it, ranks[at], bid, mid, &g);
+        add_baseline(it, ranks[at], bid, mid, &g, &guess);
     }
     if (rc == BG_OK && step != SQLITE_DONE)
       rc = bg_store_fail(s, "baseline results");
@@ -735,8 +763,9 @@ static int load_baseline(struct bg_store *s, const struct bg_verdict_baseline *b
   }
   for (size_t r = 0; r < b->n; r++) {
     struct cached_run *c = cache_find(cache, b->runs[r]);
+    size_t guess = 0;
     for (size_t i = 0; c && i < c->n; i++)
-      add_baseline(it, r, c->bids[i], c->mids[i], &c->sums[i]);
+      add_baseline(it, r, c->bids[i], c->mids[i], &c->sums[i], &guess);
   }
 out:
   free(ranks);
@@ -745,7 +774,7 @@ out:
 }
 
 /* Names of items that are only in the baseline. */
-static int load_names(struct bg_store *s, struct item *x) {
+static int load_names(struct bg_store *s, struct items *it, struct item *x) {
   sqlite3_stmt *st = stmt(s, V_NAMES);
   int rc = BG_OK;
   if (!st)
@@ -753,9 +782,9 @@ static int load_names(struct bg_store *s, struct item *x) {
   sqlite3_bind_int64(st, 1, x->bid);
   sqlite3_bind_int64(st, 2, x->mid);
   if (sqlite3_step(st) == SQLITE_ROW) {
-    x->benchmark = bg_xstrdup(bg_store_col_text(st, 0));
-    x->measure = bg_xstrdup(bg_store_col_text(st, 1));
-    x->unit = bg_xstrdup(bg_store_col_text(st, 2));
+    x->benchmark = items_name(it, bg_store_col_text(st, 0));
+    x->measure = items_name(it, bg_store_col_text(st, 1));
+    x->unit = items_name(it, bg_store_col_text(st, 2));
     const char *d = bg_store_col_text(st, 3);
     x->direction = d && !strcmp(d, "higher") ? BG_HIGHER : BG_LOWER;
   } else {
@@ -886,7 +915,7 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
     /* A series only counts as missing when the newest baseline run still had it. */
     if (!x->has_cand && !(it.k && it.have[i * it.k]))
       continue;
-    if (!x->benchmark && (rc = load_names(s, x)))
+    if (!x->benchmark && (rc = load_names(s, &it, x)))
       goto out;
     /* The series' baseline starts at its start commit for later commits only: the start
      * commit itself, and branches forked before it, keep the older runs. */
