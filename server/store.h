@@ -57,10 +57,12 @@ void bg_store_thread_release(void);
 
 /* A background thread that checkpoints the WAL every `interval_ms`, so the fsync of a
  * checkpoint never lands inside a request (connections only checkpoint by themselves once the
- * WAL passes BG_STORE_WAL_PAGES pages). */
+ * WAL passes BG_STORE_WAL_PAGES pages, a safety net the checkpointer keeps them below: past
+ * BG_STORE_WAL_RESET pages it makes the WAL start over, see checkpoint_loop). An upload of
+ * 1 000 results writes ~1 100 pages. */
 struct bg_checkpointer;
-#define BG_STORE_WAL_PAGES 20000
-#define BG_STORE_WAL_RESET 6000 /* WAL pages past which the checkpointer makes it start over */
+#define BG_STORE_WAL_PAGES 30000
+#define BG_STORE_WAL_RESET 10000
 
 /* Starts the checkpointer on its own connection. BG_OK with *out set, or BG_EDB with err. */
 int bg_store_checkpointer_start(const char *path, int interval_ms, struct bg_checkpointer **out,
