@@ -10,8 +10,9 @@
  * A full verdict of 1 000 results is ~300 KB of JSON, more than the run's samples; the run
  * keeps only its head and what it was decided on (gate_input: the baseline runs, the
  * reference commit, the thresholds' run), and every read renders the full verdict again from
- * those with the commit's current acknowledgements. The upload renders its answer after its
- * transaction, outside the write lock.
+ * those with the commit's current acknowledgements. An upload decides its verdict between
+ * the transaction that stores the run and the one that stores the verdict, outside the write
+ * lock (bg_verdict_decide_run, bg_verdict_store_decision), and renders its answer last.
  */
 #include "verdict.h"
 
