@@ -206,6 +206,7 @@ struct bg_store {
   void (*extra_cache_free)(void *);
   struct id_cache ids;
   char errmsg[256];
+  struct bg_store *side; /* the connection an upload screens change points on; NULL: none yet */
 };
 
 static pthread_key_t thread_key;
@@ -622,6 +623,7 @@ void bg_store_close(struct bg_store *s) {
   if (s->extra_cache && s->extra_cache_free)
     s->extra_cache_free(s->extra_cache);
   id_cache_clear(&s->ids);
+  bg_store_close(s->side);
   sqlite3_close(s->db);
   free(s);
 }
@@ -1175,27 +1177,84 @@ static int settle(struct bg_store *s, const struct bg_project *p, long long rid,
   return rc;
 }
 
-/* Phase 2 of an upload: the decision, outside the write lock, on one read snapshot. */
-static int decide_outside(struct bg_store *s, const struct bg_project *p, long long rid,
-                          struct bg_verdict_answer **decided) {
-  int rc = exec_stmt(s, stmt(s, S_BEGIN_READ), "begin read");
-  if (rc)
-    return rc;
-  rc = bg_verdict_decide_run(s, p, rid, decided);
+/* The change-point screening of run `rid`, in a write transaction of its own. */
+struct screen_job {
+  struct bg_store *s;
+  const struct bg_project *p;
+  long long rid;
+  int rc;
+};
+
+static void *screen_main(void *arg) {
+  struct screen_job *j = arg;
+  pthread_mutex_lock(&write_lock);
+  int rc = begin(j->s);
+  if (rc == BG_OK) {
+    if ((rc = bg_changepoints_update_run(j->s, j->p, j->rid)) == BG_OK)
+      rc = commit(j->s);
+    if (rc)
+      rollback(j->s, 0);
+  }
+  pthread_mutex_unlock(&write_lock);
+  j->rc = rc;
+  return NULL;
+}
+
+/* The connection beside `s` for screening change points while `s` decides, opened on first
+ * use with a small page cache (it reads a few hundred pages per upload). NULL when it cannot
+ * be opened: the caller screens on `s` then. */
+static struct bg_store *side_of(struct bg_store *s) {
+  char err[256];
+  const char *path = sqlite3_db_filename(s->db, "main");
+  if (!s->side && path && *path && bg_store_open(path, &s->side, err, sizeof err) == BG_OK &&
+      exec_sql(s->side, "PRAGMA cache_size = -2000", "cache_size") != BG_OK) {
+    bg_store_close(s->side);
+    s->side = NULL;
+  }
+  return s->side;
+}
+
+/* Phase 2 of an upload: on one read snapshot, taken before anything else is written, the
+ * decision; beside it, on a second connection and thread, the run's change-point screening,
+ * which the decision must not see (it judges against the series starts from before this run,
+ * as when both ran in one transaction) and which needs the write lock for its own short
+ * transaction. The two are independent, so a 2-core machine runs them at once. *screened 0:
+ * the screening could not be started beside and is left to the caller. */
+static int decide_and_screen(struct bg_store *s, const struct bg_project *p, long long rid,
+                             struct bg_verdict_answer **decided, int *screened) {
+  struct screen_job job = {side_of(s), p, rid, BG_OK};
+  pthread_t th;
+  int rc = exec_stmt(s, stmt(s, S_BEGIN_READ), "begin read"), pending = 0, started = 0;
+  *screened = 0;
+  /* The first read fixes the snapshot (WAL): from here on the screening cannot show. */
+  if (rc == BG_OK && (rc = bg_verdict_pending(s, rid, &pending)) == BG_OK && job.s)
+    started = pthread_create(&th, NULL, screen_main, &job) == 0;
+  if (rc == BG_OK)
+    rc = bg_verdict_decide_run(s, p, rid, decided);
   if (rc == BG_OK)
     rc = commit(s);
   if (rc)
     rollback(s, 0);
+  if (started) {
+    pthread_join(th, NULL);
+    *screened = 1;
+    if (job.rc && !rc) {
+      memcpy(s->errmsg, job.s->errmsg, sizeof s->errmsg);
+      rc = job.rc;
+    }
+  }
   return rc;
 }
 
 /* An upload runs in three steps. (1) Under the write lock, one transaction stores the run,
  * marked BG_VERDICT_PENDING, and its results. (2) Outside the lock, on a read snapshot, the
- * verdict is decided: the most expensive step of an upload no longer holds other uploads
- * up. (3) Under the lock again, a short transaction stores the verdict (unless a replay stored
- * one meanwhile) and screens the run's change points. The verdict is rendered last, outside
- * the lock. A crash between (1) and (3) leaves the run pending: a replay of the upload
- * settles it in its own transaction, and so does bg_store_recover at the next start. */
+ * verdict is decided: the most expensive step of an upload no longer holds other uploads up;
+ * meanwhile a second connection screens the run's change points in a transaction of its own
+ * (decide_and_screen). (3) Under the lock again, a short transaction stores the verdict
+ * (unless a replay stored one meanwhile). The verdict is rendered last, outside the lock. A
+ * crash between (1) and (3) leaves the run pending: a replay of the upload settles it (verdict
+ * and change points again, which a second screening leaves as they are) in its own
+ * transaction, and so does bg_store_recover at the next start. */
 int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
                         int *replay, struct bg_buf *answer) {
   unsigned char hash[SHA256_DIGEST_LENGTH];
@@ -1205,7 +1264,7 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   struct bg_verdict_answer *decided = NULL;
   struct bg_verdict_row *rows = NULL;
   long long now = (long long)time(NULL), tb, br, cm, epoch, replay_rid = 0, rid = 0;
-  int rc = BG_OK, fp_changed = 0, wrote = 0, pending = 0, stored = 0;
+  int rc = BG_OK, fp_changed = 0, wrote = 0, pending = 0, stored = 0, screened = 0;
   *replay = 0;
   pthread_mutex_lock(&write_lock);
   if ((rc = begin(s)))
@@ -1292,11 +1351,11 @@ out:
   pthread_mutex_unlock(&write_lock);
   if (rc || *replay)
     goto done;
-  if ((rc = decide_outside(s, p, rid, &decided)))
+  if ((rc = decide_and_screen(s, p, rid, &decided, &screened)))
     goto done;
   pthread_mutex_lock(&write_lock);
   if ((rc = begin(s)) == BG_OK) {
-    if ((rc = bg_verdict_store_decision(s, decided, &stored)) == BG_OK && stored)
+    if ((rc = bg_verdict_store_decision(s, decided, &stored)) == BG_OK && stored && !screened)
       rc = bg_changepoints_update_run(s, p, rid);
     rc = rc ? rc : commit(s);
     if (rc)
