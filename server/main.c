@@ -27,7 +27,7 @@
 #include <string.h>
 
 #define DRAIN_MS 30000
-#define CHECKPOINT_MS 500
+#define CHECKPOINT_MS 100 /* frequent enough that the WAL stays near BG_STORE_WAL_RESET pages */
 
 struct options {
   const char *db, *listen, *web, *project, *role, *name, *out, *public_url;
@@ -258,6 +258,12 @@ static int serve(int argc, char **argv) {
   /* Open once here so migrations run and errors show before listening. */
   if (!open_db(db, &s))
     return 1;
+  /* Runs stored by an upload that did not get to store their verdict get it now. */
+  if (bg_store_recover(s) != BG_OK) {
+    fprintf(stderr, "benchgated: settling interrupted uploads: %s\n", bg_store_errmsg(s));
+    bg_store_close(s);
+    return 1;
+  }
   bg_store_close(s);
   /* Block the stop signals in every thread; the main thread waits for them. */
   sigset_t set;

@@ -31,6 +31,7 @@
 /* Every statement the store runs; prepared on first use, kept until close. */
 enum sid {
   S_BEGIN,
+  S_BEGIN_READ,
   S_COMMIT,
   S_ROLLBACK,
   S_PING,
@@ -79,6 +80,7 @@ enum sid {
 
 static const char *const sql_text[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_BEGIN_READ] = "BEGIN",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
     [S_PING] = "SELECT count(*) FROM projects",
@@ -108,9 +110,9 @@ static const char *const sql_text[S_COUNT] = {
     [S_RUN_INSERT] =
         "INSERT INTO runs (project_id, run_id, commit_id, branch_id, testbed_id, commit_epoch, "
         "baseline_branch, baseline_sha, pull_request, job_id, agent_name, agent_version, "
-        "started_at, finished_at, received_at, content_hash, thresholds, warnings, fingerprint) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-        "?18, ?19)",
+        "started_at, finished_at, received_at, content_hash, thresholds, warnings, fingerprint, "
+        "gate_input) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+        "?16, ?17, ?18, ?19, '" BG_VERDICT_PENDING "')",
     [S_BENCH_FIND] = "SELECT id FROM benchmarks WHERE project_id = ?1 AND name = ?2",
     [S_BENCH_INSERT] = "INSERT INTO benchmarks (project_id, name) VALUES (?1, ?2)",
     [S_MEASURE_FIND] =
@@ -204,6 +206,7 @@ struct bg_store {
   void (*extra_cache_free)(void *);
   struct id_cache ids;
   char errmsg[256];
+  struct bg_store *side; /* the connection an upload screens change points on; NULL: none yet */
 };
 
 static pthread_key_t thread_key;
@@ -620,6 +623,7 @@ void bg_store_close(struct bg_store *s) {
   if (s->extra_cache && s->extra_cache_free)
     s->extra_cache_free(s->extra_cache);
   id_cache_clear(&s->ids);
+  bg_store_close(s->side);
   sqlite3_close(s->db);
   free(s);
 }
@@ -661,6 +665,7 @@ struct bg_checkpointer {
 
 static void *checkpoint_loop(void *arg) {
   struct bg_checkpointer *c = arg;
+  int settled = -1;
   pthread_mutex_lock(&c->lock);
   while (!c->stop) {
     struct timespec until;
@@ -672,8 +677,20 @@ static void *checkpoint_loop(void *arg) {
     if (c->stop)
       break;
     pthread_mutex_unlock(&c->lock);
-    /* PASSIVE never blocks writers; it copies what readers no longer need. */
-    sqlite3_wal_checkpoint_v2(c->s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    /* PASSIVE never blocks writers; it copies what readers no longer need. Under a steady
+     * stream of uploads it never catches up with the last frames, so the WAL never starts
+     * over and would grow until a writer's own checkpoint (BG_STORE_WAL_PAGES) copies and
+     * syncs the lot inside an upload (60-100 ms with 1 000-result runs). Once the WAL passes
+     * BG_STORE_WAL_RESET pages, a second pass under the write lock copies the few frames
+     * written since the first (10-30 ms), so the next writer starts the WAL over. */
+    int log = 0, done = 0;
+    sqlite3_wal_checkpoint_v2(c->s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if (log > BG_STORE_WAL_RESET && log != settled) {
+      pthread_mutex_lock(&write_lock);
+      sqlite3_wal_checkpoint_v2(c->s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+      pthread_mutex_unlock(&write_lock);
+      settled = log == done ? log : -1; /* an idle WAL needs no second pass again */
+    }
     pthread_mutex_lock(&c->lock);
   }
   pthread_mutex_unlock(&c->lock);
@@ -1015,8 +1032,10 @@ static void summarise(const struct bg_result *r, double *tmp, double out[6], uns
   }
 }
 
+/* Inserts the run's results; rows[i] receives what result i's row holds (for the verdict's
+ * cache of baseline summaries). */
 static int insert_results(struct bg_store *s, long long pid, long long rid,
-                          const struct bg_run *run) {
+                          const struct bg_run *run, struct bg_verdict_row *rows) {
   size_t most = 1;
   for (size_t i = 0; i < run->nresults; i++)
     if (run->results[i].nsamples > most)
@@ -1039,18 +1058,28 @@ static int insert_results(struct bg_store *s, long long pid, long long rid,
     sqlite3_bind_int64(st, 1, rid);
     sqlite3_bind_int64(st, 2, bid);
     sqlite3_bind_int64(st, 3, mid);
+    struct bg_verdict_row *row = &rows[i];
+    row->bid = bid;
+    row->mid = mid;
+    row->median = row->log_center = row->log_w = row->raw_center = row->raw_w = NAN;
     /* The gate's summary, so baselines never re-read the samples (NULL for NAN). */
     struct bg_gate_summary g;
     if (bg_gate_summarize_result(r, &g) == BG_OK) {
       const double gv[4] = {g.log_center, g.log_w, g.raw_center, g.raw_w};
+      double *dst[4] = {&row->log_center, &row->log_w, &row->raw_center, &row->raw_w};
       for (int k = 0; k < 4; k++)
-        if (isfinite(gv[k]))
+        if (isfinite(gv[k])) {
           sqlite3_bind_double(st, 9 + k, gv[k]);
+          *dst[k] = gv[k];
+        }
     }
     if (r->has_summary) {
       sqlite3_bind_int64(st, 4, r->n);
       sqlite3_bind_double(st, 5, r->mean);
       sqlite3_bind_double(st, 6, r->stddev);
+      row->n = (double)r->n;
+      row->mean = r->mean;
+      row->stddev = r->stddev;
     } else {
       double sum[6];
       summarise(r, tmp, sum, blob);
@@ -1059,6 +1088,10 @@ static int insert_results(struct bg_store *s, long long pid, long long rid,
       sqlite3_bind_double(st, 6, sum[1]);
       sqlite3_bind_double(st, 7, sum[3]);
       sqlite3_bind_blob(st, 8, blob, (int)(r->nsamples * 8), SQLITE_STATIC);
+      row->n = (double)r->nsamples;
+      row->mean = sum[0];
+      row->stddev = sum[1];
+      row->median = sum[3];
     }
     if ((rc = exec_stmt(s, st, "insert result")))
       goto out;
@@ -1138,6 +1171,95 @@ static char *warnings_json(const struct bg_run *run, int fingerprint_changed) {
   return t;
 }
 
+/* Decides and stores the verdict of pending run `rid` and screens its change points, inside
+ * the caller's write transaction (a replay of a run whose upload did not finish, recovery).
+ * The decision goes to *decided. */
+static int settle(struct bg_store *s, const struct bg_project *p, long long rid,
+                  struct bg_verdict_answer **decided) {
+  int rc = bg_verdict_update_run(s, p, rid, decided);
+  if (rc == BG_OK)
+    rc = bg_changepoints_update_run(s, p, rid);
+  return rc;
+}
+
+/* The change-point screening of run `rid`, in a write transaction of its own. */
+struct screen_job {
+  struct bg_store *s;
+  const struct bg_project *p;
+  long long rid;
+  int rc;
+};
+
+static void *screen_main(void *arg) {
+  struct screen_job *j = arg;
+  pthread_mutex_lock(&write_lock);
+  int rc = begin(j->s);
+  if (rc == BG_OK) {
+    if ((rc = bg_changepoints_update_run(j->s, j->p, j->rid)) == BG_OK)
+      rc = commit(j->s);
+    if (rc)
+      rollback(j->s, 0);
+  }
+  pthread_mutex_unlock(&write_lock);
+  j->rc = rc;
+  return NULL;
+}
+
+/* The connection beside `s` for screening change points while `s` decides, opened on first
+ * use with a small page cache (it reads a few hundred pages per upload). NULL when it cannot
+ * be opened: the caller screens on `s` then. */
+static struct bg_store *side_of(struct bg_store *s) {
+  char err[256];
+  const char *path = sqlite3_db_filename(s->db, "main");
+  if (!s->side && path && *path && bg_store_open(path, &s->side, err, sizeof err) == BG_OK &&
+      exec_sql(s->side, "PRAGMA cache_size = -2000", "cache_size") != BG_OK) {
+    bg_store_close(s->side);
+    s->side = NULL;
+  }
+  return s->side;
+}
+
+/* Phase 2 of an upload: on one read snapshot, taken before anything else is written, the
+ * decision; beside it, on a second connection and thread, the run's change-point screening,
+ * which the decision must not see (it judges against the series starts from before this run,
+ * as when both ran in one transaction) and which needs the write lock for its own short
+ * transaction. The two are independent, so a 2-core machine runs them at once. *screened 0:
+ * the screening could not be started beside and is left to the caller. */
+static int decide_and_screen(struct bg_store *s, const struct bg_project *p, long long rid,
+                             struct bg_verdict_answer **decided, int *screened) {
+  struct screen_job job = {side_of(s), p, rid, BG_OK};
+  pthread_t th;
+  int rc = exec_stmt(s, stmt(s, S_BEGIN_READ), "begin read"), pending = 0, started = 0;
+  *screened = 0;
+  /* The first read fixes the snapshot (WAL): from here on the screening cannot show. */
+  if (rc == BG_OK && (rc = bg_verdict_pending(s, rid, &pending)) == BG_OK && job.s)
+    started = pthread_create(&th, NULL, screen_main, &job) == 0;
+  if (rc == BG_OK)
+    rc = bg_verdict_decide_run(s, p, rid, decided);
+  if (rc == BG_OK)
+    rc = commit(s);
+  if (rc)
+    rollback(s, 0);
+  if (started) {
+    pthread_join(th, NULL);
+    *screened = 1;
+    if (job.rc && !rc) {
+      memcpy(s->errmsg, job.s->errmsg, sizeof s->errmsg);
+      rc = job.rc;
+    }
+  }
+  return rc;
+}
+
+/* An upload runs in three steps. (1) Under the write lock, one transaction stores the run,
+ * marked BG_VERDICT_PENDING, and its results. (2) Outside the lock, on a read snapshot, the
+ * verdict is decided: the most expensive step of an upload no longer holds other uploads up;
+ * meanwhile a second connection screens the run's change points in a transaction of its own
+ * (decide_and_screen). (3) Under the lock again, a short transaction stores the verdict
+ * (unless a replay stored one meanwhile). The verdict is rendered last, outside the lock. A
+ * crash between (1) and (3) leaves the run pending: a replay of the upload settles it (verdict
+ * and change points again, which a second screening leaves as they are) in its own
+ * transaction, and so does bg_store_recover at the next start. */
 int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
                         int *replay, struct bg_buf *answer) {
   unsigned char hash[SHA256_DIGEST_LENGTH];
@@ -1145,8 +1267,9 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   char *fp = json_or_null(run->fingerprint), *th = json_or_null(run->thresholds);
   char *warn = NULL, *verdict = NULL;
   struct bg_verdict_answer *decided = NULL;
-  long long now = (long long)time(NULL), tb, br, cm, epoch, replay_rid = 0;
-  int rc = BG_OK, fp_changed = 0, wrote = 0;
+  struct bg_verdict_row *rows = NULL;
+  long long now = (long long)time(NULL), tb, br, cm, epoch, replay_rid = 0, rid = 0;
+  int rc = BG_OK, fp_changed = 0, wrote = 0, pending = 0, stored = 0, screened = 0;
   *replay = 0;
   pthread_mutex_lock(&write_lock);
   if ((rc = begin(s)))
@@ -1172,10 +1295,15 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   }
   bg_store_done(st);
   if (rc == BG_OK && *replay) {
-    /* The stored verdict, rendered again from what the upload pinned (its baseline runs and
+    /* A run whose upload did not get to store its verdict is settled now; otherwise the
+     * stored verdict is rendered again from what the upload pinned (its baseline runs and
      * thresholds) with the acknowledgements made since. */
-    if ((rc = bg_verdict_run_json(s, p, replay_rid, &verdict)) == BG_OK)
-      answer_json(answer, run->run_id, verdict);
+    if ((rc = bg_verdict_pending(s, replay_rid, &pending)) == BG_OK) {
+      if (pending)
+        rc = settle(s, p, replay_rid, &decided);
+      else if ((rc = bg_verdict_run_json(s, p, replay_rid, &verdict)) == BG_OK)
+        answer_json(answer, run->run_id, verdict);
+    }
   }
   if (rc || *replay)
     goto out;
@@ -1211,28 +1339,104 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   bind_text(st, 19, fp);
   if ((rc = exec_stmt(s, st, "insert run")))
     goto out;
-  long long rid = sqlite3_last_insert_rowid(s->db);
-  if ((rc = insert_results(s, p->id, rid, run)) ||
-      (rc = bg_verdict_update_run(s, p, rid, &decided)) ||
-      (rc = bg_changepoints_update_run(s, p, rid)))
+  rid = sqlite3_last_insert_rowid(s->db);
+  rows = bg_xmalloc((run->nresults ? run->nresults : 1) * sizeof *rows);
+  if ((rc = insert_results(s, p->id, rid, run, rows)))
     goto out;
+  /* A default-branch run is the next uploads' baseline: keep its summaries at hand. */
   rc = commit(s);
+  if (rc == BG_OK && !run->pull_request && run->commit.branch &&
+      !strcmp(run->commit.branch, p->default_branch))
+    bg_verdict_cache_run(s, rid, rows, run->nresults);
 out:
   if (rc)
     rollback(s, wrote);
   else if (*replay)
-    rc = commit(s); /* nothing was written; keeps the id cache */
+    rc = commit(s); /* a settled run's verdict, or nothing written (keeps the id cache) */
   pthread_mutex_unlock(&write_lock);
+  if (rc || *replay)
+    goto done;
+  if ((rc = decide_and_screen(s, p, rid, &decided, &screened)))
+    goto done;
+  pthread_mutex_lock(&write_lock);
+  if ((rc = begin(s)) == BG_OK) {
+    if ((rc = bg_verdict_store_decision(s, decided, &stored)) == BG_OK && stored && !screened)
+      rc = bg_changepoints_update_run(s, p, rid);
+    rc = rc ? rc : commit(s);
+    if (rc)
+      rollback(s, 0);
+  }
+  pthread_mutex_unlock(&write_lock);
+  if (rc == BG_OK && !stored) {
+    /* A replay settled the run first: its verdict is the run's. */
+    bg_verdict_answer_free(decided);
+    decided = NULL;
+    if ((rc = bg_verdict_run_json(s, p, rid, &verdict)) == BG_OK)
+      answer_json(answer, run->run_id, verdict);
+  }
+done:
   /* The full verdict is rendered outside the write lock: other uploads need not wait. */
   if (rc == BG_OK && decided) {
     verdict = bg_verdict_answer_text(decided);
     answer_json(answer, run->run_id, verdict);
   }
   bg_verdict_answer_free(decided);
+  free(rows);
   cJSON_free(fp);
   cJSON_free(th);
   cJSON_free(warn);
   cJSON_free(verdict);
+  return rc;
+}
+
+/* Project `id` (S_PROJECT_LIST filters on ?1). BG_OK, BG_ENOENT or BG_EDB. */
+static int project_by_id(struct bg_store *s, long long id, struct bg_project *out) {
+  sqlite3_stmt *st = stmt(s, S_PROJECT_LIST);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, id);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW)
+    read_project(st, out);
+  else
+    rc = step == SQLITE_DONE ? BG_ENOENT : fail(s, "project");
+  bg_store_done(st);
+  return rc;
+}
+
+int bg_store_recover(struct bg_store *s) {
+  sqlite3_stmt *st = NULL;
+  long long *ids = NULL, *pids = NULL;
+  size_t n = 0, cap = 0, pcap = 0;
+  int rc = BG_OK, step;
+  if (sqlite3_prepare_v2(s->db,
+                         "SELECT id, project_id FROM runs WHERE gate_input = '" BG_VERDICT_PENDING
+                         "' ORDER BY id",
+                         -1, &st, NULL) != SQLITE_OK)
+    return fail(s, "pending runs");
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    bg_xgrow((void **)&ids, &cap, n + 1, sizeof *ids);
+    bg_xgrow((void **)&pids, &pcap, n + 1, sizeof *pids);
+    ids[n] = sqlite3_column_int64(st, 0);
+    pids[n++] = sqlite3_column_int64(st, 1);
+  }
+  if (step != SQLITE_DONE)
+    rc = fail(s, "pending runs");
+  sqlite3_finalize(st);
+  for (size_t i = 0; i < n && rc == BG_OK; i++) {
+    struct bg_project p;
+    struct bg_verdict_answer *decided = NULL;
+    int pending = 0;
+    if ((rc = project_by_id(s, pids[i], &p)) || (rc = bg_store_write_begin(s)))
+      break;
+    if ((rc = bg_verdict_pending(s, ids[i], &pending)) == BG_OK && pending)
+      rc = settle(s, &p, ids[i], &decided);
+    bg_verdict_answer_free(decided);
+    rc = bg_store_write_end(s, rc == BG_OK);
+  }
+  free(ids);
+  free(pids);
   return rc;
 }
 

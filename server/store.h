@@ -59,9 +59,12 @@ void bg_store_thread_release(void);
 
 /* A background thread that checkpoints the WAL every `interval_ms`, so the fsync of a
  * checkpoint never lands inside a request (connections only checkpoint by themselves once the
- * WAL passes BG_STORE_WAL_PAGES pages). */
+ * WAL passes BG_STORE_WAL_PAGES pages, a safety net the checkpointer keeps them below: past
+ * BG_STORE_WAL_RESET pages it makes the WAL start over, see checkpoint_loop). An upload of
+ * 1 000 results writes ~1 100 pages. */
 struct bg_checkpointer;
-#define BG_STORE_WAL_PAGES 20000
+#define BG_STORE_WAL_PAGES 30000
+#define BG_STORE_WAL_RESET 10000
 
 /* Starts the checkpointer on its own connection. BG_OK with *out set, or BG_EDB with err. */
 int bg_store_checkpointer_start(const char *path, int interval_ms, struct bg_checkpointer **out,
@@ -101,15 +104,24 @@ int bg_store_projects_json(struct bg_store *s, long long only_id, struct bg_buf 
 /* ---- runs ---- */
 
 /* Stores a validated run of project p in one transaction (BEGIN IMMEDIATE ... COMMIT),
- * creating its testbed, branch, commit, benchmarks and measures when new. The run is keyed by
- * its run_id (compared as given; callers lowercase it). Idempotent: when the run_id exists
- * with the same content (a SHA-256 of the run's canonical form: bg_run_to_json of its
- * metadata, then its results in binary) nothing is written and *replay is set to 1. A changed
+ * creating its testbed, branch, commit, benchmarks and measures when new, then decides its
+ * verdict outside the write lock and stores it, with the run's change points, in a second
+ * transaction (see store.c; bg_store_recover settles a run a crash left in between). The
+ * run is keyed by its run_id (compared as given; callers lowercase it). Idempotent: when the
+ * run_id exists with the same content (a SHA-256 of the run's canonical form: bg_run_to_json
+ * of its metadata, then its results in binary) *replay is set to 1 and nothing is written,
+ * unless the run still awaits its verdict, which is then decided and stored. A changed
  * testbed fingerprint adds a server warning to the stored run. On BG_OK, `answer` receives
  * {"run_id":...,"verdict":...} (the stored verdict on a replay). Errors: BG_ECONFLICT (same run_id,
  * other content), BG_EDB. */
 int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
                         int *replay, struct bg_buf *answer);
+
+/* Settles the runs an interrupted upload left without their verdict (BG_VERDICT_PENDING in
+ * verdict.h: the server stopped between storing a run and storing its verdict): decides and
+ * stores each verdict and screens the run's change points, one write transaction per run.
+ * The server calls it at start. BG_OK or BG_EDB. */
+int bg_store_recover(struct bg_store *s);
 
 /* Appends the run (commit, testbed, metadata, results with samples) as JSON. BG_OK,
  * BG_ENOENT or BG_EDB. */

@@ -10,8 +10,9 @@
  * A full verdict of 1 000 results is ~300 KB of JSON, more than the run's samples; the run
  * keeps only its head and what it was decided on (gate_input: the baseline runs, the
  * reference commit, the thresholds' run), and every read renders the full verdict again from
- * those with the commit's current acknowledgements. The upload renders its answer after its
- * transaction, outside the write lock.
+ * those with the commit's current acknowledgements. An upload decides its verdict between
+ * the transaction that stores the run and the one that stores the verdict, outside the write
+ * lock (bg_verdict_decide_run, bg_verdict_store_decision), and renders its answer last.
  */
 #include "verdict.h"
 
@@ -373,21 +374,36 @@ int bg_verdict_baseline(struct bg_store *s, const struct bg_project *p, long lon
 
 /* Reads the gate summary of a result row whose SUMMARY_COLS start at column c. Rows stored
  * before the gate columns existed are summarised from their samples (or n/mean/stddev). */
+/* The summary of a row whose raw_center is not NULL, from its columns (NAN for NULL). */
+static void cols_summary(const struct bg_verdict_row *r, struct bg_gate_summary *g) {
+  g->n = r->n;
+  g->mean = r->mean;
+  g->stddev = r->stddev;
+  g->median = isnan(r->median) ? r->mean : r->median;
+  /* No min/max columns since 004_diet.sql; the gate decides on neither. */
+  g->min = g->max = g->median;
+  g->log_center = r->log_center;
+  g->log_w = r->log_w;
+  g->all_positive = isfinite(g->log_center) ? 1 : 0;
+  g->raw_center = r->raw_center;
+  g->raw_w = r->raw_w;
+}
+
 static void row_summary(sqlite3_stmt *st, int c, struct bg_gate_summary *g) {
   double n = sqlite3_column_double(st, c), mean = sqlite3_column_double(st, c + 1);
   double sd = sqlite3_column_double(st, c + 2);
   if (sqlite3_column_type(st, c + 6) != SQLITE_NULL) {
-    g->n = n;
-    g->mean = mean;
-    g->stddev = sd;
-    g->median = sqlite3_column_type(st, c + 3) == SQLITE_NULL ? mean : bg_store_col_or_nan(st, c + 3);
-    /* No min/max columns since 004_diet.sql; the gate decides on neither. */
-    g->min = g->max = g->median;
-    g->log_center = bg_store_col_or_nan(st, c + 4);
-    g->log_w = bg_store_col_or_nan(st, c + 5);
-    g->all_positive = isfinite(g->log_center) ? 1 : 0;
-    g->raw_center = bg_store_col_or_nan(st, c + 6);
-    g->raw_w = bg_store_col_or_nan(st, c + 7);
+    const struct bg_verdict_row r = {0,
+                                     0,
+                                     n,
+                                     mean,
+                                     sd,
+                                     bg_store_col_or_nan(st, c + 3),
+                                     bg_store_col_or_nan(st, c + 4),
+                                     bg_store_col_or_nan(st, c + 5),
+                                     bg_store_col_or_nan(st, c + 6),
+                                     bg_store_col_or_nan(st, c + 7)};
+    cols_summary(&r, g);
     return;
   }
   const unsigned char *blob = sqlite3_column_blob(st, c + 8);
@@ -428,7 +444,31 @@ struct items {
   unsigned char *have;
   size_t *slots; /* hash: index + 1, 0 empty */
   size_t nslots;
+  char **blocks; /* the items' names: blocks of NAME_BLOCK bytes (or one long name) */
+  size_t nblocks, left;
+  char *next; /* free space of the last block */
 };
+
+#define NAME_BLOCK 65536
+
+/* A copy of s (NULL stays NULL) that lives as long as the items: a name per result would
+ * otherwise be three mallocs and frees. */
+static char *items_name(struct items *it, const char *s) {
+  if (!s)
+    return NULL;
+  size_t n = strlen(s) + 1;
+  if (n > it->left) {
+    size_t size = n > NAME_BLOCK ? n : NAME_BLOCK;
+    it->blocks = bg_xrealloc(it->blocks, (it->nblocks + 1) * sizeof *it->blocks);
+    it->next = it->blocks[it->nblocks++] = bg_xmalloc(size);
+    it->left = size;
+  }
+  char *at = it->next;
+  memcpy(at, s, n);
+  it->next += n;
+  it->left -= n;
+  return at;
+}
 
 static size_t key_hash(long long bid, long long mid) {
   uint64_t h = (uint64_t)bid * 0x9E3779B97F4A7C15ULL ^ (uint64_t)mid * 0xC2B2AE3D27D4EB4FULL;
@@ -481,11 +521,9 @@ static struct item *items_add(struct items *it, long long bid, long long mid) {
 }
 
 static void items_free(struct items *it) {
-  for (size_t i = 0; i < it->n; i++) {
-    free(it->v[i].benchmark);
-    free(it->v[i].measure);
-    free(it->v[i].unit);
-  }
+  for (size_t i = 0; i < it->nblocks; i++)
+    free(it->blocks[i]);
+  free(it->blocks);
   free(it->v);
   free(it->sums);
   free(it->have);
@@ -501,9 +539,9 @@ static int load_candidate(struct bg_store *s, long long rid, struct items *it) {
   sqlite3_bind_int64(st, 1, rid);
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
     struct item *x = items_add(it, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
-    x->benchmark = bg_xstrdup(bg_store_col_text(st, 2));
-    x->measure = bg_xstrdup(bg_store_col_text(st, 3));
-    x->unit = bg_xstrdup(bg_store_col_text(st, 4));
+    x->benchmark = items_name(it, bg_store_col_text(st, 2));
+    x->measure = items_name(it, bg_store_col_text(st, 3));
+    x->unit = items_name(it, bg_store_col_text(st, 4));
     const char *d = bg_store_col_text(st, 5);
     x->direction = d && !strcmp(d, "higher") ? BG_HIGHER : BG_LOWER;
     x->has_cand = 1;
@@ -518,11 +556,16 @@ static int load_candidate(struct bg_store *s, long long rid, struct items *it) {
 /* Puts one baseline summary of series (bid, mid) at `rank`; a series the candidate lacks
  * becomes an item too (maybe missing). */
 static void add_baseline(struct items *it, size_t rank, long long bid, long long mid,
-                         const struct bg_gate_point *g) {
-  struct item *x = items_find(it, bid, mid);
+                         const struct bg_gate_point *g, size_t *guess) {
+  /* Runs of one suite hold the same series in the same (key) order as the candidate: try the
+   * item after the previous one before hashing. */
+  struct item *x = *guess < it->n && it->v[*guess].bid == bid && it->v[*guess].mid == mid
+                       ? &it->v[*guess]
+                       : items_find(it, bid, mid);
   if (!x)
     x = items_add(it, bid, mid);
   size_t i = (size_t)(x - it->v);
+  *guess = i + 1;
   it->sums[i * it->k + rank] = *g;
   it->have[i * it->k + rank] = 1;
 }
@@ -606,6 +649,49 @@ static void cached_run_add(struct cached_run *c, long long bid, long long mid,
   c->sums[c->n++] = *g;
 }
 
+/* Results primary key order: (benchmark id, measure id) within a run. */
+static int cmp_row(const void *a, const void *b) {
+  const struct bg_verdict_row *x = a, *y = b;
+  if (x->bid != y->bid)
+    return (x->bid > y->bid) - (x->bid < y->bid);
+  return (x->mid > y->mid) - (x->mid < y->mid);
+}
+
+/* What a REAL column gives back of a bound value: the value, but -0 (SQLite stores it as the
+ * integer 0) and NaN (stored as NULL: `null_as` is what the reader makes of NULL). */
+static double as_stored(double v, double null_as) {
+  return isnan(v) ? null_as : v == 0 ? 0.0 : v;
+}
+
+void bg_verdict_cache_run(struct bg_store *s, long long rid, struct bg_verdict_row *rows,
+                          size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (isnan(rows[i].raw_center))
+      return;
+  struct run_cache *cache = run_cache_get(s);
+  struct cached_run *c = cache_find(cache, rid);
+  if (c)
+    cached_run_clear(c);
+  if (!(c = cache_claim(cache, rid, ++cache->clock)))
+    return;
+  /* In the order a read of the run yields its rows, so the verdict's items come out the same. */
+  qsort(rows, n, sizeof *rows, cmp_row);
+  for (size_t i = 0; i < n; i++) {
+    struct bg_verdict_row r = rows[i];
+    /* row_summary reads n, mean and stddev with sqlite3_column_double (NULL gives 0). */
+    r.mean = as_stored(r.mean, 0.0);
+    r.stddev = as_stored(r.stddev, 0.0);
+    double *v[] = {&r.median, &r.log_center, &r.log_w, &r.raw_center, &r.raw_w};
+    for (size_t k = 0; k < sizeof v / sizeof *v; k++)
+      *v[k] = as_stored(*v[k], NAN);
+    struct bg_gate_summary g;
+    struct bg_gate_point pt;
+    cols_summary(&r, &g);
+    bg_gate_point_of(&g, &pt);
+    cached_run_add(c, r.bid, r.mid, &pt);
+  }
+}
+
 /* Reads the results of runs[0..n-1] (ranks given by `ranks`) in queries of IN_CHUNK runs;
  * each row goes to the items (cache NULL) or into a new cache entry. */
 static int read_runs(struct bg_store *s, const long long *runs, const size_t *ranks, size_t n,
@@ -618,7 +704,7 @@ static int read_runs(struct bg_store *s, const long long *runs, const size_t *ra
     for (size_t j = 0; j < IN_CHUNK && from + j < n; j++)
       sqlite3_bind_int64(st, (int)j + 1, runs[from + j]);
     long long last_run = 0;
-    size_t at = n;
+    size_t at = n, guess = 0;
     struct cached_run *entry = NULL;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
       long long run = sqlite3_column_int64(st, 0);
@@ -626,6 +712,7 @@ static int read_runs(struct bg_store *s, const long long *runs, const size_t *ra
         for (at = from; at < n && runs[at] != run; at++)
           ;
         last_run = run;
+        guess = 0;
         entry = cache && at < n ? cache_claim(cache, run, stamp) : NULL;
         if (cache && at < n && !entry) {
           rc = BG_EINVAL; /* cannot happen: the caller leaves room */
@@ -642,7 +729,7 @@ static int read_runs(struct bg_store *s, const long long *runs, const size_t *ra
       if (entry)
         cached_run_add(entry, bid, mid, &pt);
       else
-        add_baseline(it, ranks[at], bid, mid, &pt);
+        add_baseline(it, ranks[at], bid, mid, &pt, &guess);
     }
     if (rc == BG_OK && step != SQLITE_DONE)
       rc = bg_store_fail(s, "baseline results");
@@ -690,8 +777,9 @@ static int load_baseline(struct bg_store *s, const struct bg_verdict_baseline *b
   }
   for (size_t r = 0; r < b->n; r++) {
     struct cached_run *c = cache_find(cache, b->runs[r]);
+    size_t guess = 0;
     for (size_t i = 0; c && i < c->n; i++)
-      add_baseline(it, r, c->bids[i], c->mids[i], &c->sums[i]);
+      add_baseline(it, r, c->bids[i], c->mids[i], &c->sums[i], &guess);
   }
 out:
   free(ranks);
@@ -700,7 +788,7 @@ out:
 }
 
 /* Names of items that are only in the baseline. */
-static int load_names(struct bg_store *s, struct item *x) {
+static int load_names(struct bg_store *s, struct items *it, struct item *x) {
   sqlite3_stmt *st = stmt(s, V_NAMES);
   int rc = BG_OK;
   if (!st)
@@ -708,9 +796,9 @@ static int load_names(struct bg_store *s, struct item *x) {
   sqlite3_bind_int64(st, 1, x->bid);
   sqlite3_bind_int64(st, 2, x->mid);
   if (sqlite3_step(st) == SQLITE_ROW) {
-    x->benchmark = bg_xstrdup(bg_store_col_text(st, 0));
-    x->measure = bg_xstrdup(bg_store_col_text(st, 1));
-    x->unit = bg_xstrdup(bg_store_col_text(st, 2));
+    x->benchmark = items_name(it, bg_store_col_text(st, 0));
+    x->measure = items_name(it, bg_store_col_text(st, 1));
+    x->unit = items_name(it, bg_store_col_text(st, 2));
     const char *d = bg_store_col_text(st, 3);
     x->direction = d && !strcmp(d, "higher") ? BG_HIGHER : BG_LOWER;
   } else {
@@ -839,7 +927,7 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
     /* A series only counts as missing when the newest baseline run still had it. */
     if (!x->has_cand && !(it.k && it.have[i * it.k]))
       continue;
-    if (!x->benchmark && (rc = load_names(s, x)))
+    if (!x->benchmark && (rc = load_names(s, &it, x)))
       goto out;
     /* The series' baseline starts at its start commit for later commits only: the start
      * commit itself, and branches forked before it, keep the older runs. */
@@ -1043,6 +1131,19 @@ static void put_num(struct bg_buf *out, double d) {
   bg_buf_append(out, q, (size_t)(e - q));
 }
 
+/* Appends a string literal: its length is known, so the copy is inlined when it fits (a
+ * 1 000-result verdict is ~30 000 appends). */
+#define PUT(out, lit) put_lit((out), (lit), sizeof(lit) - 1)
+static inline void put_lit(struct bg_buf *out, const char *s, size_t n) {
+  if (out->data && out->len + n < out->cap && (!out->max || out->len + n <= out->max)) {
+    memcpy(out->data + out->len, s, n);
+    out->len += n;
+    out->data[out->len] = '\0';
+  } else {
+    bg_buf_append(out, s, n);
+  }
+}
+
 /* Writes the verdict object of bg_gate_verdict_to_cjson as print_json would print it, without
  * building the tree (a 1 000-result verdict is ~20 000 cJSON nodes: a malloc and a free each).
  * full 0 leaves out results and markdown: the head that runs.verdict keeps. */
@@ -1062,69 +1163,69 @@ static void put_verdict(struct bg_buf *buf, const struct bg_project *p, const ch
   char url[1400] = "";
   if (public_url[0])
     snprintf(url, sizeof url, "%s/#/p/%s/c/%s", public_url, p->slug, sha);
-  bg_buf_puts(buf, "{\"state\":");
+  PUT(buf, "{\"state\":");
   bg_json_str(buf, bg_gate_state_name(v->state));
-  bg_buf_puts(buf, ",\"project\":");
+  PUT(buf, ",\"project\":");
   bg_json_str(buf, p->slug);
-  bg_buf_puts(buf, ",\"commit\":");
+  PUT(buf, ",\"commit\":");
   bg_json_str(buf, sha);
-  bg_buf_puts(buf, ",\"testbed\":");
+  PUT(buf, ",\"testbed\":");
   bg_json_str(buf, testbed);
-  bg_buf_puts(buf, ",\"baseline\":{\"branch\":");
+  PUT(buf, ",\"baseline\":{\"branch\":");
   bg_json_str(buf, base_branch);
   bg_buf_printf(buf, ",\"runs\":%zu,\"noise_runs\":%zu,\"first\":", v->baseline_runs,
                 v->noise_runs);
   bg_json_str(buf, first_sha(b));
-  bg_buf_puts(buf, ",\"last\":");
+  PUT(buf, ",\"last\":");
   bg_json_str(buf, b->n ? b->shas[0] : NULL);
-  bg_buf_puts(buf, "},\"counts\":{");
+  PUT(buf, "},\"counts\":{");
   for (size_t i = 0; i < sizeof order / sizeof *order; i++)
     bg_buf_printf(buf, "%s\"%s\":%zu", i ? "," : "", bg_gate_class_name(order[i]),
                   v->counts[order[i]]);
-  bg_buf_puts(buf, "}");
+  PUT(buf, "}");
   if (full) {
-    bg_buf_puts(buf, ",\"results\":[");
+    PUT(buf, ",\"results\":[");
     for (size_t i = 0; i < v->n; i++) {
       const struct bg_gate_outcome *r = &v->outcomes[i];
       bg_buf_puts(buf, i ? ",{\"benchmark\":" : "{\"benchmark\":");
       bg_json_str(buf, r->benchmark);
-      bg_buf_puts(buf, ",\"measure\":");
+      PUT(buf, ",\"measure\":");
       bg_json_str(buf, r->measure);
-      bg_buf_puts(buf, ",\"unit\":");
+      PUT(buf, ",\"unit\":");
       bg_json_str(buf, r->unit);
       bg_buf_puts(buf, r->direction == BG_HIGHER ? ",\"direction\":\"higher\",\"class\":"
                                                  : ",\"direction\":\"lower\",\"class\":");
       bg_json_str(buf, bg_gate_class_name(r->cls));
-      bg_buf_puts(buf, ",\"change\":");
+      PUT(buf, ",\"change\":");
       put_num(buf, r->change);
-      bg_buf_puts(buf, ",\"change_ci\":[");
+      PUT(buf, ",\"change_ci\":[");
       put_num(buf, r->change_lo);
-      bg_buf_puts(buf, ",");
+      PUT(buf, ",");
       put_num(buf, r->change_hi);
-      bg_buf_puts(buf, "],\"p\":");
+      PUT(buf, "],\"p\":");
       put_num(buf, r->p);
-      bg_buf_puts(buf, ",\"q\":");
+      PUT(buf, ",\"q\":");
       put_num(buf, r->q);
-      bg_buf_puts(buf, ",\"min_effect\":");
+      PUT(buf, ",\"min_effect\":");
       put_num(buf, r->min_effect);
       if (r->acknowledged)
-        bg_buf_puts(buf, ",\"acknowledged\":true");
-      bg_buf_puts(buf, ",\"baseline\":{\"center\":");
+        PUT(buf, ",\"acknowledged\":true");
+      PUT(buf, ",\"baseline\":{\"center\":");
       put_num(buf, r->baseline_center);
-      bg_buf_puts(buf, ",\"runs\":");
+      PUT(buf, ",\"runs\":");
       put_num(buf, (double)r->baseline_runs);
-      bg_buf_puts(buf, ",\"noise_runs\":");
+      PUT(buf, ",\"noise_runs\":");
       put_num(buf, (double)r->noise_runs);
-      bg_buf_puts(buf, "},\"candidate\":{\"center\":");
+      PUT(buf, "},\"candidate\":{\"center\":");
       put_num(buf, r->candidate_center);
-      bg_buf_puts(buf, ",\"n\":");
+      PUT(buf, ",\"n\":");
       put_num(buf, r->candidate_n);
-      bg_buf_puts(buf, "}}");
+      PUT(buf, "}}");
     }
-    bg_buf_puts(buf, "]");
+    PUT(buf, "]");
   }
   char *summary = bg_gate_summary_text(v);
-  bg_buf_puts(buf, ",\"summary\":");
+  PUT(buf, ",\"summary\":");
   bg_json_str(buf, summary);
   free(summary);
   if (full) {
@@ -1136,13 +1237,13 @@ static void put_verdict(struct bg_buf *buf, const struct bg_project *p, const ch
                                   b->n ? b->shas[0] : NULL,
                                   url[0] ? url : NULL};
     char *md = bg_gate_markdown(v, &ctx);
-    bg_buf_puts(buf, ",\"markdown\":");
+    PUT(buf, ",\"markdown\":");
     bg_json_str(buf, md);
     free(md);
   }
-  bg_buf_puts(buf, ",\"url\":");
+  PUT(buf, ",\"url\":");
   bg_json_str(buf, url[0] ? url : NULL);
-  bg_buf_puts(buf, "}");
+  PUT(buf, "}");
 }
 
 /* The head of a verdict (what runs.verdict keeps): the members of bg_gate_verdict_to_cjson's
@@ -1159,10 +1260,12 @@ static char *head_text(const struct bg_project *p, const char *sha, const char *
   return text;
 }
 
-/* A decision kept for rendering after the upload's transaction. */
+/* A decision kept for storing and rendering after the upload's transaction. */
 struct bg_verdict_answer {
   struct bg_project p;
   char sha[65], testbed[80];
+  struct cand c;
+  long long th_run;
   struct bg_verdict_baseline b;
   struct decision d;
 };
@@ -1217,7 +1320,9 @@ static int judge(struct bg_store *s, const struct bg_project *p, long long rid, 
   }
   if ((rc = decide(s, p, rid, c.testbed_id, &b, 1, c.commit_id, th_run, &d)))
     goto out;
-  if (keep && !json)
+  if (!keep && !json)
+    ; /* decided only: bg_verdict_store_decision stores it */
+  else if (keep && !json)
     head = head_text(p, c.sha, c.testbed, p->default_branch, &b, d.v);
   else
     verdict_text(p, c.sha, c.testbed, p->default_branch, &b, d.v, &full, keep ? &head : NULL);
@@ -1233,6 +1338,8 @@ static int judge(struct bg_store *s, const struct bg_project *p, long long rid, 
   if (later) {
     struct bg_verdict_answer *a = bg_xcalloc(1, sizeof *a);
     a->p = *p;
+    a->c = c;
+    a->th_run = th_run;
     bg_store_copy_text(a->sha, sizeof a->sha, c.sha);
     bg_store_copy_text(a->testbed, sizeof a->testbed, c.testbed);
     a->b = b;
@@ -1260,6 +1367,44 @@ int bg_verdict_update_run(struct bg_store *s, const struct bg_project *p, long l
 int bg_verdict_run_json(struct bg_store *s, const struct bg_project *p, long long rid,
                         char **json) {
   return judge(s, p, rid, 0, 0, json, NULL);
+}
+
+int bg_verdict_decide_run(struct bg_store *s, const struct bg_project *p, long long rid,
+                          struct bg_verdict_answer **answer) {
+  *answer = NULL;
+  return judge(s, p, rid, 1, 0, NULL, answer);
+}
+
+int bg_verdict_pending(struct bg_store *s, long long rid, int *pending) {
+  sqlite3_stmt *st = stmt(s, V_GATE_INPUT);
+  int rc = BG_OK;
+  *pending = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, rid);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW)
+    *pending = sqlite3_column_type(st, 0) == SQLITE_TEXT &&
+               !strcmp(bg_store_col_text(st, 0), BG_VERDICT_PENDING);
+  else if (step != SQLITE_DONE)
+    rc = bg_store_fail(s, "gate input");
+  bg_store_done(st);
+  return rc;
+}
+
+int bg_verdict_store_decision(struct bg_store *s, const struct bg_verdict_answer *a,
+                              int *stored) {
+  int rc, pending;
+  *stored = 0;
+  if ((rc = bg_verdict_pending(s, a->c.rid, &pending)) || !pending)
+    return rc;
+  char *head = head_text(&a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v);
+  char *input = gate_input_text(&a->b, a->th_run);
+  if ((rc = store_verdict(s, &a->p, &a->c, &a->d, head, input)) == BG_OK)
+    *stored = 1;
+  cJSON_free(head);
+  cJSON_free(input);
+  return rc;
 }
 
 /* ---- reads ---- */

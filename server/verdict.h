@@ -52,6 +52,28 @@ void bg_verdict_baseline_free(struct bg_verdict_baseline *b);
 /* A decided verdict waiting to be rendered (opaque). */
 struct bg_verdict_answer;
 
+/* runs.gate_input of a run stored without its verdict yet: an upload commits the run first
+ * and its verdict in a second transaction (a crash in between leaves this mark, which
+ * bg_store_recover and a replay of the run resolve). */
+#define BG_VERDICT_PENDING "pending"
+
+/* Decides stored run `rid` against a fresh baseline selection, writing nothing: the work of
+ * bg_verdict_update_run outside a write transaction (run it inside a read transaction for one
+ * consistent snapshot). BG_OK with the decision in *answer (free with bg_verdict_answer_free),
+ * or BG_EDB/BG_ENOENT. */
+int bg_verdict_decide_run(struct bg_store *s, const struct bg_project *p, long long rid,
+                          struct bg_verdict_answer **answer);
+
+/* Inside the caller's write transaction: stores decision `a` as its run's verdict and opens
+ * its alerts, as bg_verdict_update_run does, when the run's verdict is still pending (*stored
+ * 1); otherwise (a replay or recovery stored one first) writes nothing (*stored 0). BG_OK or
+ * BG_EDB. */
+int bg_verdict_store_decision(struct bg_store *s, const struct bg_verdict_answer *a,
+                              int *stored);
+
+/* *pending = 1 when run `rid` is stored without its verdict (BG_VERDICT_PENDING). */
+int bg_verdict_pending(struct bg_store *s, long long rid, int *pending);
+
 /* Computes the verdict of stored run `rid`, stores its head (runs.verdict: no results, no
  * markdown), state, counts and what it was decided on (runs.gate_input), and opens a
  * regression alert per regressed, unacknowledged result. Runs inside the caller's write
@@ -67,6 +89,20 @@ char *bg_verdict_answer_text(const struct bg_verdict_answer *a);
 
 /* Frees a decision; accepts NULL. */
 void bg_verdict_answer_free(struct bg_verdict_answer *a);
+
+/* A result row as the upload stored it: its series and its summary and gate columns (NAN
+ * where the column is NULL). */
+struct bg_verdict_row {
+  long long bid, mid;
+  double n, mean, stddev, median, log_center, log_w, raw_center, raw_w;
+};
+
+/* Puts committed run `rid`'s rows (any order; `rows` is reordered) into the connection's cache
+ * of baseline summaries, so that the next verdicts on this connection need not read the run
+ * back. Call only after the run's transaction committed (a rolled-back run id can be reused).
+ * Runs whose rows need their samples to be summarised (raw_center NAN) are left out. */
+void bg_verdict_cache_run(struct bg_store *s, long long rid, struct bg_verdict_row *rows,
+                          size_t n);
 
 /* Renders the full verdict of stored run `rid` again from what its upload pinned (baseline
  * runs, thresholds run) and the commit's acknowledgements now; a run stored before the gate

@@ -5,7 +5,10 @@
 # Four curl clients upload runs to the real benchgated; each records the run_ids the server
 # answered 201 for. The server is killed with SIGKILL mid-stream; then every acknowledged run
 # must be in the database, PRAGMA integrity_check must say ok, and a restarted server must
-# answer the replays with 200. Needs BG_BUILD, curl and sqlite3. Prints "N passed, M failed".
+# answer the replays with 200. An upload stores its run first and its verdict in a second
+# transaction: a run the kill (or, to be sure to have one, this script) leaves between the two
+# is settled by the restarted server, and a replay of such a run gets the verdict too.
+# Needs BG_BUILD, curl and sqlite3. Prints "N passed, M failed".
 set -uo pipefail
 
 BG_BUILD=${BG_BUILD:?set BG_BUILD to the build directory}
@@ -99,16 +102,50 @@ partial=$(sqlite3 "$TMP/bg.db" \
   'SELECT count(*) FROM runs r WHERE (SELECT count(*) FROM results x WHERE x.run_id = r.id) != 200')
 [[ $partial == 0 ]] && ok "no run is stored half" || bad "$partial runs stored with missing results"
 
-start
+# A run left without its verdict: the kill's, if it hit between an upload's two
+# transactions, and the first acknowledged run, reset to that state here.
 first=$(head -n 1 "$TMP/acked")
-c=$((10#${first:24:4}))
-i=$((10#${first:28:8}))
-payload "$c" "$i" >"$TMP/replay.json"
-code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ADMIN" \
-  -H 'Content-Type: application/json' --data-binary @"$TMP/replay.json" \
-  "$URL/api/v1/projects/demo/runs")
+by_kill=$(sqlite3 "$TMP/bg.db" "SELECT count(*) FROM runs WHERE gate_input = 'pending'")
+unsettle() {
+  sqlite3 "$TMP/bg.db" "UPDATE runs SET gate_input = 'pending', verdict = NULL,
+    verdict_state = NULL WHERE run_id = '$1'; DELETE FROM alerts WHERE run_id =
+    (SELECT id FROM runs WHERE run_id = '$1')"
+}
+unsettle "$first"
+start
+left=$(sqlite3 "$TMP/bg.db" \
+  "SELECT count(*) FROM runs WHERE gate_input = 'pending' OR verdict_state IS NULL")
+if [[ $left == 0 ]]; then
+  ok "a restarted server settles the runs left without a verdict ($by_kill by the kill)"
+else
+  bad "$left runs still without a verdict after the restart"
+fi
+
+# replay RUN_ID: uploads that run's payload again; prints the HTTP status.
+replay() {
+  local c=$((10#${1:24:4})) i=$((10#${1:28:8}))
+  payload "$c" "$i" >"$TMP/replay.json"
+  curl -s -o "$TMP/answer" -w '%{http_code}' -H "Authorization: Bearer $ADMIN" \
+    -H 'Content-Type: application/json' --data-binary @"$TMP/replay.json" \
+    "$URL/api/v1/projects/demo/runs"
+}
+code=$(replay "$first")
 [[ $code == 200 ]] && ok "a restarted server answers the replay with 200" ||
   bad "replay after restart answered $code"
+
+# A replay reaching a run whose upload stopped between its transactions settles it.
+second=$(sed -n 2p "$TMP/acked")
+if [[ -n $second ]]; then
+  unsettle "$second"
+  code=$(replay "$second")
+  state=$(sqlite3 "$TMP/bg.db" "SELECT verdict_state FROM runs WHERE run_id = '$second'")
+  if [[ $code == 200 && -n $state ]] &&
+    grep -q "\"verdict\":{\"state\":\"$state\"" "$TMP/answer"; then
+    ok "a replay of a run without a verdict stores and answers its verdict ($state)"
+  else
+    bad "replay of a run without a verdict: $code, stored state '$state'"
+  fi
+fi
 
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]

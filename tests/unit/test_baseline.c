@@ -438,6 +438,129 @@ static void compare_judges_head_against_the_base_commit_runs(void **state) {
   bg_buf_free(&out);
 }
 
+/* Runs one SQL statement on the fixture's connection. */
+static void sql(struct fixture *f, const char *q) {
+  assert_int_equal(sqlite3_exec(bg_store_db(f->s), q, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* The verdict member of an upload answer, as text (caller frees). */
+static char *verdict_text_of(const char *answer) {
+  const char *v = strstr(answer, ",\"verdict\":");
+  assert_non_null(v);
+  char *t = strdup(v + 11);
+  t[strlen(t) - 1] = '\0'; /* the answer's closing brace */
+  return t;
+}
+
+/* What an upload that stopped after storing its run leaves: the run, no verdict, no alerts. */
+static void interrupt(struct fixture *f, long long rid) {
+  char q[256];
+  snprintf(q, sizeof q,
+           "UPDATE runs SET gate_input = '" BG_VERDICT_PENDING "', verdict = NULL, "
+           "verdict_state = NULL WHERE id = %lld; DELETE FROM alerts WHERE run_id = %lld",
+           rid, rid);
+  sql(f, q);
+}
+
+static void an_interrupted_upload_is_settled_by_its_replay_and_at_start(void **state) {
+  struct fixture *f = *state;
+  char *first, *again, *json;
+  int pending;
+  for (int c = 1; c <= 4; c++) {
+    struct spec base = {.commit = c, .minute = c, .level = 100};
+    put(f, &base, NULL);
+  }
+  struct spec slow = {.commit = 5, .minute = 5, .level = 110};
+  long long rid = put(f, &slow, &first);
+  char *decided = verdict_text_of(first);
+  assert_non_null(strstr(decided, "\"state\":\"fail\""));
+  assert_int_equal(bg_verdict_pending(f->s, rid, &pending), BG_OK);
+  assert_int_equal(pending, 0);
+
+  /* The agent retries the upload whose answer it never got: the replay settles the run with
+   * the same verdict and opens its alerts again. */
+  interrupt(f, rid);
+  assert_int_equal(bg_verdict_pending(f->s, rid, &pending), BG_OK);
+  assert_int_equal(pending, 1);
+  assert_int_equal(bg_verdict_run_json(f->s, &f->p, rid, &json), BG_OK);
+  assert_non_null(strstr(json, "\"state\":\"pending\""));
+  cJSON_free(json);
+  f->next_run--; /* the same run_id and payload */
+  assert_int_equal(put(f, &slow, &again), rid);
+  char *replayed = verdict_text_of(again);
+  assert_string_equal(replayed, decided);
+  assert_int_equal(bg_verdict_pending(f->s, rid, &pending), BG_OK);
+  assert_int_equal(pending, 0);
+  assert_int_not_equal(open_alert(f), 0);
+  free(again);
+  free(replayed);
+
+  /* The server restarts before anyone retried: it settles the run at start. */
+  interrupt(f, rid);
+  assert_int_equal(bg_store_recover(f->s), BG_OK);
+  assert_int_equal(bg_verdict_pending(f->s, rid, &pending), BG_OK);
+  assert_int_equal(pending, 0);
+  assert_int_equal(bg_verdict_run_json(f->s, &f->p, rid, &json), BG_OK);
+  assert_string_equal(json, decided);
+  assert_int_not_equal(open_alert(f), 0);
+  cJSON_free(json);
+  /* Nothing left to settle: a second start changes nothing. */
+  assert_int_equal(bg_store_recover(f->s), BG_OK);
+  free(first);
+  free(decided);
+}
+
+/* An upload keeps the run it stored in its connection's cache of baseline summaries; the next
+ * verdicts must not differ from verdicts read from the database. Results of every kind: a
+ * summary only, samples not all positive, zeros (-0 comes back from SQLite as 0). */
+static void verdicts_from_cached_summaries_equal_verdicts_read_back(void **state) {
+  struct fixture *f = *state;
+  char err[256];
+  long long last = 0;
+  char *answer = NULL;
+  for (int k = 1; k <= 8; k++) {
+    char json[2048];
+    double j = 1 + 0.004 * (k % 3 - 1) + (k == 8 ? 0.2 : 0);
+    snprintf(json, sizeof json,
+             "{\"schema\":\"benchgate.run/v1\",\"run_id\":\"00000000-0000-4000-8000-%012d\","
+             "\"commit\":{\"sha\":\"%s\",\"branch\":\"main\",\"timestamp\":"
+             "\"2026-11-20T10:%02d:00Z\"},\"testbed\":{\"name\":\"tb\"},\"results\":["
+             "{\"benchmark\":\"pos\",\"measure\":\"wall_time\",\"samples\":[%.6f,%.6f,%.6f]},"
+             "{\"benchmark\":\"sum\",\"measure\":\"wall_time\","
+             "\"summary\":{\"n\":10,\"mean\":%.6f,\"stddev\":%.6f}},"
+             "{\"benchmark\":\"neg\",\"measure\":\"delta\",\"unit\":\"ms\",\"direction\":\"lower\","
+             "\"samples\":[%.6f,%.6f,-0.0]},"
+             "{\"benchmark\":\"zero\",\"measure\":\"delta\",\"unit\":\"ms\",\"direction\":"
+             "\"lower\",\"samples\":[-0.0,0,-0.0]}]}",
+             k, sha(k), k, 100 * j, 101 * j, 99 * j, 50 * j, 0.5 * j, -3 * j, 2 * j);
+    struct bg_run *run = NULL;
+    struct bg_ferr e;
+    if (bg_run_from_json(json, strlen(json), &run, &e) != BG_OK)
+      fail_msg("bad test payload: %s: %s", e.field, e.message);
+    struct bg_buf out;
+    int replay = 0;
+    bg_buf_init(&out, 0);
+    assert_int_equal(bg_store_insert_run(f->s, &f->p, run, &replay, &out), BG_OK);
+    bg_run_free(run);
+    free(answer);
+    answer = strdup(out.data);
+    bg_buf_free(&out);
+    last = k;
+  }
+  /* The last verdict was decided from cached summaries; a new connection reads them all. */
+  struct bg_store *fresh = NULL;
+  assert_int_equal(bg_store_open(f->path, &fresh, err, sizeof err), BG_OK);
+  char *json = NULL, *decided = verdict_text_of(answer);
+  assert_int_equal(bg_verdict_run_json(fresh, &f->p, last, &json), BG_OK);
+  assert_string_equal(json, decided);
+  assert_non_null(strstr(decided, "\"runs\":7"));
+  assert_non_null(strstr(decided, "\"state\":\"fail\""));
+  cJSON_free(json);
+  bg_store_close(fresh);
+  free(decided);
+  free(answer);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
@@ -458,6 +581,10 @@ int main(void) {
           no_baseline_at_all_is_its_own_state_and_history_lists_verdicts, setup, teardown),
       cmocka_unit_test_setup_teardown(compare_judges_head_against_the_base_commit_runs, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(an_interrupted_upload_is_settled_by_its_replay_and_at_start,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(verdicts_from_cached_summaries_equal_verdicts_read_back,
+                                      setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
