@@ -8,7 +8,7 @@
  * through a hash of (benchmark id, measure id), so the work is linear in the rows read.
  *
  * A full verdict of 1 000 results is ~300 KB of JSON, more than the run's samples; the run
- * keeps only its head and what it was decided on (gate_input: the baseline runs, the
+ * keeps only its head and what it was decided on (run_gate_inputs: the baseline runs, the
  * reference commit, the thresholds' run), and every read renders the full verdict again from
  * those with the commit's current acknowledgements. An upload decides its verdict between
  * the transaction that stores the run and the one that stores the verdict, outside the write
@@ -68,6 +68,8 @@ enum vid {
   V_THRESHOLDS_OF,
   V_RUN_BRIEF,
   V_GATE_INPUT,
+  V_INPUT_SET,
+  V_PENDING,
   V_COUNT
 };
 
@@ -104,7 +106,7 @@ static const char *const sql_text[V_COUNT] = {
                "WHERE commit_id = ?1 AND testbed_id = ?2",
     [V_UPDATE] = "UPDATE runs SET verdict = ?2, verdict_state = ?3, n_regressed = ?4, "
                  "n_inconclusive = ?5, n_improved = ?6, n_missing = ?7, n_new = ?8, "
-                 "n_unchanged = ?9, n_ignored = ?10, gate_input = ?11 WHERE id = ?1",
+                 "n_unchanged = ?9, n_ignored = ?10, gate_input = NULL WHERE id = ?1",
     [V_ALERT_INSERT] =
         "INSERT OR IGNORE INTO alerts (project_id, kind, state, testbed_id, benchmark_id, "
         "measure_id, commit_id, run_id, change, change_lo, change_hi, created_at) "
@@ -140,7 +142,9 @@ static const char *const sql_text[V_COUNT] = {
     [V_THRESHOLDS_OF] = "SELECT thresholds FROM runs WHERE id = ?1",
     [V_RUN_BRIEF] = "SELECT r.commit_epoch, c.sha FROM runs r JOIN commits c ON c.id = r.commit_id "
                     "WHERE r.id = ?1",
-    [V_GATE_INPUT] = "SELECT gate_input FROM runs WHERE id = ?1",
+    [V_GATE_INPUT] = "SELECT input FROM run_gate_inputs WHERE run_id = ?1",
+    [V_INPUT_SET] = "INSERT OR REPLACE INTO run_gate_inputs (run_id, input) VALUES (?1, ?2)",
+    [V_PENDING] = "SELECT gate_input FROM runs WHERE id = ?1",
 };
 
 static char public_url[1024];
@@ -1000,13 +1004,24 @@ static void verdict_text(const struct bg_project *p, const char *sha, const char
   bg_buf_free(&buf);
 }
 
-/* What a decision was made on, as stored in runs.gate_input. */
+/* What a decision was made on, as stored in run_gate_inputs. A stretch of three or more
+ * consecutive ids, newest first (a default branch without interleaved branch runs), is written
+ * [first, count]: up to 100 ids in each run row made the rows, and the series reads that walk
+ * them, a fifth slower. */
 static char *gate_input_text(const struct bg_verdict_baseline *b, long long th_run) {
   struct bg_buf buf;
   bg_buf_init(&buf, 0);
   bg_buf_puts(&buf, "{\"runs\":[");
-  for (size_t i = 0; i < b->n; i++)
-    bg_buf_printf(&buf, "%s%lld", i ? "," : "", b->runs[i]);
+  for (size_t i = 0, len; i < b->n; i += len) {
+    for (len = 1; i + len < b->n && b->runs[i + len] == b->runs[i] - (long long)len; len++)
+      ;
+    if (len < 3) {
+      len = 1;
+      bg_buf_printf(&buf, "%s%lld", i ? "," : "", b->runs[i]);
+    } else {
+      bg_buf_printf(&buf, "%s[%lld,%zu]", i ? "," : "", b->runs[i], len);
+    }
+  }
   bg_buf_printf(&buf, "],\"window\":%zu,\"ref\":[%lld,%lld],\"thresholds_run\":", b->level,
                 b->ref_epoch, b->ref_commit);
   if (th_run)
@@ -1018,7 +1033,32 @@ static char *gate_input_text(const struct bg_verdict_baseline *b, long long th_r
   return text;
 }
 
-/* Reads run `rid`'s gate_input into b and *th_run; *found 0 when the run has none. */
+/* The run ids of a gate input's "runs" (ids and [first, count] stretches), at most
+ * BG_VERDICT_MAX_WINDOW; NULL with *n 0 when there are none or they are malformed. */
+static long long *pinned_ids(const cJSON *runs, size_t *n) {
+  long long *ids = bg_xcalloc(BG_VERDICT_MAX_WINDOW, sizeof *ids);
+  const cJSON *r;
+  *n = 0;
+  cJSON_ArrayForEach(r, runs) {
+    long long first = (long long)cJSON_GetNumberValue(r), count = 1;
+    if (cJSON_IsArray(r) && cJSON_GetArraySize(r) == 2) {
+      first = (long long)cJSON_GetNumberValue(cJSON_GetArrayItem(r, 0));
+      count = (long long)cJSON_GetNumberValue(cJSON_GetArrayItem(r, 1));
+    } else if (!cJSON_IsNumber(r)) {
+      count = 0;
+    }
+    if (count < 1 || count > BG_VERDICT_MAX_WINDOW - (long long)*n) {
+      free(ids);
+      *n = 0;
+      return NULL;
+    }
+    for (long long k = 0; k < count; k++)
+      ids[(*n)++] = first - k;
+  }
+  return ids;
+}
+
+/* Reads run `rid`'s pinned gate input into b and *th_run; *found 0 when the run has none. */
 static int load_pinned(struct bg_store *s, long long rid, struct bg_verdict_baseline *b,
                        long long *th_run, int *found) {
   sqlite3_stmt *st = stmt(s, V_GATE_INPUT);
@@ -1044,7 +1084,8 @@ static int load_pinned(struct bg_store *s, long long rid, struct bg_verdict_base
   if (rc || !cJSON_IsArray(runs) || cJSON_GetArraySize(ref) != 2)
     goto out;
   *found = 1;
-  size_t n = (size_t)cJSON_GetArraySize(runs);
+  size_t n;
+  long long *ids = pinned_ids(runs, &n);
   b->runs = bg_xcalloc(n ? n : 1, sizeof *b->runs);
   b->epochs = bg_xcalloc(n ? n : 1, sizeof *b->epochs);
   b->shas = bg_xcalloc(n ? n : 1, sizeof *b->shas);
@@ -1052,21 +1093,21 @@ static int load_pinned(struct bg_store *s, long long rid, struct bg_verdict_base
   b->ref_commit = (long long)cJSON_GetArrayItem(ref, 1)->valuedouble;
   *th_run = cJSON_IsNumber(th) ? (long long)th->valuedouble : 0;
   b->level = cJSON_IsNumber(level) && level->valuedouble >= 0 ? (size_t)level->valuedouble : 0;
-  const cJSON *r;
-  cJSON_ArrayForEach(r, runs) {
+  for (size_t i = 0; i < n; i++) {
     if (!(st = stmt(s, V_RUN_BRIEF))) {
       rc = BG_EDB;
-      goto out;
+      break;
     }
-    sqlite3_bind_int64(st, 1, (long long)r->valuedouble);
+    sqlite3_bind_int64(st, 1, ids[i]);
     if (sqlite3_step(st) == SQLITE_ROW) {
-      b->runs[b->n] = (long long)r->valuedouble;
+      b->runs[b->n] = ids[i];
       b->epochs[b->n] = sqlite3_column_int64(st, 0);
       bg_store_copy_text(b->shas[b->n], sizeof b->shas[0], bg_store_col_text(st, 1));
       b->n++;
     }
     bg_store_done(st);
   }
+  free(ids);
 out:
   cJSON_Delete(in);
   return rc;
@@ -1083,8 +1124,15 @@ static int store_verdict(struct bg_store *s, const struct bg_project *p, const s
   sqlite3_bind_text(st, 3, bg_gate_state_name(d->v->state), -1, SQLITE_STATIC);
   for (int k = 0; k < BG_GATE_NCLASSES; k++)
     sqlite3_bind_int64(st, 4 + k, (long long)d->v->counts[k]);
-  sqlite3_bind_text(st, 11, input, -1, SQLITE_STATIC);
   rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "store verdict");
+  bg_store_done(st);
+  if (rc)
+    return rc;
+  if (!(st = stmt(s, V_INPUT_SET)))
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, c->rid);
+  sqlite3_bind_text(st, 2, input, -1, SQLITE_STATIC);
+  rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "store gate input");
   bg_store_done(st);
   if (rc)
     return rc;
@@ -1376,7 +1424,7 @@ int bg_verdict_decide_run(struct bg_store *s, const struct bg_project *p, long l
 }
 
 int bg_verdict_pending(struct bg_store *s, long long rid, int *pending) {
-  sqlite3_stmt *st = stmt(s, V_GATE_INPUT);
+  sqlite3_stmt *st = stmt(s, V_PENDING);
   int rc = BG_OK;
   *pending = 0;
   if (!st)

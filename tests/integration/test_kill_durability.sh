@@ -109,6 +109,7 @@ by_kill=$(sqlite3 "$TMP/bg.db" "SELECT count(*) FROM runs WHERE gate_input = 'pe
 unsettle() {
   sqlite3 "$TMP/bg.db" "UPDATE runs SET gate_input = 'pending', verdict = NULL,
     verdict_state = NULL WHERE run_id = '$1'; DELETE FROM alerts WHERE run_id =
+    (SELECT id FROM runs WHERE run_id = '$1'); DELETE FROM run_gate_inputs WHERE run_id =
     (SELECT id FROM runs WHERE run_id = '$1')"
 }
 unsettle "$first"

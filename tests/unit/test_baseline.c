@@ -195,6 +195,32 @@ static void the_noise_reads_further_back_than_the_level(void **state) {
   assert_int_equal(cJSON_GetObjectItem(base, "noise_runs")->valueint, 5);
   cJSON_Delete(w);
   cJSON_free(again);
+  /* The five consecutive run ids are pinned as one stretch; the explicit list of earlier
+   * stores reads the same. */
+  sqlite3_stmt *st;
+  char q[160];
+  snprintf(q, sizeof q, "SELECT input FROM run_gate_inputs WHERE run_id = %lld", rid);
+  assert_int_equal(sqlite3_prepare_v2(bg_store_db(f->s), q, -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  char pinned[512], expect[64], list[128];
+  snprintf(pinned, sizeof pinned, "%s", (const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  snprintf(expect, sizeof expect, "{\"runs\":[[%lld,5]],\"window\":2,", rid - 1);
+  assert_true(strncmp(pinned, expect, strlen(expect)) == 0);
+  snprintf(list, sizeof list, "{\"runs\":[%lld,%lld,%lld,%lld,%lld],\"window\":2,", rid - 1,
+           rid - 2, rid - 3, rid - 4, rid - 5);
+  char legacy[600], sql[800];
+  snprintf(legacy, sizeof legacy, "%s%s", list, pinned + strlen(expect));
+  snprintf(sql, sizeof sql, "UPDATE run_gate_inputs SET input = '%s' WHERE run_id = %lld", legacy,
+           rid);
+  assert_int_equal(sqlite3_exec(bg_store_db(f->s), sql, NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(bg_verdict_run_json(f->s, &f->p, rid, &again), BG_OK);
+  w = cJSON_Parse(again);
+  base = cJSON_GetObjectItem(w, "baseline");
+  assert_int_equal(cJSON_GetObjectItem(base, "noise_runs")->valueint, 5);
+  assert_string_equal(cJSON_GetObjectItem(base, "first")->valuestring, sha(6));
+  cJSON_Delete(w);
+  cJSON_free(again);
 }
 
 static void a_branch_reaches_up_to_and_including_its_fork_point(void **state) {
@@ -457,8 +483,9 @@ static void interrupt(struct fixture *f, long long rid) {
   char q[256];
   snprintf(q, sizeof q,
            "UPDATE runs SET gate_input = '" BG_VERDICT_PENDING "', verdict = NULL, "
-           "verdict_state = NULL WHERE id = %lld; DELETE FROM alerts WHERE run_id = %lld",
-           rid, rid);
+           "verdict_state = NULL WHERE id = %lld; DELETE FROM alerts WHERE run_id = %lld; "
+           "DELETE FROM run_gate_inputs WHERE run_id = %lld",
+           rid, rid, rid);
   sql(f, q);
 }
 

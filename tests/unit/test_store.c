@@ -12,6 +12,7 @@
 #include "migrations.h"
 #include "run.h"
 #include "store.h"
+#include "store_private.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -71,6 +72,55 @@ static void migrations_apply_from_empty_and_reopen_cleanly(void **state) {
   assert_int_equal(bg_store_project_get(again, "demo", &p), BG_OK);
   assert_string_equal(p.default_branch, "main");
   bg_store_close(again);
+}
+
+/* 006 moves the pinned gate inputs out of the runs rows and keeps the pending marks. A
+ * database at version 5 (made by the migrations before it) with three runs: decided, pending,
+ * and stored before the gate. */
+static void migration_006_moves_gate_inputs_and_keeps_pending_marks(void **state) {
+  (void)state;
+  char path[] = "/tmp/bg-m006-XXXXXX", err[256];
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  for (size_t i = 0; i < bg_migrations_count && bg_migrations[i].version <= 5; i++)
+    assert_int_equal(sqlite3_exec(db, bg_migrations[i].sql, NULL, NULL, NULL), SQLITE_OK);
+  const char *rows =
+      "PRAGMA user_version = 5;"
+      "INSERT INTO projects (id, slug, created_at) VALUES (1, 'old', 0);"
+      "INSERT INTO branches (id, project_id, name) VALUES (1, 1, 'main');"
+      "INSERT INTO testbeds (id, project_id, name) VALUES (1, 1, 'tb');"
+      "INSERT INTO commits (id, project_id, sha, epoch) VALUES (1, 1, 'aaaa', 0);"
+      "INSERT INTO runs (id, project_id, run_id, commit_id, branch_id, testbed_id, commit_epoch,"
+      " received_at, content_hash, gate_input) VALUES"
+      " (1, 1, 'r1', 1, 1, 1, 0, 0, x'00', '{\"runs\":[],\"ref\":[0,1]}'),"
+      " (2, 1, 'r2', 1, 1, 1, 0, 0, x'01', 'pending'),"
+      " (3, 1, 'r3', 1, 1, 1, 0, 0, x'02', NULL);";
+  assert_int_equal(sqlite3_exec(db, rows, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  struct bg_store *s = NULL;
+  assert_int_equal(bg_store_open(path, &s, err, sizeof err), BG_OK);
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_prepare_v2(bg_store_db(s),
+                                      "SELECT r.id, r.gate_input, i.input FROM runs r LEFT JOIN "
+                                      "run_gate_inputs i ON i.run_id = r.id ORDER BY r.id",
+                                      -1, &st, NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_type(st, 1), SQLITE_NULL);
+  assert_string_equal((const char *)sqlite3_column_text(st, 2), "{\"runs\":[],\"ref\":[0,1]}");
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  assert_string_equal((const char *)sqlite3_column_text(st, 1), "pending");
+  assert_int_equal(sqlite3_column_type(st, 2), SQLITE_NULL);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_type(st, 1), SQLITE_NULL);
+  assert_int_equal(sqlite3_column_type(st, 2), SQLITE_NULL);
+  assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+  sqlite3_finalize(st);
+  bg_store_close(s);
+  unlink(path);
 }
 
 static void refuses_a_database_newer_than_the_binary(void **state) {
@@ -386,6 +436,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(migrations_apply_from_empty_and_reopen_cleanly, setup,
                                       teardown),
+      cmocka_unit_test(migration_006_moves_gate_inputs_and_keeps_pending_marks),
       cmocka_unit_test_setup_teardown(refuses_a_database_newer_than_the_binary, setup, teardown),
       cmocka_unit_test_setup_teardown(duplicate_project_is_eexist, setup, teardown),
       cmocka_unit_test_setup_teardown(replay_of_same_run_is_idempotent_and_changed_run_conflicts,
