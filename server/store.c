@@ -757,21 +757,24 @@ static void read_project(sqlite3_stmt *st, struct bg_project *p) {
   p->noise_window = sqlite3_column_int(st, 7);
 }
 
+/* Steps the bound project query `st` once into *out, then resets it. BG_OK, BG_ENOENT or
+ * BG_EDB. */
+static int one_project(struct bg_store *s, sqlite3_stmt *st, struct bg_project *out) {
+  int rc = BG_OK, step = sqlite3_step(st);
+  if (step == SQLITE_ROW)
+    read_project(st, out);
+  else
+    rc = step == SQLITE_DONE ? BG_ENOENT : fail(s, "project");
+  bg_store_done(st);
+  return rc;
+}
+
 int bg_store_project_get(struct bg_store *s, const char *slug, struct bg_project *out) {
   sqlite3_stmt *st = stmt(s, S_PROJECT_GET);
-  int rc = BG_OK;
   if (!st)
     return BG_EDB;
   bind_text(st, 1, slug);
-  int step = sqlite3_step(st);
-  if (step == SQLITE_ROW)
-    read_project(st, out);
-  else if (step == SQLITE_DONE)
-    rc = BG_ENOENT;
-  else
-    rc = fail(s, "project");
-  bg_store_done(st);
-  return rc;
+  return one_project(s, st, out);
 }
 
 int bg_store_project_create(struct bg_store *s, const char *slug, const char *github_repo,
@@ -1392,17 +1395,10 @@ done:
 /* Project `id` (S_PROJECT_LIST filters on ?1). BG_OK, BG_ENOENT or BG_EDB. */
 static int project_by_id(struct bg_store *s, long long id, struct bg_project *out) {
   sqlite3_stmt *st = stmt(s, S_PROJECT_LIST);
-  int rc = BG_OK;
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, id);
-  int step = sqlite3_step(st);
-  if (step == SQLITE_ROW)
-    read_project(st, out);
-  else
-    rc = step == SQLITE_DONE ? BG_ENOENT : fail(s, "project");
-  bg_store_done(st);
-  return rc;
+  return one_project(s, st, out);
 }
 
 int bg_store_recover(struct bg_store *s) {
