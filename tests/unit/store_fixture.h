@@ -42,6 +42,24 @@ static inline int teardown(void **state) {
   return 0;
 }
 
+/* Parses the run payload `json` (failing the test on a parse error) and stores it in the
+ * fixture's project as an upload does. Returns the upload's answer (caller frees) when
+ * `answer` is set, else NULL. Needs run.h. */
+static inline char *store_json(struct fixture *f, const char *json, int answer) {
+  struct bg_run *run = NULL;
+  struct bg_ferr e;
+  if (bg_run_from_json(json, strlen(json), &run, &e) != BG_OK)
+    fail_msg("bad test payload: %s: %s", e.field, e.message);
+  struct bg_buf out;
+  int replay = 0;
+  bg_buf_init(&out, 0);
+  assert_int_equal(bg_store_insert_run(f->s, &f->p, run, &replay, &out), BG_OK);
+  bg_run_free(run);
+  char *text = answer ? strdup(out.data) : NULL;
+  bg_buf_free(&out);
+  return text;
+}
+
 /* A 40-hex sha for commit k (k < 256): distinct for distinct k. The result lives in one of
  * eight rotating buffers, so up to eight may be used at once. */
 static inline const char *sha(int k) {

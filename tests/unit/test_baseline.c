@@ -63,18 +63,9 @@ static long long put(struct fixture *f, const struct spec *sp, char **answer) {
            "\"2026-11-20T10:%02d:00Z\"%s}%s%s%s,\"testbed\":{\"name\":\"tb\"},\"results\":[%s]}",
            id, sha(sp->commit), sp->branch ? sp->branch : "main", sp->minute, parents, fork, pr, th,
            results);
-  struct bg_run *run = NULL;
-  struct bg_ferr e;
-  if (bg_run_from_json(json, strlen(json), &run, &e) != BG_OK)
-    fail_msg("bad test payload: %s: %s", e.field, e.message);
-  struct bg_buf out;
-  int replay = 0;
-  bg_buf_init(&out, 0);
-  assert_int_equal(bg_store_insert_run(f->s, &f->p, run, &replay, &out), BG_OK);
-  bg_run_free(run);
+  char *text = store_json(f, json, answer != NULL);
   if (answer)
-    *answer = strdup(out.data);
-  bg_buf_free(&out);
+    *answer = text;
   sqlite3_stmt *st;
   char q[128];
   snprintf(q, sizeof q, "SELECT id FROM runs WHERE run_id = '00000000-0000-4000-8000-%012d'", id);
@@ -560,18 +551,8 @@ static void verdicts_from_cached_summaries_equal_verdicts_read_back(void **state
              "{\"benchmark\":\"zero\",\"measure\":\"delta\",\"unit\":\"ms\",\"direction\":"
              "\"lower\",\"samples\":[-0.0,0,-0.0]}]}",
              k, sha(k), k, 100 * j, 101 * j, 99 * j, 50 * j, 0.5 * j, -3 * j, 2 * j);
-    struct bg_run *run = NULL;
-    struct bg_ferr e;
-    if (bg_run_from_json(json, strlen(json), &run, &e) != BG_OK)
-      fail_msg("bad test payload: %s: %s", e.field, e.message);
-    struct bg_buf out;
-    int replay = 0;
-    bg_buf_init(&out, 0);
-    assert_int_equal(bg_store_insert_run(f->s, &f->p, run, &replay, &out), BG_OK);
-    bg_run_free(run);
     free(answer);
-    answer = strdup(out.data);
-    bg_buf_free(&out);
+    answer = store_json(f, json, 1);
     last = k;
   }
   /* The last verdict was decided from cached summaries; a new connection reads them all. */

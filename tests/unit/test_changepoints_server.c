@@ -53,16 +53,7 @@ static void put(struct fixture *f, int k, double level, const char *branch,
            "\"commit\":{\"sha\":\"%s\",\"branch\":\"%s\",\"timestamp\":"
            "\"2026-11-20T%02d:%02d:00Z\"}%s,\"testbed\":{\"name\":\"tb\"},\"results\":[%s]}",
            id, sha(k), branch ? branch : "main", 10 + k / 60, k % 60, th, results);
-  struct bg_run *run = NULL;
-  struct bg_ferr e;
-  if (bg_run_from_json(json, strlen(json), &run, &e) != BG_OK)
-    fail_msg("bad test payload: %s: %s", e.field, e.message);
-  struct bg_buf out;
-  int replay = 0;
-  bg_buf_init(&out, 0);
-  assert_int_equal(bg_store_insert_run(f->s, &f->p, run, &replay, &out), BG_OK);
-  bg_run_free(run);
-  bg_buf_free(&out);
+  store_json(f, json, 0);
 }
 
 /* GET .../series of benchmark `bench` on `branch` (NULL: default), parsed. */
