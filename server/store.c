@@ -1443,14 +1443,9 @@ static void samples_json(struct bg_buf *out, sqlite3_stmt *st, int col) {
   size_t n = (size_t)sqlite3_column_bytes(st, col) / 8;
   bg_buf_puts(out, "[");
   for (size_t i = 0; i < n; i++) {
-    uint64_t u = 0;
-    for (int k = 0; k < 8; k++)
-      u |= (uint64_t)b[i * 8 + (size_t)k] << (8 * k);
-    double v;
-    memcpy(&v, &u, 8);
     if (i)
       bg_buf_puts(out, ",");
-    bg_json_num(out, v);
+    bg_json_num(out, bg_store_sample(b, i));
   }
   bg_buf_puts(out, "]");
 }
@@ -1464,11 +1459,7 @@ static int samples_extremes(sqlite3_stmt *st, int col, double *lo, double *hi) {
   if (!b || !n)
     return 0;
   for (size_t i = 0; i < n; i++) {
-    uint64_t u = 0;
-    for (int k = 0; k < 8; k++)
-      u |= (uint64_t)b[i * 8 + (size_t)k] << (8 * k);
-    double v;
-    memcpy(&v, &u, 8);
+    double v = bg_store_sample(b, i);
     if (!i || v < *lo)
       *lo = v;
     if (!i || v >= *hi)

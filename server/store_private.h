@@ -12,7 +12,9 @@
 
 #include <math.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define BG_STORE_EXTRA_STMTS 48 /* statement slots for modules outside store.c */
 
@@ -40,6 +42,16 @@ int bg_store_write_begin(struct bg_store *s);
 int bg_store_write_end(struct bg_store *s, int ok);
 
 /* ---- small helpers every module with its own SQL uses ---- */
+
+/* Sample i of a samples BLOB (little-endian IEEE doubles, 8 bytes each). */
+static inline double bg_store_sample(const unsigned char *blob, size_t i) {
+  uint64_t u = 0;
+  for (int k = 0; k < 8; k++)
+    u |= (uint64_t)blob[i * 8 + (size_t)k] << (8 * k);
+  double v;
+  memcpy(&v, &u, 8);
+  return v;
+}
 
 /* Resets a statement and clears its bindings for its next use. Accepts NULL. */
 static inline void bg_store_done(sqlite3_stmt *st) {

@@ -414,12 +414,8 @@ static void row_summary(sqlite3_stmt *st, int c, struct bg_gate_summary *g) {
   size_t ns = (size_t)sqlite3_column_bytes(st, c + 8) / 8;
   if (blob && ns) {
     double *v = bg_xmalloc(ns * sizeof *v);
-    for (size_t i = 0; i < ns; i++) {
-      uint64_t u = 0;
-      for (int k = 0; k < 8; k++)
-        u |= (uint64_t)blob[i * 8 + (size_t)k] << (8 * k);
-      memcpy(&v[i], &u, 8);
-    }
+    for (size_t i = 0; i < ns; i++)
+      v[i] = bg_store_sample(blob, i);
     int rc = bg_gate_summarize(v, ns, g);
     free(v);
     if (rc == BG_OK)
