@@ -999,8 +999,8 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Summary columns and the little-endian sample BLOB of one result; `tmp` is scratch space
- * of at least r->nsamples doubles. */
+/* Summary columns and (unless blob is NULL) the little-endian sample BLOB of one result;
+ * `tmp` is scratch space of at least r->nsamples doubles. */
 static void summarise(const struct bg_result *r, double *tmp, double out[6], unsigned char *blob) {
   size_t n = r->nsamples;
   double sum = 0;
@@ -1027,12 +1027,37 @@ static void summarise(const struct bg_result *r, double *tmp, double out[6], uns
   out[2] = tmp[0];
   out[3] = n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
   out[4] = tmp[n - 1];
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; blob && i < n; i++) {
     uint64_t u;
     memcpy(&u, &r->samples[i], 8);
     for (int k = 0; k < 8; k++)
       blob[i * 8 + (size_t)k] = (unsigned char)(u >> (8 * k));
   }
+}
+
+void bg_store_result_row(const struct bg_result *r, double *tmp, unsigned char *blob,
+                         struct bg_verdict_row *row) {
+  row->median = row->log_center = row->log_w = row->raw_center = row->raw_w = NAN;
+  /* The gate's summary, so baselines never re-read the samples (NULL for NAN). */
+  struct bg_gate_summary g;
+  if (bg_gate_summarize_result(r, &g) == BG_OK) {
+    row->log_center = g.log_center;
+    row->log_w = g.log_w;
+    row->raw_center = g.raw_center;
+    row->raw_w = g.raw_w;
+  }
+  if (r->has_summary) {
+    row->n = (double)r->n;
+    row->mean = r->mean;
+    row->stddev = r->stddev;
+    return;
+  }
+  double sum[6];
+  summarise(r, tmp, sum, blob);
+  row->n = (double)r->nsamples;
+  row->mean = sum[0];
+  row->stddev = sum[1];
+  row->median = sum[3];
 }
 
 /* Inserts the run's results; rows[i] receives what result i's row holds (for the verdict's
@@ -1048,60 +1073,58 @@ static int insert_results(struct bg_store *s, long long pid, long long rid,
   int rc = BG_OK;
   for (size_t i = 0; i < run->nresults; i++) {
     const struct bg_result *r = &run->results[i];
-    long long bid, mid;
+    struct bg_verdict_row *row = &rows[i];
     if ((rc = cached_id(s, KIND_MEASURE, pid, r->measure, r->unit, bg_direction_name(r->direction),
-                        &mid)) ||
-        (rc = cached_id(s, KIND_BENCH, pid, r->benchmark, NULL, NULL, &bid)))
+                        &row->mid)) ||
+        (rc = cached_id(s, KIND_BENCH, pid, r->benchmark, NULL, NULL, &row->bid)))
       goto out;
     sqlite3_stmt *st = stmt(s, S_RESULT_INSERT);
     if (!st) {
       rc = BG_EDB;
       goto out;
     }
+    bg_store_result_row(r, tmp, blob, row);
     sqlite3_bind_int64(st, 1, rid);
-    sqlite3_bind_int64(st, 2, bid);
-    sqlite3_bind_int64(st, 3, mid);
-    struct bg_verdict_row *row = &rows[i];
-    row->bid = bid;
-    row->mid = mid;
-    row->median = row->log_center = row->log_w = row->raw_center = row->raw_w = NAN;
-    /* The gate's summary, so baselines never re-read the samples (NULL for NAN). */
-    struct bg_gate_summary g;
-    if (bg_gate_summarize_result(r, &g) == BG_OK) {
-      const double gv[4] = {g.log_center, g.log_w, g.raw_center, g.raw_w};
-      double *dst[4] = {&row->log_center, &row->log_w, &row->raw_center, &row->raw_w};
-      for (int k = 0; k < 4; k++)
-        if (isfinite(gv[k])) {
-          sqlite3_bind_double(st, 9 + k, gv[k]);
-          *dst[k] = gv[k];
-        }
-    }
-    if (r->has_summary) {
-      sqlite3_bind_int64(st, 4, r->n);
-      sqlite3_bind_double(st, 5, r->mean);
-      sqlite3_bind_double(st, 6, r->stddev);
-      row->n = (double)r->n;
-      row->mean = r->mean;
-      row->stddev = r->stddev;
-    } else {
-      double sum[6];
-      summarise(r, tmp, sum, blob);
-      sqlite3_bind_int64(st, 4, (long long)r->nsamples);
-      sqlite3_bind_double(st, 5, sum[0]);
-      sqlite3_bind_double(st, 6, sum[1]);
-      sqlite3_bind_double(st, 7, sum[3]);
+    sqlite3_bind_int64(st, 2, row->bid);
+    sqlite3_bind_int64(st, 3, row->mid);
+    sqlite3_bind_int64(st, 4, (long long)row->n);
+    sqlite3_bind_double(st, 5, row->mean);
+    sqlite3_bind_double(st, 6, row->stddev);
+    if (!r->has_summary) {
+      sqlite3_bind_double(st, 7, row->median);
       sqlite3_bind_blob(st, 8, blob, (int)(r->nsamples * 8), SQLITE_STATIC);
-      row->n = (double)r->nsamples;
-      row->mean = sum[0];
-      row->stddev = sum[1];
-      row->median = sum[3];
     }
+    const double gv[4] = {row->log_center, row->log_w, row->raw_center, row->raw_w};
+    for (int k = 0; k < 4; k++)
+      if (isfinite(gv[k]))
+        sqlite3_bind_double(st, 9 + k, gv[k]);
     if ((rc = exec_stmt(s, st, "insert result")))
       goto out;
   }
 out:
   free(tmp);
   free(blob);
+  return rc;
+}
+
+int bg_store_benchmark_id(struct bg_store *s, long long pid, const char *name, long long *id) {
+  if ((*id = id_cache_get(&s->ids, KIND_BENCH, pid, name)))
+    return BG_OK;
+  sqlite3_stmt *st = stmt(s, S_BENCH_FIND);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, pid);
+  bind_text(st, 2, name);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW)
+    *id = sqlite3_column_int64(st, 0);
+  else if (step != SQLITE_DONE)
+    rc = fail(s, "benchmark");
+  bg_store_done(st);
+  /* Only committed ids are read here (the caller is in a read transaction): they stay. */
+  if (*id)
+    id_cache_put(&s->ids, KIND_BENCH, pid, name, *id);
   return rc;
 }
 
@@ -1185,32 +1208,10 @@ static int settle(struct bg_store *s, const struct bg_project *p, long long rid,
   return rc;
 }
 
-/* The change-point screening of run `rid`, in a write transaction of its own. */
-struct screen_job {
-  struct bg_store *s;
-  const struct bg_project *p;
-  long long rid;
-  int rc;
-};
-
-static void *screen_main(void *arg) {
-  struct screen_job *j = arg;
-  pthread_mutex_lock(&write_lock);
-  int rc = begin(j->s);
-  if (rc == BG_OK) {
-    if ((rc = bg_changepoints_update_run(j->s, j->p, j->rid)) == BG_OK)
-      rc = commit(j->s);
-    if (rc)
-      rollback(j->s, 0);
-  }
-  pthread_mutex_unlock(&write_lock);
-  j->rc = rc;
-  return NULL;
-}
-
-/* The connection beside `s` for screening change points while `s` decides, opened on first
- * use with a small page cache (it reads a few hundred pages per upload). NULL when it cannot
- * be opened: the caller screens on `s` then. */
+/* The connection beside `s` that decides an upload's verdict while `s` stores the run,
+ * opened on first use with a small page cache (the decision reads a few hundred pages; the
+ * baseline's summaries come from the verdict's cache). NULL when it cannot be opened: the
+ * verdict is then decided on `s`, inside the upload's transaction. */
 static struct bg_store *side_of(struct bg_store *s) {
   char err[256];
   const char *path = sqlite3_db_filename(s->db, "main");
@@ -1222,57 +1223,100 @@ static struct bg_store *side_of(struct bg_store *s) {
   return s->side;
 }
 
-/* Phase 2 of an upload: on one read snapshot, taken before anything else is written, the
- * decision; beside it, on a second connection and thread, the run's change-point screening,
- * which the decision must not see (it judges against the series starts from before this run,
- * as when both ran in one transaction) and which needs the write lock for its own short
- * transaction. The two are independent, so a 2-core machine runs them at once. *screened 0:
- * the screening could not be started beside and is left to the caller. */
-static int decide_and_screen(struct bg_store *s, const struct bg_project *p, long long rid,
-                             struct bg_verdict_answer **decided, int *screened) {
-  struct screen_job job = {side_of(s), p, rid, BG_OK};
-  pthread_t th;
-  int rc = exec_stmt(s, stmt(s, S_BEGIN_READ), "begin read"), pending = 0, started = 0;
-  *screened = 0;
-  /* The first read fixes the snapshot (WAL): from here on the screening cannot show. */
-  if (rc == BG_OK && (rc = bg_verdict_pending(s, rid, &pending)) == BG_OK && job.s)
-    started = pthread_create(&th, NULL, screen_main, &job) == 0;
+/* The verdict of a run not stored yet, decided on the side connection's read snapshot. */
+struct decide_job {
+  struct bg_store *s;
+  const struct bg_project *p;
+  const struct bg_run *run;
+  long long now;
+  struct bg_verdict_answer *answer;
+  int rc;
+};
+
+static void *decide_main(void *arg) {
+  struct decide_job *j = arg;
+  int rc = exec_stmt(j->s, stmt(j->s, S_BEGIN_READ), "begin read");
+  if (rc == BG_OK && (rc = bg_verdict_decide_payload(j->s, j->p, j->run, j->now, &j->answer)))
+    j->answer = NULL;
   if (rc == BG_OK)
-    rc = bg_verdict_decide_run(s, p, rid, decided);
+    bg_verdict_answer_render(j->answer);
   if (rc == BG_OK)
-    rc = commit(s);
+    rc = commit(j->s);
   if (rc)
-    rollback(s, 0);
-  if (started) {
-    pthread_join(th, NULL);
-    *screened = 1;
-    if (job.rc && !rc) {
-      memcpy(s->errmsg, job.s->errmsg, sizeof s->errmsg);
-      rc = job.rc;
-    }
-  }
-  return rc;
+    rollback(j->s, 0);
+  j->rc = rc;
+  return NULL;
 }
 
-/* An upload runs in three steps. (1) Under the write lock, one transaction stores the run,
- * marked BG_VERDICT_PENDING, and its results. (2) Outside the lock, on a read snapshot, the
- * verdict is decided: the most expensive step of an upload no longer holds other uploads up;
- * meanwhile a second connection screens the run's change points in a transaction of its own
- * (decide_and_screen). (3) Under the lock again, a short transaction stores the verdict
- * (unless a replay stored one meanwhile). The verdict is rendered last, outside the lock. A
- * crash between (1) and (3) leaves the run pending: a replay of the upload settles it (verdict
- * and change points again, which a second screening leaves as they are) in its own
- * transaction, and so does bg_store_recover at the next start. */
+/* Inserts the run's rows (marked BG_VERDICT_PENDING) inside the caller's transaction; *rid,
+ * *cm, *epoch, *br, *tb receive what they were stored as. */
+static int insert_run_rows(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
+                           const unsigned char hash[SHA256_DIGEST_LENGTH], const char *fp,
+                           const char *th, long long now, struct bg_verdict_row *rows,
+                           long long *rid, long long *cm, long long *epoch, long long *br,
+                           long long *tb) {
+  int rc, fp_changed = 0;
+  if ((rc = testbed_id(s, p->id, run, fp, tb, &fp_changed)) ||
+      (rc = find_or_insert(s, S_BRANCH_FIND, S_BRANCH_INSERT, p->id, run->commit.branch, NULL, NULL,
+                           br)) ||
+      (rc = commit_id(s, p->id, run, now, cm, epoch)))
+    return rc;
+  sqlite3_stmt *st = stmt(s, S_RUN_INSERT);
+  if (!st)
+    return BG_EDB;
+  char *warn = warnings_json(run, fp_changed);
+  sqlite3_bind_int64(st, 1, p->id);
+  bind_text(st, 2, run->run_id);
+  sqlite3_bind_int64(st, 3, *cm);
+  sqlite3_bind_int64(st, 4, *br);
+  sqlite3_bind_int64(st, 5, *tb);
+  sqlite3_bind_int64(st, 6, *epoch);
+  bind_text(st, 7, run->baseline_branch);
+  bind_text(st, 8, run->baseline_sha);
+  bind_id(st, 9, run->pull_request);
+  bind_id(st, 10, run->job_id);
+  bind_text(st, 11, run->agent_name);
+  bind_text(st, 12, run->agent_version);
+  bind_text(st, 13, run->started_at);
+  bind_text(st, 14, run->finished_at);
+  sqlite3_bind_int64(st, 15, now);
+  sqlite3_bind_blob(st, 16, hash, SHA256_DIGEST_LENGTH, SQLITE_STATIC);
+  bind_text(st, 17, th);
+  bind_text(st, 18, warn);
+  bind_text(st, 19, fp);
+  rc = exec_stmt(s, st, "insert run");
+  cJSON_free(warn);
+  if (rc)
+    return rc;
+  *rid = sqlite3_last_insert_rowid(s->db);
+  return insert_results(s, p->id, *rid, run, rows);
+}
+
+/* An upload. The verdict is decided beside the insert: a second thread, on the side
+ * connection's read snapshot, judges the run from its payload (bg_verdict_decide_payload)
+ * while this thread, under the write lock, stores the run, its results and its change-point
+ * screening in one transaction. The decision's snapshot is taken before that transaction
+ * commits, so it sees neither the run nor its screening: it judges against the series starts
+ * from before this run. The decision joins the transaction, which stores it (verdict, alerts,
+ * what it was decided on) before the one commit: the run is never visible without its
+ * verdict. The full verdict is rendered after the lock is released. Without a side
+ * connection the verdict is decided on the stored rows inside the transaction. Runs still
+ * marked BG_VERDICT_PENDING (an older server committed the run and its verdict separately)
+ * are settled by a replay or by bg_store_recover. */
 int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
                         int *replay, struct bg_buf *answer) {
+  long long now = (long long)time(NULL), tb, br, cm, epoch, replay_rid = 0, rid = 0;
+  int rc = BG_OK, wrote = 0, pending = 0, stored = 0, started = 0;
+  struct decide_job job = {side_of(s), p, run, now, NULL, BG_OK};
+  pthread_t thread;
+  if (job.s)
+    started = pthread_create(&thread, NULL, decide_main, &job) == 0;
   unsigned char hash[SHA256_DIGEST_LENGTH];
   content_hash(run, hash);
   char *fp = json_or_null(run->fingerprint), *th = json_or_null(run->thresholds);
-  char *warn = NULL, *verdict = NULL;
+  char *verdict = NULL;
   struct bg_verdict_answer *decided = NULL;
   struct bg_verdict_row *rows = NULL;
-  long long now = (long long)time(NULL), tb, br, cm, epoch, replay_rid = 0, rid = 0;
-  int rc = BG_OK, fp_changed = 0, wrote = 0, pending = 0, stored = 0, screened = 0;
   *replay = 0;
   pthread_mutex_lock(&write_lock);
   if ((rc = begin(s)))
@@ -1311,74 +1355,45 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   if (rc || *replay)
     goto out;
   wrote = 1;
-  if ((rc = testbed_id(s, p->id, run, fp, &tb, &fp_changed)) ||
-      (rc = find_or_insert(s, S_BRANCH_FIND, S_BRANCH_INSERT, p->id, run->commit.branch, NULL, NULL,
-                           &br)) ||
-      (rc = commit_id(s, p->id, run, now, &cm, &epoch)))
-    goto out;
-  warn = warnings_json(run, fp_changed);
-  if (!(st = stmt(s, S_RUN_INSERT))) {
-    rc = BG_EDB;
-    goto out;
-  }
-  sqlite3_bind_int64(st, 1, p->id);
-  bind_text(st, 2, run->run_id);
-  sqlite3_bind_int64(st, 3, cm);
-  sqlite3_bind_int64(st, 4, br);
-  sqlite3_bind_int64(st, 5, tb);
-  sqlite3_bind_int64(st, 6, epoch);
-  bind_text(st, 7, run->baseline_branch);
-  bind_text(st, 8, run->baseline_sha);
-  bind_id(st, 9, run->pull_request);
-  bind_id(st, 10, run->job_id);
-  bind_text(st, 11, run->agent_name);
-  bind_text(st, 12, run->agent_version);
-  bind_text(st, 13, run->started_at);
-  bind_text(st, 14, run->finished_at);
-  sqlite3_bind_int64(st, 15, now);
-  sqlite3_bind_blob(st, 16, hash, sizeof hash, SQLITE_STATIC);
-  bind_text(st, 17, th);
-  bind_text(st, 18, warn);
-  bind_text(st, 19, fp);
-  if ((rc = exec_stmt(s, st, "insert run")))
-    goto out;
-  rid = sqlite3_last_insert_rowid(s->db);
   rows = bg_xmalloc((run->nresults ? run->nresults : 1) * sizeof *rows);
-  if ((rc = insert_results(s, p->id, rid, run, rows)))
+  if ((rc = insert_run_rows(s, p, run, hash, fp, th, now, rows, &rid, &cm, &epoch, &br, &tb)))
     goto out;
-  /* A default-branch run is the next uploads' baseline: keep its summaries at hand. */
-  rc = commit(s);
+  /* Without a side connection the verdict is decided here, before the screening it must not
+   * see. */
+  if (!started && (rc = bg_verdict_update_run(s, p, rid, &decided)))
+    goto out;
+  if ((rc = bg_changepoints_update_run(s, p, rid)))
+    goto out;
+  if (started) {
+    pthread_join(thread, NULL);
+    started = 0;
+    if (job.rc) {
+      memcpy(s->errmsg, job.s->errmsg, sizeof s->errmsg);
+      rc = job.rc;
+      goto out;
+    }
+    decided = job.answer;
+    job.answer = NULL;
+    bg_verdict_answer_bind(decided, rid, cm, epoch, br, tb, rows, run->nresults);
+    rc = bg_verdict_store_decision(s, decided, &stored);
+  }
+  if (rc == BG_OK)
+    rc = commit(s);
+  /* A default-branch run is the next uploads' baseline: keep its summaries at hand where
+   * the next verdicts are decided. */
   if (rc == BG_OK && !run->pull_request && run->commit.branch &&
       !strcmp(run->commit.branch, p->default_branch))
-    bg_verdict_cache_run(s, rid, rows, run->nresults);
+    bg_verdict_cache_run(job.s ? job.s : s, rid, rows, run->nresults);
 out:
   if (rc)
     rollback(s, wrote);
   else if (*replay)
     rc = commit(s); /* a settled run's verdict, or nothing written (keeps the id cache) */
   pthread_mutex_unlock(&write_lock);
-  if (rc || *replay)
-    goto done;
-  if ((rc = decide_and_screen(s, p, rid, &decided, &screened)))
-    goto done;
-  pthread_mutex_lock(&write_lock);
-  if ((rc = begin(s)) == BG_OK) {
-    if ((rc = bg_verdict_store_decision(s, decided, &stored)) == BG_OK && stored && !screened)
-      rc = bg_changepoints_update_run(s, p, rid);
-    rc = rc ? rc : commit(s);
-    if (rc)
-      rollback(s, 0);
-  }
-  pthread_mutex_unlock(&write_lock);
-  if (rc == BG_OK && !stored) {
-    /* A replay settled the run first: its verdict is the run's. */
-    bg_verdict_answer_free(decided);
-    decided = NULL;
-    if ((rc = bg_verdict_run_json(s, p, rid, &verdict)) == BG_OK)
-      answer_json(answer, run->run_id, verdict);
-  }
-done:
-  /* The full verdict is rendered outside the write lock: other uploads need not wait. */
+  if (started)
+    pthread_join(thread, NULL);
+  bg_verdict_answer_free(job.answer);
+  /* The answer is written outside the write lock: other uploads need not wait. */
   if (rc == BG_OK && decided) {
     verdict = bg_verdict_answer_text(decided);
     answer_json(answer, run->run_id, verdict);
@@ -1387,7 +1402,6 @@ done:
   free(rows);
   cJSON_free(fp);
   cJSON_free(th);
-  cJSON_free(warn);
   cJSON_free(verdict);
   return rc;
 }

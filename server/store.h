@@ -104,10 +104,9 @@ int bg_store_projects_json(struct bg_store *s, long long only_id, struct bg_buf 
 /* ---- runs ---- */
 
 /* Stores a validated run of project p in one transaction (BEGIN IMMEDIATE ... COMMIT),
- * creating its testbed, branch, commit, benchmarks and measures when new, then decides its
- * verdict outside the write lock and stores it, with the run's change points, in a second
- * transaction (see store.c; bg_store_recover settles a run a crash left in between). The
- * run is keyed by its run_id (compared as given; callers lowercase it). Idempotent: when the
+ * creating its testbed, branch, commit, benchmarks and measures when new, with its verdict
+ * (decided beside the insert, on a second connection, from the payload) and its change-point
+ * screening (see store.c). The run is keyed by its run_id (compared as given; callers lowercase it). Idempotent: when the
  * run_id exists with the same content (a SHA-256 of the run's canonical form: bg_run_to_json
  * of its metadata, then its results in binary) *replay is set to 1 and nothing is written,
  * unless the run still awaits its verdict, which is then decided and stored. A changed

@@ -20,6 +20,7 @@
 #include "gate.h"
 #include "mem.h"
 #include "store_private.h"
+#include "valid.h"
 
 #include <cjson/cJSON.h>
 #include <limits.h>
@@ -70,6 +71,8 @@ enum vid {
   V_GATE_INPUT,
   V_INPUT_SET,
   V_PENDING,
+  V_MEASURE,
+  V_COMMIT_FIND,
   V_COUNT
 };
 
@@ -90,7 +93,7 @@ static const char *const sql_text[V_COUNT] = {
         "AND r.pull_request IS NULL AND (r.commit_epoch, r.commit_id) < (?4, ?5) "
         "ORDER BY r.commit_epoch DESC, r.commit_id DESC, r.id DESC LIMIT ?6",
     /* Thresholds come from the default branch only: a branch cannot loosen its own gate. */
-    [V_THRESHOLDS] = "SELECT id FROM runs WHERE project_id = ?1 AND branch_id = ?2 "
+    [V_THRESHOLDS] = "SELECT id, commit_epoch FROM runs WHERE project_id = ?1 AND branch_id = ?2 "
                      "AND pull_request IS NULL ORDER BY commit_epoch DESC, id DESC LIMIT 1",
     [V_CAND] =
         "SELECT x.benchmark_id, x.measure_id, b.name, m.slug, m.unit, m.direction, " SUMMARY_COLS
@@ -145,6 +148,8 @@ static const char *const sql_text[V_COUNT] = {
     [V_GATE_INPUT] = "SELECT input FROM run_gate_inputs WHERE run_id = ?1",
     [V_INPUT_SET] = "INSERT OR REPLACE INTO run_gate_inputs (run_id, input) VALUES (?1, ?2)",
     [V_PENDING] = "SELECT gate_input FROM runs WHERE id = ?1",
+    [V_MEASURE] = "SELECT id, unit, direction FROM measures WHERE project_id = ?1 AND slug = ?2",
+    [V_COMMIT_FIND] = "SELECT id, epoch FROM commits WHERE project_id = ?1 AND sha = ?2",
 };
 
 static char public_url[1024];
@@ -184,11 +189,13 @@ static int lookup_id(struct bg_store *s, enum vid id, long long a, const char *t
 struct cand {
   long long rid, commit_id, epoch, testbed_id, branch_id, pr;
   char sha[65], branch[256], testbed[80], baseline_sha[65];
+  const struct bg_run *run; /* an upload whose commit is not stored yet: its parents */
 };
 
 static int load_run(struct bg_store *s, long long rid, struct cand *c) {
   sqlite3_stmt *st = stmt(s, V_RUN);
   int rc = BG_OK;
+  c->run = NULL;
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, rid);
@@ -272,15 +279,20 @@ static int fork_point(struct bg_store *s, const struct bg_project *p, const stru
     return rc;
   if (*cid)
     return BG_OK;
-  sqlite3_stmt *st = stmt(s, V_PARENTS);
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, c->commit_id);
   char parents[8][65];
   int n = 0, step;
-  while (n < 8 && (step = sqlite3_step(st)) == SQLITE_ROW)
-    bg_store_copy_text(parents[n++], sizeof parents[0], bg_store_col_text(st, 0));
-  bg_store_done(st);
+  if (c->run) {
+    for (size_t i = 0; i < c->run->commit.nparents && n < 8; i++)
+      bg_store_copy_text(parents[n++], sizeof parents[0], c->run->commit.parents[i]);
+  } else {
+    sqlite3_stmt *st = stmt(s, V_PARENTS);
+    if (!st)
+      return BG_EDB;
+    sqlite3_bind_int64(st, 1, c->commit_id);
+    while (n < 8 && (step = sqlite3_step(st)) == SQLITE_ROW)
+      bg_store_copy_text(parents[n++], sizeof parents[0], bg_store_col_text(st, 0));
+    bg_store_done(st);
+  }
   for (int i = 0; i < n && !*cid && rc == BG_OK; i++)
     rc = find_fork(s, p, parents[i], default_branch, c->testbed_id, cid, epoch);
   return rc;
@@ -442,6 +454,7 @@ struct items {
   size_t k;                  /* baseline runs (stride of sums/have) */
   struct bg_gate_point *sums; /* [item * k + rank] */
   unsigned char *have;
+  size_t sums_cap; /* entries sums and have hold */
   size_t *slots; /* hash: index + 1, 0 empty */
   size_t nslots;
   char **blocks; /* the items' names: blocks of NAME_BLOCK bytes (or one long name) */
@@ -504,11 +517,13 @@ static struct item *items_add(struct items *it, long long bid, long long mid) {
   if (it->n == it->cap) {
     size_t nc = it->cap ? it->cap * 2 : 256;
     it->v = bg_xrealloc(it->v, nc * sizeof *it->v);
-    if (it->k) {
+    if (it->k && nc * it->k > it->sums_cap) {
       it->sums = bg_xrealloc(it->sums, nc * it->k * sizeof *it->sums);
       it->have = bg_xrealloc(it->have, nc * it->k);
-      memset(it->have + it->cap * it->k, 0, (nc - it->cap) * it->k);
+      it->sums_cap = nc * it->k;
     }
+    if (it->k)
+      memset(it->have + it->cap * it->k, 0, (nc - it->cap) * it->k);
     it->cap = nc;
   }
   struct item *x = &it->v[it->n];
@@ -585,6 +600,11 @@ struct cached_run {
 struct run_cache {
   struct cached_run e[CACHE_RUNS];
   unsigned long long clock;
+  /* The last decision's (item, rank) matrix, kept for the next: at 1 000 items x 100 runs it
+   * is 3 MB, which a fresh allocation maps and faults in page by page on every upload. */
+  struct bg_gate_point *spare_sums;
+  unsigned char *spare_have;
+  size_t spare_cap; /* entries of both */
 };
 
 static void cached_run_clear(struct cached_run *c) {
@@ -600,6 +620,8 @@ static void run_cache_free(void *p) {
     return;
   for (int i = 0; i < CACHE_RUNS; i++)
     cached_run_clear(&rc->e[i]);
+  free(rc->spare_sums);
+  free(rc->spare_have);
   free(rc);
 }
 
@@ -663,6 +685,17 @@ static double as_stored(double v, double null_as) {
   return isnan(v) ? null_as : v == 0 ? 0.0 : v;
 }
 
+/* Row r as a read of its stored columns gives it back (see as_stored). */
+static struct bg_verdict_row stored_row(struct bg_verdict_row r) {
+  /* row_summary reads n, mean and stddev with sqlite3_column_double (NULL gives 0). */
+  r.mean = as_stored(r.mean, 0.0);
+  r.stddev = as_stored(r.stddev, 0.0);
+  double *v[] = {&r.median, &r.log_center, &r.log_w, &r.raw_center, &r.raw_w};
+  for (size_t k = 0; k < sizeof v / sizeof *v; k++)
+    *v[k] = as_stored(*v[k], NAN);
+  return r;
+}
+
 void bg_verdict_cache_run(struct bg_store *s, long long rid, struct bg_verdict_row *rows,
                           size_t n) {
   for (size_t i = 0; i < n; i++)
@@ -677,13 +710,7 @@ void bg_verdict_cache_run(struct bg_store *s, long long rid, struct bg_verdict_r
   /* In the order a read of the run yields its rows, so the verdict's items come out the same. */
   qsort(rows, n, sizeof *rows, cmp_row);
   for (size_t i = 0; i < n; i++) {
-    struct bg_verdict_row r = rows[i];
-    /* row_summary reads n, mean and stddev with sqlite3_column_double (NULL gives 0). */
-    r.mean = as_stored(r.mean, 0.0);
-    r.stddev = as_stored(r.stddev, 0.0);
-    double *v[] = {&r.median, &r.log_center, &r.log_w, &r.raw_center, &r.raw_w};
-    for (size_t k = 0; k < sizeof v / sizeof *v; k++)
-      *v[k] = as_stored(*v[k], NAN);
+    struct bg_verdict_row r = stored_row(rows[i]);
     struct bg_gate_summary g;
     struct bg_gate_point pt;
     cols_summary(&r, &g);
@@ -738,6 +765,21 @@ static int read_runs(struct bg_store *s, const long long *runs, const size_t *ra
   return rc;
 }
 
+/* Hands the items' (item, rank) matrix to the connection's cache for the next decision. */
+static void items_recycle(struct bg_store *s, struct items *it) {
+  if (!it->sums)
+    return;
+  struct run_cache *c = run_cache_get(s);
+  free(c->spare_sums);
+  free(c->spare_have);
+  c->spare_sums = it->sums;
+  c->spare_have = it->have;
+  c->spare_cap = it->sums_cap;
+  it->sums = NULL;
+  it->have = NULL;
+  it->sums_cap = 0;
+}
+
 /* Reads the summaries of the baseline runs into their (item, rank) slots, through the
  * connection's cache when the window fits in it. */
 static int load_baseline(struct bg_store *s, const struct bg_verdict_baseline *b,
@@ -746,8 +788,21 @@ static int load_baseline(struct bg_store *s, const struct bg_verdict_baseline *b
   it->k = b->n;
   if (!b->n)
     return BG_OK;
-  it->sums = bg_xmalloc((it->cap ? it->cap : 1) * it->k * sizeof *it->sums);
-  it->have = bg_xcalloc((it->cap ? it->cap : 1) * it->k, 1);
+  struct run_cache *spare = run_cache_get(s);
+  size_t need = (it->cap ? it->cap : 1) * it->k;
+  if (spare->spare_cap >= need) {
+    it->sums = spare->spare_sums;
+    it->have = spare->spare_have;
+    it->sums_cap = spare->spare_cap;
+    spare->spare_sums = NULL;
+    spare->spare_have = NULL;
+    spare->spare_cap = 0;
+    memset(it->have, 0, need);
+  } else {
+    it->sums = bg_xmalloc(need * sizeof *it->sums);
+    it->have = bg_xcalloc(need, 1);
+    it->sums_cap = need;
+  }
   size_t *ranks = bg_xcalloc(b->n, sizeof *ranks);
   long long *missing = bg_xcalloc(b->n, sizeof *missing);
   size_t nmissing = 0;
@@ -845,8 +900,10 @@ static int load_cuts_and_acks(struct bg_store *s, const struct bg_project *p, lo
   return rc;
 }
 
-/* The run whose thresholds apply: the latest default-branch run (*run 0: none, defaults). */
-static int thresholds_run(struct bg_store *s, const struct bg_project *p, long long *run) {
+/* The run whose thresholds apply: the latest default-branch run (*run 0: none, defaults);
+ * *epoch gets its commit's epoch. */
+static int thresholds_run(struct bg_store *s, const struct bg_project *p, long long *run,
+                          long long *epoch) {
   long long defbr;
   int rc;
   *run = 0;
@@ -858,10 +915,12 @@ static int thresholds_run(struct bg_store *s, const struct bg_project *p, long l
   sqlite3_bind_int64(st, 1, p->id);
   sqlite3_bind_int64(st, 2, defbr);
   int step = sqlite3_step(st);
-  if (step == SQLITE_ROW)
+  if (step == SQLITE_ROW) {
     *run = sqlite3_column_int64(st, 0);
-  else if (step != SQLITE_DONE)
+    *epoch = sqlite3_column_int64(st, 1);
+  } else if (step != SQLITE_DONE) {
     rc = bg_store_fail(s, "thresholds");
+  }
   bg_store_done(st);
   return rc;
 }
@@ -903,41 +962,39 @@ static void decision_free(struct decision *d) {
   memset(d, 0, sizeof *d);
 }
 
-/* Decides candidate run `rid` against baseline b. Series starts are applied when `cuts` is
- * set and the baseline reaches past them; `ack_commit` (0: none) names the commit whose
- * acknowledgements count; the thresholds are those of run `th_run` (0: defaults). */
-static int decide(struct bg_store *s, const struct bg_project *p, long long rid, long long testbed,
-                  const struct bg_verdict_baseline *b, int cuts, long long ack_commit,
-                  long long th_run, struct decision *d) {
-  struct items it = {0};
-  struct bg_gate_thresholds *th = NULL;
+/* Decides the candidate in `it` (loaded, its baseline not yet) against baseline b with
+ * thresholds th (NULL: defaults). Series starts are applied when `cuts` is set and the
+ * baseline reaches past them; `ack_commit` (0: none) names the commit whose acknowledgements
+ * count. */
+static int decide_items(struct bg_store *s, const struct bg_project *p, struct items *it,
+                        long long testbed, const struct bg_verdict_baseline *b, int cuts,
+                        long long ack_commit, const struct bg_gate_thresholds *th,
+                        struct decision *d) {
   struct bg_gate_item *gi = NULL;
   int rc;
   memset(d, 0, sizeof *d);
-  if ((rc = load_candidate(s, rid, &it)) || (rc = load_baseline(s, b, &it)) ||
-      (rc = load_cuts_and_acks(s, p, testbed, ack_commit, &it)) ||
-      (rc = load_thresholds(s, th_run, &th)))
+  if ((rc = load_baseline(s, b, it)) || (rc = load_cuts_and_acks(s, p, testbed, ack_commit, it)))
     goto out;
-  gi = bg_xcalloc(it.n ? it.n : 1, sizeof *gi);
-  d->bids = bg_xcalloc(it.n ? it.n : 1, sizeof *d->bids);
-  d->mids = bg_xcalloc(it.n ? it.n : 1, sizeof *d->mids);
+  gi = bg_xcalloc(it->n ? it->n : 1, sizeof *gi);
+  d->bids = bg_xcalloc(it->n ? it->n : 1, sizeof *d->bids);
+  d->mids = bg_xcalloc(it->n ? it->n : 1, sizeof *d->mids);
   size_t ng = 0;
-  for (size_t i = 0; i < it.n; i++) {
-    struct item *x = &it.v[i];
+  for (size_t i = 0; i < it->n; i++) {
+    struct item *x = &it->v[i];
     /* A series only counts as missing when the newest baseline run still had it. */
-    if (!x->has_cand && !(it.k && it.have[i * it.k]))
+    if (!x->has_cand && !(it->k && it->have[i * it->k]))
       continue;
-    if (!x->benchmark && (rc = load_names(s, &it, x)))
+    if (!x->benchmark && (rc = load_names(s, it, x)))
       goto out;
     /* The series' baseline starts at its start commit for later commits only: the start
      * commit itself, and branches forked before it, keep the older runs. */
     int cut = cuts && x->cut_epoch != LLONG_MIN && b->ref_commit != x->cut_commit &&
               b->ref_epoch >= x->cut_epoch;
     /* Packed in place: the kept runs move to the front of the item's row (nb <= r). */
-    struct bg_gate_point *dst = &it.sums[i * it.k];
+    struct bg_gate_point *dst = &it->sums[i * it->k];
     size_t nb = 0;
-    for (size_t r = 0; r < it.k; r++)
-      if (it.have[i * it.k + r] && !(cut && b->epochs[r] < x->cut_epoch))
+    for (size_t r = 0; r < it->k; r++)
+      if (it->have[i * it->k + r] && !(cut && b->epochs[r] < x->cut_epoch))
         dst[nb++] = dst[r];
     struct bg_gate_item *g = &gi[ng];
     g->benchmark = x->benchmark;
@@ -959,15 +1016,28 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
     cfg.alpha = p->alpha;
   cfg.window = b->level;
   cfg.noise_window = 0; /* the baseline is already the noise's window */
-  if (bg_gate_decide(gi, ng, &cfg, &d->v) != BG_OK) {
+  if (bg_gate_decide(gi, ng, &cfg, &d->v) != BG_OK)
     rc = BG_EINVAL;
-    goto out;
-  }
 out:
   if (rc)
     decision_free(d);
   free(gi);
+  return rc;
+}
+
+/* Decides stored run `rid` against baseline b; the thresholds are those of run `th_run` (0:
+ * defaults). See decide_items. */
+static int decide(struct bg_store *s, const struct bg_project *p, long long rid, long long testbed,
+                  const struct bg_verdict_baseline *b, int cuts, long long ack_commit,
+                  long long th_run, struct decision *d) {
+  struct items it = {0};
+  struct bg_gate_thresholds *th = NULL;
+  int rc;
+  memset(d, 0, sizeof *d);
+  if ((rc = load_candidate(s, rid, &it)) == BG_OK && (rc = load_thresholds(s, th_run, &th)) == BG_OK)
+    rc = decide_items(s, p, &it, testbed, b, cuts, ack_commit, th, d);
   bg_gate_thresholds_free(th);
+  items_recycle(s, &it);
   items_free(&it);
   return rc;
 }
@@ -1304,19 +1374,40 @@ static char *head_text(const struct bg_project *p, const char *sha, const char *
   return text;
 }
 
+/* Series a payload names that its decision's snapshot did not know: temporary id
+ * TEMP_ID + k stands for the series of result bench[k] (measure[k]). */
+struct temps {
+  size_t *bench, *measure;
+  size_t nbench, nmeasure;
+};
+
 /* A decision kept for storing and rendering after the upload's transaction. */
 struct bg_verdict_answer {
   struct bg_project p;
   char sha[65], testbed[80];
   struct cand c;
-  long long th_run;
+  long long th_run; /* TH_SELF: the run's own thresholds, before it has an id */
   struct bg_verdict_baseline b;
   struct decision d;
+  struct temps t;
+  char *full, *head; /* rendered ahead by bg_verdict_answer_render, or NULL */
 };
+
+void bg_verdict_answer_render(struct bg_verdict_answer *a) {
+  if (!a->full)
+    verdict_text(&a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v, &a->full,
+                 &a->head);
+}
 
 char *bg_verdict_answer_text(const struct bg_verdict_answer *a) {
   char *full = NULL;
-  verdict_text(&a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v, &full, NULL);
+  if (a->full) {
+    size_t n = strlen(a->full) + 1;
+    full = cJSON_malloc(n);
+    memcpy(full, a->full, n);
+  } else {
+    verdict_text(&a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v, &full, NULL);
+  }
   return full;
 }
 
@@ -1325,6 +1416,10 @@ void bg_verdict_answer_free(struct bg_verdict_answer *a) {
     return;
   decision_free(&a->d);
   bg_verdict_baseline_free(&a->b);
+  free(a->t.bench);
+  free(a->t.measure);
+  cJSON_free(a->full);
+  cJSON_free(a->head);
   free(a);
 }
 
@@ -1345,7 +1440,8 @@ static int judge(struct bg_store *s, const struct bg_project *p, long long rid, 
   if ((rc = load_run(s, rid, &c)))
     goto out;
   if (select) {
-    if ((rc = select_baseline(s, p, &c, &b)) || (rc = thresholds_run(s, p, &th_run)))
+    long long th_epoch;
+    if ((rc = select_baseline(s, p, &c, &b)) || (rc = thresholds_run(s, p, &th_run, &th_epoch)))
       goto out;
   } else if ((rc = load_pinned(s, rid, &b, &th_run, &found))) {
     goto out;
@@ -1419,6 +1515,266 @@ int bg_verdict_decide_run(struct bg_store *s, const struct bg_project *p, long l
   return judge(s, p, rid, 1, 0, NULL, answer);
 }
 
+/* ---- an upload's decision, made from its payload before it is stored ---- */
+
+/* Temporary ids sit above every real id, in the order of first appearance in the payload,
+ * which is the order the insert gives out the real ones: the items then sort as a read of
+ * the stored run would give them. */
+#define TEMP_ID (1LL << 62)
+#define TH_SELF (-1)
+
+/* A name of the payload (benchmark or measure) and what the snapshot knows of it. */
+struct name_id {
+  const char *name; /* NULL: empty slot */
+  long long id;
+  char *unit; /* measures: as stored, or as the payload gives a new one */
+  enum bg_direction direction;
+};
+
+struct name_ids {
+  struct name_id *slots;
+  size_t mask;
+};
+
+static void name_ids_init(struct name_ids *t, size_t n) {
+  size_t cap = 16;
+  while (cap < 2 * n)
+    cap *= 2;
+  t->slots = bg_xcalloc(cap, sizeof *t->slots);
+  t->mask = cap - 1;
+}
+
+/* The slot of `name`, claimed for it when empty (*fresh 1: the caller fills it in). */
+static struct name_id *name_slot(struct name_ids *t, const char *name, int *fresh) {
+  uint64_t h = 1469598103934665603ULL;
+  for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+    h = (h ^ *c) * 1099511628211ULL;
+  for (size_t i = (size_t)h & t->mask;; i = (i + 1) & t->mask) {
+    struct name_id *e = &t->slots[i];
+    *fresh = !e->name;
+    if (*fresh)
+      e->name = name;
+    if (*fresh || !strcmp(e->name, name))
+      return e;
+  }
+}
+
+/* Measure r->measure of result i: its stored id, unit and direction, or a temporary id and
+ * the payload's unit and direction (what the insert will store). */
+static int find_measure(struct bg_store *s, long long pid, struct items *it,
+                        const struct bg_result *r, size_t i, struct name_id *m, struct temps *t) {
+  sqlite3_stmt *st = stmt(s, V_MEASURE);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, pid);
+  sqlite3_bind_text(st, 2, r->measure, -1, SQLITE_STATIC);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    m->id = sqlite3_column_int64(st, 0);
+    m->unit = items_name(it, bg_store_col_text(st, 1));
+    const char *d = bg_store_col_text(st, 2);
+    m->direction = d && !strcmp(d, "higher") ? BG_HIGHER : BG_LOWER;
+  } else if (step == SQLITE_DONE) {
+    m->id = TEMP_ID + (long long)t->nmeasure;
+    t->measure[t->nmeasure++] = i;
+    m->unit = items_name(it, r->unit);
+    m->direction = r->direction;
+  } else {
+    rc = bg_store_fail(s, "measure");
+  }
+  bg_store_done(st);
+  return rc;
+}
+
+/* The summary a read of result r's stored row would give (row_summary). */
+static void payload_summary(const struct bg_result *r, const struct bg_verdict_row *row,
+                            struct bg_gate_summary *g) {
+  struct bg_verdict_row st = stored_row(*row);
+  if (!isnan(st.raw_center)) {
+    cols_summary(&st, g);
+    return;
+  }
+  if (!r->has_summary && r->nsamples && bg_gate_summarize(r->samples, r->nsamples, g) == BG_OK)
+    return;
+  if (bg_gate_summarize_moments(st.n, st.mean, st.stddev, g) != BG_OK)
+    bg_gate_summarize_moments(1, st.mean, 0, g);
+}
+
+static int cmp_item(const void *a, const void *b) {
+  const struct item *x = a, *y = b;
+  if (x->bid != y->bid)
+    return (x->bid > y->bid) - (x->bid < y->bid);
+  return (x->mid > y->mid) - (x->mid < y->mid);
+}
+
+/* The candidate's items from the payload, in the order load_candidate reads them. */
+static int load_payload(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
+                        struct items *it, struct temps *t) {
+  struct name_ids benches, measures;
+  size_t n = run->nresults ? run->nresults : 1, most = 1;
+  name_ids_init(&benches, n);
+  name_ids_init(&measures, n);
+  t->bench = bg_xcalloc(n, sizeof *t->bench);
+  t->measure = bg_xcalloc(n, sizeof *t->measure);
+  for (size_t i = 0; i < run->nresults; i++)
+    if (run->results[i].nsamples > most)
+      most = run->results[i].nsamples;
+  double *scratch = bg_xmalloc(most * sizeof *scratch);
+  int rc = BG_OK, fresh;
+  for (size_t i = 0; i < run->nresults && rc == BG_OK; i++) {
+    const struct bg_result *r = &run->results[i];
+    struct name_id *m = name_slot(&measures, r->measure, &fresh);
+    if (fresh && (rc = find_measure(s, p->id, it, r, i, m, t)))
+      break;
+    struct name_id *b = name_slot(&benches, r->benchmark, &fresh);
+    if (fresh && (rc = bg_store_benchmark_id(s, p->id, r->benchmark, &b->id)))
+      break;
+    if (fresh && !b->id) {
+      b->id = TEMP_ID + (long long)t->nbench;
+      t->bench[t->nbench++] = i;
+    }
+    struct item *x = items_add(it, b->id, m->id);
+    x->benchmark = items_name(it, r->benchmark);
+    x->measure = items_name(it, r->measure);
+    x->unit = m->unit;
+    x->direction = m->direction;
+    x->has_cand = 1;
+    struct bg_verdict_row row;
+    bg_store_result_row(r, scratch, NULL, &row);
+    payload_summary(r, &row, &x->cand);
+  }
+  free(scratch);
+  free(benches.slots);
+  free(measures.slots);
+  if (rc == BG_OK) {
+    qsort(it->v, it->n, sizeof *it->v, cmp_item);
+    memset(it->slots, 0, it->nslots * sizeof *it->slots);
+    for (size_t i = 0; i < it->n; i++)
+      *find_slot(it, it->v[i].bid, it->v[i].mid) = i + 1;
+  }
+  return rc;
+}
+
+/* The candidate as the upload will store it: its commit's id and epoch when the snapshot has
+ * the commit, otherwise an id above every other and the epoch the insert will give it. */
+static int payload_cand(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
+                        long long now, struct cand *c) {
+  sqlite3_stmt *st = stmt(s, V_COMMIT_FIND);
+  int rc = BG_OK;
+  memset(c, 0, sizeof *c);
+  if (!st)
+    return BG_EDB;
+  bg_store_copy_text(c->sha, sizeof c->sha, run->commit.sha);
+  bg_store_copy_text(c->branch, sizeof c->branch, run->commit.branch);
+  bg_store_copy_text(c->testbed, sizeof c->testbed, run->testbed);
+  bg_store_copy_text(c->baseline_sha, sizeof c->baseline_sha, run->baseline_sha);
+  c->pr = run->pull_request;
+  sqlite3_bind_int64(st, 1, p->id);
+  sqlite3_bind_text(st, 2, c->sha, -1, SQLITE_STATIC);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    c->commit_id = sqlite3_column_int64(st, 0);
+    c->epoch = sqlite3_column_int64(st, 1);
+  } else if (step == SQLITE_DONE) {
+    long long t;
+    c->commit_id = LLONG_MAX;
+    c->epoch = run->commit.timestamp && bg_valid_timestamp(run->commit.timestamp, &t) ? t : now;
+    c->run = run;
+  } else {
+    rc = bg_store_fail(s, "commit");
+  }
+  bg_store_done(st);
+  if (rc == BG_OK && (rc = lookup_id(s, V_TESTBED, p->id, c->testbed, &c->testbed_id)) == BG_OK)
+    rc = lookup_id(s, V_BRANCH, p->id, c->branch, &c->branch_id);
+  return rc;
+}
+
+/* The thresholds that apply to the upload: its own when it will be the latest default-branch
+ * run (as thresholds_run finds it once stored), else the latest default-branch run's. */
+static int payload_thresholds(struct bg_store *s, const struct bg_project *p,
+                              const struct bg_run *run, const struct cand *c, long long *th_run,
+                              struct bg_gate_thresholds **th) {
+  long long epoch = 0;
+  int rc = thresholds_run(s, p, th_run, &epoch);
+  *th = NULL;
+  if (rc)
+    return rc;
+  if (!c->pr && !strcmp(c->branch, p->default_branch) && (!*th_run || c->epoch >= epoch)) {
+    *th_run = TH_SELF;
+    /* Thresholds were validated at upload; should they not parse, defaults apply. */
+    if (run->thresholds && bg_gate_thresholds_parse(run->thresholds, th, NULL) != BG_OK)
+      *th = NULL;
+    return BG_OK;
+  }
+  return load_thresholds(s, *th_run, th);
+}
+
+int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
+                              const struct bg_run *run, long long now,
+                              struct bg_verdict_answer **answer) {
+  struct cand c;
+  struct bg_verdict_baseline b = {0};
+  struct items it = {0};
+  struct temps t = {0};
+  struct decision d = {0};
+  struct bg_gate_thresholds *th = NULL;
+  long long th_run = 0;
+  int rc;
+  *answer = NULL;
+  if ((rc = payload_cand(s, p, run, now, &c)) || (rc = select_baseline(s, p, &c, &b)) ||
+      (rc = payload_thresholds(s, p, run, &c, &th_run, &th)) ||
+      (rc = load_payload(s, p, run, &it, &t)) ||
+      (rc = decide_items(s, p, &it, c.testbed_id, &b, 1, c.commit_id, th, &d)))
+    goto out;
+  struct bg_verdict_answer *a = bg_xcalloc(1, sizeof *a);
+  a->p = *p;
+  a->c = c;
+  a->th_run = th_run;
+  bg_store_copy_text(a->sha, sizeof a->sha, c.sha);
+  bg_store_copy_text(a->testbed, sizeof a->testbed, c.testbed);
+  a->b = b;
+  a->d = d;
+  a->t = t;
+  memset(&b, 0, sizeof b);
+  memset(&d, 0, sizeof d);
+  memset(&t, 0, sizeof t);
+  *answer = a;
+out:
+  decision_free(&d);
+  bg_verdict_baseline_free(&b);
+  bg_gate_thresholds_free(th);
+  items_recycle(s, &it);
+  items_free(&it);
+  free(t.bench);
+  free(t.measure);
+  return rc;
+}
+
+void bg_verdict_answer_bind(struct bg_verdict_answer *a, long long rid, long long commit_id,
+                            long long epoch, long long branch_id, long long testbed_id,
+                            const struct bg_verdict_row *rows, size_t nrows) {
+  a->c.rid = rid;
+  a->c.commit_id = commit_id;
+  a->c.epoch = epoch;
+  a->c.branch_id = branch_id;
+  a->c.testbed_id = testbed_id;
+  a->c.run = NULL;
+  if (a->th_run == TH_SELF)
+    a->th_run = rid;
+  if (a->b.on_default) {
+    a->b.ref_epoch = epoch;
+    a->b.ref_commit = commit_id;
+  }
+  for (size_t k = 0; a->d.v && k < a->d.v->n; k++) {
+    long long tb = a->d.bids[k] - TEMP_ID, tm = a->d.mids[k] - TEMP_ID;
+    if (tb >= 0 && (size_t)tb < a->t.nbench && a->t.bench[tb] < nrows)
+      a->d.bids[k] = rows[a->t.bench[tb]].bid;
+    if (tm >= 0 && (size_t)tm < a->t.nmeasure && a->t.measure[tm] < nrows)
+      a->d.mids[k] = rows[a->t.measure[tm]].mid;
+  }
+}
+
 int bg_verdict_pending(struct bg_store *s, long long rid, int *pending) {
   sqlite3_stmt *st = stmt(s, V_PENDING);
   int rc = BG_OK;
@@ -1442,9 +1798,10 @@ int bg_verdict_store_decision(struct bg_store *s, const struct bg_verdict_answer
   *stored = 0;
   if ((rc = bg_verdict_pending(s, a->c.rid, &pending)) || !pending)
     return rc;
-  char *head = head_text(&a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v);
+  char *head = a->head ? NULL
+                       : head_text(&a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v);
   char *input = gate_input_text(&a->b, a->th_run);
-  if ((rc = store_verdict(s, &a->p, &a->c, &a->d, head, input)) == BG_OK)
+  if ((rc = store_verdict(s, &a->p, &a->c, &a->d, a->head ? a->head : head, input)) == BG_OK)
     *stored = 1;
   cJSON_free(head);
   cJSON_free(input);
@@ -1558,8 +1915,8 @@ int bg_verdict_compare_json(struct bg_store *s, const struct bg_project *p, cons
   }
   b.ref_epoch = b.epochs[0];
   b.ref_commit = bcid;
-  long long th_run;
-  if ((rc = thresholds_run(s, p, &th_run)) ||
+  long long th_run, th_epoch;
+  if ((rc = thresholds_run(s, p, &th_run, &th_epoch)) ||
       (rc = decide(s, p, h.runs[0], tb, &b, 0, hcid, th_run, &d)))
     goto out;
   verdict_text(p, head, tbname, NULL, &b, d.v, &text, NULL);

@@ -52,9 +52,9 @@ void bg_verdict_baseline_free(struct bg_verdict_baseline *b);
 /* A decided verdict waiting to be rendered (opaque). */
 struct bg_verdict_answer;
 
-/* runs.gate_input of a run stored without its verdict yet: an upload commits the run first
- * and its verdict in a second transaction (a crash in between leaves this mark, which
- * bg_store_recover and a replay of the run resolve). What a verdict was decided on lives in
+/* runs.gate_input of a run stored without its verdict yet. An upload stores the run and its
+ * verdict in one transaction, but the server of session 2 committed them in two (a crash in
+ * between left this mark, which bg_store_recover and a replay of the run resolve). What a verdict was decided on lives in
  * run_gate_inputs (schema/006); runs.gate_input keeps only this mark. */
 #define BG_VERDICT_PENDING "pending"
 
@@ -64,6 +64,24 @@ struct bg_verdict_answer;
  * or BG_EDB/BG_ENOENT. */
 int bg_verdict_decide_run(struct bg_store *s, const struct bg_project *p, long long rid,
                           struct bg_verdict_answer **answer);
+
+/* Decides the verdict of upload `run` before it is stored, on the caller's read snapshot
+ * (which must not include the run), writing nothing: the decision bg_verdict_update_run would
+ * make once the run is stored, with the candidate's summaries taken from the payload. `now`
+ * is the epoch the upload gives a commit it creates without a timestamp. Series and commit
+ * the snapshot does not know get temporary ids; bg_verdict_answer_bind replaces them once the
+ * run is stored. BG_OK with the decision in *answer, or BG_EDB. */
+int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
+                              const struct bg_run *run, long long now,
+                              struct bg_verdict_answer **answer);
+
+struct bg_verdict_row;
+
+/* Ties a bg_verdict_decide_payload decision to its run as stored: run id, commit id and
+ * epoch, branch and testbed ids, and rows[i] (the ids of result i's series). */
+void bg_verdict_answer_bind(struct bg_verdict_answer *a, long long rid, long long commit_id,
+                            long long epoch, long long branch_id, long long testbed_id,
+                            const struct bg_verdict_row *rows, size_t nrows);
 
 /* Inside the caller's write transaction: stores decision `a` as its run's verdict and opens
  * its alerts, as bg_verdict_update_run does, when the run's verdict is still pending (*stored
@@ -83,6 +101,11 @@ int bg_verdict_pending(struct bg_store *s, long long rid, int *pending);
  * BG_EDB/BG_ENOENT. */
 int bg_verdict_update_run(struct bg_store *s, const struct bg_project *p, long long rid,
                           struct bg_verdict_answer **answer);
+
+/* Renders the decision's full verdict and its head now (the text does not depend on the
+ * run's ids), so that bg_verdict_answer_text and bg_verdict_store_decision only copy them:
+ * an upload renders beside its insert. */
+void bg_verdict_answer_render(struct bg_verdict_answer *a);
 
 /* The full verdict JSON (DESIGN §6.4) of a decision; caller frees with cJSON_free. Needs no
  * store: call it after the upload's transaction. */

@@ -34,6 +34,32 @@ struct spec {
   const char *thresholds; /* JSON or NULL */
 };
 
+static char *verdict_text_of(const char *answer) {
+  const char *v = strstr(answer, ",\"verdict\":");
+  assert_non_null(v);
+  char *t = strdup(v + 11);
+  t[strlen(t) - 1] = '\0'; /* the answer's closing brace */
+  return t;
+}
+
+/* An upload decides its verdict from the payload, beside the insert; the same run decided
+ * once stored, from its rows on a new connection, must come out the same, byte for byte. */
+static void check_decided_as_stored(struct fixture *f, long long rid, const char *answer) {
+  struct bg_store *fresh = NULL;
+  struct bg_verdict_answer *a = NULL;
+  char err[256];
+  assert_int_equal(bg_store_open(f->path, &fresh, err, sizeof err), BG_OK);
+  assert_int_equal(sqlite3_exec(bg_store_db(fresh), "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(bg_verdict_decide_run(fresh, &f->p, rid, &a), BG_OK);
+  sqlite3_exec(bg_store_db(fresh), "COMMIT", NULL, NULL, NULL);
+  char *stored = bg_verdict_answer_text(a), *uploaded = verdict_text_of(answer);
+  assert_string_equal(uploaded, stored);
+  cJSON_free(stored);
+  free(uploaded);
+  bg_verdict_answer_free(a);
+  bg_store_close(fresh);
+}
+
 /* Stores a run of 4 benchmarks x 5 samples with a deterministic ±0.3 % jitter. Returns its
  * runs.id and, when `answer` is not NULL, the upload's answer (caller frees). */
 static long long put(struct fixture *f, const struct spec *sp, char **answer) {
@@ -63,9 +89,7 @@ static long long put(struct fixture *f, const struct spec *sp, char **answer) {
            "\"2026-11-20T10:%02d:00Z\"%s}%s%s%s,\"testbed\":{\"name\":\"tb\"},\"results\":[%s]}",
            id, sha(sp->commit), sp->branch ? sp->branch : "main", sp->minute, parents, fork, pr, th,
            results);
-  char *text = store_json(f, json, answer != NULL);
-  if (answer)
-    *answer = text;
+  char *text = store_json(f, json, 1);
   sqlite3_stmt *st;
   char q[128];
   snprintf(q, sizeof q, "SELECT id FROM runs WHERE run_id = '00000000-0000-4000-8000-%012d'", id);
@@ -73,6 +97,11 @@ static long long put(struct fixture *f, const struct spec *sp, char **answer) {
   assert_int_equal(sqlite3_step(st), SQLITE_ROW);
   long long rid = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
+  check_decided_as_stored(f, rid, text);
+  if (answer)
+    *answer = text;
+  else
+    free(text);
   return rid;
 }
 
@@ -461,14 +490,6 @@ static void sql(struct fixture *f, const char *q) {
 }
 
 /* The verdict member of an upload answer, as text (caller frees). */
-static char *verdict_text_of(const char *answer) {
-  const char *v = strstr(answer, ",\"verdict\":");
-  assert_non_null(v);
-  char *t = strdup(v + 11);
-  t[strlen(t) - 1] = '\0'; /* the answer's closing brace */
-  return t;
-}
-
 /* What an upload that stopped after storing its run leaves: the run, no verdict, no alerts. */
 static void interrupt(struct fixture *f, long long rid) {
   char q[256];
@@ -569,6 +590,74 @@ static void verdicts_from_cached_summaries_equal_verdicts_read_back(void **state
   free(answer);
 }
 
+/* The id of run `run_id` (its last 12 digits). */
+static long long rid_of(struct fixture *f, int run_id) {
+  sqlite3_stmt *st;
+  char q[128];
+  snprintf(q, sizeof q, "SELECT id FROM runs WHERE run_id = '00000000-0000-4000-8000-%012d'",
+           run_id);
+  assert_int_equal(sqlite3_prepare_v2(bg_store_db(f->s), q, -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  long long rid = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return rid;
+}
+
+/* The upload decides before its new series have ids: the payload lists them out of the order
+ * the store numbers them, mixes new and known benchmarks, brings a new measure whose
+ * direction differs from the payload's later claim, a summary-only result and a re-run of a
+ * stored commit. Each verdict must equal the stored run's, in content and order. */
+static void a_verdict_decided_from_the_payload_equals_the_stored_runs(void **state) {
+  struct fixture *f = *state;
+  static const char *const results[] = {
+      /* runs 1-3: two known series */
+      "{\"benchmark\":\"zeta\",\"measure\":\"wall_time\",\"samples\":[%1$.4f,%2$.4f,%3$.4f]},"
+      "{\"benchmark\":\"alpha\",\"measure\":\"wall_time\",\"samples\":[%2$.4f,%3$.4f,%1$.4f]}",
+      /* runs 4-6: new benchmarks before known ones, a new "higher" measure first */
+      "{\"benchmark\":\"mid\",\"measure\":\"ops\",\"unit\":\"1/s\",\"direction\":\"higher\","
+      "\"samples\":[%1$.4f,%2$.4f,%3$.4f]},"
+      "{\"benchmark\":\"zeta\",\"measure\":\"wall_time\",\"samples\":[%1$.4f,%2$.4f,%3$.4f]},"
+      "{\"benchmark\":\"beta\",\"measure\":\"wall_time\",\"summary\":{\"n\":7,\"mean\":%1$.4f,"
+      "\"stddev\":0.5}},"
+      "{\"benchmark\":\"mid\",\"measure\":\"wall_time\",\"samples\":[%3$.4f,%2$.4f,%1$.4f]},"
+      "{\"benchmark\":\"alpha\",\"measure\":\"wall_time\",\"samples\":[%2$.4f,%3$.4f,%1$.4f]}",
+      /* run 7: the measure again with another direction (the stored one holds), alpha gone */
+      "{\"benchmark\":\"mid\",\"measure\":\"ops\",\"unit\":\"1/s\",\"direction\":\"lower\","
+      "\"samples\":[%1$.4f,%2$.4f,%3$.4f]},"
+      "{\"benchmark\":\"zeta\",\"measure\":\"wall_time\",\"samples\":[%1$.4f,%2$.4f,%3$.4f]},"
+      "{\"benchmark\":\"beta\",\"measure\":\"wall_time\",\"summary\":{\"n\":7,\"mean\":%1$.4f,"
+      "\"stddev\":0.5}},"
+      "{\"benchmark\":\"mid\",\"measure\":\"wall_time\",\"samples\":[%3$.4f,%2$.4f,%1$.4f]}"};
+  for (int k = 1; k <= 8; k++) {
+    char fmt[2048], json[4096], body[2048];
+    double c = 100 * (1 + 0.002 * (k % 3)) * (k >= 7 ? 1.25 : 1);
+    snprintf(fmt, sizeof fmt, "%s", results[k <= 3 ? 0 : k <= 6 ? 1 : 2]);
+    snprintf(body, sizeof body, fmt, c, c * 1.001, c * 0.999);
+    /* run 8 re-runs commit 7 */
+    snprintf(json, sizeof json,
+             "{\"schema\":\"benchgate.run/v1\",\"run_id\":\"00000000-0000-4000-8000-%012d\","
+             "\"commit\":{\"sha\":\"%s\",\"branch\":\"main\",\"timestamp\":"
+             "\"2026-11-20T10:%02d:00Z\"},\"testbed\":{\"name\":\"tb\"},\"results\":[%s]}",
+             k, sha(k == 8 ? 7 : k), k == 8 ? 7 : k, body);
+    char *answer = store_json(f, json, 1);
+    check_decided_as_stored(f, rid_of(f, k), answer);
+    if (k == 7) {
+      /* ops is "higher" as first stored: 25 % more ops is an improvement, not a regression */
+      cJSON *v = verdict_of(answer);
+      assert_string_equal(state_of(v), "fail");
+      cJSON *ops = cJSON_GetObjectItem(result_named(v, "mid"), "class");
+      assert_non_null(ops);
+      cJSON_Delete(v);
+      assert_non_null(strstr(answer, "\"benchmark\":\"mid\",\"measure\":\"ops\",\"unit\":\"1/s\","
+                                     "\"direction\":\"higher\",\"class\":\"improved\""));
+      assert_non_null(strstr(answer, "\"benchmark\":\"alpha\",\"measure\":\"wall_time\","
+                                     "\"unit\":\"ns\",\"direction\":\"lower\",\"class\":"
+                                     "\"missing\""));
+    }
+    free(answer);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
@@ -592,6 +681,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(an_interrupted_upload_is_settled_by_its_replay_and_at_start,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(verdicts_from_cached_summaries_equal_verdicts_read_back,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(a_verdict_decided_from_the_payload_equals_the_stored_runs,
                                       setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
