@@ -334,8 +334,7 @@ static char *arena_copy(char **w, const char *s) {
   return r;
 }
 
-/* The newest runs the level uses, and the (at least as many) runs the noise uses. */
-static void windows(const struct bg_gate_config *cfg, size_t nbaseline, size_t *k, size_t *kn) {
+void bg_gate_windows(const struct bg_gate_config *cfg, size_t nbaseline, size_t *k, size_t *kn) {
   *k = nbaseline;
   if (cfg->window && *k > cfg->window)
     *k = cfg->window;
@@ -346,26 +345,33 @@ static void windows(const struct bg_gate_config *cfg, size_t nbaseline, size_t *
     *kn = *k;
 }
 
+int bg_gate_log_scale(const struct bg_gate_item *it, size_t kn) {
+  if (!it->candidate || it->candidate->all_positive != 1 || !isfinite(it->candidate->log_center))
+    return 0;
+  for (size_t i = 0; i < kn && i < it->nbaseline; i++)
+    if (!isfinite(it->baseline[i].log_center))
+      return 0;
+  return 1;
+}
+
+/* Centres of baseline[0..n-1] on the test scale into out[], sorted ascending. */
+static void sorted_centres(const struct bg_gate_point *b, size_t n, int log_scale, double *out) {
+  for (size_t i = 0; i < n; i++)
+    out[i] = log_scale ? b[i].log_center : b[i].raw_center;
+  bg_stats_sort(out, n);
+}
+
 static void estimate(const struct bg_gate_item *it, const struct bg_gate_config *cfg,
                      struct est *e) {
   memset(e, 0, sizeof *e);
   if (!it->candidate || it->nbaseline == 0)
     return;
   size_t k, kn;
-  windows(cfg, it->nbaseline, &k, &kn);
-  int log_scale = it->candidate->all_positive == 1 && isfinite(it->candidate->log_center);
-  for (size_t i = 0; i < kn && log_scale; i++)
-    if (!isfinite(it->baseline[i].log_center))
-      log_scale = 0;
-  /* Windows are 30 to 100 runs by default: scratch on the stack up to 128, the heap beyond. */
-  double m_stack[128], dev_stack[128];
-  double *m = kn <= 128 ? m_stack : bg_xmalloc(kn * sizeof *m);
-  double *dev = kn <= 128 ? dev_stack : bg_xmalloc(kn * sizeof *dev);
+  bg_gate_windows(cfg, it->nbaseline, &k, &kn);
+  int log_scale = bg_gate_log_scale(it, kn);
   double wsum = 0;
   for (size_t i = 0; i < kn; i++) {
-    const struct bg_gate_point *b = &it->baseline[i];
-    m[i] = log_scale ? b->log_center : b->raw_center;
-    double w = log_scale ? b->log_w : b->raw_w;
+    double w = log_scale ? it->baseline[i].log_w : it->baseline[i].raw_w;
     wsum += isfinite(w) ? w : 0;
   }
   e->tested = 1;
@@ -375,37 +381,45 @@ static void estimate(const struct bg_gate_item *it, const struct bg_gate_config 
   e->wc = log_scale ? it->candidate->log_w : it->candidate->raw_w;
   if (!isfinite(e->wc))
     e->wc = 0;
-  /* The level: the newest k runs (dev is scratch here). */
-  memcpy(dev, m, k * sizeof *dev);
-  bg_stats_sort(dev, k);
-  e->mu = bg_stats_trimmed_mean_sorted(dev, k, TRIM);
   e->k = k;
   e->kn = kn;
+  /* Everything below works on sorted centres, so that a caller keeping them sorted across
+   * decisions (one insertion and one deletion a run) gets the same numbers bit for bit.
+   * Windows are 30 to 100 runs by default: scratch on the stack up to 128, the heap beyond. */
+  double l_stack[128], m_stack[128], *l = NULL, *m = NULL;
+  const double *sl = it->level_sorted, *sm = it->noise_sorted;
+  if (!sl || !sm || it->sorted_log != log_scale) {
+    l = k <= 128 ? l_stack : bg_xmalloc(k * sizeof *l);
+    m = kn <= 128 ? m_stack : bg_xmalloc(kn * sizeof *m);
+    sorted_centres(it->baseline, k, log_scale, l);
+    sorted_centres(it->baseline, kn, log_scale, m);
+    sl = l;
+    sm = m;
+  }
+  /* The level: the newest k runs. */
+  e->mu = bg_stats_trimmed_mean_sorted(sl, k, TRIM);
   if (kn >= 2) {
     /* The noise: all kn runs. Drop baseline runs that sit far outside the others (a disturbed
      * machine), then take the plain variance of the rest: its sampling law is known, which
-     * the t reference needs. Medians by selection: sorting 100 runs per item was most of a
-     * 1 000-result decision. */
-    size_t kept = kn;
+     * the t reference needs. On sorted centres the kept runs are one stretch. */
+    size_t lo = 0, hi = kn;
     if (kn >= FEW_RUNS) {
-      double med = bg_stats_median_inplace(m, kn);
-      for (size_t i = 0; i < kn; i++)
-        dev[i] = fabs(m[i] - med);
-      double mad = 1.4826 * bg_stats_median_inplace(dev, kn);
+      double med = bg_stats_quantile_sorted(sm, kn, 0.5);
+      double mad = 1.4826 * bg_stats_mad_sorted(sm, kn, med);
       if (mad > 0) {
-        kept = 0;
-        for (size_t i = 0; i < kn; i++)
-          if (fabs(m[i] - med) <= OUTLIER_SIGMAS * mad)
-            m[kept++] = m[i];
+        while (lo < hi && !(fabs(sm[lo] - med) <= OUTLIER_SIGMAS * mad))
+          lo++;
+        while (hi > lo && !(fabs(sm[hi - 1] - med) <= OUTLIER_SIGMAS * mad))
+          hi--;
       }
     }
-    e->s2 = bg_stats_variance(m, kept);
-    e->df = (double)kept - 1;
+    e->s2 = bg_stats_variance(sm + lo, hi - lo);
+    e->df = (double)(hi - lo) - 1;
   }
-  if (m != m_stack) {
+  if (l && l != l_stack)
+    free(l);
+  if (m && m != m_stack)
     free(m);
-    free(dev);
-  }
 }
 
 /* Fits the scaled inverse-chi-square prior of limma (Smyth 2004, moment method on log s^2)
@@ -584,7 +598,7 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
     o->t = o->df = o->se = o->s2 = NAN;
     o->baseline_center = o->candidate_center = NAN;
     o->candidate_n = it->candidate ? it->candidate->n : 0;
-    windows(&cfg, it->nbaseline, &o->baseline_runs, &o->noise_runs);
+    bg_gate_windows(&cfg, it->nbaseline, &o->baseline_runs, &o->noise_runs);
     if (o->baseline_runs > v->baseline_runs)
       v->baseline_runs = o->baseline_runs;
     if (o->noise_runs > v->noise_runs)

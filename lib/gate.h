@@ -172,6 +172,13 @@ struct bg_gate_item {
   int ignored;       /* from the thresholds: reported, never failed */
   double min_effect; /* from the thresholds (relative, e.g. 0.02) */
   int acknowledged;  /* a regression here was accepted: reported, does not fail */
+  /* Optional, from a caller that keeps them across decisions (benchgated updates them by
+   * one run per upload): the baseline centres on the test scale (sorted_log 1: log, 0: raw)
+   * of the runs the level uses (level_sorted) and of those the noise uses (noise_sorted;
+   * see bg_gate_windows), each ascending. What the gate would otherwise copy and sort
+   * itself; ignored when NULL or on the other scale (bg_gate_log_scale). */
+  const double *level_sorted, *noise_sorted;
+  int sorted_log;
 };
 
 struct bg_gate_config {
@@ -185,6 +192,14 @@ struct bg_gate_config {
   double fail_rate;    /* suite false-fail budget: a regression must also pass BH over the
                         * one-sided worse p-values at this level (default 0.0075) */
 };
+
+/* How many of an item's nbaseline runs (newest first) the level uses (*k) and the noise
+ * uses (*kn >= *k) under config c. */
+void bg_gate_windows(const struct bg_gate_config *c, size_t nbaseline, size_t *k, size_t *kn);
+
+/* 1 when item it is tested on the log scale with kn noise runs: its candidate and those
+ * runs are all positive. */
+int bg_gate_log_scale(const struct bg_gate_item *it, size_t kn);
 
 /* Fills *c with the defaults above. */
 void bg_gate_config_init(struct bg_gate_config *c);

@@ -181,6 +181,36 @@ static size_t trim_count(size_t n, double prop) {
   return g;
 }
 
+double bg_stats_mad_sorted(const double *s, size_t n, double c) {
+  if (n == 0)
+    return NAN;
+  /* r: the first value >= c; the values left of r lie below c. fabs(s[i] - c) grows outward
+   * on both sides (rounding is monotone), so merging the two sides yields the deviations in
+   * ascending order. */
+  size_t l = 0, r = n;
+  while (l < r) {
+    size_t mid = l + (r - l) / 2;
+    if (s[mid] < c)
+      l = mid + 1;
+    else
+      r = mid;
+  }
+  size_t lo = (n - 1) / 2, last = n % 2 ? lo : lo + 1;
+  double a = 0, b = 0;
+  for (size_t t = 0; t <= last; t++) {
+    double dl = l > 0 ? fabs(s[l - 1] - c) : INFINITY, dr = r < n ? fabs(s[r] - c) : INFINITY;
+    double d = dl <= dr ? dl : dr;
+    if (dl <= dr)
+      l--;
+    else
+      r++;
+    if (t == lo)
+      a = d;
+    b = d;
+  }
+  return n % 2 ? a : a + 0.5 * (b - a); /* as bg_stats_median_inplace */
+}
+
 double bg_stats_trimmed_mean_sorted(const double *s, size_t n, double prop) {
   if (n == 0)
     return NAN;

@@ -35,6 +35,11 @@ double bg_stats_median_inplace(double *x, size_t n);
  * n == 0 or p is outside [0, 1]. */
 double bg_stats_quantile_sorted(const double *s, size_t n, double p);
 
+/* The median of |s[i] - c| over ascending s[0..n-1] (NaN-free), exactly as
+ * bg_stats_median_inplace of those deviations gives it, in O(n/2 + log n): the deviations
+ * are merged outward from c in ascending order. NAN when n is 0. */
+double bg_stats_mad_sorted(const double *s, size_t n, double c);
+
 /* Median of x[0..n-1] (x is not modified; a copy is sorted). NAN when n == 0. */
 double bg_stats_median(const double *x, size_t n);
 

@@ -206,10 +206,13 @@ struct bg_store {
   void (*extra_cache_free)(void *);
   struct id_cache ids;
   char errmsg[256];
-  struct bg_store *side; /* the connection an upload screens change points on; NULL: none yet */
+  struct bg_store *side; /* the connection an upload decides its verdict on; NULL: none yet */
+  int is_writer;         /* 1: the process's upload writer (shared_writer) */
 };
 
 static pthread_key_t thread_key;
+
+static void store_free(struct bg_store *s);
 
 /* Upload transactions of this process queue here instead of in SQLite's busy handler, which
  * polls with sleeps of up to 100 ms; SQLite's lock still guards against other processes. */
@@ -606,14 +609,22 @@ int bg_store_open(const char *path, struct bg_store **out, char *err, size_t err
 out:
   if (rc) {
     snprintf(err, errlen, "%s: %s", path, s->errmsg[0] ? s->errmsg : bg_strerror(rc));
-    bg_store_close(s);
+    store_free(s); /* not bg_store_close: a writer is opened under the write lock */
     return rc == BG_ENOMEM ? BG_ENOMEM : BG_EDB;
   }
   *out = s;
   return BG_OK;
 }
 
+static void writer_release(const char *path);
+
 void bg_store_close(struct bg_store *s) {
+  if (s && !s->is_writer && s->db)
+    writer_release(sqlite3_db_filename(s->db, "main"));
+  store_free(s);
+}
+
+static void store_free(struct bg_store *s) {
   if (!s)
     return;
   for (int i = 0; i < S_COUNT; i++)
@@ -1208,6 +1219,44 @@ static int settle(struct bg_store *s, const struct bg_project *p, long long rid,
   return rc;
 }
 
+/* The connection every upload of the process writes through. SQLite keeps a connection's
+ * page cache only while no other connection writes: with each thread writing on its own
+ * connection, every upload found its cache emptied by the last one on another thread and read
+ * the ~1 000 index pages it inserts into back from the file. One connection for all uploads
+ * keeps them. Used, opened and replaced only under write_lock; opened on the first upload
+ * to a database, closed when a store of that database closes (the next upload opens it
+ * again). */
+static struct bg_store *shared_writer;
+
+static void writer_drop(void) {
+  struct bg_store *w = shared_writer;
+  shared_writer = NULL;
+  bg_store_close(w);
+}
+
+static void writer_release(const char *path) {
+  pthread_mutex_lock(&write_lock);
+  if (shared_writer && path && !strcmp(sqlite3_db_filename(shared_writer->db, "main"), path))
+    writer_drop();
+  pthread_mutex_unlock(&write_lock);
+}
+
+/* The writer for the database of `s` (the caller holds write_lock); `s` itself when the
+ * database has no file name or a writer cannot be opened. */
+static struct bg_store *writer_of(struct bg_store *s) {
+  const char *path = sqlite3_db_filename(s->db, "main");
+  char err[256];
+  if (!path || !*path)
+    return s;
+  if (shared_writer && strcmp(sqlite3_db_filename(shared_writer->db, "main"), path))
+    writer_drop();
+  if (!shared_writer && bg_store_open(path, &shared_writer, err, sizeof err) != BG_OK)
+    shared_writer = NULL;
+  if (shared_writer)
+    shared_writer->is_writer = 1;
+  return shared_writer ? shared_writer : s;
+}
+
 /* The connection beside `s` that decides an upload's verdict while `s` stores the run,
  * opened on first use with a small page cache (the decision reads a few hundred pages; the
  * baseline's summaries come from the verdict's cache). NULL when it cannot be opened: the
@@ -1305,9 +1354,10 @@ static int insert_run_rows(struct bg_store *s, const struct bg_project *p, const
  * are settled by a replay or by bg_store_recover. */
 int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
                         int *replay, struct bg_buf *answer) {
+  struct bg_store *own = s; /* the caller's connection: errors are reported on it */
   long long now = (long long)time(NULL), tb, br, cm, epoch, replay_rid = 0, rid = 0;
   int rc = BG_OK, wrote = 0, pending = 0, stored = 0, started = 0;
-  struct decide_job job = {side_of(s), p, run, now, NULL, BG_OK};
+  struct decide_job job = {side_of(own), p, run, now, NULL, BG_OK};
   pthread_t thread;
   if (job.s)
     started = pthread_create(&thread, NULL, decide_main, &job) == 0;
@@ -1319,6 +1369,7 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   struct bg_verdict_row *rows = NULL;
   *replay = 0;
   pthread_mutex_lock(&write_lock);
+  s = writer_of(own);
   if ((rc = begin(s)))
     goto out;
   sqlite3_stmt *st = stmt(s, S_RUN_FIND);
@@ -1379,16 +1430,17 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   }
   if (rc == BG_OK)
     rc = commit(s);
-  /* A default-branch run is the next uploads' baseline: keep its summaries at hand where
-   * the next verdicts are decided. */
+  /* A default-branch run is the next uploads' baseline: keep its summaries at hand. */
   if (rc == BG_OK && !run->pull_request && run->commit.branch &&
       !strcmp(run->commit.branch, p->default_branch))
-    bg_verdict_cache_run(job.s ? job.s : s, rid, rows, run->nresults);
+    bg_verdict_cache_run(s, rid, rows, run->nresults);
 out:
   if (rc)
     rollback(s, wrote);
   else if (*replay)
     rc = commit(s); /* a settled run's verdict, or nothing written (keeps the id cache) */
+  if (rc && s != own)
+    memcpy(own->errmsg, s->errmsg, sizeof own->errmsg);
   pthread_mutex_unlock(&write_lock);
   if (started)
     pthread_join(thread, NULL);

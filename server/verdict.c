@@ -19,16 +19,20 @@
 #include "auth.h"
 #include "gate.h"
 #include "mem.h"
+#include "stats.h"
 #include "store_private.h"
 #include "valid.h"
+#include "window.h"
 
 #include <cjson/cJSON.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define IN_CHUNK 32 /* baseline runs per results query */
@@ -597,9 +601,20 @@ struct cached_run {
   struct bg_gate_point *sums;
 };
 
+/* A series' baseline centres, kept sorted from one decision to the next (see keep_sorted). */
+struct series_state {
+  long long bid, mid;
+  int log_scale;
+  struct bg_window level, noise;
+};
+
+#define MAX_SERIES_STATES 200000 /* series kept per connection before they start over */
+
 struct run_cache {
   struct cached_run e[CACHE_RUNS];
   unsigned long long clock;
+  struct series_state **states; /* open addressing on (bid, mid); NULL: empty */
+  size_t nstates, state_slots;
   /* The last decision's (item, rank) matrix, kept for the next: at 1 000 items x 100 runs it
    * is 3 MB, which a fresh allocation maps and faults in page by page on every upload. */
   struct bg_gate_point *spare_sums;
@@ -614,6 +629,72 @@ static void cached_run_clear(struct cached_run *c) {
   memset(c, 0, sizeof *c);
 }
 
+static void states_clear(struct run_cache *rc) {
+  for (size_t i = 0; i < rc->state_slots; i++)
+    if (rc->states[i]) {
+      bg_window_free(&rc->states[i]->level);
+      bg_window_free(&rc->states[i]->noise);
+      free(rc->states[i]);
+      rc->states[i] = NULL;
+    }
+  rc->nstates = 0;
+}
+
+/* The state of series (bid, mid), created empty when there is none. */
+static struct series_state *state_of(struct run_cache *rc, long long bid, long long mid) {
+  if (rc->nstates >= MAX_SERIES_STATES)
+    states_clear(rc);
+  if ((rc->nstates + 1) * 2 > rc->state_slots) {
+    size_t ns = rc->state_slots ? rc->state_slots * 2 : 1024;
+    struct series_state **t = bg_xcalloc(ns, sizeof *t);
+    for (size_t i = 0; i < rc->state_slots; i++)
+      if (rc->states[i]) {
+        size_t j = key_hash(rc->states[i]->bid, rc->states[i]->mid) & (ns - 1);
+        while (t[j])
+          j = (j + 1) & (ns - 1);
+        t[j] = rc->states[i];
+      }
+    free(rc->states);
+    rc->states = t;
+    rc->state_slots = ns;
+  }
+  size_t mask = rc->state_slots - 1, j = key_hash(bid, mid) & mask;
+  for (; rc->states[j]; j = (j + 1) & mask)
+    if (rc->states[j]->bid == bid && rc->states[j]->mid == mid)
+      return rc->states[j];
+  struct series_state *st = bg_xcalloc(1, sizeof *st);
+  st->bid = bid;
+  st->mid = mid;
+  rc->states[j] = st;
+  rc->nstates++;
+  return st;
+}
+
+/* Hands item g the sorted centres of its level's and its noise's runs (ids[i] is the run of
+ * g->baseline[i]) from the series' state, brought up to date: the gate's estimate then sorts
+ * nothing. `scratch` holds nbaseline doubles. */
+static void keep_sorted(struct run_cache *rc, long long bid, long long mid, struct bg_gate_item *g,
+                        const long long *ids, const struct bg_gate_config *cfg, double *scratch) {
+  size_t k, kn;
+  bg_gate_windows(cfg, g->nbaseline, &k, &kn);
+  int log_scale = bg_gate_log_scale(g, kn);
+  for (size_t i = 0; i < kn; i++) {
+    scratch[i] = log_scale ? g->baseline[i].log_center : g->baseline[i].raw_center;
+    if (isnan(scratch[i]))
+      return; /* cannot be sorted: the gate copes on its own */
+  }
+  struct series_state *st = state_of(rc, bid, mid);
+  if (st->log_scale != log_scale) {
+    st->level.n = st->noise.n = 0; /* centres on the other scale: start over */
+    st->log_scale = log_scale;
+  }
+  bg_window_set(&st->level, ids, scratch, k);
+  bg_window_set(&st->noise, ids, scratch, kn);
+  g->level_sorted = st->level.sorted;
+  g->noise_sorted = st->noise.sorted;
+  g->sorted_log = log_scale;
+}
+
 static void run_cache_free(void *p) {
   struct run_cache *rc = p;
   if (!rc)
@@ -622,6 +703,8 @@ static void run_cache_free(void *p) {
     cached_run_clear(&rc->e[i]);
   free(rc->spare_sums);
   free(rc->spare_have);
+  states_clear(rc);
+  free(rc->states);
   free(rc);
 }
 
@@ -630,6 +713,40 @@ static struct run_cache *run_cache_get(struct bg_store *s) {
   if (!*slot)
     *slot = bg_xcalloc(1, sizeof(struct run_cache));
   return *slot;
+}
+
+/* The cache of upload decisions, shared by the connections of the process: an upload may
+ * arrive on any thread, and with a cache per connection every thread read again the runs
+ * the others stored, and rebuilt each series' sorted window from scratch. Used under
+ * shared_lock (decisions take turns there; the inserts they overlap with do not), for one
+ * database file at a time. */
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct run_cache *shared_cache;
+static char shared_db[4096];
+static dev_t shared_dev;
+static ino_t shared_ino;
+
+/* The shared cache for the database of `s`, locked (release with shared_release); emptied
+ * when it held another database's runs (run ids are only unique within one file). */
+static struct run_cache *shared_acquire(struct bg_store *s) {
+  const char *path = sqlite3_db_filename(bg_store_db(s), "main");
+  struct stat st = {0};
+  if (!path || stat(path, &st) != 0)
+    path = "";
+  pthread_mutex_lock(&shared_lock);
+  if (!shared_cache || strcmp(shared_db, path) || st.st_dev != shared_dev ||
+      st.st_ino != shared_ino) {
+    run_cache_free(shared_cache);
+    shared_cache = bg_xcalloc(1, sizeof *shared_cache);
+    snprintf(shared_db, sizeof shared_db, "%s", path);
+    shared_dev = st.st_dev;
+    shared_ino = st.st_ino;
+  }
+  return shared_cache;
+}
+
+static void shared_release(void) {
+  pthread_mutex_unlock(&shared_lock);
 }
 
 static struct cached_run *cache_find(struct run_cache *rc, long long rid) {
@@ -696,12 +813,9 @@ static struct bg_verdict_row stored_row(struct bg_verdict_row r) {
   return r;
 }
 
-void bg_verdict_cache_run(struct bg_store *s, long long rid, struct bg_verdict_row *rows,
-                          size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (isnan(rows[i].raw_center))
-      return;
-  struct run_cache *cache = run_cache_get(s);
+/* Puts committed run `rid`'s rows into cache (see bg_verdict_cache_run). */
+static void cache_put(struct run_cache *cache, long long rid, struct bg_verdict_row *rows,
+                      size_t n) {
   struct cached_run *c = cache_find(cache, rid);
   if (c)
     cached_run_clear(c);
@@ -717,6 +831,16 @@ void bg_verdict_cache_run(struct bg_store *s, long long rid, struct bg_verdict_r
     bg_gate_point_of(&g, &pt);
     cached_run_add(c, r.bid, r.mid, &pt);
   }
+}
+
+void bg_verdict_cache_run(struct bg_store *s, long long rid, struct bg_verdict_row *rows,
+                          size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (isnan(rows[i].raw_center))
+      return;
+  struct run_cache *cache = shared_acquire(s);
+  cache_put(cache, rid, rows, n);
+  shared_release();
 }
 
 /* Reads the results of runs[0..n-1] (ranks given by `ranks`) in queries of IN_CHUNK runs;
@@ -766,10 +890,9 @@ static int read_runs(struct bg_store *s, const long long *runs, const size_t *ra
 }
 
 /* Hands the items' (item, rank) matrix to the connection's cache for the next decision. */
-static void items_recycle(struct bg_store *s, struct items *it) {
+static void items_recycle(struct run_cache *c, struct items *it) {
   if (!it->sums)
     return;
-  struct run_cache *c = run_cache_get(s);
   free(c->spare_sums);
   free(c->spare_have);
   c->spare_sums = it->sums;
@@ -782,13 +905,13 @@ static void items_recycle(struct bg_store *s, struct items *it) {
 
 /* Reads the summaries of the baseline runs into their (item, rank) slots, through the
  * connection's cache when the window fits in it. */
-static int load_baseline(struct bg_store *s, const struct bg_verdict_baseline *b,
-                         struct items *it) {
+static int load_baseline(struct bg_store *s, struct run_cache *cache,
+                         const struct bg_verdict_baseline *b, struct items *it) {
   int rc = BG_OK;
   it->k = b->n;
   if (!b->n)
     return BG_OK;
-  struct run_cache *spare = run_cache_get(s);
+  struct run_cache *spare = cache;
   size_t need = (it->cap ? it->cap : 1) * it->k;
   if (spare->spare_cap >= need) {
     it->sums = spare->spare_sums;
@@ -812,7 +935,6 @@ static int load_baseline(struct bg_store *s, const struct bg_verdict_baseline *b
     rc = read_runs(s, b->runs, ranks, b->n, it, NULL, 0);
     goto out;
   }
-  struct run_cache *cache = run_cache_get(s);
   unsigned long long stamp = ++cache->clock;
   for (size_t r = 0; r < b->n; r++) {
     struct cached_run *c = cache_find(cache, b->runs[r]);
@@ -966,15 +1088,27 @@ static void decision_free(struct decision *d) {
  * thresholds th (NULL: defaults). Series starts are applied when `cuts` is set and the
  * baseline reaches past them; `ack_commit` (0: none) names the commit whose acknowledgements
  * count. */
-static int decide_items(struct bg_store *s, const struct bg_project *p, struct items *it,
-                        long long testbed, const struct bg_verdict_baseline *b, int cuts,
+static int decide_items(struct bg_store *s, struct run_cache *cache, const struct bg_project *p,
+                        struct items *it, long long testbed, const struct bg_verdict_baseline *b,
+                        int cuts,
                         long long ack_commit, const struct bg_gate_thresholds *th,
                         struct decision *d) {
   struct bg_gate_item *gi = NULL;
+  long long *ids = NULL; /* the run of each packed baseline point of an item */
+  double *scratch = NULL;
   int rc;
   memset(d, 0, sizeof *d);
-  if ((rc = load_baseline(s, b, it)) || (rc = load_cuts_and_acks(s, p, testbed, ack_commit, it)))
+  if ((rc = load_baseline(s, cache, b, it)) ||
+      (rc = load_cuts_and_acks(s, p, testbed, ack_commit, it)))
     goto out;
+  struct bg_gate_config cfg;
+  bg_gate_config_init(&cfg);
+  if (p->alpha > 0 && p->alpha < 1)
+    cfg.alpha = p->alpha;
+  cfg.window = b->level;
+  cfg.noise_window = 0; /* the baseline is already the noise's window */
+  ids = bg_xmalloc((it->k ? it->k : 1) * sizeof *ids);
+  scratch = bg_xmalloc((it->k ? it->k : 1) * sizeof *scratch);
   gi = bg_xcalloc(it->n ? it->n : 1, sizeof *gi);
   d->bids = bg_xcalloc(it->n ? it->n : 1, sizeof *d->bids);
   d->mids = bg_xcalloc(it->n ? it->n : 1, sizeof *d->mids);
@@ -994,8 +1128,10 @@ static int decide_items(struct bg_store *s, const struct bg_project *p, struct i
     struct bg_gate_point *dst = &it->sums[i * it->k];
     size_t nb = 0;
     for (size_t r = 0; r < it->k; r++)
-      if (it->have[i * it->k + r] && !(cut && b->epochs[r] < x->cut_epoch))
+      if (it->have[i * it->k + r] && !(cut && b->epochs[r] < x->cut_epoch)) {
+        ids[nb] = b->runs[r];
         dst[nb++] = dst[r];
+      }
     struct bg_gate_item *g = &gi[ng];
     g->benchmark = x->benchmark;
     g->measure = x->measure;
@@ -1006,22 +1142,20 @@ static int decide_items(struct bg_store *s, const struct bg_project *p, struct i
     g->candidate = x->has_cand ? &x->cand : NULL;
     g->acknowledged = x->acknowledged;
     bg_gate_thresholds_lookup(th, x->benchmark, x->measure, &g->min_effect, &g->ignored);
+    if (g->candidate && nb)
+      keep_sorted(cache, x->bid, x->mid, g, ids, &cfg, scratch);
     d->bids[ng] = x->bid;
     d->mids[ng] = x->mid;
     ng++;
   }
-  struct bg_gate_config cfg;
-  bg_gate_config_init(&cfg);
-  if (p->alpha > 0 && p->alpha < 1)
-    cfg.alpha = p->alpha;
-  cfg.window = b->level;
-  cfg.noise_window = 0; /* the baseline is already the noise's window */
   if (bg_gate_decide(gi, ng, &cfg, &d->v) != BG_OK)
     rc = BG_EINVAL;
 out:
   if (rc)
     decision_free(d);
   free(gi);
+  free(ids);
+  free(scratch);
   return rc;
 }
 
@@ -1034,10 +1168,11 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
   struct bg_gate_thresholds *th = NULL;
   int rc;
   memset(d, 0, sizeof *d);
+  struct run_cache *cache = run_cache_get(s);
   if ((rc = load_candidate(s, rid, &it)) == BG_OK && (rc = load_thresholds(s, th_run, &th)) == BG_OK)
-    rc = decide_items(s, p, &it, testbed, b, cuts, ack_commit, th, d);
+    rc = decide_items(s, cache, p, &it, testbed, b, cuts, ack_commit, th, d);
   bg_gate_thresholds_free(th);
-  items_recycle(s, &it);
+  items_recycle(cache, &it);
   items_free(&it);
   return rc;
 }
@@ -1724,8 +1859,13 @@ int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
   *answer = NULL;
   if ((rc = payload_cand(s, p, run, now, &c)) || (rc = select_baseline(s, p, &c, &b)) ||
       (rc = payload_thresholds(s, p, run, &c, &th_run, &th)) ||
-      (rc = load_payload(s, p, run, &it, &t)) ||
-      (rc = decide_items(s, p, &it, c.testbed_id, &b, 1, c.commit_id, th, &d)))
+      (rc = load_payload(s, p, run, &it, &t)))
+    goto out;
+  struct run_cache *cache = shared_acquire(s);
+  rc = decide_items(s, cache, p, &it, c.testbed_id, &b, 1, c.commit_id, th, &d);
+  items_recycle(cache, &it);
+  shared_release();
+  if (rc)
     goto out;
   struct bg_verdict_answer *a = bg_xcalloc(1, sizeof *a);
   a->p = *p;
@@ -1744,7 +1884,6 @@ out:
   decision_free(&d);
   bg_verdict_baseline_free(&b);
   bg_gate_thresholds_free(th);
-  items_recycle(s, &it);
   items_free(&it);
   free(t.bench);
   free(t.measure);

@@ -121,8 +121,9 @@ struct bg_verdict_row {
   double n, mean, stddev, median, log_center, log_w, raw_center, raw_w;
 };
 
-/* Puts committed run `rid`'s rows (any order; `rows` is reordered) into the connection's cache
- * of baseline summaries, so that the next verdicts on this connection need not read the run
+/* Puts committed run `rid`'s rows (any order; `rows` is reordered) into the cache of baseline
+ * summaries that upload decisions share (one per database, across the process's
+ * connections; `s` names the database), so that the next uploads need not read the run
  * back. Call only after the run's transaction committed (a rolled-back run id can be reused).
  * Runs whose rows need their samples to be summarised (raw_center NAN) are left out. */
 void bg_verdict_cache_run(struct bg_store *s, long long rid, struct bg_verdict_row *rows,

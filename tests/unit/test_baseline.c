@@ -590,6 +590,33 @@ static void verdicts_from_cached_summaries_equal_verdicts_read_back(void **state
   free(answer);
 }
 
+/* The side connection keeps each series' baseline centres sorted from one upload to the
+ * next (one insertion, one deletion). With windows of 3 (level) and 7 (noise) runs both
+ * slide many times over 24 commits; pull-request runs in between judge against other
+ * windows (their fork points), and a re-run of a commit against the same one: every verdict
+ * must still equal the stored run's decided afresh on a new connection (put checks it). */
+static void sorted_windows_kept_across_uploads_decide_as_sorted_afresh(void **state) {
+  struct fixture *f = *state;
+  assert_int_equal(sqlite3_exec(bg_store_db(f->s),
+                                "UPDATE projects SET gate_window = 3, noise_window = 7", NULL,
+                                NULL, NULL),
+                   SQLITE_OK);
+  for (int c = 1; c <= 24; c++) {
+    struct spec sp = {.commit = c, .minute = c, .level = 100 * (1 + 0.004 * ((c * 7) % 5))};
+    put(f, &sp, NULL);
+    if (c % 5 == 0) {
+      struct spec pr = {.commit = 100 + c, .branch = "topic", .minute = c, .pr = c,
+                        .parent = c - 2, .level = 101};
+      put(f, &pr, NULL);
+      put(f, &sp, NULL); /* a second run of commit c */
+    }
+  }
+  char got[256];
+  struct spec last = {.commit = 25, .minute = 25, .level = 100};
+  baseline_of(f, put(f, &last, NULL), got, sizeof got);
+  assert_string_equal(got, "24,23,22,21,20,20,19");
+}
+
 /* The id of run `run_id` (its last 12 digits). */
 static long long rid_of(struct fixture *f, int run_id) {
   sqlite3_stmt *st;
@@ -683,6 +710,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(verdicts_from_cached_summaries_equal_verdicts_read_back,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(a_verdict_decided_from_the_payload_equals_the_stored_runs,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(sorted_windows_kept_across_uploads_decide_as_sorted_afresh,
                                       setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -152,6 +152,57 @@ static void level_and_noise_use_their_own_windows(void **state) {
   bg_gate_verdict_free(v);
 }
 
+/* Sorted centres handed in by a caller (benchgated keeps them across uploads) decide exactly
+ * as the gate's own sort: the same verdict, bit for bit, on a suite with an outlying run;
+ * centres on the other scale, or missing, are not used. */
+static void sorted_centres_from_the_caller_decide_as_the_gates_own(void **state) {
+  (void)state;
+  const double factor[] = {1.05, 1, 1, 0.97, 1, 1.2};
+  struct suite *s = make_suite(6, 30, 0.01, 0.004, factor, 99);
+  s->pts[2][7].log_center += 0.2; /* a disturbed run: the noise screening drops it */
+  s->pts[2][7].raw_center *= exp(0.2);
+  struct bg_gate_config cfg;
+  bg_gate_config_init(&cfg);
+  cfg.window = 12;
+  cfg.noise_window = 25;
+  struct bg_gate_verdict *plain = decide(s->items, 6, &cfg);
+  double lv[6][30], nv[6][30];
+  for (size_t b = 0; b < 6; b++) {
+    for (size_t j = 0; j < 25; j++)
+      lv[b][j] = nv[b][j] = s->pts[b][j].log_center;
+    qsort(lv[b], 12, sizeof **lv, cmp_dbl);
+    qsort(nv[b], 25, sizeof **nv, cmp_dbl);
+    assert_int_equal(bg_gate_log_scale(&s->items[b], 25), 1);
+    s->items[b].level_sorted = lv[b];
+    s->items[b].noise_sorted = nv[b];
+    s->items[b].sorted_log = 1;
+  }
+  struct bg_gate_verdict *given = decide(s->items, 6, &cfg);
+  cJSON *a = bg_gate_verdict_to_cjson(plain, NULL), *b = bg_gate_verdict_to_cjson(given, NULL);
+  char *ta = cJSON_PrintUnformatted(a), *tb = cJSON_PrintUnformatted(b);
+  assert_string_equal(ta, tb);
+  for (size_t i = 0; i < 6; i++) {
+    assert_true(plain->outcomes[i].s2 == given->outcomes[i].s2);
+    assert_true(plain->outcomes[i].baseline_center == given->outcomes[i].baseline_center);
+  }
+  assert_true(plain->outcomes[2].s2 < 4e-4); /* the disturbed run (0.2 off: 0.0016 alone) dropped */
+  /* Raw-scale centres where the gate tests on the log scale are ignored: a wrong array then
+   * changes nothing. */
+  for (size_t j = 0; j < 25; j++)
+    nv[0][j] = 0;
+  s->items[0].sorted_log = 0;
+  struct bg_gate_verdict *ignored = decide(s->items, 6, &cfg);
+  assert_true(ignored->outcomes[0].s2 == plain->outcomes[0].s2);
+  cJSON_free(ta);
+  cJSON_free(tb);
+  cJSON_Delete(a);
+  cJSON_Delete(b);
+  bg_gate_verdict_free(plain);
+  bg_gate_verdict_free(given);
+  bg_gate_verdict_free(ignored);
+  free(s);
+}
+
 /* ---- summaries ---- */
 
 static void summary_uses_trimmed_mean_and_its_variance(void **state) {
@@ -618,6 +669,7 @@ static void verdict_json_and_markdown_have_every_field(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(level_and_noise_use_their_own_windows),
+      cmocka_unit_test(sorted_centres_from_the_caller_decide_as_the_gates_own),
       cmocka_unit_test(summary_uses_trimmed_mean_and_its_variance),
       cmocka_unit_test(summary_rejects_bad_samples_and_handles_signs),
       cmocka_unit_test(detects_a_clean_regression),

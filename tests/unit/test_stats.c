@@ -220,8 +220,39 @@ static void sort_select_and_median_agree_with_qsort(void **state) {
   assert_true(isnan(bg_stats_median_inplace(x, 0)));
 }
 
+/* The MAD of sorted values by merging outward from the centre against the definition: the
+ * median (bg_stats_median_inplace) of the absolute deviations. Every size up to 120, centres
+ * at the median, at a value, between values and outside them, on tied and distinct values;
+ * and the textbook example 1 1 2 2 4 6 9 about its median 2 (MAD 1). */
+static void mad_of_sorted_values_matches_the_median_of_deviations(void **state) {
+  (void)state;
+  unsigned long long r = 777;
+  double x[120], dev[120];
+  for (size_t n = 1; n <= 120; n++) {
+    for (int shape = 0; shape < 2; shape++) {
+      for (size_t i = 0; i < n; i++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = (double)(r >> 11) / 9007199254740992.0;
+        x[i] = shape == 0 ? floor(u * 5) : 10 * u - 3;
+      }
+      qsort(x, n, sizeof *x, cmp_double);
+      const double centres[] = {bg_stats_quantile_sorted(x, n, 0.5), x[n / 3], x[0] - 1,
+                                x[n - 1] + 2, 0.5 * (x[0] + x[n - 1])};
+      for (size_t c = 0; c < sizeof centres / sizeof *centres; c++) {
+        for (size_t i = 0; i < n; i++)
+          dev[i] = fabs(x[i] - centres[c]);
+        assert_true(bg_stats_mad_sorted(x, n, centres[c]) == bg_stats_median_inplace(dev, n));
+      }
+    }
+  }
+  const double book[] = {1, 1, 2, 2, 4, 6, 9};
+  assert_true(bg_stats_mad_sorted(book, 7, 2) == 1.0);
+  assert_true(isnan(bg_stats_mad_sorted(book, 0, 2)));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(mad_of_sorted_values_matches_the_median_of_deviations),
       cmocka_unit_test(sort_select_and_median_agree_with_qsort),
       cmocka_unit_test(descriptive_statistics_match_numpy),
       cmocka_unit_test(variance_keeps_precision_with_large_offset),
