@@ -22,6 +22,7 @@
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1280,6 +1281,7 @@ struct decide_job {
   long long now;
   struct bg_verdict_answer *answer;
   int rc;
+  atomic_int done; /* set last: answer and rc are final */
 };
 
 static void *decide_main(void *arg) {
@@ -1294,6 +1296,7 @@ static void *decide_main(void *arg) {
   if (rc)
     rollback(j->s, 0);
   j->rc = rc;
+  atomic_store(&j->done, 1);
   return NULL;
 }
 
@@ -1341,23 +1344,43 @@ static int insert_run_rows(struct bg_store *s, const struct bg_project *p, const
   return insert_results(s, p->id, *rid, run, rows);
 }
 
+/* Takes over the side decision of run `rid` once it is done (bg_verdict_answer_bind); on
+ * failure reports its error on `s`. */
+static int take_decision(struct bg_store *s, struct decide_job *job, pthread_t thread,
+                         long long rid, long long cm, long long epoch, long long br, long long tb,
+                         const struct bg_verdict_row *rows, size_t nrows,
+                         struct bg_verdict_answer **decided) {
+  pthread_join(thread, NULL);
+  if (job->rc) {
+    memcpy(s->errmsg, job->s->errmsg, sizeof s->errmsg);
+    return job->rc;
+  }
+  *decided = job->answer;
+  job->answer = NULL;
+  bg_verdict_answer_bind(*decided, rid, cm, epoch, br, tb, rows, nrows);
+  return BG_OK;
+}
+
 /* An upload. The verdict is decided beside the insert: a second thread, on the side
  * connection's read snapshot, judges the run from its payload (bg_verdict_decide_payload)
  * while this thread, under the write lock, stores the run, its results and its change-point
  * screening in one transaction. The decision's snapshot is taken before that transaction
  * commits, so it sees neither the run nor its screening: it judges against the series starts
- * from before this run. The decision joins the transaction, which stores it (verdict, alerts,
- * what it was decided on) before the one commit: the run is never visible without its
- * verdict. The full verdict is rendered after the lock is released. Without a side
- * connection the verdict is decided on the stored rows inside the transaction. Runs still
- * marked BG_VERDICT_PENDING (an older server committed the run and its verdict separately)
- * are settled by a replay or by bg_store_recover. */
+ * from before this run. When the decision is done by then, the same transaction stores it
+ * (verdict, alerts, what it was decided on) and the run is never visible without its verdict.
+ * When it is not (other uploads keep the cores busy), the run commits marked
+ * BG_VERDICT_PENDING and the verdict follows in a short second transaction: waiting for it
+ * under the write lock would hold every other upload up. A crash in between leaves the mark,
+ * which a replay of the upload or bg_store_recover settles. The full verdict is rendered
+ * beside the insert too. Without a side connection the verdict is decided on the stored rows
+ * inside the transaction. All uploads write through one connection (writer_of). */
 int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
                         int *replay, struct bg_buf *answer) {
   struct bg_store *own = s; /* the caller's connection: errors are reported on it */
-  long long now = (long long)time(NULL), tb, br, cm, epoch, replay_rid = 0, rid = 0;
-  int rc = BG_OK, wrote = 0, pending = 0, stored = 0, started = 0;
-  struct decide_job job = {side_of(own), p, run, now, NULL, BG_OK};
+  long long now = (long long)time(NULL), tb = 0, br = 0, cm = 0, epoch = 0, replay_rid = 0;
+  long long rid = 0;
+  int rc = BG_OK, wrote = 0, pending = 0, stored = 1, started = 0, later = 0;
+  struct decide_job job = {side_of(own), p, run, now, NULL, BG_OK, 0};
   pthread_t thread;
   if (job.s)
     started = pthread_create(&thread, NULL, decide_main, &job) == 0;
@@ -1415,21 +1438,15 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
     goto out;
   if ((rc = bg_changepoints_update_run(s, p, rid)))
     goto out;
-  if (started) {
-    pthread_join(thread, NULL);
+  later = started && !atomic_load(&job.done);
+  if (started && !later) {
     started = 0;
-    if (job.rc) {
-      memcpy(s->errmsg, job.s->errmsg, sizeof s->errmsg);
-      rc = job.rc;
+    if ((rc = take_decision(s, &job, thread, rid, cm, epoch, br, tb, rows, run->nresults,
+                            &decided)) ||
+        (rc = bg_verdict_store_decision(s, decided, &stored)))
       goto out;
-    }
-    decided = job.answer;
-    job.answer = NULL;
-    bg_verdict_answer_bind(decided, rid, cm, epoch, br, tb, rows, run->nresults);
-    rc = bg_verdict_store_decision(s, decided, &stored);
   }
-  if (rc == BG_OK)
-    rc = commit(s);
+  rc = commit(s);
   /* A default-branch run is the next uploads' baseline: keep its summaries at hand. */
   if (rc == BG_OK && !run->pull_request && run->commit.branch &&
       !strcmp(run->commit.branch, p->default_branch))
@@ -1442,9 +1459,35 @@ out:
   if (rc && s != own)
     memcpy(own->errmsg, s->errmsg, sizeof own->errmsg);
   pthread_mutex_unlock(&write_lock);
+  if (rc == BG_OK && later) {
+    /* The run is stored, its verdict pending: store the decision in a transaction of its
+     * own, unless a replay settled the run first. */
+    started = 0;
+    if ((rc = take_decision(own, &job, thread, rid, cm, epoch, br, tb, rows, run->nresults,
+                            &decided)) == BG_OK) {
+      pthread_mutex_lock(&write_lock);
+      s = writer_of(own);
+      if ((rc = begin(s)) == BG_OK) {
+        rc = bg_verdict_store_decision(s, decided, &stored);
+        rc = rc ? rc : commit(s);
+        if (rc)
+          rollback(s, 0);
+      }
+      if (rc && s != own)
+        memcpy(own->errmsg, s->errmsg, sizeof own->errmsg);
+      pthread_mutex_unlock(&write_lock);
+    }
+  }
   if (started)
     pthread_join(thread, NULL);
   bg_verdict_answer_free(job.answer);
+  if (rc == BG_OK && !stored) {
+    /* A replay settled the run first: its verdict is the run's. */
+    bg_verdict_answer_free(decided);
+    decided = NULL;
+    if ((rc = bg_verdict_run_json(own, p, rid, &verdict)) == BG_OK)
+      answer_json(answer, run->run_id, verdict);
+  }
   /* The answer is written outside the write lock: other uploads need not wait. */
   if (rc == BG_OK && decided) {
     verdict = bg_verdict_answer_text(decided);

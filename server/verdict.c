@@ -749,6 +749,13 @@ static void shared_release(void) {
   pthread_mutex_unlock(&shared_lock);
 }
 
+void bg_verdict_hold_decisions(int hold) {
+  if (hold)
+    pthread_mutex_lock(&shared_lock);
+  else
+    pthread_mutex_unlock(&shared_lock);
+}
+
 static struct cached_run *cache_find(struct run_cache *rc, long long rid) {
   for (int i = 0; i < CACHE_RUNS; i++)
     if (rc->e[i].rid == rid)

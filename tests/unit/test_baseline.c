@@ -16,6 +16,7 @@
 #include "verdict.h"
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -617,6 +618,77 @@ static void sorted_windows_kept_across_uploads_decide_as_sorted_afresh(void **st
   assert_string_equal(got, "24,23,22,21,20,20,19");
 }
 
+/* Holds upload decisions until run `run_id` is committed with its verdict pending. */
+struct holder {
+  const char *path;
+  int run_id;
+  int saw_pending;
+};
+
+static void *hold_until_pending(void *arg) {
+  struct holder *h = arg;
+  sqlite3 *db;
+  char q[256];
+  snprintf(q, sizeof q,
+           "SELECT gate_input FROM runs WHERE run_id = '00000000-0000-4000-8000-%012d'",
+           h->run_id);
+  bg_verdict_hold_decisions(1);
+  assert_int_equal(sqlite3_open(h->path, &db), SQLITE_OK);
+  for (int i = 0; i < 5000 && !h->saw_pending; i++) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+        sqlite3_column_type(st, 0) == SQLITE_TEXT)
+      h->saw_pending = !strcmp((const char *)sqlite3_column_text(st, 0), BG_VERDICT_PENDING);
+    sqlite3_finalize(st);
+    usleep(1000);
+  }
+  sqlite3_close(db);
+  bg_verdict_hold_decisions(0);
+  return NULL;
+}
+
+/* A decision still running when the insert is done (other uploads keep the cores busy) is
+ * not waited for under the write lock: the run commits with its verdict pending and the
+ * verdict follows in a transaction of its own. The answer and the stored verdict are the
+ * same as on the one-transaction path. */
+static void a_slow_decision_stores_its_verdict_in_a_second_transaction(void **state) {
+  struct fixture *f = *state;
+  for (int c = 1; c <= 4; c++) {
+    struct spec sp = {.commit = c, .minute = c, .level = c == 4 ? 120 : 100};
+    struct holder h = {f->path, f->next_run + 1, 0};
+    pthread_t t;
+    if (c >= 3)
+      assert_int_equal(pthread_create(&t, NULL, hold_until_pending, &h), 0);
+    if (c >= 3)
+      usleep(20000); /* the holder has the decisions before the upload starts */
+    char *answer = NULL;
+    long long rid = put(f, &sp, &answer); /* checks the answer against the stored run */
+    if (c >= 3) {
+      pthread_join(t, NULL);
+      assert_true(h.saw_pending);
+    }
+    int pending = 1;
+    assert_int_equal(bg_verdict_pending(f->s, rid, &pending), BG_OK);
+    assert_false(pending);
+    char *json = NULL, *uploaded = verdict_text_of(answer);
+    assert_int_equal(bg_verdict_run_json(f->s, &f->p, rid, &json), BG_OK);
+    assert_string_equal(json, uploaded);
+    if (c == 4)
+      assert_non_null(strstr(json, "\"state\":\"fail\""));
+    cJSON_free(json);
+    free(uploaded);
+    free(answer);
+  }
+  /* The regression of commit 4 opened its alerts in the second transaction. */
+  sqlite3_stmt *st;
+  assert_int_equal(sqlite3_prepare_v2(bg_store_db(f->s), "SELECT count(*) FROM alerts", -1, &st,
+                                      NULL),
+                   SQLITE_OK);
+  assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+  assert_int_equal(sqlite3_column_int(st, 0), 4);
+  sqlite3_finalize(st);
+}
+
 /* The id of run `run_id` (its last 12 digits). */
 static long long rid_of(struct fixture *f, int run_id) {
   sqlite3_stmt *st;
@@ -713,6 +785,8 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(sorted_windows_kept_across_uploads_decide_as_sorted_afresh,
                                       setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          a_slow_decision_stores_its_verdict_in_a_second_transaction, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
