@@ -4,7 +4,8 @@
  * on by a run: the newest comes in, the oldest leaves. The gate needs the window's values
  * sorted (medians, MAD, trimmed means); sorting 100 values per series per upload was most of
  * a verdict's time. A bg_window keeps them sorted and updates them by a few insertions and
- * deletions when it merely moved on, and sorts afresh otherwise. Either way `sorted` holds
+ * deletions when it merely moved on by a few runs (or back: concurrent uploads may decide on
+ * snapshots out of order), and sorts afresh otherwise. Either way `sorted` holds
  * exactly the values, ascending, so what is computed from it does not depend on the path.
  */
 #ifndef BG_WINDOW_H
@@ -12,7 +13,7 @@
 
 #include <stddef.h>
 
-#define BG_WINDOW_MAX_STEPS 8 /* runs a window may move on by and be updated in place */
+#define BG_WINDOW_MAX_STEPS 8 /* runs that may leave, and come in, for an update in place */
 
 struct bg_window {
   size_t n, cap;

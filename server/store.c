@@ -1286,6 +1286,7 @@ struct decide_job {
 
 static void *decide_main(void *arg) {
   struct decide_job *j = arg;
+  pthread_setname_np(pthread_self(), "bg-decide"); /* for top -H and perf */
   int rc = exec_stmt(j->s, stmt(j->s, S_BEGIN_READ), "begin read");
   if (rc == BG_OK && (rc = bg_verdict_decide_payload(j->s, j->p, j->run, j->now, &j->answer)))
     j->answer = NULL;

@@ -50,8 +50,9 @@ static size_t newest_runs(long long newest, size_t len, long long *ids) {
 }
 
 /* A window of 100 growing from nothing and moving on by 1 to 12 runs at a time (in place up
- * to BG_WINDOW_MAX_STEPS, sorted afresh beyond), with the length changing between 97 and
- * 100 (a noise window; a cut shortens one), and a jump to unrelated runs and back. */
+ * to BG_WINDOW_MAX_STEPS, sorted afresh beyond), now and then back by 1 to 5 and forward again
+ * (uploads decided out of order), with the length changing between 97 and 100 (a noise
+ * window; a cut shortens one), and a jump to unrelated runs and back. */
 static void a_moving_window_stays_sorted(void **state) {
   (void)state;
   struct bg_window w = {0};
@@ -70,6 +71,10 @@ static void a_moving_window_stays_sorted(void **state) {
     }
     if (round % 13 == 0) /* the same window again */
       set_and_check(&w, ids, newest_runs(newest, len, ids));
+    if (round % 7 == 0) { /* an older snapshot decided late, then the newest again */
+      set_and_check(&w, ids, newest_runs(newest - 1 - (long long)(round % 5), len, ids));
+      set_and_check(&w, ids, newest_runs(newest, len, ids));
+    }
   }
   set_and_check(&w, ids, 0);
   set_and_check(&w, ids, newest_runs(5, 1, ids));
