@@ -65,6 +65,7 @@ void bg_store_thread_release(void);
 struct bg_checkpointer;
 #define BG_STORE_WAL_PAGES 30000
 #define BG_STORE_WAL_RESET 10000
+#define BG_STORE_WAL_LEFT 600 /* frames the locked pass may have to copy (about half an upload) */
 
 /* Starts the checkpointer on its own connection. BG_OK with *out set, or BG_EDB with err. */
 int bg_store_checkpointer_start(const char *path, int interval_ms, struct bg_checkpointer **out,
