@@ -1021,9 +1021,8 @@ static int cmp_double(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Summary columns and (unless blob is NULL) the little-endian sample BLOB of one result;
- * `tmp` is scratch space of at least r->nsamples doubles. */
-static void summarise(const struct bg_result *r, double *tmp, double out[6], unsigned char *blob) {
+/* The summary columns of one result; `tmp` is scratch space of at least r->nsamples doubles. */
+static void summarise(const struct bg_result *r, double *tmp, double out[6]) {
   size_t n = r->nsamples;
   double sum = 0;
   for (size_t i = 0; i < n; i++)
@@ -1049,16 +1048,11 @@ static void summarise(const struct bg_result *r, double *tmp, double out[6], uns
   out[2] = tmp[0];
   out[3] = n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
   out[4] = tmp[n - 1];
-  for (size_t i = 0; blob && i < n; i++) {
-    uint64_t u;
-    memcpy(&u, &r->samples[i], 8);
-    for (int k = 0; k < 8; k++)
-      blob[i * 8 + (size_t)k] = (unsigned char)(u >> (8 * k));
-  }
 }
 
-void bg_store_result_row(const struct bg_result *r, double *tmp, unsigned char *blob,
-                         struct bg_verdict_row *row) {
+/* What result r's row holds (NAN where a column is NULL; the series ids are left alone);
+ * `tmp` is scratch of r->nsamples doubles. */
+static void result_row(const struct bg_result *r, double *tmp, struct bg_verdict_row *row) {
   row->median = row->log_center = row->log_w = row->raw_center = row->raw_w = NAN;
   /* The gate's summary, so baselines never re-read the samples (NULL for NAN). */
   struct bg_gate_summary g;
@@ -1075,22 +1069,44 @@ void bg_store_result_row(const struct bg_result *r, double *tmp, unsigned char *
     return;
   }
   double sum[6];
-  summarise(r, tmp, sum, blob);
+  summarise(r, tmp, sum);
   row->n = (double)r->nsamples;
   row->mean = sum[0];
   row->stddev = sum[1];
   row->median = sum[3];
 }
 
-/* Inserts the run's results; rows[i] receives what result i's row holds (for the verdict's
- * cache of baseline summaries). */
+/* v[0..n-1] as little-endian IEEE doubles (the samples BLOB; bg_store_sample reads it). */
+static void le_doubles(const double *v, size_t n, unsigned char *out) {
+  for (size_t i = 0; i < n; i++) {
+    uint64_t u;
+    memcpy(&u, &v[i], 8);
+    for (int b = 0; b < 8; b++)
+      out[i * 8 + (size_t)b] = (unsigned char)(u >> (8 * b));
+  }
+}
+
+void bg_store_result_rows(const struct bg_run *run, struct bg_verdict_row *rows) {
+  size_t most = 1;
+  for (size_t i = 0; i < run->nresults; i++)
+    if (run->results[i].nsamples > most)
+      most = run->results[i].nsamples;
+  double *tmp = bg_xmalloc(most * sizeof *tmp);
+  for (size_t i = 0; i < run->nresults; i++) {
+    rows[i].bid = rows[i].mid = 0;
+    result_row(&run->results[i], tmp, &rows[i]);
+  }
+  free(tmp);
+}
+
+/* Inserts the run's results from their rows (bg_store_result_rows), setting each row's
+ * series ids. */
 static int insert_results(struct bg_store *s, long long pid, long long rid,
                           const struct bg_run *run, struct bg_verdict_row *rows) {
   size_t most = 1;
   for (size_t i = 0; i < run->nresults; i++)
     if (run->results[i].nsamples > most)
       most = run->results[i].nsamples;
-  double *tmp = bg_xmalloc(most * sizeof *tmp);
   unsigned char *blob = bg_xmalloc(most * 8);
   int rc = BG_OK;
   for (size_t i = 0; i < run->nresults; i++) {
@@ -1099,13 +1115,12 @@ static int insert_results(struct bg_store *s, long long pid, long long rid,
     if ((rc = cached_id(s, KIND_MEASURE, pid, r->measure, r->unit, bg_direction_name(r->direction),
                         &row->mid)) ||
         (rc = cached_id(s, KIND_BENCH, pid, r->benchmark, NULL, NULL, &row->bid)))
-      goto out;
+      break;
     sqlite3_stmt *st = stmt(s, S_RESULT_INSERT);
     if (!st) {
       rc = BG_EDB;
-      goto out;
+      break;
     }
-    bg_store_result_row(r, tmp, blob, row);
     sqlite3_bind_int64(st, 1, rid);
     sqlite3_bind_int64(st, 2, row->bid);
     sqlite3_bind_int64(st, 3, row->mid);
@@ -1113,6 +1128,7 @@ static int insert_results(struct bg_store *s, long long pid, long long rid,
     sqlite3_bind_double(st, 5, row->mean);
     sqlite3_bind_double(st, 6, row->stddev);
     if (!r->has_summary) {
+      le_doubles(r->samples, r->nsamples, blob);
       sqlite3_bind_double(st, 7, row->median);
       sqlite3_bind_blob(st, 8, blob, (int)(r->nsamples * 8), SQLITE_STATIC);
     }
@@ -1121,10 +1137,8 @@ static int insert_results(struct bg_store *s, long long pid, long long rid,
       if (isfinite(gv[k]))
         sqlite3_bind_double(st, 9 + k, gv[k]);
     if ((rc = exec_stmt(s, st, "insert result")))
-      goto out;
+      break;
   }
-out:
-  free(tmp);
   free(blob);
   return rc;
 }
@@ -1179,12 +1193,7 @@ static void content_hash(const struct bg_run *run, unsigned char out[SHA256_DIGE
     const double *vals = r->has_summary ? head : r->samples;
     for (size_t j = 0; j < nvals; j += 64) {
       size_t m = nvals - j < 64 ? nvals - j : 64;
-      for (size_t k = 0; k < m; k++) {
-        uint64_t u;
-        memcpy(&u, &vals[j + k], 8);
-        for (int b = 0; b < 8; b++)
-          le[k * 8 + (size_t)b] = (unsigned char)(u >> (8 * b));
-      }
+      le_doubles(vals + j, m, le);
       EVP_DigestUpdate(ctx, le, m * 8);
     }
   }
@@ -1288,6 +1297,7 @@ struct decide_job {
   struct bg_store *s;
   const struct bg_project *p;
   const struct bg_run *run;
+  const struct bg_verdict_row *rows; /* the results' summaries (the insert sets their ids) */
   long long now;
   struct bg_verdict_answer *answer;
   int rc;
@@ -1298,7 +1308,7 @@ static void *decide_main(void *arg) {
   struct decide_job *j = arg;
   pthread_setname_np(pthread_self(), "bg-decide"); /* for top -H and perf */
   int rc = exec_stmt(j->s, stmt(j->s, S_BEGIN_READ), "begin read");
-  if (rc == BG_OK && (rc = bg_verdict_decide_payload(j->s, j->p, j->run, j->now, &j->answer)))
+  if (rc == BG_OK && (rc = bg_verdict_decide_payload(j->s, j->p, j->run, j->rows, j->now, &j->answer)))
     j->answer = NULL;
   if (rc == BG_OK)
     bg_verdict_answer_render(j->answer);
@@ -1391,7 +1401,10 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   long long now = (long long)time(NULL), tb = 0, br = 0, cm = 0, epoch = 0, replay_rid = 0;
   long long rid = 0;
   int rc = BG_OK, wrote = 0, pending = 0, stored = 1, started = 0, later = 0;
-  struct decide_job job = {side_of(own), p, run, now, NULL, BG_OK, 0};
+  /* The results' summaries once, for the insert and the decision, outside the write lock. */
+  struct bg_verdict_row *rows = bg_xmalloc((run->nresults ? run->nresults : 1) * sizeof *rows);
+  bg_store_result_rows(run, rows);
+  struct decide_job job = {side_of(own), p, run, rows, now, NULL, BG_OK, 0};
   pthread_t thread;
   if (job.s)
     started = pthread_create(&thread, NULL, decide_main, &job) == 0;
@@ -1400,7 +1413,6 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   char *fp = json_or_null(run->fingerprint), *th = json_or_null(run->thresholds);
   char *verdict = NULL;
   struct bg_verdict_answer *decided = NULL;
-  struct bg_verdict_row *rows = NULL;
   *replay = 0;
   pthread_mutex_lock(&write_lock);
   s = writer_of(own);
@@ -1440,7 +1452,6 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   if (rc || *replay)
     goto out;
   wrote = 1;
-  rows = bg_xmalloc((run->nresults ? run->nresults : 1) * sizeof *rows);
   if ((rc = insert_run_rows(s, p, run, hash, fp, th, now, rows, &rid, &cm, &epoch, &br, &tb)))
     goto out;
   /* Without a side connection the verdict is decided here, before the screening it must not

@@ -44,11 +44,11 @@ int bg_store_write_end(struct bg_store *s, int ok);
 struct bg_result;
 struct bg_verdict_row;
 
-/* What result r's row in `results` holds, as the upload stores it: summary and gate columns
- * (NAN where the column is NULL; the series ids are left as they are). `tmp` is scratch of
- * r->nsamples doubles; the samples' BLOB goes to `blob` (8 bytes a sample) unless NULL. */
-void bg_store_result_row(const struct bg_result *r, double *tmp, unsigned char *blob,
-                         struct bg_verdict_row *row);
+struct bg_run;
+
+/* What each result's row in `results` holds, as the upload stores it: rows[i] gets result
+ * i's summary and gate columns (NAN where the column is NULL) and series ids 0. */
+void bg_store_result_rows(const struct bg_run *run, struct bg_verdict_row *rows);
 
 /* The id of benchmark `name` of project `pid` as the connection's snapshot knows it (*id 0:
  * none yet), through the connection's id cache. BG_OK or BG_EDB. */

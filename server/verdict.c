@@ -821,26 +821,30 @@ static struct bg_verdict_row stored_row(struct bg_verdict_row r) {
 }
 
 /* Puts committed run `rid`'s rows into cache (see bg_verdict_cache_run). */
-static void cache_put(struct run_cache *cache, long long rid, struct bg_verdict_row *rows,
+static void cache_put(struct run_cache *cache, long long rid, const struct bg_verdict_row *rows,
                       size_t n) {
   struct cached_run *c = cache_find(cache, rid);
   if (c)
     cached_run_clear(c);
   if (!(c = cache_claim(cache, rid, ++cache->clock)))
     return;
-  /* In the order a read of the run yields its rows, so the verdict's items come out the same. */
-  qsort(rows, n, sizeof *rows, cmp_row);
+  /* In the order a read of the run yields its rows, so the verdict's items come out the same;
+   * sorted in a copy: the upload's decision may still read the rows. */
+  struct bg_verdict_row *sorted = bg_xmalloc((n ? n : 1) * sizeof *sorted);
+  memcpy(sorted, rows, n * sizeof *rows);
+  qsort(sorted, n, sizeof *sorted, cmp_row);
   for (size_t i = 0; i < n; i++) {
-    struct bg_verdict_row r = stored_row(rows[i]);
+    struct bg_verdict_row r = stored_row(sorted[i]);
     struct bg_gate_summary g;
     struct bg_gate_point pt;
     cols_summary(&r, &g);
     bg_gate_point_of(&g, &pt);
     cached_run_add(c, r.bid, r.mid, &pt);
   }
+  free(sorted);
 }
 
-void bg_verdict_cache_run(struct bg_store *s, long long rid, struct bg_verdict_row *rows,
+void bg_verdict_cache_run(struct bg_store *s, long long rid, const struct bg_verdict_row *rows,
                           size_t n) {
   for (size_t i = 0; i < n; i++)
     if (isnan(rows[i].raw_center))
@@ -1752,17 +1756,13 @@ static int cmp_item(const void *a, const void *b) {
 
 /* The candidate's items from the payload, in the order load_candidate reads them. */
 static int load_payload(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
-                        struct items *it, struct temps *t) {
+                        const struct bg_verdict_row *rows, struct items *it, struct temps *t) {
   struct name_ids benches, measures;
-  size_t n = run->nresults ? run->nresults : 1, most = 1;
+  size_t n = run->nresults ? run->nresults : 1;
   name_ids_init(&benches, n);
   name_ids_init(&measures, n);
   t->bench = bg_xcalloc(n, sizeof *t->bench);
   t->measure = bg_xcalloc(n, sizeof *t->measure);
-  for (size_t i = 0; i < run->nresults; i++)
-    if (run->results[i].nsamples > most)
-      most = run->results[i].nsamples;
-  double *scratch = bg_xmalloc(most * sizeof *scratch);
   int rc = BG_OK, fresh;
   for (size_t i = 0; i < run->nresults && rc == BG_OK; i++) {
     const struct bg_result *r = &run->results[i];
@@ -1782,11 +1782,8 @@ static int load_payload(struct bg_store *s, const struct bg_project *p, const st
     x->unit = m->unit;
     x->direction = m->direction;
     x->has_cand = 1;
-    struct bg_verdict_row row;
-    bg_store_result_row(r, scratch, NULL, &row);
-    payload_summary(r, &row, &x->cand);
+    payload_summary(r, &rows[i], &x->cand);
   }
-  free(scratch);
   free(benches.slots);
   free(measures.slots);
   if (rc == BG_OK) {
@@ -1853,8 +1850,8 @@ static int payload_thresholds(struct bg_store *s, const struct bg_project *p,
 }
 
 int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
-                              const struct bg_run *run, long long now,
-                              struct bg_verdict_answer **answer) {
+                              const struct bg_run *run, const struct bg_verdict_row *rows,
+                              long long now, struct bg_verdict_answer **answer) {
   struct cand c;
   struct bg_verdict_baseline b = {0};
   struct items it = {0};
@@ -1866,7 +1863,7 @@ int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
   *answer = NULL;
   if ((rc = payload_cand(s, p, run, now, &c)) || (rc = select_baseline(s, p, &c, &b)) ||
       (rc = payload_thresholds(s, p, run, &c, &th_run, &th)) ||
-      (rc = load_payload(s, p, run, &it, &t)))
+      (rc = load_payload(s, p, run, rows, &it, &t)))
     goto out;
   struct run_cache *cache = shared_acquire(s);
   rc = decide_items(s, cache, p, &it, c.testbed_id, &b, 1, c.commit_id, th, &d);

@@ -65,15 +65,18 @@ struct bg_verdict_answer;
 int bg_verdict_decide_run(struct bg_store *s, const struct bg_project *p, long long rid,
                           struct bg_verdict_answer **answer);
 
+struct bg_verdict_row;
+
 /* Decides the verdict of upload `run` before it is stored, on the caller's read snapshot
  * (which must not include the run), writing nothing: the decision bg_verdict_update_run would
- * make once the run is stored, with the candidate's summaries taken from the payload. `now`
+ * make once the run is stored, with the candidate's summaries taken from the payload (rows[i]:
+ * result i's, from bg_store_result_rows; their series ids are not read). `now`
  * is the epoch the upload gives a commit it creates without a timestamp. Series and commit
  * the snapshot does not know get temporary ids; bg_verdict_answer_bind replaces them once the
  * run is stored. BG_OK with the decision in *answer, or BG_EDB. */
 int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
-                              const struct bg_run *run, long long now,
-                              struct bg_verdict_answer **answer);
+                              const struct bg_run *run, const struct bg_verdict_row *rows,
+                              long long now, struct bg_verdict_answer **answer);
 
 /* For tests: while a thread holds them (hold 1, then 0 from the same thread), upload
  * decisions wait before they judge, so an upload's insert finishes first and its verdict
@@ -126,12 +129,12 @@ struct bg_verdict_row {
   double n, mean, stddev, median, log_center, log_w, raw_center, raw_w;
 };
 
-/* Puts committed run `rid`'s rows (any order; `rows` is reordered) into the cache of baseline
+/* Puts committed run `rid`'s rows (any order) into the cache of baseline
  * summaries that upload decisions share (one per database, across the process's
  * connections; `s` names the database), so that the next uploads need not read the run
  * back. Call only after the run's transaction committed (a rolled-back run id can be reused).
  * Runs whose rows need their samples to be summarised (raw_center NAN) are left out. */
-void bg_verdict_cache_run(struct bg_store *s, long long rid, struct bg_verdict_row *rows,
+void bg_verdict_cache_run(struct bg_store *s, long long rid, const struct bg_verdict_row *rows,
                           size_t n);
 
 /* Renders the full verdict of stored run `rid` again from what its upload pinned (baseline
