@@ -1201,11 +1201,17 @@ static void content_hash(const struct bg_run *run, unsigned char out[SHA256_DIGE
   EVP_MD_CTX_free(ctx);
 }
 
-static void answer_json(struct bg_buf *out, const char *run_id, const char *verdict) {
+/* The upload's answer: {"run_id":..,"verdict":..} with the verdict as text, or written from
+ * decision `a` when verdict is NULL. */
+static void answer_json(struct bg_buf *out, const char *run_id, const char *verdict,
+                        const struct bg_verdict_answer *a) {
   bg_buf_puts(out, "{\"run_id\":");
   bg_json_str(out, run_id);
   bg_buf_puts(out, ",\"verdict\":");
-  bg_buf_puts(out, verdict && *verdict ? verdict : "null");
+  if (!verdict && a)
+    bg_verdict_answer_write(a, out);
+  else
+    bg_buf_puts(out, verdict && *verdict ? verdict : "null");
   bg_buf_puts(out, "}");
 }
 
@@ -1300,8 +1306,9 @@ struct decide_job {
   const struct bg_verdict_row *rows; /* the results' summaries (the insert sets their ids) */
   long long now;
   struct bg_verdict_answer *answer;
+  struct bg_buf out; /* the upload's answer with this verdict, written beside the insert */
   int rc;
-  atomic_int done; /* set last: answer and rc are final */
+  atomic_int done; /* set last: answer, out and rc are final */
 };
 
 static void *decide_main(void *arg) {
@@ -1310,8 +1317,10 @@ static void *decide_main(void *arg) {
   int rc = exec_stmt(j->s, stmt(j->s, S_BEGIN_READ), "begin read");
   if (rc == BG_OK && (rc = bg_verdict_decide_payload(j->s, j->p, j->run, j->rows, j->now, &j->answer)))
     j->answer = NULL;
-  if (rc == BG_OK)
+  if (rc == BG_OK) {
     bg_verdict_answer_render(j->answer);
+    answer_json(&j->out, j->run->run_id, NULL, j->answer);
+  }
   if (rc == BG_OK)
     rc = commit(j->s);
   if (rc)
@@ -1400,12 +1409,13 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   struct bg_store *own = s; /* the caller's connection: errors are reported on it */
   long long now = (long long)time(NULL), tb = 0, br = 0, cm = 0, epoch = 0, replay_rid = 0;
   long long rid = 0;
-  int rc = BG_OK, wrote = 0, pending = 0, stored = 1, started = 0, later = 0;
+  int rc = BG_OK, wrote = 0, pending = 0, stored = 1, started = 0, later = 0, beside = 0;
   /* The results' summaries once, for the insert and the decision, outside the write lock. */
   struct bg_verdict_row *rows = bg_xmalloc((run->nresults ? run->nresults : 1) * sizeof *rows);
   bg_store_result_rows(run, rows);
-  struct decide_job job = {side_of(own), p, run, rows, now, NULL, BG_OK, 0};
+  struct decide_job job = {side_of(own), p, run, rows, now, NULL, {0}, BG_OK, 0};
   pthread_t thread;
+  bg_buf_init(&job.out, answer->max);
   if (job.s)
     started = pthread_create(&thread, NULL, decide_main, &job) == 0;
   unsigned char hash[SHA256_DIGEST_LENGTH];
@@ -1446,7 +1456,7 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
       if (pending)
         rc = settle(s, p, replay_rid, &decided);
       else if ((rc = bg_verdict_run_json(s, p, replay_rid, &verdict)) == BG_OK)
-        answer_json(answer, run->run_id, verdict);
+        answer_json(answer, run->run_id, verdict, NULL);
     }
   }
   if (rc || *replay)
@@ -1467,6 +1477,7 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
                             &decided)) ||
         (rc = bg_verdict_store_decision(s, decided, &stored)))
       goto out;
+    beside = 1;
   }
   rc = commit(s);
   /* A default-branch run is the next uploads' baseline: keep its summaries at hand. */
@@ -1487,6 +1498,7 @@ out:
     started = 0;
     if ((rc = take_decision(own, &job, thread, rid, cm, epoch, br, tb, rows, run->nresults,
                             &decided)) == BG_OK) {
+      beside = 1;
       pthread_mutex_lock(&write_lock);
       s = writer_of(own);
       if ((rc = begin(s)) == BG_OK) {
@@ -1508,13 +1520,17 @@ out:
     bg_verdict_answer_free(decided);
     decided = NULL;
     if ((rc = bg_verdict_run_json(own, p, rid, &verdict)) == BG_OK)
-      answer_json(answer, run->run_id, verdict);
+      answer_json(answer, run->run_id, verdict, NULL);
   }
-  /* The answer is written outside the write lock: other uploads need not wait. */
-  if (rc == BG_OK && decided) {
-    verdict = bg_verdict_answer_text(decided);
-    answer_json(answer, run->run_id, verdict);
+  if (rc == BG_OK && decided && beside) {
+    /* The decision thread wrote the answer beside the insert. */
+    bg_buf_free(answer);
+    *answer = job.out;
+    bg_buf_init(&job.out, 0);
+  } else if (rc == BG_OK && decided) {
+    answer_json(answer, run->run_id, NULL, decided); /* outside the write lock */
   }
+  bg_buf_free(&job.out);
   bg_verdict_answer_free(decided);
   free(rows);
   cJSON_free(fp);

@@ -1536,24 +1536,21 @@ struct bg_verdict_answer {
   struct bg_verdict_baseline b;
   struct decision d;
   struct temps t;
-  char *full, *head; /* rendered ahead by bg_verdict_answer_render, or NULL */
+  char *head; /* rendered ahead by bg_verdict_answer_render, or NULL */
 };
 
 void bg_verdict_answer_render(struct bg_verdict_answer *a) {
-  if (!a->full)
-    verdict_text(&a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v, &a->full,
-                 &a->head);
+  if (!a->head)
+    a->head = head_text(&a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v);
+}
+
+void bg_verdict_answer_write(const struct bg_verdict_answer *a, struct bg_buf *out) {
+  put_verdict(out, &a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v, 1);
 }
 
 char *bg_verdict_answer_text(const struct bg_verdict_answer *a) {
   char *full = NULL;
-  if (a->full) {
-    size_t n = strlen(a->full) + 1;
-    full = cJSON_malloc(n);
-    memcpy(full, a->full, n);
-  } else {
-    verdict_text(&a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v, &full, NULL);
-  }
+  verdict_text(&a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v, &full, NULL);
   return full;
 }
 
@@ -1564,7 +1561,6 @@ void bg_verdict_answer_free(struct bg_verdict_answer *a) {
   bg_verdict_baseline_free(&a->b);
   free(a->t.bench);
   free(a->t.measure);
-  cJSON_free(a->full);
   cJSON_free(a->head);
   free(a);
 }

@@ -110,10 +110,13 @@ int bg_verdict_pending(struct bg_store *s, long long rid, int *pending);
 int bg_verdict_update_run(struct bg_store *s, const struct bg_project *p, long long rid,
                           struct bg_verdict_answer **answer);
 
-/* Renders the decision's full verdict and its head now (the text does not depend on the
- * run's ids), so that bg_verdict_answer_text and bg_verdict_store_decision only copy them:
- * an upload renders beside its insert. */
+/* Renders the decision's head (what runs.verdict keeps) now, so that
+ * bg_verdict_store_decision only stores it: an upload renders beside its insert. */
 void bg_verdict_answer_render(struct bg_verdict_answer *a);
+
+/* Appends the full verdict JSON (DESIGN §6.4) of a decision to out (the text does not depend
+ * on the run's ids: an upload writes its answer beside the insert). */
+void bg_verdict_answer_write(const struct bg_verdict_answer *a, struct bg_buf *out);
 
 /* The full verdict JSON (DESIGN §6.4) of a decision; caller frees with cJSON_free. Needs no
  * store: call it after the upload's transaction. */
