@@ -209,7 +209,8 @@ static int by_name(const struct dirent **a, const struct dirent **b) {
   return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-/* The ceiling: the same result rows (same columns, same sample BLOBs and summary values)
+/* The ceiling: the same result rows (every column the server stores: ids, n, mean, stddev,
+ * median, the samples BLOB and the gate's four summary columns, with values of the same kind)
  * inserted with one prepared statement per row and one BEGIN IMMEDIATE transaction per run,
  * into the server's schema with the server's pragmas (WAL, synchronous NORMAL, 8 MB cache).
  * Inserting into an index costs more as it grows (results_series gets one entry per result
@@ -254,7 +255,8 @@ static void ceiling_open(struct ceiling *c, const char *schema_dir, const char *
   c->rng = 99;
   sqlite3_prepare_v2(c->db,
                      "INSERT INTO results (run_id, benchmark_id, measure_id, n, mean, stddev, "
-                     "median, samples) VALUES (?,?,?,?,?,?,?,?)",
+                     "median, samples, log_center, log_w, raw_center, raw_w) "
+                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                      -1, &c->st, NULL);
 }
 
@@ -285,6 +287,12 @@ static void ceiling_insert(struct ceiling *c, int runs) {
       sqlite3_bind_double(c->st, 6, blob[1]);
       sqlite3_bind_double(c->st, 7, blob[2]);
       sqlite3_bind_blob(c->st, 8, blob, sizeof blob, SQLITE_TRANSIENT);
+      /* The gate's columns (log centre, its within-run variance, raw centre and variance):
+       * non-integral doubles, as the server's, so that rows and index entries are as long. */
+      sqlite3_bind_double(c->st, 9, log(blob[3]));
+      sqlite3_bind_double(c->st, 10, 1e-5 * blob[4]);
+      sqlite3_bind_double(c->st, 11, blob[5]);
+      sqlite3_bind_double(c->st, 12, 1e-3 * blob[6]);
       sqlite3_step(c->st);
       sqlite3_reset(c->st);
     }
