@@ -608,13 +608,17 @@ struct series_state {
   struct bg_window level, noise;
 };
 
-#define MAX_SERIES_STATES 200000 /* series kept per connection before they start over */
+/* The series' sorted windows take (level + noise window) x 24 bytes each: 3 KB with the
+ * default windows, 3 MB for a suite of 1 000 results. Past this many bytes they start over. */
+#define MAX_STATE_BYTES (48u << 20)
+#define BYTES_PER_RUN (2 * sizeof(double) + sizeof(long long))
 
 struct run_cache {
   struct cached_run e[CACHE_RUNS];
   unsigned long long clock;
   struct series_state **states; /* open addressing on (bid, mid); NULL: empty */
   size_t nstates, state_slots;
+  size_t state_bytes; /* what the windows of all states hold (their capacities) */
   /* The last decision's (item, rank) matrix, kept for the next: at 1 000 items x 100 runs it
    * is 3 MB, which a fresh allocation maps and faults in page by page on every upload. */
   struct bg_gate_point *spare_sums;
@@ -638,12 +642,11 @@ static void states_clear(struct run_cache *rc) {
       rc->states[i] = NULL;
     }
   rc->nstates = 0;
+  rc->state_bytes = 0;
 }
 
 /* The state of series (bid, mid), created empty when there is none. */
 static struct series_state *state_of(struct run_cache *rc, long long bid, long long mid) {
-  if (rc->nstates >= MAX_SERIES_STATES)
-    states_clear(rc);
   if ((rc->nstates + 1) * 2 > rc->state_slots) {
     size_t ns = rc->state_slots ? rc->state_slots * 2 : 1024;
     struct series_state **t = bg_xcalloc(ns, sizeof *t);
@@ -688,8 +691,10 @@ static void keep_sorted(struct run_cache *rc, long long bid, long long mid, stru
     st->level.n = st->noise.n = 0; /* centres on the other scale: start over */
     st->log_scale = log_scale;
   }
+  size_t before = st->level.cap + st->noise.cap;
   bg_window_set(&st->level, ids, scratch, k);
   bg_window_set(&st->noise, ids, scratch, kn);
+  rc->state_bytes += (st->level.cap + st->noise.cap - before) * BYTES_PER_RUN;
   g->level_sorted = st->level.sorted;
   g->noise_sorted = st->noise.sorted;
   g->sorted_log = log_scale;
@@ -1118,6 +1123,10 @@ static int decide_items(struct bg_store *s, struct run_cache *cache, const struc
     cfg.alpha = p->alpha;
   cfg.window = b->level;
   cfg.noise_window = 0; /* the baseline is already the noise's window */
+  /* Over its budget the states start over here, never inside the loop below: the items
+   * point into them until the decision is made. */
+  if (cache->state_bytes >= MAX_STATE_BYTES)
+    states_clear(cache);
   ids = bg_xmalloc((it->k ? it->k : 1) * sizeof *ids);
   scratch = bg_xmalloc((it->k ? it->k : 1) * sizeof *scratch);
   gi = bg_xcalloc(it->n ? it->n : 1, sizeof *gi);
