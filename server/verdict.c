@@ -3,16 +3,20 @@
  * One verdict costs a handful of queries: the run and its results (with their names), the
  * baseline runs (an index range on runs_baseline), their results in one query per 32 runs by
  * the results primary key (the stored gate summaries, never the samples) for the runs not in
- * the connection's cache of recent baseline runs (so an upload usually reads one run), the
- * series' baseline starts and the commit's acknowledgements. Results are matched to items
- * through a hash of (benchmark id, measure id), so the work is linear in the rows read.
+ * the cache of recent baseline runs (so an upload usually reads none), the series' baseline
+ * starts and the commit's acknowledgements. Results are matched to items through a hash of
+ * (benchmark id, measure id), so the work is linear in the rows read.
+ *
+ * An upload's verdict is decided from its payload, beside the insert, on a snapshot without
+ * the run (bg_verdict_decide_payload, then bg_verdict_answer_bind and
+ * bg_verdict_store_decision); its baseline summaries and each series' sorted windows come from
+ * one cache shared by the process's connections (shared_acquire). Everything else decides
+ * stored runs (bg_verdict_update_run, bg_verdict_run_json) with a cache per connection.
  *
  * A full verdict of 1 000 results is ~300 KB of JSON, more than the run's samples; the run
  * keeps only its head and what it was decided on (run_gate_inputs: the baseline runs, the
  * reference commit, the thresholds' run), and every read renders the full verdict again from
- * those with the commit's current acknowledgements. An upload decides its verdict between
- * the transaction that stores the run and the one that stores the verdict, outside the write
- * lock (bg_verdict_decide_run, bg_verdict_store_decision), and renders its answer last.
+ * those with the commit's current acknowledgements.
  */
 #include "verdict.h"
 

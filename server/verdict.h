@@ -60,8 +60,9 @@ struct bg_verdict_answer;
 
 /* Decides stored run `rid` against a fresh baseline selection, writing nothing: the work of
  * bg_verdict_update_run outside a write transaction (run it inside a read transaction for one
- * consistent snapshot). BG_OK with the decision in *answer (free with bg_verdict_answer_free),
- * or BG_EDB/BG_ENOENT. */
+ * consistent snapshot; the tests decide every upload again this way to check the decision
+ * made from the payload). BG_OK with the decision in *answer (free with
+ * bg_verdict_answer_free), or BG_EDB/BG_ENOENT. */
 int bg_verdict_decide_run(struct bg_store *s, const struct bg_project *p, long long rid,
                           struct bg_verdict_answer **answer);
 
