@@ -1480,10 +1480,6 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
     beside = 1;
   }
   rc = commit(s);
-  /* A default-branch run is the next uploads' baseline: keep its summaries at hand. */
-  if (rc == BG_OK && !run->pull_request && run->commit.branch &&
-      !strcmp(run->commit.branch, p->default_branch))
-    bg_verdict_cache_run(s, rid, rows, run->nresults);
 out:
   if (rc)
     rollback(s, wrote);
@@ -1492,6 +1488,11 @@ out:
   if (rc && s != own)
     memcpy(own->errmsg, s->errmsg, sizeof own->errmsg);
   pthread_mutex_unlock(&write_lock);
+  /* A default-branch run is the next uploads' baseline: keep its summaries at hand (outside
+   * the write lock; a decision that misses it meanwhile reads it from the database). */
+  if (rc == BG_OK && rid && !run->pull_request && run->commit.branch &&
+      !strcmp(run->commit.branch, p->default_branch))
+    bg_verdict_cache_run(own, rid, rows, run->nresults);
   if (rc == BG_OK && later) {
     /* The run is stored, its verdict pending: store the decision in a transaction of its
      * own, unless a replay settled the run first. */
