@@ -1315,7 +1315,8 @@ static void *decide_main(void *arg) {
   struct decide_job *j = arg;
   pthread_setname_np(pthread_self(), "bg-decide"); /* for top -H and perf */
   int rc = exec_stmt(j->s, stmt(j->s, S_BEGIN_READ), "begin read");
-  if (rc == BG_OK && (rc = bg_verdict_decide_payload(j->s, j->p, j->run, j->rows, j->now, &j->answer)))
+  if (rc == BG_OK &&
+      (rc = bg_verdict_decide_payload(j->s, j->p, j->run, j->rows, j->now, &j->answer)))
     j->answer = NULL;
   if (rc == BG_OK) {
     bg_verdict_answer_render(j->answer);

@@ -107,10 +107,10 @@ int bg_store_projects_json(struct bg_store *s, long long only_id, struct bg_buf 
 /* Stores a validated run of project p in one transaction (BEGIN IMMEDIATE ... COMMIT),
  * creating its testbed, branch, commit, benchmarks and measures when new, with its verdict
  * (decided beside the insert, on a second connection, from the payload) and its change-point
- * screening (see store.c). The run is keyed by its run_id (compared as given; callers lowercase it). Idempotent: when the
- * run_id exists with the same content (a SHA-256 of the run's canonical form: bg_run_to_json
- * of its metadata, then its results in binary) *replay is set to 1 and nothing is written,
- * unless the run still awaits its verdict, which is then decided and stored. A changed
+ * screening (see store.c). The run is keyed by its run_id (compared as given; callers lowercase
+ * it). Idempotent: when the run_id exists with the same content (a SHA-256 of the run's canonical
+ * form: bg_run_to_json of its metadata, then its results in binary) *replay is set to 1 and nothing
+ * is written, unless the run still awaits its verdict, which is then decided and stored. A changed
  * testbed fingerprint adds a server warning to the stored run. On BG_OK, `answer` receives
  * {"run_id":...,"verdict":...} (the stored verdict on a replay). Errors: BG_ECONFLICT (same run_id,
  * other content), BG_EDB. */

@@ -1110,8 +1110,7 @@ static void decision_free(struct decision *d) {
  * count. */
 static int decide_items(struct bg_store *s, struct run_cache *cache, const struct bg_project *p,
                         struct items *it, long long testbed, const struct bg_verdict_baseline *b,
-                        int cuts,
-                        long long ack_commit, const struct bg_gate_thresholds *th,
+                        int cuts, long long ack_commit, const struct bg_gate_thresholds *th,
                         struct decision *d) {
   struct bg_gate_item *gi = NULL;
   long long *ids = NULL; /* the run of each packed baseline point of an item */
@@ -1193,7 +1192,8 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
   int rc;
   memset(d, 0, sizeof *d);
   struct run_cache *cache = run_cache_get(s);
-  if ((rc = load_candidate(s, rid, &it)) == BG_OK && (rc = load_thresholds(s, th_run, &th)) == BG_OK)
+  if ((rc = load_candidate(s, rid, &it)) == BG_OK &&
+      (rc = load_thresholds(s, th_run, &th)) == BG_OK)
     rc = decide_items(s, cache, p, &it, testbed, b, cuts, ack_commit, th, d);
   bg_gate_thresholds_free(th);
   items_recycle(cache, &it);
@@ -1950,8 +1950,8 @@ int bg_verdict_store_decision(struct bg_store *s, const struct bg_verdict_answer
   *stored = 0;
   if ((rc = bg_verdict_pending(s, a->c.rid, &pending)) || !pending)
     return rc;
-  char *head = a->head ? NULL
-                       : head_text(&a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v);
+  char *head =
+      a->head ? NULL : head_text(&a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v);
   char *input = gate_input_text(&a->b, a->th_run);
   if ((rc = store_verdict(s, &a->p, &a->c, &a->d, a->head ? a->head : head, input)) == BG_OK)
     *stored = 1;

@@ -54,8 +54,8 @@ struct bg_verdict_answer;
 
 /* runs.gate_input of a run stored without its verdict yet. An upload stores the run and its
  * verdict in one transaction, but the server of session 2 committed them in two (a crash in
- * between left this mark, which bg_store_recover and a replay of the run resolve). What a verdict was decided on lives in
- * run_gate_inputs (schema/006); runs.gate_input keeps only this mark. */
+ * between left this mark, which bg_store_recover and a replay of the run resolve). What a verdict
+ * was decided on lives in run_gate_inputs (schema/006); runs.gate_input keeps only this mark. */
 #define BG_VERDICT_PENDING "pending"
 
 /* Decides stored run `rid` against a fresh baseline selection, writing nothing: the work of

@@ -113,9 +113,8 @@ int main(int argc, char **argv) {
         ms[r] = t1 - t0;
     }
     qsort(ms, (size_t)repeats, sizeof *ms, cmp);
-    printf("level %3zu runs, noise %3zu runs%s: %.3f ms (min %.3f)\n", windows[w][0],
-           windows[w][1], windows[w][2] ? ", centres handed in sorted" : "", ms[repeats / 2],
-           ms[0]);
+    printf("level %3zu runs, noise %3zu runs%s: %.3f ms (min %.3f)\n", windows[w][0], windows[w][1],
+           windows[w][2] ? ", centres handed in sorted" : "", ms[repeats / 2], ms[0]);
   }
   free(ms);
   free(sorted);

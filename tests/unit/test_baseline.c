@@ -599,15 +599,19 @@ static void verdicts_from_cached_summaries_equal_verdicts_read_back(void **state
 static void sorted_windows_kept_across_uploads_decide_as_sorted_afresh(void **state) {
   struct fixture *f = *state;
   assert_int_equal(sqlite3_exec(bg_store_db(f->s),
-                                "UPDATE projects SET gate_window = 3, noise_window = 7", NULL,
-                                NULL, NULL),
+                                "UPDATE projects SET gate_window = 3, noise_window = 7", NULL, NULL,
+                                NULL),
                    SQLITE_OK);
   for (int c = 1; c <= 24; c++) {
     struct spec sp = {.commit = c, .minute = c, .level = 100 * (1 + 0.004 * ((c * 7) % 5))};
     put(f, &sp, NULL);
     if (c % 5 == 0) {
-      struct spec pr = {.commit = 100 + c, .branch = "topic", .minute = c, .pr = c,
-                        .parent = c - 2, .level = 101};
+      struct spec pr = {.commit = 100 + c,
+                        .branch = "topic",
+                        .minute = c,
+                        .pr = c,
+                        .parent = c - 2,
+                        .level = 101};
       put(f, &pr, NULL);
       put(f, &sp, NULL); /* a second run of commit c */
     }
@@ -630,8 +634,7 @@ static void *hold_until_pending(void *arg) {
   sqlite3 *db;
   char q[256];
   snprintf(q, sizeof q,
-           "SELECT gate_input FROM runs WHERE run_id = '00000000-0000-4000-8000-%012d'",
-           h->run_id);
+           "SELECT gate_input FROM runs WHERE run_id = '00000000-0000-4000-8000-%012d'", h->run_id);
   bg_verdict_hold_decisions(1);
   assert_int_equal(sqlite3_open(h->path, &db), SQLITE_OK);
   for (int i = 0; i < 5000 && !h->saw_pending; i++) {
@@ -681,9 +684,9 @@ static void a_slow_decision_stores_its_verdict_in_a_second_transaction(void **st
   }
   /* The regression of commit 4 opened its alerts in the second transaction. */
   sqlite3_stmt *st;
-  assert_int_equal(sqlite3_prepare_v2(bg_store_db(f->s), "SELECT count(*) FROM alerts", -1, &st,
-                                      NULL),
-                   SQLITE_OK);
+  assert_int_equal(
+      sqlite3_prepare_v2(bg_store_db(f->s), "SELECT count(*) FROM alerts", -1, &st, NULL),
+      SQLITE_OK);
   assert_int_equal(sqlite3_step(st), SQLITE_ROW);
   assert_int_equal(sqlite3_column_int(st, 0), 4);
   sqlite3_finalize(st);
@@ -761,8 +764,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
           default_branch_takes_earlier_commits_newest_first_within_the_window, setup, teardown),
-      cmocka_unit_test_setup_teardown(the_noise_reads_further_back_than_the_level, setup,
-                                      teardown),
+      cmocka_unit_test_setup_teardown(the_noise_reads_further_back_than_the_level, setup, teardown),
       cmocka_unit_test_setup_teardown(a_branch_reaches_up_to_and_including_its_fork_point, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(pull_request_runs_never_enter_a_default_branch_baseline,
@@ -785,8 +787,8 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(sorted_windows_kept_across_uploads_decide_as_sorted_afresh,
                                       setup, teardown),
-      cmocka_unit_test_setup_teardown(
-          a_slow_decision_stores_its_verdict_in_a_second_transaction, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_slow_decision_stores_its_verdict_in_a_second_transaction,
+                                      setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
