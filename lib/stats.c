@@ -181,20 +181,25 @@ static size_t trim_count(size_t n, double prop) {
   return g;
 }
 
+size_t bg_stats_lower_bound(const double *s, size_t n, double v) {
+  size_t l = 0, r = n;
+  while (l < r) {
+    size_t m = l + (r - l) / 2;
+    if (s[m] < v)
+      l = m + 1;
+    else
+      r = m;
+  }
+  return l;
+}
+
 double bg_stats_mad_sorted(const double *s, size_t n, double c) {
   if (n == 0)
     return NAN;
   /* r: the first value >= c; the values left of r lie below c. fabs(s[i] - c) grows outward
    * on both sides (rounding is monotone), so merging the two sides yields the deviations in
    * ascending order. */
-  size_t l = 0, r = n;
-  while (l < r) {
-    size_t mid = l + (r - l) / 2;
-    if (s[mid] < c)
-      l = mid + 1;
-    else
-      r = mid;
-  }
+  size_t r = bg_stats_lower_bound(s, n, c), l = r;
   size_t lo = (n - 1) / 2, last = n % 2 ? lo : lo + 1;
   double a = 0, b = 0;
   for (size_t t = 0; t <= last; t++) {

@@ -35,6 +35,9 @@ double bg_stats_median_inplace(double *x, size_t n);
  * n == 0 or p is outside [0, 1]. */
 double bg_stats_quantile_sorted(const double *s, size_t n, double p);
 
+/* The first i with !(s[i] < v) in ascending s[0..n-1] (n when every value is below v). */
+size_t bg_stats_lower_bound(const double *s, size_t n, double v);
+
 /* The median of |s[i] - c| over ascending s[0..n-1] (NaN-free), exactly as
  * bg_stats_median_inplace of those deviations gives it, in O(n/2 + log n): the deviations
  * are merged outward from c in ascending order. NAN when n is 0. */

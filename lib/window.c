@@ -7,19 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The first i with !(s[i] < v). */
-static size_t lower_bound(const double *s, size_t n, double v) {
-  size_t l = 0, r = n;
-  while (l < r) {
-    size_t m = l + (r - l) / 2;
-    if (s[m] < v)
-      l = m + 1;
-    else
-      r = m;
-  }
-  return l;
-}
-
 /* Whether ids[0..n-1] is w's runs shifted by d (new index = old index + d) where they
  * overlap, with at most BG_WINDOW_MAX_STEPS runs leaving and as many coming in. */
 static int shifted_by(const struct bg_window *w, const long long *ids, size_t n, long d) {
@@ -46,13 +33,13 @@ static long shift_to(const struct bg_window *w, const long long *ids, size_t n, 
 }
 
 static void remove_value(double *sorted, size_t *len, double v) {
-  size_t at = lower_bound(sorted, *len, v);
+  size_t at = bg_stats_lower_bound(sorted, *len, v);
   memmove(sorted + at, sorted + at + 1, (*len - at - 1) * sizeof *sorted);
   (*len)--;
 }
 
 static void insert_value(double *sorted, size_t *len, double v) {
-  size_t at = lower_bound(sorted, *len, v);
+  size_t at = bg_stats_lower_bound(sorted, *len, v);
   memmove(sorted + at + 1, sorted + at, (*len - at) * sizeof *sorted);
   sorted[at] = v;
   (*len)++;

@@ -872,10 +872,12 @@ enum { KIND_BENCH = 1, KIND_MEASURE = 2 };
 
 /* Finds or creates a named row: find statement (?1 project, ?2 name) returning the id, insert
  * statement with the same first two parameters and optional ?3/?4 extras. */
-static int find_or_insert(struct bg_store *s, enum sid find, enum sid insert, long long pid,
-                          const char *name, const char *extra3, const char *extra4, long long *id) {
+/* Runs a find statement (?1 project, ?2 name) returning the id: *id, or 0 when none. */
+static int find_named(struct bg_store *s, enum sid find, long long pid, const char *name,
+                      long long *id) {
   sqlite3_stmt *st = stmt(s, find);
   int rc = BG_OK;
+  *id = 0;
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, pid);
@@ -886,9 +888,16 @@ static int find_or_insert(struct bg_store *s, enum sid find, enum sid insert, lo
   else if (step != SQLITE_DONE)
     rc = fail(s, "lookup");
   bg_store_done(st);
-  if (rc || step == SQLITE_ROW)
+  return rc;
+}
+
+static int find_or_insert(struct bg_store *s, enum sid find, enum sid insert, long long pid,
+                          const char *name, const char *extra3, const char *extra4, long long *id) {
+  int rc = find_named(s, find, pid, name, id);
+  if (rc || *id)
     return rc;
-  if (!(st = stmt(s, insert)))
+  sqlite3_stmt *st = stmt(s, insert);
+  if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, pid);
   bind_text(st, 2, name);
@@ -1146,18 +1155,7 @@ static int insert_results(struct bg_store *s, long long pid, long long rid,
 int bg_store_benchmark_id(struct bg_store *s, long long pid, const char *name, long long *id) {
   if ((*id = id_cache_get(&s->ids, KIND_BENCH, pid, name)))
     return BG_OK;
-  sqlite3_stmt *st = stmt(s, S_BENCH_FIND);
-  int rc = BG_OK;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, pid);
-  bind_text(st, 2, name);
-  int step = sqlite3_step(st);
-  if (step == SQLITE_ROW)
-    *id = sqlite3_column_int64(st, 0);
-  else if (step != SQLITE_DONE)
-    rc = fail(s, "benchmark");
-  bg_store_done(st);
+  int rc = find_named(s, S_BENCH_FIND, pid, name, id);
   /* Only committed ids are read here (the caller is in a read transaction): they stay. */
   if (*id)
     id_cache_put(&s->ids, KIND_BENCH, pid, name, *id);

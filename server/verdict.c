@@ -1552,6 +1552,23 @@ struct bg_verdict_answer {
   char *head; /* rendered ahead by bg_verdict_answer_render, or NULL */
 };
 
+/* A decision kept for its run: takes over b and d (left zeroed). */
+static struct bg_verdict_answer *answer_of(const struct bg_project *p, const struct cand *c,
+                                           long long th_run, struct bg_verdict_baseline *b,
+                                           struct decision *d) {
+  struct bg_verdict_answer *a = bg_xcalloc(1, sizeof *a);
+  a->p = *p;
+  a->c = *c;
+  a->th_run = th_run;
+  bg_store_copy_text(a->sha, sizeof a->sha, c->sha);
+  bg_store_copy_text(a->testbed, sizeof a->testbed, c->testbed);
+  a->b = *b;
+  a->d = *d;
+  memset(b, 0, sizeof *b);
+  memset(d, 0, sizeof *d);
+  return a;
+}
+
 void bg_verdict_answer_render(struct bg_verdict_answer *a) {
   if (!a->head)
     a->head = head_text(&a->p, a->sha, a->testbed, a->p.default_branch, &a->b, a->d.v);
@@ -1630,19 +1647,8 @@ static int judge(struct bg_store *s, const struct bg_project *p, long long rid, 
     *json = full;
     full = NULL;
   }
-  if (later) {
-    struct bg_verdict_answer *a = bg_xcalloc(1, sizeof *a);
-    a->p = *p;
-    a->c = c;
-    a->th_run = th_run;
-    bg_store_copy_text(a->sha, sizeof a->sha, c.sha);
-    bg_store_copy_text(a->testbed, sizeof a->testbed, c.testbed);
-    a->b = b;
-    a->d = d;
-    memset(&b, 0, sizeof b);
-    memset(&d, 0, sizeof d);
-    *later = a;
-  }
+  if (later)
+    *later = answer_of(p, &c, th_run, &b, &d);
 out:
   cJSON_free(full);
   cJSON_free(head);
@@ -1880,19 +1886,9 @@ int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
   shared_release();
   if (rc)
     goto out;
-  struct bg_verdict_answer *a = bg_xcalloc(1, sizeof *a);
-  a->p = *p;
-  a->c = c;
-  a->th_run = th_run;
-  bg_store_copy_text(a->sha, sizeof a->sha, c.sha);
-  bg_store_copy_text(a->testbed, sizeof a->testbed, c.testbed);
-  a->b = b;
-  a->d = d;
-  a->t = t;
-  memset(&b, 0, sizeof b);
-  memset(&d, 0, sizeof d);
+  *answer = answer_of(p, &c, th_run, &b, &d);
+  (*answer)->t = t;
   memset(&t, 0, sizeof t);
-  *answer = a;
 out:
   decision_free(&d);
   bg_verdict_baseline_free(&b);
