@@ -1329,18 +1329,22 @@ static void *decide_main(void *arg) {
   return NULL;
 }
 
-/* Inserts the run's rows (marked BG_VERDICT_PENDING) inside the caller's transaction; *rid,
- * *cm, *epoch, *br, *tb receive what they were stored as. */
+/* What a run was stored as: its id, commit (id and epoch), branch and testbed. */
+struct stored_run {
+  long long rid, cm, epoch, br, tb;
+};
+
+/* Inserts the run's rows (marked BG_VERDICT_PENDING) inside the caller's transaction; *out
+ * receives what it was stored as. */
 static int insert_run_rows(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
                            const unsigned char hash[SHA256_DIGEST_LENGTH], const char *fp,
                            const char *th, long long now, struct bg_verdict_row *rows,
-                           long long *rid, long long *cm, long long *epoch, long long *br,
-                           long long *tb) {
+                           struct stored_run *out) {
   int rc, fp_changed = 0;
-  if ((rc = testbed_id(s, p->id, run, fp, tb, &fp_changed)) ||
+  if ((rc = testbed_id(s, p->id, run, fp, &out->tb, &fp_changed)) ||
       (rc = find_or_insert(s, S_BRANCH_FIND, S_BRANCH_INSERT, p->id, run->commit.branch, NULL, NULL,
-                           br)) ||
-      (rc = commit_id(s, p->id, run, now, cm, epoch)))
+                           &out->br)) ||
+      (rc = commit_id(s, p->id, run, now, &out->cm, &out->epoch)))
     return rc;
   sqlite3_stmt *st = stmt(s, S_RUN_INSERT);
   if (!st)
@@ -1348,10 +1352,10 @@ static int insert_run_rows(struct bg_store *s, const struct bg_project *p, const
   char *warn = warnings_json(run, fp_changed);
   sqlite3_bind_int64(st, 1, p->id);
   bind_text(st, 2, run->run_id);
-  sqlite3_bind_int64(st, 3, *cm);
-  sqlite3_bind_int64(st, 4, *br);
-  sqlite3_bind_int64(st, 5, *tb);
-  sqlite3_bind_int64(st, 6, *epoch);
+  sqlite3_bind_int64(st, 3, out->cm);
+  sqlite3_bind_int64(st, 4, out->br);
+  sqlite3_bind_int64(st, 5, out->tb);
+  sqlite3_bind_int64(st, 6, out->epoch);
   bind_text(st, 7, run->baseline_branch);
   bind_text(st, 8, run->baseline_sha);
   bind_id(st, 9, run->pull_request);
@@ -1369,16 +1373,14 @@ static int insert_run_rows(struct bg_store *s, const struct bg_project *p, const
   cJSON_free(warn);
   if (rc)
     return rc;
-  *rid = sqlite3_last_insert_rowid(s->db);
-  return insert_results(s, p->id, *rid, run, rows);
+  out->rid = sqlite3_last_insert_rowid(s->db);
+  return insert_results(s, p->id, out->rid, run, rows);
 }
 
 /* Takes over the side decision of run `rid` once it is done (bg_verdict_answer_bind); on
  * failure reports its error on `s`. */
 static int take_decision(struct bg_store *s, struct decide_job *job, pthread_t thread,
-                         long long rid, long long cm, long long epoch, long long br, long long tb,
-                         const struct bg_verdict_row *rows, size_t nrows,
-                         struct bg_verdict_answer **decided) {
+                         const struct stored_run *r, struct bg_verdict_answer **decided) {
   pthread_join(thread, NULL);
   if (job->rc) {
     memcpy(s->errmsg, job->s->errmsg, sizeof s->errmsg);
@@ -1386,8 +1388,71 @@ static int take_decision(struct bg_store *s, struct decide_job *job, pthread_t t
   }
   *decided = job->answer;
   job->answer = NULL;
-  bg_verdict_answer_bind(*decided, rid, cm, epoch, br, tb, rows, nrows);
+  bg_verdict_answer_bind(*decided, r->rid, r->cm, r->epoch, r->br, r->tb, job->rows,
+                         job->run->nresults);
   return BG_OK;
+}
+
+/* Looks run `run_id` of project pid up: *rid is its id when it is stored with the same content
+ * (a replay), 0 when it is not stored; BG_ECONFLICT when it is stored with other content. */
+static int find_run(struct bg_store *s, long long pid, const char *run_id,
+                    const unsigned char hash[SHA256_DIGEST_LENGTH], long long *rid) {
+  sqlite3_stmt *st = stmt(s, S_RUN_FIND);
+  int rc = BG_OK;
+  *rid = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, pid);
+  bind_text(st, 2, run_id);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    const void *old = sqlite3_column_blob(st, 0);
+    if (sqlite3_column_bytes(st, 0) == SHA256_DIGEST_LENGTH &&
+        !memcmp(old, hash, SHA256_DIGEST_LENGTH))
+      *rid = sqlite3_column_int64(st, 1);
+    else
+      rc = BG_ECONFLICT;
+  } else if (step != SQLITE_DONE) {
+    rc = fail(s, "find run");
+  }
+  bg_store_done(st);
+  return rc;
+}
+
+/* The answer to a replay of stored run `rid`, inside the caller's write transaction. A run
+ * whose upload did not get to store its verdict is settled now (*decided); otherwise the
+ * stored verdict is rendered again from what the upload pinned (its baseline runs and
+ * thresholds) with the acknowledgements made since, into `answer`. */
+static int answer_replay(struct bg_store *s, const struct bg_project *p, const char *run_id,
+                         long long rid, struct bg_verdict_answer **decided,
+                         struct bg_buf *answer) {
+  char *verdict = NULL;
+  int pending, rc = bg_verdict_pending(s, rid, &pending);
+  if (rc == BG_OK && pending)
+    rc = settle(s, p, rid, decided);
+  else if (rc == BG_OK && (rc = bg_verdict_run_json(s, p, rid, &verdict)) == BG_OK)
+    answer_json(answer, run_id, verdict, NULL);
+  cJSON_free(verdict);
+  return rc;
+}
+
+/* The second transaction of a slow decision: stores `decided` as its run's verdict unless a
+ * replay settled the run first (*stored 0). Errors are reported on `own`. */
+static int store_later(struct bg_store *own, const struct bg_verdict_answer *decided,
+                       int *stored) {
+  pthread_mutex_lock(&write_lock);
+  struct bg_store *s = writer_of(own);
+  int rc = begin(s);
+  if (rc == BG_OK) {
+    rc = bg_verdict_store_decision(s, decided, stored);
+    rc = rc ? rc : commit(s);
+    if (rc)
+      rollback(s, 0);
+  }
+  if (rc && s != own)
+    memcpy(own->errmsg, s->errmsg, sizeof own->errmsg);
+  pthread_mutex_unlock(&write_lock);
+  return rc;
 }
 
 /* An upload. The verdict is decided beside the insert: a second thread, on the side
@@ -1406,9 +1471,10 @@ static int take_decision(struct bg_store *s, struct decide_job *job, pthread_t t
 int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
                         int *replay, struct bg_buf *answer) {
   struct bg_store *own = s; /* the caller's connection: errors are reported on it */
-  long long now = (long long)time(NULL), tb = 0, br = 0, cm = 0, epoch = 0, replay_rid = 0;
-  long long rid = 0;
-  int rc = BG_OK, wrote = 0, pending = 0, stored = 1, started = 0, later = 0, beside = 0;
+  struct stored_run r = {0};
+  long long now = (long long)time(NULL), replay_rid = 0;
+  int rc, wrote = 0, stored = 1, started = 0, later = 0, beside = 0;
+  *replay = 0;
   /* The results' summaries once, for the insert and the decision, outside the write lock. */
   struct bg_verdict_row *rows = bg_xmalloc((run->nresults ? run->nresults : 1) * sizeof *rows);
   bg_store_result_rows(run, rows);
@@ -1422,61 +1488,30 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   char *fp = json_or_null(run->fingerprint), *th = json_or_null(run->thresholds);
   char *verdict = NULL;
   struct bg_verdict_answer *decided = NULL;
-  *replay = 0;
   pthread_mutex_lock(&write_lock);
   s = writer_of(own);
-  if ((rc = begin(s)))
+  if ((rc = begin(s)) || (rc = find_run(s, p->id, run->run_id, hash, &replay_rid)))
     goto out;
-  sqlite3_stmt *st = stmt(s, S_RUN_FIND);
-  if (!st) {
-    rc = BG_EDB;
+  if ((*replay = replay_rid != 0)) {
+    rc = answer_replay(s, p, run->run_id, replay_rid, &decided, answer);
     goto out;
   }
-  sqlite3_bind_int64(st, 1, p->id);
-  bind_text(st, 2, run->run_id);
-  int step = sqlite3_step(st);
-  if (step == SQLITE_ROW) {
-    const void *old = sqlite3_column_blob(st, 0);
-    if (sqlite3_column_bytes(st, 0) == (int)sizeof hash && !memcmp(old, hash, sizeof hash)) {
-      *replay = 1;
-      replay_rid = sqlite3_column_int64(st, 1);
-    } else {
-      rc = BG_ECONFLICT;
-    }
-  } else if (step != SQLITE_DONE) {
-    rc = fail(s, "find run");
-  }
-  bg_store_done(st);
-  if (rc == BG_OK && *replay) {
-    /* A run whose upload did not get to store its verdict is settled now; otherwise the
-     * stored verdict is rendered again from what the upload pinned (its baseline runs and
-     * thresholds) with the acknowledgements made since. */
-    if ((rc = bg_verdict_pending(s, replay_rid, &pending)) == BG_OK) {
-      if (pending)
-        rc = settle(s, p, replay_rid, &decided);
-      else if ((rc = bg_verdict_run_json(s, p, replay_rid, &verdict)) == BG_OK)
-        answer_json(answer, run->run_id, verdict, NULL);
-    }
-  }
-  if (rc || *replay)
-    goto out;
   wrote = 1;
-  if ((rc = insert_run_rows(s, p, run, hash, fp, th, now, rows, &rid, &cm, &epoch, &br, &tb)))
+  if ((rc = insert_run_rows(s, p, run, hash, fp, th, now, rows, &r)))
     goto out;
   /* Without a side connection the verdict is decided here, before the screening it must not
    * see. */
-  if (!started && (rc = bg_verdict_update_run(s, p, rid, &decided)))
+  if (!started && (rc = bg_verdict_update_run(s, p, r.rid, &decided)))
     goto out;
-  if ((rc = bg_changepoints_update_run(s, p, rid)))
+  if ((rc = bg_changepoints_update_run(s, p, r.rid)))
     goto out;
   later = started && !atomic_load(&job.done);
   if (started && !later) {
     started = 0;
-    if ((rc = take_decision(s, &job, thread, rid, cm, epoch, br, tb, rows, run->nresults,
-                            &decided)) ||
+    beside = 1;
+    if ((rc = take_decision(s, &job, thread, &r, &decided)) ||
         (rc = bg_verdict_store_decision(s, decided, &stored)))
       goto out;
-    beside = 1;
   }
   rc = commit(s);
 out:
@@ -1489,28 +1524,15 @@ out:
   pthread_mutex_unlock(&write_lock);
   /* A default-branch run is the next uploads' baseline: keep its summaries at hand (outside
    * the write lock; a decision that misses it meanwhile reads it from the database). */
-  if (rc == BG_OK && rid && !run->pull_request && run->commit.branch &&
+  if (rc == BG_OK && r.rid && !run->pull_request && run->commit.branch &&
       !strcmp(run->commit.branch, p->default_branch))
-    bg_verdict_cache_run(own, rid, rows, run->nresults);
+    bg_verdict_cache_run(own, r.rid, rows, run->nresults);
   if (rc == BG_OK && later) {
-    /* The run is stored, its verdict pending: store the decision in a transaction of its
-     * own, unless a replay settled the run first. */
+    /* The run is stored, its verdict pending. */
     started = 0;
-    if ((rc = take_decision(own, &job, thread, rid, cm, epoch, br, tb, rows, run->nresults,
-                            &decided)) == BG_OK) {
-      beside = 1;
-      pthread_mutex_lock(&write_lock);
-      s = writer_of(own);
-      if ((rc = begin(s)) == BG_OK) {
-        rc = bg_verdict_store_decision(s, decided, &stored);
-        rc = rc ? rc : commit(s);
-        if (rc)
-          rollback(s, 0);
-      }
-      if (rc && s != own)
-        memcpy(own->errmsg, s->errmsg, sizeof own->errmsg);
-      pthread_mutex_unlock(&write_lock);
-    }
+    beside = 1;
+    if ((rc = take_decision(own, &job, thread, &r, &decided)) == BG_OK)
+      rc = store_later(own, decided, &stored);
   }
   if (started)
     pthread_join(thread, NULL);
@@ -1519,7 +1541,7 @@ out:
     /* A replay settled the run first: its verdict is the run's. */
     bg_verdict_answer_free(decided);
     decided = NULL;
-    if ((rc = bg_verdict_run_json(own, p, rid, &verdict)) == BG_OK)
+    if ((rc = bg_verdict_run_json(own, p, r.rid, &verdict)) == BG_OK)
       answer_json(answer, run->run_id, verdict, NULL);
   }
   if (rc == BG_OK && decided && beside) {
