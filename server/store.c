@@ -870,8 +870,6 @@ int bg_store_projects_json(struct bg_store *s, long long only_id, struct bg_buf 
 
 enum { KIND_BENCH = 1, KIND_MEASURE = 2 };
 
-/* Finds or creates a named row: find statement (?1 project, ?2 name) returning the id, insert
- * statement with the same first two parameters and optional ?3/?4 extras. */
 /* Runs a find statement (?1 project, ?2 name) returning the id: *id, or 0 when none. */
 static int find_named(struct bg_store *s, enum sid find, long long pid, const char *name,
                       long long *id) {
@@ -891,6 +889,8 @@ static int find_named(struct bg_store *s, enum sid find, long long pid, const ch
   return rc;
 }
 
+/* Finds or creates a named row: find_named, then an insert statement with the same first two
+ * parameters and optional ?3/?4 extras. */
 static int find_or_insert(struct bg_store *s, enum sid find, enum sid insert, long long pid,
                           const char *name, const char *extra3, const char *extra4, long long *id) {
   int rc = find_named(s, find, pid, name, id);
@@ -1095,12 +1095,17 @@ static void le_doubles(const double *v, size_t n, unsigned char *out) {
   }
 }
 
-void bg_store_result_rows(const struct bg_run *run, struct bg_verdict_row *rows) {
+/* The most samples one result of the run holds (at least 1): the size of scratch buffers. */
+static size_t most_samples(const struct bg_run *run) {
   size_t most = 1;
   for (size_t i = 0; i < run->nresults; i++)
     if (run->results[i].nsamples > most)
       most = run->results[i].nsamples;
-  double *tmp = bg_xmalloc(most * sizeof *tmp);
+  return most;
+}
+
+void bg_store_result_rows(const struct bg_run *run, struct bg_verdict_row *rows) {
+  double *tmp = bg_xmalloc(most_samples(run) * sizeof *tmp);
   for (size_t i = 0; i < run->nresults; i++) {
     rows[i].bid = rows[i].mid = 0;
     result_row(&run->results[i], tmp, &rows[i]);
@@ -1112,11 +1117,7 @@ void bg_store_result_rows(const struct bg_run *run, struct bg_verdict_row *rows)
  * series ids. */
 static int insert_results(struct bg_store *s, long long pid, long long rid,
                           const struct bg_run *run, struct bg_verdict_row *rows) {
-  size_t most = 1;
-  for (size_t i = 0; i < run->nresults; i++)
-    if (run->results[i].nsamples > most)
-      most = run->results[i].nsamples;
-  unsigned char *blob = bg_xmalloc(most * 8);
+  unsigned char *blob = bg_xmalloc(most_samples(run) * 8);
   int rc = BG_OK;
   for (size_t i = 0; i < run->nresults; i++) {
     const struct bg_result *r = &run->results[i];

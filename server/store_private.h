@@ -41,10 +41,8 @@ int bg_store_write_begin(struct bg_store *s);
  * otherwise ROLLBACK; releases the write lock. */
 int bg_store_write_end(struct bg_store *s, int ok);
 
-struct bg_result;
-struct bg_verdict_row;
-
 struct bg_run;
+struct bg_verdict_row;
 
 /* What each result's row in `results` holds, as the upload stores it: rows[i] gets result
  * i's summary and gate columns (NAN where the column is NULL) and series ids 0. */

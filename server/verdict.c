@@ -909,15 +909,26 @@ static int read_runs(struct bg_store *s, const long long *runs, const size_t *ra
   return rc;
 }
 
-/* Hands the items' (item, rank) matrix to the connection's cache for the next decision. */
+/* Swaps the items' (item, rank) matrix with the cache's spare one. */
+static void matrix_swap(struct run_cache *c, struct items *it) {
+  struct bg_gate_point *sums = it->sums;
+  unsigned char *have = it->have;
+  size_t cap = it->sums_cap;
+  it->sums = c->spare_sums;
+  it->have = c->spare_have;
+  it->sums_cap = c->spare_cap;
+  c->spare_sums = sums;
+  c->spare_have = have;
+  c->spare_cap = cap;
+}
+
+/* Hands the items' matrix to the cache for the next decision (freeing the older spare). */
 static void items_recycle(struct run_cache *c, struct items *it) {
   if (!it->sums)
     return;
-  free(c->spare_sums);
-  free(c->spare_have);
-  c->spare_sums = it->sums;
-  c->spare_have = it->have;
-  c->spare_cap = it->sums_cap;
+  matrix_swap(c, it);
+  free(it->sums);
+  free(it->have);
   it->sums = NULL;
   it->have = NULL;
   it->sums_cap = 0;
@@ -931,15 +942,9 @@ static int load_baseline(struct bg_store *s, struct run_cache *cache,
   it->k = b->n;
   if (!b->n)
     return BG_OK;
-  struct run_cache *spare = cache;
   size_t need = (it->cap ? it->cap : 1) * it->k;
-  if (spare->spare_cap >= need) {
-    it->sums = spare->spare_sums;
-    it->have = spare->spare_have;
-    it->sums_cap = spare->spare_cap;
-    spare->spare_sums = NULL;
-    spare->spare_have = NULL;
-    spare->spare_cap = 0;
+  if (cache->spare_cap >= need) {
+    matrix_swap(cache, it); /* the items had none: the cache is left without a spare */
     memset(it->have, 0, need);
   } else {
     it->sums = bg_xmalloc(need * sizeof *it->sums);

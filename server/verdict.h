@@ -84,8 +84,6 @@ int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
  * takes the path of a slow decision (a second transaction). */
 void bg_verdict_hold_decisions(int hold);
 
-struct bg_verdict_row;
-
 /* Ties a bg_verdict_decide_payload decision to its run as stored: run id, commit id and
  * epoch, branch and testbed ids, and rows[i] (the ids of result i's series). */
 void bg_verdict_answer_bind(struct bg_verdict_answer *a, long long rid, long long commit_id,
