@@ -36,8 +36,7 @@
 #include <string.h>
 #include <time.h>
 
-/* verdict.c uses the first statement slots of store_private.h; these start after them. */
-#define SLOT0 32
+#define SLOT0 BG_STORE_SLOTS_CHANGEPOINTS
 
 enum cid {
   C_RUN,
@@ -56,6 +55,9 @@ enum cid {
   C_STATES,
   C_COUNT
 };
+
+/* C_COUNT statements and the branch lookup after them. */
+_Static_assert(SLOT0 + C_COUNT + 1 <= BG_STORE_EXTRA_STMTS, "change points' statement slots");
 
 static const char *const sql_text[C_COUNT] = {
     [C_RUN] = "SELECT r.testbed_id, r.pull_request IS NULL, b.name, r.branch_id FROM runs r "

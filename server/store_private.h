@@ -16,7 +16,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define BG_STORE_EXTRA_STMTS 48 /* statement slots for modules outside store.c */
+/* Statement slots for modules outside store.c. Each module owns one range of them, so that
+ * statements of different modules never share a slot on one connection; a module asserts at
+ * compile time that its statements fit its range. */
+#define BG_STORE_SLOTS_VERDICT 0       /* verdict.c: slots 0..39 */
+#define BG_STORE_SLOTS_CHANGEPOINTS 40 /* changepoints.c: slots 40..63 */
+#define BG_STORE_EXTRA_STMTS 64
 
 /* The connection (owned by the store). */
 sqlite3 *bg_store_db(struct bg_store *s);

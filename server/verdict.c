@@ -84,6 +84,9 @@ enum vid {
   V_COUNT
 };
 
+_Static_assert(V_COUNT <= BG_STORE_SLOTS_CHANGEPOINTS - BG_STORE_SLOTS_VERDICT,
+               "the verdict's statement slots");
+
 static const char *const sql_text[V_COUNT] = {
     [V_RUN] = "SELECT r.commit_id, r.commit_epoch, r.testbed_id, r.branch_id, r.pull_request, "
               "r.baseline_sha, c.sha, b.name, t.name FROM runs r "
@@ -170,7 +173,7 @@ void bg_verdict_set_public_url(const char *url) {
 }
 
 static sqlite3_stmt *stmt(struct bg_store *s, enum vid id) {
-  return bg_store_prepared(s, (int)id, sql_text[id]);
+  return bg_store_prepared(s, BG_STORE_SLOTS_VERDICT + (int)id, sql_text[id]);
 }
 
 /* Runs a one-row lookup of ids: binds ?1 = a (int) and ?2 = text; *out = column 0, or 0. */

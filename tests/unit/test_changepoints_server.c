@@ -295,6 +295,40 @@ static void a_change_point_older_than_the_tail_is_kept(void **state) {
   assert_int_equal(changepoint_alerts(f), 1);
 }
 
+/* The verdict's and the change points' statements live side by side on one connection: a
+ * decision from a payload followed by a change-point update on the same connection both find
+ * their own SQL. */
+static void a_decision_and_a_change_point_update_share_one_connection(void **state) {
+  struct fixture *f = *state;
+  for (int k = 1; k <= 5; k++)
+    put(f, k, 100, NULL, NULL);
+  const char *json =
+      "{\"schema\":\"benchgate.run/v1\",\"run_id\":\"00000000-0000-4000-8000-000000000099\","
+      "\"commit\":{\"sha\":\"%s\",\"branch\":\"main\"},\"testbed\":{\"name\":\"tb\"},"
+      "\"results\":[{\"benchmark\":\"bench_0\",\"measure\":\"wall_time\","
+      "\"samples\":[100,101,99]}]}";
+  char text[1024];
+  snprintf(text, sizeof text, json, sha(6));
+  struct bg_run *run = NULL;
+  struct bg_ferr e;
+  assert_int_equal(bg_run_from_json(text, strlen(text), &run, &e), BG_OK);
+  struct bg_verdict_row rows[1];
+  bg_store_result_rows(run, rows);
+  struct bg_verdict_answer *answer = NULL;
+  sqlite3 *db = bg_store_db(f->s);
+  assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(bg_verdict_decide_payload(f->s, &f->p, run, rows, 0, &answer), BG_OK);
+  assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+  bg_verdict_answer_free(answer);
+  bg_run_free(run);
+  long long rid = count(f, "SELECT max(id) FROM runs");
+  assert_int_equal(bg_store_write_begin(f->s), BG_OK);
+  /* The transaction ends before the assertion: a failed test must not keep the write lock. */
+  int rc = bg_changepoints_update_run(f->s, &f->p, rid);
+  assert_int_equal(bg_store_write_end(f->s, rc == BG_OK), BG_OK);
+  assert_int_equal(rc, BG_OK);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
@@ -309,6 +343,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(branch_runs_have_no_change_points, setup, teardown),
       cmocka_unit_test_setup_teardown(several_runs_of_one_commit_are_one_point, setup, teardown),
       cmocka_unit_test_setup_teardown(a_change_point_older_than_the_tail_is_kept, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_decision_and_a_change_point_update_share_one_connection,
+                                      setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
