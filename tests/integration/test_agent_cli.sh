@@ -89,6 +89,15 @@ assert set(res) == {("sleepy", "wall_time"), ("sleepy", "cpu_time"), ("sleepy", 
 assert len(res["sleepy", "wall_time"]["samples"]) == 4
 assert all(s >= 10e6 for s in res["sleepy", "wall_time"]["samples"])
 assert res["sleepy", "max_rss"]["unit"] == "bytes"
+# max_rss is the command's own, as GNU time reads it (ASLR off, as the agent runs it), not
+# the agent's: the agent is several times larger than sh and sleep.
+import subprocess, tempfile
+with tempfile.NamedTemporaryFile() as t:
+    subprocess.run(["setarch", "-R", "/usr/bin/time", "-f", "%M", "-o", t.name, "/bin/sh", "-c",
+                    "test -f built.txt && sleep 0.01"], check=True)
+    ref = int(open(t.name).read().split()[-1]) * 1024
+rss = res["sleepy", "max_rss"]["samples"]
+assert all(abs(x - ref) <= 0.05 * ref for x in rss), (rss, ref)
 # two harness invocations pool their samples
 assert res["BM_Parse/4096", "wall_time"]["samples"] == [1832.1, 1829.4, 1832.1, 1829.4]
 PY
