@@ -6,13 +6,14 @@
  * process's ru_maxrss. A child the agent forks or vforks itself therefore reports at least
  * the agent's own resident memory. The spawner is a tiny static program (spawner/main.c),
  * exec'd once per suite from an in-memory copy of the image embedded in the agent; each
- * repetition's process is a fork of it whose parent is the agent (CLONE_PARENT), so the
+ * repetition's process is cloned from it with the agent as its parent (CLONE_PARENT), so the
  * agent waits for it, kills its process group and attaches counters to it as before.
  */
 #ifndef BG_SPAWNER_H
 #define BG_SPAWNER_H
 
 #include "childexec.h"
+#include "error.h"
 
 #include <stddef.h>
 #include <sys/types.h>

@@ -2,8 +2,8 @@
  *
  * The agent embeds this program (spawner/image.c), execs it once per suite and asks it for
  * one child per repetition; spawner.c says why. It is linked statically and allocates
- * nothing, so what a fork of it copies (the pages the kernel counts into the child's max
- * RSS at exec) is a few dozen kilobytes rather than the agent's megabytes.
+ * nothing, so the memory its children start from (which the kernel counts into their max RSS
+ * at exec) is some hundreds of kilobytes rather than the agent's megabytes.
  *
  * usage (by the agent only): benchgate-spawn ASLR CWD CPUS PROGRAM [ARG...]
  *   ASLR "a": switch ASLR off in each child; "-": leave it.  CWD "": stay.  CPUS "": no
@@ -12,7 +12,8 @@
  * fd 0 is /dev/null and fd 3 a SOCK_SEQPACKET socket. Each request on it is one byte with
  * three or four descriptors (stdout, stderr, status pipe[, sync pipe]); the child is cloned
  * with CLONE_PARENT, so it is the agent's child, and the answer is its pid as an int (or
- * -errno). End of file on the socket ends the helper.
+ * -errno), sent once the child has exec'd (or, with a sync pipe, once it waits there). End
+ * of file on the socket ends the helper.
  */
 #include "childexec.h"
 
@@ -28,6 +29,17 @@
 #include <unistd.h>
 
 #define SOCK_FD 3
+#define CHILD_STACK (64u << 10)
+
+struct child_args {
+  const struct bg_childexec_spec *spec;
+  const struct bg_childexec_fds *fds;
+};
+
+static int child_main(void *arg) {
+  const struct child_args *a = arg;
+  bg_childexec_run(a->spec, a->fds);
+}
 
 static int parse_cpus(const char *s, cpu_set_t *set) {
   CPU_ZERO(set);
@@ -75,6 +87,7 @@ static int receive(int fds[4]) {
 
 int main(int argc, char **argv) {
   extern char **environ;
+  static char stack[CHILD_STACK] __attribute__((aligned(16)));
   cpu_set_t cpus;
   if (argc < 5 || parse_cpus(argv[3], &cpus) < 0)
     return 2;
@@ -90,10 +103,16 @@ int main(int argc, char **argv) {
     if (!k)
       return 0;
     struct bg_childexec_fds cf = {0, fds[0], fds[1], fds[2], fds[3]};
-    /* A fork (no CLONE_VM: the child's pre-exec memory is a copy of ours, which is small)
-     * whose parent is the agent. */
-    long pid = syscall(SYS_clone, (unsigned long)CLONE_PARENT, 0L, 0L, 0L, 0L);
-    if (pid == 0)
+    /* The child's parent is the agent (CLONE_PARENT). Without a sync pipe it shares our
+     * memory until exec (CLONE_VM | CLONE_VFORK): nothing to copy, and at exec the kernel
+     * records our resident set, a few hundred kilobytes, as its starting max RSS. With one,
+     * the agent attaches a counter before the child may exec, so this process must answer
+     * first: a fork, whose pre-exec memory is a copy of our written pages. */
+    struct child_args ca = {&spec, &cf};
+    long pid;
+    if (k == 3)
+      pid = clone(child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_PARENT, &ca);
+    else if ((pid = syscall(SYS_clone, (unsigned long)CLONE_PARENT, 0L, 0L, 0L, 0L)) == 0)
       bg_childexec_run(&spec, &cf);
     int answer = pid < 0 ? -errno : (int)pid;
     for (int i = 0; i < k; i++)
