@@ -237,6 +237,38 @@ grep_err "bad.json: results\[0\]"
 expect 2 "parse with an unknown format" -- "$BENCHGATE" parse --format nosuch results.json
 grep_err "unknown format 'nosuch'"
 expect 2 "parse a missing file" -- "$BENCHGATE" parse "$TMP/nothing.json"
+: >"$TMP/empty.txt"
+expect 2 "parse an empty file" -- "$BENCHGATE" parse "$TMP/empty.txt"
+grep_err "empty.txt: empty: no benchmark output in it"
+expect 2 "compare an empty file" -- "$BENCHGATE" compare "$TMP/empty.txt" results.json
+grep_err "empty.txt: empty: no benchmark output in it"
+mkdir -p "$TMP/adir"
+expect 2 "parse a directory" -- "$BENCHGATE" parse "$TMP/adir"
+grep_err "adir: a directory, not a benchmark output file"
+grep -q "adir: $TMP/adir" "$TMP/err" && fail "directory named twice" || pass "directory named once"
+# A Go harness: names without the GOMAXPROCS suffix, the suffix in the run's fingerprint.
+cp "$BG_SOURCE/tests/fixtures/go/procs2.txt" "$TMP/procs2.txt"
+cat >"$TMP/go.yml" <<YML
+project: demo
+testbed: ci-vm
+suites:
+  - name: gobench
+    format: go
+    command: cat $TMP/procs2.txt
+YML
+expect 0 "run a go suite" -- "$BENCHGATE" run --dry-run --config "$TMP/go.yml" \
+  --output "$TMP/go-run.json"
+python3 - "$TMP/go-run.json" <<'PY' && pass "gomaxprocs in the fingerprint" || fail "gomaxprocs in the fingerprint"
+import json, sys
+run = json.load(open(sys.argv[1]))
+assert run["testbed"]["fingerprint"]["gomaxprocs"] == 2, run["testbed"]["fingerprint"]
+assert {r["benchmark"] for r in run["results"]} == {"BenchmarkSum1000", "BenchmarkCopy/size-1024"}
+PY
+expect 0 "parse a go file" -- "$BENCHGATE" parse "$TMP/procs2.txt"
+python3 -c "
+import json; r=json.load(open('$TMP/out'))
+assert r['testbed'] == {'fingerprint': {'gomaxprocs': 2}}, r
+" && pass "parse prints the fingerprint" || fail "parse prints the fingerprint"
 
 expect 0 "version" -- "$BENCHGATE" version
 grep -q "^benchgate [0-9]" "$TMP/out" && pass "version text" || fail "version text"
