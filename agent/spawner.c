@@ -67,6 +67,16 @@ static int image_fd(char *err, size_t errlen) {
   return fd;
 }
 
+/* fd moved above 3 (close-on-exec), so that the helper's dup2 onto 0, 1 and 3 cannot hit it;
+ * -1 when that fails (fd is closed either way). */
+static int above_3(int fd) {
+  if (fd < 0 || fd > 3)
+    return fd;
+  int moved = fcntl(fd, F_DUPFD_CLOEXEC, 4);
+  close(fd);
+  return moved;
+}
+
 /* "0,2,3" for the CPUs in set, into buf. */
 static void cpu_list(const cpu_set_t *set, char *buf, size_t len) {
   size_t at = 0;
@@ -87,39 +97,42 @@ int bg_spawner_start(struct bg_spawner *sp, const struct bg_childexec_spec *spec
   char **argv = bg_xcalloc(argc + 5, sizeof *argv);
   sp->pid = 0;
   sp->sock = -1;
+  if (errlen)
+    err[0] = '\0';
   cpu_list(spec->cpus, cpus, sizeof cpus);
   argv[0] = "benchgate-spawn";
   argv[1] = spec->no_aslr ? "a" : "-";
   argv[2] = (char *)(spec->cwd ? spec->cwd : "");
   argv[3] = cpus;
   memcpy(argv + 4, spec->argv, (argc + 1) * sizeof *argv);
-  if ((img = image_fd(err, errlen)) < 0) {
+  if ((img = above_3(image_fd(err, errlen))) < 0) {
+    if (!err[0])
+      snprintf(err, errlen, "fcntl: %s", strerror(errno));
     rc = BG_EIO;
     goto out;
   }
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
+      (sv[1] = above_3(sv[1])) < 0) {
     snprintf(err, errlen, "socketpair: %s", strerror(errno));
     rc = BG_EIO;
     goto out;
   }
   /* dup2 onto fd 3 clears close-on-exec there; every other descriptor of ours that lacks it
    * reaches the helper as it would reach a child forked by the agent. */
-  if (posix_spawn_file_actions_init(&fa) != 0)
-    goto spawn_failed;
-  fa_ok = 1;
-  if (posix_spawn_file_actions_adddup2(&fa, devnull, 0) != 0 ||
-      posix_spawn_file_actions_adddup2(&fa, devnull, 1) != 0 ||
-      posix_spawn_file_actions_adddup2(&fa, sv[1], 3) != 0)
-    goto spawn_failed;
-  snprintf(path, sizeof path, "/proc/self/fd/%d", img);
-  errno = posix_spawn(&sp->pid, path, &fa, NULL, argv, spec->envp);
-  if (errno == 0) {
+  int e = posix_spawn_file_actions_init(&fa);
+  fa_ok = e == 0;
+  if (!e && !(e = posix_spawn_file_actions_adddup2(&fa, devnull, 0)) &&
+      !(e = posix_spawn_file_actions_adddup2(&fa, devnull, 1)) &&
+      !(e = posix_spawn_file_actions_adddup2(&fa, sv[1], 3))) {
+    snprintf(path, sizeof path, "/proc/self/fd/%d", img);
+    e = posix_spawn(&sp->pid, path, &fa, NULL, argv, spec->envp);
+  }
+  if (!e) {
     sp->sock = sv[0];
     sv[0] = -1;
     goto out;
   }
-spawn_failed:
-  snprintf(err, errlen, "cannot exec the spawn helper: %s", strerror(errno));
+  snprintf(err, errlen, "cannot exec the spawn helper: %s", strerror(e));
   sp->pid = 0;
   rc = BG_EIO;
 out:
