@@ -369,7 +369,8 @@ static int announced(const struct state *st, const char *name) {
 static void gomaxprocs(struct bg_run *run, struct state *st) {
   char suffix[32] = "";
   int same = 1, proven_one = 0, cpu_list = 0;
-  qsort(st->bare, st->nbare, sizeof *st->bare, by_string);
+  if (st->nbare)
+    qsort(st->bare, st->nbare, sizeof *st->bare, by_string);
   for (size_t i = st->first; i < run->nresults; i++) {
     struct bg_result *r = &run->results[i];
     char *s = procs_suffix(r->benchmark);
