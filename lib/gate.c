@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "mem.h"
 #include "stats.h"
+#include "units.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -315,6 +316,7 @@ struct est {
   int log_scale;
   int exact_base; /* every baseline sample equal (see exact_baseline) */
   int exact_cand; /* every candidate sample equal */
+  int nonneg;     /* no value below 0: a relative change cannot be below -100 % */
   size_t k;       /* baseline runs the level uses */
   size_t kn;      /* baseline runs the noise uses (>= k) */
   double mu;      /* baseline level on the test scale */
@@ -426,6 +428,10 @@ static void estimate(const struct bg_gate_item *it, const struct bg_gate_config 
   e->kn = kn;
   e->exact_base = exact_baseline(it->baseline, kn);
   e->exact_cand = it->candidate->stddev == 0;
+  e->nonneg = it->candidate->min >= 0;
+  for (size_t i = 0; i < kn; i++)
+    if (!(it->baseline[i].raw_center >= 0))
+      e->nonneg = 0;
   /* Everything below works on sorted centres, so that a caller keeping them sorted across
    * decisions (one insertion and one deletion a run) gets the same numbers bit for bit.
    * Windows are 30 to 100 runs by default: scratch on the stack up to 128, the heap beyond. */
@@ -722,6 +728,12 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
       o->change = d / scale;
       o->change_lo = (d - half) / scale;
       o->change_hi = (d + half) / scale;
+      if (e->nonneg) {
+        /* Values that cannot be negative (times with zero readings, say) cannot fall by more
+         * than all of it; the log scale has this bound built in. */
+        o->change_lo = fmax(o->change_lo, -1);
+        o->change_hi = fmax(o->change_hi, -1);
+      }
       o->baseline_center = e->mu;
       o->candidate_center = e->mc;
     }
@@ -808,17 +820,15 @@ static const char *dir_name(enum bg_direction d) {
 }
 
 static void put_pct(struct bg_buf *b, double x) {
-  if (!isfinite(x))
-    bg_buf_puts(b, "–");
-  else
-    bg_buf_printf(b, "%+.1f %%", 100 * x);
+  char t[32];
+  bg_units_percent(x, t, sizeof t);
+  bg_buf_puts(b, t);
 }
 
 static void put_value(struct bg_buf *b, double x, const char *unit) {
-  if (!isfinite(x))
-    bg_buf_puts(b, "–");
-  else
-    bg_buf_printf(b, "%.6g%s%s", x, unit && *unit ? " " : "", unit ? unit : "");
+  char t[96];
+  bg_units_format(x, unit, t, sizeof t);
+  bg_buf_puts(b, t);
 }
 
 /* Markdown-safe inline code: backticks become quotes, pipes are escaped. */
@@ -936,7 +946,8 @@ static void md_row(struct bg_buf *b, const struct bg_gate_outcome *o) {
   else
     bg_buf_puts(b, " | – | ");
   put_value(b, o->baseline_center, o->unit);
-  bg_buf_printf(b, " (%zu runs) | ", o->baseline_runs);
+  bg_buf_printf(b, " (%zu %s) | ", o->baseline_runs,
+                bg_units_plural((double)o->baseline_runs, "run", "runs"));
   put_value(b, o->candidate_center, o->unit);
   bg_buf_puts(b, " |\n");
 }

@@ -892,6 +892,70 @@ static void exact_items_do_not_move_the_others(void **state) {
   free(s);
 }
 
+/* ---- numbers for people ----------------------------------------------------------------- */
+
+/* The Markdown writes values in scaled units and runs with their plural: 61 728 300 ns is
+ * "61.7 ms", one baseline run "(1 run)", 10 629 120 bytes "10.1 MiB"; no exponent anywhere. */
+static void markdown_writes_numbers_for_people(void **state) {
+  (void)state;
+  struct bg_gate_summary base[2], cand[2];
+  struct bg_gate_point pts[2];
+  static const double z[NREP] = {0.3, -1.1, 0.8, 1.6, -0.4, -0.9, 0.1, 1.2, -1.5, 0.5};
+  double x[NREP], y[NREP];
+  for (int i = 0; i < NREP; i++) {
+    x[i] = 61728300 * (1 + 0.0001 * z[i]);
+    y[i] = 61728300 * (1 + 0.0001 * z[NREP - 1 - i]);
+  }
+  assert_int_equal(bg_gate_summarize(x, NREP, &base[0]), BG_OK);
+  assert_int_equal(bg_gate_summarize(y, NREP, &cand[0]), BG_OK);
+  constant_run(10629120, 10, &base[1]);
+  constant_run(10629120, 10, &cand[1]);
+  struct bg_gate_item it[2];
+  for (int b = 0; b < 2; b++) {
+    bg_gate_point_of(&base[b], &pts[b]);
+    it[b] = (struct bg_gate_item){.benchmark = "count-200k", .measure = b ? "max_rss" : "wall_time",
+                                  .unit = b ? "bytes" : "ns", .baseline = &pts[b],
+                                  .nbaseline = 1, .candidate = &cand[b], .min_effect = 0.02};
+  }
+  struct bg_gate_verdict *v = decide(it, 2, NULL);
+  char *md = bg_gate_markdown(v, NULL);
+  assert_non_null(strstr(md, "61.7 ms (1 run) | 61.7 ms |"));
+  assert_non_null(strstr(md, "| 10.1 MiB (1 run) | 10.1 MiB |"));
+  assert_null(strstr(md, "e+"));
+  assert_null(strstr(md, "runs)"));
+  free(md);
+  bg_gate_verdict_free(v);
+}
+
+/* On the raw scale (zero readings rule out logs), a change interval of values that cannot
+ * be negative stops at -100 %: baseline centres 100, 300 and 50 with a candidate at 10 give
+ * (d - half) / mu far below -1 unclamped (d = -140, half > 400 with 2 degrees of freedom). */
+static void raw_scale_interval_of_nonnegative_values_stops_at_minus_100(void **state) {
+  (void)state;
+  static const double levels[3] = {100, 300, 50};
+  struct bg_gate_summary base[3], cand;
+  struct bg_gate_point pts[3];
+  for (int j = 0; j < 3; j++) {
+    double x[NREP] = {0};
+    for (int i = 0; i < NREP; i++)
+      x[i] = i % 2 ? 2 * levels[j] : 0;
+    assert_int_equal(bg_gate_summarize(x, NREP, &base[j]), BG_OK);
+    bg_gate_point_of(&base[j], &pts[j]);
+  }
+  double y[NREP] = {0, 20, 0, 20, 0, 20, 0, 20, 0, 20};
+  assert_int_equal(bg_gate_summarize(y, NREP, &cand), BG_OK);
+  struct bg_gate_item it = {.benchmark = "sleep", .measure = "cpu_time", .unit = "ns",
+                            .baseline = pts, .nbaseline = 3, .candidate = &cand,
+                            .min_effect = 0.02};
+  struct bg_gate_verdict *v = decide(&it, 1, NULL);
+  const struct bg_gate_outcome *o = &v->outcomes[0];
+  assert_int_equal(o->log_scale, 0);
+  assert_true(o->change > -1 && o->change < 0);
+  assert_true(o->change_lo == -1);
+  assert_true(o->change_hi > o->change);
+  bg_gate_verdict_free(v);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(level_and_noise_use_their_own_windows),
@@ -918,6 +982,8 @@ int main(void) {
       cmocka_unit_test(exact_rule_respects_the_resolution),
       cmocka_unit_test(noisy_candidate_against_exact_baseline_uses_its_own_variance),
       cmocka_unit_test(exact_items_do_not_move_the_others),
+      cmocka_unit_test(markdown_writes_numbers_for_people),
+      cmocka_unit_test(raw_scale_interval_of_nonnegative_values_stops_at_minus_100),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
