@@ -286,6 +286,7 @@ void bg_gate_config_init(struct bg_gate_config *c) {
   c->noise_window = BG_GATE_DEFAULT_NOISE_WINDOW;
   c->ci_level = 0.95;
   c->fail_rate = BG_GATE_DEFAULT_FAIL_RATE;
+  c->noise_cv = 0;
 }
 
 const char *bg_gate_class_name(enum bg_gate_class c) {
@@ -503,8 +504,8 @@ static void fit_prior(const double *s2, const double *df, size_t n, double *d0, 
 }
 
 /* Shrinks and pools the variances of the items of one measure (those with idx[i] set). */
-static void moderate(const struct bg_gate_item *items, struct est *es, const size_t *idx,
-                     size_t n, double *prior_df, double *prior_s2) {
+static void moderate(const struct bg_gate_item *items, struct est *es, const size_t *idx, size_t n,
+                     double noise_cv, double *prior_df, double *prior_s2) {
   double *s2 = bg_xmalloc((n ? n : 1) * sizeof *s2), *df = bg_xmalloc((n ? n : 1) * sizeof *df);
   double *tau_many = bg_xmalloc((n ? n : 1) * sizeof *tau_many);
   double *tau_all = bg_xmalloc((n ? n : 1) * sizeof *tau_all);
@@ -543,9 +544,14 @@ static void moderate(const struct bg_gate_item *items, struct est *es, const siz
     if (e->kn < FEW_RUNS) {
       /* Partial pooling: a handful of runs cannot show tau^2, so assume at least the typical
        * between-run variance of this measure on this testbed. */
-      double floor2 = e->wbar + tau_pool;
-      if (e->s2mod < floor2)
+      double stated =
+          e->log_scale ? log1p(noise_cv * noise_cv) : noise_cv * noise_cv * e->mu * e->mu;
+      double floor2 = e->wbar + fmax(tau_pool, stated);
+      if (e->s2mod < floor2) {
         e->s2mod = floor2;
+        if (stated > 0 && stated >= tau_pool)
+          e->dfmod = MAX_DF; /* a stated noise is known, not estimated */
+      }
       if (e->dfmod < 1)
         e->dfmod = 1;
     }
@@ -602,8 +608,8 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
   else
     bg_gate_config_init(&cfg);
   if ((n > 0 && !items) || !(cfg.alpha > 0 && cfg.alpha < 1) ||
-      !(cfg.fail_rate > 0 && cfg.fail_rate < 1) ||
-      !(cfg.ci_level > 0 && cfg.ci_level < 1)) {
+      !(cfg.fail_rate > 0 && cfg.fail_rate < 1) || !(cfg.ci_level > 0 && cfg.ci_level < 1) ||
+      !(cfg.noise_cv >= 0 && cfg.noise_cv <= 10)) {
     rc = BG_EINVAL;
     goto out;
   }
@@ -643,7 +649,7 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
         done[j] = 1;
       }
     double d0, s0;
-    moderate(items, es, idx, cnt, &d0, &s0);
+    moderate(items, es, idx, cnt, cfg.noise_cv, &d0, &s0);
     if (strcmp(items[i].measure, items[0].measure) == 0) {
       v->prior_df = d0;
       v->prior_s2 = s0;

@@ -210,6 +210,12 @@ struct bg_gate_config {
   double ci_level;     /* two-sided level of change_ci (default 0.95) */
   double fail_rate;    /* suite false-fail budget: a regression must also pass BH over the
                         * one-sided worse p-values at this level (default 0.0075) */
+  double noise_cv;     /* a stated run-to-run noise (a CV, e.g. 0.03) for items with fewer
+                        * than 5 baseline runs, where the data cannot show it: it floors the
+                        * pooled tau^2 (log(1 + cv^2) on the log scale, (cv mu)^2 on the
+                        * raw scale) and, where it decides the variance, is taken as known
+                        * (unbounded degrees of freedom). 0: none (default; benchgate compare
+                        * states one) */
 };
 
 /* How many of an item's nbaseline runs (newest first) the level uses (*k) and the noise

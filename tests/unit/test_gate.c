@@ -956,6 +956,58 @@ static void raw_scale_interval_of_nonnegative_values_stops_at_minus_100(void **s
   bg_gate_verdict_free(v);
 }
 
+/* A stated noise (noise_cv, benchgate compare --noise) is the tau^2 floor of items with fewer
+ * than 5 runs, taken as known: one baseline run, se^2 = 2 (w + log(1 + cv^2)) + max(0, w_c - w)
+ * and a normal reference (p from erfc, not the gate's t code). A larger pooled tau^2 from the
+ * other items wins and keeps its estimated degrees of freedom. */
+static void stated_noise_floors_few_run_items_as_known(void **state) {
+  (void)state;
+  static const double z[NREP] = {0.3, -1.1, 0.8, 1.6, -0.4, -0.9, 0.1, 1.2, -1.5, 0.5};
+  struct bg_gate_summary base, cand;
+  struct bg_gate_point pt;
+  double x[NREP], y[NREP];
+  for (int i = 0; i < NREP; i++) {
+    x[i] = 1000 * (1 + 0.01 * z[i]);
+    y[i] = 1200 * (1 + 0.01 * z[NREP - 1 - i]);
+  }
+  assert_int_equal(bg_gate_summarize(x, NREP, &base), BG_OK);
+  assert_int_equal(bg_gate_summarize(y, NREP, &cand), BG_OK);
+  bg_gate_point_of(&base, &pt);
+  struct bg_gate_item it = {.benchmark = "b",
+                            .measure = "wall_time",
+                            .baseline = &pt,
+                            .nbaseline = 1,
+                            .candidate = &cand,
+                            .min_effect = 0.02};
+  struct bg_gate_config cfg;
+  bg_gate_config_init(&cfg);
+  cfg.noise_cv = 0.03;
+  struct bg_gate_verdict *v = decide(&it, 1, &cfg);
+  const struct bg_gate_outcome *o = &v->outcomes[0];
+  double se = sqrt(2 * (base.log_w + log1p(0.03 * 0.03)) + fmax(0, cand.log_w - base.log_w));
+  double d = cand.log_center - base.log_center;
+  assert_rel(o->se, se, 1e-12);
+  assert_true(o->df >= 1e9);
+  assert_rel(o->p_worse, 0.5 * erfc(d / se / sqrt(2)), 1e-6);
+  assert_int_equal(o->cls, BG_GATE_REGRESSED); /* +20 %: z = log(1.2) / se, about 4.3 */
+  bg_gate_verdict_free(v);
+  /* Without it, one run against one run has no noise to go by but w (the old behaviour). */
+  cfg.noise_cv = 0;
+  v = decide(&it, 1, &cfg);
+  assert_true(v->outcomes[0].se < se / 2);
+  bg_gate_verdict_free(v);
+  /* Pooled from items with 5+ runs (between-run CV 5 %): a tau^2 above the stated one wins. */
+  struct suite *s = make_suite(6, 8, 0.005, 0.05, NULL, 3);
+  s->items[0].nbaseline = 1;
+  cfg.noise_cv = 0.001;
+  v = decide(s->items, 6, &cfg);
+  assert_true(v->outcomes[0].s2 > 100 * log1p(0.001 * 0.001));
+  bg_gate_verdict_free(v);
+  cfg.noise_cv = -1;
+  assert_int_equal(bg_gate_decide(&it, 1, &cfg, &v), BG_EINVAL);
+  free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(level_and_noise_use_their_own_windows),
@@ -983,6 +1035,7 @@ int main(void) {
       cmocka_unit_test(noisy_candidate_against_exact_baseline_uses_its_own_variance),
       cmocka_unit_test(exact_items_do_not_move_the_others),
       cmocka_unit_test(markdown_writes_numbers_for_people),
+      cmocka_unit_test(stated_noise_floors_few_run_items_as_known),
       cmocka_unit_test(raw_scale_interval_of_nonnegative_values_stops_at_minus_100),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
