@@ -849,7 +849,7 @@ static void noisy_candidate_against_exact_baseline_uses_its_own_variance(void **
  * they were, bit for bit. */
 static void exact_items_do_not_move_the_others(void **state) {
   (void)state;
-  const double factor[] = {1.04, 1, 1, 0.98, 1, 1.03, 1, 1};
+  const double factor[10] = {1.04, 1, 1, 0.98, 1, 1.03, 1, 1, 1, 1};
   struct suite *s = make_suite(10, 30, 0.01, 0.005, factor, 5);
   struct bg_gate_verdict *alone = decide(s->items, 8, NULL);
   struct bg_gate_summary ex[2];
