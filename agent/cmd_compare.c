@@ -1,12 +1,13 @@
-/* cmd_compare.c: `benchgate compare`, the gate offline between result files.
+/* cmd_compare.c: `benchgate compare BASE... HEAD`, the gate offline between result files.
  *
  * Each BASE file is one baseline run, HEAD the candidate; every file goes through
  * bg_adapter_parse (any supported harness format, or run JSON). The decision is the server's
- * (lib/gate.c, bg_gate_decide) with the default or given min_effect and alpha. A single BASE
- * file gives one baseline run, from which run-to-run variance cannot be estimated: the gate
- * then relies on its partial pooling across benchmarks with almost no degrees of freedom, so
- * only large changes reach significance; the output says the verdict is weaker. Several BASE
- * files (--base repeated, or a directory) give k > 1.
+ * (lib/gate.c, bg_gate_decide) with the given min_effect and alpha. One baseline run cannot
+ * show run-to-run noise, so the test then uses the repetitions' within-run variance plus a
+ * stated noise (--noise, default COMPARE_DEFAULT_NOISE), the gate's pooled tau^2 floor for
+ * few runs taken as known; several BASE files give the noise from their spread (pooled across
+ * benchmarks below 5 runs, as the server does for a new project). Files that share no
+ * (benchmark, measure) are an input error.
  */
 #include "cmd_compare.h"
 
@@ -16,6 +17,7 @@
 #include "gate.h"
 #include "mem.h"
 #include "run.h"
+#include "units.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -27,23 +29,41 @@
 #include <sys/stat.h>
 
 #define COMPARE_MAX_FILES 1000
+/* The run-to-run noise assumed with one baseline run, as a CV: the upper end of what quiet
+ * machines show (docs/gate.md: 1-3 % on the development VM, 0.1-3 % in the simulator, 1-1.5 %
+ * in the TigerBeetle and MongoDB series of ../shared/data/perf-series). Too low a value fails
+ * unchanged code on noisier benchmarks; too high only widens the intervals. */
+#define COMPARE_DEFAULT_NOISE 0.03
 
 static void usage(FILE *f) {
   char names[256];
   bg_adapter_names(names, sizeof names);
   fprintf(f,
-          "usage: benchgate compare [options] BASE HEAD\n"
+          "usage: benchgate compare [options] BASE... HEAD\n"
           "       benchgate compare [options] --base FILE [--base FILE ...] HEAD\n"
-          "  Applies the gate offline: each BASE file is one baseline run (BASE may be a\n"
-          "  directory: every file in it), HEAD the run under test. Prints a table sorted by\n"
-          "  severity. One baseline run cannot show run-to-run noise; give several.\n"
+          "  Applies the gate offline: each BASE is one baseline run (a directory: every file\n"
+          "  in it), HEAD the run under test. Prints a table sorted by severity.\n"
+          "  With one BASE the run-to-run noise cannot be seen: the test uses the repetitions\n"
+          "  plus a stated noise (--noise, default %g, i.e. %g %%); with several BASE runs it\n"
+          "  comes from their spread.\n"
           "options:\n"
           "  --base FILE        a baseline run (repeatable)\n"
           "  --format F         input format (default: detected): %s\n"
-          "  --min-effect X     smallest relative change that counts (default 0.02)\n"
-          "  --alpha A          false discovery rate (default 0.05)\n"
-          "exit codes: 0 no regression, 1 regression, 2 usage or input error\n",
-          names);
+          "  --noise CV         run-to-run noise as a CV (default %g with one BASE, else from\n"
+          "                     the runs; 0: none)\n"
+          "  --min-effect X     smallest relative change that counts (default %g)\n"
+          "  --alpha A          false discovery rate of the report, the q column (default %g)\n"
+          "  --fail-rate F      fail budget, the q_worse column: a regression needs\n"
+          "                     q_worse <= F (default %g)\n"
+          "columns: class; change (HEAD vs BASE centre, 20 %% trimmed means) with its 95 %%\n"
+          "  interval; base and head centres in the result's unit; q (BH-adjusted two-sided\n"
+          "  p, significant at <= alpha); q_worse (BH-adjusted one-sided p of \"worse\", must\n"
+          "  be <= fail_rate to fail); method (t, or exact when every sample is equal); why\n"
+          "  (the reason for an inconclusive or untested row)\n"
+          "exit codes: 0 no regression, 1 regression, 2 usage or input error (also: the\n"
+          "  files share no benchmark)\n",
+          COMPARE_DEFAULT_NOISE, 100 * COMPARE_DEFAULT_NOISE, names, COMPARE_DEFAULT_NOISE,
+          BG_GATE_DEFAULT_MIN_EFFECT, BG_GATE_DEFAULT_ALPHA, BG_GATE_DEFAULT_FAIL_RATE);
 }
 
 /* Parses a number flag in [lo, hi]; 0 and a message when it is not one. */
@@ -159,58 +179,146 @@ static int cmp_outcome(const void *a, const void *b) {
   return d ? d : strcmp(x->measure, y->measure);
 }
 
-static void pct(char *out, size_t n, double v) {
-  if (isfinite(v))
-    snprintf(out, n, "%+.1f %%", 100 * v);
+#define NCOLS 11
+#define CELL 96
+
+/* One table row: NCOLS cells of text. */
+struct row {
+  char c[NCOLS][CELL];
+};
+
+/* The reason a row is inconclusive or untested, "" otherwise. */
+static void why(const struct bg_gate_outcome *o, double alpha, double fail_rate, char *out,
+                size_t n) {
+  char r[64];
+  out[0] = '\0';
+  if (o->cls == BG_GATE_MISSING)
+    snprintf(out, n, "not in HEAD");
+  else if (o->cls == BG_GATE_NEW)
+    snprintf(out, n, "not in BASE");
+  else if (o->cls == BG_GATE_IGNORED)
+    snprintf(out, n, "ignored");
+  else if (o->cls != BG_GATE_INCONCLUSIVE)
+    return;
+  else if (o->method == BG_GATE_METHOD_EXACT) {
+    bg_units_format(o->resolution, o->unit, r, sizeof r);
+    snprintf(out, n, "one step of the resolution (%s)", r);
+  } else if (!(o->q <= alpha))
+    snprintf(out, n, "not significant: q > alpha %g", alpha);
   else
-    snprintf(out, n, "-");
+    snprintf(out, n, "worse, but q_worse > fail_rate %g", fail_rate);
 }
 
-static void print_table(const struct bg_gate_verdict *v) {
-  size_t *order = bg_xcalloc(v->n ? v->n : 1, sizeof *order);
-  size_t wb = strlen("benchmark"), wm = strlen("measure");
-  for (size_t i = 0; i < v->n; i++) {
-    order[i] = i;
-    if (strlen(v->outcomes[i].benchmark) > wb)
-      wb = strlen(v->outcomes[i].benchmark);
-    if (strlen(v->outcomes[i].measure) > wm)
-      wm = strlen(v->outcomes[i].measure);
+static void fill_row(const struct bg_gate_outcome *o, double alpha, double fail_rate,
+                     struct row *w) {
+  char lo[32], hi[32];
+  snprintf(w->c[0], CELL, "%s%s", bg_gate_class_name(o->cls), o->acknowledged ? "*" : "");
+  snprintf(w->c[1], CELL, "%.60s", o->benchmark);
+  snprintf(w->c[2], CELL, "%.40s", o->measure);
+  bg_units_percent(o->change, w->c[3], CELL);
+  if (isfinite(o->change_lo)) {
+    bg_units_percent(o->change_lo, lo, sizeof lo);
+    bg_units_percent(o->change_hi, hi, sizeof hi);
+    snprintf(w->c[4], CELL, "[%s, %s]", lo, hi);
+  } else {
+    snprintf(w->c[4], CELL, "-");
   }
-  if (wb > 60)
-    wb = 60;
+  if (o->baseline_runs)
+    bg_units_format(o->baseline_center, o->unit, w->c[5], CELL);
+  else
+    snprintf(w->c[5], CELL, "-");
+  if (o->cls != BG_GATE_MISSING)
+    bg_units_format(o->candidate_center, o->unit, w->c[6], CELL);
+  else
+    snprintf(w->c[6], CELL, "-");
+  if (isfinite(o->q))
+    snprintf(w->c[7], CELL, "%.2g", o->q);
+  else
+    snprintf(w->c[7], CELL, "-");
+  if (isfinite(o->q_worse))
+    snprintf(w->c[8], CELL, "%.2g", o->q_worse);
+  else
+    snprintf(w->c[8], CELL, "-");
+  const char *m = bg_gate_method_name(o->method);
+  snprintf(w->c[9], CELL, "%s", m ? m : "-");
+  why(o, alpha, fail_rate, w->c[10], CELL);
+}
+
+/* Prints cell s padded to width (display width, so "µs" and "–" count once). */
+static void put_cell(const char *s, size_t width, int right, int last) {
+  size_t pad = width - bg_units_width(s);
+  if (right)
+    printf("%*s%s", (int)pad, "", s);
+  else if (last)
+    printf("%s", s);
+  else
+    printf("%s%*s", s, (int)pad, "");
+  if (!last)
+    printf("  ");
+}
+
+static void print_table(const struct bg_gate_verdict *v, double alpha, double fail_rate) {
+  static const char *head[NCOLS] = {"class",         "benchmark", "measure", "change",
+                                    "95 % interval", "base",      "head",    "q",
+                                    "q_worse",       "method",    "why"};
+  static const int right[NCOLS] = {0, 0, 0, 1, 0, 1, 1, 1, 1, 0, 0};
+  size_t *order = bg_xcalloc(v->n ? v->n : 1, sizeof *order);
+  struct row *rows = bg_xcalloc(v->n ? v->n : 1, sizeof *rows);
+  size_t width[NCOLS];
+  for (size_t c = 0; c < NCOLS; c++)
+    width[c] = bg_units_width(head[c]);
+  for (size_t i = 0; i < v->n; i++)
+    order[i] = i;
   sort_base = v->outcomes;
   if (v->n)
     qsort(order, v->n, sizeof *order, cmp_outcome);
-  printf("%-12s  %-*s  %-*s  %9s  %-21s  %12s  %12s  %8s\n", "class", (int)wb, "benchmark", (int)wm,
-         "measure", "change", "95 % interval", "base", "head", "q");
   for (size_t k = 0; k < v->n; k++) {
-    const struct bg_gate_outcome *o = &v->outcomes[order[k]];
-    char ch[32], lo[32], hi[32], ci[72], q[32], base[32], head[32];
-    pct(ch, sizeof ch, o->change);
-    pct(lo, sizeof lo, o->change_lo);
-    pct(hi, sizeof hi, o->change_hi);
-    if (isfinite(o->change_lo))
-      snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
-    else
-      snprintf(ci, sizeof ci, "-");
-    if (isfinite(o->q))
-      snprintf(q, sizeof q, "%.2g", o->q);
-    else
-      snprintf(q, sizeof q, "-");
-    if (isfinite(o->baseline_center) && o->baseline_runs)
-      snprintf(base, sizeof base, "%.6g", o->baseline_center);
-    else
-      snprintf(base, sizeof base, "-");
-    if (isfinite(o->candidate_center) && o->cls != BG_GATE_MISSING)
-      snprintf(head, sizeof head, "%.6g", o->candidate_center);
-    else
-      snprintf(head, sizeof head, "-");
-    char cls[24];
-    snprintf(cls, sizeof cls, "%s%s", bg_gate_class_name(o->cls), o->acknowledged ? "*" : "");
-    printf("%-12s  %-*.*s  %-*s  %9s  %-21s  %12s  %12s  %8s\n", cls, (int)wb, (int)wb,
-           o->benchmark, (int)wm, o->measure, ch, ci, base, head, q);
+    fill_row(&v->outcomes[order[k]], alpha, fail_rate, &rows[k]);
+    for (size_t c = 0; c < NCOLS; c++)
+      if (bg_units_width(rows[k].c[c]) > width[c])
+        width[c] = bg_units_width(rows[k].c[c]);
   }
+  for (size_t c = 0; c < NCOLS; c++)
+    put_cell(head[c], width[c], right[c], c == NCOLS - 1);
+  printf("\n");
+  for (size_t k = 0; k < v->n; k++) {
+    for (size_t c = 0; c < NCOLS; c++)
+      put_cell(rows[k].c[c], width[c], right[c], c == NCOLS - 1);
+    printf("\n");
+  }
+  free(rows);
   free(order);
+}
+
+/* What the test did, for the header: the noise it used and where it came from. */
+static void print_method(size_t nruns, double noise, int noise_given, int any_exact) {
+  char cv[32];
+  bg_units_percent(noise, cv, sizeof cv);
+  if (nruns == 1 && noise > 0)
+    printf("method: t test on the repetitions' within-run variance plus a stated run-to-run\n"
+           "        noise of CV %s (%s; one run a side cannot show it)\n",
+           cv + (cv[0] == '+'), noise_given ? "--noise" : "the default, --noise to set it");
+  else if (nruns == 1)
+    printf("method: t test on the repetitions alone (--noise 0: no run-to-run noise assumed;\n"
+           "        differences between runs will look significant)\n");
+  else if (noise_given && noise > 0 && nruns < 5)
+    printf("method: t test over %zu baseline runs; run-to-run noise from their spread, at\n"
+           "        least CV %s (--noise)\n",
+           nruns, cv + (cv[0] == '+'));
+  else
+    printf("method: t test over %zu baseline runs; run-to-run noise from their spread%s\n", nruns,
+           nruns < 5 ? " (pooled across benchmarks below 5 runs)" : "");
+  if (any_exact)
+    printf("        results whose samples are all equal: the exact rule (method exact)\n");
+}
+
+static void print_legend(double alpha, double fail_rate) {
+  printf("\ncolumns: change = HEAD vs BASE centre (20 %% trimmed means), with its 95 %% interval;\n"
+         "  base, head = the centres in the result's unit; q = BH-adjusted two-sided p\n"
+         "  (significant at <= alpha %g); q_worse = BH-adjusted one-sided p of \"worse\" (a\n"
+         "  regression needs <= fail_rate %g); method = t or exact; why = the reason for an\n"
+         "  inconclusive or untested row.\n",
+         alpha, fail_rate);
 }
 
 int bg_cmd_compare_main(int argc, char **argv) {
@@ -218,10 +326,14 @@ int bg_cmd_compare_main(int argc, char **argv) {
                                        {"format", required_argument, NULL, 'f'},
                                        {"min-effect", required_argument, NULL, 'm'},
                                        {"alpha", required_argument, NULL, 'a'},
+                                       {"noise", required_argument, NULL, 'n'},
+                                       {"fail-rate", required_argument, NULL, 'r'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   const char *format = NULL;
   double min_effect = BG_GATE_DEFAULT_MIN_EFFECT, alpha = BG_GATE_DEFAULT_ALPHA;
+  double noise = COMPARE_DEFAULT_NOISE, fail_rate = BG_GATE_DEFAULT_FAIL_RATE;
+  int noise_given = 0;
   char **files = NULL;
   size_t nfiles = 0, cap = 0, nruns = 0, nkeys = 0;
   struct bg_run **runs = NULL, *head = NULL;
@@ -230,7 +342,7 @@ int bg_cmd_compare_main(int argc, char **argv) {
   struct bg_gate_verdict *v = NULL;
   int c, code = BG_EXIT_USAGE;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "b:f:m:a:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "b:f:m:a:n:r:h", opts, NULL)) != -1) {
     if (c == 'b') {
       if (!add_path(optarg, &files, &nfiles, &cap))
         goto out;
@@ -248,6 +360,13 @@ int bg_cmd_compare_main(int argc, char **argv) {
     } else if (c == 'a') {
       if (!number("--alpha", optarg, 1e-9, 0.5, &alpha))
         goto out;
+    } else if (c == 'n') {
+      if (!number("--noise", optarg, 0, 10, &noise))
+        goto out;
+      noise_given = 1;
+    } else if (c == 'r') {
+      if (!number("--fail-rate", optarg, 1e-9, 0.5, &fail_rate))
+        goto out;
     } else if (c == 'h') {
       usage(stdout);
       code = BG_EXIT_PASS;
@@ -258,12 +377,13 @@ int bg_cmd_compare_main(int argc, char **argv) {
     }
   }
   int rest = argc - optind;
-  if (!(rest == 1 && nfiles) && !(rest == 2 && !nfiles)) {
+  if (rest < 1 || (rest == 1 && !nfiles)) {
     usage(stderr);
     goto out;
   }
-  if (rest == 2 && !add_path(argv[optind], &files, &nfiles, &cap))
-    goto out;
+  for (int i = optind; i < argc - 1; i++)
+    if (!add_path(argv[i], &files, &nfiles, &cap))
+      goto out;
   if (nfiles > COMPARE_MAX_FILES) {
     bg_cli_error("compare: at most %d baseline files", COMPARE_MAX_FILES);
     goto out;
@@ -303,6 +423,15 @@ int bg_cmd_compare_main(int argc, char **argv) {
         bg_gate_point_of(&g, &k->base[k->nbase++]);
     }
   }
+  size_t common = 0;
+  for (size_t i = 0; i < nkeys; i++)
+    common += keys[i].nbase > 0 && keys[i].has_cand;
+  if (!common) {
+    bg_cli_error("compare: %s and the baseline share no (benchmark, measure): nothing to "
+                 "compare (first in HEAD: %s %s)",
+                 head_path, head->results[0].benchmark, head->results[0].measure);
+    goto out;
+  }
   items = bg_xcalloc(nkeys ? nkeys : 1, sizeof *items);
   for (size_t i = 0; i < nkeys; i++) {
     items[i].benchmark = keys[i].any->benchmark;
@@ -317,21 +446,31 @@ int bg_cmd_compare_main(int argc, char **argv) {
   struct bg_gate_config cfg;
   bg_gate_config_init(&cfg);
   cfg.alpha = alpha;
+  cfg.fail_rate = fail_rate;
   cfg.window = 0;
+  /* One run a side: the stated noise (default or given); several: the runs' spread, and the
+   * stated noise only when given. */
+  if (nruns == 1 || noise_given)
+    cfg.noise_cv = noise;
+  else
+    noise = 0;
   if (bg_gate_decide(items, nkeys, &cfg, &v) != BG_OK) {
     bg_cli_error("compare: the gate refused the input");
     goto out;
   }
-  printf("benchgate compare: %zu baseline run%s vs %s; min_effect %g, alpha %g\n", nruns,
-         nruns == 1 ? "" : "s", head_path, min_effect, alpha);
-  if (nruns == 1)
-    printf("note: a single baseline run shows no run-to-run noise, so the gate can only borrow\n"
-           "      it (pooled across benchmarks) and tests with almost no degrees of freedom:\n"
-           "      this verdict is weaker, and a real change may come out inconclusive. Give\n"
-           "      several baseline runs (--base repeated, or a directory) for a verdict as\n"
-           "      strong as the server's.\n");
-  printf("\n");
-  print_table(v);
+  char me[32];
+  bg_units_percent(min_effect, me, sizeof me);
+  printf("benchgate compare: %zu baseline %s vs %s: %zu %s in common\n", nruns,
+         bg_units_plural((double)nruns, "run", "runs"), head_path, common,
+         bg_units_plural((double)common, "result", "results"));
+  int any_exact = 0;
+  for (size_t i = 0; i < v->n; i++)
+    any_exact |= v->outcomes[i].method == BG_GATE_METHOD_EXACT;
+  print_method(nruns, noise, noise_given, any_exact);
+  printf("thresholds: min_effect %s, alpha %g (q), fail_rate %g (q_worse)\n\n", me + (me[0] == '+'),
+         alpha, fail_rate);
+  print_table(v, alpha, fail_rate);
+  print_legend(alpha, fail_rate);
   char *summary = bg_gate_summary_text(v);
   printf("\nverdict: %s: %s\n", bg_gate_state_name(v->state), summary);
   free(summary);
