@@ -19,8 +19,12 @@ rm -rf "$var"
 mkdir -p "$var"
 db=$var/benchgate.db
 
-"$bin/benchgated" --db "$db" --listen "$listen" --web "$root/web" >"$var/server.out" \
-  2>"$var/server.log" &
+# The files exist before the server starts: the loop below reads server.out at once, and
+# under load the background shell may not have opened it yet.
+: >"$var/server.out"
+: >"$var/server.log"
+"$bin/benchgated" --db "$db" --listen "$listen" --web "$root/web" >>"$var/server.out" \
+  2>>"$var/server.log" &
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
 trap 'say "stopping"; exit 0' INT TERM
