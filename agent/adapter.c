@@ -15,9 +15,9 @@ extern const struct bg_adapter bg_adapter_native, bg_adapter_gbench, bg_adapter_
  * adapter files and tests/unit/test_adapters.c, which checks every fixture is detected as its
  * own format); BMF, which has no marker of its own, checks the whole shape and scores lower. */
 static const struct bg_adapter *const adapters[] = {
-    &bg_adapter_native,    &bg_adapter_gbench, &bg_adapter_hyperfine, &bg_adapter_criterion,
-    &bg_adapter_go,        &bg_adapter_catch2, &bg_adapter_pytest,    &bg_adapter_jmh,
-    &bg_adapter_bmf,
+    &bg_adapter_native,    &bg_adapter_gbench, &bg_adapter_hyperfine,
+    &bg_adapter_criterion, &bg_adapter_go,     &bg_adapter_catch2,
+    &bg_adapter_pytest,    &bg_adapter_jmh,    &bg_adapter_bmf,
 };
 
 #define NADAPTERS (sizeof adapters / sizeof *adapters)
@@ -72,6 +72,17 @@ int bg_adapter_parse(const char *format, const char *text, size_t len, struct bg
   char names[256];
   const struct bg_adapter *a;
   bg_ferr_clear(e);
+  /* Said before detection: "not a recognised format" would send the user looking for a
+   * --format when the harness wrote nothing. */
+  size_t lead = 0;
+  while (lead < len && strchr(" \t\r\n", text[lead]))
+    lead++;
+  if (lead == len) {
+    bg_ferr_set(e, "", "%s",
+                len ? "only white space: no benchmark output in it"
+                    : "empty: no benchmark output in it");
+    return BG_EINVAL;
+  }
   if (format) {
     a = bg_adapter_find(format);
     if (!a) {
@@ -104,9 +115,11 @@ static int read_stream(FILE *f, struct bg_buf *b) {
   return bg_buf_append(b, "", 0);
 }
 
-/* Prefixes the file name to the error's field, so every caller reports "FILE: field". */
+/* Prefixes the file name to the error's field, so every caller reports "FILE: field"; a field
+ * that already names a path inside it (a file of a directory) stays as it is. */
 static void name_file(struct bg_ferr *e, const char *path) {
-  if (!e)
+  size_t pl = strlen(path);
+  if (!e || (!strncmp(e->field, path, pl) && (e->field[pl] == '/' || e->field[pl] == '\0')))
     return;
   char field[sizeof e->field];
   /* A very long path and field are cut, which still names the file. */
@@ -125,17 +138,27 @@ int bg_adapter_parse_file(const char *format, const char *path, struct bg_run *r
   if (strcmp(path, "-") == 0) {
     rc = read_stream(stdin, &b);
   } else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-    rc = bg_adapter_criterion_collect(path, &b, e);
-    if (rc == BG_OK && !format)
+    if (format && strcmp(format, "criterion") != 0) {
+      bg_ferr_set(e, "",
+                  "a directory, not a file (--format %s reads a file; only criterion "
+                  "reads a directory, target/criterion)",
+                  format);
+      rc = BG_EINVAL;
+    } else if ((rc = bg_adapter_criterion_collect(path, &b, e)) == BG_ENOENT) {
+      bg_ferr_set(e, "",
+                  "a directory, not a benchmark output file (nor a Criterion "
+                  "target/criterion tree: no <benchmark>/new/ with benchmark.json and "
+                  "sample.json in it)");
+    } else if (rc == BG_OK && !format) {
       format = "criterion";
+    }
   } else {
     errno = 0;
     rc = bg_buf_read_file(&b, path);
   }
   if (rc == BG_EIO || rc == BG_ETOOBIG) {
     if (!e || !e->message[0])
-      bg_ferr_set(e, "", "%s", rc == BG_ETOOBIG ? "file too large"
-                                                : strerror(errno ? errno : EIO));
+      bg_ferr_set(e, "", "%s", rc == BG_ETOOBIG ? "file too large" : strerror(errno ? errno : EIO));
   } else if (rc == BG_OK) {
     rc = bg_adapter_parse(format, b.data, b.len, run, e);
   }

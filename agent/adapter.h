@@ -35,8 +35,9 @@ void bg_adapter_names(char *buf, size_t len);
 
 /* Parses `text` with the adapter named `format`, or the detected one when `format` is NULL,
  * appending to `run`; then checks the results (bg_run_validate's result rules, duplicates
- * included). Returns BG_OK; BG_EUNSUPP for an unknown or undetectable format (message says
- * which formats exist); or the adapter's error. `e` (may be NULL) gets the detail. */
+ * included). Returns BG_OK; BG_EINVAL for text that is empty or only white space (message
+ * says so); BG_EUNSUPP for an unknown or undetectable format (message says which formats
+ * exist); or the adapter's error. `e` (may be NULL) gets the detail. */
 int bg_adapter_parse(const char *format, const char *text, size_t len, struct bg_run *run,
                      struct bg_ferr *e);
 
@@ -54,7 +55,9 @@ int bg_adapter_criterion_collect(const char *dir, struct bg_buf *out, struct bg_
 /* Reads `path` ("-" for standard input; a directory is read as a Criterion target/criterion
  * tree) and parses it as bg_adapter_parse does, appending to `run`. Errors name the file in
  * `e->field` ("bench.json: results[3].samples[7]" style: field is "<path>" or
- * "<path>: <field>"). Returns BG_OK, BG_EIO, BG_ETOOBIG or the adapter's error. */
+ * "<path>: <field>"). Returns BG_OK, BG_EIO, BG_ETOOBIG, BG_ENOENT (a directory that holds no
+ * Criterion results: "a directory, not a benchmark output file"), BG_EINVAL (a directory
+ * with a --format other than criterion) or the adapter's error. */
 int bg_adapter_parse_file(const char *format, const char *path, struct bg_run *run,
                           struct bg_ferr *e);
 

@@ -3,10 +3,16 @@
  * Each <BenchmarkResults name=... samples=...> holds <mean value=...> and
  * <standardDeviation value=...> in nanoseconds ("All values in nano seconds"): they become a
  * wall_time summary with n = samples. Where a report carries the individual measurements as
- * <sample value=...> children, those become samples instead. A benchmark is named by its
- * BENCHMARK name (not the test case), so names must be unique across the report; a
- * <failed> child (a benchmark that threw) adds a run warning and no result. Catch2 v2
- * (<Catch>) and v3 (<Catch2TestRun>) reports are both read. Errors name the line.
+ * <sample value=...> children, those become samples instead. A <failed> child (a benchmark
+ * that threw) adds a run warning and no result. Catch2 v2 (<Catch>) and v3 (<Catch2TestRun>)
+ * reports are both read. Errors name the line.
+ *
+ * A benchmark is named by its test case, the sections it runs in and its BENCHMARK name,
+ * joined by '/': "vector/push", "sum/small/run". Always, not only where two would share a
+ * name: a rule that added the test case on a collision would rename an existing series the
+ * day a second test case gains a BENCHMARK of the same name, or when a tag filter runs a
+ * subset. Catch2 refuses two TEST_CASEs of one name, so only one BENCHMARK name used twice
+ * in one section can still collide, which is an error naming the line.
  */
 #include "adapter.h"
 #include "adapter_util.h"
@@ -74,7 +80,10 @@ static int finish(struct bg_run *run, struct bg_adapter_index *ix, struct bench 
   }
   struct bg_result *r = bg_adapter_result(run, ix, b->name, "wall_time", "ns", BG_LOWER, &created);
   if (!created) {
-    rc = bg_ferr_set(e, f, "benchmark '%.200s' appears twice (names must be unique)", b->name);
+    rc = bg_ferr_set(e, f,
+                     "benchmark '%.200s' appears twice (BENCHMARK names must be unique "
+                     "within a section)",
+                     b->name);
     goto out;
   }
   if (b->nsamples) {
@@ -100,8 +109,35 @@ out:
   return rc;
 }
 
+/* The test cases and sections around the current element, as a '/'-joined path. */
+struct scope {
+  struct bg_buf path;
+  int depth[BG_XML_MAX_DEPTH];  /* XML depth of each open TestCase or Section */
+  size_t len[BG_XML_MAX_DEPTH]; /* path length before it */
+  int n;
+};
+
+/* Follows TestCase and Section elements in and out of the scope. */
+static void scope_track(struct scope *sc, const struct bg_xml_token *t) {
+  if (t->kind == BG_XML_END && sc->n && sc->depth[sc->n - 1] == t->depth) {
+    sc->n--;
+    sc->path.len = sc->len[sc->n];
+    sc->path.data[sc->path.len] = '\0';
+    return;
+  }
+  if (t->kind != BG_XML_START || sc->n == BG_XML_MAX_DEPTH ||
+      (strcmp(t->name, "TestCase") != 0 && strcmp(t->name, "Section") != 0))
+    return;
+  const char *name = bg_xml_attr(t, "name");
+  sc->depth[sc->n] = t->depth;
+  sc->len[sc->n] = sc->path.len;
+  sc->n++;
+  bg_buf_printf(&sc->path, "%s%s", sc->path.len ? "/" : "", name ? name : "");
+}
+
 static int parse(const char *text, size_t len, struct bg_run *run, struct bg_ferr *e) {
   struct bg_xml x;
+  struct scope sc;
   struct bg_adapter_index ix = {0};
   struct bench b = {0};
   const struct bg_xml_token *t;
@@ -109,11 +145,16 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
   int rc, depth = 0; /* depth of the open <BenchmarkResults>, 0 outside */
   int nfailed = 0, warned_spread = 0;
   bg_xml_init(&x, text, len);
+  sc.n = 0;
+  bg_buf_init(&sc.path, 0);
+  bg_buf_append(&sc.path, "", 0);
   for (;;) {
     if ((rc = bg_xml_next(&x, &t, e)))
       goto out;
     if (t->kind == BG_XML_EOF)
       break;
+    if (!depth)
+      scope_track(&sc, t);
     if (t->kind == BG_XML_START && t->depth == 1 && strcmp(t->name, "Catch") != 0 &&
         strcmp(t->name, "Catch2TestRun") != 0) {
       char f[48];
@@ -134,7 +175,10 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
         goto out;
       }
       depth = t->depth;
-      b.name = bg_xstrdup(name);
+      struct bg_buf full;
+      bg_buf_init(&full, 0);
+      bg_buf_printf(&full, "%s%s%s", sc.path.data, sc.path.len ? "/" : "", name);
+      b.name = bg_buf_steal(&full);
       b.line = t->line;
       if ((rc = number(t, "samples", 0, &b.n, NULL, e)))
         goto out;
@@ -188,6 +232,7 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
 out:
   free(b.name);
   free(b.samples);
+  bg_buf_free(&sc.path);
   bg_adapter_index_free(&ix);
   bg_xml_free(&x);
   return rc;

@@ -4,10 +4,23 @@
  * line is one sample (run with -count N for N samples): ns/op as wall_time (ns), B/op as
  * bytes_per_op (bytes), allocs/op as allocs_per_op (count), MB/s as bytes_per_second
  * (bytes/s, higher), and any b.ReportMetric unit as a measure named after the unit (higher
- * when it ends in "/s", lower otherwise). Names keep Go's "-P" GOMAXPROCS suffix, as
- * benchstat shows them. With -json the "output" events of each package are joined (go splits
- * one result line over two events) and read as text. A benchmark name seen in two packages is
- * an error rather than a silent merge. Errors name the line of the input.
+ * when it ends in "/s", lower otherwise). With -json the "output" events of each package are
+ * joined (go splits one result line over two events) and read as text. A benchmark name seen
+ * in two packages is an error rather than a silent merge. Errors name the line of the input.
+ *
+ * The GOMAXPROCS suffix: Go names a result "BenchmarkX-P" when GOMAXPROCS is P > 1 and
+ * "BenchmarkX" when it is 1, so the same benchmark would become a new series whenever the CPU
+ * count changes. The suffix is dropped, and P goes to the run's testbed fingerprint as
+ * "gomaxprocs", when every result line of the input ends in the same "-P" with P >= 2: one
+ * `go test` run has one GOMAXPROCS, while names of their own rarely all end in the same
+ * "-<digits>". Where go announces each benchmark by its bare name before its result (-json,
+ * -v), a result printed under its announced name proves it has no suffix, and nothing is
+ * dropped. With a -cpu list (lines "X" and "X-2" alike) names stay as Go writes them, one
+ * series per GOMAXPROCS, and no fingerprint entry is made. GOMAXPROCS 1 is recorded (as 1)
+ * when a result proves it: a name without "-<digits>", or an announced one. What this cannot
+ * tell apart: a run at GOMAXPROCS 1, without -json or -v, in which every benchmark's own name
+ * ends in the same "-N" (only `-bench 'Copy'` of "BenchmarkCopy/size-1024", say) is read as
+ * GOMAXPROCS N.
  */
 #include "adapter.h"
 #include "adapter_util.h"
@@ -96,6 +109,8 @@ struct state {
   char **packages; /* owned package names */
   size_t npackages;
   size_t last; /* index of the package interned last */
+  char **bare; /* owned: benchmark names go announced alone on a line (-json, -v) */
+  size_t nbare, bare_cap;
 };
 
 static const char *intern(struct state *st, const char *pkg) {
@@ -204,6 +219,12 @@ static int text_form(struct bg_run *run, struct state *st, const char *text, siz
       copy = NULL;
       if (rc)
         return rc;
+    } else if (l > 9 && memcmp(p, "Benchmark", 9) == 0 && !memchr(p, ' ', l) &&
+               !memchr(p, '\t', l)) {
+      bg_xgrow((void **)&st->bare, &st->bare_cap, st->nbare + 1, sizeof *st->bare);
+      st->bare[st->nbare] = bg_xstrndup(p, l);
+      st->bare[st->nbare][strcspn(st->bare[st->nbare], "\r")] = '\0';
+      st->nbare++;
     } else if (l >= 4 && memcmp(p, "FAIL", 4) == 0) {
       bg_adapter_warn(run, "go: %.*s", (int)(l > 500 ? 500 : l), p);
     }
@@ -324,6 +345,65 @@ out:
   return rc;
 }
 
+/* The "-<digits>" at the end of name that Go's GOMAXPROCS suffix could be (digits without a
+ * leading zero), or NULL. */
+static char *procs_suffix(char *name) {
+  size_t n = strlen(name), i = n;
+  while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9')
+    i--;
+  if (i == n || i < 2 || name[i - 1] != '-' || name[i] == '0')
+    return NULL;
+  return name + i - 1;
+}
+
+static int by_string(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int announced(const struct state *st, const char *name) {
+  return st->nbare && bsearch(&name, st->bare, st->nbare, sizeof *st->bare, by_string);
+}
+
+/* Drops the GOMAXPROCS suffix from the names of this parse's results and records
+ * GOMAXPROCS in the fingerprint, as the file comment says. */
+static void gomaxprocs(struct bg_run *run, struct state *st) {
+  char suffix[32] = "";
+  int same = 1, proven_one = 0, cpu_list = 0;
+  qsort(st->bare, st->nbare, sizeof *st->bare, by_string);
+  for (size_t i = st->first; i < run->nresults; i++) {
+    struct bg_result *r = &run->results[i];
+    char *s = procs_suffix(r->benchmark);
+    if (announced(st, r->benchmark) || !s)
+      proven_one = 1;
+    if (!s || strlen(s) >= sizeof suffix || (suffix[0] && strcmp(s, suffix) != 0))
+      same = 0;
+    else if (!suffix[0])
+      snprintf(suffix, sizeof suffix, "%s", s);
+    if (s) { /* "X" beside "X-2": a -cpu list */
+      char *base = bg_xstrndup(r->benchmark, (size_t)(s - r->benchmark));
+      cpu_list |= bg_adapter_lookup(run, &st->ix, base, r->measure) != NULL;
+      free(base);
+    }
+  }
+  long procs = 0;
+  if (same && suffix[0] && !proven_one) {
+    procs = strtol(suffix + 1, NULL, 10);
+    if (procs < 2)
+      return;
+    size_t sl = strlen(suffix);
+    for (size_t i = st->first; i < run->nresults; i++)
+      run->results[i].benchmark[strlen(run->results[i].benchmark) - sl] = '\0';
+  } else if (proven_one && !cpu_list) {
+    procs = 1;
+  } else {
+    return;
+  }
+  if (!run->fingerprint)
+    run->fingerprint = cJSON_CreateObject();
+  cJSON_DeleteItemFromObjectCaseSensitive(run->fingerprint, "gomaxprocs");
+  cJSON_AddNumberToObject(run->fingerprint, "gomaxprocs", (double)procs);
+}
+
 static int parse(const char *text, size_t len, struct bg_run *run, struct bg_ferr *e) {
   struct state st = {0};
   st.first = run->nresults;
@@ -334,7 +414,12 @@ static int parse(const char *text, size_t len, struct bg_run *run, struct bg_fer
     rc = text_form(run, &st, text, len, NULL, NULL, e);
   if (rc == BG_OK && run->nresults == st.first)
     rc = bg_ferr_set(e, "line 1", "no benchmark result lines (Benchmark<name> <n> <v> ns/op)");
+  if (rc == BG_OK)
+    gomaxprocs(run, &st);
   bg_adapter_index_free(&st.ix);
+  for (size_t i = 0; i < st.nbare; i++)
+    free(st.bare[i]);
+  free(st.bare);
   free(st.pkg_of);
   for (size_t i = 0; i < st.npackages; i++)
     free(st.packages[i]);

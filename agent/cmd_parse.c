@@ -18,7 +18,8 @@ static void usage(FILE *f) {
   bg_adapter_names(names, sizeof names);
   fprintf(f,
           "usage: benchgate parse [--format F] FILE\n"
-          "  Prints the results of a benchmark harness's output file as run-payload JSON.\n"
+          "  Prints the results of a benchmark harness's output file as run-payload JSON\n"
+          "  (with testbed.fingerprint where the output tells of the machine: Go's GOMAXPROCS).\n"
           "  FILE '-' reads stdin; a directory is read as Criterion's target/criterion.\n"
           "  The format is detected unless --format names one of:\n"
           "  %s\n",
@@ -58,6 +59,10 @@ int bg_cmd_parse_main(int argc, char **argv) {
   cJSON *results = cJSON_DetachItemFromObjectCaseSensitive(o, "results");
   cJSON_Delete(o);
   o = cJSON_CreateObject();
+  if (run->fingerprint) { /* what the harness says of the machine, e.g. Go's gomaxprocs */
+    cJSON *t = cJSON_AddObjectToObject(o, "testbed");
+    cJSON_AddItemToObject(t, "fingerprint", cJSON_Duplicate(run->fingerprint, 1));
+  }
   cJSON_AddItemToObject(o, "results", results);
   char *text = cJSON_Print(o);
   cJSON_Delete(o);

@@ -176,6 +176,8 @@ static int run_format_suite(const struct bg_suite *s, struct bg_runner_opts *ro,
                *fe.field ? ": " : "", fe.message);
     else
       rc = merge_results(run, first, part, s, err, errlen);
+    if (rc == BG_OK)
+      bg_fingerprint_adopt(run, part, s->name); /* e.g. Go's gomaxprocs */
     bg_run_free(part);
     if (rc != BG_OK)
       goto out;

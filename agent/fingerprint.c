@@ -185,3 +185,26 @@ void bg_fingerprint_warn(const cJSON *fp, struct bg_run *run) {
   if (cJSON_IsTrue(boost))
     bg_run_add_warning(run, "CPU boost (turbo) is on: clock speed varies with temperature");
 }
+
+void bg_fingerprint_adopt(struct bg_run *run, const struct bg_run *part, const char *suite) {
+  const cJSON *m;
+  if (!cJSON_IsObject(part->fingerprint))
+    return;
+  if (!run->fingerprint)
+    run->fingerprint = cJSON_CreateObject();
+  cJSON_ArrayForEach(m, part->fingerprint) {
+    const cJSON *had = cJSON_GetObjectItemCaseSensitive(run->fingerprint, m->string);
+    if (!had) {
+      cJSON_AddItemToObject(run->fingerprint, m->string, cJSON_Duplicate(m, 1));
+    } else if (!cJSON_Compare(had, m, 1)) {
+      char *a = cJSON_PrintUnformatted(had), *b = cJSON_PrintUnformatted(m), w[512];
+      snprintf(w, sizeof w,
+               "suite %.100s: fingerprint %.64s is %.64s here but %.64s in an earlier "
+               "suite; kept %.64s",
+               suite, m->string, b ? b : "?", a ? a : "?", a ? a : "?");
+      bg_run_add_warning(run, w);
+      cJSON_free(a);
+      cJSON_free(b);
+    }
+  }
+}

@@ -27,4 +27,10 @@ cJSON *bg_fingerprint_collect(const char *root, const int *cpus, size_t ncpus, i
  * benchmarks not pinned, governor other than "performance", boost on. */
 void bg_fingerprint_warn(const cJSON *fingerprint, struct bg_run *run);
 
+/* Adds to run's fingerprint what a harness adapter put in the fingerprint of `part` (the
+ * run one suite's output was parsed into), e.g. Go's "gomaxprocs"; creates run's fingerprint
+ * when it has none. A member run already has with another value is kept, and a warning naming
+ * `suite`, both values and the member is added. Copies; part is not changed. */
+void bg_fingerprint_adopt(struct bg_run *run, const struct bg_run *part, const char *suite);
+
 #endif

@@ -6,11 +6,15 @@
  * the timed path holds no extra round trip. Instructions are counted with a perf event
  * opened by the parent on the child (enable_on_exec, inherited by its children) while the
  * child waits on a pipe just before exec. Without a PMU the count comes from callgrind runs
- * made after the timed ones: their output files (one per process, %p) are summed.
+ * made after the timed ones: their output files (one per process, %p) are summed. The timed
+ * repetitions are forked by the spawn helper rather than by the agent, so that their max RSS
+ * is the command's own (spawner.h); the child's steps up to exec are in childexec.c.
  */
 #include "runner.h"
 
+#include "childexec.h"
 #include "mem.h"
+#include "spawner.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,8 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/personality.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -36,32 +38,23 @@ extern char **environ;
 
 #define KILL_GRACE_NS 2000000000LL /* SIGTERM to SIGKILL */
 
-enum stage { ST_SETUP = 1, ST_CHDIR, ST_AFFINITY, ST_EXEC };
-
-/* The status pipe's messages: 'A' (ASLR could not be switched off, not fatal) or 'E' followed
- * by the failed stage and errno. */
-struct child_err {
-  char tag;
-  char stage;
-  int err;
-};
-
 /* Per-run state prepared before the first repetition. */
 struct prep {
   const struct bg_runner_opts *o;
-  char **argv;     /* what the child execs: the command's words, or sh -c COMMAND */
-  char **run_argv; /* argv for this run: argv, or the callgrind wrapper around it */
-  char *words;     /* storage of a directly exec'd command's words */
-  char *exe;       /* resolved program of a directly exec'd command */
-  int perf;        /* 1: count instructions with a perf event on the child */
-  char *stack;     /* the child's stack while it shares our memory (clone, CLONE_VM) */
+  char **argv; /* what the child execs: the command's words, or sh -c COMMAND */
+  char *words; /* storage of a directly exec'd command's words */
+  char *exe;   /* resolved program of a directly exec'd command */
+  int perf;    /* 1: count instructions with a perf event on the child */
+  char *stack; /* the child's stack while it shares our memory (clone, CLONE_VM) */
   char **envp;
   char *envbuf[5];
   cpu_set_t cpus;
   cpu_set_t own_cpus; /* the agent's own affinity, restored after each start */
   int own_pinned;     /* 1: the agent pins itself to `cpus` around each start */
   int devnull;
-  char tail[BG_RUNNER_TAIL]; /* ring of the last stderr bytes */
+  struct bg_childexec_spec spec; /* how each repetition's process is set up */
+  struct bg_spawner spawner;     /* starts the timed repetitions when it runs */
+  char tail[BG_RUNNER_TAIL];     /* ring of the last stderr bytes */
   size_t tail_pos, tail_len;
 };
 
@@ -121,77 +114,57 @@ static void tail_lines(const struct prep *p, char *out, size_t outlen, int lines
     snprintf(out, outlen, "; stderr ends with:\n%s", lin + from);
 }
 
-/* Async-signal-safe from here to exec: no allocation, no stdio. */
-static void child(const struct prep *p, int out_w, int err_w, int status_w, int sync_r) {
-  const struct bg_runner_opts *o = p->o;
-  struct child_err ce = {'E', ST_SETUP, 0};
-  setpgid(0, 0);
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  signal(SIGPIPE, SIG_DFL);
-  if (dup2(p->devnull, 0) < 0 || dup2(out_w >= 0 ? out_w : p->devnull, 1) < 0 || dup2(err_w, 2) < 0)
-    goto fail;
-  ce.stage = ST_CHDIR;
-  if (o->cwd && chdir(o->cwd) < 0)
-    goto fail;
-  ce.stage = ST_AFFINITY;
-  if (o->ncpus && sched_setaffinity(0, sizeof p->cpus, &p->cpus) < 0)
-    goto fail;
-  if (!o->keep_aslr) {
-    int cur = personality(0xffffffff);
-    if (cur == -1 || personality((unsigned long)cur | ADDR_NO_RANDOMIZE) == -1) {
-      struct child_err w = {'A', 0, errno};
-      if (write(status_w, &w, sizeof w) < 0)
-        _exit(127);
-    }
-  }
-  if (sync_r >= 0) {
-    char b;
-    if (read(sync_r, &b, 1) != 1)
-      _exit(127);
-  }
-  ce.stage = ST_EXEC;
-  execve(p->run_argv[0], p->run_argv, p->envp);
-fail:
-  ce.err = errno;
-  if (write(status_w, &ce, sizeof ce) < 0)
-    _exit(127);
-  _exit(127);
-}
-
 /* What the child needs, for clone's single argument. */
 struct child_args {
   const struct prep *p;
-  int out_w, err_w, status_w, sync_r;
+  struct bg_childexec_fds fds;
 };
 
 #if !defined(__SANITIZE_ADDRESS__)
 static int child_main(void *arg) {
   const struct child_args *a = arg;
-  child(a->p, a->out_w, a->err_w, a->status_w, a->sync_r);
-  return 127;
+  bg_childexec_run(&a->p->spec, &a->fds);
 }
 #endif
 
 #define CHILD_STACK (256u << 10)
 
-/* Starts the child. Without a perf counter to attach before exec, it shares our memory and
- * we wait until it has exec'd (CLONE_VM | CLONE_VFORK, as posix_spawn does): that spares
- * copying the agent's page tables, a fork cost that grows with the libraries the agent maps
- * (libcurl, OpenSSL) and would land in every repetition's wall time. The child only makes
- * system calls on its own stack before exec. With a counter the parent must act between
- * start and exec, so it is a plain fork. Sanitizer builds fork too: their runtime does not
- * expect a second thread of control on a foreign stack. */
-static pid_t start_child(const struct prep *p, struct child_args *a) {
+/* Starts the child. The spawn helper starts it when it runs (spawner.h says why: max RSS).
+ * Otherwise the agent starts it itself, and max_rss then includes the agent's own memory.
+ * Without a perf counter to attach before exec, it shares our memory and we wait until it
+ * has exec'd (CLONE_VM | CLONE_VFORK, as posix_spawn does): that spares copying the agent's
+ * page tables, a fork cost that grows with the libraries the agent maps (libcurl, OpenSSL)
+ * and would land in every repetition's wall time. The child only makes system calls on its
+ * own stack before exec. With a counter the parent must act between start and exec, so it is
+ * a plain fork. Sanitizer builds fork too: their runtime does not expect a second thread of
+ * control on a foreign stack. */
+static int start_child(struct prep *p, struct child_args *a, pid_t *pid, char *err, size_t errlen) {
+  if (p->spawner.pid > 0)
+    return bg_spawner_spawn(&p->spawner, &a->fds, pid, err, errlen);
+  /* Start the child on its CPU rather than migrate it there after it began: the agent
+   * moves itself onto the pinned CPUs for the start and back once the child has exec'd, so
+   * the child runs alone and the agent's wake-up at its exit happens elsewhere. (The spawn
+   * helper runs on those CPUs throughout.) */
+  if (p->own_pinned)
+    sched_setaffinity(0, sizeof p->cpus, &p->cpus);
 #if !defined(__SANITIZE_ADDRESS__)
   if (!p->perf && p->stack)
-    return clone(child_main, p->stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
-#else
-  (void)p;
+    *pid = clone(child_main, p->stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+  else
 #endif
-  pid_t pid = fork();
-  if (pid == 0)
-    child(a->p, a->out_w, a->err_w, a->status_w, a->sync_r);
-  return pid;
+  {
+    *pid = fork();
+    if (*pid == 0)
+      bg_childexec_run(&p->spec, &a->fds);
+  }
+  int e = errno;
+  if (p->own_pinned)
+    sched_setaffinity(0, sizeof p->own_cpus, &p->own_cpus);
+  if (*pid < 0) {
+    snprintf(err, errlen, "fork: %s", strerror(e));
+    return BG_EIO;
+  }
+  return BG_OK;
 }
 
 static int pidfd_open_compat(pid_t pid) {
@@ -247,11 +220,11 @@ static void drain(struct prep *p, int *fd, int is_err, struct bg_buf *out, int *
 
 static const char *stage_name(int st) {
   switch (st) {
-  case ST_CHDIR:
+  case BG_CHILDEXEC_CHDIR:
     return "chdir to the suite's cwd";
-  case ST_AFFINITY:
+  case BG_CHILDEXEC_AFFINITY:
     return "pin to the configured CPUs";
-  case ST_EXEC:
+  case BG_CHILDEXEC_EXEC:
     return "exec the command";
   default:
     return "set up the child";
@@ -278,19 +251,11 @@ static int run_once(struct prep *p, struct bg_sample *s, struct bg_buf *out, int
   if (out)
     bg_buf_reset(out);
 
-  /* Start the child on its CPU rather than migrate it there after it began: the agent
-   * moves itself onto the pinned CPUs for the start and back once the child has exec'd, so
-   * the child runs alone and the agent's wake-up at its exit happens elsewhere. */
-  if (p->own_pinned)
-    sched_setaffinity(0, sizeof p->cpus, &p->cpus);
   long long t0 = now_ns();
-  struct child_args ca = {p, out_p[1], err_p[1], st_p[1], sync_p[0]};
-  pid = start_child(p, &ca);
-  if (p->own_pinned)
-    sched_setaffinity(0, sizeof p->own_cpus, &p->own_cpus);
-  if (pid < 0) {
-    snprintf(err, errlen, "fork: %s", strerror(errno));
-    rc = BG_EIO;
+  struct child_args ca = {
+      p, {p->devnull, out_p[1] >= 0 ? out_p[1] : p->devnull, err_p[1], st_p[1], sync_p[0]}};
+  if ((rc = start_child(p, &ca, &pid, err, errlen)) != BG_OK) {
+    pid = -1;
     goto out;
   }
   setpgid(pid, pid); /* also in the child: whichever runs first wins the race */
@@ -381,13 +346,13 @@ static int run_once(struct prep *p, struct bg_sample *s, struct bg_buf *out, int
   if (err_p[0] >= 0)
     drain(p, &err_p[0], 1, NULL, &overflow);
 
-  struct child_err ce;
+  struct bg_childexec_msg ce;
   while (read(st_p[0], &ce, sizeof ce) == (ssize_t)sizeof ce) {
     if (ce.tag == 'A') {
       *aslr_off = 0;
     } else if (rc == BG_OK) {
       snprintf(err, errlen, "cannot %s: %s", stage_name(ce.stage), strerror(ce.err));
-      rc = ce.stage == ST_AFFINITY ? BG_EINVAL : BG_EIO;
+      rc = ce.stage == BG_CHILDEXEC_AFFINITY ? BG_EINVAL : BG_EIO;
     }
   }
   if (rc != BG_OK)
@@ -583,7 +548,8 @@ static int callgrind_runs(struct prep *p, const char *valgrind, struct bg_runner
   slow.timeout = o->timeout > 0 ? o->timeout * 100 : 0;
   slow.output = BG_OUT_DISCARD;
   p->o = &slow;
-  p->run_argv = cg;
+  p->spec.argv = cg;
+  bg_spawner_stop(&p->spawner); /* callgrind runs count instructions only, not max RSS */
   for (size_t i = 0; i < res->nsamples; i++) {
     struct bg_sample s;
     if (o->progress)
@@ -605,7 +571,7 @@ static int callgrind_runs(struct prep *p, const char *valgrind, struct bg_runner
     res->samples[i].instructions = ir;
   }
   p->o = o;
-  p->run_argv = p->argv;
+  p->spec.argv = p->argv;
   callgrind_total(dir); /* removes what a failed run left */
   rmdir(dir);
   free(cg);
@@ -643,6 +609,7 @@ int bg_runner_run(const struct bg_runner_opts *o, struct bg_runner_result *res, 
   err[0] = '\0';
   p->o = o;
   p->devnull = -1;
+  p->spawner = (struct bg_spawner){0, -1};
   if (!o->command || o->repetitions < 1 || o->warmup < 0) {
     snprintf(err, errlen, "runner: needs a command and at least one repetition");
     rc = BG_EINVAL;
@@ -691,7 +658,6 @@ int bg_runner_run(const struct bg_runner_opts *o, struct bg_runner_result *res, 
     p->argv[1] = "-c";
     p->argv[2] = (char *)o->command;
   }
-  p->run_argv = p->argv;
   p->stack = bg_xmalloc(CHILD_STACK);
   p->envp = environ;
   if (o->clean_env) {
@@ -715,6 +681,10 @@ int bg_runner_run(const struct bg_runner_opts *o, struct bg_runner_result *res, 
   res->samples = bg_xcalloc((size_t)o->repetitions, sizeof *res->samples);
   res->nsamples = 0;
   res->warning[0] = '\0';
+  p->spec = (struct bg_childexec_spec){p->argv, p->envp, o->cwd, o->ncpus ? &p->cpus : NULL,
+                                       !o->keep_aslr};
+  char no_spawner[160] = "";
+  bg_spawner_start(&p->spawner, &p->spec, p->devnull, no_spawner, sizeof no_spawner);
   if (o->output == BG_OUT_CAPTURE) {
     res->out.max = o->stdout_max ? o->stdout_max : BG_RUNNER_STDOUT_MAX;
     bg_buf_append(&res->out, "", 0);
@@ -751,11 +721,18 @@ int bg_runner_run(const struct bg_runner_opts *o, struct bg_runner_result *res, 
       goto out;
     res->instructions_by = "callgrind";
   }
+  /* The ASLR warning comes first: cmd_run recognises it by its start. */
   if (!o->keep_aslr && !aslr_off)
     snprintf(res->warning, sizeof res->warning,
              "ASLR could not be switched off for benchmark processes (personality not "
              "permitted here); layout noise may be higher");
+  if (no_spawner[0]) {
+    size_t at = strlen(res->warning);
+    snprintf(res->warning + at, sizeof res->warning - at,
+             "%smax_rss includes the agent's own memory (%s)", at ? "; " : "", no_spawner);
+  }
 out:
+  bg_spawner_stop(&p->spawner);
   if (p->devnull >= 0)
     close(p->devnull);
   for (size_t i = 0; i < sizeof p->envbuf / sizeof *p->envbuf; i++)

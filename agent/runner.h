@@ -20,9 +20,11 @@
  * total Ir of every process it started is the repetition's count: exact, and with
  * clean_env and ASLR off the same from run to run.
  *
- * Known floor: the kernel counts the forked agent's resident pages into the child's max RSS
- * at exec, so max_rss is never below the agent's own RSS at fork time (about 2.2 MB for the
- * benchgate binary); for any real benchmark the command's own peak dominates.
+ * max_rss is the command's own peak, as GNU time reports it: the timed repetitions are
+ * forked by a small helper process (spawner.h), because a process forked or vforked by the
+ * agent would carry the agent's resident memory into its max RSS. Where the helper cannot
+ * run (no executable memfd, no /proc) the agent forks them itself and says so in the
+ * result's warning.
  */
 #ifndef BG_RUNNER_H
 #define BG_RUNNER_H
@@ -83,7 +85,7 @@ struct bg_runner_result {
   int aslr_disabled;           /* 1 when personality(ADDR_NO_RANDOMIZE) took effect */
   int direct_exec;             /* 1 when the command ran without /bin/sh */
   const char *instructions_by; /* "perf_event", "callgrind", or NULL when not counted */
-  char warning[256];           /* non-fatal problem, e.g. ASLR could not be switched off */
+  char warning[512];           /* non-fatal problems, e.g. ASLR could not be switched off */
 };
 
 /* Runs the command as `o` says. Returns BG_OK with every sample in `res` (which the caller

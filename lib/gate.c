@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "mem.h"
 #include "stats.h"
+#include "units.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -43,6 +44,7 @@ void bg_gate_point_of(const struct bg_gate_summary *s, struct bg_gate_point *p) 
   p->log_w = s->log_w;
   p->raw_center = s->raw_center;
   p->raw_w = s->raw_w;
+  p->equal_n = s->stddev == 0 && s->n >= 1 ? s->n : 0;
 }
 
 int bg_gate_summarize(const double *samples, size_t n, struct bg_gate_summary *out) {
@@ -312,6 +314,9 @@ const char *bg_gate_state_name(enum bg_gate_state s) {
 struct est {
   int tested;
   int log_scale;
+  int exact_base; /* every baseline sample equal (see exact_baseline) */
+  int exact_cand; /* every candidate sample equal */
+  int nonneg;     /* no value below 0: a relative change cannot be below -100 % */
   size_t k;       /* baseline runs the level uses */
   size_t kn;      /* baseline runs the noise uses (>= k) */
   double mu;      /* baseline level on the test scale */
@@ -354,6 +359,44 @@ int bg_gate_log_scale(const struct bg_gate_item *it, size_t kn) {
   return 1;
 }
 
+/* Equal up to rounding: trimmed means of equal samples may differ from them in the last bit. */
+static int same_value(double a, double b) {
+  return fabs(a - b) <= 1e-12 * fmax(fabs(a), fabs(b));
+}
+
+/* 1 when every sample of baseline[0..kn-1] is the same value, shown by at least two samples
+ * in all (one sample alone says nothing about the spread). */
+static int exact_baseline(const struct bg_gate_point *b, size_t kn) {
+  double samples = 0;
+  for (size_t i = 0; i < kn; i++) {
+    if (!(b[i].equal_n > 0) || !same_value(b[i].raw_center, b[0].raw_center))
+      return 0;
+    samples += b[i].equal_n;
+  }
+  return samples >= 2;
+}
+
+/* 1 when x is a whole multiple of step, up to rounding (12 significant digits). */
+static int multiple_of(double x, double step) {
+  return fabs(x - step * nearbyint(x / step)) <= 1e-12 * fabs(x);
+}
+
+double bg_gate_resolution(double a, double b) {
+  double step = 1;
+  for (int i = 0; i < 40; i++, step /= 10)
+    if (multiple_of(a, step) && multiple_of(b, step))
+      return step;
+  return 0;
+}
+
+const char *bg_gate_method_name(enum bg_gate_method m) {
+  switch (m) {
+  case BG_GATE_METHOD_T: return "t";
+  case BG_GATE_METHOD_EXACT: return "exact";
+  default: return NULL;
+  }
+}
+
 /* Centres of baseline[0..n-1] on the test scale into out[], sorted ascending. */
 static void sorted_centres(const struct bg_gate_point *b, size_t n, int log_scale, double *out) {
   for (size_t i = 0; i < n; i++)
@@ -383,6 +426,12 @@ static void estimate(const struct bg_gate_item *it, const struct bg_gate_config 
     e->wc = 0;
   e->k = k;
   e->kn = kn;
+  e->exact_base = exact_baseline(it->baseline, kn);
+  e->exact_cand = it->candidate->stddev == 0;
+  e->nonneg = it->candidate->min >= 0;
+  for (size_t i = 0; i < kn; i++)
+    if (!(it->baseline[i].raw_center >= 0))
+      e->nonneg = 0;
   /* Everything below works on sorted centres, so that a caller keeping them sorted across
    * decisions (one insertion and one deletion a run) gets the same numbers bit for bit.
    * Windows are 30 to 100 runs by default: scratch on the stack up to 128, the heap beyond. */
@@ -509,6 +558,35 @@ static void moderate(const struct bg_gate_item *items, struct est *es, const siz
   free(tau_all);
 }
 
+/* The outcome of an item compared by the exact rule: the two values, their relative change
+ * and the resolution; no p-value, q or interval. */
+static void exact_outcome(const struct bg_gate_item *it, struct bg_gate_outcome *o) {
+  double b = it->baseline[0].raw_center, c = it->candidate->raw_center;
+  double diff = same_value(b, c) ? 0 : c - b;
+  o->method = BG_GATE_METHOD_EXACT;
+  o->resolution = bg_gate_resolution(b, c);
+  o->change = b != 0 ? diff / fabs(b) : diff == 0 ? 0 : copysign(INFINITY, diff);
+  o->baseline_center = b;
+  o->candidate_center = c;
+}
+
+/* The class of an exact outcome: the change must reach min_effect, and exceed the
+ * resolution (one step can be two readings of the same value on either side of a step). */
+static enum bg_gate_class exact_class(const struct bg_gate_outcome *o, double min_effect) {
+  double diff = same_value(o->baseline_center, o->candidate_center)
+                    ? 0
+                    : o->candidate_center - o->baseline_center;
+  int reaches = diff != 0 && fabs(o->change) >= min_effect;
+  if (!reaches)
+    return BG_GATE_UNCHANGED;
+  /* Both values are whole multiples of the resolution: count the steps between them. */
+  double r = o->resolution;
+  if (r > 0 && nearbyint(fabs(diff) / r) < 2)
+    return BG_GATE_INCONCLUSIVE;
+  double worse = o->direction == BG_HIGHER ? -diff : diff;
+  return worse > 0 ? BG_GATE_REGRESSED : BG_GATE_IMPROVED;
+}
+
 int bg_gate_decide(const struct bg_gate_item *items, size_t n,
                    const struct bg_gate_config *config, struct bg_gate_verdict **out) {
   int rc = BG_OK;
@@ -595,7 +673,7 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
     o->min_effect = it->min_effect;
     o->change = o->change_lo = o->change_hi = NAN;
     o->p = o->q = o->q_worse = o->p_worse = o->p_better = NAN;
-    o->t = o->df = o->se = o->s2 = NAN;
+    o->t = o->df = o->se = o->s2 = o->resolution = NAN;
     o->baseline_center = o->candidate_center = NAN;
     o->candidate_n = it->candidate ? it->candidate->n : 0;
     bg_gate_windows(&cfg, it->nbaseline, &o->baseline_runs, &o->noise_runs);
@@ -612,6 +690,11 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
     o->log_scale = e->log_scale;
     double d = e->mc - e->mu;
     double se2 = e->s2mod * (1 + 1 / (double)e->k) + fmax(0, e->wc - e->wbar);
+    if (e->exact_base && (e->exact_cand || !(se2 > 0))) {
+      exact_outcome(it, o); /* p stays NAN: outside both BH families */
+      continue;
+    }
+    o->method = BG_GATE_METHOD_T;
     double df = fmin(fmax(e->dfmod, 1), MAX_DF);
     double t, pup, pdown, se = sqrt(se2);
     if (se2 > 0) {
@@ -645,6 +728,12 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
       o->change = d / scale;
       o->change_lo = (d - half) / scale;
       o->change_hi = (d + half) / scale;
+      if (e->nonneg) {
+        /* Values that cannot be negative (times with zero readings, say) cannot fall by more
+         * than all of it; the log scale has this bound built in. */
+        o->change_lo = fmax(o->change_lo, -1);
+        o->change_hi = fmax(o->change_hi, -1);
+      }
       o->baseline_center = e->mu;
       o->candidate_center = e->mc;
     }
@@ -674,6 +763,10 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
         fail = 1;
     } else if (it->nbaseline == 0) {
       o->cls = BG_GATE_NEW;
+    } else if (o->method == BG_GATE_METHOD_EXACT) {
+      o->cls = exact_class(o, it->min_effect);
+      if (o->cls == BG_GATE_REGRESSED && !it->acknowledged)
+        fail = 1;
     } else {
       o->q = q[i];
       o->q_worse = qw[i];
@@ -727,17 +820,15 @@ static const char *dir_name(enum bg_direction d) {
 }
 
 static void put_pct(struct bg_buf *b, double x) {
-  if (!isfinite(x))
-    bg_buf_puts(b, "–");
-  else
-    bg_buf_printf(b, "%+.1f %%", 100 * x);
+  char t[32];
+  bg_units_percent(x, t, sizeof t);
+  bg_buf_puts(b, t);
 }
 
 static void put_value(struct bg_buf *b, double x, const char *unit) {
-  if (!isfinite(x))
-    bg_buf_puts(b, "–");
-  else
-    bg_buf_printf(b, "%.6g%s%s", x, unit && *unit ? " " : "", unit ? unit : "");
+  char t[96];
+  bg_units_format(x, unit, t, sizeof t);
+  bg_buf_puts(b, t);
 }
 
 /* Markdown-safe inline code: backticks become quotes, pipes are escaped. */
@@ -811,6 +902,8 @@ char *bg_gate_summary_text(const struct bg_gate_verdict *v) {
         break;
       bg_buf_printf(&b, "%s%s %s ", shown ? ", " : "", o->benchmark, o->measure);
       put_pct(&b, o->change);
+      if (o->method == BG_GATE_METHOD_EXACT)
+        bg_buf_puts(&b, " (exact)");
       if (o->acknowledged)
         bg_buf_puts(&b, " (acknowledged)");
       shown++;
@@ -839,7 +932,9 @@ static void md_row(struct bg_buf *b, const struct bg_gate_outcome *o) {
   bg_buf_printf(b, " | %s | ", o->measure);
   put_pct(b, o->change);
   bg_buf_puts(b, " | ");
-  if (isfinite(o->change_lo)) {
+  if (o->method == BG_GATE_METHOD_EXACT) {
+    bg_buf_puts(b, "exact");
+  } else if (isfinite(o->change_lo)) {
     put_pct(b, o->change_lo);
     bg_buf_puts(b, " … ");
     put_pct(b, o->change_hi);
@@ -851,7 +946,8 @@ static void md_row(struct bg_buf *b, const struct bg_gate_outcome *o) {
   else
     bg_buf_puts(b, " | – | ");
   put_value(b, o->baseline_center, o->unit);
-  bg_buf_printf(b, " (%zu runs) | ", o->baseline_runs);
+  bg_buf_printf(b, " (%zu %s) | ", o->baseline_runs,
+                bg_units_plural((double)o->baseline_runs, "run", "runs"));
   put_value(b, o->candidate_center, o->unit);
   bg_buf_puts(b, " |\n");
 }
@@ -953,6 +1049,9 @@ cJSON *bg_gate_verdict_to_cjson(const struct bg_gate_verdict *v,
     cJSON_AddItemToArray(ci, num_or_null(r->change_hi));
     cJSON_AddItemToObject(x, "p", num_or_null(r->p));
     cJSON_AddItemToObject(x, "q", num_or_null(r->q));
+    cJSON_AddItemToObject(x, "method", str_or_null(bg_gate_method_name(r->method)));
+    if (r->method == BG_GATE_METHOD_EXACT)
+      cJSON_AddItemToObject(x, "resolution", num_or_null(r->resolution));
     cJSON_AddNumberToObject(x, "min_effect", r->min_effect);
     if (r->acknowledged)
       cJSON_AddTrueToObject(x, "acknowledged");

@@ -42,6 +42,18 @@
  *    rejects anything with probability at most its level, so calibrated p-values bound the
  *    false-fail rate by fail_rate; 0.0075 leaves room below DESIGN §6.5's 1 % for the
  *    p-values' small miscalibration far in the tail, docs/gate.md §3).
+ *  - Exact measures: when every sample of the kn baseline runs is equal (equal_n > 0 in each,
+ *    the same value in each, at least two samples in all) and the candidate's samples are
+ *    equal too (or its centre has no within-run variance and nothing else gives the test a
+ *    variance), the item is compared by a rule instead of a t statistic over a variance of
+ *    zero (method "exact"): with B the baseline value, C the candidate's and r the
+ *    resolution (bg_gate_resolution), regressed when C is worse than B by at least
+ *    min_effect (relative) and by more than r; improved the same in the better direction;
+ *    inconclusive when the change reaches min_effect but not more than r; unchanged
+ *    otherwise (equal values among them). Exact items have no p, q or interval and are left
+ *    out of both BH families, so they do not move the other items' q-values. A candidate
+ *    whose samples vary against an exact baseline is tested by the t statistic (method "t"):
+ *    its own within-run variance w_c enters se^2 (w-bar is 0).
  *  - Classes (DESIGN §6.2): regressed when q <= alpha, q_worse <= fail_rate, the change is in
  *    the worse direction and its 95 % interval reaches min_effect (the data do not exclude a
  *    change of at least min_effect; a point-estimate rule would miss half of all changes of
@@ -78,10 +90,13 @@ struct bg_gate_summary {
 };
 
 /* What the gate reads of one baseline run: a summary's centres and their within-run
- * variances (log_center is NAN unless every value was positive). 32 bytes instead of a
- * summary's 88: a verdict reads up to 100 baseline runs of every result. */
+ * variances (log_center is NAN unless every value was positive), and equal_n, the number of
+ * samples when all of them are equal (stddev 0), else 0: what the exact rule reads. 40 bytes
+ * instead of a summary's 88: a verdict reads up to 100 baseline runs of every result. A
+ * point written as {log_center, log_w, raw_center, raw_w} has equal_n 0 (never exact). */
 struct bg_gate_point {
   double log_center, log_w, raw_center, raw_w;
+  double equal_n;
 };
 
 /* The point of a summary. */
@@ -159,6 +174,10 @@ enum bg_gate_class {
 
 enum bg_gate_state { BG_GATE_PASS = 0, BG_GATE_FAIL, BG_GATE_NO_BASELINE };
 
+/* How an item was compared: not at all (new, missing, ignored without data), by the t
+ * statistic over runs, or by the exact rule. */
+enum bg_gate_method { BG_GATE_METHOD_NONE = 0, BG_GATE_METHOD_T, BG_GATE_METHOD_EXACT };
+
 /* One (benchmark, measure) of the run under test. All pointers are borrowed for the duration
  * of bg_gate_decide only (the verdict copies what it keeps). */
 struct bg_gate_item {
@@ -210,7 +229,9 @@ struct bg_gate_outcome {
   enum bg_direction direction;
   enum bg_gate_class cls;
   int acknowledged, ignored;
-  int tested;           /* 1 when a p-value was computed (baseline and candidate present) */
+  int tested;           /* 1 when compared (baseline and candidate present) */
+  enum bg_gate_method method; /* t: p, q and the interval exist; exact: they are NAN */
+  double resolution;    /* exact: the resolution r of the rule; NAN otherwise */
   int log_scale;        /* 1 when tested on the log scale */
   double change;        /* relative change of the value (+0.05: 5 % higher); NAN untested */
   double change_lo, change_hi; /* its confidence interval */
@@ -253,6 +274,15 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
 
 /* Frees a verdict; accepts NULL. */
 void bg_gate_verdict_free(struct bg_gate_verdict *v);
+
+/* The resolution of two readings a and b of an exact measure: the step of their last decimal
+ * place, never coarser than 1 unit (1 for integer values such as instruction counts, bytes
+ * or nanoseconds; 0.01 for 3.25 and 4.5; 0 when neither has a decimal step down to 1e-39).
+ * A constant reading cannot show a coarser quantum; min_effect covers that. */
+double bg_gate_resolution(double a, double b);
+
+/* "t", "exact", or NULL for BG_GATE_METHOD_NONE. */
+const char *bg_gate_method_name(enum bg_gate_method m);
 
 /* Names: "regressed", "inconclusive", "improved", "missing", "new", "unchanged", "ignored";
  * "pass", "fail", "no_baseline". Static strings. */

@@ -1484,6 +1484,12 @@ static void put_verdict(struct bg_buf *buf, const struct bg_project *p, const ch
       put_num(buf, r->p);
       PUT(buf, ",\"q\":");
       put_num(buf, r->q);
+      PUT(buf, ",\"method\":");
+      bg_json_str(buf, bg_gate_method_name(r->method));
+      if (r->method == BG_GATE_METHOD_EXACT) {
+        PUT(buf, ",\"resolution\":");
+        put_num(buf, r->resolution);
+      }
       PUT(buf, ",\"min_effect\":");
       put_num(buf, r->min_effect);
       if (r->acknowledged)

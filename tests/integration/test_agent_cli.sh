@@ -89,6 +89,15 @@ assert set(res) == {("sleepy", "wall_time"), ("sleepy", "cpu_time"), ("sleepy", 
 assert len(res["sleepy", "wall_time"]["samples"]) == 4
 assert all(s >= 10e6 for s in res["sleepy", "wall_time"]["samples"])
 assert res["sleepy", "max_rss"]["unit"] == "bytes"
+# max_rss is the command's own, as GNU time reads it (ASLR off, as the agent runs it), not
+# the agent's: the agent is several times larger than sh and sleep.
+import subprocess, tempfile
+with tempfile.NamedTemporaryFile() as t:
+    subprocess.run(["setarch", "-R", "/usr/bin/time", "-f", "%M", "-o", t.name, "/bin/sh", "-c",
+                    "test -f built.txt && sleep 0.01"], check=True)
+    ref = int(open(t.name).read().split()[-1]) * 1024
+rss = res["sleepy", "max_rss"]["samples"]
+assert all(abs(x - ref) <= 0.05 * ref for x in rss), (rss, ref)
 # two harness invocations pool their samples
 assert res["BM_Parse/4096", "wall_time"]["samples"] == [1832.1, 1829.4, 1832.1, 1829.4]
 PY
@@ -228,6 +237,38 @@ grep_err "bad.json: results\[0\]"
 expect 2 "parse with an unknown format" -- "$BENCHGATE" parse --format nosuch results.json
 grep_err "unknown format 'nosuch'"
 expect 2 "parse a missing file" -- "$BENCHGATE" parse "$TMP/nothing.json"
+: >"$TMP/empty.txt"
+expect 2 "parse an empty file" -- "$BENCHGATE" parse "$TMP/empty.txt"
+grep_err "empty.txt: empty: no benchmark output in it"
+expect 2 "compare an empty file" -- "$BENCHGATE" compare "$TMP/empty.txt" results.json
+grep_err "empty.txt: empty: no benchmark output in it"
+mkdir -p "$TMP/adir"
+expect 2 "parse a directory" -- "$BENCHGATE" parse "$TMP/adir"
+grep_err "adir: a directory, not a benchmark output file"
+grep -q "adir: $TMP/adir" "$TMP/err" && fail "directory named twice" || pass "directory named once"
+# A Go harness: names without the GOMAXPROCS suffix, the suffix in the run's fingerprint.
+cp "$BG_SOURCE/tests/fixtures/go/procs2.txt" "$TMP/procs2.txt"
+cat >"$TMP/go.yml" <<YML
+project: demo
+testbed: ci-vm
+suites:
+  - name: gobench
+    format: go
+    command: cat $TMP/procs2.txt
+YML
+expect 0 "run a go suite" -- "$BENCHGATE" run --dry-run --config "$TMP/go.yml" \
+  --output "$TMP/go-run.json"
+python3 - "$TMP/go-run.json" <<'PY' && pass "gomaxprocs in the fingerprint" || fail "gomaxprocs in the fingerprint"
+import json, sys
+run = json.load(open(sys.argv[1]))
+assert run["testbed"]["fingerprint"]["gomaxprocs"] == 2, run["testbed"]["fingerprint"]
+assert {r["benchmark"] for r in run["results"]} == {"BenchmarkSum1000", "BenchmarkCopy/size-1024"}
+PY
+expect 0 "parse a go file" -- "$BENCHGATE" parse "$TMP/procs2.txt"
+python3 -c "
+import json; r=json.load(open('$TMP/out'))
+assert r['testbed'] == {'fingerprint': {'gomaxprocs': 2}}, r
+" && pass "parse prints the fingerprint" || fail "parse prints the fingerprint"
 
 expect 0 "version" -- "$BENCHGATE" version
 grep -q "^benchgate [0-9]" "$TMP/out" && pass "version text" || fail "version text"

@@ -156,15 +156,15 @@ static void go_text_count_lines_are_samples(void **state) {
   (void)state;
   struct bg_run *run = parse_fixture("go", "go/bench.txt");
   assert_int_equal(run->nresults, 13);
-  const struct bg_result *r = samples(run, "BenchmarkFib15-2", "wall_time", "ns", BG_LOWER, 3);
+  const struct bg_result *r = samples(run, "BenchmarkFib15", "wall_time", "ns", BG_LOWER, 3);
   near(r->samples[0], 2828);
   near(r->samples[1], 2637);
-  r = samples(run, "BenchmarkJoin-2", "bytes_per_second", "bytes/s", BG_HIGHER, 3);
+  r = samples(run, "BenchmarkJoin", "bytes_per_second", "bytes/s", BG_HIGHER, 3);
   near(r->samples[0], 427.80e6);
-  r = samples(run, "BenchmarkJoin-2", "bytes_per_op", "bytes", BG_LOWER, 3);
+  r = samples(run, "BenchmarkJoin", "bytes_per_op", "bytes", BG_LOWER, 3);
   near(r->samples[0], 24);
-  samples(run, "BenchmarkJoin-2", "allocs_per_op", "count", BG_LOWER, 3);
-  r = samples(run, "BenchmarkSizes/n=8-2", "wall_time", "ns", BG_LOWER, 3);
+  samples(run, "BenchmarkJoin", "allocs_per_op", "count", BG_LOWER, 3);
+  r = samples(run, "BenchmarkSizes/n=8", "wall_time", "ns", BG_LOWER, 3);
   near(r->samples[1], 6.59);
   bg_run_free(run);
 }
@@ -173,9 +173,64 @@ static void go_json_events_are_joined_per_package(void **state) {
   (void)state;
   struct bg_run *run = parse_fixture(NULL, "go/bench.json");
   assert_int_equal(run->nresults, 13);
-  const struct bg_result *r = samples(run, "BenchmarkFib15-2", "wall_time", "ns", BG_LOWER, 2);
+  const struct bg_result *r = samples(run, "BenchmarkFib15", "wall_time", "ns", BG_LOWER, 2);
   near(r->samples[0], 2704);
   near(r->samples[1], 2144);
+  bg_run_free(run);
+}
+
+/* testbed.fingerprint.gomaxprocs of a parsed run, or -1 when absent. */
+static int gomaxprocs_of(const struct bg_run *run) {
+  const cJSON *g =
+      run->fingerprint ? cJSON_GetObjectItemCaseSensitive(run->fingerprint, "gomaxprocs") : NULL;
+  return cJSON_IsNumber(g) ? g->valueint : -1;
+}
+
+/* Fixtures by go 1.19 from tests/fixtures/src/go-names (regen.sh): BenchmarkSum1000 and
+ * BenchmarkCopy/size-1024, a name that ends in -<digits> of its own. */
+static void go_names_lose_the_gomaxprocs_suffix_which_goes_to_the_fingerprint(void **state) {
+  (void)state;
+  /* GOMAXPROCS=2, text and -json: every line ends in -2. */
+  const char *procs2[] = {"go/procs2.txt", "go/procs2.json"};
+  for (size_t i = 0; i < 2; i++) {
+    struct bg_run *run = parse_fixture(NULL, procs2[i]);
+    assert_int_equal(run->nresults, 2);
+    near(samples(run, "BenchmarkSum1000", "wall_time", "ns", BG_LOWER, 2)->samples[0],
+         i ? 498.1 : 313.6);
+    samples(run, "BenchmarkCopy/size-1024", "wall_time", "ns", BG_LOWER, 2);
+    assert_int_equal(gomaxprocs_of(run), 2);
+    bg_run_free(run);
+  }
+  /* GOMAXPROCS=1: no suffix, and size-1024 keeps its -1024. */
+  struct bg_run *run = parse_fixture(NULL, "go/procs1.txt");
+  samples(run, "BenchmarkSum1000", "wall_time", "ns", BG_LOWER, 2);
+  samples(run, "BenchmarkCopy/size-1024", "wall_time", "ns", BG_LOWER, 2);
+  assert_int_equal(gomaxprocs_of(run), 1);
+  bg_run_free(run);
+  /* GOMAXPROCS=1 with only BenchmarkCopy/size-1024: every line ends in the same -1024, but -json
+   * announces the benchmark by that very name first, so it has no suffix. */
+  run = parse_fixture(NULL, "go/procs1-copy.json");
+  assert_int_equal(run->nresults, 1);
+  samples(run, "BenchmarkCopy/size-1024", "wall_time", "ns", BG_LOWER, 2);
+  assert_int_equal(gomaxprocs_of(run), 1);
+  bg_run_free(run);
+  /* -cpu 1,2: one series per GOMAXPROCS, names as go writes them, no single value to record. */
+  run = parse_fixture(NULL, "go/cpu-list.txt");
+  assert_int_equal(run->nresults, 4);
+  samples(run, "BenchmarkSum1000", "wall_time", "ns", BG_LOWER, 1);
+  samples(run, "BenchmarkSum1000-2", "wall_time", "ns", BG_LOWER, 1);
+  samples(run, "BenchmarkCopy/size-1024", "wall_time", "ns", BG_LOWER, 1);
+  samples(run, "BenchmarkCopy/size-1024-2", "wall_time", "ns", BG_LOWER, 1);
+  assert_int_equal(gomaxprocs_of(run), -1);
+  bg_run_free(run);
+  /* Different suffixes (or -1, which go never writes) are names of their own. */
+  const char *text = "BenchmarkA/n-8 \t 10\t 5 ns/op\nBenchmarkA/n-16 \t 10\t 6 ns/op\n"
+                     "BenchmarkB-1 \t 10\t 6 ns/op\n";
+  run = bg_run_new();
+  assert_int_equal(bg_adapter_parse("go", text, strlen(text), run, NULL), BG_OK);
+  samples(run, "BenchmarkA/n-8", "wall_time", "ns", BG_LOWER, 1);
+  samples(run, "BenchmarkB-1", "wall_time", "ns", BG_LOWER, 1);
+  assert_int_equal(gomaxprocs_of(run), -1);
   bg_run_free(run);
 }
 
@@ -185,8 +240,8 @@ static void go_custom_metrics_and_packages(void **state) {
                      "pkg: b\nBenchmarkY-4 \t 10\t 6.0 ns/op\n";
   struct bg_run *run = bg_run_new();
   assert_int_equal(bg_adapter_parse("go", text, strlen(text), run, NULL), BG_OK);
-  samples(run, "BenchmarkX-4", "widgets_s", "widgets/s", BG_HIGHER, 1);
-  samples(run, "BenchmarkX-4", "frobs_op", "frobs/op", BG_LOWER, 1);
+  samples(run, "BenchmarkX", "widgets_s", "widgets/s", BG_HIGHER, 1);
+  samples(run, "BenchmarkX", "frobs_op", "frobs/op", BG_LOWER, 1);
   bg_run_free(run);
   /* The same name in two packages must not merge silently. */
   text = "pkg: a\nBenchmarkX-4 \t 10\t 5.0 ns/op\npkg: b\nBenchmarkX-4 \t 10\t 6.0 ns/op\n";
@@ -214,9 +269,10 @@ static void catch2_xml_gives_summaries_with_unescaped_names(void **state) {
   (void)state;
   struct bg_run *run = parse_fixture("catch2", "catch2/bench.xml");
   assert_int_equal(run->nresults, 3);
-  summary(run, "fib 15", "wall_time", 10, 451.75, 4.65123);
-  summary(run, "fib 20", "wall_time", 10, 6258.94, 248.971);
-  const struct bg_result *r = summary(run, "concat \"quoted\"", "wall_time", 10, 68.1752, 2.97536);
+  summary(run, "Fibonacci/fib 15", "wall_time", 10, 451.75, 4.65123);
+  summary(run, "Fibonacci/fib 20", "wall_time", 10, 6258.94, 248.971);
+  const struct bg_result *r =
+      summary(run, "Strings & <escapes>/concat \"quoted\"", "wall_time", 10, 68.1752, 2.97536);
   assert_string_equal(r->unit, "ns");
   bg_run_free(run);
 }
@@ -225,7 +281,7 @@ static void catch2_without_analysis_counts_the_mean_once(void **state) {
   (void)state;
   struct bg_run *run = parse_fixture(NULL, "catch2/no-analysis.xml");
   assert_int_equal(run->nresults, 3);
-  summary(run, "fib 15", "wall_time", 1, 471.865, 0);
+  summary(run, "Fibonacci/fib 15", "wall_time", 1, 471.865, 0);
   assert_int_equal(run->nwarnings, 1);
   bg_run_free(run);
 }
@@ -238,8 +294,33 @@ static void catch2_sample_children_become_samples(void **state) {
                      "<mean value=\"11.25\"/></BenchmarkResults></TestCase></Catch2TestRun>\n";
   struct bg_run *run = bg_run_new();
   assert_int_equal(bg_adapter_parse(NULL, text, strlen(text), run, NULL), BG_OK);
-  const struct bg_result *r = samples(run, "b AB", "wall_time", "ns", BG_LOWER, 2);
+  const struct bg_result *r = samples(run, "c/b AB", "wall_time", "ns", BG_LOWER, 2);
   near(r->samples[1], 12.5);
+  bg_run_free(run);
+}
+
+/* Fixture by Catch2 2.13.10 from tests/fixtures/src/catch2/same_names.cpp (regen.sh): two test
+ * cases with BENCHMARK("push"), and BENCHMARK("run") in two sections of one test case. */
+static void catch2_names_keep_their_test_case_and_sections(void **state) {
+  (void)state;
+  struct bg_run *run = parse_fixture(NULL, "catch2/same-names.xml");
+  assert_int_equal(run->nresults, 4);
+  summary(run, "vector/push", "wall_time", 5, 172.639, 9.27338);
+  summary(run, "deque/push", "wall_time", 5, 94.549, 26.5301);
+  summary(run, "sum/small/run", "wall_time", 5, 2.22541, 0.596332);
+  summary(run, "sum/large/run", "wall_time", 5, 157.667, 2.80171);
+  bg_run_free(run);
+  /* One BENCHMARK name twice in one section is still an error that names the line. */
+  const char *text = "<Catch>\n<TestCase name=\"t\">\n"
+                     "<BenchmarkResults name=\"a\" samples=\"1\"><mean value=\"1\"/>"
+                     "</BenchmarkResults>\n"
+                     "<BenchmarkResults name=\"a\" samples=\"1\"><mean value=\"1\"/>"
+                     "</BenchmarkResults>\n</TestCase></Catch>";
+  run = bg_run_new();
+  struct bg_ferr e;
+  assert_int_equal(bg_adapter_parse("catch2", text, strlen(text), run, &e), BG_EINVAL);
+  assert_string_equal(e.field, "line 4");
+  assert_non_null(strstr(e.message, "'t/a' appears twice"));
   bg_run_free(run);
 }
 
@@ -422,8 +503,14 @@ static void detects_every_fixture_as_its_format(void **state) {
                {"hyperfine/hyperfine.json", "hyperfine"},
                {"go/bench.txt", "go"},
                {"go/bench.json", "go"},
+               {"go/procs2.txt", "go"},
+               {"go/procs2.json", "go"},
+               {"go/procs1.txt", "go"},
+               {"go/procs1-copy.json", "go"},
+               {"go/cpu-list.txt", "go"},
                {"catch2/bench.xml", "catch2"},
                {"catch2/no-analysis.xml", "catch2"},
+               {"catch2/same-names.xml", "catch2"},
                {"pytest-benchmark/data.json", "pytest-benchmark"},
                {"pytest-benchmark/summary.json", "pytest-benchmark"},
                {"criterion/fib.json", "criterion"},
@@ -465,7 +552,7 @@ static void detects_native_run_json(void **state) {
 
 static void unrecognised_input_is_unsupported(void **state) {
   (void)state;
-  const char *inputs[] = {"", "hello world\n", "{}", "[]", "<html></html>", "{\"a\": 1}"};
+  const char *inputs[] = {"hello world\n", "{}", "[]", "<html></html>", "{\"a\": 1}"};
   for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
     struct bg_run *run = bg_run_new();
     struct bg_ferr e;
@@ -473,6 +560,40 @@ static void unrecognised_input_is_unsupported(void **state) {
     assert_non_null(strstr(e.message, "gbench"));
     bg_run_free(run);
   }
+}
+
+/* An empty file says it is empty, whatever the format; a directory that is not a Criterion tree
+ * says it is a directory, naming it once. */
+static void empty_files_and_directories_say_what_they_are(void **state) {
+  (void)state;
+  char dir[] = "/tmp/bg-adapters-XXXXXX", path[256];
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/empty.json", dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fclose(f);
+  const char *formats[] = {NULL, "go", "gbench", "catch2"};
+  for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
+    struct bg_run *run = bg_run_new();
+    struct bg_ferr e;
+    assert_int_equal(bg_adapter_parse_file(formats[i], path, run, &e), BG_EINVAL);
+    assert_string_equal(e.field, path);
+    assert_string_equal(e.message, "empty: no benchmark output in it");
+    bg_run_free(run);
+  }
+  struct bg_run *run = bg_run_new();
+  struct bg_ferr e;
+  assert_int_equal(bg_adapter_parse(NULL, " \n\t\r\n", 5, run, &e), BG_EINVAL);
+  assert_string_equal(e.message, "only white space: no benchmark output in it");
+  assert_int_equal(bg_adapter_parse_file(NULL, dir, run, &e), BG_ENOENT);
+  assert_string_equal(e.field, dir); /* named once, not "DIR: DIR" */
+  assert_non_null(strstr(e.message, "a directory, not a benchmark output file"));
+  assert_int_equal(bg_adapter_parse_file("go", dir, run, &e), BG_EINVAL);
+  assert_string_equal(e.field, dir);
+  assert_non_null(strstr(e.message, "--format go reads a file"));
+  bg_run_free(run);
+  unlink(path);
+  rmdir(dir);
 }
 
 /* ---- bad input: every adapter fails with a named line or field, never a crash ---- */
@@ -485,7 +606,7 @@ struct bad {
 
 static const struct bad bad_inputs[] = {
     /* gbench */
-    {"gbench", "", BG_EPARSE, "line 1"},
+    {"gbench", "", BG_EINVAL, ""},
     {"gbench", "{\"benchmarks\":[{\"name\":\"a\",\"real_time\":1,", BG_EPARSE, "line 1"},
     {"gbench", "{\"benchmarks\":{}}", BG_EINVAL, "benchmarks"},
     {"gbench", "{\"benchmarks\":[{\"name\":\"a\",\"real_time\":\"1\"}]}", BG_EINVAL,
@@ -506,7 +627,7 @@ static const struct bad bad_inputs[] = {
     {"gbench", "{\"benchmarks\":[]}", BG_EINVAL, "benchmarks"},
     {"gbench", "{\"results\":[{\"command\":\"x\",\"times\":[1]}]}", BG_EINVAL, "benchmarks"},
     /* hyperfine */
-    {"hyperfine", "", BG_EPARSE, "line 1"},
+    {"hyperfine", "", BG_EINVAL, ""},
     {"hyperfine", "{\"results\":[{\"command\":\"x\",\"times\":[0.1,\n", BG_EPARSE, "line 2"},
     {"hyperfine", "{\"results\":[{\"command\":\"x\",\"times\":\"0.1\"}]}", BG_EINVAL,
      "results[0].times"},
@@ -525,7 +646,7 @@ static const struct bad bad_inputs[] = {
     {"hyperfine", "{\"results\":[]}", BG_EINVAL, "results"},
     {"hyperfine", "{\"results\":[{\"command\":\"x\",\"times\":[NaN]}]}", BG_EPARSE, "line 1"},
     /* criterion */
-    {"criterion", "", BG_EPARSE, "line 1"},
+    {"criterion", "", BG_EINVAL, ""},
     {"criterion", "{\"full_id\":\"a\"}\n{\"iters\":[1,2],\"times\":[1,", BG_EPARSE, "line 2"},
     {"criterion", "{\"full_id\":\"a\"}\n{\"iters\":[1,2],\"times\":[1]}", BG_EINVAL,
      "object 2.times"},
@@ -551,7 +672,7 @@ static const struct bad bad_inputs[] = {
     {"criterion", "{\"reason\":\"group-complete\",\"group_name\":\"g\"}", BG_EINVAL, ""},
     {"criterion", "{\"full_id\":\"a\"}\n{\"iters\":[1],\"times\":[nan]}", BG_EPARSE, "line 2"},
     /* go */
-    {"go", "", BG_EINVAL, "line 1"},
+    {"go", "", BG_EINVAL, ""},
     {"go", "BenchmarkA-2 \t 100\t 12.5 ns/op\nBenchmarkA-2 \t 100\t 12.5\n", BG_EINVAL, "line 2"},
     {"go", "goos: linux\nBenchmarkA-2 \t 100\t abc ns/op\n", BG_EINVAL, "line 2"},
     {"go", "BenchmarkA-2 \t 100\t -3 ns/op\n", BG_EINVAL, "line 1"},
@@ -572,7 +693,7 @@ static const struct bad bad_inputs[] = {
      "{\"Action\":\"output\",\"Package\":\"p\",\"Output\":\" -2 ns/op\\n\"}\n",
      BG_EINVAL, "line 2"},
     /* catch2 */
-    {"catch2", "", BG_EPARSE, "line 1"},
+    {"catch2", "", BG_EINVAL, ""},
     {"catch2", "<Catch>\n<BenchmarkResults name=\"a\" samples=\"3\">\n<mean value=\"1\"/>\n",
      BG_EPARSE, "line 4"},
     {"catch2",
@@ -604,7 +725,7 @@ static const struct bad bad_inputs[] = {
     {"catch2", "<Catch>\n<BenchmarkResults name=\"a\" samples=\"3\"></BenchmarkResults></Catch>",
      BG_EINVAL, "line 2"},
     /* pytest-benchmark */
-    {"pytest-benchmark", "", BG_EPARSE, "line 1"},
+    {"pytest-benchmark", "", BG_EINVAL, ""},
     {"pytest-benchmark", "{\"benchmarks\":[{\"fullname\":\"t\",\"stats\":{\"data\":[1e-6,",
      BG_EPARSE, "line 1"},
     {"pytest-benchmark", "{\"benchmarks\":[{\"fullname\":\"t\",\"stats\":[]}]}", BG_EINVAL,
@@ -626,7 +747,7 @@ static const struct bad bad_inputs[] = {
     {"pytest-benchmark", "{\"benchmarks\":[{\"fullname\":\"t\",\"stats\":{\"data\":[NaN]}}]}",
      BG_EPARSE, "line 1"},
     /* bmf */
-    {"bmf", "", BG_EPARSE, "line 1"},
+    {"bmf", "", BG_EINVAL, ""},
     {"bmf", "{\"a\":{\"latency\":{\"value\":", BG_EPARSE, "line 1"},
     {"bmf", "{\"a\":{\"latency\":{\"value\":\"1\"}}}", BG_EINVAL, "a.latency.value"},
     {"bmf", "{\"a\":{\"latency\":{\"value\":-1}}}", BG_EINVAL, "a.latency"},
@@ -638,7 +759,7 @@ static const struct bad bad_inputs[] = {
     {"bmf", "[]", BG_EINVAL, ""},
     {"bmf", "{\"a\":{\"latency\":{\"value\":NaN}}}", BG_EPARSE, "line 1"},
     /* jmh */
-    {"jmh", "", BG_EPARSE, "line 1"},
+    {"jmh", "", BG_EINVAL, ""},
     {"jmh", "[{\"benchmark\":\"a\",\"mode\":\"avgt\",\n\"primaryMetric\":{", BG_EPARSE, "line 2"},
     {"jmh",
      "[{\"benchmark\":\"a\",\"mode\":\"avgt\",\"primaryMetric\":{\"scoreUnit\":"
@@ -757,11 +878,13 @@ int main(void) {
       cmocka_unit_test(hyperfine_reads_memory_and_warns_on_failed_runs),
       cmocka_unit_test(go_text_count_lines_are_samples),
       cmocka_unit_test(go_json_events_are_joined_per_package),
+      cmocka_unit_test(go_names_lose_the_gomaxprocs_suffix_which_goes_to_the_fingerprint),
       cmocka_unit_test(go_custom_metrics_and_packages),
       cmocka_unit_test(warnings_from_harness_text_are_made_safe),
       cmocka_unit_test(catch2_xml_gives_summaries_with_unescaped_names),
       cmocka_unit_test(catch2_without_analysis_counts_the_mean_once),
       cmocka_unit_test(catch2_sample_children_become_samples),
+      cmocka_unit_test(catch2_names_keep_their_test_case_and_sections),
       cmocka_unit_test(xml_reader_bounds_depth_and_names_the_line),
       cmocka_unit_test(pytest_data_becomes_samples),
       cmocka_unit_test(pytest_saved_run_without_data_is_a_summary),
@@ -774,6 +897,7 @@ int main(void) {
       cmocka_unit_test(detects_every_fixture_as_its_format),
       cmocka_unit_test(detects_native_run_json),
       cmocka_unit_test(unrecognised_input_is_unsupported),
+      cmocka_unit_test(empty_files_and_directories_say_what_they_are),
       cmocka_unit_test(bad_input_fails_with_named_line_or_field),
       cmocka_unit_test(every_fixture_forced_as_another_format_fails_cleanly),
       cmocka_unit_test(unknown_format_name_is_unsupported),

@@ -111,11 +111,39 @@ static void real_machine_fingerprint_has_every_field(void **state) {
   cJSON_Delete(fp);
 }
 
+/* What an adapter says of the machine (Go's gomaxprocs) joins the run's fingerprint; a second
+ * suite that says otherwise keeps the first value and warns. */
+static void adopts_what_a_harness_says_and_warns_on_a_conflict(void **state) {
+  (void)state;
+  struct bg_run *run = bg_run_new(), *part = bg_run_new(), *other = bg_run_new();
+  run->fingerprint = cJSON_CreateObject();
+  cJSON_AddNumberToObject(run->fingerprint, "cpus", 2);
+  bg_fingerprint_adopt(run, part, "none"); /* no fingerprint: nothing happens */
+  assert_int_equal(cJSON_GetArraySize(run->fingerprint), 1);
+  part->fingerprint = cJSON_CreateObject();
+  cJSON_AddNumberToObject(part->fingerprint, "gomaxprocs", 2);
+  bg_fingerprint_adopt(run, part, "go-a");
+  bg_fingerprint_adopt(run, part, "go-b"); /* the same value again: no warning */
+  assert_int_equal(cJSON_GetObjectItemCaseSensitive(run->fingerprint, "gomaxprocs")->valueint, 2);
+  assert_int_equal(run->nwarnings, 0);
+  other->fingerprint = cJSON_CreateObject();
+  cJSON_AddNumberToObject(other->fingerprint, "gomaxprocs", 4);
+  bg_fingerprint_adopt(run, other, "go-c");
+  assert_int_equal(cJSON_GetObjectItemCaseSensitive(run->fingerprint, "gomaxprocs")->valueint, 2);
+  assert_int_equal(run->nwarnings, 1);
+  assert_string_equal(run->warnings[0], "suite go-c: fingerprint gomaxprocs is 4 here but 2 in an "
+                                        "earlier suite; kept 2");
+  bg_run_free(run);
+  bg_run_free(part);
+  bg_run_free(other);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(reads_every_field_from_proc_and_sys),
       cmocka_unit_test(missing_values_are_null_and_warnings_are_added),
       cmocka_unit_test(real_machine_fingerprint_has_every_field),
+      cmocka_unit_test(adopts_what_a_harness_says_and_warns_on_a_conflict),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -108,7 +108,7 @@ static void level_and_noise_use_their_own_windows(void **state) {
   double m[60];
   for (int j = 0; j < 60; j++) {
     m[j] = log(100.0) + (j < 30 ? 0.01 * sin(j + 1.0) : 0.02 * cos(j + 1.0));
-    pts[j] = (struct bg_gate_point){m[j], 0, exp(m[j]), 0};
+    pts[j] = (struct bg_gate_point){m[j], 0, exp(m[j]), 0, 0};
   }
   struct bg_gate_summary cand;
   double x[NREP];
@@ -666,6 +666,296 @@ static void verdict_json_and_markdown_have_every_field(void **state) {
   free(s);
 }
 
+/* ---- exact measures ------------------------------------------------------------------------ */
+
+/* n equal samples of value x. */
+static void constant_run(double x, size_t n, struct bg_gate_summary *s) {
+  double v[64];
+  for (size_t i = 0; i < n; i++)
+    v[i] = x;
+  assert_int_equal(bg_gate_summarize(v, n, s), BG_OK);
+}
+
+/* One item: k baseline runs of nb equal samples of b, a candidate of nc equal samples of c. */
+static struct bg_gate_verdict *decide_constant(double b, size_t k, size_t nb, double c, size_t nc,
+                                               enum bg_direction dir, double me) {
+  struct bg_gate_summary base[8], cand;
+  struct bg_gate_point pts[8];
+  for (size_t j = 0; j < k; j++) {
+    constant_run(b, nb, &base[j]);
+    bg_gate_point_of(&base[j], &pts[j]);
+  }
+  constant_run(c, nc, &cand);
+  struct bg_gate_item it = {.benchmark = "count",
+                            .measure = "instructions",
+                            .unit = "",
+                            .direction = dir,
+                            .baseline = pts,
+                            .nbaseline = k,
+                            .candidate = &cand,
+                            .min_effect = me};
+  return decide(&it, 1, NULL);
+}
+
+static enum bg_gate_class constant_class(double b, size_t k, double c, enum bg_direction dir) {
+  struct bg_gate_verdict *v = decide_constant(b, k, 10, c, 10, dir, 0.02);
+  enum bg_gate_class cls = v->outcomes[0].cls;
+  assert_int_equal(v->outcomes[0].method, BG_GATE_METHOD_EXACT);
+  bg_gate_verdict_free(v);
+  return cls;
+}
+
+/* Baselines whose samples are all equal are compared by the exact rule, from a single run on:
+ * a change reaching min_effect (2 %) and beyond the resolution (1 count) regresses or improves,
+ * just under it is unchanged, equal is unchanged; no p, q or interval. The expected classes
+ * follow from the rule's arithmetic: 1 020 000 / 1 000 000 - 1 = 0.02 exactly. */
+static void exact_baselines_are_compared_by_the_exact_rule(void **state) {
+  (void)state;
+  assert_int_equal(constant_class(1e6, 1, 1e6, BG_LOWER), BG_GATE_UNCHANGED);
+  assert_int_equal(constant_class(1e6, 1, 1019999, BG_LOWER), BG_GATE_UNCHANGED);
+  assert_int_equal(constant_class(1e6, 1, 1020000, BG_LOWER), BG_GATE_REGRESSED);
+  assert_int_equal(constant_class(1e6, 1, 1020001, BG_LOWER), BG_GATE_REGRESSED);
+  assert_int_equal(constant_class(1e6, 3, 1020001, BG_LOWER), BG_GATE_REGRESSED);
+  assert_int_equal(constant_class(1e6, 1, 980000, BG_LOWER), BG_GATE_IMPROVED);
+  assert_int_equal(constant_class(1e6, 1, 980001, BG_LOWER), BG_GATE_UNCHANGED);
+  assert_int_equal(constant_class(1e6, 1, 1030000, BG_HIGHER), BG_GATE_IMPROVED);
+  assert_int_equal(constant_class(1e6, 1, 970000, BG_HIGHER), BG_GATE_REGRESSED);
+  struct bg_gate_verdict *v = decide_constant(1e6, 1, 10, 1030000, 10, BG_LOWER, 0.02);
+  const struct bg_gate_outcome *o = &v->outcomes[0];
+  assert_int_equal(v->state, BG_GATE_FAIL);
+  assert_rel(o->change, 0.03, 1e-12);
+  assert_rel(o->resolution, 1, 0);
+  assert_true(isnan(o->p) && isnan(o->q) && isnan(o->q_worse) && isnan(o->t));
+  assert_true(isnan(o->change_lo) && isnan(o->change_hi));
+  assert_rel(o->baseline_center, 1e6, 0);
+  assert_rel(o->candidate_center, 1030000, 0);
+  bg_gate_verdict_free(v);
+  /* A candidate of one sample against an exact baseline is one reading of it. */
+  v = decide_constant(1e6, 1, 10, 1030000, 1, BG_LOWER, 0.02);
+  assert_int_equal(v->outcomes[0].method, BG_GATE_METHOD_EXACT);
+  assert_int_equal(v->outcomes[0].cls, BG_GATE_REGRESSED);
+  bg_gate_verdict_free(v);
+  /* min_effect 0: any change beyond the resolution counts. */
+  v = decide_constant(1e6, 1, 10, 1000002, 10, BG_LOWER, 0);
+  assert_int_equal(v->outcomes[0].cls, BG_GATE_REGRESSED);
+  bg_gate_verdict_free(v);
+}
+
+/* What counts as exact: every baseline sample equal, shown by two samples at least. One run of
+ * one sample is no evidence (the t statistic with its pooling decides, as before); two runs
+ * of one equal sample each are; runs at two different values are not. */
+static void exact_needs_two_equal_samples(void **state) {
+  (void)state;
+  struct bg_gate_verdict *v = decide_constant(1e6, 1, 1, 1030000, 10, BG_LOWER, 0.02);
+  assert_int_equal(v->outcomes[0].method, BG_GATE_METHOD_T);
+  bg_gate_verdict_free(v);
+  v = decide_constant(1e6, 2, 1, 1030000, 10, BG_LOWER, 0.02);
+  assert_int_equal(v->outcomes[0].method, BG_GATE_METHOD_EXACT);
+  bg_gate_verdict_free(v);
+  struct bg_gate_summary base[2], cand;
+  struct bg_gate_point pts[2];
+  constant_run(1e6, 10, &base[0]);
+  constant_run(1000100, 10, &base[1]);
+  constant_run(1e6, 10, &cand);
+  for (int j = 0; j < 2; j++)
+    bg_gate_point_of(&base[j], &pts[j]);
+  struct bg_gate_item it = {.benchmark = "b",
+                            .measure = "instructions",
+                            .baseline = pts,
+                            .nbaseline = 2,
+                            .candidate = &cand,
+                            .min_effect = 0.02};
+  v = decide(&it, 1, NULL);
+  assert_int_equal(v->outcomes[0].method, BG_GATE_METHOD_T);
+  assert_true(isfinite(v->outcomes[0].p));
+  bg_gate_verdict_free(v);
+}
+
+/* The resolution is the step of the values' last decimal place, at most 1 unit; a change of
+ * one step is inconclusive (two readings of one value can straddle a step), of two steps a
+ * regression: a quantised timer reading 3 ms, then 4 ms (+33 %) or 5 ms (+67 %). */
+static void exact_rule_respects_the_resolution(void **state) {
+  (void)state;
+  assert_rel(bg_gate_resolution(1e6, 1020001), 1, 0);
+  assert_rel(bg_gate_resolution(10629120, 10919936), 1, 0);
+  assert_rel(bg_gate_resolution(3.25, 4.5), 0.01, 1e-12);
+  assert_rel(bg_gate_resolution(0.5, 2), 0.1, 1e-12);
+  assert_rel(bg_gate_resolution(1.5e-9, 1.5e-9), 1e-10, 1e-9);
+  assert_int_equal(constant_class(3, 1, 4, BG_LOWER), BG_GATE_INCONCLUSIVE);
+  assert_int_equal(constant_class(3, 1, 5, BG_LOWER), BG_GATE_REGRESSED);
+  assert_int_equal(constant_class(3.2, 1, 3.3, BG_LOWER), BG_GATE_INCONCLUSIVE);
+  assert_int_equal(constant_class(3.2, 1, 3.4, BG_LOWER), BG_GATE_REGRESSED);
+  /* From zero the relative change is unbounded; the resolution still applies. */
+  assert_int_equal(constant_class(0, 2, 0, BG_LOWER), BG_GATE_UNCHANGED);
+  assert_int_equal(constant_class(0, 2, 3, BG_LOWER), BG_GATE_REGRESSED);
+  assert_int_equal(constant_class(0, 2, 1, BG_LOWER), BG_GATE_INCONCLUSIVE);
+}
+
+/* A candidate whose samples vary against an exact baseline is tested by the t statistic on its
+ * own repetitions: se^2 = w_c (w-bar and the run-to-run variance are 0, one item: no prior).
+ * Candidate: 1000 * (1 + 0.01 * z_i) for fixed z; the reference se is the Tukey-McLaughlin
+ * standard error of its 20 % trimmed log mean, recomputed here from the samples. */
+static void noisy_candidate_against_exact_baseline_uses_its_own_variance(void **state) {
+  (void)state;
+  static const double z[NREP] = {0.3, -1.1, 0.8, 1.6, -0.4, -0.9, 0.1, 1.2, -1.5, 0.5};
+  for (int shift = 0; shift < 2; shift++) {
+    struct bg_gate_summary base[3], cand;
+    struct bg_gate_point pts[3];
+    for (int j = 0; j < 3; j++) {
+      constant_run(1000, 10, &base[j]);
+      bg_gate_point_of(&base[j], &pts[j]);
+    }
+    double x[NREP];
+    for (int i = 0; i < NREP; i++)
+      x[i] = 1000 * (shift ? 1.05 : 1) * (1 + 0.01 * z[i]);
+    assert_int_equal(bg_gate_summarize(x, NREP, &cand), BG_OK);
+    struct bg_gate_item it = {.benchmark = "b",
+                              .measure = "max_rss",
+                              .baseline = pts,
+                              .nbaseline = 3,
+                              .candidate = &cand,
+                              .min_effect = 0.02};
+    struct bg_gate_verdict *v = decide(&it, 1, NULL);
+    const struct bg_gate_outcome *o = &v->outcomes[0];
+    assert_int_equal(o->method, BG_GATE_METHOD_T);
+    assert_rel(o->se, sqrt(cand.log_w), 1e-12);
+    assert_true(o->se > 0 && isfinite(o->p) && isfinite(o->change_lo));
+    assert_int_equal(o->cls, shift ? BG_GATE_REGRESSED : BG_GATE_UNCHANGED);
+    bg_gate_verdict_free(v);
+  }
+  /* Variation only where the trimmed mean does not look (two of ten samples) leaves the
+   * candidate's centre without variance: compared by the exact rule on that centre. */
+  struct bg_gate_summary base, cand;
+  struct bg_gate_point pt;
+  constant_run(1000, 10, &base);
+  bg_gate_point_of(&base, &pt);
+  double x[NREP] = {1050, 1050, 1050, 1050, 1050, 1050, 1050, 1050, 990, 1400};
+  assert_int_equal(bg_gate_summarize(x, NREP, &cand), BG_OK);
+  struct bg_gate_item it = {.benchmark = "b",
+                            .measure = "m",
+                            .baseline = &pt,
+                            .nbaseline = 1,
+                            .candidate = &cand,
+                            .min_effect = 0.02};
+  struct bg_gate_verdict *v = decide(&it, 1, NULL);
+  assert_int_equal(v->outcomes[0].method, BG_GATE_METHOD_EXACT);
+  assert_int_equal(v->outcomes[0].cls, BG_GATE_REGRESSED);
+  assert_rel(v->outcomes[0].change, 0.05, 1e-12);
+  bg_gate_verdict_free(v);
+}
+
+/* Exact items stay out of both BH families and the shrinkage prior: adding exact results
+ * (one regressed, one unchanged, of the same measure) leaves every other item's numbers as
+ * they were, bit for bit. */
+static void exact_items_do_not_move_the_others(void **state) {
+  (void)state;
+  const double factor[] = {1.04, 1, 1, 0.98, 1, 1.03, 1, 1};
+  struct suite *s = make_suite(10, 30, 0.01, 0.005, factor, 5);
+  struct bg_gate_verdict *alone = decide(s->items, 8, NULL);
+  struct bg_gate_summary ex[2];
+  for (int b = 0; b < 2; b++) {
+    for (size_t j = 0; j < 30; j++)
+      constant_run(5000, 10, &s->base[8 + b][j]);
+    constant_run(b ? 5000 : 6000, 10, &ex[b]);
+    s->items[8 + b].candidate = &ex[b];
+  }
+  sync_points(s);
+  struct bg_gate_verdict *with = decide(s->items, 10, NULL);
+  assert_int_equal(with->outcomes[8].cls, BG_GATE_REGRESSED);
+  assert_int_equal(with->outcomes[9].cls, BG_GATE_UNCHANGED);
+  for (size_t i = 0; i < 8; i++) {
+    assert_int_equal(with->outcomes[i].method, BG_GATE_METHOD_T);
+    assert_true(with->outcomes[i].q == alone->outcomes[i].q);
+    assert_true(with->outcomes[i].q_worse == alone->outcomes[i].q_worse);
+    assert_true(with->outcomes[i].s2 == alone->outcomes[i].s2);
+    assert_int_equal(with->outcomes[i].cls, alone->outcomes[i].cls);
+  }
+  /* The verdict names the rule: method and resolution in JSON, "exact" in the Markdown
+   * interval column, "(exact)" in the summary. */
+  cJSON *j = bg_gate_verdict_to_cjson(with, NULL);
+  cJSON *r8 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "results"), 8);
+  cJSON *r0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "results"), 0);
+  assert_string_equal(cJSON_GetObjectItem(r8, "method")->valuestring, "exact");
+  assert_string_equal(cJSON_GetObjectItem(r0, "method")->valuestring, "t");
+  assert_null(cJSON_GetObjectItem(r0, "resolution"));
+  assert_int_equal(cJSON_GetObjectItem(r8, "resolution")->valueint, 1);
+  assert_true(cJSON_IsNull(cJSON_GetObjectItem(r8, "p")));
+  assert_true(cJSON_IsNull(cJSON_GetObjectItem(r8, "q")));
+  assert_true(cJSON_IsNull(cJSON_GetArrayItem(cJSON_GetObjectItem(r8, "change_ci"), 0)));
+  const char *md = cJSON_GetObjectItem(j, "markdown")->valuestring;
+  assert_non_null(strstr(md, "| `BM_8` | wall_time | +20.0 % | exact | – |"));
+  assert_non_null(
+      strstr(cJSON_GetObjectItem(j, "summary")->valuestring, "BM_8 wall_time +20.0 % (exact)"));
+  cJSON_Delete(j);
+  bg_gate_verdict_free(alone);
+  bg_gate_verdict_free(with);
+  free(s);
+}
+
+/* ---- numbers for people ----------------------------------------------------------------- */
+
+/* The Markdown writes values in scaled units and runs with their plural: 61 728 300 ns is
+ * "61.7 ms", one baseline run "(1 run)", 10 629 120 bytes "10.1 MiB"; no exponent anywhere. */
+static void markdown_writes_numbers_for_people(void **state) {
+  (void)state;
+  struct bg_gate_summary base[2], cand[2];
+  struct bg_gate_point pts[2];
+  static const double z[NREP] = {0.3, -1.1, 0.8, 1.6, -0.4, -0.9, 0.1, 1.2, -1.5, 0.5};
+  double x[NREP], y[NREP];
+  for (int i = 0; i < NREP; i++) {
+    x[i] = 61728300 * (1 + 0.0001 * z[i]);
+    y[i] = 61728300 * (1 + 0.0001 * z[NREP - 1 - i]);
+  }
+  assert_int_equal(bg_gate_summarize(x, NREP, &base[0]), BG_OK);
+  assert_int_equal(bg_gate_summarize(y, NREP, &cand[0]), BG_OK);
+  constant_run(10629120, 10, &base[1]);
+  constant_run(10629120, 10, &cand[1]);
+  struct bg_gate_item it[2];
+  for (int b = 0; b < 2; b++) {
+    bg_gate_point_of(&base[b], &pts[b]);
+    it[b] = (struct bg_gate_item){.benchmark = "count-200k", .measure = b ? "max_rss" : "wall_time",
+                                  .unit = b ? "bytes" : "ns", .baseline = &pts[b],
+                                  .nbaseline = 1, .candidate = &cand[b], .min_effect = 0.02};
+  }
+  struct bg_gate_verdict *v = decide(it, 2, NULL);
+  char *md = bg_gate_markdown(v, NULL);
+  assert_non_null(strstr(md, "61.7 ms (1 run) | 61.7 ms |"));
+  assert_non_null(strstr(md, "| 10.1 MiB (1 run) | 10.1 MiB |"));
+  assert_null(strstr(md, "e+"));
+  assert_null(strstr(md, "runs)"));
+  free(md);
+  bg_gate_verdict_free(v);
+}
+
+/* On the raw scale (zero readings rule out logs), a change interval of values that cannot
+ * be negative stops at -100 %: baseline centres 100, 300 and 50 with a candidate at 10 give
+ * (d - half) / mu far below -1 unclamped (d = -140, half > 400 with 2 degrees of freedom). */
+static void raw_scale_interval_of_nonnegative_values_stops_at_minus_100(void **state) {
+  (void)state;
+  static const double levels[3] = {100, 300, 50};
+  struct bg_gate_summary base[3], cand;
+  struct bg_gate_point pts[3];
+  for (int j = 0; j < 3; j++) {
+    double x[NREP] = {0};
+    for (int i = 0; i < NREP; i++)
+      x[i] = i % 2 ? 2 * levels[j] : 0;
+    assert_int_equal(bg_gate_summarize(x, NREP, &base[j]), BG_OK);
+    bg_gate_point_of(&base[j], &pts[j]);
+  }
+  double y[NREP] = {0, 20, 0, 20, 0, 20, 0, 20, 0, 20};
+  assert_int_equal(bg_gate_summarize(y, NREP, &cand), BG_OK);
+  struct bg_gate_item it = {.benchmark = "sleep", .measure = "cpu_time", .unit = "ns",
+                            .baseline = pts, .nbaseline = 3, .candidate = &cand,
+                            .min_effect = 0.02};
+  struct bg_gate_verdict *v = decide(&it, 1, NULL);
+  const struct bg_gate_outcome *o = &v->outcomes[0];
+  assert_int_equal(o->log_scale, 0);
+  assert_true(o->change > -1 && o->change < 0);
+  assert_true(o->change_lo == -1);
+  assert_true(o->change_hi > o->change);
+  bg_gate_verdict_free(v);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(level_and_noise_use_their_own_windows),
@@ -687,6 +977,13 @@ int main(void) {
       cmocka_unit_test(p_value_matches_independent_computation),
       cmocka_unit_test(rejects_invalid_configuration),
       cmocka_unit_test(verdict_json_and_markdown_have_every_field),
+      cmocka_unit_test(exact_baselines_are_compared_by_the_exact_rule),
+      cmocka_unit_test(exact_needs_two_equal_samples),
+      cmocka_unit_test(exact_rule_respects_the_resolution),
+      cmocka_unit_test(noisy_candidate_against_exact_baseline_uses_its_own_variance),
+      cmocka_unit_test(exact_items_do_not_move_the_others),
+      cmocka_unit_test(markdown_writes_numbers_for_people),
+      cmocka_unit_test(raw_scale_interval_of_nonnegative_values_stops_at_minus_100),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

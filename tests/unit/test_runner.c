@@ -79,6 +79,59 @@ static void max_rss_of_50mb_allocation_is_at_least_50mb(void **state) {
   bg_runner_result_free(&r);
 }
 
+/* GNU time's max RSS of `cmd` in bytes (it forks the command from its own small process and
+ * reads wait4's ru_maxrss), or -1. ASLR is off for it as the runner switches it off: with a
+ * random layout the same program's max RSS moves by some 5 % from run to run (`sleep 0`:
+ * 1564 to 1808 KiB in five runs), without it by nothing. */
+static long long gnu_time_max_rss(const char *cmd) {
+  char out[] = "/tmp/bg_test_time_XXXXXX", line[2048];
+  int fd = mkstemp(out);
+  long long kb = -1;
+  if (fd < 0)
+    return -1;
+  close(fd);
+  snprintf(line, sizeof line, "setarch -R /usr/bin/time -f %%M -o %s %s >/dev/null 2>&1", out, cmd);
+  FILE *f = system(line) == 0 ? fopen(out, "r") : NULL;
+  if (f && fscanf(f, "%lld", &kb) != 1)
+    kb = -1;
+  if (f)
+    fclose(f);
+  unlink(out);
+  return kb < 0 ? -1 : kb * 1024;
+}
+
+/* max_rss is the command's own peak, not the agent's: the test process first makes itself
+ * 64 MiB large, as the agent is some megabytes large, and every command's max_rss must still
+ * be within 5 % of what GNU time says, from `sleep` (under 2 MB) to 1 GiB. */
+static void max_rss_matches_gnu_time_whatever_the_agent_holds(void **state) {
+  (void)state;
+  assert_int_equal(access("/usr/bin/time", X_OK), 0); /* Debian package time (scripts/deps.sh) */
+  size_t ballast_len = 64u << 20;
+  char *ballast = malloc(ballast_len);
+  assert_non_null(ballast);
+  memset(ballast, 1, ballast_len);
+  const char *cmds[] = {"sleep 0.01", BG_BINARY_DIR "/tests/touch_mem 1",
+                        BG_BINARY_DIR "/tests/touch_mem 100",
+                        BG_BINARY_DIR "/tests/touch_mem 1024"};
+  for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+    long long ref = gnu_time_max_rss(cmds[i]);
+    assert_true(ref > 0);
+    struct bg_runner_opts o = opts(cmds[i], 1);
+    struct bg_runner_result r;
+    char err[1024];
+    assert_int_equal(run(&o, &r, err, sizeof err), BG_OK);
+    long long got = r.samples[0].max_rss;
+    double rel = (double)(got - ref) / (double)ref;
+    printf("max_rss %-40s runner %lld B, GNU time %lld B (%+.1f %%)\n", cmds[i], got, ref,
+           rel * 100);
+    assert_true(rel > -0.05 && rel < 0.05);
+    assert_string_equal(r.warning, "");
+    bg_runner_result_free(&r);
+  }
+  assert_int_equal(ballast[ballast_len / 2], 1);
+  free(ballast);
+}
+
 static void reports_nonzero_exit_with_stderr_tail(void **state) {
   (void)state;
   struct bg_runner_opts o =
@@ -462,6 +515,7 @@ int main(void) {
       cmocka_unit_test(times_sleep_within_sane_bounds),
       cmocka_unit_test(measures_cpu_time_of_busy_loop),
       cmocka_unit_test(max_rss_of_50mb_allocation_is_at_least_50mb),
+      cmocka_unit_test(max_rss_matches_gnu_time_whatever_the_agent_holds),
       cmocka_unit_test(reports_nonzero_exit_with_stderr_tail),
       cmocka_unit_test(reports_death_by_signal),
       cmocka_unit_test(timeout_kills_the_process_group_with_grandchildren),
