@@ -3,8 +3,9 @@
 # runs) through the real agent and server keeps the README's promise: commit 1 has no
 # baseline, commits 2 to 6 pass with their instruction count unchanged, commit 7 fails naming
 # count-500k instructions (regressed by more than min_effect), commit 8 passes again; times
-# are reported beside the counts but ignored by the gate. Needs valgrind where the machine has
-# no PMU (callgrind counts the instructions).
+# are reported beside the counts but ignored by the gate; commit 2, against commit 1's equal
+# callgrind counts, is judged by the exact rule. Needs valgrind where the machine has no PMU
+# (callgrind counts the instructions).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -64,4 +65,10 @@ expect_json "commit 7 costs at least 8 % more instructions" \
 req GET "/api/v1/projects/demo/commits/${shas[1]}/verdict?testbed=dev-vm"
 expect_json "commit 2 changes the instruction count by under 0.1 %" \
   "[abs(r['change']) < 0.001 for r in j['results'] if r['measure'] == 'instructions'] == [True]"
+# Counted by callgrind, commit 1's two equal counts are an exact baseline: commit 2 is judged
+# by the exact rule, not by a t statistic over a variance of zero.
+if grep -q 'instructions counted with callgrind' "$TMP/agent-2.log"; then
+  expect_json "commit 2's count is compared by the exact rule" \
+    "[r['method'] for r in j['results'] if r['measure'] == 'instructions'] == ['exact']"
+fi
 finish
