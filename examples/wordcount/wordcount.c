@@ -1,7 +1,8 @@
 /* wordcount: counts word frequencies in a generated text and prints the most frequent words.
  *
- * The demo project of benchgate's `make run`: small, deterministic and CPU-bound, so its
- * benchmarks are stable enough to show real changes. scripts/demo.sh commits variants of it.
+ * The demo project of benchgate's `make run`: small, deterministic and CPU-bound, so the same
+ * binary and input execute the same instructions on every run and the demo's gate (on
+ * instruction counts) sees only real changes. scripts/demo_history.sh commits variants of it.
  */
 #include <stdio.h>
 #include <stdlib.h>
