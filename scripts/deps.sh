@@ -9,6 +9,7 @@ packages=(
   build-essential cmake pkg-config git curl ca-certificates
   libmicrohttpd-dev libsqlite3-dev libcjson-dev libcurl4-openssl-dev libyaml-dev libssl-dev
   libcmocka-dev sqlite3 python3 clang libclang-rt-14-dev g++ libbenchmark-dev
+  python3-yaml  # tests/integration/test_config_doc.sh reads the examples of docs/config.md
 )
 if [ "${BG_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$BG_DEPS_EXTRA"
