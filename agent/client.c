@@ -332,3 +332,71 @@ void bg_client_error_message(const struct bg_response *res, char *out, size_t ou
     snprintf(out, outlen, "%.200s", body);
   cJSON_Delete(root);
 }
+
+/* The `code` member of an error answer, copied into out ("" when absent). */
+static void error_code(const struct bg_response *res, char *out, size_t outlen) {
+  cJSON *root = cJSON_ParseWithLength(res->body.data ? res->body.data : "", res->body.len);
+  const cJSON *code =
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "error"), "code");
+  snprintf(out, outlen, "%s", cJSON_IsString(code) ? code->valuestring : "");
+  cJSON_Delete(root);
+}
+
+/* Judges a 200 answer of the access check: BG_OK when it grants uploads. */
+static int judge_access(const struct bg_response *res, const char *project, char *err,
+                        size_t errlen) {
+  cJSON *root = cJSON_ParseWithLength(res->body.data ? res->body.data : "", res->body.len);
+  const cJSON *role = cJSON_GetObjectItemCaseSensitive(root, "role");
+  const cJSON *upload = cJSON_GetObjectItemCaseSensitive(root, "upload");
+  int rc = BG_OK;
+  if (!cJSON_IsString(role) || !cJSON_IsBool(upload)) {
+    snprintf(err, errlen, "the server's access answer has no role and upload: %.200s",
+             res->body.data ? res->body.data : "");
+    rc = BG_EINVAL;
+  } else if (!cJSON_IsTrue(upload)) {
+    snprintf(err, errlen,
+             "token rejected for uploading to project '%s': it has the %s role; uploads need "
+             "an agent (or admin) token",
+             project, role->valuestring);
+    rc = BG_EPERM;
+  }
+  cJSON_Delete(root);
+  return rc;
+}
+
+int bg_client_check_upload(const struct bg_client *c, const struct bg_retry *r, const char *project,
+                           char *err, size_t errlen) {
+  struct bg_response res;
+  char path[512], msg[512], code[64];
+  snprintf(path, sizeof path, "/api/v1/projects/%s/access", project);
+  int rc = bg_client_request_retry(c, r, "GET", path, NULL, &res, NULL, err, errlen);
+  if (rc != BG_OK)
+    return rc;
+  bg_client_error_message(&res, msg, sizeof msg);
+  error_code(&res, code, sizeof code);
+  if (res.status == 200) {
+    rc = judge_access(&res, project, err, errlen);
+  } else if (res.status == 401) {
+    snprintf(err, errlen, "token rejected (401): %s", msg);
+    rc = BG_EAUTH;
+  } else if (res.status == 403) {
+    snprintf(err, errlen, "token rejected (403) for project '%s': %s", project, msg);
+    rc = BG_EPERM;
+  } else if (res.status == 404 && !strcmp(code, "project_not_found")) {
+    snprintf(err, errlen, "no project '%s' on %s: fix project: in the config, or create it",
+             project, c->server);
+    rc = BG_ENOENT;
+  } else if (res.status == 404 || res.status == 405 || res.status == 501) {
+    snprintf(err, errlen, "the server does not offer the access check (it answered %ld)",
+             res.status);
+    rc = BG_EUNSUPP;
+  } else if (bg_retry_worth(BG_OK, res.status)) {
+    snprintf(err, errlen, "the server is failing: it answered %ld: %s", res.status, msg);
+    rc = BG_ENET;
+  } else {
+    snprintf(err, errlen, "the access check was answered %ld: %s", res.status, msg);
+    rc = BG_EINVAL;
+  }
+  bg_response_free(&res);
+  return rc;
+}

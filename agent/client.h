@@ -94,6 +94,17 @@ int bg_client_request_retry(const struct bg_client *c, const struct bg_retry *r,
 int bg_client_token(const char *flag_token, const char *token_file, char **token, char *err,
                     size_t errlen);
 
+/* Asks the server, without uploading anything, whether `token` (in c) may upload runs to
+ * `project` (GET /api/v1/projects/{project}/access), trying again per `r` (NULL: defaults)
+ * on no answer, a 5xx or a 429. Returns BG_OK when it may. Otherwise err says what, in
+ * words for people, and the code says which: BG_ENET no answer or the server failing;
+ * BG_EAUTH the token was refused (401); BG_EPERM the token is of another project (403) or of
+ * a role that cannot upload; BG_ENOENT no such project; BG_EUNSUPP the server does not offer
+ * the check (it answered 404 or 405 for the path itself); BG_EINVAL a bad server URL or an
+ * answer that makes no sense. */
+int bg_client_check_upload(const struct bg_client *c, const struct bg_retry *r, const char *project,
+                           char *err, size_t errlen);
+
 /* Extracts the human message of a server error answer {"error":{"code","message","field"}}
  * into out ("field: message" when a field is named); falls back to the start of the body. */
 void bg_client_error_message(const struct bg_response *res, char *out, size_t outlen);

@@ -30,7 +30,17 @@ struct series {
 
 static void usage(FILE *err) {
   fprintf(err, "usage: benchgate changepoints [--format tcpd|csv] FILE\n"
-               "  FILE: a TCPD series (JSON object) or one value per line; '-' reads stdin\n");
+               "  Finds the level shifts in a series and prints them as JSON\n"
+               "  ({\"change_points\": [...]}), with the same detector as the server.\n"
+               "  FILE '-' reads stdin.\n"
+               "options:\n"
+               "  --format tcpd    FILE is a TCPD series (a JSON object, as in the Turing\n"
+               "                   change-point dataset)\n"
+               "  --format csv     FILE holds one value per line\n"
+               "                   (default: tcpd when the file starts with '{', else csv)\n"
+               "  -h, --help       show this help\n"
+               "exit codes: 0 printed, 1 the detector or the output failed, 2 usage error\n"
+               "            or a file that cannot be read or parsed\n");
 }
 
 static int read_input(const char *path, struct bg_buf *b, FILE *err) {

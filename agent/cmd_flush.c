@@ -120,6 +120,7 @@ static void usage(FILE *f) {
              "  --token-file FILE    API token file (or set BENCHGATE_TOKEN)\n"
              "  --token T            API token (discouraged: command lines get logged)\n"
              "  --retries N          tries per run (default 5; BENCHGATE_RETRY_ATTEMPTS)\n"
+             "  -h, --help           show this help\n"
              "exit codes: 0 all delivered, 2 some rejected by the server (kept in\n"
              "            rejected/), 3 some still spooled\n");
 }

@@ -21,8 +21,11 @@ static void usage(FILE *f) {
           "  Prints the results of a benchmark harness's output file as run-payload JSON\n"
           "  (with testbed.fingerprint where the output tells of the machine: Go's GOMAXPROCS).\n"
           "  FILE '-' reads stdin; a directory is read as Criterion's target/criterion.\n"
-          "  The format is detected unless --format names one of:\n"
-          "  %s\n",
+          "options:\n"
+          "  -f, --format F   the file's format instead of detecting it, one of:\n"
+          "                   %s\n"
+          "  -h, --help       show this help\n"
+          "exit codes: 0 printed, 2 usage error or a file that cannot be read or parsed\n",
           names);
 }
 

@@ -279,7 +279,7 @@ int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o, st
 struct flags {
   const char *config, *commit, *branch, *baseline_sha, *server, *token, *token_file;
   const char *testbed, *output, *spool;
-  int dry_run, gate, verbose, retries;
+  int dry_run, gate, verbose, retries, no_preflight;
 };
 
 static void usage(FILE *f) {
@@ -287,7 +287,7 @@ static void usage(FILE *f) {
              "  Builds (if configured) and runs the benchmark suites of benchgate.yml in the\n"
              "  current checkout, then uploads the run to the server.\n"
              "options:\n"
-             "  --config FILE        configuration (default benchgate.yml)\n"
+             "  -c, --config FILE    configuration (default benchgate.yml; docs/config.md)\n"
              "  --commit SHA         commit the results belong to (default: git HEAD)\n"
              "  --branch B           its branch (default: from git or GITHUB_HEAD_REF)\n"
              "  --baseline-sha S     fork point to compare against (default: git merge-base)\n"
@@ -295,16 +295,24 @@ static void usage(FILE *f) {
              "  --token-file FILE    API token file (or set BENCHGATE_TOKEN)\n"
              "  --token T            API token (discouraged: command lines get logged)\n"
              "  --testbed NAME       testbed (default: testbed: in the config)\n"
-             "  --output FILE        also write the run as JSON to FILE\n"
-             "  --dry-run            do not upload\n"
+             "  -o, --output FILE    also write the run as JSON to FILE\n"
+             "  --dry-run            do not upload (and do not contact the server)\n"
+             "  --no-preflight       do not ask the server, before the first suite, whether\n"
+             "                       the project exists and the token may upload to it\n"
              "  --gate               wait for the verdict; exit 1 when it fails\n"
-             "  --verbose            show the benchmarks' output on stderr\n"
+             "  -v, --verbose        show the benchmarks' output on stderr\n"
              "  --spool DIR          where a run goes when the server cannot take it (default\n"
              "                       $BENCHGATE_SPOOL, else $XDG_STATE_HOME/benchgate/spool\n"
              "                       or ~/.local/state/benchgate/spool); see benchgate flush\n"
              "  --retries N          upload tries before spooling (default 5, with backoff)\n"
-             "exit codes: 0 pass, 1 regression (--gate), 2 usage/input/benchmark error,\n"
-             "            3 server unreachable or failing (the run was spooled)\n");
+             "  -h, --help           show this help\n"
+             "Before the first suite the server is asked whether the project exists and the\n"
+             "token may upload to it; a refused token or an unknown project ends the run\n"
+             "there (exit 2). An unreachable server does not: the suites run and the run is\n"
+             "spooled if the server is still unreachable at the upload.\n"
+             "exit codes: 0 pass, 1 regression (--gate), 2 usage/input/benchmark error or a\n"
+             "            refused token or project, 3 server unreachable or failing (the run\n"
+             "            was spooled)\n");
 }
 
 static int parse_flags(int argc, char **argv, struct flags *fl) {
@@ -319,7 +327,8 @@ static int parse_flags(int argc, char **argv, struct flags *fl) {
     O_DRY,
     O_GATE,
     O_SPOOL,
-    O_RETRIES
+    O_RETRIES,
+    O_NO_PREFLIGHT
   };
   static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                        {"commit", required_argument, NULL, O_COMMIT},
@@ -334,6 +343,7 @@ static int parse_flags(int argc, char **argv, struct flags *fl) {
                                        {"gate", no_argument, NULL, O_GATE},
                                        {"spool", required_argument, NULL, O_SPOOL},
                                        {"retries", required_argument, NULL, O_RETRIES},
+                                       {"no-preflight", no_argument, NULL, O_NO_PREFLIGHT},
                                        {"verbose", no_argument, NULL, 'v'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
@@ -389,6 +399,9 @@ static int parse_flags(int argc, char **argv, struct flags *fl) {
       fl->retries = (int)v;
       break;
     }
+    case O_NO_PREFLIGHT:
+      fl->no_preflight = 1;
+      break;
     case 'v':
       fl->verbose = 1;
       break;
@@ -669,6 +682,40 @@ static void flush_earlier(const struct flags *fl, const char *server, const char
                 st.remaining == 1 ? "" : "s");
 }
 
+/* Asks the server whether the token may upload to the project before anything runs. Returns
+ * BG_EXIT_PASS to go on (*reachable 0 when the server gave no usable answer) or BG_EXIT_USAGE
+ * when the token or the project is refused: better now than after an hour of benchmarks. */
+static int preflight(const char *server, const char *token, const char *project, int *reachable) {
+  struct bg_client cl = {server, token, 5000, 15000};
+  struct bg_retry retry;
+  char err[1024];
+  bg_retry_from_env(&retry);
+  /* A short look: the upload itself retries for minutes and spools. */
+  if (retry.attempts > 3)
+    retry.attempts = 3;
+  if (retry.max_total_ms > 10000)
+    retry.max_total_ms = 10000;
+  retry.quiet = 1;
+  *reachable = 1;
+  int rc = bg_client_check_upload(&cl, &retry, project, err, sizeof err);
+  if (rc == BG_OK)
+    return BG_EXIT_PASS;
+  if (rc == BG_ENET) {
+    /* A bench machine may lose the network for a while; the run is worth keeping. */
+    *reachable = 0;
+    bg_cli_warn("%s; running the suites anyway: the run is uploaded if the server is back by "
+                "then, else spooled (benchgate flush delivers it later)",
+                err);
+    return BG_EXIT_PASS;
+  }
+  if (rc == BG_EUNSUPP) {
+    bg_cli_warn("%s; the project and the token are checked at the upload", err);
+    return BG_EXIT_PASS;
+  }
+  bg_cli_error("%s; nothing was run", err);
+  return BG_EXIT_USAGE;
+}
+
 /* 1 when the kernel randomises address spaces (kernel.randomize_va_space is not 0). */
 static int system_aslr_on(void) {
   char v[8] = "";
@@ -720,7 +767,12 @@ int bg_cmd_run_main(int argc, char **argv) {
     }
   }
 
-  if (!fl.dry_run)
+  int reachable = 1;
+  if (!fl.dry_run && !fl.no_preflight &&
+      (code = preflight(server, token, cf->project, &reachable)) != BG_EXIT_PASS)
+    goto out;
+  code = BG_EXIT_USAGE;
+  if (!fl.dry_run && reachable)
     flush_earlier(&fl, server, token);
 
   run = bg_run_new();

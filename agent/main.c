@@ -36,7 +36,7 @@ static const struct command commands[] = {
     {"flush", bg_cmd_flush_main, "upload the runs spooled while the server was unreachable"},
     /* -- add new commands above this line -- */
     {"version", cmd_version, "print the version"},
-    {"help", cmd_help, "show this help"},
+    {"help", cmd_help, "show this help (help COMMAND: that command's options)"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof *commands)
@@ -51,23 +51,47 @@ static int cmd_version(int argc, char **argv) {
 static void help(FILE *f) {
   fprintf(f,
           "benchgate %s: a performance regression gate for CI\n\n"
-          "usage: benchgate COMMAND [options]   (benchgate COMMAND --help for details)\n\n"
+          "usage: benchgate COMMAND [options]\n"
+          "       benchgate COMMAND --help      (or benchgate help COMMAND) for its options\n"
+          "       benchgate --version           (or benchgate version)\n"
+          "       benchgate --help              (or -h, or benchgate help): this text\n\n"
           "commands:\n",
           BG_VERSION);
   for (size_t i = 0; i < NCOMMANDS; i++)
     fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
   fprintf(f, "\nexit codes: 0 pass, 1 regression, 2 usage or input error, "
              "3 infrastructure error\n"
-             "environment: BENCHGATE_TOKEN (API token), CI (plain progress lines),\n"
-             "  BENCHGATE_SPOOL (spool directory), BENCHGATE_RETRY_ATTEMPTS and\n"
-             "  BENCHGATE_RETRY_MAX_SECONDS (upload retries)\n");
+             "environment:\n"
+             "  BENCHGATE_TOKEN              API token (or --token-file)\n"
+             "  BENCHGATE_SPOOL              spool directory (default\n"
+             "                               $XDG_STATE_HOME/benchgate/spool, XDG_STATE_HOME\n"
+             "                               defaulting to ~/.local/state)\n"
+             "  BENCHGATE_RETRY_ATTEMPTS     upload tries (1..100, default 5)\n"
+             "  BENCHGATE_RETRY_MAX_SECONDS  no new try after this many seconds (default 120)\n"
+             "  BENCHGATE_RETRY_BASE_MS      first wait between tries, doubling (default 500)\n"
+             "  BENCHGATE_RETRY_CAP_MS       longest wait between tries (default 30000)\n"
+             "  CI                           set: plain progress lines, no redrawing\n"
+             "  GITHUB_HEAD_REF, GITHUB_REF_NAME  the branch when git has none (detached)\n"
+             "  GITHUB_REF                   refs/pull/N/merge: the run is for pull request N\n"
+             "  GITHUB_STEP_SUMMARY          a file the verdict's Markdown report is added to\n"
+             "configuration: benchgate.yml, every key in docs/config.md\n");
 }
 
+/* `benchgate help [COMMAND]`: this text, or COMMAND's own --help. */
 static int cmd_help(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  help(stdout);
-  return BG_EXIT_PASS;
+  if (argc < 2) {
+    help(stdout);
+    return BG_EXIT_PASS;
+  }
+  for (size_t i = 0; i < NCOMMANDS; i++) {
+    if (strcmp(commands[i].name, argv[1]) || commands[i].main == cmd_help)
+      continue;
+    char *args[] = {argv[1], "--help", NULL};
+    return commands[i].main(2, args);
+  }
+  bg_cli_error("help: unknown command '%s'", argv[1]);
+  help(stderr);
+  return BG_EXIT_USAGE;
 }
 
 int main(int argc, char **argv) {

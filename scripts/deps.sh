@@ -10,6 +10,7 @@ packages=(
   libmicrohttpd-dev libsqlite3-dev libcjson-dev libcurl4-openssl-dev libyaml-dev libssl-dev
   libcmocka-dev sqlite3 python3 clang libclang-rt-14-dev g++ libbenchmark-dev
   time  # GNU time: the reference max RSS in test_runner and test_agent_cli
+  python3-yaml  # tests/integration/test_config_doc.sh reads the examples of docs/config.md
 )
 if [ "${BG_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$BG_DEPS_EXTRA"

@@ -146,6 +146,9 @@ void bg_api_handle(struct bg_req *req) {
   case BG_ROUTE_ALERT_ACK:
     bg_api_alert_ack(req);
     break;
+  case BG_ROUTE_ACCESS:
+    bg_api_access(req);
+    break;
   default:
     bg_api_error(req, 404, "not_found", NULL, "no such endpoint");
     break;

@@ -62,6 +62,9 @@ void bg_api_verdict(struct bg_req *req); /* api_gate.c */
 void bg_api_compare(struct bg_req *req);
 void bg_api_alerts(struct bg_req *req);
 void bg_api_alert_ack(struct bg_req *req);
+/* api_access.c: the calling token's role on {p} and whether it may upload there; 401 (no,
+ * unknown or revoked token) before the project is looked up, then 404 or 403. */
+void bg_api_access(struct bg_req *req);
 
 /* Authenticates the request for `need` on project_id (0: about no project in particular,
  * so any token's project will do; -1: a server-wide act only server-wide tokens may do,

@@ -28,6 +28,7 @@ static const struct {
     {BG_ROUTE_COMPARE, "projects/*/compare", M_GET, "GET, HEAD"},
     {BG_ROUTE_ALERTS, "projects/*/alerts", M_GET, "GET, HEAD"},
     {BG_ROUTE_ALERT_ACK, "projects/*/alerts/*/ack", M_POST, "POST"},
+    {BG_ROUTE_ACCESS, "projects/*/access", M_GET, "GET, HEAD"},
 };
 
 #define MAX_SEGS 8

@@ -24,6 +24,7 @@ enum bg_route {
   BG_ROUTE_COMPARE,    /* GET /api/v1/projects/{p}/compare */
   BG_ROUTE_ALERTS,     /* GET /api/v1/projects/{p}/alerts */
   BG_ROUTE_ALERT_ACK,  /* POST /api/v1/projects/{p}/alerts/{id}/ack */
+  BG_ROUTE_ACCESS,     /* GET /api/v1/projects/{p}/access */
   BG_ROUTE_STATIC      /* GET anything else outside /api/: a file of --web */
 };
 

@@ -6,6 +6,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "config.h"
 
 #include <stdio.h>
@@ -233,6 +234,46 @@ static void reads_agent_yml(void **state) {
   assert_non_null(strstr(err, "workdir: required"));
 }
 
+/* Parses every fenced block of docs/config.md opened with "```yaml <file>" with that file's
+ * parser; returns how many there were. The doc's examples must be accepted as they stand. */
+static int parse_doc_examples(const char *doc, const char *file) {
+  char open[64];
+  int n = 0;
+  snprintf(open, sizeof open, "```yaml %s\n", file);
+  for (const char *p = strstr(doc, open); p; p = strstr(p, open)) {
+    const char *start = p + strlen(open);
+    const char *end = strstr(start, "\n```");
+    assert_non_null(end);
+    size_t len = (size_t)(end - start) + 1;
+    char err[512] = "";
+    int rc;
+    if (!strcmp(file, "agent.yml")) {
+      struct bg_agent_config *a = NULL;
+      rc = bg_agent_config_parse(start, len, file, &a, err, sizeof err);
+      bg_agent_config_free(a);
+    } else {
+      struct bg_config *c = NULL;
+      rc = bg_config_parse(start, len, file, &c, err, sizeof err);
+      bg_config_free(c);
+    }
+    if (rc != BG_OK)
+      fail_msg("docs/config.md, example %d of %s: %s", n + 1, file, err);
+    n++;
+    p = end;
+  }
+  return n;
+}
+
+static void documented_examples_parse(void **state) {
+  (void)state;
+  struct bg_buf doc;
+  bg_buf_init(&doc, 1u << 20);
+  assert_int_equal(bg_buf_read_file(&doc, BG_SOURCE_DIR "/docs/config.md"), BG_OK);
+  assert_true(parse_doc_examples(doc.data, "benchgate.yml") >= 2);
+  assert_true(parse_doc_examples(doc.data, "agent.yml") >= 1);
+  bg_buf_free(&doc);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(reads_every_key),
@@ -244,6 +285,7 @@ int main(void) {
       cmocka_unit_test(reports_yaml_syntax_errors_with_line),
       cmocka_unit_test(load_names_missing_file),
       cmocka_unit_test(reads_agent_yml),
+      cmocka_unit_test(documented_examples_parse),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# test_cli_help.sh: `benchgate --help`, `--version` and `benchgate COMMAND --help` exit 0 and
+# explain everything the code accepts. The lists to check are read from the sources, so the
+# test fails when a flag, a command or an environment variable is added without help:
+# - every agent/cmd_VERB.c is a command listed by `benchgate --help`, and both
+#   `benchgate VERB --help` and `benchgate help VERB` exit 0 with its usage;
+# - every long option in a getopt table ({"name", ..._argument}) or a "--name" literal of
+#   cmd_VERB.c appears as --name in `benchgate VERB --help` (--help itself is explained once,
+#   by `benchgate --help`);
+# - every environment variable the agent reads (getenv("X"), and the BENCHGATE_/GITHUB_
+#   names it looks up by string) appears in `benchgate --help`, but PATH and HOME;
+# - `benchgate --version` prints the version of the top CMakeLists.txt's project().
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+SRC=$BG_SOURCE/agent
+
+# run_help NAME ARGS...: benchgate ARGS, stdout in $TMP/out; passes on exit 0 with output.
+run_help() {
+  local name=$1
+  shift
+  "$AGENT" "$@" >"$TMP/out" 2>"$TMP/err"
+  local got=$?
+  if [ "$got" = 0 ] && [ -s "$TMP/out" ]; then ok "$name: exit 0"; else
+    bad "$name: exit $got, stdout $(wc -c <"$TMP/out") bytes"
+    sed 's/^/    /' "$TMP/err" | tail -n 5
+  fi
+}
+
+run_help "--help" --help
+cp "$TMP/out" "$TMP/main_help"
+run_help "-h" -h
+check "-h prints the same as --help" cmp -s "$TMP/out" "$TMP/main_help"
+run_help "help" help
+check "help prints the same as --help" cmp -s "$TMP/out" "$TMP/main_help"
+
+verbs=$(cd "$SRC" && ls cmd_*.c | sed 's/^cmd_\(.*\)\.c$/\1/')
+check "found the commands in agent/cmd_*.c" test "$(echo "$verbs" | wc -w)" -ge 5
+for verb in $verbs; do
+  if grep -qE "^  $verb " "$TMP/main_help"; then ok "--help lists $verb"; else
+    bad "--help does not list $verb"
+  fi
+  run_help "$verb --help" "$verb" --help
+  cp "$TMP/out" "$TMP/help_$verb"
+  check "$verb --help starts with its usage" grep -q "^usage: benchgate $verb" "$TMP/help_$verb"
+  run_help "help $verb" help "$verb"
+  check "help $verb prints the same as $verb --help" cmp -s "$TMP/out" "$TMP/help_$verb"
+  flags=$( (grep -oE '\{"[a-z][a-z0-9-]*", *(required|no|optional)_argument' "$SRC/cmd_$verb.c" |
+    sed -E 's/^\{"([a-z0-9-]+)".*/\1/'
+    grep -oE '"--[a-z][a-z0-9-]*' "$SRC/cmd_$verb.c" | sed 's/^"--//') | grep -vx help | sort -u)
+  check "$verb: found its flags in the source" test -n "$flags"
+  for flag in $flags; do
+    if grep -qE -- "--$flag([^a-z0-9-]|$)" "$TMP/help_$verb"; then ok "$verb --help explains --$flag"
+    else bad "$verb --help does not mention --$flag"; fi
+  done
+done
+
+envs=$(grep -ohE 'getenv\("[A-Z_]+"\)|"(BENCHGATE|GITHUB|XDG)_[A-Z_]+"' "$SRC"/*.c |
+  grep -oE '[A-Z][A-Z_]+' | grep -vxE 'PATH|HOME' | sort -u)
+check "found the environment variables the agent reads" test "$(echo "$envs" | wc -w)" -ge 8
+for v in $envs; do
+  if grep -qw -- "$v" "$TMP/main_help"; then ok "--help explains \$$v"; else
+    bad "--help does not mention \$$v"
+  fi
+done
+
+want=$(sed -nE 's/^project\(benchgate VERSION ([0-9.]+).*/\1/p' "$BG_SOURCE/CMakeLists.txt")
+check "CMakeLists.txt names a version" test -n "$want"
+run_help "--version" --version
+check "--version prints 'benchgate $want'" test "$(cat "$TMP/out")" = "benchgate $want"
+run_help "version" version
+check "version prints 'benchgate $want'" test "$(cat "$TMP/out")" = "benchgate $want"
+
+"$AGENT" help nosuch >"$TMP/out" 2>"$TMP/err"
+check "help of an unknown command exits 2" test $? = 2
+"$AGENT" >"$TMP/out" 2>"$TMP/err"
+check "no command at all exits 2 with the help on stderr" grep -q "^usage: benchgate" "$TMP/err"
+
+finish
