@@ -63,7 +63,7 @@ static void usage(FILE *f) {
           "exit codes: 0 no regression, 1 regression, 2 usage or input error (also: the\n"
           "  files share no benchmark)\n",
           COMPARE_DEFAULT_NOISE, 100 * COMPARE_DEFAULT_NOISE, names, COMPARE_DEFAULT_NOISE,
-          BG_GATE_DEFAULT_MIN_EFFECT, BG_GATE_DEFAULT_ALPHA, BG_GATE_DEFAULT_FAIL_RATE);
+          BG_THRESHOLDS_DEFAULT_MIN_EFFECT, BG_GATE_DEFAULT_ALPHA, BG_GATE_DEFAULT_FAIL_RATE);
 }
 
 /* Parses a number flag in [lo, hi]; 0 and a message when it is not one. */
@@ -331,7 +331,7 @@ int bg_cmd_compare_main(int argc, char **argv) {
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   const char *format = NULL;
-  double min_effect = BG_GATE_DEFAULT_MIN_EFFECT, alpha = BG_GATE_DEFAULT_ALPHA;
+  double min_effect = BG_THRESHOLDS_DEFAULT_MIN_EFFECT, alpha = BG_GATE_DEFAULT_ALPHA;
   double noise = COMPARE_DEFAULT_NOISE, fail_rate = BG_GATE_DEFAULT_FAIL_RATE;
   int noise_given = 0;
   char **files = NULL;
