@@ -4,7 +4,7 @@
  * bg_adapter_parse (any supported harness format, or run JSON). The decision is the server's
  * (lib/gate.c, bg_gate_decide) with the given min_effect and alpha. One baseline run cannot
  * show run-to-run noise, so the test then uses the repetitions' within-run variance plus a
- * stated noise (--noise, default COMPARE_DEFAULT_NOISE), the gate's pooled tau^2 floor for
+ * stated noise (--noise, default BG_GATE_COMPARE_NOISE_CV), the gate's pooled tau^2 floor for
  * few runs taken as known; several BASE files give the noise from their spread (pooled across
  * benchmarks below 5 runs, as the server does for a new project). Files that share no
  * (benchmark, measure) are an input error.
@@ -29,11 +29,6 @@
 #include <sys/stat.h>
 
 #define COMPARE_MAX_FILES 1000
-/* The run-to-run noise assumed with one baseline run, as a CV: the upper end of what quiet
- * machines show (docs/gate.md: 1-3 % on the development VM, 0.1-3 % in the simulator, 1-1.5 %
- * in the TigerBeetle and MongoDB series of ../shared/data/perf-series). Too low a value fails
- * unchanged code on noisier benchmarks; too high only widens the intervals. */
-#define COMPARE_DEFAULT_NOISE 0.03
 
 static void usage(FILE *f) {
   char names[256];
@@ -62,7 +57,7 @@ static void usage(FILE *f) {
           "  (the reason for an inconclusive or untested row)\n"
           "exit codes: 0 no regression, 1 regression, 2 usage or input error (also: the\n"
           "  files share no benchmark)\n",
-          COMPARE_DEFAULT_NOISE, 100 * COMPARE_DEFAULT_NOISE, names, COMPARE_DEFAULT_NOISE,
+          BG_GATE_COMPARE_NOISE_CV, 100 * BG_GATE_COMPARE_NOISE_CV, names, BG_GATE_COMPARE_NOISE_CV,
           BG_THRESHOLDS_DEFAULT_MIN_EFFECT, BG_GATE_DEFAULT_ALPHA, BG_GATE_DEFAULT_FAIL_RATE);
 }
 
@@ -332,7 +327,7 @@ int bg_cmd_compare_main(int argc, char **argv) {
                                        {NULL, 0, NULL, 0}};
   const char *format = NULL;
   double min_effect = BG_THRESHOLDS_DEFAULT_MIN_EFFECT, alpha = BG_GATE_DEFAULT_ALPHA;
-  double noise = COMPARE_DEFAULT_NOISE, fail_rate = BG_GATE_DEFAULT_FAIL_RATE;
+  double noise = BG_GATE_COMPARE_NOISE_CV, fail_rate = BG_GATE_DEFAULT_FAIL_RATE;
   int noise_given = 0;
   char **files = NULL;
   size_t nfiles = 0, cap = 0, nruns = 0, nkeys = 0;

@@ -122,6 +122,12 @@ int bg_gate_summarize_result(const struct bg_result *r, struct bg_gate_summary *
 #define BG_GATE_DEFAULT_FAIL_RATE 0.0075
 #define BG_GATE_DEFAULT_WINDOW 30
 #define BG_GATE_DEFAULT_NOISE_WINDOW 100
+/* The run-to-run noise a comparison of single runs assumes (benchgate compare with one BASE,
+ * the server's compare of two commits with few runs), as a CV: the upper end of what quiet
+ * machines show (docs/gate.md: 1-3 % on the development VM, 0.1-3 % in the simulator, 1-1.5 %
+ * in the TigerBeetle and MongoDB series of ../shared/data/perf-series). Too low a value fails
+ * unchanged code on noisier benchmarks; too high only widens the intervals. */
+#define BG_GATE_COMPARE_NOISE_CV 0.03
 
 /* ---- 3. The decision -------------------------------------------------------------------- */
 

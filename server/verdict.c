@@ -1134,6 +1134,7 @@ static int decide_items(struct bg_store *s, struct run_cache *cache, const struc
     cfg.alpha = p->alpha;
   cfg.window = b->level;
   cfg.noise_window = 0; /* the baseline is already the noise's window */
+  cfg.noise_cv = b->noise_cv;
   /* Over its budget the states start over here, never inside the loop below: the items
    * point into them until the decision is made. */
   if (cache->state_bytes >= MAX_STATE_BYTES)
@@ -2077,6 +2078,9 @@ int bg_verdict_compare_json(struct bg_store *s, const struct bg_project *p, cons
   }
   b.ref_epoch = b.epochs[0];
   b.ref_commit = bcid;
+  /* Two commits with a run or two each cannot show the run-to-run noise: the same stated
+   * noise as `benchgate compare` with one BASE. */
+  b.noise_cv = BG_GATE_COMPARE_NOISE_CV;
   long long th_run, th_epoch;
   if ((rc = thresholds_run(s, p, &th_run, &th_epoch)) ||
       (rc = decide(s, p, h.runs[0], tb, &b, 0, hcid, th_run, &d)))

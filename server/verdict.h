@@ -39,6 +39,8 @@ struct bg_verdict_baseline {
                                     * commit on the default branch, else the fork point
                                     * (ref_commit 0 when no fork point was found) */
   int on_default;                  /* 1: a default-branch run (not a pull request) */
+  double noise_cv; /* the run-to-run noise stated for items with fewer than 5 runs (the gate's
+                    * noise_cv); 0 for uploads, BG_GATE_COMPARE_NOISE_CV for compare */
 };
 
 /* Selects the baseline of stored run `rid` (runs.id) of project p. BG_OK with *b filled (free
