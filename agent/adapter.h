@@ -1,6 +1,6 @@
 /* adapter.h: harness adapters, which turn a benchmark harness's output into run results.
  *
- * Each format (DESIGN §8.3) is one adapter_<name>.c with a struct bg_adapter; adapter.c keeps
+ * Each format is one adapter_<name>.c with a struct bg_adapter; adapter.c keeps
  * the table, detects formats from content and dispatches. Adapters append results to a run
  * the caller owns; on error they name the line or field in a struct bg_ferr, and the caller
  * adds the file name.

@@ -1,6 +1,6 @@
 /* cli.h: what every `benchgate` subcommand shares: exit codes, messages, terminal checks.
  *
- * Exit codes are a contract (DESIGN §8.1): 0 pass (or no baseline), 1 regression, 2 usage or
+ * Exit codes are a contract: 0 pass (or no baseline), 1 regression, 2 usage or
  * input error, 3 infrastructure error. Messages go to stderr prefixed with "benchgate: ".
  */
 #ifndef BG_CLI_H

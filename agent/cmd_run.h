@@ -1,7 +1,7 @@
 /* cmd_run.h: `benchgate run`, the bench agent's main job for the current checkout.
  *
  * Builds (when configured), runs every suite of benchgate.yml, assembles a run payload
- * (DESIGN §4) with the commit from git, the testbed's fingerprint and the config's
+ * with the commit from git, the testbed's fingerprint and the config's
  * thresholds, validates it, writes it with --output, and uploads it unless --dry-run.
  * On GitHub Actions, pull_request is taken from GITHUB_REF (refs/pull/<n>/merge).
  *

@@ -1,4 +1,5 @@
-/* config.h: the agent's configuration files, benchgate.yml (DESIGN §8.4) and agent.yml (§8.1).
+/* config.h: the agent's configuration files, benchgate.yml and agent.yml
+ * (every key: docs/config.md).
  *
  * Both are read with libyaml into plain structs. Every error names the file, the line and
  * the key ("benchgate.yml:12: suites[1].repetitions: must be an integer 1..100000"), and

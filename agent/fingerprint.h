@@ -1,4 +1,4 @@
-/* fingerprint.h: what the benchmark machine looks like, for testbed.fingerprint (DESIGN §8.2).
+/* fingerprint.h: what the benchmark machine looks like, for testbed.fingerprint.
  *
  * The server compares fingerprints of one testbed over time and warns when they change, so
  * the fields are the ones that move benchmark numbers: CPU model and count, SMT, pinned and

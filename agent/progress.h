@@ -1,4 +1,4 @@
-/* progress.h: what `benchgate run` shows while it works (DESIGN §8.1).
+/* progress.h: what `benchgate run` shows while it works.
  *
  * On a terminal one line per suite is redrawn in place with a carriage return (at most
  * every 20 ms): the phase (warm-up, repetition, callgrind), i of n, the time elapsed in the

@@ -1,4 +1,4 @@
-/* runner.h: runs a benchmark command the way DESIGN §8.2 says, and measures it.
+/* runner.h: runs a benchmark command and measures it.
  *
  * Each repetition is a fork + exec of the command in its own process group, pinned
  * to the configured CPUs, with ASLR off where the kernel allows it, optionally in a fixed
@@ -14,7 +14,7 @@
  * shell takes its start-up (about a millisecond) out of every repetition's wall time and
  * out of the run-to-run spread.
  *
- * Instructions (DESIGN §8.2) come from perf_event_open when the machine has a PMU. Without
+ * Instructions come from perf_event_open when the machine has a PMU. Without
  * one, and with valgrind installed, the command is run again under callgrind once per
  * repetition, after the timed repetitions so that wall times are not polluted, and the
  * total Ir of every process it started is the repetition's count: exact, and with

@@ -1,7 +1,7 @@
 /* cpd.h: change-point detection: level shifts in one series of doubles.
  *
  * Used on the per-commit centres of one benchmark on the default branch: markers on trend
- * charts, the start of the gate's baseline window and post-merge alerts (DESIGN.md §7). Pure
+ * charts, the start of the gate's baseline window and post-merge alerts. Pure
  * computation, no I/O. One default configuration serves every series; nothing is tuned per
  * series.
  *

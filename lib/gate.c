@@ -1,4 +1,4 @@
-/* gate.c: the statistical regression gate (DESIGN §6): summaries, thresholds, decision and
+/* gate.c: the statistical regression gate: summaries, thresholds, decision and
  * the verdict's JSON and Markdown forms.
  *
  * The method is documented in gate.h and, with its measured quality, in docs/gate.md. The

@@ -1,4 +1,4 @@
-/* gate.h: the statistical regression gate of DESIGN §6 as pure library code.
+/* gate.h: the statistical regression gate as pure library code.
  *
  * Three steps, all without I/O:
  *  1. bg_gate_summarize / bg_gate_summarize_moments turn one result (samples, or n/mean/
@@ -11,7 +11,7 @@
  *     threshold that applies) and returns a struct bg_gate_verdict: a class per item and the
  *     run's state. Thresholds from a payload are parsed by bg_thresholds_parse (thresholds.h) and
  *     looked up per item with bg_thresholds_lookup.
- *  3. bg_gate_verdict_to_cjson renders the verdict object of DESIGN §6.4, with a one-line
+ *  3. bg_gate_verdict_to_cjson renders the verdict object, with a one-line
  *     summary and a Markdown report (also available alone).
  *
  * The method (docs/gate.md has the full account and its measured quality):
@@ -40,7 +40,7 @@
  *    verdict reports), and q_worse = BH of the one-sided p_worse at fail_rate (default 0.0075,
  *    the suite false-fail budget: on an unchanged commit every hypothesis is null, and BH then
  *    rejects anything with probability at most its level, so calibrated p-values bound the
- *    false-fail rate by fail_rate; 0.0075 leaves room below DESIGN §6.5's 1 % for the
+ *    false-fail rate by fail_rate; 0.0075 leaves room below the 1 % suite false-fail target for the
  *    p-values' small miscalibration far in the tail, docs/gate.md §3).
  *  - Exact measures: when every sample of the kn baseline runs is equal (equal_n > 0 in each,
  *    the same value in each, at least two samples in all) and the candidate's samples are
@@ -54,7 +54,7 @@
  *    out of both BH families, so they do not move the other items' q-values. A candidate
  *    whose samples vary against an exact baseline is tested by the t statistic (method "t"):
  *    its own within-run variance w_c enters se^2 (w-bar is 0).
- *  - Classes (DESIGN §6.2): regressed when q <= alpha, q_worse <= fail_rate, the change is in
+ *  - Classes: regressed when q <= alpha, q_worse <= fail_rate, the change is in
  *    the worse direction and its 95 % interval reaches min_effect (the data do not exclude a
  *    change of at least min_effect; a point-estimate rule would miss half of all changes of
  *    exactly min_effect); improved when q <= alpha, better direction, interval reaching
@@ -285,7 +285,7 @@ char *bg_gate_summary_text(const struct bg_gate_verdict *v);
  * <details> block of at most 50 rows). Caller frees. */
 char *bg_gate_markdown(const struct bg_gate_verdict *v, const struct bg_gate_context *ctx);
 
-/* The verdict object of DESIGN §6.4 (state, project, commit, testbed, baseline, counts,
+/* The verdict object (state, project, commit, testbed, baseline, counts,
  * results, summary, markdown, url). Results keep the items' order; untested numbers are null.
  * Returns a new cJSON object (free with cJSON_Delete). */
 cJSON *bg_gate_verdict_to_cjson(const struct bg_gate_verdict *v,

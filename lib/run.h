@@ -1,9 +1,9 @@
-/* run.h: the run model (DESIGN §2 and §4) and its JSON form, benchgate.run/v1.
+/* run.h: the run model and its JSON form, benchgate.run/v1.
  *
  * A struct bg_run is one execution of a commit's suites on one testbed: the commit, where it
  * came from, the testbed's fingerprint, thresholds, and the results. The agent builds one
  * from measurements or harness files; the server parses one from an upload. Both sides use
- * bg_run_validate, so every rule of DESIGN §4 lives here once, with field-named errors.
+ * bg_run_validate, so every rule of the run payload lives here once, with field-named errors.
  */
 #ifndef BG_RUN_H
 #define BG_RUN_H
@@ -111,7 +111,7 @@ int bg_measure_lookup(const char *measure, const char **unit, enum bg_direction 
 int bg_direction_parse(const char *s, enum bg_direction *out);
 const char *bg_direction_name(enum bg_direction d);
 
-/* Checks every rule of DESIGN §4 that does not depend on the server's state: required
+/* Checks every rule of the payload that does not depend on the server's state: required
  * fields, names and slugs, 1-100 000 finite samples or a summary with n >= 1, at most 100 000
  * results, no duplicate (benchmark, measure), thresholds' shape. Returns BG_OK or BG_EINVAL
  * with `e` (may be NULL) naming the first offending field, e.g. "results[3].samples[7]". */

@@ -1,4 +1,4 @@
-/* valid.c: the naming rules of DESIGN §2.
+/* valid.c: the naming rules of projects, testbeds, benchmarks, measures, shas and branches.
  *
  * The rules are written as small character-class loops rather than regular expressions so
  * they cost nothing on the upload path (a run may carry 100 000 benchmark names).

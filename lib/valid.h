@@ -1,4 +1,5 @@
-/* valid.h: the naming rules of DESIGN §2, in one place for the server, the agent and tests.
+/* valid.h: the naming rules (slugs, testbeds, benchmarks, shas, branches), in one place
+ * for the server, the agent and tests.
  *
  * Each predicate returns 1 when the string follows the rule and 0 otherwise (also for NULL).
  */

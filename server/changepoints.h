@@ -1,4 +1,4 @@
-/* changepoints.h: change points of default-branch series inside benchgated (DESIGN §7).
+/* changepoints.h: change points of default-branch series inside benchgated.
  *
  * lib/cpd.c finds level shifts in one series; this module decides which series to look at
  * after an upload, feeds the detector the recent tail of each (the per-commit centres of

@@ -25,9 +25,9 @@ struct bg_project {
   char slug[65];
   char github_repo[202]; /* "" when not set */
   char default_branch[256];
-  double alpha;         /* the gate's false discovery rate (DESIGN §6.2) */
+  double alpha;         /* the gate's false discovery rate */
   long long created_at; /* seconds since the epoch */
-  int gate_window;      /* most baseline runs of a default-branch verdict (DESIGN §6.3) */
+  int gate_window;      /* most baseline runs of a default-branch verdict */
   int noise_window;     /* most baseline runs for the run-to-run noise (>= gate_window) */
 };
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_kill_durability.sh: SIGKILL during concurrent uploads loses no acknowledged run and
-# leaves the database intact (DESIGN §11).
+# leaves the database intact.
 #
 # Four curl clients upload runs to the real benchgated; each records the run_ids the server
 # answered 201 for. The server is killed with SIGKILL mid-stream; then every acknowledged run

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_spool_real.sh: never lose a run, against the real server (DESIGN §8.1, §11). The
+# test_spool_real.sh: never lose a run, against the real server. The
 # server goes down before `benchgate run` uploads: the run is spooled and the agent exits 3;
 # the server comes back on the same port: `benchgate flush` delivers the run, which is stored
 # exactly once, and a second flush has nothing left to send.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # agent_overhead.sh: how much `benchgate run` (command suites) adds per repetition, and how
 # much its numbers move from run to run, measured against hyperfine on the same commands in
-# the same session (DESIGN §12: overhead <= 1 ms beyond the command, spread no worse than
+# the same session (the performance requirement: overhead <= 1 ms beyond the command, spread no worse than
 # hyperfine's). A benchmark, not a test: it prints numbers and fails only when it cannot run.
 #
 # Commands: `true` (next to nothing: what is measured is fork, exec and the tool) and `spin`,

@@ -1,6 +1,6 @@
 /* perf_get.c: GET throughput under concurrent keep-alive connections.
  *
- * DESIGN §12: benchgated's plain GETs under 8 connections reach at least half the throughput
+ * Performance requirement: benchgated's plain GETs under 8 connections reach at least half the throughput
  * of a trivial libmicrohttpd handler on the same machine (tests/perf/trivial_httpd.c). Each
  * connection is one thread with a blocking socket that sends a GET, reads the whole answer
  * (headers, then Content-Length bytes) and sends the next, for a fixed time after a short

@@ -1,6 +1,6 @@
 /* perf_reads.c: measures the read endpoints a dashboard lives on, against a live benchgated.
  *
- * DESIGN §12: a series of 10 000 points answers in at most 10 ms at the median and 30 ms at the
+ * Performance requirement: a series of 10 000 points answers in at most 10 ms at the median and 30 ms at the
  * 99th percentile; a commit history page of 50 in at most 5 ms at the median. This program
  * seeds a project with POINTS runs of a small suite (one commit each, one benchmark present in
  * every run, so its series has POINTS points), then times GET .../series (limit POINTS) and

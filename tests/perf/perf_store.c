@@ -1,6 +1,6 @@
 /* perf_store.c: the server's memory and the database's size after 1 M stored results.
  *
- * DESIGN §12: the server's RSS stays at most 100 MB after 1 M stored results, and the
+ * Performance requirement: the server's RSS stays at most 100 MB after 1 M stored results, and the
  * database takes at most 24 bytes per stored sample. This program uploads runs of 1 000
  * results x 10 samples to a live benchgated (CLIENTS at a time) until the database holds
  * TARGET results, then reads the server's resident set (VmRSS, and its peak VmHWM) from

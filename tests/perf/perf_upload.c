@@ -1,6 +1,6 @@
 /* perf_upload.c: measures run uploads against a live benchgated, and the SQLite ceiling.
  *
- * DESIGN §12: an upload of 1 000 results x 10 samples (verdict included) takes at most 25 ms
+ * Performance requirement: an upload of 1 000 results x 10 samples (verdict included) takes at most 25 ms
  * of server time at the median; 4 concurrent clients sustain 40 runs/s; the server stores
  * rows at no less than half the rate plain SQLite inserts the same rows into the same schema
  * in the same run. This program measures all three: server time from the Server-Timing
@@ -344,7 +344,7 @@ int main(int argc, char **argv) {
   }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   /* Warm-up: enough sequential uploads that every measured upload's verdict has the full
-   * 30-run baseline (DESIGN §12 asks for the verdict against 30 baseline runs). */
+   * 30-run baseline (the requirement is the verdict against 30 baseline runs). */
   const char *wenv = getenv("BG_PERF_WARMUP");
   int warm = wenv ? (int)strtol(wenv, NULL, 10) : 35;
   if (warm < clients)

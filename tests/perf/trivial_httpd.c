@@ -1,7 +1,7 @@
 /* trivial_httpd.c: the reference for GET throughput, a libmicrohttpd server that answers every
  * request with a fixed 3-byte body.
  *
- * DESIGN §12 asks benchgated's plain GETs to reach half the throughput of a trivial
+ * The performance requirements ask benchgated's plain GETs to reach half the throughput of a trivial
  * libmicrohttpd handler on the same machine in the same run. This is that handler, started
  * with the daemon flags and thread-pool size benchgated uses (server/http.c), so the ratio
  * measures what benchgated does per request and not a different server configuration.

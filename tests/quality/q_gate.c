@@ -1,4 +1,4 @@
-/* q_gate.c: the gate's quality simulator (DESIGN §6.5) against an oracle and peer rules.
+/* q_gate.c: the gate's quality simulator against an oracle and peer rules.
  *
  * Seeded and reproducible (xoshiro256** seeded by splitmix64; no libc randomness). Suites of
  * 200 benchmarks with 10 repetitions per run: within-run CV log-uniform 0.2-5 %, between-run
@@ -621,7 +621,7 @@ int main(int argc, char **argv) {
   /* Targets. */
   double r5 = recall_eff(&gate_default, 2, 1), r2 = recall_eff(&gate_default, 1, 0);
   double ff_max = smoke ? 0.05 : 0.01, r5_min = smoke ? 0.85 : 0.95, r2_min = smoke ? 0.6 : 0.8;
-  printf("\ntargets (%s):\n", smoke ? "smoke bounds" : "DESIGN 6.5");
+  printf("\ntargets (%s):\n", smoke ? "smoke bounds" : "quality requirements");
   int ok1 = ff_gate <= ff_max;
   printf("  [%s] suite false-fail rate %.2f%% <= %.0f%%\n", ok1 ? "ok" : "MISSED", 100 * ff_gate,
          100 * ff_max);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# real_noise.sh: the gate on real noise (DESIGN §6.5, last bullet), on this machine.
+# real_noise.sh: the gate on real noise, on this machine.
 #
 # A real suite (examples/gbench, a Google Benchmark binary, and examples/wordcount, a command
 # suite) is measured by the real agent in a real git repository and uploaded in order to a

@@ -1,4 +1,4 @@
-/* test_run.c: the run payload: parsing, every validation rule of DESIGN §4, serialisation. */
+/* test_run.c: the run payload: parsing, every validation rule, serialisation. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,7 +20,7 @@
 #define SHA2 "89abcdef0123456789abcdef0123456789abcdef"
 #define UUID "0f9c4f0e-8d7a-4a53-9f76-2c1f9d1e6b11"
 
-/* The example payload of DESIGN §4, minus the elisions. */
+/* The documented example payload (schema/run.schema.json), minus the elisions. */
 static const char *full_payload =
     "{\"schema\":\"benchgate.run/v1\",\"run_id\":\"" UUID "\","
     "\"commit\":{\"sha\":\"" SHA1 "\",\"branch\":\"main\",\"parents\":[\"" SHA2 "\"],"

@@ -1,4 +1,4 @@
-/* test_valid.c: the naming rules of DESIGN §2 and RFC 3339 timestamps. */
+/* test_valid.c: the naming rules and RFC 3339 timestamps. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
