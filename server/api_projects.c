@@ -68,20 +68,6 @@ void bg_api_projects_create(struct bg_req *req) {
     bg_api_error(req, 400, "malformed_json", "", "the body must be a JSON object");
     goto out;
   }
-  static const char *const known[] = {"slug",  "github_repo", "default_branch",
-                                      "alpha", "gate_window", "noise_window"};
-  const cJSON *m;
-  cJSON_ArrayForEach(m, o) {
-    size_t k = 0;
-    while (k < sizeof known / sizeof known[0] && strcmp(m->string, known[k]) != 0)
-      k++;
-    if (k == sizeof known / sizeof known[0]) {
-      bg_api_error(req, 400, "invalid_field", m->string,
-                   "unknown member (expected slug, github_repo, default_branch, alpha, "
-                   "gate_window or noise_window)");
-      goto out;
-    }
-  }
   if (!member(req, o, "slug", &slug) || !member(req, o, "github_repo", &repo) ||
       !member(req, o, "default_branch", &branch) ||
       !number(req, o, "alpha", 1e-6, 0.5, 0, &alpha) ||

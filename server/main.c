@@ -38,45 +38,6 @@ struct options {
   int npositional;
 };
 
-/* `benchgated --help`: every command and flag, on stdout. */
-static int help(void) {
-  printf("benchgated %s: the benchgate server (REST API, dashboard, SQLite store).\n"
-         "\n"
-         "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
-         "                  [--private] [--max-body BYTES] [--public-url URL]\n"
-         "       benchgated token create --db FILE [--project P] --role R [--name N]\n"
-         "       benchgated token list --db FILE\n"
-         "       benchgated token revoke --db FILE ID\n"
-         "       benchgated backup --db FILE --out FILE\n"
-         "       benchgated --help | --version\n"
-         "\n"
-         "Serving:\n"
-         "  --db FILE          the SQLite database (created and migrated when new;\n"
-         "                     default benchgate.db in the current directory)\n"
-         "  --listen HOST:PORT the address to listen on (default 127.0.0.1:8080; port 0\n"
-         "                     picks a free one, printed on stdout)\n"
-         "  --web DIR          serve the dashboard's static files from DIR at /\n"
-         "  --threads N        worker threads, 1-256 (default 4)\n"
-         "  --private          reads need a token too (default: reads are public)\n"
-         "  --max-body BYTES   the largest request body accepted (default 32 MiB; 413 beyond)\n"
-         "  --public-url URL   the dashboard's public address, used in verdict links\n"
-         "\n"
-         "Tokens (printed once, stored only as SHA-256 hashes):\n"
-         "  token create       --role admin|agent|ci|read; --project P scopes the token to one\n"
-         "                     project (without it the token is server-wide); --name N labels\n"
-         "                     it in token list\n"
-         "  token list         every token's ID, name, role, project and state\n"
-         "  token revoke ID    revokes a token (IDs as token list shows them)\n"
-         "\n"
-         "Backup:\n"
-         "  backup --db FILE --out FILE   an online copy of the database while it serves\n"
-         "\n"
-         "SIGTERM or SIGINT lets requests in flight finish, then exits 0.\n"
-         "Exit codes: 0 done, 1 runtime failure, 2 usage error.\n",
-         BG_VERSION);
-  return 0;
-}
-
 static int usage(const char *msg) {
   if (msg)
     fprintf(stderr, "benchgated: %s\n", msg);
@@ -114,6 +75,8 @@ static int parse(int argc, char **argv, int first, struct options *o) {
       o->private_reads = 1;
       continue;
     }
+    if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+      return 0;
     if (!strcmp(a, "--db"))
       str = &o->db;
     else if (!strcmp(a, "--listen"))
@@ -338,14 +301,6 @@ int main(int argc, char **argv) {
    * results instead of 80 MB with a fixed threshold (docs/performance.md). */
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
   mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-      return help();
-    if (!strcmp(argv[i], "--version")) {
-      printf("benchgated %s\n", BG_VERSION);
-      return 0;
-    }
-  }
   if (argc >= 2 && !strcmp(argv[1], "token"))
     return cmd_token(argc, argv);
   if (argc >= 2 && !strcmp(argv[1], "backup"))
