@@ -47,13 +47,13 @@ void bg_api_store_error(struct bg_req *req, int rc) {
   }
 }
 
-/* Who is asking: 1 with *who filled, or with *anonymous set for a public read without a token;
- * otherwise answers 401/500 and returns 0. `always` demands a token even for reads. */
-static int authenticate(struct bg_req *req, enum bg_role need, int always,
-                        struct bg_principal *who, int *anonymous) {
+int bg_api_authorize(struct bg_req *req, long long project_id, enum bg_role need,
+                     struct bg_principal *who) {
+  struct bg_principal local;
   const char *h = bg_api_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
-  *anonymous = !always && need == BG_ROLE_READ && !req->cfg->private_reads && !h;
-  if (*anonymous)
+  if (!who)
+    who = &local;
+  if (need == BG_ROLE_READ && !req->cfg->private_reads && !h)
     return 1;
   int rc = bg_auth_verify(req->store, h, who);
   if (rc == BG_EAUTH) {
@@ -65,36 +65,19 @@ static int authenticate(struct bg_req *req, enum bg_role need, int always,
     bg_api_store_error(req, rc);
     return 0;
   }
+  /* project_id 0: an action about no project in particular (listing); only the role counts. */
+  if (bg_auth_check(who, project_id ? project_id : who->project_id, need) != BG_OK) {
+    if (who->project_id && who->project_id != project_id)
+      bg_api_error(req, 403, "forbidden", NULL, "the token belongs to another project");
+    else
+      bg_api_error(req, 403, "forbidden", NULL, "this needs the %s role; the token has %s",
+                   bg_role_name(need), bg_role_name(who->role));
+    return 0;
+  }
   return 1;
 }
 
-/* Whether `who` may do `need` on project_id: 1, or answers 403 and returns 0. */
-static int permitted(struct bg_req *req, long long project_id, enum bg_role need,
-                     const struct bg_principal *who) {
-  /* project_id 0: an action about no project in particular (listing); only the role counts. */
-  if (bg_auth_check(who, project_id ? project_id : who->project_id, need) == BG_OK)
-    return 1;
-  if (who->project_id && who->project_id != project_id)
-    bg_api_error(req, 403, "forbidden", NULL, "the token belongs to another project");
-  else
-    bg_api_error(req, 403, "forbidden", NULL, "this needs the %s role; the token has %s",
-                 bg_role_name(need), bg_role_name(who->role));
-  return 0;
-}
-
-int bg_api_authorize(struct bg_req *req, long long project_id, enum bg_role need,
-                     struct bg_principal *who) {
-  struct bg_principal local;
-  int anonymous;
-  if (!who)
-    who = &local;
-  if (!authenticate(req, need, 0, who, &anonymous))
-    return 0;
-  return anonymous || permitted(req, project_id, need, who);
-}
-
-/* Loads the route's project into *p. Returns 1, or answers 404/500 and returns 0. */
-static int load_project(struct bg_req *req, struct bg_project *p) {
+int bg_api_project(struct bg_req *req, struct bg_project *p) {
   const char *slug = req->match->project;
   int rc = bg_valid_project(slug) ? bg_store_project_get(req->store, slug, p) : BG_ENOENT;
   if (rc == BG_ENOENT) {
@@ -106,17 +89,6 @@ static int load_project(struct bg_req *req, struct bg_project *p) {
     return 0;
   }
   return 1;
-}
-
-int bg_api_project(struct bg_req *req, enum bg_role need, int always, struct bg_project *p,
-                   struct bg_principal *who) {
-  struct bg_principal local;
-  int anonymous;
-  if (!who)
-    who = &local;
-  /* The token first: a stranger learns nothing about which projects exist. */
-  return authenticate(req, need, always, who, &anonymous) && load_project(req, p) &&
-         (anonymous || permitted(req, p->id, need, who));
 }
 
 void bg_api_healthz(struct bg_req *req) {

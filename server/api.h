@@ -74,13 +74,8 @@ void bg_api_access(struct bg_req *req);
 int bg_api_authorize(struct bg_req *req, long long project_id, enum bg_role need,
                      struct bg_principal *who);
 
-/* The route's project for an act that needs `need` on it: authenticates first (401, so that
- * a stranger learns nothing about which projects exist), then loads the project into *p
- * (404), then checks the token's role and project (403). `always` demands a token even for
- * a public read. Returns 1 when allowed (who filled when not NULL and a token was given);
- * otherwise answers and returns 0. */
-int bg_api_project(struct bg_req *req, enum bg_role need, int always, struct bg_project *p,
-                   struct bg_principal *who);
+/* Loads the route's project into *p. Returns 1, or answers 404/500 and returns 0. */
+int bg_api_project(struct bg_req *req, struct bg_project *p);
 
 /* Answers a store failure: BG_EDB as 500 with the store's message logged, others mapped. */
 void bg_api_store_error(struct bg_req *req, int rc);

@@ -46,7 +46,7 @@ void bg_api_verdict(struct bg_req *req) {
   struct bg_project p;
   struct bg_ferr e = {{0}, {0}};
   const char *testbed;
-  if (!bg_api_project(req, BG_ROLE_READ, 0, &p, NULL) ||
+  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_READ, NULL) ||
       !testbed_param(req, &testbed))
     return;
   if (!bg_valid_sha(req->match->id)) {
@@ -61,7 +61,7 @@ void bg_api_compare(struct bg_req *req) {
   struct bg_project p;
   struct bg_ferr e = {{0}, {0}};
   const char *testbed;
-  if (!bg_api_project(req, BG_ROLE_READ, 0, &p, NULL) ||
+  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_READ, NULL) ||
       !testbed_param(req, &testbed))
     return;
   const char *base = bg_api_query(req, "base"), *head = bg_api_query(req, "head");
@@ -78,7 +78,7 @@ void bg_api_compare(struct bg_req *req) {
 
 void bg_api_alerts(struct bg_req *req) {
   struct bg_project p;
-  if (!bg_api_project(req, BG_ROLE_READ, 0, &p, NULL))
+  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_READ, NULL))
     return;
   const char *state = bg_api_query(req, "state");
   if (!state)
@@ -95,7 +95,7 @@ void bg_api_alert_ack(struct bg_req *req) {
   struct bg_project p;
   struct bg_principal who;
   cJSON *body = NULL;
-  if (!bg_api_project(req, BG_ROLE_ADMIN, 0, &p, &who))
+  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_ADMIN, &who))
     return;
   char *end;
   errno = 0;
