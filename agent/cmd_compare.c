@@ -58,7 +58,7 @@ static void usage(FILE *f) {
           "exit codes: 0 no regression, 1 regression, 2 usage or input error (also: the\n"
           "  files share no benchmark)\n",
           BG_GATE_COMPARE_NOISE_CV, 100 * BG_GATE_COMPARE_NOISE_CV, names, BG_GATE_COMPARE_NOISE_CV,
-          BG_THRESHOLDS_DEFAULT_MIN_EFFECT, BG_GATE_DEFAULT_ALPHA, BG_GATE_DEFAULT_FAIL_RATE);
+          BG_GATE_DEFAULT_MIN_EFFECT, BG_GATE_DEFAULT_ALPHA, BG_GATE_DEFAULT_FAIL_RATE);
 }
 
 /* Parses a number flag in [lo, hi]; 0 and a message when it is not one. */
@@ -326,7 +326,7 @@ int bg_cmd_compare_main(int argc, char **argv) {
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   const char *format = NULL;
-  double min_effect = BG_THRESHOLDS_DEFAULT_MIN_EFFECT, alpha = BG_GATE_DEFAULT_ALPHA;
+  double min_effect = BG_GATE_DEFAULT_MIN_EFFECT, alpha = BG_GATE_DEFAULT_ALPHA;
   double noise = BG_GATE_COMPARE_NOISE_CV, fail_rate = BG_GATE_DEFAULT_FAIL_RATE;
   int noise_given = 0;
   char **files = NULL;

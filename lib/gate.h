@@ -9,8 +9,8 @@
  *     bg_gate_item (baseline runs newest first as struct bg_gate_point, the four numbers of a
  *     summary the gate reads of a baseline run; the candidate summary or NULL; the
  *     threshold that applies) and returns a struct bg_gate_verdict: a class per item and the
- *     run's state. Thresholds from a payload are parsed by bg_thresholds_parse (thresholds.h) and
- *     looked up per item with bg_thresholds_lookup.
+ *     run's state. Thresholds from a payload are parsed by bg_gate_thresholds_parse and
+ *     looked up per item with bg_gate_thresholds_lookup.
  *  3. bg_gate_verdict_to_cjson renders the verdict object, with a one-line
  *     summary and a Markdown report (also available alone).
  *
@@ -68,7 +68,6 @@
 
 #include "error.h"
 #include "run.h"
-#include "thresholds.h"
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
@@ -116,8 +115,9 @@ int bg_gate_summarize_moments(double n, double mean, double stddev, struct bg_ga
 /* Summarises a struct bg_result (samples or summary), as the two functions above. */
 int bg_gate_summarize_result(const struct bg_result *r, struct bg_gate_summary *out);
 
-/* ---- 2. Thresholds (lib/thresholds.h) and settings ---------------------------------------------------------------------- */
+/* ---- 2. Thresholds ---------------------------------------------------------------------- */
 
+#define BG_GATE_DEFAULT_MIN_EFFECT 0.02
 #define BG_GATE_DEFAULT_ALPHA 0.05
 #define BG_GATE_DEFAULT_FAIL_RATE 0.0075
 #define BG_GATE_DEFAULT_WINDOW 30
@@ -128,6 +128,42 @@ int bg_gate_summarize_result(const struct bg_result *r, struct bg_gate_summary *
  * in the TigerBeetle and MongoDB series of ../shared/data/perf-series). Too low a value fails
  * unchanged code on noisier benchmarks; too high only widens the intervals. */
 #define BG_GATE_COMPARE_NOISE_CV 0.03
+
+struct bg_gate_rule {
+  char *match;       /* glob on benchmark names: '*' any run, '?' one byte; owned */
+  char *measure;     /* measure slug, or NULL for every measure; owned */
+  int has_min_effect;
+  double min_effect; /* relative change, >= 0 */
+  int has_ignore;
+  int ignore;
+};
+
+struct bg_gate_thresholds {
+  double default_min_effect;
+  struct bg_gate_rule *rules; /* owned array, in payload order */
+  size_t nrules;
+};
+
+/* Parses a payload's thresholds object ({"default": {"min_effect": x}, "rules": [{"match",
+ * "measure"?, "min_effect"?, "ignore"?}]}); `json` may be NULL (defaults only). On success
+ * returns BG_OK and a new struct in *out (free with bg_gate_thresholds_free). On error returns
+ * BG_EINVAL, *out NULL, and `e` (may be NULL) names the field, e.g. "thresholds.rules[1]
+ * .min_effect": "must be a number between 0 and 10". Unknown members are rejected too. */
+int bg_gate_thresholds_parse(const cJSON *json, struct bg_gate_thresholds **out,
+                             struct bg_ferr *e);
+
+/* Frees thresholds; accepts NULL. */
+void bg_gate_thresholds_free(struct bg_gate_thresholds *t);
+
+/* The min_effect and ignore flag for (benchmark, measure): the default, overridden by every
+ * matching rule in order (later rules win, each only for the fields it sets). `t` may be NULL
+ * (defaults). Either output may be NULL. */
+void bg_gate_thresholds_lookup(const struct bg_gate_thresholds *t, const char *benchmark,
+                               const char *measure, double *min_effect, int *ignored);
+
+/* Glob match of `name` against `pattern`: '*' matches any (possibly empty) byte run, '?'
+ * exactly one byte, everything else itself ('/' is not special). Returns 1 on a match. */
+int bg_gate_glob(const char *pattern, const char *name);
 
 /* ---- 3. The decision -------------------------------------------------------------------- */
 

@@ -9,7 +9,6 @@
 
 #include "jdoc.h"
 #include "mem.h"
-#include "thresholds.h"
 #include "valid.h"
 
 #include <math.h>
@@ -283,39 +282,6 @@ static int check_commit(const struct bg_commit *c, struct bg_ferr *e) {
   return BG_OK;
 }
 
-/* Every key and string inside a member kept as JSON (the fingerprint) must be valid UTF-8, or
- * the run would be served back as JSON that clients cannot parse. `field` names the node. */
-static int check_json_text(const cJSON *v, char *field, size_t cap, struct bg_ferr *e) {
-  size_t len = strlen(field);
-  int rc = BG_OK, i = 0;
-  if (cJSON_IsString(v) && !bg_valid_text(v->valuestring, strlen(v->valuestring), 1))
-    return bg_ferr_set(e, field, "must be UTF-8 without control characters");
-  const cJSON *c;
-  cJSON_ArrayForEach(c, v) {
-    if (cJSON_IsObject(v)) {
-      if (!bg_valid_text(c->string, strlen(c->string), 0))
-        return bg_ferr_set(e, field, "member names must be UTF-8 without control characters");
-      snprintf(field + len, cap - len, ".%s", c->string);
-    } else {
-      snprintf(field + len, cap - len, "[%d]", i);
-    }
-    i++;
-    if ((rc = check_json_text(c, field, cap, e)))
-      return rc;
-    field[len] = '\0';
-  }
-  return rc;
-}
-
-/* The thresholds must parse as the gate will read them: a malformed rule is a 400 at upload,
- * never a silent fall-back to the defaults at gate time. */
-static int check_thresholds(const cJSON *json, struct bg_ferr *e) {
-  struct bg_thresholds *t = NULL;
-  int rc = bg_thresholds_parse(json, &t, e);
-  bg_thresholds_free(t);
-  return rc;
-}
-
 int bg_run_validate(const struct bg_run *run, struct bg_ferr *e) {
   int rc;
   bg_ferr_clear(e);
@@ -339,18 +305,13 @@ int bg_run_validate(const struct bg_run *run, struct bg_ferr *e) {
     return bg_ferr_set(e, "testbed.name", "must match [A-Za-z0-9._-]{1,64}");
   if (run->fingerprint && !cJSON_IsObject(run->fingerprint))
     return bg_ferr_set(e, "testbed.fingerprint", "must be an object");
-  char fp_field[256] = "testbed.fingerprint";
-  if (run->fingerprint && (rc = check_json_text(run->fingerprint, fp_field, sizeof fp_field, e)))
-    return rc;
   if ((rc = check_text(run->agent_name, "agent.name", MAX_SHORT_TEXT, 0, e)) ||
       (rc = check_text(run->agent_version, "agent.version", MAX_SHORT_TEXT, 0, e)) ||
       (rc = check_timestamp(run->started_at, "started_at", e)) ||
       (rc = check_timestamp(run->finished_at, "finished_at", e)))
     return rc;
-  char th_field[256] = "thresholds";
-  if (run->thresholds && ((rc = check_thresholds(run->thresholds, e)) ||
-                          (rc = check_json_text(run->thresholds, th_field, sizeof th_field, e))))
-    return rc;
+  if (run->thresholds && !cJSON_IsObject(run->thresholds))
+    return bg_ferr_set(e, "thresholds", "must be an object");
   if (run->nwarnings > MAX_WARNINGS)
     return bg_ferr_set(e, "warnings", "more than %d warnings", MAX_WARNINGS);
   for (size_t i = 0; i < run->nwarnings; i++) {
@@ -359,8 +320,6 @@ int bg_run_validate(const struct bg_run *run, struct bg_ferr *e) {
     if ((rc = check_text(run->warnings[i], f, MAX_SHORT_TEXT, 0, e)))
       return rc;
   }
-  if (run->nresults == 0)
-    return bg_ferr_set(e, "results", "must hold at least one result");
   if (run->nresults > BG_RUN_MAX_RESULTS)
     return bg_ferr_set(e, "results", "more than %d results", BG_RUN_MAX_RESULTS);
   for (size_t i = 0; i < run->nresults; i++)

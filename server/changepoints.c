@@ -129,7 +129,7 @@ struct ctx {
   const struct bg_project *p;
   long long rid, testbed, branch, now;
   int th_loaded;
-  struct bg_thresholds *th;
+  struct bg_gate_thresholds *th;
   int runs_loaded, runs_full;   /* runs_full: the tail holds every default-branch run */
   struct trun runs[BG_CP_TAIL]; /* the tail's runs, ascending by id */
   size_t nruns;
@@ -183,7 +183,7 @@ static int load_thresholds(struct bg_store *s, struct ctx *c) {
   if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
     cJSON *j = cJSON_Parse(bg_store_col_text(st, 0));
     /* Stored thresholds were validated at upload; should they not parse, defaults apply. */
-    if (bg_thresholds_parse(j, &c->th, NULL) != BG_OK)
+    if (bg_gate_thresholds_parse(j, &c->th, NULL) != BG_OK)
       c->th = NULL;
     cJSON_Delete(j);
   } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
@@ -345,7 +345,7 @@ static int maybe_alert(struct bg_store *s, struct ctx *c, long long bid, long lo
   bg_store_done(st);
   if (rc || (rc = load_thresholds(s, c)))
     return rc;
-  bg_thresholds_lookup(c->th, bench, measure, &min_effect, &ignored);
+  bg_gate_thresholds_lookup(c->th, bench, measure, &min_effect, &ignored);
   double worse = strcmp(direction, "higher") == 0 ? -change : change;
   if (ignored || !(worse >= min_effect))
     return BG_OK;
@@ -548,7 +548,7 @@ int bg_changepoints_update_run(struct bg_store *s, const struct bg_project *p, l
     rc = recompute(s, &c, flags[i].bid, flags[i].mid);
 out:
   free(flags);
-  bg_thresholds_free(c.th);
+  bg_gate_thresholds_free(c.th);
   return rc;
 }
 
@@ -567,7 +567,7 @@ int bg_changepoints_recompute(struct bg_store *s, const struct bg_project *p, lo
   bg_store_done(st);
   c.branch = defbr;
   int rc = recompute(s, &c, benchmark_id, measure_id);
-  bg_thresholds_free(c.th);
+  bg_gate_thresholds_free(c.th);
   return rc;
 }
 

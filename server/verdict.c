@@ -1076,7 +1076,7 @@ static int thresholds_run(struct bg_store *s, const struct bg_project *p, long l
 }
 
 /* The thresholds of run `run` (NULL: defaults). */
-static int load_thresholds(struct bg_store *s, long long run, struct bg_thresholds **th) {
+static int load_thresholds(struct bg_store *s, long long run, struct bg_gate_thresholds **th) {
   int rc = BG_OK;
   *th = NULL;
   if (!run)
@@ -1089,7 +1089,7 @@ static int load_thresholds(struct bg_store *s, long long run, struct bg_threshol
   if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
     cJSON *j = cJSON_Parse(bg_store_col_text(st, 0));
     /* Stored thresholds were validated at upload; should they not parse, defaults apply. */
-    if (bg_thresholds_parse(j, th, NULL) != BG_OK)
+    if (bg_gate_thresholds_parse(j, th, NULL) != BG_OK)
       *th = NULL;
     cJSON_Delete(j);
   } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
@@ -1118,7 +1118,7 @@ static void decision_free(struct decision *d) {
  * count. */
 static int decide_items(struct bg_store *s, struct run_cache *cache, const struct bg_project *p,
                         struct items *it, long long testbed, const struct bg_verdict_baseline *b,
-                        int cuts, long long ack_commit, const struct bg_thresholds *th,
+                        int cuts, long long ack_commit, const struct bg_gate_thresholds *th,
                         struct decision *d) {
   struct bg_gate_item *gi = NULL;
   long long *ids = NULL; /* the run of each packed baseline point of an item */
@@ -1173,7 +1173,7 @@ static int decide_items(struct bg_store *s, struct run_cache *cache, const struc
     g->nbaseline = nb;
     g->candidate = x->has_cand ? &x->cand : NULL;
     g->acknowledged = x->acknowledged;
-    bg_thresholds_lookup(th, x->benchmark, x->measure, &g->min_effect, &g->ignored);
+    bg_gate_thresholds_lookup(th, x->benchmark, x->measure, &g->min_effect, &g->ignored);
     if (g->candidate && nb)
       keep_sorted(cache, x->bid, x->mid, g, ids, &cfg, scratch);
     d->bids[ng] = x->bid;
@@ -1197,14 +1197,14 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
                   const struct bg_verdict_baseline *b, int cuts, long long ack_commit,
                   long long th_run, struct decision *d) {
   struct items it = {0};
-  struct bg_thresholds *th = NULL;
+  struct bg_gate_thresholds *th = NULL;
   int rc;
   memset(d, 0, sizeof *d);
   struct run_cache *cache = run_cache_get(s);
   if ((rc = load_candidate(s, rid, &it)) == BG_OK &&
       (rc = load_thresholds(s, th_run, &th)) == BG_OK)
     rc = decide_items(s, cache, p, &it, testbed, b, cuts, ack_commit, th, d);
-  bg_thresholds_free(th);
+  bg_gate_thresholds_free(th);
   items_recycle(cache, &it);
   items_free(&it);
   return rc;
@@ -1863,7 +1863,7 @@ static int payload_cand(struct bg_store *s, const struct bg_project *p, const st
  * run (as thresholds_run finds it once stored), else the latest default-branch run's. */
 static int payload_thresholds(struct bg_store *s, const struct bg_project *p,
                               const struct bg_run *run, const struct cand *c, long long *th_run,
-                              struct bg_thresholds **th) {
+                              struct bg_gate_thresholds **th) {
   long long epoch = 0;
   int rc = thresholds_run(s, p, th_run, &epoch);
   *th = NULL;
@@ -1872,7 +1872,7 @@ static int payload_thresholds(struct bg_store *s, const struct bg_project *p,
   if (!c->pr && !strcmp(c->branch, p->default_branch) && (!*th_run || c->epoch >= epoch)) {
     *th_run = TH_SELF;
     /* Thresholds were validated at upload; should they not parse, defaults apply. */
-    if (run->thresholds && bg_thresholds_parse(run->thresholds, th, NULL) != BG_OK)
+    if (run->thresholds && bg_gate_thresholds_parse(run->thresholds, th, NULL) != BG_OK)
       *th = NULL;
     return BG_OK;
   }
@@ -1887,7 +1887,7 @@ int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
   struct items it = {0};
   struct temps t = {0};
   struct decision d = {0};
-  struct bg_thresholds *th = NULL;
+  struct bg_gate_thresholds *th = NULL;
   long long th_run = 0;
   int rc;
   *answer = NULL;
@@ -1907,7 +1907,7 @@ int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
 out:
   decision_free(&d);
   bg_verdict_baseline_free(&b);
-  bg_thresholds_free(th);
+  bg_gate_thresholds_free(th);
   items_free(&it);
   free(t.bench);
   free(t.measure);

@@ -399,10 +399,10 @@ static void ignored_results_are_reported_never_failed(void **state) {
   struct suite *s = make_suite(10, 30, 0.01, 0.003, f, 7);
   snprintf(s->names[2], sizeof s->names[2], "flaky_io");
   cJSON *j = cJSON_Parse("{\"rules\":[{\"match\":\"flaky_*\",\"ignore\":true}]}");
-  struct bg_thresholds *t;
-  assert_int_equal(bg_thresholds_parse(j, &t, NULL), BG_OK);
+  struct bg_gate_thresholds *t;
+  assert_int_equal(bg_gate_thresholds_parse(j, &t, NULL), BG_OK);
   for (int b = 0; b < 10; b++)
-    bg_thresholds_lookup(t, s->items[b].benchmark, s->items[b].measure,
+    bg_gate_thresholds_lookup(t, s->items[b].benchmark, s->items[b].measure,
                               &s->items[b].min_effect, &s->items[b].ignored);
   assert_true(s->items[2].ignored && !s->items[1].ignored);
   struct bg_gate_verdict *v = decide(s->items, 10, NULL);
@@ -411,7 +411,7 @@ static void ignored_results_are_reported_never_failed(void **state) {
   assert_int_equal(v->state, BG_GATE_PASS);
   assert_int_equal(v->counts[BG_GATE_IGNORED], 1);
   bg_gate_verdict_free(v);
-  bg_thresholds_free(t);
+  bg_gate_thresholds_free(t);
   cJSON_Delete(j);
   free(s);
 }
@@ -423,20 +423,20 @@ static void min_effect_rules_override_in_order(void **state) {
       "{\"match\":\"BM_Parse/*\",\"measure\":\"wall_time\",\"min_effect\":0.05},"
       "{\"match\":\"BM_Parse/4?96\",\"min_effect\":0.08},"
       "{\"match\":\"flaky_*\",\"ignore\":true}]}");
-  struct bg_thresholds *t;
-  assert_int_equal(bg_thresholds_parse(j, &t, NULL), BG_OK);
+  struct bg_gate_thresholds *t;
+  assert_int_equal(bg_gate_thresholds_parse(j, &t, NULL), BG_OK);
   double me;
   int ig;
-  bg_thresholds_lookup(t, "BM_Other", "wall_time", &me, &ig);
+  bg_gate_thresholds_lookup(t, "BM_Other", "wall_time", &me, &ig);
   assert_true(me == 0.03 && !ig);
-  bg_thresholds_lookup(t, "BM_Parse/64", "wall_time", &me, &ig);
+  bg_gate_thresholds_lookup(t, "BM_Parse/64", "wall_time", &me, &ig);
   assert_true(me == 0.05);
-  bg_thresholds_lookup(t, "BM_Parse/64", "cpu_time", &me, &ig);
+  bg_gate_thresholds_lookup(t, "BM_Parse/64", "cpu_time", &me, &ig);
   assert_true(me == 0.03); /* measure-specific rule does not apply */
-  bg_thresholds_lookup(t, "BM_Parse/4096", "wall_time", &me, &ig);
+  bg_gate_thresholds_lookup(t, "BM_Parse/4096", "wall_time", &me, &ig);
   assert_true(me == 0.08); /* the later rule wins */
-  bg_thresholds_lookup(NULL, "x", "wall_time", &me, &ig);
-  assert_true(me == BG_THRESHOLDS_DEFAULT_MIN_EFFECT && !ig);
+  bg_gate_thresholds_lookup(NULL, "x", "wall_time", &me, &ig);
+  assert_true(me == BG_GATE_DEFAULT_MIN_EFFECT && !ig);
 
   /* A 4 % regression: regressed under the default, unchanged/inconclusive under 8 %. */
   double f[30];
@@ -452,7 +452,7 @@ static void min_effect_rules_override_in_order(void **state) {
   assert_int_equal(v->outcomes[5].cls, BG_GATE_UNCHANGED);
   assert_int_equal(v->state, BG_GATE_PASS);
   bg_gate_verdict_free(v);
-  bg_thresholds_free(t);
+  bg_gate_thresholds_free(t);
   cJSON_Delete(j);
   free(s);
 }
@@ -477,34 +477,34 @@ static void thresholds_errors_name_the_field(void **state) {
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     cJSON *j = cJSON_Parse(bad[i].json);
     assert_non_null(j);
-    struct bg_thresholds *t = (void *)1;
+    struct bg_gate_thresholds *t = (void *)1;
     struct bg_ferr e;
-    assert_int_equal(bg_thresholds_parse(j, &t, &e), BG_EINVAL);
+    assert_int_equal(bg_gate_thresholds_parse(j, &t, &e), BG_EINVAL);
     assert_null(t);
     assert_string_equal(e.field, bad[i].field);
     assert_true(e.message[0] != '\0');
     cJSON_Delete(j);
   }
-  struct bg_thresholds *t;
-  assert_int_equal(bg_thresholds_parse(NULL, &t, NULL), BG_OK);
+  struct bg_gate_thresholds *t;
+  assert_int_equal(bg_gate_thresholds_parse(NULL, &t, NULL), BG_OK);
   assert_true(t->default_min_effect == 0.02 && t->nrules == 0);
-  bg_thresholds_free(t);
-  bg_thresholds_free(NULL);
+  bg_gate_thresholds_free(t);
+  bg_gate_thresholds_free(NULL);
 }
 
 static void glob_matches_like_fnmatch(void **state) {
   (void)state;
-  assert_true(bg_thresholds_glob("BM_Parse/*", "BM_Parse/4096"));
-  assert_true(bg_thresholds_glob("BM_Parse/*", "BM_Parse/"));
-  assert_false(bg_thresholds_glob("BM_Parse/*", "BM_Parser/1"));
-  assert_true(bg_thresholds_glob("*", ""));
-  assert_true(bg_thresholds_glob("a*b*c", "axxbyyc"));
-  assert_false(bg_thresholds_glob("a*b*c", "axxbyy"));
-  assert_true(bg_thresholds_glob("f?b", "fib"));
-  assert_false(bg_thresholds_glob("f?b", "fb"));
-  assert_true(bg_thresholds_glob("*/4?96", "BM_X/4096"));
-  assert_true(bg_thresholds_glob("**a", "bba"));
-  assert_false(bg_thresholds_glob("", "x"));
+  assert_true(bg_gate_glob("BM_Parse/*", "BM_Parse/4096"));
+  assert_true(bg_gate_glob("BM_Parse/*", "BM_Parse/"));
+  assert_false(bg_gate_glob("BM_Parse/*", "BM_Parser/1"));
+  assert_true(bg_gate_glob("*", ""));
+  assert_true(bg_gate_glob("a*b*c", "axxbyyc"));
+  assert_false(bg_gate_glob("a*b*c", "axxbyy"));
+  assert_true(bg_gate_glob("f?b", "fib"));
+  assert_false(bg_gate_glob("f?b", "fb"));
+  assert_true(bg_gate_glob("*/4?96", "BM_X/4096"));
+  assert_true(bg_gate_glob("**a", "bba"));
+  assert_false(bg_gate_glob("", "x"));
 }
 
 static void bh_runs_across_all_results(void **state) {
