@@ -46,8 +46,7 @@ void bg_api_verdict(struct bg_req *req) {
   struct bg_project p;
   struct bg_ferr e = {{0}, {0}};
   const char *testbed;
-  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_READ, NULL) ||
-      !testbed_param(req, &testbed))
+  if (!bg_api_access(req, BG_ROLE_READ, &p, NULL) || !testbed_param(req, &testbed))
     return;
   if (!bg_valid_sha(req->match->id)) {
     bg_api_error(req, 404, "commit_not_found", NULL, "no commit %.64s in project %s",
@@ -61,8 +60,7 @@ void bg_api_compare(struct bg_req *req) {
   struct bg_project p;
   struct bg_ferr e = {{0}, {0}};
   const char *testbed;
-  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_READ, NULL) ||
-      !testbed_param(req, &testbed))
+  if (!bg_api_access(req, BG_ROLE_READ, &p, NULL) || !testbed_param(req, &testbed))
     return;
   const char *base = bg_api_query(req, "base"), *head = bg_api_query(req, "head");
   const char *bad = !base || !bg_valid_sha(base)   ? "base"
@@ -78,7 +76,7 @@ void bg_api_compare(struct bg_req *req) {
 
 void bg_api_alerts(struct bg_req *req) {
   struct bg_project p;
-  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_READ, NULL))
+  if (!bg_api_access(req, BG_ROLE_READ, &p, NULL))
     return;
   const char *state = bg_api_query(req, "state");
   if (!state)
@@ -95,7 +93,7 @@ void bg_api_alert_ack(struct bg_req *req) {
   struct bg_project p;
   struct bg_principal who;
   cJSON *body = NULL;
-  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_ADMIN, &who))
+  if (!bg_api_access(req, BG_ROLE_ADMIN, &p, &who))
     return;
   char *end;
   errno = 0;

@@ -111,7 +111,7 @@ out:
 
 void bg_api_project_get(struct bg_req *req) {
   struct bg_project p;
-  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_READ, NULL))
+  if (!bg_api_access(req, BG_ROLE_READ, &p, NULL))
     return;
   req->status = 200;
   bg_store_project_json(&p, &req->out);

@@ -40,7 +40,7 @@ static int name_param(struct bg_req *req, const char *name, int (*valid)(const c
 }
 
 static int read_access(struct bg_req *req, struct bg_project *p) {
-  return bg_api_project(req, p) && bg_api_authorize(req, p->id, BG_ROLE_READ, NULL);
+  return bg_api_access(req, BG_ROLE_READ, p, NULL);
 }
 
 static void answer(struct bg_req *req, int rc, struct bg_ferr *e) {
