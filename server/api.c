@@ -3,6 +3,7 @@
 
 #include "valid.h"
 
+#include <ctype.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -120,6 +121,38 @@ int bg_api_access(struct bg_req *req, enum bg_role need, struct bg_project *p,
     return 0;
   }
   return anon || permit(req, who, p->id, need);
+}
+
+int bg_api_commit_sha(struct bg_req *req, const struct bg_project *p, const char *text,
+                      const char *param, char sha[65]) {
+  char prefix[65], other[65] = "";
+  size_t n = text ? strlen(text) : 0;
+  int hex = n >= BG_API_SHA_PREFIX_MIN && n <= 64;
+  for (size_t i = 0; hex && i < n; i++) {
+    char c = (char)tolower((unsigned char)text[i]);
+    hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    prefix[i] = c;
+  }
+  if (!hex) {
+    if (param)
+      bg_api_error(req, 400, "invalid_param", param,
+                   "required: a commit sha or a unique prefix of it (7 to 64 hex digits)");
+    else
+      bg_api_error(req, 404, "commit_not_found", NULL, "no commit %.64s in project %s",
+                   text ? text : "", p->slug);
+    return 0;
+  }
+  prefix[n] = '\0';
+  int rc = bg_store_commit_resolve(req->store, p->id, prefix, sha, 65, other, sizeof other);
+  if (rc == BG_ENOENT)
+    bg_api_error(req, 404, "commit_not_found", param ? param : "sha", "no commit %s in project %s",
+                 prefix, p->slug);
+  else if (rc == BG_ECONFLICT)
+    bg_api_error(req, 409, "ambiguous_commit", param ? param : "sha",
+                 "%s names several commits (%s, %s, ...): give more digits", prefix, sha, other);
+  else if (rc)
+    bg_api_store_error(req, rc);
+  return rc == BG_OK;
 }
 
 void bg_api_healthz(struct bg_req *req) {

@@ -80,6 +80,16 @@ int bg_api_authorize(struct bg_req *req, long long project_id, enum bg_role need
 int bg_api_access(struct bg_req *req, enum bg_role need, struct bg_project *p,
                   struct bg_principal *who);
 
+#define BG_API_SHA_PREFIX_MIN 7
+
+/* Resolves a commit named by `text`, a full sha or a unique prefix of at least 7 hex digits
+ * (either case), to its full sha in sha[65]. Returns 1; otherwise answers and returns 0:
+ * 400 naming `param` for text that is not 7-64 hex digits (404 when param is NULL: a path
+ * segment), 404 commit_not_found for no such commit, 409 ambiguous_commit when several
+ * commits start with it (the message names two), 500. */
+int bg_api_commit_sha(struct bg_req *req, const struct bg_project *p, const char *text,
+                      const char *param, char sha[65]);
+
 /* Answers a store failure: BG_EDB as 500 with the store's message logged, others mapped. */
 void bg_api_store_error(struct bg_req *req, int rc);
 

@@ -150,6 +150,12 @@ int bg_verdict_run_json(struct bg_store *s, const struct bg_project *p, long lon
 int bg_verdict_commit_json(struct bg_store *s, const struct bg_project *p, const char *sha,
                            const char *testbed, struct bg_buf *out, struct bg_ferr *e);
 
+/* Appends a JSON array of the full verdicts of commit `sha`, one per testbed it has runs on
+ * (in the order the testbeds were first seen): on each, the verdict of its newest run there,
+ * the same object bg_verdict_commit_json gives. BG_OK; BG_ENOENT (no such commit); BG_EDB. */
+int bg_verdict_commit_verdicts_json(struct bg_store *s, const struct bg_project *p, const char *sha,
+                                    struct bg_buf *out);
+
 /* Appends the gate between two commits: the runs of `base` on the testbed (newest first, at
  * most the window) as baseline, the newest run of `head` as candidate; thresholds of the
  * latest default-branch run. testbed NULL: the project's only testbed. BG_OK; BG_ENOENT with
