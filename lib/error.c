@@ -1,6 +1,8 @@
 /* error.c: names of error codes and the field-named error detail. */
 #include "error.h"
 
+#include "valid.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,6 +37,10 @@ int bg_ferr_set(struct bg_ferr *e, const char *field, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(e->message, sizeof e->message, fmt, ap);
   va_end(ap);
+  /* The detail goes back to clients inside JSON: cut at a multi-byte character that the
+   * length limit split (or at any byte that is not UTF-8), never send it broken. */
+  e->field[bg_valid_utf8_prefix(e->field, strlen(e->field))] = '\0';
+  e->message[bg_valid_utf8_prefix(e->message, strlen(e->message))] = '\0';
   return BG_EINVAL;
 }
 

@@ -7,6 +7,7 @@
  */
 #include "run.h"
 
+#include "gate.h"
 #include "jdoc.h"
 #include "mem.h"
 #include "valid.h"
@@ -282,6 +283,64 @@ static int check_commit(const struct bg_commit *c, struct bg_ferr *e) {
   return BG_OK;
 }
 
+/* Appends ".key" (key set; no dot at the start) or "[i]" to the field name path[0..len) when
+ * it fits in cap bytes. Returns the new length, or len when it does not fit: an error then
+ * names the deepest member that does. */
+static size_t path_push(char *path, size_t len, size_t cap, const char *key, size_t i) {
+  int n = key ? snprintf(path + len, cap - len, "%s%s", len ? "." : "", key)
+              : snprintf(path + len, cap - len, "[%zu]", i);
+  if (n < 0 || (size_t)n >= cap - len) {
+    path[len] = '\0';
+    return len;
+  }
+  return len + (size_t)n;
+}
+
+/* Every string and member name of a value kept as JSON (testbed.fingerprint, thresholds)
+ * must be UTF-8: the value is served back, and a client's JSON parser refuses anything else.
+ * path[0..len) names v; cap is path's size. */
+static int check_json_utf8(const cJSON *v, char *path, size_t len, size_t cap, struct bg_ferr *e) {
+  if (cJSON_IsString(v))
+    return bg_valid_utf8(v->valuestring, strlen(v->valuestring))
+               ? BG_OK
+               : bg_ferr_set(e, path, "not valid UTF-8");
+  if (!cJSON_IsArray(v) && !cJSON_IsObject(v))
+    return BG_OK;
+  size_t i = 0;
+  for (const cJSON *c = v->child; c; c = c->next, i++) {
+    const char *key = cJSON_IsObject(v) ? (c->string ? c->string : "") : NULL;
+    if (key && !bg_valid_utf8(key, strlen(key)))
+      return bg_ferr_set(e, path, "the name of member %zu is not valid UTF-8", i);
+    int rc = check_json_utf8(c, path, path_push(path, len, cap, key, i), cap, e);
+    path[len] = '\0';
+    if (rc)
+      return rc;
+  }
+  return BG_OK;
+}
+
+/* A value kept as JSON, named `field`: UTF-8 throughout. */
+static int check_kept_json(const cJSON *v, const char *field, struct bg_ferr *e) {
+  char path[256];
+  if (!v)
+    return BG_OK;
+  snprintf(path, sizeof path, "%s", field);
+  return check_json_utf8(v, path, strlen(path), sizeof path, e);
+}
+
+/* Thresholds are checked by the parser the gate reads them with, so a payload is refused
+ * for exactly what would make the gate fall back to its defaults. */
+static int check_thresholds(const cJSON *json, struct bg_ferr *e) {
+  struct bg_gate_thresholds *t = NULL;
+  int rc;
+  if (!json)
+    return BG_OK;
+  if ((rc = check_kept_json(json, "thresholds", e)) || (rc = bg_gate_thresholds_parse(json, &t, e)))
+    return rc;
+  bg_gate_thresholds_free(t);
+  return BG_OK;
+}
+
 int bg_run_validate(const struct bg_run *run, struct bg_ferr *e) {
   int rc;
   bg_ferr_clear(e);
@@ -305,6 +364,8 @@ int bg_run_validate(const struct bg_run *run, struct bg_ferr *e) {
     return bg_ferr_set(e, "testbed.name", "must match [A-Za-z0-9._-]{1,64}");
   if (run->fingerprint && !cJSON_IsObject(run->fingerprint))
     return bg_ferr_set(e, "testbed.fingerprint", "must be an object");
+  if ((rc = check_kept_json(run->fingerprint, "testbed.fingerprint", e)))
+    return rc;
   if ((rc = check_text(run->agent_name, "agent.name", MAX_SHORT_TEXT, 0, e)) ||
       (rc = check_text(run->agent_version, "agent.version", MAX_SHORT_TEXT, 0, e)) ||
       (rc = check_timestamp(run->started_at, "started_at", e)) ||
@@ -312,6 +373,8 @@ int bg_run_validate(const struct bg_run *run, struct bg_ferr *e) {
     return rc;
   if (run->thresholds && !cJSON_IsObject(run->thresholds))
     return bg_ferr_set(e, "thresholds", "must be an object");
+  if ((rc = check_thresholds(run->thresholds, e)))
+    return rc;
   if (run->nwarnings > MAX_WARNINGS)
     return bg_ferr_set(e, "warnings", "more than %d warnings", MAX_WARNINGS);
   for (size_t i = 0; i < run->nwarnings; i++) {
@@ -322,6 +385,8 @@ int bg_run_validate(const struct bg_run *run, struct bg_ferr *e) {
   }
   if (run->nresults > BG_RUN_MAX_RESULTS)
     return bg_ferr_set(e, "results", "more than %d results", BG_RUN_MAX_RESULTS);
+  if (run->nresults < 1)
+    return bg_ferr_set(e, "results", "must hold at least one result");
   for (size_t i = 0; i < run->nresults; i++)
     if ((rc = check_result(&run->results[i], i, e)))
       return rc;
@@ -335,8 +400,8 @@ int bg_run_validate(const struct bg_run *run, struct bg_ferr *e) {
  * error reported does not depend on the order of members in the text. A member the model
  * reads may appear once: a duplicate is an error naming it (a silent first-wins or last-wins
  * would make two readers of one payload disagree). Members the model does not know are
- * ignored; inside testbed.fingerprint and thresholds, which are kept as JSON, members are
- * kept as sent. */
+ * ignored (but their strings must be UTF-8 like all JSON text); inside testbed.fingerprint
+ * and thresholds, which are kept as JSON, members are kept as sent. */
 
 /* A field name "prefix[i]" or "prefix[i].member", built only when an error needs it. */
 static const char *field_at(char *f, size_t n, const char *prefix, size_t i, const char *member) {
@@ -642,6 +707,39 @@ int bg_run_results_from_cjson(struct bg_run *run, const cJSON *array, const char
   return rc;
 }
 
+/* Finds the first string or member name under node that is not UTF-8, in document order, and
+ * names it. path[0..len) names node; cap is path's size. */
+static int find_bad_utf8(const struct bg_jdoc *d, const struct bg_jnode *node, char *path,
+                         size_t len, size_t cap, struct bg_ferr *e) {
+  if (node->type == BG_JSTR)
+    return bg_valid_utf8(bg_jdoc_str(d, node), bg_jdoc_strlen(node))
+               ? BG_OK
+               : bg_ferr_set(e, path, "not valid UTF-8");
+  if ((node->type != BG_JARR && node->type != BG_JOBJ) || node->packed)
+    return BG_OK;
+  size_t i = 0;
+  for (const struct bg_jnode *c = bg_jdoc_first(d, node); c; c = bg_jdoc_next(d, node, c), i++) {
+    const char *key = node->type == BG_JOBJ ? bg_jdoc_key(d, c) : NULL;
+    if (key && !bg_valid_utf8(key, c->keylen))
+      return bg_ferr_set(e, path, "the name of member %zu is not valid UTF-8", i);
+    int rc = find_bad_utf8(d, c, path, path_push(path, len, cap, key, i), cap, e);
+    path[len] = '\0';
+    if (rc)
+      return rc;
+  }
+  return BG_OK;
+}
+
+/* JSON text is UTF-8 (RFC 8259 section 8.1), members the model does not read included: one
+ * pass over the document's decoded strings and member names, and a walk to name the
+ * offender only when that pass fails. */
+static int check_doc_utf8(const struct bg_jdoc *d, struct bg_ferr *e) {
+  char path[256] = "";
+  if (!d->slen || bg_valid_utf8(d->strs, d->slen))
+    return BG_OK;
+  return find_bad_utf8(d, bg_jdoc_root(d), path, 0, sizeof path, e);
+}
+
 static int parse_root(struct bg_run *run, const struct bg_jdoc *d, const struct bg_jnode *root,
                       struct bg_ferr *e) {
   int rc;
@@ -681,9 +779,9 @@ static int parse_root(struct bg_run *run, const struct bg_jdoc *d, const struct 
     return rc;
   if (!results)
     return bg_ferr_set(e, "results", "required");
-  if ((rc = parse_results(run, d, results, "results", e)))
+  if ((rc = parse_results(run, d, results, "results", e)) || (rc = bg_run_validate(run, e)))
     return rc;
-  return bg_run_validate(run, e);
+  return check_doc_utf8(d, e);
 }
 
 int bg_run_from_json(const char *text, size_t len, struct bg_run **out, struct bg_ferr *e) {

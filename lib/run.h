@@ -112,15 +112,19 @@ int bg_direction_parse(const char *s, enum bg_direction *out);
 const char *bg_direction_name(enum bg_direction d);
 
 /* Checks every rule of the payload that does not depend on the server's state: required
- * fields, names and slugs, 1-100 000 finite samples or a summary with n >= 1, at most 100 000
- * results, no duplicate (benchmark, measure), thresholds' shape. Returns BG_OK or BG_EINVAL
- * with `e` (may be NULL) naming the first offending field, e.g. "results[3].samples[7]". */
+ * fields, names and slugs, 1-100 000 finite samples or a summary with n >= 1, 1 to 100 000
+ * results, no duplicate (benchmark, measure), thresholds member by member (with the gate's
+ * own parser, bg_gate_thresholds_parse), and valid UTF-8 in every string and member name of
+ * testbed.fingerprint and thresholds. Returns BG_OK or BG_EINVAL with `e` (may be NULL)
+ * naming the first offending field, e.g. "results[3].samples[7]" or
+ * "thresholds.rules[2].min_effect". */
 int bg_run_validate(const struct bg_run *run, struct bg_ferr *e);
 
 /* Parses and validates a run payload of `len` bytes (need not be NUL-terminated). On success
  * returns BG_OK and a new run in *out (the caller frees it with bg_run_free). Errors:
  * BG_EPARSE for text that is not JSON (field "" and the byte offset in the message),
- * BG_EINVAL for a payload that breaks a rule (field named in `e`). *out is NULL on error. */
+ * BG_EINVAL for a payload that breaks a rule (field named in `e`), including a string or
+ * member name anywhere in the text that is not UTF-8. *out is NULL on error. */
 int bg_run_from_json(const char *text, size_t len, struct bg_run **out, struct bg_ferr *e);
 
 /* Reads results from a JSON array of result objects into `run` (used by the native adapter

@@ -122,6 +122,27 @@ static size_t utf8_seq(const unsigned char *s, size_t avail) {
   return len;
 }
 
+size_t bg_valid_utf8_prefix(const char *s, size_t len) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i = 0;
+  while (i < len) {
+    /* ASCII runs are the common case: no sequence decoding for them. */
+    if (p[i] < 0x80) {
+      i++;
+      continue;
+    }
+    size_t n = utf8_seq(p + i, len - i);
+    if (!n)
+      break;
+    i += n;
+  }
+  return i;
+}
+
+int bg_valid_utf8(const char *s, size_t len) {
+  return s && bg_valid_utf8_prefix(s, len) == len;
+}
+
 int bg_valid_text(const char *s, size_t len, int allow_newlines) {
   if (!s)
     return 0;

@@ -32,6 +32,12 @@ int bg_valid_github_repo(const char *s);
  * `allow_newlines` is 0; newline and tab are allowed when it is 1 (commit messages). */
 int bg_valid_text(const char *s, size_t len, int allow_newlines);
 
+/* Valid UTF-8 of exactly `len` bytes (every code point allowed, U+0000 included; overlong
+ * forms, surrogates and code points past U+10FFFF are not UTF-8). */
+int bg_valid_utf8(const char *s, size_t len);
+/* The length of the longest prefix of s[0..len) that is valid UTF-8 (len when all is). */
+size_t bg_valid_utf8_prefix(const char *s, size_t len);
+
 /* Parses an RFC 3339 timestamp ("2026-11-20T12:00:00Z", fractional seconds and numeric
  * offsets allowed) into seconds since the epoch (UTC). Returns 1 on success, 0 otherwise. */
 int bg_valid_timestamp(const char *s, long long *epoch);

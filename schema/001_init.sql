@@ -1,6 +1,6 @@
 -- 001_init.sql: the first schema of benchgated (projects, commits, runs, results, tokens).
 --
--- Rows are kept lean (DESIGN §12: at most 24 bytes per stored sample): samples are one BLOB of
+-- Rows are kept lean (at most 24 bytes per stored sample): samples are one BLOB of
 -- little-endian doubles per result, names are stored once in benchmarks/measures and results
 -- refer to them by integer id. Times are integer seconds since the epoch (UTC) unless the
 -- column holds a client's RFC 3339 text.

@@ -13,7 +13,7 @@ ALTER TABLE results ADD COLUMN log_w REAL;
 ALTER TABLE results ADD COLUMN raw_center REAL;
 ALTER TABLE results ADD COLUMN raw_w REAL;
 
--- The verdict of each run. A full verdict (DESIGN §6.4) of 1 000 results is ~300 KB of JSON,
+-- The verdict of each run. A full verdict of 1 000 results is ~300 KB of JSON,
 -- more than the run's samples, so only its head is stored in runs.verdict (state, project,
 -- commit, testbed, baseline, counts, summary, url: no results, no markdown), with what the
 -- decision was made on in gate_input: {"runs": [baseline runs.id, newest first], "ref":
@@ -32,7 +32,7 @@ ALTER TABLE runs ADD COLUMN n_new INTEGER;
 ALTER TABLE runs ADD COLUMN n_unchanged INTEGER;
 ALTER TABLE runs ADD COLUMN n_ignored INTEGER;
 
--- How many baseline runs a default-branch verdict looks back (DESIGN §6.3).
+-- How many baseline runs a default-branch verdict looks back.
 ALTER TABLE projects ADD COLUMN gate_window INTEGER NOT NULL DEFAULT 30;
 
 -- Regressions found by the gate and change points found by the change-point detector.
@@ -78,7 +78,7 @@ CREATE TABLE acknowledgements (
 );
 CREATE INDEX acknowledgements_by_commit ON acknowledgements (commit_id, testbed_id);
 
--- Where a series' baseline starts (DESIGN §6.3): runs of commits older than baseline_start
+-- Where a series' baseline starts: runs of commits older than baseline_start
 -- (a commit epoch) never enter a baseline of a later commit for that (testbed, benchmark,
 -- measure). Set by an acknowledged regression (reason 'acknowledged', start = that commit)
 -- and, for the change-point detector, by a change point (reason 'changepoint'): whoever

@@ -3,6 +3,7 @@
 
 #include "valid.h"
 
+#include <ctype.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,14 +48,17 @@ void bg_api_store_error(struct bg_req *req, int rc) {
   }
 }
 
-int bg_api_authorize(struct bg_req *req, long long project_id, enum bg_role need,
-                     struct bg_principal *who) {
-  struct bg_principal local;
+/* Verifies the bearer token when the route needs one (or one is sent). Returns 1 with *who
+ * filled, or with *anon set for a public read without a token; otherwise answers 401/500 and
+ * returns 0. Nothing about a project is looked up before this. */
+static int authenticate(struct bg_req *req, enum bg_role need, struct bg_principal *who,
+                        int *anon) {
   const char *h = bg_api_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
-  if (!who)
-    who = &local;
-  if (need == BG_ROLE_READ && !req->cfg->private_reads && !h)
+  *anon = 0;
+  if (need == BG_ROLE_READ && !req->cfg->private_reads && !h) {
+    *anon = 1;
     return 1;
+  }
   int rc = bg_auth_verify(req->store, h, who);
   if (rc == BG_EAUTH) {
     bg_api_error(req, 401, "unauthorized", NULL,
@@ -65,21 +69,49 @@ int bg_api_authorize(struct bg_req *req, long long project_id, enum bg_role need
     bg_api_store_error(req, rc);
     return 0;
   }
-  /* project_id 0: an action about no project in particular (listing); only the role counts. */
-  if (bg_auth_check(who, project_id ? project_id : who->project_id, need) != BG_OK) {
-    if (who->project_id && who->project_id != project_id)
-      bg_api_error(req, 403, "forbidden", NULL, "the token belongs to another project");
-    else
-      bg_api_error(req, 403, "forbidden", NULL, "this needs the %s role; the token has %s",
-                   bg_role_name(need), bg_role_name(who->role));
-    return 0;
-  }
   return 1;
 }
 
-int bg_api_project(struct bg_req *req, struct bg_project *p) {
+/* Checks an authenticated token's role and project for project_id (0: about no project in
+ * particular, only the role counts). Returns 1, or answers 403 and returns 0. */
+static int permit(struct bg_req *req, const struct bg_principal *who, long long project_id,
+                  enum bg_role need) {
+  if (bg_auth_check(who, project_id ? project_id : who->project_id, need) == BG_OK)
+    return 1;
+  if (who->project_id && who->project_id != project_id)
+    bg_api_error(req, 403, "forbidden", NULL, "the token belongs to another project");
+  else
+    bg_api_error(req, 403, "forbidden", NULL, "this needs the %s role; the token has %s",
+                 bg_role_name(need), bg_role_name(who->role));
+  return 0;
+}
+
+int bg_api_authorize(struct bg_req *req, long long project_id, enum bg_role need,
+                     struct bg_principal *who) {
+  struct bg_principal local;
+  int anon;
+  if (!who)
+    who = &local;
+  if (!authenticate(req, need, who, &anon))
+    return 0;
+  return anon || permit(req, who, project_id, need);
+}
+
+int bg_api_project_access(struct bg_req *req, enum bg_role need, struct bg_project *p,
+                          struct bg_principal *who) {
+  struct bg_principal local;
+  int anon;
+  if (!who)
+    who = &local;
+  if (!authenticate(req, need, who, &anon))
+    return 0;
   const char *slug = req->match->project;
   int rc = bg_valid_project(slug) ? bg_store_project_get(req->store, slug, p) : BG_ENOENT;
+  if (rc == BG_ENOENT && !anon && who->project_id) {
+    /* A token of one project learns nothing about which other projects exist. */
+    bg_api_error(req, 403, "forbidden", NULL, "the token belongs to another project");
+    return 0;
+  }
   if (rc == BG_ENOENT) {
     bg_api_error(req, 404, "project_not_found", NULL, "no project '%.64s'", slug);
     return 0;
@@ -88,7 +120,39 @@ int bg_api_project(struct bg_req *req, struct bg_project *p) {
     bg_api_store_error(req, rc);
     return 0;
   }
-  return 1;
+  return anon || permit(req, who, p->id, need);
+}
+
+int bg_api_commit_sha(struct bg_req *req, const struct bg_project *p, const char *text,
+                      const char *param, char sha[65]) {
+  char prefix[65], other[65] = "";
+  size_t n = text ? strlen(text) : 0;
+  int hex = n >= BG_API_SHA_PREFIX_MIN && n <= 64;
+  for (size_t i = 0; hex && i < n; i++) {
+    char c = (char)tolower((unsigned char)text[i]);
+    hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    prefix[i] = c;
+  }
+  if (!hex) {
+    if (param)
+      bg_api_error(req, 400, "invalid_param", param,
+                   "required: a commit sha or a unique prefix of it (7 to 64 hex digits)");
+    else
+      bg_api_error(req, 404, "commit_not_found", NULL, "no commit %.64s in project %s",
+                   text ? text : "", p->slug);
+    return 0;
+  }
+  prefix[n] = '\0';
+  int rc = bg_store_commit_resolve(req->store, p->id, prefix, sha, 65, other, sizeof other);
+  if (rc == BG_ENOENT)
+    bg_api_error(req, 404, "commit_not_found", param ? param : "sha", "no commit %s in project %s",
+                 prefix, p->slug);
+  else if (rc == BG_ECONFLICT)
+    bg_api_error(req, 409, "ambiguous_commit", param ? param : "sha",
+                 "%s names several commits (%s, %s, ...): give more digits", prefix, sha, other);
+  else if (rc)
+    bg_api_store_error(req, rc);
+  return rc == BG_OK;
 }
 
 void bg_api_healthz(struct bg_req *req) {

@@ -68,14 +68,30 @@ void bg_api_access(struct bg_req *req);
 
 /* Authenticates the request for `need` on project_id (0: about no project in particular,
  * so any token's project will do; -1: a server-wide act only server-wide tokens may do,
- * such as creating a project). Returns 1
- * when allowed (who filled when not NULL); otherwise answers 401/403/500 and returns 0.
- * Reads (need == BG_ROLE_READ) are allowed without a token unless --private. */
+ * such as creating a project). Returns 1 when allowed (who filled when not NULL and a token
+ * was checked); otherwise answers 401/403/500 and returns 0. Reads (need == BG_ROLE_READ)
+ * are allowed without a token unless --private. */
 int bg_api_authorize(struct bg_req *req, long long project_id, enum bg_role need,
                      struct bg_principal *who);
 
-/* Loads the route's project into *p. Returns 1, or answers 404/500 and returns 0. */
-int bg_api_project(struct bg_req *req, struct bg_project *p);
+/* Access to the route's project, in this order: the token is verified first (401 when the
+ * route needs one and it is missing, unknown or revoked), then the project is loaded into *p
+ * (404; 403 instead for a token bound to another project, so that a token learns nothing of
+ * projects it cannot see), then the token's role and project are checked (403). Reads are
+ * public unless --private, as bg_api_authorize. Returns 1 when allowed; otherwise the
+ * answer is set and it returns 0. who (may be NULL) is filled when a token was checked. */
+int bg_api_project_access(struct bg_req *req, enum bg_role need, struct bg_project *p,
+                          struct bg_principal *who);
+
+#define BG_API_SHA_PREFIX_MIN 7
+
+/* Resolves a commit named by `text`, a full sha or a unique prefix of at least 7 hex digits
+ * (either case), to its full sha in sha[65]. Returns 1; otherwise answers and returns 0:
+ * 400 naming `param` for text that is not 7-64 hex digits (404 when param is NULL: a path
+ * segment), 404 commit_not_found for no such commit, 409 ambiguous_commit when several
+ * commits start with it (the message names two), 500. */
+int bg_api_commit_sha(struct bg_req *req, const struct bg_project *p, const char *text,
+                      const char *param, char sha[65]);
 
 /* Answers a store failure: BG_EDB as 500 with the store's message logged, others mapped. */
 void bg_api_store_error(struct bg_req *req, int rc);

@@ -12,24 +12,14 @@
 void bg_api_access(struct bg_req *req) {
   struct bg_principal who;
   struct bg_project p;
-  const char *h = bg_api_header(req, MHD_HTTP_HEADER_AUTHORIZATION);
-  /* The token first: a stranger learns nothing about which projects exist. */
-  int rc = bg_auth_verify(req->store, h, &who);
-  if (rc == BG_EAUTH) {
-    bg_api_error(req, 401, "unauthorized", NULL,
-                 h ? "unknown or revoked token" : "this needs a token: Authorization: Bearer ...");
+  /* Always with a token: the question is about the token, whether or not reads are public.
+   * A token that is sent is verified before the project is looked up. */
+  if (!bg_api_header(req, MHD_HTTP_HEADER_AUTHORIZATION)) {
+    bg_api_error(req, 401, "unauthorized", NULL, "this needs a token: Authorization: Bearer ...");
     return;
   }
-  if (rc) {
-    bg_api_store_error(req, rc);
+  if (!bg_api_project_access(req, BG_ROLE_READ, &p, &who))
     return;
-  }
-  if (!bg_api_project(req, &p))
-    return;
-  if (bg_auth_check(&who, p.id, BG_ROLE_READ) != BG_OK) {
-    bg_api_error(req, 403, "forbidden", NULL, "the token belongs to another project");
-    return;
-  }
   req->status = 200;
   bg_buf_puts(&req->out, "{\"project\":");
   bg_json_str(&req->out, p.slug);

@@ -46,39 +46,29 @@ void bg_api_verdict(struct bg_req *req) {
   struct bg_project p;
   struct bg_ferr e = {{0}, {0}};
   const char *testbed;
-  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_READ, NULL) ||
-      !testbed_param(req, &testbed))
+  char sha[65];
+  if (!bg_api_project_access(req, BG_ROLE_READ, &p, NULL) || !testbed_param(req, &testbed) ||
+      !bg_api_commit_sha(req, &p, req->match->id, NULL, sha))
     return;
-  if (!bg_valid_sha(req->match->id)) {
-    bg_api_error(req, 404, "commit_not_found", NULL, "no commit %.64s in project %s",
-                 req->match->id, p.slug);
-    return;
-  }
-  answer(req, bg_verdict_commit_json(req->store, &p, req->match->id, testbed, &req->out, &e), &e);
+  answer(req, bg_verdict_commit_json(req->store, &p, sha, testbed, &req->out, &e), &e);
 }
 
 void bg_api_compare(struct bg_req *req) {
   struct bg_project p;
   struct bg_ferr e = {{0}, {0}};
   const char *testbed;
-  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_READ, NULL) ||
-      !testbed_param(req, &testbed))
+  if (!bg_api_project_access(req, BG_ROLE_READ, &p, NULL) || !testbed_param(req, &testbed))
     return;
-  const char *base = bg_api_query(req, "base"), *head = bg_api_query(req, "head");
-  const char *bad = !base || !bg_valid_sha(base)   ? "base"
-                    : !head || !bg_valid_sha(head) ? "head"
-                                                   : NULL;
-  if (bad) {
-    bg_api_error(req, 400, "invalid_param", bad,
-                 "required: a commit sha (40 or 64 lowercase hex digits)");
+  char base[65], head[65];
+  if (!bg_api_commit_sha(req, &p, bg_api_query(req, "base"), "base", base) ||
+      !bg_api_commit_sha(req, &p, bg_api_query(req, "head"), "head", head))
     return;
-  }
   answer(req, bg_verdict_compare_json(req->store, &p, base, head, testbed, &req->out, &e), &e);
 }
 
 void bg_api_alerts(struct bg_req *req) {
   struct bg_project p;
-  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_READ, NULL))
+  if (!bg_api_project_access(req, BG_ROLE_READ, &p, NULL))
     return;
   const char *state = bg_api_query(req, "state");
   if (!state)
@@ -95,7 +85,7 @@ void bg_api_alert_ack(struct bg_req *req) {
   struct bg_project p;
   struct bg_principal who;
   cJSON *body = NULL;
-  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_ADMIN, &who))
+  if (!bg_api_project_access(req, BG_ROLE_ADMIN, &p, &who))
     return;
   char *end;
   errno = 0;

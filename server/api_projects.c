@@ -56,6 +56,36 @@ static int number(struct bg_req *req, const cJSON *o, const char *key, double lo
   return 1;
 }
 
+/* Every member of the body must be one this endpoint reads, once: a misspelt "gate_windw"
+ * would otherwise create a project with the default silently. Returns 1, or 0 after an
+ * answered error. */
+static int known_members(struct bg_req *req, const cJSON *o) {
+  static const char *const names[] = {"slug",  "github_repo", "default_branch",
+                                      "alpha", "gate_window", "noise_window"};
+  const size_t count = sizeof names / sizeof *names;
+  unsigned seen = 0;
+  const cJSON *m;
+  cJSON_ArrayForEach(m, o) {
+    size_t k = 0;
+    while (k < count && strcmp(m->string, names[k]) != 0)
+      k++;
+    if (k == count) {
+      int printable = bg_valid_text(m->string, strlen(m->string), 0) && strlen(m->string) <= 64;
+      bg_api_error(req, 400, "invalid_field", printable ? m->string : "",
+                   "unknown member%s (expected slug, github_repo, default_branch, alpha, "
+                   "gate_window, noise_window)",
+                   printable ? "" : " with an unprintable or long name");
+      return 0;
+    }
+    if (seen & (1u << k)) {
+      bg_api_error(req, 400, "invalid_field", names[k], "given more than once");
+      return 0;
+    }
+    seen |= 1u << k;
+  }
+  return 1;
+}
+
 void bg_api_projects_create(struct bg_req *req) {
   const char *slug, *repo, *branch;
   double alpha = 0, window = 0, noise = 0;
@@ -68,8 +98,8 @@ void bg_api_projects_create(struct bg_req *req) {
     bg_api_error(req, 400, "malformed_json", "", "the body must be a JSON object");
     goto out;
   }
-  if (!member(req, o, "slug", &slug) || !member(req, o, "github_repo", &repo) ||
-      !member(req, o, "default_branch", &branch) ||
+  if (!known_members(req, o) || !member(req, o, "slug", &slug) ||
+      !member(req, o, "github_repo", &repo) || !member(req, o, "default_branch", &branch) ||
       !number(req, o, "alpha", 1e-6, 0.5, 0, &alpha) ||
       !number(req, o, "gate_window", 2, 1000, 1, &window) ||
       !number(req, o, "noise_window", 2, 1000, 1, &noise))
@@ -111,7 +141,7 @@ out:
 
 void bg_api_project_get(struct bg_req *req) {
   struct bg_project p;
-  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_READ, NULL))
+  if (!bg_api_project_access(req, BG_ROLE_READ, &p, NULL))
     return;
   req->status = 200;
   bg_store_project_json(&p, &req->out);

@@ -7,6 +7,7 @@
 #include "api.h"
 
 #include "valid.h"
+#include "verdict.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -40,7 +41,7 @@ static int name_param(struct bg_req *req, const char *name, int (*valid)(const c
 }
 
 static int read_access(struct bg_req *req, struct bg_project *p) {
-  return bg_api_project(req, p) && bg_api_authorize(req, p->id, BG_ROLE_READ, NULL);
+  return bg_api_project_access(req, BG_ROLE_READ, p, NULL);
 }
 
 static void answer(struct bg_req *req, int rc, struct bg_ferr *e) {
@@ -64,28 +65,32 @@ void bg_api_commits(struct bg_req *req) {
   struct bg_project p;
   struct bg_history_query q;
   struct bg_ferr e = {{0}, {0}};
+  char before[65];
   if (!read_access(req, &p) ||
       !name_param(req, "branch", bg_valid_branch, BRANCH_RULE, &q.branch) ||
       !name_param(req, "testbed", bg_valid_testbed, TESTBED_RULE, &q.testbed) ||
-      !name_param(req, "before", bg_valid_sha, "must be 40 or 64 lowercase hex digits",
-                  &q.before) ||
       !int_param(req, "limit", BG_STORE_HISTORY_DEFAULT, BG_STORE_HISTORY_MAX, &q.limit))
     return;
+  q.before = bg_api_query(req, "before");
+  if (q.before) {
+    if (!bg_api_commit_sha(req, &p, q.before, "before", before))
+      return;
+    q.before = before;
+  }
   answer(req, bg_store_commits_json(req->store, &p, &q, &req->out, &e), &e);
 }
 
 void bg_api_commit(struct bg_req *req) {
   struct bg_project p;
-  if (!read_access(req, &p))
+  char sha[65];
+  if (!read_access(req, &p) || !bg_api_commit_sha(req, &p, req->match->id, NULL, sha))
     return;
-  int rc = bg_valid_sha(req->match->id)
-               ? bg_store_commit_json(req->store, &p, req->match->id, &req->out)
-               : BG_ENOENT;
-  if (rc == BG_ENOENT) {
-    bg_buf_reset(&req->out);
-    bg_api_error(req, 404, "commit_not_found", NULL, "no commit %.64s in project %s",
-                 req->match->id, p.slug);
-    return;
+  bg_buf_puts(&req->out, "{");
+  int rc = bg_store_commit_json(req->store, &p, sha, &req->out);
+  if (rc == BG_OK) {
+    bg_buf_puts(&req->out, ",\"verdicts\":");
+    rc = bg_verdict_commit_verdicts_json(req->store, &p, sha, &req->out);
+    bg_buf_puts(&req->out, "}");
   }
   answer(req, rc, NULL);
 }

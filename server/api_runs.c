@@ -25,7 +25,7 @@ void bg_api_runs_post(struct bg_req *req) {
   struct bg_run *run = NULL;
   struct bg_ferr e;
   int replay = 0;
-  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_AGENT, NULL))
+  if (!bg_api_project_access(req, BG_ROLE_AGENT, &p, NULL))
     return;
   int rc = bg_run_from_json(req->body, req->body_len, &run, &e);
   if (rc == BG_EPARSE) {
@@ -65,7 +65,7 @@ void bg_api_runs_post(struct bg_req *req) {
 void bg_api_run_get(struct bg_req *req) {
   struct bg_project p;
   char id[BG_ROUTER_PARAM_MAX + 1];
-  if (!bg_api_project(req, &p) || !bg_api_authorize(req, p.id, BG_ROLE_READ, NULL))
+  if (!bg_api_project_access(req, BG_ROLE_READ, &p, NULL))
     return;
   memcpy(id, req->match->id, sizeof id);
   lowercase(id);

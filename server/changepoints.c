@@ -182,8 +182,8 @@ static int load_thresholds(struct bg_store *s, struct ctx *c) {
   int step = sqlite3_step(st);
   if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
     cJSON *j = cJSON_Parse(bg_store_col_text(st, 0));
-    /* Stored thresholds were validated at upload; should they not parse, defaults apply. */
-    if (bg_gate_thresholds_parse(j, &c->th, NULL) != BG_OK)
+    /* A stored document that does not parse gets the defaults. */
+    if (bg_gate_thresholds_parse_stored(j, &c->th) != BG_OK)
       c->th = NULL;
     cJSON_Delete(j);
   } else if (step != SQLITE_ROW && step != SQLITE_DONE) {

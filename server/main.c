@@ -9,7 +9,7 @@
  *
  * The server prints one line "benchgated listening on http://HOST:PORT" once it accepts
  * connections, and on SIGTERM or SIGINT lets requests in flight finish, then exits 0. Bad
- * flags exit 2, runtime failures 1.
+ * flags exit 2, runtime failures 1; --help and --version (anywhere) print to stdout and exit 0.
  */
 #include "auth.h"
 #include "http.h"
@@ -17,6 +17,7 @@
 #include "store.h"
 #include "valid.h"
 #include "verdict.h"
+#include "version.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -33,7 +34,7 @@
 struct options {
   const char *db, *listen, *web, *project, *role, *name, *out, *public_url;
   long long threads, max_body;
-  int private_reads;
+  int private_reads, help, version;
   const char *positional[4];
   int npositional;
 };
@@ -50,6 +51,64 @@ static int usage(const char *msg) {
           "       benchgated token revoke --db FILE ID\n"
           "       benchgated backup --db FILE --out FILE\n");
   return 2;
+}
+
+/* --help: every command and flag, on stdout. */
+static int help(void) {
+  printf("benchgated %s: the benchgate server (REST API, verdicts, dashboard)\n"
+         "\n"
+         "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
+         "                  [--private] [--max-body BYTES] [--public-url URL]\n"
+         "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
+         "[--name N]\n"
+         "       benchgated token list --db FILE\n"
+         "       benchgated token revoke --db FILE ID\n"
+         "       benchgated backup --db FILE --out FILE\n"
+         "\n"
+         "serving:\n"
+         "  --db FILE          SQLite database, created and migrated when needed "
+         "(default benchgate.db)\n"
+         "  --listen HOST:PORT address to listen on (default 127.0.0.1:8080; port 0 picks a "
+         "free one;\n"
+         "                     [::1]:PORT for IPv6); prints \"benchgated listening on URL\" "
+         "when ready\n"
+         "  --web DIR          serve the dashboard's files from DIR at / (default: no "
+         "dashboard)\n"
+         "  --threads N        worker threads, 1-256 (default 4)\n"
+         "  --private          reads need a token too (default: reads are public)\n"
+         "  --max-body BYTES   largest request body; larger ones get 413 (default %u)\n"
+         "  --public-url URL   the dashboard's public address, for links in verdicts "
+         "(http:// or https://)\n"
+         "\n"
+         "tokens (shown once when created; the database keeps only their SHA-256):\n"
+         "  token create       --db FILE --role ROLE, optionally --project P (default: "
+         "server-wide)\n"
+         "                     and --name N; prints the token on stdout\n"
+         "  token list         --db FILE: id, project, role, name, created, revoked; no "
+         "secrets\n"
+         "  token revoke ID    --db FILE: the token stops working at once\n"
+         "  roles: admin (everything), agent (upload runs), ci (read verdicts), read\n"
+         "\n"
+         "backup:\n"
+         "  backup             --db FILE --out FILE: an online copy, safe while serving\n"
+         "\n"
+         "  --help, -h         this text;  --version  the version\n"
+         "\n"
+         "exit codes: 0 ok (and after SIGTERM or SIGINT once requests in flight finish),\n"
+         "  1 runtime failure, 2 bad flags or arguments\n",
+         BG_VERSION, (unsigned)BG_RUN_MAX_BODY);
+  return 0;
+}
+
+/* Answers --help or --version when parse saw one; returns -1 when neither was given. */
+static int help_or_version(const struct options *o) {
+  if (o->help)
+    return help();
+  if (o->version) {
+    printf("benchgated %s\n", BG_VERSION);
+    return 0;
+  }
+  return -1;
 }
 
 static int parse_int(const char *flag, const char *v, long long min, long long max,
@@ -75,8 +134,14 @@ static int parse(int argc, char **argv, int first, struct options *o) {
       o->private_reads = 1;
       continue;
     }
-    if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-      return 0;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      o->help = 1;
+      continue;
+    }
+    if (!strcmp(a, "--version")) {
+      o->version = 1;
+      continue;
+    }
     if (!strcmp(a, "--db"))
       str = &o->db;
     else if (!strcmp(a, "--listen"))
@@ -155,9 +220,13 @@ static int cmd_token(int argc, char **argv) {
   int rc = 1;
   if (argc < 3)
     return usage("token: expected create, list or revoke");
+  if (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))
+    return help();
   const char *sub = argv[2];
   if (!parse(argc, argv, 3, &o))
     return usage(NULL);
+  if (help_or_version(&o) >= 0)
+    return 0;
   if (!o.db)
     return usage("token: --db FILE is required");
   if (!strcmp(sub, "create")) {
@@ -225,6 +294,8 @@ static int cmd_backup(int argc, char **argv) {
   char err[512];
   if (!parse(argc, argv, 2, &o))
     return usage(NULL);
+  if (help_or_version(&o) >= 0)
+    return 0;
   if (!o.db || !o.out || o.npositional)
     return usage("backup: --db FILE and --out FILE are required");
   if (bg_store_backup(o.db, o.out, err, sizeof err) != BG_OK) {
@@ -245,6 +316,8 @@ static int serve(int argc, char **argv) {
   o.max_body = BG_RUN_MAX_BODY;
   if (!parse(argc, argv, 1, &o))
     return usage(NULL);
+  if (help_or_version(&o) >= 0)
+    return 0;
   if (o.npositional)
     return usage("unexpected argument (subcommands: token, backup)");
   if (!split_listen(o.listen ? o.listen : "127.0.0.1:8080", host, sizeof host, &port))

@@ -66,6 +66,7 @@ enum sid {
   S_COMMIT_BY_ID,
   S_HISTORY_CURSOR,
   S_COMMIT_GET,
+  S_COMMIT_PREFIX,
   S_COMMIT_RUNS,
   S_TESTBED_ONLY,
   S_LATEST_RUNS,
@@ -153,6 +154,9 @@ static const char *const sql_text[S_COUNT] = {
         "AND (?3 IS NULL OR r.testbed_id = ?3) GROUP BY c.id",
     [S_COMMIT_GET] = "SELECT id, sha, message, author, timestamp, epoch FROM commits "
                      "WHERE project_id = ?1 AND sha = ?2",
+    /* Every sha that starts with ?2 lies in [?2, ?2 || 'g'): hex digits sort below 'g'. */
+    [S_COMMIT_PREFIX] = "SELECT sha FROM commits WHERE project_id = ?1 AND sha >= ?2 "
+                        "AND sha < ?2 || 'g' ORDER BY sha LIMIT 2",
     [S_COMMIT_RUNS] =
         "SELECT r.run_id, b.name, t.name, r.received_at, r.pull_request, r.baseline_sha, "
         "(SELECT count(*) FROM results x WHERE x.run_id = r.id), r.verdict "
@@ -599,7 +603,7 @@ int bg_store_open(const char *path, struct bg_store **out, char *err, size_t err
   sqlite3_extended_result_codes(s->db, 1);
   sqlite3_busy_timeout(s->db, BG_STORE_BUSY_MS);
   /* WAL with synchronous=NORMAL survives a killed process (not a power cut) with every
-   * committed transaction; that is the promise of DESIGN §11. */
+   * committed transaction; that is the durability promise. */
   sqlite3_wal_autocheckpoint(s->db, BG_STORE_WAL_PAGES);
   if ((rc = exec_sql(s, "PRAGMA journal_mode = WAL", "journal_mode")) ||
       (rc = exec_sql(s, "PRAGMA synchronous = NORMAL", "synchronous")) ||
@@ -1884,12 +1888,22 @@ static int commit_summary_json(struct bg_store *s, long long cid, long long runs
   return rc;
 }
 
+/* A name the client gave that name_id did not find (id -1): 404 naming the parameter. */
+static int known(long long id, const char *given, const char *param, struct bg_ferr *e) {
+  if (!given || id >= 0)
+    return BG_OK;
+  bg_ferr_set(e, param, "no such %s in this project", param);
+  return BG_ENOENT;
+}
+
 int bg_store_commits_json(struct bg_store *s, const struct bg_project *p,
                           const struct bg_history_query *q, struct bg_buf *out, struct bg_ferr *e) {
   long long br, tb, cur_epoch = 0, cur_run = 0;
   int rc, step = SQLITE_DONE, n = 0;
   if ((rc = name_id(s, S_BRANCH_FIND, p->id, q->branch, &br)) ||
-      (rc = name_id(s, S_TESTBED_FIND, p->id, q->testbed, &tb)))
+      (rc = known(br, q->branch, "branch", e)) ||
+      (rc = name_id(s, S_TESTBED_FIND, p->id, q->testbed, &tb)) ||
+      (rc = known(tb, q->testbed, "testbed", e)))
     return rc;
   sqlite3_stmt *st;
   if (q->before) {
@@ -1975,7 +1989,7 @@ int bg_store_commit_json(struct bg_store *s, const struct bg_project *p, const c
     return rc;
   }
   long long cid = sqlite3_column_int64(st, 0);
-  bg_buf_puts(out, "{\"commit\":{\"sha\":");
+  bg_buf_puts(out, "\"commit\":{\"sha\":");
   bg_json_str(out, bg_store_col_text(st, 1));
   bg_buf_puts(out, ",\"message\":");
   bg_json_str(out, bg_store_col_text(st, 2));
@@ -2010,7 +2024,36 @@ int bg_store_commit_json(struct bg_store *s, const struct bg_project *p, const c
   if (step != SQLITE_DONE)
     rc = fail(s, "commit runs");
   bg_store_done(st);
-  bg_buf_puts(out, "],\"verdicts\":[]}");
+  bg_buf_puts(out, "]");
+  return rc;
+}
+
+int bg_store_commit_resolve(struct bg_store *s, long long project_id, const char *prefix, char *sha,
+                            size_t shalen, char *other, size_t otherlen) {
+  sqlite3_stmt *st = stmt(s, S_COMMIT_PREFIX);
+  int rc = BG_OK, step, rows = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, project_id);
+  bind_text(st, 2, prefix);
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *v = bg_store_col_text(st, 0);
+    /* Sorted by sha, an exact match comes first: a full sha that is also the prefix of a
+     * longer one (SHA-1 and SHA-256 repositories) names itself. */
+    if (rows++ == 0) {
+      bg_store_copy_text(sha, shalen, v);
+      if (!strcmp(v, prefix))
+        break;
+    } else {
+      bg_store_copy_text(other, otherlen, v);
+      rc = BG_ECONFLICT;
+    }
+  }
+  if (step != SQLITE_DONE && step != SQLITE_ROW)
+    rc = fail(s, "commit prefix");
+  else if (rows == 0)
+    rc = BG_ENOENT;
+  bg_store_done(st);
   return rc;
 }
 
@@ -2071,7 +2114,8 @@ int bg_store_benchmarks_json(struct bg_store *s, const struct bg_project *p, con
   size_t nitems = 0, cap = 0;
   struct id_cache seen = {0};
   if ((rc = pick_testbed(s, p, testbed, &tb, tbname, sizeof tbname, e)) ||
-      (rc = name_id(s, S_BRANCH_FIND, p->id, bname, &br)))
+      (rc = known(tb, testbed, "testbed", e)) ||
+      (rc = name_id(s, S_BRANCH_FIND, p->id, bname, &br)) || (rc = known(br, branch, "branch", e)))
     return rc;
   sqlite3_stmt *st = stmt(s, S_LATEST_RUNS);
   if (!st)
@@ -2207,7 +2251,9 @@ int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
   struct bg_buf shas;
   bg_buf_init(&shas, 0);
   if ((rc = pick_testbed(s, p, q->testbed, &tb, tbname, sizeof tbname, e)) ||
+      (rc = known(tb, q->testbed, "testbed", e)) ||
       (rc = name_id(s, S_BRANCH_FIND, p->id, bname, &br)) ||
+      (rc = known(br, q->branch, "branch", e)) ||
       (rc = name_id(s, S_BENCH_FIND, p->id, q->benchmark, &bid)))
     goto out;
   if (bid < 0) {

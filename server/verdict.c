@@ -67,6 +67,7 @@ enum vid {
   V_COMMIT,
   V_LATEST_RUN,
   V_COMMIT_RUNS,
+  V_COMMIT_NEWEST,
   V_ALERTS,
   V_ALERT_GET,
   V_ALERT_ACK,
@@ -130,6 +131,8 @@ static const char *const sql_text[V_COUNT] = {
     [V_COMMIT] = "SELECT id FROM commits WHERE project_id = ?1 AND sha = ?2",
     [V_LATEST_RUN] = "SELECT id FROM runs WHERE commit_id = ?1 "
                      "AND (?2 = 0 OR testbed_id = ?2) ORDER BY id DESC LIMIT 1",
+    [V_COMMIT_NEWEST] = "SELECT max(id) FROM runs WHERE commit_id = ?1 GROUP BY testbed_id "
+                        "ORDER BY testbed_id",
     [V_COMMIT_RUNS] = "SELECT r.id, r.commit_epoch, c.sha FROM runs r "
                       "JOIN commits c ON c.id = r.commit_id WHERE r.commit_id = ?1 "
                       "AND r.testbed_id = ?2 ORDER BY r.id DESC LIMIT ?3",
@@ -1088,8 +1091,8 @@ static int load_thresholds(struct bg_store *s, long long run, struct bg_gate_thr
   int step = sqlite3_step(st);
   if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
     cJSON *j = cJSON_Parse(bg_store_col_text(st, 0));
-    /* Stored thresholds were validated at upload; should they not parse, defaults apply. */
-    if (bg_gate_thresholds_parse(j, th, NULL) != BG_OK)
+    /* A stored document that does not parse gets the defaults. */
+    if (bg_gate_thresholds_parse_stored(j, th) != BG_OK)
       *th = NULL;
     cJSON_Delete(j);
   } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
@@ -1221,7 +1224,7 @@ static char *buf_text(struct bg_buf *b) {
   return text;
 }
 
-/* The verdict object of DESIGN §6.4 as text into *full, and (when head is not NULL) its head
+/* The verdict object as text into *full, and (when head is not NULL) its head
  * without results and markdown into *head; the caller frees both with cJSON_free. */
 static void verdict_text(const struct bg_project *p, const char *sha, const char *testbed,
                          const char *base_branch, const struct bg_verdict_baseline *b,
@@ -2038,6 +2041,41 @@ int bg_verdict_commit_json(struct bg_store *s, const struct bg_project *p, const
       bg_buf_puts(out, text);
     cJSON_free(text);
   }
+  return rc;
+}
+
+int bg_verdict_commit_verdicts_json(struct bg_store *s, const struct bg_project *p, const char *sha,
+                                    struct bg_buf *out) {
+  long long cid, *rids = NULL;
+  size_t n = 0, cap = 0;
+  int rc, step;
+  if ((rc = lookup_id(s, V_COMMIT, p->id, sha, &cid)))
+    return rc;
+  if (!cid)
+    return BG_ENOENT;
+  sqlite3_stmt *st = stmt(s, V_COMMIT_NEWEST);
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, cid);
+  /* Collected first: rendering a verdict uses statements of its own. */
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    bg_xgrow((void **)&rids, &cap, n + 1, sizeof *rids);
+    rids[n++] = sqlite3_column_int64(st, 0);
+  }
+  if (step != SQLITE_DONE)
+    rc = bg_store_fail(s, "commit verdicts");
+  bg_store_done(st);
+  bg_buf_puts(out, "[");
+  for (size_t i = 0; i < n && rc == BG_OK; i++) {
+    char *text = NULL;
+    if ((rc = bg_verdict_run_json(s, p, rids[i], &text)) == BG_OK) {
+      bg_buf_puts(out, i ? "," : "");
+      bg_buf_puts(out, text);
+    }
+    cJSON_free(text);
+  }
+  bg_buf_puts(out, "]");
+  free(rids);
   return rc;
 }
 

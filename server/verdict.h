@@ -1,6 +1,6 @@
 /* verdict.h: the gate inside benchgated: baselines, verdicts, alerts, acknowledgements.
  *
- * lib/gate.c decides; this module chooses what it decides on (DESIGN §6.3) and keeps the
+ * lib/gate.c decides; this module chooses what it decides on and keeps the
  * outcome. For a stored run it selects the baseline runs (default branch: earlier
  * default-branch commits on the same testbed, at most the project's window; other branches
  * and pull requests: the default-branch history up to and including the fork point), cuts each
@@ -26,7 +26,7 @@ struct bg_principal;
  * "url"; NULL or "" for none. Call once before serving; the string is copied. */
 void bg_verdict_set_public_url(const char *url);
 
-/* The baseline a run is judged against (DESIGN §6.3), newest run first. */
+/* The baseline a run is judged against, newest run first. */
 #define BG_VERDICT_MAX_WINDOW 1000
 struct bg_verdict_baseline {
   long long *runs;   /* runs.id of the baseline runs, newest first; owned */
@@ -115,11 +115,11 @@ int bg_verdict_update_run(struct bg_store *s, const struct bg_project *p, long l
  * bg_verdict_store_decision only stores it: an upload renders beside its insert. */
 void bg_verdict_answer_render(struct bg_verdict_answer *a);
 
-/* Appends the full verdict JSON (DESIGN §6.4) of a decision to out (the text does not depend
+/* Appends the full verdict JSON of a decision to out (the text does not depend
  * on the run's ids: an upload writes its answer beside the insert). */
 void bg_verdict_answer_write(const struct bg_verdict_answer *a, struct bg_buf *out);
 
-/* The full verdict JSON (DESIGN §6.4) of a decision; caller frees with cJSON_free. Needs no
+/* The full verdict JSON of a decision; caller frees with cJSON_free. Needs no
  * store: call it after the upload's transaction. */
 char *bg_verdict_answer_text(const struct bg_verdict_answer *a);
 
@@ -151,6 +151,12 @@ int bg_verdict_run_json(struct bg_store *s, const struct bg_project *p, long lon
  * BG_OK; BG_ENOENT when the commit has no such run (e->field "sha" or "testbed"); BG_EDB. */
 int bg_verdict_commit_json(struct bg_store *s, const struct bg_project *p, const char *sha,
                            const char *testbed, struct bg_buf *out, struct bg_ferr *e);
+
+/* Appends a JSON array of the full verdicts of commit `sha`, one per testbed it has runs on
+ * (in the order the testbeds were first seen): on each, the verdict of its newest run there,
+ * the same object bg_verdict_commit_json gives. BG_OK; BG_ENOENT (no such commit); BG_EDB. */
+int bg_verdict_commit_verdicts_json(struct bg_store *s, const struct bg_project *p, const char *sha,
+                                    struct bg_buf *out);
 
 /* Appends the gate between two commits: the runs of `base` on the testbed (newest first, at
  * most the window) as baseline, the newest run of `head` as candidate; thresholds of the

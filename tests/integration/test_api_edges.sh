@@ -177,6 +177,29 @@ expect "upload with another project's token is 403" 403 'another project'
 req POST /api/v1/projects "${json[@]}" "${auth_agent[@]}" -d '{"slug":"x"}'
 expect "agent cannot create projects" 403
 
+# Authentication comes before the project is looked up: a stranger cannot tell from the
+# answer whether a project exists, and a project's token cannot either for other projects.
+req POST /api/v1/projects/nope/runs "${json[@]}" --data-binary @"$TMP/run1.json"
+expect "upload to an unknown project without a token is 401" 401 '"code":"unauthorized"'
+req POST /api/v1/projects/nope/runs "${json[@]}" -H "Authorization: Bearer bgt_wrong" \
+  --data-binary @"$TMP/run1.json"
+expect "upload to an unknown project with a wrong token is 401" 401 '"code":"unauthorized"'
+req POST /api/v1/projects/nope/runs "${json[@]}" -H "Authorization: Bearer $REVOKED" \
+  --data-binary @"$TMP/run1.json"
+expect "upload to an unknown project with a revoked token is 401" 401
+req POST /api/v1/projects/nope/runs "${json[@]}" "${auth_agent[@]}" --data-binary @"$TMP/run1.json"
+expect "upload to an unknown project with another project's token is 403 as for a known one" \
+  403 'another project'
+req POST /api/v1/projects/nope/alerts/1/ack "${json[@]}" -d '{"note":"x"}'
+expect "ack in an unknown project without a token is 401" 401 '"code":"unauthorized"'
+req POST /api/v1/projects/nope/alerts/1/ack "${json[@]}" -H "Authorization: Bearer $READER" \
+  -d '{"note":"x"}'
+expect "ack in an unknown project with another project's token is 403" 403 'another project'
+req POST /api/v1/projects/demo/alerts/1/ack "${json[@]}" "${auth_agent[@]}" -d '{"note":"x"}'
+expect "ack with an agent token is 403 before the alert is looked up" 403 'admin role'
+req GET /api/v1/projects/nope/commits -H "Authorization: Bearer bgt_wrong"
+expect "a public read with a wrong token is 401 even for an unknown project" 401
+
 # ---- limits and validation ----
 head -c 70000 /dev/zero | tr '\0' ' ' >"$TMP/big.json"
 req POST /api/v1/projects/demo/runs "${json[@]}" "${auth_agent[@]}" --data-binary @"$TMP/big.json"
@@ -201,8 +224,8 @@ expect "benchmark name with a control character is 400" 400 '"field":"results\[0
 run_json not-a-uuid $SHA2 >"$TMP/badid.json"
 req POST /api/v1/projects/demo/runs "${json[@]}" "${auth_agent[@]}" --data-binary @"$TMP/badid.json"
 expect "bad run_id is 400 naming run_id" 400 '"field":"run_id"'
-req POST /api/v1/projects/nope/runs "${json[@]}" "${auth_agent[@]}" --data-binary @"$TMP/run1.json"
-expect "unknown project is 404" 404 '"code":"project_not_found"'
+req POST /api/v1/projects/nope/runs "${json[@]}" "${auth_admin[@]}" --data-binary @"$TMP/run1.json"
+expect "unknown project is 404 for a server-wide token" 404 '"code":"project_not_found"'
 req GET /api/v1/projects/demo/runs
 expect "GET on the upload path is 405" 405 '"code":"method_not_allowed"'
 allow=$(curl -s -o /dev/null -D - -X DELETE "$URL/api/v1/projects" | tr -d '\r' |
@@ -325,6 +348,20 @@ expect "--private: not another project's history" 403
 req GET /api/v1/projects -H "Authorization: Bearer $READER"
 expect "--private: a project token lists its project only" 200 \
   '^\{"projects":\[\{"slug":"demo"[^]]*\]\}$'
+for path in /api/v1/projects/nope /api/v1/projects/nope/commits /api/v1/projects/nope/commits/$SHA1 \
+  /api/v1/projects/nope/commits/$SHA1/verdict /api/v1/projects/nope/benchmarks \
+  "/api/v1/projects/nope/series?benchmark=b&measure=wall_time" \
+  "/api/v1/projects/nope/compare?base=$SHA1&head=$SHA2" /api/v1/projects/nope/alerts \
+  /api/v1/projects/nope/runs/$RUN1; do
+  req GET "$path"
+  expect "--private: $path without a token is 401, not 404" 401 '"code":"unauthorized"'
+done
+req GET /api/v1/projects/nope/commits -H "Authorization: Bearer bgt_wrong"
+expect "--private: an unknown project with a wrong token is 401" 401
+req GET /api/v1/projects/nope/commits -H "Authorization: Bearer $READER"
+expect "--private: an unknown project with another project's token is 403" 403 'another project'
+req GET /api/v1/projects/nope/commits -H "Authorization: Bearer $ADMIN"
+expect "--private: an unknown project with a server-wide token is 404" 404 project_not_found
 
 # ---- SIGTERM lets an upload in flight finish ----
 {

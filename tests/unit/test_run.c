@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "mem.h"
 #include "run.h"
+#include "valid.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -478,6 +479,188 @@ static void reads_results_from_cjson_like_the_payload(void **state) {
   bg_run_free(run);
 }
 
+/* A minimal valid payload with `members` (JSON text, e.g. "\"thresholds\":{}") added at the
+ * end of its top-level object; members that start with "testbed" or "commit" replace the
+ * payload's own. */
+static char *payload_with(const char *members) {
+  struct bg_buf b;
+  bg_buf_init(&b, 0);
+  bg_buf_printf(&b, "{\"schema\":\"benchgate.run/v1\",\"run_id\":\"%s\",", UUID);
+  if (strncmp(members, "\"commit\"", 8) != 0)
+    bg_buf_printf(&b, "\"commit\":{\"sha\":\"%s\",\"branch\":\"main\"},", SHA1);
+  if (strncmp(members, "\"testbed\"", 9) != 0)
+    bg_buf_puts(&b, "\"testbed\":{\"name\":\"tb\"},");
+  bg_buf_printf(&b,
+                "\"results\":[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"samples\":[1]}],"
+                "%s}",
+                members);
+  return bg_buf_steal(&b);
+}
+
+static void expect_members_error(const char *members, const char *field) {
+  char *p = payload_with(members);
+  expect_error(p, BG_EINVAL, field);
+  free(p);
+}
+
+static void expect_members_ok(const char *members) {
+  char *p = payload_with(members);
+  struct bg_run *run = NULL;
+  struct bg_ferr e;
+  int rc = bg_run_from_json(p, strlen(p), &run, &e);
+  if (rc)
+    fprintf(stderr, "payload: %s\n got rc %d field '%s' message '%s'\n", p, rc, e.field, e.message);
+  assert_int_equal(rc, BG_OK);
+  bg_run_free(run);
+  free(p);
+}
+
+static void rejects_malformed_thresholds_naming_the_member(void **state) {
+  (void)state;
+  static const struct {
+    const char *thresholds, *field;
+  } bad[] = {
+      {"{\"colour\":1}", "thresholds.colour"},
+      {"{\"default\":{\"min_effect\":\"0.05\"}}", "thresholds.default.min_effect"},
+      {"{\"default\":{\"min_effect\":-0.1}}", "thresholds.default.min_effect"},
+      {"{\"default\":{\"min_effect\":1e308}}", "thresholds.default.min_effect"},
+      {"{\"default\":{\"min_effect\":10.5}}", "thresholds.default.min_effect"},
+      {"{\"default\":{\"min_effect\":true}}", "thresholds.default.min_effect"},
+      {"{\"default\":{\"min_efect\":0.1}}", "thresholds.default.min_efect"},
+      {"{\"default\":[]}", "thresholds.default"},
+      {"{\"default\":{\"min_effect\":0.1},\"default\":{\"min_effect\":0.2}}", "thresholds.default"},
+      {"{\"rules\":{\"match\":\"a\"}}", "thresholds.rules"},
+      {"{\"rules\":[7]}", "thresholds.rules[0]"},
+      {"{\"rules\":[{\"min_effect\":0.1}]}", "thresholds.rules[0].match"},
+      {"{\"rules\":[{\"match\":\"\"}]}", "thresholds.rules[0].match"},
+      {"{\"rules\":[{\"match\":7}]}", "thresholds.rules[0].match"},
+      {"{\"rules\":[{\"match\":\"a\\u0001b\"}]}", "thresholds.rules[0].match"},
+      {"{\"rules\":[{\"match\":\"a\",\"measure\":\"Wall Time\"}]}", "thresholds.rules[0].measure"},
+      {"{\"rules\":[{\"match\":\"a\",\"measure\":5}]}", "thresholds.rules[0].measure"},
+      {"{\"rules\":[{\"match\":\"a\",\"ignore\":\"yes\"}]}", "thresholds.rules[0].ignore"},
+      {"{\"rules\":[{\"match\":\"a\",\"colour\":\"red\"}]}", "thresholds.rules[0].colour"},
+      {"{\"rules\":[{\"match\":\"a\"},{\"match\":\"b\"},{\"match\":\"c\",\"min_effect\":\"2%\"}]}",
+       "thresholds.rules[2].min_effect"},
+      {"{\"rules\":[{\"match\":\"a\"},{\"match\":\"b\"},{\"match\":\"c\",\"min_effect\":0.1,"
+       "\"min_effect\":0.2}]}",
+       "thresholds.rules[2].min_effect"},
+      {"[]", "thresholds"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char m[512];
+    snprintf(m, sizeof m, "\"thresholds\":%s", bad[i].thresholds);
+    expect_members_error(m, bad[i].field);
+  }
+  /* The edges of what is accepted. */
+  expect_members_ok("\"thresholds\":{}");
+  expect_members_ok("\"thresholds\":null");
+  expect_members_ok("\"thresholds\":{\"rules\":[]}");
+  expect_members_ok("\"thresholds\":{\"default\":{\"min_effect\":0},\"rules\":[{\"match\":\"a\","
+                    "\"measure\":\"wall_time\",\"min_effect\":10},{\"match\":\"b*\",\"ignore\":"
+                    "false}]}");
+  /* At most BG_GATE_MAX_RULES (1000) rules. */
+  struct bg_buf b;
+  bg_buf_init(&b, 0);
+  bg_buf_puts(&b, "\"thresholds\":{\"rules\":[");
+  for (int i = 0; i < 1000; i++)
+    bg_buf_printf(&b, "%s{\"match\":\"b%d\",\"min_effect\":0.1}", i ? "," : "", i);
+  bg_buf_puts(&b, "]}");
+  expect_members_ok(b.data);
+  b.len -= 2;
+  bg_buf_puts(&b, ",{\"match\":\"one too many\"}]}");
+  expect_members_error(b.data, "thresholds.rules");
+  bg_buf_free(&b);
+}
+
+static void rejects_invalid_utf8_in_every_string(void **state) {
+  (void)state;
+  static const struct {
+    const char *members, *field;
+  } bad[] = {
+      /* a lone continuation byte, a truncated sequence, an overlong '/', a surrogate */
+      {"\"testbed\":{\"name\":\"tb\",\"fingerprint\":{\"cpu_model\":\"x\xff\"}}",
+       "testbed.fingerprint.cpu_model"},
+      {"\"testbed\":{\"name\":\"tb\",\"fingerprint\":{\"cpu_model\":\"x\xc3\"}}",
+       "testbed.fingerprint.cpu_model"},
+      {"\"testbed\":{\"name\":\"tb\",\"fingerprint\":{\"kernel\":\"\xc0\xaf\"}}",
+       "testbed.fingerprint.kernel"},
+      {"\"testbed\":{\"name\":\"tb\",\"fingerprint\":{\"kernel\":\"\xed\xa0\x80\"}}",
+       "testbed.fingerprint.kernel"},
+      {"\"testbed\":{\"name\":\"tb\",\"fingerprint\":{\"caches\":[{\"l\":1},{\"name\":\"L1\x80\"}]"
+       "}}",
+       "testbed.fingerprint.caches[1].name"},
+      {"\"testbed\":{\"name\":\"tb\",\"fingerprint\":{\"ok\":1,\"k\xff\":1}}",
+       "testbed.fingerprint"},
+      {"\"thresholds\":{\"rules\":[{\"match\":\"BM_\xff*\"}]}", "thresholds.rules[0].match"},
+      {"\"thresholds\":{\"rules\":[{\"match\":\"a\",\"\xfe\":1}]}", "thresholds.rules[0]"},
+      {"\"commit\":{\"sha\":\"" SHA1 "\",\"branch\":\"main\",\"message\":\"\xff\"}",
+       "commit.message"},
+      {"\"agent\":{\"name\":\"b\xff\"}", "agent.name"},
+      {"\"warnings\":[\"ok\",\"\xff\"]", "warnings[1]"},
+      /* members the model does not read are part of the JSON text too */
+      {"\"extra\":{\"note\":[\"\xff\"]}", "extra.note[0]"},
+      {"\"\xff\":1", ""},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+    expect_members_error(bad[i].members, bad[i].field);
+  /* Valid multi-byte text passes everywhere. */
+  expect_members_ok("\"testbed\":{\"name\":\"tb\",\"fingerprint\":{\"cpu_model\":\"Ryzen™ 7\","
+                    "\"größe\":[\"𝄞\"]}},\"extra\":\"é\"");
+}
+
+static void error_fields_stay_utf8_when_cut_at_their_length_limit(void **state) {
+  (void)state;
+  /* An unknown member named with 200 two-byte characters: its field name is longer than the
+   * error's field buffer (256 bytes) and must not end in half a character. */
+  struct bg_buf b;
+  bg_buf_init(&b, 0);
+  bg_buf_puts(&b, "\"thresholds\":{\"rules\":[{\"match\":\"a\",\"");
+  for (int i = 0; i < 200; i++)
+    bg_buf_puts(&b, "\xc3\xa9");
+  bg_buf_puts(&b, "\":1}]}");
+  char *p = payload_with(b.data);
+  struct bg_run *run = NULL;
+  struct bg_ferr e;
+  assert_int_equal(bg_run_from_json(p, strlen(p), &run, &e), BG_EINVAL);
+  assert_true(strncmp(e.field, "thresholds.rules[0].\xc3\xa9", 22) == 0);
+  assert_true(bg_valid_utf8(e.field, strlen(e.field)));
+  assert_true(bg_valid_utf8(e.message, strlen(e.message)));
+  free(p);
+  bg_buf_free(&b);
+}
+
+static void rejects_a_run_without_results(void **state) {
+  (void)state;
+  expect_result_error("[]", "results");
+}
+
+static void validating_a_built_run_agrees_with_upload(void **state) {
+  (void)state;
+  /* The agent builds runs through the model and checks them with bg_run_validate before
+   * uploading: the same rules must hold there. */
+  struct bg_run *run = bg_run_new();
+  struct bg_ferr e;
+  bg_run_set(&run->run_id, UUID);
+  bg_run_set(&run->commit.sha, SHA1);
+  bg_run_set(&run->commit.branch, "main");
+  bg_run_set(&run->testbed, "tb");
+  assert_int_equal(bg_run_validate(run, &e), BG_EINVAL);
+  assert_string_equal(e.field, "results");
+  bg_result_add_sample(bg_run_add_result(run, "a", "wall_time", "ns", BG_LOWER), 1);
+  assert_int_equal(bg_run_validate(run, &e), BG_OK);
+  run->fingerprint = cJSON_Parse("{\"cpus\":2,\"flags\":[\"sse\"]}");
+  cJSON_AddItemToArray(cJSON_GetObjectItem(run->fingerprint, "flags"),
+                       cJSON_CreateString("avx\xff"));
+  assert_int_equal(bg_run_validate(run, &e), BG_EINVAL);
+  assert_string_equal(e.field, "testbed.fingerprint.flags[1]");
+  cJSON_Delete(run->fingerprint);
+  run->fingerprint = NULL;
+  run->thresholds = cJSON_Parse("{\"rules\":[{\"match\":\"a\"},{\"match\":\"b\",\"ignore\":1}]}");
+  assert_int_equal(bg_run_validate(run, &e), BG_EINVAL);
+  assert_string_equal(e.field, "thresholds.rules[1].ignore");
+  bg_run_free(run);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(parses_full_example),
@@ -500,6 +683,11 @@ int main(void) {
       cmocka_unit_test(rejects_text_that_is_not_strict_json),
       cmocka_unit_test(reads_samples_exactly_and_in_mixed_arrays),
       cmocka_unit_test(reads_results_from_cjson_like_the_payload),
+      cmocka_unit_test(rejects_malformed_thresholds_naming_the_member),
+      cmocka_unit_test(rejects_invalid_utf8_in_every_string),
+      cmocka_unit_test(error_fields_stay_utf8_when_cut_at_their_length_limit),
+      cmocka_unit_test(rejects_a_run_without_results),
+      cmocka_unit_test(validating_a_built_run_agrees_with_upload),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -265,11 +265,15 @@ static void history_pages_newest_first_with_a_sha_cursor(void **state) {
   bg_buf_reset(&out);
   assert_int_equal(bg_store_commits_json(f->s, &f->p, &q, &out, &e), BG_EINVAL);
   assert_string_equal(e.field, "before");
-  /* A branch filter that matches nothing gives an empty page. */
+  /* A branch or testbed the project does not have is not found, naming the parameter. */
   struct bg_history_query other = {"feature", NULL, NULL, 50};
   bg_buf_reset(&out);
-  assert_int_equal(bg_store_commits_json(f->s, &f->p, &other, &out, &e), BG_OK);
-  assert_string_equal(out.data, "{\"commits\":[],\"next\":null}");
+  assert_int_equal(bg_store_commits_json(f->s, &f->p, &other, &out, &e), BG_ENOENT);
+  assert_string_equal(e.field, "branch");
+  struct bg_history_query no_tb = {NULL, "no-such-testbed", NULL, 50};
+  bg_buf_reset(&out);
+  assert_int_equal(bg_store_commits_json(f->s, &f->p, &no_tb, &out, &e), BG_ENOENT);
+  assert_string_equal(e.field, "testbed");
   bg_buf_free(&out);
 }
 
