@@ -54,10 +54,11 @@ void bg_verdict_baseline_free(struct bg_verdict_baseline *b);
 /* A decided verdict waiting to be rendered (opaque). */
 struct bg_verdict_answer;
 
-/* runs.gate_input of a run stored without its verdict yet. An upload stores the run and its
- * verdict in one transaction, but the server of session 2 committed them in two (a crash in
- * between left this mark, which bg_store_recover and a replay of the run resolve). What a verdict
- * was decided on lives in run_gate_inputs (schema/006); runs.gate_input keeps only this mark. */
+/* runs.gate_input of a run stored without its verdict yet: an upload whose decision was still
+ * running when the insert was done commits the run with this mark and stores the verdict in a
+ * second transaction; a crash in between leaves the mark, which bg_store_recover and a replay
+ * of the run resolve. What a verdict was decided on lives in run_gate_inputs (schema/006);
+ * runs.gate_input keeps only this mark. */
 #define BG_VERDICT_PENDING "pending"
 
 /* Decides stored run `rid` against a fresh baseline selection, writing nothing: the work of

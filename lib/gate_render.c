@@ -1,0 +1,276 @@
+/* gate_render.c: the gate's verdict for people and programs: the one-line summary, the
+ * Markdown report and the verdict object (declared in gate.h, section 3). The decision itself
+ * is gate.c's; this file only reads a struct bg_gate_verdict.
+ */
+#include "gate.h"
+#include "buf.h"
+#include "mem.h"
+#include "stats.h"
+#include "units.h"
+#include "valid.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The Markdown report lists at most this many unchanged rows; the rest are counted. */
+#define MD_UNCHANGED_ROWS 50
+
+static const char *dir_name(enum bg_direction d) {
+  return d == BG_HIGHER ? "higher" : "lower";
+}
+
+static void put_pct(struct bg_buf *b, double x) {
+  char t[32];
+  bg_units_percent(x, t, sizeof t);
+  bg_buf_puts(b, t);
+}
+
+static void put_value(struct bg_buf *b, double x, const char *unit) {
+  char t[96];
+  bg_units_format(x, unit, t, sizeof t);
+  bg_buf_puts(b, t);
+}
+
+/* Markdown-safe inline code: backticks become quotes, pipes are escaped. */
+static void put_code(struct bg_buf *b, const char *s) {
+  bg_buf_puts(b, "`");
+  for (; s && *s; s++) {
+    if (*s == '`')
+      bg_buf_puts(b, "'");
+    else if (*s == '|')
+      bg_buf_puts(b, "\\|");
+    else if ((unsigned char)*s < 0x20)
+      bg_buf_puts(b, " ");
+    else
+      bg_buf_append(b, s, 1);
+  }
+  bg_buf_puts(b, "`");
+}
+
+static int severity_cmp(const void *a, const void *b, const struct bg_gate_verdict *v) {
+  const struct bg_gate_outcome *x = &v->outcomes[*(const size_t *)a];
+  const struct bg_gate_outcome *y = &v->outcomes[*(const size_t *)b];
+  if (x->cls != y->cls)
+    return (int)x->cls - (int)y->cls;
+  double ax = isfinite(x->change) ? fabs(x->change) : -1;
+  double ay = isfinite(y->change) ? fabs(y->change) : -1;
+  if (ax != ay)
+    return ax < ay ? 1 : -1;
+  int c = strcmp(x->benchmark, y->benchmark);
+  return c ? c : strcmp(x->measure, y->measure);
+}
+
+/* Indices of the outcomes ordered by severity (class, then |change| descending, then name). A
+ * bottom-up merge sort: stable, O(n log n) for up to 100 000 results, and free of qsort_r's
+ * portability trouble (the comparison needs the verdict). The caller frees the array. */
+static size_t *severity_order(const struct bg_gate_verdict *v) {
+  size_t *ord = bg_xmalloc((v->n ? v->n : 1) * sizeof *ord);
+  for (size_t i = 0; i < v->n; i++)
+    ord[i] = i;
+  size_t *tmp = bg_xmalloc((v->n ? v->n : 1) * sizeof *tmp);
+  for (size_t width = 1; width < v->n; width *= 2) {
+    for (size_t lo = 0; lo < v->n; lo += 2 * width) {
+      size_t mid = lo + width < v->n ? lo + width : v->n;
+      size_t hi = lo + 2 * width < v->n ? lo + 2 * width : v->n;
+      size_t i = lo, j = mid, k = lo;
+      while (i < mid && j < hi)
+        tmp[k++] = severity_cmp(&ord[i], &ord[j], v) <= 0 ? ord[i++] : ord[j++];
+      while (i < mid)
+        tmp[k++] = ord[i++];
+      while (j < hi)
+        tmp[k++] = ord[j++];
+    }
+    memcpy(ord, tmp, v->n * sizeof *ord);
+  }
+  free(tmp);
+  return ord;
+}
+
+char *bg_gate_summary_text(const struct bg_gate_verdict *v) {
+  struct bg_buf b;
+  bg_buf_init(&b, 0);
+  size_t nreg = v->counts[BG_GATE_REGRESSED];
+  if (v->state == BG_GATE_NO_BASELINE) {
+    bg_buf_printf(&b, "no baseline: %zu new result%s, nothing to compare against",
+                  v->counts[BG_GATE_NEW], v->counts[BG_GATE_NEW] == 1 ? "" : "s");
+  } else if (nreg > 0) {
+    size_t *ord = severity_order(v), shown = 0;
+    bg_buf_printf(&b, "%zu regression%s: ", nreg, nreg == 1 ? "" : "s");
+    for (size_t i = 0; i < v->n && shown < 5; i++) {
+      const struct bg_gate_outcome *o = &v->outcomes[ord[i]];
+      if (o->cls != BG_GATE_REGRESSED)
+        break;
+      bg_buf_printf(&b, "%s%s %s ", shown ? ", " : "", o->benchmark, o->measure);
+      put_pct(&b, o->change);
+      if (o->method == BG_GATE_METHOD_EXACT)
+        bg_buf_puts(&b, " (exact)");
+      if (o->acknowledged)
+        bg_buf_puts(&b, " (acknowledged)");
+      shown++;
+    }
+    if (nreg > shown)
+      bg_buf_printf(&b, ", and %zu more", nreg - shown);
+    free(ord);
+  } else {
+    bg_buf_puts(&b, "no regressions (");
+    bg_buf_printf(&b, "%zu unchanged", v->counts[BG_GATE_UNCHANGED]);
+    static const enum bg_gate_class extra[] = {BG_GATE_IMPROVED, BG_GATE_INCONCLUSIVE,
+                                               BG_GATE_NEW, BG_GATE_MISSING, BG_GATE_IGNORED};
+    for (size_t i = 0; i < sizeof extra / sizeof *extra; i++)
+      if (v->counts[extra[i]])
+        bg_buf_printf(&b, ", %zu %s", v->counts[extra[i]], bg_gate_class_name(extra[i]));
+    bg_buf_puts(&b, ")");
+  }
+  if (v->state == BG_GATE_FAIL && nreg == 0)
+    bg_buf_printf(&b, "; failed: %zu missing", v->counts[BG_GATE_MISSING]);
+  return bg_buf_steal(&b);
+}
+
+static void md_row(struct bg_buf *b, const struct bg_gate_outcome *o) {
+  bg_buf_printf(b, "| %s%s | ", bg_gate_class_name(o->cls), o->acknowledged ? " (ack)" : "");
+  put_code(b, o->benchmark);
+  bg_buf_printf(b, " | %s | ", o->measure);
+  put_pct(b, o->change);
+  bg_buf_puts(b, " | ");
+  if (o->method == BG_GATE_METHOD_EXACT) {
+    bg_buf_puts(b, "exact");
+  } else if (isfinite(o->change_lo)) {
+    put_pct(b, o->change_lo);
+    bg_buf_puts(b, " … ");
+    put_pct(b, o->change_hi);
+  } else {
+    bg_buf_puts(b, "–");
+  }
+  if (isfinite(o->q))
+    bg_buf_printf(b, " | %.2g | ", o->q);
+  else
+    bg_buf_puts(b, " | – | ");
+  put_value(b, o->baseline_center, o->unit);
+  bg_buf_printf(b, " (%zu %s) | ", o->baseline_runs,
+                bg_units_plural((double)o->baseline_runs, "run", "runs"));
+  put_value(b, o->candidate_center, o->unit);
+  bg_buf_puts(b, " |\n");
+}
+
+char *bg_gate_markdown(const struct bg_gate_verdict *v, const struct bg_gate_context *ctx) {
+  struct bg_buf b;
+  bg_buf_init(&b, 0);
+  static const char *icon[] = {"✅", "❌", "⚪"};
+  char *summary = bg_gate_summary_text(v);
+  bg_buf_printf(&b, "### benchgate: %s %s\n\n", icon[v->state], bg_gate_state_name(v->state));
+  if (ctx && (ctx->commit || ctx->testbed)) {
+    bg_buf_puts(&b, "Commit ");
+    put_code(&b, ctx->commit ? ctx->commit : "?");
+    bg_buf_puts(&b, " on testbed ");
+    put_code(&b, ctx->testbed ? ctx->testbed : "?");
+    bg_buf_printf(&b, " against %zu baseline run%s", v->baseline_runs,
+                  v->baseline_runs == 1 ? "" : "s");
+    if (ctx->baseline_branch)
+      bg_buf_printf(&b, " of `%s`", ctx->baseline_branch);
+    if (v->noise_runs > v->baseline_runs)
+      bg_buf_printf(&b, ", noise from %zu", v->noise_runs);
+    bg_buf_printf(&b, " (BH at alpha %.3g).\n\n", v->alpha);
+  }
+  bg_buf_printf(&b, "%s\n\n", summary);
+  free(summary);
+  bg_buf_puts(&b, "| regressed | inconclusive | improved | unchanged | new | missing | ignored |\n"
+                  "|---:|---:|---:|---:|---:|---:|---:|\n");
+  bg_buf_printf(&b, "| %zu | %zu | %zu | %zu | %zu | %zu | %zu |\n\n",
+                v->counts[BG_GATE_REGRESSED], v->counts[BG_GATE_INCONCLUSIVE],
+                v->counts[BG_GATE_IMPROVED], v->counts[BG_GATE_UNCHANGED], v->counts[BG_GATE_NEW],
+                v->counts[BG_GATE_MISSING], v->counts[BG_GATE_IGNORED]);
+  static const char *head = "| class | benchmark | measure | change | 95 % CI | q | baseline | "
+                            "candidate |\n|---|---|---|---:|---|---:|---:|---:|\n";
+  size_t *ord = severity_order(v), i = 0;
+  if (v->n && v->outcomes[ord[0]].cls < BG_GATE_UNCHANGED) {
+    bg_buf_puts(&b, head);
+    for (; i < v->n && v->outcomes[ord[i]].cls < BG_GATE_UNCHANGED; i++)
+      md_row(&b, &v->outcomes[ord[i]]);
+    bg_buf_puts(&b, "\n");
+  }
+  size_t rest = v->n - i;
+  if (rest > 0) {
+    bg_buf_printf(&b, "<details><summary>%zu unchanged or ignored</summary>\n\n%s", rest, head);
+    for (size_t shown = 0; i < v->n && shown < MD_UNCHANGED_ROWS; i++, shown++)
+      md_row(&b, &v->outcomes[ord[i]]);
+    if (rest > MD_UNCHANGED_ROWS)
+      bg_buf_printf(&b, "\n… and %zu more.\n", rest - MD_UNCHANGED_ROWS);
+    bg_buf_puts(&b, "\n</details>\n");
+  }
+  if (ctx && ctx->url)
+    bg_buf_printf(&b, "\n[Dashboard](%s)\n", ctx->url);
+  free(ord);
+  return bg_buf_steal(&b);
+}
+
+static cJSON *num_or_null(double x) {
+  return isfinite(x) ? cJSON_CreateNumber(x) : cJSON_CreateNull();
+}
+
+static cJSON *str_or_null(const char *s) {
+  return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+cJSON *bg_gate_verdict_to_cjson(const struct bg_gate_verdict *v,
+                                const struct bg_gate_context *ctx) {
+  struct bg_gate_context none = {0};
+  if (!ctx)
+    ctx = &none;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "state", bg_gate_state_name(v->state));
+  cJSON_AddItemToObject(o, "project", str_or_null(ctx->project));
+  cJSON_AddItemToObject(o, "commit", str_or_null(ctx->commit));
+  cJSON_AddItemToObject(o, "testbed", str_or_null(ctx->testbed));
+  cJSON *base = cJSON_AddObjectToObject(o, "baseline");
+  cJSON_AddItemToObject(base, "branch", str_or_null(ctx->baseline_branch));
+  cJSON_AddNumberToObject(base, "runs", (double)v->baseline_runs);
+  cJSON_AddNumberToObject(base, "noise_runs", (double)v->noise_runs);
+  cJSON_AddItemToObject(base, "first", str_or_null(ctx->baseline_first));
+  cJSON_AddItemToObject(base, "last", str_or_null(ctx->baseline_last));
+  cJSON *counts = cJSON_AddObjectToObject(o, "counts");
+  static const enum bg_gate_class order[] = {BG_GATE_REGRESSED, BG_GATE_IMPROVED,
+                                             BG_GATE_UNCHANGED, BG_GATE_INCONCLUSIVE,
+                                             BG_GATE_NEW,       BG_GATE_MISSING,
+                                             BG_GATE_IGNORED};
+  for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+    cJSON_AddNumberToObject(counts, bg_gate_class_name(order[i]), (double)v->counts[order[i]]);
+  cJSON *results = cJSON_AddArrayToObject(o, "results");
+  for (size_t i = 0; i < v->n; i++) {
+    const struct bg_gate_outcome *r = &v->outcomes[i];
+    cJSON *x = cJSON_CreateObject();
+    cJSON_AddStringToObject(x, "benchmark", r->benchmark);
+    cJSON_AddStringToObject(x, "measure", r->measure);
+    cJSON_AddItemToObject(x, "unit", str_or_null(r->unit));
+    cJSON_AddStringToObject(x, "direction", dir_name(r->direction));
+    cJSON_AddStringToObject(x, "class", bg_gate_class_name(r->cls));
+    cJSON_AddItemToObject(x, "change", num_or_null(r->change));
+    cJSON *ci = cJSON_AddArrayToObject(x, "change_ci");
+    cJSON_AddItemToArray(ci, num_or_null(r->change_lo));
+    cJSON_AddItemToArray(ci, num_or_null(r->change_hi));
+    cJSON_AddItemToObject(x, "p", num_or_null(r->p));
+    cJSON_AddItemToObject(x, "q", num_or_null(r->q));
+    cJSON_AddItemToObject(x, "method", str_or_null(bg_gate_method_name(r->method)));
+    if (r->method == BG_GATE_METHOD_EXACT)
+      cJSON_AddItemToObject(x, "resolution", num_or_null(r->resolution));
+    cJSON_AddNumberToObject(x, "min_effect", r->min_effect);
+    if (r->acknowledged)
+      cJSON_AddTrueToObject(x, "acknowledged");
+    cJSON *bb = cJSON_AddObjectToObject(x, "baseline");
+    cJSON_AddItemToObject(bb, "center", num_or_null(r->baseline_center));
+    cJSON_AddNumberToObject(bb, "runs", (double)r->baseline_runs);
+    cJSON_AddNumberToObject(bb, "noise_runs", (double)r->noise_runs);
+    cJSON *cc = cJSON_AddObjectToObject(x, "candidate");
+    cJSON_AddItemToObject(cc, "center", num_or_null(r->candidate_center));
+    cJSON_AddNumberToObject(cc, "n", r->candidate_n);
+    cJSON_AddItemToArray(results, x);
+  }
+  char *summary = bg_gate_summary_text(v);
+  cJSON_AddStringToObject(o, "summary", summary);
+  free(summary);
+  char *md = bg_gate_markdown(v, ctx);
+  cJSON_AddStringToObject(o, "markdown", md);
+  free(md);
+  cJSON_AddItemToObject(o, "url", str_or_null(ctx->url));
+  return o;
+}
