@@ -36,8 +36,6 @@
 #include <string.h>
 #include <time.h>
 
-#define SLOT0 BG_STORE_SLOTS_CHANGEPOINTS
-
 enum cid {
   C_RUN,
   C_TAIL_RUNS,
@@ -53,11 +51,9 @@ enum cid {
   C_CP_LIST,
   C_SERIES_ALERTS,
   C_STATES,
+  C_BRANCH,
   C_COUNT
 };
-
-/* C_COUNT statements and the branch lookup after them. */
-_Static_assert(SLOT0 + C_COUNT + 1 <= BG_STORE_EXTRA_STMTS, "change points' statement slots");
 
 static const char *const sql_text[C_COUNT] = {
     [C_RUN] = "SELECT r.testbed_id, r.pull_request IS NULL, b.name, r.branch_id FROM runs r "
@@ -106,10 +102,14 @@ static const char *const sql_text[C_COUNT] = {
     [C_SERIES_ALERTS] = BG_VERDICT_ALERT_SELECT "WHERE a.testbed_id = ?2 "
         "AND a.benchmark_id = ?3 AND a.measure_id = ?4 AND a.project_id = ?1 "
         "ORDER BY a.id DESC LIMIT 100",
+    [C_BRANCH] = "SELECT id FROM branches WHERE project_id = ?1 AND name = ?2",
 };
 
+static const struct bg_store_module changepoints_sql = {"changepoints", sql_text, C_COUNT, NULL,
+                                                        NULL};
+
 static sqlite3_stmt *stmt(struct bg_store *s, enum cid id) {
-  return bg_store_prepared(s, SLOT0 + (int)id, sql_text[id]);
+  return bg_store_stmt(s, &changepoints_sql, (size_t)id);
 }
 
 static void bind_num(sqlite3_stmt *st, int i, double v) {
@@ -556,8 +556,7 @@ int bg_changepoints_recompute(struct bg_store *s, const struct bg_project *p, lo
                               long long benchmark_id, long long measure_id) {
   struct ctx c = {.p = p, .testbed = testbed_id, .now = (long long)time(NULL)};
   long long defbr = 0;
-  sqlite3_stmt *st = bg_store_prepared(
-      s, SLOT0 + C_COUNT, "SELECT id FROM branches WHERE project_id = ?1 AND name = ?2");
+  sqlite3_stmt *st = stmt(s, C_BRANCH);
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, p->id);

@@ -284,7 +284,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
   req.body = rq->body.data ? rq->body.data : "";
   req.body_len = rq->body.len;
   bg_buf_init(&req.out, 0);
-  req.store = bg_store_thread(h->cfg.db_path, err, sizeof err);
+  req.store = bg_db_thread(h->cfg.db, err, sizeof err);
   if (!req.store) {
     fprintf(stderr, "benchgated: %s\n", err);
     return send_error(c, 503, "database_unavailable", "the database cannot be opened", NULL);

@@ -1,7 +1,7 @@
 /* http.h: benchgated's HTTP server on libmicrohttpd.
  *
- * The daemon runs an internal thread pool; each worker thread has its own SQLite connection
- * (bg_store_thread). A request's body is collected into a capped buffer (413 from
+ * The daemon runs an internal thread pool; each worker thread has its own connection of the
+ * database (bg_db_thread). A request's body is collected into a capped buffer (413 from
  * Content-Length before reading), routed by router.c, answered by an api_*.c handler, or
  * served as a static file of --web with a strict Content-Security-Policy.
  */
@@ -10,8 +10,10 @@
 
 #include <stddef.h>
 
+struct bg_db;
+
 struct bg_http_config {
-  const char *db_path; /* the database every worker opens */
+  struct bg_db *db;    /* the database; outlives the server */
   const char *web_dir; /* static files; NULL: none */
   const char *host;    /* numeric address or name to listen on */
   int port;            /* 0: any free port */

@@ -307,9 +307,9 @@ static int cmd_backup(int argc, char **argv) {
 
 static int serve(int argc, char **argv) {
   struct options o = {0};
+  struct bg_db *db = NULL;
   struct bg_store *s = NULL;
   struct bg_http *h = NULL;
-  struct bg_checkpointer *cp = NULL;
   char host[256], err[512];
   int port, sig;
   o.threads = 4;
@@ -328,17 +328,19 @@ static int serve(int argc, char **argv) {
       strncmp(o.public_url, "https://", 8) != 0)
     return usage("--public-url: expected an http:// or https:// address");
   bg_verdict_set_public_url(o.public_url);
-  const char *db = o.db ? o.db : "benchgate.db";
-  /* Open once here so migrations run and errors show before listening. */
-  if (!open_db(db, &s))
-    return 1;
-  /* Runs stored by an upload that did not get to store their verdict get it now. */
-  if (bg_store_recover(s) != BG_OK) {
-    fprintf(stderr, "benchgated: settling interrupted uploads: %s\n", bg_store_errmsg(s));
-    bg_store_close(s);
+  /* Opened here so migrations run and errors show before listening. */
+  if (bg_db_open(o.db ? o.db : "benchgate.db", &db, err, sizeof err) != BG_OK) {
+    fprintf(stderr, "benchgated: %s\n", err);
     return 1;
   }
-  bg_store_close(s);
+  /* Runs stored by an upload that did not get to store their verdict get it now. */
+  if (!(s = bg_db_thread(db, err, sizeof err)) || bg_store_recover(s) != BG_OK) {
+    fprintf(stderr, "benchgated: settling interrupted uploads: %s\n",
+            s ? bg_store_errmsg(s) : err);
+    bg_db_close(db);
+    return 1;
+  }
+  bg_db_thread_release(db);
   /* Block the stop signals in every thread; the main thread waits for them. */
   sigset_t set;
   sigemptyset(&set);
@@ -348,10 +350,10 @@ static int serve(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   struct bg_http_config cfg = {
       db, o.web, host, port, (int)o.threads, o.private_reads, (size_t)o.max_body};
-  if (bg_store_checkpointer_start(db, CHECKPOINT_MS, &cp, err, sizeof err) != BG_OK ||
+  if (bg_db_checkpointer_start(db, CHECKPOINT_MS, err, sizeof err) != BG_OK ||
       bg_http_start(&cfg, &h, err, sizeof err) != BG_OK) {
     fprintf(stderr, "benchgated: %s\n", err);
-    bg_store_checkpointer_stop(cp);
+    bg_db_close(db);
     return 1;
   }
   int v6 = strchr(host, ':') != NULL;
@@ -363,7 +365,7 @@ static int serve(int argc, char **argv) {
   fprintf(stderr, "benchgated: %s received, finishing requests in flight\n",
           sig == SIGTERM ? "SIGTERM" : "SIGINT");
   bg_http_stop(h, DRAIN_MS);
-  bg_store_checkpointer_stop(cp);
+  bg_db_close(db); /* stops the checkpointer after its last pass */
   return 0;
 }
 

@@ -9,9 +9,10 @@
 #include "store.h"
 
 #include "changepoints.h"
+#include "db_sql.h"
 #include "gate.h"
+#include "json.h"
 #include "mem.h"
-#include "migrations.h"
 #include "store_private.h"
 #include "valid.h"
 #include "verdict.h"
@@ -31,10 +32,6 @@
 
 /* Every statement the store runs; prepared on first use, kept until close. */
 enum sid {
-  S_BEGIN,
-  S_BEGIN_READ,
-  S_COMMIT,
-  S_ROLLBACK,
   S_PING,
   S_PROJECT_INSERT,
   S_PROJECT_GET,
@@ -81,10 +78,6 @@ enum sid {
 };
 
 static const char *const sql_text[S_COUNT] = {
-    [S_BEGIN] = "BEGIN IMMEDIATE",
-    [S_BEGIN_READ] = "BEGIN",
-    [S_COMMIT] = "COMMIT",
-    [S_ROLLBACK] = "ROLLBACK",
     [S_PING] = "SELECT count(*) FROM projects",
     [S_PROJECT_INSERT] = "INSERT INTO projects (slug, github_repo, default_branch, created_at, "
                          "alpha, gate_window, noise_window) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -203,265 +196,48 @@ struct id_cache {
 
 #define ID_CACHE_MAX (1u << 20) /* entries before the cache starts over */
 
-struct bg_store {
-  sqlite3 *db;
-  sqlite3_stmt *stmt[S_COUNT];
-  sqlite3_stmt *extra[BG_STORE_EXTRA_STMTS]; /* statements of verdict.c */
-  void *extra_cache;                         /* verdict.c's cache of baseline summaries */
-  void (*extra_cache_free)(void *);
+/* What store.c keeps per connection. */
+struct conn_state {
   struct id_cache ids;
-  char errmsg[256];
   struct bg_store *side; /* the connection an upload decides its verdict on; NULL: none yet */
-  int is_writer;         /* 1: the process's upload writer (shared_writer) */
 };
 
-static pthread_key_t thread_key;
+static void id_cache_clear(struct id_cache *c);
 
-static void store_free(struct bg_store *s);
+static void conn_state_free(void *p) {
+  struct conn_state *cs = p;
+  id_cache_clear(&cs->ids);
+  bg_store_close(cs->side);
+  free(cs);
+}
 
-/* Upload transactions of this process queue here instead of in SQLite's busy handler, which
- * polls with sleeps of up to 100 ms; SQLite's lock still guards against other processes. */
-static pthread_mutex_t write_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t thread_once = PTHREAD_ONCE_INIT;
+/* The id cache may hold ids of rows a rolled-back transaction created: it starts over. */
+static void conn_rolled_back(void *p) {
+  id_cache_clear(&((struct conn_state *)p)->ids);
+}
+
+static const struct bg_store_module store_sql = {"store", sql_text, S_COUNT, conn_state_free,
+                                                 conn_rolled_back};
+
+static struct conn_state *state(struct bg_store *s) {
+  void **slot = bg_store_state(s, &store_sql);
+  if (!*slot)
+    *slot = bg_xcalloc(1, sizeof(struct conn_state));
+  return *slot;
+}
 
 /* ---- small helpers ---- */
 
 static int fail(struct bg_store *s, const char *what) {
-  snprintf(s->errmsg, sizeof s->errmsg, "%s: %s", what, sqlite3_errmsg(s->db));
-  return BG_EDB;
+  return bg_store_fail(s, what);
 }
 
 static sqlite3_stmt *stmt(struct bg_store *s, enum sid id) {
-  if (!s->stmt[id]) {
-    if (sqlite3_prepare_v3(s->db, sql_text[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[id],
-                           NULL) != SQLITE_OK) {
-      fail(s, "prepare");
-      s->stmt[id] = NULL;
-    }
-  }
-  return s->stmt[id];
+  return bg_store_stmt(s, &store_sql, (size_t)id);
 }
 
-/* Runs a statement that returns no rows, then resets it. */
 static int exec_stmt(struct bg_store *s, sqlite3_stmt *st, const char *what) {
-  int rc = BG_OK;
-  if (!st)
-    return BG_EDB;
-  if (sqlite3_step(st) != SQLITE_DONE)
-    rc = fail(s, what);
-  bg_store_done(st);
-  return rc;
-}
-
-static int begin(struct bg_store *s) {
-  return exec_stmt(s, stmt(s, S_BEGIN), "begin");
-}
-
-static int commit(struct bg_store *s) {
-  return exec_stmt(s, stmt(s, S_COMMIT), "commit");
-}
-
-static void id_cache_clear(struct id_cache *c);
-
-/* Rolls the open transaction back. The id cache may hold ids of rows the transaction
- * created, so it starts over unless `wrote` says nothing was inserted. */
-static void rollback(struct bg_store *s, int wrote) {
-  if (!sqlite3_get_autocommit(s->db)) {
-    sqlite3_stmt *st = stmt(s, S_ROLLBACK);
-    if (st) {
-      sqlite3_step(st);
-      bg_store_done(st);
-    }
-  }
-  if (wrote)
-    id_cache_clear(&s->ids);
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *v) {
-  if (v)
-    sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-  else
-    sqlite3_bind_null(st, i);
-}
-
-static void bind_id(sqlite3_stmt *st, int i, long long v) {
-  if (v)
-    sqlite3_bind_int64(st, i, v);
-  else
-    sqlite3_bind_null(st, i);
-}
-
-const char *bg_store_errmsg(const struct bg_store *s) {
-  return s ? s->errmsg : "";
-}
-
-/* ---- store_private.h ---- */
-
-sqlite3 *bg_store_db(struct bg_store *s) {
-  return s->db;
-}
-
-sqlite3_stmt *bg_store_prepared(struct bg_store *s, int slot, const char *sql) {
-  if (slot < 0 || slot >= BG_STORE_EXTRA_STMTS)
-    return NULL;
-  if (!s->extra[slot] && sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-                                            &s->extra[slot], NULL) != SQLITE_OK) {
-    fail(s, "prepare");
-    s->extra[slot] = NULL;
-  }
-  return s->extra[slot];
-}
-
-void **bg_store_cache(struct bg_store *s, void (*free_fn)(void *)) {
-  s->extra_cache_free = free_fn;
-  return &s->extra_cache;
-}
-
-int bg_store_fail(struct bg_store *s, const char *what) {
-  return fail(s, what);
-}
-
-int bg_store_write_begin(struct bg_store *s) {
-  pthread_mutex_lock(&write_lock);
-  int rc = begin(s);
-  if (rc)
-    pthread_mutex_unlock(&write_lock);
-  return rc;
-}
-
-int bg_store_write_end(struct bg_store *s, int ok) {
-  int rc = BG_OK;
-  if (ok && (rc = commit(s)) == BG_OK) {
-    pthread_mutex_unlock(&write_lock);
-    return BG_OK;
-  }
-  rollback(s, 0);
-  pthread_mutex_unlock(&write_lock);
-  return rc;
-}
-
-/* ---- JSON helpers ---- */
-
-void bg_json_str(struct bg_buf *out, const char *s) {
-  static const char hex[] = "0123456789abcdef";
-  if (!s) {
-    bg_buf_puts(out, "null");
-    return;
-  }
-  bg_buf_append(out, "\"", 1);
-  const char *run = s;
-  for (const char *p = s;; p++) {
-    unsigned char c = (unsigned char)*p;
-    if (c != 0 && c >= 0x20 && c != '"' && c != '\\')
-      continue;
-    bg_buf_append(out, run, (size_t)(p - run));
-    if (c == 0)
-      break;
-    char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
-    size_t n = 2;
-    switch (c) {
-    case '"':
-      esc[1] = '"';
-      break;
-    case '\\':
-      esc[1] = '\\';
-      break;
-    case '\n':
-      esc[1] = 'n';
-      break;
-    case '\r':
-      esc[1] = 'r';
-      break;
-    case '\t':
-      esc[1] = 't';
-      break;
-    default:
-      esc[1] = 'u';
-      esc[2] = '0';
-      esc[3] = '0';
-      esc[4] = hex[c >> 4];
-      esc[5] = hex[c & 15];
-      n = 6;
-    }
-    bg_buf_append(out, esc, n);
-    run = p + 1;
-  }
-  bg_buf_append(out, "\"", 1);
-}
-
-void bg_json_num(struct bg_buf *out, double v) {
-  if (!isfinite(v)) {
-    bg_buf_puts(out, "null");
-    return;
-  }
-  char tmp[40];
-  if (v == floor(v) && fabs(v) < 1e15) {
-    snprintf(tmp, sizeof tmp, "%.0f", v);
-  } else {
-    snprintf(tmp, sizeof tmp, "%.15g", v);
-    if (strtod(tmp, NULL) != v)
-      snprintf(tmp, sizeof tmp, "%.17g", v);
-  }
-  bg_buf_puts(out, tmp);
-}
-
-/* Appends an integer without printf (hot loops). */
-static void json_int(struct bg_buf *out, long long v) {
-  char tmp[24], *end = tmp + sizeof tmp, *p = end;
-  unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-  do {
-    *--p = (char)('0' + u % 10);
-    u /= 10;
-  } while (u);
-  if (v < 0)
-    *--p = '-';
-  bg_buf_append(out, p, (size_t)(end - p));
-}
-
-/* Appends v with 12 significant digits, without printf in the common range: a trend of
- * 10 000 points holds 30 000 numbers, and printf's exact float formatting would dominate the
- * request. Twelve digits are far beyond what a benchmark measures. */
-void bg_json_num12(struct bg_buf *out, double v) {
-  static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
-                               1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
-  double a = fabs(v);
-  if (!isfinite(v) || a < 1e-6 || a >= 1e15) {
-    if (!isfinite(v)) {
-      bg_buf_puts(out, "null");
-    } else {
-      char tmp[32];
-      snprintf(tmp, sizeof tmp, "%.12g", v);
-      bg_buf_puts(out, a == 0 ? "0" : tmp);
-    }
-    return;
-  }
-  int mag = (int)floor(log10(a)) + 1; /* digits before the point; <= 0 below 1 */
-  int dec = 12 - mag;
-  if (dec < 0)
-    dec = 0;
-  if (dec > 18)
-    dec = 18;
-  unsigned long long unit = (unsigned long long)p10[dec];
-  unsigned long long scaled = (unsigned long long)llround(a * p10[dec]);
-  unsigned long long ip = scaled / unit, fp = scaled % unit;
-  char tmp[48], *end = tmp + sizeof tmp, *p = end;
-  if (fp) {
-    int digits = dec;
-    while (fp % 10 == 0) {
-      fp /= 10;
-      digits--;
-    }
-    for (; digits > 0; digits--, fp /= 10)
-      *--p = (char)('0' + fp % 10);
-    *--p = '.';
-  }
-  do {
-    *--p = (char)('0' + ip % 10);
-    ip /= 10;
-  } while (ip);
-  if (v < 0)
-    *--p = '-';
-  bg_buf_append(out, p, (size_t)(end - p));
+  return bg_store_step_done(s, st, what);
 }
 
 /* Appends a column that holds JSON text verbatim, or null. */
@@ -536,229 +312,6 @@ static void id_cache_put(struct id_cache *c, int kind, long long project_id, con
   e->id = id;
 }
 
-/* ---- open, migrate, close ---- */
-
-static int exec_sql(struct bg_store *s, const char *sql, const char *what) {
-  char *msg = NULL;
-  if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-    snprintf(s->errmsg, sizeof s->errmsg, "%s: %s", what, msg ? msg : sqlite3_errmsg(s->db));
-    sqlite3_free(msg);
-    return BG_EDB;
-  }
-  return BG_OK;
-}
-
-int bg_store_version(struct bg_store *s) {
-  sqlite3_stmt *st = NULL;
-  int v = -1;
-  if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int(st, 0);
-  sqlite3_finalize(st);
-  return v;
-}
-
-/* Applies every migration above user_version, each in its own IMMEDIATE transaction that
- * re-reads the version, so concurrent openers apply each migration once. */
-static int migrate(struct bg_store *s) {
-  int rc = BG_OK;
-  for (size_t i = 0; i < bg_migrations_count; i++) {
-    const struct bg_migration *m = &bg_migrations[i];
-    if (bg_store_version(s) >= m->version)
-      continue;
-    if ((rc = exec_sql(s, "BEGIN IMMEDIATE", "migration")))
-      return rc;
-    int v = bg_store_version(s);
-    if (v < m->version) {
-      char pragma[64];
-      snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
-      if ((rc = exec_sql(s, m->sql, m->name)) || (rc = exec_sql(s, pragma, m->name))) {
-        exec_sql(s, "ROLLBACK", "rollback");
-        return rc;
-      }
-    }
-    if ((rc = exec_sql(s, "COMMIT", m->name)))
-      return rc;
-  }
-  int latest = bg_migrations_count ? bg_migrations[bg_migrations_count - 1].version : 0;
-  if (bg_store_version(s) > latest) {
-    snprintf(s->errmsg, sizeof s->errmsg,
-             "database schema version %d is newer than this benchgated (%d)", bg_store_version(s),
-             latest);
-    return BG_EDB;
-  }
-  return rc;
-}
-
-int bg_store_open(const char *path, struct bg_store **out, char *err, size_t errlen) {
-  struct bg_store *s = bg_xcalloc(1, sizeof *s);
-  int rc = BG_OK;
-  *out = NULL;
-  if (sqlite3_open_v2(path, &s->db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      NULL) != SQLITE_OK) {
-    rc = s->db ? fail(s, "open") : BG_ENOMEM;
-    goto out;
-  }
-  sqlite3_extended_result_codes(s->db, 1);
-  sqlite3_busy_timeout(s->db, BG_STORE_BUSY_MS);
-  /* WAL with synchronous=NORMAL survives a killed process (not a power cut) with every
-   * committed transaction; that is the durability promise. */
-  sqlite3_wal_autocheckpoint(s->db, BG_STORE_WAL_PAGES);
-  if ((rc = exec_sql(s, "PRAGMA journal_mode = WAL", "journal_mode")) ||
-      (rc = exec_sql(s, "PRAGMA synchronous = NORMAL", "synchronous")) ||
-      (rc = exec_sql(s, "PRAGMA foreign_keys = ON", "foreign_keys")) ||
-      (rc = exec_sql(s, "PRAGMA cache_size = -8000", "cache_size")) ||
-      (rc = exec_sql(s, "PRAGMA mmap_size = 0", "mmap_size")) || (rc = migrate(s)))
-    goto out;
-out:
-  if (rc) {
-    snprintf(err, errlen, "%s: %s", path, s->errmsg[0] ? s->errmsg : bg_strerror(rc));
-    store_free(s); /* not bg_store_close: a writer is opened under the write lock */
-    return rc == BG_ENOMEM ? BG_ENOMEM : BG_EDB;
-  }
-  *out = s;
-  return BG_OK;
-}
-
-static void writer_release(const char *path);
-
-void bg_store_close(struct bg_store *s) {
-  if (s && !s->is_writer && s->db)
-    writer_release(sqlite3_db_filename(s->db, "main"));
-  store_free(s);
-}
-
-static void store_free(struct bg_store *s) {
-  if (!s)
-    return;
-  for (int i = 0; i < S_COUNT; i++)
-    sqlite3_finalize(s->stmt[i]);
-  for (int i = 0; i < BG_STORE_EXTRA_STMTS; i++)
-    sqlite3_finalize(s->extra[i]);
-  if (s->extra_cache && s->extra_cache_free)
-    s->extra_cache_free(s->extra_cache);
-  id_cache_clear(&s->ids);
-  bg_store_close(s->side);
-  sqlite3_close(s->db);
-  free(s);
-}
-
-static void thread_destroy(void *p) {
-  bg_store_close(p);
-}
-
-static void thread_init(void) {
-  pthread_key_create(&thread_key, thread_destroy);
-}
-
-struct bg_store *bg_store_thread(const char *path, char *err, size_t errlen) {
-  pthread_once(&thread_once, thread_init);
-  struct bg_store *s = pthread_getspecific(thread_key);
-  if (s)
-    return s;
-  if (bg_store_open(path, &s, err, errlen) != BG_OK)
-    return NULL;
-  pthread_setspecific(thread_key, s);
-  return s;
-}
-
-void bg_store_thread_release(void) {
-  pthread_once(&thread_once, thread_init);
-  struct bg_store *s = pthread_getspecific(thread_key);
-  pthread_setspecific(thread_key, NULL);
-  bg_store_close(s);
-}
-
-struct bg_checkpointer {
-  struct bg_store *s;
-  pthread_t thread;
-  pthread_mutex_t lock;
-  pthread_cond_t wake;
-  int stop;
-  int interval_ms;
-};
-
-static void *checkpoint_loop(void *arg) {
-  struct bg_checkpointer *c = arg;
-  int settled = -1;
-  pthread_mutex_lock(&c->lock);
-  while (!c->stop) {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += (long)c->interval_ms * 1000000L;
-    until.tv_sec += until.tv_nsec / 1000000000L;
-    until.tv_nsec %= 1000000000L;
-    pthread_cond_timedwait(&c->wake, &c->lock, &until);
-    if (c->stop)
-      break;
-    pthread_mutex_unlock(&c->lock);
-    /* PASSIVE never blocks writers; it copies what readers no longer need. Under a steady
-     * stream of uploads it never catches up with the last frames, so the WAL never starts
-     * over and would grow until a writer's own checkpoint (BG_STORE_WAL_PAGES) copies and
-     * syncs the lot inside an upload (60-100 ms with 1 000-result runs). Once the WAL passes
-     * BG_STORE_WAL_RESET pages, a last pass under the write lock copies the few frames
-     * written since the one before, so the next writer starts the WAL over. */
-    int log = 0, done = 0;
-    sqlite3_wal_checkpoint_v2(c->s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-    /* The locked pass holds every upload up for as long as it copies. A pass copies what the
-     * WAL held when it began (30-40 ms for 10 000 frames), while uploads go on writing: first
-     * catch up without the lock, each pass copying what was written during the last, until a
-     * pass finds little new (the locked one then has little left). */
-    for (int pass = 0, before; pass < 4 && log > BG_STORE_WAL_RESET && log != settled; pass++) {
-      before = done;
-      sqlite3_wal_checkpoint_v2(c->s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-      if (done - before <= BG_STORE_WAL_LEFT)
-        break;
-    }
-    if (log > BG_STORE_WAL_RESET && log != settled) {
-      pthread_mutex_lock(&write_lock);
-      sqlite3_wal_checkpoint_v2(c->s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-      pthread_mutex_unlock(&write_lock);
-      settled = log == done ? log : -1; /* an idle WAL needs no second pass again */
-    }
-    pthread_mutex_lock(&c->lock);
-  }
-  pthread_mutex_unlock(&c->lock);
-  return NULL;
-}
-
-int bg_store_checkpointer_start(const char *path, int interval_ms, struct bg_checkpointer **out,
-                                char *err, size_t errlen) {
-  struct bg_checkpointer *c = bg_xcalloc(1, sizeof *c);
-  *out = NULL;
-  if (bg_store_open(path, &c->s, err, errlen) != BG_OK) {
-    free(c);
-    return BG_EDB;
-  }
-  c->interval_ms = interval_ms;
-  pthread_mutex_init(&c->lock, NULL);
-  pthread_cond_init(&c->wake, NULL);
-  if (pthread_create(&c->thread, NULL, checkpoint_loop, c) != 0) {
-    snprintf(err, errlen, "cannot start the checkpoint thread");
-    bg_store_close(c->s);
-    free(c);
-    return BG_EDB;
-  }
-  *out = c;
-  return BG_OK;
-}
-
-void bg_store_checkpointer_stop(struct bg_checkpointer *c) {
-  if (!c)
-    return;
-  pthread_mutex_lock(&c->lock);
-  c->stop = 1;
-  pthread_cond_signal(&c->wake);
-  pthread_mutex_unlock(&c->lock);
-  pthread_join(c->thread, NULL);
-  sqlite3_wal_checkpoint_v2(c->s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-  bg_store_close(c->s);
-  pthread_mutex_destroy(&c->lock);
-  pthread_cond_destroy(&c->wake);
-  free(c);
-}
-
 int bg_store_ping(struct bg_store *s) {
   sqlite3_stmt *st = stmt(s, S_PING);
   int rc = BG_OK;
@@ -799,7 +352,7 @@ int bg_store_project_get(struct bg_store *s, const char *slug, struct bg_project
   sqlite3_stmt *st = stmt(s, S_PROJECT_GET);
   if (!st)
     return BG_EDB;
-  bind_text(st, 1, slug);
+  bg_store_bind_text(st, 1, slug);
   return one_project(s, st, out);
 }
 
@@ -815,9 +368,9 @@ int bg_store_project_create_gated(struct bg_store *s, const char *slug, const ch
   int rc = BG_OK;
   if (!st)
     return BG_EDB;
-  bind_text(st, 1, slug);
-  bind_text(st, 2, github_repo && *github_repo ? github_repo : NULL);
-  bind_text(st, 3, default_branch ? default_branch : "main");
+  bg_store_bind_text(st, 1, slug);
+  bg_store_bind_text(st, 2, github_repo && *github_repo ? github_repo : NULL);
+  bg_store_bind_text(st, 3, default_branch ? default_branch : "main");
   sqlite3_bind_int64(st, 4, (long long)time(NULL));
   sqlite3_bind_double(st, 5, alpha > 0 ? alpha : BG_STORE_DEFAULT_ALPHA);
   window = window > 0 ? window : BG_STORE_DEFAULT_WINDOW;
@@ -883,7 +436,7 @@ static int find_named(struct bg_store *s, enum sid find, long long pid, const ch
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, pid);
-  bind_text(st, 2, name);
+  bg_store_bind_text(st, 2, name);
   int step = sqlite3_step(st);
   if (step == SQLITE_ROW)
     *id = sqlite3_column_int64(st, 0);
@@ -904,22 +457,22 @@ static int find_or_insert(struct bg_store *s, enum sid find, enum sid insert, lo
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, pid);
-  bind_text(st, 2, name);
+  bg_store_bind_text(st, 2, name);
   if (extra3)
-    bind_text(st, 3, extra3);
+    bg_store_bind_text(st, 3, extra3);
   if (extra4)
-    bind_text(st, 4, extra4);
+    bg_store_bind_text(st, 4, extra4);
   if (sqlite3_step(st) != SQLITE_DONE)
     rc = fail(s, "insert");
   else
-    *id = sqlite3_last_insert_rowid(s->db);
+    *id = sqlite3_last_insert_rowid(bg_store_sqlite(s));
   bg_store_done(st);
   return rc;
 }
 
 static int cached_id(struct bg_store *s, int kind, long long pid, const char *name,
                      const char *unit, const char *direction, long long *id) {
-  if ((*id = id_cache_get(&s->ids, kind, pid, name)))
+  if ((*id = id_cache_get(&state(s)->ids, kind, pid, name)))
     return BG_OK;
   int rc =
       kind == KIND_BENCH
@@ -927,7 +480,7 @@ static int cached_id(struct bg_store *s, int kind, long long pid, const char *na
           : find_or_insert(s, S_MEASURE_FIND, S_MEASURE_INSERT, pid, name, unit, direction, id);
   /* The id may belong to a row of this uncommitted transaction; rollback clears the cache. */
   if (rc == BG_OK)
-    id_cache_put(&s->ids, kind, pid, name, *id);
+    id_cache_put(&state(s)->ids, kind, pid, name, *id);
   return rc;
 }
 
@@ -941,7 +494,7 @@ static int testbed_id(struct bg_store *s, long long pid, const struct bg_run *ru
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, pid);
-  bind_text(st, 2, run->testbed);
+  bg_store_bind_text(st, 2, run->testbed);
   int step = sqlite3_step(st);
   if (step == SQLITE_ROW) {
     *id = sqlite3_column_int64(st, 0);
@@ -960,16 +513,16 @@ static int testbed_id(struct bg_store *s, long long pid, const struct bg_run *ru
     if (!(st = stmt(s, S_TESTBED_FP)))
       return BG_EDB;
     sqlite3_bind_int64(st, 1, *id);
-    bind_text(st, 2, fp);
+    bg_store_bind_text(st, 2, fp);
     return exec_stmt(s, st, "testbed fingerprint");
   }
   if (!(st = stmt(s, S_TESTBED_INSERT)))
     return BG_EDB;
   sqlite3_bind_int64(st, 1, pid);
-  bind_text(st, 2, run->testbed);
-  bind_text(st, 3, fp);
+  bg_store_bind_text(st, 2, run->testbed);
+  bg_store_bind_text(st, 3, fp);
   if ((rc = exec_stmt(s, st, "insert testbed")) == BG_OK)
-    *id = sqlite3_last_insert_rowid(s->db);
+    *id = sqlite3_last_insert_rowid(bg_store_sqlite(s));
   return rc;
 }
 
@@ -980,7 +533,7 @@ static int commit_id(struct bg_store *s, long long pid, const struct bg_run *run
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, pid);
-  bind_text(st, 2, run->commit.sha);
+  bg_store_bind_text(st, 2, run->commit.sha);
   int step = sqlite3_step(st);
   if (step == SQLITE_ROW) {
     *id = sqlite3_column_int64(st, 0);
@@ -999,9 +552,9 @@ static int commit_id(struct bg_store *s, long long pid, const struct bg_run *run
     if (!(st = stmt(s, S_COMMIT_FILL)))
       return BG_EDB;
     sqlite3_bind_int64(st, 1, *id);
-    bind_text(st, 2, run->commit.message);
-    bind_text(st, 3, run->commit.author);
-    bind_text(st, 4, run->commit.timestamp);
+    bg_store_bind_text(st, 2, run->commit.message);
+    bg_store_bind_text(st, 3, run->commit.author);
+    bg_store_bind_text(st, 4, run->commit.timestamp);
     return exec_stmt(s, st, "complete commit");
   }
   long long t;
@@ -1009,20 +562,20 @@ static int commit_id(struct bg_store *s, long long pid, const struct bg_run *run
   if (!(st = stmt(s, S_COMMIT_INSERT)))
     return BG_EDB;
   sqlite3_bind_int64(st, 1, pid);
-  bind_text(st, 2, run->commit.sha);
-  bind_text(st, 3, run->commit.message);
-  bind_text(st, 4, run->commit.author);
-  bind_text(st, 5, run->commit.timestamp);
+  bg_store_bind_text(st, 2, run->commit.sha);
+  bg_store_bind_text(st, 3, run->commit.message);
+  bg_store_bind_text(st, 4, run->commit.author);
+  bg_store_bind_text(st, 5, run->commit.timestamp);
   sqlite3_bind_int64(st, 6, *epoch);
   if ((rc = exec_stmt(s, st, "insert commit")))
     return rc;
-  *id = sqlite3_last_insert_rowid(s->db);
+  *id = sqlite3_last_insert_rowid(bg_store_sqlite(s));
   for (size_t i = 0; i < run->commit.nparents; i++) {
     if (!(st = stmt(s, S_PARENT_INSERT)))
       return BG_EDB;
     sqlite3_bind_int64(st, 1, *id);
     sqlite3_bind_int64(st, 2, (long long)i);
-    bind_text(st, 3, run->commit.parents[i]);
+    bg_store_bind_text(st, 3, run->commit.parents[i]);
     if ((rc = exec_stmt(s, st, "insert parent")))
       return rc;
   }
@@ -1158,12 +711,12 @@ static int insert_results(struct bg_store *s, long long pid, long long rid,
 }
 
 int bg_store_benchmark_id(struct bg_store *s, long long pid, const char *name, long long *id) {
-  if ((*id = id_cache_get(&s->ids, KIND_BENCH, pid, name)))
+  if ((*id = id_cache_get(&state(s)->ids, KIND_BENCH, pid, name)))
     return BG_OK;
   int rc = find_named(s, S_BENCH_FIND, pid, name, id);
   /* Only committed ids are read here (the caller is in a read transaction): they stay. */
   if (*id)
-    id_cache_put(&s->ids, KIND_BENCH, pid, name, *id);
+    id_cache_put(&state(s)->ids, KIND_BENCH, pid, name, *id);
   return rc;
 }
 
@@ -1248,57 +801,20 @@ static int settle(struct bg_store *s, const struct bg_project *p, long long rid,
   return rc;
 }
 
-/* The connection every upload of the process writes through. SQLite keeps a connection's
- * page cache only while no other connection writes: with each thread writing on its own
- * connection, every upload found its cache emptied by the last one on another thread and read
- * the ~1 000 index pages it inserts into back from the file. One connection for all uploads
- * keeps them. Used, opened and replaced only under write_lock; opened on the first upload
- * to a database, closed when a store of that database closes (the next upload opens it
- * again). */
-static struct bg_store *shared_writer;
-
-static void writer_drop(void) {
-  struct bg_store *w = shared_writer;
-  shared_writer = NULL;
-  bg_store_close(w);
-}
-
-static void writer_release(const char *path) {
-  pthread_mutex_lock(&write_lock);
-  if (shared_writer && path && !strcmp(sqlite3_db_filename(shared_writer->db, "main"), path))
-    writer_drop();
-  pthread_mutex_unlock(&write_lock);
-}
-
-/* The writer for the database of `s` (the caller holds write_lock); `s` itself when the
- * database has no file name or a writer cannot be opened. */
-static struct bg_store *writer_of(struct bg_store *s) {
-  const char *path = sqlite3_db_filename(s->db, "main");
-  char err[256];
-  if (!path || !*path)
-    return s;
-  if (shared_writer && strcmp(sqlite3_db_filename(shared_writer->db, "main"), path))
-    writer_drop();
-  if (!shared_writer && bg_store_open(path, &shared_writer, err, sizeof err) != BG_OK)
-    shared_writer = NULL;
-  if (shared_writer)
-    shared_writer->is_writer = 1;
-  return shared_writer ? shared_writer : s;
-}
-
 /* The connection beside `s` that decides an upload's verdict while `s` stores the run,
  * opened on first use with a small page cache (the decision reads a few hundred pages; the
  * baseline's summaries come from the verdict's cache). NULL when it cannot be opened: the
  * verdict is then decided on `s`, inside the upload's transaction. */
 static struct bg_store *side_of(struct bg_store *s) {
   char err[256];
-  const char *path = sqlite3_db_filename(s->db, "main");
-  if (!s->side && path && *path && bg_store_open(path, &s->side, err, sizeof err) == BG_OK &&
-      exec_sql(s->side, "PRAGMA cache_size = -2000", "cache_size") != BG_OK) {
-    bg_store_close(s->side);
-    s->side = NULL;
+  struct conn_state *cs = state(s);
+  const char *path = bg_db_path(bg_store_database(s));
+  if (!cs->side && *path && bg_db_connect(bg_store_database(s), &cs->side, err, sizeof err) == BG_OK &&
+      bg_store_exec(cs->side, "PRAGMA cache_size = -2000", "cache_size") != BG_OK) {
+    bg_store_close(cs->side);
+    cs->side = NULL;
   }
-  return s->side;
+  return cs->side;
 }
 
 /* The verdict of a run not stored yet, decided on the side connection's read snapshot. */
@@ -1317,7 +833,7 @@ struct decide_job {
 static void *decide_main(void *arg) {
   struct decide_job *j = arg;
   pthread_setname_np(pthread_self(), "bg-decide"); /* for top -H and perf */
-  int rc = exec_stmt(j->s, stmt(j->s, S_BEGIN_READ), "begin read");
+  int rc = bg_store_begin_read(j->s);
   if (rc == BG_OK &&
       (rc = bg_verdict_decide_payload(j->s, j->p, j->run, j->rows, j->now, &j->answer)))
     j->answer = NULL;
@@ -1326,9 +842,9 @@ static void *decide_main(void *arg) {
     answer_json(&j->out, j->run->run_id, NULL, j->answer);
   }
   if (rc == BG_OK)
-    rc = commit(j->s);
+    rc = bg_store_commit(j->s);
   if (rc)
-    rollback(j->s, 0);
+    bg_store_rollback(j->s);
   j->rc = rc;
   atomic_store(&j->done, 1);
   return NULL;
@@ -1356,29 +872,29 @@ static int insert_run_rows(struct bg_store *s, const struct bg_project *p, const
     return BG_EDB;
   char *warn = warnings_json(run, fp_changed);
   sqlite3_bind_int64(st, 1, p->id);
-  bind_text(st, 2, run->run_id);
+  bg_store_bind_text(st, 2, run->run_id);
   sqlite3_bind_int64(st, 3, out->cm);
   sqlite3_bind_int64(st, 4, out->br);
   sqlite3_bind_int64(st, 5, out->tb);
   sqlite3_bind_int64(st, 6, out->epoch);
-  bind_text(st, 7, run->baseline_branch);
-  bind_text(st, 8, run->baseline_sha);
-  bind_id(st, 9, run->pull_request);
-  bind_id(st, 10, run->job_id);
-  bind_text(st, 11, run->agent_name);
-  bind_text(st, 12, run->agent_version);
-  bind_text(st, 13, run->started_at);
-  bind_text(st, 14, run->finished_at);
+  bg_store_bind_text(st, 7, run->baseline_branch);
+  bg_store_bind_text(st, 8, run->baseline_sha);
+  bg_store_bind_id(st, 9, run->pull_request);
+  bg_store_bind_id(st, 10, run->job_id);
+  bg_store_bind_text(st, 11, run->agent_name);
+  bg_store_bind_text(st, 12, run->agent_version);
+  bg_store_bind_text(st, 13, run->started_at);
+  bg_store_bind_text(st, 14, run->finished_at);
   sqlite3_bind_int64(st, 15, now);
   sqlite3_bind_blob(st, 16, hash, SHA256_DIGEST_LENGTH, SQLITE_STATIC);
-  bind_text(st, 17, th);
-  bind_text(st, 18, warn);
-  bind_text(st, 19, fp);
+  bg_store_bind_text(st, 17, th);
+  bg_store_bind_text(st, 18, warn);
+  bg_store_bind_text(st, 19, fp);
   rc = exec_stmt(s, st, "insert run");
   cJSON_free(warn);
   if (rc)
     return rc;
-  out->rid = sqlite3_last_insert_rowid(s->db);
+  out->rid = sqlite3_last_insert_rowid(bg_store_sqlite(s));
   return insert_results(s, p->id, out->rid, run, rows);
 }
 
@@ -1388,7 +904,7 @@ static int take_decision(struct bg_store *s, struct decide_job *job, pthread_t t
                          const struct stored_run *r, struct bg_verdict_answer **decided) {
   pthread_join(thread, NULL);
   if (job->rc) {
-    memcpy(s->errmsg, job->s->errmsg, sizeof s->errmsg);
+    bg_store_take_error(s, job->s);
     return job->rc;
   }
   *decided = job->answer;
@@ -1408,7 +924,7 @@ static int find_run(struct bg_store *s, long long pid, const char *run_id,
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, pid);
-  bind_text(st, 2, run_id);
+  bg_store_bind_text(st, 2, run_id);
   int step = sqlite3_step(st);
   if (step == SQLITE_ROW) {
     const void *old = sqlite3_column_blob(st, 0);
@@ -1445,18 +961,18 @@ static int answer_replay(struct bg_store *s, const struct bg_project *p, const c
  * replay settled the run first (*stored 0). Errors are reported on `own`. */
 static int store_later(struct bg_store *own, const struct bg_verdict_answer *decided,
                        int *stored) {
-  pthread_mutex_lock(&write_lock);
-  struct bg_store *s = writer_of(own);
-  int rc = begin(s);
+  bg_db_lock(bg_store_database(own));
+  struct bg_store *s = bg_db_writer(bg_store_database(own), own);
+  int rc = bg_store_begin(s);
   if (rc == BG_OK) {
     rc = bg_verdict_store_decision(s, decided, stored);
-    rc = rc ? rc : commit(s);
+    rc = rc ? rc : bg_store_commit(s);
     if (rc)
-      rollback(s, 0);
+      bg_store_rollback(s);
   }
-  if (rc && s != own)
-    memcpy(own->errmsg, s->errmsg, sizeof own->errmsg);
-  pthread_mutex_unlock(&write_lock);
+  if (rc)
+    bg_store_take_error(own, s);
+  bg_db_unlock(bg_store_database(own));
   return rc;
 }
 
@@ -1472,13 +988,13 @@ static int store_later(struct bg_store *own, const struct bg_verdict_answer *dec
  * under the write lock would hold every other upload up. A crash in between leaves the mark,
  * which a replay of the upload or bg_store_recover settles. The full verdict is rendered
  * beside the insert too. Without a side connection the verdict is decided on the stored rows
- * inside the transaction. All uploads write through one connection (writer_of). */
+ * inside the transaction. All uploads write through one connection (bg_db_writer). */
 int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
                         int *replay, struct bg_buf *answer) {
   struct bg_store *own = s; /* the caller's connection: errors are reported on it */
   struct stored_run r = {0};
   long long now = (long long)time(NULL), replay_rid = 0;
-  int rc, wrote = 0, stored = 1, started = 0, later = 0, beside = 0;
+  int rc, stored = 1, started = 0, later = 0, beside = 0;
   *replay = 0;
   /* The results' summaries once, for the insert and the decision, outside the write lock. */
   struct bg_verdict_row *rows = bg_xmalloc((run->nresults ? run->nresults : 1) * sizeof *rows);
@@ -1493,15 +1009,14 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
   char *fp = json_or_null(run->fingerprint), *th = json_or_null(run->thresholds);
   char *verdict = NULL;
   struct bg_verdict_answer *decided = NULL;
-  pthread_mutex_lock(&write_lock);
-  s = writer_of(own);
-  if ((rc = begin(s)) || (rc = find_run(s, p->id, run->run_id, hash, &replay_rid)))
+  bg_db_lock(bg_store_database(own));
+  s = bg_db_writer(bg_store_database(own), own);
+  if ((rc = bg_store_begin(s)) || (rc = find_run(s, p->id, run->run_id, hash, &replay_rid)))
     goto out;
   if ((*replay = replay_rid != 0)) {
     rc = answer_replay(s, p, run->run_id, replay_rid, &decided, answer);
     goto out;
   }
-  wrote = 1;
   if ((rc = insert_run_rows(s, p, run, hash, fp, th, now, rows, &r)))
     goto out;
   /* Without a side connection the verdict is decided here, before the screening it must not
@@ -1518,15 +1033,15 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
         (rc = bg_verdict_store_decision(s, decided, &stored)))
       goto out;
   }
-  rc = commit(s);
+  rc = bg_store_commit(s);
 out:
   if (rc)
-    rollback(s, wrote);
+    bg_store_rollback(s);
   else if (*replay)
-    rc = commit(s); /* a settled run's verdict, or nothing written (keeps the id cache) */
-  if (rc && s != own)
-    memcpy(own->errmsg, s->errmsg, sizeof own->errmsg);
-  pthread_mutex_unlock(&write_lock);
+    rc = bg_store_commit(s); /* a settled run's verdict, or nothing written (keeps the id cache) */
+  if (rc)
+    bg_store_take_error(own, s);
+  bg_db_unlock(bg_store_database(own));
   /* A default-branch run is the next uploads' baseline: keep its summaries at hand (outside
    * the write lock; a decision that misses it meanwhile reads it from the database). */
   if (rc == BG_OK && r.rid && !run->pull_request && run->commit.branch &&
@@ -1580,7 +1095,7 @@ int bg_store_recover(struct bg_store *s) {
   long long *ids = NULL, *pids = NULL;
   size_t n = 0, cap = 0, pcap = 0;
   int rc = BG_OK, step;
-  if (sqlite3_prepare_v2(s->db,
+  if (sqlite3_prepare_v2(bg_store_sqlite(s),
                          "SELECT id, project_id FROM runs WHERE gate_input = '" BG_VERDICT_PENDING
                          "' ORDER BY id",
                          -1, &st, NULL) != SQLITE_OK)
@@ -1717,7 +1232,7 @@ int bg_store_run_json(struct bg_store *s, const struct bg_project *p, const char
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, p->id);
-  bind_text(st, 2, run_id);
+  bg_store_bind_text(st, 2, run_id);
   int step = sqlite3_step(st);
   if (step != SQLITE_ROW) {
     rc = step == SQLITE_DONE ? BG_ENOENT : fail(s, "run");
@@ -1792,7 +1307,7 @@ static int name_id(struct bg_store *s, enum sid find, long long pid, const char 
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, pid);
-  bind_text(st, 2, name);
+  bg_store_bind_text(st, 2, name);
   int step = sqlite3_step(st);
   if (step == SQLITE_ROW)
     *id = sqlite3_column_int64(st, 0);
@@ -1812,8 +1327,8 @@ static int commit_stats(struct bg_store *s, long long cid, long long br, long lo
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, cid);
-  bind_id(st, 2, br);
-  bind_id(st, 3, tb);
+  bg_store_bind_id(st, 2, br);
+  bg_store_bind_id(st, 3, tb);
   if (sqlite3_step(st) == SQLITE_ROW) {
     *runs = sqlite3_column_int64(st, 0);
     *latest = sqlite3_column_int64(st, 1);
@@ -1840,7 +1355,7 @@ static int verdict_state_json(struct bg_store *s, long long rid, struct bg_buf *
     bg_buf_puts(out, ",\"counts\":{");
     for (int k = 0; k < 7; k++) {
       bg_buf_printf(out, "%s\"%s\":", k ? "," : "", names[k]);
-      json_int(out, sqlite3_column_int64(st, 1 + k));
+      bg_json_int(out, sqlite3_column_int64(st, 1 + k));
     }
     bg_buf_puts(out, "}}");
   } else if (step == SQLITE_ROW || step == SQLITE_DONE) {
@@ -1871,9 +1386,9 @@ static int commit_summary_json(struct bg_store *s, long long cid, long long runs
     bg_buf_puts(out, ",\"timestamp\":");
     bg_json_str(out, bg_store_col_text(st, 3));
     bg_buf_puts(out, ",\"time\":");
-    json_int(out, sqlite3_column_int64(st, 4));
+    bg_json_int(out, sqlite3_column_int64(st, 4));
     bg_buf_puts(out, ",\"runs\":");
-    json_int(out, runs);
+    bg_json_int(out, runs);
     bg_buf_puts(out, ",\"verdict\":");
     bg_buf_reset(last);
     bg_buf_puts(last, bg_store_col_text(st, 0));
@@ -1910,9 +1425,9 @@ int bg_store_commits_json(struct bg_store *s, const struct bg_project *p,
     if (!(st = stmt(s, S_HISTORY_CURSOR)))
       return BG_EDB;
     sqlite3_bind_int64(st, 1, p->id);
-    bind_id(st, 2, br);
-    bind_id(st, 3, tb);
-    bind_text(st, 4, q->before);
+    bg_store_bind_id(st, 2, br);
+    bg_store_bind_id(st, 3, tb);
+    bg_store_bind_text(st, 4, q->before);
     step = sqlite3_step(st);
     if (step == SQLITE_ROW) {
       cur_epoch = sqlite3_column_int64(st, 0);
@@ -1981,7 +1496,7 @@ int bg_store_commit_json(struct bg_store *s, const struct bg_project *p, const c
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, p->id);
-  bind_text(st, 2, sha);
+  bg_store_bind_text(st, 2, sha);
   step = sqlite3_step(st);
   if (step != SQLITE_ROW) {
     rc = step == SQLITE_DONE ? BG_ENOENT : fail(s, "commit");
@@ -2035,7 +1550,7 @@ int bg_store_commit_resolve(struct bg_store *s, long long project_id, const char
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, project_id);
-  bind_text(st, 2, prefix);
+  bg_store_bind_text(st, 2, prefix);
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
     const char *v = bg_store_col_text(st, 0);
     /* Sorted by sha, an exact match comes first: a full sha that is also the prefix of a
@@ -2267,7 +1782,7 @@ int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
     goto out;
   }
   sqlite3_bind_int64(st, 1, p->id);
-  bind_text(st, 2, q->measure);
+  bg_store_bind_text(st, 2, q->measure);
   step = sqlite3_step(st);
   if (step == SQLITE_ROW) {
     mid = sqlite3_column_int64(st, 0);
@@ -2345,9 +1860,9 @@ int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
     bg_buf_puts(out, k ? ",{\"sha\":" : "{\"sha\":");
     bg_json_str(out, shas.data + pt->sha_off);
     bg_buf_puts(out, ",\"time\":");
-    json_int(out, pt->time);
+    bg_json_int(out, pt->time);
     bg_buf_puts(out, ",\"n\":");
-    json_int(out, pt->n);
+    bg_json_int(out, pt->n);
     bg_buf_puts(out, ",\"mean\":");
     bg_json_num12(out, pt->mean);
     bg_buf_puts(out, ",\"lower\":");
@@ -2380,13 +1895,13 @@ int bg_store_token_insert(struct bg_store *s, long long project_id, const char *
   int rc;
   if (!st)
     return BG_EDB;
-  bind_id(st, 1, project_id);
-  bind_text(st, 2, role);
-  bind_text(st, 3, name);
+  bg_store_bind_id(st, 1, project_id);
+  bg_store_bind_text(st, 2, role);
+  bg_store_bind_text(st, 3, name);
   sqlite3_bind_blob(st, 4, hash, 32, SQLITE_STATIC);
   sqlite3_bind_int64(st, 5, (long long)time(NULL));
   if ((rc = exec_stmt(s, st, "insert token")) == BG_OK)
-    *id = sqlite3_last_insert_rowid(s->db);
+    *id = sqlite3_last_insert_rowid(bg_store_sqlite(s));
   return rc;
 }
 
@@ -2446,7 +1961,7 @@ int bg_store_token_revoke(struct bg_store *s, long long id) {
     return BG_EDB;
   sqlite3_bind_int64(st, 1, id);
   sqlite3_bind_int64(st, 2, (long long)time(NULL));
-  if ((rc = exec_stmt(s, st, "revoke token")) == BG_OK && sqlite3_changes(s->db) == 0)
+  if ((rc = exec_stmt(s, st, "revoke token")) == BG_OK && sqlite3_changes(bg_store_sqlite(s)) == 0)
     rc = BG_ENOENT;
   return rc;
 }
@@ -2461,7 +1976,7 @@ int bg_store_backup(const char *db_path, const char *out_path, char *err, size_t
     rc = BG_EDB;
     goto out;
   }
-  sqlite3_busy_timeout(src, BG_STORE_BUSY_MS);
+  sqlite3_busy_timeout(src, BG_DB_BUSY_MS);
   if (sqlite3_open_v2(out_path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
       SQLITE_OK) {
     snprintf(err, errlen, "%s: %s", out_path, dst ? sqlite3_errmsg(dst) : "out of memory");

@@ -1,23 +1,20 @@
 /* store.h: benchgated's SQLite store: projects, runs and their results, history, series.
  *
- * A struct bg_store is one SQLite connection (WAL, busy timeout, statements prepared once).
- * Every HTTP worker thread uses its own, opened lazily by bg_store_thread; the command line
- * opens one directly with bg_store_open. Opening applies the migrations compiled from
- * schema/ (tracked with PRAGMA user_version). Read functions write their JSON answer into a
- * caller's struct bg_buf, so the HTTP layer sends it as it is.
+ * A struct bg_store is one connection of a database (db.h). Read functions write their JSON
+ * answer into a caller's struct bg_buf, so the HTTP layer sends it as it is.
  */
 #ifndef BG_STORE_H
 #define BG_STORE_H
 
 #include "buf.h"
+#include "db.h"
 #include "error.h"
+#include "json.h"
 #include "run.h"
 
 #include <stddef.h>
 
 struct bg_store;
-
-#define BG_STORE_BUSY_MS 10000 /* sqlite3_busy_timeout of every connection */
 
 /* A project as stored. */
 struct bg_project {
@@ -34,45 +31,6 @@ struct bg_project {
 #define BG_STORE_DEFAULT_ALPHA 0.05
 #define BG_STORE_DEFAULT_WINDOW 30
 #define BG_STORE_DEFAULT_NOISE_WINDOW 100
-
-/* Opens (creating when absent) the database at `path`, sets WAL and the busy timeout and
- * applies pending migrations. Returns BG_OK and a new store in *out (free it with
- * bg_store_close), or BG_EDB with the reason in err. */
-int bg_store_open(const char *path, struct bg_store **out, char *err, size_t errlen);
-
-/* Finalizes every statement and closes the connection. Accepts NULL. */
-void bg_store_close(struct bg_store *s);
-
-/* The message of the store's last failure (a copy of sqlite3_errmsg); "" when none. */
-const char *bg_store_errmsg(const struct bg_store *s);
-
-/* The schema version of the open database (its PRAGMA user_version). */
-int bg_store_version(struct bg_store *s);
-
-/* Returns this thread's connection to `path`, opening it on first use; the connection is
- * closed when the thread exits (or by bg_store_thread_release). NULL on failure, with the
- * reason in err. All threads of a process must use the same path. */
-struct bg_store *bg_store_thread(const char *path, char *err, size_t errlen);
-
-/* Closes the calling thread's connection, if any. */
-void bg_store_thread_release(void);
-
-/* A background thread that checkpoints the WAL every `interval_ms`, so the fsync of a
- * checkpoint never lands inside a request (connections only checkpoint by themselves once the
- * WAL passes BG_STORE_WAL_PAGES pages, a safety net the checkpointer keeps them below: past
- * BG_STORE_WAL_RESET pages it makes the WAL start over, see checkpoint_loop). An upload of
- * 1 000 results writes ~1 100 pages. */
-struct bg_checkpointer;
-#define BG_STORE_WAL_PAGES 30000
-#define BG_STORE_WAL_RESET 10000
-#define BG_STORE_WAL_LEFT 600 /* frames the locked pass may have to copy (about half an upload) */
-
-/* Starts the checkpointer on its own connection. BG_OK with *out set, or BG_EDB with err. */
-int bg_store_checkpointer_start(const char *path, int interval_ms, struct bg_checkpointer **out,
-                                char *err, size_t errlen);
-
-/* Stops the thread, runs a last checkpoint and frees it. Accepts NULL. */
-void bg_store_checkpointer_stop(struct bg_checkpointer *c);
 
 /* Checks that the database answers a query. BG_OK or BG_EDB. */
 int bg_store_ping(struct bg_store *s);
@@ -218,17 +176,5 @@ int bg_store_token_revoke(struct bg_store *s, long long id);
 /* Copies the database at db_path to out_path with the online backup API while the server may
  * be writing. BG_OK, or BG_EDB/BG_EIO with the reason in err. */
 int bg_store_backup(const char *db_path, const char *out_path, char *err, size_t errlen);
-
-/* ---- JSON helpers shared by the API handlers ---- */
-
-/* Appends s as a JSON string literal (quoted and escaped), or null when s is NULL. */
-void bg_json_str(struct bg_buf *out, const char *s);
-
-/* Appends a finite double in the shortest form that reads back exactly; null otherwise. */
-void bg_json_num(struct bg_buf *out, double v);
-
-/* Appends a double with 12 significant digits, fast (no printf in the common range); null
- * when not finite. */
-void bg_json_num12(struct bg_buf *out, double v);
 
 #endif

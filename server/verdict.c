@@ -36,7 +36,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #define IN_CHUNK 32 /* baseline runs per results query */
@@ -84,9 +83,6 @@ enum vid {
   V_COMMIT_FIND,
   V_COUNT
 };
-
-_Static_assert(V_COUNT <= BG_STORE_SLOTS_CHANGEPOINTS - BG_STORE_SLOTS_VERDICT,
-               "the verdict's statement slots");
 
 static const char *const sql_text[V_COUNT] = {
     [V_RUN] = "SELECT r.commit_id, r.commit_epoch, r.testbed_id, r.branch_id, r.pull_request, "
@@ -175,8 +171,14 @@ void bg_verdict_set_public_url(const char *url) {
     public_url[--n] = '\0';
 }
 
+static void run_cache_free(void *p);
+
+/* verdict.c's statements and, per connection, the cache of stored-run decisions. */
+static const struct bg_store_module verdict_sql = {"verdict", sql_text, V_COUNT, run_cache_free,
+                                                   NULL};
+
 static sqlite3_stmt *stmt(struct bg_store *s, enum vid id) {
-  return bg_store_prepared(s, BG_STORE_SLOTS_VERDICT + (int)id, sql_text[id]);
+  return bg_store_stmt(s, &verdict_sql, (size_t)id);
 }
 
 /* Runs a one-row lookup of ids: binds ?1 = a (int) and ?2 = text; *out = column 0, or 0. */
@@ -724,51 +726,58 @@ static void run_cache_free(void *p) {
 }
 
 static struct run_cache *run_cache_get(struct bg_store *s) {
-  void **slot = bg_store_cache(s, run_cache_free);
+  void **slot = bg_store_state(s, &verdict_sql);
   if (!*slot)
     *slot = bg_xcalloc(1, sizeof(struct run_cache));
   return *slot;
 }
 
-/* The cache of upload decisions, shared by the connections of the process: an upload may
+/* The cache of upload decisions, one per database, shared by its connections: an upload may
  * arrive on any thread, and with a cache per connection every thread read again the runs
- * the others stored, and rebuilt each series' sorted window from scratch. Used under
- * shared_lock (decisions take turns there; the inserts they overlap with do not), for one
- * database file at a time. */
-static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct run_cache *shared_cache;
-static char shared_db[4096];
-static dev_t shared_dev;
-static ino_t shared_ino;
+ * the others stored, and rebuilt each series' sorted window from scratch. Decisions take
+ * turns on its lock (the inserts they overlap with do not). */
+struct shared_cache {
+  pthread_mutex_t lock;
+  struct run_cache *rc;
+};
 
-/* The shared cache for the database of `s`, locked (release with shared_release); emptied
- * when it held another database's runs (run ids are only unique within one file). */
+static void *shared_create(void) {
+  struct shared_cache *c = bg_xcalloc(1, sizeof *c);
+  pthread_mutex_init(&c->lock, NULL);
+  c->rc = bg_xcalloc(1, sizeof *c->rc);
+  return c;
+}
+
+static void shared_destroy(void *p) {
+  struct shared_cache *c = p;
+  pthread_mutex_destroy(&c->lock);
+  run_cache_free(c->rc);
+  free(c);
+}
+
+static const struct bg_db_shared decision_cache = {"decision cache", shared_create,
+                                                   shared_destroy};
+
+static struct shared_cache *shared_of(struct bg_store *s) {
+  return bg_db_shared(bg_store_database(s), &decision_cache);
+}
+
+/* The shared cache of the database of `s`, locked (release with shared_release). */
 static struct run_cache *shared_acquire(struct bg_store *s) {
-  const char *path = sqlite3_db_filename(bg_store_db(s), "main");
-  struct stat st = {0};
-  if (!path || stat(path, &st) != 0)
-    path = "";
-  pthread_mutex_lock(&shared_lock);
-  if (!shared_cache || strcmp(shared_db, path) || st.st_dev != shared_dev ||
-      st.st_ino != shared_ino) {
-    run_cache_free(shared_cache);
-    shared_cache = bg_xcalloc(1, sizeof *shared_cache);
-    snprintf(shared_db, sizeof shared_db, "%s", path);
-    shared_dev = st.st_dev;
-    shared_ino = st.st_ino;
-  }
-  return shared_cache;
+  struct shared_cache *c = shared_of(s);
+  pthread_mutex_lock(&c->lock);
+  return c->rc;
 }
 
-static void shared_release(void) {
-  pthread_mutex_unlock(&shared_lock);
+static void shared_release(struct bg_store *s) {
+  pthread_mutex_unlock(&shared_of(s)->lock);
 }
 
-void bg_verdict_hold_decisions(int hold) {
+void bg_verdict_hold_decisions(struct bg_store *s, int hold) {
   if (hold)
-    pthread_mutex_lock(&shared_lock);
+    pthread_mutex_lock(&shared_of(s)->lock);
   else
-    pthread_mutex_unlock(&shared_lock);
+    pthread_mutex_unlock(&shared_of(s)->lock);
 }
 
 static struct cached_run *cache_find(struct run_cache *rc, long long rid) {
@@ -866,7 +875,7 @@ void bg_verdict_cache_run(struct bg_store *s, long long rid, const struct bg_ver
       return;
   struct run_cache *cache = shared_acquire(s);
   cache_put(cache, rid, rows, n);
-  shared_release();
+  shared_release(s);
 }
 
 /* Reads the results of runs[0..n-1] (ranks given by `ranks`) in queries of IN_CHUNK runs;
@@ -1901,7 +1910,7 @@ int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
   struct run_cache *cache = shared_acquire(s);
   rc = decide_items(s, cache, p, &it, c.testbed_id, &b, 1, c.commit_id, th, &d);
   items_recycle(cache, &it);
-  shared_release();
+  shared_release(s);
   if (rc)
     goto out;
   *answer = answer_of(p, &c, th_run, &b, &d);

@@ -83,9 +83,9 @@ int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
                               long long now, struct bg_verdict_answer **answer);
 
 /* For tests: while a thread holds them (hold 1, then 0 from the same thread), upload
- * decisions wait before they judge, so an upload's insert finishes first and its verdict
+ * decisions on the database of `s` wait before they judge, so an upload's insert finishes first and its verdict
  * takes the path of a slow decision (a second transaction). */
-void bg_verdict_hold_decisions(int hold);
+void bg_verdict_hold_decisions(struct bg_store *s, int hold);
 
 /* Ties a bg_verdict_decide_payload decision to its run as stored: run id, commit id and
  * epoch, branch and testbed ids, and rows[i] (the ids of result i's series). */

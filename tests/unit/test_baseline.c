@@ -50,9 +50,9 @@ static void check_decided_as_stored(struct fixture *f, long long rid, const char
   struct bg_verdict_answer *a = NULL;
   char err[256];
   assert_int_equal(bg_store_open(f->path, &fresh, err, sizeof err), BG_OK);
-  assert_int_equal(sqlite3_exec(bg_store_db(fresh), "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(bg_store_sqlite(fresh), "BEGIN", NULL, NULL, NULL), SQLITE_OK);
   assert_int_equal(bg_verdict_decide_run(fresh, &f->p, rid, &a), BG_OK);
-  sqlite3_exec(bg_store_db(fresh), "COMMIT", NULL, NULL, NULL);
+  sqlite3_exec(bg_store_sqlite(fresh), "COMMIT", NULL, NULL, NULL);
   char *stored = bg_verdict_answer_text(a), *uploaded = verdict_text_of(answer);
   assert_string_equal(uploaded, stored);
   cJSON_free(stored);
@@ -94,7 +94,7 @@ static long long put(struct fixture *f, const struct spec *sp, char **answer) {
   sqlite3_stmt *st;
   char q[128];
   snprintf(q, sizeof q, "SELECT id FROM runs WHERE run_id = '00000000-0000-4000-8000-%012d'", id);
-  assert_int_equal(sqlite3_prepare_v2(bg_store_db(f->s), q, -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(bg_store_sqlite(f->s), q, -1, &st, NULL), SQLITE_OK);
   assert_int_equal(sqlite3_step(st), SQLITE_ROW);
   long long rid = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
@@ -140,7 +140,7 @@ static void default_branch_takes_earlier_commits_newest_first_within_the_window(
   struct fixture *f = *state;
   char got[256];
   assert_int_equal(
-      sqlite3_exec(bg_store_db(f->s), "UPDATE projects SET gate_window = 4, noise_window = 4",
+      sqlite3_exec(bg_store_sqlite(f->s), "UPDATE projects SET gate_window = 4, noise_window = 4",
                    NULL, NULL, NULL),
       SQLITE_OK);
   long long first = 0;
@@ -170,7 +170,7 @@ static void the_noise_reads_further_back_than_the_level(void **state) {
   struct fixture *f = *state;
   char got[256], *answer = NULL;
   /* A stored noise_window below gate_window counts as gate_window. */
-  assert_int_equal(sqlite3_exec(bg_store_db(f->s),
+  assert_int_equal(sqlite3_exec(bg_store_sqlite(f->s),
                                 "UPDATE projects SET gate_window = 2, noise_window = 1", NULL,
                                 NULL, NULL),
                    SQLITE_OK);
@@ -181,7 +181,7 @@ static void the_noise_reads_further_back_than_the_level(void **state) {
   struct spec seven = {.commit = 7, .minute = 7, .level = 100};
   baseline_of(f, put(f, &seven, NULL), got, sizeof got);
   assert_string_equal(got, "6,5");
-  assert_int_equal(sqlite3_exec(bg_store_db(f->s), "UPDATE projects SET noise_window = 5", NULL,
+  assert_int_equal(sqlite3_exec(bg_store_sqlite(f->s), "UPDATE projects SET noise_window = 5", NULL,
                                 NULL, NULL),
                    SQLITE_OK);
   struct spec eight = {.commit = 8, .minute = 8, .level = 100};
@@ -203,7 +203,7 @@ static void the_noise_reads_further_back_than_the_level(void **state) {
   cJSON_Delete(v);
   free(answer);
   /* The pinned verdict renders the same windows later, though the project's changed since. */
-  assert_int_equal(sqlite3_exec(bg_store_db(f->s),
+  assert_int_equal(sqlite3_exec(bg_store_sqlite(f->s),
                                 "UPDATE projects SET gate_window = 3, noise_window = 3", NULL,
                                 NULL, NULL),
                    SQLITE_OK);
@@ -221,7 +221,7 @@ static void the_noise_reads_further_back_than_the_level(void **state) {
   sqlite3_stmt *st;
   char q[160];
   snprintf(q, sizeof q, "SELECT input FROM run_gate_inputs WHERE run_id = %lld", rid);
-  assert_int_equal(sqlite3_prepare_v2(bg_store_db(f->s), q, -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(bg_store_sqlite(f->s), q, -1, &st, NULL), SQLITE_OK);
   assert_int_equal(sqlite3_step(st), SQLITE_ROW);
   char pinned[512], expect[64], list[128];
   snprintf(pinned, sizeof pinned, "%s", (const char *)sqlite3_column_text(st, 0));
@@ -234,7 +234,7 @@ static void the_noise_reads_further_back_than_the_level(void **state) {
   snprintf(legacy, sizeof legacy, "%s%s", list, pinned + strlen(expect));
   snprintf(sql, sizeof sql, "UPDATE run_gate_inputs SET input = '%s' WHERE run_id = %lld", legacy,
            rid);
-  assert_int_equal(sqlite3_exec(bg_store_db(f->s), sql, NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(bg_store_sqlite(f->s), sql, NULL, NULL, NULL), SQLITE_OK);
   assert_int_equal(bg_verdict_run_json(f->s, &f->p, rid, &again), BG_OK);
   w = cJSON_Parse(again);
   base = cJSON_GetObjectItem(w, "baseline");
@@ -365,7 +365,7 @@ static void an_acknowledged_regression_passes_and_moves_the_series_baseline(void
 
 static long long one_id(struct fixture *f, const char *sql) {
   sqlite3_stmt *st;
-  assert_int_equal(sqlite3_prepare_v2(bg_store_db(f->s), sql, -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(bg_store_sqlite(f->s), sql, -1, &st, NULL), SQLITE_OK);
   assert_int_equal(sqlite3_step(st), SQLITE_ROW);
   long long id = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
@@ -487,7 +487,7 @@ static void compare_judges_head_against_the_base_commit_runs(void **state) {
 
 /* Runs one SQL statement on the fixture's connection. */
 static void sql(struct fixture *f, const char *q) {
-  assert_int_equal(sqlite3_exec(bg_store_db(f->s), q, NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(bg_store_sqlite(f->s), q, NULL, NULL, NULL), SQLITE_OK);
 }
 
 /* The verdict member of an upload answer, as text (caller frees). */
@@ -598,7 +598,7 @@ static void verdicts_from_cached_summaries_equal_verdicts_read_back(void **state
  * must still equal the stored run's decided afresh on a new connection (put checks it). */
 static void sorted_windows_kept_across_uploads_decide_as_sorted_afresh(void **state) {
   struct fixture *f = *state;
-  assert_int_equal(sqlite3_exec(bg_store_db(f->s),
+  assert_int_equal(sqlite3_exec(bg_store_sqlite(f->s),
                                 "UPDATE projects SET gate_window = 3, noise_window = 7", NULL, NULL,
                                 NULL),
                    SQLITE_OK);
@@ -624,6 +624,7 @@ static void sorted_windows_kept_across_uploads_decide_as_sorted_afresh(void **st
 
 /* Holds upload decisions until run `run_id` is committed with its verdict pending. */
 struct holder {
+  struct bg_store *s; /* names the database */
   const char *path;
   int run_id;
   int saw_pending;
@@ -635,7 +636,7 @@ static void *hold_until_pending(void *arg) {
   char q[256];
   snprintf(q, sizeof q,
            "SELECT gate_input FROM runs WHERE run_id = '00000000-0000-4000-8000-%012d'", h->run_id);
-  bg_verdict_hold_decisions(1);
+  bg_verdict_hold_decisions(h->s, 1);
   assert_int_equal(sqlite3_open(h->path, &db), SQLITE_OK);
   for (int i = 0; i < 5000 && !h->saw_pending; i++) {
     sqlite3_stmt *st;
@@ -646,7 +647,7 @@ static void *hold_until_pending(void *arg) {
     usleep(1000);
   }
   sqlite3_close(db);
-  bg_verdict_hold_decisions(0);
+  bg_verdict_hold_decisions(h->s, 0);
   return NULL;
 }
 
@@ -658,7 +659,7 @@ static void a_slow_decision_stores_its_verdict_in_a_second_transaction(void **st
   struct fixture *f = *state;
   for (int c = 1; c <= 4; c++) {
     struct spec sp = {.commit = c, .minute = c, .level = c == 4 ? 120 : 100};
-    struct holder h = {f->path, f->next_run + 1, 0};
+    struct holder h = {f->s, f->path, f->next_run + 1, 0};
     pthread_t t;
     if (c >= 3)
       assert_int_equal(pthread_create(&t, NULL, hold_until_pending, &h), 0);
@@ -685,7 +686,7 @@ static void a_slow_decision_stores_its_verdict_in_a_second_transaction(void **st
   /* The regression of commit 4 opened its alerts in the second transaction. */
   sqlite3_stmt *st;
   assert_int_equal(
-      sqlite3_prepare_v2(bg_store_db(f->s), "SELECT count(*) FROM alerts", -1, &st, NULL),
+      sqlite3_prepare_v2(bg_store_sqlite(f->s), "SELECT count(*) FROM alerts", -1, &st, NULL),
       SQLITE_OK);
   assert_int_equal(sqlite3_step(st), SQLITE_ROW);
   assert_int_equal(sqlite3_column_int(st, 0), 4);
@@ -698,7 +699,7 @@ static long long rid_of(struct fixture *f, int run_id) {
   char q[128];
   snprintf(q, sizeof q, "SELECT id FROM runs WHERE run_id = '00000000-0000-4000-8000-%012d'",
            run_id);
-  assert_int_equal(sqlite3_prepare_v2(bg_store_db(f->s), q, -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(bg_store_sqlite(f->s), q, -1, &st, NULL), SQLITE_OK);
   assert_int_equal(sqlite3_step(st), SQLITE_ROW);
   long long rid = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);

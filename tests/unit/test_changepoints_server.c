@@ -90,7 +90,7 @@ static double num(const cJSON *o, const char *name) {
 
 static long long count(struct fixture *f, const char *sql) {
   sqlite3_stmt *st;
-  assert_int_equal(sqlite3_prepare_v2(bg_store_db(f->s), sql, -1, &st, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_prepare_v2(bg_store_sqlite(f->s), sql, -1, &st, NULL), SQLITE_OK);
   assert_int_equal(sqlite3_step(st), SQLITE_ROW);
   long long n = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
@@ -315,7 +315,7 @@ static void a_decision_and_a_change_point_update_share_one_connection(void **sta
   struct bg_verdict_row rows[1];
   bg_store_result_rows(run, rows);
   struct bg_verdict_answer *answer = NULL;
-  sqlite3 *db = bg_store_db(f->s);
+  sqlite3 *db = bg_store_sqlite(f->s);
   assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
   assert_int_equal(bg_verdict_decide_payload(f->s, &f->p, run, rows, 0, &answer), BG_OK);
   assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);

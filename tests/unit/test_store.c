@@ -103,7 +103,7 @@ static void migration_006_moves_gate_inputs_and_keeps_pending_marks(void **state
   struct bg_store *s = NULL;
   assert_int_equal(bg_store_open(path, &s, err, sizeof err), BG_OK);
   sqlite3_stmt *st;
-  assert_int_equal(sqlite3_prepare_v2(bg_store_db(s),
+  assert_int_equal(sqlite3_prepare_v2(bg_store_sqlite(s),
                                       "SELECT r.id, r.gate_input, i.input FROM runs r LEFT JOIN "
                                       "run_gate_inputs i ON i.run_id = r.id ORDER BY r.id",
                                       -1, &st, NULL),
@@ -367,7 +367,7 @@ static void backup_copies_a_live_database(void **state) {
 }
 
 struct writer {
-  const char *path;
+  struct bg_db *db;
   const struct bg_project *p;
   int first;
   int failures;
@@ -377,7 +377,7 @@ struct writer {
 static void *write_runs(void *arg) {
   struct writer *w = arg;
   char err[256];
-  struct bg_store *s = bg_store_thread(w->path, err, sizeof err);
+  struct bg_store *s = bg_db_thread(w->db, err, sizeof err);
   if (!s) {
     w->failures = 10;
     return NULL;
@@ -392,7 +392,7 @@ static void *write_runs(void *arg) {
     bg_buf_free(&out);
     bg_run_free(run);
   }
-  bg_store_thread_release();
+  bg_db_thread_release(w->db);
   return NULL;
 }
 
@@ -400,14 +400,18 @@ static void concurrent_writers_on_their_own_connections_all_commit(void **state)
   struct fixture *f = *state;
   pthread_t t[4];
   struct writer w[4];
+  struct bg_db *db = NULL;
+  char err[256];
+  assert_int_equal(bg_db_open(f->path, &db, err, sizeof err), BG_OK);
   for (int i = 0; i < 4; i++) {
-    w[i] = (struct writer){f->path, &f->p, 100 * (i + 1), 0};
+    w[i] = (struct writer){db, &f->p, 100 * (i + 1), 0};
     assert_int_equal(pthread_create(&t[i], NULL, write_runs, &w[i]), 0);
   }
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < 4; i++)
     pthread_join(t[i], NULL);
+  bg_db_close(db);
+  for (int i = 0; i < 4; i++)
     assert_int_equal(w[i].failures, 0);
-  }
   struct bg_history_query q = {NULL, NULL, NULL, 50};
   struct bg_buf out;
   struct bg_ferr e;

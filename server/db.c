@@ -1,0 +1,493 @@
+/* db.c: the database object and its connections (db.h, db_sql.h).
+ *
+ * A connection keeps, per storage module that used it, the module's prepared statements and
+ * state, in a short array searched by the module's address: a connection sees about six
+ * modules, so the search is a few pointer comparisons.
+ */
+#include "db_sql.h"
+
+#include "mem.h"
+#include "migrations.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* What one module keeps on one connection. */
+struct module_slot {
+  const struct bg_store_module *m;
+  sqlite3_stmt **st; /* m->nsql statements, NULL until prepared */
+  void *state;
+};
+
+struct bg_store {
+  struct bg_db *db;
+  sqlite3 *sql;
+  struct module_slot mods[BG_STORE_MODULES_MAX];
+  int nmods;
+  int owns_db; /* 1: opened by bg_store_open, the database is the connection's own */
+  char errmsg[256];
+};
+
+#define SHARED_MAX 4
+
+struct bg_db {
+  char *path;
+  pthread_key_t thread_key; /* this thread's connection */
+  pthread_mutex_t write_lock;
+  struct bg_store *writer; /* under write_lock */
+  pthread_mutex_t shared_lock;
+  struct {
+    const struct bg_db_shared *kind;
+    void *st;
+  } shared[SHARED_MAX];
+  struct bg_checkpointer *checkpointer;
+};
+
+static void checkpointer_stop(struct bg_checkpointer *c);
+
+/* ---- errors and plain SQL ---- */
+
+int bg_store_fail(struct bg_store *s, const char *what) {
+  snprintf(s->errmsg, sizeof s->errmsg, "%s: %s", what, sqlite3_errmsg(s->sql));
+  return BG_EDB;
+}
+
+void bg_store_take_error(struct bg_store *s, const struct bg_store *from) {
+  if (s != from)
+    memcpy(s->errmsg, from->errmsg, sizeof s->errmsg);
+}
+
+const char *bg_store_errmsg(const struct bg_store *s) {
+  return s ? s->errmsg : "";
+}
+
+sqlite3 *bg_store_sqlite(struct bg_store *s) {
+  return s->sql;
+}
+
+struct bg_db *bg_store_database(const struct bg_store *s) {
+  return s->db;
+}
+
+int bg_store_exec(struct bg_store *s, const char *sql, const char *what) {
+  char *msg = NULL;
+  if (sqlite3_exec(s->sql, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    snprintf(s->errmsg, sizeof s->errmsg, "%s: %s", what, msg ? msg : sqlite3_errmsg(s->sql));
+    sqlite3_free(msg);
+    return BG_EDB;
+  }
+  return BG_OK;
+}
+
+int bg_store_step_done(struct bg_store *s, sqlite3_stmt *st, const char *what) {
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  if (sqlite3_step(st) != SQLITE_DONE)
+    rc = bg_store_fail(s, what);
+  bg_store_done(st);
+  return rc;
+}
+
+/* ---- statements and module state ---- */
+
+static struct module_slot *slot_of(struct bg_store *s, const struct bg_store_module *m) {
+  for (int i = 0; i < s->nmods; i++)
+    if (s->mods[i].m == m)
+      return &s->mods[i];
+  if (s->nmods == BG_STORE_MODULES_MAX) {
+    /* A build with more storage modules than BG_STORE_MODULES_MAX: raise it. */
+    fprintf(stderr, "benchgated: module %s: BG_STORE_MODULES_MAX too small\n", m->name);
+    abort();
+  }
+  struct module_slot *slot = &s->mods[s->nmods++];
+  slot->m = m;
+  slot->st = m->nsql ? bg_xcalloc(m->nsql, sizeof *slot->st) : NULL;
+  slot->state = NULL;
+  return slot;
+}
+
+sqlite3_stmt *bg_store_stmt(struct bg_store *s, const struct bg_store_module *m, size_t i) {
+  struct module_slot *slot = slot_of(s, m);
+  if (i >= m->nsql) {
+    snprintf(s->errmsg, sizeof s->errmsg, "%s: no statement %zu", m->name, i);
+    return NULL;
+  }
+  if (!slot->st[i] && sqlite3_prepare_v3(s->sql, m->sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                                         &slot->st[i], NULL) != SQLITE_OK) {
+    char what[64];
+    snprintf(what, sizeof what, "%s: prepare", m->name);
+    bg_store_fail(s, what);
+    slot->st[i] = NULL;
+  }
+  return slot->st[i];
+}
+
+void **bg_store_state(struct bg_store *s, const struct bg_store_module *m) {
+  return &slot_of(s, m)->state;
+}
+
+/* ---- transactions ---- */
+
+/* BEGIN, COMMIT and ROLLBACK run on every request: prepared once, like the rest. */
+enum { TX_BEGIN, TX_BEGIN_READ, TX_COMMIT, TX_ROLLBACK, TX_COUNT };
+static const char *const tx_sql[TX_COUNT] = {"BEGIN IMMEDIATE", "BEGIN", "COMMIT", "ROLLBACK"};
+static const struct bg_store_module tx = {"transaction", tx_sql, TX_COUNT, NULL, NULL};
+
+int bg_store_begin(struct bg_store *s) {
+  return bg_store_step_done(s, bg_store_stmt(s, &tx, TX_BEGIN), "begin");
+}
+
+int bg_store_begin_read(struct bg_store *s) {
+  return bg_store_step_done(s, bg_store_stmt(s, &tx, TX_BEGIN_READ), "begin read");
+}
+
+int bg_store_commit(struct bg_store *s) {
+  return bg_store_step_done(s, bg_store_stmt(s, &tx, TX_COMMIT), "commit");
+}
+
+void bg_store_rollback(struct bg_store *s) {
+  if (!sqlite3_get_autocommit(s->sql)) {
+    char keep[sizeof s->errmsg];
+    memcpy(keep, s->errmsg, sizeof keep); /* the failure that led here is the one to report */
+    bg_store_step_done(s, bg_store_stmt(s, &tx, TX_ROLLBACK), "rollback");
+    memcpy(s->errmsg, keep, sizeof keep);
+  }
+  for (int i = 0; i < s->nmods; i++)
+    if (s->mods[i].m->rolled_back && s->mods[i].state)
+      s->mods[i].m->rolled_back(s->mods[i].state);
+}
+
+void bg_db_lock(struct bg_db *db) {
+  pthread_mutex_lock(&db->write_lock);
+}
+
+void bg_db_unlock(struct bg_db *db) {
+  pthread_mutex_unlock(&db->write_lock);
+}
+
+int bg_store_write_begin(struct bg_store *s) {
+  bg_db_lock(s->db);
+  int rc = bg_store_begin(s);
+  if (rc)
+    bg_db_unlock(s->db);
+  return rc;
+}
+
+int bg_store_write_end(struct bg_store *s, int ok) {
+  int rc = BG_OK;
+  if (ok && (rc = bg_store_commit(s)) == BG_OK) {
+    bg_db_unlock(s->db);
+    return BG_OK;
+  }
+  bg_store_rollback(s);
+  bg_db_unlock(s->db);
+  return rc;
+}
+
+/* ---- open, migrate, close ---- */
+
+int bg_store_version(struct bg_store *s) {
+  sqlite3_stmt *st = NULL;
+  int v = -1;
+  if (sqlite3_prepare_v2(s->sql, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+/* Applies every migration above user_version, each in its own IMMEDIATE transaction that
+ * re-reads the version, so concurrent openers apply each migration once. */
+static int migrate(struct bg_store *s) {
+  int rc = BG_OK;
+  for (size_t i = 0; i < bg_migrations_count; i++) {
+    const struct bg_migration *m = &bg_migrations[i];
+    if (bg_store_version(s) >= m->version)
+      continue;
+    if ((rc = bg_store_exec(s, "BEGIN IMMEDIATE", "migration")))
+      return rc;
+    int v = bg_store_version(s);
+    if (v < m->version) {
+      char pragma[64];
+      snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
+      if ((rc = bg_store_exec(s, m->sql, m->name)) || (rc = bg_store_exec(s, pragma, m->name))) {
+        bg_store_exec(s, "ROLLBACK", "rollback");
+        return rc;
+      }
+    }
+    if ((rc = bg_store_exec(s, "COMMIT", m->name)))
+      return rc;
+  }
+  int latest = bg_migrations_count ? bg_migrations[bg_migrations_count - 1].version : 0;
+  if (bg_store_version(s) > latest) {
+    snprintf(s->errmsg, sizeof s->errmsg,
+             "database schema version %d is newer than this benchgated (%d)", bg_store_version(s),
+             latest);
+    return BG_EDB;
+  }
+  return rc;
+}
+
+static void conn_free(struct bg_store *s) {
+  if (!s)
+    return;
+  for (int i = 0; i < s->nmods; i++) {
+    struct module_slot *slot = &s->mods[i];
+    for (size_t k = 0; k < slot->m->nsql; k++)
+      sqlite3_finalize(slot->st[k]);
+    free(slot->st);
+    if (slot->state && slot->m->free_state)
+      slot->m->free_state(slot->state);
+  }
+  sqlite3_close(s->sql);
+  free(s);
+}
+
+/* A new connection of db; migrate: apply pending migrations too. */
+static int conn_open(struct bg_db *db, int migrations, struct bg_store **out, char *err,
+                     size_t errlen) {
+  struct bg_store *s = bg_xcalloc(1, sizeof *s);
+  int rc = BG_OK;
+  *out = NULL;
+  s->db = db;
+  if (sqlite3_open_v2(db->path, &s->sql,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      NULL) != SQLITE_OK) {
+    rc = s->sql ? bg_store_fail(s, "open") : BG_ENOMEM;
+    goto out;
+  }
+  sqlite3_extended_result_codes(s->sql, 1);
+  sqlite3_busy_timeout(s->sql, BG_DB_BUSY_MS);
+  /* WAL with synchronous=NORMAL survives a killed process (not a power cut) with every
+   * committed transaction; that is the durability promise. */
+  sqlite3_wal_autocheckpoint(s->sql, BG_DB_WAL_PAGES);
+  if ((rc = bg_store_exec(s, "PRAGMA journal_mode = WAL", "journal_mode")) ||
+      (rc = bg_store_exec(s, "PRAGMA synchronous = NORMAL", "synchronous")) ||
+      (rc = bg_store_exec(s, "PRAGMA foreign_keys = ON", "foreign_keys")) ||
+      (rc = bg_store_exec(s, "PRAGMA cache_size = -8000", "cache_size")) ||
+      (rc = bg_store_exec(s, "PRAGMA mmap_size = 0", "mmap_size")) ||
+      (migrations && (rc = migrate(s))))
+    goto out;
+out:
+  if (rc) {
+    snprintf(err, errlen, "%s: %s", db->path, s->errmsg[0] ? s->errmsg : bg_strerror(rc));
+    conn_free(s);
+    return rc == BG_ENOMEM ? BG_ENOMEM : BG_EDB;
+  }
+  *out = s;
+  return BG_OK;
+}
+
+int bg_db_connect(struct bg_db *db, struct bg_store **out, char *err, size_t errlen) {
+  return conn_open(db, 0, out, err, errlen);
+}
+
+static void thread_destroy(void *p) {
+  conn_free(p);
+}
+
+int bg_db_open(const char *path, struct bg_db **out, char *err, size_t errlen) {
+  struct bg_db *db = bg_xcalloc(1, sizeof *db);
+  struct bg_store *first = NULL;
+  *out = NULL;
+  db->path = bg_xstrdup(path);
+  pthread_mutex_init(&db->write_lock, NULL);
+  pthread_mutex_init(&db->shared_lock, NULL);
+  if (pthread_key_create(&db->thread_key, thread_destroy) != 0) {
+    snprintf(err, errlen, "%s: no thread key left", path);
+    pthread_mutex_destroy(&db->write_lock);
+    pthread_mutex_destroy(&db->shared_lock);
+    free(db->path);
+    free(db);
+    return BG_ENOMEM;
+  }
+  int rc = conn_open(db, 1, &first, err, errlen);
+  if (rc) {
+    bg_db_close(db);
+    return rc;
+  }
+  pthread_setspecific(db->thread_key, first); /* the opener's connection */
+  *out = db;
+  return BG_OK;
+}
+
+void bg_db_close(struct bg_db *db) {
+  if (!db)
+    return;
+  checkpointer_stop(db->checkpointer);
+  db->checkpointer = NULL;
+  bg_db_thread_release(db);
+  conn_free(db->writer);
+  for (int i = 0; i < SHARED_MAX; i++)
+    if (db->shared[i].kind)
+      db->shared[i].kind->destroy(db->shared[i].st);
+  pthread_key_delete(db->thread_key);
+  pthread_mutex_destroy(&db->write_lock);
+  pthread_mutex_destroy(&db->shared_lock);
+  free(db->path);
+  free(db);
+}
+
+const char *bg_db_path(const struct bg_db *db) {
+  return db->path;
+}
+
+struct bg_store *bg_db_thread(struct bg_db *db, char *err, size_t errlen) {
+  struct bg_store *s = pthread_getspecific(db->thread_key);
+  if (s)
+    return s;
+  if (conn_open(db, 0, &s, err, errlen) != BG_OK)
+    return NULL;
+  pthread_setspecific(db->thread_key, s);
+  return s;
+}
+
+void bg_db_thread_release(struct bg_db *db) {
+  struct bg_store *s = pthread_getspecific(db->thread_key);
+  pthread_setspecific(db->thread_key, NULL);
+  conn_free(s);
+}
+
+struct bg_store *bg_db_writer(struct bg_db *db, struct bg_store *own) {
+  char err[256];
+  if (!db->writer && conn_open(db, 0, &db->writer, err, sizeof err) != BG_OK)
+    db->writer = NULL;
+  return db->writer ? db->writer : own;
+}
+
+void *bg_db_shared(struct bg_db *db, const struct bg_db_shared *kind) {
+  void *st = NULL;
+  pthread_mutex_lock(&db->shared_lock);
+  int i = 0;
+  while (i < SHARED_MAX && db->shared[i].kind && db->shared[i].kind != kind)
+    i++;
+  if (i < SHARED_MAX) {
+    if (!db->shared[i].kind) {
+      db->shared[i].kind = kind;
+      db->shared[i].st = kind->create();
+    }
+    st = db->shared[i].st;
+  }
+  pthread_mutex_unlock(&db->shared_lock);
+  return st;
+}
+
+/* ---- a connection of its own ---- */
+
+int bg_store_open(const char *path, struct bg_store **out, char *err, size_t errlen) {
+  struct bg_db *db = NULL;
+  *out = NULL;
+  int rc = bg_db_open(path, &db, err, errlen);
+  if (rc)
+    return rc;
+  /* The opener's connection becomes the caller's: it leaves the thread's slot. */
+  struct bg_store *s = pthread_getspecific(db->thread_key);
+  pthread_setspecific(db->thread_key, NULL);
+  s->owns_db = 1;
+  *out = s;
+  return BG_OK;
+}
+
+void bg_store_close(struct bg_store *s) {
+  if (!s)
+    return;
+  struct bg_db *db = s->owns_db ? s->db : NULL;
+  conn_free(s);
+  bg_db_close(db);
+}
+
+/* ---- the checkpointer ---- */
+
+struct bg_checkpointer {
+  struct bg_store *s;
+  pthread_t thread;
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  int stop;
+  int interval_ms;
+};
+
+static void *checkpoint_loop(void *arg) {
+  struct bg_checkpointer *c = arg;
+  int settled = -1;
+  pthread_mutex_lock(&c->lock);
+  while (!c->stop) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += (long)c->interval_ms * 1000000L;
+    until.tv_sec += until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&c->wake, &c->lock, &until);
+    if (c->stop)
+      break;
+    pthread_mutex_unlock(&c->lock);
+    /* PASSIVE never blocks writers; it copies what readers no longer need. Under a steady
+     * stream of uploads it never catches up with the last frames, so the WAL never starts
+     * over and would grow until a writer's own checkpoint (BG_DB_WAL_PAGES) copies and
+     * syncs the lot inside an upload (60-100 ms with 1 000-result runs). Once the WAL passes
+     * BG_DB_WAL_RESET pages, a last pass under the write lock copies the few frames
+     * written since the one before, so the next writer starts the WAL over. */
+    int log = 0, done = 0;
+    sqlite3_wal_checkpoint_v2(c->s->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    /* The locked pass holds every upload up for as long as it copies. A pass copies what the
+     * WAL held when it began (30-40 ms for 10 000 frames), while uploads go on writing: first
+     * catch up without the lock, each pass copying what was written during the last, until a
+     * pass finds little new (the locked one then has little left). */
+    for (int pass = 0, before; pass < 4 && log > BG_DB_WAL_RESET && log != settled; pass++) {
+      before = done;
+      sqlite3_wal_checkpoint_v2(c->s->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+      if (done - before <= BG_DB_WAL_LEFT)
+        break;
+    }
+    if (log > BG_DB_WAL_RESET && log != settled) {
+      bg_db_lock(c->s->db);
+      sqlite3_wal_checkpoint_v2(c->s->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+      bg_db_unlock(c->s->db);
+      settled = log == done ? log : -1; /* an idle WAL needs no second pass again */
+    }
+    pthread_mutex_lock(&c->lock);
+  }
+  pthread_mutex_unlock(&c->lock);
+  return NULL;
+}
+
+int bg_db_checkpointer_start(struct bg_db *db, int interval_ms, char *err, size_t errlen) {
+  if (db->checkpointer)
+    return BG_OK;
+  struct bg_checkpointer *c = bg_xcalloc(1, sizeof *c);
+  if (conn_open(db, 0, &c->s, err, errlen) != BG_OK) {
+    free(c);
+    return BG_EDB;
+  }
+  c->interval_ms = interval_ms;
+  pthread_mutex_init(&c->lock, NULL);
+  pthread_cond_init(&c->wake, NULL);
+  if (pthread_create(&c->thread, NULL, checkpoint_loop, c) != 0) {
+    snprintf(err, errlen, "cannot start the checkpoint thread");
+    conn_free(c->s);
+    free(c);
+    return BG_EDB;
+  }
+  db->checkpointer = c;
+  return BG_OK;
+}
+
+static void checkpointer_stop(struct bg_checkpointer *c) {
+  if (!c)
+    return;
+  pthread_mutex_lock(&c->lock);
+  c->stop = 1;
+  pthread_cond_signal(&c->wake);
+  pthread_mutex_unlock(&c->lock);
+  pthread_join(c->thread, NULL);
+  sqlite3_wal_checkpoint_v2(c->s->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  conn_free(c->s);
+  pthread_mutex_destroy(&c->lock);
+  pthread_cond_destroy(&c->wake);
+  free(c);
+}
+
