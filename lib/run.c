@@ -7,7 +7,7 @@
  */
 #include "run.h"
 
-#include "gate.h"
+#include "gate_thresholds.h"
 #include "jdoc.h"
 #include "mem.h"
 #include "valid.h"

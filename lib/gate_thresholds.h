@@ -1,0 +1,68 @@
+/* gate_thresholds.h: how much change a project calls a regression, per benchmark.
+ *
+ * A run may carry thresholds: a default minimum effect and rules that set min_effect or
+ * ignore for the benchmarks whose names match a glob. The gate takes them from the latest
+ * default-branch run; the run model validates a payload's thresholds with the same parser.
+ * Both the gate (gate.h) and the run model (run.h) use this module, which uses neither.
+ */
+#ifndef BG_GATE_THRESHOLDS_H
+#define BG_GATE_THRESHOLDS_H
+
+#include "error.h"
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#define BG_GATE_DEFAULT_MIN_EFFECT 0.02
+
+struct bg_gate_rule {
+  char *match;       /* glob on benchmark names: '*' any run, '?' one byte; owned */
+  char *measure;     /* measure slug, or NULL for every measure; owned */
+  int has_min_effect;
+  double min_effect; /* relative change, >= 0 */
+  int has_ignore;
+  int ignore;
+};
+
+struct bg_gate_thresholds {
+  double default_min_effect;
+  struct bg_gate_rule *rules; /* owned array, in payload order */
+  size_t nrules;
+};
+
+#define BG_GATE_MAX_MIN_EFFECT 10.0 /* a change of 11x; larger is a typo or "ignore" */
+#define BG_GATE_MAX_RULES 1000      /* rules per payload: each is matched against every result */
+
+/* Parses a payload's thresholds object ({"default": {"min_effect": x}, "rules": [{"match",
+ * "measure"?, "min_effect"?, "ignore"?}]}); `json` may be NULL (defaults only). The one
+ * reader of thresholds: bg_run_validate refuses a payload with it, and the gate reads with it.
+ * On success returns BG_OK and a new struct in *out (free with bg_gate_thresholds_free). On
+ * error returns BG_EINVAL, *out NULL, and `e` (may be NULL) names the field, e.g.
+ * "thresholds.rules[1].min_effect": "must be a number between 0 and 10". Refused: unknown
+ * members, a member given twice, min_effect that is not a finite number in [0, 10], a rule
+ * without match, match that is not 1-1024 bytes of UTF-8 without control characters, measure
+ * that is not a measure slug, ignore that is not a boolean, more than BG_GATE_MAX_RULES
+ * rules. */
+int bg_gate_thresholds_parse(const cJSON *json, struct bg_gate_thresholds **out,
+                             struct bg_ferr *e);
+
+/* The same parser for thresholds stored with an earlier run, under the rules they were
+ * accepted with: a member given twice, the character rules of match and measure and the
+ * number of rules are not checked (the first "default" and "rules" count), so a stored run's
+ * verdict never changes. BG_OK or BG_EINVAL (the caller then applies the defaults). */
+int bg_gate_thresholds_parse_stored(const cJSON *json, struct bg_gate_thresholds **out);
+
+/* Frees thresholds; accepts NULL. */
+void bg_gate_thresholds_free(struct bg_gate_thresholds *t);
+
+/* The min_effect and ignore flag for (benchmark, measure): the default, overridden by every
+ * matching rule in order (later rules win, each only for the fields it sets). `t` may be NULL
+ * (defaults). Either output may be NULL. */
+void bg_gate_thresholds_lookup(const struct bg_gate_thresholds *t, const char *benchmark,
+                               const char *measure, double *min_effect, int *ignored);
+
+/* Glob match of `name` against `pattern`: '*' matches any (possibly empty) byte run, '?'
+ * exactly one byte, everything else itself ('/' is not special). Returns 1 on a match. */
+int bg_gate_glob(const char *pattern, const char *name);
+
+#endif
