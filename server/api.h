@@ -1,9 +1,11 @@
-/* api.h: the REST handlers of /api/v1 and what they share.
+/* api.h: the REST handlers of /api/v1, their route table, and what they share.
  *
- * http.c collects a request (method, route, body) into a struct bg_req, calls one handler,
- * and sends req->status with req->out as the JSON body. Handlers never touch the socket;
- * they read query parameters and headers through bg_api_query/bg_api_header, and answer
- * errors in the one shape {"error":{"code","message","field"?}} with bg_api_error.
+ * http.c matches a request against bg_api_routes (router.c), collects it (route, body) into
+ * a struct bg_req and calls bg_api_handle, which checks the route's role and calls its
+ * handler; then it sends req->status with req->out as the JSON body. Handlers never touch
+ * the socket; they read query parameters and headers through bg_api_query/bg_api_header,
+ * and answer errors in the one shape {"error":{"code","message","field"?}} with
+ * bg_api_error.
  */
 #ifndef BG_API_H
 #define BG_API_H
@@ -27,8 +29,9 @@ struct bg_req {
   struct MHD_Connection *conn; /* NULL in tests that fill query/header themselves */
   const struct bg_api_config *cfg;
   struct bg_store *store;
-  const char *method;
   const struct bg_route_match *match;
+  struct bg_project project; /* the route's {p}, loaded by bg_api_handle before the handler */
+  struct bg_principal who;   /* the token bg_api_handle checked; all zero (read) for none */
   const char *body; /* NUL-terminated, body_len bytes; "" when none */
   size_t body_len;
   int status;         /* set by the handler */
@@ -44,10 +47,22 @@ void bg_api_error(struct bg_req *req, int status, const char *code, const char *
 const char *bg_api_query(struct bg_req *req, const char *name);
 const char *bg_api_header(struct bg_req *req, const char *name);
 
-/* Dispatches to the handler of req->match->route. */
+/* Every endpoint: the table bg_router_match reads, ended by a row with a NULL method. */
+extern const struct bg_route bg_api_routes[];
+
+/* Checks the access req->match->route needs (its role and check, router.h), then calls its
+ * handler. The order: the token is verified first (401 when the route needs one and it is
+ * missing, unknown or revoked), then the route's project {p} is loaded into req->project
+ * (404; 403 instead for a token bound to another project, so that a token learns nothing of
+ * projects it cannot see), then the token's role and project are checked (403). Reads are
+ * public unless --private. When all is allowed, req->who is filled (when a token was
+ * checked) and the handler answers; otherwise the refusal is the answer. 404 when req->match
+ * has no route. */
 void bg_api_handle(struct bg_req *req);
 
-/* The handlers, one per route (api_projects.c, api_runs.c, api_reads.c, api_gate.c). */
+/* The handlers, one per row of bg_api_routes (api_projects.c, api_runs.c, api_reads.c,
+ * api_gate.c, api_access.c). They run once the access is checked, with req->project loaded
+ * for the routes with {p}. */
 void bg_api_healthz(struct bg_req *req);
 void bg_api_projects_list(struct bg_req *req);
 void bg_api_projects_create(struct bg_req *req);
@@ -62,26 +77,8 @@ void bg_api_verdict(struct bg_req *req); /* api_gate.c */
 void bg_api_compare(struct bg_req *req);
 void bg_api_alerts(struct bg_req *req);
 void bg_api_alert_ack(struct bg_req *req);
-/* api_access.c: the calling token's role on {p} and whether it may upload there; 401 (no,
- * unknown or revoked token) before the project is looked up, then 404 or 403. */
+/* api_access.c: the calling token's role on {p} and whether it may upload there. */
 void bg_api_access(struct bg_req *req);
-
-/* Authenticates the request for `need` on project_id (0: about no project in particular,
- * so any token's project will do; -1: a server-wide act only server-wide tokens may do,
- * such as creating a project). Returns 1 when allowed (who filled when not NULL and a token
- * was checked); otherwise answers 401/403/500 and returns 0. Reads (need == BG_ROLE_READ)
- * are allowed without a token unless --private. */
-int bg_api_authorize(struct bg_req *req, long long project_id, enum bg_role need,
-                     struct bg_principal *who);
-
-/* Access to the route's project, in this order: the token is verified first (401 when the
- * route needs one and it is missing, unknown or revoked), then the project is loaded into *p
- * (404; 403 instead for a token bound to another project, so that a token learns nothing of
- * projects it cannot see), then the token's role and project are checked (403). Reads are
- * public unless --private, as bg_api_authorize. Returns 1 when allowed; otherwise the
- * answer is set and it returns 0. who (may be NULL) is filled when a token was checked. */
-int bg_api_project_access(struct bg_req *req, enum bg_role need, struct bg_project *p,
-                          struct bg_principal *who);
 
 #define BG_API_SHA_PREFIX_MIN 7
 

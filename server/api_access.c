@@ -7,27 +7,18 @@
  */
 #include "api.h"
 
-#include <microhttpd.h>
-
+/* Its route checks a token always (BG_ROUTE_TOKEN), so req->who is the caller's token. */
 void bg_api_access(struct bg_req *req) {
-  struct bg_principal who;
-  struct bg_project p;
-  /* Always with a token: the question is about the token, whether or not reads are public.
-   * A token that is sent is verified before the project is looked up. */
-  if (!bg_api_header(req, MHD_HTTP_HEADER_AUTHORIZATION)) {
-    bg_api_error(req, 401, "unauthorized", NULL, "this needs a token: Authorization: Bearer ...");
-    return;
-  }
-  if (!bg_api_project_access(req, BG_ROLE_READ, &p, &who))
-    return;
+  const struct bg_principal *who = &req->who;
+  const struct bg_project *p = &req->project;
   req->status = 200;
   bg_buf_puts(&req->out, "{\"project\":");
-  bg_json_str(&req->out, p.slug);
+  bg_json_str(&req->out, p->slug);
   bg_buf_puts(&req->out, ",\"role\":");
-  bg_json_str(&req->out, bg_role_name(who.role));
+  bg_json_str(&req->out, bg_role_name(who->role));
   bg_buf_puts(&req->out, ",\"server_wide\":");
-  bg_buf_puts(&req->out, who.project_id ? "false" : "true");
+  bg_buf_puts(&req->out, who->project_id ? "false" : "true");
   bg_buf_puts(&req->out, ",\"upload\":");
-  bg_buf_puts(&req->out, bg_auth_check(&who, p.id, BG_ROLE_AGENT) == BG_OK ? "true" : "false");
+  bg_buf_puts(&req->out, bg_auth_check(who, p->id, BG_ROLE_AGENT) == BG_OK ? "true" : "false");
   bg_buf_puts(&req->out, "}");
 }

@@ -43,33 +43,29 @@ static int testbed_param(struct bg_req *req, const char **out) {
 }
 
 void bg_api_verdict(struct bg_req *req) {
-  struct bg_project p;
+  const struct bg_project *p = &req->project;
   struct bg_ferr e = {{0}, {0}};
   const char *testbed;
   char sha[65];
-  if (!bg_api_project_access(req, BG_ROLE_READ, &p, NULL) || !testbed_param(req, &testbed) ||
-      !bg_api_commit_sha(req, &p, req->match->id, NULL, sha))
+  if (!testbed_param(req, &testbed) || !bg_api_commit_sha(req, p, req->match->id, NULL, sha))
     return;
-  answer(req, bg_verdict_commit_json(req->store, &p, sha, testbed, &req->out, &e), &e);
+  answer(req, bg_verdict_commit_json(req->store, p, sha, testbed, &req->out, &e), &e);
 }
 
 void bg_api_compare(struct bg_req *req) {
-  struct bg_project p;
+  const struct bg_project *p = &req->project;
   struct bg_ferr e = {{0}, {0}};
   const char *testbed;
-  if (!bg_api_project_access(req, BG_ROLE_READ, &p, NULL) || !testbed_param(req, &testbed))
-    return;
   char base[65], head[65];
-  if (!bg_api_commit_sha(req, &p, bg_api_query(req, "base"), "base", base) ||
-      !bg_api_commit_sha(req, &p, bg_api_query(req, "head"), "head", head))
+  if (!testbed_param(req, &testbed) ||
+      !bg_api_commit_sha(req, p, bg_api_query(req, "base"), "base", base) ||
+      !bg_api_commit_sha(req, p, bg_api_query(req, "head"), "head", head))
     return;
-  answer(req, bg_verdict_compare_json(req->store, &p, base, head, testbed, &req->out, &e), &e);
+  answer(req, bg_verdict_compare_json(req->store, p, base, head, testbed, &req->out, &e), &e);
 }
 
 void bg_api_alerts(struct bg_req *req) {
-  struct bg_project p;
-  if (!bg_api_project_access(req, BG_ROLE_READ, &p, NULL))
-    return;
+  const struct bg_project *p = &req->project;
   const char *state = bg_api_query(req, "state");
   if (!state)
     state = "open";
@@ -77,22 +73,19 @@ void bg_api_alerts(struct bg_req *req) {
     bg_api_error(req, 400, "invalid_param", "state", "must be open, acknowledged or all");
     return;
   }
-  int rc = bg_verdict_alerts_json(req->store, &p, strcmp(state, "all") ? state : NULL, &req->out);
+  int rc = bg_verdict_alerts_json(req->store, p, strcmp(state, "all") ? state : NULL, &req->out);
   answer(req, rc, NULL);
 }
 
 void bg_api_alert_ack(struct bg_req *req) {
-  struct bg_project p;
-  struct bg_principal who;
+  const struct bg_project *p = &req->project;
   cJSON *body = NULL;
-  if (!bg_api_project_access(req, BG_ROLE_ADMIN, &p, &who))
-    return;
   char *end;
   errno = 0;
   long long id = strtoll(req->match->id, &end, 10);
   if (errno || end == req->match->id || *end || id < 1) {
     bg_api_error(req, 404, "alert_not_found", NULL, "no alert %.64s in project %s", req->match->id,
-                 p.slug);
+                 p->slug);
     return;
   }
   body = cJSON_ParseWithLength(req->body, req->body_len);
@@ -108,11 +101,11 @@ void bg_api_alert_ack(struct bg_req *req) {
     goto out;
   }
   char whotext[64];
-  snprintf(whotext, sizeof whotext, "token %lld", who.token_id);
-  int rc = bg_verdict_ack(req->store, &p, id, note->valuestring, whotext, &req->out);
+  snprintf(whotext, sizeof whotext, "token %lld", req->who.token_id);
+  int rc = bg_verdict_ack(req->store, p, id, note->valuestring, whotext, &req->out);
   if (rc == BG_ENOENT) {
     bg_buf_reset(&req->out);
-    bg_api_error(req, 404, "alert_not_found", NULL, "no alert %lld in project %s", id, p.slug);
+    bg_api_error(req, 404, "alert_not_found", NULL, "no alert %lld in project %s", id, p->slug);
   } else if (rc == BG_ECONFLICT) {
     bg_buf_reset(&req->out);
     bg_api_error(req, 409, "conflict", NULL, "alert %lld is already acknowledged", id);

@@ -40,10 +40,6 @@ static int name_param(struct bg_req *req, const char *name, int (*valid)(const c
   return 1;
 }
 
-static int read_access(struct bg_req *req, struct bg_project *p) {
-  return bg_api_project_access(req, BG_ROLE_READ, p, NULL);
-}
-
 static void answer(struct bg_req *req, int rc, struct bg_ferr *e) {
   if (rc == BG_OK) {
     req->status = 200;
@@ -62,56 +58,52 @@ static void answer(struct bg_req *req, int rc, struct bg_ferr *e) {
 #define TESTBED_RULE "must match [A-Za-z0-9._-]{1,64}"
 
 void bg_api_commits(struct bg_req *req) {
-  struct bg_project p;
+  const struct bg_project *p = &req->project;
   struct bg_history_query q;
   struct bg_ferr e = {{0}, {0}};
   char before[65];
-  if (!read_access(req, &p) ||
-      !name_param(req, "branch", bg_valid_branch, BRANCH_RULE, &q.branch) ||
+  if (!name_param(req, "branch", bg_valid_branch, BRANCH_RULE, &q.branch) ||
       !name_param(req, "testbed", bg_valid_testbed, TESTBED_RULE, &q.testbed) ||
       !int_param(req, "limit", BG_STORE_HISTORY_DEFAULT, BG_STORE_HISTORY_MAX, &q.limit))
     return;
   q.before = bg_api_query(req, "before");
   if (q.before) {
-    if (!bg_api_commit_sha(req, &p, q.before, "before", before))
+    if (!bg_api_commit_sha(req, p, q.before, "before", before))
       return;
     q.before = before;
   }
-  answer(req, bg_store_commits_json(req->store, &p, &q, &req->out, &e), &e);
+  answer(req, bg_store_commits_json(req->store, p, &q, &req->out, &e), &e);
 }
 
 void bg_api_commit(struct bg_req *req) {
-  struct bg_project p;
+  const struct bg_project *p = &req->project;
   char sha[65];
-  if (!read_access(req, &p) || !bg_api_commit_sha(req, &p, req->match->id, NULL, sha))
+  if (!bg_api_commit_sha(req, p, req->match->id, NULL, sha))
     return;
   bg_buf_puts(&req->out, "{");
-  int rc = bg_store_commit_json(req->store, &p, sha, &req->out);
+  int rc = bg_store_commit_json(req->store, p, sha, &req->out);
   if (rc == BG_OK) {
     bg_buf_puts(&req->out, ",\"verdicts\":");
-    rc = bg_verdict_commit_verdicts_json(req->store, &p, sha, &req->out);
+    rc = bg_verdict_commit_verdicts_json(req->store, p, sha, &req->out);
     bg_buf_puts(&req->out, "}");
   }
   answer(req, rc, NULL);
 }
 
 void bg_api_benchmarks(struct bg_req *req) {
-  struct bg_project p;
+  const struct bg_project *p = &req->project;
   struct bg_ferr e = {{0}, {0}};
   const char *testbed, *branch;
-  if (!read_access(req, &p) ||
-      !name_param(req, "testbed", bg_valid_testbed, TESTBED_RULE, &testbed) ||
+  if (!name_param(req, "testbed", bg_valid_testbed, TESTBED_RULE, &testbed) ||
       !name_param(req, "branch", bg_valid_branch, BRANCH_RULE, &branch))
     return;
-  answer(req, bg_store_benchmarks_json(req->store, &p, testbed, branch, &req->out, &e), &e);
+  answer(req, bg_store_benchmarks_json(req->store, p, testbed, branch, &req->out, &e), &e);
 }
 
 void bg_api_series(struct bg_req *req) {
-  struct bg_project p;
   struct bg_series_query q;
   struct bg_ferr e = {{0}, {0}};
-  if (!read_access(req, &p) ||
-      !name_param(req, "benchmark", bg_valid_benchmark,
+  if (!name_param(req, "benchmark", bg_valid_benchmark,
                   "must be 1-1024 bytes of UTF-8 without control characters", &q.benchmark) ||
       !name_param(req, "measure", bg_valid_measure, "must match [a-z0-9_]{1,64}", &q.measure) ||
       !name_param(req, "testbed", bg_valid_testbed, TESTBED_RULE, &q.testbed) ||
@@ -123,5 +115,5 @@ void bg_api_series(struct bg_req *req) {
     bg_api_error(req, 400, "invalid_param", f, "required");
     return;
   }
-  answer(req, bg_store_series_json(req->store, &p, &q, &req->out, &e), &e);
+  answer(req, bg_store_series_json(req->store, &req->project, &q, &req->out, &e), &e);
 }

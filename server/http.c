@@ -206,10 +206,10 @@ static int is_json(const char *type) {
 /* First call: decide from the headers alone whether the request can go on. */
 static void first_call(struct bg_http *h, struct MHD_Connection *c, const char *url,
                        const char *method, struct request *rq) {
-  int st = bg_router_match(method, url, &rq->match);
+  int st = bg_router_match(bg_api_routes, method, url, &rq->match);
   bg_buf_init(&rq->body, h->cfg.max_body);
   rq->status = st;
-  if (st != 200 || !bg_router_takes_body(rq->match.route, method))
+  if (st != 200 || !bg_router_takes_body(&rq->match))
     return;
   const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
   if (len) {
@@ -273,13 +273,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     rq->status = 413;
     return reject(h, c, rq);
   }
-  if (rq->match.route == BG_ROUTE_STATIC)
+  if (rq->match.static_file)
     return send_static(h, c, url);
   char err[300];
   struct bg_req req = {0};
   req.conn = c;
   req.cfg = &h->api;
-  req.method = method;
   req.match = &rq->match;
   req.body = rq->body.data ? rq->body.data : "";
   req.body_len = rq->body.len;

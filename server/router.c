@@ -1,47 +1,22 @@
-/* router.c: maps a request's method and path to an API route and its path parameters.
+/* router.c: matches a request's method and path against a route table.
  *
- * API paths are split into at most eight segments and compared with a small table of
- * patterns, "*" standing for a parameter. Anything not under /api/ is a static file.
+ * An API path is split into at most ten segments, which are compared with each row's
+ * pattern, "{name}" standing for any one segment. Every row whose pattern fits contributes
+ * its method to the Allow header; the first whose method fits is the route. A path outside
+ * /api/ is compared literally, and is a static file when no row names it.
  */
 #include "router.h"
 
 #include <stdio.h>
 #include <string.h>
 
-enum { M_GET = 1, M_POST = 2 };
+#define MAX_SEGS 10
 
-static const struct {
-  enum bg_route route;
-  const char *pattern; /* segments after /api/v1, '*' for a parameter */
-  int methods;
-  const char *allow;
-} routes[] = {
-    {BG_ROUTE_PROJECTS, "projects", M_GET | M_POST, "GET, HEAD, POST"},
-    {BG_ROUTE_PROJECT, "projects/*", M_GET, "GET, HEAD"},
-    {BG_ROUTE_RUNS, "projects/*/runs", M_POST, "POST"},
-    {BG_ROUTE_RUN, "projects/*/runs/*", M_GET, "GET, HEAD"},
-    {BG_ROUTE_COMMITS, "projects/*/commits", M_GET, "GET, HEAD"},
-    {BG_ROUTE_COMMIT, "projects/*/commits/*", M_GET, "GET, HEAD"},
-    {BG_ROUTE_BENCHMARKS, "projects/*/benchmarks", M_GET, "GET, HEAD"},
-    {BG_ROUTE_SERIES, "projects/*/series", M_GET, "GET, HEAD"},
-    {BG_ROUTE_VERDICT, "projects/*/commits/*/verdict", M_GET, "GET, HEAD"},
-    {BG_ROUTE_COMPARE, "projects/*/compare", M_GET, "GET, HEAD"},
-    {BG_ROUTE_ALERTS, "projects/*/alerts", M_GET, "GET, HEAD"},
-    {BG_ROUTE_ALERT_ACK, "projects/*/alerts/*/ack", M_POST, "POST"},
-    {BG_ROUTE_ACCESS, "projects/*/access", M_GET, "GET, HEAD"},
-};
-
-#define MAX_SEGS 8
-
-static int method_bit(const char *method) {
-  if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
-    return M_GET;
-  if (!strcmp(method, "POST"))
-    return M_POST;
-  return 0;
+static int is_api(const char *path) {
+  return !strncmp(path, "/api/", 5) || !strcmp(path, "/api");
 }
 
-/* Splits `path` (after the /api/v1/ prefix) into segments of at most BG_ROUTER_PARAM_MAX
+/* Splits `path` (without its leading '/') into segments of at most BG_ROUTER_PARAM_MAX
  * bytes. Returns the count, or -1 for too many, empty or too long segments. */
 static int split(const char *path, const char *seg[MAX_SEGS], size_t len[MAX_SEGS]) {
   int n = 0;
@@ -62,55 +37,70 @@ static int split(const char *path, const char *seg[MAX_SEGS], size_t len[MAX_SEG
   return n;
 }
 
-static int matches(const char *pattern, const char *seg[], const size_t len[], int n) {
+/* Compares the segments with `pattern` ("/api/v1/projects/{p}"). When they fit and m is not
+ * NULL, copies the parameters: {p} into m->project, any other into m->id. */
+static int fits(const char *pattern, const char *seg[], const size_t len[], int n,
+                struct bg_route_match *m) {
   int i = 0;
-  for (const char *p = pattern; *p; i++) {
+  for (const char *p = pattern + 1; *p; i++) {
     const char *slash = strchr(p, '/');
     size_t plen = slash ? (size_t)(slash - p) : strlen(p);
-    if (i >= n)
+    int param = plen >= 2 && p[0] == '{' && p[plen - 1] == '}';
+    if (i >= n || (!param && (plen != len[i] || memcmp(p, seg[i], plen) != 0)))
       return 0;
-    if (!(plen == 1 && p[0] == '*') && (plen != len[i] || memcmp(p, seg[i], plen) != 0))
-      return 0;
+    if (param && m) {
+      int project = plen == 3 && p[1] == 'p';
+      char *to = project ? m->project : m->id;
+      snprintf(to, BG_ROUTER_PARAM_MAX + 1, "%.*s", (int)len[i], seg[i]);
+    }
     p += plen + (slash ? 1 : 0);
   }
   return i == n;
 }
 
-int bg_router_match(const char *method, const char *path, struct bg_route_match *m) {
-  memset(m, 0, sizeof *m);
-  int bit = method_bit(method);
-  if (!strcmp(path, "/healthz")) {
-    m->route = BG_ROUTE_HEALTHZ;
-    m->allow = "GET, HEAD";
-    return bit == M_GET ? 200 : 405;
-  }
-  if (strncmp(path, "/api/", 5) != 0 && strcmp(path, "/api") != 0) {
-    m->route = BG_ROUTE_STATIC;
-    m->allow = "GET, HEAD";
-    return bit == M_GET ? 200 : 405;
-  }
-  if (strncmp(path, "/api/v1/", 8) != 0)
-    return 404;
-  const char *seg[MAX_SEGS];
-  size_t len[MAX_SEGS];
-  int n = split(path + 8, seg, len);
-  if (n <= 0)
-    return 404;
-  for (size_t r = 0; r < sizeof routes / sizeof *routes; r++) {
-    if (!matches(routes[r].pattern, seg, len, n))
-      continue;
-    m->route = routes[r].route;
-    m->allow = routes[r].allow;
-    if (n >= 2)
-      snprintf(m->project, sizeof m->project, "%.*s", (int)len[1], seg[1]);
-    if (n >= 4)
-      snprintf(m->id, sizeof m->id, "%.*s", (int)len[3], seg[3]);
-    return (routes[r].methods & bit) ? 200 : 405;
-  }
-  return 404;
+static int method_fits(const char *row, const char *method) {
+  return !strcmp(row, method) || (!strcmp(row, "GET") && !strcmp(method, "HEAD"));
 }
 
-int bg_router_takes_body(enum bg_route route, const char *method) {
-  return !strcmp(method, "POST") &&
-         (route == BG_ROUTE_PROJECTS || route == BG_ROUTE_RUNS || route == BG_ROUTE_ALERT_ACK);
+/* Appends a row's method to m->allow, GET with HEAD. */
+static void allow(struct bg_route_match *m, const char *method) {
+  size_t n = strlen(m->allow);
+  snprintf(m->allow + n, sizeof m->allow - n, "%s%s%s", n ? ", " : "", method,
+           strcmp(method, "GET") ? "" : ", HEAD");
+}
+
+int bg_router_match(const struct bg_route *table, const char *method, const char *path,
+                    struct bg_route_match *m) {
+  memset(m, 0, sizeof *m);
+  int api = is_api(path);
+  const char *seg[MAX_SEGS];
+  size_t len[MAX_SEGS];
+  int n = api ? split(path + 1, seg, len) : 0;
+  if (n < 0)
+    return 404;
+  const struct bg_route *first = NULL;
+  for (const struct bg_route *r = table; r->method; r++) {
+    if (api ? !fits(r->pattern, seg, len, n, NULL) : strcmp(r->pattern, path) != 0)
+      continue;
+    allow(m, r->method);
+    if (!first)
+      first = r;
+    if (!m->route && method_fits(r->method, method))
+      m->route = r;
+  }
+  if (api && (m->route || first))
+    fits((m->route ? m->route : first)->pattern, seg, len, n, m);
+  if (m->route)
+    return 200;
+  if (first)
+    return 405;
+  if (api)
+    return 404;
+  m->static_file = 1;
+  snprintf(m->allow, sizeof m->allow, "GET, HEAD");
+  return method_fits("GET", method) ? 200 : 405;
+}
+
+int bg_router_takes_body(const struct bg_route_match *m) {
+  return m->route && !strcmp(m->route->method, "POST");
 }

@@ -1,49 +1,60 @@
-/* router.h: maps a request's method and path to an API route and its path parameters.
+/* router.h: matches a request's method and path against a route table.
  *
- * The router knows the API's shape only (no I/O): which paths exist, which methods each
- * accepts (for 405 and its Allow header), and where the {project} and {id} segments are.
- * Paths outside /api/ and /healthz are static files of the dashboard.
+ * A route table lists every endpoint as one row: method, path pattern, the role it needs and
+ * its handler (benchgated's table is bg_api_routes in api.c, where api.c's dispatcher checks
+ * the role and calls the handler). The router reads only the methods and patterns and does
+ * no I/O: it finds the row, the path parameters, and for a path that exists with other
+ * methods the Allow header of a 405. Paths outside /api/ that no row names are static files
+ * of the dashboard.
  */
 #ifndef BG_ROUTER_H
 #define BG_ROUTER_H
 
+#include "auth.h"
+
 #include <stddef.h>
 
-enum bg_route {
-  BG_ROUTE_NONE = 0,
-  BG_ROUTE_HEALTHZ,    /* GET /healthz */
-  BG_ROUTE_PROJECTS,   /* GET, POST /api/v1/projects */
-  BG_ROUTE_PROJECT,    /* GET /api/v1/projects/{p} */
-  BG_ROUTE_RUNS,       /* POST /api/v1/projects/{p}/runs */
-  BG_ROUTE_RUN,        /* GET /api/v1/projects/{p}/runs/{run_id} */
-  BG_ROUTE_COMMITS,    /* GET /api/v1/projects/{p}/commits */
-  BG_ROUTE_COMMIT,     /* GET /api/v1/projects/{p}/commits/{sha} */
-  BG_ROUTE_BENCHMARKS, /* GET /api/v1/projects/{p}/benchmarks */
-  BG_ROUTE_SERIES,     /* GET /api/v1/projects/{p}/series */
-  BG_ROUTE_VERDICT,    /* GET /api/v1/projects/{p}/commits/{sha}/verdict */
-  BG_ROUTE_COMPARE,    /* GET /api/v1/projects/{p}/compare */
-  BG_ROUTE_ALERTS,     /* GET /api/v1/projects/{p}/alerts */
-  BG_ROUTE_ALERT_ACK,  /* POST /api/v1/projects/{p}/alerts/{id}/ack */
-  BG_ROUTE_ACCESS,     /* GET /api/v1/projects/{p}/access */
-  BG_ROUTE_STATIC      /* GET anything else outside /api/: a file of --web */
+struct bg_req;
+
+/* How a route's role is checked. The default fits most routes; the others name exceptions. */
+enum bg_route_check {
+  BG_ROUTE_BY_ROLE = 0, /* a token with the role, on {p} when the pattern has one (else on
+                           any project); reads are public unless --private */
+  BG_ROUTE_OPEN,        /* nothing is checked, even with --private */
+  BG_ROUTE_TOKEN,       /* as BG_ROUTE_BY_ROLE, but a token even where reads are public */
+  BG_ROUTE_SERVER_WIDE  /* a server-wide token with the role (a pattern without {p}) */
+};
+
+struct bg_route {
+  const char *method;  /* "GET" (which HEAD matches too), "POST", ...; NULL ends a table */
+  const char *pattern; /* "/api/v1/projects/{p}/runs/{run_id}": each {name} is one segment;
+                          outside /api/ a pattern is a literal path */
+  enum bg_role role;   /* the role a token needs */
+  void (*handler)(struct bg_req *req);
+  enum bg_route_check check; /* BG_ROUTE_BY_ROLE when a row leaves it out */
 };
 
 #define BG_ROUTER_PARAM_MAX 128
+#define BG_ROUTER_ALLOW_MAX 64
 
 struct bg_route_match {
-  enum bg_route route;
-  const char *allow;                     /* the methods the path accepts, for 405 and Allow */
+  const struct bg_route *route;          /* the row; NULL for 404, 405 and static files */
+  int static_file;                       /* 1: a file of --web */
+  char allow[BG_ROUTER_ALLOW_MAX];       /* the methods the path accepts, for 405 and Allow */
   char project[BG_ROUTER_PARAM_MAX + 1]; /* {p}, "" when the route has none */
-  char id[BG_ROUTER_PARAM_MAX + 1];      /* {run_id}, {sha} or {id}, "" when none */
+  char id[BG_ROUTER_PARAM_MAX + 1];      /* the one other parameter ({run_id}, {sha}, {id}), ""
+                                            when none */
 };
 
 /* Matches `method` ("GET", "HEAD" counts as GET, "POST", ...) and `path` (already
- * percent-decoded, without the query). Returns 200 with *m filled; 404 when no route has
- * this path (m->route is BG_ROUTE_NONE); 405 when the path exists but not with this method
- * (m->route and m->allow are set). A trailing slash is tolerated on API paths. */
-int bg_router_match(const char *method, const char *path, struct bg_route_match *m);
+ * percent-decoded, without the query) against `table`. Returns 200 with *m filled (m->route
+ * set, or m->static_file for a GET outside /api/ that no row names); 404 when no row has this
+ * path under /api/; 405 when the path exists but not with this method (m->allow says which
+ * methods it takes). A trailing slash is tolerated on API paths. */
+int bg_router_match(const struct bg_route *table, const char *method, const char *path,
+                    struct bg_route_match *m);
 
-/* Returns 1 when the route reads a request body (POST routes), 0 otherwise. */
-int bg_router_takes_body(enum bg_route route, const char *method);
+/* Returns 1 when the matched route reads a request body (the POST routes), 0 otherwise. */
+int bg_router_takes_body(const struct bg_route_match *m);
 
 #endif
