@@ -428,52 +428,26 @@ static enum bg_gate_class exact_class(const struct bg_gate_outcome *o, double mi
   return worse > 0 ? BG_GATE_REGRESSED : BG_GATE_IMPROVED;
 }
 
-int bg_gate_decide(const struct bg_gate_item *items, size_t n,
-                   const struct bg_gate_config *config, struct bg_gate_verdict **out) {
-  int rc = BG_OK;
-  struct bg_gate_config cfg;
-  struct est *es = NULL;
-  size_t *idx = NULL;
-  double *p = NULL, *q = NULL, *pw = NULL, *qw = NULL;
-  char *done = NULL;
-  struct bg_gate_verdict *v = NULL;
-  *out = NULL;
-  if (config)
-    cfg = *config;
-  else
-    bg_gate_config_init(&cfg);
-  if ((n > 0 && !items) || !(cfg.alpha > 0 && cfg.alpha < 1) ||
-      !(cfg.fail_rate > 0 && cfg.fail_rate < 1) || !(cfg.ci_level > 0 && cfg.ci_level < 1) ||
-      !(cfg.noise_cv >= 0 && cfg.noise_cv <= 10)) {
-    rc = BG_EINVAL;
-    goto out;
-  }
+/* 1 when the configuration and the items can be decided on. */
+static int decidable(const struct bg_gate_item *items, size_t n, const struct bg_gate_config *cfg) {
+  if ((n > 0 && !items) || !(cfg->alpha > 0 && cfg->alpha < 1) ||
+      !(cfg->fail_rate > 0 && cfg->fail_rate < 1) || !(cfg->ci_level > 0 && cfg->ci_level < 1) ||
+      !(cfg->noise_cv >= 0 && cfg->noise_cv <= 10))
+    return 0;
   for (size_t i = 0; i < n; i++)
     if (!(items[i].min_effect >= 0) || !items[i].benchmark || !items[i].measure ||
-        (items[i].nbaseline && !items[i].baseline)) {
-      rc = BG_EINVAL;
-      goto out;
-    }
-  size_t n1 = n ? n : 1;
-  es = bg_xcalloc(n1, sizeof *es);
-  idx = bg_xmalloc(n1 * sizeof *idx);
-  p = bg_xmalloc(n1 * sizeof *p);
-  q = bg_xmalloc(n1 * sizeof *q);
-  pw = bg_xmalloc(n1 * sizeof *pw);
-  qw = bg_xmalloc(n1 * sizeof *qw);
-  done = bg_xcalloc(n1, 1);
-  v = bg_xcalloc(1, sizeof *v);
-  v->outcomes = bg_xcalloc(n1, sizeof *v->outcomes);
-  v->n = n;
-  v->alpha = cfg.alpha;
-  v->prior_df = 0;
-  v->prior_s2 = NAN;
+        (items[i].nbaseline && !items[i].baseline))
+      return 0;
+  return 1;
+}
 
-  for (size_t i = 0; i < n; i++)
-    estimate(&items[i], &cfg, &es[i]);
-
-  /* Shrinkage and pooling per measure: wall times and instruction counts of one suite have
-   * nothing in common. Quadratic in the number of distinct measures only. */
+/* Shrinkage and pooling per measure: wall times and instruction counts of one suite have
+ * nothing in common. Quadratic in the number of distinct measures only. The verdict reports
+ * the prior of the first item's measure. */
+static void moderate_by_measure(const struct bg_gate_item *items, size_t n, struct est *es,
+                                double noise_cv, struct bg_gate_verdict *v) {
+  size_t *idx = bg_xmalloc((n ? n : 1) * sizeof *idx);
+  char *done = bg_xcalloc(n ? n : 1, 1);
   for (size_t i = 0; i < n; i++) {
     if (done[i])
       continue;
@@ -484,112 +458,139 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
         done[j] = 1;
       }
     double d0, s0;
-    moderate(items, es, idx, cnt, cfg.noise_cv, &d0, &s0);
+    moderate(items, es, idx, cnt, noise_cv, &d0, &s0);
     if (strcmp(items[i].measure, items[0].measure) == 0) {
       v->prior_df = d0;
       v->prior_s2 = s0;
     }
   }
+  free(idx);
+  free(done);
+}
 
-  double qlevel = 1 - (1 - cfg.ci_level) / 2;
-  /* Items of one measure share their degrees of freedom, so the interval's t quantile (a
-   * root search over the t distribution, the dearest call here) is kept for the last df. */
-  double q_df = NAN, q_t = NAN;
-  /* The outcomes' names live in one block (a 1 000-result verdict held 3 000 strdups). */
-  size_t names_len = 1;
-  for (size_t i = 0; i < n; i++)
-    names_len += strlen(items[i].benchmark) + strlen(items[i].measure) + 2 +
-                 (items[i].unit ? strlen(items[i].unit) + 1 : 0);
-  char *names = v->strings = bg_xmalloc(names_len);
-  for (size_t i = 0; i < n; i++) {
-    const struct bg_gate_item *it = &items[i];
-    const struct est *e = &es[i];
-    struct bg_gate_outcome *o = &v->outcomes[i];
-    o->benchmark = arena_copy(&names, it->benchmark);
-    o->measure = arena_copy(&names, it->measure);
-    o->unit = arena_copy(&names, it->unit);
-    o->direction = it->direction;
-    o->acknowledged = it->acknowledged;
-    o->ignored = it->ignored;
-    o->min_effect = it->min_effect;
-    o->change = o->change_lo = o->change_hi = NAN;
-    o->p = o->q = o->q_worse = o->p_worse = o->p_better = NAN;
-    o->t = o->df = o->se = o->s2 = o->resolution = NAN;
-    o->baseline_center = o->candidate_center = NAN;
-    o->candidate_n = it->candidate ? it->candidate->n : 0;
-    bg_gate_windows(&cfg, it->nbaseline, &o->baseline_runs, &o->noise_runs);
-    if (o->baseline_runs > v->baseline_runs)
-      v->baseline_runs = o->baseline_runs;
-    if (o->noise_runs > v->noise_runs)
-      v->noise_runs = o->noise_runs;
-    p[i] = NAN;
-    if (it->candidate)
-      o->candidate_center = it->candidate->median;
-    if (!e->tested)
-      continue;
-    o->tested = 1;
-    o->log_scale = e->log_scale;
-    double d = e->mc - e->mu;
-    double se2 = e->s2mod * (1 + 1 / (double)e->k) + fmax(0, e->wc - e->wbar);
-    if (e->exact_base && (e->exact_cand || !(se2 > 0))) {
-      exact_outcome(it, o); /* p stays NAN: outside both BH families */
-      continue;
-    }
-    o->method = BG_GATE_METHOD_T;
-    double df = fmin(fmax(e->dfmod, 1), MAX_DF);
-    double t, pup, pdown, se = sqrt(se2);
-    if (se2 > 0) {
-      t = d / se;
-      bg_stats_t_tails(t, df, &pup, &pdown);
-    } else {
-      t = d > 0 ? INFINITY : d < 0 ? -INFINITY : 0;
-      pup = d > 0 ? 0 : 1;
-      pdown = d < 0 ? 0 : 1;
-    }
-    if (se2 > 0 && df != q_df) {
-      q_df = df;
-      q_t = bg_stats_t_quantile(qlevel, df);
-    }
-    double half = se2 > 0 ? q_t * se : 0;
-    o->t = t;
-    o->df = df;
-    o->se = se;
-    o->s2 = e->s2mod;
-    o->p_worse = it->direction == BG_HIGHER ? pdown : pup;
-    o->p_better = it->direction == BG_HIGHER ? pup : pdown;
-    o->p = fmin(1, 2 * fmin(pup, pdown));
-    if (e->log_scale) {
-      o->change = expm1(d);
-      o->change_lo = expm1(d - half);
-      o->change_hi = expm1(d + half);
-      o->baseline_center = exp(e->mu);
-      o->candidate_center = exp(e->mc);
-    } else {
-      double scale = fabs(e->mu) > 0 ? fabs(e->mu) : NAN;
-      o->change = d / scale;
-      o->change_lo = (d - half) / scale;
-      o->change_hi = (d + half) / scale;
-      if (e->nonneg) {
-        /* Values that cannot be negative (times with zero readings, say) cannot fall by more
-         * than all of it; the log scale has this bound built in. */
-        o->change_lo = fmax(o->change_lo, -1);
-        o->change_hi = fmax(o->change_hi, -1);
-      }
-      o->baseline_center = e->mu;
-      o->candidate_center = e->mc;
-    }
-    if (!it->ignored)
-      p[i] = o->p;
+/* An outcome before any test: the item's names (copied into the verdict's block at *names),
+ * settings and windows, every statistic NAN. */
+static void outcome_init(const struct bg_gate_item *it, const struct bg_gate_config *cfg,
+                         char **names, struct bg_gate_verdict *v, struct bg_gate_outcome *o) {
+  o->benchmark = arena_copy(names, it->benchmark);
+  o->measure = arena_copy(names, it->measure);
+  o->unit = arena_copy(names, it->unit);
+  o->direction = it->direction;
+  o->acknowledged = it->acknowledged;
+  o->ignored = it->ignored;
+  o->min_effect = it->min_effect;
+  o->change = o->change_lo = o->change_hi = NAN;
+  o->p = o->q = o->q_worse = o->p_worse = o->p_better = NAN;
+  o->t = o->df = o->se = o->s2 = o->resolution = NAN;
+  o->baseline_center = o->candidate_center = NAN;
+  o->candidate_n = it->candidate ? it->candidate->n : 0;
+  bg_gate_windows(cfg, it->nbaseline, &o->baseline_runs, &o->noise_runs);
+  if (o->baseline_runs > v->baseline_runs)
+    v->baseline_runs = o->baseline_runs;
+  if (o->noise_runs > v->noise_runs)
+    v->noise_runs = o->noise_runs;
+  if (it->candidate)
+    o->candidate_center = it->candidate->median;
+}
+
+/* The interval's t quantile, kept for the last df: items of one measure share their degrees
+ * of freedom, and the quantile (a root search over the t distribution) is the dearest call
+ * of a decision. */
+struct t_quantile {
+  double level, df, t;
+};
+
+/* The moderated t-test of a tested item: change, interval, t, df and the two one-sided
+ * p-values into o. d is the candidate's centre minus the baseline's, se2 its variance. */
+static void t_outcome(const struct bg_gate_item *it, const struct est *e, double d, double se2,
+                      struct t_quantile *tq, struct bg_gate_outcome *o) {
+  o->method = BG_GATE_METHOD_T;
+  double df = fmin(fmax(e->dfmod, 1), MAX_DF);
+  double t, pup, pdown, se = sqrt(se2);
+  if (se2 > 0) {
+    t = d / se;
+    bg_stats_t_tails(t, df, &pup, &pdown);
+  } else {
+    t = d > 0 ? INFINITY : d < 0 ? -INFINITY : 0;
+    pup = d > 0 ? 0 : 1;
+    pdown = d < 0 ? 0 : 1;
   }
+  if (se2 > 0 && df != tq->df) {
+    tq->df = df;
+    tq->t = bg_stats_t_quantile(tq->level, df);
+  }
+  double half = se2 > 0 ? tq->t * se : 0;
+  o->t = t;
+  o->df = df;
+  o->se = se;
+  o->s2 = e->s2mod;
+  o->p_worse = it->direction == BG_HIGHER ? pdown : pup;
+  o->p_better = it->direction == BG_HIGHER ? pup : pdown;
+  o->p = fmin(1, 2 * fmin(pup, pdown));
+  if (e->log_scale) {
+    o->change = expm1(d);
+    o->change_lo = expm1(d - half);
+    o->change_hi = expm1(d + half);
+    o->baseline_center = exp(e->mu);
+    o->candidate_center = exp(e->mc);
+  } else {
+    double scale = fabs(e->mu) > 0 ? fabs(e->mu) : NAN;
+    o->change = d / scale;
+    o->change_lo = (d - half) / scale;
+    o->change_hi = (d + half) / scale;
+    if (e->nonneg) {
+      /* Values that cannot be negative (times with zero readings, say) cannot fall by more
+       * than all of it; the log scale has this bound built in. */
+      o->change_lo = fmax(o->change_lo, -1);
+      o->change_hi = fmax(o->change_hi, -1);
+    }
+    o->baseline_center = e->mu;
+    o->candidate_center = e->mc;
+  }
+}
 
-  bg_stats_bh(p, n, q, cfg.alpha);
-  /* The fail budget: BH over the one-sided "worse" p-values at fail_rate. Under an unchanged
-   * commit every hypothesis is null and BH rejects anything with probability at most its
-   * level, so this bounds the suite false-fail rate by construction. */
-  for (size_t i = 0; i < n; i++)
-    pw[i] = isnan(p[i]) ? NAN : v->outcomes[i].p_worse;
-  bg_stats_bh(pw, n, qw, cfg.fail_rate);
+/* Tests item i into its outcome; its two-sided p-value for BH, NAN when it takes no part
+ * (untested, exact, or ignored). */
+static double test_item(const struct bg_gate_item *it, const struct est *e, struct t_quantile *tq,
+                        struct bg_gate_outcome *o) {
+  if (!e->tested)
+    return NAN;
+  o->tested = 1;
+  o->log_scale = e->log_scale;
+  double d = e->mc - e->mu;
+  double se2 = e->s2mod * (1 + 1 / (double)e->k) + fmax(0, e->wc - e->wbar);
+  if (e->exact_base && (e->exact_cand || !(se2 > 0))) {
+    exact_outcome(it, o); /* p stays NAN: outside both BH families */
+    return NAN;
+  }
+  t_outcome(it, e, d, se2, tq, o);
+  return it->ignored ? NAN : o->p;
+}
 
+/* The class of a tested, not exact, item from its q-values; see gate.h. */
+static enum bg_gate_class t_class(const struct bg_gate_item *it, const struct bg_gate_outcome *o,
+                                  const struct bg_gate_config *cfg) {
+  /* Signed so that positive is worse, for both directions. */
+  double sgn = it->direction == BG_HIGHER ? -1 : 1;
+  double worse = sgn * o->change;
+  double worse_hi = sgn > 0 ? o->change_hi : -o->change_lo;
+  double better_hi = sgn > 0 ? -o->change_lo : o->change_hi;
+  double me = it->min_effect;
+  int sig = o->q <= cfg->alpha;
+  if (sig && worse > 0 && worse_hi >= me)
+    return o->q_worse <= cfg->fail_rate ? BG_GATE_REGRESSED : BG_GATE_INCONCLUSIVE;
+  if (sig && worse < 0 && better_hi >= me)
+    return BG_GATE_IMPROVED;
+  if (!sig && fabs(o->change) >= me && me > 0)
+    return BG_GATE_INCONCLUSIVE;
+  return BG_GATE_UNCHANGED;
+}
+
+/* Classifies every outcome (q[i], qw[i]: item i's BH q-values of both families), counts the
+ * classes and sets the run's state. */
+static void classify(const struct bg_gate_item *items, size_t n, const double *q,
+                     const double *qw, const struct bg_gate_config *cfg,
+                     struct bg_gate_verdict *v) {
   int any_baseline = 0, fail = 0;
   for (size_t i = 0; i < n; i++) {
     const struct bg_gate_item *it = &items[i];
@@ -600,50 +601,73 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n,
       o->cls = BG_GATE_IGNORED;
     } else if (!it->candidate) {
       o->cls = BG_GATE_MISSING;
-      if (cfg.fail_on_missing && !it->acknowledged)
+      if (cfg->fail_on_missing && !it->acknowledged)
         fail = 1;
     } else if (it->nbaseline == 0) {
       o->cls = BG_GATE_NEW;
     } else if (o->method == BG_GATE_METHOD_EXACT) {
       o->cls = exact_class(o, it->min_effect);
-      if (o->cls == BG_GATE_REGRESSED && !it->acknowledged)
-        fail = 1;
     } else {
       o->q = q[i];
       o->q_worse = qw[i];
-      /* Signed so that positive is worse, for both directions. */
-      double sgn = it->direction == BG_HIGHER ? -1 : 1;
-      double worse = sgn * o->change;
-      double worse_hi = sgn > 0 ? o->change_hi : -o->change_lo;
-      double better_hi = sgn > 0 ? -o->change_lo : o->change_hi;
-      double me = it->min_effect;
-      int sig = o->q <= cfg.alpha;
-      if (sig && worse > 0 && worse_hi >= me)
-        o->cls = o->q_worse <= cfg.fail_rate ? BG_GATE_REGRESSED : BG_GATE_INCONCLUSIVE;
-      else if (sig && worse < 0 && better_hi >= me)
-        o->cls = BG_GATE_IMPROVED;
-      else if (!sig && fabs(o->change) >= me && me > 0)
-        o->cls = BG_GATE_INCONCLUSIVE;
-      else
-        o->cls = BG_GATE_UNCHANGED;
-      if (o->cls == BG_GATE_REGRESSED && !it->acknowledged)
-        fail = 1;
+      o->cls = t_class(it, o, cfg);
     }
+    if (o->cls == BG_GATE_REGRESSED && !it->acknowledged)
+      fail = 1;
     v->counts[o->cls]++;
   }
   v->state = !any_baseline ? BG_GATE_NO_BASELINE : fail ? BG_GATE_FAIL : BG_GATE_PASS;
+}
+
+int bg_gate_decide(const struct bg_gate_item *items, size_t n,
+                   const struct bg_gate_config *config, struct bg_gate_verdict **out) {
+  struct bg_gate_config cfg;
+  *out = NULL;
+  if (config)
+    cfg = *config;
+  else
+    bg_gate_config_init(&cfg);
+  if (!decidable(items, n, &cfg))
+    return BG_EINVAL;
+  size_t n1 = n ? n : 1;
+  struct est *es = bg_xcalloc(n1, sizeof *es);
+  double *p = bg_xmalloc(n1 * sizeof *p), *q = bg_xmalloc(n1 * sizeof *q);
+  double *pw = bg_xmalloc(n1 * sizeof *pw), *qw = bg_xmalloc(n1 * sizeof *qw);
+  struct bg_gate_verdict *v = bg_xcalloc(1, sizeof *v);
+  v->outcomes = bg_xcalloc(n1, sizeof *v->outcomes);
+  v->n = n;
+  v->alpha = cfg.alpha;
+  v->prior_df = 0;
+  v->prior_s2 = NAN;
+  for (size_t i = 0; i < n; i++)
+    estimate(&items[i], &cfg, &es[i]);
+  moderate_by_measure(items, n, es, cfg.noise_cv, v);
+  /* The outcomes' names live in one block (a 1 000-result verdict held 3 000 strdups). */
+  size_t names_len = 1;
+  for (size_t i = 0; i < n; i++)
+    names_len += strlen(items[i].benchmark) + strlen(items[i].measure) + 2 +
+                 (items[i].unit ? strlen(items[i].unit) + 1 : 0);
+  char *names = v->strings = bg_xmalloc(names_len);
+  struct t_quantile tq = {1 - (1 - cfg.ci_level) / 2, NAN, NAN};
+  for (size_t i = 0; i < n; i++) {
+    outcome_init(&items[i], &cfg, &names, v, &v->outcomes[i]);
+    p[i] = test_item(&items[i], &es[i], &tq, &v->outcomes[i]);
+  }
+  bg_stats_bh(p, n, q, cfg.alpha);
+  /* The fail budget: BH over the one-sided "worse" p-values at fail_rate. Under an unchanged
+   * commit every hypothesis is null and BH rejects anything with probability at most its
+   * level, so this bounds the suite false-fail rate by construction. */
+  for (size_t i = 0; i < n; i++)
+    pw[i] = isnan(p[i]) ? NAN : v->outcomes[i].p_worse;
+  bg_stats_bh(pw, n, qw, cfg.fail_rate);
+  classify(items, n, q, qw, &cfg, v);
   *out = v;
-  v = NULL;
-out:
-  bg_gate_verdict_free(v);
   free(es);
-  free(idx);
   free(p);
   free(q);
   free(pw);
   free(qw);
-  free(done);
-  return rc;
+  return BG_OK;
 }
 
 void bg_gate_verdict_free(struct bg_gate_verdict *v) {

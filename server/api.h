@@ -1,11 +1,11 @@
-/* api.h: the REST handlers of /api/v1, their route table, and what they share.
+/* api.h: the REST handlers of /api/v1 and what they share.
  *
- * http.c matches a request against bg_api_routes (router.c), collects it (route, body) into
- * a struct bg_req and calls bg_api_handle, which checks the route's role and calls its
- * handler; then it sends req->status with req->out as the JSON body. Handlers never touch
- * the socket; they read query parameters and headers through bg_api_query/bg_api_header,
- * and answer errors in the one shape {"error":{"code","message","field"?}} with
- * bg_api_error.
+ * http.c matches a request against bg_api_routes (routes.h, with router.c), collects it
+ * (route, body) into a struct bg_req and calls bg_api_handle, which checks the route's role
+ * and calls its handler; then it sends req->status with req->out as the JSON body.
+ * Handlers never touch the socket; they read query parameters and headers through
+ * bg_api_query/bg_api_header, and answer errors in the one shape
+ * {"error":{"code","message","field"?}} with bg_api_error.
  */
 #ifndef BG_API_H
 #define BG_API_H
@@ -47,21 +47,8 @@ void bg_api_error(struct bg_req *req, int status, const char *code, const char *
 const char *bg_api_query(struct bg_req *req, const char *name);
 const char *bg_api_header(struct bg_req *req, const char *name);
 
-/* Every endpoint: the table bg_router_match reads, ended by a row with a NULL method. */
-extern const struct bg_route bg_api_routes[];
-
-/* Checks the access req->match->route needs (its role and check, router.h), then calls its
- * handler. The order: the token is verified first (401 when the route needs one and it is
- * missing, unknown or revoked), then the route's project {p} is loaded into req->project
- * (404; 403 instead for a token bound to another project, so that a token learns nothing of
- * projects it cannot see), then the token's role and project are checked (403). Reads are
- * public unless --private. When all is allowed, req->who is filled (when a token was
- * checked) and the handler answers; otherwise the refusal is the answer. 404 when req->match
- * has no route. */
-void bg_api_handle(struct bg_req *req);
-
-/* The handlers, one per row of bg_api_routes (api_projects.c, api_runs.c, api_reads.c,
- * api_gate.c, api_access.c). They run once the access is checked, with req->project loaded
+/* The handlers, one per row of bg_api_routes (api_health.c, api_projects.c, api_runs.c,
+ * api_reads.c, api_gate.c, api_access.c). They run once the access is checked, with req->project loaded
  * for the routes with {p}. */
 void bg_api_healthz(struct bg_req *req);
 void bg_api_projects_list(struct bg_req *req);

@@ -8,7 +8,7 @@
  */
 #include "http.h"
 
-#include "api.h"
+#include "routes.h"
 #include "error.h"
 #include "mem.h"
 

@@ -1,7 +1,7 @@
 /* router.h: matches a request's method and path against a route table.
  *
  * A route table lists every endpoint as one row: method, path pattern, the role it needs and
- * its handler (benchgated's table is bg_api_routes in api.c, where api.c's dispatcher checks
+ * its handler (benchgated's table is bg_api_routes in routes.c, whose dispatcher checks
  * the role and calls the handler). The router reads only the methods and patterns and does
  * no I/O: it finds the row, the path parameters, and for a path that exists with other
  * methods the Allow header of a 405. Paths outside /api/ that no row names are static files

@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "api.h"
+#include "routes.h"
 #include "http.h"
 #include "router.h"
 
