@@ -20,6 +20,7 @@
  */
 #include "verdict.h"
 
+#include "alerts.h"
 #include "auth.h"
 #include "gate.h"
 #include "mem.h"
@@ -1387,21 +1388,8 @@ static int store_verdict(struct bg_store *s, const struct bg_project *p, const s
     const struct bg_gate_outcome *o = &d->v->outcomes[i];
     if (o->cls != BG_GATE_REGRESSED || o->acknowledged || o->ignored)
       continue;
-    if (!(st = stmt(s, V_ALERT_INSERT)))
-      return BG_EDB;
-    sqlite3_bind_int64(st, 1, p->id);
-    sqlite3_bind_int64(st, 2, c->testbed_id);
-    sqlite3_bind_int64(st, 3, d->bids[i]);
-    sqlite3_bind_int64(st, 4, d->mids[i]);
-    sqlite3_bind_int64(st, 5, c->commit_id);
-    sqlite3_bind_int64(st, 6, c->rid);
-    const double ch[3] = {o->change, o->change_lo, o->change_hi};
-    for (int k = 0; k < 3; k++)
-      if (isfinite(ch[k]))
-        sqlite3_bind_double(st, 7 + k, ch[k]);
-    sqlite3_bind_int64(st, 10, now);
-    rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "open alert");
-    bg_store_done(st);
+    const struct bg_alert_key k = {p->id, c->testbed_id, d->bids[i], d->mids[i], c->commit_id};
+    rc = bg_alerts_open_regression(s, &k, c->rid, o->change, o->change_lo, o->change_hi, now);
   }
   return rc;
 }
