@@ -3,10 +3,12 @@
  *
  * Verdicts are computed at upload (api_runs.c through the store) and served as stored; a
  * comparison runs the same gate on demand; acknowledging an alert (admin) re-evaluates the
- * commit's verdict in the same transaction (verdict.c).
+ * commit's verdict in the same transaction (ack.c).
  */
 #include "api.h"
 
+#include "ack.h"
+#include "alerts.h"
 #include "valid.h"
 #include "verdict.h"
 
@@ -73,7 +75,7 @@ void bg_api_alerts(struct bg_req *req) {
     bg_api_error(req, 400, "invalid_param", "state", "must be open, acknowledged or all");
     return;
   }
-  int rc = bg_verdict_alerts_json(req->store, p, strcmp(state, "all") ? state : NULL, &req->out);
+  int rc = bg_alerts_json(req->store, p, strcmp(state, "all") ? state : NULL, &req->out);
   answer(req, rc, NULL);
 }
 
@@ -102,7 +104,7 @@ void bg_api_alert_ack(struct bg_req *req) {
   }
   char whotext[64];
   snprintf(whotext, sizeof whotext, "token %lld", req->who.token_id);
-  int rc = bg_verdict_ack(req->store, p, id, note->valuestring, whotext, &req->out);
+  int rc = bg_ack_alert(req->store, p, id, note->valuestring, whotext, &req->out);
   if (rc == BG_ENOENT) {
     bg_buf_reset(&req->out);
     bg_api_error(req, 404, "alert_not_found", NULL, "no alert %lld in project %s", id, p->slug);

@@ -4,9 +4,10 @@
  * after an upload, feeds the detector the recent tail of each (the per-commit centres of
  * default-branch runs, median of a commit's runs, log scale when every centre is positive),
  * stores what it finds (schema/003_changepoints.sql), moves the series' baseline start to the
- * latest change point (bg_verdict_series_start) and raises a 'changepoint' alert for a new
- * change point that moves a series by at least its min_effect in the worse direction. The read
- * side appends a series' change points and alerts to GET .../series.
+ * latest change point (bg_alerts_series_start) and raises a 'changepoint' alert for a new
+ * change point that moves a series by at least its min_effect in the worse direction. Its
+ * queries are changepoints_store.h's (which also lists a series' change points for
+ * GET .../series); alerts and baseline starts are alerts.h's.
  *
  * Cost (docs/changepoints.md): per upload one screening query; the detector runs only on the
  * series the screen flags (no noise measured yet, a point far from the last level, and on
@@ -44,15 +45,5 @@ int bg_changepoints_update_run(struct bg_store *s, const struct bg_project *p, l
  * BG_OK or BG_EDB. */
 int bg_changepoints_recompute(struct bg_store *s, const struct bg_project *p, long long testbed_id,
                               long long benchmark_id, long long measure_id);
-
-/* Appends `"change_points":[...],"alerts":[...]` for series (testbed, benchmark, measure) of
- * project p. commits[0..n-1] are the commit ids of the points the caller returns, oldest first;
- * a change point's "index" is its commit's position there (null when outside). Change points
- * are listed only when `on_default` (the series of the default branch); alerts (open and
- * acknowledged, newest first, at most 100) always. BG_OK or BG_EDB. */
-int bg_changepoints_series_json(struct bg_store *s, long long project_id, long long testbed_id,
-                                long long benchmark_id, long long measure_id,
-                                const long long *commits, size_t n, int on_default,
-                                struct bg_buf *out);
 
 #endif

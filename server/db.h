@@ -12,7 +12,8 @@
  * no lock, writer or cache.
  *
  * The SQL side of a connection (statements, transactions, errors) is in db_sql.h, for the
- * storage modules only.
+ * storage modules only; a use case that writes through several of them opens its write
+ * transaction with bg_store_write_begin below.
  */
 #ifndef BG_DB_H
 #define BG_DB_H
@@ -68,6 +69,16 @@ int bg_store_version(struct bg_store *s);
 
 /* The database a connection belongs to. */
 struct bg_db *bg_store_database(const struct bg_store *s);
+
+/* ---- a write transaction ---- */
+
+/* A write transaction on s: takes the database's write lock, then BEGIN IMMEDIATE. BG_OK or
+ * BG_EDB (the lock is released again on failure). */
+int bg_store_write_begin(struct bg_store *s);
+
+/* Ends it: COMMIT when `ok` (BG_OK, or BG_EDB when the commit fails, after rolling back),
+ * otherwise ROLLBACK; releases the write lock. */
+int bg_store_write_end(struct bg_store *s, int ok);
 
 /* ---- the checkpointer ----
  * A background thread that checkpoints the WAL every `interval_ms`, so the fsync of a

@@ -74,13 +74,7 @@ int bg_store_commit(struct bg_store *s);
 /* ROLLBACK when a transaction is open; tells each module's state (rolled_back). */
 void bg_store_rollback(struct bg_store *s);
 
-/* A write transaction on s: takes the database's write lock, then BEGIN IMMEDIATE. BG_OK or
- * BG_EDB (the lock is released again on failure). */
-int bg_store_write_begin(struct bg_store *s);
-
-/* Ends it: COMMIT when `ok` (BG_OK, or BG_EDB when the commit fails, after rolling back),
- * otherwise ROLLBACK; releases the write lock. */
-int bg_store_write_end(struct bg_store *s, int ok);
+/* A use case's write transaction (bg_store_write_begin/end) is declared in db.h. */
 
 /* The database's write lock, for a caller that writes through the writer. */
 void bg_db_lock(struct bg_db *db);

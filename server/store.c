@@ -9,6 +9,7 @@
 #include "store.h"
 
 #include "changepoints.h"
+#include "changepoints_store.h"
 #include "db_sql.h"
 #include "gate.h"
 #include "json.h"
@@ -1876,8 +1877,8 @@ int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
   long long *cids = bg_xmalloc((npts ? npts : 1) * sizeof *cids);
   for (size_t k = 0; k < npts; k++)
     cids[k] = pts[npts - 1 - k].commit;
-  rc = bg_changepoints_series_json(s, p->id, tb, bid, mid, cids, npts,
-                                   strcmp(bname, p->default_branch) == 0, out);
+  rc = bg_changepoints_store_series_json(s, p->id, tb, bid, mid, cids, npts,
+                                         strcmp(bname, p->default_branch) == 0, out);
   free(cids);
   bg_buf_puts(out, "}");
 out:

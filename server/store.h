@@ -139,7 +139,7 @@ struct bg_series_query {
 
 /* Appends {"benchmark",...,"points":[{sha,time,mean,lower,upper,n}],"change_points":[...],
  * "alerts":[...]}, points oldest first; change points (default branch only) and the series'
- * alerts as bg_changepoints_series_json gives them. Several runs of one commit are pooled into one
+ * alerts as changepoints_store.h lists them. Several runs of one commit are pooled into one
  * point; the interval is mean +- 1.96 stddev / sqrt(n). An unknown benchmark, measure, or a testbed
  * or branch given that the project does not have, gives BG_ENOENT with e->field naming it;
  * BG_EINVAL for an ambiguous testbed; BG_EDB. */

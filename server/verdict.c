@@ -1,4 +1,4 @@
-/* verdict.c: the gate inside benchgated: baselines, verdicts, alerts, acknowledgements.
+/* verdict.c: the gate inside benchgated: baselines and verdicts.
  *
  * One verdict costs a handful of queries: the run and its results (with their names), the
  * baseline runs (an index range on runs_baseline), their results in one query per 32 runs by
@@ -20,6 +20,7 @@
  */
 #include "verdict.h"
 
+#include "alerts.h"
 #include "auth.h"
 #include "gate.h"
 #include "mem.h"
@@ -1387,21 +1388,8 @@ static int store_verdict(struct bg_store *s, const struct bg_project *p, const s
     const struct bg_gate_outcome *o = &d->v->outcomes[i];
     if (o->cls != BG_GATE_REGRESSED || o->acknowledged || o->ignored)
       continue;
-    if (!(st = stmt(s, V_ALERT_INSERT)))
-      return BG_EDB;
-    sqlite3_bind_int64(st, 1, p->id);
-    sqlite3_bind_int64(st, 2, c->testbed_id);
-    sqlite3_bind_int64(st, 3, d->bids[i]);
-    sqlite3_bind_int64(st, 4, d->mids[i]);
-    sqlite3_bind_int64(st, 5, c->commit_id);
-    sqlite3_bind_int64(st, 6, c->rid);
-    const double ch[3] = {o->change, o->change_lo, o->change_hi};
-    for (int k = 0; k < 3; k++)
-      if (isfinite(ch[k]))
-        sqlite3_bind_double(st, 7 + k, ch[k]);
-    sqlite3_bind_int64(st, 10, now);
-    rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "open alert");
-    bg_store_done(st);
+    const struct bg_alert_key k = {p->id, c->testbed_id, d->bids[i], d->mids[i], c->commit_id};
+    rc = bg_alerts_open_regression(s, &k, c->rid, o->change, o->change_lo, o->change_hi, now);
   }
   return rc;
 }
@@ -1701,6 +1689,11 @@ int bg_verdict_decide_run(struct bg_store *s, const struct bg_project *p, long l
                           struct bg_verdict_answer **answer) {
   *answer = NULL;
   return judge(s, p, rid, 1, 0, NULL, answer);
+}
+
+int bg_verdict_rejudge_run(struct bg_store *s, const struct bg_project *p, long long rid,
+                           char **json) {
+  return judge(s, p, rid, 0, 1, json, NULL);
 }
 
 /* ---- an upload's decision, made from its payload before it is stored ---- */
@@ -2139,250 +2132,5 @@ out:
   decision_free(&d);
   bg_verdict_baseline_free(&b);
   bg_verdict_baseline_free(&h);
-  return rc;
-}
-
-void bg_verdict_alert_json(struct sqlite3_stmt *st, struct bg_buf *out) {
-  bg_buf_printf(out, "{\"id\":%lld,\"kind\":", (long long)sqlite3_column_int64(st, 0));
-  bg_json_str(out, bg_store_col_text(st, 1));
-  bg_buf_puts(out, ",\"state\":");
-  bg_json_str(out, bg_store_col_text(st, 2));
-  bg_buf_puts(out, ",\"benchmark\":");
-  bg_json_str(out, bg_store_col_text(st, 3));
-  bg_buf_puts(out, ",\"measure\":");
-  bg_json_str(out, bg_store_col_text(st, 4));
-  bg_buf_puts(out, ",\"testbed\":");
-  bg_json_str(out, bg_store_col_text(st, 5));
-  bg_buf_puts(out, ",\"commit\":");
-  bg_json_str(out, bg_store_col_text(st, 6));
-  bg_buf_puts(out, ",\"run_id\":");
-  bg_json_str(out, bg_store_col_text(st, 7));
-  bg_buf_puts(out, ",\"first\":");
-  bg_json_str(out, bg_store_col_text(st, 8));
-  bg_buf_puts(out, ",\"last\":");
-  bg_json_str(out, bg_store_col_text(st, 9));
-  bg_buf_puts(out, ",\"change\":");
-  bg_store_json_num_or_null(out, st, 10);
-  bg_buf_puts(out, ",\"change_ci\":[");
-  bg_store_json_num_or_null(out, st, 11);
-  bg_buf_puts(out, ",");
-  bg_store_json_num_or_null(out, st, 12);
-  bg_buf_printf(out, "],\"created_at\":%lld,\"note\":", (long long)sqlite3_column_int64(st, 13));
-  bg_json_str(out, bg_store_col_text(st, 14));
-  bg_buf_puts(out, ",\"acknowledged_by\":");
-  bg_json_str(out, bg_store_col_text(st, 15));
-  bg_buf_puts(out, ",\"acknowledged_at\":");
-  if (sqlite3_column_type(st, 16) == SQLITE_NULL)
-    bg_buf_puts(out, "null");
-  else
-    bg_buf_printf(out, "%lld", (long long)sqlite3_column_int64(st, 16));
-  bg_buf_puts(out, "}");
-}
-
-/* Appends the alerts matching (state, id) as JSON objects separated by commas; *count gets
- * how many. */
-static int alerts_rows(struct bg_store *s, const struct bg_project *p, const char *state,
-                       long long id, struct bg_buf *out, int *count) {
-  sqlite3_stmt *st = stmt(s, V_ALERTS);
-  int rc = BG_OK, step, n = 0;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, p->id);
-  if (state)
-    sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 3, id);
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (n++)
-      bg_buf_puts(out, ",");
-    bg_verdict_alert_json(st, out);
-  }
-  if (step != SQLITE_DONE)
-    rc = bg_store_fail(s, "alerts");
-  bg_store_done(st);
-  if (count)
-    *count = n;
-  return rc;
-}
-
-int bg_verdict_alerts_json(struct bg_store *s, const struct bg_project *p, const char *state,
-                           struct bg_buf *out) {
-  bg_buf_puts(out, "{\"alerts\":[");
-  int rc = alerts_rows(s, p, state, 0, out, NULL);
-  bg_buf_puts(out, "]}");
-  return rc;
-}
-
-/* Re-evaluates every run of commit `cid` on testbed `tb`; the newest one's verdict text goes
- * to *latest (caller frees with cJSON_free). */
-static int reevaluate(struct bg_store *s, const struct bg_project *p, long long cid, long long tb,
-                      char **latest) {
-  sqlite3_stmt *st = stmt(s, V_RUNS_OF_COMMIT);
-  long long *ids = NULL;
-  size_t n = 0, cap = 0;
-  int rc = BG_OK, step;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, cid);
-  sqlite3_bind_int64(st, 2, tb);
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    bg_xgrow((void **)&ids, &cap, n + 1, sizeof *ids);
-    ids[n++] = sqlite3_column_int64(st, 0);
-  }
-  if (step != SQLITE_DONE)
-    rc = bg_store_fail(s, "runs of commit");
-  bg_store_done(st);
-  for (size_t i = 0; i < n && rc == BG_OK; i++) {
-    char *text = NULL;
-    rc = judge(s, p, ids[i], 0, 1, &text, NULL);
-    if (i + 1 == n) {
-      *latest = text;
-      text = NULL;
-    }
-    cJSON_free(text);
-  }
-  free(ids);
-  return rc;
-}
-
-int bg_verdict_ack(struct bg_store *s, const struct bg_project *p, long long id, const char *note,
-                   const char *who, struct bg_buf *out) {
-  long long tb = 0, bid = 0, mid = 0, cid = 0, epoch = 0, now = (long long)time(NULL);
-  char *latest = NULL;
-  int rc, regression = 0;
-  if ((rc = bg_store_write_begin(s)))
-    return rc;
-  sqlite3_stmt *st = stmt(s, V_ALERT_GET);
-  if (!st) {
-    rc = BG_EDB;
-    goto out;
-  }
-  sqlite3_bind_int64(st, 1, id);
-  sqlite3_bind_int64(st, 2, p->id);
-  int step = sqlite3_step(st);
-  if (step == SQLITE_ROW) {
-    regression = !strcmp(bg_store_col_text(st, 0), "regression");
-    if (strcmp(bg_store_col_text(st, 1), "open") != 0)
-      rc = BG_ECONFLICT;
-    tb = sqlite3_column_int64(st, 2);
-    bid = sqlite3_column_int64(st, 3);
-    mid = sqlite3_column_int64(st, 4);
-    cid = sqlite3_column_int64(st, 5);
-  } else {
-    rc = step == SQLITE_DONE ? BG_ENOENT : bg_store_fail(s, "alert");
-  }
-  bg_store_done(st);
-  if (rc)
-    goto out;
-  if (!(st = stmt(s, V_ALERT_ACK))) {
-    rc = BG_EDB;
-    goto out;
-  }
-  sqlite3_bind_int64(st, 1, id);
-  sqlite3_bind_text(st, 2, note, -1, SQLITE_STATIC);
-  if (who)
-    sqlite3_bind_text(st, 3, who, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 4, now);
-  sqlite3_bind_int64(st, 5, regression ? cid : -1);
-  sqlite3_bind_int64(st, 6, tb);
-  sqlite3_bind_int64(st, 7, bid);
-  sqlite3_bind_int64(st, 8, mid);
-  sqlite3_bind_int64(st, 9, p->id);
-  rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "acknowledge");
-  bg_store_done(st);
-  if (rc || !regression || !cid)
-    goto out;
-  if (!(st = stmt(s, V_ACK_INSERT))) {
-    rc = BG_EDB;
-    goto out;
-  }
-  sqlite3_bind_int64(st, 1, p->id);
-  sqlite3_bind_int64(st, 2, id);
-  sqlite3_bind_int64(st, 3, cid);
-  sqlite3_bind_int64(st, 4, tb);
-  sqlite3_bind_int64(st, 5, bid);
-  sqlite3_bind_int64(st, 6, mid);
-  sqlite3_bind_text(st, 7, note, -1, SQLITE_STATIC);
-  if (who)
-    sqlite3_bind_text(st, 8, who, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(st, 9, now);
-  rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "acknowledgement");
-  bg_store_done(st);
-  if (rc)
-    goto out;
-  if (!(st = stmt(s, V_COMMIT_EPOCH))) {
-    rc = BG_EDB;
-    goto out;
-  }
-  sqlite3_bind_int64(st, 1, cid);
-  if (sqlite3_step(st) == SQLITE_ROW)
-    epoch = sqlite3_column_int64(st, 0);
-  else
-    rc = bg_store_fail(s, "commit epoch");
-  bg_store_done(st);
-  if (rc)
-    goto out;
-  if (!(st = stmt(s, V_SERIES_START))) {
-    rc = BG_EDB;
-    goto out;
-  }
-  sqlite3_bind_int64(st, 1, p->id);
-  sqlite3_bind_int64(st, 2, tb);
-  sqlite3_bind_int64(st, 3, bid);
-  sqlite3_bind_int64(st, 4, mid);
-  sqlite3_bind_int64(st, 5, epoch);
-  sqlite3_bind_int64(st, 6, cid);
-  sqlite3_bind_text(st, 7, "acknowledged", -1, SQLITE_STATIC);
-  rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "series baseline");
-  bg_store_done(st);
-  if (rc == BG_OK)
-    rc = reevaluate(s, p, cid, tb, &latest);
-out:
-  if (rc == BG_OK) {
-    bg_buf_puts(out, "{\"alert\":");
-    int n = 0;
-    rc = alerts_rows(s, p, NULL, id, out, &n);
-    if (!n)
-      bg_buf_puts(out, "null");
-    bg_buf_puts(out, ",\"verdict\":");
-    bg_buf_puts(out, latest ? latest : "null");
-    bg_buf_puts(out, "}");
-  }
-  int end = bg_store_write_end(s, rc == BG_OK);
-  if (rc == BG_OK)
-    rc = end;
-  cJSON_free(latest);
-  return rc;
-}
-
-int bg_verdict_series_start(struct bg_store *s, long long project_id, long long testbed_id,
-                            long long benchmark_id, long long measure_id, long long commit_id,
-                            const char *reason) {
-  long long epoch = 0;
-  int rc = BG_OK;
-  if (strcmp(reason, "acknowledged") && strcmp(reason, "changepoint"))
-    return BG_EINVAL;
-  sqlite3_stmt *st = stmt(s, V_COMMIT_EPOCH);
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, commit_id);
-  int step = sqlite3_step(st);
-  if (step == SQLITE_ROW)
-    epoch = sqlite3_column_int64(st, 0);
-  else
-    rc = step == SQLITE_DONE ? BG_ENOENT : bg_store_fail(s, "commit epoch");
-  bg_store_done(st);
-  if (rc)
-    return rc;
-  if (!(st = stmt(s, V_SERIES_START)))
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, project_id);
-  sqlite3_bind_int64(st, 2, testbed_id);
-  sqlite3_bind_int64(st, 3, benchmark_id);
-  sqlite3_bind_int64(st, 4, measure_id);
-  sqlite3_bind_int64(st, 5, epoch);
-  sqlite3_bind_int64(st, 6, commit_id);
-  sqlite3_bind_text(st, 7, reason, -1, SQLITE_STATIC);
-  rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "series baseline");
-  bg_store_done(st);
   return rc;
 }

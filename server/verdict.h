@@ -1,4 +1,4 @@
-/* verdict.h: the gate inside benchgated: baselines, verdicts, alerts, acknowledgements.
+/* verdict.h: the gate inside benchgated: baselines and verdicts.
  *
  * lib/gate.c decides; this module chooses what it decides on and keeps the
  * outcome. For a stored run it selects the baseline runs (default branch: earlier
@@ -8,8 +8,8 @@
  * summaries stored with each result (never the samples), takes the thresholds of the latest
  * default-branch run only, runs bg_gate_decide, stores the verdict JSON with its state and
  * counts in the run's row and opens a 'regression' alert per regressed result. It runs inside
- * the upload's transaction. The read side serves verdicts, comparisons between two commits
- * and alerts; acknowledging an alert re-evaluates the commit's verdict.
+ * the upload's transaction. The read side serves verdicts and comparisons between two
+ * commits; an acknowledgement (ack.h) judges the commit's runs again.
  */
 #ifndef BG_VERDICT_H
 #define BG_VERDICT_H
@@ -68,6 +68,15 @@ struct bg_verdict_answer;
  * bg_verdict_answer_free), or BG_EDB/BG_ENOENT. */
 int bg_verdict_decide_run(struct bg_store *s, const struct bg_project *p, long long rid,
                           struct bg_verdict_answer **answer);
+
+/* Judges stored run `rid` again on what its upload pinned (baseline runs, thresholds run) and
+ * the commit's acknowledgements now, and stores the outcome as bg_verdict_update_run does
+ * (head, state, counts, regression alerts): what an acknowledgement does to the commit's runs.
+ * Runs inside the caller's write transaction. BG_OK with the full verdict text in *json
+ * (caller frees with cJSON_free; {"state":"pending",...} for a run stored before the gate),
+ * BG_ENOENT, BG_EDB. */
+int bg_verdict_rejudge_run(struct bg_store *s, const struct bg_project *p, long long rid,
+                           char **json);
 
 struct bg_verdict_row;
 
@@ -167,32 +176,8 @@ int bg_verdict_compare_json(struct bg_store *s, const struct bg_project *p, cons
                             const char *head, const char *testbed, struct bg_buf *out,
                             struct bg_ferr *e);
 
-/* Appends {"alerts":[...]}, newest first (at most 1000). state: "open", "acknowledged" or
- * NULL for all. BG_OK or BG_EDB. */
-int bg_verdict_alerts_json(struct bg_store *s, const struct bg_project *p, const char *state,
-                           struct bg_buf *out);
-
-/* Acknowledges alert `id` with a note, by `who` (text, may be NULL): marks it (and the same
- * series' open regression alerts of that commit and testbed) acknowledged, records the
- * acknowledgement, starts later default-branch baselines of that series at the commit, and
- * re-evaluates the verdicts of the commit's runs on that testbed. One transaction. Appends
- * {"alert":{...},"verdict":{...}|null}. BG_OK; BG_ENOENT (no such alert); BG_ECONFLICT
- * (already acknowledged); BG_EDB. */
-int bg_verdict_ack(struct bg_store *s, const struct bg_project *p, long long id, const char *note,
-                   const char *who, struct bg_buf *out);
-
-/* The hook for change points (and what an acknowledgement uses): later default-branch
- * baselines of series (testbed, benchmark, measure) start at commit `commit_id` (its epoch);
- * the start only ever moves forward (a start older than the current one is ignored). reason:
- * "changepoint" or "acknowledged". Call inside a write transaction (bg_store_write_begin).
- * Existing verdicts are not re-evaluated. BG_OK; BG_EINVAL (reason); BG_ENOENT (no such
- * commit); BG_EDB. */
-int bg_verdict_series_start(struct bg_store *s, long long project_id, long long testbed_id,
-                            long long benchmark_id, long long measure_id, long long commit_id,
-                            const char *reason);
-
-/* The columns of an alert row, in the order bg_verdict_alert_json reads them, with the joins
- * they need; callers append their WHERE clause. */
+/* The columns of an alert row with the joins they need (verdict.c's V_ALERTS); alerts.c
+ * reads and renders alerts. */
 #define BG_VERDICT_ALERT_SELECT                                                             \
   "SELECT a.id, a.kind, a.state, b.name, m.slug, t.name, c.sha, r.run_id, a.first_sha, "   \
   "a.last_sha, a.change, a.change_lo, a.change_hi, a.created_at, a.note, "                 \
@@ -200,11 +185,5 @@ int bg_verdict_series_start(struct bg_store *s, long long project_id, long long 
   "JOIN benchmarks b ON b.id = a.benchmark_id JOIN measures m ON m.id = a.measure_id "     \
   "JOIN testbeds t ON t.id = a.testbed_id LEFT JOIN commits c ON c.id = a.commit_id "      \
   "LEFT JOIN runs r ON r.id = a.run_id "
-
-struct sqlite3_stmt;
-
-/* Appends the alert in the current row of `st` (a statement that selects
- * BG_VERDICT_ALERT_SELECT) as one JSON object. */
-void bg_verdict_alert_json(struct sqlite3_stmt *st, struct bg_buf *out);
 
 #endif

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "ack.h"
+#include "alerts.h"
 #include "store.h"
 #include "store_private.h"
 #include "verdict.h"
@@ -295,7 +297,7 @@ static const cJSON *result_named(const cJSON *v, const char *bench) {
 static long long open_alert(struct fixture *f) {
   struct bg_buf out;
   bg_buf_init(&out, 0);
-  assert_int_equal(bg_verdict_alerts_json(f->s, &f->p, "open", &out), BG_OK);
+  assert_int_equal(bg_alerts_json(f->s, &f->p, "open", &out), BG_OK);
   cJSON *root = cJSON_Parse(out.data);
   bg_buf_free(&out);
   const cJSON *a = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "alerts"), 0);
@@ -324,15 +326,15 @@ static void an_acknowledged_regression_passes_and_moves_the_series_baseline(void
   /* Acknowledge one series: its result no longer fails, the others still do. */
   struct bg_buf out;
   bg_buf_init(&out, 0);
-  assert_int_equal(bg_verdict_ack(f->s, &f->p, alert, "accepted", "test", &out), BG_OK);
+  assert_int_equal(bg_ack_alert(f->s, &f->p, alert, "accepted", "test", &out), BG_OK);
   assert_non_null(strstr(out.data, "\"state\":\"acknowledged\""));
   bg_buf_reset(&out);
-  assert_int_equal(bg_verdict_ack(f->s, &f->p, alert, "again", "test", &out), BG_ECONFLICT);
+  assert_int_equal(bg_ack_alert(f->s, &f->p, alert, "again", "test", &out), BG_ECONFLICT);
   /* Acknowledge the rest. */
   long long next;
   while ((next = open_alert(f)) != 0) {
     bg_buf_reset(&out);
-    assert_int_equal(bg_verdict_ack(f->s, &f->p, next, "accepted", "test", &out), BG_OK);
+    assert_int_equal(bg_ack_alert(f->s, &f->p, next, "accepted", "test", &out), BG_OK);
   }
   cJSON *root = cJSON_Parse(out.data);
   v = cJSON_GetObjectItem(root, "verdict");
@@ -392,11 +394,11 @@ static void a_change_point_start_cuts_that_series_only_and_never_moves_back(void
   snprintf(q, sizeof q, "SELECT id FROM commits WHERE sha = '%s'", sha(2));
   long long c2 = one_id(f, q);
   assert_int_equal(bg_store_write_begin(f->s), BG_OK);
-  assert_int_equal(bg_verdict_series_start(f->s, f->p.id, tb, bench, wall, c4, "changepoint"),
+  assert_int_equal(bg_alerts_series_start(f->s, f->p.id, tb, bench, wall, c4, "changepoint"),
                    BG_OK);
-  assert_int_equal(bg_verdict_series_start(f->s, f->p.id, tb, bench, wall, c2, "changepoint"),
+  assert_int_equal(bg_alerts_series_start(f->s, f->p.id, tb, bench, wall, c2, "changepoint"),
                    BG_OK);
-  assert_int_equal(bg_verdict_series_start(f->s, f->p.id, tb, bench, wall, c2, "other"), BG_EINVAL);
+  assert_int_equal(bg_alerts_series_start(f->s, f->p.id, tb, bench, wall, c2, "other"), BG_EINVAL);
   assert_int_equal(bg_store_write_end(f->s, 1), BG_OK);
   struct spec seven = {.commit = 7, .minute = 7, .level = 100};
   put(f, &seven, &answer);

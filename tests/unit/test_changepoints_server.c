@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "ack.h"
+#include "alerts.h"
 #include "changepoints.h"
 #include "store.h"
 #include "store_private.h"
@@ -182,7 +184,7 @@ static void a_worsening_raises_exactly_one_alert_naming_the_range(void **state) 
   assert_int_equal(changepoint_alerts(f), 1);
   struct bg_buf out;
   bg_buf_init(&out, 0);
-  assert_int_equal(bg_verdict_alerts_json(f->s, &f->p, "open", &out), BG_OK);
+  assert_int_equal(bg_alerts_json(f->s, &f->p, "open", &out), BG_OK);
   cJSON *root = cJSON_Parse(out.data);
   const cJSON *a, *found = NULL;
   cJSON_ArrayForEach(a, cJSON_GetObjectItem(root, "alerts")) {
@@ -220,7 +222,7 @@ static void a_worsening_raises_exactly_one_alert_naming_the_range(void **state) 
   assert_int_equal(listed, 1);
   cJSON_Delete(root);
   bg_buf_reset(&out);
-  assert_int_equal(bg_verdict_ack(f->s, &f->p, id, "accepted: new parser", "test", &out), BG_OK);
+  assert_int_equal(bg_ack_alert(f->s, &f->p, id, "accepted: new parser", "test", &out), BG_OK);
   root = cJSON_Parse(out.data);
   assert_string_equal(str(cJSON_GetObjectItem(root, "alert"), "state"), "acknowledged");
   assert_true(cJSON_IsNull(cJSON_GetObjectItem(root, "verdict")));
