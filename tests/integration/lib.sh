@@ -1,18 +1,33 @@
-# lib.sh: what integration scripts share: a scratch directory, pass/fail counting, starting
-# the real benchgated on 127.0.0.1 port 0, HTTP requests with curl, JSON checks with python3.
-# Source it after `set -uo pipefail`; call `finish` last (prints "N passed, M failed" and
-# exits non-zero on any failure).
+# lib.sh: the helpers every integration script shares, one implementation each. Source it
+# after `set -u` (and `-o pipefail` where the script wants it); call `finish` last.
+#
+# Paths     BG_SOURCE (the checkout), BG_BUILD (the build directory, default $BG_SOURCE/build),
+#           SERVER (benchgated), AGENT (benchgate), PY (python3), TMP (a scratch directory,
+#           removed on exit).
+# Counting  ok NAME, bad NAME, check NAME COMMAND..., finish ("N passed, M failed"; exits
+#           non-zero on any failure).
+# Commands  expect_exit WANT NAME -- COMMAND... (stdout to $TMP/out, stderr to $TMP/err),
+#           has [-F] FILE PATTERN [NAME] (a file of $TMP holds a line matching), show FILE...
+# Processes start_server DB [ARGS...], stop_server [SIGNAL], start_stub SCRIPT [ARGS...],
+#           stop PID [SIGNAL], await SED-SCRIPT FILE, free_port. Whatever they start is
+#           stopped on exit.
+# HTTP      req METHOD PATH [CURL-ARGS...], expect NAME STATUS [ERE], json EXPR,
+#           expect_json NAME EXPR, make_token DB ARGS..., create_project TOKEN JSON.
+# git       git_repo DIR, timed_commit MESSAGE, verdict_state [FILE].
+# shellcheck shell=bash
 
-BG_BUILD=${BG_BUILD:?set BG_BUILD to the build directory}
 BG_SOURCE=${BG_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BG_BUILD=${BG_BUILD:-$BG_SOURCE/build}
 SERVER="$BG_BUILD/bin/benchgated"
 AGENT="$BG_BUILD/bin/benchgate"
+PY=/usr/bin/python3
 TMP=$(mktemp -d /tmp/bg_it.XXXXXX)
 PIDS=()
 passed=0
 failed=0
 
 cleanup() {
+  local pid
   for pid in "${PIDS[@]}"; do
     kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   done
@@ -20,33 +35,143 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+# ---- counting ----
 
-# check NAME COMMAND...: passes when the command succeeds.
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+# check NAME COMMAND...: passes when the command succeeds; returns 1 when it does not.
 check() {
   local name=$1
   shift
-  if "$@"; then ok "$name"; else bad "$name"; fi
+  if "$@"; then ok "$name"; else
+    bad "$name"
+    return 1
+  fi
+}
+
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+  exit $?
+}
+
+# ---- commands and their output ----
+
+# show FILE...: the last lines of each file of $TMP (out, err), indented, to explain a failure.
+show() {
+  local f
+  for f; do sed 's/^/    /' "$TMP/$f" 2>/dev/null | tail -n 16; done
+}
+
+# expect_exit WANT NAME -- COMMAND...: runs COMMAND with stdout in $TMP/out and stderr in
+# $TMP/err; passes when it exits WANT, else shows both and returns 1.
+expect_exit() {
+  local want=$1 name=$2 got
+  shift 3
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  got=$?
+  if [ "$got" -eq "$want" ]; then ok "$name"; else
+    bad "$name: exit $got, want $want"
+    show err out
+    return 1
+  fi
+}
+
+# has [-F] FILE PATTERN [NAME]: passes when a line of $TMP/FILE matches the extended regular
+# expression PATTERN (with -F: contains the text PATTERN); else shows the file and returns 1.
+has() {
+  local mode=-E
+  if [ "$1" = -F ]; then
+    mode=-F
+    shift
+  fi
+  local file=$1 pattern=$2 what=$1
+  case $file in err) what=stderr ;; out) what=stdout ;; esac
+  local name=${3:-"$what mentions '$pattern'"}
+  if grep -q "$mode" -- "$pattern" "$TMP/$file"; then ok "$name"; else
+    bad "$name: $file lacks '$pattern'"
+    show "$file"
+    return 1
+  fi
+}
+
+# ---- processes ----
+
+# await SED-SCRIPT FILE: prints what `sed -n SED-SCRIPT FILE` prints, as soon as it prints
+# anything; returns 1 when it has printed nothing after 10 s.
+await() {
+  local out
+  for _ in $(seq 1 200); do
+    out=$(sed -n "$1" "$2" 2>/dev/null)
+    if [ -n "$out" ]; then
+      printf '%s\n' "$out"
+      return 0
+    fi
+    sleep 0.05
+  done
+  return 1
+}
+
+# forget PID: a process that is no longer to be stopped on exit.
+forget() {
+  local keep=() pid
+  for pid in "${PIDS[@]}"; do
+    [ "$pid" = "$1" ] || keep+=("$pid")
+  done
+  PIDS=("${keep[@]}")
+}
+
+# stop PID [SIGNAL]: sends SIGNAL (default TERM) to a started process and waits for it;
+# returns its exit status.
+stop() {
+  local rc
+  kill -"${2:-TERM}" "$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+  rc=$?
+  forget "$1"
+  return $rc
 }
 
 # start_server DB [ARGS...]: starts benchgated on $LISTEN (default a free port on 127.0.0.1);
-# sets URL and SERVER_PID.
+# sets URL and SERVER_PID. Its stdout is $TMP/server.out, its stderr goes to $TMP/server.err.
 start_server() {
   local db=$1
   shift
-  "$SERVER" --db "$db" --listen "${LISTEN:-127.0.0.1:0}" "$@" >"$TMP/server.out" 2>>"$TMP/server.err" &
+  "$SERVER" --db "$db" --listen "${LISTEN:-127.0.0.1:0}" "$@" \
+    >"$TMP/server.out" 2>>"$TMP/server.err" &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
-  URL=""
-  for _ in $(seq 1 200); do
-    URL=$(sed -n 's/^benchgated listening on \(http:[^ ]*\)$/\1/p' "$TMP/server.out")
-    [ -n "$URL" ] && return 0
-    sleep 0.05
-  done
+  URL=$(await 's/^benchgated listening on \(http:[^ ]*\)$/\1/p' "$TMP/server.out") && return 0
   echo "benchgated did not start: $(cat "$TMP/server.err")"
   exit 1
 }
+
+# stop_server [SIGNAL]: stops the server start_server started last; returns its exit status.
+stop_server() { stop "$SERVER_PID" "${1:-TERM}"; }
+
+# start_stub SCRIPT [ARGS...]: stops the stub started before, if any, and starts `$PY SCRIPT
+# ARGS...`, a stand-in server that prints its port on its first line; sets STUB_PID, PORT, URL.
+STUB_PID=
+STUBS=0
+start_stub() {
+  [ -n "$STUB_PID" ] && stop "$STUB_PID"
+  STUBS=$((STUBS + 1))
+  "$PY" "$@" >"$TMP/stub.$STUBS.port" &
+  STUB_PID=$!
+  PIDS+=("$STUB_PID")
+  PORT=$(await 's/^\([0-9][0-9]*\)$/\1/p' "$TMP/stub.$STUBS.port") ||
+    { echo "stub server did not start"; exit 1; }
+  URL="http://127.0.0.1:$PORT"
+}
+
+# free_port: a port on 127.0.0.1 that nobody listens on (bound and released at once).
+free_port() {
+  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1]); s.close()'
+}
+
+# ---- HTTP ----
 
 # req METHOD PATH [curl args...]: sets STATUS and BODY.
 req() {
@@ -57,9 +182,22 @@ req() {
   BODY=${BODY%$'\n'*}
 }
 
+# expect NAME STATUS [ERE]: passes when the last answer has STATUS and, if given, a body
+# matching the extended regular expression.
+expect() {
+  local name=$1 want=$2 pattern=${3:-}
+  if [[ $STATUS != "$want" ]]; then
+    bad "$name: status $STATUS, want $want: ${BODY:0:300}"
+  elif [[ -n $pattern ]] && ! grep -qE -- "$pattern" <<<"$BODY"; then
+    bad "$name: body lacks /$pattern/: ${BODY:0:300}"
+  else
+    ok "$name"
+  fi
+}
+
 # json EXPR: evaluates a Python expression over the last BODY bound to `j`; prints the value.
 json() {
-  printf '%s' "$BODY" | /usr/bin/python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"
+  printf '%s' "$BODY" | "$PY" -c "import json,sys; j=json.load(sys.stdin); print($1)"
 }
 
 # expect_json NAME EXPR: passes when the Python expression over BODY (as `j`) is true.
@@ -69,8 +207,42 @@ expect_json() {
   if [ "$v" = "True" ]; then ok "$name"; else bad "$name: $2 -> $v; body: ${BODY:0:300}"; fi
 }
 
-finish() {
-  echo "$passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
-  exit $?
+# make_token DB ARGS...: prints a new token, `benchgated token create --db DB ARGS...`.
+make_token() {
+  local db=$1
+  shift
+  "$SERVER" token create --db "$db" "$@" 2>/dev/null
 }
+
+# create_project TOKEN JSON: POST /api/v1/projects with the body JSON; sets STATUS and BODY.
+create_project() {
+  req POST /api/v1/projects -H "Authorization: Bearer $1" -H 'Content-Type: application/json' \
+    -d "$2"
+}
+
+# ---- git ----
+
+# git_repo DIR: makes DIR a new git repository on branch main and the working directory. From
+# then on git commits as "A. Dev <a@example.org>" without any system or global configuration,
+# and CI=1 (the agent runs non-interactive, as in CI).
+git_repo() {
+  export GIT_AUTHOR_NAME="A. Dev" GIT_AUTHOR_EMAIL=a@example.org
+  export GIT_COMMITTER_NAME="A. Dev" GIT_COMMITTER_EMAIL=a@example.org
+  export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null CI=1
+  mkdir -p "$1" && cd "$1" || exit 1
+  git init -q -b main
+}
+
+# timed_commit MESSAGE: commits everything (an empty commit if nothing changed), dated a
+# minute after the commit before it, so that the history's order is the order of its times.
+COMMIT_TIME=1790000000
+timed_commit() {
+  COMMIT_TIME=$((COMMIT_TIME + 60))
+  git add -A
+  GIT_AUTHOR_DATE="@$COMMIT_TIME +0000" GIT_COMMITTER_DATE="@$COMMIT_TIME +0000" \
+    git commit -q --allow-empty -m "$1"
+}
+
+# verdict_state [FILE]: the state of the first "verdict: STATE" line `benchgate run` printed
+# (default $TMP/out).
+verdict_state() { sed -n 's/^verdict: \([a-z_]*\).*/\1/p' "${1:-$TMP/out}" | head -1; }

@@ -3,48 +3,13 @@
 # git repository, exit codes 0/1/2/3 (3 against a closed localhost port and a failing server,
 # 1 with --gate against a stub server answering a failing verdict), and `parse`.
 set -u
-BG_BUILD=${BG_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
-BENCHGATE="$BG_BUILD/bin/benchgate"
-TMP=$(mktemp -d /tmp/bg_cli_XXXXXX)
-STUB_PID=
-cleanup() {
-  [ -n "$STUB_PID" ] && kill "$STUB_PID" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-passes=0
-pass() { echo "ok: $*"; passes=$((passes + 1)); }
+. "$(dirname "$0")/lib.sh"
 
-# expect CODE DESCRIPTION -- COMMAND...: runs COMMAND, stdout to $TMP/out, stderr to $TMP/err.
-expect() {
-  local want=$1 what=$2
-  shift 3
-  "$@" >"$TMP/out" 2>"$TMP/err"
-  local got=$?
-  if [ "$got" -ne "$want" ]; then
-    fail "$what: exit $got, wanted $want"
-    sed 's/^/    /' "$TMP/err" | tail -n 15
-  else
-    pass "$what"
-  fi
-}
-grep_err() {
-  if grep -q -- "$1" "$TMP/err"; then pass "stderr mentions '$1'"; else
-    fail "stderr lacks '$1'"; sed 's/^/    /' "$TMP/err" | tail -n 15; fi
-}
-
-export GIT_AUTHOR_NAME="A. Dev" GIT_AUTHOR_EMAIL=a@example.org
-export GIT_COMMITTER_NAME="A. Dev" GIT_COMMITTER_EMAIL=a@example.org
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null CI=1
 # Runs that cannot be delivered are spooled here, after two quick tries.
 export BENCHGATE_SPOOL="$TMP/spool" BENCHGATE_RETRY_ATTEMPTS=2 BENCHGATE_RETRY_BASE_MS=10
 unset BENCHGATE_TOKEN GITHUB_HEAD_REF GITHUB_REF_NAME
 
-REPO="$TMP/repo"
-mkdir -p "$REPO" && cd "$REPO" || exit 1
-git init -q -b main
+git_repo "$TMP/repo"
 cat >benchgate.yml <<'YML'
 project: demo
 testbed: ci-vm
@@ -72,8 +37,8 @@ HEAD_SHA=$(git rev-parse HEAD)
 FORK_SHA=$(git rev-parse main)
 
 # 0: a dry run writes a valid run payload.
-expect 0 "run --dry-run --output" -- "$BENCHGATE" run --dry-run --output "$TMP/run.json"
-python3 - "$TMP/run.json" "$HEAD_SHA" "$FORK_SHA" <<'PY' && pass "run.json content" || fail "run.json content"
+expect_exit 0 "run --dry-run --output" -- "$AGENT" run --dry-run --output "$TMP/run.json"
+python3 - "$TMP/run.json" "$HEAD_SHA" "$FORK_SHA" <<'PY' && ok "run.json content" || bad "run.json content"
 import json, sys
 run = json.load(open(sys.argv[1]))
 assert run["schema"] == "benchgate.run/v1"
@@ -101,61 +66,61 @@ assert all(abs(x - ref) <= 0.05 * ref for x in rss), (rss, ref)
 # two harness invocations pool their samples
 assert res["BM_Parse/4096", "wall_time"]["samples"] == [1832.1, 1829.4, 1832.1, 1829.4]
 PY
-grep -q "$(cat "$TMP/out")" "$TMP/run.json" && pass "prints the run id" || fail "prints the run id"
+grep -q "$(cat "$TMP/out")" "$TMP/run.json" && ok "prints the run id" || bad "prints the run id"
 
 # Overrides: --commit, --branch, --baseline-sha, --testbed.
-expect 0 "run with overrides" -- "$BENCHGATE" run --dry-run --output "$TMP/run2.json" \
+expect_exit 0 "run with overrides" -- "$AGENT" run --dry-run --output "$TMP/run2.json" \
   --commit "$FORK_SHA" --branch release-1 --baseline-sha "$FORK_SHA" --testbed other
 python3 -c "
 import json,sys; r=json.load(open('$TMP/run2.json'))
 assert r['commit']['sha']=='$FORK_SHA' and r['commit']['branch']=='release-1'
 assert r['baseline']['sha']=='$FORK_SHA' and r['testbed']['name']=='other'
-" && pass "overrides land in the run" || fail "overrides land in the run"
+" && ok "overrides land in the run" || bad "overrides land in the run"
 
 # GitHub pull-request workflows: the PR number comes from GITHUB_REF.
-expect 0 "pull request from GITHUB_REF" -- env GITHUB_REF=refs/pull/42/merge "$BENCHGATE" run \
+expect_exit 0 "pull request from GITHUB_REF" -- env GITHUB_REF=refs/pull/42/merge "$AGENT" run \
   --dry-run --output "$TMP/pr.json"
 python3 -c "
 import json; assert json.load(open('$TMP/pr.json'))['pull_request']==42
-" && pass "pull_request is 42" || fail "pull_request from GITHUB_REF"
+" && ok "pull_request is 42" || bad "pull_request from GITHUB_REF"
 
 # A format suite reporting a name an earlier suite already reported gets the suite prefix.
 printf 'project: demo\ntestbed: t\nsuites:\n  - {name: first, format: native, command: cat results.json}\n  - {name: again, format: auto, command: cat results.json}\n' >"$TMP/dup.yml"
-expect 0 "duplicate harness names" -- "$BENCHGATE" run --dry-run --config "$TMP/dup.yml" \
+expect_exit 0 "duplicate harness names" -- "$AGENT" run --dry-run --config "$TMP/dup.yml" \
   --output "$TMP/dup.json"
 python3 -c "
 import json; r=json.load(open('$TMP/dup.json'))
 names=[x['benchmark'] for x in r['results']]
 assert names==['BM_Parse/4096','again/BM_Parse/4096'], names
 assert any('renamed to again/BM_Parse/4096' in w for w in r['warnings']), r['warnings']
-" && pass "second suite's duplicate renamed with a warning" || fail "duplicate renaming"
+" && ok "second suite's duplicate renamed with a warning" || bad "duplicate renaming"
 
 # 2: usage and input errors.
-expect 2 "unknown flag" -- "$BENCHGATE" run --bogus
-expect 2 "unknown command" -- "$BENCHGATE" frobnicate
+expect_exit 2 "unknown flag" -- "$AGENT" run --bogus
+expect_exit 2 "unknown command" -- "$AGENT" frobnicate
 printf 'project: demo\nsuites:\n  - name: a\n    command: true\n    repetitons: 3\n' >"$TMP/typo.yml"
-expect 2 "config with a typo" -- "$BENCHGATE" run --dry-run --config "$TMP/typo.yml" --testbed t
-grep_err "typo.yml:5: suites\[0\].repetitons: unknown key"
-expect 2 "missing config" -- "$BENCHGATE" run --dry-run --config "$TMP/none.yml"
-grep_err "none.yml: cannot read"
+expect_exit 2 "config with a typo" -- "$AGENT" run --dry-run --config "$TMP/typo.yml" --testbed t
+has err "typo.yml:5: suites\[0\].repetitons: unknown key"
+expect_exit 2 "missing config" -- "$AGENT" run --dry-run --config "$TMP/none.yml"
+has err "none.yml: cannot read"
 printf 'project: demo\ntestbed: t\nsuites:\n  - name: ok\n    command: "true"\n    repetitions: 2\n  - name: broken\n    command: echo something broke >&2; exit 4\n' >"$TMP/fail.yml"
 rm -f "$TMP/fail.json"
-expect 2 "failing benchmark command" -- "$BENCHGATE" run --dry-run --config "$TMP/fail.yml" \
+expect_exit 2 "failing benchmark command" -- "$AGENT" run --dry-run --config "$TMP/fail.yml" \
   --output "$TMP/fail.json"
-grep_err "suite broken: warm-up run 1: exited with status 4"
-grep_err "something broke"
-[ ! -e "$TMP/fail.json" ] && pass "no output for a failed run" || fail "output written for a failed run"
-expect 2 "upload without a token" -- "$BENCHGATE" run --server http://127.0.0.1:9
-grep_err "no API token"
-expect 2 "--gate with --dry-run" -- "$BENCHGATE" run --gate --dry-run
+has err "suite broken: warm-up run 1: exited with status 4"
+has err "something broke"
+[ ! -e "$TMP/fail.json" ] && ok "no output for a failed run" || bad "output written for a failed run"
+expect_exit 2 "upload without a token" -- "$AGENT" run --server http://127.0.0.1:9
+has err "no API token"
+expect_exit 2 "--gate with --dry-run" -- "$AGENT" run --gate --dry-run
 
 # 3: server unreachable (a port nobody listens on).
-CLOSED=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+CLOSED=$(free_port)
 echo "secret-token" >"$TMP/token" && chmod 600 "$TMP/token"
-expect 3 "server unreachable" -- "$BENCHGATE" run --server "http://127.0.0.1:$CLOSED" \
+expect_exit 3 "server unreachable" -- "$AGENT" run --server "http://127.0.0.1:$CLOSED" \
   --token-file "$TMP/token" --output "$TMP/spooled.json"
-grep_err "unreachable"
-[ -s "$TMP/spooled.json" ] && pass "run kept in --output" || fail "run not kept in --output"
+has err "unreachable"
+[ -s "$TMP/spooled.json" ] && ok "run kept in --output" || bad "run not kept in --output"
 
 # A stub server: answers per path; records the Authorization header and the body.
 cat >"$TMP/stub.py" <<'PY'
@@ -178,74 +143,62 @@ s = http.server.HTTPServer(("127.0.0.1", 0), H)
 print(s.server_address[1], flush=True)
 s.serve_forever()
 PY
-start_stub() {
-  [ -n "$STUB_PID" ] && kill "$STUB_PID" 2>/dev/null && wait "$STUB_PID" 2>/dev/null
-  STUBS=$((${STUBS:-0} + 1))
-  local portfile="$TMP/port.$STUBS"
-  python3 "$TMP/stub.py" "$1" "$TMP/seen.json" >"$portfile" &
-  STUB_PID=$!
-  PORT=
-  for _ in $(seq 100); do
-    PORT=$(cat "$portfile" 2>/dev/null)
-    case "$PORT" in *[0-9]) break ;; esac
-    sleep 0.1
-  done
-  [ -n "$PORT" ] || { echo "stub server did not start"; exit 1; }
-}
+# stub MODE: (re)starts the stub answering MODE (pass, fail, 500 or 400).
+stub() { start_stub "$TMP/stub.py" "$1" "$TMP/seen.json"; }
 
-start_stub pass
+stub pass
 export BENCHGATE_TOKEN=env-token
-expect 0 "upload accepted" -- "$BENCHGATE" run --server "http://127.0.0.1:$PORT"
+expect_exit 0 "upload accepted" -- "$AGENT" run --server "$URL"
 python3 -c "
 import json; s=json.load(open('$TMP/seen.json'))
 assert s['auth']=='Bearer env-token', s['auth']
 assert s['path']=='/api/v1/projects/demo/runs', s['path']
 assert s['body']['schema']=='benchgate.run/v1'
-" && pass "upload carries token, path and run" || fail "upload carries token, path and run"
-grep_err "verdict: pass"
+" && ok "upload carries token, path and run" || bad "upload carries token, path and run"
+has err "verdict: pass"
 
-start_stub fail
-expect 0 "failing verdict without --gate" -- "$BENCHGATE" run --server "http://127.0.0.1:$PORT"
-expect 1 "failing verdict with --gate" -- "$BENCHGATE" run --gate --server "http://127.0.0.1:$PORT"
-grep -q "verdict: fail" "$TMP/out" && pass "prints the verdict" || fail "prints the verdict"
-expect 0 "token file wins over the environment" -- "$BENCHGATE" run \
-  --server "http://127.0.0.1:$PORT" --token-file "$TMP/token"
+stub fail
+expect_exit 0 "failing verdict without --gate" -- "$AGENT" run --server "$URL"
+expect_exit 1 "failing verdict with --gate" -- "$AGENT" run --gate --server "$URL"
+has out "verdict: fail" "prints the verdict"
+expect_exit 0 "token file wins over the environment" -- "$AGENT" run \
+  --server "$URL" --token-file "$TMP/token"
 python3 -c "
 import json; assert json.load(open('$TMP/seen.json'))['auth']=='Bearer secret-token'
-" && pass "token from --token-file" || fail "token from --token-file"
-expect 0 "--token works with a warning" -- "$BENCHGATE" run --server "http://127.0.0.1:$PORT" \
+" && ok "token from --token-file" || bad "token from --token-file"
+expect_exit 0 "--token works with a warning" -- "$AGENT" run --server "$URL" \
   --token flag-token
-grep_err "prefer BENCHGATE_TOKEN"
+has err "prefer BENCHGATE_TOKEN"
 
-start_stub 500
-expect 3 "server error 500" -- "$BENCHGATE" run --server "http://127.0.0.1:$PORT"
-grep_err "boom"
-start_stub 400
-expect 2 "server rejects the run" -- "$BENCHGATE" run --server "http://127.0.0.1:$PORT"
-grep_err "results\[0\].samples\[0\]: not a finite number"
+stub 500
+expect_exit 3 "server error 500" -- "$AGENT" run --server "$URL"
+has err "boom"
+stub 400
+expect_exit 2 "server rejects the run" -- "$AGENT" run --server "$URL"
+has err "results\[0\].samples\[0\]: not a finite number"
 unset BENCHGATE_TOKEN
 
 # parse
-expect 0 "parse a native file" -- "$BENCHGATE" parse results.json
+expect_exit 0 "parse a native file" -- "$AGENT" parse results.json
 python3 -c "
 import json; r=json.load(open('$TMP/out'))
 assert list(r)==['results'] and r['results'][0]['benchmark']=='BM_Parse/4096'
-" && pass "parse prints results" || fail "parse prints results"
+" && ok "parse prints results" || bad "parse prints results"
 echo '{"results": [{"benchmark": "x", "measure": "wall_time", "samples": "no"}]}' >"$TMP/bad.json"
-expect 2 "parse a malformed file" -- "$BENCHGATE" parse --format native "$TMP/bad.json"
-grep_err "bad.json: results\[0\]"
-expect 2 "parse with an unknown format" -- "$BENCHGATE" parse --format nosuch results.json
-grep_err "unknown format 'nosuch'"
-expect 2 "parse a missing file" -- "$BENCHGATE" parse "$TMP/nothing.json"
+expect_exit 2 "parse a malformed file" -- "$AGENT" parse --format native "$TMP/bad.json"
+has err "bad.json: results\[0\]"
+expect_exit 2 "parse with an unknown format" -- "$AGENT" parse --format nosuch results.json
+has err "unknown format 'nosuch'"
+expect_exit 2 "parse a missing file" -- "$AGENT" parse "$TMP/nothing.json"
 : >"$TMP/empty.txt"
-expect 2 "parse an empty file" -- "$BENCHGATE" parse "$TMP/empty.txt"
-grep_err "empty.txt: empty: no benchmark output in it"
-expect 2 "compare an empty file" -- "$BENCHGATE" compare "$TMP/empty.txt" results.json
-grep_err "empty.txt: empty: no benchmark output in it"
+expect_exit 2 "parse an empty file" -- "$AGENT" parse "$TMP/empty.txt"
+has err "empty.txt: empty: no benchmark output in it"
+expect_exit 2 "compare an empty file" -- "$AGENT" compare "$TMP/empty.txt" results.json
+has err "empty.txt: empty: no benchmark output in it"
 mkdir -p "$TMP/adir"
-expect 2 "parse a directory" -- "$BENCHGATE" parse "$TMP/adir"
-grep_err "adir: a directory, not a benchmark output file"
-grep -q "adir: $TMP/adir" "$TMP/err" && fail "directory named twice" || pass "directory named once"
+expect_exit 2 "parse a directory" -- "$AGENT" parse "$TMP/adir"
+has err "adir: a directory, not a benchmark output file"
+grep -q "adir: $TMP/adir" "$TMP/err" && bad "directory named twice" || ok "directory named once"
 # A Go harness: names without the GOMAXPROCS suffix, the suffix in the run's fingerprint.
 cp "$BG_SOURCE/tests/fixtures/go/procs2.txt" "$TMP/procs2.txt"
 cat >"$TMP/go.yml" <<YML
@@ -256,24 +209,23 @@ suites:
     format: go
     command: cat $TMP/procs2.txt
 YML
-expect 0 "run a go suite" -- "$BENCHGATE" run --dry-run --config "$TMP/go.yml" \
+expect_exit 0 "run a go suite" -- "$AGENT" run --dry-run --config "$TMP/go.yml" \
   --output "$TMP/go-run.json"
-python3 - "$TMP/go-run.json" <<'PY' && pass "gomaxprocs in the fingerprint" || fail "gomaxprocs in the fingerprint"
+python3 - "$TMP/go-run.json" <<'PY' && ok "gomaxprocs in the fingerprint" || bad "gomaxprocs in the fingerprint"
 import json, sys
 run = json.load(open(sys.argv[1]))
 assert run["testbed"]["fingerprint"]["gomaxprocs"] == 2, run["testbed"]["fingerprint"]
 assert {r["benchmark"] for r in run["results"]} == {"BenchmarkSum1000", "BenchmarkCopy/size-1024"}
 PY
-expect 0 "parse a go file" -- "$BENCHGATE" parse "$TMP/procs2.txt"
+expect_exit 0 "parse a go file" -- "$AGENT" parse "$TMP/procs2.txt"
 python3 -c "
 import json; r=json.load(open('$TMP/out'))
 assert r['testbed'] == {'fingerprint': {'gomaxprocs': 2}}, r
-" && pass "parse prints the fingerprint" || fail "parse prints the fingerprint"
+" && ok "parse prints the fingerprint" || bad "parse prints the fingerprint"
 
-expect 0 "version" -- "$BENCHGATE" version
-grep -q "^benchgate [0-9]" "$TMP/out" && pass "version text" || fail "version text"
-expect 0 "help" -- "$BENCHGATE" help
-grep -q "run" "$TMP/out" && pass "help lists run" || fail "help lists run"
+expect_exit 0 "version" -- "$AGENT" version
+has out "^benchgate [0-9]" "version text"
+expect_exit 0 "help" -- "$AGENT" help
+has out "run" "help lists run"
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -10,22 +10,10 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 DB="$TMP/bg.db"
-ADMIN=$("$SERVER" token create --db "$DB" --role admin --name root 2>/dev/null)
+ADMIN=$(make_token "$DB" --role admin --name root)
 start_server "$DB"
 admin=(-H "Authorization: Bearer $ADMIN")
 json_type=(-H 'Content-Type: application/json')
-
-# expect NAME STATUS [GREP-PATTERN]: checks the last answer.
-expect() {
-  local name=$1 want=$2 pattern=${3:-}
-  if [[ $STATUS != "$want" ]]; then
-    bad "$name: status $STATUS, want $want: ${BODY:0:300}"
-  elif [[ -n $pattern ]] && ! grep -qE -- "$pattern" <<<"$BODY"; then
-    bad "$name: body lacks /$pattern/: ${BODY:0:300}"
-  else
-    ok "$name"
-  fi
-}
 
 req POST /api/v1/projects "${json_type[@]}" "${admin[@]}" -d '{"slug":"demo"}'
 expect "admin creates a project" 201

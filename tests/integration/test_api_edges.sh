@@ -7,67 +7,7 @@
 # M failed" last and exits non-zero on any failure.
 set -uo pipefail
 
-BG_BUILD=${BG_BUILD:?set BG_BUILD to the build directory}
-BIN="$BG_BUILD/bin/benchgated"
-TMP=$(mktemp -d /tmp/bg_api_edges.XXXXXX)
-PIDS=()
-passed=0
-failed=0
-
-cleanup() {
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
-
-# start_server NAME ARGS...: starts benchgated, sets URL_<NAME> and PID_<NAME>.
-start_server() {
-  local name=$1
-  shift
-  "$BIN" --listen 127.0.0.1:0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-  local pid=$!
-  PIDS+=("$pid")
-  for _ in $(seq 1 100); do
-    if grep -qs '^benchgated listening on http://' "$TMP/$name.out"; then
-      break
-    fi
-    sleep 0.05
-  done
-  local line
-  line=$(head -n 1 "$TMP/$name.out" 2>/dev/null)
-  if [[ ! $line =~ ^benchgated\ listening\ on\ (http://127\.0\.0\.1:[0-9]+)$ ]]; then
-    echo "server $name did not start: $(cat "$TMP/$name.err")"
-    exit 1
-  fi
-  printf -v "URL_$name" '%s' "${BASH_REMATCH[1]}"
-  printf -v "PID_$name" '%s' "$pid"
-}
-
-# req METHOD PATH [curl args...]: sets STATUS and BODY.
-req() {
-  local method=$1 path=$2
-  shift 2
-  BODY=$(curl -s -o - -w '\n%{http_code}' -X "$method" "$@" "$URL$path")
-  STATUS=${BODY##*$'\n'}
-  BODY=${BODY%$'\n'*}
-}
-
-# expect NAME STATUS [GREP-PATTERN]: checks the last answer.
-expect() {
-  local name=$1 want=$2 pattern=${3:-}
-  if [[ $STATUS != "$want" ]]; then
-    bad "$name: status $STATUS, want $want: $BODY"
-  elif [[ -n $pattern ]] && ! grep -qE -- "$pattern" <<<"$BODY"; then
-    bad "$name: body lacks /$pattern/: $BODY"
-  else
-    ok "$name"
-  fi
-}
+. "$(dirname "$0")/lib.sh"
 
 json=(-H 'Content-Type: application/json')
 
@@ -99,16 +39,15 @@ echo 'secret' >"$TMP/outside/secret.txt"
 ln -s ../outside/secret.txt "$TMP/web/leak.txt"
 
 # ---- tokens with the real command line ----
-ADMIN=$("$BIN" token create --db "$DB" --role admin --name root 2>/dev/null)
+ADMIN=$(make_token "$DB" --role admin --name root)
 [[ $ADMIN =~ ^bgt_[A-Za-z0-9_-]{43}$ ]] && ok "token create prints one token" ||
   bad "token create printed '$ADMIN'"
-"$BIN" token create --db "$DB" --role wizard >/dev/null 2>&1
+make_token "$DB" --role wizard >/dev/null 2>&1
 [[ $? == 2 ]] && ok "token create with a bad role exits 2" || bad "bad role exit status"
-"$BIN" --threads zero >/dev/null 2>&1
+"$SERVER" --threads zero >/dev/null 2>&1
 [[ $? == 2 ]] && ok "bad flag exits 2" || bad "bad flag exit status"
 
-start_server main --db "$DB" --web "$TMP/web" --threads 2 --max-body 65536
-URL=$URL_main
+start_server "$DB" --web "$TMP/web" --threads 2 --max-body 65536
 auth_admin=(-H "Authorization: Bearer $ADMIN")
 
 req GET /healthz
@@ -142,21 +81,21 @@ expect "a longer noise window is kept" 201 '"gate_window":30,"noise_window":200'
 req GET /api/v1/projects
 expect "projects list is public" 200 '"slug":"demo".*"slug":"other"'
 
-AGENT=$("$BIN" token create --db "$DB" --project demo --role agent --name bench-01 2>/dev/null)
-READER=$("$BIN" token create --db "$DB" --project demo --role read 2>/dev/null)
-OTHER=$("$BIN" token create --db "$DB" --project other --role agent 2>/dev/null)
-REVOKED=$("$BIN" token create --db "$DB" --project demo --role agent 2>/dev/null)
-"$BIN" token create --db "$DB" --project nope --role agent >/dev/null 2>&1
+AGENT_TOKEN=$(make_token "$DB" --project demo --role agent --name bench-01)
+READER=$(make_token "$DB" --project demo --role read)
+OTHER=$(make_token "$DB" --project other --role agent)
+REVOKED=$(make_token "$DB" --project demo --role agent)
+make_token "$DB" --project nope --role agent >/dev/null 2>&1
 [[ $? != 0 ]] && ok "token for an unknown project is refused" || bad "token for unknown project"
-REVOKED_ID=$("$BIN" token list --db "$DB" | awk -F'\t' 'NR > 1 {id = $1} END {print id}')
-"$BIN" token revoke --db "$DB" "$REVOKED_ID" && ok "token revoke" || bad "token revoke"
-if "$BIN" token list --db "$DB" | grep -q -e "$AGENT" -e "$ADMIN"; then
+REVOKED_ID=$("$SERVER" token list --db "$DB" | awk -F'\t' 'NR > 1 {id = $1} END {print id}')
+"$SERVER" token revoke --db "$DB" "$REVOKED_ID" && ok "token revoke" || bad "token revoke"
+if "$SERVER" token list --db "$DB" | grep -q -e "$AGENT_TOKEN" -e "$ADMIN"; then
   bad "token list shows secrets"
 else
   ok "token list shows no secrets"
 fi
 
-auth_agent=(-H "Authorization: Bearer $AGENT")
+auth_agent=(-H "Authorization: Bearer $AGENT_TOKEN")
 run_json $RUN1 $SHA1 >"$TMP/run1.json"
 
 # ---- authentication and roles ----
@@ -324,21 +263,19 @@ req GET /healthz -H "X-Big: $big"
   bad "100 kB header answered $STATUS"
 
 # ---- backup while running ----
-"$BIN" backup --db "$DB" --out "$TMP/copy.db" && ok "online backup" || bad "online backup"
+"$SERVER" backup --db "$DB" --out "$TMP/copy.db" && ok "online backup" || bad "online backup"
 if command -v sqlite3 >/dev/null; then
   n=$(sqlite3 "$TMP/copy.db" 'SELECT count(*) FROM runs')
   [[ $n == 3 ]] && ok "backup holds the runs" || bad "backup holds $n runs"
 fi
 
 # ---- SIGTERM exits 0 ----
-kill -TERM "$PID_main"
-wait "$PID_main"
+stop_server TERM
 rc=$?
 [[ $rc == 0 ]] && ok "SIGTERM exits 0" || bad "SIGTERM exit status $rc"
 
 # ---- --private ----
-start_server priv --db "$DB" --private
-URL=$URL_priv
+start_server "$DB" --private
 req GET /api/v1/projects/demo/commits
 expect "--private: reads need a token" 401
 req GET /api/v1/projects/demo/commits -H "Authorization: Bearer $READER"
@@ -375,16 +312,14 @@ expect "--private: an unknown project with a server-wide token is 404" 404 proje
   printf ']}'
 } >"$TMP/slow.json"
 curl -s -o "$TMP/slow.out" -w '%{http_code}' --limit-rate 400K "${json[@]}" \
-  -H "Authorization: Bearer $AGENT" --data-binary @"$TMP/slow.json" \
+  -H "Authorization: Bearer $AGENT_TOKEN" --data-binary @"$TMP/slow.json" \
   "$URL/api/v1/projects/demo/runs" >"$TMP/slow.status" &
 curl_pid=$!
 sleep 0.5
-kill -TERM "$PID_priv"
-wait "$curl_pid"
-wait "$PID_priv"
+stop_server TERM
 rc=$?
+wait "$curl_pid"
 [[ $(cat "$TMP/slow.status") == 201 && $rc == 0 ]] && ok "SIGTERM drains an upload in flight" ||
   bad "drain: upload answered $(cat "$TMP/slow.status"), server exit $rc"
 
-echo "$passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish

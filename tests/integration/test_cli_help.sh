@@ -22,7 +22,7 @@ run_help() {
   local got=$?
   if [ "$got" = 0 ] && [ -s "$TMP/out" ]; then ok "$name: exit 0"; else
     bad "$name: exit $got, stdout $(wc -c <"$TMP/out") bytes"
-    sed 's/^/    /' "$TMP/err" | tail -n 5
+    show err
   fi
 }
 

@@ -9,27 +9,7 @@
 # stated noise gives, recomputed here independently. (Needs python3.)
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
-BENCHGATE=$AGENT
 GB="$BG_SOURCE/tests/fixtures/gbench"
-
-expect_exit() { # WANT NAME -- COMMAND...
-  local want=$1 name=$2
-  shift 3
-  "$@" >"$TMP/out" 2>"$TMP/err"
-  local got=$?
-  if [ "$got" -ne "$want" ]; then
-    bad "$name: exit $got, want $want"
-    sed 's/^/    /' "$TMP/err" "$TMP/out" | head -n 16
-  else
-    ok "$name"
-  fi
-}
-has() { # FILE REGEX NAME
-  if grep -qE -- "$2" "$TMP/$1"; then ok "$3"; else
-    bad "$3: $1 lacks /$2/"
-    sed 's/^/    /' "$TMP/$1" | head -n 16
-  fi
-}
 
 # native SEED FACTOR SLOW_BENCH: a run file of 6 benchmarks x 10 samples with 1 % noise;
 # benchmark SLOW_BENCH (or none) is FACTOR times slower, bench_5 disappears when FACTOR is 0.
@@ -59,10 +39,10 @@ native 102 0.7 bench_1 >"$TMP/fast.json"
 native 103 0 none >"$TMP/fewer.json"
 
 expect_exit 0 "unchanged head against a directory of 8 runs passes" -- \
-  "$BENCHGATE" compare "$TMP/base" "$TMP/same.json"
+  "$AGENT" compare "$TMP/base" "$TMP/same.json"
 has out '^benchgate compare: 8 baseline runs' "header names the baseline runs"
 has out '^verdict: pass' "verdict line says pass"
-expect_exit 1 "30 % slower benchmark fails" -- "$BENCHGATE" compare "$TMP/base" "$TMP/slow.json"
+expect_exit 1 "30 % slower benchmark fails" -- "$AGENT" compare "$TMP/base" "$TMP/slow.json"
 has out '^class +benchmark' "table header"
 first=$(awk 'NR>1 && /^(regressed|inconclusive|improved|missing|new|unchanged|ignored)/' \
   "$TMP/out" | head -1)
@@ -71,34 +51,34 @@ first=$(awk 'NR>1 && /^(regressed|inconclusive|improved|missing|new|unchanged|ig
 has out '\[\+[0-9.]+ %, \+[0-9.]+ %\]' "the change comes with its interval"
 has out '^verdict: fail: 1 regression' "verdict line says fail"
 expect_exit 0 "a faster benchmark is an improvement, not a failure" -- \
-  "$BENCHGATE" compare "$TMP/base" "$TMP/fast.json"
+  "$AGENT" compare "$TMP/base" "$TMP/fast.json"
 has out '^improved +bench_1' "improved row first"
 expect_exit 0 "a missing benchmark is reported and does not fail" -- \
-  "$BENCHGATE" compare "$TMP/base" "$TMP/fewer.json"
+  "$AGENT" compare "$TMP/base" "$TMP/fewer.json"
 has out '^missing +bench_5' "missing row"
 expect_exit 0 "--min-effect 0.5 lets 30 % through" -- \
-  "$BENCHGATE" compare --min-effect 0.5 "$TMP/base" "$TMP/slow.json"
-expect_exit 1 "--base repeated gives k runs" -- "$BENCHGATE" compare --base "$TMP/base/run1.json" \
+  "$AGENT" compare --min-effect 0.5 "$TMP/base" "$TMP/slow.json"
+expect_exit 1 "--base repeated gives k runs" -- "$AGENT" compare --base "$TMP/base/run1.json" \
   --base "$TMP/base/run2.json" --base "$TMP/base/run3.json" "$TMP/slow.json"
 has out '^benchgate compare: 3 baseline runs' "three baseline runs counted"
 # One baseline run: the repetitions plus the stated noise decide, and a 30 % change fails.
 expect_exit 1 "a single BASE file: the 30 % slower benchmark fails" -- \
-  "$BENCHGATE" compare "$TMP/base/run1.json" "$TMP/slow.json"
+  "$AGENT" compare "$TMP/base/run1.json" "$TMP/slow.json"
 has out '^method: t test on the repetitions.*stated run-to-run' "the method line names the stated noise"
 has out 'noise of CV 3.0 % \(the default' "the default noise is stated"
 has out '^regressed +bench_2 +wall_time +\+' "the 30 % change is the regression"
 
 echo '{"results": [{"benchmark": "x", "measure": "wall_time", "samples": ["a"]}]}' \
   >"$TMP/broken.json"
-expect_exit 2 "a malformed HEAD is exit 2" -- "$BENCHGATE" compare "$TMP/base" "$TMP/broken.json"
+expect_exit 2 "a malformed HEAD is exit 2" -- "$AGENT" compare "$TMP/base" "$TMP/broken.json"
 has err 'broken.json: results\[0\]' "the error names the file and the field"
-expect_exit 2 "a missing file is exit 2" -- "$BENCHGATE" compare "$TMP/nothing.json" "$TMP/same.json"
-expect_exit 2 "one argument is a usage error" -- "$BENCHGATE" compare "$TMP/same.json"
+expect_exit 2 "a missing file is exit 2" -- "$AGENT" compare "$TMP/nothing.json" "$TMP/same.json"
+expect_exit 2 "one argument is a usage error" -- "$AGENT" compare "$TMP/same.json"
 expect_exit 2 "an unknown format is exit 2" -- \
-  "$BENCHGATE" compare --format nope "$TMP/base" "$TMP/same.json"
+  "$AGENT" compare --format nope "$TMP/base" "$TMP/same.json"
 expect_exit 2 "a bad --alpha is exit 2" -- \
-  "$BENCHGATE" compare --alpha 2 "$TMP/base" "$TMP/same.json"
-expect_exit 0 "--help is exit 0" -- "$BENCHGATE" compare --help
+  "$AGENT" compare --alpha 2 "$TMP/base" "$TMP/same.json"
+expect_exit 0 "--help is exit 0" -- "$AGENT" compare --help
 
 # ---- real Google Benchmark output, one run a side ----
 # scale SRC BENCH FACTOR: a copy of a Google Benchmark JSON file with BENCH's times multiplied
@@ -122,9 +102,9 @@ PY
 for f in 1.3 1.5 2 3; do
   scale "$GB/compare-1.json" BM_VectorPush $f >"$TMP/gb_slow$f.json"
   expect_exit 1 "gbench: BM_VectorPush x$f fails against one run" -- \
-    "$BENCHGATE" compare "$GB/compare-1.json" "$TMP/gb_slow$f.json"
+    "$AGENT" compare "$GB/compare-1.json" "$TMP/gb_slow$f.json"
 done
-"$BENCHGATE" compare "$GB/compare-1.json" "$TMP/gb_slow1.3.json" >"$TMP/out"
+"$AGENT" compare "$GB/compare-1.json" "$TMP/gb_slow1.3.json" >"$TMP/out"
 has out '^regressed +BM_VectorPush +cpu_time +\+30\.0 % +\[\+[0-9.]+ %, \+[0-9.]+ %\] +450 ns +585 ns' \
   "the regression row: change, interval and centres in ns"
 has out '^regressed +BM_VectorPush +items_per_second +-23\.1 %.* M items/s' "a rate in M items/s"
@@ -138,7 +118,7 @@ if grep -qE 'e[+-][0-9]{2} (ns|us)|[0-9]e\+' "$TMP/out"; then bad "no exponents 
 fi
 
 expect_exit 0 "gbench: a file against itself passes" -- \
-  "$BENCHGATE" compare "$GB/compare-1.json" "$GB/compare-1.json"
+  "$AGENT" compare "$GB/compare-1.json" "$GB/compare-1.json"
 has out '^verdict: pass: no regressions \(10 unchanged\)' "every result unchanged"
 # The interval the stated noise gives, from the samples: w = Tukey-McLaughlin variance of the
 # 20 % trimmed mean of the log repetitions (n 5, one trimmed at each end), se^2 =
@@ -183,18 +163,18 @@ awk -v w="$(cat "$TMP/widths")" 'BEGIN { exit !(w + 0 < 25) }' &&
   ok "self-compare intervals stay within +-25 %" || bad "self-compare intervals: $(cat "$TMP/widths")"
 
 expect_exit 0 "--noise 0.5 makes a 30 % change inconclusive, not a failure" -- \
-  "$BENCHGATE" compare --noise 0.5 "$GB/compare-1.json" "$TMP/gb_slow1.3.json"
+  "$AGENT" compare --noise 0.5 "$GB/compare-1.json" "$TMP/gb_slow1.3.json"
 has out 'noise of CV 50.0 % \(--noise' "the given noise is stated"
 has out '^inconclusive +BM_VectorPush +cpu_time .*not significant: q > alpha 0.05$' \
   "an inconclusive row says why"
 expect_exit 0 "--fail-rate 1e-9 keeps a significant slowdown inconclusive" -- \
-  "$BENCHGATE" compare --fail-rate 1e-9 "$GB/compare-1.json" "$TMP/gb_slow1.3.json"
+  "$AGENT" compare --fail-rate 1e-9 "$GB/compare-1.json" "$TMP/gb_slow1.3.json"
 has out '^inconclusive +BM_VectorPush +cpu_time .*worse, but q_worse > fail_rate 1e-09$' \
   "the reason names the fail budget"
 
 # Several BASE files: the noise comes from their spread.
 expect_exit 1 "gbench: three BASE runs, 3x slower fails" -- \
-  "$BENCHGATE" compare "$GB/compare-1.json" "$GB/compare-2.json" "$GB/compare-3.json" \
+  "$AGENT" compare "$GB/compare-1.json" "$GB/compare-2.json" "$GB/compare-3.json" \
   "$TMP/gb_slow3.json"
 has out '^benchgate compare: 3 baseline runs' "positional BASE files counted"
 has out '^method: t test over 3 baseline runs; run-to-run noise from their spread' \
@@ -210,12 +190,12 @@ for b in d["benchmarks"]:
 json.dump(d, sys.stdout)
 PY
 expect_exit 2 "files with nothing in common are exit 2" -- \
-  "$BENCHGATE" compare "$GB/compare-1.json" "$TMP/renamed.json"
+  "$AGENT" compare "$GB/compare-1.json" "$TMP/renamed.json"
 has err 'share no \(benchmark, measure\)' "the error says so"
 expect_exit 2 "a bad --noise is exit 2" -- \
-  "$BENCHGATE" compare --noise -1 "$GB/compare-1.json" "$GB/compare-1.json"
-has err -- '--noise' "the error names --noise"
-"$BENCHGATE" compare --help >"$TMP/out"
+  "$AGENT" compare --noise -1 "$GB/compare-1.json" "$GB/compare-1.json"
+has err '--noise' "the error names --noise"
+"$AGENT" compare --help >"$TMP/out"
 has out 'fail_rate' "--help explains fail_rate"
 has out '--noise CV' "--help explains --noise"
 has out 'q_worse' "--help explains the q_worse column"

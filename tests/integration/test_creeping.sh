@@ -11,28 +11,21 @@
 # the commit range (last stable commit .. first slower commit), GET .../series lists the change
 # point, and an admin acknowledges the alert without touching any verdict.
 set -uo pipefail
-BG_BUILD=${BG_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
 . "$(dirname "$0")/lib.sh"
 
 command -v valgrind >/dev/null || { echo "skipped: no valgrind"; echo "0 passed, 0 failed"; exit 0; }
-export GIT_AUTHOR_NAME="A. Dev" GIT_AUTHOR_EMAIL=a@example.org
-export GIT_COMMITTER_NAME="A. Dev" GIT_COMMITTER_EMAIL=a@example.org
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null CI=1
 unset BENCHGATE_TOKEN GITHUB_HEAD_REF GITHUB_REF_NAME GITHUB_STEP_SUMMARY
 
 DB=$TMP/creep.db
 start_server "$DB"
-ADMIN=$("$SERVER" token create --db "$DB" --role admin 2>/dev/null)
-req POST /api/v1/projects -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-  -d '{"slug":"creep","gate_window":3,"noise_window":3}'
-[ "$STATUS" = 201 ] && ok "project created" || bad "create project: $STATUS $BODY"
+ADMIN=$(make_token "$DB" --role admin)
+create_project "$ADMIN" '{"slug":"creep","gate_window":3,"noise_window":3}'
+expect "project created" 201
 expect_json "the project's gate and noise windows are 3" \
   "j['gate_window'] == 3 and j['noise_window'] == 3"
-AGENT_TOKEN=$("$SERVER" token create --db "$DB" --project creep --role agent 2>/dev/null)
+AGENT_TOKEN=$(make_token "$DB" --project creep --role agent)
 
-REPO=$TMP/repo
-mkdir -p "$REPO" && cd "$REPO" || exit 1
-git init -q -b main
+git_repo "$TMP/repo"
 cat >work.c <<'C'
 #include <stdio.h>
 int main(void) {
@@ -60,19 +53,16 @@ thresholds:
   default: {min_effect: 0.022}
 YML
 }
-T=1790000000
 SHAS=()
 commit_and_run() { # PCT MESSAGE
   config "$1"
-  T=$((T + 60))
-  git add -A
-  GIT_AUTHOR_DATE="@$T +0000" GIT_COMMITTER_DATE="@$T +0000" git commit -q --allow-empty -m "$2"
+  timed_commit "$2"
   SHAS+=("$(git rev-parse HEAD)")
   BENCHGATE_TOKEN=$AGENT_TOKEN "$AGENT" run --server "$URL" --gate >"$TMP/out" 2>"$TMP/err"
   local rc=$?
   if [ $rc -ne 0 ]; then
     bad "commit $2 (work +$1 %): run --gate exit $rc"
-    tail -n 5 "$TMP/err" "$TMP/out" | sed 's/^/    /'
+    show err out
     return 1
   fi
   return 0
@@ -91,7 +81,7 @@ expect_json "no alert after the stable history" "j['alerts'] == []"
 creep_ok=1
 for p in 1 2 3 4 5 6; do
   commit_and_run "$p" "creep +$p %" || creep_ok=0
-  state=$(sed -n 's/^verdict: \([a-z_]*\).*/\1/p' "$TMP/out" | head -1)
+  state=$(verdict_state)
   [ "$state" = pass ] || { creep_ok=0; bad "creep +$p %: verdict $state"; }
 done
 [ $creep_ok = 1 ] && ok "every creeping commit passes its gate (no regression alert)" || true
@@ -119,10 +109,10 @@ expect_json "series lists the alert" \
 
 req POST "/api/v1/projects/creep/alerts/$ALERT/ack" -H "Authorization: Bearer $AGENT_TOKEN" \
   -H 'Content-Type: application/json' -d '{"note":"x"}'
-[ "$STATUS" = 403 ] && ok "an agent cannot acknowledge" || bad "agent ack: $STATUS"
+expect "an agent cannot acknowledge" 403
 req POST "/api/v1/projects/creep/alerts/$ALERT/ack" -H "Authorization: Bearer $ADMIN" \
   -H 'Content-Type: application/json' -d '{"note":"the new hashing costs 6 %, accepted"}'
-[ "$STATUS" = 200 ] && ok "admin acknowledges the changepoint alert" || bad "ack: $STATUS $BODY"
+expect "admin acknowledges the changepoint alert" 200
 expect_json "acknowledged, and no verdict re-evaluated" \
   "j['alert']['state'] == 'acknowledged' and j['verdict'] is None"
 req GET "/api/v1/projects/creep/alerts?state=open"

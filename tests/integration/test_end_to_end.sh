@@ -8,11 +8,10 @@ set -uo pipefail
 
 db=$TMP/bench.db
 start_server "$db"
-admin=$("$SERVER" token create --db "$db" --role admin --name it-admin 2>/dev/null)
-req POST /api/v1/projects -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-  -d '{"slug":"e2e","default_branch":"main"}'
-check "project created (201)" test "$STATUS" = 201
-agent=$("$SERVER" token create --db "$db" --project e2e --role agent --name it-agent 2>/dev/null)
+admin=$(make_token "$db" --role admin --name it-admin)
+create_project "$admin" '{"slug":"e2e","default_branch":"main"}'
+expect "project created (201)" 201
+agent=$(make_token "$db" --project e2e --role agent --name it-agent)
 check "agent token printed once" test -n "$agent"
 
 repo=$TMP/repo
@@ -46,7 +45,7 @@ for i in 1 2 3; do
 done
 
 req GET "/api/v1/projects/e2e/commits?branch=main"
-check "history answers 200" test "$STATUS" = 200
+expect "history answers 200" 200
 expect_json "history lists three commits" "len(j['commits']) == 3"
 expect_json "history is newest first" \
   "[c['sha'] for c in j['commits']] == ['${shas[2]}', '${shas[1]}', '${shas[0]}']"
@@ -59,12 +58,12 @@ req GET "/api/v1/projects/e2e/commits?branch=main&limit=2&before=${shas[1]}"
 expect_json "the next page holds the oldest commit" "[c['sha'] for c in j['commits']] == ['${shas[0]}']"
 
 req GET "/api/v1/projects/e2e/commits/${shas[1]}"
-check "one commit answers 200" test "$STATUS" = 200
+expect "one commit answers 200" 200
 expect_json "the commit names its author and its run" \
   "j['commit']['author'] == 'IT Dev <it@example.org>' and len(j['runs']) == 1"
 
 req GET "/api/v1/projects/e2e/runs/${run_ids[0]}"
-check "the run answers 200" test "$STATUS" = 200
+expect "the run answers 200" 200
 expect_json "the run holds wall, CPU and RSS with one sample per repetition" \
   "sorted(r['measure'] for r in j['results']) == ['cpu_time', 'max_rss', 'wall_time'] and all(len(r['samples']) == 5 for r in j['results'])"
 expect_json "the run's samples are real timings" \
@@ -73,17 +72,17 @@ expect_json "the run carries the testbed fingerprint" \
   "j['testbed']['name'] == 'it-box' and j['testbed']['fingerprint']['cpus'] >= 1"
 
 req GET "/api/v1/projects/e2e/benchmarks?testbed=it-box"
-check "benchmarks answer 200" test "$STATUS" = 200
+expect "benchmarks answer 200" 200
 expect_json "benchmarks list the suite's three measures, latest from the newest commit" \
   "sorted(b['measure'] for b in j['benchmarks']) == ['cpu_time', 'max_rss', 'wall_time'] and all(b['latest']['sha'] == '${shas[2]}' for b in j['benchmarks'])"
 
 req GET "/api/v1/projects/e2e/series?benchmark=count&measure=wall_time&testbed=it-box&branch=main"
-check "series answers 200" test "$STATUS" = 200
+expect "series answers 200" 200
 expect_json "the series has one point per commit, oldest first, with n and an interval" \
   "[p['sha'] for p in j['points']] == ['${shas[0]}', '${shas[1]}', '${shas[2]}'] and all(p['n'] == 5 and p['lower'] <= p['mean'] <= p['upper'] for p in j['points'])"
 
 req GET "/api/v1/projects/e2e/series?benchmark=nope&measure=wall_time&testbed=it-box"
-check "an unknown benchmark is a 404" test "$STATUS" = 404
+expect "an unknown benchmark is a 404" 404
 expect_json "the 404 names the benchmark parameter" "j['error']['field'] == 'benchmark'"
 
 # The same run uploaded again is a replay, not a second run.
@@ -91,10 +90,10 @@ expect_json "the 404 names the benchmark parameter" "j['error']['field'] == 'ben
   --output "$TMP/run.json" >/dev/null 2>&1)
 req POST /api/v1/projects/e2e/runs -H "Authorization: Bearer $agent" \
   -H 'Content-Type: application/json' --data-binary "@$TMP/run.json"
-check "a fresh run of the same commit is stored (201)" test "$STATUS" = 201
+expect "a fresh run of the same commit is stored (201)" 201
 req POST /api/v1/projects/e2e/runs -H "Authorization: Bearer $agent" \
   -H 'Content-Type: application/json' --data-binary "@$TMP/run.json"
-check "uploading it again is an idempotent replay (200)" test "$STATUS" = 200
+expect "uploading it again is an idempotent replay (200)" 200
 req GET "/api/v1/projects/e2e/commits/${shas[2]}"
 expect_json "the commit now has exactly two runs" "len(j['runs']) == 2"
 

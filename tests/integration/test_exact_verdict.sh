@@ -9,11 +9,10 @@ source "$(dirname "$0")/lib.sh"
 
 DB="$TMP/bg.db"
 start_server "$DB"
-ADMIN=$("$SERVER" token create --db "$DB" --role admin 2>/dev/null)
-req POST /api/v1/projects -H 'Content-Type: application/json' -H "Authorization: Bearer $ADMIN" \
-  -d '{"slug":"exact"}'
-[ "$STATUS" = 201 ] && ok "project created" || bad "project: $STATUS $BODY"
-AGENT_TOKEN=$("$SERVER" token create --db "$DB" --project exact --role agent 2>/dev/null)
+ADMIN=$(make_token "$DB" --role admin)
+create_project "$ADMIN" '{"slug":"exact"}'
+expect "project created" 201
+AGENT_TOKEN=$(make_token "$DB" --project exact --role agent)
 
 # upload N SHA COUNT: a run of commit SHA (timestamp day N) with 10 equal instruction counts
 # COUNT and 10 noisy wall times; N 1 is on main, the others on branch bN forked from it.
@@ -41,7 +40,7 @@ PY
 sha() { printf '%040d' "$1"; }
 
 upload 1 "$(sha 1)" 1000000
-[ "$STATUS" = 201 ] && ok "baseline run uploaded" || bad "baseline: $STATUS $BODY"
+expect "baseline run uploaded" 201
 # Each candidate is a branch commit forked from commit 1, judged against its one run.
 upload 2 "$(sha 2)" 1000000
 expect_json "equal counts pass" 'j["verdict"]["state"] == "pass"'

@@ -8,80 +8,27 @@
 # slowdown (thresholds come from the default branch). Also: verdict, compare, alerts and ack
 # endpoints' errors, and the history's verdict states.
 set -u
-BG_BUILD=${BG_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
-BENCHGATE="$BG_BUILD/bin/benchgate"
-BENCHGATED="$BG_BUILD/bin/benchgated"
-TMP=$(mktemp -d /tmp/bg_gate_flow_XXXXXX)
-SERVER_PID=
-cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-passed=0 failures=0
-ok() { echo "ok: $*"; passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-export GIT_AUTHOR_NAME="A. Dev" GIT_AUTHOR_EMAIL=a@example.org
-export GIT_COMMITTER_NAME="A. Dev" GIT_COMMITTER_EMAIL=a@example.org
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null CI=1
+. "$(dirname "$0")/lib.sh"
 unset BENCHGATE_TOKEN GITHUB_HEAD_REF GITHUB_REF_NAME GITHUB_STEP_SUMMARY
 
 DB=$TMP/gate.db
-: >"$TMP/server.out"
-"$BENCHGATED" --db "$DB" --listen 127.0.0.1:0 --public-url http://bench.example.org/ \
-  >"$TMP/server.out" 2>"$TMP/server.log" &
-SERVER_PID=$!
-URL=
-for _ in $(seq 100); do
-  URL=$(sed -n 's/^benchgated listening on \(http[^ ]*\).*/\1/p' "$TMP/server.out")
-  [ -n "$URL" ] && break
-  sleep 0.1
-done
-[ -n "$URL" ] || { cat "$TMP/server.log"; echo "0 passed, 1 failed"; exit 1; }
-ADMIN=$("$BENCHGATED" token create --db "$DB" --role admin 2>/dev/null)
-curl -fsS -X POST "$URL/api/v1/projects" -H "Authorization: Bearer $ADMIN" \
-  -H 'Content-Type: application/json' -d '{"slug":"flow"}' >/dev/null || bad "create project"
-AGENT=$("$BENCHGATED" token create --db "$DB" --project flow --role agent 2>/dev/null)
-CI_TOKEN=$("$BENCHGATED" token create --db "$DB" --project flow --role ci 2>/dev/null)
+start_server "$DB" --public-url http://bench.example.org/
+ADMIN=$(make_token "$DB" --role admin)
+create_project "$ADMIN" '{"slug":"flow"}'
+[[ $STATUS == [23]?? ]] || bad "create project"
+AGENT_TOKEN=$(make_token "$DB" --project flow --role agent)
+CI_TOKEN=$(make_token "$DB" --project flow --role ci)
 
-# req METHOD PATH [curl args]: sets STATUS and BODY.
-req() {
-  local method=$1 path=$2
-  shift 2
-  BODY=$(curl -sS -X "$method" -o - -w '\n%{http_code}' "$URL$path" "$@")
-  STATUS=${BODY##*$'\n'}
-  BODY=${BODY%$'\n'*}
-}
-expect() { # NAME STATUS [REGEX]
-  if [[ $STATUS != "$2" ]]; then
-    bad "$1: status $STATUS, want $2: ${BODY:0:300}"
-  elif [[ -n ${3:-} ]] && ! grep -qE -- "$3" <<<"$BODY"; then
-    bad "$1: body lacks /$3/: ${BODY:0:300}"
-  else
-    ok "$1"
-  fi
-}
 # gate_run WANT NAME [args]: `benchgate run --gate` in the repository, exit code WANT.
 gate_run() {
   local want=$1 name=$2
   shift 2
-  BENCHGATE_TOKEN=$AGENT "$BENCHGATE" run --server "$URL" --gate "$@" >"$TMP/out" 2>"$TMP/err"
-  local got=$?
-  if [ "$got" -ne "$want" ]; then
-    bad "$name: exit $got, want $want"
-    sed 's/^/    /' "$TMP/err" | tail -n 8
-    sed 's/^/    /' "$TMP/out" | head -n 8
-  else
-    ok "$name"
-  fi
+  expect_exit "$want" "$name" -- \
+    env BENCHGATE_TOKEN="$AGENT_TOKEN" "$AGENT" run --server "$URL" --gate "$@"
 }
-verdict_state() { sed -n 's/^verdict: \([a-z_]*\).*/\1/p' "$TMP/out" | head -1; }
 
 # ---- the project: a loop whose work is set at compile time ----
-REPO=$TMP/repo
-mkdir -p "$REPO" && cd "$REPO" || exit 1
-git init -q -b main
+git_repo "$TMP/repo"
 cat >work.c <<'C'
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,20 +56,14 @@ thresholds:
 YML
 }
 printf 'work\n' >.gitignore
-T=1790000000
-commit() {
-  T=$((T + 60))
-  git add -A
-  GIT_AUTHOR_DATE="@$T +0000" GIT_COMMITTER_DATE="@$T +0000" git commit -q --allow-empty -m "$1"
-}
 # min_effect 0.5 on main: only large changes count, so a busy CI machine cannot fail the
 # unchanged commits, while 3x the work (+200 %) is far beyond it.
 config 2 0.5
-commit "first"
+timed_commit "first"
 gate_run 0 "first commit: no baseline passes"
 [ "$(verdict_state)" = no_baseline ] && ok "state no_baseline" || bad "state $(verdict_state)"
 for i in 2 3 4 5; do
-  commit "unchanged $i"
+  timed_commit "unchanged $i"
   gate_run 0 "unchanged commit $i passes"
 done
 [ "$(verdict_state)" = pass ] && ok "state pass" || bad "state $(verdict_state)"
@@ -130,13 +71,13 @@ GOOD=$(git rev-parse HEAD)
 
 # ---- a clear slowdown ----
 config 6 0.5
-commit "3x the work"
+timed_commit "3x the work"
 SLOW=$(git rev-parse HEAD)
 export GITHUB_STEP_SUMMARY=$TMP/summary.md
 gate_run 1 "3x slower commit: run --gate exits 1"
 unset GITHUB_STEP_SUMMARY
 [ "$(verdict_state)" = fail ] && ok "state fail" || bad "state $(verdict_state)"
-grep -q '^|' "$TMP/out" && ok "the Markdown table is on stdout" || bad "no table on stdout"
+has out '^\|' "the Markdown table is on stdout"
 grep -q 'loop' "$TMP/summary.md" 2>/dev/null && ok "GITHUB_STEP_SUMMARY written" ||
   bad "GITHUB_STEP_SUMMARY not written"
 
@@ -171,7 +112,7 @@ expect "alerts with a bad state is 400" 400 '"field":"state"'
 req POST "/api/v1/projects/flow/alerts/$ALERT/ack" -H 'Content-Type: application/json' \
   -d '{"note":"x"}'
 expect "ack without a token is 401" 401
-req POST "/api/v1/projects/flow/alerts/$ALERT/ack" -H "Authorization: Bearer $AGENT" \
+req POST "/api/v1/projects/flow/alerts/$ALERT/ack" -H "Authorization: Bearer $AGENT_TOKEN" \
   -H 'Content-Type: application/json' -d '{"note":"x"}'
 expect "ack with an agent token is 403" 403
 req POST "/api/v1/projects/flow/alerts/$ALERT/ack" -H "Authorization: Bearer $ADMIN" \
@@ -194,7 +135,7 @@ req GET "/api/v1/projects/flow/alerts?state=open"
 expect "no open alerts left" 200 '^\{"alerts":\[\]\}$'
 
 # ---- the next commit keeps the new level: its baseline starts at the acknowledged one ----
-commit "after the acknowledged change"
+timed_commit "after the acknowledged change"
 gate_run 0 "next commit at the new level passes"
 req GET "/api/v1/projects/flow/commits/$(git rev-parse HEAD)/verdict?testbed=ci-vm"
 expect "its series baseline is the acknowledged commit" 200 \
@@ -203,7 +144,7 @@ expect "its series baseline is the acknowledged commit" 200 \
 # runs (with fewer, one benchmark has almost no degrees of freedom and a noisy CI machine
 # could leave even +200 % inconclusive).
 for i in 2 3 4 5; do
-  commit "at the new level $i"
+  timed_commit "at the new level $i"
   gate_run 0 "commit $i at the new level passes"
 done
 MAIN_HEAD=$(git rev-parse HEAD)
@@ -211,25 +152,23 @@ MAIN_HEAD=$(git rev-parse HEAD)
 # ---- a branch cannot loosen its own gate ----
 git checkout -q -b loose
 config 18 10
-commit "3x slower again, with min_effect 10"
+timed_commit "3x slower again, with min_effect 10"
 gate_run 1 "branch with min_effect 10 in its benchgate.yml still fails" --baseline-sha "$MAIN_HEAD"
-grep -q 'min_effect\|regress' "$TMP/out" && ok "the branch run reports the regression" ||
-  bad "no regression reported"
+has out 'min_effect|regress' "the branch run reports the regression"
 git checkout -q main
-commit "main moves on"
+timed_commit "main moves on"
 gate_run 0 "main after the branch: branch runs are no baseline"
 
 # ---- replay answers the stored verdict ----
-BENCHGATE_TOKEN=$AGENT "$BENCHGATE" run --dry-run --output "$TMP/run.json" >/dev/null 2>&1
-req POST /api/v1/projects/flow/runs -H "Authorization: Bearer $AGENT" \
+BENCHGATE_TOKEN=$AGENT_TOKEN "$AGENT" run --dry-run --output "$TMP/run.json" >/dev/null 2>&1
+req POST /api/v1/projects/flow/runs -H "Authorization: Bearer $AGENT_TOKEN" \
   -H 'Content-Type: application/json' --data-binary @"$TMP/run.json"
 expect "upload answers 201 with the verdict" 201 \
   '^\{"run_id":"[0-9a-f-]*","verdict":\{"state":"pass"'
 FIRST=$BODY
-req POST /api/v1/projects/flow/runs -H "Authorization: Bearer $AGENT" \
+req POST /api/v1/projects/flow/runs -H "Authorization: Bearer $AGENT_TOKEN" \
   -H 'Content-Type: application/json' --data-binary @"$TMP/run.json"
 expect "replay answers 200" 200
 [ "$BODY" = "$FIRST" ] && ok "replay answers the stored verdict" || bad "replay differs"
 
-echo "$passed passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

@@ -5,13 +5,7 @@
 # moves the stack and so the count, which clean_env fixes). Skipped where valgrind is
 # missing or a PMU exists (perf counts are not exact).
 set -u
-BG_BUILD=${BG_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
-BENCHGATE="$BG_BUILD/bin/benchgate"
-TMP=$(mktemp -d /tmp/bg_insn_XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-passed=0 failed=0
-ok() { echo "ok: $*"; passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+. "$(dirname "$0")/lib.sh"
 command -v valgrind >/dev/null || { echo "skipped: no valgrind"; exit 0; }
 cd "$TMP" || exit 1
 cat >bench.yml <<'YML'
@@ -26,7 +20,7 @@ suites:
     measures: [wall_time, instructions]
 YML
 counts() { # counts OUT: instruction samples of the run in OUT, space-separated
-  /usr/bin/python3 -c "
+  "$PY" -c "
 import json, sys; r = json.load(open(sys.argv[1]))
 print(' '.join(str(int(s)) for x in r['results'] if x['measure'] == 'instructions' for s in x['samples']))
 print(any('callgrind' in w for w in r.get('warnings', [])), file=sys.stderr)" "$1"
@@ -36,7 +30,7 @@ for k in 1 2; do
   # give counts a few instructions apart.
   noise=1
   [ $k = 2 ] && noise=22222222222222222222
-  env CI=1 NOISE="$noise" "$BENCHGATE" run --dry-run --config bench.yml \
+  env CI=1 NOISE="$noise" "$AGENT" run --dry-run --config bench.yml \
     --commit 0123456789abcdef0123456789abcdef01234567 --branch main --output "run$k.json" \
     >"out$k" 2>"err$k" || { bad "run $k failed"; cat "err$k"; }
 done
@@ -53,5 +47,4 @@ read -r a1 a2 <<<"$a"
 [ "$a1" = "$a2" ] && ok "repetitions agree ($a)" || bad "repetitions differ: $a"
 [ "$a" = "$b" ] && ok "two runs with different environments agree ($a / $b)" ||
   bad "runs differ: $a / $b"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

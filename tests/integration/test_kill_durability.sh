@@ -11,42 +11,16 @@
 # Needs BG_BUILD, curl and sqlite3. Prints "N passed, M failed".
 set -uo pipefail
 
-BG_BUILD=${BG_BUILD:?set BG_BUILD to the build directory}
-BIN="$BG_BUILD/bin/benchgated"
-TMP=$(mktemp -d /tmp/bg_kill.XXXXXX)
-SERVER=""
-passed=0
-failed=0
-
-cleanup() {
-  [[ -n $SERVER ]] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-ok() { passed=$((passed + 1)); echo "ok   $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/lib.sh"
 
 if ! command -v sqlite3 >/dev/null; then
   echo "sqlite3 command missing (make deps installs it)"
   exit 1
 fi
 
-start() {
-  "$BIN" --db "$TMP/bg.db" --listen 127.0.0.1:0 --threads 4 >"$TMP/out" 2>>"$TMP/err" &
-  SERVER=$!
-  for _ in $(seq 1 100); do
-    grep -qs '^benchgated listening' "$TMP/out" && break
-    sleep 0.05
-  done
-  URL=$(sed -n 's/^benchgated listening on //p' "$TMP/out")
-  [[ -n $URL ]] || { echo "server did not start: $(cat "$TMP/err")"; exit 1; }
-}
-
-ADMIN=$("$BIN" token create --db "$TMP/bg.db" --role admin 2>/dev/null)
-start
-curl -s -o /dev/null -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-  -d '{"slug":"demo"}' "$URL/api/v1/projects"
+ADMIN=$(make_token "$TMP/bg.db" --role admin)
+start_server "$TMP/bg.db" --threads 4
+create_project "$ADMIN" '{"slug":"demo"}'
 
 # payload CLIENT I: a run with 200 results of 10 samples.
 payload() {
@@ -79,9 +53,7 @@ client() {
 
 for c in 1 2 3 4; do client "$c" & done
 sleep 2
-kill -KILL "$SERVER"
-wait "$SERVER" 2>/dev/null
-SERVER=""
+stop_server KILL
 touch "$TMP/stop"
 wait
 
@@ -113,7 +85,7 @@ unsettle() {
     (SELECT id FROM runs WHERE run_id = '$1')"
 }
 unsettle "$first"
-start
+start_server "$TMP/bg.db" --threads 4
 left=$(sqlite3 "$TMP/bg.db" \
   "SELECT count(*) FROM runs WHERE gate_input = 'pending' OR verdict_state IS NULL")
 if [[ $left == 0 ]]; then
@@ -148,5 +120,4 @@ if [[ -n $second ]]; then
   fi
 fi
 
-echo "$passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish

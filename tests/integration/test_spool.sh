@@ -6,40 +6,15 @@
 # http.server stub that stores each run_id once (201, then 200 for a replay) and logs every
 # request, so the script can assert exactly one stored upload per run_id.
 set -u
-BG_BUILD=${BG_BUILD:-$(cd "$(dirname "$0")/../.." && pwd)/build}
-BENCHGATE="$BG_BUILD/bin/benchgate"
-PY=/usr/bin/python3
-TMP=$(mktemp -d /tmp/bg_spool_XXXXXX)
-STUB_PID=
-cleanup() {
-  [ -n "$STUB_PID" ] && kill "$STUB_PID" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-passed=0 failed=0
-ok() { echo "ok: $*"; passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
-check() { # check DESCRIPTION COMMAND...: passes when COMMAND succeeds
-  local what=$1
-  shift
-  if "$@"; then ok "$what"; else bad "$what"; sed 's/^/    /' "$TMP/err" | tail -n 12; fi
-}
-# run_bg WANT DESCRIPTION ARGS...: runs benchgate, stdout to $TMP/out, stderr to $TMP/err.
+. "$(dirname "$0")/lib.sh"
+# run_bg WANT DESCRIPTION ARGS...: `benchgate ARGS...`, exit code WANT.
 run_bg() {
   local want=$1 what=$2
   shift 2
-  "$BENCHGATE" "$@" >"$TMP/out" 2>"$TMP/err"
-  local got=$?
-  if [ "$got" -eq "$want" ]; then ok "$what (exit $got)"; else
-    bad "$what: exit $got, wanted $want"
-    sed 's/^/    /' "$TMP/err" | tail -n 12
-  fi
+  expect_exit "$want" "$what" -- "$AGENT" "$@"
 }
 spooled() { find "$SPOOL" -maxdepth 1 -name '*.json' | wc -l; }
 
-export GIT_AUTHOR_NAME="A. Dev" GIT_AUTHOR_EMAIL=a@example.org
-export GIT_COMMITTER_NAME="A. Dev" GIT_COMMITTER_EMAIL=a@example.org
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null CI=1
 export BENCHGATE_TOKEN=test-token
 SPOOL="$TMP/spool"
 export BENCHGATE_SPOOL="$SPOOL"
@@ -83,22 +58,8 @@ s = http.server.HTTPServer(("127.0.0.1", port), H)
 print(s.server_address[1], flush=True)
 s.serve_forever()
 PY
-STUBS=0
-start_stub() { # start_stub STATUS...: (re)starts the stub (on $SAME_PORT when set); sets PORT, URL
-  [ -n "$STUB_PID" ] && kill "$STUB_PID" 2>/dev/null && wait "$STUB_PID" 2>/dev/null
-  STUBS=$((STUBS + 1))
-  local portfile="$TMP/port.$STUBS"
-  "$PY" "$TMP/stub.py" "$TMP/log.jsonl" "${SAME_PORT:-0}" "$@" >"$portfile" &
-  STUB_PID=$!
-  PORT=
-  for _ in $(seq 100); do
-    PORT=$(cat "$portfile" 2>/dev/null)
-    case "$PORT" in *[0-9]) break ;; esac
-    sleep 0.05
-  done
-  [ -n "$PORT" ] || { echo "stub server did not start"; exit 1; }
-  URL="http://127.0.0.1:$PORT"
-}
+# stub STATUS...: (re)starts the stub (on $SAME_PORT when set); sets PORT and URL.
+stub() { start_stub "$TMP/stub.py" "$TMP/log.jsonl" "${SAME_PORT:-0}" "$@"; }
 # log_check PYTHON-EXPR-ON-records: asserts over the stub's log (list of dicts `recs`).
 log_check() {
   "$PY" - "$TMP/log.jsonl" "$1" <<'PY'
@@ -111,9 +72,7 @@ sys.exit(0 if ok else 1)
 PY
 }
 
-REPO="$TMP/repo"
-mkdir -p "$REPO" && cd "$REPO" || exit 1
-git init -q -b main
+git_repo "$TMP/repo"
 cat >benchgate.yml <<'YML'
 project: demo
 testbed: ci-vm
@@ -125,12 +84,12 @@ suites:
 YML
 git add . && git commit -q -m "Benchmarks"
 
-CLOSED=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+CLOSED=$(free_port)
 
 # 1. Server unreachable: the run is spooled, exit 3, and the message says where.
 run_bg 3 "run against a closed port" run --server "http://127.0.0.1:$CLOSED"
-check "stderr names the spool file" grep -q "spooled to $SPOOL/.*\.json" "$TMP/err"
-check "three tries before giving up" grep -q "try 3 of 3" "$TMP/err"
+has err "spooled to $SPOOL/.*\.json" "stderr names the spool file"
+has err "try 3 of 3" "three tries before giving up"
 check "one run in the spool" [ "$(spooled)" -eq 1 ]
 FIRST=$(basename "$(find "$SPOOL" -maxdepth 1 -name '*.json')" .json)
 check "spool file records server and project" "$PY" -c "
@@ -147,7 +106,7 @@ run_bg 3 "flush with the server still down" flush --server "http://127.0.0.1:$CL
 check "both runs still spooled" [ "$(spooled)" -eq 2 ]
 
 # 3. A server answering 201: flush delivers oldest first and empties the spool.
-start_stub 201
+stub 201
 run_bg 0 "flush to a server answering 201" flush --server "$URL"
 check "spool is empty" [ "$(spooled)" -eq 0 ]
 check "each spooled run stored exactly once, oldest first" log_check \
@@ -158,22 +117,22 @@ run_bg 0 "flush of an empty spool" flush --server "$URL"
 
 # 4. 503 then 201: retried within one run, stored once, nothing spooled.
 rm -f "$TMP/log.jsonl"
-start_stub 503 201
+stub 503 201
 run_bg 0 "run retried after a 503" run --server "$URL"
 RID=$(cat "$TMP/out")
 check "503 then 201 for the same run_id, stored once" log_check \
   "[(r['run_id'],r['status']) for r in recs]==[('$RID',503),('$RID',201)] and sum(r['stored'] for r in recs)==1"
-check "stderr shows the retry" grep -q "server answered 503; try 2 of 3" "$TMP/err"
+has err "server answered 503; try 2 of 3" "stderr shows the retry"
 check "nothing spooled" [ "$(spooled)" -eq 0 ]
 
 # 5. A server that keeps failing: the run is spooled after the tries (exit 3); the next
 #    `benchgate run`, with the server back, delivers the spooled run before its own.
 rm -f "$TMP/log.jsonl"
-start_stub 500
+stub 500
 run_bg 3 "run against a server answering 500" run --server "$URL"
 check "the failing server's run is spooled" [ "$(spooled)" -eq 1 ]
 SPOOLED=$(basename "$(find "$SPOOL" -maxdepth 1 -name '*.json')" .json)
-SAME_PORT=$PORT start_stub 201 # the server is back at the same address
+SAME_PORT=$PORT stub 201 # the server is back at the same address
 run_bg 0 "next run flushes the spool first" run --server "$URL"
 RID=$(cat "$TMP/out")
 check "spooled run delivered, then the new one, each stored once" log_check \
@@ -184,8 +143,8 @@ check "stored exactly once per run_id over the whole log" log_check \
 
 # 6. A replay the server already stored (200) counts as delivered.
 rm -f "$TMP/log.jsonl"
-start_stub 201
-"$BENCHGATE" run --dry-run --output "$TMP/run.json" >/dev/null 2>&1
+stub 201
+"$AGENT" run --dry-run --output "$TMP/run.json" >/dev/null 2>&1
 "$PY" - "$TMP/run.json" "$SPOOL" <<'PY'
 import json, os, sys
 run = json.load(open(sys.argv[1]))
@@ -208,7 +167,7 @@ check "spool empty after the replay" [ "$(spooled)" -eq 0 ]
 
 # 7. A 4xx moves the run aside with the server's message; the queue goes on.
 rm -f "$TMP/log.jsonl"
-start_stub 400 201
+stub 400 201
 "$PY" - "$SPOOL" <<'PY'
 import json, os, sys, uuid
 for i in range(2):
@@ -229,7 +188,7 @@ check "the server's reason is kept" grep -rq "answered 400: results: stub says 4
 check "spool empty after rejection" [ "$(spooled)" -eq 0 ]
 
 # 8. A refused token (401) is no reason to set runs aside: they stay, exit 3.
-start_stub 401
+stub 401
 "$PY" - "$SPOOL" <<'PY'
 import json, os, sys, uuid
 rid = str(uuid.uuid4())
@@ -239,15 +198,14 @@ json.dump(env, open(os.path.join(sys.argv[1], rid + ".json"), "w"))
 PY
 run_bg 3 "flush with a refused token" flush --server "$URL"
 check "run kept after a 401" [ "$(spooled)" -eq 1 ]
-check "stderr says the token was refused" grep -q "refused the token" "$TMP/err"
-start_stub 201
+has err "refused the token" "stderr says the token was refused"
+stub 201
 run_bg 0 "flush once the token is accepted" flush --server "$URL"
 check "spool empty at the end" [ "$(spooled)" -eq 0 ]
 
 # 9. Usage.
 run_bg 2 "flush with an unknown flag" flush --bogus
 run_bg 0 "flush --help" flush --help
-check "help lists flush" sh -c "'$BENCHGATE' help | grep -q flush"
+check "help lists flush" sh -c "'$AGENT' help | grep -q flush"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

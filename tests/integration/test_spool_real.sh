@@ -10,11 +10,10 @@ export BENCHGATE_SPOOL=$TMP/spool BENCHGATE_RETRY_ATTEMPTS=2 BENCHGATE_RETRY_BAS
 db=$TMP/bench.db
 start_server "$db"
 port=${URL##*:}
-admin=$("$SERVER" token create --db "$db" --role admin 2>/dev/null)
-req POST /api/v1/projects -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-  -d '{"slug":"spool"}'
-check "project created" test "$STATUS" = 201
-export BENCHGATE_TOKEN=$("$SERVER" token create --db "$db" --project spool --role agent 2>/dev/null)
+admin=$(make_token "$db" --role admin)
+create_project "$admin" '{"slug":"spool"}'
+expect "project created" 201
+export BENCHGATE_TOKEN=$(make_token "$db" --project spool --role agent)
 
 repo=$TMP/repo
 mkdir -p "$repo"
@@ -31,7 +30,7 @@ git -C "$repo" init -q -b main
 git -C "$repo" -c user.name=A -c user.email=a@example.org commit -q --allow-empty -m "first"
 sha=$(git -C "$repo" rev-parse HEAD)
 
-kill "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null
+stop_server
 (cd "$repo" && "$AGENT" run --server "$URL" >"$TMP/run.out" 2>"$TMP/run.err")
 code=$?
 check "run with the server down exits 3" test "$code" = 3
@@ -49,7 +48,7 @@ check "the server is back on the same port and database" test "${URL##*:}" = "$p
 check "flush delivers it (exit 0)" test "$?" = 0
 check "the spool is empty" test "$(ls "$BENCHGATE_SPOOL"/*.json 2>/dev/null | wc -l)" = 0
 req GET "/api/v1/projects/spool/runs/$run_id"
-check "the run is stored under its run_id" test "$STATUS" = 200
+expect "the run is stored under its run_id" 200
 req GET "/api/v1/projects/spool/commits/$sha"
 expect_json "the commit has exactly one run" "len(j['runs']) == 1"
 "$AGENT" flush >"$TMP/flush2.out" 2>&1

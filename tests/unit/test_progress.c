@@ -140,9 +140,11 @@ static char *run_benchgate(int pty, const char *ci) {
   assert_non_null(mkdtemp(dir));
   snprintf(cfg, sizeof cfg, "%s/benchgate.yml", dir);
   FILE *f = fopen(cfg, "w");
+  /* Each repetition sleeps longer than BG_PROGRESS_REDRAW_NS (20 ms), so every step redraws the
+   * line however loaded the machine is. */
   fputs("project: demo\ntestbed: t\nsuites:\n"
         "  - {name: first, command: sleep 0.03, repetitions: 4, warmup: 1}\n"
-        "  - {name: second, command: sleep 0.01, repetitions: 3, warmup: 0}\n",
+        "  - {name: second, command: sleep 0.03, repetitions: 3, warmup: 0}\n",
         f);
   fclose(f);
   int fd[2], master = -1;
