@@ -35,6 +35,15 @@ double bg_stats_variance(const double *x, size_t n) {
   return (ss - c * c / (double)n) / (double)(n - 1);
 }
 
+double bg_stats_variance_about(const double *x, size_t n, double m) {
+  if (n < 2)
+    return NAN;
+  double ss = 0;
+  for (size_t i = 0; i < n; i++)
+    ss += (x[i] - m) * (x[i] - m);
+  return ss / (double)(n - 1);
+}
+
 static void insertion_sort(double *x, size_t n) {
   for (size_t i = 1; i < n; i++) {
     double v = x[i];
@@ -140,6 +149,12 @@ double bg_stats_quantile_sorted(const double *s, size_t n, double p) {
   return s[lo] + (h - (double)lo) * (s[lo + 1] - s[lo]);
 }
 
+double bg_stats_median_sorted(const double *s, size_t n) {
+  if (n == 0)
+    return NAN;
+  return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
 static double *sorted_copy(const double *x, size_t n) {
   double *c = bg_xmalloc(n * sizeof *c);
   memcpy(c, x, n * sizeof *c);
@@ -236,6 +251,24 @@ double bg_stats_winsorized_variance_sorted(const double *s, size_t n, double pro
     ss += (v - m) * (v - m);
   }
   return ss / (double)(n - 1);
+}
+
+void bg_stats_pool_add(struct bg_stats_pool *p, long long n, double mean, double sd) {
+  double m2 = sd * sd * (double)(n > 1 ? n - 1 : 0);
+  if (p->n == 0) {
+    p->n = n;
+    p->mean = mean;
+    p->m2 = m2;
+    return;
+  }
+  double total = (double)(p->n + n), d = mean - p->mean;
+  p->m2 += m2 + d * d * (double)p->n * (double)n / total;
+  p->mean += d * (double)n / total;
+  p->n += n;
+}
+
+double bg_stats_pool_stddev(const struct bg_stats_pool *p) {
+  return p->n > 1 ? sqrt(p->m2 / (double)(p->n - 1)) : 0.0;
 }
 
 double bg_stats_norm_cdf(double z) {

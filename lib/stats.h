@@ -18,6 +18,12 @@ double bg_stats_mean(const double *x, size_t n);
  * for values with a large common offset. */
 double bg_stats_variance(const double *x, size_t n);
 
+/* Sample variance (divisor n-1) of x[0..n-1] about its mean m, as the plain two-pass sum
+ * sum((x[i] - m)^2) / (n - 1) in index order; NAN when n < 2. The server's stored result
+ * summaries are computed this way: bg_stats_variance's correction term can change the last
+ * bit. */
+double bg_stats_variance_about(const double *x, size_t n, double m);
+
 /* Sorts x[0..n-1] ascending in place (NaN-free input expected). */
 void bg_stats_sort(double *x, size_t n);
 
@@ -34,6 +40,11 @@ double bg_stats_median_inplace(double *x, size_t n);
  * interpolation between order statistics (Hyndman-Fan type 7, numpy's default). NAN when
  * n == 0 or p is outside [0, 1]. */
 double bg_stats_quantile_sorted(const double *s, size_t n, double p);
+
+/* The median of SORTED s[0..n-1]: the middle value, or the two middle values' midpoint
+ * (a + b) / 2 when n is even (correctly rounded, unlike the interpolation a + (b - a) / 2 of
+ * bg_stats_quantile_sorted, which can differ in the last bit). NAN when n == 0. */
+double bg_stats_median_sorted(const double *s, size_t n);
 
 /* The first i with !(s[i] < v) in ascending s[0..n-1] (n when every value is below v). */
 size_t bg_stats_lower_bound(const double *s, size_t n, double v);
@@ -62,6 +73,21 @@ double bg_stats_trimmed_mean_sorted(const double *s, size_t n, double prop);
  * Tukey-McLaughlin standard error of the trimmed mean is sqrt(wvar / ((1-2g/n)^2 n)).
  * NAN when n < 2. */
 double bg_stats_winsorized_variance_sorted(const double *s, size_t n, double prop);
+
+/* A sample pooled from groups known only by their size, mean and standard deviation: n
+ * values with mean `mean` and m2, the sum of their squared deviations from it. Starts as
+ * {0}. */
+struct bg_stats_pool {
+  long long n;
+  double mean, m2;
+};
+
+/* Adds a group of n >= 1 values with mean `mean` and sample standard deviation sd (divisor
+ * n - 1) to the pool: Chan, Golub and LeVeque's pairwise update of the mean and m2. */
+void bg_stats_pool_add(struct bg_stats_pool *p, long long n, double mean, double sd);
+
+/* The pooled values' sample standard deviation, sqrt(m2 / (n - 1)); 0 when n < 2. */
+double bg_stats_pool_stddev(const struct bg_stats_pool *p);
 
 /* Standard normal CDF and survival function (upper tail), accurate in both tails (erfc). */
 double bg_stats_norm_cdf(double z);

@@ -14,6 +14,7 @@
 #include "gate.h"
 #include "json.h"
 #include "mem.h"
+#include "stats.h"
 #include "store_private.h"
 #include "valid.h"
 #include "verdict.h"
@@ -583,37 +584,16 @@ static int commit_id(struct bg_store *s, long long pid, const struct bg_run *run
   return BG_OK;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 /* The summary columns of one result; `tmp` is scratch space of at least r->nsamples doubles. */
 static void summarise(const struct bg_result *r, double *tmp, double out[6]) {
   size_t n = r->nsamples;
-  double sum = 0;
-  for (size_t i = 0; i < n; i++)
-    sum += r->samples[i];
-  double mean = sum / (double)n, ss = 0;
-  for (size_t i = 0; i < n; i++)
-    ss += (r->samples[i] - mean) * (r->samples[i] - mean);
+  double mean = bg_stats_mean(r->samples, n);
   memcpy(tmp, r->samples, n * sizeof *tmp);
-  if (n <= 32) {
-    /* Typical results hold a few dozen samples at most: insertion sort beats qsort's calls. */
-    for (size_t i = 1; i < n; i++) {
-      double x = tmp[i];
-      size_t j = i;
-      for (; j > 0 && tmp[j - 1] > x; j--)
-        tmp[j] = tmp[j - 1];
-      tmp[j] = x;
-    }
-  } else {
-    qsort(tmp, n, sizeof *tmp, cmp_double);
-  }
+  bg_stats_sort(tmp, n);
   out[0] = mean;
-  out[1] = n > 1 ? sqrt(ss / (double)(n - 1)) : 0.0;
+  out[1] = n > 1 ? sqrt(bg_stats_variance_about(r->samples, n, mean)) : 0.0;
   out[2] = tmp[0];
-  out[3] = n % 2 ? tmp[n / 2] : (tmp[n / 2 - 1] + tmp[n / 2]) / 2;
+  out[3] = bg_stats_median_sorted(tmp, n);
   out[4] = tmp[n - 1];
 }
 

@@ -1,8 +1,8 @@
 /* test_stats.c: statistics against reference values computed independently.
  *
  * Every reference value below was computed once with Debian 12's python3-scipy 1.10.1
- * (/usr/bin/python3); the expression that produced each table is quoted above it. scipy is
- * not a build or test dependency.
+ * (/usr/bin/python3) or Python's statistics module; the expression that produced each table is
+ * quoted above it. Neither is a build or test dependency.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -50,6 +50,47 @@ static void variance_keeps_precision_with_large_offset(void **state) {
   (void)state;
   double v[] = {1e9 + 1, 1e9 + 2, 1e9 + 3};
   assert_rel(bg_stats_variance(v, 3), 1.0, 1e-9);
+}
+
+/* The summaries of the server's result rows and series points. References from Python 3.11's
+ * statistics module, which computes in exact rational arithmetic: statistics.variance(v),
+ * float((Fraction(a) + Fraction(b)) / 2), and statistics.mean/stdev of each group and of
+ * their concatenation. */
+static void variance_about_the_mean_matches_exact_arithmetic(void **state) {
+  (void)state;
+  double v[] = {0.1, 0.25, 0.3, 1.7, 2.9, 0.001};
+  assert_rel(bg_stats_variance_about(v, 6, bg_stats_mean(v, 6)), 1.3734001666666666, 1e-15);
+  double big[] = {1e9 + 1, 1e9 + 2, 1e9 + 3};
+  assert_true(bg_stats_variance_about(big, 3, bg_stats_mean(big, 3)) == 1.0);
+  assert_true(isnan(bg_stats_variance_about(v, 1, v[0])));
+}
+
+static void median_of_sorted_values_is_the_correctly_rounded_midpoint(void **state) {
+  (void)state;
+  const double odd[] = {1, 2, 7}, even[] = {1, 2, 3, 4};
+  assert_true(bg_stats_median_sorted(odd, 3) == 2.0);
+  assert_true(bg_stats_median_sorted(even, 4) == 2.5);
+  /* Where the interpolation a + (b - a) / 2 rounds differently (0.4 and 0.6000000000000001). */
+  const double a[] = {0.1, 0.7}, b[] = {0.3, 0.9};
+  assert_true(bg_stats_median_sorted(a, 2) == 0.39999999999999997);
+  assert_true(bg_stats_median_sorted(b, 2) == 0.6);
+  assert_true(isnan(bg_stats_median_sorted(a, 0)));
+}
+
+static void pooled_groups_match_the_statistics_of_all_their_values(void **state) {
+  (void)state;
+  /* Groups {1.5, 2.5, 2.0}, {10.0} and {3.25, 4.75, 4.0, 5.5}. */
+  struct bg_stats_pool p = {0};
+  assert_true(bg_stats_pool_stddev(&p) == 0.0);
+  bg_stats_pool_add(&p, 3, 2.0, 0.5);
+  bg_stats_pool_add(&p, 1, 10.0, 0.0);
+  bg_stats_pool_add(&p, 4, 4.375, 0.9682458365518543);
+  assert_int_equal(p.n, 8);
+  assert_rel(p.mean, 4.1875, 1e-15);
+  assert_rel(bg_stats_pool_stddev(&p), 2.7148730567534303, 1e-14);
+  struct bg_stats_pool one = {0};
+  bg_stats_pool_add(&one, 1, 3.0, 0.0);
+  assert_true(one.mean == 3.0 && bg_stats_pool_stddev(&one) == 0.0);
 }
 
 static void normal_distribution_matches_scipy(void **state) {
@@ -256,6 +297,9 @@ int main(void) {
       cmocka_unit_test(sort_select_and_median_agree_with_qsort),
       cmocka_unit_test(descriptive_statistics_match_numpy),
       cmocka_unit_test(variance_keeps_precision_with_large_offset),
+      cmocka_unit_test(variance_about_the_mean_matches_exact_arithmetic),
+      cmocka_unit_test(median_of_sorted_values_is_the_correctly_rounded_midpoint),
+      cmocka_unit_test(pooled_groups_match_the_statistics_of_all_their_values),
       cmocka_unit_test(normal_distribution_matches_scipy),
       cmocka_unit_test(incomplete_beta_matches_scipy),
       cmocka_unit_test(t_tail_probabilities_match_scipy_far_into_the_tail),
