@@ -3,6 +3,7 @@
  * handlers. */
 #include "api.h"
 
+#include "reads.h"
 #include "valid.h"
 
 #include <ctype.h>
@@ -70,7 +71,7 @@ int bg_api_commit_sha(struct bg_req *req, const struct bg_project *p, const char
     return 0;
   }
   prefix[n] = '\0';
-  int rc = bg_store_commit_resolve(req->store, p->id, prefix, sha, 65, other, sizeof other);
+  int rc = bg_reads_commit_resolve(req->store, p->id, prefix, sha, 65, other, sizeof other);
   if (rc == BG_ENOENT)
     bg_api_error(req, 404, "commit_not_found", param ? param : "sha", "no commit %s in project %s",
                  prefix, p->slug);

@@ -6,6 +6,8 @@
  */
 #include "api.h"
 
+#include "reads.h"
+#include "series.h"
 #include "valid.h"
 #include "verdict.h"
 
@@ -64,7 +66,7 @@ void bg_api_commits(struct bg_req *req) {
   char before[65];
   if (!name_param(req, "branch", bg_valid_branch, BRANCH_RULE, &q.branch) ||
       !name_param(req, "testbed", bg_valid_testbed, TESTBED_RULE, &q.testbed) ||
-      !int_param(req, "limit", BG_STORE_HISTORY_DEFAULT, BG_STORE_HISTORY_MAX, &q.limit))
+      !int_param(req, "limit", BG_READS_HISTORY_DEFAULT, BG_READS_HISTORY_MAX, &q.limit))
     return;
   q.before = bg_api_query(req, "before");
   if (q.before) {
@@ -72,7 +74,7 @@ void bg_api_commits(struct bg_req *req) {
       return;
     q.before = before;
   }
-  answer(req, bg_store_commits_json(req->store, p, &q, &req->out, &e), &e);
+  answer(req, bg_reads_commits_json(req->store, p, &q, &req->out, &e), &e);
 }
 
 void bg_api_commit(struct bg_req *req) {
@@ -81,7 +83,7 @@ void bg_api_commit(struct bg_req *req) {
   if (!bg_api_commit_sha(req, p, req->match->id, NULL, sha))
     return;
   bg_buf_puts(&req->out, "{");
-  int rc = bg_store_commit_json(req->store, p, sha, &req->out);
+  int rc = bg_reads_commit_json(req->store, p, sha, &req->out);
   if (rc == BG_OK) {
     bg_buf_puts(&req->out, ",\"verdicts\":");
     rc = bg_verdict_commit_verdicts_json(req->store, p, sha, &req->out);
@@ -97,7 +99,7 @@ void bg_api_benchmarks(struct bg_req *req) {
   if (!name_param(req, "testbed", bg_valid_testbed, TESTBED_RULE, &testbed) ||
       !name_param(req, "branch", bg_valid_branch, BRANCH_RULE, &branch))
     return;
-  answer(req, bg_store_benchmarks_json(req->store, p, testbed, branch, &req->out, &e), &e);
+  answer(req, bg_series_benchmarks_json(req->store, p, testbed, branch, &req->out, &e), &e);
 }
 
 void bg_api_series(struct bg_req *req) {
@@ -108,12 +110,12 @@ void bg_api_series(struct bg_req *req) {
       !name_param(req, "measure", bg_valid_measure, "must match [a-z0-9_]{1,64}", &q.measure) ||
       !name_param(req, "testbed", bg_valid_testbed, TESTBED_RULE, &q.testbed) ||
       !name_param(req, "branch", bg_valid_branch, BRANCH_RULE, &q.branch) ||
-      !int_param(req, "limit", BG_STORE_SERIES_DEFAULT, BG_STORE_SERIES_MAX, &q.limit))
+      !int_param(req, "limit", BG_SERIES_DEFAULT, BG_SERIES_MAX, &q.limit))
     return;
   if (!q.benchmark || !q.measure) {
     const char *f = q.benchmark ? "measure" : "benchmark";
     bg_api_error(req, 400, "invalid_param", f, "required");
     return;
   }
-  answer(req, bg_store_series_json(req->store, &req->project, &q, &req->out, &e), &e);
+  answer(req, bg_series_json(req->store, &req->project, &q, &req->out, &e), &e);
 }

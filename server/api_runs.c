@@ -8,6 +8,7 @@
 
 #include "jdoc.h"
 #include "jsonpath.h"
+#include "reads.h"
 #include "valid.h"
 
 #include <cjson/cJSON.h>
@@ -65,7 +66,7 @@ void bg_api_run_get(struct bg_req *req) {
   char id[BG_ROUTER_PARAM_MAX + 1];
   memcpy(id, req->match->id, sizeof id);
   lowercase(id);
-  int rc = bg_valid_uuid(id) ? bg_store_run_json(req->store, p, id, &req->out) : BG_ENOENT;
+  int rc = bg_valid_uuid(id) ? bg_reads_run_json(req->store, p, id, &req->out) : BG_ENOENT;
   if (rc == BG_ENOENT) {
     bg_buf_reset(&req->out);
     bg_api_error(req, 404, "run_not_found", NULL, "no run %.64s in project %s", id, p->slug);

@@ -9,7 +9,6 @@
 #include "store.h"
 
 #include "changepoints.h"
-#include "changepoints_store.h"
 #include "db_sql.h"
 #include "gate.h"
 #include "json.h"
@@ -240,19 +239,6 @@ static sqlite3_stmt *stmt(struct bg_store *s, enum sid id) {
 
 static int exec_stmt(struct bg_store *s, sqlite3_stmt *st, const char *what) {
   return bg_store_step_done(s, st, what);
-}
-
-/* Appends a column that holds JSON text verbatim, or null. */
-static void json_raw_col(struct bg_buf *out, sqlite3_stmt *st, int i) {
-  const char *t = bg_store_col_text(st, i);
-  bg_buf_puts(out, t && *t ? t : "null");
-}
-
-static void json_int_or_null(struct bg_buf *out, sqlite3_stmt *st, int i) {
-  if (sqlite3_column_type(st, i) == SQLITE_NULL)
-    bg_buf_puts(out, "null");
-  else
-    bg_buf_printf(out, "%lld", (long long)sqlite3_column_int64(st, i));
 }
 
 /* ---- id cache ---- */
@@ -1106,469 +1092,24 @@ int bg_store_recover(struct bg_store *s) {
   return rc;
 }
 
-/* ---- reading runs ---- */
+/* ---- lookups by name, for the reads and the gate ---- */
 
-static void samples_json(struct bg_buf *out, sqlite3_stmt *st, int col) {
-  const unsigned char *b = sqlite3_column_blob(st, col);
-  size_t n = (size_t)sqlite3_column_bytes(st, col) / 8;
-  bg_buf_puts(out, "[");
-  for (size_t i = 0; i < n; i++) {
-    if (i)
-      bg_buf_puts(out, ",");
-    bg_json_num(out, bg_store_sample(b, i));
-  }
-  bg_buf_puts(out, "]");
-}
-
-/* The smallest and largest value of the sample BLOB in column `col` (results keep no min/max
- * columns since 004_diet.sql), -0 as 0 as a REAL column gave it. Returns 0 when there are no
- * samples, else 1. */
-static int samples_extremes(sqlite3_stmt *st, int col, double *lo, double *hi) {
-  const unsigned char *b = sqlite3_column_blob(st, col);
-  size_t n = (size_t)sqlite3_column_bytes(st, col) / 8;
-  if (!b || !n)
-    return 0;
-  for (size_t i = 0; i < n; i++) {
-    double v = bg_store_sample(b, i);
-    if (!i || v < *lo)
-      *lo = v;
-    if (!i || v >= *hi)
-      *hi = v;
-  }
-  *lo += 0.0; /* -0 + 0 is +0 */
-  *hi += 0.0;
-  return 1;
-}
-
-static int parents_json(struct bg_store *s, long long commit, struct bg_buf *out) {
-  sqlite3_stmt *st = stmt(s, S_RUN_PARENTS);
-  int rc = BG_OK, step, n = 0;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, commit);
-  bg_buf_puts(out, "[");
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (n++)
-      bg_buf_puts(out, ",");
-    bg_json_str(out, bg_store_col_text(st, 0));
-  }
-  bg_buf_puts(out, "]");
-  if (step != SQLITE_DONE)
-    rc = fail(s, "parents");
-  bg_store_done(st);
-  return rc;
-}
-
-static int results_json(struct bg_store *s, long long rid, struct bg_buf *out) {
-  sqlite3_stmt *st = stmt(s, S_RUN_RESULTS);
-  int rc = BG_OK, step, n = 0;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, rid);
-  bg_buf_puts(out, "[");
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    bg_buf_puts(out, n++ ? ",{\"benchmark\":" : "{\"benchmark\":");
-    bg_json_str(out, bg_store_col_text(st, 0));
-    bg_buf_puts(out, ",\"measure\":");
-    bg_json_str(out, bg_store_col_text(st, 1));
-    bg_buf_puts(out, ",\"unit\":");
-    bg_json_str(out, bg_store_col_text(st, 2));
-    bg_buf_puts(out, ",\"direction\":");
-    bg_json_str(out, bg_store_col_text(st, 3));
-    bg_buf_printf(out, ",\"n\":%lld,\"mean\":", (long long)sqlite3_column_int64(st, 4));
-    bg_json_num(out, sqlite3_column_double(st, 5));
-    bg_buf_puts(out, ",\"stddev\":");
-    bg_json_num(out, sqlite3_column_double(st, 6));
-    double lo = 0, hi = 0;
-    int have = samples_extremes(st, 8, &lo, &hi);
-    bg_buf_puts(out, ",\"min\":");
-    if (have)
-      bg_json_num(out, lo);
-    else
-      bg_buf_puts(out, "null");
-    bg_buf_puts(out, ",\"median\":");
-    bg_store_json_num_or_null(out, st, 7);
-    bg_buf_puts(out, ",\"max\":");
-    if (have)
-      bg_json_num(out, hi);
-    else
-      bg_buf_puts(out, "null");
-    if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
-      bg_buf_puts(out, ",\"samples\":");
-      samples_json(out, st, 8);
-    }
-    bg_buf_puts(out, "}");
-  }
-  bg_buf_puts(out, "]");
-  if (step != SQLITE_DONE)
-    rc = fail(s, "results");
-  bg_store_done(st);
-  return rc;
-}
-
-int bg_store_run_json(struct bg_store *s, const struct bg_project *p, const char *run_id,
-                      struct bg_buf *out) {
-  sqlite3_stmt *st = stmt(s, S_RUN_GET);
-  int rc = BG_OK;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, p->id);
-  bg_store_bind_text(st, 2, run_id);
-  int step = sqlite3_step(st);
-  if (step != SQLITE_ROW) {
-    rc = step == SQLITE_DONE ? BG_ENOENT : fail(s, "run");
-    bg_store_done(st);
-    return rc;
-  }
-  long long rid = sqlite3_column_int64(st, 0), cid = sqlite3_column_int64(st, 2);
-  bg_buf_puts(out, "{\"run_id\":");
-  bg_json_str(out, bg_store_col_text(st, 1));
-  bg_buf_puts(out, ",\"commit\":{\"sha\":");
-  bg_json_str(out, bg_store_col_text(st, 3));
-  bg_buf_puts(out, ",\"branch\":");
-  bg_json_str(out, bg_store_col_text(st, 4));
-  bg_buf_puts(out, ",\"message\":");
-  bg_json_str(out, bg_store_col_text(st, 5));
-  bg_buf_puts(out, ",\"author\":");
-  bg_json_str(out, bg_store_col_text(st, 6));
-  bg_buf_puts(out, ",\"timestamp\":");
-  bg_json_str(out, bg_store_col_text(st, 7));
-  bg_buf_puts(out, ",\"parents\":");
-  /* The parents statement is a different one, so this row stays readable meanwhile. */
-  if ((rc = parents_json(s, cid, out)))
-    goto out;
-  bg_buf_puts(out, "},\"testbed\":{\"name\":");
-  bg_json_str(out, bg_store_col_text(st, 8));
-  bg_buf_puts(out, ",\"fingerprint\":");
-  json_raw_col(out, st, 9);
-  bg_buf_puts(out, "},\"baseline\":{\"branch\":");
-  bg_json_str(out, bg_store_col_text(st, 10));
-  bg_buf_puts(out, ",\"sha\":");
-  bg_json_str(out, bg_store_col_text(st, 11));
-  bg_buf_puts(out, "},\"pull_request\":");
-  json_int_or_null(out, st, 12);
-  bg_buf_puts(out, ",\"job_id\":");
-  json_int_or_null(out, st, 13);
-  bg_buf_puts(out, ",\"agent\":{\"name\":");
-  bg_json_str(out, bg_store_col_text(st, 14));
-  bg_buf_puts(out, ",\"version\":");
-  bg_json_str(out, bg_store_col_text(st, 15));
-  bg_buf_puts(out, "},\"started_at\":");
-  bg_json_str(out, bg_store_col_text(st, 16));
-  bg_buf_puts(out, ",\"finished_at\":");
-  bg_json_str(out, bg_store_col_text(st, 17));
-  bg_buf_printf(out,
-                ",\"received_at\":%lld,\"thresholds\":", (long long)sqlite3_column_int64(st, 18));
-  json_raw_col(out, st, 19);
-  bg_buf_puts(out, ",\"warnings\":");
-  const char *w = bg_store_col_text(st, 20);
-  bg_buf_puts(out, w ? w : "[]");
-  bg_buf_puts(out, ",\"verdict\":");
-  json_raw_col(out, st, 21);
-  bg_buf_puts(out, ",\"results\":");
-  if ((rc = results_json(s, rid, out)))
-    goto out;
-  bg_buf_puts(out, "}");
-out:
-  bg_store_done(st);
-  return rc;
-}
-
-/* ---- history ---- */
-
-/* Resolves a branch or testbed name to its id: 0 when name is NULL, -1 when unknown (so
- * that filters on it match nothing). */
-static int name_id(struct bg_store *s, enum sid find, long long pid, const char *name,
-                   long long *id) {
+int bg_store_testbed_find(struct bg_store *s, long long project_id, const char *name, int required,
+                          long long *id, char *name_out, size_t n, struct bg_ferr *e) {
   *id = 0;
-  if (!name)
-    return BG_OK;
-  sqlite3_stmt *st = stmt(s, find);
-  int rc = BG_OK;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, pid);
-  bg_store_bind_text(st, 2, name);
-  int step = sqlite3_step(st);
-  if (step == SQLITE_ROW)
-    *id = sqlite3_column_int64(st, 0);
-  else if (step == SQLITE_DONE)
-    *id = -1;
-  else
-    rc = fail(s, "lookup");
-  bg_store_done(st);
-  return rc;
-}
-
-/* Count and latest run id of a commit's runs matching the filters (0: none). */
-static int commit_stats(struct bg_store *s, long long cid, long long br, long long tb,
-                        long long *runs, long long *latest) {
-  sqlite3_stmt *st = stmt(s, S_COMMIT_STATS);
-  int rc = BG_OK;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, cid);
-  bg_store_bind_id(st, 2, br);
-  bg_store_bind_id(st, 3, tb);
-  if (sqlite3_step(st) == SQLITE_ROW) {
-    *runs = sqlite3_column_int64(st, 0);
-    *latest = sqlite3_column_int64(st, 1);
-  } else {
-    rc = fail(s, "commit stats");
-  }
-  bg_store_done(st);
-  return rc;
-}
-
-/* Appends the state and counts of run `rid`'s verdict, or null when it has none. */
-static int verdict_state_json(struct bg_store *s, long long rid, struct bg_buf *out) {
-  static const char *const names[] = {"regressed", "inconclusive", "improved", "missing",
-                                      "new",       "unchanged",    "ignored"};
-  sqlite3_stmt *st = stmt(s, S_RUN_VERDICT_STATE);
-  int rc = BG_OK;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, rid);
-  int step = sqlite3_step(st);
-  if (step == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-    bg_buf_puts(out, "{\"state\":");
-    bg_json_str(out, bg_store_col_text(st, 0));
-    bg_buf_puts(out, ",\"counts\":{");
-    for (int k = 0; k < 7; k++) {
-      bg_buf_printf(out, "%s\"%s\":", k ? "," : "", names[k]);
-      bg_json_int(out, sqlite3_column_int64(st, 1 + k));
-    }
-    bg_buf_puts(out, "}}");
-  } else if (step == SQLITE_ROW || step == SQLITE_DONE) {
-    bg_buf_puts(out, "null");
-  } else {
-    rc = fail(s, "verdict state");
-  }
-  bg_store_done(st);
-  return rc;
-}
-
-/* Appends one commit of the history with the verdict of its latest matching run `latest`;
- * its sha also goes to `last` (the page cursor). */
-static int commit_summary_json(struct bg_store *s, long long cid, long long runs, long long latest,
-                               struct bg_buf *out, struct bg_buf *last) {
-  sqlite3_stmt *st = stmt(s, S_COMMIT_BY_ID);
-  int rc = BG_OK;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, cid);
-  if (sqlite3_step(st) == SQLITE_ROW) {
-    bg_buf_puts(out, "{\"sha\":");
-    bg_json_str(out, bg_store_col_text(st, 0));
-    bg_buf_puts(out, ",\"message\":");
-    bg_json_str(out, bg_store_col_text(st, 1));
-    bg_buf_puts(out, ",\"author\":");
-    bg_json_str(out, bg_store_col_text(st, 2));
-    bg_buf_puts(out, ",\"timestamp\":");
-    bg_json_str(out, bg_store_col_text(st, 3));
-    bg_buf_puts(out, ",\"time\":");
-    bg_json_int(out, sqlite3_column_int64(st, 4));
-    bg_buf_puts(out, ",\"runs\":");
-    bg_json_int(out, runs);
-    bg_buf_puts(out, ",\"verdict\":");
-    bg_buf_reset(last);
-    bg_buf_puts(last, bg_store_col_text(st, 0));
-    bg_store_done(st);
-    st = NULL;
-    if ((rc = verdict_state_json(s, latest, out)) == BG_OK)
-      bg_buf_puts(out, "}");
-  } else {
-    rc = fail(s, "commit");
-  }
-  bg_store_done(st);
-  return rc;
-}
-
-/* A name the client gave that name_id did not find (id -1): 404 naming the parameter. */
-static int known(long long id, const char *given, const char *param, struct bg_ferr *e) {
-  if (!given || id >= 0)
-    return BG_OK;
-  bg_ferr_set(e, param, "no such %s in this project", param);
-  return BG_ENOENT;
-}
-
-int bg_store_commits_json(struct bg_store *s, const struct bg_project *p,
-                          const struct bg_history_query *q, struct bg_buf *out, struct bg_ferr *e) {
-  long long br, tb, cur_epoch = 0, cur_run = 0;
-  int rc, step = SQLITE_DONE, n = 0;
-  if ((rc = name_id(s, S_BRANCH_FIND, p->id, q->branch, &br)) ||
-      (rc = known(br, q->branch, "branch", e)) ||
-      (rc = name_id(s, S_TESTBED_FIND, p->id, q->testbed, &tb)) ||
-      (rc = known(tb, q->testbed, "testbed", e)))
-    return rc;
-  sqlite3_stmt *st;
-  if (q->before) {
-    if (!(st = stmt(s, S_HISTORY_CURSOR)))
-      return BG_EDB;
-    sqlite3_bind_int64(st, 1, p->id);
-    bg_store_bind_id(st, 2, br);
-    bg_store_bind_id(st, 3, tb);
-    bg_store_bind_text(st, 4, q->before);
-    step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-      cur_epoch = sqlite3_column_int64(st, 0);
-      cur_run = sqlite3_column_int64(st, 1);
-    } else if (step == SQLITE_DONE) {
-      rc = bg_ferr_set(e, "before", "not a commit of this history");
-    } else {
-      rc = fail(s, "history cursor");
-    }
-    bg_store_done(st);
-    if (rc)
-      return rc;
-  }
-  /* Walk the runs newest first through an index that matches the filters; the first run met
-   * of each commit is its latest, so commits come out in history order without grouping all
-   * runs of the project. */
-  enum sid walk = br && tb ? S_WALK_BOTH : br ? S_WALK_BRANCH : tb ? S_WALK_TESTBED : S_WALK_ALL;
-  if (!(st = stmt(s, walk)))
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, p->id);
-  if (br)
-    sqlite3_bind_int64(st, 2, br);
-  if (tb)
-    sqlite3_bind_int64(st, 3, tb);
-  sqlite3_bind_int64(st, 4, q->before ? cur_epoch : LLONG_MAX);
-  sqlite3_bind_int64(st, 5, q->before ? cur_run : LLONG_MAX);
-  long long *seen = NULL;
-  size_t nseen = 0, cap = 0;
-  struct bg_buf last;
-  bg_buf_init(&last, 0);
-  bg_buf_puts(out, "{\"commits\":[");
-  while (n < q->limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
-    long long cid = sqlite3_column_int64(st, 0), epoch = sqlite3_column_int64(st, 1);
-    size_t k = 0;
-    while (k < nseen && seen[k] != cid)
-      k++;
-    if (k < nseen)
-      continue;
-    bg_xgrow((void **)&seen, &cap, nseen + 1, sizeof *seen);
-    seen[nseen++] = cid;
-    long long runs = 0, latest = 0;
-    if ((rc = commit_stats(s, cid, br, tb, &runs, &latest)))
-      break;
-    /* A commit at the cursor's time whose latest run is newer was on an earlier page. */
-    if (q->before && epoch == cur_epoch && latest >= cur_run)
-      continue;
-    bg_buf_puts(out, n++ ? "," : "");
-    if ((rc = commit_summary_json(s, cid, runs, latest, out, &last)))
-      break;
-  }
-  if (rc == BG_OK && n < q->limit && step != SQLITE_DONE)
-    rc = fail(s, "history");
-  bg_store_done(st);
-  bg_buf_puts(out, "],\"next\":");
-  bg_json_str(out, n == q->limit && last.data ? last.data : NULL);
-  bg_buf_puts(out, "}");
-  bg_buf_free(&last);
-  free(seen);
-  return rc;
-}
-
-int bg_store_commit_json(struct bg_store *s, const struct bg_project *p, const char *sha,
-                         struct bg_buf *out) {
-  sqlite3_stmt *st = stmt(s, S_COMMIT_GET);
-  int rc = BG_OK, step, n = 0;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, p->id);
-  bg_store_bind_text(st, 2, sha);
-  step = sqlite3_step(st);
-  if (step != SQLITE_ROW) {
-    rc = step == SQLITE_DONE ? BG_ENOENT : fail(s, "commit");
-    bg_store_done(st);
-    return rc;
-  }
-  long long cid = sqlite3_column_int64(st, 0);
-  bg_buf_puts(out, "\"commit\":{\"sha\":");
-  bg_json_str(out, bg_store_col_text(st, 1));
-  bg_buf_puts(out, ",\"message\":");
-  bg_json_str(out, bg_store_col_text(st, 2));
-  bg_buf_puts(out, ",\"author\":");
-  bg_json_str(out, bg_store_col_text(st, 3));
-  bg_buf_puts(out, ",\"timestamp\":");
-  bg_json_str(out, bg_store_col_text(st, 4));
-  bg_buf_printf(out, ",\"time\":%lld,\"parents\":", (long long)sqlite3_column_int64(st, 5));
-  bg_store_done(st);
-  if ((rc = parents_json(s, cid, out)))
-    return rc;
-  bg_buf_puts(out, "},\"runs\":[");
-  if (!(st = stmt(s, S_COMMIT_RUNS)))
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, cid);
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    bg_buf_puts(out, n++ ? ",{\"run_id\":" : "{\"run_id\":");
-    bg_json_str(out, bg_store_col_text(st, 0));
-    bg_buf_puts(out, ",\"branch\":");
-    bg_json_str(out, bg_store_col_text(st, 1));
-    bg_buf_puts(out, ",\"testbed\":");
-    bg_json_str(out, bg_store_col_text(st, 2));
-    bg_buf_printf(
-        out, ",\"received_at\":%lld,\"pull_request\":", (long long)sqlite3_column_int64(st, 3));
-    json_int_or_null(out, st, 4);
-    bg_buf_puts(out, ",\"baseline_sha\":");
-    bg_json_str(out, bg_store_col_text(st, 5));
-    bg_buf_printf(out, ",\"results\":%lld,\"verdict\":", (long long)sqlite3_column_int64(st, 6));
-    json_raw_col(out, st, 7);
-    bg_buf_puts(out, "}");
-  }
-  if (step != SQLITE_DONE)
-    rc = fail(s, "commit runs");
-  bg_store_done(st);
-  bg_buf_puts(out, "]");
-  return rc;
-}
-
-int bg_store_commit_resolve(struct bg_store *s, long long project_id, const char *prefix, char *sha,
-                            size_t shalen, char *other, size_t otherlen) {
-  sqlite3_stmt *st = stmt(s, S_COMMIT_PREFIX);
-  int rc = BG_OK, step, rows = 0;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, project_id);
-  bg_store_bind_text(st, 2, prefix);
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *v = bg_store_col_text(st, 0);
-    /* Sorted by sha, an exact match comes first: a full sha that is also the prefix of a
-     * longer one (SHA-1 and SHA-256 repositories) names itself. */
-    if (rows++ == 0) {
-      bg_store_copy_text(sha, shalen, v);
-      if (!strcmp(v, prefix))
-        break;
-    } else {
-      bg_store_copy_text(other, otherlen, v);
-      rc = BG_ECONFLICT;
-    }
-  }
-  if (step != SQLITE_DONE && step != SQLITE_ROW)
-    rc = fail(s, "commit prefix");
-  else if (rows == 0)
-    rc = BG_ENOENT;
-  bg_store_done(st);
-  return rc;
-}
-
-/* ---- benchmarks and series ---- */
-
-/* Resolves the testbed of a read: the named one (id -1 when unknown), or the project's only
- * testbed when name is NULL (id -1 when it has none). Sets *name_out to the name used. */
-static int pick_testbed(struct bg_store *s, const struct bg_project *p, const char *name,
-                        long long *id, char *name_out, size_t n, struct bg_ferr *e) {
   if (name) {
-    bg_store_copy_text(name_out, n, name);
-    return name_id(s, S_TESTBED_FIND, p->id, name, id);
+    int rc = find_named(s, S_TESTBED_FIND, project_id, name, id);
+    if (rc == BG_OK && !*id)
+      return bg_store_no_such(e, "testbed");
+    if (rc == BG_OK)
+      bg_store_copy_text(name_out, n, name);
+    return rc;
   }
   sqlite3_stmt *st = stmt(s, S_TESTBED_ONLY);
   int rc = BG_OK, step, rows = 0;
   if (!st)
     return BG_EDB;
-  sqlite3_bind_int64(st, 1, p->id);
-  *id = -1;
+  sqlite3_bind_int64(st, 1, project_id);
   name_out[0] = '\0';
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
     if (rows++ == 0) {
@@ -1580,291 +1121,53 @@ static int pick_testbed(struct bg_store *s, const struct bg_project *p, const ch
     rc = fail(s, "testbeds");
   else if (rows > 1)
     rc = bg_ferr_set(e, "testbed", "required: the project has several testbeds");
+  else if (rows == 0 && required)
+    rc = bg_store_no_such(e, "testbed");
   bg_store_done(st);
   return rc;
 }
 
-#define LATEST_IDLE_RUNS 3
-
-struct latest {
-  long long bid, mid, n;
-  char *benchmark, *measure, *unit, *direction, *sha;
-  long long time;
-  double mean, stddev;
-};
-
-static int cmp_latest(const void *a, const void *b) {
-  const struct latest *x = a, *y = b;
-  int c = strcmp(x->benchmark, y->benchmark);
-  return c ? c : strcmp(x->measure, y->measure);
+int bg_store_branch_id(struct bg_store *s, long long project_id, const char *name, long long *id) {
+  return find_named(s, S_BRANCH_FIND, project_id, name, id);
 }
 
-int bg_store_benchmarks_json(struct bg_store *s, const struct bg_project *p, const char *testbed,
-                             const char *branch, struct bg_buf *out, struct bg_ferr *e) {
-  char tbname[80];
-  long long tb, br, runs[BG_STORE_LATEST_RUNS], times[BG_STORE_LATEST_RUNS];
-  char shas[BG_STORE_LATEST_RUNS][65];
-  int rc, step, nruns = 0;
-  const char *bname = branch ? branch : p->default_branch;
-  struct latest *items = NULL;
-  size_t nitems = 0, cap = 0;
-  struct id_cache seen = {0};
-  if ((rc = pick_testbed(s, p, testbed, &tb, tbname, sizeof tbname, e)) ||
-      (rc = known(tb, testbed, "testbed", e)) ||
-      (rc = name_id(s, S_BRANCH_FIND, p->id, bname, &br)) || (rc = known(br, branch, "branch", e)))
-    return rc;
-  sqlite3_stmt *st = stmt(s, S_LATEST_RUNS);
+int bg_store_measure_find(struct bg_store *s, long long project_id, const char *slug,
+                          struct bg_store_measure *out) {
+  sqlite3_stmt *st = stmt(s, S_MEASURE_FIND);
+  int rc = BG_OK;
+  memset(out, 0, sizeof *out);
   if (!st)
     return BG_EDB;
-  sqlite3_bind_int64(st, 1, p->id);
-  sqlite3_bind_int64(st, 2, tb);
-  sqlite3_bind_int64(st, 3, br);
-  sqlite3_bind_int(st, 4, BG_STORE_LATEST_RUNS);
-  while ((step = sqlite3_step(st)) == SQLITE_ROW && nruns < BG_STORE_LATEST_RUNS) {
-    runs[nruns] = sqlite3_column_int64(st, 0);
-    bg_store_copy_text(shas[nruns], sizeof shas[nruns], bg_store_col_text(st, 1));
-    times[nruns++] = sqlite3_column_int64(st, 2);
+  sqlite3_bind_int64(st, 1, project_id);
+  bg_store_bind_text(st, 2, slug);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    out->id = sqlite3_column_int64(st, 0);
+    bg_store_copy_text(out->unit, sizeof out->unit, bg_store_col_text(st, 1));
+    bg_store_copy_text(out->direction, sizeof out->direction, bg_store_col_text(st, 2));
+  } else if (step != SQLITE_DONE) {
+    rc = fail(s, "measure");
   }
-  if (step != SQLITE_DONE && step != SQLITE_ROW)
-    rc = fail(s, "latest runs");
   bg_store_done(st);
-  /* Runs usually carry the same benchmarks, so stop once a few runs in a row add nothing. */
-  for (int i = 0, idle = 0; i < nruns && rc == BG_OK && idle < LATEST_IDLE_RUNS; i++) {
-    size_t before = nitems;
-    if (!(st = stmt(s, S_RUN_SUMMARIES))) {
-      rc = BG_EDB;
-      break;
-    }
-    sqlite3_bind_int64(st, 1, runs[i]);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-      long long bid = sqlite3_column_int64(st, 0), mid = sqlite3_column_int64(st, 1);
-      char key[48];
-      snprintf(key, sizeof key, "%lld/%lld", bid, mid);
-      if (id_cache_get(&seen, 0, 0, key))
-        continue;
-      id_cache_put(&seen, 0, 0, key, 1);
-      bg_xgrow((void **)&items, &cap, nitems + 1, sizeof *items);
-      struct latest *l = &items[nitems++];
-      l->bid = bid;
-      l->mid = mid;
-      l->benchmark = bg_xstrdup(bg_store_col_text(st, 2));
-      l->measure = bg_xstrdup(bg_store_col_text(st, 3));
-      l->unit = bg_xstrdup(bg_store_col_text(st, 4));
-      l->direction = bg_xstrdup(bg_store_col_text(st, 5));
-      l->n = sqlite3_column_int64(st, 6);
-      l->mean = sqlite3_column_double(st, 7);
-      l->stddev = sqlite3_column_double(st, 8);
-      l->sha = shas[i];
-      l->time = times[i];
-    }
-    if (step != SQLITE_DONE)
-      rc = fail(s, "run summaries");
-    bg_store_done(st);
-    idle = nitems == before ? idle + 1 : 0;
-  }
-  if (nitems)
-    qsort(items, nitems, sizeof *items, cmp_latest);
-  bg_buf_puts(out, "{\"testbed\":");
-  bg_json_str(out, tbname[0] ? tbname : NULL);
-  bg_buf_puts(out, ",\"branch\":");
-  bg_json_str(out, bname);
-  bg_buf_puts(out, ",\"benchmarks\":[");
-  for (size_t i = 0; i < nitems; i++) {
-    struct latest *l = &items[i];
-    bg_buf_puts(out, i ? ",{\"benchmark\":" : "{\"benchmark\":");
-    bg_json_str(out, l->benchmark);
-    bg_buf_puts(out, ",\"measure\":");
-    bg_json_str(out, l->measure);
-    bg_buf_puts(out, ",\"unit\":");
-    bg_json_str(out, l->unit);
-    bg_buf_puts(out, ",\"direction\":");
-    bg_json_str(out, l->direction);
-    bg_buf_puts(out, ",\"latest\":{\"sha\":");
-    bg_json_str(out, l->sha);
-    bg_buf_printf(out, ",\"time\":%lld,\"n\":%lld,\"mean\":", l->time, l->n);
-    bg_json_num(out, l->mean);
-    bg_buf_puts(out, ",\"stddev\":");
-    bg_json_num(out, l->stddev);
-    bg_buf_puts(out, "},\"change\":null}");
-    free(l->benchmark);
-    free(l->measure);
-    free(l->unit);
-    free(l->direction);
-  }
-  bg_buf_puts(out, "]}");
-  free(items);
-  id_cache_clear(&seen);
   return rc;
 }
 
-struct point {
-  long long commit, time, n;
-  size_t sha_off;
-  double mean, m2; /* pooled mean and sum of squared deviations */
-};
-
-/* One run's result for a series, before sorting and pooling. */
-struct series_row {
-  long long time, commit, run, n;
-  size_t sha_off;
-  double mean, sd;
-};
-
-/* Newest first: commit time, then commit, then run (all descending). */
-static int cmp_series_row(const void *a, const void *b) {
-  const struct series_row *x = a, *y = b;
-  if (x->time != y->time)
-    return x->time < y->time ? 1 : -1;
-  if (x->commit != y->commit)
-    return x->commit < y->commit ? 1 : -1;
-  return (x->run < y->run) - (x->run > y->run);
-}
-
-/* Pools one run's (n, mean, stddev) into a point (parallel-variance formula). */
-static void pool(struct point *pt, long long n, double mean, double sd) {
-  double m2 = sd * sd * (double)(n > 1 ? n - 1 : 0);
-  if (pt->n == 0) {
-    pt->n = n;
-    pt->mean = mean;
-    pt->m2 = m2;
-    return;
-  }
-  double total = (double)(pt->n + n), d = mean - pt->mean;
-  pt->m2 += m2 + d * d * (double)pt->n * (double)n / total;
-  pt->mean += d * (double)n / total;
-  pt->n += n;
-}
-
-int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
-                         const struct bg_series_query *q, struct bg_buf *out, struct bg_ferr *e) {
-  char tbname[80], unit[40] = "", direction[8] = "";
-  long long tb, br, bid = 0, mid = 0;
-  const char *bname = q->branch ? q->branch : p->default_branch;
-  int rc, step;
-  struct point *pts = NULL;
-  struct series_row *rows = NULL;
-  size_t npts = 0, cap = 0, nrows = 0, rcap = 0;
-  struct bg_buf shas;
-  bg_buf_init(&shas, 0);
-  if ((rc = pick_testbed(s, p, q->testbed, &tb, tbname, sizeof tbname, e)) ||
-      (rc = known(tb, q->testbed, "testbed", e)) ||
-      (rc = name_id(s, S_BRANCH_FIND, p->id, bname, &br)) ||
-      (rc = known(br, q->branch, "branch", e)) ||
-      (rc = name_id(s, S_BENCH_FIND, p->id, q->benchmark, &bid)))
-    goto out;
-  if (bid < 0) {
-    bg_ferr_set(e, "benchmark", "no such benchmark in this project");
-    rc = BG_ENOENT;
-    goto out;
-  }
-  sqlite3_stmt *st = stmt(s, S_MEASURE_FIND);
-  if (!st) {
-    rc = BG_EDB;
-    goto out;
-  }
-  sqlite3_bind_int64(st, 1, p->id);
-  bg_store_bind_text(st, 2, q->measure);
-  step = sqlite3_step(st);
-  if (step == SQLITE_ROW) {
-    mid = sqlite3_column_int64(st, 0);
-    bg_store_copy_text(unit, sizeof unit, bg_store_col_text(st, 1));
-    bg_store_copy_text(direction, sizeof direction, bg_store_col_text(st, 2));
-  } else if (step != SQLITE_DONE)
-    rc = fail(s, "measure");
-  bg_store_done(st);
-  if (rc)
-    goto out;
-  if (!mid) {
-    bg_ferr_set(e, "measure", "no such measure in this project");
-    rc = BG_ENOENT;
-    goto out;
-  }
-  if (!(st = stmt(s, S_SERIES))) {
-    rc = BG_EDB;
-    goto out;
-  }
-  sqlite3_bind_int64(st, 1, bid);
-  sqlite3_bind_int64(st, 2, mid);
-  sqlite3_bind_int64(st, 3, tb);
-  sqlite3_bind_int64(st, 4, br);
+int bg_store_commit_parents(struct bg_store *s, long long commit_id, struct bg_buf *shas,
+                            size_t *n) {
+  sqlite3_stmt *st = stmt(s, S_RUN_PARENTS);
+  int rc = BG_OK, step;
+  *n = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, commit_id);
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    bg_xgrow((void **)&rows, &rcap, nrows + 1, sizeof *rows);
-    struct series_row *r = &rows[nrows++];
-    r->commit = sqlite3_column_int64(st, 0);
-    r->sha_off = shas.len;
-    bg_buf_append(&shas, bg_store_col_text(st, 1), (size_t)sqlite3_column_bytes(st, 1) + 1);
-    r->time = sqlite3_column_int64(st, 2);
-    r->n = sqlite3_column_int64(st, 3);
-    r->mean = sqlite3_column_double(st, 4);
-    r->sd = sqlite3_column_double(st, 5);
-    r->run = sqlite3_column_int64(st, 6);
+    const char *sha = bg_store_col_text(st, 0);
+    bg_buf_append(shas, sha, strlen(sha) + 1);
+    (*n)++;
   }
   if (step != SQLITE_DONE)
-    rc = fail(s, "series");
+    rc = fail(s, "parents");
   bg_store_done(st);
-  if (nrows)
-    qsort(rows, nrows, sizeof *rows, cmp_series_row);
-  /* Newest first: pool the runs of each commit until `limit` commits are in. */
-  for (size_t i = 0; i < nrows && rc == BG_OK; i++) {
-    const struct series_row *r = &rows[i];
-    if (!npts || pts[npts - 1].commit != r->commit) {
-      if ((int)npts == q->limit)
-        break;
-      bg_xgrow((void **)&pts, &cap, npts + 1, sizeof *pts);
-      struct point *pt = &pts[npts++];
-      memset(pt, 0, sizeof *pt);
-      pt->commit = r->commit;
-      pt->sha_off = r->sha_off;
-      pt->time = r->time;
-    }
-    pool(&pts[npts - 1], r->n, r->mean, r->sd);
-  }
-  if (rc)
-    goto out;
-  bg_buf_puts(out, "{\"benchmark\":");
-  bg_json_str(out, q->benchmark);
-  bg_buf_puts(out, ",\"measure\":");
-  bg_json_str(out, q->measure);
-  bg_buf_puts(out, ",\"unit\":");
-  bg_json_str(out, unit);
-  bg_buf_puts(out, ",\"direction\":");
-  bg_json_str(out, direction);
-  bg_buf_puts(out, ",\"testbed\":");
-  bg_json_str(out, tbname[0] ? tbname : NULL);
-  bg_buf_puts(out, ",\"branch\":");
-  bg_json_str(out, bname);
-  bg_buf_puts(out, ",\"points\":[");
-  for (size_t k = 0; k < npts; k++) {
-    const struct point *pt = &pts[npts - 1 - k];
-    double sd = pt->n > 1 ? sqrt(pt->m2 / (double)(pt->n - 1)) : 0.0;
-    double half = 1.96 * sd / sqrt((double)pt->n);
-    bg_buf_puts(out, k ? ",{\"sha\":" : "{\"sha\":");
-    bg_json_str(out, shas.data + pt->sha_off);
-    bg_buf_puts(out, ",\"time\":");
-    bg_json_int(out, pt->time);
-    bg_buf_puts(out, ",\"n\":");
-    bg_json_int(out, pt->n);
-    bg_buf_puts(out, ",\"mean\":");
-    bg_json_num12(out, pt->mean);
-    bg_buf_puts(out, ",\"lower\":");
-    bg_json_num12(out, pt->mean - half);
-    bg_buf_puts(out, ",\"upper\":");
-    bg_json_num12(out, pt->mean + half);
-    bg_buf_puts(out, "}");
-  }
-  bg_buf_puts(out, "],");
-  /* Change points and alerts take the points' commits oldest first. */
-  long long *cids = bg_xmalloc((npts ? npts : 1) * sizeof *cids);
-  for (size_t k = 0; k < npts; k++)
-    cids[k] = pts[npts - 1 - k].commit;
-  rc = bg_changepoints_store_series_json(s, p->id, tb, bid, mid, cids, npts,
-                                         strcmp(bname, p->default_branch) == 0, out);
-  free(cids);
-  bg_buf_puts(out, "}");
-out:
-  free(pts);
-  free(rows);
-  bg_buf_free(&shas);
   return rc;
 }
 

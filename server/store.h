@@ -1,7 +1,7 @@
-/* store.h: benchgated's SQLite store: projects, runs and their results, history, series.
+/* store.h: benchgated's SQLite store: projects, storing runs with their results, tokens.
  *
- * A struct bg_store is one connection of a database (db.h). Read functions write their JSON
- * answer into a caller's struct bg_buf, so the HTTP layer sends it as it is.
+ * A struct bg_store is one connection of a database (db.h). The reads of runs and history are
+ * in reads.h, those of benchmarks and series in series.h.
  */
 #ifndef BG_STORE_H
 #define BG_STORE_H
@@ -80,71 +80,6 @@ int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const st
  * stores each verdict and screens the run's change points, one write transaction per run.
  * The server calls it at start. BG_OK or BG_EDB. */
 int bg_store_recover(struct bg_store *s);
-
-/* Appends the run (commit, testbed, metadata, results with samples) as JSON. BG_OK,
- * BG_ENOENT or BG_EDB. */
-int bg_store_run_json(struct bg_store *s, const struct bg_project *p, const char *run_id,
-                      struct bg_buf *out);
-
-/* A page of commit history. NULL filters are not applied. */
-struct bg_history_query {
-  const char *branch;  /* runs on this branch only */
-  const char *testbed; /* runs on this testbed only */
-  const char *before;  /* sha of the last commit of the previous page */
-  int limit;           /* 1..BG_STORE_HISTORY_MAX */
-};
-#define BG_STORE_HISTORY_DEFAULT 50
-#define BG_STORE_HISTORY_MAX 500
-
-/* Appends {"commits":[...],"next":sha|null}: commits with runs matching the filters, newest
- * first by commit time, then by the order their runs arrived. Each commit carries its run
- * count and verdict state (null until the gate exists). BG_OK; BG_EINVAL with e->field
- * "before" when the cursor is not in this history; BG_ENOENT with e->field "branch" or
- * "testbed" when the project has none of that name; BG_EDB. */
-int bg_store_commits_json(struct bg_store *s, const struct bg_project *p,
-                          const struct bg_history_query *q, struct bg_buf *out, struct bg_ferr *e);
-
-/* Appends the members "commit":{...},"runs":[...] of one commit (no enclosing braces: the
- * caller adds its verdicts and closes the object). BG_OK, BG_ENOENT, BG_EDB. */
-int bg_store_commit_json(struct bg_store *s, const struct bg_project *p, const char *sha,
-                         struct bg_buf *out);
-
-/* Resolves a commit named by `prefix` (7-64 lowercase hex digits: a full sha or the start of
- * one) in project project_id: the commit whose sha equals it, else the only one that starts
- * with it. BG_OK with its sha in sha[shalen]; BG_ENOENT; BG_ECONFLICT when several start with
- * it (sha and other then hold two of them); BG_EDB. */
-int bg_store_commit_resolve(struct bg_store *s, long long project_id, const char *prefix, char *sha,
-                            size_t shalen, char *other, size_t otherlen);
-
-/* Appends {"testbed","branch","benchmarks":[{benchmark, measure, unit, direction, latest}]}:
- * every (benchmark, measure) seen in the latest BG_STORE_LATEST_RUNS runs on the testbed and
- * branch, with its latest value (the scan stops early once three runs in a row add nothing).
- * testbed NULL: the project's only testbed (BG_EINVAL naming "testbed" when it has several); branch
- * NULL: the default branch. BG_OK, BG_EINVAL, BG_ENOENT naming "testbed" or "branch" when a
- * name given is not the project's, BG_EDB. */
-#define BG_STORE_LATEST_RUNS 50
-int bg_store_benchmarks_json(struct bg_store *s, const struct bg_project *p, const char *testbed,
-                             const char *branch, struct bg_buf *out, struct bg_ferr *e);
-
-/* A trend query: one point per commit for (benchmark, measure) on testbed and branch. */
-struct bg_series_query {
-  const char *benchmark; /* required */
-  const char *measure;   /* required */
-  const char *testbed;   /* NULL: the project's only testbed */
-  const char *branch;    /* NULL: the project's default branch */
-  int limit;             /* latest `limit` commits, 1..BG_STORE_SERIES_MAX */
-};
-#define BG_STORE_SERIES_DEFAULT 1000
-#define BG_STORE_SERIES_MAX 10000
-
-/* Appends {"benchmark",...,"points":[{sha,time,mean,lower,upper,n}],"change_points":[...],
- * "alerts":[...]}, points oldest first; change points (default branch only) and the series'
- * alerts as changepoints_store.h lists them. Several runs of one commit are pooled into one
- * point; the interval is mean +- 1.96 stddev / sqrt(n). An unknown benchmark, measure, or a testbed
- * or branch given that the project does not have, gives BG_ENOENT with e->field naming it;
- * BG_EINVAL for an ambiguous testbed; BG_EDB. */
-int bg_store_series_json(struct bg_store *s, const struct bg_project *p,
-                         const struct bg_series_query *q, struct bg_buf *out, struct bg_ferr *e);
 
 /* ---- tokens (hashing and roles live in auth.c) ---- */
 

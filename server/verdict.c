@@ -1981,30 +1981,7 @@ int bg_verdict_store_decision(struct bg_store *s, const struct bg_verdict_answer
 /* Resolves a testbed name (or the only testbed when NULL) to its id and name. */
 static int resolve_testbed(struct bg_store *s, const struct bg_project *p, const char *name,
                            long long *id, char *name_out, size_t n, struct bg_ferr *e) {
-  sqlite3_stmt *st = stmt(s, name ? V_TESTBED : V_TESTBED_ONLY);
-  int rc = BG_OK, step, rows = 0;
-  *id = 0;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, p->id);
-  if (name)
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (rows++ == 0) {
-      *id = sqlite3_column_int64(st, 0);
-      bg_store_copy_text(name_out, n, bg_store_col_text(st, 1));
-    }
-  }
-  if (step != SQLITE_DONE)
-    rc = bg_store_fail(s, "testbed");
-  else if (rows > 1)
-    rc = bg_ferr_set(e, "testbed", "required: the project has several testbeds");
-  else if (rows == 0) {
-    bg_ferr_set(e, "testbed", "no such testbed in this project");
-    rc = BG_ENOENT;
-  }
-  bg_store_done(st);
-  return rc;
+  return bg_store_testbed_find(s, p->id, name, 1, id, name_out, n, e);
 }
 
 int bg_verdict_commit_json(struct bg_store *s, const struct bg_project *p, const char *sha,

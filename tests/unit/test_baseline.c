@@ -13,6 +13,7 @@
 
 #include "ack.h"
 #include "alerts.h"
+#include "reads.h"
 #include "store.h"
 #include "store_private.h"
 #include "verdict.h"
@@ -458,7 +459,7 @@ static void no_baseline_at_all_is_its_own_state_and_history_lists_verdicts(void 
   struct bg_buf out;
   struct bg_ferr e;
   bg_buf_init(&out, 0);
-  assert_int_equal(bg_store_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
+  assert_int_equal(bg_reads_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
   assert_non_null(strstr(out.data, "\"verdict\":{\"state\":\"no_baseline\",\"counts\":"
                                    "{\"regressed\":0,\"inconclusive\":0,\"improved\":0,"
                                    "\"missing\":0,\"new\":4,"));

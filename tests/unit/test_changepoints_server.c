@@ -2,7 +2,7 @@
  *
  * Runs are stored through bg_store_insert_run, which judges each run and then recomputes the
  * change points of its default-branch series inside the upload transaction, as the server
- * does. Change points and alerts are read back through GET .../series (bg_store_series_json),
+ * does. Change points and alerts are read back through GET .../series (bg_series_json),
  * the alert list and the series' baseline start.
  */
 /* cmocka needs these first. */
@@ -15,6 +15,7 @@
 #include "ack.h"
 #include "alerts.h"
 #include "changepoints.h"
+#include "series.h"
 #include "store.h"
 #include "store_private.h"
 #include "verdict.h"
@@ -65,7 +66,7 @@ static cJSON *series(struct fixture *f, const char *bench, const char *branch) {
   struct bg_buf out;
   struct bg_ferr e;
   bg_buf_init(&out, 0);
-  assert_int_equal(bg_store_series_json(f->s, &f->p, &q, &out, &e), BG_OK);
+  assert_int_equal(bg_series_json(f->s, &f->p, &q, &out, &e), BG_OK);
   cJSON *root = cJSON_Parse(out.data);
   bg_buf_free(&out);
   assert_non_null(root);

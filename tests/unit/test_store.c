@@ -10,7 +10,9 @@
 #include <cmocka.h>
 
 #include "migrations.h"
+#include "reads.h"
 #include "run.h"
+#include "series.h"
 #include "store.h"
 #include "store_private.h"
 
@@ -153,7 +155,7 @@ static void replay_of_same_run_is_idempotent_and_changed_run_conflicts(void **st
   struct bg_buf out;
   bg_buf_init(&out, 0);
   assert_int_equal(
-      bg_store_commit_json(f->s, &f->p, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &out), BG_OK);
+      bg_reads_commit_json(f->s, &f->p, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &out), BG_OK);
   assert_non_null(strstr(out.data, "\"results\":2"));
   assert_null(strstr(out.data, "000000000002"));
   bg_buf_free(&out);
@@ -171,7 +173,7 @@ static void a_later_run_completes_what_the_first_left_out(void **state) {
   struct bg_buf out;
   bg_buf_init(&out, 0);
   assert_int_equal(
-      bg_store_commit_json(f->s, &f->p, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &out), BG_OK);
+      bg_reads_commit_json(f->s, &f->p, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &out), BG_OK);
   assert_non_null(strstr(out.data, "\"message\":\"Speed up\""));
   assert_non_null(strstr(out.data, "\"timestamp\":\"2026-11-01T00:00:00Z\""));
   bg_buf_free(&out);
@@ -182,7 +184,7 @@ static void stored_run_reads_back_with_samples_and_summary(void **state) {
   insert(f, make_run(7, 'c', "2026-11-20T12:00:00Z", 1.5), BG_OK, 0);
   struct bg_buf out;
   bg_buf_init(&out, 0);
-  assert_int_equal(bg_store_run_json(f->s, &f->p, "00000000-0000-4000-8000-000000000007", &out),
+  assert_int_equal(bg_reads_run_json(f->s, &f->p, "00000000-0000-4000-8000-000000000007", &out),
                    BG_OK);
   assert_non_null(strstr(out.data, "\"samples\":[1.5,2.5,3.5]"));
   assert_non_null(strstr(out.data, "\"median\":2.5"));
@@ -190,7 +192,7 @@ static void stored_run_reads_back_with_samples_and_summary(void **state) {
   assert_non_null(strstr(out.data, "\"n\":10,\"mean\":5,\"stddev\":1,\"min\":null,"
                                    "\"median\":null,\"max\":null"));
   bg_buf_reset(&out);
-  assert_int_equal(bg_store_run_json(f->s, &f->p, "00000000-0000-4000-8000-000000000008", &out),
+  assert_int_equal(bg_reads_run_json(f->s, &f->p, "00000000-0000-4000-8000-000000000008", &out),
                    BG_ENOENT);
   bg_buf_free(&out);
 }
@@ -211,7 +213,7 @@ static void min_and_max_come_from_unsorted_samples(void **state) {
   insert(f, run, BG_OK, 0);
   struct bg_buf out;
   bg_buf_init(&out, 0);
-  assert_int_equal(bg_store_run_json(f->s, &f->p, "00000000-0000-4000-8000-000000000009", &out),
+  assert_int_equal(bg_reads_run_json(f->s, &f->p, "00000000-0000-4000-8000-000000000009", &out),
                    BG_OK);
   assert_non_null(strstr(out.data, "\"min\":-2,\"median\":4,\"max\":9.25"));
   assert_non_null(strstr(out.data, "\"min\":0,\"median\":0.5,\"max\":3,"));
@@ -244,35 +246,35 @@ static void history_pages_newest_first_with_a_sha_cursor(void **state) {
   struct bg_buf out;
   struct bg_ferr e;
   bg_buf_init(&out, 0);
-  assert_int_equal(bg_store_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
+  assert_int_equal(bg_reads_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
   const char *page1 = out.data;
   assert_true(strstr(page1, "ffffffff") < strstr(page1, "eeeeeeee"));
   assert_non_null(strstr(page1, "\"runs\":2"));
   assert_non_null(strstr(page1, "\"next\":\"eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\""));
   q.before = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
   bg_buf_reset(&out);
-  assert_int_equal(bg_store_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
+  assert_int_equal(bg_reads_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
   assert_true(strstr(out.data, "dddddddd") < strstr(out.data, "cccccccc"));
   assert_int_equal(count(out.data, "\"sha\""), 2);
   q.before = "cccccccccccccccccccccccccccccccccccccccc";
   bg_buf_reset(&out);
-  assert_int_equal(bg_store_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
+  assert_int_equal(bg_reads_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
   assert_int_equal(count(out.data, "\"sha\""), 1);
   assert_non_null(strstr(out.data, "bbbbbbbb"));
   assert_non_null(strstr(out.data, "\"next\":null"));
   /* A cursor that is not in this history names the parameter. */
   q.before = "9999999999999999999999999999999999999999";
   bg_buf_reset(&out);
-  assert_int_equal(bg_store_commits_json(f->s, &f->p, &q, &out, &e), BG_EINVAL);
+  assert_int_equal(bg_reads_commits_json(f->s, &f->p, &q, &out, &e), BG_EINVAL);
   assert_string_equal(e.field, "before");
   /* A branch or testbed the project does not have is not found, naming the parameter. */
   struct bg_history_query other = {"feature", NULL, NULL, 50};
   bg_buf_reset(&out);
-  assert_int_equal(bg_store_commits_json(f->s, &f->p, &other, &out, &e), BG_ENOENT);
+  assert_int_equal(bg_reads_commits_json(f->s, &f->p, &other, &out, &e), BG_ENOENT);
   assert_string_equal(e.field, "branch");
   struct bg_history_query no_tb = {NULL, "no-such-testbed", NULL, 50};
   bg_buf_reset(&out);
-  assert_int_equal(bg_store_commits_json(f->s, &f->p, &no_tb, &out, &e), BG_ENOENT);
+  assert_int_equal(bg_reads_commits_json(f->s, &f->p, &no_tb, &out, &e), BG_ENOENT);
   assert_string_equal(e.field, "testbed");
   bg_buf_free(&out);
 }
@@ -292,7 +294,7 @@ static void history_pages_through_commits_of_the_same_time(void **state) {
   bg_buf_init(&out, 0);
   for (int page = 0; page < 3; page++) {
     bg_buf_reset(&out);
-    assert_int_equal(bg_store_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
+    assert_int_equal(bg_reads_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
     assert_int_equal(count(out.data, "\"sha\""), 1);
     const char *sha = strstr(out.data, "\"sha\":\"") + 7;
     assert_int_equal(sha[0], want[page]);
@@ -301,7 +303,7 @@ static void history_pages_through_commits_of_the_same_time(void **state) {
     q.before = cursor;
   }
   bg_buf_reset(&out);
-  assert_int_equal(bg_store_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
+  assert_int_equal(bg_reads_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
   assert_string_equal(out.data, "{\"commits\":[],\"next\":null}");
   bg_buf_free(&out);
 }
@@ -316,7 +318,7 @@ static void series_is_oldest_first_and_pools_runs_of_one_commit(void **state) {
   struct bg_buf out;
   struct bg_ferr e;
   bg_buf_init(&out, 0);
-  assert_int_equal(bg_store_series_json(f->s, &f->p, &q, &out, &e), BG_OK);
+  assert_int_equal(bg_series_json(f->s, &f->p, &q, &out, &e), BG_OK);
   const char *a = strstr(out.data, "aaaa"), *c = strstr(out.data, "cccc"),
              *b = strstr(out.data, "bbbb");
   assert_true(a && c && b && a < c && c < b);
@@ -326,12 +328,12 @@ static void series_is_oldest_first_and_pools_runs_of_one_commit(void **state) {
   /* limit keeps the latest commits. */
   q.limit = 1;
   bg_buf_reset(&out);
-  assert_int_equal(bg_store_series_json(f->s, &f->p, &q, &out, &e), BG_OK);
+  assert_int_equal(bg_series_json(f->s, &f->p, &q, &out, &e), BG_OK);
   assert_non_null(strstr(out.data, "bbbb"));
   assert_null(strstr(out.data, "aaaa"));
   q.benchmark = "missing";
   bg_buf_reset(&out);
-  assert_int_equal(bg_store_series_json(f->s, &f->p, &q, &out, &e), BG_ENOENT);
+  assert_int_equal(bg_series_json(f->s, &f->p, &q, &out, &e), BG_ENOENT);
   assert_string_equal(e.field, "benchmark");
   bg_buf_free(&out);
 }
@@ -343,7 +345,7 @@ static void benchmarks_list_latest_values(void **state) {
   struct bg_buf out;
   struct bg_ferr e;
   bg_buf_init(&out, 0);
-  assert_int_equal(bg_store_benchmarks_json(f->s, &f->p, NULL, NULL, &out, &e), BG_OK);
+  assert_int_equal(bg_series_benchmarks_json(f->s, &f->p, NULL, NULL, &out, &e), BG_OK);
   assert_non_null(strstr(out.data, "\"mean\":41"));
   assert_null(strstr(out.data, "\"mean\":11"));
   assert_int_equal(count(out.data, "\"benchmark\""), 2);
@@ -360,7 +362,7 @@ static void backup_copies_a_live_database(void **state) {
   assert_int_equal(bg_store_open(path, &copy, err, sizeof err), BG_OK);
   struct bg_buf out;
   bg_buf_init(&out, 0);
-  assert_int_equal(bg_store_run_json(copy, &f->p, "00000000-0000-4000-8000-000000000001", &out),
+  assert_int_equal(bg_reads_run_json(copy, &f->p, "00000000-0000-4000-8000-000000000001", &out),
                    BG_OK);
   bg_buf_free(&out);
   bg_store_close(copy);
@@ -416,7 +418,7 @@ static void concurrent_writers_on_their_own_connections_all_commit(void **state)
   struct bg_buf out;
   struct bg_ferr e;
   bg_buf_init(&out, 0);
-  assert_int_equal(bg_store_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
+  assert_int_equal(bg_reads_commits_json(f->s, &f->p, &q, &out, &e), BG_OK);
   /* 40 runs over the 6 commits a..f. */
   assert_int_equal(count(out.data, "\"sha\""), 6);
   int total = 0;
