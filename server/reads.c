@@ -106,6 +106,21 @@ static void json_num_if(struct bg_buf *out, int have, double v) {
     bg_buf_puts(out, "null");
 }
 
+/* Appends the members "sha","message","author","timestamp","time" of a commit from columns
+ * col..col+4 (sha, message, author, timestamp, epoch). */
+static void commit_head_json(struct bg_buf *out, sqlite3_stmt *st, int col) {
+  bg_buf_puts(out, "\"sha\":");
+  bg_json_str(out, bg_store_col_text(st, col));
+  bg_buf_puts(out, ",\"message\":");
+  bg_json_str(out, bg_store_col_text(st, col + 1));
+  bg_buf_puts(out, ",\"author\":");
+  bg_json_str(out, bg_store_col_text(st, col + 2));
+  bg_buf_puts(out, ",\"timestamp\":");
+  bg_json_str(out, bg_store_col_text(st, col + 3));
+  bg_buf_puts(out, ",\"time\":");
+  bg_json_int(out, sqlite3_column_int64(st, col + 4));
+}
+
 /* ---- runs ---- */
 
 static void samples_json(struct bg_buf *out, sqlite3_stmt *st, int col) {
@@ -341,16 +356,8 @@ static int commit_summary_json(struct bg_store *s, long long cid, long long runs
     return BG_EDB;
   sqlite3_bind_int64(st, 1, cid);
   if (sqlite3_step(st) == SQLITE_ROW) {
-    bg_buf_puts(out, "{\"sha\":");
-    bg_json_str(out, bg_store_col_text(st, 0));
-    bg_buf_puts(out, ",\"message\":");
-    bg_json_str(out, bg_store_col_text(st, 1));
-    bg_buf_puts(out, ",\"author\":");
-    bg_json_str(out, bg_store_col_text(st, 2));
-    bg_buf_puts(out, ",\"timestamp\":");
-    bg_json_str(out, bg_store_col_text(st, 3));
-    bg_buf_puts(out, ",\"time\":");
-    bg_json_int(out, sqlite3_column_int64(st, 4));
+    bg_buf_puts(out, "{");
+    commit_head_json(out, st, 0);
     bg_buf_puts(out, ",\"runs\":");
     bg_json_int(out, runs);
     bg_buf_puts(out, ",\"verdict\":");
@@ -499,16 +506,8 @@ int bg_reads_commit_json(struct bg_store *s, const struct bg_project *p, const c
     return rc;
   }
   long long cid = sqlite3_column_int64(st, 0);
-  bg_buf_puts(out, "\"commit\":{\"sha\":");
-  bg_json_str(out, bg_store_col_text(st, 1));
-  bg_buf_puts(out, ",\"message\":");
-  bg_json_str(out, bg_store_col_text(st, 2));
-  bg_buf_puts(out, ",\"author\":");
-  bg_json_str(out, bg_store_col_text(st, 3));
-  bg_buf_puts(out, ",\"timestamp\":");
-  bg_json_str(out, bg_store_col_text(st, 4));
-  bg_buf_puts(out, ",\"time\":");
-  bg_json_int(out, sqlite3_column_int64(st, 5));
+  bg_buf_puts(out, "\"commit\":{");
+  commit_head_json(out, st, 1);
   bg_buf_puts(out, ",\"parents\":");
   bg_store_done(st);
   if ((rc = parents_json(s, cid, out)))

@@ -1092,7 +1092,7 @@ int bg_store_recover(struct bg_store *s) {
   return rc;
 }
 
-/* ---- lookups by name, for the reads and the gate ---- */
+/* ---- lookups for the reads and the gate: testbeds, branches, measures, parents ---- */
 
 int bg_store_testbed_find(struct bg_store *s, long long project_id, const char *name, int required,
                           long long *id, char *name_out, size_t n, struct bg_ferr *e) {

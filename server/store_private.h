@@ -1,7 +1,7 @@
 /* store_private.h: what store.c shares with the other storage modules (verdict.c,
  * changepoints.c, reads.c, series.c): the result rows an upload stores, the id cache of
- * benchmarks and the lookups of testbeds, branches, measures and parents by name. The HTTP
- * layer uses store.h only.
+ * benchmarks, the lookups of testbeds, branches and measures by name and of a commit's
+ * parents. The HTTP layer uses store.h only.
  */
 #ifndef BG_STORE_PRIVATE_H
 #define BG_STORE_PRIVATE_H
@@ -21,7 +21,7 @@ void bg_store_result_rows(const struct bg_run *run, struct bg_verdict_row *rows)
  * none yet), through the connection's id cache. BG_OK or BG_EDB. */
 int bg_store_benchmark_id(struct bg_store *s, long long pid, const char *name, long long *id);
 
-/* ---- lookups by name (the reads, the gate) ---- */
+/* ---- lookups for the reads and the gate ---- */
 
 /* A name the client gave that the project does not have: e names `what` ("no such testbed in
  * this project"). Returns BG_ENOENT. */
