@@ -11,19 +11,23 @@
  * Storing a run of 1 000 results writes about 1 000 index pages under the database's write
  * lock, which every upload queues on; deciding its verdict reads a few hundred pages and runs
  * the gate. Done one after the other under the lock, each upload would hold the others up
- * for both. So the verdict is decided beside the insert, by two threads on two connections:
+ * for both. So the verdict is decided beside the insert, by two threads on three connections:
  *
- * - The caller's thread takes the write lock and, on the connection all uploads write
- *   through (the writer: one connection keeps its page cache), checks whether the run is
+ * - The caller's thread (an HTTP worker) prepares the run's rows and content hash outside any
+ *   lock, then takes the write lock and, on the connection all uploads write through (the
+ *   writer, bg_db_writer: one connection keeps its page cache), checks whether the run is
  *   stored already, inserts its rows and screens its change points, in one transaction.
  * - A decision thread ("bg-decide"), started before the lock is taken, opens a read snapshot
  *   on the side connection (bg_store_runs_side: a second connection kept with the caller's),
  *   decides the verdict from the payload (bg_verdict_decide_payload) and renders the answer.
+ * - The caller's own connection receives the errors, whichever connection they happened on,
+ *   and reads a verdict back outside the transactions.
  *
  * The snapshot begins before the insert's transaction commits, so the decision sees neither
- * the run nor its screening: it judges the run against the series starts from before it, as
- * a decision on the stored run made before the screening does (a run must not be judged
- * against a baseline start that its own change point moved).
+ * the run nor its screening: it judges the run against the series starts from before this
+ * run. A run must not be judged against a baseline start that its own change point moved;
+ * the decision made on the stored rows (no side connection) runs before the screening for
+ * the same reason.
  *
  * When the decision is done by the end of the insert, the same transaction stores it. When it
  * is not (other uploads keep the cores busy), the run commits marked BG_VERDICT_PENDING, the
@@ -31,7 +35,7 @@
  * waiting for the decision under the lock would hold every other upload up. A crash in
  * between leaves the mark; a replay of the upload or bg_upload_recover at the next start
  * settles the run. Without a side connection (or a thread) the verdict is decided on the
- * stored rows inside the insert's transaction, before the screening.
+ * stored rows inside the insert's transaction.
  *
  * STATES
  * ------
@@ -60,6 +64,15 @@
  * from: the decision thread wrote it (DECIDED_IN_TIME, DECIDED_LATER), it is written from
  * the decision after the lock (DECIDED_HERE, REPLAY_SETTLED), or the stored verdict is
  * rendered again (REPLAY inside the transaction, SETTLED_ELSEWHERE after it).
+ *
+ * RECOVERY
+ * --------
+ *
+ * At start, before the server listens, bg_upload_recover lists the runs marked
+ * BG_VERDICT_PENDING and settles each, oldest first, in a write transaction of its own, as a
+ * replay would: the verdict decided on the stored rows, then the change-point screening. A
+ * run that cannot be settled is rolled back and stays pending for its replay or the next
+ * start.
  *
  * INVARIANTS
  * ----------
