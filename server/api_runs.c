@@ -1,14 +1,15 @@
 /* api_runs.c: POST /api/v1/projects/{p}/runs (upload) and GET .../runs/{run_id}.
  *
- * An upload is parsed and validated by lib/run.c (field-named 400s), then stored in one
- * transaction; the 201 is sent only after the commit. A replay of the same run answers 200
- * with the stored answer, a different run under the same run_id 409.
+ * An upload is parsed and validated by lib/run.c (field-named 400s), then stored with its
+ * verdict (upload.c); the 201 is sent only once both are committed. A replay of the same run
+ * answers 200 with the stored answer, a different run under the same run_id 409.
  */
 #include "api.h"
 
 #include "jdoc.h"
 #include "jsonpath.h"
 #include "reads.h"
+#include "upload.h"
 #include "valid.h"
 
 #include <cjson/cJSON.h>
@@ -46,7 +47,7 @@ void bg_api_runs_post(struct bg_req *req) {
   }
   /* run_id is case-insensitive; store and hash its lowercase form. */
   lowercase(run->run_id);
-  rc = bg_store_insert_run(req->store, p, run, &replay, &req->out);
+  rc = bg_upload_run(req->store, p, run, &replay, &req->out);
   if (rc == BG_ECONFLICT) {
     bg_api_error(req, 409, "conflict", "run_id",
                  "run %s was already uploaded with different content", run->run_id);

@@ -64,6 +64,10 @@ void bg_store_close(struct bg_store *s);
 /* The message of the connection's last failure (a copy of sqlite3_errmsg); "" when none. */
 const char *bg_store_errmsg(const struct bg_store *s);
 
+/* Copies another connection's last error into s (errors are reported on the caller's own
+ * connection even when the work ran on the writer or a side connection). */
+void bg_store_take_error(struct bg_store *s, const struct bg_store *from);
+
 /* The schema version of the open database (its PRAGMA user_version). */
 int bg_store_version(struct bg_store *s);
 

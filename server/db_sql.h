@@ -48,10 +48,6 @@ sqlite3 *bg_store_sqlite(struct bg_store *s);
 /* Records "what: sqlite3_errmsg" as the connection's last error and returns BG_EDB. */
 int bg_store_fail(struct bg_store *s, const char *what);
 
-/* Copies another connection's last error into s (errors are reported on the caller's own
- * connection even when the work ran on the writer or a side connection). */
-void bg_store_take_error(struct bg_store *s, const struct bg_store *from);
-
 /* Runs sql (no rows) with sqlite3_exec. BG_OK, or BG_EDB with "what: message". */
 int bg_store_exec(struct bg_store *s, const char *sql, const char *what);
 

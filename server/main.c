@@ -15,6 +15,7 @@
 #include "http.h"
 #include "run.h"
 #include "store.h"
+#include "upload.h"
 #include "valid.h"
 #include "verdict.h"
 #include "version.h"
@@ -334,7 +335,7 @@ static int serve(int argc, char **argv) {
     return 1;
   }
   /* Runs stored by an upload that did not get to store their verdict get it now. */
-  if (!(s = bg_db_thread(db, err, sizeof err)) || bg_store_recover(s) != BG_OK) {
+  if (!(s = bg_db_thread(db, err, sizeof err)) || bg_upload_recover(s) != BG_OK) {
     fprintf(stderr, "benchgated: settling interrupted uploads: %s\n",
             s ? bg_store_errmsg(s) : err);
     bg_db_close(db);

@@ -53,6 +53,9 @@ int bg_store_project_create_gated(struct bg_store *s, const char *slug, const ch
 /* Looks a project up by slug. BG_OK, BG_ENOENT or BG_EDB. */
 int bg_store_project_get(struct bg_store *s, const char *slug, struct bg_project *out);
 
+/* Looks a project up by id. BG_OK, BG_ENOENT or BG_EDB. */
+int bg_store_project_by_id(struct bg_store *s, long long id, struct bg_project *out);
+
 /* Appends the project as a JSON object to out. */
 void bg_store_project_json(const struct bg_project *p, struct bg_buf *out);
 
@@ -62,24 +65,6 @@ int bg_store_projects_json(struct bg_store *s, long long only_id, struct bg_buf 
 
 /* ---- runs ---- */
 
-/* Stores a validated run of project p in one transaction (BEGIN IMMEDIATE ... COMMIT),
- * creating its testbed, branch, commit, benchmarks and measures when new, with its verdict
- * (decided beside the insert, on a second connection, from the payload) and its change-point
- * screening (see store.c). The run is keyed by its run_id (compared as given; callers lowercase
- * it). Idempotent: when the run_id exists with the same content (a SHA-256 of the run's canonical
- * form: bg_run_to_json of its metadata, then its results in binary) *replay is set to 1 and nothing
- * is written, unless the run still awaits its verdict, which is then decided and stored. A changed
- * testbed fingerprint adds a server warning to the stored run. On BG_OK, `answer` receives
- * {"run_id":...,"verdict":...} (the stored verdict on a replay). Errors: BG_ECONFLICT (same run_id,
- * other content), BG_EDB. */
-int bg_store_insert_run(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
-                        int *replay, struct bg_buf *answer);
-
-/* Settles the runs an interrupted upload left without their verdict (BG_VERDICT_PENDING in
- * verdict.h: the server stopped between storing a run and storing its verdict): decides and
- * stores each verdict and screens the run's change points, one write transaction per run.
- * The server calls it at start. BG_OK or BG_EDB. */
-int bg_store_recover(struct bg_store *s);
 
 /* ---- tokens (hashing and roles live in auth.c) ---- */
 

@@ -1,7 +1,7 @@
-/* store_private.h: what store.c shares with the other storage modules (verdict.c,
- * changepoints.c, reads.c, series.c): the result rows an upload stores, the id cache of
- * benchmarks, the lookups of testbeds, branches and measures by name and of a commit's
- * parents. The HTTP layer uses store.h only.
+/* store_private.h: what the storage modules (store.c, store_runs.c, reads.c, series.c,
+ * verdict.c, changepoints_store.c, alerts.c) share: the benchmark ids the run rows cache,
+ * the lookups of testbeds, branches and measures by name and of a commit's parents, and a
+ * column helper. The HTTP layer and the use cases use store.h and store_runs.h only.
  */
 #ifndef BG_STORE_PRIVATE_H
 #define BG_STORE_PRIVATE_H
@@ -10,15 +10,8 @@
 #include "json.h"
 #include "store.h"
 
-struct bg_run;
-struct bg_verdict_row;
-
-/* What each result's row in `results` holds, as the upload stores it: rows[i] gets result
- * i's summary and gate columns (NAN where the column is NULL) and series ids 0. */
-void bg_store_result_rows(const struct bg_run *run, struct bg_verdict_row *rows);
-
 /* The id of benchmark `name` of project `pid` as the connection's snapshot knows it (*id 0:
- * none yet), through the connection's id cache. BG_OK or BG_EDB. */
+ * none yet), through the connection's id cache (store_runs.c). BG_OK or BG_EDB. */
 int bg_store_benchmark_id(struct bg_store *s, long long pid, const char *name, long long *id);
 
 /* ---- lookups for the reads and the gate ---- */

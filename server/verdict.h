@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "error.h"
 #include "store.h"
+#include "store_runs.h" /* struct bg_verdict_row, BG_VERDICT_PENDING */
 
 #include <stddef.h>
 
@@ -54,13 +55,6 @@ void bg_verdict_baseline_free(struct bg_verdict_baseline *b);
 /* A decided verdict waiting to be rendered (opaque). */
 struct bg_verdict_answer;
 
-/* runs.gate_input of a run stored without its verdict yet: an upload whose decision was still
- * running when the insert was done commits the run with this mark and stores the verdict in a
- * second transaction; a crash in between leaves the mark, which bg_store_recover and a replay
- * of the run resolve. What a verdict was decided on lives in run_gate_inputs (schema/006);
- * runs.gate_input keeps only this mark. */
-#define BG_VERDICT_PENDING "pending"
-
 /* Decides stored run `rid` against a fresh baseline selection, writing nothing: the work of
  * bg_verdict_update_run outside a write transaction (run it inside a read transaction for one
  * consistent snapshot; the tests decide every upload again this way to check the decision
@@ -77,8 +71,6 @@ int bg_verdict_decide_run(struct bg_store *s, const struct bg_project *p, long l
  * BG_ENOENT, BG_EDB. */
 int bg_verdict_rejudge_run(struct bg_store *s, const struct bg_project *p, long long rid,
                            char **json);
-
-struct bg_verdict_row;
 
 /* Decides the verdict of upload `run` before it is stored, on the caller's read snapshot
  * (which must not include the run), writing nothing: the decision bg_verdict_update_run would
@@ -135,13 +127,6 @@ char *bg_verdict_answer_text(const struct bg_verdict_answer *a);
 
 /* Frees a decision; accepts NULL. */
 void bg_verdict_answer_free(struct bg_verdict_answer *a);
-
-/* A result row as the upload stored it: its series and its summary and gate columns (NAN
- * where the column is NULL). */
-struct bg_verdict_row {
-  long long bid, mid;
-  double n, mean, stddev, median, log_center, log_w, raw_center, raw_w;
-};
 
 /* Puts committed run `rid`'s rows (any order) into the cache of baseline
  * summaries that upload decisions share (one per database, across the process's

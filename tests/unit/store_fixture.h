@@ -1,6 +1,6 @@
 /* store_fixture.h: a scratch database holding one project "demo", shared by the unit tests of
  * the store and of the modules built on it (test_store.c, test_baseline.c,
- * test_changepoints_server.c). Include it after cmocka.h and store.h.
+ * test_changepoints_server.c). Include it after cmocka.h, store.h and upload.h.
  */
 #ifndef BG_STORE_FIXTURE_H
 #define BG_STORE_FIXTURE_H
@@ -53,7 +53,7 @@ static inline char *store_json(struct fixture *f, const char *json, int answer) 
   struct bg_buf out;
   int replay = 0;
   bg_buf_init(&out, 0);
-  assert_int_equal(bg_store_insert_run(f->s, &f->p, run, &replay, &out), BG_OK);
+  assert_int_equal(bg_upload_run(f->s, &f->p, run, &replay, &out), BG_OK);
   bg_run_free(run);
   char *text = answer ? strdup(out.data) : NULL;
   bg_buf_free(&out);

@@ -1,7 +1,7 @@
 /* test_baseline.c: baseline selection and verdicts of server/verdict.c on a real store.
  *
- * Runs are stored through bg_store_insert_run (which computes each verdict inside the upload
- * transaction, as the server does); baselines are checked through bg_verdict_baseline and
+ * Runs are stored through bg_upload_run (which decides and stores each verdict as the server
+ * does); baselines are checked through bg_verdict_baseline and
  * through the verdict JSON the upload answers.
  */
 /* cmocka needs these first. */
@@ -16,6 +16,7 @@
 #include "reads.h"
 #include "store.h"
 #include "store_private.h"
+#include "upload.h"
 #include "verdict.h"
 
 #include <cjson/cJSON.h>
@@ -540,7 +541,7 @@ static void an_interrupted_upload_is_settled_by_its_replay_and_at_start(void **s
 
   /* The server restarts before anyone retried: it settles the run at start. */
   interrupt(f, rid);
-  assert_int_equal(bg_store_recover(f->s), BG_OK);
+  assert_int_equal(bg_upload_recover(f->s), BG_OK);
   assert_int_equal(bg_verdict_pending(f->s, rid, &pending), BG_OK);
   assert_int_equal(pending, 0);
   assert_int_equal(bg_verdict_run_json(f->s, &f->p, rid, &json), BG_OK);
@@ -548,7 +549,7 @@ static void an_interrupted_upload_is_settled_by_its_replay_and_at_start(void **s
   assert_int_not_equal(open_alert(f), 0);
   cJSON_free(json);
   /* Nothing left to settle: a second start changes nothing. */
-  assert_int_equal(bg_store_recover(f->s), BG_OK);
+  assert_int_equal(bg_upload_recover(f->s), BG_OK);
   free(first);
   free(decided);
 }

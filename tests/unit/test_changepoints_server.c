@@ -1,6 +1,6 @@
 /* test_changepoints_server.c: change points of server/changepoints.c on a real store.
  *
- * Runs are stored through bg_store_insert_run, which judges each run and then recomputes the
+ * Runs are stored through bg_upload_run, which judges each run and then recomputes the
  * change points of its default-branch series inside the upload transaction, as the server
  * does. Change points and alerts are read back through GET .../series (bg_series_json),
  * the alert list and the series' baseline start.
@@ -18,6 +18,8 @@
 #include "series.h"
 #include "store.h"
 #include "store_private.h"
+#include "store_runs.h"
+#include "upload.h"
 #include "verdict.h"
 
 #include <cjson/cJSON.h>

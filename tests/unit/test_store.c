@@ -15,6 +15,7 @@
 #include "series.h"
 #include "store.h"
 #include "store_private.h"
+#include "upload.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -48,7 +49,7 @@ static void insert(struct fixture *f, struct bg_run *run, int expect_rc, int exp
   struct bg_buf out;
   int replay = -1;
   bg_buf_init(&out, 0);
-  assert_int_equal(bg_store_insert_run(f->s, &f->p, run, &replay, &out), expect_rc);
+  assert_int_equal(bg_upload_run(f->s, &f->p, run, &replay, &out), expect_rc);
   if (expect_rc == BG_OK) {
     assert_int_equal(replay, expect_replay);
     assert_non_null(strstr(out.data, run->run_id));
@@ -389,7 +390,7 @@ static void *write_runs(void *arg) {
     struct bg_buf out;
     int replay;
     bg_buf_init(&out, 0);
-    if (bg_store_insert_run(s, w->p, run, &replay, &out) != BG_OK || replay)
+    if (bg_upload_run(s, w->p, run, &replay, &out) != BG_OK || replay)
       w->failures++;
     bg_buf_free(&out);
     bg_run_free(run);

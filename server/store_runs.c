@@ -1,0 +1,680 @@
+/* store_runs.c: the run rows: storing an uploaded run and finding it again.
+ *
+ * Inserting a run finds or creates its testbed, branch and commit, then writes the run's row
+ * and one row per result with its samples as a BLOB of little-endian doubles. The ids of
+ * benchmarks and measures are cached per connection, so an upload of 1 000 results does not
+ * look 2 000 names up; the cache starts over when a write transaction rolls back, as it may
+ * hold ids of rows that were never committed. The summaries each result row holds (and the
+ * content hash) are computed outside the write lock, by bg_store_runs_prepare.
+ */
+#include "store_runs.h"
+
+#include "db_sql.h"
+#include "gate.h"
+#include "mem.h"
+#include "stats.h"
+#include "store_private.h"
+#include "valid.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Every statement this module runs; prepared on first use, kept until close. */
+enum sid {
+  S_RUN_FIND,
+  S_TESTBED_FIND,
+  S_TESTBED_INSERT,
+  S_TESTBED_FP,
+  S_BRANCH_FIND,
+  S_BRANCH_INSERT,
+  S_COMMIT_FIND,
+  S_COMMIT_INSERT,
+  S_COMMIT_FILL,
+  S_PARENT_INSERT,
+  S_RUN_INSERT,
+  S_BENCH_FIND,
+  S_BENCH_INSERT,
+  S_MEASURE_FIND,
+  S_MEASURE_INSERT,
+  S_RESULT_INSERT,
+  S_RUNS_PENDING,
+  S_COUNT
+};
+
+static const char *const sql_text[S_COUNT] = {
+    [S_RUN_FIND] = "SELECT content_hash, id FROM runs WHERE project_id = ?1 AND run_id = ?2",
+    [S_TESTBED_FIND] = "SELECT id, fingerprint FROM testbeds WHERE project_id = ?1 AND name = ?2",
+    [S_TESTBED_INSERT] = "INSERT INTO testbeds (project_id, name, fingerprint) VALUES (?1, ?2, ?3)",
+    [S_TESTBED_FP] = "UPDATE testbeds SET fingerprint = ?2 WHERE id = ?1",
+    [S_BRANCH_FIND] = "SELECT id FROM branches WHERE project_id = ?1 AND name = ?2",
+    [S_BRANCH_INSERT] = "INSERT INTO branches (project_id, name) VALUES (?1, ?2)",
+    [S_COMMIT_FIND] = "SELECT id, epoch FROM commits WHERE project_id = ?1 AND sha = ?2",
+    [S_COMMIT_INSERT] = "INSERT INTO commits (project_id, sha, message, author, timestamp, epoch) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_COMMIT_FILL] =
+        "UPDATE commits SET message = coalesce(message, ?2), "
+        "author = coalesce(author, ?3), timestamp = coalesce(timestamp, ?4) "
+        "WHERE id = ?1 AND ((message IS NULL AND ?2 IS NOT NULL) OR "
+        "(author IS NULL AND ?3 IS NOT NULL) OR (timestamp IS NULL AND ?4 IS NOT NULL))",
+    [S_PARENT_INSERT] = "INSERT OR IGNORE INTO commit_parents (commit_id, position, parent_sha) "
+                        "VALUES (?1, ?2, ?3)",
+    [S_RUN_INSERT] =
+        "INSERT INTO runs (project_id, run_id, commit_id, branch_id, testbed_id, commit_epoch, "
+        "baseline_branch, baseline_sha, pull_request, job_id, agent_name, agent_version, "
+        "started_at, finished_at, received_at, content_hash, thresholds, warnings, fingerprint, "
+        "gate_input) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+        "?16, ?17, ?18, ?19, '" BG_VERDICT_PENDING "')",
+    [S_BENCH_FIND] = "SELECT id FROM benchmarks WHERE project_id = ?1 AND name = ?2",
+    [S_BENCH_INSERT] = "INSERT INTO benchmarks (project_id, name) VALUES (?1, ?2)",
+    [S_MEASURE_FIND] =
+        "SELECT id, unit, direction FROM measures WHERE project_id = ?1 AND slug = ?2",
+    [S_MEASURE_INSERT] = "INSERT INTO measures (project_id, slug, unit, direction) "
+                         "VALUES (?1, ?2, ?3, ?4)",
+    [S_RESULT_INSERT] = "INSERT INTO results (run_id, benchmark_id, measure_id, n, mean, stddev, "
+                        "median, samples, log_center, log_w, raw_center, raw_w) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    [S_RUNS_PENDING] =
+        "SELECT id, project_id FROM runs WHERE gate_input = '" BG_VERDICT_PENDING "' ORDER BY id",
+};
+
+/* Per-connection cache of benchmark and measure ids: open addressing on (kind, project,
+ * name). Only filled from committed rows' ids; cleared on rollback. */
+struct id_entry {
+  char *name; /* owned; NULL marks an empty slot */
+  long long project_id;
+  long long id;
+  int kind;
+};
+
+struct id_cache {
+  struct id_entry *slots;
+  size_t cap, used;
+};
+
+#define ID_CACHE_MAX (1u << 20) /* entries before the cache starts over */
+
+/* What this module keeps per connection. */
+struct conn_state {
+  struct id_cache ids;
+  struct bg_store *side; /* the connection an upload decides its verdict on; NULL: none yet */
+};
+
+static void id_cache_clear(struct id_cache *c);
+
+static void conn_state_free(void *p) {
+  struct conn_state *cs = p;
+  id_cache_clear(&cs->ids);
+  bg_store_close(cs->side);
+  free(cs);
+}
+
+/* The id cache may hold ids of rows a rolled-back transaction created: it starts over. */
+static void conn_rolled_back(void *p) {
+  id_cache_clear(&((struct conn_state *)p)->ids);
+}
+
+static const struct bg_store_module runs_sql = {"runs", sql_text, S_COUNT, conn_state_free,
+                                                conn_rolled_back};
+
+static struct conn_state *state(struct bg_store *s) {
+  void **slot = bg_store_state(s, &runs_sql);
+  if (!*slot)
+    *slot = bg_xcalloc(1, sizeof(struct conn_state));
+  return *slot;
+}
+
+static int fail(struct bg_store *s, const char *what) {
+  return bg_store_fail(s, what);
+}
+
+static sqlite3_stmt *stmt(struct bg_store *s, enum sid id) {
+  return bg_store_stmt(s, &runs_sql, (size_t)id);
+}
+
+static int exec_stmt(struct bg_store *s, sqlite3_stmt *st, const char *what) {
+  return bg_store_step_done(s, st, what);
+}
+
+/* ---- id cache ---- */
+
+static uint64_t name_hash(int kind, long long project_id, const char *name) {
+  uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind ^ ((uint64_t)project_id << 8);
+  for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+    h = (h ^ *p) * 1099511628211ULL;
+  return h;
+}
+
+static void id_cache_clear(struct id_cache *c) {
+  for (size_t i = 0; i < c->cap; i++)
+    free(c->slots[i].name);
+  free(c->slots);
+  c->slots = NULL;
+  c->cap = c->used = 0;
+}
+
+static struct id_entry *id_cache_slot(struct id_cache *c, int kind, long long project_id,
+                                      const char *name) {
+  size_t i = (size_t)name_hash(kind, project_id, name) & (c->cap - 1);
+  for (;; i = (i + 1) & (c->cap - 1)) {
+    struct id_entry *e = &c->slots[i];
+    if (!e->name || (e->kind == kind && e->project_id == project_id && !strcmp(e->name, name)))
+      return e;
+  }
+}
+
+static long long id_cache_get(struct id_cache *c, int kind, long long project_id,
+                              const char *name) {
+  if (!c->cap)
+    return 0;
+  struct id_entry *e = id_cache_slot(c, kind, project_id, name);
+  return e->name ? e->id : 0;
+}
+
+static void id_cache_put(struct id_cache *c, int kind, long long project_id, const char *name,
+                         long long id) {
+  if (c->used >= ID_CACHE_MAX)
+    id_cache_clear(c);
+  if ((c->used + 1) * 2 > c->cap) {
+    struct id_cache bigger = {bg_xcalloc(c->cap ? c->cap * 2 : 256, sizeof(struct id_entry)),
+                              c->cap ? c->cap * 2 : 256, c->used};
+    for (size_t i = 0; i < c->cap; i++)
+      if (c->slots[i].name)
+        *id_cache_slot(&bigger, c->slots[i].kind, c->slots[i].project_id, c->slots[i].name) =
+            c->slots[i];
+    free(c->slots);
+    *c = bigger;
+  }
+  struct id_entry *e = id_cache_slot(c, kind, project_id, name);
+  if (!e->name) {
+    e->name = bg_xstrdup(name);
+    e->kind = kind;
+    e->project_id = project_id;
+    c->used++;
+  }
+  e->id = id;
+}
+
+/* ---- inserting a run ---- */
+
+enum { KIND_BENCH = 1, KIND_MEASURE = 2 };
+
+/* Runs a find statement (?1 project, ?2 name) returning the id: *id, or 0 when none. */
+static int find_named(struct bg_store *s, enum sid find, long long pid, const char *name,
+                      long long *id) {
+  sqlite3_stmt *st = stmt(s, find);
+  int rc = BG_OK;
+  *id = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, pid);
+  bg_store_bind_text(st, 2, name);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW)
+    *id = sqlite3_column_int64(st, 0);
+  else if (step != SQLITE_DONE)
+    rc = fail(s, "lookup");
+  bg_store_done(st);
+  return rc;
+}
+
+/* Finds or creates a named row: find_named, then an insert statement with the same first two
+ * parameters and optional ?3/?4 extras. */
+static int find_or_insert(struct bg_store *s, enum sid find, enum sid insert, long long pid,
+                          const char *name, const char *extra3, const char *extra4, long long *id) {
+  int rc = find_named(s, find, pid, name, id);
+  if (rc || *id)
+    return rc;
+  sqlite3_stmt *st = stmt(s, insert);
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, pid);
+  bg_store_bind_text(st, 2, name);
+  if (extra3)
+    bg_store_bind_text(st, 3, extra3);
+  if (extra4)
+    bg_store_bind_text(st, 4, extra4);
+  if (sqlite3_step(st) != SQLITE_DONE)
+    rc = fail(s, "insert");
+  else
+    *id = sqlite3_last_insert_rowid(bg_store_sqlite(s));
+  bg_store_done(st);
+  return rc;
+}
+
+static int cached_id(struct bg_store *s, int kind, long long pid, const char *name,
+                     const char *unit, const char *direction, long long *id) {
+  if ((*id = id_cache_get(&state(s)->ids, kind, pid, name)))
+    return BG_OK;
+  int rc =
+      kind == KIND_BENCH
+          ? find_or_insert(s, S_BENCH_FIND, S_BENCH_INSERT, pid, name, NULL, NULL, id)
+          : find_or_insert(s, S_MEASURE_FIND, S_MEASURE_INSERT, pid, name, unit, direction, id);
+  /* The id may belong to a row of this uncommitted transaction; rollback clears the cache. */
+  if (rc == BG_OK)
+    id_cache_put(&state(s)->ids, kind, pid, name, *id);
+  return rc;
+}
+
+/* Finds or creates the run's testbed and keeps its latest fingerprint; *changed is set when
+ * a known fingerprint differs from the new one. */
+static int testbed_id(struct bg_store *s, long long pid, const struct bg_run *run, const char *fp,
+                      long long *id, int *changed) {
+  sqlite3_stmt *st = stmt(s, S_TESTBED_FIND);
+  int rc = BG_OK, update = 0;
+  *changed = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, pid);
+  bg_store_bind_text(st, 2, run->testbed);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    *id = sqlite3_column_int64(st, 0);
+    const char *old = bg_store_col_text(st, 1);
+    update = fp && (!old || strcmp(old, fp) != 0);
+    *changed = update && old;
+  } else if (step != SQLITE_DONE) {
+    rc = fail(s, "testbed");
+  }
+  bg_store_done(st);
+  if (rc)
+    return rc;
+  if (step == SQLITE_ROW) {
+    if (!update)
+      return BG_OK;
+    if (!(st = stmt(s, S_TESTBED_FP)))
+      return BG_EDB;
+    sqlite3_bind_int64(st, 1, *id);
+    bg_store_bind_text(st, 2, fp);
+    return exec_stmt(s, st, "testbed fingerprint");
+  }
+  if (!(st = stmt(s, S_TESTBED_INSERT)))
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, pid);
+  bg_store_bind_text(st, 2, run->testbed);
+  bg_store_bind_text(st, 3, fp);
+  if ((rc = exec_stmt(s, st, "insert testbed")) == BG_OK)
+    *id = sqlite3_last_insert_rowid(bg_store_sqlite(s));
+  return rc;
+}
+
+static int commit_id(struct bg_store *s, long long pid, const struct bg_run *run, long long now,
+                     long long *id, long long *epoch) {
+  sqlite3_stmt *st = stmt(s, S_COMMIT_FIND);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, pid);
+  bg_store_bind_text(st, 2, run->commit.sha);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    *id = sqlite3_column_int64(st, 0);
+    *epoch = sqlite3_column_int64(st, 1);
+  } else if (step != SQLITE_DONE) {
+    rc = fail(s, "commit");
+  }
+  bg_store_done(st);
+  if (rc)
+    return rc;
+  if (step == SQLITE_ROW) {
+    /* A later run may know what the first one left out; the commit's time stays as first
+     * stored so that runs already ordered by it keep their place. */
+    if (!run->commit.message && !run->commit.author && !run->commit.timestamp)
+      return BG_OK;
+    if (!(st = stmt(s, S_COMMIT_FILL)))
+      return BG_EDB;
+    sqlite3_bind_int64(st, 1, *id);
+    bg_store_bind_text(st, 2, run->commit.message);
+    bg_store_bind_text(st, 3, run->commit.author);
+    bg_store_bind_text(st, 4, run->commit.timestamp);
+    return exec_stmt(s, st, "complete commit");
+  }
+  long long t;
+  *epoch = run->commit.timestamp && bg_valid_timestamp(run->commit.timestamp, &t) ? t : now;
+  if (!(st = stmt(s, S_COMMIT_INSERT)))
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, pid);
+  bg_store_bind_text(st, 2, run->commit.sha);
+  bg_store_bind_text(st, 3, run->commit.message);
+  bg_store_bind_text(st, 4, run->commit.author);
+  bg_store_bind_text(st, 5, run->commit.timestamp);
+  sqlite3_bind_int64(st, 6, *epoch);
+  if ((rc = exec_stmt(s, st, "insert commit")))
+    return rc;
+  *id = sqlite3_last_insert_rowid(bg_store_sqlite(s));
+  for (size_t i = 0; i < run->commit.nparents; i++) {
+    if (!(st = stmt(s, S_PARENT_INSERT)))
+      return BG_EDB;
+    sqlite3_bind_int64(st, 1, *id);
+    sqlite3_bind_int64(st, 2, (long long)i);
+    bg_store_bind_text(st, 3, run->commit.parents[i]);
+    if ((rc = exec_stmt(s, st, "insert parent")))
+      return rc;
+  }
+  return BG_OK;
+}
+
+/* The summary columns of one result; `tmp` is scratch space of at least r->nsamples doubles. */
+static void summarise(const struct bg_result *r, double *tmp, double out[6]) {
+  size_t n = r->nsamples;
+  double mean = bg_stats_mean(r->samples, n);
+  memcpy(tmp, r->samples, n * sizeof *tmp);
+  bg_stats_sort(tmp, n);
+  out[0] = mean;
+  out[1] = n > 1 ? sqrt(bg_stats_variance_about(r->samples, n, mean)) : 0.0;
+  out[2] = tmp[0];
+  out[3] = bg_stats_median_sorted(tmp, n);
+  out[4] = tmp[n - 1];
+}
+
+/* What result r's row holds (NAN where a column is NULL; the series ids are left alone);
+ * `tmp` is scratch of r->nsamples doubles. */
+static void result_row(const struct bg_result *r, double *tmp, struct bg_verdict_row *row) {
+  row->median = row->log_center = row->log_w = row->raw_center = row->raw_w = NAN;
+  /* The gate's summary, so baselines never re-read the samples (NULL for NAN). */
+  struct bg_gate_summary g;
+  if (bg_gate_summarize_result(r, &g) == BG_OK) {
+    row->log_center = g.log_center;
+    row->log_w = g.log_w;
+    row->raw_center = g.raw_center;
+    row->raw_w = g.raw_w;
+  }
+  if (r->has_summary) {
+    row->n = (double)r->n;
+    row->mean = r->mean;
+    row->stddev = r->stddev;
+    return;
+  }
+  double sum[6];
+  summarise(r, tmp, sum);
+  row->n = (double)r->nsamples;
+  row->mean = sum[0];
+  row->stddev = sum[1];
+  row->median = sum[3];
+}
+
+/* v[0..n-1] as little-endian IEEE doubles (the samples BLOB; bg_store_sample reads it). */
+static void le_doubles(const double *v, size_t n, unsigned char *out) {
+  for (size_t i = 0; i < n; i++) {
+    uint64_t u;
+    memcpy(&u, &v[i], 8);
+    for (int b = 0; b < 8; b++)
+      out[i * 8 + (size_t)b] = (unsigned char)(u >> (8 * b));
+  }
+}
+
+/* The most samples one result of the run holds (at least 1): the size of scratch buffers. */
+static size_t most_samples(const struct bg_run *run) {
+  size_t most = 1;
+  for (size_t i = 0; i < run->nresults; i++)
+    if (run->results[i].nsamples > most)
+      most = run->results[i].nsamples;
+  return most;
+}
+
+void bg_store_result_rows(const struct bg_run *run, struct bg_verdict_row *rows) {
+  double *tmp = bg_xmalloc(most_samples(run) * sizeof *tmp);
+  for (size_t i = 0; i < run->nresults; i++) {
+    rows[i].bid = rows[i].mid = 0;
+    result_row(&run->results[i], tmp, &rows[i]);
+  }
+  free(tmp);
+}
+
+/* Inserts the run's results from their rows (bg_store_result_rows), setting each row's
+ * series ids. */
+static int insert_results(struct bg_store *s, long long pid, long long rid,
+                          const struct bg_run *run, struct bg_verdict_row *rows) {
+  unsigned char *blob = bg_xmalloc(most_samples(run) * 8);
+  int rc = BG_OK;
+  for (size_t i = 0; i < run->nresults; i++) {
+    const struct bg_result *r = &run->results[i];
+    struct bg_verdict_row *row = &rows[i];
+    if ((rc = cached_id(s, KIND_MEASURE, pid, r->measure, r->unit, bg_direction_name(r->direction),
+                        &row->mid)) ||
+        (rc = cached_id(s, KIND_BENCH, pid, r->benchmark, NULL, NULL, &row->bid)))
+      break;
+    sqlite3_stmt *st = stmt(s, S_RESULT_INSERT);
+    if (!st) {
+      rc = BG_EDB;
+      break;
+    }
+    sqlite3_bind_int64(st, 1, rid);
+    sqlite3_bind_int64(st, 2, row->bid);
+    sqlite3_bind_int64(st, 3, row->mid);
+    sqlite3_bind_int64(st, 4, (long long)row->n);
+    sqlite3_bind_double(st, 5, row->mean);
+    sqlite3_bind_double(st, 6, row->stddev);
+    if (!r->has_summary) {
+      le_doubles(r->samples, r->nsamples, blob);
+      sqlite3_bind_double(st, 7, row->median);
+      sqlite3_bind_blob(st, 8, blob, (int)(r->nsamples * 8), SQLITE_STATIC);
+    }
+    const double gv[4] = {row->log_center, row->log_w, row->raw_center, row->raw_w};
+    for (int k = 0; k < 4; k++)
+      if (isfinite(gv[k]))
+        sqlite3_bind_double(st, 9 + k, gv[k]);
+    if ((rc = exec_stmt(s, st, "insert result")))
+      break;
+  }
+  free(blob);
+  return rc;
+}
+
+int bg_store_benchmark_id(struct bg_store *s, long long pid, const char *name, long long *id) {
+  if ((*id = id_cache_get(&state(s)->ids, KIND_BENCH, pid, name)))
+    return BG_OK;
+  int rc = find_named(s, S_BENCH_FIND, pid, name, id);
+  /* Only committed ids are read here (the caller is in a read transaction): they stay. */
+  if (*id)
+    id_cache_put(&state(s)->ids, KIND_BENCH, pid, name, *id);
+  return rc;
+}
+
+/* The content hash that makes replays idempotent: SHA-256 over the canonical JSON of the run
+ * without its results (bg_run_to_json), then each result in order as its names, direction
+ * and values in binary (samples as little-endian doubles). Equal runs hash equally; printing
+ * 10 000 samples as JSON only to hash them would cost more than storing them. */
+static void content_hash(const struct bg_run *run, unsigned char out[BG_STORE_RUN_HASH_LEN]) {
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+  struct bg_run meta = *run;
+  meta.nresults = 0;
+  char *canon = bg_run_to_json(&meta, 0);
+  if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+    fprintf(stderr, "benchgated: cannot initialise SHA-256\n");
+    abort();
+  }
+  EVP_DigestUpdate(ctx, canon, strlen(canon) + 1);
+  cJSON_free(canon);
+  unsigned char le[8 * 64];
+  for (size_t i = 0; i < run->nresults; i++) {
+    const struct bg_result *r = &run->results[i];
+    unsigned char kind = (unsigned char)(r->has_summary ? 's' : 'v');
+    EVP_DigestUpdate(ctx, r->benchmark, strlen(r->benchmark) + 1);
+    EVP_DigestUpdate(ctx, r->measure, strlen(r->measure) + 1);
+    EVP_DigestUpdate(ctx, r->unit, strlen(r->unit) + 1);
+    EVP_DigestUpdate(ctx, bg_direction_name(r->direction), 1);
+    EVP_DigestUpdate(ctx, &kind, 1);
+    double head[3] = {(double)(r->has_summary ? r->n : (long long)r->nsamples), r->mean, r->stddev};
+    size_t nvals = r->has_summary ? 3 : r->nsamples;
+    const double *vals = r->has_summary ? head : r->samples;
+    for (size_t j = 0; j < nvals; j += 64) {
+      size_t m = nvals - j < 64 ? nvals - j : 64;
+      le_doubles(vals + j, m, le);
+      EVP_DigestUpdate(ctx, le, m * 8);
+    }
+  }
+  EVP_DigestFinal_ex(ctx, out, NULL);
+  EVP_MD_CTX_free(ctx);
+}
+
+static char *json_or_null(const cJSON *v) {
+  return v ? cJSON_PrintUnformatted(v) : NULL;
+}
+
+/* The run's warnings plus the server's own (a changed testbed fingerprint). */
+static char *warnings_json(const struct bg_run *run, int fingerprint_changed) {
+  if (!run->nwarnings && !fingerprint_changed)
+    return NULL;
+  cJSON *a = cJSON_CreateArray();
+  for (size_t i = 0; i < run->nwarnings; i++)
+    cJSON_AddItemToArray(a, cJSON_CreateString(run->warnings[i]));
+  if (fingerprint_changed)
+    cJSON_AddItemToArray(a, cJSON_CreateString("server: the testbed's fingerprint changed since "
+                                               "its previous run; results may not compare"));
+  char *t = cJSON_PrintUnformatted(a);
+  cJSON_Delete(a);
+  return t;
+}
+
+void bg_store_runs_prepare(const struct bg_run *run, long long now, struct bg_run_rows *out) {
+  out->run = run;
+  out->rows = bg_xmalloc((run->nresults ? run->nresults : 1) * sizeof *out->rows);
+  bg_store_result_rows(run, out->rows);
+  content_hash(run, out->hash);
+  out->fingerprint = json_or_null(run->fingerprint);
+  out->thresholds = json_or_null(run->thresholds);
+  out->now = now;
+}
+
+void bg_store_runs_free(struct bg_run_rows *r) {
+  free(r->rows);
+  cJSON_free(r->fingerprint);
+  cJSON_free(r->thresholds);
+  r->rows = NULL;
+  r->fingerprint = r->thresholds = NULL;
+}
+
+int bg_store_runs_find(struct bg_store *s, long long project_id, const struct bg_run_rows *r,
+                       long long *rid) {
+  sqlite3_stmt *st = stmt(s, S_RUN_FIND);
+  int rc = BG_OK;
+  *rid = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, project_id);
+  bg_store_bind_text(st, 2, r->run->run_id);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    const void *old = sqlite3_column_blob(st, 0);
+    if (sqlite3_column_bytes(st, 0) == BG_STORE_RUN_HASH_LEN &&
+        !memcmp(old, r->hash, BG_STORE_RUN_HASH_LEN))
+      *rid = sqlite3_column_int64(st, 1);
+    else
+      rc = BG_ECONFLICT;
+  } else if (step != SQLITE_DONE) {
+    rc = fail(s, "find run");
+  }
+  bg_store_done(st);
+  return rc;
+}
+
+int bg_store_runs_insert(struct bg_store *s, const struct bg_project *p, struct bg_run_rows *r,
+                         struct bg_stored_run *out) {
+  const struct bg_run *run = r->run;
+  int rc, fp_changed = 0;
+  if ((rc = testbed_id(s, p->id, run, r->fingerprint, &out->testbed_id, &fp_changed)) ||
+      (rc = find_or_insert(s, S_BRANCH_FIND, S_BRANCH_INSERT, p->id, run->commit.branch, NULL, NULL,
+                           &out->branch_id)) ||
+      (rc = commit_id(s, p->id, run, r->now, &out->commit_id, &out->epoch)))
+    return rc;
+  sqlite3_stmt *st = stmt(s, S_RUN_INSERT);
+  if (!st)
+    return BG_EDB;
+  char *warn = warnings_json(run, fp_changed);
+  sqlite3_bind_int64(st, 1, p->id);
+  bg_store_bind_text(st, 2, run->run_id);
+  sqlite3_bind_int64(st, 3, out->commit_id);
+  sqlite3_bind_int64(st, 4, out->branch_id);
+  sqlite3_bind_int64(st, 5, out->testbed_id);
+  sqlite3_bind_int64(st, 6, out->epoch);
+  bg_store_bind_text(st, 7, run->baseline_branch);
+  bg_store_bind_text(st, 8, run->baseline_sha);
+  bg_store_bind_id(st, 9, run->pull_request);
+  bg_store_bind_id(st, 10, run->job_id);
+  bg_store_bind_text(st, 11, run->agent_name);
+  bg_store_bind_text(st, 12, run->agent_version);
+  bg_store_bind_text(st, 13, run->started_at);
+  bg_store_bind_text(st, 14, run->finished_at);
+  sqlite3_bind_int64(st, 15, r->now);
+  sqlite3_bind_blob(st, 16, r->hash, BG_STORE_RUN_HASH_LEN, SQLITE_STATIC);
+  bg_store_bind_text(st, 17, r->thresholds);
+  bg_store_bind_text(st, 18, warn);
+  bg_store_bind_text(st, 19, r->fingerprint);
+  rc = exec_stmt(s, st, "insert run");
+  cJSON_free(warn);
+  if (rc)
+    return rc;
+  out->rid = sqlite3_last_insert_rowid(bg_store_sqlite(s));
+  return insert_results(s, p->id, out->rid, run, r->rows);
+}
+
+int bg_store_runs_pending(struct bg_store *s, struct bg_pending_run **out, size_t *n) {
+  sqlite3_stmt *st = stmt(s, S_RUNS_PENDING);
+  size_t cap = 0;
+  int rc = BG_OK, step;
+  *out = NULL;
+  *n = 0;
+  if (!st)
+    return BG_EDB;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    bg_xgrow((void **)out, &cap, *n + 1, sizeof **out);
+    (*out)[*n].rid = sqlite3_column_int64(st, 0);
+    (*out)[(*n)++].project_id = sqlite3_column_int64(st, 1);
+  }
+  if (step != SQLITE_DONE)
+    rc = fail(s, "pending runs");
+  bg_store_done(st);
+  return rc;
+}
+
+/* ---- the transactions of an upload ---- */
+
+int bg_store_runs_write_begin(struct bg_store *own, struct bg_store **w) {
+  struct bg_db *db = bg_store_database(own);
+  bg_db_lock(db);
+  *w = bg_db_writer(db, own);
+  int rc = bg_store_begin(*w);
+  if (rc) {
+    bg_store_take_error(own, *w);
+    bg_db_unlock(db);
+  }
+  return rc;
+}
+
+int bg_store_runs_write_end(struct bg_store *own, struct bg_store *w, int ok) {
+  int rc = BG_OK;
+  if (!ok || (rc = bg_store_commit(w)) != BG_OK) {
+    bg_store_rollback(w);
+    bg_store_take_error(own, w);
+  }
+  bg_db_unlock(bg_store_database(own));
+  return rc;
+}
+
+int bg_store_runs_read_begin(struct bg_store *s) {
+  return bg_store_begin_read(s);
+}
+
+int bg_store_runs_read_end(struct bg_store *s, int ok) {
+  int rc = BG_OK;
+  if (!ok || (rc = bg_store_commit(s)) != BG_OK)
+    bg_store_rollback(s);
+  return rc;
+}
+
+struct bg_store *bg_store_runs_side(struct bg_store *s) {
+  char err[256];
+  struct conn_state *cs = state(s);
+  struct bg_db *db = bg_store_database(s);
+  if (!cs->side && *bg_db_path(db) && bg_db_connect(db, &cs->side, err, sizeof err) == BG_OK &&
+      bg_store_exec(cs->side, "PRAGMA cache_size = -2000", "cache_size") != BG_OK) {
+    bg_store_close(cs->side);
+    cs->side = NULL;
+  }
+  return cs->side;
+}
