@@ -1044,9 +1044,8 @@ out:
   bg_db_unlock(bg_store_database(own));
   /* A default-branch run is the next uploads' baseline: keep its summaries at hand (outside
    * the write lock; a decision that misses it meanwhile reads it from the database). */
-  if (rc == BG_OK && r.rid && !run->pull_request && run->commit.branch &&
-      !strcmp(run->commit.branch, p->default_branch))
-    bg_verdict_cache_run(own, r.rid, rows, run->nresults);
+  if (rc == BG_OK && r.rid)
+    bg_verdict_cache_run(own, p, run, r.rid, rows, run->nresults);
   if (rc == BG_OK && later) {
     /* The run is stored, its verdict pending. */
     started = 0;

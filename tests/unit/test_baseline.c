@@ -13,6 +13,8 @@
 
 #include "store.h"
 #include "store_private.h"
+#include "baseline.h"
+#include "decision_cache.h"
 #include "verdict.h"
 
 #include <cjson/cJSON.h>
@@ -108,8 +110,8 @@ static long long put(struct fixture *f, const struct spec *sp, char **answer) {
 
 /* The baseline of run rid as a string of commit numbers, newest first: "4,3,2". */
 static void baseline_of(struct fixture *f, long long rid, char *out, size_t n) {
-  struct bg_verdict_baseline b;
-  assert_int_equal(bg_verdict_baseline(f->s, &f->p, rid, &b), BG_OK);
+  struct bg_baseline b;
+  assert_int_equal(bg_baseline_of_run(f->s, &f->p, rid, &b), BG_OK);
   size_t used = 0;
   out[0] = '\0';
   for (size_t i = 0; i < b.n; i++) {
@@ -119,7 +121,7 @@ static void baseline_of(struct fixture *f, long long rid, char *out, size_t n) {
         k = c;
     used += (size_t)snprintf(out + used, n - used, "%s%d", i ? "," : "", k);
   }
-  bg_verdict_baseline_free(&b);
+  bg_baseline_free(&b);
 }
 
 /* The verdict object of an upload answer's text. */
