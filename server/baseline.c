@@ -60,8 +60,8 @@ int bg_baseline_cand_payload(struct bg_store *s, const struct bg_project *p,
 }
 
 void bg_baseline_cand_bind(struct bg_baseline_cand *c, struct bg_baseline *b, long long *th_run,
-                           long long rid, long long commit_id, long long epoch,
-                           long long branch_id, long long testbed_id) {
+                           long long rid, long long commit_id, long long epoch, long long branch_id,
+                           long long testbed_id) {
   c->rid = rid;
   c->commit_id = commit_id;
   c->epoch = epoch;
@@ -97,8 +97,8 @@ static int fork_point(struct bg_store *s, const struct bg_project *p,
                       long long *epoch) {
   int rc = BG_OK;
   *cid = 0;
-  if (c->baseline_sha[0] && (rc = bg_vstore_fork(s, p->id, c->baseline_sha, default_branch,
-                                                 c->testbed_id, cid, epoch)))
+  if (c->baseline_sha[0] &&
+      (rc = bg_vstore_fork(s, p->id, c->baseline_sha, default_branch, c->testbed_id, cid, epoch)))
     return rc;
   if (*cid)
     return BG_OK;

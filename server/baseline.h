@@ -41,9 +41,9 @@
 #include <limits.h>
 #include <stddef.h>
 
-#define BG_BASELINE_TEMP_ID (1LL << 62)       /* + k: the k-th series name the store lacks */
-#define BG_BASELINE_TEMP_COMMIT LLONG_MAX     /* a commit the store lacks */
-#define BG_BASELINE_TH_SELF (-1)              /* thresholds_run: the candidate's own */
+#define BG_BASELINE_TEMP_ID (1LL << 62)   /* + k: the k-th series name the store lacks */
+#define BG_BASELINE_TEMP_COMMIT LLONG_MAX /* a commit the store lacks */
+#define BG_BASELINE_TH_SELF (-1)          /* thresholds_run: the candidate's own */
 
 /* The identity of a candidate run. */
 struct bg_baseline_cand {
@@ -69,8 +69,8 @@ int bg_baseline_cand_payload(struct bg_store *s, const struct bg_project *p,
 
 /* Ties a payload candidate, its baseline b and its thresholds' run to the run as stored. */
 void bg_baseline_cand_bind(struct bg_baseline_cand *c, struct bg_baseline *b, long long *th_run,
-                           long long rid, long long commit_id, long long epoch,
-                           long long branch_id, long long testbed_id);
+                           long long rid, long long commit_id, long long epoch, long long branch_id,
+                           long long testbed_id);
 
 /* The project's windows as stored now, clamped to 1..BG_VERDICT_MAX_WINDOW: the level's,
  * and the noise's (never shorter). BG_OK or BG_EDB. */

@@ -172,8 +172,7 @@ static int names_row(void *ctx, const struct bg_vstore_result *r) {
   return BG_OK;
 }
 
-static void cut_series(void *ctx, long long bid, long long mid, long long epoch,
-                       long long commit) {
+static void cut_series(void *ctx, long long bid, long long mid, long long epoch, long long commit) {
   struct item *x = items_find(ctx, bid, mid);
   if (x) {
     x->cut_epoch = epoch;
@@ -208,8 +207,7 @@ void bg_decision_free(struct bg_decision *d) {
  * the item's row, their run ids into ids. With `cut`, runs older than the series' baseline
  * start are left out. */
 static void gate_item(struct bg_decision_items *it, size_t i, const struct bg_baseline *b, int cut,
-                      const struct bg_gate_thresholds *th, long long *ids,
-                      struct bg_gate_item *g) {
+                      const struct bg_gate_thresholds *th, long long *ids, struct bg_gate_item *g) {
   struct item *x = &it->v[i];
   struct bg_gate_point *dst = &it->sums[i * it->k];
   size_t nb = 0;
@@ -289,7 +287,6 @@ out:
   free(scratch);
   return rc;
 }
-
 
 /* A name of the payload (benchmark or measure) and what the snapshot knows of it. */
 struct name_id {
@@ -400,7 +397,6 @@ static int load_payload(struct bg_store *s, const struct bg_project *p, const st
   }
   return rc;
 }
-
 
 int bg_decision_stored(struct bg_store *s, long long rid, struct bg_decision_items **it) {
   *it = bg_xcalloc(1, sizeof **it);

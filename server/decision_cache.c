@@ -36,7 +36,7 @@ struct series_state {
 
 struct bg_dcache {
   struct cached_run *e;
-  size_t ne;          /* entries */
+  size_t ne;              /* entries */
   struct bg_table by_run; /* rid -> entry index */
   unsigned long long clock;
   struct series_state **states;

@@ -63,8 +63,7 @@ int bg_dcache_baseline(struct bg_dcache *c, struct bg_store *s, const struct bg_
 
 /* Keeps committed run `rid`'s rows (any order; left to the caller) as the read of the run
  * would give them (verdict_store.h's bg_vstore_as_stored). */
-void bg_dcache_put(struct bg_dcache *c, long long rid, const struct bg_verdict_row *rows,
-                   size_t n);
+void bg_dcache_put(struct bg_dcache *c, long long rid, const struct bg_verdict_row *rows, size_t n);
 
 /* Hands item g the sorted centres of its level's and its noise's runs (ids[i] is the run of
  * g->baseline[i]) from series (bid, mid)'s windows, brought up to date: the gate's estimate

@@ -127,7 +127,6 @@ void bg_json_num12(struct bg_buf *out, double v) {
   bg_buf_append(out, p, (size_t)(end - p));
 }
 
-
 void bg_json_num12_int(struct bg_buf *out, double v) {
   if (!(v == floor(v) && fabs(v) < 1e15)) {
     bg_json_num12(out, v);

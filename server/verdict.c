@@ -42,7 +42,6 @@
 #include <string.h>
 #include <time.h>
 
-
 #define IN_CHUNK 32 /* baseline runs per results query */
 #define IN_LIST                                                                                    \
   "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,"    \
@@ -270,8 +269,8 @@ static int store_verdict(struct bg_store *s, const struct bg_project *p,
                          const struct bg_baseline_cand *c, const struct bg_decision *d,
                          const char *head, const struct bg_baseline *b, long long th_run) {
   int rc;
-  if ((rc = bg_vstore_set_verdict(s, c->rid, head, bg_gate_state_name(d->v->state),
-                                  d->v->counts)) ||
+  if ((rc =
+           bg_vstore_set_verdict(s, c->rid, head, bg_gate_state_name(d->v->state), d->v->counts)) ||
       (rc = bg_vstore_pin(s, c->rid, b, th_run)))
     return rc;
   long long now = (long long)time(NULL);
@@ -280,8 +279,8 @@ static int store_verdict(struct bg_store *s, const struct bg_project *p,
     if (o->cls != BG_GATE_REGRESSED || o->acknowledged || o->ignored)
       continue;
     const double ch[3] = {o->change, o->change_lo, o->change_hi};
-    rc = bg_vstore_open_alert(s, p->id, c->testbed_id, d->bids[i], d->mids[i], c->commit_id,
-                              c->rid, ch, now);
+    rc = bg_vstore_open_alert(s, p->id, c->testbed_id, d->bids[i], d->mids[i], c->commit_id, c->rid,
+                              ch, now);
   }
   return rc;
 }

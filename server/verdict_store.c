@@ -306,8 +306,7 @@ static int step_runs(struct bg_store *s, sqlite3_stmt *st, long long limit, stru
 }
 
 int bg_vstore_base_runs(struct bg_store *s, long long pid, long long testbed, long long branch,
-                        long long epoch, long long commit, long long limit,
-                        struct bg_baseline *b) {
+                        long long epoch, long long commit, long long limit, struct bg_baseline *b) {
   sqlite3_stmt *st = stmt(s, Q_BASE_RUNS);
   if (!st)
     return BG_EDB;
@@ -471,9 +470,8 @@ int bg_vstore_baseline_results(struct bg_store *s, const long long *runs, size_t
 
 /* Hands the one row of `st` to fn with series (bid, mid) and names from column `names`;
  * *found 0 when there is none. */
-static int one_named(struct bg_store *s, sqlite3_stmt *st, int names, long long bid,
-                     long long mid, bg_vstore_result_fn fn, void *ctx, int *found,
-                     const char *what) {
+static int one_named(struct bg_store *s, sqlite3_stmt *st, int names, long long bid, long long mid,
+                     bg_vstore_result_fn fn, void *ctx, int *found, const char *what) {
   int rc = BG_OK, step = sqlite3_step(st);
   *found = step == SQLITE_ROW;
   if (*found) {
@@ -504,8 +502,8 @@ int bg_vstore_names(struct bg_store *s, long long bid, long long mid, bg_vstore_
   return rc == BG_OK && !found ? bg_store_fail(s, "names") : rc;
 }
 
-int bg_vstore_measure(struct bg_store *s, long long pid, const char *slug,
-                      bg_vstore_result_fn fn, void *ctx, int *found) {
+int bg_vstore_measure(struct bg_store *s, long long pid, const char *slug, bg_vstore_result_fn fn,
+                      void *ctx, int *found) {
   sqlite3_stmt *st = stmt(s, Q_MEASURE);
   *found = 0;
   if (!st)
@@ -526,8 +524,8 @@ int bg_vstore_cuts(struct bg_store *s, long long pid, long long tb,
   sqlite3_bind_int64(st, 1, pid);
   sqlite3_bind_int64(st, 2, tb);
   while ((step = sqlite3_step(st)) == SQLITE_ROW)
-    fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-       sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3));
+    fn(ctx, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+       sqlite3_column_int64(st, 3));
   if (step != SQLITE_DONE)
     rc = bg_store_fail(s, "series baselines");
   bg_store_done(st);

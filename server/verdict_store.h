@@ -94,8 +94,7 @@ int bg_vstore_fork(struct bg_store *s, long long pid, const char *sha, long long
  * and `branch` that are not pull requests with (commit epoch, commit id) below (epoch,
  * commit), newest first (by epoch, commit, run id), at most `limit`. */
 int bg_vstore_base_runs(struct bg_store *s, long long pid, long long testbed, long long branch,
-                        long long epoch, long long commit, long long limit,
-                        struct bg_baseline *b);
+                        long long epoch, long long commit, long long limit, struct bg_baseline *b);
 
 /* The newest runs of commit `cid` on testbed `tb` (at most `limit`, newest first) into b. */
 int bg_vstore_commit_runs(struct bg_store *s, long long cid, long long tb, long long limit,
@@ -140,8 +139,8 @@ int bg_vstore_names(struct bg_store *s, long long bid, long long mid, bg_vstore_
 
 /* Measure `slug` of project pid as one row (row.mid its id, its unit and direction; no
  * summary), or *found 0 when it is not stored. */
-int bg_vstore_measure(struct bg_store *s, long long pid, const char *slug,
-                      bg_vstore_result_fn fn, void *ctx, int *found);
+int bg_vstore_measure(struct bg_store *s, long long pid, const char *slug, bg_vstore_result_fn fn,
+                      void *ctx, int *found);
 
 /* The series baseline starts of project pid on testbed `tb`: fn(ctx, bid, mid, start epoch,
  * start commit) per series. */
@@ -163,8 +162,7 @@ int bg_vstore_set_verdict(struct bg_store *s, long long rid, const char *head, c
 
 /* Inside a write transaction: pins what run `rid`'s verdict was decided on: the baseline's
  * runs, level and reference commit, and the thresholds' run (0: defaults). */
-int bg_vstore_pin(struct bg_store *s, long long rid, const struct bg_baseline *b,
-                  long long th_run);
+int bg_vstore_pin(struct bg_store *s, long long rid, const struct bg_baseline *b, long long th_run);
 
 /* What run `rid`'s verdict was decided on, as bg_vstore_pin stored it, into b (runs that no
  * longer exist are left out) and *th_run; *found 0 when the run has nothing pinned. */

@@ -11,10 +11,10 @@
 
 #include <cmocka.h>
 
-#include "store.h"
-#include "store_private.h"
 #include "baseline.h"
 #include "decision_cache.h"
+#include "store.h"
+#include "store_private.h"
 #include "verdict.h"
 
 #include <cjson/cJSON.h>
@@ -814,8 +814,8 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(sorted_windows_kept_across_uploads_decide_as_sorted_afresh,
                                       setup, teardown),
-      cmocka_unit_test_setup_teardown(a_long_noise_window_is_served_from_the_decision_cache,
-                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(a_long_noise_window_is_served_from_the_decision_cache, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(a_slow_decision_stores_its_verdict_in_a_second_transaction,
                                       setup, teardown),
   };
