@@ -11,8 +11,9 @@
  *     threshold that applies) and returns a struct bg_gate_verdict: a class per item and the
  *     run's state. Thresholds from a payload are parsed by bg_gate_thresholds_parse and
  *     looked up per item with bg_gate_thresholds_lookup (gate_thresholds.h).
- *  3. bg_gate_verdict_to_cjson renders the verdict object, with a one-line
- *     summary and a Markdown report (also available alone).
+ *  3. bg_gate_summary_text and bg_gate_markdown put the verdict into words: a one-line
+ *     summary and a Markdown report (server/verdict_render.c writes the verdict object
+ *     around them).
  *
  * The method (docs/gate.md has the full account and its measured quality):
  *  - Scale: log when every baseline and candidate value is positive, else raw.
@@ -284,11 +285,5 @@ char *bg_gate_summary_text(const struct bg_gate_verdict *v);
  * (regressed, inconclusive, improved, missing, new; unchanged and ignored folded into a
  * <details> block of at most 50 rows). Caller frees. */
 char *bg_gate_markdown(const struct bg_gate_verdict *v, const struct bg_gate_context *ctx);
-
-/* The verdict object (state, project, commit, testbed, baseline, counts,
- * results, summary, markdown, url). Results keep the items' order; untested numbers are null.
- * Returns a new cJSON object (free with cJSON_Delete). */
-cJSON *bg_gate_verdict_to_cjson(const struct bg_gate_verdict *v,
-                                const struct bg_gate_context *ctx);
 
 #endif

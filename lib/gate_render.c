@@ -1,6 +1,6 @@
-/* gate_render.c: the gate's verdict for people and programs: the one-line summary, the
- * Markdown report and the verdict object (declared in gate.h, section 3). The decision itself
- * is gate.c's; this file only reads a struct bg_gate_verdict.
+/* gate_render.c: the gate's verdict for people: the one-line summary and the Markdown report
+ * (declared in gate.h, section 3). The decision itself is gate.c's; this file only reads a
+ * struct bg_gate_verdict. The verdict object, which embeds both, is server/verdict_render.c's.
  */
 #include "gate.h"
 #include "buf.h"
@@ -15,10 +15,6 @@
 
 /* The Markdown report lists at most this many unchanged rows; the rest are counted. */
 #define MD_UNCHANGED_ROWS 50
-
-static const char *dir_name(enum bg_direction d) {
-  return d == BG_HIGHER ? "higher" : "lower";
-}
 
 static void put_pct(struct bg_buf *b, double x) {
   char t[32];
@@ -202,75 +198,4 @@ char *bg_gate_markdown(const struct bg_gate_verdict *v, const struct bg_gate_con
     bg_buf_printf(&b, "\n[Dashboard](%s)\n", ctx->url);
   free(ord);
   return bg_buf_steal(&b);
-}
-
-static cJSON *num_or_null(double x) {
-  return isfinite(x) ? cJSON_CreateNumber(x) : cJSON_CreateNull();
-}
-
-static cJSON *str_or_null(const char *s) {
-  return s ? cJSON_CreateString(s) : cJSON_CreateNull();
-}
-
-cJSON *bg_gate_verdict_to_cjson(const struct bg_gate_verdict *v,
-                                const struct bg_gate_context *ctx) {
-  struct bg_gate_context none = {0};
-  if (!ctx)
-    ctx = &none;
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "state", bg_gate_state_name(v->state));
-  cJSON_AddItemToObject(o, "project", str_or_null(ctx->project));
-  cJSON_AddItemToObject(o, "commit", str_or_null(ctx->commit));
-  cJSON_AddItemToObject(o, "testbed", str_or_null(ctx->testbed));
-  cJSON *base = cJSON_AddObjectToObject(o, "baseline");
-  cJSON_AddItemToObject(base, "branch", str_or_null(ctx->baseline_branch));
-  cJSON_AddNumberToObject(base, "runs", (double)v->baseline_runs);
-  cJSON_AddNumberToObject(base, "noise_runs", (double)v->noise_runs);
-  cJSON_AddItemToObject(base, "first", str_or_null(ctx->baseline_first));
-  cJSON_AddItemToObject(base, "last", str_or_null(ctx->baseline_last));
-  cJSON *counts = cJSON_AddObjectToObject(o, "counts");
-  static const enum bg_gate_class order[] = {BG_GATE_REGRESSED, BG_GATE_IMPROVED,
-                                             BG_GATE_UNCHANGED, BG_GATE_INCONCLUSIVE,
-                                             BG_GATE_NEW,       BG_GATE_MISSING,
-                                             BG_GATE_IGNORED};
-  for (size_t i = 0; i < sizeof order / sizeof *order; i++)
-    cJSON_AddNumberToObject(counts, bg_gate_class_name(order[i]), (double)v->counts[order[i]]);
-  cJSON *results = cJSON_AddArrayToObject(o, "results");
-  for (size_t i = 0; i < v->n; i++) {
-    const struct bg_gate_outcome *r = &v->outcomes[i];
-    cJSON *x = cJSON_CreateObject();
-    cJSON_AddStringToObject(x, "benchmark", r->benchmark);
-    cJSON_AddStringToObject(x, "measure", r->measure);
-    cJSON_AddItemToObject(x, "unit", str_or_null(r->unit));
-    cJSON_AddStringToObject(x, "direction", dir_name(r->direction));
-    cJSON_AddStringToObject(x, "class", bg_gate_class_name(r->cls));
-    cJSON_AddItemToObject(x, "change", num_or_null(r->change));
-    cJSON *ci = cJSON_AddArrayToObject(x, "change_ci");
-    cJSON_AddItemToArray(ci, num_or_null(r->change_lo));
-    cJSON_AddItemToArray(ci, num_or_null(r->change_hi));
-    cJSON_AddItemToObject(x, "p", num_or_null(r->p));
-    cJSON_AddItemToObject(x, "q", num_or_null(r->q));
-    cJSON_AddItemToObject(x, "method", str_or_null(bg_gate_method_name(r->method)));
-    if (r->method == BG_GATE_METHOD_EXACT)
-      cJSON_AddItemToObject(x, "resolution", num_or_null(r->resolution));
-    cJSON_AddNumberToObject(x, "min_effect", r->min_effect);
-    if (r->acknowledged)
-      cJSON_AddTrueToObject(x, "acknowledged");
-    cJSON *bb = cJSON_AddObjectToObject(x, "baseline");
-    cJSON_AddItemToObject(bb, "center", num_or_null(r->baseline_center));
-    cJSON_AddNumberToObject(bb, "runs", (double)r->baseline_runs);
-    cJSON_AddNumberToObject(bb, "noise_runs", (double)r->noise_runs);
-    cJSON *cc = cJSON_AddObjectToObject(x, "candidate");
-    cJSON_AddItemToObject(cc, "center", num_or_null(r->candidate_center));
-    cJSON_AddNumberToObject(cc, "n", r->candidate_n);
-    cJSON_AddItemToArray(results, x);
-  }
-  char *summary = bg_gate_summary_text(v);
-  cJSON_AddStringToObject(o, "summary", summary);
-  free(summary);
-  char *md = bg_gate_markdown(v, ctx);
-  cJSON_AddStringToObject(o, "markdown", md);
-  free(md);
-  cJSON_AddItemToObject(o, "url", str_or_null(ctx->url));
-  return o;
 }

@@ -328,12 +328,12 @@ static int serve(int argc, char **argv) {
   if (o.public_url && strncmp(o.public_url, "http://", 7) != 0 &&
       strncmp(o.public_url, "https://", 8) != 0)
     return usage("--public-url: expected an http:// or https:// address");
-  bg_verdict_set_public_url(o.public_url);
   /* Opened here so migrations run and errors show before listening. */
   if (bg_db_open(o.db ? o.db : "benchgate.db", &db, err, sizeof err) != BG_OK) {
     fprintf(stderr, "benchgated: %s\n", err);
     return 1;
   }
+  bg_verdict_set_public_url(db, o.public_url);
   /* Runs stored by an upload that did not get to store their verdict get it now. */
   if (!(s = bg_db_thread(db, err, sizeof err)) || bg_upload_recover(s) != BG_OK) {
     fprintf(stderr, "benchgated: settling interrupted uploads: %s\n",

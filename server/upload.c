@@ -345,9 +345,8 @@ int bg_upload_run(struct bg_store *s, const struct bg_project *p, const struct b
   int rc = store_run(&u, answer);
   /* A default-branch run is the next uploads' baseline: keep its summaries at hand (outside
    * the write lock; a decision that misses it meanwhile reads it from the database). */
-  if (rc == BG_OK && u.stored.rid && !run->pull_request && run->commit.branch &&
-      !strcmp(run->commit.branch, p->default_branch))
-    bg_verdict_cache_run(s, u.stored.rid, u.in.rows, run->nresults);
+  if (rc == BG_OK && u.stored.rid)
+    bg_verdict_cache_run(s, p, run, u.stored.rid, u.in.rows, run->nresults);
   if (rc == BG_OK && u.state == DECIDE_LATER)
     rc = store_later(&u);
   join_decision(&u); /* a replay or an error did not need it */

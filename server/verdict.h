@@ -1,56 +1,30 @@
-/* verdict.h: the gate inside benchgated: baselines and verdicts.
+/* verdict.h: the gate inside benchgated: verdicts.
  *
- * lib/gate.c decides; this module chooses what it decides on and keeps the
- * outcome. For a stored run it selects the baseline runs (default branch: earlier
- * default-branch commits on the same testbed, at most the project's window; other branches
- * and pull requests: the default-branch history up to and including the fork point), cuts each
- * series at its baseline start (an acknowledged regression, later a change point), reads the
- * summaries stored with each result (never the samples), takes the thresholds of the latest
- * default-branch run only, runs bg_gate_decide, stores the verdict JSON with its state and
- * counts in the run's row and opens a 'regression' alert per regressed result. It runs inside
- * the upload's transaction. The read side serves verdicts and comparisons between two
- * commits; an acknowledgement (ack.h) judges the commit's runs again.
+ * lib/gate.c decides; this module puts a decision together and keeps its outcome. It judges
+ * a run against the baseline baseline.h selects (cut per series at its baseline start: an
+ * acknowledged regression or a change point) with the thresholds baseline.h says apply,
+ * stores the verdict's head with its state and counts in the run's row, what it was decided
+ * on, and opens a 'regression' alert per regressed result (alerts.h). The read side serves
+ * verdicts and comparisons between two commits; an acknowledgement (ack.h) judges the
+ * commit's runs again.
  */
 #ifndef BG_VERDICT_H
 #define BG_VERDICT_H
 
 #include "buf.h"
+#include "db.h"
 #include "error.h"
 #include "store.h"
-#include "store_runs.h" /* struct bg_verdict_row, BG_VERDICT_PENDING */
+#include "verdict_store.h"
 
 #include <stddef.h>
 
 struct bg_principal;
 
-/* Sets the dashboard's public base URL (benchgated --public-url) used for the verdict's
- * "url"; NULL or "" for none. Call once before serving; the string is copied. */
-void bg_verdict_set_public_url(const char *url);
-
-/* The baseline a run is judged against, newest run first. */
-#define BG_VERDICT_MAX_WINDOW 1000
-struct bg_verdict_baseline {
-  long long *runs;   /* runs.id of the baseline runs, newest first; owned */
-  long long *epochs; /* their commit epochs */
-  char (*shas)[65];  /* their commit shas */
-  size_t n;
-  size_t level; /* the newest runs the level uses (the project's gate_window; 0: all); the
-                 * noise uses all n (up to its noise_window) */
-  long long ref_epoch, ref_commit; /* the commit the baseline reaches up to: the candidate's own
-                                    * commit on the default branch, else the fork point
-                                    * (ref_commit 0 when no fork point was found) */
-  int on_default;                  /* 1: a default-branch run (not a pull request) */
-  double noise_cv; /* the run-to-run noise stated for items with fewer than 5 runs (the gate's
-                    * noise_cv); 0 for uploads, BG_GATE_COMPARE_NOISE_CV for compare */
-};
-
-/* Selects the baseline of stored run `rid` (runs.id) of project p. BG_OK with *b filled (free
- * with bg_verdict_baseline_free), BG_ENOENT for no such run, BG_EDB. */
-int bg_verdict_baseline(struct bg_store *s, const struct bg_project *p, long long rid,
-                        struct bg_verdict_baseline *b);
-
-/* Frees what a baseline owns; accepts NULL and zeroed structs. */
-void bg_verdict_baseline_free(struct bg_verdict_baseline *b);
+/* Sets the dashboard's public base URL (benchgated --public-url) that verdicts of database
+ * db link to ("url"); NULL or "" for none (the default). Call once, before serving; the
+ * string is copied. */
+void bg_verdict_set_public_url(struct bg_db *db, const char *url);
 
 /* A decided verdict waiting to be rendered (opaque). */
 struct bg_verdict_answer;
@@ -62,15 +36,6 @@ struct bg_verdict_answer;
  * bg_verdict_answer_free), or BG_EDB/BG_ENOENT. */
 int bg_verdict_decide_run(struct bg_store *s, const struct bg_project *p, long long rid,
                           struct bg_verdict_answer **answer);
-
-/* Judges stored run `rid` again on what its upload pinned (baseline runs, thresholds run) and
- * the commit's acknowledgements now, and stores the outcome as bg_verdict_update_run does
- * (head, state, counts, regression alerts): what an acknowledgement does to the commit's runs.
- * Runs inside the caller's write transaction. BG_OK with the full verdict text in *json
- * (caller frees with cJSON_free; {"state":"pending",...} for a run stored before the gate),
- * BG_ENOENT, BG_EDB. */
-int bg_verdict_rejudge_run(struct bg_store *s, const struct bg_project *p, long long rid,
-                           char **json);
 
 /* Decides the verdict of upload `run` before it is stored, on the caller's read snapshot
  * (which must not include the run), writing nothing: the decision bg_verdict_update_run would
@@ -128,19 +93,28 @@ char *bg_verdict_answer_text(const struct bg_verdict_answer *a);
 /* Frees a decision; accepts NULL. */
 void bg_verdict_answer_free(struct bg_verdict_answer *a);
 
-/* Puts committed run `rid`'s rows (any order) into the cache of baseline
- * summaries that upload decisions share (one per database, across the process's
- * connections; `s` names the database), so that the next uploads need not read the run
- * back. Call only after the run's transaction committed (a rolled-back run id can be reused).
- * Runs whose rows need their samples to be summarised (raw_center NAN) are left out. */
-void bg_verdict_cache_run(struct bg_store *s, long long rid, const struct bg_verdict_row *rows,
-                          size_t n);
+/* Puts committed run `rid` (upload `run` of project p, stored with rows[0..n-1], any order)
+ * into the decision cache upload decisions share (decision_cache.h; `s` names the database)
+ * when the cache admits it (baseline.h: a default-branch run whose rows carry their
+ * summaries), so that the next uploads need not read the run back. Call only after the
+ * run's transaction committed (a rolled-back run id can be reused). */
+void bg_verdict_cache_run(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
+                          long long rid, const struct bg_verdict_row *rows, size_t n);
 
 /* Renders the full verdict of stored run `rid` again from what its upload pinned (baseline
  * runs, thresholds run) and the commit's acknowledgements now; a run stored before the gate
  * gives {"state":"pending"}. Read-only. BG_OK with the text in *json (caller frees with
  * cJSON_free), BG_ENOENT, BG_EDB. */
 int bg_verdict_run_json(struct bg_store *s, const struct bg_project *p, long long rid, char **json);
+
+/* Judges stored run `rid` again on what its upload pinned (baseline runs, thresholds run) and
+ * the commit's acknowledgements now, and stores the outcome as bg_verdict_update_run does
+ * (head, state, counts, regression alerts): what an acknowledgement does to the commit's runs.
+ * Runs inside the caller's write transaction. BG_OK with the full verdict text in *json
+ * (caller frees with cJSON_free; {"state":"pending",...} for a run stored before the gate),
+ * BG_ENOENT, BG_EDB. */
+int bg_verdict_rejudge_run(struct bg_store *s, const struct bg_project *p, long long rid,
+                           char **json);
 
 /* Appends the verdict of the newest run of commit `sha` on `testbed` (NULL: on any testbed).
  * BG_OK; BG_ENOENT when the commit has no such run (e->field "sha" or "testbed"); BG_EDB. */
@@ -160,15 +134,5 @@ int bg_verdict_commit_verdicts_json(struct bg_store *s, const struct bg_project 
 int bg_verdict_compare_json(struct bg_store *s, const struct bg_project *p, const char *base,
                             const char *head, const char *testbed, struct bg_buf *out,
                             struct bg_ferr *e);
-
-/* The columns of an alert row with the joins they need (verdict.c's V_ALERTS); alerts.c
- * reads and renders alerts. */
-#define BG_VERDICT_ALERT_SELECT                                                             \
-  "SELECT a.id, a.kind, a.state, b.name, m.slug, t.name, c.sha, r.run_id, a.first_sha, "   \
-  "a.last_sha, a.change, a.change_lo, a.change_hi, a.created_at, a.note, "                 \
-  "a.acknowledged_by, a.acknowledged_at FROM alerts a "                                    \
-  "JOIN benchmarks b ON b.id = a.benchmark_id JOIN measures m ON m.id = a.measure_id "     \
-  "JOIN testbeds t ON t.id = a.testbed_id LEFT JOIN commits c ON c.id = a.commit_id "      \
-  "LEFT JOIN runs r ON r.id = a.run_id "
 
 #endif

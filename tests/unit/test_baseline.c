@@ -14,6 +14,8 @@
 #include "ack.h"
 #include "alerts.h"
 #include "reads.h"
+#include "baseline.h"
+#include "decision_cache.h"
 #include "store.h"
 #include "store_private.h"
 #include "upload.h"
@@ -112,8 +114,8 @@ static long long put(struct fixture *f, const struct spec *sp, char **answer) {
 
 /* The baseline of run rid as a string of commit numbers, newest first: "4,3,2". */
 static void baseline_of(struct fixture *f, long long rid, char *out, size_t n) {
-  struct bg_verdict_baseline b;
-  assert_int_equal(bg_verdict_baseline(f->s, &f->p, rid, &b), BG_OK);
+  struct bg_baseline b;
+  assert_int_equal(bg_baseline_of_run(f->s, &f->p, rid, &b), BG_OK);
   size_t used = 0;
   out[0] = '\0';
   for (size_t i = 0; i < b.n; i++) {
@@ -123,7 +125,7 @@ static void baseline_of(struct fixture *f, long long rid, char *out, size_t n) {
         k = c;
     used += (size_t)snprintf(out + used, n - used, "%s%d", i ? "," : "", k);
   }
-  bg_verdict_baseline_free(&b);
+  bg_baseline_free(&b);
 }
 
 /* The verdict object of an upload answer's text. */
@@ -765,6 +767,30 @@ static void a_verdict_decided_from_the_payload_equals_the_stored_runs(void **sta
   }
 }
 
+/* The decision cache serves any window a project sets: with a noise window of 150 runs,
+ * each upload past the 150th finds all 150 baseline runs in the shared cache and reads none
+ * from the store (every verdict still equals its stored run's, decided afresh by put). */
+static void a_long_noise_window_is_served_from_the_decision_cache(void **state) {
+  struct fixture *f = *state;
+  assert_int_equal(sqlite3_exec(bg_store_sqlite(f->s),
+                                "UPDATE projects SET gate_window = 30, noise_window = 150", NULL,
+                                NULL, NULL),
+                   SQLITE_OK);
+  struct bg_db *db = bg_store_database(f->s);
+  struct bg_dcache_stats before, after;
+  for (int c = 1; c <= 160; c++) {
+    /* One commit time for all: the baseline is ordered by commit id then. */
+    struct spec sp = {.commit = c, .minute = 1, .level = 100};
+    if (c == 156)
+      bg_dcache_stats(db, &before);
+    put(f, &sp, NULL);
+  }
+  bg_dcache_stats(db, &after);
+  assert_int_equal(after.reads - before.reads, 0);
+  assert_int_equal(after.hits - before.hits, 5 * 150);
+  assert_true(after.capacity >= 150);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
@@ -792,6 +818,8 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(sorted_windows_kept_across_uploads_decide_as_sorted_afresh,
                                       setup, teardown),
+      cmocka_unit_test_setup_teardown(a_long_noise_window_is_served_from_the_decision_cache, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(a_slow_decision_stores_its_verdict_in_a_second_transaction,
                                       setup, teardown),
   };

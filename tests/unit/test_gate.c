@@ -15,8 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "gate.h"
 #include "stats.h"
+#include "verdict_render.h"
+
+/* The verdict object as the server renders it (server/verdict_render.c), parsed. */
+static cJSON *verdict_json(const struct bg_gate_verdict *v, const struct bg_gate_context *ctx) {
+  struct bg_buf out;
+  bg_buf_init(&out, 0);
+  bg_verdict_render(&out, v, ctx, 1);
+  cJSON *j = cJSON_Parse(out.data);
+  bg_buf_free(&out);
+  assert_non_null(j);
+  return j;
+}
 
 #define NREP 10
 #define MAXB 128
@@ -178,7 +191,7 @@ static void sorted_centres_from_the_caller_decide_as_the_gates_own(void **state)
     s->items[b].sorted_log = 1;
   }
   struct bg_gate_verdict *given = decide(s->items, 6, &cfg);
-  cJSON *a = bg_gate_verdict_to_cjson(plain, NULL), *b = bg_gate_verdict_to_cjson(given, NULL);
+  cJSON *a = verdict_json(plain, NULL), *b = verdict_json(given, NULL);
   char *ta = cJSON_PrintUnformatted(a), *tb = cJSON_PrintUnformatted(b);
   assert_string_equal(ta, tb);
   for (size_t i = 0; i < 6; i++) {
@@ -653,7 +666,7 @@ static void verdict_json_and_markdown_have_every_field(void **state) {
   struct bg_gate_context ctx = {.project = "acme", .commit = "abc123", .testbed = "epyc",
                                 .baseline_branch = "main", .baseline_first = "f1",
                                 .baseline_last = "l1", .url = "http://x/c/abc123"};
-  cJSON *j = bg_gate_verdict_to_cjson(v, &ctx);
+  cJSON *j = verdict_json(v, &ctx);
   static const char *top[] = {"state", "project", "commit", "testbed", "baseline", "counts",
                               "results", "summary", "markdown", "url"};
   for (size_t i = 0; i < sizeof top / sizeof *top; i++)
@@ -688,7 +701,7 @@ static void verdict_json_and_markdown_have_every_field(void **state) {
   assert_non_null(strstr(md, "http://x/c/abc123"));
   cJSON_Delete(j);
   /* No context at all still renders. */
-  j = bg_gate_verdict_to_cjson(v, NULL);
+  j = verdict_json(v, NULL);
   assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "project")));
   cJSON_Delete(j);
   bg_gate_verdict_free(v);
@@ -901,7 +914,7 @@ static void exact_items_do_not_move_the_others(void **state) {
   }
   /* The verdict names the rule: method and resolution in JSON, "exact" in the Markdown
    * interval column, "(exact)" in the summary. */
-  cJSON *j = bg_gate_verdict_to_cjson(with, NULL);
+  cJSON *j = verdict_json(with, NULL);
   cJSON *r8 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "results"), 8);
   cJSON *r0 = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "results"), 0);
   assert_string_equal(cJSON_GetObjectItem(r8, "method")->valuestring, "exact");

@@ -127,3 +127,19 @@ void bg_json_num12(struct bg_buf *out, double v) {
   bg_buf_append(out, p, (size_t)(end - p));
 }
 
+void bg_json_num12_int(struct bg_buf *out, double v) {
+  if (!(v == floor(v) && fabs(v) < 1e15)) {
+    bg_json_num12(out, v);
+    return;
+  }
+  char digits[24], *e = digits + sizeof digits, *q = e;
+  long long k = (long long)v;
+  unsigned long long u = k < 0 ? 0ULL - (unsigned long long)k : (unsigned long long)k;
+  do {
+    *--q = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (k < 0 || (k == 0 && signbit(v)))
+    *--q = '-';
+  bg_buf_append(out, q, (size_t)(e - q));
+}

@@ -1,0 +1,101 @@
+/* verdict_render.c: the verdict object of verdict_render.h. */
+#include "verdict_render.h"
+
+#include "json.h"
+
+#include <stdlib.h>
+
+#define PUT(out, lit) BG_JSON_LIT(out, lit)
+
+/* One outcome of the results array. */
+static void put_result(struct bg_buf *buf, const struct bg_gate_outcome *r, int first) {
+  bg_buf_puts(buf, first ? "{\"benchmark\":" : ",{\"benchmark\":");
+  bg_json_str(buf, r->benchmark);
+  PUT(buf, ",\"measure\":");
+  bg_json_str(buf, r->measure);
+  PUT(buf, ",\"unit\":");
+  bg_json_str(buf, r->unit);
+  bg_buf_puts(buf, r->direction == BG_HIGHER ? ",\"direction\":\"higher\",\"class\":"
+                                             : ",\"direction\":\"lower\",\"class\":");
+  bg_json_str(buf, bg_gate_class_name(r->cls));
+  PUT(buf, ",\"change\":");
+  bg_json_num12_int(buf, r->change);
+  PUT(buf, ",\"change_ci\":[");
+  bg_json_num12_int(buf, r->change_lo);
+  PUT(buf, ",");
+  bg_json_num12_int(buf, r->change_hi);
+  PUT(buf, "],\"p\":");
+  bg_json_num12_int(buf, r->p);
+  PUT(buf, ",\"q\":");
+  bg_json_num12_int(buf, r->q);
+  PUT(buf, ",\"method\":");
+  bg_json_str(buf, bg_gate_method_name(r->method));
+  if (r->method == BG_GATE_METHOD_EXACT) {
+    PUT(buf, ",\"resolution\":");
+    bg_json_num12_int(buf, r->resolution);
+  }
+  PUT(buf, ",\"min_effect\":");
+  bg_json_num12_int(buf, r->min_effect);
+  if (r->acknowledged)
+    PUT(buf, ",\"acknowledged\":true");
+  PUT(buf, ",\"baseline\":{\"center\":");
+  bg_json_num12_int(buf, r->baseline_center);
+  PUT(buf, ",\"runs\":");
+  bg_json_num12_int(buf, (double)r->baseline_runs);
+  PUT(buf, ",\"noise_runs\":");
+  bg_json_num12_int(buf, (double)r->noise_runs);
+  PUT(buf, "},\"candidate\":{\"center\":");
+  bg_json_num12_int(buf, r->candidate_center);
+  PUT(buf, ",\"n\":");
+  bg_json_num12_int(buf, r->candidate_n);
+  PUT(buf, "}}");
+}
+
+void bg_verdict_render(struct bg_buf *buf, const struct bg_gate_verdict *v,
+                       const struct bg_gate_context *ctx, int full) {
+  static const enum bg_gate_class order[] = {
+      BG_GATE_REGRESSED, BG_GATE_IMPROVED, BG_GATE_UNCHANGED, BG_GATE_INCONCLUSIVE,
+      BG_GATE_NEW,       BG_GATE_MISSING,  BG_GATE_IGNORED};
+  const struct bg_gate_context none = {0};
+  if (!ctx)
+    ctx = &none;
+  PUT(buf, "{\"state\":");
+  bg_json_str(buf, bg_gate_state_name(v->state));
+  PUT(buf, ",\"project\":");
+  bg_json_str(buf, ctx->project);
+  PUT(buf, ",\"commit\":");
+  bg_json_str(buf, ctx->commit);
+  PUT(buf, ",\"testbed\":");
+  bg_json_str(buf, ctx->testbed);
+  PUT(buf, ",\"baseline\":{\"branch\":");
+  bg_json_str(buf, ctx->baseline_branch);
+  bg_buf_printf(buf, ",\"runs\":%zu,\"noise_runs\":%zu,\"first\":", v->baseline_runs,
+                v->noise_runs);
+  bg_json_str(buf, ctx->baseline_first);
+  PUT(buf, ",\"last\":");
+  bg_json_str(buf, ctx->baseline_last);
+  PUT(buf, "},\"counts\":{");
+  for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+    bg_buf_printf(buf, "%s\"%s\":%zu", i ? "," : "", bg_gate_class_name(order[i]),
+                  v->counts[order[i]]);
+  PUT(buf, "}");
+  if (full) {
+    PUT(buf, ",\"results\":[");
+    for (size_t i = 0; i < v->n; i++)
+      put_result(buf, &v->outcomes[i], i == 0);
+    PUT(buf, "]");
+  }
+  char *summary = bg_gate_summary_text(v);
+  PUT(buf, ",\"summary\":");
+  bg_json_str(buf, summary);
+  free(summary);
+  if (full) {
+    char *md = bg_gate_markdown(v, ctx);
+    PUT(buf, ",\"markdown\":");
+    bg_json_str(buf, md);
+    free(md);
+  }
+  PUT(buf, ",\"url\":");
+  bg_json_str(buf, ctx->url);
+  PUT(buf, "}");
+}
