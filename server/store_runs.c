@@ -43,6 +43,7 @@ enum sid {
   S_MEASURE_INSERT,
   S_RESULT_INSERT,
   S_RUNS_PENDING,
+  S_SNAPSHOT,
   S_COUNT
 };
 
@@ -80,6 +81,8 @@ static const char *const sql_text[S_COUNT] = {
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     [S_RUNS_PENDING] =
         "SELECT id, project_id FROM runs WHERE gate_input = '" BG_VERDICT_PENDING "' ORDER BY id",
+    /* Any read begins a read transaction's snapshot; this one reads one page. */
+    [S_SNAPSHOT] = "SELECT 1 FROM projects LIMIT 1",
 };
 
 /* Per-connection cache of benchmark and measure ids: open addressing on (kind, project,
@@ -657,7 +660,17 @@ int bg_store_runs_write_end(struct bg_store *own, struct bg_store *w, int ok) {
 }
 
 int bg_store_runs_read_begin(struct bg_store *s) {
-  return bg_store_begin_read(s);
+  int rc = bg_store_begin_read(s);
+  sqlite3_stmt *st = rc ? NULL : stmt(s, S_SNAPSHOT);
+  if (rc || !st)
+    return rc ? rc : BG_EDB;
+  int step = sqlite3_step(st);
+  bg_store_done(st);
+  if (step != SQLITE_ROW && step != SQLITE_DONE) {
+    rc = bg_store_fail(s, "read snapshot");
+    bg_store_rollback(s);
+  }
+  return rc;
 }
 
 int bg_store_runs_read_end(struct bg_store *s, int ok) {

@@ -100,8 +100,8 @@ int bg_store_runs_write_begin(struct bg_store *own, struct bg_store **w);
  * it does not commit; releases the write lock. */
 int bg_store_runs_write_end(struct bg_store *own, struct bg_store *w, int ok);
 
-/* A read transaction on s: one snapshot from its first read until bg_store_runs_read_end.
- * BG_OK or BG_EDB. */
+/* A read transaction on s whose snapshot is taken before this returns: what later commits
+ * write stays out of it until bg_store_runs_read_end. BG_OK or BG_EDB. */
 int bg_store_runs_read_begin(struct bg_store *s);
 
 /* Ends it (COMMIT when `ok`, else ROLLBACK). BG_OK, or BG_EDB when the commit fails. */

@@ -18,7 +18,8 @@
  *   writer, bg_db_writer: one connection keeps its page cache), checks whether the run is
  *   stored already, inserts its rows and screens its change points, in one transaction.
  * - A decision thread ("bg-decide"), started before the lock is taken, opens a read snapshot
- *   on the side connection (bg_store_runs_side: a second connection kept with the caller's),
+ *   (the caller waits until it is taken, so that it cannot see the insert, however late the
+ *   thread gets a core) on the side connection (bg_store_runs_side: a second connection kept with the caller's),
  *   decides the verdict from the payload (bg_verdict_decide_payload) and renders the answer.
  * - The caller's own connection receives the errors, whichever connection they happened on,
  *   and reads a verdict back outside the transactions.
@@ -131,10 +132,15 @@ struct decide_job {
   const struct bg_run *run;
   const struct bg_verdict_row *rows; /* the results' summaries (the insert sets their ids) */
   long long now;
+  int delay_ms; /* bg_upload_delay_decisions */
   struct bg_verdict_answer *answer;
   struct bg_buf out; /* the upload's answer with this verdict, written beside the insert */
   int rc;
   atomic_int done; /* set last: answer, out and rc are final */
+  /* The snapshot is taken (or failed): the insert may begin. */
+  pthread_mutex_t lock;
+  pthread_cond_t taken;
+  int snapshot;
 };
 
 /* One upload in progress. */
@@ -190,10 +196,44 @@ static int settle(struct bg_store *s, const struct bg_project *p, long long rid,
 
 /* ---- the decision thread ---- */
 
+/* What uploads of one database are told besides their runs (tests only). */
+struct upload_settings {
+  atomic_int decision_delay_ms;
+};
+
+static void *settings_create(void) {
+  struct upload_settings *st = calloc(1, sizeof *st);
+  if (st)
+    atomic_init(&st->decision_delay_ms, 0);
+  return st;
+}
+
+static const struct bg_db_shared upload_settings_kind = {"upload settings", settings_create,
+                                                         free};
+
+void bg_upload_delay_decisions(struct bg_db *db, int ms) {
+  struct upload_settings *st = bg_db_shared(db, &upload_settings_kind);
+  if (st)
+    atomic_store(&st->decision_delay_ms, ms > 0 ? ms : 0);
+}
+
+static int decision_delay(struct bg_store *s) {
+  struct upload_settings *st = bg_db_shared(bg_store_database(s), &upload_settings_kind);
+  return st ? atomic_load(&st->decision_delay_ms) : 0;
+}
+
 static void *decide_main(void *arg) {
   struct decide_job *j = arg;
   pthread_setname_np(pthread_self(), "bg-decide"); /* for top -H and perf */
+  if (j->delay_ms) {
+    struct timespec d = {j->delay_ms / 1000, (long)(j->delay_ms % 1000) * 1000000L};
+    nanosleep(&d, NULL);
+  }
   int rc = bg_store_runs_read_begin(j->s);
+  pthread_mutex_lock(&j->lock);
+  j->snapshot = 1;
+  pthread_cond_signal(&j->taken);
+  pthread_mutex_unlock(&j->lock);
   if (rc == BG_OK &&
       (rc = bg_verdict_decide_payload(j->s, j->p, j->run, j->rows, j->now, &j->answer)))
     j->answer = NULL;
@@ -216,11 +256,21 @@ static void start_decision(struct upload *u, size_t answer_max) {
   j->run = u->run;
   j->rows = u->in.rows;
   j->now = u->in.now;
+  j->delay_ms = decision_delay(u->own);
   bg_buf_init(&j->out, answer_max);
   atomic_init(&j->done, 0);
+  pthread_mutex_init(&j->lock, NULL);
+  pthread_cond_init(&j->taken, NULL);
+  j->snapshot = 0;
   if (j->s && pthread_create(&u->thread, NULL, decide_main, j) == 0)
     u->side = SIDE_RUNNING;
   u->state = u->side == SIDE_RUNNING ? DECIDING_BESIDE : DECIDING_HERE;
+  /* The snapshot must not see the insert: wait for it before the write lock is taken (the
+   * thread's start and one read, tens of microseconds). */
+  pthread_mutex_lock(&j->lock);
+  while (u->side == SIDE_RUNNING && !j->snapshot)
+    pthread_cond_wait(&j->taken, &j->lock);
+  pthread_mutex_unlock(&j->lock);
 }
 
 /* Waits for the decision thread when it still runs. */
@@ -350,6 +400,8 @@ int bg_upload_run(struct bg_store *s, const struct bg_project *p, const struct b
   if (rc == BG_OK && u.state == DECIDE_LATER)
     rc = store_later(&u);
   join_decision(&u); /* a replay or an error did not need it */
+  pthread_mutex_destroy(&u.job.lock);
+  pthread_cond_destroy(&u.job.taken);
   bg_verdict_answer_free(u.job.answer);
   if (rc == BG_OK)
     rc = answer_upload(&u, answer);

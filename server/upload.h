@@ -32,4 +32,8 @@ int bg_upload_run(struct bg_store *s, const struct bg_project *p, const struct b
  * when the pending runs or their projects cannot be read or a transaction cannot begin. */
 int bg_upload_recover(struct bg_store *s);
 
+/* For tests: the decision thread of every later upload to database db sleeps `ms` before it
+ * takes its snapshot, as it may when other uploads keep the cores busy; 0 ends it. */
+void bg_upload_delay_decisions(struct bg_db *db, int ms);
+
 #endif

@@ -34,8 +34,8 @@
  * two benchmarks: bench_0 centred on `level`, bench_1 always on 50. Each run's centre has a
  * deterministic noise-like run-to-run jitter of up to ±0.4 % and its five samples a ±0.2 %
  * spread. `thresholds` (JSON or NULL) goes into the run. */
-static void put(struct fixture *f, int k, double level, const char *branch,
-                const char *thresholds) {
+static char *put_answer(struct fixture *f, int k, double level, const char *branch,
+                        const char *thresholds, int answer) {
   char json[4096], results[2048] = "", th[256] = "";
   size_t used = 0;
   int id = ++f->next_run;
@@ -58,7 +58,12 @@ static void put(struct fixture *f, int k, double level, const char *branch,
            "\"commit\":{\"sha\":\"%s\",\"branch\":\"%s\",\"timestamp\":"
            "\"2026-11-20T%02d:%02d:00Z\"}%s,\"testbed\":{\"name\":\"tb\"},\"results\":[%s]}",
            id, sha(k), branch ? branch : "main", 10 + k / 60, k % 60, th, results);
-  store_json(f, json, 0);
+  return store_json(f, json, answer);
+}
+
+static void put(struct fixture *f, int k, double level, const char *branch,
+                const char *thresholds) {
+  put_answer(f, k, level, branch, thresholds, 0);
 }
 
 /* GET .../series of benchmark `bench` on `branch` (NULL: default), parsed. */
@@ -110,6 +115,53 @@ static long long changepoint_alerts(struct fixture *f) {
 static void step_series(struct fixture *f, double after) {
   for (int k = 1; k <= 30; k++)
     put(f, k, k <= 20 ? 100 : after, NULL, NULL);
+}
+
+/* The baseline runs of bench_0 in an upload's answer. */
+static int bench0_baseline_runs(const char *answer) {
+  cJSON *root = cJSON_Parse(answer), *r;
+  int runs = -1;
+  assert_non_null(root);
+  cJSON_ArrayForEach(r, cJSON_GetObjectItem(cJSON_GetObjectItem(root, "verdict"), "results"))
+    if (!strcmp(str(r, "benchmark"), "bench_0"))
+      runs = (int)num(cJSON_GetObjectItem(r, "baseline"), "runs");
+  cJSON_Delete(root);
+  return runs;
+}
+
+/* An upload is judged against the series starts from before its own change-point screening,
+ * however late its decision thread gets a core: the run whose screening finds the step (run
+ * 24 finds it at commit 21) keeps its whole baseline, the next run's starts at commit 21. The
+ * decision's snapshot is taken before the insert begins; a thread that starts late (the cores
+ * busy with other uploads, here made to sleep 30 ms) holds the insert up rather than see it. */
+static void an_upload_is_judged_before_its_own_screening(void **state) {
+  struct fixture *f = *state, *late = NULL;
+  setup((void **)&late);
+  bg_upload_delay_decisions(bg_store_database(late->s), 30);
+  for (int k = 1; k <= 25; k++) {
+    double level = k <= 20 ? 100 : 101.2;
+    char *now = put_answer(f, k, level, NULL, NULL, 1);
+    char *later = put_answer(late, k, level, NULL, NULL, 1);
+    int same = !strcmp(now, later), runs = bench0_baseline_runs(now);
+    free(now);
+    free(later);
+    if (!same || (k == 24 && runs != 23) || (k == 25 && runs != 4)) {
+      void *st = late;
+      teardown(&st);
+      fail_msg("commit %d: answers %s, bench_0 baseline of %d runs", k,
+               same ? "equal" : "differ", runs);
+    }
+  }
+  char q[200];
+  snprintf(q, sizeof q,
+           "SELECT count(*) FROM series_baseline s JOIN commits c ON c.id = s.start_commit_id "
+           "WHERE c.sha = '%s'",
+           sha(21));
+  long long at21 = count(late, q);
+  void *st = late;
+  teardown(&st);
+  assert_int_equal(at21, 1);
+  assert_int_equal(count(f, q), 1);
 }
 
 static void a_step_gives_one_change_point_at_the_first_commit_of_the_new_level(void **state) {
@@ -336,6 +388,8 @@ static void a_decision_and_a_change_point_update_share_one_connection(void **sta
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(an_upload_is_judged_before_its_own_screening,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(
           a_step_gives_one_change_point_at_the_first_commit_of_the_new_level, setup, teardown),
       cmocka_unit_test_setup_teardown(a_spike_gives_no_change_point_and_no_alert, setup, teardown),
