@@ -31,7 +31,6 @@
 #include "verdict_render.h"
 #include "verdict_store.h"
 
-#include "store_private.h" /* bg_store_testbed_find */
 
 #include <cjson/cJSON.h>
 #include <limits.h>
