@@ -333,82 +333,56 @@ static int check_config(const struct bg_cpd_config *c) {
   return BG_OK;
 }
 
-int bg_cpd_detect(const double *x, const double *var, size_t n, const struct bg_cpd_config *cfg,
-                  struct bg_cpd_result *out) {
-  int rc = BG_OK;
-  struct bg_cpd_config c = cfg ? *cfg : bg_cpd_config_default();
-  double *xs = NULL, *vs = NULL, *y = NULL, *scratch = NULL, *stat = NULL, *buf = NULL;
-  double *zs = NULL, *ws = NULL;
-  size_t *map = NULL, *cp = NULL;
-  struct sums s = {0};
-
-  if (!out)
-    return BG_EINVAL;
-  memset(out, 0, sizeof *out);
-  if (n > 0 && !x)
-    return BG_EINVAL;
-  if ((rc = check_config(&c)) != BG_OK)
-    return rc;
-
-  xs = bg_xmalloc((n ? n : 1) * sizeof *xs);
-  vs = bg_xmalloc((n ? n : 1) * sizeof *vs);
-  map = bg_xmalloc((n ? n : 1) * sizeof *map);
-  size_t m = 0;
+/* Keeps the finite points of x in xs, their variances (0 without var) in vs and their indexes
+ * in map; *m counts them. BG_EINVAL when a kept point's variance is not finite and >= 0. */
+static int finite_points(const double *x, const double *var, size_t n, double *xs, double *vs,
+                         size_t *map, size_t *m) {
+  *m = 0;
   for (size_t i = 0; i < n; i++) {
     if (!isfinite(x[i]))
       continue;
-    if (var && (!isfinite(var[i]) || var[i] < 0.0)) {
-      rc = BG_EINVAL;
-      goto out;
-    }
-    xs[m] = x[i];
-    vs[m] = var ? var[i] : 0.0;
-    map[m++] = i;
+    if (var && (!isfinite(var[i]) || var[i] < 0.0))
+      return BG_EINVAL;
+    xs[*m] = x[i];
+    vs[*m] = var ? var[i] : 0.0;
+    map[(*m)++] = i;
   }
-  out->n_used = m;
-  if (m < 2 * c.min_segment)
-    goto out;
+  return BG_OK;
+}
 
-  scratch = bg_xmalloc(m * sizeof *scratch);
-  double sigma = noise_scale(xs, m, scratch);
-  if (!(sigma > 0.0) || !isfinite(sigma))
-    goto out;
-  out->sigma = sigma;
-
-  /* Spike filter: compare each point with the median of its (up to) 5-point window. */
-  y = bg_xmalloc(m * sizeof *y);
+/* Spike filter: each point further than outlier_k * sigma from the median of its (up to)
+ * 5-point window is replaced by that median. */
+static void despike(const double *xs, size_t m, double sigma, double outlier_k, double *scratch,
+                    double *y) {
   for (size_t i = 0; i < m; i++) {
     size_t a = i >= 2 ? i - 2 : 0, b = i + 3 <= m ? i + 3 : m;
     double med = median_range(xs, a, b, scratch);
-    y[i] = c.outlier_k > 0.0 && fabs(xs[i] - med) > c.outlier_k * sigma ? med : xs[i];
+    y[i] = outlier_k > 0.0 && fabs(xs[i] - med) > outlier_k * sigma ? med : xs[i];
   }
+}
 
-  double *pscratch = bg_xmalloc(2 * m * sizeof *pscratch);
-  double infl = persistence(y, m, pscratch);
-  free(pscratch);
-  out->persistence = infl;
-
-  /* Weights from the per-point variances, relative to the noise the series shows. */
+/* The cumulative sums of the standardised series z = (y - median) / sigma over buf (6 (m+1)
+ * doubles), weighted by the per-point variances vs relative to the noise the series shows
+ * (has_var; otherwise every weight is 1). z goes to zs, the weights to ws (when not NULL). */
+static void fill_sums(const double *y, const double *vs, int has_var, size_t m, double sigma,
+                      double *scratch, double *buf, double *zs, double *ws, struct sums *s) {
   double tau2 = 0.0, s2 = sigma * sigma;
-  if (var) {
+  if (has_var) {
     memcpy(scratch, vs, m * sizeof *vs);
     double mv = median_inplace(scratch, m);
     tau2 = s2 - mv > 0.0 ? s2 - mv : 0.0;
   }
   memcpy(scratch, y, m * sizeof *y);
   double centre = median_inplace(scratch, m);
-  buf = bg_xcalloc(6 * (m + 1), sizeof *buf);
-  zs = bg_xmalloc(m * sizeof *zs);
-  ws = var ? bg_xmalloc(m * sizeof *ws) : NULL;
-  s.w = buf;
-  s.wx = buf + (m + 1);
-  s.wxx = buf + 2 * (m + 1);
-  s.wt = buf + 3 * (m + 1);
-  s.wtt = buf + 4 * (m + 1);
-  s.wtx = buf + 5 * (m + 1);
+  s->w = buf;
+  s->wx = buf + (m + 1);
+  s->wxx = buf + 2 * (m + 1);
+  s->wt = buf + 3 * (m + 1);
+  s->wtt = buf + 4 * (m + 1);
+  s->wtx = buf + 5 * (m + 1);
   for (size_t i = 0; i < m; i++) {
     double w = 1.0;
-    if (var) {
+    if (has_var) {
       double d = tau2 + vs[i];
       w = s2 / (d > 1e-12 * s2 ? d : 1e-12 * s2);
     }
@@ -416,23 +390,20 @@ int bg_cpd_detect(const double *x, const double *var, size_t n, const struct bg_
     zs[i] = z;
     if (ws)
       ws[i] = w;
-    s.w[i + 1] = s.w[i] + w;
-    s.wx[i + 1] = s.wx[i] + w * z;
-    s.wxx[i + 1] = s.wxx[i] + w * z * z;
-    s.wt[i + 1] = s.wt[i] + w * t;
-    s.wtt[i + 1] = s.wtt[i] + w * t * t;
-    s.wtx[i + 1] = s.wtx[i] + w * t * z;
+    s->w[i + 1] = s->w[i] + w;
+    s->wx[i + 1] = s->wx[i] + w * z;
+    s->wxx[i + 1] = s->wxx[i] + w * z * z;
+    s->wt[i + 1] = s->wt[i] + w * t;
+    s->wtt[i + 1] = s->wtt[i] + w * t * t;
+    s->wtx[i + 1] = s->wtx[i] + w * t * z;
   }
+}
 
-  double lnm = log((double)m);
-  size_t k = binseg(&s, m, c.min_segment, c.candidate_penalty * lnm, &cp);
-  stat = bg_xmalloc((k ? k : 1) * sizeof *stat);
-  out->threshold = c.penalty * lnm;
-  k = prune(&s, m, cp, k, out->threshold, infl, stat);
-  k = veto_curvature(&s, zs, ws, m, cp, k, c.curvature_penalty * lnm, infl, stat);
-  if (!k)
-    goto out;
-
+/* The k change points cp[] of the m kept points (map: their indexes in the input) into out,
+ * each with the medians of its two segments of y and its statistic stat[j]. */
+static void report_points(const size_t *cp, size_t k, size_t m, const size_t *map,
+                          const double *y, const double *stat, double *scratch,
+                          struct bg_cpd_result *out) {
   out->points = bg_xcalloc(k, sizeof *out->points);
   out->count = k;
   for (size_t j = 0; j < k; j++) {
@@ -445,7 +416,52 @@ int bg_cpd_detect(const double *x, const double *var, size_t n, const struct bg_
     p->relative = p->before > 0.0 && p->after > 0.0 ? p->after / p->before - 1.0 : NAN;
     p->score = stat[j];
   }
+}
 
+int bg_cpd_detect(const double *x, const double *var, size_t n, const struct bg_cpd_config *cfg,
+                  struct bg_cpd_result *out) {
+  int rc = BG_OK;
+  struct bg_cpd_config c = cfg ? *cfg : bg_cpd_config_default();
+  double *y = NULL, *scratch = NULL, *stat = NULL, *buf = NULL, *zs = NULL, *ws = NULL;
+  size_t *cp = NULL, m = 0;
+  struct sums s = {0};
+  if (!out)
+    return BG_EINVAL;
+  memset(out, 0, sizeof *out);
+  if (n > 0 && !x)
+    return BG_EINVAL;
+  if ((rc = check_config(&c)) != BG_OK)
+    return rc;
+  double *xs = bg_xmalloc((n ? n : 1) * sizeof *xs), *vs = bg_xmalloc((n ? n : 1) * sizeof *vs);
+  size_t *map = bg_xmalloc((n ? n : 1) * sizeof *map);
+  if ((rc = finite_points(x, var, n, xs, vs, map, &m)) != BG_OK)
+    goto out;
+  out->n_used = m;
+  if (m < 2 * c.min_segment)
+    goto out;
+  scratch = bg_xmalloc(m * sizeof *scratch);
+  double sigma = noise_scale(xs, m, scratch);
+  if (!(sigma > 0.0) || !isfinite(sigma))
+    goto out;
+  out->sigma = sigma;
+  y = bg_xmalloc(m * sizeof *y);
+  despike(xs, m, sigma, c.outlier_k, scratch, y);
+  double *pscratch = bg_xmalloc(2 * m * sizeof *pscratch);
+  double infl = persistence(y, m, pscratch);
+  free(pscratch);
+  out->persistence = infl;
+  buf = bg_xcalloc(6 * (m + 1), sizeof *buf);
+  zs = bg_xmalloc(m * sizeof *zs);
+  ws = var ? bg_xmalloc(m * sizeof *ws) : NULL;
+  fill_sums(y, vs, var != NULL, m, sigma, scratch, buf, zs, ws, &s);
+  double lnm = log((double)m);
+  size_t k = binseg(&s, m, c.min_segment, c.candidate_penalty * lnm, &cp);
+  stat = bg_xmalloc((k ? k : 1) * sizeof *stat);
+  out->threshold = c.penalty * lnm;
+  k = prune(&s, m, cp, k, out->threshold, infl, stat);
+  k = veto_curvature(&s, zs, ws, m, cp, k, c.curvature_penalty * lnm, infl, stat);
+  if (k)
+    report_points(cp, k, m, map, y, stat, scratch, out);
 out:
   free(xs);
   free(vs);

@@ -114,46 +114,50 @@ static int is_digit(unsigned char c) {
   return c >= '0' && c <= '9';
 }
 
-size_t bg_jdoc_number(const char *text, size_t len, double *out) {
-  const unsigned char *s = (const unsigned char *)text;
+/* A JSON number as scanned: its significant digits (at most 19) and decimal exponent. */
+struct scanned {
+  int neg;
+  uint64_t mant;
+  int dropped;         /* significant digits that did not fit in mant */
+  long long exp10;     /* decimal exponent of mant */
+};
+
+/* Accumulates the digits at s[*i..] into n (integer part when `fraction` is 0). */
+static void scan_digits(const unsigned char *s, size_t len, size_t *i, int fraction,
+                        int *digits, struct scanned *n) {
+  for (; *i < len && is_digit(s[*i]); (*i)++) {
+    if (*digits < 19) {
+      n->mant = n->mant * 10 + (uint64_t)(s[*i] - '0');
+      *digits += n->mant != 0;
+      n->exp10 -= fraction;
+    } else {
+      n->dropped++;
+      n->exp10 += !fraction;
+    }
+  }
+}
+
+/* Scans the JSON number grammar at s[0..len) into n. Returns its length, 0 when s does not
+ * start with a number. */
+static size_t scan_number(const unsigned char *s, size_t len, struct scanned *n) {
   size_t i = 0;
-  int neg = 0;
-  uint64_t mant = 0;
-  int digits = 0;      /* significant digits accumulated in mant */
-  int dropped = 0;     /* significant digits that did not fit */
-  long long exp10 = 0; /* decimal exponent of mant */
+  int digits = 0; /* significant digits accumulated in mant */
+  memset(n, 0, sizeof *n);
   if (i < len && s[i] == '-') {
-    neg = 1;
+    n->neg = 1;
     i++;
   }
   if (i >= len || !is_digit(s[i]))
     return 0;
-  if (s[i] == '0') {
+  if (s[i] == '0')
     i++;
-  } else {
-    for (; i < len && is_digit(s[i]); i++) {
-      if (digits < 19) {
-        mant = mant * 10 + (uint64_t)(s[i] - '0');
-        digits += mant != 0;
-      } else {
-        dropped++;
-        exp10++;
-      }
-    }
-  }
+  else
+    scan_digits(s, len, &i, 0, &digits, n);
   if (i < len && s[i] == '.') {
     i++;
     if (i >= len || !is_digit(s[i]))
       return 0;
-    for (; i < len && is_digit(s[i]); i++) {
-      if (digits < 19) {
-        mant = mant * 10 + (uint64_t)(s[i] - '0');
-        digits += mant != 0;
-        exp10--;
-      } else {
-        dropped++;
-      }
-    }
+    scan_digits(s, len, &i, 1, &digits, n);
   }
   if (i < len && (s[i] == 'e' || s[i] == 'E')) {
     i++;
@@ -166,8 +170,19 @@ size_t bg_jdoc_number(const char *text, size_t len, double *out) {
     for (; i < len && is_digit(s[i]); i++)
       if (e < 100000000)
         e = e * 10 + (s[i] - '0');
-    exp10 += eneg ? -e : e;
+    n->exp10 += eneg ? -e : e;
   }
+  return i;
+}
+
+size_t bg_jdoc_number(const char *text, size_t len, double *out) {
+  struct scanned n;
+  size_t i = scan_number((const unsigned char *)text, len, &n);
+  if (!i)
+    return 0;
+  int neg = n.neg, dropped = n.dropped;
+  uint64_t mant = n.mant;
+  long long exp10 = n.exp10;
   /* Clinger's fast path: both operands exact, so the one rounding of * or / is strtod's. It
    * needs arithmetic in double precision, which FLT_EVAL_METHOD 0 promises. */
 #if FLT_EVAL_METHOD == 0
