@@ -13,6 +13,7 @@
 # length, default 10000); BG_PERF_GET_SECONDS (default 5); BG_PERF_GET_ROUNDS (default 3);
 # BG_PERF_STORE_RESULTS (default 1000000); BG_PERF_ONLY (a space-separated subset of
 # "upload reads get store").
+# tests/perf/ab.sh runs the upload measurement of two builds interleaved through this script.
 set -euo pipefail
 build=${BG_BUILD:?BG_BUILD is the build directory}
 src=${BG_SOURCE:?BG_SOURCE is the source directory}
