@@ -227,20 +227,26 @@ int bg_changepoints_store_insert(struct bg_store *s, const struct bg_changepoint
   return bg_store_step_done(s, st, "change point");
 }
 
+/* The points' commits, oldest first, and where the next change point's search starts. */
+struct cp_commits {
+  const long long *v;
+  size_t n, from;
+};
+
 /* Appends the change point in the current row of `st` (C_CP_LIST); its "index" is the
- * position of its commit in commits[*from..n-1], where the next one's search starts. */
-static void changepoint_json(sqlite3_stmt *st, const long long *commits, size_t n, size_t *from,
-                             struct bg_buf *out) {
+ * position of its commit in c->v[c->from..c->n-1] (a bg_store_row_json_fn). */
+static void changepoint_json(void *ctx, struct bg_buf *out, sqlite3_stmt *st) {
+  struct cp_commits *c = ctx;
   long long cid = sqlite3_column_int64(st, 0);
   bg_buf_puts(out, "{\"sha\":");
   bg_json_str(out, bg_store_col_text(st, 1));
   /* Change points come oldest first, as the points: search onwards from the last one. */
-  size_t at = *from;
-  while (at < n && commits[at] != cid)
+  size_t at = c->from;
+  while (at < c->n && c->v[at] != cid)
     at++;
-  if (at < n) {
+  if (at < c->n) {
     bg_buf_printf(out, ",\"index\":%zu", at);
-    *from = at;
+    c->from = at;
   } else {
     bg_buf_puts(out, ",\"index\":null");
   }
@@ -263,22 +269,14 @@ int bg_changepoints_store_series_json(struct bg_store *s, long long project_id,
                                       long long testbed_id, long long benchmark_id,
                                       long long measure_id, const long long *commits, size_t n,
                                       int on_default, struct bg_buf *out) {
-  int rc = BG_OK, step, k = 0;
   bg_buf_puts(out, "\"change_points\":[");
   if (on_default) {
     sqlite3_stmt *st = stmt(s, C_CP_LIST);
     if (!st)
       return BG_EDB;
     bind_series(st, testbed_id, benchmark_id, measure_id);
-    size_t from = 0;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-      if (k++)
-        bg_buf_puts(out, ",");
-      changepoint_json(st, commits, n, &from, out);
-    }
-    if (step != SQLITE_DONE)
-      rc = bg_store_fail(s, "change points");
-    bg_store_done(st);
+    struct cp_commits c = {commits, n, 0};
+    int rc = bg_store_json_rows(s, st, changepoint_json, &c, out, NULL, "change points");
     if (rc)
       return rc;
   }

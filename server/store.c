@@ -181,24 +181,37 @@ void bg_store_project_json(const struct bg_project *p, struct bg_buf *out) {
   bg_buf_printf(out, ",\"created_at\":%lld}", p->created_at);
 }
 
+int bg_store_json_rows(struct bg_store *s, sqlite3_stmt *st, bg_store_row_json_fn row, void *ctx,
+                       struct bg_buf *out, int *count, const char *what) {
+  int rc = BG_OK, step, n = 0;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    if (n++)
+      bg_buf_puts(out, ",");
+    row(ctx, out, st);
+  }
+  if (step != SQLITE_DONE)
+    rc = fail(s, what);
+  bg_store_done(st);
+  if (count)
+    *count = n;
+  return rc;
+}
+
+static void project_row_json(void *ctx, struct bg_buf *out, sqlite3_stmt *st) {
+  struct bg_project p;
+  (void)ctx;
+  read_project(st, &p);
+  bg_store_project_json(&p, out);
+}
+
 int bg_store_projects_json(struct bg_store *s, long long only_id, struct bg_buf *out) {
   sqlite3_stmt *st = stmt(s, S_PROJECT_LIST);
-  int rc = BG_OK, step, n = 0;
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, only_id);
   bg_buf_puts(out, "[");
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    struct bg_project p;
-    read_project(st, &p);
-    if (n++)
-      bg_buf_puts(out, ",");
-    bg_store_project_json(&p, out);
-  }
-  if (step != SQLITE_DONE)
-    rc = fail(s, "projects");
+  int rc = bg_store_json_rows(s, st, project_row_json, NULL, out, NULL, "projects");
   bg_buf_puts(out, "]");
-  bg_store_done(st);
   return rc;
 }
 
