@@ -7,7 +7,6 @@
  */
 #include "alerts.h"
 
-#include "mem.h"
 #include "store_private.h"
 
 #include <math.h>
@@ -223,22 +222,13 @@ int bg_alerts_changepoint_seen(struct bg_store *s, const struct bg_alert_key *k,
 int bg_alerts_commit_runs(struct bg_store *s, long long commit_id, long long testbed_id,
                           long long **ids, size_t *n) {
   sqlite3_stmt *st = stmt(s, A_COMMIT_RUNS);
-  size_t cap = 0;
-  int rc = BG_OK, step;
   *ids = NULL;
   *n = 0;
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, commit_id);
   sqlite3_bind_int64(st, 2, testbed_id);
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    bg_xgrow((void **)ids, &cap, *n + 1, sizeof **ids);
-    (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-  }
-  if (step != SQLITE_DONE)
-    rc = bg_store_fail(s, "runs of commit");
-  bg_store_done(st);
-  return rc;
+  return bg_store_id_rows(s, st, ids, n, "runs of commit");
 }
 
 int bg_alerts_open_regression(struct bg_store *s, const struct bg_alert_key *k, long long rid,

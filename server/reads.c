@@ -10,8 +10,8 @@
 
 #include "db_sql.h"
 #include "json.h"
-#include "mem.h"
 #include "store_private.h"
+#include "table.h"
 
 #include <limits.h>
 #include <sqlite3.h>
@@ -426,20 +426,16 @@ int bg_reads_commits_json(struct bg_store *s, const struct bg_project *p,
     sqlite3_bind_int64(st, 3, tb);
   sqlite3_bind_int64(st, 4, cur_epoch);
   sqlite3_bind_int64(st, 5, cur_run);
-  long long *seen = NULL;
-  size_t nseen = 0, cap = 0;
+  struct bg_table seen = {0}; /* the commits met: their ids */
   struct bg_buf last;
   bg_buf_init(&last, 0);
   bg_buf_puts(out, "{\"commits\":[");
   while (n < q->limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
     long long cid = sqlite3_column_int64(st, 0), epoch = sqlite3_column_int64(st, 1);
-    size_t k = 0;
-    while (k < nseen && seen[k] != cid)
-      k++;
-    if (k < nseen)
+    size_t k;
+    if (bg_table_get(&seen, (uint64_t)cid, &k))
       continue;
-    bg_xgrow((void **)&seen, &cap, nseen + 1, sizeof *seen);
-    seen[nseen++] = cid;
+    bg_table_add(&seen, (uint64_t)cid, 0);
     long long runs = 0, latest = 0;
     if ((rc = commit_stats(s, cid, br, tb, &runs, &latest)))
       break;
@@ -457,7 +453,7 @@ int bg_reads_commits_json(struct bg_store *s, const struct bg_project *p,
   bg_json_str(out, n == q->limit && last.data ? last.data : NULL);
   bg_buf_puts(out, "}");
   bg_buf_free(&last);
-  free(seen);
+  bg_table_free(&seen);
   return rc;
 }
 

@@ -197,6 +197,20 @@ int bg_store_json_rows(struct bg_store *s, sqlite3_stmt *st, bg_store_row_json_f
   return rc;
 }
 
+int bg_store_id_rows(struct bg_store *s, sqlite3_stmt *st, long long **ids, size_t *n,
+                     const char *what) {
+  size_t cap = 0;
+  int rc = BG_OK, step;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    bg_xgrow((void **)ids, &cap, *n + 1, sizeof **ids);
+    (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+  }
+  if (step != SQLITE_DONE)
+    rc = fail(s, what);
+  bg_store_done(st);
+  return rc;
+}
+
 static void project_row_json(void *ctx, struct bg_buf *out, sqlite3_stmt *st) {
   struct bg_project p;
   (void)ctx;

@@ -27,4 +27,10 @@ typedef void (*bg_store_row_json_fn)(void *ctx, struct bg_buf *out, sqlite3_stmt
 int bg_store_json_rows(struct bg_store *s, sqlite3_stmt *st, bg_store_row_json_fn row, void *ctx,
                        struct bg_buf *out, int *count, const char *what);
 
+/* Steps `st` (bound by the caller) to its end, collecting column 0 of each row into *ids
+ * (grown as needed; free()) and counting them in *n, then resets it. BG_OK, or BG_EDB naming
+ * `what`. */
+int bg_store_id_rows(struct bg_store *s, sqlite3_stmt *st, long long **ids, size_t *n,
+                     const char *what);
+
 #endif

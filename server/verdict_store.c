@@ -590,19 +590,10 @@ int bg_vstore_newest_run(struct bg_store *s, long long cid, long long tb, long l
 
 int bg_vstore_newest_runs(struct bg_store *s, long long cid, long long **rids, size_t *n) {
   sqlite3_stmt *st = stmt(s, Q_NEWEST_RUNS);
-  size_t cap = 0;
-  int rc = BG_OK, step;
   *rids = NULL;
   *n = 0;
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, cid);
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    bg_xgrow((void **)rids, &cap, *n + 1, sizeof **rids);
-    (*rids)[(*n)++] = sqlite3_column_int64(st, 0);
-  }
-  if (step != SQLITE_DONE)
-    rc = bg_store_fail(s, "commit verdicts");
-  bg_store_done(st);
-  return rc;
+  return bg_store_id_rows(s, st, rids, n, "commit verdicts");
 }
