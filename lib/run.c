@@ -10,6 +10,7 @@
 #include "gate_thresholds.h"
 #include "jdoc.h"
 #include "mem.h"
+#include "table.h"
 #include "valid.h"
 
 #include <math.h>
@@ -199,8 +200,8 @@ static int check_result(const struct bg_result *r, size_t i, struct bg_ferr *e) 
 }
 
 /* FNV-1a over "benchmark\0measure", for the duplicate check. */
-static unsigned long long key_hash(const struct bg_result *r) {
-  unsigned long long h = 1469598103934665603ULL;
+static uint64_t key_hash(const struct bg_result *r) {
+  uint64_t h = 1469598103934665603ULL;
   for (const char *p = r->benchmark; *p; p++)
     h = (h ^ (unsigned char)*p) * 1099511628211ULL;
   h = (h ^ 0xff) * 1099511628211ULL;
@@ -209,33 +210,28 @@ static unsigned long long key_hash(const struct bg_result *r) {
   return h;
 }
 
-/* Reports the first (benchmark, measure) that occurs twice. An open-addressing table of result
- * indices keeps this linear for 100 000 results. */
+/* Reports the first (benchmark, measure) that occurs twice. A keyed table of result indices
+ * keeps this linear for 100 000 results. */
 static int check_duplicates(const struct bg_run *run, struct bg_ferr *e) {
-  size_t cap = 16;
-  while (cap < run->nresults * 2)
-    cap *= 2;
-  size_t *slots = bg_xmalloc(cap * sizeof *slots);
-  for (size_t i = 0; i < cap; i++)
-    slots[i] = (size_t)-1;
+  struct bg_table seen = {0};
   int rc = BG_OK;
-  for (size_t i = 0; i < run->nresults; i++) {
+  bg_table_reserve(&seen, run->nresults);
+  for (size_t i = 0; i < run->nresults && rc == BG_OK; i++) {
     const struct bg_result *r = &run->results[i];
-    size_t s = (size_t)key_hash(r) & (cap - 1);
-    for (; slots[s] != (size_t)-1; s = (s + 1) & (cap - 1)) {
-      const struct bg_result *o = &run->results[slots[s]];
+    uint64_t key = key_hash(r);
+    size_t at = 0, j;
+    while (rc == BG_OK && bg_table_next(&seen, key, &at, &j)) {
+      const struct bg_result *o = &run->results[j];
       if (strcmp(o->benchmark, r->benchmark) == 0 && strcmp(o->measure, r->measure) == 0) {
         char f[64];
         snprintf(f, sizeof f, "results[%zu]", i);
-        rc = bg_ferr_set(e, f, "duplicate of results[%zu] (%s, %s)", slots[s], r->measure,
+        rc = bg_ferr_set(e, f, "duplicate of results[%zu] (%s, %s)", j, r->measure,
                          "same benchmark and measure");
-        goto out;
       }
     }
-    slots[s] = i;
+    bg_table_add(&seen, key, i);
   }
-out:
-  free(slots);
+  bg_table_free(&seen);
   return rc;
 }
 

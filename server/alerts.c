@@ -7,7 +7,6 @@
  */
 #include "alerts.h"
 
-#include "mem.h"
 #include "store_private.h"
 
 #include <math.h>
@@ -92,8 +91,9 @@ static void bind_series(sqlite3_stmt *st, int first, const struct bg_alert_key *
 }
 
 /* Appends the alert in the current row of `st` (a statement that selects ALERT_SELECT) as one
- * JSON object. */
-static void alert_json(sqlite3_stmt *st, struct bg_buf *out) {
+ * JSON object (a bg_store_row_json_fn). */
+static void alert_json(void *ctx, struct bg_buf *out, sqlite3_stmt *st) {
+  (void)ctx;
   bg_buf_printf(out, "{\"id\":%lld,\"kind\":", (long long)sqlite3_column_int64(st, 0));
   bg_json_str(out, bg_store_col_text(st, 1));
   bg_buf_puts(out, ",\"state\":");
@@ -130,25 +130,6 @@ static void alert_json(sqlite3_stmt *st, struct bg_buf *out) {
   bg_buf_puts(out, "}");
 }
 
-/* Steps `st` (bound by the caller; it selects ALERT_SELECT), appending its alerts as JSON
- * objects separated by commas, then resets it; *count gets how many. `what` names the query
- * in a failure. */
-static int alert_rows(struct bg_store *s, sqlite3_stmt *st, const char *what, struct bg_buf *out,
-                      int *count) {
-  int rc = BG_OK, step, n = 0;
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (n++)
-      bg_buf_puts(out, ",");
-    alert_json(st, out);
-  }
-  if (step != SQLITE_DONE)
-    rc = bg_store_fail(s, what);
-  bg_store_done(st);
-  if (count)
-    *count = n;
-  return rc;
-}
-
 /* Appends the alerts of project p matching (state, id) as JSON objects separated by commas;
  * *count gets how many. */
 static int list_rows(struct bg_store *s, const struct bg_project *p, const char *state,
@@ -162,7 +143,7 @@ static int list_rows(struct bg_store *s, const struct bg_project *p, const char 
   if (state)
     sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
   sqlite3_bind_int64(st, 3, id);
-  return alert_rows(s, st, "alerts", out, count);
+  return bg_store_json_rows(s, st, alert_json, NULL, out, count, "alerts");
 }
 
 int bg_alerts_json(struct bg_store *s, const struct bg_project *p, const char *state,
@@ -191,7 +172,7 @@ int bg_alerts_series_json(struct bg_store *s, long long project_id, long long te
     return BG_EDB;
   sqlite3_bind_int64(st, 1, project_id);
   bind_series(st, 2, &k);
-  int rc = alert_rows(s, st, "series alerts", out, NULL);
+  int rc = bg_store_json_rows(s, st, alert_json, NULL, out, NULL, "series alerts");
   bg_buf_puts(out, "]");
   return rc;
 }
@@ -241,22 +222,13 @@ int bg_alerts_changepoint_seen(struct bg_store *s, const struct bg_alert_key *k,
 int bg_alerts_commit_runs(struct bg_store *s, long long commit_id, long long testbed_id,
                           long long **ids, size_t *n) {
   sqlite3_stmt *st = stmt(s, A_COMMIT_RUNS);
-  size_t cap = 0;
-  int rc = BG_OK, step;
   *ids = NULL;
   *n = 0;
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, commit_id);
   sqlite3_bind_int64(st, 2, testbed_id);
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    bg_xgrow((void **)ids, &cap, *n + 1, sizeof **ids);
-    (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-  }
-  if (step != SQLITE_DONE)
-    rc = bg_store_fail(s, "runs of commit");
-  bg_store_done(st);
-  return rc;
+  return bg_store_id_rows(s, st, ids, n, "runs of commit");
 }
 
 int bg_alerts_open_regression(struct bg_store *s, const struct bg_alert_key *k, long long rid,

@@ -45,7 +45,7 @@ int bg_baseline_cand_payload(struct bg_store *s, const struct bg_project *p,
            run->baseline_sha ? run->baseline_sha : "");
   c->pr = run->pull_request;
   c->on_default = bg_baseline_on_default(p, c->branch, c->pr);
-  int rc = bg_vstore_commit(s, p->id, c->sha, &c->commit_id, &c->epoch);
+  int rc = bg_store_commit_find(s, p->id, c->sha, &c->commit_id, &c->epoch);
   if (rc)
     return rc;
   if (!c->commit_id) {
@@ -54,8 +54,8 @@ int bg_baseline_cand_payload(struct bg_store *s, const struct bg_project *p,
     c->epoch = run->commit.timestamp && bg_valid_timestamp(run->commit.timestamp, &t) ? t : now;
     c->run = run;
   }
-  if ((rc = bg_vstore_testbed_id(s, p->id, c->testbed, &c->testbed_id)) == BG_OK)
-    rc = bg_vstore_branch_id(s, p->id, c->branch, &c->branch_id);
+  if ((rc = bg_store_testbed_id(s, p->id, c->testbed, &c->testbed_id, NULL)) == BG_OK)
+    rc = bg_store_branch_id(s, p->id, c->branch, &c->branch_id);
   return rc;
 }
 
@@ -90,6 +90,8 @@ int bg_baseline_windows(struct bg_store *s, const struct bg_project *p, long lon
   return rc;
 }
 
+#define FORK_PARENTS 8 /* the parents of a commit that are tried as its fork point */
+
 /* The fork point of a branch run: baseline.sha, else the first parent that is a measured
  * default-branch commit. */
 static int fork_point(struct bg_store *s, const struct bg_project *p,
@@ -102,16 +104,21 @@ static int fork_point(struct bg_store *s, const struct bg_project *p,
     return rc;
   if (*cid)
     return BG_OK;
-  char parents[8][65];
-  int n = 0;
+  /* The parents as a list of NUL-terminated shas: the payload's, or the stored commit's. */
+  struct bg_buf shas;
+  size_t n = 0;
+  bg_buf_init(&shas, 0);
   if (c->run) {
-    for (size_t i = 0; i < c->run->commit.nparents && n < 8; i++)
-      snprintf(parents[n++], sizeof parents[0], "%s", c->run->commit.parents[i]);
-  } else if ((rc = bg_vstore_parents(s, c->commit_id, parents, 8, &n))) {
-    return rc;
+    for (n = 0; n < c->run->commit.nparents; n++)
+      bg_buf_append(&shas, c->run->commit.parents[n], strlen(c->run->commit.parents[n]) + 1);
+  } else {
+    rc = bg_store_commit_parents(s, c->commit_id, &shas, &n);
   }
-  for (int i = 0; i < n && !*cid && rc == BG_OK; i++)
-    rc = bg_vstore_fork(s, p->id, parents[i], default_branch, c->testbed_id, cid, epoch);
+  for (size_t i = 0, at = 0; i < n && i < FORK_PARENTS && !*cid && rc == BG_OK; i++) {
+    rc = bg_vstore_fork(s, p->id, shas.data + at, default_branch, c->testbed_id, cid, epoch);
+    at += strlen(shas.data + at) + 1;
+  }
+  bg_buf_free(&shas);
   return rc;
 }
 
@@ -121,7 +128,7 @@ int bg_baseline_select(struct bg_store *s, const struct bg_project *p,
   int rc;
   memset(b, 0, sizeof *b);
   /* Read as many runs as the noise uses; the gate takes the level from the newest `level`. */
-  if ((rc = bg_vstore_branch_id(s, p->id, p->default_branch, &defbr)) ||
+  if ((rc = bg_store_branch_id(s, p->id, p->default_branch, &defbr)) ||
       (rc = bg_baseline_windows(s, p, &level, &window)))
     return rc;
   b->level = (size_t)level;
@@ -165,7 +172,7 @@ int bg_baseline_thresholds_run(struct bg_store *s, const struct bg_project *p,
   long long defbr, epoch = 0;
   int rc;
   *th_run = 0;
-  if ((rc = bg_vstore_branch_id(s, p->id, p->default_branch, &defbr)))
+  if ((rc = bg_store_branch_id(s, p->id, p->default_branch, &defbr)))
     return rc;
   if (defbr && (rc = bg_vstore_latest_run(s, p->id, defbr, th_run, &epoch)))
     return rc;

@@ -19,18 +19,19 @@
  * margin whose old level is cut off), moves the baseline start to the latest one and raises
  * alerts.
  *
- * The queries are changepoints_store.c's, the alerts and baseline starts alerts.c's: this file
- * decides, they read and write.
+ * The queries are changepoints_store.c's, the alerts and baseline starts alerts.c's, the names
+ * of a series store.h's, and the thresholds the gate's (baseline.h: those of the latest
+ * default-branch run): this file decides, they read and write.
  */
 #include "changepoints.h"
 
 #include "alerts.h"
+#include "baseline.h"
 #include "changepoints_store.h"
 #include "cpd.h"
 #include "gate.h"
 #include "mem.h"
 
-#include <cjson/cJSON.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -70,19 +71,14 @@ static int load_runs(struct bg_store *s, struct ctx *c) {
   return BG_OK;
 }
 
+/* The gate's thresholds: those of the latest run of the default branch (c->branch). */
 static int load_thresholds(struct bg_store *s, struct ctx *c) {
-  char *text = NULL;
+  long long run = 0, epoch;
   if (c->th_loaded)
     return BG_OK;
-  int rc = bg_changepoints_store_thresholds(s, c->p->id, c->branch, &text);
-  if (rc == BG_OK && text) {
-    cJSON *j = cJSON_Parse(text);
-    /* A stored document that does not parse gets the defaults. */
-    if (bg_gate_thresholds_parse_stored(j, &c->th) != BG_OK)
-      c->th = NULL;
-    cJSON_Delete(j);
-  }
-  free(text);
+  int rc = bg_vstore_latest_run(s, c->p->id, c->branch, &run, &epoch);
+  if (rc == BG_OK)
+    rc = bg_baseline_thresholds(s, run, NULL, &c->th);
   if (rc == BG_OK)
     c->th_loaded = 1;
   return rc;
@@ -215,17 +211,15 @@ static int already_alerted(struct bg_store *s, const struct bg_alert_key *k,
 /* Opens a changepoint alert for a worsening of at least min_effect. */
 static int maybe_alert(struct bg_store *s, struct ctx *c, long long bid, long long mid,
                        const struct tpoint *pts, size_t n, size_t i, double change) {
-  char bench[512] = "", measure[128] = "", direction[8] = "";
+  struct bg_store_series_names names;
   double min_effect = 0.02;
   int rc, ignored = 0, seen = 0;
   if (!isfinite(change) || change == 0)
     return BG_OK;
-  if ((rc = bg_changepoints_store_names(s, bid, mid, bench, sizeof bench, measure, sizeof measure,
-                                        direction, sizeof direction)) ||
-      (rc = load_thresholds(s, c)))
+  if ((rc = bg_store_series_names(s, bid, mid, &names)) || (rc = load_thresholds(s, c)))
     return rc;
-  bg_gate_thresholds_lookup(c->th, bench, measure, &min_effect, &ignored);
-  double worse = strcmp(direction, "higher") == 0 ? -change : change;
+  bg_gate_thresholds_lookup(c->th, names.benchmark, names.measure, &min_effect, &ignored);
+  double worse = strcmp(names.direction, "higher") == 0 ? -change : change;
   if (ignored || !(worse >= min_effect))
     return BG_OK;
   const struct bg_alert_key k = {c->p->id, c->testbed, bid, mid, pts[i].commit};
@@ -384,7 +378,7 @@ out:
 int bg_changepoints_recompute(struct bg_store *s, const struct bg_project *p, long long testbed_id,
                               long long benchmark_id, long long measure_id) {
   struct ctx c = {.p = p, .testbed = testbed_id, .now = (long long)time(NULL)};
-  int rc = bg_changepoints_store_branch(s, p->id, p->default_branch, &c.branch);
+  int rc = bg_store_branch_id(s, p->id, p->default_branch, &c.branch);
   if (rc)
     return rc;
   rc = recompute(s, &c, benchmark_id, measure_id);

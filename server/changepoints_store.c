@@ -23,11 +23,8 @@ enum cid {
   C_TAIL,
   C_CP_DELETE,
   C_CP_INSERT,
-  C_NAMES,
-  C_THRESHOLDS,
   C_CP_LIST,
   C_STATES,
-  C_BRANCH,
   C_COUNT
 };
 
@@ -54,17 +51,11 @@ static const char *const sql_text[C_COUNT] = {
                     "measure_id, commit_id, prev_commit_id, epoch, before, after, magnitude, "
                     "relative, score, detected_at) "
                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    [C_NAMES] = "SELECT b.name, m.slug, m.direction FROM benchmarks b, measures m "
-                "WHERE b.id = ?1 AND m.id = ?2",
-    /* As the gate: thresholds of the latest default-branch run only. */
-    [C_THRESHOLDS] = "SELECT thresholds FROM runs WHERE project_id = ?1 AND branch_id = ?2 "
-                     "AND pull_request IS NULL ORDER BY commit_epoch DESC, id DESC LIMIT 1",
     [C_CP_LIST] = "SELECT c.commit_id, n.sha, pc.sha, c.before, c.after, c.relative, c.score "
                   "FROM changepoints c JOIN commits n ON n.id = c.commit_id "
                   "LEFT JOIN commits pc ON pc.id = c.prev_commit_id "
                   "WHERE c.testbed_id = ?1 AND c.benchmark_id = ?2 AND c.measure_id = ?3 "
                   "ORDER BY c.epoch, c.commit_id",
-    [C_BRANCH] = "SELECT id FROM branches WHERE project_id = ?1 AND name = ?2",
 };
 
 static const struct bg_store_module changepoints_sql = {"changepoints", sql_text, C_COUNT, NULL,
@@ -109,20 +100,6 @@ int bg_changepoints_store_run(struct bg_store *s, long long rid, const char *def
   return rc;
 }
 
-int bg_changepoints_store_branch(struct bg_store *s, long long project_id, const char *name,
-                                 long long *id) {
-  sqlite3_stmt *st = stmt(s, C_BRANCH);
-  *id = 0;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, project_id);
-  sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-  if (sqlite3_step(st) == SQLITE_ROW)
-    *id = sqlite3_column_int64(st, 0);
-  bg_store_done(st);
-  return BG_OK;
-}
-
 int bg_changepoints_store_tail_runs(struct bg_store *s, long long project_id, long long testbed,
                                     long long branch, size_t max,
                                     struct bg_changepoints_tail_run *runs, size_t *n) {
@@ -161,45 +138,6 @@ int bg_changepoints_store_series_results(
     row(arg, sqlite3_column_int64(st, 0), bg_store_col_or_nan(st, 1), bg_store_col_or_nan(st, 2));
   if (step != SQLITE_DONE)
     rc = bg_store_fail(s, "series tail");
-  bg_store_done(st);
-  return rc;
-}
-
-int bg_changepoints_store_thresholds(struct bg_store *s, long long project_id, long long branch,
-                                     char **json) {
-  int rc = BG_OK;
-  *json = NULL;
-  sqlite3_stmt *st = stmt(s, C_THRESHOLDS);
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, project_id);
-  sqlite3_bind_int64(st, 2, branch);
-  int step = sqlite3_step(st);
-  const char *text = step == SQLITE_ROW ? bg_store_col_text(st, 0) : NULL;
-  if (text)
-    *json = bg_xstrdup(text);
-  else if (step != SQLITE_ROW && step != SQLITE_DONE)
-    rc = bg_store_fail(s, "thresholds");
-  bg_store_done(st);
-  return rc;
-}
-
-int bg_changepoints_store_names(struct bg_store *s, long long benchmark, long long measure,
-                                char *bench, size_t benchlen, char *slug, size_t sluglen,
-                                char *direction, size_t directionlen) {
-  int rc = BG_OK;
-  sqlite3_stmt *st = stmt(s, C_NAMES);
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, benchmark);
-  sqlite3_bind_int64(st, 2, measure);
-  if (sqlite3_step(st) == SQLITE_ROW) {
-    bg_store_copy_text(bench, benchlen, bg_store_col_text(st, 0));
-    bg_store_copy_text(slug, sluglen, bg_store_col_text(st, 1));
-    bg_store_copy_text(direction, directionlen, bg_store_col_text(st, 2));
-  } else {
-    rc = bg_store_fail(s, "names");
-  }
   bg_store_done(st);
   return rc;
 }
@@ -289,20 +227,26 @@ int bg_changepoints_store_insert(struct bg_store *s, const struct bg_changepoint
   return bg_store_step_done(s, st, "change point");
 }
 
+/* The points' commits, oldest first, and where the next change point's search starts. */
+struct cp_commits {
+  const long long *v;
+  size_t n, from;
+};
+
 /* Appends the change point in the current row of `st` (C_CP_LIST); its "index" is the
- * position of its commit in commits[*from..n-1], where the next one's search starts. */
-static void changepoint_json(sqlite3_stmt *st, const long long *commits, size_t n, size_t *from,
-                             struct bg_buf *out) {
+ * position of its commit in c->v[c->from..c->n-1] (a bg_store_row_json_fn). */
+static void changepoint_json(void *ctx, struct bg_buf *out, sqlite3_stmt *st) {
+  struct cp_commits *c = ctx;
   long long cid = sqlite3_column_int64(st, 0);
   bg_buf_puts(out, "{\"sha\":");
   bg_json_str(out, bg_store_col_text(st, 1));
   /* Change points come oldest first, as the points: search onwards from the last one. */
-  size_t at = *from;
-  while (at < n && commits[at] != cid)
+  size_t at = c->from;
+  while (at < c->n && c->v[at] != cid)
     at++;
-  if (at < n) {
+  if (at < c->n) {
     bg_buf_printf(out, ",\"index\":%zu", at);
-    *from = at;
+    c->from = at;
   } else {
     bg_buf_puts(out, ",\"index\":null");
   }
@@ -325,22 +269,14 @@ int bg_changepoints_store_series_json(struct bg_store *s, long long project_id,
                                       long long testbed_id, long long benchmark_id,
                                       long long measure_id, const long long *commits, size_t n,
                                       int on_default, struct bg_buf *out) {
-  int rc = BG_OK, step, k = 0;
   bg_buf_puts(out, "\"change_points\":[");
   if (on_default) {
     sqlite3_stmt *st = stmt(s, C_CP_LIST);
     if (!st)
       return BG_EDB;
     bind_series(st, testbed_id, benchmark_id, measure_id);
-    size_t from = 0;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-      if (k++)
-        bg_buf_puts(out, ",");
-      changepoint_json(st, commits, n, &from, out);
-    }
-    if (step != SQLITE_DONE)
-      rc = bg_store_fail(s, "change points");
-    bg_store_done(st);
+    struct cp_commits c = {commits, n, 0};
+    int rc = bg_store_json_rows(s, st, changepoint_json, &c, out, NULL, "change points");
     if (rc)
       return rc;
   }

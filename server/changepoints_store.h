@@ -26,11 +26,6 @@ struct bg_changepoints_run {
 int bg_changepoints_store_run(struct bg_store *s, long long rid, const char *default_branch,
                               struct bg_changepoints_run *r);
 
-/* The id of branch `name` of project project_id in *id, 0 when it has none (a failed read
- * counts as none). BG_OK, or BG_EDB when the query cannot be prepared. */
-int bg_changepoints_store_branch(struct bg_store *s, long long project_id, const char *name,
-                                 long long *id);
-
 /* One run of a testbed's tail. */
 struct bg_changepoints_tail_run {
   long long id, commit, epoch;
@@ -49,18 +44,6 @@ int bg_changepoints_store_tail_runs(struct bg_store *s, long long project_id, lo
 int bg_changepoints_store_series_results(
     struct bg_store *s, long long benchmark, long long measure, long long from_run,
     void (*row)(void *arg, long long run, double log_center, double mean), void *arg);
-
-/* The thresholds document of the latest run (by commit time) of branch `branch` (pull requests
- * left out) of project project_id, the one the gate takes: a copy in *json (caller frees), NULL
- * when there is no such run or it has none. BG_OK or BG_EDB. */
-int bg_changepoints_store_thresholds(struct bg_store *s, long long project_id, long long branch,
-                                     char **json);
-
-/* The names and direction ("higher" or "lower") of benchmark and measure, cut to the buffers'
- * sizes. BG_OK, or BG_EDB (also when either is not stored). */
-int bg_changepoints_store_names(struct bg_store *s, long long benchmark, long long measure,
-                                char *bench, size_t benchlen, char *slug, size_t sluglen,
-                                char *direction, size_t directionlen);
 
 /* The screening state of a series, as its last recompute left it. */
 struct bg_changepoints_state {

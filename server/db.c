@@ -92,6 +92,23 @@ int bg_store_step_done(struct bg_store *s, sqlite3_stmt *st, const char *what) {
   return rc;
 }
 
+int bg_store_lookup_id(struct bg_store *s, sqlite3_stmt *st, long long a, const char *name,
+                       long long *id) {
+  int rc = BG_OK;
+  *id = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, a);
+  bg_store_bind_text(st, 2, name);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW)
+    *id = sqlite3_column_int64(st, 0);
+  else if (step != SQLITE_DONE)
+    rc = bg_store_fail(s, "lookup");
+  bg_store_done(st);
+  return rc;
+}
+
 /* ---- statements and module state ---- */
 
 static struct module_slot *slot_of(struct bg_store *s, const struct bg_store_module *m) {

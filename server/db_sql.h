@@ -55,6 +55,11 @@ int bg_store_exec(struct bg_store *s, const char *sql, const char *what);
  * st NULL (a failed prepare) gives BG_EDB. */
 int bg_store_step_done(struct bg_store *s, sqlite3_stmt *st, const char *what);
 
+/* Runs a lookup statement of one row (?1 an id, ?2 a name) and resets it: *id is column 0 of
+ * its row, or 0 when it has none. BG_OK, or BG_EDB (st NULL gives BG_EDB). */
+int bg_store_lookup_id(struct bg_store *s, sqlite3_stmt *st, long long a, const char *name,
+                       long long *id);
+
 /* ---- transactions ----
  * Writes run in BEGIN IMMEDIATE transactions so two writers never deadlock on a lock
  * upgrade, and queue on the database's write lock first: SQLite's busy handler polls with

@@ -161,15 +161,24 @@ static int load_baseline(struct bg_store *s, struct bg_dcache *cache, const stru
   return bg_dcache_baseline(cache, s, b, add_baseline, &pl);
 }
 
+/* A direction as stored ("lower" or "higher"). */
+static enum bg_direction stored_direction(const char *d) {
+  enum bg_direction dir = BG_LOWER;
+  bg_direction_parse(d, &dir);
+  return dir;
+}
+
 /* Names of an item that is only in the baseline. */
-static int names_row(void *ctx, const struct bg_vstore_result *r) {
-  struct bg_decision_items *it = ((void **)ctx)[0];
-  struct item *x = ((void **)ctx)[1];
-  x->benchmark = items_name(it, r->benchmark);
-  x->measure = items_name(it, r->measure);
-  x->unit = items_name(it, r->unit);
-  x->direction = r->direction;
-  return BG_OK;
+static int item_names(struct bg_store *s, struct bg_decision_items *it, struct item *x) {
+  struct bg_store_series_names n;
+  int rc = bg_store_series_names(s, x->bid, x->mid, &n);
+  if (rc == BG_OK) {
+    x->benchmark = items_name(it, n.benchmark);
+    x->measure = items_name(it, n.measure);
+    x->unit = items_name(it, n.unit);
+    x->direction = stored_direction(n.direction);
+  }
+  return rc;
 }
 
 static void cut_series(void *ctx, long long bid, long long mid, long long epoch, long long commit) {
@@ -262,8 +271,7 @@ int bg_decision_make(struct bg_store *s, struct bg_dcache *cache, const struct b
     /* A series only counts as missing when the newest baseline run still had it. */
     if (!x->has_cand && !(it->k && it->have[i * it->k]))
       continue;
-    void *names[2] = {it, x};
-    if (!x->benchmark && (rc = bg_vstore_names(s, x->bid, x->mid, names_row, names)))
+    if (!x->benchmark && (rc = item_names(s, it, x)))
       goto out;
     /* The series' baseline starts at its start commit for later commits only: the start
      * commit itself, and branches forked before it, keep the older runs. */
@@ -317,24 +325,18 @@ static struct name_id *name_slot(struct name_ids *t, const char *name, int *fres
   return &t->v[t->n++];
 }
 
-/* A measure's stored id, unit and direction. */
-static int measure_row(void *ctx, const struct bg_vstore_result *r) {
-  struct bg_decision_items *it = ((void **)ctx)[0];
-  struct name_id *m = ((void **)ctx)[1];
-  m->id = r->row.mid;
-  m->unit = items_name(it, r->unit);
-  m->direction = r->direction;
-  return BG_OK;
-}
-
 /* Measure r->measure of result i: its stored id, unit and direction, or a temporary id and
  * the payload's unit and direction (what the insert will store). */
 static int find_measure(struct bg_store *s, long long pid, struct bg_decision_items *it,
                         const struct bg_result *r, size_t i, struct name_id *m,
                         struct bg_baseline_temps *t) {
-  void *ctx[2] = {it, m};
-  int found, rc = bg_vstore_measure(s, pid, r->measure, measure_row, ctx, &found);
-  if (rc == BG_OK && !found) {
+  struct bg_store_measure sm;
+  int rc = bg_store_measure_find(s, pid, r->measure, &sm);
+  if (rc == BG_OK && sm.id) {
+    m->id = sm.id;
+    m->unit = items_name(it, sm.unit);
+    m->direction = stored_direction(sm.direction);
+  } else if (rc == BG_OK) {
     m->id = bg_baseline_temp_measure(t, i);
     m->unit = items_name(it, r->unit);
     m->direction = r->direction;
@@ -345,7 +347,7 @@ static int find_measure(struct bg_store *s, long long pid, struct bg_decision_it
 /* Benchmark r->benchmark of result i: its stored id, or a temporary one. */
 static int find_benchmark(struct bg_store *s, long long pid, const struct bg_result *r, size_t i,
                           struct name_id *b, struct bg_baseline_temps *t) {
-  int rc = bg_vstore_benchmark_id(s, pid, r->benchmark, &b->id);
+  int rc = bg_store_benchmark_id(s, pid, r->benchmark, &b->id);
   if (rc == BG_OK && !b->id)
     b->id = bg_baseline_temp_bench(t, i);
   return rc;

@@ -10,8 +10,8 @@
 
 #include "db_sql.h"
 #include "json.h"
-#include "mem.h"
 #include "store_private.h"
+#include "table.h"
 
 #include <limits.h>
 #include <sqlite3.h>
@@ -172,8 +172,9 @@ static int parents_json(struct bg_store *s, long long commit, struct bg_buf *out
   return rc;
 }
 
-/* Appends one row of R_RUN_RESULTS as a result object. */
-static void result_json(struct bg_buf *out, sqlite3_stmt *st) {
+/* Appends one row of R_RUN_RESULTS as a result object (a bg_store_row_json_fn). */
+static void result_json(void *ctx, struct bg_buf *out, sqlite3_stmt *st) {
+  (void)ctx;
   bg_buf_puts(out, "{\"benchmark\":");
   bg_json_str(out, bg_store_col_text(st, 0));
   bg_buf_puts(out, ",\"measure\":");
@@ -205,20 +206,12 @@ static void result_json(struct bg_buf *out, sqlite3_stmt *st) {
 
 static int results_json(struct bg_store *s, long long rid, struct bg_buf *out) {
   sqlite3_stmt *st = stmt(s, R_RUN_RESULTS);
-  int rc = BG_OK, step, n = 0;
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, rid);
   bg_buf_puts(out, "[");
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (n++)
-      bg_buf_puts(out, ",");
-    result_json(out, st);
-  }
+  int rc = bg_store_json_rows(s, st, result_json, NULL, out, NULL, "results");
   bg_buf_puts(out, "]");
-  if (step != SQLITE_DONE)
-    rc = bg_store_fail(s, "results");
-  bg_store_done(st);
   return rc;
 }
 
@@ -433,20 +426,16 @@ int bg_reads_commits_json(struct bg_store *s, const struct bg_project *p,
     sqlite3_bind_int64(st, 3, tb);
   sqlite3_bind_int64(st, 4, cur_epoch);
   sqlite3_bind_int64(st, 5, cur_run);
-  long long *seen = NULL;
-  size_t nseen = 0, cap = 0;
+  struct bg_table seen = {0}; /* the commits met: their ids */
   struct bg_buf last;
   bg_buf_init(&last, 0);
   bg_buf_puts(out, "{\"commits\":[");
   while (n < q->limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
     long long cid = sqlite3_column_int64(st, 0), epoch = sqlite3_column_int64(st, 1);
-    size_t k = 0;
-    while (k < nseen && seen[k] != cid)
-      k++;
-    if (k < nseen)
+    size_t k;
+    if (bg_table_get(&seen, (uint64_t)cid, &k))
       continue;
-    bg_xgrow((void **)&seen, &cap, nseen + 1, sizeof *seen);
-    seen[nseen++] = cid;
+    bg_table_add(&seen, (uint64_t)cid, 0);
     long long runs = 0, latest = 0;
     if ((rc = commit_stats(s, cid, br, tb, &runs, &latest)))
       break;
@@ -464,14 +453,15 @@ int bg_reads_commits_json(struct bg_store *s, const struct bg_project *p,
   bg_json_str(out, n == q->limit && last.data ? last.data : NULL);
   bg_buf_puts(out, "}");
   bg_buf_free(&last);
-  free(seen);
+  bg_table_free(&seen);
   return rc;
 }
 
 /* ---- one commit ---- */
 
-/* Appends one row of R_COMMIT_RUNS as a run object. */
-static void commit_run_json(struct bg_buf *out, sqlite3_stmt *st) {
+/* Appends one row of R_COMMIT_RUNS as a run object (a bg_store_row_json_fn). */
+static void commit_run_json(void *ctx, struct bg_buf *out, sqlite3_stmt *st) {
+  (void)ctx;
   bg_buf_puts(out, "{\"run_id\":");
   bg_json_str(out, bg_store_col_text(st, 0));
   bg_buf_puts(out, ",\"branch\":");
@@ -494,7 +484,7 @@ static void commit_run_json(struct bg_buf *out, sqlite3_stmt *st) {
 int bg_reads_commit_json(struct bg_store *s, const struct bg_project *p, const char *sha,
                          struct bg_buf *out) {
   sqlite3_stmt *st = stmt(s, R_COMMIT_GET);
-  int rc = BG_OK, step, n = 0;
+  int rc = BG_OK, step;
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, p->id);
@@ -516,14 +506,7 @@ int bg_reads_commit_json(struct bg_store *s, const struct bg_project *p, const c
   if (!(st = stmt(s, R_COMMIT_RUNS)))
     return BG_EDB;
   sqlite3_bind_int64(st, 1, cid);
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (n++)
-      bg_buf_puts(out, ",");
-    commit_run_json(out, st);
-  }
-  if (step != SQLITE_DONE)
-    rc = bg_store_fail(s, "commit runs");
-  bg_store_done(st);
+  rc = bg_store_json_rows(s, st, commit_run_json, NULL, out, NULL, "commit runs");
   bg_buf_puts(out, "]");
   return rc;
 }

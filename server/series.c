@@ -13,6 +13,7 @@
 #include "mem.h"
 #include "stats.h"
 #include "store_private.h"
+#include "table.h"
 
 #include <math.h>
 #include <sqlite3.h>
@@ -80,39 +81,24 @@ static int cmp_latest(const void *a, const void *b) {
   return c ? c : strcmp(x->measure, y->measure);
 }
 
-/* The (benchmark id, measure id) pairs met so far: open addressing, ids >= 1 (0 marks an empty
- * slot). */
+/* The (benchmark id, measure id) pairs met so far: the pairs in v, keyed in a table. */
 struct pair_set {
-  long long (*slots)[2];
-  size_t cap, used;
+  long long (*v)[2];
+  size_t n, cap;
+  struct bg_table by_pair; /* bg_table_pair(b, m) -> index in v */
 };
-
-static size_t pair_slot(const struct pair_set *ps, long long b, long long m) {
-  uint64_t h = (uint64_t)b * 0x9E3779B97F4A7C15ULL ^ (uint64_t)m * 0xC2B2AE3D27D4EB4FULL;
-  size_t i = (size_t)(h ^ (h >> 31)) & (ps->cap - 1);
-  while (ps->slots[i][0] && (ps->slots[i][0] != b || ps->slots[i][1] != m))
-    i = (i + 1) & (ps->cap - 1);
-  return i;
-}
 
 /* Adds (b, m); returns 0 when it was there already. */
 static int pair_add(struct pair_set *ps, long long b, long long m) {
-  if ((ps->used + 1) * 2 > ps->cap) {
-    struct pair_set big = {bg_xcalloc(ps->cap ? ps->cap * 2 : 256, sizeof *big.slots),
-                           ps->cap ? ps->cap * 2 : 256, ps->used};
-    for (size_t i = 0; i < ps->cap; i++)
-      if (ps->slots[i][0])
-        memcpy(big.slots[pair_slot(&big, ps->slots[i][0], ps->slots[i][1])], ps->slots[i],
-               sizeof *big.slots);
-    free(ps->slots);
-    *ps = big;
-  }
-  size_t i = pair_slot(ps, b, m);
-  if (ps->slots[i][0])
-    return 0;
-  ps->slots[i][0] = b;
-  ps->slots[i][1] = m;
-  ps->used++;
+  uint64_t key = bg_table_pair(b, m);
+  size_t at = 0, i;
+  while (bg_table_next(&ps->by_pair, key, &at, &i))
+    if (ps->v[i][0] == b && ps->v[i][1] == m)
+      return 0;
+  bg_xgrow((void **)&ps->v, &ps->cap, ps->n + 1, sizeof *ps->v);
+  ps->v[ps->n][0] = b;
+  ps->v[ps->n][1] = m;
+  bg_table_add(&ps->by_pair, key, ps->n++);
   return 1;
 }
 
@@ -231,7 +217,8 @@ int bg_series_benchmarks_json(struct bg_store *s, const struct bg_project *p, co
   }
   bg_buf_puts(out, "]}");
   free(items);
-  free(seen.slots);
+  free(seen.v);
+  bg_table_free(&seen.by_pair);
   return rc;
 }
 

@@ -28,7 +28,9 @@ enum sid {
   S_TESTBED_FIND,
   S_BRANCH_FIND,
   S_MEASURE_FIND,
+  S_COMMIT_FIND,
   S_RUN_PARENTS,
+  S_SERIES_NAMES,
   S_TESTBED_ONLY,
   S_TOKEN_INSERT,
   S_TOKEN_FIND,
@@ -50,8 +52,11 @@ static const char *const sql_text[S_COUNT] = {
     [S_BRANCH_FIND] = "SELECT id FROM branches WHERE project_id = ?1 AND name = ?2",
     [S_MEASURE_FIND] =
         "SELECT id, unit, direction FROM measures WHERE project_id = ?1 AND slug = ?2",
+    [S_COMMIT_FIND] = "SELECT id, epoch FROM commits WHERE project_id = ?1 AND sha = ?2",
     [S_RUN_PARENTS] =
         "SELECT parent_sha FROM commit_parents WHERE commit_id = ?1 ORDER BY position",
+    [S_SERIES_NAMES] = "SELECT b.name, m.slug, m.unit, m.direction FROM benchmarks b, measures m "
+                       "WHERE b.id = ?1 AND m.id = ?2",
     [S_TESTBED_ONLY] = "SELECT id, name FROM testbeds WHERE project_id = ?1 ORDER BY id LIMIT 2",
     [S_TOKEN_INSERT] = "INSERT INTO tokens (project_id, role, name, hash, created_at) "
                        "VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -176,53 +181,85 @@ void bg_store_project_json(const struct bg_project *p, struct bg_buf *out) {
   bg_buf_printf(out, ",\"created_at\":%lld}", p->created_at);
 }
 
+int bg_store_json_rows(struct bg_store *s, sqlite3_stmt *st, bg_store_row_json_fn row, void *ctx,
+                       struct bg_buf *out, int *count, const char *what) {
+  int rc = BG_OK, step, n = 0;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    if (n++)
+      bg_buf_puts(out, ",");
+    row(ctx, out, st);
+  }
+  if (step != SQLITE_DONE)
+    rc = fail(s, what);
+  bg_store_done(st);
+  if (count)
+    *count = n;
+  return rc;
+}
+
+int bg_store_id_rows(struct bg_store *s, sqlite3_stmt *st, long long **ids, size_t *n,
+                     const char *what) {
+  size_t cap = 0;
+  int rc = BG_OK, step;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    bg_xgrow((void **)ids, &cap, *n + 1, sizeof **ids);
+    (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+  }
+  if (step != SQLITE_DONE)
+    rc = fail(s, what);
+  bg_store_done(st);
+  return rc;
+}
+
+static void project_row_json(void *ctx, struct bg_buf *out, sqlite3_stmt *st) {
+  struct bg_project p;
+  (void)ctx;
+  read_project(st, &p);
+  bg_store_project_json(&p, out);
+}
+
 int bg_store_projects_json(struct bg_store *s, long long only_id, struct bg_buf *out) {
   sqlite3_stmt *st = stmt(s, S_PROJECT_LIST);
-  int rc = BG_OK, step, n = 0;
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, only_id);
   bg_buf_puts(out, "[");
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    struct bg_project p;
-    read_project(st, &p);
-    if (n++)
-      bg_buf_puts(out, ",");
-    bg_store_project_json(&p, out);
-  }
-  if (step != SQLITE_DONE)
-    rc = fail(s, "projects");
+  int rc = bg_store_json_rows(s, st, project_row_json, NULL, out, NULL, "projects");
   bg_buf_puts(out, "]");
-  bg_store_done(st);
   return rc;
 }
 
-/* Runs a find statement (?1 project, ?2 name) returning the id: *id, or 0 when none. */
-static int find_named(struct bg_store *s, enum sid find, long long pid, const char *name,
-                      long long *id) {
-  sqlite3_stmt *st = stmt(s, find);
+/* ---- the lookups of names: testbeds, branches, commits, measures, parents ---- */
+
+int bg_store_testbed_id(struct bg_store *s, long long project_id, const char *name, long long *id,
+                        char **fingerprint) {
+  sqlite3_stmt *st = stmt(s, S_TESTBED_FIND);
+  if (!fingerprint)
+    return bg_store_lookup_id(s, st, project_id, name, id);
   int rc = BG_OK;
   *id = 0;
+  *fingerprint = NULL;
   if (!st)
     return BG_EDB;
-  sqlite3_bind_int64(st, 1, pid);
+  sqlite3_bind_int64(st, 1, project_id);
   bg_store_bind_text(st, 2, name);
   int step = sqlite3_step(st);
-  if (step == SQLITE_ROW)
+  if (step == SQLITE_ROW) {
+    const char *fp = bg_store_col_text(st, 1);
     *id = sqlite3_column_int64(st, 0);
-  else if (step != SQLITE_DONE)
-    rc = fail(s, "lookup");
+    *fingerprint = fp ? bg_xstrdup(fp) : NULL;
+  } else if (step != SQLITE_DONE) {
+    rc = fail(s, "testbed");
+  }
   bg_store_done(st);
   return rc;
 }
-
-/* ---- lookups for the reads and the gate: testbeds, branches, measures, parents ---- */
 
 int bg_store_testbed_find(struct bg_store *s, long long project_id, const char *name, int required,
                           long long *id, char *name_out, size_t n, struct bg_ferr *e) {
   *id = 0;
   if (name) {
-    int rc = find_named(s, S_TESTBED_FIND, project_id, name, id);
+    int rc = bg_store_testbed_id(s, project_id, name, id, NULL);
     if (rc == BG_OK && !*id)
       return bg_store_no_such(e, "testbed");
     if (rc == BG_OK)
@@ -252,7 +289,28 @@ int bg_store_testbed_find(struct bg_store *s, long long project_id, const char *
 }
 
 int bg_store_branch_id(struct bg_store *s, long long project_id, const char *name, long long *id) {
-  return find_named(s, S_BRANCH_FIND, project_id, name, id);
+  return bg_store_lookup_id(s, stmt(s, S_BRANCH_FIND), project_id, name, id);
+}
+
+int bg_store_commit_find(struct bg_store *s, long long project_id, const char *sha, long long *id,
+                         long long *epoch) {
+  sqlite3_stmt *st = stmt(s, S_COMMIT_FIND);
+  int rc = BG_OK;
+  *id = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, project_id);
+  bg_store_bind_text(st, 2, sha);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    *id = sqlite3_column_int64(st, 0);
+    if (epoch)
+      *epoch = sqlite3_column_int64(st, 1);
+  } else if (step != SQLITE_DONE) {
+    rc = fail(s, "commit");
+  }
+  bg_store_done(st);
+  return rc;
 }
 
 int bg_store_measure_find(struct bg_store *s, long long project_id, const char *slug,
@@ -291,6 +349,26 @@ int bg_store_commit_parents(struct bg_store *s, long long commit_id, struct bg_b
   }
   if (step != SQLITE_DONE)
     rc = fail(s, "parents");
+  bg_store_done(st);
+  return rc;
+}
+
+int bg_store_series_names(struct bg_store *s, long long benchmark_id, long long measure_id,
+                          struct bg_store_series_names *out) {
+  sqlite3_stmt *st = stmt(s, S_SERIES_NAMES);
+  int rc = BG_OK;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, benchmark_id);
+  sqlite3_bind_int64(st, 2, measure_id);
+  if (sqlite3_step(st) == SQLITE_ROW) {
+    bg_store_copy_text(out->benchmark, sizeof out->benchmark, bg_store_col_text(st, 0));
+    bg_store_copy_text(out->measure, sizeof out->measure, bg_store_col_text(st, 1));
+    bg_store_copy_text(out->unit, sizeof out->unit, bg_store_col_text(st, 2));
+    bg_store_copy_text(out->direction, sizeof out->direction, bg_store_col_text(st, 3));
+  } else {
+    rc = fail(s, "names");
+  }
   bg_store_done(st);
   return rc;
 }

@@ -66,7 +66,7 @@ int bg_store_projects_json(struct bg_store *s, long long only_id, struct bg_buf 
 /* ---- runs ---- */
 
 
-/* ---- names: the lookups the reads, the run rows and the gate share ---- */
+/* ---- names: the lookups the reads, the run rows, change points and the gate share ---- */
 
 /* The id of benchmark `name` of project `pid` as the connection's snapshot knows it (*id 0:
  * none yet), through the connection's id cache (store_runs.c). BG_OK or BG_EDB. */
@@ -87,8 +87,19 @@ static inline int bg_store_no_such(struct bg_ferr *e, const char *what) {
 int bg_store_testbed_find(struct bg_store *s, long long project_id, const char *name, int required,
                           long long *id, char *name_out, size_t n, struct bg_ferr *e);
 
+/* The id of testbed `name` of the project (*id 0: none) and, when `fingerprint` is not NULL,
+ * its stored fingerprint in *fingerprint (JSON text to free(); NULL when it has none). BG_OK
+ * or BG_EDB. */
+int bg_store_testbed_id(struct bg_store *s, long long project_id, const char *name, long long *id,
+                        char **fingerprint);
+
 /* The id of branch `name` of the project (*id 0: none). BG_OK or BG_EDB. */
 int bg_store_branch_id(struct bg_store *s, long long project_id, const char *name, long long *id);
+
+/* Commit `sha` of the project: its *id (0: not stored) and, when epoch is not NULL, its
+ * *epoch (the time runs are ordered by). BG_OK or BG_EDB. */
+int bg_store_commit_find(struct bg_store *s, long long project_id, const char *sha, long long *id,
+                         long long *epoch);
 
 /* A measure as stored. */
 struct bg_store_measure {
@@ -100,6 +111,19 @@ struct bg_store_measure {
 /* Measure `slug` of the project into *out. BG_OK or BG_EDB. */
 int bg_store_measure_find(struct bg_store *s, long long project_id, const char *slug,
                           struct bg_store_measure *out);
+
+/* The names of a series, as stored (sized for what an upload may store). */
+struct bg_store_series_names {
+  char benchmark[1025]; /* at most 1024 bytes (bg_valid_benchmark) */
+  char measure[65];
+  char unit[40];
+  char direction[8]; /* "lower" or "higher" */
+};
+
+/* The names of series (benchmark_id, measure_id) into *out. BG_OK, or BG_EDB (also when
+ * either id is unknown). */
+int bg_store_series_names(struct bg_store *s, long long benchmark_id, long long measure_id,
+                          struct bg_store_series_names *out);
 
 /* The parents of commit `commit_id` in order: appends each sha with its NUL to `shas` and
  * counts them in *n. BG_OK or BG_EDB. */

@@ -14,6 +14,7 @@
 #include "mem.h"
 #include "stats.h"
 #include "store_private.h"
+#include "table.h"
 #include "valid.h"
 
 #include <cjson/cJSON.h>
@@ -27,19 +28,15 @@
 /* Every statement this module runs; prepared on first use, kept until close. */
 enum sid {
   S_RUN_FIND,
-  S_TESTBED_FIND,
   S_TESTBED_INSERT,
   S_TESTBED_FP,
-  S_BRANCH_FIND,
   S_BRANCH_INSERT,
-  S_COMMIT_FIND,
   S_COMMIT_INSERT,
   S_COMMIT_FILL,
   S_PARENT_INSERT,
   S_RUN_INSERT,
   S_BENCH_FIND,
   S_BENCH_INSERT,
-  S_MEASURE_FIND,
   S_MEASURE_INSERT,
   S_RESULT_INSERT,
   S_RUNS_PENDING,
@@ -49,12 +46,9 @@ enum sid {
 
 static const char *const sql_text[S_COUNT] = {
     [S_RUN_FIND] = "SELECT content_hash, id FROM runs WHERE project_id = ?1 AND run_id = ?2",
-    [S_TESTBED_FIND] = "SELECT id, fingerprint FROM testbeds WHERE project_id = ?1 AND name = ?2",
     [S_TESTBED_INSERT] = "INSERT INTO testbeds (project_id, name, fingerprint) VALUES (?1, ?2, ?3)",
     [S_TESTBED_FP] = "UPDATE testbeds SET fingerprint = ?2 WHERE id = ?1",
-    [S_BRANCH_FIND] = "SELECT id FROM branches WHERE project_id = ?1 AND name = ?2",
     [S_BRANCH_INSERT] = "INSERT INTO branches (project_id, name) VALUES (?1, ?2)",
-    [S_COMMIT_FIND] = "SELECT id, epoch FROM commits WHERE project_id = ?1 AND sha = ?2",
     [S_COMMIT_INSERT] = "INSERT INTO commits (project_id, sha, message, author, timestamp, epoch) "
                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [S_COMMIT_FILL] =
@@ -72,8 +66,6 @@ static const char *const sql_text[S_COUNT] = {
         "?16, ?17, ?18, ?19, '" BG_VERDICT_PENDING "')",
     [S_BENCH_FIND] = "SELECT id FROM benchmarks WHERE project_id = ?1 AND name = ?2",
     [S_BENCH_INSERT] = "INSERT INTO benchmarks (project_id, name) VALUES (?1, ?2)",
-    [S_MEASURE_FIND] =
-        "SELECT id, unit, direction FROM measures WHERE project_id = ?1 AND slug = ?2",
     [S_MEASURE_INSERT] = "INSERT INTO measures (project_id, slug, unit, direction) "
                          "VALUES (?1, ?2, ?3, ?4)",
     [S_RESULT_INSERT] = "INSERT INTO results (run_id, benchmark_id, measure_id, n, mean, stddev, "
@@ -85,18 +77,20 @@ static const char *const sql_text[S_COUNT] = {
     [S_SNAPSHOT] = "SELECT 1 FROM projects LIMIT 1",
 };
 
-/* Per-connection cache of benchmark and measure ids: open addressing on (kind, project,
- * name). Only filled from committed rows' ids; cleared on rollback. */
+/* Per-connection cache of benchmark and measure ids: entries keyed in a table by (kind,
+ * project, name). Only filled from committed rows' ids or those of the open write
+ * transaction; cleared on rollback. */
 struct id_entry {
-  char *name; /* owned; NULL marks an empty slot */
+  char *name; /* owned */
   long long project_id;
   long long id;
   int kind;
 };
 
 struct id_cache {
-  struct id_entry *slots;
-  size_t cap, used;
+  struct id_entry *v;
+  size_t n, cap;
+  struct bg_table by_key; /* id_key(kind, project, name) -> index in v */
 };
 
 #define ID_CACHE_MAX (1u << 20) /* entries before the cache starts over */
@@ -145,59 +139,49 @@ static int exec_stmt(struct bg_store *s, sqlite3_stmt *st, const char *what) {
 
 /* ---- id cache ---- */
 
-static uint64_t name_hash(int kind, long long project_id, const char *name) {
-  uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind ^ ((uint64_t)project_id << 8);
-  for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-    h = (h ^ *p) * 1099511628211ULL;
-  return h;
+static uint64_t id_key(int kind, long long project_id, const char *name) {
+  return bg_table_pair(project_id * 4 + kind, (long long)bg_table_str(name));
 }
 
 static void id_cache_clear(struct id_cache *c) {
-  for (size_t i = 0; i < c->cap; i++)
-    free(c->slots[i].name);
-  free(c->slots);
-  c->slots = NULL;
-  c->cap = c->used = 0;
+  for (size_t i = 0; i < c->n; i++)
+    free(c->v[i].name);
+  free(c->v);
+  bg_table_free(&c->by_key);
+  memset(c, 0, sizeof *c);
 }
 
-static struct id_entry *id_cache_slot(struct id_cache *c, int kind, long long project_id,
-                                      const char *name) {
-  size_t i = (size_t)name_hash(kind, project_id, name) & (c->cap - 1);
-  for (;; i = (i + 1) & (c->cap - 1)) {
-    struct id_entry *e = &c->slots[i];
-    if (!e->name || (e->kind == kind && e->project_id == project_id && !strcmp(e->name, name)))
+/* The entry of (kind, project, name), or NULL. */
+static struct id_entry *id_cache_find(struct id_cache *c, uint64_t key, int kind,
+                                      long long project_id, const char *name) {
+  size_t at = 0, i;
+  while (bg_table_next(&c->by_key, key, &at, &i)) {
+    struct id_entry *e = &c->v[i];
+    if (e->kind == kind && e->project_id == project_id && !strcmp(e->name, name))
       return e;
   }
+  return NULL;
 }
 
 static long long id_cache_get(struct id_cache *c, int kind, long long project_id,
                               const char *name) {
-  if (!c->cap)
-    return 0;
-  struct id_entry *e = id_cache_slot(c, kind, project_id, name);
-  return e->name ? e->id : 0;
+  struct id_entry *e = id_cache_find(c, id_key(kind, project_id, name), kind, project_id, name);
+  return e ? e->id : 0;
 }
 
 static void id_cache_put(struct id_cache *c, int kind, long long project_id, const char *name,
                          long long id) {
-  if (c->used >= ID_CACHE_MAX)
-    id_cache_clear(c);
-  if ((c->used + 1) * 2 > c->cap) {
-    struct id_cache bigger = {bg_xcalloc(c->cap ? c->cap * 2 : 256, sizeof(struct id_entry)),
-                              c->cap ? c->cap * 2 : 256, c->used};
-    for (size_t i = 0; i < c->cap; i++)
-      if (c->slots[i].name)
-        *id_cache_slot(&bigger, c->slots[i].kind, c->slots[i].project_id, c->slots[i].name) =
-            c->slots[i];
-    free(c->slots);
-    *c = bigger;
-  }
-  struct id_entry *e = id_cache_slot(c, kind, project_id, name);
-  if (!e->name) {
+  uint64_t key = id_key(kind, project_id, name);
+  struct id_entry *e = id_cache_find(c, key, kind, project_id, name);
+  if (!e) {
+    if (c->n >= ID_CACHE_MAX)
+      id_cache_clear(c);
+    bg_xgrow((void **)&c->v, &c->cap, c->n + 1, sizeof *c->v);
+    bg_table_add(&c->by_key, key, c->n);
+    e = &c->v[c->n++];
     e->name = bg_xstrdup(name);
     e->kind = kind;
     e->project_id = project_id;
-    c->used++;
   }
   e->id = id;
 }
@@ -206,33 +190,12 @@ static void id_cache_put(struct id_cache *c, int kind, long long project_id, con
 
 enum { KIND_BENCH = 1, KIND_MEASURE = 2 };
 
-/* Runs a find statement (?1 project, ?2 name) returning the id: *id, or 0 when none. */
-static int find_named(struct bg_store *s, enum sid find, long long pid, const char *name,
-                      long long *id) {
-  sqlite3_stmt *st = stmt(s, find);
-  int rc = BG_OK;
-  *id = 0;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, pid);
-  bg_store_bind_text(st, 2, name);
-  int step = sqlite3_step(st);
-  if (step == SQLITE_ROW)
-    *id = sqlite3_column_int64(st, 0);
-  else if (step != SQLITE_DONE)
-    rc = fail(s, "lookup");
-  bg_store_done(st);
-  return rc;
-}
-
-/* Finds or creates a named row: find_named, then an insert statement with the same first two
- * parameters and optional ?3/?4 extras. */
-static int find_or_insert(struct bg_store *s, enum sid find, enum sid insert, long long pid,
-                          const char *name, const char *extra3, const char *extra4, long long *id) {
-  int rc = find_named(s, find, pid, name, id);
-  if (rc || *id)
-    return rc;
+/* Creates a named row with an insert statement of ?1 project, ?2 name and optional ?3/?4
+ * extras: *id its id. */
+static int insert_named(struct bg_store *s, enum sid insert, long long pid, const char *name,
+                        const char *extra3, const char *extra4, long long *id) {
   sqlite3_stmt *st = stmt(s, insert);
+  int rc = BG_OK;
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, pid);
@@ -249,46 +212,45 @@ static int find_or_insert(struct bg_store *s, enum sid find, enum sid insert, lo
   return rc;
 }
 
+/* The id of benchmark or measure `name`, created when new (a measure with its unit and
+ * direction), through the id cache. */
 static int cached_id(struct bg_store *s, int kind, long long pid, const char *name,
                      const char *unit, const char *direction, long long *id) {
   if ((*id = id_cache_get(&state(s)->ids, kind, pid, name)))
     return BG_OK;
-  int rc =
-      kind == KIND_BENCH
-          ? find_or_insert(s, S_BENCH_FIND, S_BENCH_INSERT, pid, name, NULL, NULL, id)
-          : find_or_insert(s, S_MEASURE_FIND, S_MEASURE_INSERT, pid, name, unit, direction, id);
+  struct bg_store_measure m;
+  int rc = kind == KIND_BENCH ? bg_store_lookup_id(s, stmt(s, S_BENCH_FIND), pid, name, id)
+                              : bg_store_measure_find(s, pid, name, &m);
+  if (rc == BG_OK && kind == KIND_MEASURE)
+    *id = m.id;
+  if (rc == BG_OK && !*id)
+    rc = kind == KIND_BENCH ? insert_named(s, S_BENCH_INSERT, pid, name, NULL, NULL, id)
+                            : insert_named(s, S_MEASURE_INSERT, pid, name, unit, direction, id);
   /* The id may belong to a row of this uncommitted transaction; rollback clears the cache. */
   if (rc == BG_OK)
     id_cache_put(&state(s)->ids, kind, pid, name, *id);
   return rc;
 }
 
+/* Finds or creates branch `name`. */
+static int branch_id(struct bg_store *s, long long pid, const char *name, long long *id) {
+  int rc = bg_store_branch_id(s, pid, name, id);
+  return rc || *id ? rc : insert_named(s, S_BRANCH_INSERT, pid, name, NULL, NULL, id);
+}
+
 /* Finds or creates the run's testbed and keeps its latest fingerprint; *changed is set when
  * a known fingerprint differs from the new one. */
 static int testbed_id(struct bg_store *s, long long pid, const struct bg_run *run, const char *fp,
                       long long *id, int *changed) {
-  sqlite3_stmt *st = stmt(s, S_TESTBED_FIND);
-  int rc = BG_OK, update = 0;
-  *changed = 0;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, pid);
-  bg_store_bind_text(st, 2, run->testbed);
-  int step = sqlite3_step(st);
-  if (step == SQLITE_ROW) {
-    *id = sqlite3_column_int64(st, 0);
-    const char *old = bg_store_col_text(st, 1);
-    update = fp && (!old || strcmp(old, fp) != 0);
-    *changed = update && old;
-  } else if (step != SQLITE_DONE) {
-    rc = fail(s, "testbed");
-  }
-  bg_store_done(st);
-  if (rc)
+  char *old = NULL;
+  int rc = bg_store_testbed_id(s, pid, run->testbed, id, &old);
+  int update = fp && (!old || strcmp(old, fp) != 0);
+  *changed = update && old;
+  free(old);
+  if (rc || (*id && !update))
     return rc;
-  if (step == SQLITE_ROW) {
-    if (!update)
-      return BG_OK;
+  sqlite3_stmt *st;
+  if (*id) {
     if (!(st = stmt(s, S_TESTBED_FP)))
       return BG_EDB;
     sqlite3_bind_int64(st, 1, *id);
@@ -307,23 +269,11 @@ static int testbed_id(struct bg_store *s, long long pid, const struct bg_run *ru
 
 static int commit_id(struct bg_store *s, long long pid, const struct bg_run *run, long long now,
                      long long *id, long long *epoch) {
-  sqlite3_stmt *st = stmt(s, S_COMMIT_FIND);
-  int rc = BG_OK;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, pid);
-  bg_store_bind_text(st, 2, run->commit.sha);
-  int step = sqlite3_step(st);
-  if (step == SQLITE_ROW) {
-    *id = sqlite3_column_int64(st, 0);
-    *epoch = sqlite3_column_int64(st, 1);
-  } else if (step != SQLITE_DONE) {
-    rc = fail(s, "commit");
-  }
-  bg_store_done(st);
+  sqlite3_stmt *st;
+  int rc = bg_store_commit_find(s, pid, run->commit.sha, id, epoch);
   if (rc)
     return rc;
-  if (step == SQLITE_ROW) {
+  if (*id) {
     /* A later run may know what the first one left out; the commit's time stays as first
      * stored so that runs already ordered by it keep their place. */
     if (!run->commit.message && !run->commit.author && !run->commit.timestamp)
@@ -471,7 +421,7 @@ static int insert_results(struct bg_store *s, long long pid, long long rid,
 int bg_store_benchmark_id(struct bg_store *s, long long pid, const char *name, long long *id) {
   if ((*id = id_cache_get(&state(s)->ids, KIND_BENCH, pid, name)))
     return BG_OK;
-  int rc = find_named(s, S_BENCH_FIND, pid, name, id);
+  int rc = bg_store_lookup_id(s, stmt(s, S_BENCH_FIND), pid, name, id);
   /* Only committed ids are read here (the caller is in a read transaction): they stay. */
   if (*id)
     id_cache_put(&state(s)->ids, KIND_BENCH, pid, name, *id);
@@ -581,8 +531,7 @@ int bg_store_runs_insert(struct bg_store *s, const struct bg_project *p, struct 
   const struct bg_run *run = r->run;
   int rc, fp_changed = 0;
   if ((rc = testbed_id(s, p->id, run, r->fingerprint, &out->testbed_id, &fp_changed)) ||
-      (rc = find_or_insert(s, S_BRANCH_FIND, S_BRANCH_INSERT, p->id, run->commit.branch, NULL, NULL,
-                           &out->branch_id)) ||
+      (rc = branch_id(s, p->id, run->commit.branch, &out->branch_id)) ||
       (rc = commit_id(s, p->id, run, r->now, &out->commit_id, &out->epoch)))
     return rc;
   sqlite3_stmt *st = stmt(s, S_RUN_INSERT);

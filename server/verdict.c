@@ -383,7 +383,7 @@ int bg_verdict_commit_json(struct bg_store *s, const struct bg_project *p, const
   long long cid, tb = 0, rid = 0;
   char tbname[80];
   int rc;
-  if ((rc = bg_vstore_commit_id(s, p->id, sha, &cid)))
+  if ((rc = bg_store_commit_find(s, p->id, sha, &cid, NULL)))
     return rc;
   if (!cid) {
     bg_ferr_set(e, "sha", "no run of this commit");
@@ -410,7 +410,7 @@ int bg_verdict_commit_verdicts_json(struct bg_store *s, const struct bg_project 
   long long cid, *rids = NULL;
   size_t n = 0;
   int rc;
-  if ((rc = bg_vstore_commit_id(s, p->id, sha, &cid)))
+  if ((rc = bg_store_commit_find(s, p->id, sha, &cid, NULL)))
     return rc;
   if (!cid)
     return BG_ENOENT;
@@ -440,8 +440,8 @@ int bg_verdict_compare_json(struct bg_store *s, const struct bg_project *p, cons
   int rc;
   if ((rc = resolve_testbed(s, p, testbed, &tb, tbname, sizeof tbname, e)) ||
       (rc = bg_baseline_windows(s, p, &window, &noise)) ||
-      (rc = bg_vstore_commit_id(s, p->id, base, &bcid)) ||
-      (rc = bg_vstore_commit_id(s, p->id, head, &hcid)))
+      (rc = bg_store_commit_find(s, p->id, base, &bcid, NULL)) ||
+      (rc = bg_store_commit_find(s, p->id, head, &hcid, NULL)))
     goto out;
   if (bcid && (rc = bg_vstore_commit_runs(s, bcid, tb, window, &b)))
     goto out;

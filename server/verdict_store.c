@@ -29,21 +29,14 @@
 
 enum qid {
   Q_RUN,
-  Q_BRANCH,
-  Q_TESTBED,
-  Q_COMMIT,
-  Q_COMMIT_FIND,
   Q_WINDOW,
   Q_FORK,
-  Q_PARENTS,
   Q_BASE_RUNS,
   Q_COMMIT_RUNS,
   Q_LATEST,
   Q_THRESHOLDS_OF,
   Q_CAND,
   Q_BASE,
-  Q_NAMES,
-  Q_MEASURE,
   Q_CUTS,
   Q_ACKS,
   Q_UPDATE,
@@ -61,15 +54,10 @@ static const char *const sql_text[Q_COUNT] = {
               "r.baseline_sha, c.sha, b.name, t.name FROM runs r "
               "JOIN commits c ON c.id = r.commit_id JOIN branches b ON b.id = r.branch_id "
               "JOIN testbeds t ON t.id = r.testbed_id WHERE r.id = ?1",
-    [Q_BRANCH] = "SELECT id FROM branches WHERE project_id = ?1 AND name = ?2",
-    [Q_TESTBED] = "SELECT id FROM testbeds WHERE project_id = ?1 AND name = ?2",
-    [Q_COMMIT] = "SELECT id FROM commits WHERE project_id = ?1 AND sha = ?2",
-    [Q_COMMIT_FIND] = "SELECT id, epoch FROM commits WHERE project_id = ?1 AND sha = ?2",
     [Q_WINDOW] = "SELECT gate_window, noise_window FROM projects WHERE id = ?1",
     [Q_FORK] = "SELECT c.id, c.epoch FROM commits c WHERE c.project_id = ?1 AND c.sha = ?2 "
                "AND EXISTS (SELECT 1 FROM runs r WHERE r.commit_id = c.id AND r.branch_id = ?3 "
                "AND r.testbed_id = ?4 AND r.pull_request IS NULL)",
-    [Q_PARENTS] = "SELECT parent_sha FROM commit_parents WHERE commit_id = ?1 ORDER BY position",
     [Q_BASE_RUNS] =
         "SELECT r.id, r.commit_epoch, c.sha FROM runs r JOIN commits c ON c.id = r.commit_id "
         "WHERE r.project_id = ?1 AND r.testbed_id = ?2 AND r.branch_id = ?3 "
@@ -87,9 +75,6 @@ static const char *const sql_text[Q_COUNT] = {
         "JOIN measures m ON m.id = x.measure_id WHERE x.run_id = ?1",
     [Q_BASE] = "SELECT x.run_id, x.benchmark_id, x.measure_id, " SUMMARY_COLS
                " FROM results x WHERE x.run_id IN (" IN_LIST ")",
-    [Q_NAMES] = "SELECT b.name, m.slug, m.unit, m.direction FROM benchmarks b, measures m "
-                "WHERE b.id = ?1 AND m.id = ?2",
-    [Q_MEASURE] = "SELECT id, unit, direction FROM measures WHERE project_id = ?1 AND slug = ?2",
     [Q_CUTS] = "SELECT benchmark_id, measure_id, baseline_start, start_commit_id "
                "FROM series_baseline WHERE project_id = ?1 AND testbed_id = ?2",
     [Q_ACKS] = "SELECT benchmark_id, measure_id FROM acknowledgements "
@@ -139,61 +124,6 @@ void *bg_vstore_local(struct bg_store *s, const struct bg_db_shared *kind) {
   return l->kind == kind ? l->st : NULL;
 }
 
-/* Runs a one-row lookup of ids: binds ?1 = a and ?2 = text; *out = column 0, or 0. */
-static int lookup_id(struct bg_store *s, enum qid id, long long a, const char *text,
-                     long long *out) {
-  sqlite3_stmt *st = stmt(s, id);
-  int rc = BG_OK;
-  *out = 0;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, a);
-  sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-  int step = sqlite3_step(st);
-  if (step == SQLITE_ROW)
-    *out = sqlite3_column_int64(st, 0);
-  else if (step != SQLITE_DONE)
-    rc = bg_store_fail(s, "lookup");
-  bg_store_done(st);
-  return rc;
-}
-
-int bg_vstore_branch_id(struct bg_store *s, long long pid, const char *name, long long *id) {
-  return lookup_id(s, Q_BRANCH, pid, name, id);
-}
-
-int bg_vstore_testbed_id(struct bg_store *s, long long pid, const char *name, long long *id) {
-  return lookup_id(s, Q_TESTBED, pid, name, id);
-}
-
-int bg_vstore_commit_id(struct bg_store *s, long long pid, const char *sha, long long *id) {
-  return lookup_id(s, Q_COMMIT, pid, sha, id);
-}
-
-int bg_vstore_benchmark_id(struct bg_store *s, long long pid, const char *name, long long *id) {
-  return bg_store_benchmark_id(s, pid, name, id);
-}
-
-int bg_vstore_commit(struct bg_store *s, long long pid, const char *sha, long long *id,
-                     long long *epoch) {
-  sqlite3_stmt *st = stmt(s, Q_COMMIT_FIND);
-  int rc = BG_OK;
-  *id = 0;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, pid);
-  sqlite3_bind_text(st, 2, sha, -1, SQLITE_STATIC);
-  int step = sqlite3_step(st);
-  if (step == SQLITE_ROW) {
-    *id = sqlite3_column_int64(st, 0);
-    *epoch = sqlite3_column_int64(st, 1);
-  } else if (step != SQLITE_DONE) {
-    rc = bg_store_fail(s, "commit");
-  }
-  bg_store_done(st);
-  return rc;
-}
-
 int bg_vstore_run(struct bg_store *s, long long rid, struct bg_vstore_run *c) {
   sqlite3_stmt *st = stmt(s, Q_RUN);
   int rc = BG_OK;
@@ -216,21 +146,6 @@ int bg_vstore_run(struct bg_store *s, long long rid, struct bg_vstore_run *c) {
   }
   bg_store_done(st);
   return rc;
-}
-
-int bg_vstore_parents(struct bg_store *s, long long commit_id, char (*parents)[65], int max,
-                      int *n) {
-  sqlite3_stmt *st = stmt(s, Q_PARENTS);
-  *n = 0;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, commit_id);
-  while (*n < max && sqlite3_step(st) == SQLITE_ROW) {
-    bg_store_copy_text(parents[*n], sizeof parents[0], bg_store_col_text(st, 0));
-    (*n)++;
-  }
-  bg_store_done(st);
-  return BG_OK;
 }
 
 int bg_vstore_windows(struct bg_store *s, long long pid, long long *window, long long *noise) {
@@ -463,51 +378,6 @@ int bg_vstore_baseline_results(struct bg_store *s, const long long *runs, size_t
   return rc;
 }
 
-/* Hands the one row of `st` to fn with series (bid, mid) and names from column `names`;
- * *found 0 when there is none. */
-static int one_named(struct bg_store *s, sqlite3_stmt *st, int names, long long bid, long long mid,
-                     bg_vstore_result_fn fn, void *ctx, int *found, const char *what) {
-  int rc = BG_OK, step = sqlite3_step(st);
-  *found = step == SQLITE_ROW;
-  if (*found) {
-    struct bg_vstore_result r = {0};
-    r.row.bid = bid;
-    r.row.mid = mid ? mid : sqlite3_column_int64(st, 0);
-    r.benchmark = names == 0 ? bg_store_col_text(st, 0) : NULL;
-    r.measure = names == 0 ? bg_store_col_text(st, 1) : NULL;
-    r.unit = bg_store_col_text(st, names == 0 ? 2 : 1);
-    r.direction = direction_of(bg_store_col_text(st, names == 0 ? 3 : 2));
-    rc = fn(ctx, &r);
-  } else if (step != SQLITE_DONE) {
-    rc = bg_store_fail(s, what);
-  }
-  bg_store_done(st);
-  return rc;
-}
-
-int bg_vstore_names(struct bg_store *s, long long bid, long long mid, bg_vstore_result_fn fn,
-                    void *ctx) {
-  sqlite3_stmt *st = stmt(s, Q_NAMES);
-  int found = 0;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, bid);
-  sqlite3_bind_int64(st, 2, mid);
-  int rc = one_named(s, st, 0, bid, mid, fn, ctx, &found, "names");
-  return rc == BG_OK && !found ? bg_store_fail(s, "names") : rc;
-}
-
-int bg_vstore_measure(struct bg_store *s, long long pid, const char *slug, bg_vstore_result_fn fn,
-                      void *ctx, int *found) {
-  sqlite3_stmt *st = stmt(s, Q_MEASURE);
-  *found = 0;
-  if (!st)
-    return BG_EDB;
-  sqlite3_bind_int64(st, 1, pid);
-  sqlite3_bind_text(st, 2, slug, -1, SQLITE_STATIC);
-  return one_named(s, st, 1, 0, 0, fn, ctx, found, "measure");
-}
-
 int bg_vstore_cuts(struct bg_store *s, long long pid, long long tb,
                    void (*fn)(void *ctx, long long bid, long long mid, long long epoch,
                               long long commit),
@@ -720,19 +590,10 @@ int bg_vstore_newest_run(struct bg_store *s, long long cid, long long tb, long l
 
 int bg_vstore_newest_runs(struct bg_store *s, long long cid, long long **rids, size_t *n) {
   sqlite3_stmt *st = stmt(s, Q_NEWEST_RUNS);
-  size_t cap = 0;
-  int rc = BG_OK, step;
   *rids = NULL;
   *n = 0;
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, cid);
-  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    bg_xgrow((void **)rids, &cap, *n + 1, sizeof **rids);
-    (*rids)[(*n)++] = sqlite3_column_int64(st, 0);
-  }
-  if (step != SQLITE_DONE)
-    rc = bg_store_fail(s, "commit verdicts");
-  bg_store_done(st);
-  return rc;
+  return bg_store_id_rows(s, st, rids, n, "commit verdicts");
 }

@@ -1,10 +1,12 @@
 /* verdict_store.h: the gate's storage: what verdicts are decided on and where they are kept.
  *
- * Every query of the gate's domain code (verdict.c, baseline.c, decision_cache.c) is here:
- * the run being judged, the project's windows, default-branch runs below a commit, fork
- * points, the thresholds' run, the summaries stored with each result (never the samples, but
- * for rows stored before the summary columns existed), series baseline starts, a commit's
- * acknowledgements, and on the write side a run's verdict, what it was decided on and its
+ * The gate's domain code (verdict.c, baseline.c, decision.c, decision_cache.c) finds names
+ * (testbeds, branches, commits, benchmarks, measures) and a commit's parents through store.h,
+ * the lookups every storage reader shares; its other queries are here: the run being judged,
+ * the project's windows, default-branch runs below a commit, fork points, the thresholds'
+ * run, the summaries stored with each result (never the samples, but for rows stored before
+ * the summary columns existed), series baseline starts, a commit's acknowledgements, and on
+ * the write side a run's verdict, what it was decided on and its
  * regression alerts. This header is the seam a second backend implements (PostgreSQL via
  * libpq): it speaks of ids, rows and texts, never of SQLite. Functions are bg_vstore_*; they
  * return BG_OK, BG_EDB (the reason in bg_store_errmsg) or what each says.
@@ -56,21 +58,6 @@ struct bg_vstore_run {
 
 /* Stored run `rid`. BG_ENOENT when there is none. */
 int bg_vstore_run(struct bg_store *s, long long rid, struct bg_vstore_run *out);
-
-/* Up to `max` parents of commit `commit_id` in their order, into parents; *n how many. */
-int bg_vstore_parents(struct bg_store *s, long long commit_id, char (*parents)[65], int max,
-                      int *n);
-
-/* Ids by name in project pid (*id 0: none): a branch, a testbed, a commit (by sha), a
- * benchmark (through the connection's id cache). */
-int bg_vstore_branch_id(struct bg_store *s, long long pid, const char *name, long long *id);
-int bg_vstore_testbed_id(struct bg_store *s, long long pid, const char *name, long long *id);
-int bg_vstore_commit_id(struct bg_store *s, long long pid, const char *sha, long long *id);
-int bg_vstore_benchmark_id(struct bg_store *s, long long pid, const char *name, long long *id);
-
-/* Commit `sha` of project pid: *id and *epoch, or *id 0 when it is not stored. */
-int bg_vstore_commit(struct bg_store *s, long long pid, const char *sha, long long *id,
-                     long long *epoch);
 
 /* ---- what a baseline is made of ---- */
 
@@ -124,15 +111,6 @@ int bg_vstore_candidate(struct bg_store *s, long long rid, bg_vstore_result_fn f
  * primary key order. */
 int bg_vstore_baseline_results(struct bg_store *s, const long long *runs, size_t n,
                                bg_vstore_result_fn fn, void *ctx);
-
-/* The names of series (bid, mid) as one row (run 0, no summary). BG_EDB when unknown. */
-int bg_vstore_names(struct bg_store *s, long long bid, long long mid, bg_vstore_result_fn fn,
-                    void *ctx);
-
-/* Measure `slug` of project pid as one row (row.mid its id, its unit and direction; no
- * summary), or *found 0 when it is not stored. */
-int bg_vstore_measure(struct bg_store *s, long long pid, const char *slug, bg_vstore_result_fn fn,
-                      void *ctx, int *found);
 
 /* The series baseline starts of project pid on testbed `tb`: fn(ctx, bid, mid, start epoch,
  * start commit) per series. */
