@@ -94,7 +94,9 @@ static void bind_series(sqlite3_stmt *st, int first, const struct bg_alert_key *
  * JSON object (a bg_store_row_json_fn). */
 static void alert_json(void *ctx, struct bg_buf *out, sqlite3_stmt *st) {
   (void)ctx;
-  bg_buf_printf(out, "{\"id\":%lld,\"kind\":", (long long)sqlite3_column_int64(st, 0));
+  bg_buf_puts(out, "{\"id\":");
+  bg_json_int(out, sqlite3_column_int64(st, 0));
+  bg_buf_puts(out, ",\"kind\":");
   bg_json_str(out, bg_store_col_text(st, 1));
   bg_buf_puts(out, ",\"state\":");
   bg_json_str(out, bg_store_col_text(st, 2));
@@ -118,7 +120,9 @@ static void alert_json(void *ctx, struct bg_buf *out, sqlite3_stmt *st) {
   bg_store_json_num_or_null(out, st, 11);
   bg_buf_puts(out, ",");
   bg_store_json_num_or_null(out, st, 12);
-  bg_buf_printf(out, "],\"created_at\":%lld,\"note\":", (long long)sqlite3_column_int64(st, 13));
+  bg_buf_puts(out, "],\"created_at\":");
+  bg_json_int(out, sqlite3_column_int64(st, 13));
+  bg_buf_puts(out, ",\"note\":");
   bg_json_str(out, bg_store_col_text(st, 14));
   bg_buf_puts(out, ",\"acknowledged_by\":");
   bg_json_str(out, bg_store_col_text(st, 15));
@@ -126,7 +130,7 @@ static void alert_json(void *ctx, struct bg_buf *out, sqlite3_stmt *st) {
   if (sqlite3_column_type(st, 16) == SQLITE_NULL)
     bg_buf_puts(out, "null");
   else
-    bg_buf_printf(out, "%lld", (long long)sqlite3_column_int64(st, 16));
+    bg_json_int(out, sqlite3_column_int64(st, 16));
   bg_buf_puts(out, "}");
 }
 

@@ -245,7 +245,8 @@ static void changepoint_json(void *ctx, struct bg_buf *out, sqlite3_stmt *st) {
   while (at < c->n && c->v[at] != cid)
     at++;
   if (at < c->n) {
-    bg_buf_printf(out, ",\"index\":%zu", at);
+    bg_buf_puts(out, ",\"index\":");
+    bg_json_int(out, (long long)at);
     c->from = at;
   } else {
     bg_buf_puts(out, ",\"index\":null");

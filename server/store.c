@@ -176,9 +176,13 @@ void bg_store_project_json(const struct bg_project *p, struct bg_buf *out) {
   bg_json_str(out, p->default_branch);
   bg_buf_puts(out, ",\"alpha\":");
   bg_json_num(out, p->alpha);
-  bg_buf_printf(out, ",\"gate_window\":%d,\"noise_window\":%d", p->gate_window,
-                p->noise_window);
-  bg_buf_printf(out, ",\"created_at\":%lld}", p->created_at);
+  bg_buf_puts(out, ",\"gate_window\":");
+  bg_json_int(out, p->gate_window);
+  bg_buf_puts(out, ",\"noise_window\":");
+  bg_json_int(out, p->noise_window);
+  bg_buf_puts(out, ",\"created_at\":");
+  bg_json_int(out, p->created_at);
+  bg_buf_puts(out, "}");
 }
 
 int bg_store_json_rows(struct bg_store *s, sqlite3_stmt *st, bg_store_row_json_fn row, void *ctx,

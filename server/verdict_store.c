@@ -440,19 +440,31 @@ static char *input_text(const struct bg_baseline *b, long long th_run) {
   for (size_t i = 0, len; i < b->n; i += len) {
     for (len = 1; i + len < b->n && b->runs[i + len] == b->runs[i] - (long long)len; len++)
       ;
+    if (i)
+      bg_buf_puts(&buf, ",");
     if (len < 3) {
       len = 1;
-      bg_buf_printf(&buf, "%s%lld", i ? "," : "", b->runs[i]);
+      bg_json_int(&buf, b->runs[i]);
     } else {
-      bg_buf_printf(&buf, "%s[%lld,%zu]", i ? "," : "", b->runs[i], len);
+      bg_buf_puts(&buf, "[");
+      bg_json_int(&buf, b->runs[i]);
+      bg_buf_puts(&buf, ",");
+      bg_json_int(&buf, (long long)len);
+      bg_buf_puts(&buf, "]");
     }
   }
-  bg_buf_printf(&buf, "],\"window\":%zu,\"ref\":[%lld,%lld],\"thresholds_run\":", b->level,
-                b->ref_epoch, b->ref_commit);
+  bg_buf_puts(&buf, "],\"window\":");
+  bg_json_int(&buf, (long long)b->level);
+  bg_buf_puts(&buf, ",\"ref\":[");
+  bg_json_int(&buf, b->ref_epoch);
+  bg_buf_puts(&buf, ",");
+  bg_json_int(&buf, b->ref_commit);
+  bg_buf_puts(&buf, "],\"thresholds_run\":");
   if (th_run)
-    bg_buf_printf(&buf, "%lld}", th_run);
+    bg_json_int(&buf, th_run);
   else
-    bg_buf_puts(&buf, "null}");
+    bg_buf_puts(&buf, "null");
+  bg_buf_puts(&buf, "}");
   return bg_buf_steal(&buf);
 }
 
