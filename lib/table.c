@@ -6,14 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The home slot of a key: its bits mixed (run ids are consecutive) and masked. */
-static size_t home(const struct bg_table *t, uint64_t key) {
-  uint64_t h = key * 0x9E3779B97F4A7C15ULL;
-  return (size_t)(h ^ (h >> 31)) & (t->cap - 1);
-}
-
 static void place(struct bg_table *t, uint64_t key, size_t stored) {
-  size_t mask = t->cap - 1, i = home(t, key);
+  size_t mask = t->cap - 1, i = bg_table_home(t, key);
   while (t->vals[i])
     i = (i + 1) & mask;
   t->keys[i] = key;
@@ -42,35 +36,16 @@ void bg_table_reserve(struct bg_table *t, size_t n) {
 }
 
 void bg_table_add(struct bg_table *t, uint64_t key, size_t value) {
-  bg_table_reserve(t, t->n + 1);
+  if ((t->n + 1) * 2 > t->cap)
+    bg_table_reserve(t, t->n + 1);
   place(t, key, value + 1);
   t->n++;
-}
-
-int bg_table_next(const struct bg_table *t, uint64_t key, size_t *at, size_t *value) {
-  if (!t->cap)
-    return 0;
-  size_t mask = t->cap - 1;
-  /* A cluster always ends in an empty slot (at most half the slots are used), so the walk
-   * stops before it could come round to its start. */
-  for (size_t i = *at ? *at - 1 : home(t, key); t->vals[i]; i = (i + 1) & mask)
-    if (t->keys[i] == key) {
-      *value = t->vals[i] - 1;
-      *at = ((i + 1) & mask) + 1;
-      return 1;
-    }
-  return 0;
-}
-
-int bg_table_get(const struct bg_table *t, uint64_t key, size_t *value) {
-  size_t at = 0;
-  return bg_table_next(t, key, &at, value);
 }
 
 int bg_table_remove(struct bg_table *t, uint64_t key, size_t value) {
   if (!t->cap)
     return 0;
-  size_t mask = t->cap - 1, i = home(t, key);
+  size_t mask = t->cap - 1, i = bg_table_home(t, key);
   for (; t->vals[i]; i = (i + 1) & mask)
     if (t->keys[i] == key && t->vals[i] == value + 1)
       break;
@@ -79,7 +54,7 @@ int bg_table_remove(struct bg_table *t, uint64_t key, size_t value) {
   /* Backward shift: each later entry of the cluster whose home does not lie in (i, j]
    * moves into the hole, so every entry stays reachable from its home. */
   for (size_t j = (i + 1) & mask; t->vals[j]; j = (j + 1) & mask) {
-    size_t h = home(t, t->keys[j]);
+    size_t h = bg_table_home(t, t->keys[j]);
     int between = i <= j ? (i < h && h <= j) : (i < h || h <= j);
     if (between)
       continue;
@@ -102,16 +77,4 @@ void bg_table_free(struct bg_table *t) {
   free(t->keys);
   free(t->vals);
   memset(t, 0, sizeof *t);
-}
-
-uint64_t bg_table_pair(long long a, long long b) {
-  uint64_t h = (uint64_t)a * 0x9E3779B97F4A7C15ULL ^ (uint64_t)b * 0xC2B2AE3D27D4EB4FULL;
-  return h ^ (h >> 29);
-}
-
-uint64_t bg_table_str(const char *s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-    h = (h ^ *c) * 1099511628211ULL;
-  return h;
 }

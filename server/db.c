@@ -27,6 +27,7 @@ struct bg_store {
   sqlite3 *sql;
   struct module_slot mods[BG_STORE_MODULES_MAX];
   int nmods;
+  int last; /* the slot slot_of found last */
   int owns_db; /* 1: opened by bg_store_open, the database is the connection's own */
   char errmsg[256];
 };
@@ -112,14 +113,18 @@ int bg_store_lookup_id(struct bg_store *s, sqlite3_stmt *st, long long a, const 
 /* ---- statements and module state ---- */
 
 static struct module_slot *slot_of(struct bg_store *s, const struct bg_store_module *m) {
+  /* A module mostly runs several statements in a row (an upload's 1 000 result inserts). */
+  if (s->nmods && s->mods[s->last].m == m)
+    return &s->mods[s->last];
   for (int i = 0; i < s->nmods; i++)
     if (s->mods[i].m == m)
-      return &s->mods[i];
+      return &s->mods[s->last = i];
   if (s->nmods == BG_STORE_MODULES_MAX) {
     /* A build with more storage modules than BG_STORE_MODULES_MAX: raise it. */
     fprintf(stderr, "benchgated: module %s: BG_STORE_MODULES_MAX too small\n", m->name);
     abort();
   }
+  s->last = s->nmods;
   struct module_slot *slot = &s->mods[s->nmods++];
   slot->m = m;
   slot->st = m->nsql ? bg_xcalloc(m->nsql, sizeof *slot->st) : NULL;
