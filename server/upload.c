@@ -17,14 +17,15 @@
  *   lock, then takes the write lock and, on the connection all uploads write through (the
  *   writer, bg_db_writer: one connection keeps its page cache), checks whether the run is
  *   stored already, inserts its rows and screens its change points, in one transaction.
- * - A decision thread ("bg-decide"), started before the lock is taken, opens a read snapshot
- *   (the caller waits until it is taken, so that it cannot see the insert, however late the
- *   thread gets a core) on the side connection (bg_store_runs_side: a second connection kept with the caller's),
- *   decides the verdict from the payload (bg_verdict_decide_payload) and renders the answer.
+ * - The caller first opens a read snapshot on the side connection (bg_store_runs_side: a
+ *   second connection kept with the caller's), then starts a decision thread ("bg-decide")
+ *   that takes the connection over, decides the verdict from the payload on that snapshot
+ *   (bg_verdict_decide_payload) and renders the answer. Taken by the caller before the write
+ *   lock, the snapshot cannot see the insert, however late the thread gets a core.
  * - The caller's own connection receives the errors, whichever connection they happened on,
  *   and reads a verdict back outside the transactions.
  *
- * The snapshot begins before the insert's transaction commits, so the decision sees neither
+ * The snapshot begins before the insert's transaction does, so the decision sees neither
  * the run nor its screening: it judges the run against the series starts from before this
  * run. A run must not be judged against a baseline start that its own change point moved;
  * the decision made on the stored rows (no side connection) runs before the screening for
@@ -137,10 +138,6 @@ struct decide_job {
   struct bg_buf out; /* the upload's answer with this verdict, written beside the insert */
   int rc;
   atomic_int done; /* set last: answer, out and rc are final */
-  /* The snapshot is taken (or failed): the insert may begin. */
-  pthread_mutex_t lock;
-  pthread_cond_t taken;
-  int snapshot;
 };
 
 /* One upload in progress. */
@@ -229,13 +226,9 @@ static void *decide_main(void *arg) {
     struct timespec d = {j->delay_ms / 1000, (long)(j->delay_ms % 1000) * 1000000L};
     nanosleep(&d, NULL);
   }
-  int rc = bg_store_runs_read_begin(j->s);
-  pthread_mutex_lock(&j->lock);
-  j->snapshot = 1;
-  pthread_cond_signal(&j->taken);
-  pthread_mutex_unlock(&j->lock);
-  if (rc == BG_OK &&
-      (rc = bg_verdict_decide_payload(j->s, j->p, j->run, j->rows, j->now, &j->answer)))
+  /* The snapshot was taken by the caller (start_decision). */
+  int rc = bg_verdict_decide_payload(j->s, j->p, j->run, j->rows, j->now, &j->answer);
+  if (rc)
     j->answer = NULL;
   if (rc == BG_OK) {
     bg_verdict_answer_render(j->answer);
@@ -247,8 +240,10 @@ static void *decide_main(void *arg) {
   return NULL;
 }
 
-/* Starts the decision beside the insert when a side connection and a thread can be had:
- * DECIDING_BESIDE, else DECIDING_HERE. */
+/* Starts the decision beside the insert when a side connection, its snapshot and a thread can
+ * be had: DECIDING_BESIDE, else DECIDING_HERE. The snapshot is taken here, before the write
+ * lock, so that it cannot see the insert however late the thread gets a core; the thread
+ * takes the connection over with its read transaction open. */
 static void start_decision(struct upload *u, size_t answer_max) {
   struct decide_job *j = &u->job;
   j->s = bg_store_runs_side(u->own);
@@ -259,18 +254,13 @@ static void start_decision(struct upload *u, size_t answer_max) {
   j->delay_ms = decision_delay(u->own);
   bg_buf_init(&j->out, answer_max);
   atomic_init(&j->done, 0);
-  pthread_mutex_init(&j->lock, NULL);
-  pthread_cond_init(&j->taken, NULL);
-  j->snapshot = 0;
-  if (j->s && pthread_create(&u->thread, NULL, decide_main, j) == 0)
-    u->side = SIDE_RUNNING;
+  if (j->s && bg_store_runs_read_begin(j->s) == BG_OK) {
+    if (pthread_create(&u->thread, NULL, decide_main, j) == 0)
+      u->side = SIDE_RUNNING;
+    else
+      bg_store_runs_read_end(j->s, 0);
+  }
   u->state = u->side == SIDE_RUNNING ? DECIDING_BESIDE : DECIDING_HERE;
-  /* The snapshot must not see the insert: wait for it before the write lock is taken (the
-   * thread's start and one read, tens of microseconds). */
-  pthread_mutex_lock(&j->lock);
-  while (u->side == SIDE_RUNNING && !j->snapshot)
-    pthread_cond_wait(&j->taken, &j->lock);
-  pthread_mutex_unlock(&j->lock);
 }
 
 /* Waits for the decision thread when it still runs. */
@@ -400,8 +390,6 @@ int bg_upload_run(struct bg_store *s, const struct bg_project *p, const struct b
   if (rc == BG_OK && u.state == DECIDE_LATER)
     rc = store_later(&u);
   join_decision(&u); /* a replay or an error did not need it */
-  pthread_mutex_destroy(&u.job.lock);
-  pthread_cond_destroy(&u.job.taken);
   bg_verdict_answer_free(u.job.answer);
   if (rc == BG_OK)
     rc = answer_upload(&u, answer);

@@ -33,7 +33,7 @@ int bg_upload_run(struct bg_store *s, const struct bg_project *p, const struct b
 int bg_upload_recover(struct bg_store *s);
 
 /* For tests: the decision thread of every later upload to database db sleeps `ms` before it
- * takes its snapshot, as it may when other uploads keep the cores busy; 0 ends it. */
+ * decides, as it may wait for a core when other uploads keep them busy; 0 ends it. */
 void bg_upload_delay_decisions(struct bg_db *db, int ms);
 
 #endif

@@ -132,8 +132,8 @@ static int bench0_baseline_runs(const char *answer) {
 /* An upload is judged against the series starts from before its own change-point screening,
  * however late its decision thread gets a core: the run whose screening finds the step (run
  * 24 finds it at commit 21) keeps its whole baseline, the next run's starts at commit 21. The
- * decision's snapshot is taken before the insert begins; a thread that starts late (the cores
- * busy with other uploads, here made to sleep 30 ms) holds the insert up rather than see it. */
+ * decision's snapshot is taken before the insert begins, so a decision thread that starts late
+ * (the cores busy with other uploads, here made to sleep 30 ms) still cannot see it. */
 static void an_upload_is_judged_before_its_own_screening(void **state) {
   struct fixture *f = *state, *late = NULL;
   setup((void **)&late);
