@@ -488,10 +488,14 @@ void bg_store_runs_prepare(const struct bg_run *run, long long now, struct bg_ru
   out->run = run;
   out->rows = bg_xmalloc((run->nresults ? run->nresults : 1) * sizeof *out->rows);
   bg_store_result_rows(run, out->rows);
-  content_hash(run, out->hash);
-  out->fingerprint = json_or_null(run->fingerprint);
-  out->thresholds = json_or_null(run->thresholds);
+  out->fingerprint = out->thresholds = NULL;
   out->now = now;
+}
+
+void bg_store_runs_prepare_insert(struct bg_run_rows *r) {
+  content_hash(r->run, r->hash);
+  r->fingerprint = json_or_null(r->run->fingerprint);
+  r->thresholds = json_or_null(r->run->thresholds);
 }
 
 void bg_store_runs_free(struct bg_run_rows *r) {

@@ -50,11 +50,16 @@ struct bg_run_rows {
 };
 
 /* Prepares `run` (validated; its run_id as it is to be stored) for bg_store_runs_insert at
- * time `now` (seconds since the epoch). The content hash is a SHA-256 of the run's canonical
- * form: bg_run_to_json of its metadata, then each result's names, direction and values in
- * binary (samples as little-endian doubles); equal runs hash equally. Free with
+ * time `now` (seconds since the epoch), in two steps, both outside any lock: first the rows
+ * (what a decision from the payload needs), then, with bg_store_runs_prepare_insert, the rest
+ * of what the insert writes, so that an upload can start its decision in between. Free with
  * bg_store_runs_free; `run` must outlive *out. */
 void bg_store_runs_prepare(const struct bg_run *run, long long now, struct bg_run_rows *out);
+
+/* The content hash, a SHA-256 of the run's canonical form (bg_run_to_json of its metadata,
+ * then each result's names, direction and values in binary, samples as little-endian
+ * doubles: equal runs hash equally), and the fingerprint's and thresholds' JSON text. */
+void bg_store_runs_prepare_insert(struct bg_run_rows *r);
 
 /* Frees what bg_store_runs_prepare allocated; accepts a zeroed struct. */
 void bg_store_runs_free(struct bg_run_rows *r);

@@ -382,6 +382,7 @@ int bg_upload_run(struct bg_store *s, const struct bg_project *p, const struct b
    * outside the write lock. */
   bg_store_runs_prepare(run, (long long)time(NULL), &u.in);
   start_decision(&u, answer->max);
+  bg_store_runs_prepare_insert(&u.in); /* the content hash while the decision starts */
   int rc = store_run(&u, answer);
   /* A default-branch run is the next uploads' baseline: keep its summaries at hand (outside
    * the write lock; a decision that misses it meanwhile reads it from the database). */
