@@ -8,6 +8,7 @@
 # callgrind_annotate. It reports numbers and asserts nothing.
 set -euo pipefail
 out=${OUT:-$(mktemp -d /tmp/bg-instr.XXXXXX)}
+mkdir -p "$out"
 uploads=55
 echo "instructions.sh: callgrind files in $out"
 for build in "$@"; do
@@ -20,12 +21,12 @@ for build in "$@"; do
     --db "$work/db" --listen 127.0.0.1:0 >"$work/out" 2>"$work/log" &
   pid=$!
   url=""
-  for _ in $(seq 600); do
+  for _ in $(seq 3000); do
     url=$(sed -n 's/^.* listening on \(http[^ ]*\).*/\1/p' "$work/out")
     [ -n "$url" ] && break
     sleep 0.1
   done
-  [ -n "$url" ] || { echo "benchgated did not start under valgrind" >&2; exit 1; }
+  [ -n "$url" ] || { echo "benchgated did not start under valgrind in 5 min:" >&2; tail -3 "$work/log" >&2; exit 1; }
   admin=$("$build/bin/benchgated" token create --db "$work/db" --role admin 2>/dev/null)
   curl -fsS -X POST "$url/api/v1/projects" -H "Authorization: Bearer $admin" \
     -H 'Content-Type: application/json' -d '{"slug":"perf"}' >/dev/null
