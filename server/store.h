@@ -1,7 +1,9 @@
-/* store.h: benchgated's SQLite store: projects, storing runs with their results, tokens.
+/* store.h: projects, tokens, and the lookups of names the other storage modules share.
  *
- * A struct bg_store is one connection of a database (db.h). The reads of runs and history are
- * in reads.h, those of benchmarks and series in series.h.
+ * A struct bg_store is one connection of a database (db.h). How a run is stored is in
+ * store_runs.h, the reads of runs and history in reads.h, those of benchmarks and series in
+ * series.h. Like every storage header, it speaks of ids, names and JSON text, never of
+ * SQLite (docs/architecture.md, the storage seam).
  */
 #ifndef BG_STORE_H
 #define BG_STORE_H

@@ -9,7 +9,7 @@
  *
  * Also here, for the upload: the write transaction every upload of a database goes through,
  * the read snapshot its verdict is decided on, and the connection beside the caller's that it
- * is decided on. Storage modules with SQL of their own (verdict.c) use store_private.h too.
+ * is decided on.
  */
 #ifndef BG_STORE_RUNS_H
 #define BG_STORE_RUNS_H
