@@ -249,7 +249,7 @@ void bg_api_job_fail(struct bg_req *req) {
 }
 
 void bg_api_agents_list(struct bg_req *req) {
-  int rc = bg_jobs_store_agents_json(req->store, &req->out);
+  int rc = bg_jobs_agents_json(req->store, bg_jobs_now(), &req->out);
   if (rc) {
     bg_buf_reset(&req->out);
     bg_api_store_error(req, rc);

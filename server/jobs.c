@@ -284,3 +284,8 @@ int bg_jobs_list_json(struct bg_store *s, const struct bg_project *p, const char
   int rc = expire(s, now);
   return rc ? rc : bg_jobs_store_list_json(s, p->id, state, out);
 }
+
+int bg_jobs_agents_json(struct bg_store *s, long long now, struct bg_buf *out) {
+  int rc = expire(s, now);
+  return rc ? rc : bg_jobs_store_agents_json(s, out);
+}

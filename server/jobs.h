@@ -77,6 +77,9 @@ int bg_jobs_get(struct bg_store *s, long long id, long long now, struct bg_job *
 int bg_jobs_list_json(struct bg_store *s, const struct bg_project *p, const char *state,
                       long long now, struct bg_buf *out);
 
+/* Appends {"agents":[...]} (jobs_store.h), after expiring due leases. */
+int bg_jobs_agents_json(struct bg_store *s, long long now, struct bg_buf *out);
+
 /* 1 when `state` names a job state. */
 int bg_jobs_state_valid(const char *state);
 

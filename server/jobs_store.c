@@ -9,9 +9,10 @@
 
 #include <string.h>
 
-#define JOB_COLUMNS                                                                                \
-  "id, project_id, testbed_id, pull_request, run_id, sha, base_sha, branch, testbed, state, "      \
-  "reason, agent, attempts, lease_expires, created_at, updated_at "
+#define JOB_SELECT                                                                                 \
+  "SELECT j.id, j.project_id, j.testbed_id, j.pull_request, j.run_id, j.sha, j.base_sha, "         \
+  "j.branch, j.testbed, j.state, j.reason, j.agent, j.attempts, j.lease_expires, j.created_at, "   \
+  "j.updated_at, p.slug FROM jobs j JOIN projects p ON p.id = j.project_id "
 
 enum jid {
   J_OPEN,
@@ -45,7 +46,7 @@ static const char *const sql_text[J_COUNT] = {
                  "AND (?2 = 0 OR project_id = ?2) ORDER BY id LIMIT 1",
     [J_LEASE] = "UPDATE jobs SET state = 'leased', agent = ?2, lease_expires = ?3, "
                 "attempts = attempts + 1, updated_at = ?4 WHERE id = ?1 AND state = 'queued'",
-    [J_GET] = "SELECT " JOB_COLUMNS "FROM jobs WHERE id = ?1",
+    [J_GET] = JOB_SELECT "WHERE j.id = ?1",
     [J_MOVE] = "UPDATE jobs SET state = ?4, reason = coalesce(?5, reason), "
                "lease_expires = nullif(?6, 0), run_id = coalesce(nullif(?7, 0), run_id), "
                "updated_at = ?8 WHERE id = ?1 AND (?3 IS NULL OR agent = ?3) AND CASE ?2 "
@@ -55,8 +56,8 @@ static const char *const sql_text[J_COUNT] = {
                 "VALUES (?1, ?2, ?3, ?4, nullif(?5, 0)) ON CONFLICT (project_id, name) DO UPDATE "
                 "SET testbed = excluded.testbed, last_seen = excluded.last_seen, "
                 "job_id = excluded.job_id",
-    [J_LIST] = "SELECT " JOB_COLUMNS "FROM jobs WHERE project_id = ?1 "
-               "AND (?2 IS NULL OR state = ?2) ORDER BY id DESC LIMIT 1000",
+    [J_LIST] = JOB_SELECT "WHERE j.project_id = ?1 "
+                          "AND (?2 IS NULL OR j.state = ?2) ORDER BY j.id DESC LIMIT 1000",
     [J_AGENTS] = "SELECT a.name, a.testbed, a.last_seen, j.id FROM agents a LEFT JOIN jobs j "
                  "ON j.id = a.job_id AND j.agent = a.name AND j.state IN ('leased', 'running') "
                  "ORDER BY a.name, a.project_id",
@@ -148,7 +149,7 @@ int bg_jobs_store_lease(struct bg_store *s, long long project_id, const char *te
   return rc ? rc : bg_jobs_store_get(s, id, j);
 }
 
-/* Reads the JOB_COLUMNS of the current row into *j. */
+/* Reads the columns of JOB_SELECT of the current row into *j. */
 static void job_row(sqlite3_stmt *st, struct bg_job *j) {
   memset(j, 0, sizeof *j);
   j->id = sqlite3_column_int64(st, 0);
@@ -167,6 +168,7 @@ static void job_row(sqlite3_stmt *st, struct bg_job *j) {
   j->lease_expires = sqlite3_column_int64(st, 13);
   j->created_at = sqlite3_column_int64(st, 14);
   j->updated_at = sqlite3_column_int64(st, 15);
+  bg_store_copy_text(j->project, sizeof j->project, bg_store_col_text(st, 16));
 }
 
 int bg_jobs_store_get(struct bg_store *s, long long id, struct bg_job *j) {
@@ -237,6 +239,8 @@ static void int_or_null(struct bg_buf *out, const char *name, long long v) {
 void bg_jobs_store_render(const struct bg_job *j, struct bg_buf *out) {
   bg_buf_puts(out, "{\"id\":");
   bg_json_int(out, j->id);
+  bg_buf_puts(out, ",\"project\":");
+  bg_json_str(out, j->project);
   bg_buf_puts(out, ",\"sha\":");
   bg_json_str(out, j->sha);
   bg_buf_puts(out, ",\"branch\":");

@@ -18,6 +18,7 @@ struct bg_job {
   long long id, project_id, testbed_id;
   long long pull_request;     /* 0: none */
   long long run_id;           /* runs.id of the run that completed it; 0: none */
+  char project[65];           /* the project's slug (read, not written) */
   char sha[65], base_sha[65]; /* base_sha "" when none */
   char branch[256], testbed[129], state[16], reason[256], agent[129];
   int attempts;

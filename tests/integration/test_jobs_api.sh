@@ -90,7 +90,7 @@ expect_json "all three jobs, newest first" "[x['id'] for x in j['jobs']] == sort
 # ---- lease, heartbeat, fail ----
 req POST /api/v1/agents/lease "${ag[@]}" -d '{"agent":"bench-01","testbed":"tb1","wait":0}'
 expect "lease the oldest queued job of tb1" 200 '"state":"leased"'
-expect_json "it is the newer tb1 job, first attempt" "j['id'] == $J3 and j['attempts'] == 1 and j['agent'] == 'bench-01'"
+expect_json "it is the newer tb1 job of demo, first attempt" "j['id'] == $J3 and j['project'] == 'demo' and j['attempts'] == 1 and j['agent'] == 'bench-01'"
 req POST /api/v1/agents/lease "${ag[@]}" -d '{"agent":"bench-02","testbed":"tb1","wait":1}'
 expect "nothing left on tb1: 204 after the wait" 204
 req POST "/api/v1/jobs/$J3/heartbeat" "${ag[@]}" -d '{"agent":"bench-02"}'

@@ -119,6 +119,7 @@ static void test_lease_oldest_first_and_204(void **state) {
   assert_int_equal(j.id, 1);
   assert_string_equal(j.state, "leased");
   assert_string_equal(j.agent, "ag1");
+  assert_string_equal(j.project, "demo");
   assert_int_equal(j.attempts, 1);
   assert_int_equal(bg_jobs_lease(f->s, 0, "ag2", "tb1", 0, T0, &j), BG_OK);
   assert_int_equal(j.id, 2);
@@ -152,6 +153,21 @@ static void test_expiry_and_heartbeat(void **state) {
   assert_int_equal(bg_jobs_lease(f->s, 0, "ag2", "tb1", 0, T0 + 200, &j), BG_OK);
   assert_int_equal(j.attempts, 2);
   assert_string_equal(j.agent, "ag2");
+}
+
+static void test_third_expiry_fails(void **state) {
+  struct fixture *f = *state;
+  struct bg_job j;
+  long long now = T0;
+  enqueue(f, 'a', 0, "tb1", NULL, NULL);
+  for (int i = 1; i <= BG_JOBS_MAX_ATTEMPTS; i++) {
+    assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, now, &j), BG_OK);
+    now += BG_JOBS_LEASE_S;
+  }
+  j = get(f, 1, now);
+  assert_string_equal(j.state, "failed");
+  assert_string_equal(j.reason, "lease expired");
+  assert_int_equal(j.attempts, BG_JOBS_MAX_ATTEMPTS);
 }
 
 static void test_fail_three_times(void **state) {
@@ -270,6 +286,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_supersede_same_pull_request, setup_testbeds, teardown),
       cmocka_unit_test_setup_teardown(test_lease_oldest_first_and_204, setup_testbeds, teardown),
       cmocka_unit_test_setup_teardown(test_expiry_and_heartbeat, setup_testbeds, teardown),
+      cmocka_unit_test_setup_teardown(test_third_expiry_fails, setup_testbeds, teardown),
       cmocka_unit_test_setup_teardown(test_fail_three_times, setup_testbeds, teardown),
       cmocka_unit_test_setup_teardown(test_completion_by_upload_idempotent, setup_testbeds,
                                       teardown),
