@@ -23,6 +23,7 @@ struct MHD_Connection;
 struct bg_api_config {
   int private_reads; /* --private: reads need a token too */
   size_t max_body;   /* --max-body */
+  int threads;       /* --threads: a waiting lease holds one, so at most threads - 1 wait */
 };
 
 struct bg_req {

@@ -201,7 +201,7 @@ void bg_api_agents_lease(struct bg_req *req) {
     } else {
       int rc = bg_jobs_lease(req->store, req->who.project_id, agent, testbed,
                              wait > BG_JOBS_WAIT_MAX_S ? BG_JOBS_WAIT_MAX_S : (int)wait,
-                             bg_jobs_now(), &j);
+                             req->cfg->threads - 1, bg_jobs_now(), &j);
       if (rc == BG_ENOENT)
         req->status = 204;
       else if (rc)

@@ -19,6 +19,7 @@ struct jobs_wait {
   pthread_mutex_t m;
   pthread_cond_t c;
   unsigned long long gen;
+  int waiting; /* lease requests asleep now */
 };
 
 static void *wait_create(void) {
@@ -194,11 +195,12 @@ static int lease_once(struct bg_store *s, long long project_id, const char *agen
   return rc;
 }
 
-int bg_jobs_lease(struct bg_store *s, long long project_id, const char *agent, const char *testbed,
-                  int wait_s, long long now, struct bg_job *j) {
-  struct jobs_wait *w = waiter(s);
+/* Leases, waiting up to wait_s seconds for a job to come (the caller counted among the
+ * waiters). */
+static int lease_waiting(struct bg_store *s, struct jobs_wait *w, long long project_id,
+                         const char *agent, const char *testbed, int wait_s, long long now,
+                         struct bg_job *j) {
   struct timespec start, until;
-  wait_s = wait_s < 0 ? 0 : wait_s > BG_JOBS_WAIT_MAX_S ? BG_JOBS_WAIT_MAX_S : wait_s;
   clock_gettime(CLOCK_MONOTONIC, &start);
   until = start;
   until.tv_sec += wait_s;
@@ -213,6 +215,32 @@ int bg_jobs_lease(struct bg_store *s, long long project_id, const char *agent, c
       return BG_ENOENT;
     wait_for(w, seen, &until);
   }
+}
+
+/* Counts the caller among the waiters when fewer than max_waiting are (1), else 0. */
+static int wait_enter(struct jobs_wait *w, int max_waiting) {
+  pthread_mutex_lock(&w->m);
+  int in = w->waiting < max_waiting;
+  w->waiting += in;
+  pthread_mutex_unlock(&w->m);
+  return in;
+}
+
+static void wait_leave(struct jobs_wait *w) {
+  pthread_mutex_lock(&w->m);
+  w->waiting--;
+  pthread_mutex_unlock(&w->m);
+}
+
+int bg_jobs_lease(struct bg_store *s, long long project_id, const char *agent, const char *testbed,
+                  int wait_s, int max_waiting, long long now, struct bg_job *j) {
+  struct jobs_wait *w = waiter(s);
+  wait_s = wait_s < 0 ? 0 : wait_s > BG_JOBS_WAIT_MAX_S ? BG_JOBS_WAIT_MAX_S : wait_s;
+  if (!wait_s || !wait_enter(w, max_waiting))
+    return lease_once(s, project_id, agent, testbed, now, j);
+  int rc = lease_waiting(s, w, project_id, agent, testbed, wait_s, now, j);
+  wait_leave(w);
+  return rc;
 }
 
 /* Moves job `id` held by `agent` to `state` in one write transaction; BG_ECONFLICT when the

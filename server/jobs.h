@@ -50,9 +50,11 @@ int bg_jobs_enqueue(struct bg_store *s, const struct bg_project *p, const struct
 
 /* Leases the oldest queued job of `testbed` (of project_id, or any project when 0) to
  * `agent`, waiting up to wait_s seconds (capped at BG_JOBS_WAIT_MAX_S) for one to be
- * enqueued, and records the agent as seen. BG_OK with *j, BG_ENOENT when none came, BG_EDB. */
+ * enqueued, and records the agent as seen. A waiting request holds its thread, so at most
+ * max_waiting requests of the database wait at once; the others look once and answer. BG_OK
+ * with *j, BG_ENOENT when none came, BG_EDB. */
 int bg_jobs_lease(struct bg_store *s, long long project_id, const char *agent, const char *testbed,
-                  int wait_s, long long now, struct bg_job *j);
+                  int wait_s, int max_waiting, long long now, struct bg_job *j);
 
 /* Keeps the lease of job `id` held by `agent` for BG_JOBS_LEASE_S more seconds (the job is
  * running). BG_OK with *j, BG_ENOENT (no such job), BG_ECONFLICT (agent does not hold it). */

@@ -115,19 +115,23 @@ static void test_lease_oldest_first_and_204(void **state) {
   enqueue(f, 'a', 0, "tb1", NULL, NULL);
   enqueue(f, 'b', 0, "tb1", NULL, NULL);
   enqueue(f, 'c', 0, "tb2", NULL, NULL);
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, T0, &j), BG_OK);
+  assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, 4, T0, &j), BG_OK);
   assert_int_equal(j.id, 1);
   assert_string_equal(j.state, "leased");
   assert_string_equal(j.agent, "ag1");
   assert_string_equal(j.project, "demo");
   assert_int_equal(j.attempts, 1);
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag2", "tb1", 0, T0, &j), BG_OK);
+  assert_int_equal(bg_jobs_lease(f->s, 0, "ag2", "tb1", 0, 4, T0, &j), BG_OK);
   assert_int_equal(j.id, 2);
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag3", "tb1", 0, T0, &j), BG_ENOENT);
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag3", "tb9", 0, T0, &j), BG_ENOENT);
+  assert_int_equal(bg_jobs_lease(f->s, 0, "ag3", "tb1", 0, 4, T0, &j), BG_ENOENT);
+  assert_int_equal(bg_jobs_lease(f->s, 0, "ag3", "tb9", 0, 4, T0, &j), BG_ENOENT);
+  /* With no waiting allowed (every thread but one busy waiting), a wait is not taken. */
+  time_t start = time(NULL);
+  assert_int_equal(bg_jobs_lease(f->s, 0, "ag3", "tb9", 5, 0, T0, &j), BG_ENOENT);
+  assert_true(time(NULL) - start <= 1);
   /* A token of another project leases none of this project's jobs. */
-  assert_int_equal(bg_jobs_lease(f->s, f->p.id + 1, "ag3", "tb2", 0, T0, &j), BG_ENOENT);
-  assert_int_equal(bg_jobs_lease(f->s, f->p.id, "ag3", "tb2", 0, T0, &j), BG_OK);
+  assert_int_equal(bg_jobs_lease(f->s, f->p.id + 1, "ag3", "tb2", 0, 4, T0, &j), BG_ENOENT);
+  assert_int_equal(bg_jobs_lease(f->s, f->p.id, "ag3", "tb2", 0, 4, T0, &j), BG_OK);
   assert_int_equal(j.id, 3);
 }
 
@@ -135,7 +139,7 @@ static void test_expiry_and_heartbeat(void **state) {
   struct fixture *f = *state;
   struct bg_job j;
   enqueue(f, 'a', 0, "tb1", NULL, NULL);
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, T0, &j), BG_OK);
+  assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, 4, T0, &j), BG_OK);
   /* Only the holder keeps the lease. */
   assert_int_equal(bg_jobs_heartbeat(f->s, 1, "ag2", T0 + 10, &j), BG_ECONFLICT);
   assert_int_equal(bg_jobs_heartbeat(f->s, 1, "ag1", T0 + 50, &j), BG_OK);
@@ -150,7 +154,7 @@ static void test_expiry_and_heartbeat(void **state) {
   assert_string_equal(j.state, "queued");
   assert_string_equal(j.reason, "lease expired");
   assert_int_equal(bg_jobs_heartbeat(f->s, 1, "ag1", T0 + 200, &j), BG_ECONFLICT);
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag2", "tb1", 0, T0 + 200, &j), BG_OK);
+  assert_int_equal(bg_jobs_lease(f->s, 0, "ag2", "tb1", 0, 4, T0 + 200, &j), BG_OK);
   assert_int_equal(j.attempts, 2);
   assert_string_equal(j.agent, "ag2");
 }
@@ -161,7 +165,7 @@ static void test_third_expiry_fails(void **state) {
   long long now = T0;
   enqueue(f, 'a', 0, "tb1", NULL, NULL);
   for (int i = 1; i <= BG_JOBS_MAX_ATTEMPTS; i++) {
-    assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, now, &j), BG_OK);
+    assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, 4, now, &j), BG_OK);
     now += BG_JOBS_LEASE_S;
   }
   j = get(f, 1, now);
@@ -175,14 +179,14 @@ static void test_fail_three_times(void **state) {
   struct bg_job j;
   enqueue(f, 'a', 0, "tb1", NULL, NULL);
   for (int i = 1; i <= BG_JOBS_MAX_ATTEMPTS; i++) {
-    assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, T0 + i, &j), BG_OK);
+    assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, 4, T0 + i, &j), BG_OK);
     assert_int_equal(j.attempts, i);
     assert_int_equal(bg_jobs_fail(f->s, 1, "ag2", "not mine", T0 + i, &j), BG_ECONFLICT);
     assert_int_equal(bg_jobs_fail(f->s, 1, "ag1", "build failed", T0 + i, &j), BG_OK);
     assert_string_equal(j.state, i < BG_JOBS_MAX_ATTEMPTS ? "queued" : "failed");
     assert_string_equal(j.reason, "build failed");
   }
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, T0 + 9, &j), BG_ENOENT);
+  assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, 4, T0 + 9, &j), BG_ENOENT);
   assert_int_equal(bg_jobs_fail(f->s, 1, "ag1", "again", T0 + 9, &j), BG_ECONFLICT);
 }
 
@@ -190,7 +194,7 @@ static void test_completion_by_upload_idempotent(void **state) {
   struct fixture *f = *state;
   struct bg_job j;
   enqueue(f, 'a', 0, "tb1", NULL, NULL);
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, T0, &j), BG_OK);
+  assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, 4, T0, &j), BG_OK);
   upload(f, "tb1", 1, 0);
   j = get(f, 1, T0);
   assert_string_equal(j.state, "done");
@@ -226,7 +230,7 @@ static void *race(void *arg) {
   char err[256];
   r->rc = bg_store_open(r->path, &s, err, sizeof err);
   if (!r->rc)
-    r->rc = bg_jobs_lease(s, 0, r->agent, "tb1", 2, T0, &j);
+    r->rc = bg_jobs_lease(s, 0, r->agent, "tb1", 2, 4, T0, &j);
   r->got = r->rc ? 0 : j.id;
   bg_store_close(s);
   return NULL;
@@ -258,7 +262,7 @@ static void *wait_lease(void *arg) {
   struct bg_job j;
   char err[256];
   struct bg_store *own = bg_db_thread(bg_store_database(w->s), err, sizeof err);
-  w->rc = own ? bg_jobs_lease(own, 0, "ag1", "tb2", 10, T0, &j) : BG_EDB;
+  w->rc = own ? bg_jobs_lease(own, 0, "ag1", "tb2", 10, 4, T0, &j) : BG_EDB;
   w->got = w->rc ? 0 : j.id;
   bg_db_thread_release(bg_store_database(w->s));
   return NULL;
