@@ -23,6 +23,24 @@ static cJSON *body_object(struct bg_req *req) {
   return o;
 }
 
+/* Every member of o must be one of `names` (a NULL-terminated list): a misspelt "testbed" for
+ * "testbeds" would otherwise enqueue on every testbed. Returns 1, or 0 after a 400. */
+static int known_members(struct bg_req *req, const cJSON *o, const char *const *names) {
+  const cJSON *m;
+  cJSON_ArrayForEach(m, o) {
+    const char *const *n = names;
+    while (*n && strcmp(*n, m->string) != 0)
+      n++;
+    if (!*n) {
+      int printable = bg_valid_text(m->string, strlen(m->string), 0) && strlen(m->string) <= 64;
+      bg_api_error(req, 400, "invalid_field", printable ? m->string : "", "unknown member%s",
+                   printable ? "" : " with an unprintable or long name");
+      return 0;
+    }
+  }
+  return 1;
+}
+
 /* Member `key` of o as a string (NULL when absent or null); 0 after a 400 for another type or
  * for a required member that is absent. */
 static int string_member(struct bg_req *req, const cJSON *o, const char *key, int required,
@@ -96,8 +114,10 @@ static int testbeds_member(struct bg_req *req, const cJSON *o, struct bg_jobs_re
 
 /* Parses the enqueue body into r (strings point into o); 0 after a 400. */
 static int enqueue_request(struct bg_req *req, cJSON *o, struct bg_jobs_request *r) {
+  static const char *const names[] = {"sha", "branch", "base_sha", "pull_request", "testbeds",
+                                      NULL};
   memset(r, 0, sizeof *r);
-  if (!string_member(req, o, "sha", 1, &r->sha) || !sha_member(req, "sha", (char *)r->sha) ||
+  if (!known_members(req, o, names) || !string_member(req, o, "sha", 1, &r->sha) || !sha_member(req, "sha", (char *)r->sha) ||
       !string_member(req, o, "branch", 1, &r->branch) ||
       !string_member(req, o, "base_sha", 0, &r->base_sha) ||
       !sha_member(req, "base_sha", (char *)r->base_sha) ||
@@ -194,7 +214,9 @@ void bg_api_agents_lease(struct bg_req *req) {
   struct bg_job j;
   if (!o)
     return;
-  if (agent_member(req, o, &agent) && string_member(req, o, "testbed", 1, &testbed) &&
+  static const char *const names[] = {"agent", "testbed", "wait", NULL};
+  if (known_members(req, o, names) && agent_member(req, o, &agent) &&
+      string_member(req, o, "testbed", 1, &testbed) &&
       int_member(req, o, "wait", 0, 1LL << 31, &wait)) {
     if (!bg_valid_testbed(testbed)) {
       bg_api_error(req, 400, "invalid_field", "testbed", "must be a testbed name");
@@ -220,7 +242,8 @@ static void held_job(struct bg_req *req, int fail) {
   cJSON *o;
   if (!path_job(req, &j) || !(o = body_object(req)))
     return;
-  if (agent_member(req, o, &agent) && (!fail || string_member(req, o, "reason", 1, &reason))) {
+  static const char *const beat[] = {"agent", NULL}, *const give_up[] = {"agent", "reason", NULL};
+  if (known_members(req, o, fail ? give_up : beat) && agent_member(req, o, &agent) && (!fail || string_member(req, o, "reason", 1, &reason))) {
     if (reason && (!bg_valid_text(reason, strlen(reason), 1) || strlen(reason) > 255)) {
       bg_api_error(req, 400, "invalid_field", "reason",
                    "must be printable text of at most 255 bytes");

@@ -64,6 +64,8 @@ req POST /api/v1/projects/demo/jobs "${ci[@]}" -d "{\"sha\":\"$A\",\"branch\":\"
 expect "unknown testbed" 404 '"code":"testbed_not_found".*"field":"testbeds\[1\]"'
 req POST /api/v1/projects/demo/jobs "${ci[@]}" -d "{\"sha\":\"$A\",\"branch\":\"main\",\"pull_request\":-1}"
 expect "bad pull request" 400 '"field":"pull_request"'
+req POST /api/v1/projects/demo/jobs "${ci[@]}" -d "{\"sha\":\"$A\",\"branch\":\"main\",\"testbed\":\"tb1\"}"
+expect "a misspelt member" 400 '"field":"testbed"'
 req POST /api/v1/projects/demo/jobs "${ci[@]}" -d 'not json'
 expect "malformed body" 400 '"code":"malformed_json"'
 req POST /api/v1/projects/demo/jobs "${ag[@]}" -d "{\"sha\":\"$A\",\"branch\":\"main\"}"
@@ -78,6 +80,8 @@ req GET /api/v1/jobs/abc
 expect "a job id that is no number" 404 '"code":"job_not_found"'
 req POST /api/v1/agents/lease "${ag[@]}" -d '{"testbed":"tb1"}'
 expect "lease without agent" 400 '"field":"agent"'
+req POST /api/v1/agents/lease "${ag[@]}" -d '{"agent":"x","testbed":"tb1","timeout":3}'
+expect "lease with an unknown member" 400 '"field":"timeout"'
 req POST /api/v1/agents/lease "${ci[@]}" -d '{"agent":"x","testbed":"tb1"}'
 expect "a ci token does not lease" 403
 
