@@ -23,6 +23,7 @@ struct MHD_Connection;
 struct bg_api_config {
   int private_reads; /* --private: reads need a token too */
   size_t max_body;   /* --max-body */
+  int threads;       /* --threads: a waiting lease holds one, so at most threads - 1 wait */
 };
 
 struct bg_req {
@@ -64,6 +65,14 @@ void bg_api_verdict(struct bg_req *req); /* api_gate.c */
 void bg_api_compare(struct bg_req *req);
 void bg_api_alerts(struct bg_req *req);
 void bg_api_alert_ack(struct bg_req *req);
+/* api_jobs.c: the job queue (enqueue, list, one job, lease, heartbeat, fail, agents). */
+void bg_api_jobs_post(struct bg_req *req);
+void bg_api_jobs_list(struct bg_req *req);
+void bg_api_job_get(struct bg_req *req);
+void bg_api_job_heartbeat(struct bg_req *req);
+void bg_api_job_fail(struct bg_req *req);
+void bg_api_agents_lease(struct bg_req *req);
+void bg_api_agents_list(struct bg_req *req);
 /* api_access.c: the calling token's role on {p} and whether it may upload there. */
 void bg_api_access(struct bg_req *req);
 

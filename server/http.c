@@ -323,6 +323,7 @@ int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *
   h->cfg = *cfg;
   h->api.private_reads = cfg->private_reads;
   h->api.max_body = cfg->max_body;
+  h->api.threads = cfg->threads;
   atomic_init(&h->inflight, 0);
   if (cfg->web_dir && !(h->web_root = realpath(cfg->web_dir, NULL))) {
     snprintf(err, errlen, "--web %s: %s", cfg->web_dir, strerror(errno));

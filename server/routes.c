@@ -112,6 +112,13 @@ const struct bg_route bg_api_routes[] = {
     {"GET",  "/api/v1/projects/{p}/compare",               BG_ROLE_READ,  bg_api_compare},
     {"GET",  "/api/v1/projects/{p}/alerts",                BG_ROLE_READ,  bg_api_alerts},
     {"POST", "/api/v1/projects/{p}/alerts/{id}/ack",       BG_ROLE_ADMIN, bg_api_alert_ack},
+    {"POST", "/api/v1/projects/{p}/jobs",                  BG_ROLE_CI,    bg_api_jobs_post},
+    {"GET",  "/api/v1/projects/{p}/jobs",                  BG_ROLE_READ,  bg_api_jobs_list},
+    {"GET",  "/api/v1/jobs/{id}",                          BG_ROLE_READ,  bg_api_job_get},
+    {"POST", "/api/v1/jobs/{id}/heartbeat",                BG_ROLE_AGENT, bg_api_job_heartbeat},
+    {"POST", "/api/v1/jobs/{id}/fail",                     BG_ROLE_AGENT, bg_api_job_fail},
+    {"POST", "/api/v1/agents/lease",                       BG_ROLE_AGENT, bg_api_agents_lease},
+    {"GET",  "/api/v1/agents",                             BG_ROLE_READ,  bg_api_agents_list},
     {"GET",  "/api/v1/projects/{p}/access",                BG_ROLE_READ,  bg_api_access,
      .check = BG_ROUTE_TOKEN},
     {0}, /* the end */

@@ -94,6 +94,7 @@
 #include "upload.h"
 
 #include "changepoints.h"
+#include "jobs.h"
 #include "json.h"
 #include "store_runs.h"
 #include "verdict.h"
@@ -304,6 +305,12 @@ static int replay(struct upload *u, struct bg_store *w, long long rid, struct bg
 static int insert(struct upload *u, struct bg_store *w) {
   int rc, stored;
   if ((rc = bg_store_runs_insert(w, u->p, &u->in, &u->stored)))
+    return rc;
+  /* The job the run was made for is done with it, in the same transaction; a replay does not
+   * come here, so no upload completes a job twice. */
+  int completed = 0;
+  if (u->run->job_id && (rc = bg_jobs_complete(w, u->p->id, u->run->job_id, u->stored.rid,
+                                               (long long)time(NULL), &completed)))
     return rc;
   /* The verdict must not see the screening of its own run: decided before it. */
   if (u->state == DECIDING_HERE) {

@@ -1,0 +1,319 @@
+/* jobs.c: the job queue's state machine over jobs_store.h (jobs.h). No SQL here. */
+#include "jobs.h"
+
+#include "db.h"
+#include "mem.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- waiting for a job ----
+ * One per database: a lease request with nothing queued sleeps on `c` until an enqueue
+ * bumps `gen`. It reads gen before it looks at the queue, so an enqueue that commits between
+ * the look and the sleep is not missed. */
+struct jobs_wait {
+  pthread_mutex_t m;
+  pthread_cond_t c;
+  unsigned long long gen;
+  int waiting; /* lease requests asleep now */
+};
+
+static void *wait_create(void) {
+  struct jobs_wait *w = bg_xcalloc(1, sizeof *w);
+  pthread_condattr_t a;
+  pthread_condattr_init(&a);
+  pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+  pthread_mutex_init(&w->m, NULL);
+  pthread_cond_init(&w->c, &a);
+  pthread_condattr_destroy(&a);
+  return w;
+}
+
+static void wait_destroy(void *st) {
+  struct jobs_wait *w = st;
+  pthread_cond_destroy(&w->c);
+  pthread_mutex_destroy(&w->m);
+  free(w);
+}
+
+static const struct bg_db_shared jobs_wait_kind = {"jobs wait", wait_create, wait_destroy};
+
+static struct jobs_wait *waiter(struct bg_store *s) {
+  return bg_db_shared(bg_store_database(s), &jobs_wait_kind);
+}
+
+static unsigned long long wait_gen(struct jobs_wait *w) {
+  pthread_mutex_lock(&w->m);
+  unsigned long long g = w->gen;
+  pthread_mutex_unlock(&w->m);
+  return g;
+}
+
+static void wake_all(struct jobs_wait *w) {
+  pthread_mutex_lock(&w->m);
+  w->gen++;
+  pthread_cond_broadcast(&w->c);
+  pthread_mutex_unlock(&w->m);
+}
+
+/* Sleeps until gen moves past `seen` or the monotonic time `until`; at most one second at a
+ * time, so leases that expire meanwhile are seen too. */
+static void wait_for(struct jobs_wait *w, unsigned long long seen, const struct timespec *until) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  t.tv_sec += 1;
+  if (t.tv_sec > until->tv_sec || (t.tv_sec == until->tv_sec && t.tv_nsec > until->tv_nsec))
+    t = *until;
+  pthread_mutex_lock(&w->m);
+  while (w->gen == seen && pthread_cond_timedwait(&w->c, &w->m, &t) != ETIMEDOUT) {
+  }
+  pthread_mutex_unlock(&w->m);
+}
+
+long long bg_jobs_now(void) {
+  return (long long)time(NULL);
+}
+
+int bg_jobs_state_valid(const char *state) {
+  static const char *const states[] = {"queued", "leased", "running", "done", "failed", "canceled"};
+  for (size_t i = 0; i < sizeof states / sizeof *states; i++)
+    if (state && strcmp(state, states[i]) == 0)
+      return 1;
+  return 0;
+}
+
+/* ---- enqueueing ---- */
+
+/* The testbeds r names (all of the project's when none) in tb[*n]. */
+static int resolve_testbeds(struct bg_store *s, const struct bg_project *p,
+                            const struct bg_jobs_request *r, struct bg_jobs_testbed *tb, size_t *n,
+                            struct bg_ferr *e) {
+  if (!r->ntestbeds) {
+    int rc = bg_jobs_store_testbeds(s, p->id, tb, BG_JOBS_TESTBEDS_MAX, n);
+    if (!rc && !*n) {
+      bg_ferr_set(e, "testbeds", "the project has no testbeds yet");
+      return BG_ENOENT;
+    }
+    return rc;
+  }
+  for (size_t i = 0; i < r->ntestbeds; i++) {
+    int rc = bg_store_testbed_id(s, p->id, r->testbeds[i], &tb[i].id, NULL);
+    if (rc)
+      return rc;
+    if (!tb[i].id) {
+      char field[32];
+      snprintf(field, sizeof field, "testbeds[%zu]", i);
+      bg_ferr_set(e, field, "no such testbed in this project: %.64s", r->testbeds[i]);
+      return BG_ENOENT;
+    }
+    snprintf(tb[i].name, sizeof tb[i].name, "%s", r->testbeds[i]);
+  }
+  *n = r->ntestbeds;
+  return BG_OK;
+}
+
+/* The open job of (sha, testbed), or a new one that supersedes its pull request's older
+ * queued jobs; *j the job, *created 1 when it is new. */
+static int enqueue_one(struct bg_store *s, const struct bg_project *p,
+                       const struct bg_jobs_request *r, const struct bg_jobs_testbed *tb,
+                       long long now, struct bg_job *j, int *created) {
+  long long id = 0;
+  int rc = bg_jobs_store_open_id(s, p->id, tb->id, r->sha, &id);
+  *created = 0;
+  if (!rc && !id) {
+    memset(j, 0, sizeof *j);
+    j->project_id = p->id;
+    j->testbed_id = tb->id;
+    j->pull_request = r->pull_request;
+    snprintf(j->sha, sizeof j->sha, "%s", r->sha);
+    snprintf(j->base_sha, sizeof j->base_sha, "%s", r->base_sha ? r->base_sha : "");
+    snprintf(j->branch, sizeof j->branch, "%s", r->branch);
+    snprintf(j->testbed, sizeof j->testbed, "%s", tb->name);
+    rc = bg_jobs_store_insert(s, j, now, &id);
+    if (!rc && r->pull_request)
+      rc = bg_jobs_store_supersede(s, p->id, r->pull_request, tb->id, id, now);
+    *created = !rc;
+  }
+  return rc ? rc : bg_jobs_store_get(s, id, j);
+}
+
+int bg_jobs_enqueue(struct bg_store *s, const struct bg_project *p, const struct bg_jobs_request *r,
+                    long long now, int *created, struct bg_buf *out, struct bg_ferr *e) {
+  struct bg_jobs_testbed tb[BG_JOBS_TESTBEDS_MAX];
+  size_t n = 0;
+  *created = 0;
+  int rc = resolve_testbeds(s, p, r, tb, &n, e);
+  if (rc)
+    return rc;
+  if ((rc = bg_store_write_begin(s)))
+    return rc;
+  size_t start = out->len;
+  bg_buf_puts(out, "{\"jobs\":[");
+  for (size_t i = 0; i < n && !rc; i++) {
+    struct bg_job j;
+    int made = 0;
+    rc = enqueue_one(s, p, r, &tb[i], now, &j, &made);
+    if (!rc) {
+      bg_buf_puts(out, i ? "," : "");
+      bg_jobs_store_render(&j, out);
+      *created += made;
+    }
+  }
+  bg_buf_puts(out, "]}");
+  rc = bg_store_write_end(s, rc == BG_OK) ? BG_EDB : rc;
+  if (rc) {
+    out->len = start;
+    out->data[start] = '\0';
+    *created = 0;
+  } else if (*created) {
+    wake_all(waiter(s));
+  }
+  return rc;
+}
+
+/* ---- leases ---- */
+
+/* One look at the queue: expire due leases, then lease the oldest queued job, in one write
+ * transaction. BG_OK, BG_ENOENT or BG_EDB. */
+static int lease_once(struct bg_store *s, long long project_id, const char *agent,
+                      const char *testbed, long long now, struct bg_job *j) {
+  int rc = bg_store_write_begin(s);
+  if (rc)
+    return rc;
+  rc = bg_jobs_store_expire(s, now, BG_JOBS_MAX_ATTEMPTS);
+  if (!rc)
+    rc = bg_jobs_store_lease(s, project_id, testbed, agent, now, BG_JOBS_LEASE_S, j);
+  int seen = bg_jobs_store_agent_seen(s, project_id, agent, testbed, rc ? 0 : j->id, now);
+  int ok = (rc == BG_OK || rc == BG_ENOENT) && seen == BG_OK;
+  int end = bg_store_write_end(s, ok);
+  if (!ok || end)
+    return BG_EDB;
+  return rc;
+}
+
+/* Leases, waiting up to wait_s seconds for a job to come (the caller counted among the
+ * waiters). */
+static int lease_waiting(struct bg_store *s, struct jobs_wait *w, long long project_id,
+                         const char *agent, const char *testbed, int wait_s, long long now,
+                         struct bg_job *j) {
+  struct timespec start, until;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  until = start;
+  until.tv_sec += wait_s;
+  for (;;) {
+    unsigned long long seen = wait_gen(w);
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    int rc = lease_once(s, project_id, agent, testbed, now + (t.tv_sec - start.tv_sec), j);
+    if (rc != BG_ENOENT)
+      return rc;
+    if (t.tv_sec > until.tv_sec || (t.tv_sec == until.tv_sec && t.tv_nsec >= until.tv_nsec))
+      return BG_ENOENT;
+    wait_for(w, seen, &until);
+  }
+}
+
+/* Counts the caller among the waiters when fewer than max_waiting are (1), else 0. */
+static int wait_enter(struct jobs_wait *w, int max_waiting) {
+  pthread_mutex_lock(&w->m);
+  int in = w->waiting < max_waiting;
+  w->waiting += in;
+  pthread_mutex_unlock(&w->m);
+  return in;
+}
+
+static void wait_leave(struct jobs_wait *w) {
+  pthread_mutex_lock(&w->m);
+  w->waiting--;
+  pthread_mutex_unlock(&w->m);
+}
+
+int bg_jobs_lease(struct bg_store *s, long long project_id, const char *agent, const char *testbed,
+                  int wait_s, int max_waiting, long long now, struct bg_job *j) {
+  struct jobs_wait *w = waiter(s);
+  wait_s = wait_s < 0 ? 0 : wait_s > BG_JOBS_WAIT_MAX_S ? BG_JOBS_WAIT_MAX_S : wait_s;
+  if (!wait_s || !wait_enter(w, max_waiting))
+    return lease_once(s, project_id, agent, testbed, now, j);
+  int rc = lease_waiting(s, w, project_id, agent, testbed, wait_s, now, j);
+  wait_leave(w);
+  return rc;
+}
+
+/* Moves job `id` held by `agent` to `state` in one write transaction; BG_ECONFLICT when the
+ * agent does not hold it, BG_ENOENT when there is no such job. */
+static int held_move(struct bg_store *s, long long id, const char *agent, const char *state,
+                     const char *reason, long long lease, long long now, struct bg_job *j) {
+  int rc = bg_store_write_begin(s), changed = 0;
+  if (rc)
+    return rc;
+  rc = bg_jobs_store_expire(s, now, BG_JOBS_MAX_ATTEMPTS);
+  if (!rc)
+    rc = bg_jobs_store_move(s, id, "held", agent, state, reason, lease, 0, now, &changed);
+  if (!rc)
+    rc = bg_jobs_store_get(s, id, j);
+  if (!rc && !changed)
+    rc = BG_ECONFLICT;
+  int end = bg_store_write_end(s, rc == BG_OK);
+  return rc ? rc : end;
+}
+
+int bg_jobs_heartbeat(struct bg_store *s, long long id, const char *agent, long long now,
+                      struct bg_job *j) {
+  return held_move(s, id, agent, "running", NULL, now + BG_JOBS_LEASE_S, now, j);
+}
+
+int bg_jobs_fail(struct bg_store *s, long long id, const char *agent, const char *reason,
+                 long long now, struct bg_job *j) {
+  struct bg_job cur;
+  int rc = bg_jobs_get(s, id, now, &cur);
+  if (rc)
+    return rc;
+  /* The attempt count only grows under a lease, which this agent holds if the move applies. */
+  const char *to = cur.attempts >= BG_JOBS_MAX_ATTEMPTS ? "failed" : "queued";
+  rc = held_move(s, id, agent, to, reason, 0, now, j);
+  if (!rc && strcmp(to, "queued") == 0)
+    wake_all(waiter(s));
+  return rc;
+}
+
+int bg_jobs_complete(struct bg_store *s, long long project_id, long long id, long long run,
+                     long long now, int *completed) {
+  struct bg_job j;
+  *completed = 0;
+  int rc = bg_jobs_store_get(s, id, &j);
+  if (rc == BG_ENOENT || (!rc && j.project_id != project_id))
+    return BG_OK; /* a job_id the server does not know completes nothing */
+  if (rc)
+    return rc;
+  return bg_jobs_store_move(s, id, "open", NULL, "done", NULL, 0, run, now, completed);
+}
+
+/* Expires the leases due by now in a write transaction of its own. */
+static int expire(struct bg_store *s, long long now) {
+  int rc = bg_store_write_begin(s);
+  if (rc)
+    return rc;
+  rc = bg_jobs_store_expire(s, now, BG_JOBS_MAX_ATTEMPTS);
+  int end = bg_store_write_end(s, rc == BG_OK);
+  return rc ? rc : end;
+}
+
+int bg_jobs_get(struct bg_store *s, long long id, long long now, struct bg_job *j) {
+  int rc = expire(s, now);
+  return rc ? rc : bg_jobs_store_get(s, id, j);
+}
+
+int bg_jobs_list_json(struct bg_store *s, const struct bg_project *p, const char *state,
+                      long long now, struct bg_buf *out) {
+  int rc = expire(s, now);
+  return rc ? rc : bg_jobs_store_list_json(s, p->id, state, out);
+}
+
+int bg_jobs_agents_json(struct bg_store *s, long long now, struct bg_buf *out) {
+  int rc = expire(s, now);
+  return rc ? rc : bg_jobs_store_agents_json(s, out);
+}

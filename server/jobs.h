@@ -1,0 +1,88 @@
+/* jobs.h: the job queue: enqueueing, leasing, heartbeats, giving up and completing jobs.
+ *
+ * A job asks for a run of one commit on one testbed. Its states:
+ *
+ *   queued --lease--> leased --heartbeat--> running --upload with job_id--> done
+ *     ^                  |                     |
+ *     +--- fail, or the lease expired, while attempts < BG_JOBS_MAX_ATTEMPTS ---+--> failed
+ *   queued --a newer job of the same pull request and testbed--> canceled
+ *
+ * Every lease counts an attempt; the third attempt that fails or expires fails the job. A
+ * job is leased to one agent at a time: the lease is a write transaction. Expired leases go
+ * back to the queue when a lease is asked for and when jobs are read. An agent waiting for a
+ * job sleeps on its database's condition variable (bg_db_shared), which enqueueing wakes.
+ * Times are seconds since the epoch, given by the caller (bg_jobs_now), so tests can move
+ * the clock.
+ */
+#ifndef BG_JOBS_H
+#define BG_JOBS_H
+
+#include "buf.h"
+#include "error.h"
+#include "jobs_store.h"
+#include "store.h"
+
+#include <stddef.h>
+
+#define BG_JOBS_MAX_ATTEMPTS 3
+#define BG_JOBS_LEASE_S 60    /* a lease lasts this long past its last heartbeat */
+#define BG_JOBS_WAIT_MAX_S 30 /* the longest a lease request waits for a job */
+#define BG_JOBS_TESTBEDS_MAX 64
+
+/* What a client asks to enqueue. */
+struct bg_jobs_request {
+  const char *sha, *branch;
+  const char *base_sha;   /* NULL: none */
+  long long pull_request; /* 0: none */
+  const char *testbeds[BG_JOBS_TESTBEDS_MAX];
+  size_t ntestbeds; /* 0: every testbed of the project */
+};
+
+/* The current time for the functions below. */
+long long bg_jobs_now(void);
+
+/* One job per testbed of r: the open job of (sha, testbed) when there is one, else a new
+ * queued job, which cancels the older queued jobs of its pull request on that testbed.
+ * Appends {"jobs":[...]} and sets *created to how many are new. Errors: BG_ENOENT with e
+ * naming "testbeds[i]" (no such testbed) or "testbeds" (the project has none yet); BG_EDB. */
+int bg_jobs_enqueue(struct bg_store *s, const struct bg_project *p, const struct bg_jobs_request *r,
+                    long long now, int *created, struct bg_buf *out, struct bg_ferr *e);
+
+/* Leases the oldest queued job of `testbed` (of project_id, or any project when 0) to
+ * `agent`, waiting up to wait_s seconds (capped at BG_JOBS_WAIT_MAX_S) for one to be
+ * enqueued, and records the agent as seen. A waiting request holds its thread, so at most
+ * max_waiting requests of the database wait at once; the others look once and answer. BG_OK
+ * with *j, BG_ENOENT when none came, BG_EDB. */
+int bg_jobs_lease(struct bg_store *s, long long project_id, const char *agent, const char *testbed,
+                  int wait_s, int max_waiting, long long now, struct bg_job *j);
+
+/* Keeps the lease of job `id` held by `agent` for BG_JOBS_LEASE_S more seconds (the job is
+ * running). BG_OK with *j, BG_ENOENT (no such job), BG_ECONFLICT (agent does not hold it). */
+int bg_jobs_heartbeat(struct bg_store *s, long long id, const char *agent, long long now,
+                      struct bg_job *j);
+
+/* Ends the attempt of `agent` on job `id` with `reason`: queued again, or failed after
+ * BG_JOBS_MAX_ATTEMPTS attempts. BG_OK with *j, BG_ENOENT, BG_ECONFLICT as above. */
+int bg_jobs_fail(struct bg_store *s, long long id, const char *agent, const char *reason,
+                 long long now, struct bg_job *j);
+
+/* Completes job `id` of the project with the run `run` (runs.id), inside the caller's write
+ * transaction: done unless it is done, failed or canceled already, so a replayed upload
+ * completes nothing twice. *completed 1 when it did. BG_OK or BG_EDB. */
+int bg_jobs_complete(struct bg_store *s, long long project_id, long long id, long long run,
+                     long long now, int *completed);
+
+/* Job `id` into *j, after expiring the leases due by now. BG_OK, BG_ENOENT or BG_EDB. */
+int bg_jobs_get(struct bg_store *s, long long id, long long now, struct bg_job *j);
+
+/* Appends {"jobs":[...]} of the project (state NULL: all), after expiring due leases. */
+int bg_jobs_list_json(struct bg_store *s, const struct bg_project *p, const char *state,
+                      long long now, struct bg_buf *out);
+
+/* Appends {"agents":[...]} (jobs_store.h), after expiring due leases. */
+int bg_jobs_agents_json(struct bg_store *s, long long now, struct bg_buf *out);
+
+/* 1 when `state` names a job state. */
+int bg_jobs_state_valid(const char *state);
+
+#endif

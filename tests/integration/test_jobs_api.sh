@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# test_jobs_api.sh: the job queue over real HTTP: enqueue (one job per testbed, dedupe,
+# supersede), lists and one job, the long-polled lease (204, woken by an enqueue), heartbeats
+# (409 for an agent without the lease), three failed attempts, completion by an upload naming
+# the job, the agents list, and the errors, each naming its field.
+#
+# Needs BG_BUILD and curl. Prints "N passed, M failed" last and exits non-zero on any failure.
+set -uo pipefail
+
+. "$(dirname "$0")/lib.sh"
+
+json=(-H 'Content-Type: application/json')
+DB="$TMP/bg.db"
+ADMIN=$(make_token "$DB" --role admin --name root)
+start_server "$DB"
+create_project "$ADMIN" '{"slug":"demo"}'
+expect "project created" 201
+CI=$(make_token "$DB" --project demo --role ci --name ci)
+AGENT=$(make_token "$DB" --project demo --role agent --name bench-01)
+ci=(-H "Authorization: Bearer $CI" "${json[@]}")
+ag=(-H "Authorization: Bearer $AGENT" "${json[@]}")
+
+A=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+B=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+C=cccccccccccccccccccccccccccccccccccccccc
+
+# upload RUN_ID SHA TESTBED [JOB]: uploads a run, naming job JOB when given.
+upload() {
+  local job=${4:+"\"job_id\":$4,"}
+  req POST /api/v1/projects/demo/runs "${ag[@]}" -d "{\"schema\":\"benchgate.run/v1\",
+    \"run_id\":\"$1\",\"commit\":{\"sha\":\"$2\",\"branch\":\"main\"},$job
+    \"testbed\":{\"name\":\"$3\"},
+    \"results\":[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"samples\":[1,2,3]}]}"
+}
+
+# Testbeds exist once a run named them.
+upload 00000000-0000-4000-8000-000000000001 "$A" tb1
+expect "a run on tb1" 201
+upload 00000000-0000-4000-8000-000000000002 "$A" tb2
+expect "a run on tb2" 201
+
+# ---- enqueue ----
+req POST /api/v1/projects/demo/jobs "${ci[@]}" -d "{\"sha\":\"$B\",\"branch\":\"feature\",\"pull_request\":5}"
+expect "enqueue: one job per testbed" 201
+expect_json "two queued jobs, tb1 and tb2" \
+  "sorted(x['testbed'] for x in j['jobs']) == ['tb1','tb2'] and all(x['state'] == 'queued' and x['attempts'] == 0 for x in j['jobs'])"
+J1=$(json "[x['id'] for x in j['jobs'] if x['testbed'] == 'tb1'][0]")
+req POST /api/v1/projects/demo/jobs "${ci[@]}" -d "{\"sha\":\"$B\",\"branch\":\"feature\",\"testbeds\":[\"tb1\"]}"
+expect "the same sha and testbed while open: the open job" 200
+expect_json "the open job answered" "j['jobs'][0]['id'] == $J1"
+req POST /api/v1/projects/demo/jobs "${ci[@]}" -d "{\"sha\":\"$C\",\"branch\":\"feature\",\"pull_request\":5,\"testbeds\":[\"tb1\"]}"
+expect "a newer job of the pull request" 201
+J3=$(json "j['jobs'][0]['id']")
+req GET "/api/v1/jobs/$J1"
+expect "the older queued job of the pull request is canceled" 200 '"state":"canceled"'
+expect_json "its reason names the newer job" "j['reason'] == 'superseded by job $J3'"
+
+# ---- errors ----
+req POST /api/v1/projects/demo/jobs "${ci[@]}" -d '{"sha":"xyz","branch":"main"}'
+expect "malformed sha" 400 '"field":"sha"'
+req POST /api/v1/projects/demo/jobs "${ci[@]}" -d "{\"sha\":\"$A\"}"
+expect "missing branch" 400 '"field":"branch"'
+req POST /api/v1/projects/demo/jobs "${ci[@]}" -d "{\"sha\":\"$A\",\"branch\":\"main\",\"testbeds\":[\"tb1\",\"nope\"]}"
+expect "unknown testbed" 404 '"code":"testbed_not_found".*"field":"testbeds\[1\]"'
+req POST /api/v1/projects/demo/jobs "${ci[@]}" -d "{\"sha\":\"$A\",\"branch\":\"main\",\"pull_request\":-1}"
+expect "bad pull request" 400 '"field":"pull_request"'
+req POST /api/v1/projects/demo/jobs "${ci[@]}" -d "{\"sha\":\"$A\",\"branch\":\"main\",\"testbed\":\"tb1\"}"
+expect "a misspelt member" 400 '"field":"testbed"'
+req POST /api/v1/projects/demo/jobs "${ci[@]}" -d 'not json'
+expect "malformed body" 400 '"code":"malformed_json"'
+req POST /api/v1/projects/demo/jobs "${ag[@]}" -d "{\"sha\":\"$A\",\"branch\":\"main\"}"
+expect "an agent token does not enqueue" 403
+req POST /api/v1/projects/demo/jobs "${json[@]}" -d "{\"sha\":\"$A\",\"branch\":\"main\"}"
+expect "no token does not enqueue" 401
+req GET '/api/v1/projects/demo/jobs?state=bogus'
+expect "bad state" 400 '"field":"state"'
+req GET /api/v1/jobs/999999
+expect "unknown job" 404 '"code":"job_not_found"'
+req GET /api/v1/jobs/abc
+expect "a job id that is no number" 404 '"code":"job_not_found"'
+req POST /api/v1/agents/lease "${ag[@]}" -d '{"testbed":"tb1"}'
+expect "lease without agent" 400 '"field":"agent"'
+req POST /api/v1/agents/lease "${ag[@]}" -d '{"agent":"x","testbed":"tb1","timeout":3}'
+expect "lease with an unknown member" 400 '"field":"timeout"'
+req POST /api/v1/agents/lease "${ci[@]}" -d '{"agent":"x","testbed":"tb1"}'
+expect "a ci token does not lease" 403
+
+# ---- lists ----
+req GET '/api/v1/projects/demo/jobs?state=queued'
+expect_json "queued: the tb2 job and the newer tb1 job" "len(j['jobs']) == 2 and all(x['state'] == 'queued' for x in j['jobs'])"
+req GET /api/v1/projects/demo/jobs
+expect_json "all three jobs, newest first" "[x['id'] for x in j['jobs']] == sorted([x['id'] for x in j['jobs']], reverse=True) and len(j['jobs']) == 3"
+
+# ---- lease, heartbeat, fail ----
+req POST /api/v1/agents/lease "${ag[@]}" -d '{"agent":"bench-01","testbed":"tb1","wait":0}'
+expect "lease the oldest queued job of tb1" 200 '"state":"leased"'
+expect_json "it is the newer tb1 job of demo, first attempt" "j['id'] == $J3 and j['project'] == 'demo' and j['attempts'] == 1 and j['agent'] == 'bench-01'"
+req POST /api/v1/agents/lease "${ag[@]}" -d '{"agent":"bench-02","testbed":"tb1","wait":1}'
+expect "nothing left on tb1: 204 after the wait" 204
+req POST "/api/v1/jobs/$J3/heartbeat" "${ag[@]}" -d '{"agent":"bench-02"}'
+expect "heartbeat by an agent without the lease" 409 '"field":"agent"'
+req POST "/api/v1/jobs/$J3/heartbeat" "${ag[@]}" -d '{"agent":"bench-01"}'
+expect "heartbeat by the holder: running" 200 '"state":"running"'
+req GET /api/v1/agents
+expect_json "the agents list names the holder's job" \
+  "any(a['name'] == 'bench-01' and a['job'] == $J3 and a['testbed'] == 'tb1' for a in j['agents'])"
+req POST "/api/v1/jobs/$J3/fail" "${ag[@]}" -d '{"agent":"bench-01"}'
+expect "fail without a reason" 400 '"field":"reason"'
+for i in 1 2 3; do
+  if [ "$i" -gt 1 ]; then
+    req POST /api/v1/agents/lease "${ag[@]}" -d '{"agent":"bench-01","testbed":"tb1"}'
+    expect "lease attempt $i" 200 "\"attempts\":$i"
+  fi
+  req POST "/api/v1/jobs/$J3/fail" "${ag[@]}" -d "{\"agent\":\"bench-01\",\"reason\":\"build failed $i\"}"
+  [ "$i" -lt 3 ] && expect "fail $i: queued again" 200 '"state":"queued"'
+done
+expect "the third failure fails the job" 200 '"state":"failed"'
+req GET "/api/v1/jobs/$J3"
+expect_json "its attempts and last reason" "j['attempts'] == 3 and j['reason'] == 'build failed 3'"
+
+# ---- a waiting lease woken by an enqueue, completed by an upload ----
+start=$(date +%s)
+curl -s -o "$TMP/lease.out" -w '%{http_code}' -X POST "${ag[@]}" \
+  -d '{"agent":"bench-03","testbed":"tb1","wait":20}' "$URL/api/v1/agents/lease" >"$TMP/lease.code" &
+LEASE=$!
+sleep 0.5
+req POST /api/v1/projects/demo/jobs "${ci[@]}" -d "{\"sha\":\"$A\",\"branch\":\"main\",\"testbeds\":[\"tb1\"]}"
+expect "enqueue while an agent waits" 201
+J4=$(json "j['jobs'][0]['id']")
+wait "$LEASE"
+check "the waiting agent got the job at once" test "$(cat "$TMP/lease.code")" = 200 -a $(($(date +%s) - start)) -le 5
+check "the job it got is the new one" grep -q "\"id\":$J4," "$TMP/lease.out"
+upload 00000000-0000-4000-8000-000000000003 "$A" tb1 "$J4"
+expect "an upload naming the job" 201
+req GET "/api/v1/jobs/$J4"
+expect "the upload completed the job" 200 '"state":"done"'
+RUNREF=$(json "j['run']")
+upload 00000000-0000-4000-8000-000000000003 "$A" tb1 "$J4"
+expect "the upload replayed" 200
+req GET "/api/v1/jobs/$J4"
+expect_json "the replay completed nothing again" "j['state'] == 'done' and j['run'] == $RUNREF"
+req POST "/api/v1/jobs/$J4/heartbeat" "${ag[@]}" -d '{"agent":"bench-03"}'
+expect "a done job takes no heartbeat" 409
+
+# ---- another project's token sees none of these jobs ----
+create_project "$ADMIN" '{"slug":"other"}'
+OTHER=$(make_token "$DB" --project other --role agent --name o)
+req GET "/api/v1/jobs/$J4" -H "Authorization: Bearer $OTHER"
+expect "another project's token: 404" 404
+req POST "/api/v1/jobs/$J4/heartbeat" -H "Authorization: Bearer $OTHER" "${json[@]}" -d '{"agent":"bench-03"}'
+expect "another project's token heartbeats nothing" 404
+
+finish
