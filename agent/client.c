@@ -55,6 +55,14 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg) {
   return len;
 }
 
+/* Ends a transfer early once the client's cancel flag is set (curl polls this often). */
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow) {
+  const struct bg_client *c = arg;
+  (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+  return *c->cancel != 0;
+}
+
 int bg_client_request(const struct bg_client *c, const char *method, const char *path,
                       const char *json, struct bg_response *res, char *err, size_t errlen) {
   int rc = BG_OK;
@@ -107,8 +115,16 @@ int bg_client_request(const struct bg_client *c, const char *method, const char 
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "benchgate/" BG_VERSION);
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  if (c->cancel) {
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  }
   CURLcode cc = curl_easy_perform(h);
-  if (cc == CURLE_WRITE_ERROR && res->body.len + CURL_MAX_WRITE_SIZE > res->body.max) {
+  if (cc == CURLE_ABORTED_BY_CALLBACK) {
+    snprintf(err, errlen, "%s: stopped on request", url);
+    rc = BG_ECANCELED;
+  } else if (cc == CURLE_WRITE_ERROR && res->body.len + CURL_MAX_WRITE_SIZE > res->body.max) {
     snprintf(err, errlen, "%s: answer larger than %u bytes", url, BG_CLIENT_BODY_MAX);
     rc = BG_ETOOBIG;
   } else if (cc == CURLE_URL_MALFORMAT || cc == CURLE_UNSUPPORTED_PROTOCOL) {

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "error.h"
 
+#include <signal.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -21,6 +22,9 @@ struct bg_client {
   const char *token;       /* NULL: no Authorization header */
   long connect_timeout_ms; /* 0: 10 s */
   long timeout_ms;         /* 0: 60 s */
+  /* When not NULL, a request ends with BG_ECANCELED soon after it turns non-zero (a signal
+   * handler sets it: `serve` stops waiting for a job on SIGTERM). */
+  const volatile sig_atomic_t *cancel;
 };
 
 struct bg_response {
@@ -51,7 +55,7 @@ void bg_client_global_cleanup(void);
 /* Sends `method` ("GET", "POST") to server + `path` ("/api/v1/..."), with `json` as the body
  * when not NULL. On BG_OK *res holds the status and body (initialised here; the caller frees
  * it with bg_response_free) whatever the status. Errors: BG_ENET when no answer came (DNS,
- * refused, TLS, timeout: message in err), BG_ETOOBIG when the answer passed its cap,
+ * refused, TLS, timeout: message in err), BG_ECANCELED when c->cancel turned non-zero, BG_ETOOBIG when the answer passed its cap,
  * BG_EINVAL for a bad URL. */
 int bg_client_request(const struct bg_client *c, const char *method, const char *path,
                       const char *json, struct bg_response *res, char *err, size_t errlen);

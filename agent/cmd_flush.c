@@ -51,7 +51,7 @@ int bg_cmd_flush_spool(const char *dir, const char *server, const char *only_ser
       bg_spool_run_clear(&r);
       continue;
     }
-    struct bg_client cl = {to, token, 10000, 120000};
+    struct bg_client cl = {.server = to, .token = token, .connect_timeout_ms = 10000, .timeout_ms = 120000};
     struct bg_response res;
     snprintf(path, sizeof path, "/api/v1/projects/%s/runs", r.project);
     int urc =

@@ -1,17 +1,14 @@
-/* cmd_run.c: `benchgate run`: build, run the suites, assemble, validate, save and upload. */
+/* cmd_run.c: `benchgate run`: the commit from git, the measurement (measure.h), save and upload. */
 #include "cmd_run.h"
 
-#include "adapter.h"
 #include "buf.h"
 #include "cli.h"
 #include "client.h"
 #include "cmd_flush.h"
-#include "fingerprint.h"
+#include "measure.h"
 #include "git.h"
 #include "mem.h"
-#include "progress.h"
 #include "report.h"
-#include "runner.h"
 #include "spool.h"
 #include "uuid.h"
 #include "valid.h"
@@ -24,254 +21,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BUILD_TIMEOUT 7200.0 /* seconds */
 #define GATE_WAIT_NS (900LL * 1000000000LL)
 #define GATE_POLL_SECONDS 2
-
-/* Translates the runner's callbacks into suite-wide progress. */
-struct progress {
-  struct bg_progress *pg;
-  const char *label; /* "repetition" or "harness run" */
-  long warmup, reps;
-  long inv;           /* format suites: harness runs done before this one (the runner sees 1) */
-  int callgrind_seen; /* 1 once the callgrind runs were added to the units */
-};
 
 static long long mono_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void on_progress(void *ctx, long rep, long total, int phase, long long elapsed) {
-  struct progress *p = ctx;
-  (void)elapsed; /* the runner's clock restarts with each harness run; use the suite's */
-  if (phase == BG_RUNNER_PHASE_CALLGRIND) {
-    if (!p->callgrind_seen++)
-      bg_progress_add_units(p->pg, total);
-    bg_progress_step(p->pg, "callgrind run", rep, total, p->warmup + p->reps + rep - 1, mono_ns());
-  } else if (phase) {
-    bg_progress_step(p->pg, "warm-up", rep, total, rep - 1, mono_ns());
-  } else {
-    rep += p->inv;
-    bg_progress_step(p->pg, p->label, rep, p->reps, p->warmup + rep - 1, mono_ns());
-  }
-}
-
-static void copy_result(struct bg_run *run, const struct bg_result *r, const char *name) {
-  struct bg_result *d = bg_run_add_result(run, name, r->measure, r->unit, r->direction);
-  if (r->has_summary) {
-    bg_result_set_summary(d, r->n, r->mean, r->stddev);
-    return;
-  }
-  for (size_t i = 0; i < r->nsamples; i++)
-    bg_result_add_sample(d, r->samples[i]);
-}
-
-/* Adds the results of one harness invocation; results of this suite start at `first`. */
-static int merge_results(struct bg_run *run, size_t first, const struct bg_run *part,
-                         const struct bg_suite *s, char *err, size_t errlen) {
-  struct bg_buf name;
-  int rc = BG_OK;
-  bg_buf_init(&name, 0);
-  for (size_t i = 0; i < part->nresults; i++) {
-    const struct bg_result *r = &part->results[i];
-    bg_buf_reset(&name);
-    bg_buf_printf(&name, "%s/%s", s->name, r->benchmark);
-    struct bg_result *mine = NULL;
-    for (size_t j = first; j < run->nresults && !mine; j++) {
-      struct bg_result *x = &run->results[j];
-      if (!strcmp(x->measure, r->measure) &&
-          (!strcmp(x->benchmark, r->benchmark) || !strcmp(x->benchmark, name.data)))
-        mine = x;
-    }
-    if (mine) {
-      if (mine->has_summary || r->has_summary) {
-        snprintf(err, errlen,
-                 "suite %s: repetitions is %ld but the harness reports a summary "
-                 "(n, mean, stddev) for %s %s, which cannot be pooled; set repetitions: 1",
-                 s->name, s->repetitions, r->benchmark, r->measure);
-        rc = BG_EINVAL;
-        goto out;
-      }
-      for (size_t k = 0; k < r->nsamples; k++)
-        bg_result_add_sample(mine, r->samples[k]);
-      continue;
-    }
-    const char *use = r->benchmark;
-    if (bg_run_find_result(run, r->benchmark, r->measure)) {
-      char w[1024];
-      use = name.data;
-      snprintf(w, sizeof w,
-               "suite %.100s: %.200s %.64s renamed to %.200s: an earlier suite "
-               "reports the same name",
-               s->name, r->benchmark, r->measure, use);
-      bg_run_add_warning(run, w);
-      if (!bg_valid_benchmark(use) || bg_run_find_result(run, use, r->measure)) {
-        snprintf(err, errlen,
-                 "suite %s: benchmark %s %s is reported twice and %s is taken "
-                 "or too long",
-                 s->name, r->benchmark, r->measure, use);
-        rc = BG_EINVAL;
-        goto out;
-      }
-    }
-    copy_result(run, r, use);
-  }
-out:
-  bg_buf_free(&name);
-  return rc;
-}
-
-static int run_format_suite(const struct bg_suite *s, struct bg_runner_opts *ro, struct bg_run *run,
-                            char *err, size_t errlen) {
-  struct bg_runner_result res;
-  struct bg_buf file;
-  char path[4096];
-  int rc = BG_OK;
-  size_t first = run->nresults;
-  bg_runner_result_init(&res);
-  bg_buf_init(&file, BG_RUNNER_STDOUT_MAX);
-  if (s->output) {
-    if (s->cwd && s->output[0] != '/')
-      snprintf(path, sizeof path, "%s/%s", s->cwd, s->output);
-    else
-      snprintf(path, sizeof path, "%s", s->output);
-  }
-  for (long inv = 0; inv < s->repetitions; inv++) {
-    ro->repetitions = 1;
-    ro->warmup = inv == 0 ? s->warmup : 0;
-    ((struct progress *)ro->progress_ctx)->inv = inv;
-    if (s->output && unlink(path) < 0 && errno != ENOENT) {
-      snprintf(err, errlen, "suite %s: cannot remove the old %s: %s", s->name, path,
-               strerror(errno));
-      rc = BG_EIO;
-      goto out;
-    }
-    char rerr[BG_RUNNER_TAIL + 512];
-    rc = bg_runner_run(ro, &res, rerr, sizeof rerr);
-    if (rc != BG_OK) {
-      snprintf(err, errlen, "suite %s: %s", s->name, rerr);
-      goto out;
-    }
-    if (res.warning[0])
-      bg_run_add_warning(run, res.warning);
-    const char *text = res.out.data ? res.out.data : "";
-    size_t len = res.out.len;
-    if (s->output) {
-      bg_buf_reset(&file);
-      if ((rc = bg_buf_read_file(&file, path)) != BG_OK) {
-        snprintf(err, errlen, "suite %s: cannot read its output file %s: %s", s->name, path,
-                 rc == BG_ETOOBIG ? "too large" : strerror(errno));
-        goto out;
-      }
-      text = file.data;
-      len = file.len;
-    }
-    struct bg_run *part = bg_run_new();
-    struct bg_ferr fe;
-    rc = bg_adapter_parse(strcmp(s->format, "auto") ? s->format : NULL, text, len, part, &fe);
-    if (rc != BG_OK)
-      snprintf(err, errlen, "suite %s: %s: %s%s%s", s->name, s->output ? path : "stdout", fe.field,
-               *fe.field ? ": " : "", fe.message);
-    else
-      rc = merge_results(run, first, part, s, err, errlen);
-    if (rc == BG_OK)
-      bg_fingerprint_adopt(run, part, s->name); /* e.g. Go's gomaxprocs */
-    bg_run_free(part);
-    if (rc != BG_OK)
-      goto out;
-  }
-out:
-  bg_runner_result_free(&res);
-  bg_buf_free(&file);
-  return rc;
-}
-
-static int run_command_suite(const struct bg_suite *s, struct bg_runner_opts *ro,
-                             struct bg_run *run, char *err, size_t errlen) {
-  struct bg_runner_result res;
-  char rerr[BG_RUNNER_TAIL + 512];
-  bg_runner_result_init(&res);
-  ro->repetitions = s->repetitions;
-  ro->warmup = s->warmup;
-  for (size_t m = 0; m < s->nmeasures; m++)
-    if (!strcmp(s->measures[m], "instructions"))
-      ro->count_instructions = 1;
-  int rc = bg_runner_run(ro, &res, rerr, sizeof rerr);
-  if (rc != BG_OK) {
-    snprintf(err, errlen, "suite %s: %s", s->name, rerr);
-    goto out;
-  }
-  if (res.warning[0])
-    bg_run_add_warning(run, res.warning);
-  if (res.instructions_by && !strcmp(res.instructions_by, "callgrind")) {
-    char w[256];
-    snprintf(w, sizeof w,
-             "suite %.100s: instructions counted with callgrind (no PMU here); callgrind and "
-             "perf counts are not comparable",
-             s->name);
-    bg_run_add_warning(run, w);
-  }
-  for (size_t m = 0; m < s->nmeasures; m++) {
-    const char *unit = "count";
-    enum bg_direction dir = BG_LOWER;
-    bg_measure_lookup(s->measures[m], &unit, &dir);
-    if (bg_run_find_result(run, s->name, s->measures[m])) {
-      snprintf(err, errlen, "suite %s: an earlier suite already reports %s %s", s->name, s->name,
-               s->measures[m]);
-      rc = BG_EINVAL;
-      goto out;
-    }
-    struct bg_result *r = bg_run_add_result(run, s->name, s->measures[m], unit, dir);
-    for (size_t i = 0; i < res.nsamples; i++) {
-      const struct bg_sample *x = &res.samples[i];
-      double v = !strcmp(s->measures[m], "wall_time")  ? (double)x->wall_ns
-                 : !strcmp(s->measures[m], "cpu_time") ? (double)x->cpu_ns
-                 : !strcmp(s->measures[m], "max_rss")  ? (double)x->max_rss
-                                                       : (double)x->instructions;
-      bg_result_add_sample(r, v);
-    }
-  }
-out:
-  bg_runner_result_free(&res);
-  return rc;
-}
-
-int bg_cmd_run_suite(const struct bg_suite *s, const struct bg_suite_opts *o, struct bg_run *run,
-                     char *err, size_t errlen) {
-  struct bg_progress local;
-  struct bg_progress *pg = o->progress;
-  if (!pg) {
-    bg_progress_init(&local, stderr, o->interactive, 0);
-    pg = &local;
-  }
-  struct progress pc = {pg, s->format ? "harness run" : "repetition", s->warmup, s->repetitions, 0,
-                        0};
-  struct bg_runner_opts ro;
-  memset(&ro, 0, sizeof ro);
-  ro.command = s->command;
-  ro.cwd = s->cwd;
-  ro.cpus = o->cpus;
-  ro.ncpus = o->ncpus;
-  ro.clean_env = o->clean_env;
-  ro.timeout = (double)s->timeout;
-  ro.progress = on_progress;
-  ro.progress_ctx = &pc;
-  char what[128];
-  snprintf(what, sizeof what, "%ld %s%s (+%ld warm-up)", s->repetitions, pc.label,
-           s->repetitions == 1 ? "" : "s", s->warmup);
-  bg_progress_suite_begin(pg, s->name, s->warmup + s->repetitions, what, mono_ns());
-  int rc;
-  if (s->format) {
-    ro.output = s->output ? (o->verbose ? BG_OUT_PASS : BG_OUT_DISCARD) : BG_OUT_CAPTURE;
-    rc = run_format_suite(s, &ro, run, err, errlen);
-  } else {
-    ro.output = o->verbose ? BG_OUT_PASS : BG_OUT_DISCARD;
-    rc = run_command_suite(s, &ro, run, err, errlen);
-  }
-  bg_progress_suite_end(pg, rc == BG_OK, mono_ns());
-  return rc;
 }
 
 /* ---- the command ------------------------------------------------------------------------ */
@@ -615,7 +371,7 @@ static int spool_run(const struct flags *fl, const char *server, const char *pro
 
 static int upload(const struct flags *fl, const char *server, const char *token,
                   const char *project, const struct bg_run *run) {
-  struct bg_client cl = {server, token, 10000, 120000};
+  struct bg_client cl = {.server = server, .token = token, .connect_timeout_ms = 10000, .timeout_ms = 120000};
   struct bg_response res;
   struct bg_retry retry;
   char path[512], err[1024], state[64] = "", summary[1024] = "", *markdown = NULL;
@@ -686,7 +442,7 @@ static void flush_earlier(const struct flags *fl, const char *server, const char
  * BG_EXIT_PASS to go on (*reachable 0 when the server gave no usable answer) or BG_EXIT_USAGE
  * when the token or the project is refused: better now than after an hour of benchmarks. */
 static int preflight(const char *server, const char *token, const char *project, int *reachable) {
-  struct bg_client cl = {server, token, 5000, 15000};
+  struct bg_client cl = {.server = server, .token = token, .connect_timeout_ms = 5000, .timeout_ms = 15000};
   struct bg_retry retry;
   char err[1024];
   bg_retry_from_env(&retry);
@@ -716,24 +472,13 @@ static int preflight(const char *server, const char *token, const char *project,
   return BG_EXIT_USAGE;
 }
 
-/* 1 when the kernel randomises address spaces (kernel.randomize_va_space is not 0). */
-static int system_aslr_on(void) {
-  char v[8] = "";
-  FILE *f = fopen("/proc/sys/kernel/randomize_va_space", "r");
-  if (f) {
-    if (!fgets(v, sizeof v, f))
-      v[0] = '\0';
-    fclose(f);
-  }
-  return v[0] != '0';
-}
 
 int bg_cmd_run_main(int argc, char **argv) {
   struct flags fl;
   struct bg_config *cf = NULL;
   struct bg_run *run = NULL;
   char err[8192], *token = NULL;
-  int code = BG_EXIT_USAGE, failed = 0;
+  int code = BG_EXIT_USAGE;
 
   int pf = parse_flags(argc, argv, &fl);
   if (pf)
@@ -776,7 +521,7 @@ int bg_cmd_run_main(int argc, char **argv) {
     flush_earlier(&fl, server, token);
 
   run = bg_run_new();
-  char id[BG_UUID_LEN + 1], host[256] = "", ts[32];
+  char id[BG_UUID_LEN + 1], host[256] = "";
   if (bg_uuid_v4(id) != BG_OK) {
     bg_cli_error("cannot make a run id: no randomness from the kernel");
     code = BG_EXIT_INFRA;
@@ -791,73 +536,11 @@ int bg_cmd_run_main(int argc, char **argv) {
   gethostname(host, sizeof host - 1);
   bg_run_set(&run->agent_name, *host ? host : "unknown");
   bg_run_set(&run->agent_version, BG_VERSION);
-  if (cf->thresholds)
-    run->thresholds = cJSON_Duplicate(cf->thresholds, 1);
-  bg_cli_now_rfc3339(ts, sizeof ts);
-  bg_run_set(&run->started_at, ts);
-  /* Before the build, so that the build's own load does not count. */
-  cJSON *fp = bg_fingerprint_collect(NULL, cf->cpus, cf->ncpus, 1);
-  bg_fingerprint_warn(fp, run);
-  run->fingerprint = fp;
-
-  struct bg_progress pg;
-  long units = 0;
-  for (size_t i = 0; i < cf->nsuites; i++)
-    units += cf->suites[i].warmup + cf->suites[i].repetitions;
-  bg_progress_init(&pg, stderr, bg_cli_interactive(), units);
-  struct bg_suite_opts so = {cf->cpus, cf->ncpus, cf->clean_env, fl.verbose, bg_cli_interactive(),
-                             &pg};
-  if (cf->build) {
-    struct bg_runner_opts ro;
-    struct bg_runner_result res;
-    memset(&ro, 0, sizeof ro);
-    ro.command = cf->build;
-    ro.keep_aslr = 1;
-    ro.repetitions = 1;
-    ro.timeout = BUILD_TIMEOUT;
-    ro.output = BG_OUT_PASS;
-    bg_cli_error("building: %s", cf->build);
-    bg_runner_result_init(&res);
-    int rc = bg_runner_run(&ro, &res, err, sizeof err);
-    bg_runner_result_free(&res);
-    if (rc != BG_OK) {
-      bg_cli_error("build failed: %s", err);
-      goto out;
-    }
-  }
-  int aslr_warned = 0;
-  for (size_t i = 0; i < cf->nsuites; i++) {
-    size_t nw = run->nwarnings;
-    if (bg_cmd_run_suite(&cf->suites[i], &so, run, err, sizeof err) != BG_OK) {
-      bg_cli_error("%s", err);
-      failed++;
-      continue;
-    }
-    for (size_t w = nw; w < run->nwarnings; w++) {
-      if (!strncmp(run->warnings[w], "ASLR", 4)) {
-        if (aslr_warned++) { /* one ASLR warning per run is enough */
-          free(run->warnings[w]);
-          memmove(&run->warnings[w], &run->warnings[w + 1],
-                  (run->nwarnings - w - 1) * sizeof *run->warnings);
-          run->nwarnings--;
-          w--;
-          continue;
-        }
-        if (system_aslr_on())
-          cJSON_ReplaceItemInObjectCaseSensitive(run->fingerprint, "aslr", cJSON_CreateBool(1));
-      }
-      bg_cli_warn("%s", run->warnings[w]);
-    }
-  }
-  if (failed) {
-    bg_cli_error("%d of %zu suites failed; nothing uploaded", failed, cf->nsuites);
-    goto out;
-  }
-  bg_cli_now_rfc3339(ts, sizeof ts);
-  bg_run_set(&run->finished_at, ts);
-  struct bg_ferr fe;
-  if (bg_run_validate(run, &fe) != BG_OK) {
-    bg_cli_error("the run is not valid: %s: %s", fe.field, fe.message);
+  struct bg_measure_opts mo = {NULL,         cf->cpus,    cf->ncpus, cf->clean_env,
+                               fl.verbose, bg_cli_interactive(), NULL};
+  int rc = bg_measure_run(cf, &mo, run, err, sizeof err);
+  if (rc != BG_OK) {
+    bg_cli_error("%s; nothing uploaded", err);
     goto out;
   }
   if (fl.output && write_output(fl.output, run) != BG_OK)

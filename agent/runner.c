@@ -37,6 +37,7 @@
 extern char **environ;
 
 #define KILL_GRACE_NS 2000000000LL /* SIGTERM to SIGKILL */
+#define CANCEL_POLL_MS 200          /* how soon a cancel request is seen at the latest */
 
 /* Per-run state prepared before the first repetition. */
 struct prep {
@@ -237,7 +238,7 @@ static int run_once(struct prep *p, struct bg_sample *s, struct bg_buf *out, int
   const struct bg_runner_opts *o = p->o;
   int rc = BG_OK;
   int out_p[2] = {-1, -1}, err_p[2] = {-1, -1}, st_p[2] = {-1, -1}, sync_p[2] = {-1, -1};
-  int pidfd = -1, counter = -1, overflow = 0, timed_out = 0, status = 0;
+  int pidfd = -1, counter = -1, overflow = 0, timed_out = 0, canceled = 0, status = 0;
   struct rusage ru;
   pid_t pid = -1;
 
@@ -299,6 +300,11 @@ static int run_once(struct prep *p, struct bg_sample *s, struct bg_buf *out, int
       fds[nf++] = (struct pollfd){err_p[0], POLLIN, 0};
     int wait_ms = -1;
     long long t = now_ns();
+    if (o->cancel && *o->cancel && !canceled && !timed_out) {
+      canceled = 1; /* the same end as a timeout: SIGTERM, then SIGKILL after the grace */
+      kill(-pid, SIGTERM);
+      kill_at = t + KILL_GRACE_NS;
+    }
     long long next = kill_at ? kill_at : deadline;
     if (next) {
       if (t >= next) {
@@ -317,6 +323,8 @@ static int run_once(struct prep *p, struct bg_sample *s, struct bg_buf *out, int
     }
     if (pidfd < 0 && (wait_ms < 0 || wait_ms > 1))
       wait_ms = 1; /* no pidfd: look for the exit every millisecond */
+    if (o->cancel && (wait_ms < 0 || wait_ms > CANCEL_POLL_MS))
+      wait_ms = CANCEL_POLL_MS; /* a signal may land just before poll() and not wake it */
     int n = poll(fds, (nfds_t)nf, wait_ms);
     if (n < 0 && errno != EINTR) {
       snprintf(err, errlen, "poll: %s", strerror(errno));
@@ -338,7 +346,7 @@ static int run_once(struct prep *p, struct bg_sample *s, struct bg_buf *out, int
     }
   }
   long long t1 = now_ns();
-  if (timed_out)
+  if (timed_out || canceled)
     kill(-pid, SIGKILL); /* grandchildren that ignored SIGTERM */
   pid = -1;
   if (out_p[0] >= 0)
@@ -358,6 +366,11 @@ static int run_once(struct prep *p, struct bg_sample *s, struct bg_buf *out, int
   if (rc != BG_OK)
     goto out;
   char tail[BG_RUNNER_TAIL + 64];
+  if (canceled) {
+    snprintf(err, errlen, "stopped on request (process group killed)");
+    rc = BG_ECANCELED;
+    goto out;
+  }
   if (timed_out) {
     tail_lines(p, tail, sizeof tail, 10);
     snprintf(err, errlen, "timed out after %g s (process group killed)%s", o->timeout, tail);

@@ -32,6 +32,7 @@
 #include "buf.h"
 #include "error.h"
 
+#include <signal.h>
 #include <stddef.h>
 
 #define BG_RUNNER_STDOUT_MAX (64u << 20) /* default cap of captured stdout */
@@ -68,6 +69,9 @@ struct bg_runner_opts {
   int force_shell;        /* 1: always run through /bin/sh -c */
   bg_runner_progress_fn progress;
   void *progress_ctx;
+  /* When not NULL and it turns non-zero (a signal handler sets it), the running command's
+   * process group is stopped as on a timeout and the run ends with BG_ECANCELED. */
+  const volatile sig_atomic_t *cancel;
 };
 
 /* One recorded repetition. */
@@ -91,7 +95,7 @@ struct bg_runner_result {
 /* Runs the command as `o` says. Returns BG_OK with every sample in `res` (which the caller
  * initialises with bg_runner_result_init and frees with bg_runner_result_free); BG_EINVAL for
  * bad options (a CPU that does not exist); BG_EIO when the command cannot be started or exits
- * non-zero; BG_ETIMEOUT when a run outlived its timeout; BG_ETOOBIG when captured stdout
+ * non-zero; BG_ETIMEOUT when a run outlived its timeout; BG_ECANCELED when *cancel turned non-zero; BG_ETOOBIG when captured stdout
  * passes its cap; BG_EUNSUPP when instructions cannot be counted here (no PMU and no
  * valgrind: "instructions need a PMU or valgrind; install valgrind"). `err` (errlen bytes)
  * gets a message with the exit status and the last lines of stderr. */

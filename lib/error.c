@@ -25,6 +25,7 @@ const char *bg_strerror(int rc) {
   case BG_ENET: return "network error";
   case BG_EUNSUPP: return "not supported";
   case BG_EBUSY: return "busy";
+  case BG_ECANCELED: return "canceled";
   default: return "unknown error";
   }
 }

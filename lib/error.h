@@ -25,7 +25,8 @@ enum bg_err {
   BG_ETIMEOUT = -12,  /* ran out of time */
   BG_ENET = -13,      /* network or server unreachable */
   BG_EUNSUPP = -14,   /* not supported here (no PMU, no valgrind, unknown format) */
-  BG_EBUSY = -15      /* try again later */
+  BG_EBUSY = -15,     /* try again later */
+  BG_ECANCELED = -16  /* stopped on request (the agent was told to stop) */
 };
 
 /* Returns a static, human-readable name for an error code; never NULL. */
