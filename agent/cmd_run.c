@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "client.h"
 #include "cmd_flush.h"
+#include "deliver.h"
 #include "measure.h"
 #include "git.h"
 #include "mem.h"
@@ -348,53 +349,31 @@ static int wait_verdict(const struct bg_client *cl, const char *project, const s
   return BG_EXIT_INFRA;
 }
 
-/* Keeps a run the server could not take: in the spool, or failing that, says so. */
-static int spool_run(const struct flags *fl, const char *server, const char *project,
-                     const struct bg_run *run, const char *body) {
-  char dir[4096], path[4352], err[4400];
-  if (bg_spool_dir(fl->spool, dir, sizeof dir) != BG_OK) {
-    bg_cli_error("cannot spool the run: no spool directory (set BENCHGATE_SPOOL or --spool)");
-    return BG_EXIT_INFRA;
-  }
-  if (bg_spool_write(dir, server, project, run->run_id, body, path, sizeof path, err, sizeof err) !=
-      BG_OK) {
-    bg_cli_error("cannot spool the run: %s", err);
-    if (fl->output)
-      bg_cli_error("the run is saved in %s", fl->output);
-    return BG_EXIT_INFRA;
-  }
-  bg_cli_error("run %s spooled to %s; deliver it later with `benchgate flush` (the next "
-               "`benchgate run` tries too)",
-               run->run_id, path);
-  return BG_EXIT_INFRA;
-}
-
 static int upload(const struct flags *fl, const char *server, const char *token,
                   const char *project, const struct bg_run *run) {
-  struct bg_client cl = {.server = server, .token = token, .connect_timeout_ms = 10000, .timeout_ms = 120000};
+  struct bg_client cl = {.server = server, .token = token, .connect_timeout_ms = 10000,
+                         .timeout_ms = 120000};
   struct bg_response res;
   struct bg_retry retry;
-  char path[512], err[1024], state[64] = "", summary[1024] = "", *markdown = NULL;
+  char dir[4096], spooled[4352], err[6000], state[64] = "", summary[1024] = "", *markdown = NULL;
   bg_retry_from_env(&retry);
   if (fl->retries)
     retry.attempts = fl->retries;
-  snprintf(path, sizeof path, "/api/v1/projects/%s/runs", project);
-  char *body = bg_run_to_json(run, 0);
-  int rc = bg_client_request_retry(&cl, &retry, "POST", path, body, &res, NULL, err, sizeof err);
+  struct bg_delivery d = {server, token, project, NULL, &retry};
+  if (bg_spool_dir(fl->spool, dir, sizeof dir) == BG_OK)
+    d.spool = dir;
+  int rc = bg_deliver_run(&d, run, &res, spooled, sizeof spooled, err, sizeof err);
   if (rc != BG_OK) {
     bg_cli_error("%s", err);
-    int code = rc == BG_EINVAL ? BG_EXIT_USAGE : spool_run(fl, server, project, run, body);
-    cJSON_free(body);
-    return code;
+    if (rc == BG_EIO && fl->output)
+      bg_cli_error("the run is saved in %s", fl->output);
+    if (rc == BG_ENET)
+      bg_cli_error("run %s spooled to %s; deliver it later with `benchgate flush` (the next "
+                   "`benchgate run` tries too)",
+                   run->run_id, spooled);
+    return rc == BG_EINVAL ? BG_EXIT_USAGE : BG_EXIT_INFRA;
   }
   int code = judge_status(&res, "upload");
-  if (bg_retry_worth(rc, res.status)) {
-    bg_response_free(&res);
-    code = spool_run(fl, server, project, run, body);
-    cJSON_free(body);
-    return code;
-  }
-  cJSON_free(body);
   if (code == BG_EXIT_PASS) {
     verdict_state(res.body.data, state, sizeof state, summary, sizeof summary, &markdown);
     printf("%s\n", run->run_id);
