@@ -647,7 +647,7 @@ static int parse_projects(struct ctx *c, const yaml_node_t *v, const char *field
 }
 
 static const char *const agent_keys[] = {"server",     "testbed",  "cpus", "workdir",
-                                         "token_file", "projects", NULL};
+                                         "token_file", "projects", "name", NULL};
 
 static int agent_pair(struct ctx *c, int key, const yaml_node_t *v, const char *field, void *arg) {
   struct bg_agent_config *ac = arg;
@@ -667,8 +667,12 @@ static int agent_pair(struct ctx *c, int key, const yaml_node_t *v, const char *
     return get_string(c, v, field, 0, &ac->workdir);
   case 4:
     return get_string(c, v, field, 0, &ac->token_file);
-  default:
+  case 5:
     return parse_projects(c, v, field, ac);
+  default:
+    if ((rc = get_string(c, v, field, 0, &ac->name)) == BG_OK && !bg_valid_testbed(ac->name))
+      rc = fail(c, v, field, "must match [A-Za-z0-9._-]{1,64}");
+    return rc;
   }
 }
 
@@ -725,6 +729,7 @@ void bg_agent_config_free(struct bg_agent_config *c) {
   free(c->cpus);
   free(c->workdir);
   free(c->token_file);
+  free(c->name);
   for (size_t i = 0; i < c->nprojects; i++) {
     free(c->projects[i].name);
     free(c->projects[i].repository);

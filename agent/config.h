@@ -66,6 +66,7 @@ struct bg_agent_config {
   size_t ncpus;
   char *workdir;
   char *token_file; /* NULL when absent */
+  char *name;       /* the agent's name on the server; NULL: the host name */
   struct bg_agent_project *projects;
   size_t nprojects;
 };

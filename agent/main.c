@@ -11,6 +11,7 @@
 #include "cmd_flush.h"
 #include "cmd_parse.h"
 #include "cmd_run.h"
+#include "cmd_serve.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -25,10 +26,10 @@ struct command {
   const char *summary;
 };
 
-/* The commands, in the order `benchgate help` lists them. Others are added here as they are
- * written: compare, gate, serve, flush, changepoints. */
+/* The commands, in the order `benchgate help` lists them. */
 static const struct command commands[] = {
     {"run", bg_cmd_run_main, "build and run the suites of benchgate.yml here, upload the run"},
+    {"serve", bg_cmd_serve_main, "the job loop of a bench machine: lease, check out, run, upload"},
     {"parse", bg_cmd_parse_main, "print a benchmark harness's output as run-payload results"},
     {"compare", bg_cmd_compare_main, "apply the gate offline between result files"},
     {"changepoints", bg_cmd_changepoints_main,

@@ -207,6 +207,7 @@ static void reads_agent_yml(void **state) {
                   "testbed: epyc-pinned\n"
                   "cpus: [1]\n"
                   "workdir: /var/lib/benchgate-agent\n"
+                  "name: bench-01\n"
                   "projects:\n"
                   "  acme: {repository: https://github.com/acme/acme.git}\n"
                   "  other: {repository: /srv/other.git, config: bench/benchgate.yml}\n";
@@ -217,6 +218,7 @@ static void reads_agent_yml(void **state) {
   assert_string_equal(a->testbed, "epyc-pinned");
   assert_int_equal(a->ncpus, 1);
   assert_string_equal(a->workdir, "/var/lib/benchgate-agent");
+  assert_string_equal(a->name, "bench-01");
   assert_int_equal(a->nprojects, 2);
   assert_string_equal(a->projects[0].name, "acme");
   assert_string_equal(a->projects[0].repository, "https://github.com/acme/acme.git");
@@ -232,6 +234,10 @@ static void reads_agent_yml(void **state) {
   assert_int_equal(bg_agent_config_parse(m, strlen(m), "agent.yml", &a, err, sizeof err),
                    BG_EINVAL);
   assert_non_null(strstr(err, "workdir: required"));
+  const char *n = "server: https://x\ntestbed: t\nworkdir: /w\nname: bench 01\n";
+  assert_int_equal(bg_agent_config_parse(n, strlen(n), "agent.yml", &a, err, sizeof err),
+                   BG_EINVAL);
+  assert_non_null(strstr(err, "agent.yml:4: name: must match"));
 }
 
 /* Parses every fenced block of docs/config.md opened with "```yaml <file>" with that file's
