@@ -1,9 +1,11 @@
 /* cli.c: shared helpers of the benchgate subcommands. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,4 +47,14 @@ void bg_cli_now_rfc3339(char *out, size_t outlen) {
   struct tm tm;
   gmtime_r(&t, &tm);
   strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+long long bg_cli_github_pull_request(void) {
+  const char *ref = getenv("GITHUB_REF");
+  if (!ref || strncmp(ref, "refs/pull/", 10))
+    return 0;
+  char *end;
+  errno = 0;
+  long long pr = strtoll(ref + 10, &end, 10);
+  return !errno && end != ref + 10 && *end == '/' && pr > 0 ? pr : 0;
 }

@@ -28,4 +28,8 @@ void bg_cli_duration(long long ns, char *out, size_t outlen);
 /* Writes the current UTC time as RFC 3339 ("2026-11-20T12:00:00Z") into out (>= 21 bytes). */
 void bg_cli_now_rfc3339(char *out, size_t outlen);
 
+/* The pull request a GitHub Actions workflow runs for: N of GITHUB_REF=refs/pull/N/merge (or
+ * refs/pull/N/head); 0 when GITHUB_REF names no pull request. */
+long long bg_cli_github_pull_request(void);
+
 #endif

@@ -349,8 +349,7 @@ void bg_client_error_message(const struct bg_response *res, char *out, size_t ou
   cJSON_Delete(root);
 }
 
-/* The `code` member of an error answer, copied into out ("" when absent). */
-static void error_code(const struct bg_response *res, char *out, size_t outlen) {
+void bg_client_error_code(const struct bg_response *res, char *out, size_t outlen) {
   cJSON *root = cJSON_ParseWithLength(res->body.data ? res->body.data : "", res->body.len);
   const cJSON *code =
       cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "error"), "code");
@@ -389,7 +388,7 @@ int bg_client_check_upload(const struct bg_client *c, const struct bg_retry *r, 
   if (rc != BG_OK)
     return rc;
   bg_client_error_message(&res, msg, sizeof msg);
-  error_code(&res, code, sizeof code);
+  bg_client_error_code(&res, code, sizeof code);
   if (res.status == 200) {
     rc = judge_access(&res, project, err, errlen);
   } else if (res.status == 401) {

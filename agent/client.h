@@ -113,4 +113,8 @@ int bg_client_check_upload(const struct bg_client *c, const struct bg_retry *r, 
  * into out ("field: message" when a field is named); falls back to the start of the body. */
 void bg_client_error_message(const struct bg_response *res, char *out, size_t outlen);
 
+/* The `code` member of a server error answer ("project_not_found", ...) into out; "" when the
+ * answer carries none. */
+void bg_client_error_code(const struct bg_response *res, char *out, size_t outlen);
+
 #endif

@@ -13,6 +13,7 @@
 #include "spool.h"
 #include "uuid.h"
 #include "valid.h"
+#include "verdict_wait.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -229,15 +230,9 @@ static int fill_commit(const struct flags *fl, struct bg_run *run, char *err, si
   bg_run_set(&run->commit.branch, branch);
   free(branch);
 
-  /* On GitHub Actions a pull-request workflow runs on refs/pull/<n>/merge. */
-  const char *ref = getenv("GITHUB_REF");
-  if (ref && !strncmp(ref, "refs/pull/", 10)) {
-    char *end;
-    errno = 0;
-    long long pr = strtoll(ref + 10, &end, 10);
-    if (!errno && end != ref + 10 && *end == '/' && pr > 0)
-      run->pull_request = pr;
-  }
+  long long pr = bg_cli_github_pull_request();
+  if (pr)
+    run->pull_request = pr;
 
   char *def = bg_git_default_branch(NULL);
   if (fl->baseline_sha) {
@@ -284,30 +279,6 @@ static int write_output(const char *path, const struct bg_run *run) {
   return rc;
 }
 
-/* Returns the verdict's state from an answer ({"verdict":{"state":...}} or a verdict object
- * itself), copied into out; "" when there is none. Its Markdown report replaces *markdown
- * (NULL when absent; the caller frees). */
-static void verdict_state(const char *body, char *out, size_t outlen, char *summary, size_t sumlen,
-                          char **markdown) {
-  cJSON *root = cJSON_Parse(body);
-  const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "verdict");
-  if (!cJSON_IsObject(v))
-    v = root;
-  const cJSON *st = cJSON_GetObjectItemCaseSensitive(v, "state");
-  const cJSON *sum = cJSON_GetObjectItemCaseSensitive(v, "summary");
-  snprintf(out, outlen, "%s", cJSON_IsString(st) ? st->valuestring : "");
-  snprintf(summary, sumlen, "%s", cJSON_IsString(sum) ? sum->valuestring : "");
-  const cJSON *md = cJSON_GetObjectItemCaseSensitive(v, "markdown");
-  free(*markdown);
-  *markdown = cJSON_IsString(md) ? bg_xstrdup(md->valuestring) : NULL;
-  cJSON_Delete(root);
-}
-
-static int is_pending(const char *state) {
-  return !*state || !strcmp(state, "pending") || !strcmp(state, "queued") ||
-         !strcmp(state, "running");
-}
-
 /* Maps an HTTP answer to an exit code, printing the server's message for failures. */
 static int judge_status(const struct bg_response *res, const char *what) {
   char msg[512];
@@ -319,29 +290,19 @@ static int judge_status(const struct bg_response *res, const char *what) {
 }
 
 static int wait_verdict(const struct bg_client *cl, const char *project, const struct bg_run *run,
-                        char *state, size_t statelen, char *summary, size_t sumlen,
-                        char **markdown) {
-  char path[1024], err[1024];
+                        struct bg_verdict *v) {
+  char err[1024];
+  struct bg_retry once = {1, 0, 0, 0, 1};
   long long deadline = mono_ns() + GATE_WAIT_NS;
-  snprintf(path, sizeof path, "/api/v1/projects/%s/commits/%s/verdict?testbed=%s", project,
-           run->commit.sha, run->testbed);
   bg_cli_error("waiting for the verdict of %.12s on %s", run->commit.sha, run->testbed);
   while (mono_ns() < deadline) {
-    struct bg_response res;
-    int rc = bg_client_request(cl, "GET", path, NULL, &res, err, sizeof err);
-    if (rc != BG_OK) {
+    int rc = bg_verdict_fetch(cl, &once, project, run->commit.sha, run->testbed, v, NULL, 0, err,
+                              sizeof err);
+    if (rc != BG_OK && rc != BG_ENOENT) {
       bg_cli_error("%s", err);
       return BG_EXIT_INFRA;
     }
-    int code = res.status == 404 ? BG_EXIT_PASS : judge_status(&res, "verdict");
-    if (code != BG_EXIT_PASS) {
-      bg_response_free(&res);
-      return code == BG_EXIT_USAGE ? BG_EXIT_INFRA : code;
-    }
-    if (res.status != 404)
-      verdict_state(res.body.data, state, statelen, summary, sumlen, markdown);
-    bg_response_free(&res);
-    if (!is_pending(state))
+    if (!bg_verdict_pending(v->state))
       return BG_EXIT_PASS;
     sleep(GATE_POLL_SECONDS);
   }
@@ -355,7 +316,8 @@ static int upload(const struct flags *fl, const char *server, const char *token,
                          .timeout_ms = 120000};
   struct bg_response res;
   struct bg_retry retry;
-  char dir[4096], spooled[4352], err[6000], state[64] = "", summary[1024] = "", *markdown = NULL;
+  char dir[4096], spooled[4352], err[6000];
+  struct bg_verdict v = {{0}, {0}, {0}, NULL};
   bg_retry_from_env(&retry);
   if (fl->retries)
     retry.attempts = fl->retries;
@@ -375,25 +337,24 @@ static int upload(const struct flags *fl, const char *server, const char *token,
   }
   int code = judge_status(&res, "upload");
   if (code == BG_EXIT_PASS) {
-    verdict_state(res.body.data, state, sizeof state, summary, sizeof summary, &markdown);
+    bg_verdict_parse(res.body.data, &v);
     printf("%s\n", run->run_id);
     bg_cli_error("uploaded run %s (%s %.12s on %s)%s%s", run->run_id, project, run->commit.sha,
-                 run->testbed, *state ? ", verdict: " : "", state);
+                 run->testbed, *v.state ? ", verdict: " : "", v.state);
   }
   bg_response_free(&res);
   if (code != BG_EXIT_PASS || !fl->gate)
     goto out;
-  if (is_pending(state) && (code = wait_verdict(&cl, project, run, state, sizeof state, summary,
-                                                sizeof summary, &markdown)))
+  if (bg_verdict_pending(v.state) && (code = wait_verdict(&cl, project, run, &v)))
     goto out;
-  printf("verdict: %s%s%s\n", state, *summary ? ": " : "", summary);
-  if (markdown) {
+  printf("verdict: %s%s%s\n", v.state, *v.summary ? ": " : "", v.summary);
+  if (v.markdown) {
     printf("\n");
-    bg_report_write(markdown);
+    bg_report_write(v.markdown);
   }
-  code = strcmp(state, "fail") ? BG_EXIT_PASS : BG_EXIT_REGRESSION;
+  code = strcmp(v.state, "fail") ? BG_EXIT_PASS : BG_EXIT_REGRESSION;
 out:
-  free(markdown);
+  bg_verdict_clear(&v);
   return code;
 }
 

@@ -9,6 +9,7 @@
 #include "cmd_changepoints.h"
 #include "cmd_compare.h"
 #include "cmd_flush.h"
+#include "cmd_gate.h"
 #include "cmd_parse.h"
 #include "cmd_run.h"
 #include "cmd_serve.h"
@@ -30,6 +31,7 @@ struct command {
 static const struct command commands[] = {
     {"run", bg_cmd_run_main, "build and run the suites of benchgate.yml here, upload the run"},
     {"serve", bg_cmd_serve_main, "the job loop of a bench machine: lease, check out, run, upload"},
+    {"gate", bg_cmd_gate_main, "CI step: wait for a commit's jobs and verdicts, print the reports"},
     {"parse", bg_cmd_parse_main, "print a benchmark harness's output as run-payload results"},
     {"compare", bg_cmd_compare_main, "apply the gate offline between result files"},
     {"changepoints", bg_cmd_changepoints_main,
@@ -64,6 +66,7 @@ static void help(FILE *f) {
              "3 infrastructure error\n"
              "environment:\n"
              "  BENCHGATE_TOKEN              API token (or --token-file)\n"
+             "  BENCHGATE_SERVER             the server for gate (or --server)\n"
              "  BENCHGATE_SPOOL              spool directory (default\n"
              "                               $XDG_STATE_HOME/benchgate/spool, XDG_STATE_HOME\n"
              "                               defaulting to ~/.local/state)\n"
@@ -74,6 +77,7 @@ static void help(FILE *f) {
              "  CI                           set: plain progress lines, no redrawing\n"
              "  GITHUB_HEAD_REF, GITHUB_REF_NAME  the branch when git has none (detached)\n"
              "  GITHUB_REF                   refs/pull/N/merge: the run is for pull request N\n"
+             "  GITHUB_BASE_REF              a pull request's base branch (gate: its fork point)\n"
              "  GITHUB_STEP_SUMMARY          a file the verdict's Markdown report is added to\n"
              "configuration: benchgate.yml, every key in docs/config.md\n");
 }
