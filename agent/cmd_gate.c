@@ -203,6 +203,7 @@ static int parse_flags(int argc, char **argv, struct flags *fl) {
   int c;
   memset(fl, 0, sizeof *fl);
   fl->wait_ns = DEFAULT_WAIT_NS;
+  fl->wait = "30m";
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
@@ -244,6 +245,7 @@ static int parse_flags(int argc, char **argv, struct flags *fl) {
       fl->testbeds[fl->ntestbeds++] = optarg;
       break;
     case O_WAIT:
+      fl->wait = optarg;
       if (bg_cmd_gate_duration(optarg, &fl->wait_ns) < 0) {
         bg_cli_error("gate: --wait: '%s' is not a duration such as 90, 90s, 15m, 2h or 1h30m "
                      "(more than 0, at most 7 days)",
@@ -393,13 +395,18 @@ static void job_seen(struct gate *g, struct tb *t, const cJSON *j, int *changed)
   if (!strcmp(old, t->jstate) && old_attempts == t->attempts)
     return;
   *changed = 1;
-  if (g->interactive && strcmp(t->jstate, "failed") && strcmp(t->jstate, "canceled"))
+  /* A failed or canceled job is said with its consequence (poll_job). */
+  if (g->interactive || !strcmp(t->jstate, "failed") || !strcmp(t->jstate, "canceled"))
     return;
   if ((!strcmp(t->jstate, "leased") || !strcmp(t->jstate, "running")) && *t->agent)
     snprintf(detail, sizeof detail, " (agent %s)", t->agent);
   else if (!strcmp(t->jstate, "queued") && t->attempts > 0 && *t->reason)
     snprintf(detail, sizeof detail, " (attempt %lld failed: %s)", t->attempts, t->reason);
-  say(g, "job %lld on %s: %s%s%s%s", t->job, t->name, old, *old ? " -> " : "", t->jstate, detail);
+  if (!strcmp(old, t->jstate))
+    say(g, "job %lld on %s: %s again%s", t->job, t->name, t->jstate, detail);
+  else
+    say(g, "job %lld on %s: %s%s%s%s", t->job, t->name, old, *old ? " -> " : "", t->jstate,
+        detail);
 }
 
 /* Follows the testbed's newest job of the commit after job t->job ended failed or canceled.
@@ -414,8 +421,8 @@ static int follow_newer(struct gate *g, struct tb *t, int *found, int *changed) 
   cJSON_ArrayForEach(j, cJSON_GetObjectItemCaseSensitive(root, "jobs")) {
     if (sha_matches(g, jstr(j, "sha")) && !strcmp(jstr(j, "testbed"), t->name) &&
         jint(j, "id") > t->job) {
-      say(g, "job %lld on %s is %s; following job %lld of the same commit", t->job, t->name,
-          t->jstate, jint(j, "id"));
+      say(g, "job %lld on %s: %s; following job %lld, a newer job of the same commit", t->job,
+          t->name, t->jstate, jint(j, "id"));
       t->job = jint(j, "id");
       t->jstate[0] = '\0';
       job_seen(g, t, j, changed);
@@ -448,14 +455,12 @@ static int poll_job(struct gate *g, struct tb *t, int *changed) {
   if ((rc = follow_newer(g, t, &found, changed)) || found)
     return rc;
   if (!strcmp(t->jstate, "failed"))
-    snprintf(t->why, sizeof t->why, "job %lld on %s failed after %lld attempt%s: %s", t->job,
-             t->name, t->attempts, t->attempts == 1 ? "" : "s",
-             *t->reason ? t->reason : "no reason given");
+    snprintf(t->why, sizeof t->why, "job %lld failed after %lld attempt%s: %s", t->job,
+             t->attempts, t->attempts == 1 ? "" : "s", *t->reason ? t->reason : "no reason given");
   else
-    snprintf(t->why, sizeof t->why,
-             "job %lld on %s was canceled%s%s, and the commit has no newer job there", t->job,
-             t->name, *t->reason ? ": " : "", t->reason);
-  say(g, "%s", t->why);
+    snprintf(t->why, sizeof t->why, "job %lld was canceled%s%s, and the commit has no newer job",
+             t->job, *t->reason ? ": " : "", t->reason);
+  say(g, "%s: no verdict: %s", t->name, t->why);
   tb_finish(t, BG_EXIT_INFRA);
   return BG_EXIT_PASS;
 }
@@ -485,8 +490,8 @@ static int poll_verdict(struct gate *g, struct tb *t, int *changed) {
   } else if (!strcmp(t->v.state, "pass") || !strcmp(t->v.state, "no_baseline")) {
     tb_finish(t, BG_EXIT_PASS);
   } else {
-    snprintf(t->why, sizeof t->why, "the verdict on %s is '%s', which this benchgate does not know",
-             t->name, t->v.state);
+    snprintf(t->why, sizeof t->why, "the verdict's state '%s' is unknown to this benchgate",
+             t->v.state);
     tb_finish(t, BG_EXIT_INFRA);
   }
   return BG_EXIT_PASS;
@@ -572,19 +577,21 @@ static void draw(struct gate *g, long long now) {
   bg_buf_free(&b);
 }
 
-/* Ends every testbed still waiting with the reason given. */
-static void finish_waiting(struct gate *g, const char *why) {
+/* Ends every testbed still waiting with the reason given, saying so when `loud`. */
+static void finish_waiting(struct gate *g, const char *why, int loud) {
   for (size_t i = 0; i < g->ntbs; i++) {
     struct tb *t = &g->tbs[i];
     if (t->phase == P_DONE)
       continue;
     if (t->phase == P_JOB)
-      snprintf(t->why, sizeof t->why, "%s (job %lld is %s)", why, t->job, t->jstate);
+      snprintf(t->why, sizeof t->why, "%s (job %lld is still %s)", why, t->job, t->jstate);
     else
       snprintf(t->why, sizeof t->why, "%s (%s)", why,
                t->job ? "its job is done, the verdict is still pending"
                       : "no run of the commit yet");
     tb_finish(t, BG_EXIT_INFRA);
+    if (loud)
+      say(g, "%s: no verdict: %s", t->name, t->why);
   }
 }
 
@@ -608,12 +615,11 @@ static int wait_all(struct gate *g) {
       return rc;
     long long now = mono_ns();
     if (now >= g->deadline) {
-      char el[32], why[96];
-      bg_cli_duration(g->fl->wait_ns, el, sizeof el);
-      snprintf(why, sizeof why, "no verdict within --wait %s", el);
+      char why[96];
+      snprintf(why, sizeof why, "--wait %.40s ran out", g->fl->wait);
       if (!g->known)
-        snprintf(g->err, sizeof g->err, "%s: no job and no run of commit %.12s", why, g->sha);
-      finish_waiting(g, why);
+        snprintf(g->err, sizeof g->err, "%s with no job and no run of commit %.12s", why, g->sha);
+      finish_waiting(g, why, 1);
       return g->known ? BG_EXIT_PASS : BG_EXIT_INFRA;
     }
     draw(g, now);
@@ -714,15 +720,8 @@ static int enqueue(struct gate *g) {
     bg_cli_error("%s", g->err);
     goto out;
   }
-  int changed = 0;
-  cJSON_ArrayForEach(j, cJSON_GetObjectItemCaseSensitive(root, "jobs")) {
-    struct tb *t = tb_add(g, jstr(j, "testbed"), P_JOB);
-    if (t) {
-      t->job = jint(j, "id");
-      job_seen(g, t, j, &changed);
-    }
-  }
-  if (!g->ntbs) {
+  const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(root, "jobs");
+  if (!cJSON_GetArraySize(jobs)) {
     bg_cli_error("gate: project %s has no testbed to run on yet (a testbed exists once a run "
                  "names it); nothing was enqueued",
                  g->fl->project);
@@ -736,8 +735,16 @@ static int enqueue(struct gate *g) {
   if (*g->base_sha)
     snprintf(base, sizeof base, ", compared with the fork point %.7s%s%s", g->base_sha,
              *g->base_branch ? " of " : "", g->base_branch);
-  say(g, "enqueued %.12s (branch %s%s) on %zu testbed%s%s", g->sha, branch, what, g->ntbs,
-      g->ntbs == 1 ? "" : "s", base);
+  say(g, "enqueued %.12s (branch %s%s) on %d testbed%s%s", g->sha, branch, what,
+      cJSON_GetArraySize(jobs), cJSON_GetArraySize(jobs) == 1 ? "" : "s", base);
+  int changed = 0;
+  cJSON_ArrayForEach(j, jobs) {
+    struct tb *t = tb_add(g, jstr(j, "testbed"), P_JOB);
+    if (t) {
+      t->job = jint(j, "id");
+      job_seen(g, t, j, &changed);
+    }
+  }
 out:
   cJSON_Delete(root);
   free(branch);
@@ -868,9 +875,13 @@ int bg_cmd_gate_main(int argc, char **argv) {
     say(g, "%s", g->err);
   clear_line(g);
   if (code == BG_EXIT_INFRA)
-    finish_waiting(g, g->err);
-  if (code == BG_EXIT_USAGE || !g->ntbs)
+    finish_waiting(g, g->err, 0);
+  if (code == BG_EXIT_USAGE)
     goto out;
+  if (!g->ntbs) { /* nothing was judged: never a pass */
+    code = code ? code : BG_EXIT_INFRA;
+    goto out;
+  }
   code = report(g);
 out:
   for (size_t i = 0; i < g->ntbs; i++)
