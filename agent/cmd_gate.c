@@ -174,6 +174,27 @@ static void usage(FILE *f) {
           "            the server unreachable (after retries) or failing (5xx)\n");
 }
 
+/* The rules between flags. Returns 0, or -1 after a usage error. */
+static int check_flags(const struct flags *fl) {
+  const char *missing = !fl->project ? "--project" : !fl->commit ? "--commit" : NULL;
+  if (missing) {
+    bg_cli_error("gate: %s is required", missing);
+    usage(stderr);
+    return -1;
+  }
+  if (!bg_valid_project(fl->project)) {
+    bg_cli_error("gate: --project: '%s' is not a project slug ([a-z0-9][a-z0-9_-]{0,63})",
+                 fl->project);
+    return -1;
+  }
+  const char *only = fl->branch ? "--branch" : fl->base_sha ? "--base-sha" : fl->pr ? "--pr" : NULL;
+  if (only && !fl->enqueue) {
+    bg_cli_error("gate: %s describes the jobs to enqueue; it goes with --enqueue", only);
+    return -1;
+  }
+  return 0;
+}
+
 /* Returns 0 to go on, 1 after --help, -1 after a usage error. */
 static int parse_flags(int argc, char **argv, struct flags *fl) {
   enum {
@@ -272,24 +293,9 @@ static int parse_flags(int argc, char **argv, struct flags *fl) {
     usage(stderr);
     return -1;
   }
-  const char *missing = !fl->project ? "--project" : !fl->commit ? "--commit" : NULL;
-  if (missing) {
-    bg_cli_error("gate: %s is required", missing);
-    usage(stderr);
-    return -1;
-  }
-  if (!bg_valid_project(fl->project)) {
-    bg_cli_error("gate: --project: '%s' is not a project slug ([a-z0-9][a-z0-9_-]{0,63})",
-                 fl->project);
-    return -1;
-  }
-  const char *only = fl->branch ? "--branch" : fl->base_sha ? "--base-sha" : fl->pr ? "--pr" : NULL;
-  if (only && !fl->enqueue) {
-    bg_cli_error("gate: %s describes the jobs to enqueue; it goes with --enqueue", only);
-    return -1;
-  }
-  return 0;
+  return check_flags(fl);
 }
+
 
 /* ---- talking to the server ------------------------------------------------------------------ */
 

@@ -187,6 +187,17 @@ has out "[Cc]ompared with the fork point ${C3:0:7} of main" "the report names th
 has err "compared with the fork point ${C3:0:7} of main" "stderr names it at enqueue"
 git checkout -q main
 
+# ---- a job canceled by a newer job of its pull request: exit 3 with the reason ----
+gate_start --commit "$C7" --enqueue --branch main --pr 9 --token-file "$TMP/ci.token"
+await 's/.*enqueued.*/x/p' "$TMP/err" >/dev/null || bad "the gate did not enqueue"
+req POST /api/v1/projects/demo/jobs -H "Authorization: Bearer $(cat "$TMP/ci.token")" \
+  -H 'Content-Type: application/json' -d "{\"sha\":\"$C8\",\"branch\":\"main\",\"pull_request\":9}"
+expect "a newer commit of the pull request enqueued" 201
+NEWER=$(json "j['jobs'][0]['id']")
+gate_end 3 "a job canceled without a newer job of the commit: exit 3"
+has err "was canceled: superseded by job $NEWER, and the commit has no newer job" \
+  "the reason is printed"
+
 # ---- no verdict within --wait: exit 3 ----
 gate_start --commit "$C8" --enqueue --branch main --wait 2s --token-file "$TMP/ci.token"
 start=$(date +%s)
@@ -200,5 +211,21 @@ expect_exit 3 "an unreachable server: exit 3" -- env BENCHGATE_RETRY_ATTEMPTS=2 
   BENCHGATE_RETRY_BASE_MS=10 "$AGENT" gate --server "http://127.0.0.1:$(free_port)" \
   --project demo --commit "$C1"
 has err 'unreachable' "the message says unreachable"
+
+# ---- the pull request and its base branch from the GitHub Actions environment ----
+git checkout -q feature
+expect_exit 3 "GITHUB_REF and GITHUB_BASE_REF: enqueued (nobody leases: exit 3)" -- \
+  env GITHUB_REF=refs/pull/8/merge GITHUB_BASE_REF=main "$AGENT" gate --server "$URL" \
+  --project demo --commit "$F1" --enqueue --wait 1 --token-file "$TMP/ci.token"
+git checkout -q main
+req GET "/api/v1/projects/demo/jobs?state=queued"
+expect_json "the job names pull request 8 and the fork point c3" \
+  "[(x['pull_request'], x['base_sha'], x['branch']) for x in j['jobs'] if x['sha'] == '$F1'] == [(8, '$C3', 'feature')]"
+
+# ---- durations the help promises are accepted (here the server is unreachable: exit 3) ----
+for w in 90 90s 15m 2h 1h30m; do
+  expect_exit 3 "--wait $w is accepted" -- env BENCHGATE_RETRY_ATTEMPTS=1 "$AGENT" gate \
+    --server "http://127.0.0.1:$(free_port)" --project demo --commit "$C1" --wait "$w"
+done
 
 finish
