@@ -27,6 +27,7 @@
 #define MAX_WAIT_NS (7LL * 86400 * NS)
 #define POLL_FIRST_MS 1000 /* right after a change, more changes tend to follow */
 #define POLL_MAX_MS 5000
+#define ERR_MAX 1200
 
 struct flags {
   const char *project, *commit, *branch, *base_sha, *server, *token_file, *wait;
@@ -65,7 +66,7 @@ struct gate {
   int interactive; /* redraw one status line on stderr, else plain lines per change */
   int drawn;       /* 1 while a status line is on the terminal */
   long long t0, deadline;
-  char err[1200]; /* the last failure to reach or use the server */
+  char err[ERR_MAX]; /* the last failure to reach or use the server */
 };
 
 static long long mono_ns(void) {
@@ -589,8 +590,10 @@ static void finish_waiting(struct gate *g, const char *why, int loud) {
     struct tb *t = &g->tbs[i];
     if (t->phase == P_DONE)
       continue;
+    char state[sizeof t->jstate];
+    snprintf(state, sizeof state, "%s", t->jstate); /* t->why's neighbour */
     if (t->phase == P_JOB)
-      snprintf(t->why, sizeof t->why, "%s (job %lld is still %s)", why, t->job, t->jstate);
+      snprintf(t->why, sizeof t->why, "%s (job %lld is still %s)", why, t->job, state);
     else
       snprintf(t->why, sizeof t->why, "%s (%s)", why,
                t->job ? "its job is done, the verdict is still pending"
@@ -849,7 +852,7 @@ static int report(struct gate *g) {
 
 int bg_cmd_gate_main(int argc, char **argv) {
   struct flags fl;
-  char err[1024], *token = NULL;
+  char err[ERR_MAX], *token = NULL;
   int code = BG_EXIT_USAGE;
   int pf = parse_flags(argc, argv, &fl);
   if (pf)
@@ -880,8 +883,10 @@ int bg_cmd_gate_main(int argc, char **argv) {
   if (!code && (code = wait_all(g)))
     say(g, "%s", g->err);
   clear_line(g);
-  if (code == BG_EXIT_INFRA)
-    finish_waiting(g, g->err, 0);
+  if (code == BG_EXIT_INFRA) {
+    snprintf(err, sizeof err, "%s", g->err); /* the testbeds' reasons live in *g too */
+    finish_waiting(g, err, 0);
+  }
   if (code == BG_EXIT_USAGE)
     goto out;
   if (!g->ntbs) { /* nothing was judged: never a pass */
