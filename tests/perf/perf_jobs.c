@@ -7,7 +7,10 @@
  *   wake-up (empty queue): ROUNDS times, a thread of its own waits in
  *     POST /agents/lease {"wait":30} on testbed "w"; once the server lists that agent (it has
  *     looked at the queue and sleeps), the main thread enqueues a new sha on "w". Latency: from
- *     the start of the enqueue request to the waiting lease's answer arriving.
+ *     the start of the enqueue request to the waiting lease's answer arriving. The main
+ *     thread's requests of a round go on new connections, from 20 ms after the lease was sent:
+ *     a waiting lease holds its libmicrohttpd worker, and every connection that worker serves
+ *     (a keep-alive one, or one it accepted as the lease came in) waits with it.
  *   lease (almost empty queue): ROUNDS times, enqueue one job on testbed "m", then time one
  *     lease {"wait":0} of "m": it finds that one job queued.
  *   the fill: QUEUED + HELD enqueues of distinct shas, one job each, by FILL_THREADS clients:
