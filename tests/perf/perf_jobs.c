@@ -287,8 +287,9 @@ static void until_listed(CURL *h, struct answer *a, const char *agent) {
 }
 
 /* `rounds` wake-ups; prints their rows. `tag` names the phase in agent names and labels.
- * The requests made while the lease waits go on new connections: a waiting lease holds its
- * libmicrohttpd worker, and with it every keep-alive connection that worker serves. */
+ * The requests made while the lease waits go on new connections, opened 20 ms after the lease
+ * was sent: a waiting lease holds its libmicrohttpd worker, and with it every connection that
+ * worker serves (a keep-alive one, or one it accepted as the lease came in). */
 static void wake_ups(CURL *h, struct answer *a, int rounds, const char *tag, const char *label) {
   CURL *fresh = curl_easy_init();
   curl_easy_setopt(fresh, CURLOPT_FRESH_CONNECT, 1L);
@@ -301,7 +302,7 @@ static void wake_ups(CURL *h, struct answer *a, int rounds, const char *tag, con
   pthread_create(&th, NULL, waiter_main, &w);
   double *lat = bg_xcalloc((size_t)rounds, sizeof *lat);
   double *enq = bg_xcalloc((size_t)rounds, sizeof *enq),
-         *held = bg_xcalloc((size_t)rounds, sizeof *held);
+         *waited = bg_xcalloc((size_t)rounds, sizeof *waited);
   int n = 0;
   for (int r = 1; r <= rounds; r++) {
     pthread_mutex_lock(&w.m);
@@ -328,7 +329,7 @@ static void wake_ups(CURL *h, struct answer *a, int rounds, const char *tag, con
         complete(h, a, &w.a, "w");
       continue;
     }
-    held[n] = w.a.server_ms;
+    waited[n] = w.a.server_ms;
     lat[n++] = arrived - t0;
     complete(h, a, &w.a, "w");
   }
@@ -348,9 +349,9 @@ static void wake_ups(CURL *h, struct answer *a, int rounds, const char *tag, con
     printf("| wake-up, %s: the enqueue's own round trip (a new connection), p50 | %.2f ms | |\n",
            label, quantile(enq, (size_t)n, 0.5));
     printf("| wake-up, %s: the waiting lease's server time p50 (its wait included) | %.2f ms | |\n",
-           label, quantile(held, (size_t)n, 0.5));
+           label, quantile(waited, (size_t)n, 0.5));
   }
-  free(held);
+  free(waited);
   free(lat);
   free(enq);
   bg_buf_free(&w.a.body);
