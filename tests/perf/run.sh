@@ -3,23 +3,25 @@
 # uploads against the SQLite ceiling (perf_upload), the read endpoints (perf_reads: series of
 # 10 000 points, commit history pages), plain GET throughput against a trivial libmicrohttpd
 # server (perf_get, trivial_httpd), and the server's RSS and the database's size after 1 M
-# stored results (perf_store). Prints a Markdown table per measurement for
-# docs/performance.md. It reports numbers and asserts nothing (it fails only when a request
-# fails).
+# stored results (perf_store), and the job queue (perf_jobs: a waiting lease woken by an
+# enqueue; a lease with 10 000 other jobs queued against one with an almost empty queue).
+# Prints a Markdown table per measurement for docs/performance.md. It reports numbers and
+# asserts nothing (it fails only when a request fails).
 #
 # Environment: BG_BUILD, BG_SOURCE (required); BG_SERVER (the benchgated binary, default
 # $BG_BUILD/bin/benchgated: point it at another build to compare two versions with this
 # harness); BG_PERF_RUNS, BG_PERF_CLIENTS, BG_PERF_ROUNDS (uploads); BG_PERF_POINTS (series
 # length, default 10000); BG_PERF_GET_SECONDS (default 5); BG_PERF_GET_ROUNDS (default 3);
-# BG_PERF_STORE_RESULTS (default 1000000); BG_PERF_ONLY (a space-separated subset of
-# "upload reads get store").
+# BG_PERF_STORE_RESULTS (default 1000000); BG_PERF_JOBS_ROUNDS (default 200) and
+# BG_PERF_JOBS_QUEUED (default 10000); BG_PERF_ONLY (a space-separated subset of
+# "upload reads get store jobs").
 # tests/perf/ab.sh runs the upload measurement of two builds interleaved through this script.
 set -euo pipefail
 build=${BG_BUILD:?BG_BUILD is the build directory}
 src=${BG_SOURCE:?BG_SOURCE is the source directory}
 bin=${BG_SERVER:-$build/bin/benchgated}
 perf=$build/tests/perf
-only=" ${BG_PERF_ONLY:-upload reads get store} "
+only=" ${BG_PERF_ONLY:-upload reads get store jobs} "
 work=$(mktemp -d /tmp/bg-perf.XXXXXX)
 server=""
 trivial=""
@@ -47,12 +49,14 @@ server=$!
 url=$(listen_url "$work/out")
 [ -n "$url" ] || { echo "run.sh: benchgated did not start in 30 s" >&2; cat "$work/log" >&2; exit 1; }
 admin=$("$bin" token create --db "$db" --role admin 2>/dev/null)
-for p in perf reads; do
+for p in perf reads jobs; do
   curl -fsS -X POST "$url/api/v1/projects" -H "Authorization: Bearer $admin" \
     -H 'Content-Type: application/json' -d "{\"slug\":\"$p\"}" >/dev/null
 done
 agent=$("$bin" token create --db "$db" --project perf --role agent 2>/dev/null)
 reader=$("$bin" token create --db "$db" --project reads --role agent 2>/dev/null)
+jobs_ci=$("$bin" token create --db "$db" --project jobs --role ci 2>/dev/null)
+jobs_agent=$("$bin" token create --db "$db" --project jobs --role agent 2>/dev/null)
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)," \
   "$(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ); server $bin"
@@ -109,5 +113,12 @@ fi
 if [[ $only == *" store "* ]]; then
   echo "### Memory and database size"
   "$perf/perf_store" "$url" perf "$agent" "$db" "$server" "${BG_PERF_STORE_RESULTS:-1000000}" 2
+  echo
+fi
+
+if [[ $only == *" jobs "* ]]; then
+  echo "### Job queue"
+  "$perf/perf_jobs" "$url" jobs "$jobs_ci" "$jobs_agent" "${BG_PERF_JOBS_ROUNDS:-200}" \
+    "${BG_PERF_JOBS_QUEUED:-10000}"
   echo
 fi
