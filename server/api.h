@@ -24,6 +24,7 @@ struct bg_api_config {
   int private_reads; /* --private: reads need a token too */
   size_t max_body;   /* --max-body */
   int threads;       /* --threads: a waiting lease holds one, so at most threads - 1 wait */
+  int job_lease_s;   /* --job-lease: a job's lease lasts this long past its last heartbeat */
 };
 
 struct bg_req {

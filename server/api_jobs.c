@@ -207,30 +207,64 @@ static int agent_member(struct bg_req *req, const cJSON *o, const char **agent) 
   return 1;
 }
 
+/* The projects member of a lease (the projects whose jobs the agent takes) into r; 0 after a
+ * 400. Slugs of no project are allowed: the project may be created later. */
+static int projects_member(struct bg_req *req, const cJSON *o, struct bg_jobs_lease_request *r) {
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "projects"), *p;
+  if (!v || cJSON_IsNull(v))
+    return 1;
+  if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > BG_JOBS_PROJECTS_MAX) {
+    bg_api_error(req, 400, "invalid_field", "projects",
+                 "must be an array of at most %d project slugs", BG_JOBS_PROJECTS_MAX);
+    return 0;
+  }
+  r->by_project = 1;
+  cJSON_ArrayForEach(p, v) {
+    if (!cJSON_IsString(p) || !bg_valid_project(p->valuestring)) {
+      char field[32];
+      snprintf(field, sizeof field, "projects[%zu]", r->nprojects);
+      bg_api_error(req, 400, "invalid_field", field, "must be a project slug");
+      return 0;
+    }
+    r->projects[r->nprojects++] = p->valuestring;
+  }
+  return 1;
+}
+
+/* Parses the lease body into r (strings point into o); 0 after a 400. */
+static int lease_request(struct bg_req *req, const cJSON *o, struct bg_jobs_lease_request *r) {
+  static const char *const names[] = {"agent", "testbed", "wait", "projects", NULL};
+  long long wait = 0;
+  memset(r, 0, sizeof *r);
+  if (!known_members(req, o, names) || !agent_member(req, o, &r->agent) ||
+      !string_member(req, o, "testbed", 1, &r->testbed) ||
+      !int_member(req, o, "wait", 0, 1LL << 31, &wait) || !projects_member(req, o, r))
+    return 0;
+  if (!bg_valid_testbed(r->testbed)) {
+    bg_api_error(req, 400, "invalid_field", "testbed", "must be a testbed name");
+    return 0;
+  }
+  r->project_id = req->who.project_id;
+  r->wait_s = wait > BG_JOBS_WAIT_MAX_S ? BG_JOBS_WAIT_MAX_S : (int)wait;
+  r->max_waiting = req->cfg->threads - 1;
+  r->lease_s = req->cfg->job_lease_s;
+  return 1;
+}
+
 void bg_api_agents_lease(struct bg_req *req) {
   cJSON *o = body_object(req);
-  const char *agent, *testbed;
-  long long wait = 0;
+  struct bg_jobs_lease_request r;
   struct bg_job j;
   if (!o)
     return;
-  static const char *const names[] = {"agent", "testbed", "wait", NULL};
-  if (known_members(req, o, names) && agent_member(req, o, &agent) &&
-      string_member(req, o, "testbed", 1, &testbed) &&
-      int_member(req, o, "wait", 0, 1LL << 31, &wait)) {
-    if (!bg_valid_testbed(testbed)) {
-      bg_api_error(req, 400, "invalid_field", "testbed", "must be a testbed name");
-    } else {
-      int rc = bg_jobs_lease(req->store, req->who.project_id, agent, testbed,
-                             wait > BG_JOBS_WAIT_MAX_S ? BG_JOBS_WAIT_MAX_S : (int)wait,
-                             req->cfg->threads - 1, bg_jobs_now(), &j);
-      if (rc == BG_ENOENT)
-        req->status = 204;
-      else if (rc)
-        bg_api_store_error(req, rc);
-      else
-        job_answer(req, &j);
-    }
+  if (lease_request(req, o, &r)) {
+    int rc = bg_jobs_lease(req->store, &r, bg_jobs_now(), &j);
+    if (rc == BG_ENOENT)
+      req->status = 204;
+    else if (rc)
+      bg_api_store_error(req, rc);
+    else
+      job_answer(req, &j);
   }
   cJSON_Delete(o);
 }
@@ -250,7 +284,7 @@ static void held_job(struct bg_req *req, int fail) {
     } else {
       long long now = bg_jobs_now();
       int rc = fail ? bg_jobs_fail(req->store, j.id, agent, reason, now, &j)
-                    : bg_jobs_heartbeat(req->store, j.id, agent, now, &j);
+                    : bg_jobs_heartbeat(req->store, j.id, agent, req->cfg->job_lease_s, now, &j);
       if (rc == BG_ECONFLICT)
         bg_api_error(req, 409, "not_leased", "agent", "job %lld is not leased to %s (it is %s)",
                      j.id, agent, j.state);

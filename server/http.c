@@ -324,6 +324,7 @@ int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *
   h->api.private_reads = cfg->private_reads;
   h->api.max_body = cfg->max_body;
   h->api.threads = cfg->threads;
+  h->api.job_lease_s = cfg->job_lease_s;
   atomic_init(&h->inflight, 0);
   if (cfg->web_dir && !(h->web_root = realpath(cfg->web_dir, NULL))) {
     snprintf(err, errlen, "--web %s: %s", cfg->web_dir, strerror(errno));

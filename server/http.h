@@ -20,6 +20,7 @@ struct bg_http_config {
   int threads;         /* worker threads, >= 1 */
   int private_reads;   /* reads need a token */
   size_t max_body;     /* largest request body in bytes */
+  int job_lease_s;     /* a job's lease length in seconds */
 };
 
 struct bg_http;

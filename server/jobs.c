@@ -177,17 +177,19 @@ int bg_jobs_enqueue(struct bg_store *s, const struct bg_project *p, const struct
 
 /* ---- leases ---- */
 
-/* One look at the queue: expire due leases, then lease the oldest queued job, in one write
- * transaction. BG_OK, BG_ENOENT or BG_EDB. */
-static int lease_once(struct bg_store *s, long long project_id, const char *agent,
-                      const char *testbed, long long now, struct bg_job *j) {
+/* One look at the queue: expire due leases, then lease the oldest queued job r allows, in
+ * one write transaction. BG_OK, BG_ENOENT or BG_EDB. */
+static int lease_once(struct bg_store *s, const struct bg_jobs_lease_request *r, long long now,
+                      struct bg_job *j) {
+  const struct bg_jobs_pick pick = {r->project_id, r->testbed, r->by_project ? r->projects : NULL,
+                                    r->nprojects};
   int rc = bg_store_write_begin(s);
   if (rc)
     return rc;
   rc = bg_jobs_store_expire(s, now, BG_JOBS_MAX_ATTEMPTS);
   if (!rc)
-    rc = bg_jobs_store_lease(s, project_id, testbed, agent, now, BG_JOBS_LEASE_S, j);
-  int seen = bg_jobs_store_agent_seen(s, project_id, agent, testbed, rc ? 0 : j->id, now);
+    rc = bg_jobs_store_lease(s, &pick, r->agent, now, r->lease_s, j);
+  int seen = bg_jobs_store_agent_seen(s, r->project_id, r->agent, r->testbed, rc ? 0 : j->id, now);
   int ok = (rc == BG_OK || rc == BG_ENOENT) && seen == BG_OK;
   int end = bg_store_write_end(s, ok);
   if (!ok || end)
@@ -196,9 +198,10 @@ static int lease_once(struct bg_store *s, long long project_id, const char *agen
 }
 
 /* Leases, waiting up to wait_s seconds for a job to come (the caller counted among the
- * waiters). */
-static int lease_waiting(struct bg_store *s, struct jobs_wait *w, long long project_id,
-                         const char *agent, const char *testbed, int wait_s, long long now,
+ * waiters). Every enqueue wakes it, of whichever project; one that r does not allow leaves
+ * it waiting. */
+static int lease_waiting(struct bg_store *s, struct jobs_wait *w,
+                         const struct bg_jobs_lease_request *r, int wait_s, long long now,
                          struct bg_job *j) {
   struct timespec start, until;
   clock_gettime(CLOCK_MONOTONIC, &start);
@@ -208,7 +211,7 @@ static int lease_waiting(struct bg_store *s, struct jobs_wait *w, long long proj
     unsigned long long seen = wait_gen(w);
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
-    int rc = lease_once(s, project_id, agent, testbed, now + (t.tv_sec - start.tv_sec), j);
+    int rc = lease_once(s, r, now + (t.tv_sec - start.tv_sec), j);
     if (rc != BG_ENOENT)
       return rc;
     if (t.tv_sec > until.tv_sec || (t.tv_sec == until.tv_sec && t.tv_nsec >= until.tv_nsec))
@@ -232,13 +235,13 @@ static void wait_leave(struct jobs_wait *w) {
   pthread_mutex_unlock(&w->m);
 }
 
-int bg_jobs_lease(struct bg_store *s, long long project_id, const char *agent, const char *testbed,
-                  int wait_s, int max_waiting, long long now, struct bg_job *j) {
+int bg_jobs_lease(struct bg_store *s, const struct bg_jobs_lease_request *r, long long now,
+                  struct bg_job *j) {
   struct jobs_wait *w = waiter(s);
-  wait_s = wait_s < 0 ? 0 : wait_s > BG_JOBS_WAIT_MAX_S ? BG_JOBS_WAIT_MAX_S : wait_s;
-  if (!wait_s || !wait_enter(w, max_waiting))
-    return lease_once(s, project_id, agent, testbed, now, j);
-  int rc = lease_waiting(s, w, project_id, agent, testbed, wait_s, now, j);
+  int wait_s = r->wait_s < 0 ? 0 : r->wait_s > BG_JOBS_WAIT_MAX_S ? BG_JOBS_WAIT_MAX_S : r->wait_s;
+  if (!wait_s || !wait_enter(w, r->max_waiting))
+    return lease_once(s, r, now, j);
+  int rc = lease_waiting(s, w, r, wait_s, now, j);
   wait_leave(w);
   return rc;
 }
@@ -261,9 +264,9 @@ static int held_move(struct bg_store *s, long long id, const char *agent, const 
   return rc ? rc : end;
 }
 
-int bg_jobs_heartbeat(struct bg_store *s, long long id, const char *agent, long long now,
-                      struct bg_job *j) {
-  return held_move(s, id, agent, "running", NULL, now + BG_JOBS_LEASE_S, now, j);
+int bg_jobs_heartbeat(struct bg_store *s, long long id, const char *agent, int lease_s,
+                      long long now, struct bg_job *j) {
+  return held_move(s, id, agent, "running", NULL, now + lease_s, now, j);
 }
 
 int bg_jobs_fail(struct bg_store *s, long long id, const char *agent, const char *reason,

@@ -25,9 +25,14 @@
 #include <stddef.h>
 
 #define BG_JOBS_MAX_ATTEMPTS 3
-#define BG_JOBS_LEASE_S 60    /* a lease lasts this long past its last heartbeat */
+/* A lease lasts lease_s seconds past its last heartbeat: benchgated --job-lease, from
+ * BG_JOBS_LEASE_MIN_S to BG_JOBS_LEASE_MAX_S, BG_JOBS_LEASE_S by default. */
+#define BG_JOBS_LEASE_S 60
+#define BG_JOBS_LEASE_MIN_S 5
+#define BG_JOBS_LEASE_MAX_S 3600
 #define BG_JOBS_WAIT_MAX_S 30 /* the longest a lease request waits for a job */
 #define BG_JOBS_TESTBEDS_MAX 64
+#define BG_JOBS_PROJECTS_MAX 64 /* the projects a lease request may name */
 
 /* What a client asks to enqueue. */
 struct bg_jobs_request {
@@ -36,6 +41,18 @@ struct bg_jobs_request {
   long long pull_request; /* 0: none */
   const char *testbeds[BG_JOBS_TESTBEDS_MAX];
   size_t ntestbeds; /* 0: every testbed of the project */
+};
+
+/* What an agent asks to lease. */
+struct bg_jobs_lease_request {
+  const char *agent, *testbed;
+  long long project_id; /* the token's project; 0: a server-wide token */
+  int by_project;       /* 1: only jobs of the projects named in projects[] (none: no job) */
+  const char *projects[BG_JOBS_PROJECTS_MAX]; /* slugs; unknown ones match nothing */
+  size_t nprojects;
+  int wait_s;      /* how long to wait for a job, capped at BG_JOBS_WAIT_MAX_S */
+  int max_waiting; /* see bg_jobs_lease */
+  int lease_s;     /* the lease's length */
 };
 
 /* The current time for the functions below. */
@@ -48,18 +65,18 @@ long long bg_jobs_now(void);
 int bg_jobs_enqueue(struct bg_store *s, const struct bg_project *p, const struct bg_jobs_request *r,
                     long long now, int *created, struct bg_buf *out, struct bg_ferr *e);
 
-/* Leases the oldest queued job of `testbed` (of project_id, or any project when 0) to
- * `agent`, waiting up to wait_s seconds (capped at BG_JOBS_WAIT_MAX_S) for one to be
- * enqueued, and records the agent as seen. A waiting request holds its thread, so at most
- * max_waiting requests of the database wait at once; the others look once and answer. BG_OK
- * with *j, BG_ENOENT when none came, BG_EDB. */
-int bg_jobs_lease(struct bg_store *s, long long project_id, const char *agent, const char *testbed,
-                  int wait_s, int max_waiting, long long now, struct bg_job *j);
+/* Leases the oldest queued job of r->testbed that r allows (of r->project_id unless 0, of
+ * r->projects when r->by_project) to r->agent for r->lease_s seconds, waiting up to r->wait_s
+ * seconds for one to be enqueued, and records the agent as seen. A waiting request holds its
+ * thread, so at most r->max_waiting requests of the database wait at once; the others look
+ * once and answer. BG_OK with *j, BG_ENOENT when none came, BG_EDB. */
+int bg_jobs_lease(struct bg_store *s, const struct bg_jobs_lease_request *r, long long now,
+                  struct bg_job *j);
 
-/* Keeps the lease of job `id` held by `agent` for BG_JOBS_LEASE_S more seconds (the job is
- * running). BG_OK with *j, BG_ENOENT (no such job), BG_ECONFLICT (agent does not hold it). */
-int bg_jobs_heartbeat(struct bg_store *s, long long id, const char *agent, long long now,
-                      struct bg_job *j);
+/* Keeps the lease of job `id` held by `agent` for lease_s more seconds (the job is running).
+ * BG_OK with *j, BG_ENOENT (no such job), BG_ECONFLICT (agent does not hold it). */
+int bg_jobs_heartbeat(struct bg_store *s, long long id, const char *agent, int lease_s,
+                      long long now, struct bg_job *j);
 
 /* Ends the attempt of `agent` on job `id` with `reason`: queued again, or failed after
  * BG_JOBS_MAX_ATTEMPTS attempts. BG_OK with *j, BG_ENOENT, BG_ECONFLICT as above. */

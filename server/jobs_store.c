@@ -1,7 +1,9 @@
 /* jobs_store.c: the SQLite storage of the job queue and of the agents (jobs_store.h).
  *
- * The lease reads the partial index jobs_queue (the queued jobs of a testbed, oldest first)
- * and the expiry jobs_leases; a project's list reads jobs_by_project.
+ * The lease reads the partial index jobs_queue (the queued jobs of a testbed, oldest first),
+ * checking a job's project against the token's and the named projects' (a list looked up
+ * once per statement) job by job: about 1 ms past 10 000 queued jobs of other projects
+ * (test_jobs). The expiry reads jobs_leases; a project's list reads jobs_by_project.
  */
 #include "jobs_store.h"
 
@@ -43,7 +45,9 @@ static const char *const sql_text[J_COUNT] = {
         "reason = 'lease expired', lease_expires = NULL, updated_at = ?1 "
         "WHERE state IN ('leased', 'running') AND lease_expires <= ?1",
     [J_OLDEST] = "SELECT id FROM jobs WHERE testbed = ?1 AND state = 'queued' "
-                 "AND (?2 = 0 OR project_id = ?2) ORDER BY id LIMIT 1",
+                 "AND (?2 = 0 OR project_id = ?2) AND (?3 IS NULL OR project_id IN "
+                 "(SELECT id FROM projects WHERE slug IN (SELECT value FROM json_each(?3)))) "
+                 "ORDER BY id LIMIT 1",
     [J_LEASE] = "UPDATE jobs SET state = 'leased', agent = ?2, lease_expires = ?3, "
                 "attempts = attempts + 1, updated_at = ?4 WHERE id = ?1 AND state = 'queued'",
     [J_GET] = JOB_SELECT "WHERE j.id = ?1",
@@ -126,15 +130,35 @@ int bg_jobs_store_expire(struct bg_store *s, long long now, int max_attempts) {
   return bg_store_step_done(s, st, "jobs: expire");
 }
 
-int bg_jobs_store_lease(struct bg_store *s, long long project_id, const char *testbed,
-                        const char *agent, long long now, long long lease_s, struct bg_job *j) {
+/* The oldest queued job `pick` allows: *id, 0 when none. The project slugs go in as one JSON
+ * array, so one statement serves any number of them. */
+static int oldest_queued(struct bg_store *s, const struct bg_jobs_pick *pick, long long *id) {
   sqlite3_stmt *st = bg_store_stmt(s, &jobs_sql, J_OLDEST);
-  long long id = 0;
+  struct bg_buf slugs;
   if (!st)
     return BG_EDB;
-  bg_store_bind_text(st, 1, testbed);
-  sqlite3_bind_int64(st, 2, project_id);
-  if (one_id(s, st, &id, "jobs: oldest queued"))
+  bg_buf_init(&slugs, 0);
+  if (pick->projects) {
+    bg_buf_puts(&slugs, "[");
+    for (size_t i = 0; i < pick->nprojects; i++) {
+      bg_buf_puts(&slugs, i ? "," : "");
+      bg_json_str(&slugs, pick->projects[i]);
+    }
+    bg_buf_puts(&slugs, "]");
+  }
+  bg_store_bind_text(st, 1, pick->testbed);
+  sqlite3_bind_int64(st, 2, pick->project_id);
+  bg_store_bind_text(st, 3, pick->projects ? slugs.data : NULL);
+  int rc = one_id(s, st, id, "jobs: oldest queued");
+  bg_buf_free(&slugs);
+  return rc;
+}
+
+int bg_jobs_store_lease(struct bg_store *s, const struct bg_jobs_pick *pick, const char *agent,
+                        long long now, long long lease_s, struct bg_job *j) {
+  long long id = 0;
+  sqlite3_stmt *st;
+  if (oldest_queued(s, pick, &id))
     return BG_EDB;
   if (!id)
     return BG_ENOENT;
@@ -256,6 +280,7 @@ void bg_jobs_store_render(const struct bg_job *j, struct bg_buf *out) {
   str_or_null(out, ",\"reason\":", j->reason);
   str_or_null(out, ",\"agent\":", j->agent);
   int_or_null(out, ",\"lease_expires_at\":", j->lease_expires);
+  int_or_null(out, ",\"lease_seconds\":", j->lease_expires ? j->lease_expires - j->updated_at : 0);
   bg_buf_puts(out, ",\"created_at\":");
   bg_json_int(out, j->created_at);
   bg_buf_puts(out, ",\"updated_at\":");

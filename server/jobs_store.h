@@ -51,10 +51,20 @@ int bg_jobs_store_supersede(struct bg_store *s, long long project_id, long long 
  * max_attempts; the reason "lease expired". BG_OK or BG_EDB. */
 int bg_jobs_store_expire(struct bg_store *s, long long now, int max_attempts);
 
-/* Leases the oldest queued job of testbed `testbed` (of project_id, or of any project when 0)
- * to `agent` until now + lease_s, counting an attempt, into *j. BG_ENOENT when none. */
-int bg_jobs_store_lease(struct bg_store *s, long long project_id, const char *testbed,
-                        const char *agent, long long now, long long lease_s, struct bg_job *j);
+/* The queued jobs a lease may take: those of `testbed`, of project_id (0: of any project)
+ * and, when projects is not NULL, of one of the nprojects projects with those slugs (slugs
+ * of no project match nothing; nprojects 0 matches no job). */
+struct bg_jobs_pick {
+  long long project_id;
+  const char *testbed;
+  const char *const *projects;
+  size_t nprojects;
+};
+
+/* Leases the oldest queued job `pick` allows to `agent` until now + lease_s, counting an
+ * attempt, into *j. BG_ENOENT when none. */
+int bg_jobs_store_lease(struct bg_store *s, const struct bg_jobs_pick *pick, const char *agent,
+                        long long now, long long lease_s, struct bg_job *j);
 
 /* Job `id` into *j. BG_OK, BG_ENOENT or BG_EDB. */
 int bg_jobs_store_get(struct bg_store *s, long long id, struct bg_job *j);
@@ -71,7 +81,9 @@ int bg_jobs_store_move(struct bg_store *s, long long id, const char *from, const
 int bg_jobs_store_agent_seen(struct bg_store *s, long long project_id, const char *name,
                              const char *testbed, long long job_id, long long now);
 
-/* Appends job j as a JSON object. */
+/* Appends job j as a JSON object. Its lease_seconds is the length of its lease in force
+ * (lease_expires - updated_at: every lease and heartbeat sets both from one `now`), null when
+ * it is not leased. */
 void bg_jobs_store_render(const struct bg_job *j, struct bg_buf *out);
 
 /* Appends {"jobs":[...]} of the project, newest first (at most 1000); state NULL for all. */

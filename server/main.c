@@ -1,7 +1,7 @@
 /* main.c: benchgated, the benchgate server, and its maintenance commands.
  *
  *   benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N] [--private]
- *              [--max-body BYTES] [--public-url URL]
+ *              [--max-body BYTES] [--public-url URL] [--job-lease SECONDS]
  *   benchgated token create --db FILE [--project P] --role admin|agent|ci|read [--name N]
  *   benchgated token list --db FILE
  *   benchgated token revoke --db FILE ID
@@ -13,6 +13,7 @@
  */
 #include "auth.h"
 #include "http.h"
+#include "jobs.h"
 #include "run.h"
 #include "store.h"
 #include "upload.h"
@@ -34,7 +35,7 @@
 
 struct options {
   const char *db, *listen, *web, *project, *role, *name, *out, *public_url;
-  long long threads, max_body;
+  long long threads, max_body, job_lease;
   int private_reads, help, version;
   const char *positional[4];
   int npositional;
@@ -46,6 +47,7 @@ static int usage(const char *msg) {
   fprintf(stderr,
           "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
           "                  [--private] [--max-body BYTES] [--public-url URL]\n"
+          "                  [--job-lease SECONDS]\n"
           "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
           "[--name N]\n"
           "       benchgated token list --db FILE\n"
@@ -60,6 +62,7 @@ static int help(void) {
          "\n"
          "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
          "                  [--private] [--max-body BYTES] [--public-url URL]\n"
+         "                  [--job-lease SECONDS]\n"
          "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
          "[--name N]\n"
          "       benchgated token list --db FILE\n"
@@ -80,6 +83,9 @@ static int help(void) {
          "  --max-body BYTES   largest request body; larger ones get 413 (default %u)\n"
          "  --public-url URL   the dashboard's public address, for links in verdicts "
          "(http:// or https://)\n"
+         "  --job-lease SECONDS how long a job's lease lasts past the agent's last heartbeat,\n"
+         "                     %d-%d (default %d); an expired lease puts the job back in the "
+         "queue\n"
          "\n"
          "tokens (shown once when created; the database keeps only their SHA-256):\n"
          "  token create       --db FILE --role ROLE, optionally --project P (default: "
@@ -97,7 +103,8 @@ static int help(void) {
          "\n"
          "exit codes: 0 ok (and after SIGTERM or SIGINT once requests in flight finish),\n"
          "  1 runtime failure, 2 bad flags or arguments\n",
-         BG_VERSION, (unsigned)BG_RUN_MAX_BODY);
+         BG_VERSION, (unsigned)BG_RUN_MAX_BODY, BG_JOBS_LEASE_MIN_S, BG_JOBS_LEASE_MAX_S,
+         BG_JOBS_LEASE_S);
   return 0;
 }
 
@@ -159,7 +166,7 @@ static int parse(int argc, char **argv, int first, struct options *o) {
       str = &o->name;
     else if (!strcmp(a, "--out"))
       str = &o->out;
-    if (str || !strcmp(a, "--threads") || !strcmp(a, "--max-body")) {
+    if (str || !strcmp(a, "--threads") || !strcmp(a, "--max-body") || !strcmp(a, "--job-lease")) {
       if (i + 1 >= argc) {
         fprintf(stderr, "benchgated: %s needs a value\n", a);
         return 0;
@@ -170,6 +177,9 @@ static int parse(int argc, char **argv, int first, struct options *o) {
       else if (!strcmp(a, "--threads") && !parse_int(a, v, 1, 256, &o->threads))
         return 0;
       else if (!strcmp(a, "--max-body") && !parse_int(a, v, 1, 1LL << 32, &o->max_body))
+        return 0;
+      else if (!strcmp(a, "--job-lease") &&
+               !parse_int(a, v, BG_JOBS_LEASE_MIN_S, BG_JOBS_LEASE_MAX_S, &o->job_lease))
         return 0;
       continue;
     }
@@ -315,6 +325,7 @@ static int serve(int argc, char **argv) {
   int port, sig;
   o.threads = 4;
   o.max_body = BG_RUN_MAX_BODY;
+  o.job_lease = BG_JOBS_LEASE_S;
   if (!parse(argc, argv, 1, &o))
     return usage(NULL);
   if (help_or_version(&o) >= 0)
@@ -350,7 +361,7 @@ static int serve(int argc, char **argv) {
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
   struct bg_http_config cfg = {
-      db, o.web, host, port, (int)o.threads, o.private_reads, (size_t)o.max_body};
+      db, o.web, host, port, (int)o.threads, o.private_reads, (size_t)o.max_body, (int)o.job_lease};
   if (bg_db_checkpointer_start(db, CHECKPOINT_MS, err, sizeof err) != BG_OK ||
       bg_http_start(&cfg, &h, err, sizeof err) != BG_OK) {
     fprintf(stderr, "benchgated: %s\n", err);

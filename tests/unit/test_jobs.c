@@ -67,6 +67,19 @@ static int enqueue(struct fixture *f, char c, long long pr, const char *tb, int 
   return created;
 }
 
+/* Leases as a lease request of a token of project_id (0: server-wide) does, with the default
+ * lease length and no projects member. */
+static int lease(struct bg_store *s, long long project_id, const char *agent, const char *testbed,
+                 int wait_s, int max_waiting, long long now, struct bg_job *j) {
+  struct bg_jobs_lease_request r = {.agent = agent,
+                                    .testbed = testbed,
+                                    .project_id = project_id,
+                                    .wait_s = wait_s,
+                                    .max_waiting = max_waiting,
+                                    .lease_s = BG_JOBS_LEASE_S};
+  return bg_jobs_lease(s, &r, now, j);
+}
+
 static struct bg_job get(struct fixture *f, long long id, long long now) {
   struct bg_job j;
   assert_int_equal(bg_jobs_get(f->s, id, now, &j), BG_OK);
@@ -115,23 +128,23 @@ static void test_lease_oldest_first_and_204(void **state) {
   enqueue(f, 'a', 0, "tb1", NULL, NULL);
   enqueue(f, 'b', 0, "tb1", NULL, NULL);
   enqueue(f, 'c', 0, "tb2", NULL, NULL);
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, 4, T0, &j), BG_OK);
+  assert_int_equal(lease(f->s, 0, "ag1", "tb1", 0, 4, T0, &j), BG_OK);
   assert_int_equal(j.id, 1);
   assert_string_equal(j.state, "leased");
   assert_string_equal(j.agent, "ag1");
   assert_string_equal(j.project, "demo");
   assert_int_equal(j.attempts, 1);
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag2", "tb1", 0, 4, T0, &j), BG_OK);
+  assert_int_equal(lease(f->s, 0, "ag2", "tb1", 0, 4, T0, &j), BG_OK);
   assert_int_equal(j.id, 2);
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag3", "tb1", 0, 4, T0, &j), BG_ENOENT);
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag3", "tb9", 0, 4, T0, &j), BG_ENOENT);
+  assert_int_equal(lease(f->s, 0, "ag3", "tb1", 0, 4, T0, &j), BG_ENOENT);
+  assert_int_equal(lease(f->s, 0, "ag3", "tb9", 0, 4, T0, &j), BG_ENOENT);
   /* With no waiting allowed (every thread but one busy waiting), a wait is not taken. */
   time_t start = time(NULL);
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag3", "tb9", 5, 0, T0, &j), BG_ENOENT);
+  assert_int_equal(lease(f->s, 0, "ag3", "tb9", 5, 0, T0, &j), BG_ENOENT);
   assert_true(time(NULL) - start <= 1);
   /* A token of another project leases none of this project's jobs. */
-  assert_int_equal(bg_jobs_lease(f->s, f->p.id + 1, "ag3", "tb2", 0, 4, T0, &j), BG_ENOENT);
-  assert_int_equal(bg_jobs_lease(f->s, f->p.id, "ag3", "tb2", 0, 4, T0, &j), BG_OK);
+  assert_int_equal(lease(f->s, f->p.id + 1, "ag3", "tb2", 0, 4, T0, &j), BG_ENOENT);
+  assert_int_equal(lease(f->s, f->p.id, "ag3", "tb2", 0, 4, T0, &j), BG_OK);
   assert_int_equal(j.id, 3);
 }
 
@@ -139,10 +152,10 @@ static void test_expiry_and_heartbeat(void **state) {
   struct fixture *f = *state;
   struct bg_job j;
   enqueue(f, 'a', 0, "tb1", NULL, NULL);
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, 4, T0, &j), BG_OK);
+  assert_int_equal(lease(f->s, 0, "ag1", "tb1", 0, 4, T0, &j), BG_OK);
   /* Only the holder keeps the lease. */
-  assert_int_equal(bg_jobs_heartbeat(f->s, 1, "ag2", T0 + 10, &j), BG_ECONFLICT);
-  assert_int_equal(bg_jobs_heartbeat(f->s, 1, "ag1", T0 + 50, &j), BG_OK);
+  assert_int_equal(bg_jobs_heartbeat(f->s, 1, "ag2", BG_JOBS_LEASE_S, T0 + 10, &j), BG_ECONFLICT);
+  assert_int_equal(bg_jobs_heartbeat(f->s, 1, "ag1", BG_JOBS_LEASE_S, T0 + 50, &j), BG_OK);
   assert_string_equal(j.state, "running");
   assert_int_equal(j.lease_expires, T0 + 50 + BG_JOBS_LEASE_S);
   /* Past the first expiry but within the renewed lease: still running. */
@@ -153,8 +166,8 @@ static void test_expiry_and_heartbeat(void **state) {
   j = get(f, 1, T0 + 50 + BG_JOBS_LEASE_S);
   assert_string_equal(j.state, "queued");
   assert_string_equal(j.reason, "lease expired");
-  assert_int_equal(bg_jobs_heartbeat(f->s, 1, "ag1", T0 + 200, &j), BG_ECONFLICT);
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag2", "tb1", 0, 4, T0 + 200, &j), BG_OK);
+  assert_int_equal(bg_jobs_heartbeat(f->s, 1, "ag1", BG_JOBS_LEASE_S, T0 + 200, &j), BG_ECONFLICT);
+  assert_int_equal(lease(f->s, 0, "ag2", "tb1", 0, 4, T0 + 200, &j), BG_OK);
   assert_int_equal(j.attempts, 2);
   assert_string_equal(j.agent, "ag2");
 }
@@ -165,7 +178,7 @@ static void test_third_expiry_fails(void **state) {
   long long now = T0;
   enqueue(f, 'a', 0, "tb1", NULL, NULL);
   for (int i = 1; i <= BG_JOBS_MAX_ATTEMPTS; i++) {
-    assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, 4, now, &j), BG_OK);
+    assert_int_equal(lease(f->s, 0, "ag1", "tb1", 0, 4, now, &j), BG_OK);
     now += BG_JOBS_LEASE_S;
   }
   j = get(f, 1, now);
@@ -179,14 +192,14 @@ static void test_fail_three_times(void **state) {
   struct bg_job j;
   enqueue(f, 'a', 0, "tb1", NULL, NULL);
   for (int i = 1; i <= BG_JOBS_MAX_ATTEMPTS; i++) {
-    assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, 4, T0 + i, &j), BG_OK);
+    assert_int_equal(lease(f->s, 0, "ag1", "tb1", 0, 4, T0 + i, &j), BG_OK);
     assert_int_equal(j.attempts, i);
     assert_int_equal(bg_jobs_fail(f->s, 1, "ag2", "not mine", T0 + i, &j), BG_ECONFLICT);
     assert_int_equal(bg_jobs_fail(f->s, 1, "ag1", "build failed", T0 + i, &j), BG_OK);
     assert_string_equal(j.state, i < BG_JOBS_MAX_ATTEMPTS ? "queued" : "failed");
     assert_string_equal(j.reason, "build failed");
   }
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, 4, T0 + 9, &j), BG_ENOENT);
+  assert_int_equal(lease(f->s, 0, "ag1", "tb1", 0, 4, T0 + 9, &j), BG_ENOENT);
   assert_int_equal(bg_jobs_fail(f->s, 1, "ag1", "again", T0 + 9, &j), BG_ECONFLICT);
 }
 
@@ -194,7 +207,7 @@ static void test_completion_by_upload_idempotent(void **state) {
   struct fixture *f = *state;
   struct bg_job j;
   enqueue(f, 'a', 0, "tb1", NULL, NULL);
-  assert_int_equal(bg_jobs_lease(f->s, 0, "ag1", "tb1", 0, 4, T0, &j), BG_OK);
+  assert_int_equal(lease(f->s, 0, "ag1", "tb1", 0, 4, T0, &j), BG_OK);
   upload(f, "tb1", 1, 0);
   j = get(f, 1, T0);
   assert_string_equal(j.state, "done");
@@ -202,7 +215,7 @@ static void test_completion_by_upload_idempotent(void **state) {
   assert_true(run > 0);
   /* The job is no one's any more, and completing it again (another run naming it) changes
    * nothing. */
-  assert_int_equal(bg_jobs_heartbeat(f->s, 1, "ag1", T0, &j), BG_ECONFLICT);
+  assert_int_equal(bg_jobs_heartbeat(f->s, 1, "ag1", BG_JOBS_LEASE_S, T0, &j), BG_ECONFLICT);
   upload(f, "tb1", 1, 0);
   j = get(f, 1, T0);
   assert_string_equal(j.state, "done");
@@ -230,7 +243,7 @@ static void *race(void *arg) {
   char err[256];
   r->rc = bg_store_open(r->path, &s, err, sizeof err);
   if (!r->rc)
-    r->rc = bg_jobs_lease(s, 0, r->agent, "tb1", 2, 4, T0, &j);
+    r->rc = lease(s, 0, r->agent, "tb1", 2, 4, T0, &j);
   r->got = r->rc ? 0 : j.id;
   bg_store_close(s);
   return NULL;
@@ -262,7 +275,7 @@ static void *wait_lease(void *arg) {
   struct bg_job j;
   char err[256];
   struct bg_store *own = bg_db_thread(bg_store_database(w->s), err, sizeof err);
-  w->rc = own ? bg_jobs_lease(own, 0, "ag1", "tb2", 10, 4, T0, &j) : BG_EDB;
+  w->rc = own ? lease(own, 0, "ag1", "tb2", 10, 4, T0, &j) : BG_EDB;
   w->got = w->rc ? 0 : j.id;
   bg_db_thread_release(bg_store_database(w->s));
   return NULL;
