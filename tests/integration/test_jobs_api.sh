@@ -2,7 +2,9 @@
 # test_jobs_api.sh: the job queue over real HTTP: enqueue (one job per testbed, dedupe,
 # supersede), lists and one job, the long-polled lease (204, woken by an enqueue), heartbeats
 # (409 for an agent without the lease), three failed attempts, completion by an upload naming
-# the job, the agents list, and the errors, each naming its field.
+# the job, the agents list, and the errors, each naming its field; leases limited to named
+# projects (waiting too), the lease length of --job-lease (its bad values exit 2) in the job's
+# lease_seconds, and an expired short lease leased again.
 #
 # Needs BG_BUILD and curl. Prints "N passed, M failed" last and exits non-zero on any failure.
 set -uo pipefail
@@ -149,5 +151,91 @@ req GET "/api/v1/jobs/$J4" -H "Authorization: Bearer $OTHER"
 expect "another project's token: 404" 404
 req POST "/api/v1/jobs/$J4/heartbeat" -H "Authorization: Bearer $OTHER" "${json[@]}" -d '{"agent":"bench-03"}'
 expect "another project's token heartbeats nothing" 404
+
+# ---- a lease limited to the projects an agent serves ----
+SW=$(make_token "$DB" --role agent --name sw)
+sw=(-H "Authorization: Bearer $SW" "${json[@]}")
+adm=(-H "Authorization: Bearer $ADMIN" "${json[@]}")
+req POST /api/v1/projects/other/runs -H "Authorization: Bearer $OTHER" "${json[@]}" -d "{
+  \"schema\":\"benchgate.run/v1\",\"run_id\":\"00000000-0000-4000-8000-000000000010\",
+  \"commit\":{\"sha\":\"$A\",\"branch\":\"main\"},\"testbed\":{\"name\":\"tb1\"},
+  \"results\":[{\"benchmark\":\"a\",\"measure\":\"wall_time\",\"samples\":[1,2,3]}]}"
+expect "a run of other on tb1" 201
+req POST /api/v1/projects/other/jobs "${adm[@]}" -d "{\"sha\":\"$B\",\"branch\":\"main\",\"testbeds\":[\"tb1\"]}"
+expect "a job of other on tb1 (the oldest queued)" 201
+JO=$(json "j['jobs'][0]['id']")
+req POST /api/v1/projects/demo/jobs "${ci[@]}" -d "{\"sha\":\"$C\",\"branch\":\"main\",\"testbeds\":[\"tb1\"]}"
+expect "a job of demo on tb1" 201
+JD=$(json "j['jobs'][0]['id']")
+req POST /api/v1/agents/lease "${sw[@]}" -d '{"agent":"sw-1","testbed":"tb1","projects":"demo"}'
+expect "projects that is no array" 400 '"field":"projects"'
+req POST /api/v1/agents/lease "${sw[@]}" -d '{"agent":"sw-1","testbed":"tb1","projects":["demo","Not A Slug"]}'
+expect "a malformed slug" 400 '"field":"projects\[1\]"'
+req POST /api/v1/agents/lease "${sw[@]}" -d '{"agent":"sw-1","testbed":"tb1","projects":[7]}'
+expect "a slug that is no string" 400 '"field":"projects\[0\]"'
+many=$("$PY" -c 'import json; print(json.dumps(["p%d" % i for i in range(65)]))')
+req POST /api/v1/agents/lease "${sw[@]}" -d "{\"agent\":\"sw-1\",\"testbed\":\"tb1\",\"projects\":$many}"
+expect "65 projects" 400 '"field":"projects"'
+req POST /api/v1/agents/lease "${sw[@]}" -d '{"agent":"sw-1","testbed":"tb1","projects":["not-yet","later"]}'
+expect "projects that do not exist (yet): nothing to lease" 204
+req POST /api/v1/agents/lease "${sw[@]}" -d '{"agent":"sw-1","testbed":"tb1","projects":[]}'
+expect "no projects: nothing to lease" 204
+req POST /api/v1/agents/lease "${ag[@]}" -d '{"agent":"bench-01","testbed":"tb1","projects":["other"]}'
+expect "demo's token naming only other: nothing" 204
+req POST /api/v1/agents/lease "${sw[@]}" -d '{"agent":"sw-1","testbed":"tb1","projects":["demo","later"]}'
+expect "a server-wide token serving demo" 200 '"state":"leased"'
+expect_json "it gets demo's job, not other's older one, with the lease length" \
+  "j['id'] == $JD and j['project'] == 'demo' and j['lease_seconds'] == 60 and j['lease_expires_at'] - j['updated_at'] == 60"
+req POST "/api/v1/jobs/$JD/heartbeat" "${sw[@]}" -d '{"agent":"sw-1"}'
+expect_json "a heartbeat answers the lease length too" "j['state'] == 'running' and j['lease_seconds'] == 60"
+req GET "/api/v1/jobs/$JO"
+expect_json "a queued job has no lease in force" "j['state'] == 'queued' and j['lease_seconds'] is None"
+
+# A waiting lease limited to demo sleeps through other's enqueue and takes demo's job.
+curl -s -o "$TMP/lease.out" -w '%{http_code}' -X POST "${sw[@]}" \
+  -d '{"agent":"sw-2","testbed":"tb1","wait":20,"projects":["demo"]}' "$URL/api/v1/agents/lease" >"$TMP/lease.code" &
+LEASE=$!
+sleep 0.5
+req POST /api/v1/projects/other/jobs "${adm[@]}" -d "{\"sha\":\"$C\",\"branch\":\"main\",\"testbeds\":[\"tb1\"]}"
+expect "enqueue on other while a demo agent waits" 201
+sleep 0.5
+check "the demo agent still waits" kill -0 "$LEASE"
+start=$(date +%s)
+req POST /api/v1/projects/demo/jobs "${ci[@]}" -d "{\"sha\":\"$B\",\"branch\":\"main\",\"testbeds\":[\"tb1\"]}"
+expect "enqueue on demo" 201
+JD2=$(json "j['jobs'][0]['id']")
+wait "$LEASE"
+check "the waiting demo agent got demo's job at once" test "$(cat "$TMP/lease.code")" = 200 -a $(($(date +%s) - start)) -le 3
+check "the job it got is demo's new one" grep -q "\"id\":$JD2,.*\"project\":\"demo\"" "$TMP/lease.out"
+
+# ---- --job-lease ----
+for v in 0 4 3601 99999 abc ''; do
+  expect_exit 2 "--job-lease '$v' refused" -- "$SERVER" --db "$TMP/flags.db" --job-lease "$v"
+  has err 'job-lease' "--job-lease '$v': the message names the flag"
+done
+expect_exit 2 "--job-lease without a value" -- "$SERVER" --db "$TMP/flags.db" --job-lease
+has err 'job-lease needs a value'
+expect_exit 0 "--help" -- "$SERVER" --help
+has out '--job-lease SECONDS'
+
+# An agent that stops heartbeating (killed mid-job): with --job-lease 5 its job goes to the
+# next agent within seconds.
+stop_server
+start_server "$DB" --job-lease 5
+req POST /api/v1/agents/lease "${ag[@]}" -d '{"agent":"bench-k","testbed":"tb2"}'
+expect "lease under --job-lease 5" 200 '"lease_seconds":5,'
+JK=$(json "j['id']")
+expect_json "the lease ends 5 s after it began" "j['lease_expires_at'] - j['updated_at'] == 5"
+sleep 2
+req POST "/api/v1/jobs/$JK/heartbeat" "${ag[@]}" -d '{"agent":"bench-k"}'
+expect_json "a heartbeat keeps it for 5 s more" "j['lease_seconds'] == 5 and j['lease_expires_at'] - j['updated_at'] == 5"
+start=$(date +%s)
+req POST /api/v1/agents/lease "${ag[@]}" -d '{"agent":"bench-next","testbed":"tb2","wait":20}'
+took=$(($(date +%s) - start))
+expect "the next agent, waiting, gets the job once the lease expired" 200 "\"id\":$JK,"
+expect_json "its second attempt, leased to the next agent" "j['attempts'] == 2 and j['agent'] == 'bench-next'"
+check "within the lease and a second or two ($took s)" test "$took" -ge 3 -a "$took" -le 8
+req POST "/api/v1/jobs/$JK/heartbeat" "${ag[@]}" -d '{"agent":"bench-k"}'
+expect "the first agent's lease is gone" 409
 
 finish

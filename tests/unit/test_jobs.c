@@ -1,6 +1,8 @@
 /* test_jobs.c: the job queue's state machine (jobs.h): enqueue, supersede, dedupe, leases
- * oldest first, expiry, heartbeats, three failed attempts, completion by an upload, and two
- * agents racing for one job. The clock is the `now` each call is given. */
+ * oldest first, expiry, heartbeats, three failed attempts, completion by an upload, two
+ * agents racing for one job, leases limited to named projects (waiting too, and past a long
+ * queue of another project) and the lease's length. The clock is the `now` each call is
+ * given. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -295,6 +297,165 @@ static void test_waiting_lease_woken_by_enqueue(void **state) {
   assert_true(time(NULL) - start <= 2); /* woken, not timed out at 10 s */
 }
 
+/* Creates the project "other" with the testbed tb1 and enqueues sha `c` there: job `want`. */
+static struct bg_project other_project_job(struct fixture *f, char c, long long want) {
+  struct bg_project demo = f->p, other;
+  assert_int_equal(bg_store_project_create(f->s, "other", NULL, NULL, &other), BG_OK);
+  f->p = other;
+  upload(f, "tb1", 0, 0);
+  assert_int_equal(enqueue(f, c, 0, "tb1", NULL, NULL), 1);
+  f->p = demo;
+  assert_int_equal(get(f, want, T0).project_id, other.id);
+  return other;
+}
+
+/* A lease request of a server-wide token (or of project_id's) limited to `projects` (a
+ * NULL-terminated list). */
+static struct bg_jobs_lease_request by_projects(long long project_id, const char *testbed,
+                                                const char *const *projects) {
+  struct bg_jobs_lease_request r = {.agent = "ag1",
+                                    .testbed = testbed,
+                                    .project_id = project_id,
+                                    .by_project = 1,
+                                    .max_waiting = 4,
+                                    .lease_s = BG_JOBS_LEASE_S};
+  while (projects[r.nprojects]) {
+    r.projects[r.nprojects] = projects[r.nprojects];
+    r.nprojects++;
+  }
+  return r;
+}
+
+static void test_lease_only_named_projects(void **state) {
+  struct fixture *f = *state;
+  struct bg_job j;
+  struct bg_project other = other_project_job(f, 'a', 1); /* the oldest job, of "other" */
+  enqueue(f, 'b', 0, "tb1", NULL, NULL);                  /* job 2, of "demo" */
+  static const char *const demo[] = {"demo", NULL}, *const nobody[] = {"nope", NULL},
+                           *const none[] = {NULL}, *const both[] = {"nope", "other", NULL};
+  struct bg_jobs_lease_request r = by_projects(0, "tb1", nobody);
+  /* A slug of no project is no error; it matches nothing, as an empty list does. */
+  assert_int_equal(bg_jobs_lease(f->s, &r, T0, &j), BG_ENOENT);
+  r = by_projects(0, "tb1", none);
+  assert_int_equal(bg_jobs_lease(f->s, &r, T0, &j), BG_ENOENT);
+  r = by_projects(0, "tb1", demo);
+  assert_int_equal(bg_jobs_lease(f->s, &r, T0, &j), BG_OK);
+  assert_int_equal(j.id, 2); /* demo's, though other's is older */
+  assert_string_equal(j.project, "demo");
+  /* A token of demo never leases other's job, whatever it names. */
+  r = by_projects(f->p.id, "tb1", both);
+  assert_int_equal(bg_jobs_lease(f->s, &r, T0, &j), BG_ENOENT);
+  r = by_projects(0, "tb1", both);
+  assert_int_equal(bg_jobs_lease(f->s, &r, T0, &j), BG_OK);
+  assert_int_equal(j.id, 1);
+  assert_int_equal(j.project_id, other.id);
+}
+
+static void test_lease_length_and_lease_seconds(void **state) {
+  struct fixture *f = *state;
+  struct bg_job j;
+  struct bg_buf out;
+  enqueue(f, 'a', 0, "tb1", NULL, NULL);
+  struct bg_jobs_lease_request r = {
+      .agent = "ag1", .testbed = "tb1", .max_waiting = 4, .lease_s = 7};
+  assert_int_equal(bg_jobs_lease(f->s, &r, T0, &j), BG_OK);
+  assert_int_equal(j.lease_expires, T0 + 7);
+  bg_buf_init(&out, 0);
+  bg_jobs_store_render(&j, &out);
+  assert_non_null(strstr(out.data, "\"lease_seconds\":7,"));
+  assert_int_equal(bg_jobs_heartbeat(f->s, 1, "ag1", 9, T0 + 5, &j), BG_OK);
+  assert_int_equal(j.lease_expires, T0 + 14);
+  bg_buf_reset(&out);
+  bg_jobs_store_render(&j, &out);
+  assert_non_null(strstr(out.data, "\"lease_seconds\":9,"));
+  /* Past the lease: queued again, with no lease in force. */
+  j = get(f, 1, T0 + 14);
+  assert_string_equal(j.state, "queued");
+  bg_buf_reset(&out);
+  bg_jobs_store_render(&j, &out);
+  assert_non_null(strstr(out.data, "\"lease_seconds\":null,"));
+  bg_buf_free(&out);
+}
+
+/* 10 000 queued jobs of another project on the agent's testbed, older than any of its own:
+ * a lease limited to its projects still answers at once (the queue's index, read oldest
+ * first, with the project checked per job). */
+static void test_lease_by_project_with_a_long_queue(void **state) {
+  struct fixture *f = *state;
+  struct bg_job j;
+  other_project_job(f, 'a', 1);
+  struct bg_job row = get(f, 1, T0);
+  long long id;
+  assert_int_equal(bg_store_write_begin(f->s), BG_OK);
+  int rc = BG_OK;
+  for (int i = 0; i < 10000 && !rc; i++) {
+    snprintf(row.sha, sizeof row.sha, "%040d", i);
+    rc = bg_jobs_store_insert(f->s, &row, T0, &id);
+  }
+  assert_int_equal(bg_store_write_end(f->s, rc == BG_OK), BG_OK);
+  assert_int_equal(rc, BG_OK);
+  static const char *const demo[] = {"demo", NULL};
+  struct bg_jobs_lease_request r = by_projects(0, "tb1", demo);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (int i = 0; i < 20; i++)
+    assert_int_equal(bg_jobs_lease(f->s, &r, T0, &j), BG_ENOENT);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double ms =
+      ((double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6) / 20;
+  print_message("lease by project past 10000 queued jobs of another: %.2f ms\n", ms);
+  assert_true(ms < 100);
+  enqueue(f, 'b', 0, "tb1", NULL, NULL);
+  assert_int_equal(bg_jobs_lease(f->s, &r, T0, &j), BG_OK);
+  assert_string_equal(j.project, "demo");
+}
+
+struct filtered_waiter {
+  struct bg_store *s;
+  int rc;
+  long long got;
+};
+
+static void *wait_lease_demo(void *arg) {
+  struct filtered_waiter *w = arg;
+  struct bg_job j;
+  char err[256];
+  static const char *const demo[] = {"demo", NULL};
+  struct bg_jobs_lease_request r = by_projects(0, "tb1", demo);
+  r.wait_s = 10;
+  struct bg_store *own = bg_db_thread(bg_store_database(w->s), err, sizeof err);
+  w->rc = own ? bg_jobs_lease(own, &r, T0, &j) : BG_EDB;
+  w->got = w->rc ? 0 : j.id;
+  bg_db_thread_release(bg_store_database(w->s));
+  return NULL;
+}
+
+/* A waiting lease limited to demo sleeps through another project's enqueue and takes demo's
+ * job when it comes. */
+static void test_waiting_lease_by_project(void **state) {
+  struct fixture *f = *state;
+  struct bg_project demo = f->p, other;
+  assert_int_equal(bg_store_project_create(f->s, "other", NULL, NULL, &other), BG_OK);
+  f->p = other;
+  upload(f, "tb1", 0, 0);
+  f->p = demo;
+  struct filtered_waiter w = {f->s, -1, 0};
+  pthread_t t;
+  pthread_create(&t, NULL, wait_lease_demo, &w);
+  usleep(200 * 1000);
+  f->p = other;
+  enqueue(f, 'a', 0, "tb1", NULL, NULL); /* job 1, of other: wakes it, it waits on */
+  f->p = demo;
+  usleep(300 * 1000);
+  time_t start = time(NULL);
+  enqueue(f, 'b', 0, "tb1", NULL, NULL); /* job 2, of demo */
+  pthread_join(t, NULL);
+  assert_int_equal(w.rc, BG_OK);
+  assert_int_equal(w.got, 2);
+  assert_true(time(NULL) - start <= 2);
+  assert_string_equal(get(f, 1, T0).state, "queued");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_enqueue_one_per_testbed_and_dedupe, setup_testbeds,
@@ -310,6 +471,12 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_two_agents_never_hold_one_job, setup_testbeds, teardown),
       cmocka_unit_test_setup_teardown(test_waiting_lease_woken_by_enqueue, setup_testbeds,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_lease_only_named_projects, setup_testbeds, teardown),
+      cmocka_unit_test_setup_teardown(test_lease_length_and_lease_seconds, setup_testbeds,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_lease_by_project_with_a_long_queue, setup_testbeds,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_waiting_lease_by_project, setup_testbeds, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
