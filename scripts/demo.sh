@@ -3,8 +3,9 @@
 # database under ./var/demo (on BG_LISTEN, default 127.0.0.1:8080; port 0 picks a free one),
 # lets scripts/demo_history.sh create the project and run the real agent with the gate on the
 # eight commits of a throwaway repository of examples/wordcount (the gate fails the seventh,
-# which costs some 13 % more instructions, and passes the revert), prints where to look, and
-# keeps the server in the foreground until Ctrl-C.
+# which costs some 13 % more instructions, and passes the revert; those two go through the job
+# queue to a bench agent in serve mode), prints where to look, and keeps the server and the
+# agent running until Ctrl-C.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +27,13 @@ db=$var/benchgate.db
 "$bin/benchgated" --db "$db" --listen "$listen" --web "$root/web" >>"$var/server.out" \
   2>>"$var/server.log" &
 server=$!
-trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
+# The agent demo_history.sh starts is stopped with the server: SIGTERM lets it finish a job.
+stop_all() {
+  [ -f "$var/agent.pid" ] && kill "$(cat "$var/agent.pid")" 2>/dev/null
+  kill "$server" 2>/dev/null
+  wait 2>/dev/null || true
+}
+trap stop_all EXIT
 trap 'say "stopping"; exit 0' INT TERM
 
 url=""
@@ -50,8 +57,13 @@ benchgate demo is running.
               $url/api/v1/projects/demo/commits?branch=main
               $url/api/v1/projects/demo/benchmarks
               $url/api/v1/projects/demo/series?benchmark=count-500k&measure=instructions&testbed=dev-vm
+              $url/api/v1/projects/demo/jobs
+              $url/api/v1/agents
   database:   $db
-  agent logs: $var/agent-*.log
+  agent logs: $var/agent-*.log (the serving agent: $var/agent-serve.log)
+The bench agent 'demo-bench' keeps serving jobs. Commit to $var/repo and enqueue it:
+  BENCHGATE_TOKEN=\$(cat $var/ci.token) $bin/benchgate gate --server $url \\
+    --project demo --commit \$(git -C $var/repo rev-parse HEAD) --enqueue --branch main
 Press Ctrl-C to stop.
 MSG
 wait "$server"

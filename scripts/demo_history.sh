@@ -4,17 +4,22 @@
 #
 # On the benchgated at URL, whose database is DB, creates the project `demo` and its tokens,
 # builds a throwaway git repository of examples/wordcount in DIR/repo with eight commits and
-# runs the real agent (BIN_DIR/benchgate) with the gate on each. Commit 1 has no baseline;
-# 2 to 6 keep the code's work (2 prints ten words instead of five, 3 to 6 add comments);
-# 7 counts case-insensitively (some 13 % more instructions), which the gate fails; 8 reverts
-# it. Prints two lines per commit:
+# measures each with the real agent (BIN_DIR/benchgate). Commit 1 has no baseline; 2 to 6
+# keep the code's work (2 prints ten words instead of five, 3 to 6 add comments); 7 counts
+# case-insensitively (some 13 % more instructions), which the gate fails; 8 reverts it.
+# Commits 1 to 6 are measured as a self-hosted CI runner would, by `benchgate run --gate` in
+# the checkout. For 7 and 8 the demo starts a bench agent, `benchgate serve` (its agent.yml
+# in DIR/agent.yml, its work directory DIR/agent-work, its pid in DIR/agent.pid: the caller
+# stops it), and enqueues each commit from the CI side with `benchgate gate --enqueue
+# --wait`: queue, agent, verdict. Prints two lines per commit:
 #   demo: commit N: SUBJECT -> VERDICT
 #   demo:   times (not gated): count-2M wall_time +x %, cpu_time +y %
 # The gate decides on callgrind's instruction counts, which are exact, so a loaded machine
 # cannot change a verdict; times, which a loaded machine moves, are shown but ignored by the
 # demo's thresholds (examples/wordcount/benchgate.yml).
-# Each agent's output stays in DIR/agent-N.out (verdict and report) and DIR/agent-N.log
-# (progress, errors). Exits 1 when an agent run ended without a verdict.
+# Each commit's output stays in DIR/agent-N.out (verdict and report) and DIR/agent-N.log
+# (progress, errors); the serving agent's log is DIR/agent-serve.log. Exits 1 when a commit
+# ended without a verdict.
 set -euo pipefail
 
 [ $# -eq 4 ] || {
@@ -39,6 +44,8 @@ curl -fsS -X POST "$url/api/v1/projects" -H "Authorization: Bearer $admin" \
   -H 'Content-Type: application/json' \
   -d '{"slug":"demo","github_repo":"example/wordcount","default_branch":"main"}' >/dev/null
 agent=$(token --project demo --role agent --name demo-agent)
+ci=$(token --project demo --role ci --name demo-ci)
+(umask 077 && printf '%s\n' "$ci" >"$dir/ci.token") # for enqueueing more by hand
 say "project 'demo' created"
 
 repo=$dir/repo
@@ -68,7 +75,25 @@ for r in json.load(sys.stdin).get("results", []):
 print(", ".join(out))' 2>/dev/null || true
 }
 
+# serve: starts the bench agent in serve mode on this testbed, for the demo's repository.
+serve() {
+  cat >"$dir/agent.yml" <<YML
+server: $url
+testbed: dev-vm
+name: demo-bench
+workdir: $dir/agent-work
+projects:
+  demo: {repository: $repo}
+YML
+  BENCHGATE_TOKEN=$agent CI=1 "$bin/benchgate" serve --config "$dir/agent.yml" \
+    2>>"$dir/agent-serve.log" &
+  echo $! >"$dir/agent.pid"
+  say "bench agent 'demo-bench' serving jobs (benchgate serve; log: $dir/agent-serve.log)"
+}
+
 step=0 failures=0
+# commit SUBJECT [job]: commits, then measures it: with `benchgate run --gate` in the
+# checkout, or with "job" as a job the serving agent runs, enqueued by `benchgate gate`.
 commit() {
   step=$((step + 1))
   local when sha verdict rc=0
@@ -76,10 +101,17 @@ commit() {
   git -C "$repo" add -A
   GIT_AUTHOR_DATE=$when GIT_COMMITTER_DATE=$when git -C "$repo" commit -q -m "$1"
   sha=$(git -C "$repo" rev-parse HEAD)
-  # --gate exits 1 on a failing verdict, which is what the demo shows, not an error.
-  (cd "$repo" && BENCHGATE_TOKEN=$agent CI=1 "$bin/benchgate" run --server "$url" \
-    --testbed dev-vm --gate >"$dir/agent-$step.out" 2>"$dir/agent-$step.log") || rc=$?
-  verdict=$(sed -n 's/^verdict: //p' "$dir/agent-$step.out")
+  # The gate exits 1 on a failing verdict, which is what the demo shows, not an error.
+  if [ "${2:-}" = job ]; then
+    (cd "$repo" && BENCHGATE_TOKEN=$ci CI=1 "$bin/benchgate" gate --server "$url" \
+      --project demo --commit "$sha" --enqueue --branch main --testbed dev-vm --wait 15m \
+      >"$dir/agent-$step.out" 2>"$dir/agent-$step.log") || rc=$?
+    verdict=$(sed -n 's/^verdict on dev-vm: //p' "$dir/agent-$step.out")
+  else
+    (cd "$repo" && BENCHGATE_TOKEN=$agent CI=1 "$bin/benchgate" run --server "$url" \
+      --testbed dev-vm --gate >"$dir/agent-$step.out" 2>"$dir/agent-$step.log") || rc=$?
+    verdict=$(sed -n 's/^verdict: //p' "$dir/agent-$step.out")
+  fi
   if [ -z "$verdict" ] || [ "$rc" -gt 1 ]; then
     failures=$((failures + 1))
     say "commit $step: $1 -> no verdict (exit $rc; see $dir/agent-$step.log)"
@@ -101,8 +133,9 @@ cp "$repo/wordcount.c" "$dir/wordcount.fast.c"
 sed -i 's/#include <string.h>/#include <string.h>\n#include <strings.h>\n#include <ctype.h>/;
         s/h = (h ^ (unsigned char)\*w)/h = (h ^ (unsigned char)tolower((unsigned char)*w))/;
         s/strcmp(table\[i\].word, w)/strcasecmp(table[i].word, w)/' "$repo/wordcount.c"
-commit "Count words case-insensitively"
+serve
+commit "Count words case-insensitively" job
 cp "$dir/wordcount.fast.c" "$repo/wordcount.c"
-commit "Revert case-insensitive counting"
+commit "Revert case-insensitive counting" job
 
 [ "$failures" -eq 0 ]

@@ -187,6 +187,8 @@ static int lease_once(struct bg_store *s, const struct bg_jobs_lease_request *r,
   if (rc)
     return rc;
   rc = bg_jobs_store_expire(s, now, BG_JOBS_MAX_ATTEMPTS);
+  if (!rc) /* jobs can be enqueued for the testbed as soon as an agent serves it */
+    rc = bg_jobs_store_announce(s, &pick);
   if (!rc)
     rc = bg_jobs_store_lease(s, &pick, r->agent, now, r->lease_s, j);
   int seen = bg_jobs_store_agent_seen(s, r->project_id, r->agent, r->testbed, rc ? 0 : j->id, now);

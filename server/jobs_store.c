@@ -22,6 +22,7 @@ enum jid {
   J_SUPERSEDE,
   J_EXPIRE,
   J_OLDEST,
+  J_ANNOUNCE,
   J_LEASE,
   J_GET,
   J_MOVE,
@@ -48,6 +49,9 @@ static const char *const sql_text[J_COUNT] = {
                  "AND (?2 = 0 OR project_id = ?2) AND (?3 IS NULL OR project_id IN "
                  "(SELECT id FROM projects WHERE slug IN (SELECT value FROM json_each(?3)))) "
                  "ORDER BY id LIMIT 1",
+    [J_ANNOUNCE] = "INSERT OR IGNORE INTO testbeds (project_id, name) SELECT id, ?1 FROM projects "
+                   "WHERE (?2 = 0 OR id = ?2) AND (?3 IS NULL OR slug IN "
+                   "(SELECT value FROM json_each(?3)))",
     [J_LEASE] = "UPDATE jobs SET state = 'leased', agent = ?2, lease_expires = ?3, "
                 "attempts = attempts + 1, updated_at = ?4 WHERE id = ?1 AND state = 'queued'",
     [J_GET] = JOB_SELECT "WHERE j.id = ?1",
@@ -132,24 +136,39 @@ int bg_jobs_store_expire(struct bg_store *s, long long now, int max_attempts) {
 
 /* The oldest queued job `pick` allows: *id, 0 when none. The project slugs go in as one JSON
  * array, so one statement serves any number of them. */
+static void bind_pick(sqlite3_stmt *st, const struct bg_jobs_pick *pick, struct bg_buf *slugs) {
+  bg_buf_init(slugs, 0);
+  if (pick->projects) {
+    bg_buf_puts(slugs, "[");
+    for (size_t i = 0; i < pick->nprojects; i++) {
+      bg_buf_puts(slugs, i ? "," : "");
+      bg_json_str(slugs, pick->projects[i]);
+    }
+    bg_buf_puts(slugs, "]");
+  }
+  bg_store_bind_text(st, 1, pick->testbed);
+  sqlite3_bind_int64(st, 2, pick->project_id);
+  bg_store_bind_text(st, 3, pick->projects ? slugs->data : NULL);
+}
+
 static int oldest_queued(struct bg_store *s, const struct bg_jobs_pick *pick, long long *id) {
   sqlite3_stmt *st = bg_store_stmt(s, &jobs_sql, J_OLDEST);
   struct bg_buf slugs;
   if (!st)
     return BG_EDB;
-  bg_buf_init(&slugs, 0);
-  if (pick->projects) {
-    bg_buf_puts(&slugs, "[");
-    for (size_t i = 0; i < pick->nprojects; i++) {
-      bg_buf_puts(&slugs, i ? "," : "");
-      bg_json_str(&slugs, pick->projects[i]);
-    }
-    bg_buf_puts(&slugs, "]");
-  }
-  bg_store_bind_text(st, 1, pick->testbed);
-  sqlite3_bind_int64(st, 2, pick->project_id);
-  bg_store_bind_text(st, 3, pick->projects ? slugs.data : NULL);
+  bind_pick(st, pick, &slugs);
   int rc = one_id(s, st, id, "jobs: oldest queued");
+  bg_buf_free(&slugs);
+  return rc;
+}
+
+int bg_jobs_store_announce(struct bg_store *s, const struct bg_jobs_pick *pick) {
+  sqlite3_stmt *st = bg_store_stmt(s, &jobs_sql, J_ANNOUNCE);
+  struct bg_buf slugs;
+  if (!st)
+    return BG_EDB;
+  bind_pick(st, pick, &slugs);
+  int rc = bg_store_step_done(s, st, "jobs: announce the testbed");
   bg_buf_free(&slugs);
   return rc;
 }

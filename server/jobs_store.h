@@ -61,6 +61,10 @@ struct bg_jobs_pick {
   size_t nprojects;
 };
 
+/* Makes pick->testbed a testbed of every project `pick` allows that lacks it: an agent that
+ * asks for jobs of a testbed is one, before any run named it. BG_OK or BG_EDB. */
+int bg_jobs_store_announce(struct bg_store *s, const struct bg_jobs_pick *pick);
+
 /* Leases the oldest queued job `pick` allows to `agent` until now + lease_s, counting an
  * attempt, into *j. BG_ENOENT when none. */
 int bg_jobs_store_lease(struct bg_store *s, const struct bg_jobs_pick *pick, const char *agent,

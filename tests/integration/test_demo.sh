@@ -5,7 +5,8 @@
 # count-500k instructions (regressed by more than min_effect), commit 8 passes again; times
 # are reported beside the counts but ignored by the gate; commit 2, against commit 1's equal
 # callgrind counts, is judged by the exact rule. Needs valgrind where the machine has no PMU
-# (callgrind counts the instructions).
+# (callgrind counts the instructions). Commits 7 and 8 are enqueued as jobs and run by a
+# bench agent in serve mode.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -23,12 +24,14 @@ started=$(date +%s)
 "$BG_SOURCE/scripts/demo_history.sh" "$BG_BUILD/bin" "$URL" "$TMP/demo.db" "$TMP" \
   >"$TMP/history.out" 2>"$TMP/history.err"
 rc=$?
+[ -f "$TMP/agent.pid" ] && PIDS+=("$(cat "$TMP/agent.pid")")
 cat "$TMP/history.out"
 echo "history took $(($(date +%s) - started)) s"
 check "every commit got a verdict (exit $rc; $(head -c 300 "$TMP/history.err"))" [ "$rc" -eq 0 ]
 
-# verdict N: the summary line `benchgate run --gate` printed for commit N.
-verdict() { sed -n 's/^verdict: //p' "$TMP/agent-$1.out"; }
+# verdict N: the summary line `benchgate run --gate` (commits 1 to 6) or `benchgate gate`
+# (7 and 8, run as jobs by the serving agent) printed for commit N.
+verdict() { sed -n 's/^verdict: //p; s/^verdict on dev-vm: //p' "$TMP/agent-$1.out"; }
 
 v=$(verdict 1)
 check "commit 1 has no baseline: $v" [ "${v%%:*}" = no_baseline ]
@@ -42,6 +45,12 @@ case "$v" in
 *"count-500k instructions +"*) ok "commit 7's verdict names count-500k instructions" ;;
 *) bad "commit 7's verdict names count-500k instructions: $v" ;;
 esac
+
+# Commits 7 and 8 went queue -> agent -> verdict: two jobs, done by the serving agent.
+req GET /api/v1/projects/demo/jobs
+expect_json "commits 7 and 8 were jobs, done by the demo's bench agent" \
+  "len(j['jobs']) == 2 and all(x['state'] == 'done' and x['agent'] == 'demo-bench' for x in j['jobs'])"
+check "the agent said it took them" test "$(grep -c 'job [0-9]*: done' "$TMP/agent-serve.log")" = 2
 
 # The stored verdicts, class by class: instructions decide, times are ignored.
 mapfile -t shas < <(git -C "$TMP/repo" log --reverse --format=%H)

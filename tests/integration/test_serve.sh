@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test_serve.sh: the job loop end to end. The real benchgated (leases of 3 s), real git
+# test_serve.sh: the job loop end to end. The real benchgated (leases of 5 s), real git
 # repositories, real `benchgate serve` agents measuring a tiny C program, and `benchgate gate
 # --enqueue --wait` on the CI side: unchanged commits on main pass (exit 0), a pull request
 # doing 3x the work fails (exit 1, compared with its fork point), a suite whose command does
@@ -19,7 +19,7 @@ export BENCHGATE_RETRY_BASE_MS=200 BENCHGATE_RETRY_CAP_MS=1000 BENCHGATE_RETRY_A
 
 DB=$TMP/serve.db
 LISTEN=127.0.0.1:$(free_port) # the same address after a restart
-start_server "$DB" --job-lease 3
+start_server "$DB" --job-lease 5
 ADMIN=$(make_token "$DB" --role admin)
 create_project "$ADMIN" '{"slug":"loop"}'
 expect "project created" 201
@@ -217,7 +217,7 @@ RJ=$JOB
 await_job "$RJ" running 30 || bad "the job did not start running"
 stop_server
 sleep 1
-start_server "$DB" --job-lease 3
+start_server "$DB" --job-lease 5
 await_job "$RJ" done 60 && ok "after a server restart mid-job the job completes" ||
   bad "job $RJ: $(job_state "$RJ")"
 check "the commit has exactly one run" test "$(runs_of "$R")" = 1
