@@ -366,7 +366,10 @@ int bg_measure_run(const struct bg_config *cf, const struct bg_measure_opts *o, 
     return BG_ECANCELED;
   }
   if (failed) {
-    snprintf(err, errlen, "%d of %zu suites failed; the first: %s", failed, cf->nsuites, first);
+    if (failed == 1)
+      snprintf(err, errlen, "%s", first);
+    else
+      snprintf(err, errlen, "%d of %zu suites failed; the first: %s", failed, cf->nsuites, first);
     return rc;
   }
   bg_cli_now_rfc3339(ts, sizeof ts);

@@ -3,7 +3,7 @@
 #
 # Paths     BG_SOURCE (the checkout), BG_BUILD (the build directory, default $BG_SOURCE/build),
 #           SERVER (benchgated), AGENT (benchgate), PY (python3), TMP (a scratch directory,
-#           removed on exit).
+#           removed on exit unless BG_KEEP_TMP is set).
 # Counting  ok NAME, bad NAME, check NAME COMMAND..., finish ("N passed, M failed"; exits
 #           non-zero on any failure).
 # Commands  expect_exit WANT NAME -- COMMAND... (stdout to $TMP/out, stderr to $TMP/err),
@@ -31,7 +31,7 @@ cleanup() {
   for pid in "${PIDS[@]}"; do
     kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   done
-  rm -rf "$TMP"
+  [ -n "${BG_KEEP_TMP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"
 }
 trap cleanup EXIT
 

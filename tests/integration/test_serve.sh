@@ -7,8 +7,8 @@
 # cases: an agent SIGKILLed mid-job (the job is leased again once the lease lapses and
 # completes once), the server restarted mid-job (the agent carries on), two agents on one
 # testbed (no job held twice, every job run once), SIGTERM (the job finishes, exit 0) and a
-# second SIGTERM (the job is given back with a reason), a replayed upload naming a job, and
-# bad agent configurations.
+# second SIGTERM (the job is given back with a reason), and bad agent configurations. (A
+# replayed upload naming a job is test_jobs_api.sh's.)
 #
 # Needs BG_BUILD, cc, git and curl. Prints "N passed, M failed" last.
 set -u
@@ -67,11 +67,12 @@ projects:
   loop: {repository: $REPO}
 YML
 }
-# start_agent N: starts agent bench-N in serve mode; AGENT_PID. Its stderr is $TMP/agentN.log.
+# start_agent N: starts agent bench-N in serve mode; AGENT_PID. Its stderr is $TMP/agentN.log
+# (from this start on).
 start_agent() {
   agent_yml "$1"
   BENCHGATE_TOKEN=$AGENT_TOKEN "$AGENT" serve --config "$TMP/agent$1.yml" \
-    2>>"$TMP/agent$1.log" &
+    2>"$TMP/agent$1.log" &
   AGENT_PID=$!
   PIDS+=("$AGENT_PID")
   await '/waiting for jobs/p' "$TMP/agent$1.log" >/dev/null || bad "agent bench-$1 did not start"
@@ -159,8 +160,8 @@ expect_json "the job failed after 3 attempts with the reason" \
   "[(x['state'], x['attempts']) for x in j['jobs'] if x['sha'] == '$BROKEN'] == [('failed', 3)] and \
    'no-such-benchmark' in [x['reason'] for x in j['jobs'] if x['sha'] == '$BROKEN'][0]"
 check "the agent carries on after failed jobs" kill -0 "$A1"
-check "the agent said why each attempt failed" grep -q 'job [0-9]*: failed: .*no-such-benchmark' \
-  "$TMP/agent1.log"
+check "the agent said why each attempt failed" \
+  test "$(grep -A3 'job [0-9]*: failed: ' "$TMP/agent1.log" | grep -c 'no-such-benchmark')" -ge 3
 
 # ---- SIGKILL mid-job: the lease lapses, another agent completes the job once ----
 git checkout -q main
@@ -199,7 +200,7 @@ done
 for id in "${ids[@]}"; do await_job "$id" done 90 || bad "job $id: $(job_state "$id")"; done
 req GET /api/v1/projects/loop/jobs
 expect_json "all six done in one attempt each" \
-  "all(x['state'] == 'done' and x['attempts'] == 1 for x in j['jobs'] if x['id'] in [${ids[*]// /,}])"
+  "all(x['state'] == 'done' and x['attempts'] == 1 for x in j['jobs'] if x['id'] in [$(IFS=,; echo "${ids[*]}")])"
 one_run=1
 for s in "${shas[@]}"; do [ "$(runs_of "$s")" = 1 ] || one_run=0; done
 check "every commit was measured exactly once" test "$one_run" = 1
@@ -221,17 +222,6 @@ start_server "$DB" --job-lease 5
 await_job "$RJ" done 60 && ok "after a server restart mid-job the job completes" ||
   bad "job $RJ: $(job_state "$RJ")"
 check "the commit has exactly one run" test "$(runs_of "$R")" = 1
-
-# ---- a replayed upload naming a job completes nothing twice ----
-req GET "/api/v1/projects/loop/commits/$R"
-RUN_ID=$(json "j['runs'][0]['run_id']")
-req GET "/api/v1/projects/loop/runs/$RUN_ID"
-printf '%s' "$BODY" >"$TMP/run.json"
-req POST /api/v1/projects/loop/runs -H "Authorization: Bearer $AGENT_TOKEN" \
-  -H 'Content-Type: application/json' --data-binary @"$TMP/run.json"
-[[ $STATUS == 20? ]] && ok "the replay is answered $STATUS" || bad "replay: $STATUS ${BODY:0:200}"
-req GET "/api/v1/jobs/$RJ"
-expect_json "the job stays done with its run" "j['state'] == 'done' and j['attempts'] == 1"
 
 # ---- SIGTERM: the job finishes; a second SIGTERM gives it back ----
 timed_commit "slow build, stopped"
