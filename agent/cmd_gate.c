@@ -354,14 +354,12 @@ static int sha_matches(const struct gate *g, const char *sha) {
 }
 
 /* The project's jobs of the commit into *root (caller deletes), newest first. The server
- * filters by a full sha; the answer is filtered here too (see sha_matches). */
+ * filters by the sha or its prefix; a prefix may also match another commit, which
+ * sha_matches tells apart. */
 static int list_jobs(struct gate *g, cJSON **root) {
   char path[512], code[64];
   long status;
-  if (bg_valid_sha(g->sha))
-    snprintf(path, sizeof path, "/api/v1/projects/%s/jobs?sha=%s", g->fl->project, g->sha);
-  else
-    snprintf(path, sizeof path, "/api/v1/projects/%s/jobs", g->fl->project);
+  snprintf(path, sizeof path, "/api/v1/projects/%s/jobs?sha=%s", g->fl->project, g->sha);
   return call(g, "GET", path, NULL, "jobs", root, &status, code, sizeof code);
 }
 

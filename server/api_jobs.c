@@ -150,14 +150,39 @@ void bg_api_jobs_post(struct bg_req *req) {
   cJSON_Delete(o);
 }
 
+/* The sha query parameter, lowercased into buf: a full sha or a prefix of 7 or more hex
+ * digits; NULL when absent. 0 after a 400. */
+static int sha_param(struct bg_req *req, char *buf, size_t len, const char **sha) {
+  const char *q = bg_api_query(req, "sha");
+  size_t n = q ? strlen(q) : 0;
+  *sha = NULL;
+  if (!q)
+    return 1;
+  int hex = n >= 7 && n < len && n <= 64;
+  for (size_t i = 0; hex && i < n; i++)
+    hex = isxdigit((unsigned char)q[i]) != 0;
+  if (!hex) {
+    bg_api_error(req, 400, "invalid_param", "sha", "must be a commit sha or a prefix of 7 or "
+                                                   "more hex digits");
+    return 0;
+  }
+  for (size_t i = 0; i <= n; i++)
+    buf[i] = (char)tolower((unsigned char)q[i]);
+  *sha = buf;
+  return 1;
+}
+
 void bg_api_jobs_list(struct bg_req *req) {
-  const char *state = bg_api_query(req, "state");
+  const char *state = bg_api_query(req, "state"), *sha;
+  char shabuf[65];
   if (state && !bg_jobs_state_valid(state)) {
     bg_api_error(req, 400, "invalid_param", "state",
                  "must be queued, leased, running, done, failed or canceled");
     return;
   }
-  int rc = bg_jobs_list_json(req->store, &req->project, state, bg_jobs_now(), &req->out);
+  if (!sha_param(req, shabuf, sizeof shabuf, &sha))
+    return;
+  int rc = bg_jobs_list_json(req->store, &req->project, state, sha, bg_jobs_now(), &req->out);
   if (rc) {
     bg_buf_reset(&req->out);
     bg_api_store_error(req, rc);

@@ -313,9 +313,9 @@ int bg_jobs_get(struct bg_store *s, long long id, long long now, struct bg_job *
 }
 
 int bg_jobs_list_json(struct bg_store *s, const struct bg_project *p, const char *state,
-                      long long now, struct bg_buf *out) {
+                      const char *sha, long long now, struct bg_buf *out) {
   int rc = expire(s, now);
-  return rc ? rc : bg_jobs_store_list_json(s, p->id, state, out);
+  return rc ? rc : bg_jobs_store_list_json(s, p->id, state, sha, out);
 }
 
 int bg_jobs_agents_json(struct bg_store *s, long long now, struct bg_buf *out) {

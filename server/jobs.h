@@ -92,9 +92,10 @@ int bg_jobs_complete(struct bg_store *s, long long project_id, long long id, lon
 /* Job `id` into *j, after expiring the leases due by now. BG_OK, BG_ENOENT or BG_EDB. */
 int bg_jobs_get(struct bg_store *s, long long id, long long now, struct bg_job *j);
 
-/* Appends {"jobs":[...]} of the project (state NULL: all), after expiring due leases. */
+/* Appends {"jobs":[...]} of the project (state NULL: all; sha, a full sha or a prefix of one,
+ * NULL: every commit), after expiring due leases. */
 int bg_jobs_list_json(struct bg_store *s, const struct bg_project *p, const char *state,
-                      long long now, struct bg_buf *out);
+                      const char *sha, long long now, struct bg_buf *out);
 
 /* Appends {"agents":[...]} (jobs_store.h), after expiring due leases. */
 int bg_jobs_agents_json(struct bg_store *s, long long now, struct bg_buf *out);

@@ -64,8 +64,9 @@ static const char *const sql_text[J_COUNT] = {
                 "VALUES (?1, ?2, ?3, ?4, nullif(?5, 0)) ON CONFLICT (project_id, name) DO UPDATE "
                 "SET testbed = excluded.testbed, last_seen = excluded.last_seen, "
                 "job_id = excluded.job_id",
-    [J_LIST] = JOB_SELECT "WHERE j.project_id = ?1 "
-                          "AND (?2 IS NULL OR j.state = ?2) ORDER BY j.id DESC LIMIT 1000",
+    [J_LIST] = JOB_SELECT "WHERE j.project_id = ?1 AND (?2 IS NULL OR j.state = ?2) "
+                          "AND (?3 IS NULL OR substr(j.sha, 1, length(?3)) = ?3) "
+                          "ORDER BY j.id DESC LIMIT 1000",
     [J_AGENTS] = "SELECT a.name, a.testbed, a.last_seen, j.id FROM agents a LEFT JOIN jobs j "
                  "ON j.id = a.job_id AND j.agent = a.name AND j.state IN ('leased', 'running') "
                  "ORDER BY a.name, a.project_id",
@@ -316,12 +317,13 @@ static void job_json(void *ctx, struct bg_buf *out, sqlite3_stmt *st) {
 }
 
 int bg_jobs_store_list_json(struct bg_store *s, long long project_id, const char *state,
-                            struct bg_buf *out) {
+                            const char *sha, struct bg_buf *out) {
   sqlite3_stmt *st = bg_store_stmt(s, &jobs_sql, J_LIST);
   if (!st)
     return BG_EDB;
   sqlite3_bind_int64(st, 1, project_id);
   bg_store_bind_text(st, 2, state);
+  bg_store_bind_text(st, 3, sha);
   bg_buf_puts(out, "{\"jobs\":[");
   int rc = bg_store_json_rows(s, st, job_json, NULL, out, NULL, "jobs: list");
   bg_buf_puts(out, "]}");

@@ -90,9 +90,10 @@ int bg_jobs_store_agent_seen(struct bg_store *s, long long project_id, const cha
  * it is not leased. */
 void bg_jobs_store_render(const struct bg_job *j, struct bg_buf *out);
 
-/* Appends {"jobs":[...]} of the project, newest first (at most 1000); state NULL for all. */
+/* Appends {"jobs":[...]} of the project, newest first (at most 1000); state NULL for all,
+ * sha (a full sha or a prefix of one) NULL for every commit. */
 int bg_jobs_store_list_json(struct bg_store *s, long long project_id, const char *state,
-                            struct bg_buf *out);
+                            const char *sha, struct bg_buf *out);
 
 /* Appends {"agents":[...]}: name, testbed, last seen, current job. BG_OK or BG_EDB. */
 int bg_jobs_store_agents_json(struct bg_store *s, struct bg_buf *out);

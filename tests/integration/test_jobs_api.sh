@@ -76,6 +76,10 @@ req POST /api/v1/projects/demo/jobs "${json[@]}" -d "{\"sha\":\"$A\",\"branch\":
 expect "no token does not enqueue" 401
 req GET '/api/v1/projects/demo/jobs?state=bogus'
 expect "bad state" 400 '"field":"state"'
+req GET '/api/v1/projects/demo/jobs?sha=abc'
+expect "a sha prefix shorter than 7" 400 '"field":"sha"'
+req GET '/api/v1/projects/demo/jobs?sha=bbbbbbbbbbz'
+expect "a sha that is no hex" 400 '"field":"sha"'
 req GET /api/v1/jobs/999999
 expect "unknown job" 404 '"code":"job_not_found"'
 req GET /api/v1/jobs/abc
@@ -90,6 +94,12 @@ expect "a ci token does not lease" 403
 # ---- lists ----
 req GET '/api/v1/projects/demo/jobs?state=queued'
 expect_json "queued: the tb2 job and the newer tb1 job" "len(j['jobs']) == 2 and all(x['state'] == 'queued' for x in j['jobs'])"
+req GET "/api/v1/projects/demo/jobs?sha=$C"
+expect_json "sha=: the jobs of that commit only" "[x['sha'] for x in j['jobs']] == ['$C']"
+req GET "/api/v1/projects/demo/jobs?sha=BBBBBBB"
+expect_json "sha=, a prefix in any case: the two jobs of B" "len(j['jobs']) == 2 and all(x['sha'] == '$B' for x in j['jobs'])"
+req GET "/api/v1/projects/demo/jobs?sha=ddddddd"
+expect_json "sha= of a commit without jobs: none" "j['jobs'] == []"
 req GET /api/v1/projects/demo/jobs
 expect_json "all three jobs, newest first" "[x['id'] for x in j['jobs']] == sorted([x['id'] for x in j['jobs']], reverse=True) and len(j['jobs']) == 3"
 
