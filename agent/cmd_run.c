@@ -4,7 +4,6 @@
 #include "buf.h"
 #include "cli.h"
 #include "client.h"
-#include "cmd_flush.h"
 #include "deliver.h"
 #include "measure.h"
 #include "git.h"
@@ -361,11 +360,11 @@ out:
 /* Before new work, delivers what earlier runs spooled for this server (one quiet try each). */
 static void flush_earlier(const struct flags *fl, const char *server, const char *token) {
   char dir[4096], err[1024];
-  struct bg_flush_stats st;
+  struct bg_spool_stats st;
   struct bg_retry once = {1, 10000, 1, 1, 1};
   if (bg_spool_dir(fl->spool, dir, sizeof dir) != BG_OK)
     return;
-  if (bg_cmd_flush_spool(dir, NULL, server, token, &once, 1, &st, err, sizeof err) != BG_OK) {
+  if (bg_deliver_spool(dir, NULL, server, token, &once, 1, &st, err, sizeof err) != BG_OK) {
     bg_cli_warn("%s", err);
     return;
   }

@@ -4,7 +4,6 @@
 #include "buf.h"
 #include "cli.h"
 #include "client.h"
-#include "cmd_flush.h"
 #include "config.h"
 #include "deliver.h"
 #include "git.h"
@@ -374,10 +373,10 @@ static int run_job(struct serve *s, const struct bg_lease_job *j) {
 
 /* Delivers the runs the spool holds for this server, quietly; says what it did. */
 static void flush_spool(struct serve *s) {
-  struct bg_flush_stats st;
+  struct bg_spool_stats st;
   struct bg_retry once = {1, 10000, 1, 1, 1};
   char err[1024];
-  if (bg_cmd_flush_spool(s->spool, NULL, s->cf->server, s->token, &once, 1, &st, err,
+  if (bg_deliver_spool(s->spool, NULL, s->cf->server, s->token, &once, 1, &st, err,
                          sizeof err) != BG_OK)
     bg_cli_warn("%s", err);
   else if (st.delivered || st.rejected)

@@ -3,7 +3,8 @@
  * `benchgate run` and `benchgate serve` hand a finished run over the same way: POST it to the
  * project's runs, try again with backoff while the server is unreachable or failing (5xx,
  * 429), and when it stays so, write the run into the spool (spool.h) so that nothing measured
- * is lost; `benchgate flush`, and the next run or job, deliver it later. A final answer (2xx,
+ * is lost; bg_deliver_spool, called by `benchgate flush` and before the next run or job,
+ * delivers it later. A final answer (2xx,
  * or a 4xx: the server refuses this run, another try would not change that) is the caller's
  * to judge.
  */
@@ -27,5 +28,23 @@ struct bg_delivery {
  * when it could not be spooled either (err says both). */
 int bg_deliver_run(const struct bg_delivery *d, const struct bg_run *run, struct bg_response *res,
                    char *spooled, size_t spooledlen, char *err, size_t errlen);
+
+/* What one pass over the spool did. */
+struct bg_spool_stats {
+  size_t delivered; /* answered 2xx and deleted */
+  size_t remaining; /* still spooled: server failing or unreachable */
+  size_t rejected;  /* moved to rejected/ */
+};
+
+/* Delivers the runs spooled in `dir`, oldest first: a 2xx answer (a replay too) removes a
+ * run, a 5xx, a 429, no answer, a 401 or a 403 keep it, any other 4xx moves it to rejected/.
+ * `server` (may be NULL) replaces each run's recorded server; `only_server` (may be NULL) skips runs recorded for any other server (so that a
+ * token is never sent where the user did not point it). `token` may be NULL. Once a server
+ * proves unreachable, its other runs stay spooled without further tries. Reports each run
+ * on stderr unless `quiet`. Returns BG_OK with *st filled, or BG_EIO when the spool cannot
+ * be listed (message in err). */
+int bg_deliver_spool(const char *dir, const char *server, const char *only_server,
+                       const char *token, const struct bg_retry *retry, int quiet,
+                       struct bg_spool_stats *st, char *err, size_t errlen);
 
 #endif
