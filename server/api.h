@@ -6,6 +6,11 @@
  * Handlers never touch the socket; they read query parameters and headers through
  * bg_api_query/bg_api_header, and answer errors in the one shape
  * {"error":{"code","message","field"?}} with bg_api_error.
+ *
+ * A handler that waits for something (a lease for a job) does not block: it answers nothing
+ * and sets req->park_ms, and http.c parks the request (park.h) and calls the handler again
+ * once woken or after that time, with req->waited_ms since its first call. A handler whose
+ * work may end such a wait (a job enqueued) sets req->wake_parked.
  */
 #ifndef BG_API_H
 #define BG_API_H
@@ -23,7 +28,6 @@ struct MHD_Connection;
 struct bg_api_config {
   int private_reads; /* --private: reads need a token too */
   size_t max_body;   /* --max-body */
-  int threads;       /* --threads: a waiting lease holds one, so at most threads - 1 wait */
   int job_lease_s;   /* --job-lease: a job's lease lasts this long past its last heartbeat */
 };
 
@@ -39,6 +43,14 @@ struct bg_req {
   int status;         /* set by the handler */
   struct bg_buf out;  /* JSON answer, set by the handler */
   char location[256]; /* Location header for a 201; "" for none */
+  /* Waiting without a thread (http.c parks the connection). In: */
+  long long waited_ms; /* since the handler's first call for this request; 0 on the first */
+  int park_ok;         /* 1: the handler may park; 0: it must answer (the server stops, or
+                          as many requests as allowed are parked) */
+  /* Out: */
+  long long park_ms; /* > 0: no answer yet; call the handler again at the latest this many
+                        ms from now, or when woken (req->status and req->out are dropped) */
+  int wake_parked;   /* 1: every parked request looks again (its handler is called again) */
 };
 
 /* Sets req->status and replaces req->out with an error object. field may be NULL. */

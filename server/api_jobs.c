@@ -1,5 +1,10 @@
 /* api_jobs.c: the job queue's endpoints: enqueue and list a project's jobs, read one job,
- * lease, heartbeat and fail (agents), and the list of agents (jobs.h does the work). */
+ * lease, heartbeat and fail (agents), and the list of agents (jobs.h does the work).
+ *
+ * A lease with "wait" that finds no job parks (api.h: req->park_ms) until the earlier of its
+ * deadline and the next time a lease may lapse (bg_jobs_next_lapse), and looks again when
+ * woken: an enqueue that created a job and a fail that queued one again wake every parked
+ * request (req->wake_parked). At its deadline, or when it may not park, it answers 204. */
 #include "api.h"
 
 #include "jobs.h"
@@ -11,6 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* How long past a lease's lapse a parked lease looks again: time(), which the lapse is
+ * compared with, may lag the real-time clock by a scheduler tick. Also the shortest park. */
+#define LAPSE_MARGIN_MS 50
 
 /* The body as a JSON object (caller deletes), or NULL after answering 400. */
 static cJSON *body_object(struct bg_req *req) {
@@ -146,6 +156,7 @@ void bg_api_jobs_post(struct bg_req *req) {
       bg_api_store_error(req, rc);
     else
       req->status = created ? 201 : 200;
+    req->wake_parked = rc == BG_OK && created > 0;
   }
   cJSON_Delete(o);
 }
@@ -256,8 +267,9 @@ static int projects_member(struct bg_req *req, const cJSON *o, struct bg_jobs_le
   return 1;
 }
 
-/* Parses the lease body into r (strings point into o); 0 after a 400. */
-static int lease_request(struct bg_req *req, const cJSON *o, struct bg_jobs_lease_request *r) {
+/* Parses the lease body into r and *wait_s (strings point into o); 0 after a 400. */
+static int lease_request(struct bg_req *req, const cJSON *o, struct bg_jobs_lease_request *r,
+                         int *wait_s) {
   static const char *const names[] = {"agent", "testbed", "wait", "projects", NULL};
   long long wait = 0;
   memset(r, 0, sizeof *r);
@@ -270,22 +282,49 @@ static int lease_request(struct bg_req *req, const cJSON *o, struct bg_jobs_leas
     return 0;
   }
   r->project_id = req->who.project_id;
-  r->wait_s = wait > BG_JOBS_WAIT_MAX_S ? BG_JOBS_WAIT_MAX_S : (int)wait;
-  r->max_waiting = req->cfg->threads - 1;
+  *wait_s = wait > BG_JOBS_WAIT_MAX_S ? BG_JOBS_WAIT_MAX_S : (int)wait;
   r->lease_s = req->cfg->job_lease_s;
   return 1;
+}
+
+static long long real_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* No job for a lease that waits wait_s: parks it until its deadline or, when earlier, just
+ * past the next time a lease may lapse; 204 once the deadline has come or parking is not
+ * allowed. */
+static void lease_none(struct bg_req *req, int wait_s, int lease_s, long long now) {
+  long long left = wait_s * 1000LL - req->waited_ms, lapse;
+  if (!req->park_ok || left <= 0) {
+    req->status = 204;
+    return;
+  }
+  int rc = bg_jobs_next_lapse(req->store, lease_s, now, &lapse);
+  if (rc) {
+    bg_api_store_error(req, rc);
+    return;
+  }
+  long long to_lapse = lapse * 1000 - real_ms() + LAPSE_MARGIN_MS;
+  if (to_lapse < LAPSE_MARGIN_MS)
+    to_lapse = LAPSE_MARGIN_MS; /* due now: the next look expires it */
+  req->park_ms = to_lapse < left ? to_lapse : left;
 }
 
 void bg_api_agents_lease(struct bg_req *req) {
   cJSON *o = body_object(req);
   struct bg_jobs_lease_request r;
   struct bg_job j;
+  int wait_s = 0;
   if (!o)
     return;
-  if (lease_request(req, o, &r)) {
-    int rc = bg_jobs_lease(req->store, &r, bg_jobs_now(), &j);
+  if (lease_request(req, o, &r, &wait_s)) {
+    long long now = bg_jobs_now();
+    int rc = bg_jobs_lease(req->store, &r, now, &j);
     if (rc == BG_ENOENT)
-      req->status = 204;
+      lease_none(req, wait_s, r.lease_s, now);
     else if (rc)
       bg_api_store_error(req, rc);
     else
@@ -317,6 +356,7 @@ static void held_job(struct bg_req *req, int fail) {
         bg_api_store_error(req, rc);
       else
         job_answer(req, &j);
+      req->wake_parked = rc == BG_OK && fail && strcmp(j.state, "queued") == 0;
     }
   }
   cJSON_Delete(o);

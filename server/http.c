@@ -5,12 +5,18 @@
  * the following calls copy the upload into a capped buffer; the last call routes the request
  * and queues the answer. Per-request state is freed in the completed callback, which also
  * keeps the count of requests in flight that a graceful stop waits for.
+ *
+ * A handler that asks to wait (req->park_ms) gets its connection parked (park.h) instead of
+ * an answer: the last call returns without one, and libmicrohttpd calls it again once the
+ * connection is resumed, with the request's state (its body, the time of its first handler
+ * call) kept in struct request.
  */
 #include "http.h"
 
-#include "routes.h"
 #include "error.h"
 #include "mem.h"
+#include "park.h"
+#include "routes.h"
 
 #include <netinet/in.h>
 
@@ -30,7 +36,7 @@
 #include <unistd.h>
 
 #define CONN_MEMORY_LIMIT (64 * 1024) /* per connection: bounds the request header size */
-#define CONN_LIMIT 512
+#define CONN_LIMIT 512                /* also the bound on parked requests */
 #define CONN_TIMEOUT_S 30 /* idle seconds before a connection is closed */
 
 static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -42,6 +48,7 @@ struct bg_http {
   struct bg_http_config cfg;
   struct bg_api_config api;
   char *web_root; /* realpath of cfg.web_dir, or NULL */
+  struct bg_park *park;
   atomic_int inflight;
   int port;
 };
@@ -51,6 +58,7 @@ struct request {
   int status;  /* 200 until something rejects the request early */
   int too_big; /* the body went past --max-body */
   struct bg_buf body;
+  long long first_ms; /* bg_park_now_ms of the handler's first call; 0 before */
 };
 
 /* ---- answers ---- */
@@ -244,6 +252,52 @@ static enum MHD_Result reject(struct bg_http *h, struct MHD_Connection *c, struc
   }
 }
 
+/* Calls the request's handler and queues its answer, or parks the connection when the
+ * handler asks to wait. A handler that asks while a wake-up went by looks again at once; one
+ * that may not park (the bound, or stopping) is called again told so, and answers. */
+static enum MHD_Result run_handler(struct bg_http *h, struct MHD_Connection *c,
+                                   struct request *rq) {
+  char err[300];
+  struct bg_store *store = bg_db_thread(h->cfg.db, err, sizeof err);
+  if (!store) {
+    fprintf(stderr, "benchgated: %s\n", err);
+    return send_error(c, 503, "database_unavailable", "the database cannot be opened", NULL);
+  }
+  if (!rq->first_ms)
+    rq->first_ms = bg_park_now_ms();
+  int park_ok = 1;
+  for (;;) {
+    unsigned long long ticket = bg_park_ticket(h->park);
+    struct bg_req req = {0};
+    req.conn = c;
+    req.cfg = &h->api;
+    req.match = &rq->match;
+    req.body = rq->body.data ? rq->body.data : "";
+    req.body_len = rq->body.len;
+    req.store = store;
+    req.park_ok = park_ok;
+    bg_buf_init(&req.out, 0);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    req.waited_ms = bg_park_now_ms() - rq->first_ms;
+    bg_api_handle(&req);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (req.wake_parked)
+      bg_park_wake_all(h->park);
+    if (req.park_ms <= 0 || !park_ok) {
+      double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+      return send_json(c, req.status ? req.status : 500, &req.out,
+                       req.status == 405 ? rq->match.allow : NULL,
+                       req.location[0] ? req.location : NULL, ms);
+    }
+    bg_buf_free(&req.out);
+    enum bg_park_result r = bg_park_add(h->park, c, bg_park_now_ms() + req.park_ms, ticket);
+    if (r == BG_PARK_PARKED)
+      return MHD_YES;
+    park_ok = r != BG_PARK_FULL;
+  }
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls) {
@@ -275,27 +329,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
   }
   if (rq->match.static_file)
     return send_static(h, c, url);
-  char err[300];
-  struct bg_req req = {0};
-  req.conn = c;
-  req.cfg = &h->api;
-  req.match = &rq->match;
-  req.body = rq->body.data ? rq->body.data : "";
-  req.body_len = rq->body.len;
-  bg_buf_init(&req.out, 0);
-  req.store = bg_db_thread(h->cfg.db, err, sizeof err);
-  if (!req.store) {
-    fprintf(stderr, "benchgated: %s\n", err);
-    return send_error(c, 503, "database_unavailable", "the database cannot be opened", NULL);
-  }
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  bg_api_handle(&req);
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-  return send_json(c, req.status ? req.status : 500, &req.out,
-                   req.status == 405 ? rq->match.allow : NULL,
-                   req.location[0] ? req.location : NULL, ms);
+  return run_handler(h, c, rq);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -323,7 +357,6 @@ int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *
   h->cfg = *cfg;
   h->api.private_reads = cfg->private_reads;
   h->api.max_body = cfg->max_body;
-  h->api.threads = cfg->threads;
   h->api.job_lease_s = cfg->job_lease_s;
   atomic_init(&h->inflight, 0);
   if (cfg->web_dir && !(h->web_root = realpath(cfg->web_dir, NULL))) {
@@ -342,8 +375,12 @@ int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *
     rc = BG_EINVAL;
     goto out;
   }
+  if (!(h->park = bg_park_start(CONN_LIMIT, err, errlen))) {
+    rc = BG_EIO;
+    goto out;
+  }
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                   MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+                   MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
   if (ai->ai_family == AF_INET6)
     flags |= MHD_USE_IPv6;
   h->daemon = MHD_start_daemon(
@@ -382,11 +419,15 @@ void bg_http_stop(struct bg_http *h, int drain_ms) {
     MHD_socket s = MHD_quiesce_daemon(h->daemon);
     if (s != MHD_INVALID_SOCKET)
       close(s);
+    /* Parked requests answer now (libmicrohttpd must not stop with a connection suspended);
+     * from here on a request that asks to wait answers at once. */
+    bg_park_stop(h->park);
     struct timespec tick = {0, 10 * 1000 * 1000};
     for (int waited = 0; atomic_load(&h->inflight) > 0 && waited < drain_ms; waited += 10)
       nanosleep(&tick, NULL);
     MHD_stop_daemon(h->daemon);
   }
+  bg_park_free(h->park);
   free(h->web_root);
   free(h);
 }

@@ -3,7 +3,8 @@
  * The daemon runs an internal thread pool; each worker thread has its own connection of the
  * database (bg_db_thread). A request's body is collected into a capped buffer (413 from
  * Content-Length before reading), routed by router.c, answered by an api_*.c handler, or
- * served as a static file of --web with a strict Content-Security-Policy.
+ * served as a static file of --web with a strict Content-Security-Policy. A handler that
+ * waits (a long-polled lease) has its connection parked (park.h), not its thread.
  */
 #ifndef BG_HTTP_H
 #define BG_HTTP_H
@@ -32,8 +33,9 @@ int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *
 /* The port the server listens on (useful with port 0). */
 int bg_http_port(const struct bg_http *h);
 
-/* Stops accepting connections, waits up to drain_ms for requests in flight to finish, then
- * stops the daemon and frees the server. Accepts NULL. */
+/* Stops accepting connections, has the parked requests answer (a waiting lease: 204), waits
+ * up to drain_ms for requests in flight to finish, then stops the daemon and frees the
+ * server. Accepts NULL. */
 void bg_http_stop(struct bg_http *h, int drain_ms);
 
 /* Returns the Content-Type for a file name by its extension

@@ -1,78 +1,10 @@
 /* jobs.c: the job queue's state machine over jobs_store.h (jobs.h). No SQL here. */
 #include "jobs.h"
 
-#include "db.h"
-#include "mem.h"
-
-#include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* ---- waiting for a job ----
- * One per database: a lease request with nothing queued sleeps on `c` until an enqueue
- * bumps `gen`. It reads gen before it looks at the queue, so an enqueue that commits between
- * the look and the sleep is not missed. */
-struct jobs_wait {
-  pthread_mutex_t m;
-  pthread_cond_t c;
-  unsigned long long gen;
-  int waiting; /* lease requests asleep now */
-};
-
-static void *wait_create(void) {
-  struct jobs_wait *w = bg_xcalloc(1, sizeof *w);
-  pthread_condattr_t a;
-  pthread_condattr_init(&a);
-  pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-  pthread_mutex_init(&w->m, NULL);
-  pthread_cond_init(&w->c, &a);
-  pthread_condattr_destroy(&a);
-  return w;
-}
-
-static void wait_destroy(void *st) {
-  struct jobs_wait *w = st;
-  pthread_cond_destroy(&w->c);
-  pthread_mutex_destroy(&w->m);
-  free(w);
-}
-
-static const struct bg_db_shared jobs_wait_kind = {"jobs wait", wait_create, wait_destroy};
-
-static struct jobs_wait *waiter(struct bg_store *s) {
-  return bg_db_shared(bg_store_database(s), &jobs_wait_kind);
-}
-
-static unsigned long long wait_gen(struct jobs_wait *w) {
-  pthread_mutex_lock(&w->m);
-  unsigned long long g = w->gen;
-  pthread_mutex_unlock(&w->m);
-  return g;
-}
-
-static void wake_all(struct jobs_wait *w) {
-  pthread_mutex_lock(&w->m);
-  w->gen++;
-  pthread_cond_broadcast(&w->c);
-  pthread_mutex_unlock(&w->m);
-}
-
-/* Sleeps until gen moves past `seen` or the monotonic time `until`; at most one second at a
- * time, so leases that expire meanwhile are seen too. */
-static void wait_for(struct jobs_wait *w, unsigned long long seen, const struct timespec *until) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  t.tv_sec += 1;
-  if (t.tv_sec > until->tv_sec || (t.tv_sec == until->tv_sec && t.tv_nsec > until->tv_nsec))
-    t = *until;
-  pthread_mutex_lock(&w->m);
-  while (w->gen == seen && pthread_cond_timedwait(&w->c, &w->m, &t) != ETIMEDOUT) {
-  }
-  pthread_mutex_unlock(&w->m);
-}
 
 long long bg_jobs_now(void) {
   return (long long)time(NULL);
@@ -169,15 +101,13 @@ int bg_jobs_enqueue(struct bg_store *s, const struct bg_project *p, const struct
     out->len = start;
     out->data[start] = '\0';
     *created = 0;
-  } else if (*created) {
-    wake_all(waiter(s));
   }
   return rc;
 }
 
 /* ---- leases ---- */
 
-/* One look at the queue: expire due leases, then lease the oldest queued job r allows, in
+/* The one look at the queue: expire due leases, then lease the oldest queued job r allows, in
  * one write transaction. BG_OK, BG_ENOENT or BG_EDB. */
 static int lease_once(struct bg_store *s, const struct bg_jobs_lease_request *r, long long now,
                       struct bg_job *j) {
@@ -199,52 +129,17 @@ static int lease_once(struct bg_store *s, const struct bg_jobs_lease_request *r,
   return rc;
 }
 
-/* Leases, waiting up to wait_s seconds for a job to come (the caller counted among the
- * waiters). Every enqueue wakes it, of whichever project; one that r does not allow leaves
- * it waiting. */
-static int lease_waiting(struct bg_store *s, struct jobs_wait *w,
-                         const struct bg_jobs_lease_request *r, int wait_s, long long now,
-                         struct bg_job *j) {
-  struct timespec start, until;
-  clock_gettime(CLOCK_MONOTONIC, &start);
-  until = start;
-  until.tv_sec += wait_s;
-  for (;;) {
-    unsigned long long seen = wait_gen(w);
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    int rc = lease_once(s, r, now + (t.tv_sec - start.tv_sec), j);
-    if (rc != BG_ENOENT)
-      return rc;
-    if (t.tv_sec > until.tv_sec || (t.tv_sec == until.tv_sec && t.tv_nsec >= until.tv_nsec))
-      return BG_ENOENT;
-    wait_for(w, seen, &until);
-  }
-}
-
-/* Counts the caller among the waiters when fewer than max_waiting are (1), else 0. */
-static int wait_enter(struct jobs_wait *w, int max_waiting) {
-  pthread_mutex_lock(&w->m);
-  int in = w->waiting < max_waiting;
-  w->waiting += in;
-  pthread_mutex_unlock(&w->m);
-  return in;
-}
-
-static void wait_leave(struct jobs_wait *w) {
-  pthread_mutex_lock(&w->m);
-  w->waiting--;
-  pthread_mutex_unlock(&w->m);
-}
-
 int bg_jobs_lease(struct bg_store *s, const struct bg_jobs_lease_request *r, long long now,
                   struct bg_job *j) {
-  struct jobs_wait *w = waiter(s);
-  int wait_s = r->wait_s < 0 ? 0 : r->wait_s > BG_JOBS_WAIT_MAX_S ? BG_JOBS_WAIT_MAX_S : r->wait_s;
-  if (!wait_s || !wait_enter(w, r->max_waiting))
-    return lease_once(s, r, now, j);
-  int rc = lease_waiting(s, w, r, wait_s, now, j);
-  wait_leave(w);
+  return lease_once(s, r, now, j);
+}
+
+int bg_jobs_next_lapse(struct bg_store *s, int lease_s, long long now, long long *at) {
+  long long e = 0;
+  int rc = bg_jobs_store_next_expiry(s, &e);
+  /* A lease taken from now on is taken at now or later and lasts lease_s: it lapses no
+   * sooner than now + lease_s. Heartbeats only move a lapse later. */
+  *at = e && e < now + lease_s ? e : now + lease_s;
   return rc;
 }
 
@@ -279,10 +174,7 @@ int bg_jobs_fail(struct bg_store *s, long long id, const char *agent, const char
     return rc;
   /* The attempt count only grows under a lease, which this agent holds if the move applies. */
   const char *to = cur.attempts >= BG_JOBS_MAX_ATTEMPTS ? "failed" : "queued";
-  rc = held_move(s, id, agent, to, reason, 0, now, j);
-  if (!rc && strcmp(to, "queued") == 0)
-    wake_all(waiter(s));
-  return rc;
+  return held_move(s, id, agent, to, reason, 0, now, j);
 }
 
 int bg_jobs_complete(struct bg_store *s, long long project_id, long long id, long long run,

@@ -9,10 +9,11 @@
  *
  * Every lease counts an attempt; the third attempt that fails or expires fails the job. A
  * job is leased to one agent at a time: the lease is a write transaction. Expired leases go
- * back to the queue when a lease is asked for and when jobs are read. An agent waiting for a
- * job sleeps on its database's condition variable (bg_db_shared), which enqueueing wakes.
- * Times are seconds since the epoch, given by the caller (bg_jobs_now), so tests can move
- * the clock.
+ * back to the queue when a lease is asked for and when jobs are read. A lease looks at the
+ * queue once; waiting for a job is the caller's, which looks again after an enqueue that
+ * created a job, a fail that queued one again, and bg_jobs_next_lapse (api_jobs.c parks the
+ * request in between, http.c). Times are seconds since the epoch, given by the caller
+ * (bg_jobs_now), so tests can move the clock.
  */
 #ifndef BG_JOBS_H
 #define BG_JOBS_H
@@ -30,7 +31,7 @@
 #define BG_JOBS_LEASE_S 60
 #define BG_JOBS_LEASE_MIN_S 5
 #define BG_JOBS_LEASE_MAX_S 3600
-#define BG_JOBS_WAIT_MAX_S 30 /* the longest a lease request waits for a job */
+#define BG_JOBS_WAIT_MAX_S 30 /* the longest a lease request waits for a job (api_jobs.c) */
 #define BG_JOBS_TESTBEDS_MAX 64
 #define BG_JOBS_PROJECTS_MAX 64 /* the projects a lease request may name */
 
@@ -50,9 +51,7 @@ struct bg_jobs_lease_request {
   int by_project;       /* 1: only jobs of the projects named in projects[] (none: no job) */
   const char *projects[BG_JOBS_PROJECTS_MAX]; /* slugs; unknown ones match nothing */
   size_t nprojects;
-  int wait_s;      /* how long to wait for a job, capped at BG_JOBS_WAIT_MAX_S */
-  int max_waiting; /* see bg_jobs_lease */
-  int lease_s;     /* the lease's length */
+  int lease_s; /* the lease's length */
 };
 
 /* The current time for the functions below. */
@@ -66,12 +65,17 @@ int bg_jobs_enqueue(struct bg_store *s, const struct bg_project *p, const struct
                     long long now, int *created, struct bg_buf *out, struct bg_ferr *e);
 
 /* Leases the oldest queued job of r->testbed that r allows (of r->project_id unless 0, of
- * r->projects when r->by_project) to r->agent for r->lease_s seconds, waiting up to r->wait_s
- * seconds for one to be enqueued, and records the agent as seen. A waiting request holds its
- * thread, so at most r->max_waiting requests of the database wait at once; the others look
- * once and answer. BG_OK with *j, BG_ENOENT when none came, BG_EDB. */
+ * r->projects when r->by_project) to r->agent for r->lease_s seconds, after expiring the
+ * leases due by now, and records the agent as seen. It does not wait. BG_OK with *j,
+ * BG_ENOENT when none is queued, BG_EDB. */
 int bg_jobs_lease(struct bg_store *s, const struct bg_jobs_lease_request *r, long long now,
                   struct bg_job *j);
+
+/* The earliest time from which a lease may lapse and its job be queued again, into *at: the
+ * earliest lease in force's expiry, or now + lease_s (a lease taken later lapses no sooner)
+ * when that is earlier or there is none. At or before now when a lease is due but not yet
+ * expired. BG_OK or BG_EDB. */
+int bg_jobs_next_lapse(struct bg_store *s, int lease_s, long long now, long long *at);
 
 /* Keeps the lease of job `id` held by `agent` for lease_s more seconds (the job is running).
  * BG_OK with *j, BG_ENOENT (no such job), BG_ECONFLICT (agent does not hold it). */

@@ -21,6 +21,7 @@ enum jid {
   J_INSERT,
   J_SUPERSEDE,
   J_EXPIRE,
+  J_NEXT_EXPIRY,
   J_OLDEST,
   J_ANNOUNCE,
   J_LEASE,
@@ -45,6 +46,7 @@ static const char *const sql_text[J_COUNT] = {
         "UPDATE jobs SET state = CASE WHEN attempts >= ?2 THEN 'failed' ELSE 'queued' END, "
         "reason = 'lease expired', lease_expires = NULL, updated_at = ?1 "
         "WHERE state IN ('leased', 'running') AND lease_expires <= ?1",
+    [J_NEXT_EXPIRY] = "SELECT min(lease_expires) FROM jobs WHERE state IN ('leased', 'running')",
     [J_OLDEST] = "SELECT id FROM jobs WHERE testbed = ?1 AND state = 'queued' "
                  "AND (?2 = 0 OR project_id = ?2) AND (?3 IS NULL OR project_id IN "
                  "(SELECT id FROM projects WHERE slug IN (SELECT value FROM json_each(?3)))) "
@@ -133,6 +135,13 @@ int bg_jobs_store_expire(struct bg_store *s, long long now, int max_attempts) {
   sqlite3_bind_int64(st, 1, now);
   sqlite3_bind_int(st, 2, max_attempts);
   return bg_store_step_done(s, st, "jobs: expire");
+}
+
+int bg_jobs_store_next_expiry(struct bg_store *s, long long *at) {
+  sqlite3_stmt *st = bg_store_stmt(s, &jobs_sql, J_NEXT_EXPIRY);
+  if (!st)
+    return BG_EDB;
+  return one_id(s, st, at, "jobs: next expiry"); /* min() of no row is NULL: 0 */
 }
 
 /* The oldest queued job `pick` allows: *id, 0 when none. The project slugs go in as one JSON

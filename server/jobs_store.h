@@ -51,6 +51,10 @@ int bg_jobs_store_supersede(struct bg_store *s, long long project_id, long long 
  * max_attempts; the reason "lease expired". BG_OK or BG_EDB. */
 int bg_jobs_store_expire(struct bg_store *s, long long now, int max_attempts);
 
+/* The earliest lease_expires of the leased and running jobs into *at (0: none), due or not;
+ * one look at the index of leases. BG_OK or BG_EDB. */
+int bg_jobs_store_next_expiry(struct bg_store *s, long long *at);
+
 /* The queued jobs a lease may take: those of `testbed`, of project_id (0: of any project)
  * and, when projects is not NULL, of one of the nprojects projects with those slugs (slugs
  * of no project match nothing; nprojects 0 matches no job). */

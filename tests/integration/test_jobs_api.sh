@@ -4,7 +4,11 @@
 # (409 for an agent without the lease), three failed attempts, completion by an upload naming
 # the job, the agents list, and the errors, each naming its field; leases limited to named
 # projects (waiting too), the lease length of --job-lease (its bad values exit 2) in the job's
-# lease_seconds, and an expired short lease leased again.
+# lease_seconds, and an expired short lease leased again. Waiting leases hold no thread: with
+# --threads 1, two leases wait while other requests (on a connection of their own, and on a
+# keep-alive one) are answered at once; an enqueue wakes a waiting lease at once, a lapsed
+# lease goes to a lease already waiting within two seconds, and the server stops at once,
+# answering 204 to the leases still waiting.
 #
 # Needs BG_BUILD and curl. Prints "N passed, M failed" last and exits non-zero on any failure.
 set -uo pipefail
@@ -247,5 +251,66 @@ expect_json "its second attempt, leased to the next agent" "j['attempts'] == 2 a
 check "within the lease and a second or two ($took s)" test "$took" -ge 3 -a "$took" -le 8
 req POST "/api/v1/jobs/$JK/heartbeat" "${ag[@]}" -d '{"agent":"bench-k"}'
 expect "the first agent's lease is gone" 409
+
+# ---- waiting leases park their connection, not a thread ----
+stop_server
+start_server "$DB" --threads 1 --job-lease 5
+now_ms() { date +%s%3N; }
+# wait_lease NAME AGENT: a lease of testbed tbw waiting up to 20 s, in the background; its
+# status goes to $TMP/NAME.code, its body to $TMP/NAME.out, the time it ended to $TMP/NAME.end.
+wait_lease() {
+  { curl -s -o "$TMP/$1.out" -w '%{http_code}' -X POST "${ag[@]}" \
+      -d "{\"agent\":\"$2\",\"testbed\":\"tbw\",\"wait\":20}" "$URL/api/v1/agents/lease" \
+      >"$TMP/$1.code"; now_ms >"$TMP/$1.end"; } &
+}
+wait_lease w1 bench-w1
+W1=$!
+wait_lease w2 bench-w2
+W2=$!
+sleep 0.5
+check "--threads 1: a lease waits" kill -0 "$W1"
+check "--threads 1: a second lease waits too" kill -0 "$W2"
+t=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "$URL/healthz")
+check "GET /healthz beside two waiting leases: at once ($t s)" \
+  awk -v t="$t" 'BEGIN { split(t, a, " "); exit !(a[1] == 200 && a[2] < 0.5) }'
+t=$(curl -s -o /dev/null -o /dev/null -w '%{http_code} %{time_total}\n' "$URL/api/v1/agents" \
+  "$URL/api/v1/agents" | tail -1)
+check "two GET /api/v1/agents on one keep-alive connection: at once ($t s)" \
+  awk -v t="$t" 'BEGIN { split(t, a, " "); exit !(a[1] == 200 && a[2] < 0.5) }'
+req GET /api/v1/agents
+expect_json "both waiting agents are listed" \
+  "{'bench-w1', 'bench-w2'} <= {a['name'] for a in j['agents']}"
+start=$(now_ms)
+req POST /api/v1/projects/demo/jobs "${ci[@]}" -d "{\"sha\":\"$A\",\"branch\":\"main\",\"testbeds\":[\"tbw\"]}"
+expect "enqueue on tbw while two leases wait" 201
+JW=$(json "j['jobs'][0]['id']")
+sleep 0.3
+# The one that got the job is done; the other waits on.
+if [ -s "$TMP/w1.end" ]; then GOT=w1 WAITS=$W2 LEFT=w2; else GOT=w2 WAITS=$W1 LEFT=w1; fi
+check "a waiting lease got the enqueued job" grep -q "\"id\":$JW," "$TMP/$GOT.out"
+took=$(($(cat "$TMP/$GOT.end" 2>/dev/null || echo 0) - start))
+check "within a second of the enqueue's start ($took ms)" test "$took" -ge 0 -a "$took" -lt 1000
+check "the other lease still waits" kill -0 "$WAITS"
+# A lease that lapses (its agent stopped heartbeating) goes to the lease waiting already.
+req GET "/api/v1/jobs/$JW"
+LAPSE=$(json "j['lease_expires_at']")
+wait "$WAITS"
+took=$(($(cat "$TMP/$LEFT.end") - LAPSE * 1000))
+check "the waiting lease got the lapsed job" grep -q "\"id\":$JW,.*\"attempts\":2" "$TMP/$LEFT.out"
+check "within two seconds of the lapse ($took ms after)" test "$took" -ge 0 -a "$took" -le 2000
+# Stopping with leases parked: they answer 204 and the server exits 0 at once.
+wait_lease s1 bench-s1
+S1=$!
+wait_lease s2 bench-s2
+S2=$!
+sleep 0.5
+start=$(now_ms)
+stop_server
+rc=$?
+took=$(($(now_ms) - start))
+check "stopped with two leases waiting: exit 0 ($rc) in under 2 s ($took ms)" \
+  test "$rc" -eq 0 -a "$took" -lt 2000
+wait "$S1" "$S2"
+check "the waiting leases were answered 204" test "$(cat "$TMP/s1.code")$(cat "$TMP/s2.code")" = 204204
 
 finish

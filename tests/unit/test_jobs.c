@@ -1,8 +1,8 @@
 /* test_jobs.c: the job queue's state machine (jobs.h): enqueue, supersede, dedupe, leases
  * oldest first, expiry, heartbeats, three failed attempts, completion by an upload, two
- * agents racing for one job, leases limited to named projects (waiting too, and past a long
- * queue of another project) and the lease's length. The clock is the `now` each call is
- * given. */
+ * agents racing for one job, the next lapse a waiting lease wakes for, leases limited to named
+ * projects (also past a long queue of another project) and the lease's length. The clock is the
+ * `now` each call is given. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -72,13 +72,9 @@ static int enqueue(struct fixture *f, char c, long long pr, const char *tb, int 
 /* Leases as a lease request of a token of project_id (0: server-wide) does, with the default
  * lease length and no projects member. */
 static int lease(struct bg_store *s, long long project_id, const char *agent, const char *testbed,
-                 int wait_s, int max_waiting, long long now, struct bg_job *j) {
-  struct bg_jobs_lease_request r = {.agent = agent,
-                                    .testbed = testbed,
-                                    .project_id = project_id,
-                                    .wait_s = wait_s,
-                                    .max_waiting = max_waiting,
-                                    .lease_s = BG_JOBS_LEASE_S};
+                 long long now, struct bg_job *j) {
+  struct bg_jobs_lease_request r = {
+      .agent = agent, .testbed = testbed, .project_id = project_id, .lease_s = BG_JOBS_LEASE_S};
   return bg_jobs_lease(s, &r, now, j);
 }
 
@@ -130,23 +126,19 @@ static void test_lease_oldest_first_and_204(void **state) {
   enqueue(f, 'a', 0, "tb1", NULL, NULL);
   enqueue(f, 'b', 0, "tb1", NULL, NULL);
   enqueue(f, 'c', 0, "tb2", NULL, NULL);
-  assert_int_equal(lease(f->s, 0, "ag1", "tb1", 0, 4, T0, &j), BG_OK);
+  assert_int_equal(lease(f->s, 0, "ag1", "tb1", T0, &j), BG_OK);
   assert_int_equal(j.id, 1);
   assert_string_equal(j.state, "leased");
   assert_string_equal(j.agent, "ag1");
   assert_string_equal(j.project, "demo");
   assert_int_equal(j.attempts, 1);
-  assert_int_equal(lease(f->s, 0, "ag2", "tb1", 0, 4, T0, &j), BG_OK);
+  assert_int_equal(lease(f->s, 0, "ag2", "tb1", T0, &j), BG_OK);
   assert_int_equal(j.id, 2);
-  assert_int_equal(lease(f->s, 0, "ag3", "tb1", 0, 4, T0, &j), BG_ENOENT);
-  assert_int_equal(lease(f->s, 0, "ag3", "tb9", 0, 4, T0, &j), BG_ENOENT);
-  /* With no waiting allowed (every thread but one busy waiting), a wait is not taken. */
-  time_t start = time(NULL);
-  assert_int_equal(lease(f->s, 0, "ag3", "tb9", 5, 0, T0, &j), BG_ENOENT);
-  assert_true(time(NULL) - start <= 1);
+  assert_int_equal(lease(f->s, 0, "ag3", "tb1", T0, &j), BG_ENOENT);
+  assert_int_equal(lease(f->s, 0, "ag3", "tb9", T0, &j), BG_ENOENT);
   /* A token of another project leases none of this project's jobs. */
-  assert_int_equal(lease(f->s, f->p.id + 1, "ag3", "tb2", 0, 4, T0, &j), BG_ENOENT);
-  assert_int_equal(lease(f->s, f->p.id, "ag3", "tb2", 0, 4, T0, &j), BG_OK);
+  assert_int_equal(lease(f->s, f->p.id + 1, "ag3", "tb2", T0, &j), BG_ENOENT);
+  assert_int_equal(lease(f->s, f->p.id, "ag3", "tb2", T0, &j), BG_OK);
   assert_int_equal(j.id, 3);
 }
 
@@ -154,7 +146,7 @@ static void test_expiry_and_heartbeat(void **state) {
   struct fixture *f = *state;
   struct bg_job j;
   enqueue(f, 'a', 0, "tb1", NULL, NULL);
-  assert_int_equal(lease(f->s, 0, "ag1", "tb1", 0, 4, T0, &j), BG_OK);
+  assert_int_equal(lease(f->s, 0, "ag1", "tb1", T0, &j), BG_OK);
   /* Only the holder keeps the lease. */
   assert_int_equal(bg_jobs_heartbeat(f->s, 1, "ag2", BG_JOBS_LEASE_S, T0 + 10, &j), BG_ECONFLICT);
   assert_int_equal(bg_jobs_heartbeat(f->s, 1, "ag1", BG_JOBS_LEASE_S, T0 + 50, &j), BG_OK);
@@ -169,7 +161,7 @@ static void test_expiry_and_heartbeat(void **state) {
   assert_string_equal(j.state, "queued");
   assert_string_equal(j.reason, "lease expired");
   assert_int_equal(bg_jobs_heartbeat(f->s, 1, "ag1", BG_JOBS_LEASE_S, T0 + 200, &j), BG_ECONFLICT);
-  assert_int_equal(lease(f->s, 0, "ag2", "tb1", 0, 4, T0 + 200, &j), BG_OK);
+  assert_int_equal(lease(f->s, 0, "ag2", "tb1", T0 + 200, &j), BG_OK);
   assert_int_equal(j.attempts, 2);
   assert_string_equal(j.agent, "ag2");
 }
@@ -180,7 +172,7 @@ static void test_third_expiry_fails(void **state) {
   long long now = T0;
   enqueue(f, 'a', 0, "tb1", NULL, NULL);
   for (int i = 1; i <= BG_JOBS_MAX_ATTEMPTS; i++) {
-    assert_int_equal(lease(f->s, 0, "ag1", "tb1", 0, 4, now, &j), BG_OK);
+    assert_int_equal(lease(f->s, 0, "ag1", "tb1", now, &j), BG_OK);
     now += BG_JOBS_LEASE_S;
   }
   j = get(f, 1, now);
@@ -194,14 +186,14 @@ static void test_fail_three_times(void **state) {
   struct bg_job j;
   enqueue(f, 'a', 0, "tb1", NULL, NULL);
   for (int i = 1; i <= BG_JOBS_MAX_ATTEMPTS; i++) {
-    assert_int_equal(lease(f->s, 0, "ag1", "tb1", 0, 4, T0 + i, &j), BG_OK);
+    assert_int_equal(lease(f->s, 0, "ag1", "tb1", T0 + i, &j), BG_OK);
     assert_int_equal(j.attempts, i);
     assert_int_equal(bg_jobs_fail(f->s, 1, "ag2", "not mine", T0 + i, &j), BG_ECONFLICT);
     assert_int_equal(bg_jobs_fail(f->s, 1, "ag1", "build failed", T0 + i, &j), BG_OK);
     assert_string_equal(j.state, i < BG_JOBS_MAX_ATTEMPTS ? "queued" : "failed");
     assert_string_equal(j.reason, "build failed");
   }
-  assert_int_equal(lease(f->s, 0, "ag1", "tb1", 0, 4, T0 + 9, &j), BG_ENOENT);
+  assert_int_equal(lease(f->s, 0, "ag1", "tb1", T0 + 9, &j), BG_ENOENT);
   assert_int_equal(bg_jobs_fail(f->s, 1, "ag1", "again", T0 + 9, &j), BG_ECONFLICT);
 }
 
@@ -209,7 +201,7 @@ static void test_completion_by_upload_idempotent(void **state) {
   struct fixture *f = *state;
   struct bg_job j;
   enqueue(f, 'a', 0, "tb1", NULL, NULL);
-  assert_int_equal(lease(f->s, 0, "ag1", "tb1", 0, 4, T0, &j), BG_OK);
+  assert_int_equal(lease(f->s, 0, "ag1", "tb1", T0, &j), BG_OK);
   upload(f, "tb1", 1, 0);
   j = get(f, 1, T0);
   assert_string_equal(j.state, "done");
@@ -245,7 +237,7 @@ static void *race(void *arg) {
   char err[256];
   r->rc = bg_store_open(r->path, &s, err, sizeof err);
   if (!r->rc)
-    r->rc = lease(s, 0, r->agent, "tb1", 2, 4, T0, &j);
+    r->rc = lease(s, 0, r->agent, "tb1", T0, &j);
   r->got = r->rc ? 0 : j.id;
   bg_store_close(s);
   return NULL;
@@ -260,41 +252,37 @@ static void test_two_agents_never_hold_one_job(void **state) {
   pthread_create(&tb, NULL, race, &b);
   pthread_join(ta, NULL);
   pthread_join(tb, NULL);
-  /* One of them has job 1, the other waited (2 s, on its own database) and got none. */
+  /* One of them has job 1, the other (on its own database) got none. */
   assert_true((a.rc == BG_OK) != (b.rc == BG_OK));
   assert_int_equal(a.got + b.got, 1);
   assert_int_equal(a.rc ? a.rc : b.rc, BG_ENOENT);
 }
 
-struct waiter {
-  struct bg_store *s;
-  int rc;
-  long long got;
-};
-
-static void *wait_lease(void *arg) {
-  struct waiter *w = arg;
-  struct bg_job j;
-  char err[256];
-  struct bg_store *own = bg_db_thread(bg_store_database(w->s), err, sizeof err);
-  w->rc = own ? lease(own, 0, "ag1", "tb2", 10, 4, T0, &j) : BG_EDB;
-  w->got = w->rc ? 0 : j.id;
-  bg_db_thread_release(bg_store_database(w->s));
-  return NULL;
-}
-
-static void test_waiting_lease_woken_by_enqueue(void **state) {
+/* The next lapse a waiting lease wakes up for: now + the lease length with no lease in force,
+ * the earliest expiry of those in force when sooner, moved on by heartbeats and expiry. */
+static void test_next_lapse(void **state) {
   struct fixture *f = *state;
-  struct waiter w = {f->s, 0, 0};
-  pthread_t t;
-  pthread_create(&t, NULL, wait_lease, &w);
-  usleep(200 * 1000);
-  time_t start = time(NULL);
-  enqueue(f, 'a', 0, "tb2", NULL, NULL);
-  pthread_join(t, NULL);
-  assert_int_equal(w.rc, BG_OK);
-  assert_int_equal(w.got, 1);
-  assert_true(time(NULL) - start <= 2); /* woken, not timed out at 10 s */
+  struct bg_job j;
+  long long at = 0;
+  assert_int_equal(bg_jobs_next_lapse(f->s, 30, T0, &at), BG_OK);
+  assert_int_equal(at, T0 + 30); /* none in force: a lease taken from now lapses no sooner */
+  enqueue(f, 'a', 0, "tb1", NULL, NULL);
+  enqueue(f, 'b', 0, "tb2", NULL, NULL);
+  assert_int_equal(lease(f->s, 0, "ag1", "tb1", T0, &j), BG_OK); /* lapses at T0 + 60 */
+  assert_int_equal(bg_jobs_next_lapse(f->s, 30, T0, &at), BG_OK);
+  assert_int_equal(at, T0 + 30);
+  assert_int_equal(bg_jobs_next_lapse(f->s, 90, T0 + 10, &at), BG_OK);
+  assert_int_equal(at, T0 + BG_JOBS_LEASE_S);
+  assert_int_equal(lease(f->s, 0, "ag2", "tb2", T0 + 20, &j), BG_OK); /* at T0 + 80 */
+  assert_int_equal(bg_jobs_heartbeat(f->s, 1, "ag1", BG_JOBS_LEASE_S, T0 + 40, &j), BG_OK);
+  assert_int_equal(bg_jobs_next_lapse(f->s, 90, T0 + 40, &at), BG_OK);
+  assert_int_equal(at, T0 + 20 + BG_JOBS_LEASE_S); /* job 1's lease moved past job 2's */
+  /* Due but not yet expired: at or before now, so the waiter looks (and expires it) at once. */
+  assert_int_equal(bg_jobs_next_lapse(f->s, 90, T0 + 85, &at), BG_OK);
+  assert_true(at <= T0 + 85);
+  assert_string_equal(get(f, 2, T0 + 85).state, "queued");
+  assert_int_equal(bg_jobs_next_lapse(f->s, 90, T0 + 85, &at), BG_OK);
+  assert_int_equal(at, T0 + 40 + BG_JOBS_LEASE_S);
 }
 
 /* Creates the project "other" with the testbed tb1 and enqueues sha `c` there: job `want`. */
@@ -317,7 +305,6 @@ static struct bg_jobs_lease_request by_projects(long long project_id, const char
                                     .testbed = testbed,
                                     .project_id = project_id,
                                     .by_project = 1,
-                                    .max_waiting = 4,
                                     .lease_s = BG_JOBS_LEASE_S};
   while (projects[r.nprojects]) {
     r.projects[r.nprojects] = projects[r.nprojects];
@@ -356,8 +343,7 @@ static void test_lease_length_and_lease_seconds(void **state) {
   struct bg_job j;
   struct bg_buf out;
   enqueue(f, 'a', 0, "tb1", NULL, NULL);
-  struct bg_jobs_lease_request r = {
-      .agent = "ag1", .testbed = "tb1", .max_waiting = 4, .lease_s = 7};
+  struct bg_jobs_lease_request r = {.agent = "ag1", .testbed = "tb1", .lease_s = 7};
   assert_int_equal(bg_jobs_lease(f->s, &r, T0, &j), BG_OK);
   assert_int_equal(j.lease_expires, T0 + 7);
   bg_buf_init(&out, 0);
@@ -410,52 +396,6 @@ static void test_lease_by_project_with_a_long_queue(void **state) {
   assert_string_equal(j.project, "demo");
 }
 
-struct filtered_waiter {
-  struct bg_store *s;
-  int rc;
-  long long got;
-};
-
-static void *wait_lease_demo(void *arg) {
-  struct filtered_waiter *w = arg;
-  struct bg_job j;
-  char err[256];
-  static const char *const demo[] = {"demo", NULL};
-  struct bg_jobs_lease_request r = by_projects(0, "tb1", demo);
-  r.wait_s = 10;
-  struct bg_store *own = bg_db_thread(bg_store_database(w->s), err, sizeof err);
-  w->rc = own ? bg_jobs_lease(own, &r, T0, &j) : BG_EDB;
-  w->got = w->rc ? 0 : j.id;
-  bg_db_thread_release(bg_store_database(w->s));
-  return NULL;
-}
-
-/* A waiting lease limited to demo sleeps through another project's enqueue and takes demo's
- * job when it comes. */
-static void test_waiting_lease_by_project(void **state) {
-  struct fixture *f = *state;
-  struct bg_project demo = f->p, other;
-  assert_int_equal(bg_store_project_create(f->s, "other", NULL, NULL, &other), BG_OK);
-  f->p = other;
-  upload(f, "tb1", 0, 0);
-  f->p = demo;
-  struct filtered_waiter w = {f->s, -1, 0};
-  pthread_t t;
-  pthread_create(&t, NULL, wait_lease_demo, &w);
-  usleep(200 * 1000);
-  f->p = other;
-  enqueue(f, 'a', 0, "tb1", NULL, NULL); /* job 1, of other: wakes it, it waits on */
-  f->p = demo;
-  usleep(300 * 1000);
-  time_t start = time(NULL);
-  enqueue(f, 'b', 0, "tb1", NULL, NULL); /* job 2, of demo */
-  pthread_join(t, NULL);
-  assert_int_equal(w.rc, BG_OK);
-  assert_int_equal(w.got, 2);
-  assert_true(time(NULL) - start <= 2);
-  assert_string_equal(get(f, 1, T0).state, "queued");
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_enqueue_one_per_testbed_and_dedupe, setup_testbeds,
@@ -469,14 +409,12 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_completion_by_upload_idempotent, setup_testbeds,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_two_agents_never_hold_one_job, setup_testbeds, teardown),
-      cmocka_unit_test_setup_teardown(test_waiting_lease_woken_by_enqueue, setup_testbeds,
-                                      teardown),
+      cmocka_unit_test_setup_teardown(test_next_lapse, setup_testbeds, teardown),
       cmocka_unit_test_setup_teardown(test_lease_only_named_projects, setup_testbeds, teardown),
       cmocka_unit_test_setup_teardown(test_lease_length_and_lease_seconds, setup_testbeds,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_lease_by_project_with_a_long_queue, setup_testbeds,
                                       teardown),
-      cmocka_unit_test_setup_teardown(test_waiting_lease_by_project, setup_testbeds, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
