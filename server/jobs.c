@@ -1,6 +1,8 @@
 /* jobs.c: the job queue's state machine over jobs_store.h (jobs.h). No SQL here. */
 #include "jobs.h"
 
+#include "notify.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +70,8 @@ static int enqueue_one(struct bg_store *s, const struct bg_project *p,
     rc = bg_jobs_store_insert(s, j, now, &id);
     if (!rc && r->pull_request)
       rc = bg_jobs_store_supersede(s, p->id, r->pull_request, tb->id, id, now);
+    if (!rc)
+      rc = bg_notify_job_pending(s, p, r->sha, tb->name, 0, NULL, now);
     *created = !rc;
   }
   return rc ? rc : bg_jobs_store_get(s, id, j);
@@ -107,6 +111,39 @@ int bg_jobs_enqueue(struct bg_store *s, const struct bg_project *p, const struct
 
 /* ---- leases ---- */
 
+#define EXPIRE_BATCH 64 /* leases whose expiry fails their job, read at a time */
+
+/* Tells GitHub of a job that failed for good (its status turns to error). */
+static int notify_failed(struct bg_store *s, const struct bg_job *j) {
+  struct bg_project p;
+  int rc = bg_store_project_by_id(s, j->project_id, &p);
+  return rc ? rc
+            : bg_notify_job_failed(s, &p, j->sha, j->testbed, j->attempts, j->reason,
+                                   j->updated_at);
+}
+
+/* Ends the leases due by now, inside the caller's write transaction: back to the queue, or
+ * failed after their last attempt, which GitHub is told of. */
+static int expire_due(struct bg_store *s, long long now) {
+  long long ids[EXPIRE_BATCH];
+  size_t n;
+  int rc;
+  /* The last attempts first, one by one (a batch at a time), each told; then the others go
+   * back to the queue in one statement. */
+  do {
+    rc = bg_jobs_store_due_final(s, now, BG_JOBS_MAX_ATTEMPTS, ids, EXPIRE_BATCH, &n);
+    for (size_t i = 0; i < n && !rc; i++) {
+      struct bg_job j;
+      int changed;
+      rc = bg_jobs_store_move(s, ids[i], "held", NULL, "failed", "lease expired", 0, 0, now,
+                              &changed);
+      if (!rc && !(rc = bg_jobs_store_get(s, ids[i], &j)))
+        rc = notify_failed(s, &j);
+    }
+  } while (!rc && n == EXPIRE_BATCH);
+  return rc ? rc : bg_jobs_store_expire(s, now, BG_JOBS_MAX_ATTEMPTS);
+}
+
 /* The one look at the queue: expire due leases, then lease the oldest queued job r allows, in
  * one write transaction. BG_OK, BG_ENOENT or BG_EDB. */
 static int lease_once(struct bg_store *s, const struct bg_jobs_lease_request *r, long long now,
@@ -116,7 +153,7 @@ static int lease_once(struct bg_store *s, const struct bg_jobs_lease_request *r,
   int rc = bg_store_write_begin(s);
   if (rc)
     return rc;
-  rc = bg_jobs_store_expire(s, now, BG_JOBS_MAX_ATTEMPTS);
+  rc = expire_due(s, now);
   if (!rc) /* jobs can be enqueued for the testbed as soon as an agent serves it */
     rc = bg_jobs_store_announce(s, &pick);
   if (!rc)
@@ -143,20 +180,36 @@ int bg_jobs_next_lapse(struct bg_store *s, int lease_s, long long now, long long
   return rc;
 }
 
+/* Tells GitHub of a move that changes what a commit status says: the first heartbeat (the
+ * run started) or the end of the last attempt. */
+static int notify_move(struct bg_store *s, const struct bg_job *j, int started) {
+  struct bg_project p;
+  if (!started)
+    return strcmp(j->state, "failed") ? BG_OK : notify_failed(s, j);
+  int rc = bg_store_project_by_id(s, j->project_id, &p);
+  return rc ? rc : bg_notify_job_pending(s, &p, j->sha, j->testbed, 1, j->agent, j->updated_at);
+}
+
 /* Moves job `id` held by `agent` to `state` in one write transaction; BG_ECONFLICT when the
  * agent does not hold it, BG_ENOENT when there is no such job. */
 static int held_move(struct bg_store *s, long long id, const char *agent, const char *state,
                      const char *reason, long long lease, long long now, struct bg_job *j) {
-  int rc = bg_store_write_begin(s), changed = 0;
+  int rc = bg_store_write_begin(s), changed = 0, started = 0;
   if (rc)
     return rc;
-  rc = bg_jobs_store_expire(s, now, BG_JOBS_MAX_ATTEMPTS);
-  if (!rc)
+  rc = expire_due(s, now);
+  if (!rc && !strcmp(state, "running")) { /* the first heartbeat: leased -> running */
+    rc = bg_jobs_store_move(s, id, "leased", agent, state, reason, lease, 0, now, &changed);
+    started = changed;
+  }
+  if (!rc && !changed)
     rc = bg_jobs_store_move(s, id, "held", agent, state, reason, lease, 0, now, &changed);
   if (!rc)
     rc = bg_jobs_store_get(s, id, j);
   if (!rc && !changed)
     rc = BG_ECONFLICT;
+  if (!rc)
+    rc = notify_move(s, j, started);
   int end = bg_store_write_end(s, rc == BG_OK);
   return rc ? rc : end;
 }
@@ -194,7 +247,7 @@ static int expire(struct bg_store *s, long long now) {
   int rc = bg_store_write_begin(s);
   if (rc)
     return rc;
-  rc = bg_jobs_store_expire(s, now, BG_JOBS_MAX_ATTEMPTS);
+  rc = expire_due(s, now);
   int end = bg_store_write_end(s, rc == BG_OK);
   return rc ? rc : end;
 }

@@ -21,6 +21,7 @@ enum jid {
   J_INSERT,
   J_SUPERSEDE,
   J_EXPIRE,
+  J_DUE_FINAL,
   J_NEXT_EXPIRY,
   J_OLDEST,
   J_ANNOUNCE,
@@ -42,6 +43,8 @@ static const char *const sql_text[J_COUNT] = {
     [J_SUPERSEDE] = "UPDATE jobs SET state = 'canceled', reason = 'superseded by job ' || ?4, "
                     "updated_at = ?5 WHERE project_id = ?1 AND pull_request = ?2 "
                     "AND testbed_id = ?3 AND state = 'queued' AND id <> ?4",
+    [J_DUE_FINAL] = "SELECT id FROM jobs WHERE state IN ('leased', 'running') "
+                    "AND lease_expires <= ?1 AND attempts >= ?2 ORDER BY id LIMIT ?3",
     [J_EXPIRE] =
         "UPDATE jobs SET state = CASE WHEN attempts >= ?2 THEN 'failed' ELSE 'queued' END, "
         "reason = 'lease expired', lease_expires = NULL, updated_at = ?1 "
@@ -135,6 +138,23 @@ int bg_jobs_store_expire(struct bg_store *s, long long now, int max_attempts) {
   sqlite3_bind_int64(st, 1, now);
   sqlite3_bind_int(st, 2, max_attempts);
   return bg_store_step_done(s, st, "jobs: expire");
+}
+
+int bg_jobs_store_due_final(struct bg_store *s, long long now, int max_attempts, long long *ids,
+                            size_t max, size_t *n) {
+  sqlite3_stmt *st = bg_store_stmt(s, &jobs_sql, J_DUE_FINAL);
+  int r;
+  *n = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, now);
+  sqlite3_bind_int(st, 2, max_attempts);
+  sqlite3_bind_int64(st, 3, (long long)max);
+  while ((r = sqlite3_step(st)) == SQLITE_ROW)
+    ids[(*n)++] = sqlite3_column_int64(st, 0);
+  int rc = r == SQLITE_DONE ? BG_OK : bg_store_fail(s, "jobs: due leases");
+  bg_store_done(st);
+  return rc;
 }
 
 int bg_jobs_store_next_expiry(struct bg_store *s, long long *at) {

@@ -51,6 +51,12 @@ int bg_jobs_store_supersede(struct bg_store *s, long long project_id, long long 
  * max_attempts; the reason "lease expired". BG_OK or BG_EDB. */
 int bg_jobs_store_expire(struct bg_store *s, long long now, int max_attempts);
 
+/* The ids of the leases due by `now` whose expiry fails their job (attempts >= max_attempts),
+ * at most max of them, oldest first, into ids[*n]: read before bg_jobs_store_expire, so the
+ * caller can tell of each. BG_OK or BG_EDB. */
+int bg_jobs_store_due_final(struct bg_store *s, long long now, int max_attempts, long long *ids,
+                            size_t max, size_t *n);
+
 /* The earliest lease_expires of the leased and running jobs into *at (0: none), due or not;
  * one look at the index of leases. BG_OK or BG_EDB. */
 int bg_jobs_store_next_expiry(struct bg_store *s, long long *at);

@@ -14,6 +14,7 @@
 #include "auth.h"
 #include "http.h"
 #include "jobs.h"
+#include "notify.h"
 #include "run.h"
 #include "store.h"
 #include "upload.h"
@@ -345,6 +346,7 @@ static int serve(int argc, char **argv) {
     return 1;
   }
   bg_verdict_set_public_url(db, o.public_url);
+  bg_notify_configure(db, o.public_url, 0);
   /* Runs stored by an upload that did not get to store their verdict get it now. */
   if (!(s = bg_db_thread(db, err, sizeof err)) || bg_upload_recover(s) != BG_OK) {
     fprintf(stderr, "benchgated: settling interrupted uploads: %s\n",

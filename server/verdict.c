@@ -28,6 +28,7 @@
 #include "decision_cache.h"
 #include "gate.h"
 #include "mem.h"
+#include "notify.h"
 #include "verdict_render.h"
 #include "verdict_store.h"
 
@@ -133,6 +134,21 @@ static char *render_text(const struct bg_project *p, const char *sha, const char
 /* Stores decision d of candidate c as its run's verdict (head text `head`), pins baseline b
  * and the thresholds' run, and opens an alert per regressed result that is neither
  * acknowledged nor ignored. */
+/* Tells GitHub of a stored verdict (notify.h), in its transaction: the full verdict, Markdown
+ * report included, rendered only for a project with a GitHub repository. */
+static int notify_verdict(struct bg_store *s, const struct bg_project *p,
+                          const struct bg_baseline_cand *c, const struct bg_decision *d,
+                          const struct bg_baseline *b, long long now) {
+  char url[1400];
+  if (!p->github_repo[0])
+    return BG_OK;
+  commit_url(s, p, c->sha, url, sizeof url);
+  char *full = render_text(p, c->sha, c->testbed, p->default_branch, b, d->v, url, 1);
+  int rc = bg_notify_verdict(s, p, c->sha, c->testbed, c->pr, full, now);
+  cJSON_free(full);
+  return rc;
+}
+
 static int store_verdict(struct bg_store *s, const struct bg_project *p,
                          const struct bg_baseline_cand *c, const struct bg_decision *d,
                          const char *head, const struct bg_baseline *b, long long th_run) {
@@ -149,7 +165,7 @@ static int store_verdict(struct bg_store *s, const struct bg_project *p,
     const struct bg_alert_key k = {p->id, c->testbed_id, d->bids[i], d->mids[i], c->commit_id};
     rc = bg_alerts_open_regression(s, &k, c->rid, o->change, o->change_lo, o->change_hi, now);
   }
-  return rc;
+  return rc ? rc : notify_verdict(s, p, c, d, b, now);
 }
 
 /* A decision kept for storing and rendering after the upload's transaction. */
