@@ -86,6 +86,8 @@ void bg_api_job_heartbeat(struct bg_req *req);
 void bg_api_job_fail(struct bg_req *req);
 void bg_api_agents_lease(struct bg_req *req);
 void bg_api_agents_list(struct bg_req *req);
+/* api_outbox.c: the outbox's pending and failed writes to GitHub (server-wide admin). */
+void bg_api_outbox(struct bg_req *req);
 /* api_access.c: the calling token's role on {p} and whether it may upload there. */
 void bg_api_access(struct bg_req *req);
 

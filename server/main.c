@@ -2,6 +2,7 @@
  *
  *   benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N] [--private]
  *              [--max-body BYTES] [--public-url URL] [--job-lease SECONDS]
+ *              [--github-api URL] [--github-token-file FILE]
  *   benchgated token create --db FILE [--project P] --role admin|agent|ci|read [--name N]
  *   benchgated token list --db FILE
  *   benchgated token revoke --db FILE ID
@@ -10,8 +11,12 @@
  * The server prints one line "benchgated listening on http://HOST:PORT" once it accepts
  * connections, and on SIGTERM or SIGINT lets requests in flight finish, then exits 0. Bad
  * flags exit 2, runtime failures 1; --help and --version (anywhere) print to stdout and exit 0.
+ * The GitHub token (--github-token-file, else BENCHGATE_GITHUB_TOKEN) is read once here and
+ * handed to the outbox's sender thread (github_sender.h), which runs while the server does.
  */
 #include "auth.h"
+#include "github_auth.h"
+#include "github_sender.h"
 #include "http.h"
 #include "jobs.h"
 #include "notify.h"
@@ -36,6 +41,7 @@
 
 struct options {
   const char *db, *listen, *web, *project, *role, *name, *out, *public_url;
+  const char *github_api, *github_token_file;
   long long threads, max_body, job_lease;
   int private_reads, help, version;
   const char *positional[4];
@@ -48,7 +54,7 @@ static int usage(const char *msg) {
   fprintf(stderr,
           "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
           "                  [--private] [--max-body BYTES] [--public-url URL]\n"
-          "                  [--job-lease SECONDS]\n"
+          "                  [--job-lease SECONDS] [--github-api URL] [--github-token-file FILE]\n"
           "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
           "[--name N]\n"
           "       benchgated token list --db FILE\n"
@@ -63,7 +69,7 @@ static int help(void) {
          "\n"
          "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
          "                  [--private] [--max-body BYTES] [--public-url URL]\n"
-         "                  [--job-lease SECONDS]\n"
+         "                  [--job-lease SECONDS] [--github-api URL] [--github-token-file FILE]\n"
          "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
          "[--name N]\n"
          "       benchgated token list --db FILE\n"
@@ -87,6 +93,12 @@ static int help(void) {
          "  --job-lease SECONDS how long a job's lease lasts past the agent's last heartbeat,\n"
          "                     %d-%d (default %d); an expired lease puts the job back in the "
          "queue\n"
+         "  --github-api URL   GitHub's REST API for statuses, check runs and comments\n"
+         "                     (default " BG_GITHUB_API_DEFAULT "; GitHub Enterprise: "
+         "https://HOST/api/v3)\n"
+         "  --github-token-file FILE  the token benchgated writes to GitHub with (first line);\n"
+         "                     else BENCHGATE_GITHUB_TOKEN; without one the writes wait in the "
+         "outbox\n"
          "\n"
          "tokens (shown once when created; the database keeps only their SHA-256):\n"
          "  token create       --db FILE --role ROLE, optionally --project P (default: "
@@ -159,6 +171,10 @@ static int parse(int argc, char **argv, int first, struct options *o) {
       str = &o->web;
     else if (!strcmp(a, "--public-url"))
       str = &o->public_url;
+    else if (!strcmp(a, "--github-api"))
+      str = &o->github_api;
+    else if (!strcmp(a, "--github-token-file"))
+      str = &o->github_token_file;
     else if (!strcmp(a, "--project"))
       str = &o->project;
     else if (!strcmp(a, "--role"))
@@ -322,6 +338,8 @@ static int serve(int argc, char **argv) {
   struct bg_db *db = NULL;
   struct bg_store *s = NULL;
   struct bg_http *h = NULL;
+  struct bg_github_auth gh_auth = {0};
+  struct bg_github_sender *sender = NULL;
   char host[256], err[512];
   int port, sig;
   o.threads = 4;
@@ -340,9 +358,18 @@ static int serve(int argc, char **argv) {
   if (o.public_url && strncmp(o.public_url, "http://", 7) != 0 &&
       strncmp(o.public_url, "https://", 8) != 0)
     return usage("--public-url: expected an http:// or https:// address");
+  if (o.github_api && strncmp(o.github_api, "http://", 7) != 0 &&
+      strncmp(o.github_api, "https://", 8) != 0)
+    return usage("--github-api: expected an http:// or https:// address");
+  if (bg_github_auth_load(&gh_auth, o.github_token_file, getenv("BENCHGATE_GITHUB_TOKEN"), err,
+                          sizeof err) != BG_OK) {
+    fprintf(stderr, "benchgated: %s\n", err);
+    return 2;
+  }
   /* Opened here so migrations run and errors show before listening. */
   if (bg_db_open(o.db ? o.db : "benchgate.db", &db, err, sizeof err) != BG_OK) {
     fprintf(stderr, "benchgated: %s\n", err);
+    bg_github_auth_clear(&gh_auth);
     return 1;
   }
   bg_verdict_set_public_url(db, o.public_url);
@@ -352,6 +379,7 @@ static int serve(int argc, char **argv) {
     fprintf(stderr, "benchgated: settling interrupted uploads: %s\n",
             s ? bg_store_errmsg(s) : err);
     bg_db_close(db);
+    bg_github_auth_clear(&gh_auth);
     return 1;
   }
   bg_db_thread_release(db);
@@ -364,10 +392,14 @@ static int serve(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   struct bg_http_config cfg = {
       db, o.web, host, port, (int)o.threads, o.private_reads, (size_t)o.max_body, (int)o.job_lease};
+  struct bg_github_sender_config gcfg = {o.github_api, &gh_auth, 0};
   if (bg_db_checkpointer_start(db, CHECKPOINT_MS, err, sizeof err) != BG_OK ||
+      bg_github_sender_start(db, &gcfg, &sender, err, sizeof err) != BG_OK ||
       bg_http_start(&cfg, &h, err, sizeof err) != BG_OK) {
     fprintf(stderr, "benchgated: %s\n", err);
+    bg_github_sender_stop(sender);
     bg_db_close(db);
+    bg_github_auth_clear(&gh_auth);
     return 1;
   }
   int v6 = strchr(host, ':') != NULL;
@@ -379,7 +411,9 @@ static int serve(int argc, char **argv) {
   fprintf(stderr, "benchgated: %s received, finishing requests in flight\n",
           sig == SIGTERM ? "SIGTERM" : "SIGINT");
   bg_http_stop(h, DRAIN_MS);
-  bg_db_close(db); /* stops the checkpointer after its last pass */
+  bg_github_sender_stop(sender); /* after the last request that could add a row */
+  bg_db_close(db);               /* stops the checkpointer after its last pass */
+  bg_github_auth_clear(&gh_auth);
   return 0;
 }
 

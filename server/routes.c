@@ -119,6 +119,8 @@ const struct bg_route bg_api_routes[] = {
     {"POST", "/api/v1/jobs/{id}/fail",                     BG_ROLE_AGENT, bg_api_job_fail},
     {"POST", "/api/v1/agents/lease",                       BG_ROLE_AGENT, bg_api_agents_lease},
     {"GET",  "/api/v1/agents",                             BG_ROLE_READ,  bg_api_agents_list},
+    {"GET",  "/api/v1/outbox",                             BG_ROLE_ADMIN, bg_api_outbox,
+     .check = BG_ROUTE_SERVER_WIDE},
     {"GET",  "/api/v1/projects/{p}/access",                BG_ROLE_READ,  bg_api_access,
      .check = BG_ROUTE_TOKEN},
     {0}, /* the end */
