@@ -54,7 +54,7 @@ static void upload(struct fixture *f, const char *sha, long long pr, const char 
 static struct bg_outbox_row next(struct fixture *f, cJSON **body) {
   struct bg_outbox_row r = {0};
   assert_int_equal(bg_store_write_begin(f->s), BG_OK);
-  int rc = bg_outbox_next_due(f->s, 1LL << 60, &r);
+  int rc = bg_outbox_next_due(f->s, 1LL << 60, 0, &r);
   if (rc == BG_OK)
     rc = bg_outbox_delivered(f->s, r.id, T0);
   assert_int_equal(bg_store_write_end(f->s, 1), BG_OK);
@@ -66,7 +66,7 @@ static struct bg_outbox_row next(struct fixture *f, cJSON **body) {
 
 static int none_due(struct fixture *f) {
   struct bg_outbox_row r = {0};
-  int rc = bg_outbox_next_due(f->s, 1LL << 60, &r);
+  int rc = bg_outbox_next_due(f->s, 1LL << 60, 0, &r);
   bg_outbox_row_clear(&r);
   return rc == BG_ENOENT;
 }
