@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# test_github.sh: a push and a pull request on a real repository end in the right GitHub
+# calls. The real benchgated with a webhook secret, a GitHub token and --github-api pointing
+# at a fake GitHub on loopback that records every request (github_stub.py); a real git
+# repository with a tiny C benchmark; a real `benchgate serve` agent. Signed webhook
+# deliveries (push to main, pull_request opened and synchronize) become jobs, the agent runs
+# them, and the server writes to GitHub from its outbox:
+#   - the statuses of context benchgate/ci-vm of each commit: pending (queued, running), then
+#     success for unchanged commits (the first saying it has no baseline), failure naming the
+#     regression for a pull request doing 3x the work, error with the reason for a job that
+#     fails three times; each description at most 140 bytes, with the dashboard's link;
+#   - one pull-request comment with the report and a hidden marker, created once and edited in
+#     place on the next push (never a second comment);
+#   - nothing twice, and the token in no log line, answer or database file.
+#
+# Needs BG_BUILD, cc, git, curl and python3. Prints "N passed, M failed" last.
+set -u
+. "$(dirname "$0")/lib.sh"
+unset BENCHGATE_TOKEN GITHUB_HEAD_REF GITHUB_REF_NAME GITHUB_REF GITHUB_BASE_REF \
+  GITHUB_STEP_SUMMARY
+
+TOKEN="ghp_e2e$(date +%s%N)token"
+HOOK_SECRET="hook-$(date +%s%N)"
+export GITHUB_STUB_TOKEN=$TOKEN
+LOG=$TMP/github.jsonl
+start_stub "$BG_SOURCE/tests/integration/github_stub.py" "$LOG"
+GH=$URL
+DB=$TMP/gh.db
+printf '%s\n' "$HOOK_SECRET" >"$TMP/hook.secret"
+BENCHGATE_GITHUB_TOKEN=$TOKEN start_server "$DB" --github-api "$GH" \
+  --webhook-secret-file "$TMP/hook.secret" --public-url http://bench.example.org --job-lease 5
+ADMIN=$(make_token "$DB" --role admin)
+create_project "$ADMIN" '{"slug":"widgets","github_repo":"acme/widgets","pr_comments":true}'
+expect "project with a GitHub repository and comments" 201
+AGENT_TOKEN=$(make_token "$DB" --project widgets --role agent --name bench)
+
+# ---- the repository and the agent ----
+REPO=$TMP/repo
+git_repo "$REPO"
+cat >work.c <<'C'
+#include <stdio.h>
+int main(void) {
+  unsigned long long x = 1;
+  for (long i = 0; i < 3000000L * WORK; i++)
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+  printf("%llu\n", x & 1);
+  return 0;
+}
+C
+config() { # WORK [COMMAND]
+  cat >benchgate.yml <<YML
+project: widgets
+build: cc -O1 -DWORK=$1 -o work work.c
+suites:
+  - name: loop
+    command: ${2:-./work}
+    repetitions: 6
+    warmup: 1
+    measures: [cpu_time]
+thresholds:
+  default: {min_effect: 0.5}
+YML
+}
+printf 'work\n' >.gitignore
+cat >"$TMP/agent.yml" <<YML
+server: $URL
+testbed: ci-vm
+name: bench-1
+workdir: $TMP/work
+projects:
+  widgets: {repository: $REPO}
+YML
+BENCHGATE_TOKEN=$AGENT_TOKEN "$AGENT" serve --config "$TMP/agent.yml" 2>"$TMP/agent.log" &
+PIDS+=($!)
+await '/waiting for jobs/p' "$TMP/agent.log" >/dev/null || bad "the agent did not start"
+sleep 0.3 # its first lease announced the testbed
+
+# hook EVENT FILE: delivers FILE's JSON as a signed webhook; STATUS is the answer's.
+N=0
+hook() {
+  N=$((N + 1))
+  local sig
+  sig=$("$PY" -c 'import hmac, hashlib, sys
+print("sha256=" + hmac.new(sys.argv[2].encode(), open(sys.argv[1], "rb").read(), hashlib.sha256).hexdigest())' "$2" "$HOOK_SECRET")
+  req POST /api/v1/github/webhook -H 'Content-Type: application/json' \
+    -H "X-GitHub-Event: $1" -H "X-GitHub-Delivery: e2e-$N" -H "X-Hub-Signature-256: $sig" \
+    --data-binary @"$2"
+}
+# push SHA: a push of SHA to main.
+push() {
+  printf '{"ref":"refs/heads/main","before":"%040d","after":"%s","deleted":false,
+    "repository":{"full_name":"acme/widgets"},"head_commit":{"id":"%s"}}' 0 "$1" "$1" \
+    >"$TMP/push.json"
+  hook push "$TMP/push.json"
+}
+# pull ACTION NUMBER SHA BRANCH: a pull_request event into main.
+pull() {
+  printf '{"action":"%s","number":%s,"repository":{"full_name":"acme/widgets"},
+    "pull_request":{"number":%s,"head":{"sha":"%s","ref":"%s",
+    "repo":{"full_name":"acme/widgets"}},"base":{"ref":"main","sha":"%s",
+    "repo":{"full_name":"acme/widgets"}}}}' "$1" "$2" "$2" "$3" "$4" "$MAIN" >"$TMP/pull.json"
+  hook pull_request "$TMP/pull.json"
+}
+# statuses SHA: the states and descriptions GitHub got for the commit, in order, one a line.
+statuses() {
+  "$PY" - "$LOG" "$1" <<'EOF'
+import json, sys
+for l in open(sys.argv[1]):
+    r = json.loads(l)
+    if r["method"] == "POST" and r["path"] == "/repos/acme/widgets/statuses/" + sys.argv[2]:
+        b = r["body"]
+        print("%s %s | %s | %s" % (b["state"], b["context"], b["description"], b.get("target_url", "")))
+EOF
+}
+# await_final SHA: waits until GitHub has a final status (not pending) of the commit.
+await_final() {
+  local i
+  for i in $(seq 1 600); do
+    statuses "$1" | grep -qv '^pending' && return 0
+    sleep 0.1
+  done
+  return 1
+}
+# sequence_ok SHA FINAL: the statuses are pending ones (queued, then running) and then FINAL,
+# once, last; every description at most 140 bytes; every link the commit's dashboard page.
+sequence_ok() {
+  statuses "$1" | "$PY" -c '
+import sys
+lines = [l.rstrip("\n") for l in sys.stdin]
+states = [l.split(" ", 1)[0] for l in lines]
+descs = [l.split(" | ")[1] for l in lines]
+final = sys.argv[1]
+ok = states and states[-1] == final and states.count(final) == 1
+ok = ok and all(s == "pending" for s in states[:-1])
+order = [0 if d.startswith("queued") else 1 for d in descs[:-1]]
+ok = ok and order == sorted(order)
+ok = ok and all(len(d.encode()) <= 140 for d in descs)
+ok = ok and all(l.endswith("http://bench.example.org/#/p/widgets/c/" + sys.argv[2]) for l in lines)
+sys.exit(0 if ok else 1)' "$2" "$1" || {
+    statuses "$1" | sed 's/^/    /'
+    return 1
+  }
+}
+
+# ---- pushes to main: unchanged commits pass ----
+config 2
+for i in 1 2 3 4; do
+  timed_commit "main $i"
+  MAIN=$(git rev-parse HEAD)
+  push "$MAIN"
+  [ "$STATUS" = 202 ] || bad "push $i: webhook answered $STATUS: $BODY"
+  await_final "$MAIN" || bad "push $i: no final status"
+  [ "$i" = 1 ] && FIRST=$MAIN
+done
+check "the first push: pending, then success" sequence_ok "$FIRST" success
+check "it says there is no baseline yet" grep -q 'success benchgate/ci-vm | no baseline yet' \
+  <(statuses "$FIRST")
+check "a later unchanged push: pending, then success (pass)" sequence_ok "$MAIN" success
+check "its description says pass" grep -q '^success benchgate/ci-vm | pass: ' <(statuses "$MAIN")
+check "a running status names the agent" grep -q '^pending benchgate/ci-vm | running on bench-1' \
+  <(statuses "$MAIN")
+
+# ---- a pull request doing 3x the work fails; its comment is created once, then edited ----
+git checkout -q -b slow
+config 6
+timed_commit "3x the work"
+SLOW=$(git rev-parse HEAD)
+pull opened 7 "$SLOW" slow
+[ "$STATUS" = 202 ] || bad "pull_request opened: $STATUS $BODY"
+await_final "$SLOW" || bad "the pull request got no final status"
+check "the slow pull request: pending, then failure" sequence_ok "$SLOW" failure
+check "the failure names the regression" grep -q '^failure benchgate/ci-vm | .*loop cpu_time' \
+  <(statuses "$SLOW")
+comments() { curl -s "$GH/_stub/state" | "$PY" -c 'import json,sys; c=json.load(sys.stdin)["comments"].get("acme/widgets#7", []); print(json.dumps(c))'; }
+await_comment() { # TEXT: waits until the pull request's one comment holds TEXT
+  for _ in $(seq 1 100); do
+    comments | grep -q "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+await_comment "$SLOW" || bad "no comment on the pull request"
+one_comment() { # TEXT: the pull request has one comment, with the marker and TEXT
+  test "$(comments | "$PY" -c 'import json, sys
+c = json.load(sys.stdin)
+print(len(c) == 1 and "<!-- benchgate:benchgate/ci-vm -->" in c[0]["body"] and sys.argv[1] in c[0]["body"])' "$1")" = True
+}
+check "one comment with the marker and the report of the slow commit" one_comment "$SLOW"
+check "it names the regressed benchmark" grep -q 'loop' <(comments)
+# the next push to the pull request: back to the old work
+config 2
+timed_commit "undo the extra work"
+FIXED=$(git rev-parse HEAD)
+pull synchronize 7 "$FIXED" slow
+await_final "$FIXED" || bad "the second push got no final status"
+check "the fixed pull request: pending, then success" sequence_ok "$FIXED" success
+await_comment "$FIXED" || bad "the comment was not edited"
+check "still one comment, now the report of the new commit" one_comment "$FIXED"
+n_post=$("$PY" -c 'import json,sys
+print(sum(1 for l in open(sys.argv[1]) for r in [json.loads(l)] if r["method"] == "POST" and r["path"].endswith("/issues/7/comments")))' "$LOG")
+n_patch=$("$PY" -c 'import json,sys
+print(sum(1 for l in open(sys.argv[1]) for r in [json.loads(l)] if r["method"] == "PATCH" and "/issues/comments/" in r["path"]))' "$LOG")
+check "the comment was created once ($n_post) and edited ($n_patch)" test "$n_post" = 1 -a "$n_patch" -ge 1
+
+# ---- a job that fails three times: error with the reason ----
+git checkout -q main
+git checkout -q -b broken
+config 2 ./no-such-benchmark
+timed_commit "a suite that cannot run"
+BROKEN=$(git rev-parse HEAD)
+pull opened 8 "$BROKEN" broken
+await_final "$BROKEN" || bad "the broken pull request got no final status"
+check "the broken pull request: pending, then error" sequence_ok "$BROKEN" error
+check "the error says why" grep -q '^error benchgate/ci-vm | the job failed after 3 attempts: .*no-such-benchmark' \
+  <(statuses "$BROKEN")
+
+# ---- nothing twice, and the token nowhere ----
+dups=$("$PY" -c 'import json,sys,collections
+c = collections.Counter(json.dumps([r["path"], r["body"]], sort_keys=True) for l in open(sys.argv[1]) for r in [json.loads(l)] if r["method"] == "POST" and "/statuses/" in r["path"])
+print(sum(v - 1 for v in c.values()))' "$LOG")
+check "no status was sent twice ($dups repeats)" test "$dups" = 0
+check "every request carried the token" test "$("$PY" -c 'import json,sys
+print(all(json.loads(l)["authorized"] for l in open(sys.argv[1])))' "$LOG")" = True
+req GET /api/v1/outbox -H "Authorization: Bearer $ADMIN"
+printf '%s' "$BODY" >"$TMP/outbox.json"
+leaks=$(grep -rlF "$TOKEN" "$TMP"/*.log "$TMP"/server.* "$TMP"/outbox.json "$TMP"/gh.db* 2>/dev/null | wc -l)
+check "the token is in no log, answer or database file ($leaks)" test "$leaks" = 0
+leaks=$(grep -rlF "$HOOK_SECRET" "$TMP"/*.log "$TMP"/server.* "$TMP"/outbox.json "$TMP"/gh.db* 2>/dev/null | wc -l)
+check "the webhook secret neither ($leaks)" test "$leaks" = 0
+
+finish
