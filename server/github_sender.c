@@ -349,7 +349,8 @@ static void watch_depth(struct bg_github_sender *g, long long now) {
   } else if (depth <= DEPTH_WARN) {
     g->depth_logged = DEPTH_WARN / 2;
   }
-  if (!bg_github_auth_configured(g->auth) && depth != g->noted_depth) {
+  /* Only when there are rows to note: a server without credentials or rows never writes. */
+  if (!bg_github_auth_configured(g->auth) && depth > 0 && depth != g->noted_depth) {
     if (bg_store_write_begin(g->s) == BG_OK) {
       int rc = bg_outbox_note_pending(g->s, NO_CREDENTIALS, now / 1000, &n);
       if (bg_store_write_end(g->s, rc == BG_OK) == BG_OK)

@@ -218,9 +218,20 @@ expect_json "without credentials a row stays pending, saying why" \
   'any(x["state"] == "pending" and x["sha"] == "%040x" % 70 and x["last_error"] == "no GitHub credentials configured" for x in j["rows"])'
 check_log "and nothing is sent" 'len([x for x in r if sha(70) in x["path"]]) == 0'
 has server.err 'no credentials configured' "the server says it sends nothing"
+many=()
+for n in $(seq 100 219); do many+=(status "$n" benchgate/tb1 0 "$(status_body success tb1)"); done
+add "${many[@]}"
+end=$((SECONDS + 10))
+until grep -q 'outbox rows wait to be sent' "$TMP/server.err" || [ $SECONDS -gt $end ]; do
+  sleep 0.2
+done
+has server.err 'benchgated: github: 121 outbox rows wait to be sent' "a queue past 100 is logged"
 stop_server
 serve
-wait_log "with credentials the waiting row goes out" 'len(st(70)) == 1'
+wait_log "with credentials the waiting rows go out" \
+  'len(st(70)) == 1 and all(len(st(n)) == 1 for n in range(100, 220))'
+check_log "in order" \
+  '[x["path"][-40:] for x in r][-121:] == [sha(n) for n in [70] + list(range(100, 220))]'
 stop_server
 
 # ---- the token is nowhere ----
