@@ -13,6 +13,7 @@
 #include <cJSON.h>
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,8 @@ struct bg_github_sender {
   pthread_t thread;
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  int stop; /* under mu */
+  int stop;          /* under mu */
+  atomic_int cancel; /* set with stop: abandons the request in flight */
   /* The thread's own: */
   struct bg_store *s;
   void *http;
@@ -162,7 +164,7 @@ static void request(struct bg_github_sender *g, const struct bg_outbox_row *r, c
     a->net_rc = BG_ENET;
     return;
   }
-  a->net_rc = bg_github_http(g->http, method, url, auth, body, &a->res);
+  a->net_rc = bg_github_http(g->http, method, url, auth, body, &g->cancel, &a->res);
   memset(auth, 0, sizeof auth);
 }
 
@@ -239,9 +241,10 @@ static void send_row(struct bg_github_sender *g, const struct bg_outbox_row *r, 
   a->edited_stored = id != 0;
   if (r->kind == BG_OUTBOX_COMMENT && !id && !find_comment(g, r, a, &id))
     return;
-  if (r->kind == BG_OUTBOX_CHECK_RUN)
-    snprintf(url, sizeof url, id ? "%s/repos/%s/check-runs/%lld" : "%s/repos/%s/check-runs", g->api,
-             r->repo, id);
+  if (r->kind == BG_OUTBOX_CHECK_RUN && id)
+    snprintf(url, sizeof url, "%s/repos/%s/check-runs/%lld", g->api, r->repo, id);
+  else if (r->kind == BG_OUTBOX_CHECK_RUN)
+    snprintf(url, sizeof url, "%s/repos/%s/check-runs", g->api, r->repo);
   else if (id)
     snprintf(url, sizeof url, "%s/repos/%s/issues/comments/%lld", g->api, r->repo, id);
   else
@@ -315,6 +318,8 @@ static int deliver_one(struct bg_github_sender *g) {
   }
   bg_github_response_init(&a.res);
   send_row(g, &r, &a);
+  if (atomic_load(&g->cancel)) /* stopping: the row stays as it was, for the next start */
+    goto out;
   now = now_ms();
   bg_github_judge(&a.res, a.net_rc, r.attempts, now, &g->rng, &j);
   int gone = a.edited_stored && !a.net_rc && a.res.status == 404;
@@ -328,6 +333,7 @@ static int deliver_one(struct bg_github_sender *g) {
   log_outcome(g, &r, &j);
   if (j.pause_until_ms > g->pause_until_ms)
     g->pause_until_ms = j.pause_until_ms;
+out:
   bg_github_response_free(&a.res);
   bg_outbox_row_clear(&r);
   return 1;
@@ -437,6 +443,7 @@ void bg_github_sender_stop(struct bg_github_sender *g) {
     return;
   pthread_mutex_lock(&g->mu);
   g->stop = 1;
+  atomic_store(&g->cancel, 1);
   pthread_cond_broadcast(&g->cv);
   pthread_mutex_unlock(&g->mu);
   pthread_join(g->thread, NULL);

@@ -59,7 +59,8 @@ struct bg_github_sender_config {
 int bg_github_sender_start(struct bg_db *db, const struct bg_github_sender_config *cfg,
                            struct bg_github_sender **out, char *err, size_t errlen);
 
-/* Stops the sender after the request in flight, if any, and frees it. Accepts NULL. */
+/* Stops the sender and frees it. A request in flight is abandoned and its row left as it was
+ * (pending: the next start sends it). Accepts NULL. */
 void bg_github_sender_stop(struct bg_github_sender *g);
 
 /* ---- the retry policy, a pure function of an answer (the unit tests call it) ---- */

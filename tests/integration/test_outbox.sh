@@ -9,7 +9,8 @@
 # secondary rate limit with Retry-After, after which everything is delivered once, in order;
 # X-RateLimit-Remaining 0 holding requests until the reset; rows left undelivered by a SIGKILL
 # delivered after the restart; a comment created once, then edited in place, and found by its
-# marker when the id table is empty (across pages of comments); a check run created then
+# marker when the id table is empty (across pages of comments) and made anew when deleted on
+# GitHub; a check run created then
 # PATCHed; a 422 failing its row, listed by GET /api/v1/outbox; rows waiting without
 # credentials and delivered once the server has them; the token in no log line, answer or
 # database file.
@@ -158,13 +159,22 @@ expect_json "pull request 7 has one comment, the newest report" \
   'len(j["comments"]["octo/repo#7"]) == 1 and "report v3" in j["comments"]["octo/repo#7"][0]["body"]'
 check_log "never a second POST" \
   'len([x for x in r if x["method"] == "POST" and "/issues/7/comments" in x["path"]]) == 1'
+# Someone deleted the comment on GitHub: the next report makes a new one.
+stub /_stub/uncomment '{"repo":"octo/repo","pr":7}'
+n0=$(logq 'len(r)')
+add comment 44 benchgate/tb1 7 "$c1"
+wait_log "a comment deleted on GitHub is made anew" \
+  "[(x['method'], x['status']) for x in r[$n0:]] == [('PATCH', 404), ('GET', 200), ('POST', 201)]"
+BODY=$(curl -s "$GH/_stub/state")
+expect_json "once" 'len(j["comments"]["octo/repo#7"]) == 1'
 # A comment of an earlier server (no id kept) on the second page of a pull request's comments.
 for b in first second third; do stub /_stub/comment "{\"repo\":\"octo/repo\",\"pr\":8,\"body\":\"$b\"}"; done
 stub /_stub/comment '{"repo":"octo/repo","pr":8,"body":"old\n<!-- benchgate:benchgate/tb1 -->"}'
 stub /_stub/comment '{"repo":"octo/repo","pr":8,"body":"fifth"}'
+n0=$(logq 'len(r)')
 add comment 43 benchgate/tb1 8 "$c1"
 wait_log "an existing marked comment on page 2 is edited" \
-  'any(x["method"] == "PATCH" and "report v1" in x["body"]["body"] for x in r)'
+  "[(x['method'], x['status']) for x in r[$n0:]] == [('GET', 200), ('GET', 200), ('PATCH', 200)]"
 check_log "reading the pages by their Link" \
   '[x["query"] for x in r if x["path"] == "/repos/octo/repo/issues/8/comments"] == ["per_page=100", "per_page=2&page=2"]'
 BODY=$(curl -s "$GH/_stub/state")
@@ -232,6 +242,21 @@ wait_log "with credentials the waiting rows go out" \
   'len(st(70)) == 1 and all(len(st(n)) == 1 for n in range(100, 220))'
 check_log "in order" \
   '[x["path"][-40:] for x in r][-121:] == [sha(n) for n in [70] + list(range(100, 220))]'
+stop_server
+
+# ---- SIGTERM while GitHub hangs: the server stops at once, the row is sent after the restart ----
+serve
+stub /_stub/rules '{"count":1,"match":"/statuses/","delay":25}'
+add status 80 benchgate/tb1 0 "$(status_body success tb1)"
+wait_log "GitHub takes the request and hangs" 'any(sha(80) in x["path"] for x in r)'
+t0=$(date +%s%N)
+stop_server
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "SIGTERM with a request in flight exits 0 (exit $rc)" test "$rc" -eq 0
+check "within 3 s, not the request's 30 s (${ms} ms)" test "$ms" -lt 3000
+serve
+wait_log "the abandoned row is sent again after the restart" 'len(st(80)) == 2'
 stop_server
 
 # ---- the token is nowhere ----
