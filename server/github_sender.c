@@ -172,6 +172,12 @@ static int ok2xx(const struct attempt *a) {
   return !a->net_rc && a->res.status >= 200 && a->res.status < 300;
 }
 
+/* A 403 that is no rate limit: the credentials may not do this (edit another's comment). */
+static int refused(const struct attempt *a) {
+  return !a->net_rc && a->res.status == 403 && a->res.retry_after_s < 0 &&
+         a->res.rl_remaining != 0 && !says_secondary(&a->res);
+}
+
 /* The "id" of the object a 2xx answer describes; 0 when it names none. */
 static long long answer_id(const struct bg_github_response *res) {
   cJSON *j = res->body.data ? cJSON_Parse(res->body.data) : NULL;
@@ -239,8 +245,12 @@ static void send_row(struct bg_github_sender *g, const struct bg_outbox_row *r, 
     return;
   }
   a->edited_stored = id != 0;
-  if (r->kind == BG_OUTBOX_COMMENT && !id && !find_comment(g, r, a, &id))
-    return;
+  int found = 0;
+  if (r->kind == BG_OUTBOX_COMMENT && !id) {
+    if (!find_comment(g, r, a, &id))
+      return;
+    found = id != 0;
+  }
   if (r->kind == BG_OUTBOX_CHECK_RUN && id)
     snprintf(url, sizeof url, "%s/repos/%s/check-runs/%lld", g->api, r->repo, id);
   else if (r->kind == BG_OUTBOX_CHECK_RUN)
@@ -250,13 +260,20 @@ static void send_row(struct bg_github_sender *g, const struct bg_outbox_row *r, 
   else
     snprintf(url, sizeof url, "%s/repos/%s/issues/%lld/comments", g->api, r->repo, r->pull_request);
   request(g, r, id ? "PATCH" : "POST", url, r->body, a);
+  if (found && refused(a)) {
+    /* Someone else's comment carries the marker (anyone may write one): ours is a new one. */
+    snprintf(url, sizeof url, "%s/repos/%s/issues/%lld/comments", g->api, r->repo, r->pull_request);
+    request(g, r, "POST", url, r->body, a);
+    id = 0;
+  }
   if (ok2xx(a))
     a->created_id = id ? id : answer_id(&a->res);
 }
 
 /* Records the attempt's outcome `j` of row r in one write transaction; the id a POST created
- * (or a marker found) goes in with the delivery. A PATCH of a kept id that GitHub answers 404
- * (the comment or check run is gone) forgets the id and tries again at once, creating it. */
+ * (or a comment found by its marker) goes in with the delivery. A PATCH of a kept id that GitHub
+ * answers 404 (the comment or check run is gone) forgets the id and tries again at once, creating
+ * it. */
 static void record(struct bg_github_sender *g, const struct bg_outbox_row *r,
                    const struct attempt *a, const struct bg_github_judgement *j, int gone) {
   long long secs = now_ms() / 1000;

@@ -10,7 +10,8 @@
  *  - a comment as PATCH /repos/{repo}/issues/comments/{id} of the one comment of its (repo,
  *    pull request, context): the id kept, or else found by the hidden marker
  *    `<!-- benchgate:<context> -->` in the pull request's comments (every page), or else a
- *    new comment, POST /repos/{repo}/issues/{pr}/comments, whose id is kept.
+ *    new comment, POST /repos/{repo}/issues/{pr}/comments, whose id is kept. A marked comment
+ *    the credentials may not edit (403: someone else wrote the marker) gets a new comment.
  * A row is marked delivered in a write transaction after the 2xx, together with the id of
  * what it created, so a crash in between can resend a row once at most (a status: harmless;
  * a comment: found by its marker, never a second one).

@@ -25,7 +25,8 @@ Control (not logged), JSON bodies:
                         the next N matching requests get this; rules queue and the first
                         one that matches is used.
   POST /_stub/clear    drops every rule
-  POST /_stub/comment  {"repo", "pr", "body"}: a comment that exists before any test writes
+  POST /_stub/comment  {"repo", "pr", "body", "foreign": true (optional: benchgate may not
+                       edit it, PATCH answers 403)}: a comment that exists before any test writes
   POST /_stub/uncomment {"repo", "pr"}: deletes every comment of the pull request
   GET  /_stub/state    {"comments": {"O/R#PR": [...]}, "check_runs": {...}, "rules": N}
 
@@ -108,6 +109,8 @@ def api(method, path, query, body, base):
             if key.startswith(repo + "#"):
                 for c in lst:
                     if str(c["id"]) == rest[2]:
+                        if c.get("foreign"):
+                            return 403, {}, {"message": "Resource not accessible by integration"}
                         c["body"] = (body or {}).get("body")
                         return 200, {}, c
     # ---- handlers of other helpers' endpoints go here (return their answer) ----
@@ -137,7 +140,7 @@ class Handler(BaseHTTPRequestHandler):
             STATE["rules"].clear()
         elif path == "/_stub/comment":
             lst = STATE["comments"].setdefault("%s#%s" % (body["repo"], body["pr"]), [])
-            lst.append({"id": new_id(), "body": body["body"]})
+            lst.append({"id": new_id(), "body": body["body"], "foreign": bool(body.get("foreign"))})
         elif path == "/_stub/uncomment":
             STATE["comments"].pop("%s#%s" % (body["repo"], body["pr"]), None)
         elif path == "/_stub/state":

@@ -10,7 +10,7 @@
 # X-RateLimit-Remaining 0 holding requests until the reset; rows left undelivered by a SIGKILL
 # delivered after the restart; a comment created once, then edited in place, and found by its
 # marker when the id table is empty (across pages of comments) and made anew when deleted on
-# GitHub; a check run created then
+# GitHub, and written anew when the marked comment is someone else's; a check run created then
 # PATCHed; a 422 failing its row, listed by GET /api/v1/outbox; rows waiting without
 # credentials and delivered once the server has them; the token in no log line, answer or
 # database file.
@@ -180,6 +180,19 @@ check_log "reading the pages by their Link" \
 BODY=$(curl -s "$GH/_stub/state")
 expect_json "pull request 8 still has five comments, the marked one edited" \
   'len(j["comments"]["octo/repo#8"]) == 5 and "report v1" in j["comments"]["octo/repo#8"][3]["body"]'
+
+# Someone else's comment carries the marker: benchgate may not edit it and writes its own.
+stub /_stub/comment '{"repo":"octo/repo","pr":9,"body":"<!-- benchgate:benchgate/tb1 -->","foreign":true}'
+n0=$(logq 'len(r)')
+add comment 45 benchgate/tb1 9 "$c1"
+wait_log "a marked comment benchgate may not edit gets a comment of benchgate's own" \
+  "[(x['method'], x['status']) for x in r[$n0:]] == [('GET', 200), ('PATCH', 403), ('POST', 201)]"
+add comment 46 benchgate/tb1 9 "$c2"
+wait_log "which the next report edits" \
+  "[(x['method'], x['status']) for x in r[$n0:]][3:] == [('PATCH', 200)]"
+BODY=$(curl -s "$GH/_stub/state")
+expect_json "the other comment is untouched" \
+  'len(j["comments"]["octo/repo#9"]) == 2 and j["comments"]["octo/repo#9"][0]["body"] == "<!-- benchgate:benchgate/tb1 -->"'
 
 # ---- a check run: created, then updated ----
 cr() { printf '{"name":"benchgate/tb1","head_sha":"%s","status":"%s","output":{"title":"t","summary":"s"}}' "$(sha 50)" "$1"; }
