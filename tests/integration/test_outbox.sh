@@ -30,8 +30,12 @@ ADMIN=$(make_token "$DB" --role admin)
 READ=$(make_token "$DB" --role read)
 
 # serve [ARGS...]: (re)starts benchgated on $DB against the stub, with the token in the
-# environment unless ARGS say otherwise.
-serve() { BENCHGATE_GITHUB_TOKEN=${TOKEN_ENV-$SECRET} start_server "$DB" --github-api "$GH" "$@"; }
+# environment unless TOKEN_ENV says otherwise. The last server's "listening" line goes first,
+# so that the new server's address is the one read.
+serve() {
+  rm -f "$TMP/server.out"
+  BENCHGATE_GITHUB_TOKEN=${TOKEN_ENV-$SECRET} start_server "$DB" --github-api "$GH" "$@"
+}
 serve
 create_project "$ADMIN" '{"slug":"demo","github_repo":"octo/repo"}'
 expect "project created" 201
