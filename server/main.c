@@ -2,6 +2,7 @@
  *
  *   benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N] [--private]
  *              [--max-body BYTES] [--public-url URL] [--job-lease SECONDS]
+ *              [--webhook-secret-file FILE]
  *   benchgated token create --db FILE [--project P] --role admin|agent|ci|read [--name N]
  *   benchgated token list --db FILE
  *   benchgated token revoke --db FILE ID
@@ -34,7 +35,7 @@
 #define CHECKPOINT_MS 100 /* frequent enough that the WAL stays near BG_STORE_WAL_RESET pages */
 
 struct options {
-  const char *db, *listen, *web, *project, *role, *name, *out, *public_url;
+  const char *db, *listen, *web, *project, *role, *name, *out, *public_url, *webhook_secret_file;
   long long threads, max_body, job_lease;
   int private_reads, help, version;
   const char *positional[4];
@@ -47,7 +48,7 @@ static int usage(const char *msg) {
   fprintf(stderr,
           "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
           "                  [--private] [--max-body BYTES] [--public-url URL]\n"
-          "                  [--job-lease SECONDS]\n"
+          "                  [--job-lease SECONDS] [--webhook-secret-file FILE]\n"
           "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
           "[--name N]\n"
           "       benchgated token list --db FILE\n"
@@ -62,7 +63,7 @@ static int help(void) {
          "\n"
          "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
          "                  [--private] [--max-body BYTES] [--public-url URL]\n"
-         "                  [--job-lease SECONDS]\n"
+         "                  [--job-lease SECONDS] [--webhook-secret-file FILE]\n"
          "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
          "[--name N]\n"
          "       benchgated token list --db FILE\n"
@@ -166,6 +167,8 @@ static int parse(int argc, char **argv, int first, struct options *o) {
       str = &o->name;
     else if (!strcmp(a, "--out"))
       str = &o->out;
+    else if (!strcmp(a, "--webhook-secret-file"))
+      str = &o->webhook_secret_file;
     if (str || !strcmp(a, "--threads") || !strcmp(a, "--max-body") || !strcmp(a, "--job-lease")) {
       if (i + 1 >= argc) {
         fprintf(stderr, "benchgated: %s needs a value\n", a);
@@ -316,11 +319,41 @@ static int cmd_backup(int argc, char **argv) {
   return 0;
 }
 
+#define WEBHOOK_SECRET_MAX 4096
+
+/* The webhook secret into *secret: the contents of `file` (without a trailing newline) when
+ * given, else BENCHGATE_WEBHOOK_SECRET; secret->len 0 when neither is set. Returns 0 after
+ * printing why a given secret cannot be used; the message never shows the secret. */
+static int webhook_secret(const char *file, struct bg_buf *secret) {
+  const char *env = getenv("BENCHGATE_WEBHOOK_SECRET");
+  bg_buf_init(secret, WEBHOOK_SECRET_MAX);
+  if (file) {
+    int rc = bg_buf_read_file(secret, file);
+    if (rc) {
+      fprintf(stderr, "benchgated: --webhook-secret-file %s: %s\n", file,
+              rc == BG_ETOOBIG ? "larger than 4096 bytes" : strerror(errno));
+      return 0;
+    }
+    while (secret->len &&
+           (secret->data[secret->len - 1] == '\n' || secret->data[secret->len - 1] == '\r'))
+      secret->data[--secret->len] = '\0';
+    if (!secret->len) {
+      fprintf(stderr, "benchgated: --webhook-secret-file %s is empty\n", file);
+      return 0;
+    }
+  } else if (env && *env && bg_buf_puts(secret, env) != BG_OK) {
+    fprintf(stderr, "benchgated: BENCHGATE_WEBHOOK_SECRET is longer than 4096 bytes\n");
+    return 0;
+  }
+  return 1;
+}
+
 static int serve(int argc, char **argv) {
   struct options o = {0};
   struct bg_db *db = NULL;
   struct bg_store *s = NULL;
   struct bg_http *h = NULL;
+  struct bg_buf secret = {0};
   char host[256], err[512];
   int port, sig;
   o.threads = 4;
@@ -339,9 +372,14 @@ static int serve(int argc, char **argv) {
   if (o.public_url && strncmp(o.public_url, "http://", 7) != 0 &&
       strncmp(o.public_url, "https://", 8) != 0)
     return usage("--public-url: expected an http:// or https:// address");
+  if (!webhook_secret(o.webhook_secret_file, &secret)) {
+    bg_buf_free(&secret);
+    return 2;
+  }
   /* Opened here so migrations run and errors show before listening. */
   if (bg_db_open(o.db ? o.db : "benchgate.db", &db, err, sizeof err) != BG_OK) {
     fprintf(stderr, "benchgated: %s\n", err);
+    bg_buf_free(&secret);
     return 1;
   }
   bg_verdict_set_public_url(db, o.public_url);
@@ -350,6 +388,7 @@ static int serve(int argc, char **argv) {
     fprintf(stderr, "benchgated: settling interrupted uploads: %s\n",
             s ? bg_store_errmsg(s) : err);
     bg_db_close(db);
+    bg_buf_free(&secret);
     return 1;
   }
   bg_db_thread_release(db);
@@ -360,12 +399,21 @@ static int serve(int argc, char **argv) {
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
-  struct bg_http_config cfg = {
-      db, o.web, host, port, (int)o.threads, o.private_reads, (size_t)o.max_body, (int)o.job_lease};
+  struct bg_http_config cfg = {db,
+                               o.web,
+                               host,
+                               port,
+                               (int)o.threads,
+                               o.private_reads,
+                               (size_t)o.max_body,
+                               (int)o.job_lease,
+                               secret.len ? (const unsigned char *)secret.data : NULL,
+                               secret.len};
   if (bg_db_checkpointer_start(db, CHECKPOINT_MS, err, sizeof err) != BG_OK ||
       bg_http_start(&cfg, &h, err, sizeof err) != BG_OK) {
     fprintf(stderr, "benchgated: %s\n", err);
     bg_db_close(db);
+    bg_buf_free(&secret);
     return 1;
   }
   int v6 = strchr(host, ':') != NULL;
@@ -378,6 +426,7 @@ static int serve(int argc, char **argv) {
           sig == SIGTERM ? "SIGTERM" : "SIGINT");
   bg_http_stop(h, DRAIN_MS);
   bg_db_close(db); /* stops the checkpointer after its last pass */
+  bg_buf_free(&secret);
   return 0;
 }
 

@@ -136,10 +136,10 @@ static void stub(struct bg_req *req) {
 static void matches_any_table(void **state) {
   (void)state;
   static const struct bg_route table[] = {
-      {"GET", "/api/v1/things/{t}", BG_ROLE_READ, stub, BG_ROUTE_BY_ROLE},
-      {"PUT", "/api/v1/things/{t}", BG_ROLE_ADMIN, stub, BG_ROUTE_BY_ROLE},
-      {"GET", "/api/v1/things/{t}/parts/{p}", BG_ROLE_READ, stub, BG_ROUTE_BY_ROLE},
-      {"GET", "/status", BG_ROLE_READ, stub, BG_ROUTE_OPEN},
+      {"GET", "/api/v1/things/{t}", BG_ROLE_READ, stub, BG_ROUTE_BY_ROLE, 0},
+      {"PUT", "/api/v1/things/{t}", BG_ROLE_ADMIN, stub, BG_ROUTE_BY_ROLE, 0},
+      {"GET", "/api/v1/things/{t}/parts/{p}", BG_ROLE_READ, stub, BG_ROUTE_BY_ROLE, 0},
+      {"GET", "/status", BG_ROLE_READ, stub, BG_ROUTE_OPEN, 0},
       {0},
   };
   struct bg_route_match m;
