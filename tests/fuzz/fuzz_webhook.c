@@ -35,8 +35,7 @@ static void check_event(int rc, const struct bg_webhook_event *ev, const struct 
       abort();
     break;
   case BG_WEBHOOK_PR_RUN:
-    if (!bg_valid_sha(ev->sha) || !bg_valid_branch(ev->branch) ||
-        !bg_valid_branch(ev->base_branch))
+    if (!bg_valid_sha(ev->sha) || !bg_valid_branch(ev->branch) || !bg_valid_branch(ev->base_branch))
       abort();
     /* fall through */
   case BG_WEBHOOK_PR_CLOSED:
