@@ -238,4 +238,7 @@ expect_exit 2 "an empty secret file exits 2" -- "$SERVER" --db "$DB" --listen 12
 has err 'is empty'
 expect_exit 2 "a missing secret file exits 2" -- "$SERVER" --db "$DB" --listen 127.0.0.1:0 --webhook-secret-file "$TMP/nope"
 has err 'nope'
+expect_exit 0 "--help" -- "$SERVER" --help
+has -F out '--webhook-secret-file FILE' "--help explains --webhook-secret-file"
+has -F out 'BENCHGATE_WEBHOOK_SECRET' "--help names BENCHGATE_WEBHOOK_SECRET"
 finish
