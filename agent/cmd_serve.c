@@ -243,7 +243,10 @@ static int job_run(const struct serve *s, const struct bg_lease_job *j, const ch
   bg_run_set(&run->testbed, s->cf->testbed);
   bg_run_set(&run->agent_name, s->name);
   bg_run_set(&run->agent_version, BG_VERSION);
-  char *def = bg_git_default_branch(dir), *fork = NULL, gerr[512];
+  /* The fork point: the job's, else the merge-base with the branch a pull request goes into
+   * (a webhook's job says which), else with the default branch. */
+  char *def = *j->base_branch ? bg_xstrdup(j->base_branch) : bg_git_default_branch(dir);
+  char *fork = NULL, gerr[512];
   if (*j->base_sha) {
     bg_run_set(&run->baseline_branch, def);
     bg_run_set(&run->baseline_sha, j->base_sha);
@@ -252,6 +255,9 @@ static int job_run(const struct serve *s, const struct bg_lease_job *j, const ch
     bg_run_set(&run->baseline_branch, def);
     bg_run_set(&run->baseline_sha, fork);
     free(fork);
+  } else if (strcmp(def, j->branch)) {
+    bg_cli_warn("job %lld: %s; the server looks for the baseline from the commit's parents",
+                j->id, gerr);
   }
   free(def);
   return BG_OK;

@@ -29,6 +29,7 @@ static int parse_job(const char *body, struct bg_lease_job *j, char *err, size_t
   copy_member(o, "sha", j->sha, sizeof j->sha);
   copy_member(o, "base_sha", j->base_sha, sizeof j->base_sha);
   copy_member(o, "branch", j->branch, sizeof j->branch);
+  copy_member(o, "base_branch", j->base_branch, sizeof j->base_branch);
   copy_member(o, "testbed", j->testbed, sizeof j->testbed);
   j->pull_request = number_member(o, "pull_request");
   j->attempts = (int)number_member(o, "attempts");

@@ -23,6 +23,7 @@ struct bg_lease_job {
   long long id;
   char project[65], sha[65], base_sha[65]; /* base_sha "" when none */
   char branch[256], testbed[65];
+  char base_branch[256]; /* the branch a pull request goes into, "" when not said */
   long long pull_request; /* 0: none */
   int attempts;           /* this lease included */
   int lease_seconds;      /* how long a lease lasts past a heartbeat */

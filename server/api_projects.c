@@ -57,8 +57,8 @@ static int number(struct bg_req *req, const cJSON *o, const char *key, double lo
  * would otherwise create a project with the default silently. Returns 1, or 0 after an
  * answered error. */
 static int known_members(struct bg_req *req, const cJSON *o) {
-  static const char *const names[] = {"slug",  "github_repo", "default_branch",
-                                      "alpha", "gate_window", "noise_window"};
+  static const char *const names[] = {"slug",        "github_repo",  "default_branch", "alpha",
+                                      "gate_window", "noise_window", "pr_comments"};
   const size_t count = sizeof names / sizeof *names;
   unsigned seen = 0;
   const cJSON *m;
@@ -70,7 +70,7 @@ static int known_members(struct bg_req *req, const cJSON *o) {
       int printable = bg_valid_text(m->string, strlen(m->string), 0) && strlen(m->string) <= 64;
       bg_api_error(req, 400, "invalid_field", printable ? m->string : "",
                    "unknown member%s (expected slug, github_repo, default_branch, alpha, "
-                   "gate_window, noise_window)",
+                   "gate_window, noise_window, pr_comments)",
                    printable ? "" : " with an unprintable or long name");
       return 0;
     }
@@ -119,8 +119,14 @@ void bg_api_projects_create(struct bg_req *req) {
     bg_api_error(req, 400, "invalid_field", "default_branch", "not a valid git branch name");
     goto out;
   }
-  int rc = bg_store_project_create_gated(req->store, slug, repo, branch, alpha, (int)window,
-                                         (int)noise, &p);
+  const cJSON *comments = cJSON_GetObjectItemCaseSensitive(o, "pr_comments");
+  if (comments && !cJSON_IsBool(comments)) {
+    bg_api_error(req, 400, "invalid_field", "pr_comments", "must be true or false");
+    goto out;
+  }
+  const struct bg_project_settings set = {alpha, (int)window, (int)noise,
+                                          cJSON_IsTrue(comments)};
+  int rc = bg_store_project_create_gated(req->store, slug, repo, branch, &set, &p);
   if (rc == BG_EEXIST) {
     bg_api_error(req, 409, "conflict", "slug", "project '%s' exists", slug);
   } else if (rc) {

@@ -42,11 +42,12 @@ enum sid {
 static const char *const sql_text[S_COUNT] = {
     [S_PING] = "SELECT count(*) FROM projects",
     [S_PROJECT_INSERT] = "INSERT INTO projects (slug, github_repo, default_branch, created_at, "
-                         "alpha, gate_window, noise_window) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                         "alpha, gate_window, noise_window, pr_comments) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [S_PROJECT_GET] = "SELECT id, slug, github_repo, default_branch, alpha, created_at, "
-                      "gate_window, noise_window FROM projects WHERE slug = ?1",
+                      "gate_window, noise_window, pr_comments FROM projects WHERE slug = ?1",
     [S_PROJECT_LIST] = "SELECT id, slug, github_repo, default_branch, alpha, created_at, "
-                       "gate_window, noise_window "
+                       "gate_window, noise_window, pr_comments "
                        "FROM projects WHERE ?1 = 0 OR id = ?1 ORDER BY slug",
     [S_TESTBED_FIND] = "SELECT id, fingerprint FROM testbeds WHERE project_id = ?1 AND name = ?2",
     [S_BRANCH_FIND] = "SELECT id FROM branches WHERE project_id = ?1 AND name = ?2",
@@ -104,6 +105,7 @@ static void read_project(sqlite3_stmt *st, struct bg_project *p) {
   p->created_at = sqlite3_column_int64(st, 5);
   p->gate_window = sqlite3_column_int(st, 6);
   p->noise_window = sqlite3_column_int(st, 7);
+  p->pr_comments = sqlite3_column_int(st, 8);
 }
 
 /* Steps the bound project query `st` once into *out, then resets it. BG_OK, BG_ENOENT or
@@ -137,14 +139,16 @@ int bg_store_project_by_id(struct bg_store *s, long long id, struct bg_project *
 
 int bg_store_project_create(struct bg_store *s, const char *slug, const char *github_repo,
                             const char *default_branch, struct bg_project *out) {
-  return bg_store_project_create_gated(s, slug, github_repo, default_branch, 0, 0, 0, out);
+  const struct bg_project_settings none = {0, 0, 0, 0};
+  return bg_store_project_create_gated(s, slug, github_repo, default_branch, &none, out);
 }
 
 int bg_store_project_create_gated(struct bg_store *s, const char *slug, const char *github_repo,
-                                  const char *default_branch, double alpha, int window,
-                                  int noise_window, struct bg_project *out) {
+                                  const char *default_branch, const struct bg_project_settings *set,
+                                  struct bg_project *out) {
   sqlite3_stmt *st = stmt(s, S_PROJECT_INSERT);
-  int rc = BG_OK;
+  double alpha = set->alpha;
+  int rc = BG_OK, window = set->window, noise_window = set->noise_window;
   if (!st)
     return BG_EDB;
   bg_store_bind_text(st, 1, slug);
@@ -156,6 +160,7 @@ int bg_store_project_create_gated(struct bg_store *s, const char *slug, const ch
   noise_window = noise_window > 0 ? noise_window : BG_STORE_DEFAULT_NOISE_WINDOW;
   sqlite3_bind_int(st, 6, window);
   sqlite3_bind_int(st, 7, noise_window > window ? noise_window : window);
+  sqlite3_bind_int(st, 8, set->pr_comments != 0);
   int step = sqlite3_step(st);
   if (step == SQLITE_CONSTRAINT_UNIQUE)
     rc = BG_EEXIST;
@@ -180,6 +185,7 @@ void bg_store_project_json(const struct bg_project *p, struct bg_buf *out) {
   bg_json_int(out, p->gate_window);
   bg_buf_puts(out, ",\"noise_window\":");
   bg_json_int(out, p->noise_window);
+  bg_buf_puts(out, p->pr_comments ? ",\"pr_comments\":true" : ",\"pr_comments\":false");
   bg_buf_puts(out, ",\"created_at\":");
   bg_json_int(out, p->created_at);
   bg_buf_puts(out, "}");

@@ -28,6 +28,14 @@ struct bg_project {
   long long created_at; /* seconds since the epoch */
   int gate_window;      /* most baseline runs of a default-branch verdict */
   int noise_window;     /* most baseline runs for the run-to-run noise (>= gate_window) */
+  int pr_comments;      /* 1: the verdict of a pull request's run is also a comment on it */
+};
+
+/* What a new project may set beside its names; 0 for any means the default. */
+struct bg_project_settings {
+  double alpha;
+  int window, noise_window;
+  int pr_comments;
 };
 
 #define BG_STORE_DEFAULT_ALPHA 0.05
@@ -45,12 +53,12 @@ int bg_store_ping(struct bg_store *s);
 int bg_store_project_create(struct bg_store *s, const char *slug, const char *github_repo,
                             const char *default_branch, struct bg_project *out);
 
-/* As bg_store_project_create, with the gate's settings: alpha in (0, 1), a baseline window
- * for the level of at least 2 runs and one for the noise (raised to the level's when
- * smaller); 0 for any means the default (BG_STORE_DEFAULT_*). */
+/* As bg_store_project_create, with the settings: alpha in (0, 1), a baseline window for the
+ * level of at least 2 runs and one for the noise (raised to the level's when smaller), 0 for
+ * any meaning the default (BG_STORE_DEFAULT_*); pull-request comments on or off. */
 int bg_store_project_create_gated(struct bg_store *s, const char *slug, const char *github_repo,
-                                  const char *default_branch, double alpha, int window,
-                                  int noise_window, struct bg_project *out);
+                                  const char *default_branch, const struct bg_project_settings *set,
+                                  struct bg_project *out);
 
 /* Looks a project up by slug. BG_OK, BG_ENOENT or BG_EDB. */
 int bg_store_project_get(struct bg_store *s, const char *slug, struct bg_project *out);

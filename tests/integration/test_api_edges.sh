@@ -69,7 +69,12 @@ expect "a non-numeric alpha is 400 naming it" 400 '"field":"alpha"'
 req POST /api/v1/projects "${json[@]}" "${auth_admin[@]}" \
   -d '{"slug":"other","alpha":0.01,"gate_window":50}'
 expect "admin creates a second project with its own gate settings" 201 \
-  '"alpha":0.01,"gate_window":50,"noise_window":100'
+  '"alpha":0.01,"gate_window":50,"noise_window":100,"pr_comments":false'
+req POST /api/v1/projects "${json[@]}" "${auth_admin[@]}" -d '{"slug":"w","pr_comments":"yes"}'
+expect "pr_comments that is no boolean is 400 naming it" 400 '"field":"pr_comments"'
+req POST /api/v1/projects "${json[@]}" "${auth_admin[@]}" \
+  -d '{"slug":"talks","github_repo":"acme/talks","pr_comments":true}'
+expect "a project with pull-request comments" 201 '"pr_comments":true'
 req POST /api/v1/projects "${json[@]}" "${auth_admin[@]}" \
   -d '{"slug":"w","gate_window":50,"noise_window":40}'
 expect "a noise window shorter than the gate window is 400 naming it" 400 \
