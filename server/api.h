@@ -29,6 +29,10 @@ struct bg_api_config {
   int private_reads; /* --private: reads need a token too */
   size_t max_body;   /* --max-body */
   int job_lease_s;   /* --job-lease: a job's lease lasts this long past its last heartbeat */
+  /* The webhook secret (--webhook-secret-file, BENCHGATE_WEBHOOK_SECRET); NULL: webhooks
+   * are off. Never logged, answered or stored. */
+  const unsigned char *webhook_secret;
+  size_t webhook_secret_len;
 };
 
 struct bg_req {
@@ -62,8 +66,8 @@ const char *bg_api_query(struct bg_req *req, const char *name);
 const char *bg_api_header(struct bg_req *req, const char *name);
 
 /* The handlers, one per row of bg_api_routes (api_health.c, api_projects.c, api_runs.c,
- * api_reads.c, api_gate.c, api_access.c). They run once the access is checked, with req->project loaded
- * for the routes with {p}. */
+ * api_reads.c, api_gate.c, api_jobs.c, api_access.c, api_github.c). They run once the access
+ * is checked, with req->project loaded for the routes with {p}. */
 void bg_api_healthz(struct bg_req *req);
 void bg_api_projects_list(struct bg_req *req);
 void bg_api_projects_create(struct bg_req *req);
@@ -90,6 +94,11 @@ void bg_api_agents_list(struct bg_req *req);
 void bg_api_outbox(struct bg_req *req);
 /* api_access.c: the calling token's role on {p} and whether it may upload there. */
 void bg_api_access(struct bg_req *req);
+/* api_github.c: GitHub's webhook deliveries (push, pull_request), signed with the secret. */
+void bg_api_github_webhook(struct bg_req *req);
+
+/* The largest webhook delivery taken (GitHub sends at most 25 MB). */
+#define BG_API_WEBHOOK_MAX_BODY ((size_t)25 * 1024 * 1024)
 
 #define BG_API_SHA_PREFIX_MIN 7
 

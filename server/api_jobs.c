@@ -124,18 +124,28 @@ static int testbeds_member(struct bg_req *req, const cJSON *o, struct bg_jobs_re
 
 /* Parses the enqueue body into r (strings point into o); 0 after a 400. */
 static int enqueue_request(struct bg_req *req, cJSON *o, struct bg_jobs_request *r) {
-  static const char *const names[] = {"sha", "branch", "base_sha", "pull_request", "testbeds",
-                                      NULL};
+  static const char *const names[] = {"sha",          "branch",   "base_sha", "base_branch",
+                                      "pull_request", "testbeds", NULL};
   memset(r, 0, sizeof *r);
-  if (!known_members(req, o, names) || !string_member(req, o, "sha", 1, &r->sha) || !sha_member(req, "sha", (char *)r->sha) ||
-      !string_member(req, o, "branch", 1, &r->branch) ||
+  if (!known_members(req, o, names) || !string_member(req, o, "sha", 1, &r->sha) ||
+      !sha_member(req, "sha", (char *)r->sha) || !string_member(req, o, "branch", 1, &r->branch) ||
       !string_member(req, o, "base_sha", 0, &r->base_sha) ||
       !sha_member(req, "base_sha", (char *)r->base_sha) ||
+      !string_member(req, o, "base_branch", 0, &r->base_branch) ||
       !int_member(req, o, "pull_request", 1, 1LL << 40, &r->pull_request) ||
       !testbeds_member(req, o, r))
     return 0;
   if (!bg_valid_branch(r->branch)) {
     bg_api_error(req, 400, "invalid_field", "branch", "must be a git branch name");
+    return 0;
+  }
+  if (r->base_branch && !bg_valid_branch(r->base_branch)) {
+    bg_api_error(req, 400, "invalid_field", "base_branch", "must be a git branch name");
+    return 0;
+  }
+  if (r->base_branch && r->base_sha) {
+    bg_api_error(req, 400, "invalid_field", "base_branch",
+                 "give base_sha (the fork point) or base_branch (the agent finds it), not both");
     return 0;
   }
   return 1;

@@ -65,8 +65,8 @@ int bg_github_auth_configured(const struct bg_github_auth *a) {
 
 int bg_github_auth_header(struct bg_github_auth *a, const char *repo, char *out, size_t outlen,
                           char *err, size_t errlen) {
-  (void)repo; /* a token is the same for every repository */
-  if (!bg_github_auth_configured(a)) {
+  (void)repo; /* a token is the same for every repository; an App's is per installation */
+  if (!a || !a->token) {
     snprintf(err, errlen, "no GitHub credentials configured");
     return BG_EAUTH;
   }

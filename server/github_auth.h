@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+/* The sources of credentials. A second source, such as a GitHub App (github_app.h), fits in
+ * as a member here and one branch of bg_github_auth_header and bg_github_auth_configured. */
 struct bg_github_auth {
   char *token; /* NULL: none configured; owned, wiped by bg_github_auth_clear */
 };

@@ -97,8 +97,15 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
   return len;
 }
 
+/* libcurl's progress callback: a non-zero answer abandons the transfer. */
+static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow) {
+  (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+  return atomic_load((const atomic_int *)ud) != 0;
+}
+
 int bg_github_http(void *h, const char *method, const char *url, const char *auth, const char *body,
-                   struct bg_github_response *res) {
+                   const atomic_int *cancel, struct bg_github_response *res) {
   struct curl_slist *hdr = NULL;
   char cerr[CURL_ERROR_SIZE] = "", authline[4200];
   int rc = BG_OK;
@@ -130,6 +137,11 @@ int bg_github_http(void *h, const char *method, const char *url, const char *aut
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "benchgated/" BG_VERSION);
   curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+  if (cancel) {
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)cancel);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+  }
   CURLcode c = curl_easy_perform(h);
   if (c != CURLE_OK) {
     snprintf(res->error, sizeof res->error, "%s", cerr[0] ? cerr : curl_easy_strerror(c));

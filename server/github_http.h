@@ -11,9 +11,12 @@
 
 #include "buf.h"
 
+#include <stdatomic.h>
 #include <stddef.h>
 
-#define BG_GITHUB_BODY_MAX (4u << 20) /* the most of an answer's body that is read */
+#define BG_GITHUB_BODY_MAX                                                                         \
+  (16u << 20) /* the most of an answer's body that is read: a page                                 \
+                of 100 comments of up to 64 KiB each, and more */
 
 struct bg_github_response {
   long status;             /* the HTTP status; 0 when no answer came */
@@ -32,10 +35,11 @@ void bg_github_http_close(void *h);
 
 /* Sends `method` to `url` with the header "Authorization: <auth>" and the JSON `body` (NULL:
  * none), and fills *res (init it with bg_github_response_init, free with
- * bg_github_response_free). Returns BG_OK when an answer came, whatever its status, or
- * BG_ENET with the reason in res->error (connection refused, timeout, body too large). */
+ * bg_github_response_free). The request is abandoned as soon as *cancel (when not NULL)
+ * becomes non-zero. Returns BG_OK when an answer came, whatever its status, or BG_ENET with
+ * the reason in res->error (connection refused, timeout, body too large, canceled). */
 int bg_github_http(void *h, const char *method, const char *url, const char *auth, const char *body,
-                   struct bg_github_response *res);
+                   const atomic_int *cancel, struct bg_github_response *res);
 
 void bg_github_response_init(struct bg_github_response *res);
 void bg_github_response_free(struct bg_github_response *res);

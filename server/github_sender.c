@@ -13,6 +13,7 @@
 #include <cJSON.h>
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,8 @@ struct bg_github_sender {
   pthread_t thread;
   pthread_mutex_t mu;
   pthread_cond_t cv;
-  int stop; /* under mu */
+  int stop;          /* under mu */
+  atomic_int cancel; /* set with stop: abandons the request in flight */
   /* The thread's own: */
   struct bg_store *s;
   void *http;
@@ -162,12 +164,18 @@ static void request(struct bg_github_sender *g, const struct bg_outbox_row *r, c
     a->net_rc = BG_ENET;
     return;
   }
-  a->net_rc = bg_github_http(g->http, method, url, auth, body, &a->res);
+  a->net_rc = bg_github_http(g->http, method, url, auth, body, &g->cancel, &a->res);
   memset(auth, 0, sizeof auth);
 }
 
 static int ok2xx(const struct attempt *a) {
   return !a->net_rc && a->res.status >= 200 && a->res.status < 300;
+}
+
+/* A 403 that is no rate limit: the credentials may not do this (edit another's comment). */
+static int refused(const struct attempt *a) {
+  return !a->net_rc && a->res.status == 403 && a->res.retry_after_s < 0 &&
+         a->res.rl_remaining != 0 && !says_secondary(&a->res);
 }
 
 /* The "id" of the object a 2xx answer describes; 0 when it names none. */
@@ -237,23 +245,35 @@ static void send_row(struct bg_github_sender *g, const struct bg_outbox_row *r, 
     return;
   }
   a->edited_stored = id != 0;
-  if (r->kind == BG_OUTBOX_COMMENT && !id && !find_comment(g, r, a, &id))
-    return;
-  if (r->kind == BG_OUTBOX_CHECK_RUN)
-    snprintf(url, sizeof url, id ? "%s/repos/%s/check-runs/%lld" : "%s/repos/%s/check-runs", g->api,
-             r->repo, id);
+  int found = 0;
+  if (r->kind == BG_OUTBOX_COMMENT && !id) {
+    if (!find_comment(g, r, a, &id))
+      return;
+    found = id != 0;
+  }
+  if (r->kind == BG_OUTBOX_CHECK_RUN && id)
+    snprintf(url, sizeof url, "%s/repos/%s/check-runs/%lld", g->api, r->repo, id);
+  else if (r->kind == BG_OUTBOX_CHECK_RUN)
+    snprintf(url, sizeof url, "%s/repos/%s/check-runs", g->api, r->repo);
   else if (id)
     snprintf(url, sizeof url, "%s/repos/%s/issues/comments/%lld", g->api, r->repo, id);
   else
     snprintf(url, sizeof url, "%s/repos/%s/issues/%lld/comments", g->api, r->repo, r->pull_request);
   request(g, r, id ? "PATCH" : "POST", url, r->body, a);
+  if (found && refused(a)) {
+    /* Someone else's comment carries the marker (anyone may write one): ours is a new one. */
+    snprintf(url, sizeof url, "%s/repos/%s/issues/%lld/comments", g->api, r->repo, r->pull_request);
+    request(g, r, "POST", url, r->body, a);
+    id = 0;
+  }
   if (ok2xx(a))
     a->created_id = id ? id : answer_id(&a->res);
 }
 
 /* Records the attempt's outcome `j` of row r in one write transaction; the id a POST created
- * (or a marker found) goes in with the delivery. A PATCH of a kept id that GitHub answers 404
- * (the comment or check run is gone) forgets the id and tries again at once, creating it. */
+ * (or a comment found by its marker) goes in with the delivery. A PATCH of a kept id that GitHub
+ * answers 404 (the comment or check run is gone) forgets the id and tries again at once, creating
+ * it. */
 static void record(struct bg_github_sender *g, const struct bg_outbox_row *r,
                    const struct attempt *a, const struct bg_github_judgement *j, int gone) {
   long long secs = now_ms() / 1000;
@@ -315,6 +335,8 @@ static int deliver_one(struct bg_github_sender *g) {
   }
   bg_github_response_init(&a.res);
   send_row(g, &r, &a);
+  if (atomic_load(&g->cancel)) /* stopping: the row stays as it was, for the next start */
+    goto out;
   now = now_ms();
   bg_github_judge(&a.res, a.net_rc, r.attempts, now, &g->rng, &j);
   int gone = a.edited_stored && !a.net_rc && a.res.status == 404;
@@ -328,6 +350,7 @@ static int deliver_one(struct bg_github_sender *g) {
   log_outcome(g, &r, &j);
   if (j.pause_until_ms > g->pause_until_ms)
     g->pause_until_ms = j.pause_until_ms;
+out:
   bg_github_response_free(&a.res);
   bg_outbox_row_clear(&r);
   return 1;
@@ -349,7 +372,8 @@ static void watch_depth(struct bg_github_sender *g, long long now) {
   } else if (depth <= DEPTH_WARN) {
     g->depth_logged = DEPTH_WARN / 2;
   }
-  if (!bg_github_auth_configured(g->auth) && depth != g->noted_depth) {
+  /* Only when there are rows to note: a server without credentials or rows never writes. */
+  if (!bg_github_auth_configured(g->auth) && depth > 0 && depth != g->noted_depth) {
     if (bg_store_write_begin(g->s) == BG_OK) {
       int rc = bg_outbox_note_pending(g->s, NO_CREDENTIALS, now / 1000, &n);
       if (bg_store_write_end(g->s, rc == BG_OK) == BG_OK)
@@ -436,6 +460,7 @@ void bg_github_sender_stop(struct bg_github_sender *g) {
     return;
   pthread_mutex_lock(&g->mu);
   g->stop = 1;
+  atomic_store(&g->cancel, 1);
   pthread_cond_broadcast(&g->cv);
   pthread_mutex_unlock(&g->mu);
   pthread_join(g->thread, NULL);

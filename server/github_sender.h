@@ -10,7 +10,8 @@
  *  - a comment as PATCH /repos/{repo}/issues/comments/{id} of the one comment of its (repo,
  *    pull request, context): the id kept, or else found by the hidden marker
  *    `<!-- benchgate:<context> -->` in the pull request's comments (every page), or else a
- *    new comment, POST /repos/{repo}/issues/{pr}/comments, whose id is kept.
+ *    new comment, POST /repos/{repo}/issues/{pr}/comments, whose id is kept. A marked comment
+ *    the credentials may not edit (403: someone else wrote the marker) gets a new comment.
  * A row is marked delivered in a write transaction after the 2xx, together with the id of
  * what it created, so a crash in between can resend a row once at most (a status: harmless;
  * a comment: found by its marker, never a second one).
@@ -59,7 +60,8 @@ struct bg_github_sender_config {
 int bg_github_sender_start(struct bg_db *db, const struct bg_github_sender_config *cfg,
                            struct bg_github_sender **out, char *err, size_t errlen);
 
-/* Stops the sender after the request in flight, if any, and frees it. Accepts NULL. */
+/* Stops the sender and frees it. A request in flight is abandoned and its row left as it was
+ * (pending: the next start sends it). Accepts NULL. */
 void bg_github_sender_stop(struct bg_github_sender *g);
 
 /* ---- the retry policy, a pure function of an answer (the unit tests call it) ---- */

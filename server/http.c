@@ -1,7 +1,8 @@
 /* http.c: benchgated's HTTP server on libmicrohttpd.
  *
  * The access handler runs several times per request: the first call allocates the request's
- * state and rejects what can be rejected from the headers (405, 413 from Content-Length, 415);
+ * state and rejects what can be rejected from the headers (405, 413 from Content-Length beyond
+ * the route's body limit, 415);
  * the following calls copy the upload into a capped buffer; the last call routes the request
  * and queues the answer. Per-request state is freed in the completed callback, which also
  * keeps the count of requests in flight that a graceful stop waits for.
@@ -56,7 +57,8 @@ struct bg_http {
 struct request {
   struct bg_route_match match;
   int status;  /* 200 until something rejects the request early */
-  int too_big; /* the body went past --max-body */
+  int too_big; /* the body went past max_body */
+  size_t max_body; /* the route's own limit, or --max-body */
   struct bg_buf body;
   long long first_ms; /* bg_park_now_ms of the handler's first call; 0 before */
 };
@@ -215,7 +217,9 @@ static int is_json(const char *type) {
 static void first_call(struct bg_http *h, struct MHD_Connection *c, const char *url,
                        const char *method, struct request *rq) {
   int st = bg_router_match(bg_api_routes, method, url, &rq->match);
-  bg_buf_init(&rq->body, h->cfg.max_body);
+  const struct bg_route *route = rq->match.route;
+  rq->max_body = route && route->max_body ? route->max_body : h->cfg.max_body;
+  bg_buf_init(&rq->body, rq->max_body);
   rq->status = st;
   if (st != 200 || !bg_router_takes_body(&rq->match))
     return;
@@ -224,7 +228,7 @@ static void first_call(struct bg_http *h, struct MHD_Connection *c, const char *
     char *end;
     errno = 0;
     unsigned long long n = strtoull(len, &end, 10);
-    if (errno || end == len || n > h->cfg.max_body) {
+    if (errno || end == len || n > rq->max_body) {
       rq->status = 413;
       return;
     }
@@ -233,7 +237,7 @@ static void first_call(struct bg_http *h, struct MHD_Connection *c, const char *
     rq->status = 415;
 }
 
-static enum MHD_Result reject(struct bg_http *h, struct MHD_Connection *c, struct request *rq) {
+static enum MHD_Result reject(struct MHD_Connection *c, struct request *rq) {
   char msg[128];
   switch (rq->status) {
   case 404:
@@ -242,7 +246,7 @@ static enum MHD_Result reject(struct bg_http *h, struct MHD_Connection *c, struc
     return send_error(c, 405, "method_not_allowed", "this path does not take that method",
                       rq->match.allow);
   case 413:
-    snprintf(msg, sizeof msg, "the body is larger than %zu bytes", h->cfg.max_body);
+    snprintf(msg, sizeof msg, "the body is larger than %zu bytes", rq->max_body);
     return send_error(c, 413, "too_large", msg, NULL);
   case 415:
     return send_error(c, 415, "unsupported_media_type", "send Content-Type: application/json",
@@ -312,7 +316,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     /* Answering now, before the body is read, makes libmicrohttpd close the connection
      * after the answer instead of reading an unwanted body. */
     if (rq->status != 200)
-      return reject(h, c, rq);
+      return reject(c, rq);
     return MHD_YES;
   }
   if (*upload_size) {
@@ -325,7 +329,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
   }
   if (rq->too_big) {
     rq->status = 413;
-    return reject(h, c, rq);
+    return reject(c, rq);
   }
   if (rq->match.static_file)
     return send_static(h, c, url);
@@ -358,6 +362,8 @@ int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *
   h->api.private_reads = cfg->private_reads;
   h->api.max_body = cfg->max_body;
   h->api.job_lease_s = cfg->job_lease_s;
+  h->api.webhook_secret = cfg->webhook_secret;
+  h->api.webhook_secret_len = cfg->webhook_secret_len;
   atomic_init(&h->inflight, 0);
   if (cfg->web_dir && !(h->web_root = realpath(cfg->web_dir, NULL))) {
     snprintf(err, errlen, "--web %s: %s", cfg->web_dir, strerror(errno));

@@ -20,8 +20,10 @@ struct bg_http_config {
   int port;            /* 0: any free port */
   int threads;         /* worker threads, >= 1 */
   int private_reads;   /* reads need a token */
-  size_t max_body;     /* largest request body in bytes */
+  size_t max_body;     /* largest request body in bytes, unless the route sets its own */
   int job_lease_s;     /* a job's lease length in seconds */
+  const unsigned char *webhook_secret; /* NULL: webhooks are off */
+  size_t webhook_secret_len;
 };
 
 struct bg_http;

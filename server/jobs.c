@@ -65,6 +65,7 @@ static int enqueue_one(struct bg_store *s, const struct bg_project *p,
     j->pull_request = r->pull_request;
     snprintf(j->sha, sizeof j->sha, "%s", r->sha);
     snprintf(j->base_sha, sizeof j->base_sha, "%s", r->base_sha ? r->base_sha : "");
+    snprintf(j->base_branch, sizeof j->base_branch, "%s", r->base_branch ? r->base_branch : "");
     snprintf(j->branch, sizeof j->branch, "%s", r->branch);
     snprintf(j->testbed, sizeof j->testbed, "%s", tb->name);
     rc = bg_jobs_store_insert(s, j, now, &id);
@@ -77,17 +78,15 @@ static int enqueue_one(struct bg_store *s, const struct bg_project *p,
   return rc ? rc : bg_jobs_store_get(s, id, j);
 }
 
-int bg_jobs_enqueue(struct bg_store *s, const struct bg_project *p, const struct bg_jobs_request *r,
-                    long long now, int *created, struct bg_buf *out, struct bg_ferr *e) {
+int bg_jobs_enqueue_in(struct bg_store *s, const struct bg_project *p,
+                       const struct bg_jobs_request *r, long long now, int *created,
+                       struct bg_buf *out, struct bg_ferr *e) {
   struct bg_jobs_testbed tb[BG_JOBS_TESTBEDS_MAX];
   size_t n = 0;
   *created = 0;
   int rc = resolve_testbeds(s, p, r, tb, &n, e);
   if (rc)
     return rc;
-  if ((rc = bg_store_write_begin(s)))
-    return rc;
-  size_t start = out->len;
   bg_buf_puts(out, "{\"jobs\":[");
   for (size_t i = 0; i < n && !rc; i++) {
     struct bg_job j;
@@ -100,13 +99,29 @@ int bg_jobs_enqueue(struct bg_store *s, const struct bg_project *p, const struct
     }
   }
   bg_buf_puts(out, "]}");
+  return rc;
+}
+
+int bg_jobs_enqueue(struct bg_store *s, const struct bg_project *p, const struct bg_jobs_request *r,
+                    long long now, int *created, struct bg_buf *out, struct bg_ferr *e) {
+  size_t start = out->len;
+  int rc = bg_store_write_begin(s);
+  if (rc)
+    return rc;
+  rc = bg_jobs_enqueue_in(s, p, r, now, created, out, e);
   rc = bg_store_write_end(s, rc == BG_OK) ? BG_EDB : rc;
   if (rc) {
     out->len = start;
-    out->data[start] = '\0';
+    if (out->data)
+      out->data[start] = '\0';
     *created = 0;
   }
   return rc;
+}
+
+int bg_jobs_cancel_pull_request(struct bg_store *s, long long project_id, long long pr,
+                                const char *reason, long long now, int *canceled) {
+  return bg_jobs_store_cancel_pull_request(s, project_id, pr, reason, now, canceled);
 }
 
 /* ---- leases ---- */

@@ -6,6 +6,7 @@
  *     ^                  |                     |
  *     +--- fail, or the lease expired, while attempts < BG_JOBS_MAX_ATTEMPTS ---+--> failed
  *   queued --a newer job of the same pull request and testbed--> canceled
+ *   queued --its pull request closed (bg_jobs_cancel_pull_request)--> canceled
  *
  * Every lease counts an attempt; the third attempt that fails or expires fails the job. A
  * job is leased to one agent at a time: the lease is a write transaction. Expired leases go
@@ -38,8 +39,10 @@
 /* What a client asks to enqueue. */
 struct bg_jobs_request {
   const char *sha, *branch;
-  const char *base_sha;   /* NULL: none */
-  long long pull_request; /* 0: none */
+  const char *base_sha;    /* NULL: none */
+  const char *base_branch; /* NULL: none; else the agent compares with the merge base of the
+                              head and origin/<base_branch> (a pull request's base) */
+  long long pull_request;  /* 0: none */
   const char *testbeds[BG_JOBS_TESTBEDS_MAX];
   size_t ntestbeds; /* 0: every testbed of the project */
 };
@@ -63,6 +66,19 @@ long long bg_jobs_now(void);
  * naming "testbeds[i]" (no such testbed) or "testbeds" (the project has none yet); BG_EDB. */
 int bg_jobs_enqueue(struct bg_store *s, const struct bg_project *p, const struct bg_jobs_request *r,
                     long long now, int *created, struct bg_buf *out, struct bg_ferr *e);
+
+/* As bg_jobs_enqueue, inside the caller's write transaction (bg_store_write_begin), which
+ * the caller ends: a webhook delivery stores its row and its jobs in one. On an error the
+ * caller rolls back; out may hold part of the answer. */
+int bg_jobs_enqueue_in(struct bg_store *s, const struct bg_project *p,
+                       const struct bg_jobs_request *r, long long now, int *created,
+                       struct bg_buf *out, struct bg_ferr *e);
+
+/* Cancels the queued jobs of pull request `pr` of the project with `reason`, inside the
+ * caller's write transaction; leased and running ones go on. *canceled how many. BG_OK or
+ * BG_EDB. */
+int bg_jobs_cancel_pull_request(struct bg_store *s, long long project_id, long long pr,
+                                const char *reason, long long now, int *canceled);
 
 /* Leases the oldest queued job of r->testbed that r allows (of r->project_id unless 0, of
  * r->projects when r->by_project) to r->agent for r->lease_s seconds, after expiring the

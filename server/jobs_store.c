@@ -14,12 +14,13 @@
 #define JOB_SELECT                                                                                 \
   "SELECT j.id, j.project_id, j.testbed_id, j.pull_request, j.run_id, j.sha, j.base_sha, "         \
   "j.branch, j.testbed, j.state, j.reason, j.agent, j.attempts, j.lease_expires, j.created_at, "   \
-  "j.updated_at, p.slug FROM jobs j JOIN projects p ON p.id = j.project_id "
+  "j.updated_at, p.slug, j.base_branch FROM jobs j JOIN projects p ON p.id = j.project_id "
 
 enum jid {
   J_OPEN,
   J_INSERT,
   J_SUPERSEDE,
+  J_CANCEL_PR,
   J_EXPIRE,
   J_DUE_FINAL,
   J_NEXT_EXPIRY,
@@ -39,12 +40,15 @@ static const char *const sql_text[J_COUNT] = {
     [J_OPEN] = "SELECT id FROM jobs WHERE project_id = ?1 AND testbed_id = ?2 AND sha = ?3 "
                "AND state IN ('queued', 'leased', 'running') ORDER BY id LIMIT 1",
     [J_INSERT] = "INSERT INTO jobs (project_id, sha, branch, base_sha, pull_request, testbed_id, "
-                 "testbed, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                 "testbed, created_at, updated_at, base_branch) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
     [J_SUPERSEDE] = "UPDATE jobs SET state = 'canceled', reason = 'superseded by job ' || ?4, "
                     "updated_at = ?5 WHERE project_id = ?1 AND pull_request = ?2 "
                     "AND testbed_id = ?3 AND state = 'queued' AND id <> ?4",
     [J_DUE_FINAL] = "SELECT id FROM jobs WHERE state IN ('leased', 'running') "
                     "AND lease_expires <= ?1 AND attempts >= ?2 ORDER BY id LIMIT ?3",
+    [J_CANCEL_PR] = "UPDATE jobs SET state = 'canceled', reason = ?3, updated_at = ?4 "
+                    "WHERE project_id = ?1 AND pull_request = ?2 AND state = 'queued'",
     [J_EXPIRE] =
         "UPDATE jobs SET state = CASE WHEN attempts >= ?2 THEN 'failed' ELSE 'queued' END, "
         "reason = 'lease expired', lease_expires = NULL, updated_at = ?1 "
@@ -113,6 +117,7 @@ int bg_jobs_store_insert(struct bg_store *s, const struct bg_job *j, long long n
   sqlite3_bind_int64(st, 6, j->testbed_id);
   bg_store_bind_text(st, 7, j->testbed);
   sqlite3_bind_int64(st, 8, now);
+  bg_store_bind_text(st, 9, j->base_branch[0] ? j->base_branch : NULL);
   int rc = bg_store_step_done(s, st, "jobs: insert");
   *id = rc ? 0 : sqlite3_last_insert_rowid(bg_store_sqlite(s));
   return rc;
@@ -129,6 +134,21 @@ int bg_jobs_store_supersede(struct bg_store *s, long long project_id, long long 
   sqlite3_bind_int64(st, 4, keep);
   sqlite3_bind_int64(st, 5, now);
   return bg_store_step_done(s, st, "jobs: supersede");
+}
+
+int bg_jobs_store_cancel_pull_request(struct bg_store *s, long long project_id, long long pr,
+                                      const char *reason, long long now, int *canceled) {
+  sqlite3_stmt *st = bg_store_stmt(s, &jobs_sql, J_CANCEL_PR);
+  *canceled = 0;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, project_id);
+  sqlite3_bind_int64(st, 2, pr);
+  bg_store_bind_text(st, 3, reason);
+  sqlite3_bind_int64(st, 4, now);
+  int rc = bg_store_step_done(s, st, "jobs: cancel a pull request's");
+  *canceled = rc ? 0 : sqlite3_changes(bg_store_sqlite(s));
+  return rc;
 }
 
 int bg_jobs_store_expire(struct bg_store *s, long long now, int max_attempts) {
@@ -242,6 +262,7 @@ static void job_row(sqlite3_stmt *st, struct bg_job *j) {
   j->created_at = sqlite3_column_int64(st, 14);
   j->updated_at = sqlite3_column_int64(st, 15);
   bg_store_copy_text(j->project, sizeof j->project, bg_store_col_text(st, 16));
+  bg_store_copy_text(j->base_branch, sizeof j->base_branch, bg_store_col_text(st, 17));
 }
 
 int bg_jobs_store_get(struct bg_store *s, long long id, struct bg_job *j) {
@@ -319,6 +340,7 @@ void bg_jobs_store_render(const struct bg_job *j, struct bg_buf *out) {
   bg_buf_puts(out, ",\"branch\":");
   bg_json_str(out, j->branch);
   str_or_null(out, ",\"base_sha\":", j->base_sha);
+  str_or_null(out, ",\"base_branch\":", j->base_branch);
   int_or_null(out, ",\"pull_request\":", j->pull_request);
   bg_buf_puts(out, ",\"testbed\":");
   bg_json_str(out, j->testbed);

@@ -21,6 +21,7 @@ struct bg_job {
   char project[65];           /* the project's slug (read, not written) */
   char sha[65], base_sha[65]; /* base_sha "" when none */
   char branch[256], testbed[129], state[16], reason[256], agent[129];
+  char base_branch[256]; /* "" when none */
   int attempts;
   long long lease_expires, created_at, updated_at; /* lease_expires 0 when not leased */
 };
@@ -39,13 +40,19 @@ int bg_jobs_store_testbeds(struct bg_store *s, long long project_id, struct bg_j
 int bg_jobs_store_open_id(struct bg_store *s, long long project_id, long long testbed_id,
                           const char *sha, long long *id);
 
-/* Inserts j (project, sha, branch, base_sha, pull_request, testbed) as queued; *id its id. */
+/* Inserts j (project, sha, branch, base_sha, base_branch, pull_request, testbed) as queued;
+ * *id its id. */
 int bg_jobs_store_insert(struct bg_store *s, const struct bg_job *j, long long now, long long *id);
 
 /* Cancels the queued jobs of pull request `pr` on the testbed other than `keep`, with the
  * reason "superseded by job <keep>". BG_OK or BG_EDB. */
 int bg_jobs_store_supersede(struct bg_store *s, long long project_id, long long pr,
                             long long testbed_id, long long keep, long long now);
+
+/* Cancels the queued jobs of pull request `pr` of the project with `reason`; *canceled how
+ * many. BG_OK or BG_EDB. */
+int bg_jobs_store_cancel_pull_request(struct bg_store *s, long long project_id, long long pr,
+                                      const char *reason, long long now, int *canceled);
 
 /* Leases that expired by `now` end their attempt: back to queued, or failed once the job had
  * max_attempts; the reason "lease expired". BG_OK or BG_EDB. */

@@ -2,7 +2,7 @@
  *
  *   benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N] [--private]
  *              [--max-body BYTES] [--public-url URL] [--job-lease SECONDS]
- *              [--github-api URL] [--github-token-file FILE]
+ *              [--webhook-secret-file FILE] [--github-api URL] [--github-token-file FILE]
  *   benchgated token create --db FILE [--project P] --role admin|agent|ci|read [--name N]
  *   benchgated token list --db FILE
  *   benchgated token revoke --db FILE ID
@@ -40,7 +40,7 @@
 #define CHECKPOINT_MS 100 /* frequent enough that the WAL stays near BG_STORE_WAL_RESET pages */
 
 struct options {
-  const char *db, *listen, *web, *project, *role, *name, *out, *public_url;
+  const char *db, *listen, *web, *project, *role, *name, *out, *public_url, *webhook_secret_file;
   const char *github_api, *github_token_file;
   long long threads, max_body, job_lease;
   int private_reads, help, version;
@@ -54,7 +54,8 @@ static int usage(const char *msg) {
   fprintf(stderr,
           "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
           "                  [--private] [--max-body BYTES] [--public-url URL]\n"
-          "                  [--job-lease SECONDS] [--github-api URL] [--github-token-file FILE]\n"
+          "                  [--job-lease SECONDS] [--webhook-secret-file FILE]\n"
+          "                  [--github-api URL] [--github-token-file FILE]\n"
           "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
           "[--name N]\n"
           "       benchgated token list --db FILE\n"
@@ -69,7 +70,8 @@ static int help(void) {
          "\n"
          "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
          "                  [--private] [--max-body BYTES] [--public-url URL]\n"
-         "                  [--job-lease SECONDS] [--github-api URL] [--github-token-file FILE]\n"
+         "                  [--job-lease SECONDS] [--webhook-secret-file FILE]\n"
+         "                  [--github-api URL] [--github-token-file FILE]\n"
          "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
          "[--name N]\n"
          "       benchgated token list --db FILE\n"
@@ -93,6 +95,10 @@ static int help(void) {
          "  --job-lease SECONDS how long a job's lease lasts past the agent's last heartbeat,\n"
          "                     %d-%d (default %d); an expired lease puts the job back in the "
          "queue\n"
+         "  --webhook-secret-file FILE the GitHub webhook secret (default: the environment's\n"
+         "                     BENCHGATE_WEBHOOK_SECRET); POST /api/v1/github/webhook takes\n"
+         "                     deliveries signed with it (25 MB at most), and answers 503\n"
+         "                     when the server has none\n"
          "  --github-api URL   GitHub's REST API for statuses, check runs and comments\n"
          "                     (default " BG_GITHUB_API_DEFAULT "; GitHub Enterprise: "
          "https://HOST/api/v3)\n"
@@ -183,6 +189,8 @@ static int parse(int argc, char **argv, int first, struct options *o) {
       str = &o->name;
     else if (!strcmp(a, "--out"))
       str = &o->out;
+    else if (!strcmp(a, "--webhook-secret-file"))
+      str = &o->webhook_secret_file;
     if (str || !strcmp(a, "--threads") || !strcmp(a, "--max-body") || !strcmp(a, "--job-lease")) {
       if (i + 1 >= argc) {
         fprintf(stderr, "benchgated: %s needs a value\n", a);
@@ -333,11 +341,41 @@ static int cmd_backup(int argc, char **argv) {
   return 0;
 }
 
+#define WEBHOOK_SECRET_MAX 4096
+
+/* The webhook secret into *secret: the contents of `file` (without a trailing newline) when
+ * given, else BENCHGATE_WEBHOOK_SECRET; secret->len 0 when neither is set. Returns 0 after
+ * printing why a given secret cannot be used; the message never shows the secret. */
+static int webhook_secret(const char *file, struct bg_buf *secret) {
+  const char *env = getenv("BENCHGATE_WEBHOOK_SECRET");
+  bg_buf_init(secret, WEBHOOK_SECRET_MAX);
+  if (file) {
+    int rc = bg_buf_read_file(secret, file);
+    if (rc) {
+      fprintf(stderr, "benchgated: --webhook-secret-file %s: %s\n", file,
+              rc == BG_ETOOBIG ? "larger than 4096 bytes" : strerror(errno));
+      return 0;
+    }
+    while (secret->len &&
+           (secret->data[secret->len - 1] == '\n' || secret->data[secret->len - 1] == '\r'))
+      secret->data[--secret->len] = '\0';
+    if (!secret->len) {
+      fprintf(stderr, "benchgated: --webhook-secret-file %s is empty\n", file);
+      return 0;
+    }
+  } else if (env && *env && bg_buf_puts(secret, env) != BG_OK) {
+    fprintf(stderr, "benchgated: BENCHGATE_WEBHOOK_SECRET is longer than 4096 bytes\n");
+    return 0;
+  }
+  return 1;
+}
+
 static int serve(int argc, char **argv) {
   struct options o = {0};
   struct bg_db *db = NULL;
   struct bg_store *s = NULL;
   struct bg_http *h = NULL;
+  struct bg_buf secret = {0};
   struct bg_github_auth gh_auth = {0};
   struct bg_github_sender *sender = NULL;
   char host[256], err[512];
@@ -361,14 +399,20 @@ static int serve(int argc, char **argv) {
   if (o.github_api && strncmp(o.github_api, "http://", 7) != 0 &&
       strncmp(o.github_api, "https://", 8) != 0)
     return usage("--github-api: expected an http:// or https:// address");
+  if (!webhook_secret(o.webhook_secret_file, &secret)) {
+    bg_buf_free(&secret);
+    return 2;
+  }
   if (bg_github_auth_load(&gh_auth, o.github_token_file, getenv("BENCHGATE_GITHUB_TOKEN"), err,
                           sizeof err) != BG_OK) {
     fprintf(stderr, "benchgated: %s\n", err);
+    bg_buf_free(&secret);
     return 2;
   }
   /* Opened here so migrations run and errors show before listening. */
   if (bg_db_open(o.db ? o.db : "benchgate.db", &db, err, sizeof err) != BG_OK) {
     fprintf(stderr, "benchgated: %s\n", err);
+    bg_buf_free(&secret);
     bg_github_auth_clear(&gh_auth);
     return 1;
   }
@@ -379,6 +423,7 @@ static int serve(int argc, char **argv) {
     fprintf(stderr, "benchgated: settling interrupted uploads: %s\n",
             s ? bg_store_errmsg(s) : err);
     bg_db_close(db);
+    bg_buf_free(&secret);
     bg_github_auth_clear(&gh_auth);
     return 1;
   }
@@ -390,8 +435,16 @@ static int serve(int argc, char **argv) {
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
-  struct bg_http_config cfg = {
-      db, o.web, host, port, (int)o.threads, o.private_reads, (size_t)o.max_body, (int)o.job_lease};
+  struct bg_http_config cfg = {db,
+                               o.web,
+                               host,
+                               port,
+                               (int)o.threads,
+                               o.private_reads,
+                               (size_t)o.max_body,
+                               (int)o.job_lease,
+                               secret.len ? (const unsigned char *)secret.data : NULL,
+                               secret.len};
   struct bg_github_sender_config gcfg = {o.github_api, &gh_auth, 0};
   if (bg_db_checkpointer_start(db, CHECKPOINT_MS, err, sizeof err) != BG_OK ||
       bg_github_sender_start(db, &gcfg, &sender, err, sizeof err) != BG_OK ||
@@ -399,6 +452,7 @@ static int serve(int argc, char **argv) {
     fprintf(stderr, "benchgated: %s\n", err);
     bg_github_sender_stop(sender);
     bg_db_close(db);
+    bg_buf_free(&secret);
     bg_github_auth_clear(&gh_auth);
     return 1;
   }
@@ -413,6 +467,7 @@ static int serve(int argc, char **argv) {
   bg_http_stop(h, DRAIN_MS);
   bg_github_sender_stop(sender); /* after the last request that could add a row */
   bg_db_close(db);               /* stops the checkpointer after its last pass */
+  bg_buf_free(&secret);
   bg_github_auth_clear(&gh_auth);
   return 0;
 }

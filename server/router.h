@@ -21,6 +21,8 @@ enum bg_route_check {
   BG_ROUTE_BY_ROLE = 0, /* a token with the role, on {p} when the pattern has one (else on
                            any project); reads are public unless --private */
   BG_ROUTE_OPEN,        /* nothing is checked, even with --private */
+  BG_ROUTE_SIGNED,      /* no token: the handler checks the request's signature (the GitHub
+                           webhook's HMAC) before anything else */
   BG_ROUTE_TOKEN,       /* as BG_ROUTE_BY_ROLE, but a token even where reads are public */
   BG_ROUTE_SERVER_WIDE  /* a server-wide token with the role (a pattern without {p}) */
 };
@@ -32,6 +34,7 @@ struct bg_route {
   enum bg_role role;   /* the role a token needs */
   void (*handler)(struct bg_req *req);
   enum bg_route_check check; /* BG_ROUTE_BY_ROLE when a row leaves it out */
+  size_t max_body;           /* the largest body it takes; 0 (a row leaves it out): --max-body */
 };
 
 #define BG_ROUTER_PARAM_MAX 128

@@ -72,7 +72,7 @@ static int project_access(struct bg_req *req, enum bg_role need, int anon) {
  * answer is set and it returns 0. */
 static int route_access(struct bg_req *req, const struct bg_route *r) {
   int anon;
-  if (r->check == BG_ROUTE_OPEN)
+  if (r->check == BG_ROUTE_OPEN || r->check == BG_ROUTE_SIGNED)
     return 1;
   int public_read =
       r->role == BG_ROLE_READ && !req->cfg->private_reads && r->check != BG_ROUTE_TOKEN;
@@ -90,10 +90,11 @@ static int route_access(struct bg_req *req, const struct bg_route *r) {
  * before its handler runs, so adding an endpoint is a row here and its handler (declared in
  * api.h). The access is checked by the role (BG_ROUTE_BY_ROLE: reads are public unless
  * --private, otherwise a token with the role, on {p} when the pattern has one) unless the
- * row's .check says otherwise. A 405's Allow header lists the methods of the rows that share
- * its path. */
+ * row's .check says otherwise. A row's .max_body, when set, is the largest body it takes in
+ * place of --max-body (http.c answers 413 beyond it). A 405's Allow header lists the methods
+ * of the rows that share its path. */
 #pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers" /* .check defaults to by role */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers" /* .check: by role, .max_body: 0 */
 const struct bg_route bg_api_routes[] = {
     /* clang-format off */
     {"GET",  "/healthz",                                   BG_ROLE_READ,  bg_api_healthz,
@@ -123,6 +124,8 @@ const struct bg_route bg_api_routes[] = {
      .check = BG_ROUTE_SERVER_WIDE},
     {"GET",  "/api/v1/projects/{p}/access",                BG_ROLE_READ,  bg_api_access,
      .check = BG_ROUTE_TOKEN},
+    {"POST", "/api/v1/github/webhook",                     BG_ROLE_READ,  bg_api_github_webhook,
+     .check = BG_ROUTE_SIGNED, .max_body = BG_API_WEBHOOK_MAX_BODY},
     {0}, /* the end */
     /* clang-format on */
 };

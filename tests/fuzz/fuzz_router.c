@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The router reads a row's method and pattern only. */
 #define ROW(method, pattern)                                                                       \
-  { method, pattern, BG_ROLE_READ, NULL, BG_ROUTE_BY_ROLE }
+  { method, pattern, BG_ROLE_READ, NULL, BG_ROUTE_BY_ROLE, 0 }
 
 static const struct bg_route table[] = {
     ROW("GET", "/healthz"),

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang in build-fuzz and runs each for DURATION seconds on
-# a corpus seeded from tests/fixtures (adapters) and tests/fuzz/seeds (run payloads).
+# a corpus seeded from tests/fixtures (adapters) and tests/fuzz/seeds (run payloads, configs,
+# router paths, webhook deliveries).
 #
 # Usage: tests/fuzz/run.sh [--no-build] DURATION [TARGET...]
-#   TARGET: fuzz_adapters, fuzz_run, fuzz_config, fuzz_router (default: all). Crashes are written to
-#   build-fuzz/crashes/<target>/ and make the script exit 1; once fixed, copy the input to
-#   tests/fuzz/regressions/<target>/ so every later run replays it. The corpus grows in
-#   build-fuzz/corpus/<target>/ between runs.
+#   TARGET: fuzz_adapters, fuzz_run, fuzz_config, fuzz_router, fuzz_webhook (default: all).
+#   Crashes are written to build-fuzz/crashes/<target>/ and make the script exit 1; once
+#   fixed, copy the input to tests/fuzz/regressions/<target>/ so every later run replays it.
+#   The corpus grows in build-fuzz/corpus/<target>/ between runs.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,7 +20,7 @@ fi
 duration=${1:?usage: run.sh [--no-build] DURATION [TARGET...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_adapters fuzz_run fuzz_config fuzz_router)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_adapters fuzz_run fuzz_config fuzz_router fuzz_webhook)
 
 if [ $nobuild -eq 0 ]; then
   command -v clang >/dev/null || { echo "run.sh: clang is needed" >&2; exit 2; }
@@ -67,6 +68,7 @@ for t in "${targets[@]}"; do
     fuzz_run) cp "$root"/tests/fuzz/seeds/run/*.json "$seeds"/ ;;
     fuzz_config) seed_config "$seeds" ;;
     fuzz_router) cp "$root"/tests/fuzz/seeds/router/* "$seeds"/ ;;
+    fuzz_webhook) cp "$root"/tests/fuzz/seeds/webhook/* "$seeds"/ ;;
   esac
   # Inputs that once crashed a target stay in its seeds (tests/fuzz/regressions/<target>/).
   find "$root/tests/fuzz/regressions/$t" -type f ! -name .keep -exec cp {} "$seeds"/ \; \

@@ -21,10 +21,13 @@ Control (not logged), JSON bodies:
   POST /_stub/rules    {"count": N, "match": "substring of the path" (optional),
                         "status": S (optional: absent = answer normally),
                         "headers": {...} (a value "+N" for X-RateLimit-Reset is now + N s),
-                        "body": {...}}: the next N matching requests get this; rules queue
-                        and the first one that matches is used.
+                        "body": {...}, "delay": seconds before answering (optional)}:
+                        the next N matching requests get this; rules queue and the first
+                        one that matches is used.
   POST /_stub/clear    drops every rule
-  POST /_stub/comment  {"repo", "pr", "body"}: a comment that exists before any test writes
+  POST /_stub/comment  {"repo", "pr", "body", "foreign": true (optional: benchgate may not
+                       edit it, PATCH answers 403)}: a comment that exists before any test writes
+  POST /_stub/uncomment {"repo", "pr"}: deletes every comment of the pull request
   GET  /_stub/state    {"comments": {"O/R#PR": [...]}, "check_runs": {...}, "rules": N}
 
 ------------------------------------------------------------------------------------------
@@ -106,6 +109,8 @@ def api(method, path, query, body, base):
             if key.startswith(repo + "#"):
                 for c in lst:
                     if str(c["id"]) == rest[2]:
+                        if c.get("foreign"):
+                            return 403, {}, {"message": "Resource not accessible by integration"}
                         c["body"] = (body or {}).get("body")
                         return 200, {}, c
     # ---- handlers of other helpers' endpoints go here (return their answer) ----
@@ -135,7 +140,9 @@ class Handler(BaseHTTPRequestHandler):
             STATE["rules"].clear()
         elif path == "/_stub/comment":
             lst = STATE["comments"].setdefault("%s#%s" % (body["repo"], body["pr"]), [])
-            lst.append({"id": new_id(), "body": body["body"]})
+            lst.append({"id": new_id(), "body": body["body"], "foreign": bool(body.get("foreign"))})
+        elif path == "/_stub/uncomment":
+            STATE["comments"].pop("%s#%s" % (body["repo"], body["pr"]), None)
         elif path == "/_stub/state":
             return {"comments": STATE["comments"], "rules": len(STATE["rules"]),
                     "check_runs": {k: {str(i): b for i, b in v.items()}
@@ -167,7 +174,11 @@ class Handler(BaseHTTPRequestHandler):
                 f.write(json.dumps({"t": time.time(), "method": method, "path": url.path,
                                     "query": url.query, "body": body, "authorized": authorized,
                                     "status": status}) + "\n")
-        self.answer(status, headers, obj)
+        time.sleep((rule or {}).get("delay", 0))
+        try:
+            self.answer(status, headers, obj)
+        except OSError:
+            pass  # the client gave up waiting
 
     def do_GET(self):
         self.handle_any("GET")

@@ -9,7 +9,8 @@
 # secondary rate limit with Retry-After, after which everything is delivered once, in order;
 # X-RateLimit-Remaining 0 holding requests until the reset; rows left undelivered by a SIGKILL
 # delivered after the restart; a comment created once, then edited in place, and found by its
-# marker when the id table is empty (across pages of comments); a check run created then
+# marker when the id table is empty (across pages of comments) and made anew when deleted on
+# GitHub, and written anew when the marked comment is someone else's; a check run created then
 # PATCHed; a 422 failing its row, listed by GET /api/v1/outbox; rows waiting without
 # credentials and delivered once the server has them; the token in no log line, answer or
 # database file.
@@ -29,8 +30,12 @@ ADMIN=$(make_token "$DB" --role admin)
 READ=$(make_token "$DB" --role read)
 
 # serve [ARGS...]: (re)starts benchgated on $DB against the stub, with the token in the
-# environment unless ARGS say otherwise.
-serve() { BENCHGATE_GITHUB_TOKEN=${TOKEN_ENV-$SECRET} start_server "$DB" --github-api "$GH" "$@"; }
+# environment unless TOKEN_ENV says otherwise. The last server's "listening" line goes first,
+# so that the new server's address is the one read.
+serve() {
+  rm -f "$TMP/server.out"
+  BENCHGATE_GITHUB_TOKEN=${TOKEN_ENV-$SECRET} start_server "$DB" --github-api "$GH" "$@"
+}
 serve
 create_project "$ADMIN" '{"slug":"demo","github_repo":"octo/repo"}'
 expect "project created" 201
@@ -158,18 +163,40 @@ expect_json "pull request 7 has one comment, the newest report" \
   'len(j["comments"]["octo/repo#7"]) == 1 and "report v3" in j["comments"]["octo/repo#7"][0]["body"]'
 check_log "never a second POST" \
   'len([x for x in r if x["method"] == "POST" and "/issues/7/comments" in x["path"]]) == 1'
+# Someone deleted the comment on GitHub: the next report makes a new one.
+stub /_stub/uncomment '{"repo":"octo/repo","pr":7}'
+n0=$(logq 'len(r)')
+add comment 44 benchgate/tb1 7 "$c1"
+wait_log "a comment deleted on GitHub is made anew" \
+  "[(x['method'], x['status']) for x in r[$n0:]] == [('PATCH', 404), ('GET', 200), ('POST', 201)]"
+BODY=$(curl -s "$GH/_stub/state")
+expect_json "once" 'len(j["comments"]["octo/repo#7"]) == 1'
 # A comment of an earlier server (no id kept) on the second page of a pull request's comments.
 for b in first second third; do stub /_stub/comment "{\"repo\":\"octo/repo\",\"pr\":8,\"body\":\"$b\"}"; done
 stub /_stub/comment '{"repo":"octo/repo","pr":8,"body":"old\n<!-- benchgate:benchgate/tb1 -->"}'
 stub /_stub/comment '{"repo":"octo/repo","pr":8,"body":"fifth"}'
+n0=$(logq 'len(r)')
 add comment 43 benchgate/tb1 8 "$c1"
 wait_log "an existing marked comment on page 2 is edited" \
-  'any(x["method"] == "PATCH" and "report v1" in x["body"]["body"] for x in r)'
+  "[(x['method'], x['status']) for x in r[$n0:]] == [('GET', 200), ('GET', 200), ('PATCH', 200)]"
 check_log "reading the pages by their Link" \
   '[x["query"] for x in r if x["path"] == "/repos/octo/repo/issues/8/comments"] == ["per_page=100", "per_page=2&page=2"]'
 BODY=$(curl -s "$GH/_stub/state")
 expect_json "pull request 8 still has five comments, the marked one edited" \
   'len(j["comments"]["octo/repo#8"]) == 5 and "report v1" in j["comments"]["octo/repo#8"][3]["body"]'
+
+# Someone else's comment carries the marker: benchgate may not edit it and writes its own.
+stub /_stub/comment '{"repo":"octo/repo","pr":9,"body":"<!-- benchgate:benchgate/tb1 -->","foreign":true}'
+n0=$(logq 'len(r)')
+add comment 45 benchgate/tb1 9 "$c1"
+wait_log "a marked comment benchgate may not edit gets a comment of benchgate's own" \
+  "[(x['method'], x['status']) for x in r[$n0:]] == [('GET', 200), ('PATCH', 403), ('POST', 201)]"
+add comment 46 benchgate/tb1 9 "$c2"
+wait_log "which the next report edits" \
+  "[(x['method'], x['status']) for x in r[$n0:]][3:] == [('PATCH', 200)]"
+BODY=$(curl -s "$GH/_stub/state")
+expect_json "the other comment is untouched" \
+  'len(j["comments"]["octo/repo#9"]) == 2 and j["comments"]["octo/repo#9"][0]["body"] == "<!-- benchgate:benchgate/tb1 -->"'
 
 # ---- a check run: created, then updated ----
 cr() { printf '{"name":"benchgate/tb1","head_sha":"%s","status":"%s","output":{"title":"t","summary":"s"}}' "$(sha 50)" "$1"; }
@@ -218,9 +245,35 @@ expect_json "without credentials a row stays pending, saying why" \
   'any(x["state"] == "pending" and x["sha"] == "%040x" % 70 and x["last_error"] == "no GitHub credentials configured" for x in j["rows"])'
 check_log "and nothing is sent" 'len([x for x in r if sha(70) in x["path"]]) == 0'
 has server.err 'no credentials configured' "the server says it sends nothing"
+many=()
+for n in $(seq 100 219); do many+=(status "$n" benchgate/tb1 0 "$(status_body success tb1)"); done
+add "${many[@]}"
+end=$((SECONDS + 10))
+until grep -q 'outbox rows wait to be sent' "$TMP/server.err" || [ $SECONDS -gt $end ]; do
+  sleep 0.2
+done
+has server.err 'benchgated: github: 121 outbox rows wait to be sent' "a queue past 100 is logged"
 stop_server
 serve
-wait_log "with credentials the waiting row goes out" 'len(st(70)) == 1'
+wait_log "with credentials the waiting rows go out" \
+  'len(st(70)) == 1 and all(len(st(n)) == 1 for n in range(100, 220))'
+check_log "in order" \
+  '[x["path"][-40:] for x in r][-121:] == [sha(n) for n in [70] + list(range(100, 220))]'
+stop_server
+
+# ---- SIGTERM while GitHub hangs: the server stops at once, the row is sent after the restart ----
+serve
+stub /_stub/rules '{"count":1,"match":"/statuses/","delay":25}'
+add status 80 benchgate/tb1 0 "$(status_body success tb1)"
+wait_log "GitHub takes the request and hangs" 'any(sha(80) in x["path"] for x in r)'
+t0=$(date +%s%N)
+stop_server
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "SIGTERM with a request in flight exits 0 (exit $rc)" test "$rc" -eq 0
+check "within 3 s, not the request's 30 s (${ms} ms)" test "$ms" -lt 3000
+serve
+wait_log "the abandoned row is sent again after the restart" 'len(st(80)) == 2'
 stop_server
 
 # ---- the token is nowhere ----

@@ -1,0 +1,68 @@
+/* api_github.c: POST /api/v1/github/webhook, GitHub's webhook deliveries.
+ *
+ * The route takes no token (BG_ROUTE_SIGNED): a delivery is trusted by its
+ * X-Hub-Signature-256, the HMAC-SHA256 of the raw body under the webhook secret, checked
+ * before anything else is read or stored. Then the delivery id (X-GitHub-Delivery) and the
+ * event (X-GitHub-Event) are required and the payload is parsed (400 naming the header or
+ * member); webhook.c acts on it. Answers: 202 for a new delivery (acted on, or accepted and
+ * ignored), 200 for a redelivery (nothing done again), 401 for a missing or wrong signature,
+ * 503 when the server has no secret (webhooks are off). One log line per delivery says what
+ * it did; the secret is never in a log line, an answer or the database.
+ */
+#include "api.h"
+
+#include "jobs.h"
+#include "webhook.h"
+
+#include <stdio.h>
+
+static void answer(struct bg_req *req, int status, const char *delivery, const char *outcome) {
+  req->status = status;
+  bg_buf_reset(&req->out);
+  bg_buf_puts(&req->out, "{\"delivery\":");
+  bg_json_str(&req->out, delivery);
+  bg_buf_puts(&req->out, ",\"outcome\":");
+  bg_json_str(&req->out, outcome);
+  bg_buf_puts(&req->out, "}");
+}
+
+void bg_api_github_webhook(struct bg_req *req) {
+  const struct bg_api_config *cfg = req->cfg;
+  if (!cfg->webhook_secret || !cfg->webhook_secret_len) {
+    bg_api_error(req, 503, "webhooks_off", NULL,
+                 "this server takes no webhooks: it was started without a webhook secret "
+                 "(--webhook-secret-file FILE or BENCHGATE_WEBHOOK_SECRET)");
+    return;
+  }
+  const char *sig = bg_api_header(req, "X-Hub-Signature-256");
+  if (!bg_webhook_verify(cfg->webhook_secret, cfg->webhook_secret_len, sig, req->body,
+                         req->body_len)) {
+    bg_api_error(req, 401, "bad_signature", "X-Hub-Signature-256",
+                 sig ? "the signature does not match the body under the webhook secret"
+                     : "required: sha256=<HMAC-SHA256 of the body under the webhook secret>");
+    return;
+  }
+  const char *delivery = bg_api_header(req, "X-GitHub-Delivery");
+  if (!bg_webhook_delivery_valid(delivery)) {
+    bg_api_error(req, 400, "invalid_header", "X-GitHub-Delivery",
+                 delivery ? "must be a delivery id (1-128 of [A-Za-z0-9._-])" : "required");
+    return;
+  }
+  struct bg_webhook_event ev;
+  struct bg_ferr e = {0};
+  if (bg_webhook_parse(bg_api_header(req, "X-GitHub-Event"), req->body, req->body_len, &ev, &e)) {
+    int header = e.field[0] == 'X';
+    bg_api_error(req, 400, header ? "invalid_header" : "invalid_field", e.field, "%s", e.message);
+    return;
+  }
+  struct bg_webhook_result res;
+  int rc = bg_webhook_deliver(req->store, delivery, &ev, bg_jobs_now(), &res);
+  if (rc) {
+    bg_api_store_error(req, rc);
+    return;
+  }
+  fprintf(stderr, "benchgated: webhook delivery %s (%s%s%s): %s\n", delivery, ev.event,
+          ev.action[0] ? " " : "", ev.action, res.outcome);
+  answer(req, res.redelivery ? 200 : 202, delivery, res.outcome);
+  req->wake_parked = res.created > 0;
+}
