@@ -202,7 +202,9 @@ static int notify_move(struct bg_store *s, const struct bg_job *j, int started) 
   if (!started)
     return strcmp(j->state, "failed") ? BG_OK : notify_failed(s, j);
   int rc = bg_store_project_by_id(s, j->project_id, &p);
-  return rc ? rc : bg_notify_job_pending(s, &p, j->sha, j->testbed, 1, j->agent, j->updated_at);
+  return rc ? rc
+            : bg_notify_job_pending(s, &p, j->sha, j->testbed, j->attempts, j->agent,
+                                    j->updated_at);
 }
 
 /* Moves job `id` held by `agent` to `state` in one write transaction; BG_ECONFLICT when the

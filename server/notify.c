@@ -131,11 +131,15 @@ static int check_run(struct bg_store *s, const struct bg_project *p, const char 
 }
 
 int bg_notify_job_pending(struct bg_store *s, const struct bg_project *p, const char *sha,
-                          const char *testbed, int running, const char *agent, long long now) {
+                          const char *testbed, int attempt, const char *agent, long long now) {
   char text[300];
+  int running = attempt > 0;
   if (!p->github_repo[0])
     return BG_OK;
-  if (running)
+  if (attempt > 1) /* a new attempt after a failed one says so */
+    snprintf(text, sizeof text, "running on %s, attempt %d", agent && *agent ? agent : testbed,
+             attempt);
+  else if (running)
     snprintf(text, sizeof text, "running on %s", agent && *agent ? agent : testbed);
   else
     snprintf(text, sizeof text, "queued for %s", testbed);

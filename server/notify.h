@@ -33,10 +33,10 @@
  * before serving. */
 void bg_notify_configure(struct bg_db *db, const char *public_url, int check_runs);
 
-/* A job of p on `testbed` for commit `sha` was queued (running 0) or started by `agent`
- * (running 1): a pending status. BG_OK or BG_EDB. */
+/* A job of p on `testbed` for commit `sha` was queued (attempt 0) or its attempt number
+ * `attempt` (1, 2, ...) started on `agent`: a pending status. BG_OK or BG_EDB. */
 int bg_notify_job_pending(struct bg_store *s, const struct bg_project *p, const char *sha,
-                          const char *testbed, int running, const char *agent, long long now);
+                          const char *testbed, int attempt, const char *agent, long long now);
 
 /* The job failed for good after `attempts` attempts with `reason`: an error status, and an
  * error check run. BG_OK or BG_EDB. */
