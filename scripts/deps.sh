@@ -11,6 +11,7 @@ packages=(
   libcmocka-dev sqlite3 python3 clang libclang-rt-14-dev g++ libbenchmark-dev
   time  # GNU time: the reference max RSS in test_runner and test_agent_cli
   python3-yaml  # tests/integration/test_config_doc.sh reads the examples of docs/config.md
+  openssl  # the fake GitHub of test_github.sh checks a GitHub App's JWTs with openssl dgst
 )
 if [ "${BG_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$BG_DEPS_EXTRA"

@@ -60,13 +60,21 @@ int bg_github_auth_load(struct bg_github_auth *a, const char *token_file, const 
 }
 
 int bg_github_auth_configured(const struct bg_github_auth *a) {
-  return a && a->token != NULL;
+  return a && (a->token != NULL || a->app != NULL);
+}
+
+int bg_github_auth_refused(struct bg_github_auth *a, const char *repo) {
+  if (!a || !a->app)
+    return 0;
+  bg_github_app_forget(a->app, repo);
+  return 1;
 }
 
 int bg_github_auth_header(struct bg_github_auth *a, const char *repo, char *out, size_t outlen,
                           char *err, size_t errlen) {
-  (void)repo; /* a token is the same for every repository; an App's is per installation */
-  if (!a || !a->token) {
+  if (a && a->app) /* an installation token per repository */
+    return bg_github_app_header(a->app, repo, out, outlen, err, errlen);
+  if (!a || !a->token) { /* a token is the same for every repository */
     snprintf(err, errlen, "no GitHub credentials configured");
     return BG_EAUTH;
   }
@@ -86,4 +94,6 @@ void bg_github_auth_clear(struct bg_github_auth *a) {
     free(a->token);
   }
   a->token = NULL;
+  bg_github_app_free(a->app);
+  a->app = NULL;
 }

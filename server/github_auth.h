@@ -1,21 +1,23 @@
 /* github_auth.h: the credentials benchgated writes to GitHub with.
  *
- * One source today: a token (a personal access token or any bearer token GitHub accepts),
- * read once at start from --github-token-file or BENCHGATE_GITHUB_TOKEN and kept only in
- * memory; it never goes into a log line, an answer, an error message or the database. The
- * sender asks for the Authorization header of each request with bg_github_auth_header, per
- * repository, so that a GitHub App (an installation token per repository) is one more source
- * there.
+ * Two sources: a token (a personal access token or any bearer token GitHub accepts), read
+ * once at start from --github-token-file or BENCHGATE_GITHUB_TOKEN, or a GitHub App
+ * (github_app.h: --github-app-id and --github-app-key-file), whose installation token of each
+ * repository is fetched and renewed as needed. Both are kept only in memory; they never go
+ * into a log line, an answer, an error message or the database. The sender asks for the
+ * Authorization header of each request with bg_github_auth_header, per repository.
  */
 #ifndef BG_GITHUB_AUTH_H
 #define BG_GITHUB_AUTH_H
 
+#include "github_app.h"
+
 #include <stddef.h>
 
-/* The sources of credentials. A second source, such as a GitHub App (github_app.h), fits in
- * as a member here and one branch of bg_github_auth_header and bg_github_auth_configured. */
+/* The sources of credentials; an App wins over a token. */
 struct bg_github_auth {
-  char *token; /* NULL: none configured; owned, wiped by bg_github_auth_clear */
+  char *token;               /* NULL: none configured; owned, wiped by bg_github_auth_clear */
+  struct bg_github_app *app; /* NULL: none; owned, freed by bg_github_auth_clear */
 };
 
 /* Loads the token: from the file `token_file` when it is not NULL (its first line, without
@@ -31,9 +33,14 @@ int bg_github_auth_configured(const struct bg_github_auth *a);
 
 /* The value of the Authorization header for a request about `repo` ("owner/name") into
  * out[outlen] ("Bearer ..."). BG_OK; BG_EAUTH when no credentials are configured, or
- * BG_ETOOBIG when out is too small, with the reason in err. */
+ * BG_ETOOBIG when out is too small; with an App also BG_ENOENT (not installed on repo) and
+ * BG_ENET (GitHub did not give a token); the reason in err. */
 int bg_github_auth_header(struct bg_github_auth *a, const char *repo, char *out, size_t outlen,
                           char *err, size_t errlen);
+
+/* GitHub refused the credentials of `repo` (401): an App's installation token is fetched anew
+ * for the next request. 1 when that may help (an App), 0 for a token. */
+int bg_github_auth_refused(struct bg_github_auth *a, const char *repo);
 
 /* Wipes and frees the token. Accepts a zeroed struct. */
 void bg_github_auth_clear(struct bg_github_auth *a);

@@ -339,6 +339,11 @@ static int deliver_one(struct bg_github_sender *g) {
     goto out;
   now = now_ms();
   bg_github_judge(&a.res, a.net_rc, r.attempts, now, &g->rng, &j);
+  if (!a.net_rc && a.res.status == 401 && bg_github_auth_refused(g->auth, r.repo)) {
+    j.outcome = BG_GITHUB_RETRY; /* an App's installation token expired early: a new one */
+    j.next_ms = now + 1000LL * (r.attempts + 1); /* not at once, should GitHub keep refusing */
+    snprintf(j.error, sizeof j.error, "HTTP 401: the installation token is fetched anew");
+  }
   int gone = a.edited_stored && !a.net_rc && a.res.status == 404;
   if (gone) {
     j.outcome = BG_GITHUB_RETRY;

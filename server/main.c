@@ -3,6 +3,7 @@
  *   benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N] [--private]
  *              [--max-body BYTES] [--public-url URL] [--job-lease SECONDS]
  *              [--webhook-secret-file FILE] [--github-api URL] [--github-token-file FILE]
+ *              [--github-app-id ID --github-app-key-file FILE]
  *   benchgated token create --db FILE [--project P] --role admin|agent|ci|read [--name N]
  *   benchgated token list --db FILE
  *   benchgated token revoke --db FILE ID
@@ -41,7 +42,8 @@
 
 struct options {
   const char *db, *listen, *web, *project, *role, *name, *out, *public_url, *webhook_secret_file;
-  const char *github_api, *github_token_file;
+  const char *github_api, *github_token_file, *github_app_key_file;
+  long long github_app_id;
   long long threads, max_body, job_lease;
   int private_reads, help, version;
   const char *positional[4];
@@ -56,6 +58,7 @@ static int usage(const char *msg) {
           "                  [--private] [--max-body BYTES] [--public-url URL]\n"
           "                  [--job-lease SECONDS] [--webhook-secret-file FILE]\n"
           "                  [--github-api URL] [--github-token-file FILE]\n"
+         "                  [--github-app-id ID --github-app-key-file FILE]\n"
           "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
           "[--name N]\n"
           "       benchgated token list --db FILE\n"
@@ -72,6 +75,7 @@ static int help(void) {
          "                  [--private] [--max-body BYTES] [--public-url URL]\n"
          "                  [--job-lease SECONDS] [--webhook-secret-file FILE]\n"
          "                  [--github-api URL] [--github-token-file FILE]\n"
+         "                  [--github-app-id ID --github-app-key-file FILE]\n"
          "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
          "[--name N]\n"
          "       benchgated token list --db FILE\n"
@@ -105,6 +109,9 @@ static int help(void) {
          "  --github-token-file FILE  the token benchgated writes to GitHub with (first line);\n"
          "                     else BENCHGATE_GITHUB_TOKEN; without one the writes wait in the "
          "outbox\n"
+         "  --github-app-id ID --github-app-key-file FILE  write as this GitHub App instead\n"
+         "                     (its private key, PEM); installation tokens are fetched and\n"
+         "                     renewed per repository, and verdicts also become check runs\n"
          "\n"
          "tokens (shown once when created; the database keeps only their SHA-256):\n"
          "  token create       --db FILE --role ROLE, optionally --project P (default: "
@@ -181,6 +188,8 @@ static int parse(int argc, char **argv, int first, struct options *o) {
       str = &o->github_api;
     else if (!strcmp(a, "--github-token-file"))
       str = &o->github_token_file;
+    else if (!strcmp(a, "--github-app-key-file"))
+      str = &o->github_app_key_file;
     else if (!strcmp(a, "--project"))
       str = &o->project;
     else if (!strcmp(a, "--role"))
@@ -191,7 +200,8 @@ static int parse(int argc, char **argv, int first, struct options *o) {
       str = &o->out;
     else if (!strcmp(a, "--webhook-secret-file"))
       str = &o->webhook_secret_file;
-    if (str || !strcmp(a, "--threads") || !strcmp(a, "--max-body") || !strcmp(a, "--job-lease")) {
+    if (str || !strcmp(a, "--threads") || !strcmp(a, "--max-body") || !strcmp(a, "--job-lease") ||
+        !strcmp(a, "--github-app-id")) {
       if (i + 1 >= argc) {
         fprintf(stderr, "benchgated: %s needs a value\n", a);
         return 0;
@@ -202,6 +212,9 @@ static int parse(int argc, char **argv, int first, struct options *o) {
       else if (!strcmp(a, "--threads") && !parse_int(a, v, 1, 256, &o->threads))
         return 0;
       else if (!strcmp(a, "--max-body") && !parse_int(a, v, 1, 1LL << 32, &o->max_body))
+        return 0;
+      else if (!strcmp(a, "--github-app-id") &&
+               !parse_int(a, v, 1, 1LL << 53, &o->github_app_id))
         return 0;
       else if (!strcmp(a, "--job-lease") &&
                !parse_int(a, v, BG_JOBS_LEASE_MIN_S, BG_JOBS_LEASE_MAX_S, &o->job_lease))
@@ -370,6 +383,33 @@ static int webhook_secret(const char *file, struct bg_buf *secret) {
   return 1;
 }
 
+/* --github-app-id and --github-app-key-file: the GitHub App benchgated writes as (it wins over
+ * a token, and only an App may write check runs). 1, or 0 with the reason in err; the key's
+ * text is wiped once the App holds it. */
+static int load_github_app(const struct options *o, struct bg_github_auth *a, char *err,
+                           size_t errlen) {
+  struct bg_buf pem;
+  if (!o->github_app_id && !o->github_app_key_file)
+    return 1;
+  if (!o->github_app_id || !o->github_app_key_file) {
+    snprintf(err, errlen, "--github-app-id and --github-app-key-file go together");
+    return 0;
+  }
+  bg_buf_init(&pem, 1u << 20);
+  int rc = bg_buf_read_file(&pem, o->github_app_key_file);
+  if (rc != BG_OK)
+    snprintf(err, errlen, "--github-app-key-file: cannot read %s: %s", o->github_app_key_file,
+             rc == BG_ETOOBIG ? "too large" : strerror(errno));
+  else if ((rc = bg_github_app_new(o->github_app_id, pem.data,
+                                   o->github_api ? o->github_api : BG_GITHUB_API_DEFAULT, &a->app,
+                                   err, errlen)) != BG_OK)
+    a->app = NULL;
+  if (pem.data)
+    explicit_bzero(pem.data, pem.len);
+  bg_buf_free(&pem);
+  return rc == BG_OK;
+}
+
 static int serve(int argc, char **argv) {
   struct options o = {0};
   struct bg_db *db = NULL;
@@ -404,9 +444,11 @@ static int serve(int argc, char **argv) {
     return 2;
   }
   if (bg_github_auth_load(&gh_auth, o.github_token_file, getenv("BENCHGATE_GITHUB_TOKEN"), err,
-                          sizeof err) != BG_OK) {
+                          sizeof err) != BG_OK ||
+      !load_github_app(&o, &gh_auth, err, sizeof err)) {
     fprintf(stderr, "benchgated: %s\n", err);
     bg_buf_free(&secret);
+    bg_github_auth_clear(&gh_auth);
     return 2;
   }
   /* Opened here so migrations run and errors show before listening. */
@@ -417,7 +459,7 @@ static int serve(int argc, char **argv) {
     return 1;
   }
   bg_verdict_set_public_url(db, o.public_url);
-  bg_notify_configure(db, o.public_url, 0);
+  bg_notify_configure(db, o.public_url, gh_auth.app != NULL); /* check runs need an App */
   /* Runs stored by an upload that did not get to store their verdict get it now. */
   if (!(s = bg_db_thread(db, err, sizeof err)) || bg_upload_recover(s) != BG_OK) {
     fprintf(stderr, "benchgated: settling interrupted uploads: %s\n",

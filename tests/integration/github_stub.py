@@ -31,8 +31,20 @@ Control (not logged), JSON bodies:
   GET  /_stub/state    {"comments": {"O/R#PR": [...]}, "check_runs": {...}, "rules": N}
 
 ------------------------------------------------------------------------------------------
+A GitHub App (with --app-id ID --app-public-key PEM-FILE):
+  GET   /repos/O/R/installation                200 {"id": 4242} with a valid App JWT
+  POST  /app/installations/4242/access_tokens  201 {"token": "ghs_...", "expires_at"} with one
+A JWT is valid when it is RS256, its iss is ID, its exp lies ahead and within 10 minutes, and
+its signature verifies with the public key (`openssl dgst -verify`); an installation token
+it issued authorizes the API like GITHUB_STUB_TOKEN does. Log lines of these two requests say
+"jwt": true or false.
+
 Handlers of other endpoints (webhooks, GitHub App tokens) go in the block marked below.
 """
+import base64
+import secrets
+import subprocess
+import tempfile
 import json
 import os
 import sys
@@ -43,7 +55,8 @@ from urllib.parse import parse_qs, urlsplit
 
 LOCK = threading.Lock()
 STATE = {"next_id": 1000, "comments": {}, "check_runs": {}, "rules": []}
-ARGS = {"log": None, "token": None, "page_size": 30}
+ARGS = {"log": None, "token": None, "page_size": 30, "app_id": None, "app_key": None}
+ISSUED = set()  # installation tokens handed out
 
 
 def new_id():
@@ -69,6 +82,47 @@ def rule_headers(rule):
             v = str(int(time.time()) + int(v[1:]))
         out[k] = str(v)
     return out
+
+
+def b64url(s):
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def jwt_valid(header):
+    """1 when the Authorization header carries a valid JWT of the App (see the top)."""
+    if not ARGS["app_key"] or not header or not header.startswith("Bearer "):
+        return False
+    try:
+        h, c, sig = header[7:].split(".")
+        head, claims = json.loads(b64url(h)), json.loads(b64url(c))
+        now = time.time()
+        if head.get("alg") != "RS256" or str(claims.get("iss")) != str(ARGS["app_id"]):
+            return False
+        if not (now < claims.get("exp", 0) <= now + 600 + 5):
+            return False
+        with tempfile.NamedTemporaryFile() as data, tempfile.NamedTemporaryFile() as s:
+            data.write((h + "." + c).encode())
+            data.flush()
+            s.write(b64url(sig))
+            s.flush()
+            r = subprocess.run(["openssl", "dgst", "-sha256", "-verify", ARGS["app_key"],
+                                "-signature", s.name, data.name], capture_output=True)
+            return r.returncode == 0
+    except (ValueError, OSError):
+        return False
+
+
+def app_api(method, path):
+    """The App's endpoints: (status, headers, json), or None for another path."""
+    parts = path.strip("/").split("/")
+    if method == "GET" and len(parts) == 4 and parts[0] == "repos" and parts[3] == "installation":
+        return 200, {}, {"id": 4242}
+    if method == "POST" and parts == ["app", "installations", "4242", "access_tokens"]:
+        token = "ghs_" + secrets.token_hex(16)
+        ISSUED.add(token)
+        expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+        return 201, {}, {"token": token, "expires_at": expires}
+    return None
 
 
 def api(method, path, query, body, base):
@@ -160,10 +214,17 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             if url.path.startswith("/_stub/"):
                 return self.answer(200, {}, self.control(url.path, body or {}))
-            authorized = self.headers.get("Authorization") == "Bearer %s" % ARGS["token"]
+            auth = self.headers.get("Authorization") or ""
+            authorized = auth == "Bearer %s" % ARGS["token"] or auth[7:] in ISSUED
             rule = take_rule(url.path)
             base = "http://%s:%d" % self.server.server_address[:2]
-            if rule and "status" in rule:
+            app = app_api(method, url.path) if ARGS["app_key"] else None
+            jwt = None
+            if app:
+                jwt = jwt_valid(auth)
+                status, headers, obj = app if jwt else (401, {}, {"message": "A JSON web token could not be decoded"})
+                authorized = jwt
+            elif rule and "status" in rule:
                 status, headers, obj = rule["status"], {}, rule.get("body", {"message": "stub"})
             elif not authorized:
                 status, headers, obj = 401, {}, {"message": "Bad credentials"}
@@ -171,9 +232,12 @@ class Handler(BaseHTTPRequestHandler):
                 status, headers, obj = api(method, url.path, parse_qs(url.query), body, base)
             headers.update(rule_headers(rule))
             with open(ARGS["log"], "a") as f:
-                f.write(json.dumps({"t": time.time(), "method": method, "path": url.path,
-                                    "query": url.query, "body": body, "authorized": authorized,
-                                    "status": status}) + "\n")
+                line = {"t": time.time(), "method": method, "path": url.path,
+                        "query": url.query, "body": body, "authorized": authorized,
+                        "status": status}
+                if jwt is not None:
+                    line["jwt"] = jwt
+                f.write(json.dumps(line) + "\n")
         time.sleep((rule or {}).get("delay", 0))
         try:
             self.answer(status, headers, obj)
@@ -196,6 +260,9 @@ def main():
     ARGS["token"] = os.environ.get("GITHUB_STUB_TOKEN")
     if "--page-size" in argv:
         ARGS["page_size"] = int(argv[argv.index("--page-size") + 1])
+    if "--app-id" in argv:
+        ARGS["app_id"] = argv[argv.index("--app-id") + 1]
+        ARGS["app_key"] = argv[argv.index("--app-public-key") + 1]
     open(ARGS["log"], "w").close()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     print(srv.server_address[1], flush=True)

@@ -11,7 +11,11 @@
 #     fails three times; each description at most 140 bytes, with the dashboard's link;
 #   - one pull-request comment with the report and a hidden marker, created once and edited in
 #     place on the next push (never a second comment);
-#   - nothing twice, and the token in no log line, answer or database file.
+#   - with a GitHub App instead of a token: JWTs the fake verifies with the App's public key,
+#     an installation token, and a check run per testbed created, then completed with the
+#     report;
+#   - nothing twice, and the token, the webhook secret and the App's key in no log line,
+#     answer or database file.
 #
 # Needs BG_BUILD, cc, git, curl and python3. Prints "N passed, M failed" last.
 set -u
@@ -27,6 +31,7 @@ start_stub "$BG_SOURCE/tests/integration/github_stub.py" "$LOG"
 GH=$URL
 DB=$TMP/gh.db
 printf '%s\n' "$HOOK_SECRET" >"$TMP/hook.secret"
+LISTEN=127.0.0.1:$(free_port) # the same address after the restart with the App
 BENCHGATE_GITHUB_TOKEN=$TOKEN start_server "$DB" --github-api "$GH" \
   --webhook-secret-file "$TMP/hook.secret" --public-url http://bench.example.org --job-lease 5
 ADMIN=$(make_token "$DB" --role admin)
@@ -214,6 +219,49 @@ check "the broken pull request: pending, then error" sequence_ok "$BROKEN" error
 check "the error says why" grep -q '^error benchgate/ci-vm | the job failed after 3 attempts: .*no-such-benchmark' \
   <(statuses "$BROKEN")
 
+# ---- a GitHub App: installation tokens, and check runs beside the statuses ----
+openssl genrsa -out "$TMP/app.pem" 2048 2>/dev/null
+openssl rsa -in "$TMP/app.pem" -pubout -out "$TMP/app.pub" 2>/dev/null
+LOG2=$TMP/github-app.jsonl
+start_stub "$BG_SOURCE/tests/integration/github_stub.py" "$LOG2" --app-id 31337 \
+  --app-public-key "$TMP/app.pub"
+GH2=$URL
+stop_server
+start_server "$DB" --github-api "$GH2" --github-app-id 31337 --github-app-key-file "$TMP/app.pem" \
+  --webhook-secret-file "$TMP/hook.secret" --public-url http://bench.example.org --job-lease 5
+git checkout -q main
+timed_commit "main 5"
+MAIN=$(git rev-parse HEAD)
+push "$MAIN"
+LOG_MAIN=$LOG
+LOG=$LOG2
+await_final "$MAIN" || bad "the App's push got no final status"
+check "with the App: pending, then success" sequence_ok "$MAIN" success
+check "the App's JWTs were valid and it got an installation token" test "$("$PY" -c '
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+app = [x for x in r if "jwt" in x]
+print(len(app) >= 2 and all(x["jwt"] for x in app) and
+      any(x["path"].endswith("/access_tokens") for x in app))' "$LOG2")" = True
+check "every API request carried the installation token" test "$("$PY" -c '
+import json, sys
+print(all(json.loads(l)["authorized"] for l in open(sys.argv[1])))' "$LOG2")" = True
+for _ in $(seq 1 50); do
+  grep -q '"PATCH", "path": "/repos/acme/widgets/check-runs' "$LOG2" &&
+    curl -s "$GH2/_stub/state" | grep -q '"conclusion": "success"' && break
+  sleep 0.1
+done
+check "one check run, created and then completed with the report" test "$(curl -s "$GH2/_stub/state" | "$PY" -c '
+import json, sys
+runs = json.load(sys.stdin)["check_runs"].get("acme/widgets", {})
+ok = len(runs) == 1
+for r in runs.values():
+    ok = ok and r["name"] == "benchgate/ci-vm" and r["head_sha"] == sys.argv[1] \
+        and r["status"] == "completed" and r["conclusion"] == "success" \
+        and sys.argv[1] in r["output"]["summary"]
+print(ok)' "$MAIN")" = True
+LOG=$LOG_MAIN
+
 # ---- nothing twice, and the token nowhere ----
 dups=$("$PY" -c 'import json,sys,collections
 c = collections.Counter(json.dumps([r["path"], r["body"]], sort_keys=True) for l in open(sys.argv[1]) for r in [json.loads(l)] if r["method"] == "POST" and "/statuses/" in r["path"])
@@ -224,6 +272,13 @@ print(all(json.loads(l)["authorized"] for l in open(sys.argv[1])))' "$LOG")" = T
 req GET /api/v1/outbox -H "Authorization: Bearer $ADMIN"
 printf '%s' "$BODY" >"$TMP/outbox.json"
 leaks=$(grep -rlF "$TOKEN" "$TMP"/*.log "$TMP"/server.* "$TMP"/outbox.json "$TMP"/gh.db* 2>/dev/null | wc -l)
+check "no installation token (ghs_...) in a log, answer or database file" \
+  test "$(grep -rlF ghs_ "$TMP"/*.log "$TMP"/server.* "$TMP"/outbox.json "$TMP"/gh.db* 2>/dev/null | wc -l)" = 0
+check "the check run went queued, in_progress, completed" test "$("$PY" -c '
+import json, sys
+print([json.loads(l)["body"]["status"] for l in open(sys.argv[1]) if "/check-runs" in json.loads(l)["path"]])' "$LOG2")" = "['queued', 'in_progress', 'completed']"
+key=$(sed -n 2p "$TMP/app.pem")
+check "the App's key is in no log, answer or database file" test "$(grep -rlF "$key" "$TMP"/*.log "$TMP"/server.* "$TMP"/outbox.json "$TMP"/gh.db* 2>/dev/null | wc -l)" = 0
 check "the token is in no log, answer or database file ($leaks)" test "$leaks" = 0
 leaks=$(grep -rlF "$HOOK_SECRET" "$TMP"/*.log "$TMP"/server.* "$TMP"/outbox.json "$TMP"/gh.db* 2>/dev/null | wc -l)
 check "the webhook secret neither ($leaks)" test "$leaks" = 0
