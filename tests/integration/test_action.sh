@@ -2,8 +2,9 @@
 # test_action.sh: the GitHub Action (ci/action.yml) and the example workflows (ci/examples).
 # Statically: every file is YAML; the action is a composite whose run steps name their shell,
 # whose scripts hold no `${{ }}` (event text reaches them only through env), and which uses
-# only inputs it declares; every example uses the action with inputs it declares, and the
-# fork-safe one never passes a secret to a job that could enqueue.
+# only inputs it declares; every example (and the README's workflow) uses the action with
+# inputs it declares, the fork-safe one uses no secret and never enqueues, and the
+# self-hosted one never runs a fork's code.
 # Then the action RUNS, here, the way a runner runs it: a small runner (below, in Python)
 # builds the `github` context from the environment GitHub sets (GITHUB_EVENT_NAME,
 # GITHUB_EVENT_PATH, GITHUB_SHA, GITHUB_REF, ...), evaluates each step's `if:` and `${{ }}`
@@ -86,9 +87,17 @@ for f in files:
         for j in wf["jobs"].values():
             check("head.repo.full_name == github.repository" in str(j.get("if", "")),
                   name + ": a fork's code never runs on the bench machine")
+readme = open(sys.argv[3]).read()
+section = readme[readme.index("## Gate pull requests on GitHub"):]
+section = section[:section.index("\n## ", 3)]
+blocks = [yaml.safe_load(re.sub(r"(?m)^   ", "", b)) for b in re.findall(r"```yaml\n(.*?)```", section, re.S)]
+withs = [s.get("with", {}) for b in blocks for j in b.get("jobs", {}).values() for s in j.get("steps", [])
+         if "ci@" in s.get("uses", "")]
+check(len(withs) == 1 and set(withs[0]) <= set(inputs),
+      "README: the workflow of \"Gate pull requests on GitHub\" uses the action with its inputs")
 sys.exit(1 if failures else 0)
 PY
-"$PY" "$TMP/lint.py" "$ACTION" "$EXAMPLES" >"$TMP/lint.out" 2>&1
+"$PY" "$TMP/lint.py" "$ACTION" "$EXAMPLES" "$BG_SOURCE/README.md" >"$TMP/lint.out" 2>&1
 lint_rc=$?
 while read -r line; do
   case $line in "ok   "*) ok "${line#ok   }" ;; "FAIL "*) bad "${line#FAIL }" ;; *) echo "$line" ;; esac
