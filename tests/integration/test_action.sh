@@ -335,7 +335,7 @@ checkout() {
 # push_event SHA: the environment of a push to main.
 push_event() {
   export GITHUB_EVENT_NAME=push GITHUB_SHA=$1 GITHUB_REF=refs/heads/main GITHUB_REF_NAME=main \
-    GITHUB_HEAD_REF= GITHUB_BASE_REF= GITHUB_EVENT_PATH=$TMP/event.json
+    GITHUB_HEAD_REF='' GITHUB_BASE_REF='' GITHUB_EVENT_PATH=$TMP/event.json
   printf '{"ref": "refs/heads/main", "after": "%s"}\n' "$1" >"$GITHUB_EVENT_PATH"
 }
 # pr_event N HEAD-SHA BRANCH [HEAD-REPO]: a pull_request event; GITHUB_SHA is the merge
@@ -383,6 +383,11 @@ has -F out '"exit-code": "0"' "the output exit-code is 0"
 check "the step summary holds the report" grep -q '^|' "$TMP/summary.md"
 req GET "/api/v1/projects/loop/commits/$MAIN/verdict?testbed=ci-vm"
 expect_json "the server's verdict of the pushed commit is pass" "j['state'] == 'pass'"
+action 0 "input testbeds names the testbed: exit 0" "$(inputs "$CI_TOKEN" ', "testbeds": " ci-vm,"')"
+has err 'on ci-vm: queued' "the job is on the testbed named"
+action 2 "input testbeds names an unknown testbed: exit 2" \
+  "$(inputs "$CI_TOKEN" ', "testbeds": "ci-vm, nope"')"
+has err 'nope' "the error names the testbed"
 
 # ---- a pull request doing 3x the work, from a shallow clone ----
 git checkout -q -b slow
