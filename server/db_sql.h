@@ -32,7 +32,7 @@ struct bg_store_module {
   void (*rolled_back)(void *st);    /* the connection rolled a write back; may be NULL */
 };
 
-#define BG_STORE_MODULES_MAX 12 /* modules with statements on one connection */
+#define BG_STORE_MODULES_MAX 16 /* modules with statements on one connection */
 
 /* Statement i of module m on connection s, prepared on first use. NULL when preparing fails
  * (the reason is in bg_store_errmsg). Reset it after use (bg_store_done). */

@@ -138,8 +138,9 @@ stop() {
 start_server() {
   local db=$1
   shift
+  : >"$TMP/server.out" # now: a restart must not read the last server's address
   "$SERVER" --db "$db" --listen "${LISTEN:-127.0.0.1:0}" "$@" \
-    >"$TMP/server.out" 2>>"$TMP/server.err" &
+    >>"$TMP/server.out" 2>>"$TMP/server.err" &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
   URL=$(await 's/^benchgated listening on \(http:[^ ]*\)$/\1/p' "$TMP/server.out") && return 0
