@@ -16,6 +16,7 @@
 #include "run.h"
 #include "store.h"
 #include "upload.h"
+#include "valid.h"
 
 #include <cjson/cJSON.h>
 
@@ -216,6 +217,55 @@ static void an_expired_last_lease_is_an_error(void **state) {
   expect_status(f, SHA_B, "error", "the job failed after 3 attempts: lease expired");
 }
 
+/* With an App: a check run whose summary is the report, cut to GitHub's 65 535 bytes with a
+ * link to the whole; the comment links the regressed benchmarks' trends. */
+static void check_run_and_links(void **state) {
+  struct fixture *f = *state;
+  bg_notify_configure(bg_store_database(f->s), "https://bench.example.org/", 1);
+  size_t n = 100000;
+  char *md = malloc(n + 1);
+  for (size_t i = 0; i < n; i++)
+    md[i] = i % 100 == 99 ? '\n' : "|r\xc3\xa9sult"[i % 8]; /* two-byte characters too */
+  md[n] = '\0';
+  cJSON *v = cJSON_CreateObject();
+  cJSON_AddStringToObject(v, "state", "fail");
+  cJSON_AddStringToObject(v, "summary", "1 regression: parse wall_time +50.0 %");
+  cJSON_AddStringToObject(v, "url", "https://bench.example.org/#/p/gh/c/" SHA_B);
+  cJSON_AddStringToObject(v, "markdown", md);
+  cJSON *r = cJSON_AddArrayToObject(v, "results"), *x = cJSON_CreateObject();
+  cJSON_AddStringToObject(x, "benchmark", "parse");
+  cJSON_AddStringToObject(x, "measure", "wall_time");
+  cJSON_AddStringToObject(x, "class", "regressed");
+  cJSON_AddItemToArray(r, x);
+  char *text = cJSON_PrintUnformatted(v);
+  cJSON_Delete(v);
+  free(md);
+  assert_int_equal(bg_store_write_begin(f->s), BG_OK);
+  int rc = bg_notify_verdict(f->s, &f->p, SHA_B, "tb1", 9, text, T0);
+  assert_int_equal(bg_store_write_end(f->s, 1), BG_OK);
+  assert_int_equal(rc, BG_OK);
+  free(text);
+  expect_status(f, SHA_B, "failure", "1 regression: parse wall_time");
+  cJSON *b;
+  struct bg_outbox_row row = next(f, &b);
+  assert_int_equal(row.kind, BG_OUTBOX_CHECK_RUN);
+  assert_string_equal(str(b, "status"), "completed");
+  assert_string_equal(str(b, "conclusion"), "failure");
+  const char *sum = str(cJSON_GetObjectItemCaseSensitive(b, "output"), "summary");
+  assert_true(strlen(sum) <= BG_NOTIFY_CHECK_SUMMARY_MAX);
+  assert_true(strlen(sum) > BG_NOTIFY_CHECK_SUMMARY_MAX - 300);
+  assert_true(bg_valid_text(sum, strlen(sum), 1)); /* no character cut in two */
+  assert_non_null(strstr(sum, "https://bench.example.org/#/p/gh/c/" SHA_B));
+  cJSON_Delete(b);
+  bg_outbox_row_clear(&row);
+  row = next(f, &b);
+  assert_int_equal(row.kind, BG_OUTBOX_COMMENT);
+  assert_non_null(strstr(str(b, "body"), "(https://bench.example.org/#/p/gh/series?benchmark=parse&"
+                                         "measure=wall_time&testbed=tb1)"));
+  cJSON_Delete(b);
+  bg_outbox_row_clear(&row);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(cut_keeps_characters_whole),
@@ -224,6 +274,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(pull_request_comment, setup_gh, teardown),
       cmocka_unit_test_setup_teardown(jobs_become_pending_and_error, setup_gh, teardown),
       cmocka_unit_test_setup_teardown(an_expired_last_lease_is_an_error, setup_gh, teardown),
+      cmocka_unit_test_setup_teardown(check_run_and_links, setup_gh, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
