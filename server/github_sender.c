@@ -11,6 +11,7 @@
 #include "outbox_store.h"
 
 #include <cJSON.h>
+#include <ctype.h>
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -230,6 +231,37 @@ static int find_comment(struct bg_github_sender *g, const struct bg_outbox_row *
   return 1;
 }
 
+/* The check run of the row's commit and context that exists on GitHub already: *id (0: none).
+ * A crash between GitHub's answer to a creation and its record leaves one there, which the
+ * next attempt adopts instead of creating a second. 1 when the listing answered 2xx, else 0
+ * with the failing answer in a->res. */
+static int find_check_run(struct bg_github_sender *g, const struct bg_outbox_row *r,
+                          struct attempt *a, long long *id) {
+  char url[2048], name[3 * sizeof r->context];
+  size_t n = 0;
+  *id = 0;
+  for (const unsigned char *c = (const unsigned char *)r->context; *c && n + 4 < sizeof name;
+       c++) /* the context in a query: letters, digits and -._~ as they are */
+    n += (size_t)snprintf(name + n, sizeof name - n,
+                          isalnum(*c) || strchr("-._~", *c) ? "%c" : "%%%02X", *c);
+  snprintf(url, sizeof url, "%s/repos/%s/commits/%s/check-runs?check_name=%s", g->api, r->repo,
+           r->sha, name);
+  request(g, r, "GET", url, NULL, a);
+  if (!ok2xx(a))
+    return 0;
+  cJSON *j = a->res.body.data ? cJSON_Parse(a->res.body.data) : NULL, *c;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(j, "check_runs")) {
+    const cJSON *nm = cJSON_GetObjectItemCaseSensitive(c, "name");
+    const cJSON *cid = cJSON_GetObjectItemCaseSensitive(c, "id");
+    if (cJSON_IsString(nm) && !strcmp(nm->valuestring, r->context) && cJSON_IsNumber(cid)) {
+      *id = (long long)cid->valuedouble;
+      break;
+    }
+  }
+  cJSON_Delete(j);
+  return 1;
+}
+
 /* Sends row r; its outcome is a->res (or a->net_rc), with the id to keep in a->created_id. */
 static void send_row(struct bg_github_sender *g, const struct bg_outbox_row *r, struct attempt *a) {
   char url[2048];
@@ -251,6 +283,8 @@ static void send_row(struct bg_github_sender *g, const struct bg_outbox_row *r, 
       return;
     found = id != 0;
   }
+  if (r->kind == BG_OUTBOX_CHECK_RUN && !id && !find_check_run(g, r, a, &id))
+    return;
   if (r->kind == BG_OUTBOX_CHECK_RUN && id)
     snprintf(url, sizeof url, "%s/repos/%s/check-runs/%lld", g->api, r->repo, id);
   else if (r->kind == BG_OUTBOX_CHECK_RUN)

@@ -11,6 +11,7 @@ token itself is never written anywhere.
 The API (state in memory):
   POST  /repos/O/R/statuses/SHA                201 {"id", "state", "context"}
   POST  /repos/O/R/check-runs                  201 {"id", ...}; PATCH .../check-runs/ID 200
+  GET   /repos/O/R/commits/SHA/check-runs      200 {"total_count", "check_runs"} (check_name)
   GET   /repos/O/R/issues/PR/comments          200 a page of the comments (per_page, page;
                                                at most --page-size a page), Link rel="next"
   POST  /repos/O/R/issues/PR/comments          201 {"id", "body"}
@@ -28,6 +29,8 @@ Control (not logged), JSON bodies:
   POST /_stub/comment  {"repo", "pr", "body", "foreign": true (optional: benchgate may not
                        edit it, PATCH answers 403)}: a comment that exists before any test writes
   POST /_stub/uncomment {"repo", "pr"}: deletes every comment of the pull request
+  POST /_stub/check_run {"repo", "head_sha", "name"}: a check run that exists already (as a
+                       crash right after GitHub created one leaves it)
   GET  /_stub/state    {"comments": {"O/R#PR": [...]}, "check_runs": {...}, "rules": N}
 
 ------------------------------------------------------------------------------------------
@@ -134,6 +137,11 @@ def api(method, path, query, body, base):
     if method == "POST" and len(rest) == 2 and rest[0] == "statuses":
         return 201, {}, {"id": new_id(), "state": (body or {}).get("state"),
                          "context": (body or {}).get("context")}
+    if method == "GET" and len(rest) == 3 and rest[0] == "commits" and rest[2] == "check-runs":
+        name = query.get("check_name", [None])[0]
+        runs = [dict(b, id=i) for i, b in STATE["check_runs"].get(repo, {}).items()
+                if b.get("head_sha") == rest[1] and name in (None, b.get("name"))]
+        return 200, {}, {"total_count": len(runs), "check_runs": runs}
     if rest[:1] == ["check-runs"]:
         runs = STATE["check_runs"].setdefault(repo, {})
         if method == "POST" and len(rest) == 1:
@@ -195,6 +203,10 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/_stub/comment":
             lst = STATE["comments"].setdefault("%s#%s" % (body["repo"], body["pr"]), [])
             lst.append({"id": new_id(), "body": body["body"], "foreign": bool(body.get("foreign"))})
+        elif path == "/_stub/check_run":
+            runs = STATE["check_runs"].setdefault(body["repo"], {})
+            runs[new_id()] = {"name": body["name"], "head_sha": body["head_sha"],
+                              "status": "queued"}
         elif path == "/_stub/uncomment":
             STATE["comments"].pop("%s#%s" % (body["repo"], body["pr"]), None)
         elif path == "/_stub/state":

@@ -276,7 +276,27 @@ check "no installation token (ghs_...) in a log, answer or database file" \
   test "$(grep -rlF ghs_ "$TMP"/*.log "$TMP"/server.* "$TMP"/outbox.json "$TMP"/gh.db* 2>/dev/null | wc -l)" = 0
 check "the check run went queued, in_progress, completed" test "$("$PY" -c '
 import json, sys
-print([json.loads(l)["body"]["status"] for l in open(sys.argv[1]) if "/check-runs" in json.loads(l)["path"]])' "$LOG2")" = "['queued', 'in_progress', 'completed']"
+print([r["body"]["status"] for l in open(sys.argv[1]) for r in [json.loads(l)] if "/check-runs" in r["path"] and r["method"] != "GET"])' "$LOG2")" = "['queued', 'in_progress', 'completed']"
+# A check run GitHub made while the server's record of it was lost (a crash in between) is
+# adopted, not made twice.
+timed_commit "main 6"
+M6=$(git rev-parse HEAD)
+curl -s -X POST "$GH2/_stub/check_run" -H 'Content-Type: application/json' \
+  -d "{\"repo\":\"acme/widgets\",\"head_sha\":\"$M6\",\"name\":\"benchgate/ci-vm\"}" >/dev/null
+LOG=$LOG2
+push "$M6"
+await_final "$M6" || bad "the last push got no final status"
+LOG=$LOG_MAIN
+for _ in $(seq 1 50); do
+  [ "$(curl -s "$GH2/_stub/state" | "$PY" -c 'import json,sys
+print(sum(1 for r in json.load(sys.stdin)["check_runs"]["acme/widgets"].values() if r.get("head_sha") == sys.argv[1] and r.get("status") == "completed"))' "$M6")" = 1 ] && break
+  sleep 0.1
+done
+check "a check run that exists is adopted: one for the commit, completed, none POSTed" test "$(curl -s "$GH2/_stub/state" | "$PY" -c '
+import json, sys
+runs = [r for r in json.load(sys.stdin)["check_runs"]["acme/widgets"].values() if r.get("head_sha") == sys.argv[1]]
+posts = [r for l in open(sys.argv[2]) for r in [json.loads(l)] if r["method"] == "POST" and r["path"].endswith("/check-runs") and (r["body"] or {}).get("head_sha") == sys.argv[1]]
+print(len(runs) == 1 and runs[0]["status"] == "completed" and not posts)' "$M6" "$LOG2")" = True
 key=$(sed -n 2p "$TMP/app.pem")
 check "the App's key is in no log, answer or database file" test "$(grep -rlF "$key" "$TMP"/*.log "$TMP"/server.* "$TMP"/outbox.json "$TMP"/gh.db* 2>/dev/null | wc -l)" = 0
 check "the token is in no log, answer or database file ($leaks)" test "$leaks" = 0
