@@ -14,6 +14,8 @@
 # HTTP      req METHOD PATH [CURL-ARGS...], expect NAME STATUS [ERE], json EXPR,
 #           expect_json NAME EXPR, make_token DB ARGS..., create_project TOKEN JSON.
 # git       git_repo DIR, timed_commit MESSAGE, verdict_state [FILE].
+# job loop  loop_project PROJECT, loop_config WORK [COMMAND] [BUILD-PREFIX],
+#           serve_agent NAME REPOSITORY [AGENT.YML-LINES...].
 # shellcheck shell=bash
 
 BG_SOURCE=${BG_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -247,3 +249,60 @@ timed_commit() {
 # verdict_state [FILE]: the state of the first "verdict: STATE" line `benchgate run` printed
 # (default $TMP/out).
 verdict_state() { sed -n 's/^verdict: \([a-z_]*\).*/\1/p' "${1:-$TMP/out}" | head -1; }
+
+# ---- the job loop ----
+
+# loop_project PROJECT: in the current directory (a git_repo), a C program doing WORK times a
+# fixed loop (set at compile time by loop_config) and its .gitignore, for project PROJECT.
+LOOP_PROJECT=
+loop_project() {
+  LOOP_PROJECT=$1
+  cat >work.c <<'C'
+#include <stdio.h>
+int main(void) {
+  unsigned long long x = 1;
+  for (long i = 0; i < 3000000L * WORK; i++)
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+  printf("%llu\n", x & 1);
+  return 0;
+}
+C
+  printf 'work\n' >.gitignore
+}
+
+# loop_config WORK [COMMAND] [BUILD-PREFIX]: benchgate.yml building the loop with WORK and
+# timing COMMAND (default ./work), 6 repetitions of CPU time; min_effect 0.5, so a busy
+# machine cannot fail an unchanged commit while 3x the work (+200 %) is far beyond it.
+loop_config() {
+  cat >benchgate.yml <<YML
+project: $LOOP_PROJECT
+build: ${3:-}cc -O1 -DWORK=$1 -o work work.c
+suites:
+  - name: loop
+    command: ${2:-./work}
+    repetitions: 6
+    warmup: 1
+    measures: [cpu_time]
+thresholds:
+  default: {min_effect: 0.5}
+YML
+}
+
+# serve_agent NAME REPOSITORY [LINE...]: starts `benchgate serve` as agent NAME on testbed
+# ci-vm for $LOOP_PROJECT at REPOSITORY, against $URL with $AGENT_TOKEN, with its work
+# directory $TMP/work-NAME and any further agent.yml LINEs; AGENT_PID. Its stderr (from this
+# start on) is $TMP/agent-NAME.log; returns once it waits for jobs.
+serve_agent() {
+  local name=$1 repo=$2
+  shift 2
+  {
+    printf 'server: %s\ntestbed: ci-vm\nname: %s\nworkdir: %s\n' "$URL" "$name" "$TMP/work-$name"
+    printf 'projects:\n  %s: {repository: %s}\n' "$LOOP_PROJECT" "$repo"
+    printf '%s\n' "$@"
+  } >"$TMP/agent-$name.yml"
+  BENCHGATE_TOKEN=$AGENT_TOKEN "$AGENT" serve --config "$TMP/agent-$name.yml" \
+    2>"$TMP/agent-$name.log" &
+  AGENT_PID=$!
+  PIDS+=("$AGENT_PID")
+  await '/waiting for jobs/p' "$TMP/agent-$name.log" >/dev/null || bad "agent $name did not start"
+}

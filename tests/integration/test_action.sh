@@ -280,42 +280,8 @@ REPO=$TMP/repo             # where the commits are made, pushed to UPSTREAM
 git init -q --bare -b main "$UPSTREAM"
 git_repo "$REPO"
 git remote add origin "$UPSTREAM"
-cat >work.c <<'C'
-#include <stdio.h>
-int main(void) {
-  unsigned long long x = 1;
-  for (long i = 0; i < 3000000L * WORK; i++)
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-  printf("%llu\n", x & 1);
-  return 0;
-}
-C
-config() { # WORK
-  cat >benchgate.yml <<YML
-project: loop
-build: cc -O1 -DWORK=$1 -o work work.c
-suites:
-  - name: loop
-    command: ./work
-    repetitions: 6
-    warmup: 1
-    measures: [cpu_time]
-thresholds:
-  default: {min_effect: 0.5}
-YML
-}
-printf 'work\n' >.gitignore
-cat >"$TMP/agent.yml" <<YML
-server: $URL
-testbed: ci-vm
-name: bench-1
-workdir: $TMP/work
-projects:
-  loop: {repository: $UPSTREAM}
-YML
-BENCHGATE_TOKEN=$AGENT_TOKEN "$AGENT" serve --config "$TMP/agent.yml" 2>"$TMP/agent.log" &
-PIDS+=("$!")
-await '/waiting for jobs/p' "$TMP/agent.log" >/dev/null || bad "the agent did not start"
+loop_project loop
+serve_agent bench-1 "$UPSTREAM"
 
 export PATH="$BG_BUILD/bin:$PATH" GITHUB_REPOSITORY=acme/loop RUNNER_TEMP=$TMP/runner
 mkdir -p "$RUNNER_TEMP"
@@ -361,7 +327,7 @@ inputs() { # TOKEN [EXTRA-JSON-MEMBERS]
 }
 
 # ---- pushes to main: enqueue and wait ----
-config 2
+loop_config 2
 timed_commit "first"
 git push -q origin main
 FIRST=$(git rev-parse HEAD)
@@ -391,7 +357,7 @@ has err 'nope' "the error names the testbed"
 
 # ---- a pull request doing 3x the work, from a shallow clone ----
 git checkout -q -b slow
-config 6
+loop_config 6
 timed_commit "3x the work"
 git push -q origin slow
 SLOW=$(git rev-parse HEAD)
@@ -467,7 +433,7 @@ for i in 1 2 3; do # measured by the self-hosted runner, a history for testbed r
   fi
 done
 git checkout -q -b slow-run
-config 6
+loop_config 6
 timed_commit "3x the work, measured by the self-hosted runner"
 git push -q origin slow-run
 RUN2=$(git rev-parse HEAD)

@@ -42,42 +42,8 @@ AGENT_TOKEN=$(make_token "$DB" --project widgets --role agent --name bench)
 # ---- the repository and the agent ----
 REPO=$TMP/repo
 git_repo "$REPO"
-cat >work.c <<'C'
-#include <stdio.h>
-int main(void) {
-  unsigned long long x = 1;
-  for (long i = 0; i < 3000000L * WORK; i++)
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-  printf("%llu\n", x & 1);
-  return 0;
-}
-C
-config() { # WORK [COMMAND]
-  cat >benchgate.yml <<YML
-project: widgets
-build: cc -O1 -DWORK=$1 -o work work.c
-suites:
-  - name: loop
-    command: ${2:-./work}
-    repetitions: 6
-    warmup: 1
-    measures: [cpu_time]
-thresholds:
-  default: {min_effect: 0.5}
-YML
-}
-printf 'work\n' >.gitignore
-cat >"$TMP/agent.yml" <<YML
-server: $URL
-testbed: ci-vm
-name: bench-1
-workdir: $TMP/work
-projects:
-  widgets: {repository: $REPO}
-YML
-BENCHGATE_TOKEN=$AGENT_TOKEN "$AGENT" serve --config "$TMP/agent.yml" 2>"$TMP/agent.log" &
-PIDS+=($!)
-await '/waiting for jobs/p' "$TMP/agent.log" >/dev/null || bad "the agent did not start"
+loop_project widgets
+serve_agent bench-1 "$REPO"
 sleep 0.3 # its first lease announced the testbed
 
 # hook EVENT FILE: delivers FILE's JSON as a signed webhook; STATUS is the answer's.
@@ -148,7 +114,7 @@ sys.exit(0 if ok else 1)' "$2" "$1" || {
 }
 
 # ---- pushes to main: unchanged commits pass ----
-config 2
+loop_config 2
 for i in 1 2 3 4; do
   timed_commit "main $i"
   MAIN=$(git rev-parse HEAD)
@@ -167,7 +133,7 @@ check "a running status names the agent" grep -q '^pending benchgate/ci-vm | run
 
 # ---- a pull request doing 3x the work fails; its comment is created once, then edited ----
 git checkout -q -b slow
-config 6
+loop_config 6
 timed_commit "3x the work"
 SLOW=$(git rev-parse HEAD)
 pull opened 7 "$SLOW" slow
@@ -193,7 +159,7 @@ print(len(c) == 1 and "<!-- benchgate:benchgate/ci-vm -->" in c[0]["body"] and s
 check "one comment with the marker and the report of the slow commit" one_comment "$SLOW"
 check "it names the regressed benchmark" grep -q 'loop' <(comments)
 # the next push to the pull request: back to the old work
-config 2
+loop_config 2
 timed_commit "undo the extra work"
 FIXED=$(git rev-parse HEAD)
 pull synchronize 7 "$FIXED" slow
@@ -210,7 +176,7 @@ check "the comment was created once ($n_post) and edited ($n_patch)" test "$n_po
 # ---- a job that fails three times: error with the reason ----
 git checkout -q main
 git checkout -q -b broken
-config 2 ./no-such-benchmark
+loop_config 2 ./no-such-benchmark
 timed_commit "a suite that cannot run"
 BROKEN=$(git rev-parse HEAD)
 pull opened 8 "$BROKEN" broken

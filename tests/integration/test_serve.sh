@@ -30,53 +30,11 @@ ci=(-H "Authorization: Bearer $CI_TOKEN" -H 'Content-Type: application/json')
 # ---- the project: a loop whose work is set at compile time ----
 REPO=$TMP/repo
 git_repo "$REPO"
-cat >work.c <<'C'
-#include <stdio.h>
-int main(void) {
-  unsigned long long x = 1;
-  for (long i = 0; i < 3000000L * WORK; i++)
-    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-  printf("%llu\n", x & 1);
-  return 0;
-}
-C
-config() { # WORK [COMMAND] [BUILD-PREFIX]
-  cat >benchgate.yml <<YML
-project: loop
-build: ${3:-}cc -O1 -DWORK=$1 -o work work.c
-suites:
-  - name: loop
-    command: ${2:-./work}
-    repetitions: 6
-    warmup: 1
-    measures: [cpu_time]
-thresholds:
-  default: {min_effect: 0.5}
-YML
-}
-printf 'work\n' >.gitignore
+loop_project loop
 
-# agent_yml N: the configuration of agent bench-N, with a work directory of its own.
-agent_yml() {
-  cat >"$TMP/agent$1.yml" <<YML
-server: $URL
-testbed: ci-vm
-name: bench-$1
-workdir: $TMP/work$1
-projects:
-  loop: {repository: $REPO}
-YML
-}
-# start_agent N: starts agent bench-N in serve mode; AGENT_PID. Its stderr is $TMP/agentN.log
-# (from this start on).
-start_agent() {
-  agent_yml "$1"
-  BENCHGATE_TOKEN=$AGENT_TOKEN "$AGENT" serve --config "$TMP/agent$1.yml" \
-    2>"$TMP/agent$1.log" &
-  AGENT_PID=$!
-  PIDS+=("$AGENT_PID")
-  await '/waiting for jobs/p' "$TMP/agent$1.log" >/dev/null || bad "agent bench-$1 did not start"
-}
+# start_agent N: starts agent bench-N (lib.sh serve_agent: its stderr in $TMP/agent-bench-N.log,
+# its work directory $TMP/work-bench-N); AGENT_PID.
+start_agent() { serve_agent "bench-$1" "$REPO"; }
 # gate WANT NAME ARGS...: `benchgate gate --project loop ARGS...` from the CI side, exit WANT.
 gate() {
   local want=$1 name=$2
@@ -110,7 +68,7 @@ runs_of() {
 }
 
 # ---- the loop: unchanged commits on main pass ----
-config 2
+loop_config 2
 timed_commit "first"
 start_agent 1
 A1=$AGENT_PID
@@ -127,15 +85,15 @@ expect_json "the last main commit's verdict is pass" "j['state'] == 'pass'"
 req GET /api/v1/projects/loop/jobs
 expect_json "five jobs, all done in one attempt each" \
   "len(j['jobs']) == 5 and all(x['state'] == 'done' and x['attempts'] == 1 for x in j['jobs'])"
-check "the agent's checkouts are removed after each job" test -z "$(ls -A "$TMP/work1/jobs")"
-check "one cache clone of the repository" test -d "$TMP/work1/repos/loop.git"
+check "the agent's checkouts are removed after each job" test -z "$(ls -A "$TMP/work-bench-1/jobs")"
+check "one cache clone of the repository" test -d "$TMP/work-bench-1/repos/loop.git"
 req GET /api/v1/agents
 expect_json "the agent is listed with its testbed" \
   "any(a['name'] == 'bench-1' and a['testbed'] == 'ci-vm' for a in j['agents'])"
 
 # ---- a pull request doing 3x the work fails against its fork point ----
 git checkout -q -b slow
-config 6
+loop_config 6
 timed_commit "3x the work"
 SLOW=$(git rev-parse HEAD)
 export GITHUB_STEP_SUMMARY=$TMP/summary.md
@@ -150,7 +108,7 @@ expect_json "the verdict is fail" "j['state'] == 'fail'"
 # ---- a suite whose command does not exist: three attempts, then exit 3 ----
 git checkout -q main
 git checkout -q -b broken
-config 2 ./no-such-benchmark
+loop_config 2 ./no-such-benchmark
 timed_commit "a suite that cannot run"
 BROKEN=$(git rev-parse HEAD)
 gate 3 "a job that fails three times: exit 3" --enqueue --branch broken --commit "$BROKEN"
@@ -161,12 +119,12 @@ expect_json "the job failed after 3 attempts with the reason" \
    'no-such-benchmark' in [x['reason'] for x in j['jobs'] if x['sha'] == '$BROKEN'][0]"
 check "the agent carries on after failed jobs" kill -0 "$A1"
 check "the agent said why each attempt failed" \
-  test "$(grep -A3 'job [0-9]*: failed: ' "$TMP/agent1.log" | grep -c 'no-such-benchmark')" -ge 3
+  test "$(grep -A3 'job [0-9]*: failed: ' "$TMP/agent-bench-1.log" | grep -c 'no-such-benchmark')" -ge 3
 
 # ---- SIGKILL mid-job: the lease lapses, another agent completes the job once ----
 git checkout -q main
 git checkout -q -b sleepy
-config 2 ./work "sleep 3 && "
+loop_config 2 ./work "sleep 3 && "
 timed_commit "a slow build"
 SLEEPY=$(git rev-parse HEAD)
 enqueue "$SLEEPY" sleepy
@@ -183,7 +141,7 @@ expect_json "it took two attempts, the second by bench-2" "j['attempts'] == 2 an
 check "the commit has exactly one run" test "$(runs_of "$SLEEPY")" = 1
 start_agent 1 # the killed agent comes back on its old work directory
 A1=$AGENT_PID
-check "a restarted agent removes what the killed one left" test -z "$(ls -A "$TMP/work1/jobs")"
+check "a restarted agent removes what the killed one left" test -z "$(ls -A "$TMP/work-bench-1/jobs")"
 
 # ---- two agents on one testbed: every job run once, none held twice ----
 git checkout -q main
@@ -204,8 +162,8 @@ expect_json "all six done in one attempt each" \
 one_run=1
 for s in "${shas[@]}"; do [ "$(runs_of "$s")" = 1 ] || one_run=0; done
 check "every commit was measured exactly once" test "$one_run" = 1
-n1=$(grep -c 'job [0-9]*: done' "$TMP/agent1.log")
-n2=$(grep -c 'job [0-9]*: done' "$TMP/agent2.log")
+n1=$(grep -c 'job [0-9]*: done' "$TMP/agent-bench-1.log")
+n2=$(grep -c 'job [0-9]*: done' "$TMP/agent-bench-2.log")
 check "both agents took jobs ($n1 and $n2 in all)" test "$n1" -gt 0 -a "$n2" -gt 0
 
 # ---- the server restarted mid-job: the agent carries on ----
@@ -253,14 +211,15 @@ expect_json "the job is given back with a reason" \
   "j['state'] == 'queued' and 'stopped' in j['reason'] and j['attempts'] == 1"
 
 # ---- bad configurations and tokens ----
-agent_yml 9
-expect_exit 2 "serve without a token: exit 2" -- "$AGENT" serve --config "$TMP/agent9.yml"
+printf 'server: %s\ntestbed: ci-vm\nname: bench-9\nworkdir: %s\nprojects:\n  loop: {repository: %s}\n' \
+  "$URL" "$TMP/work-bench-9" "$REPO" >"$TMP/agent-bench-9.yml"
+expect_exit 2 "serve without a token: exit 2" -- "$AGENT" serve --config "$TMP/agent-bench-9.yml"
 has err 'no API token' "it says where the token comes from"
 expect_exit 2 "serve with a refused token: exit 2" -- env BENCHGATE_TOKEN=bg_wrong \
-  "$AGENT" serve --config "$TMP/agent9.yml"
+  "$AGENT" serve --config "$TMP/agent-bench-9.yml"
 has err '401' "it says the server refused the token"
 expect_exit 2 "serve with a ci token: exit 2" -- env BENCHGATE_TOKEN="$CI_TOKEN" \
-  "$AGENT" serve --config "$TMP/agent9.yml"
+  "$AGENT" serve --config "$TMP/agent-bench-9.yml"
 has err '403' "it says the token's role may not lease"
 printf 'server: %s\ntestbed: ci-vm\nworkdir: %s\nprojects:\n  loop: {repo: x}\n' "$URL" \
   "$TMP/w9" >"$TMP/bad.yml"
@@ -269,7 +228,7 @@ expect_exit 2 "an unknown key in agent.yml: exit 2" -- env BENCHGATE_TOKEN="$AGE
 has err 'bad.yml:5: projects.loop.repo: unknown key' "the error names the file, line and key"
 start_agent 3
 expect_exit 2 "a second agent on the same work directory: exit 2" -- \
-  env BENCHGATE_TOKEN="$AGENT_TOKEN" "$AGENT" serve --config "$TMP/agent3.yml"
+  env BENCHGATE_TOKEN="$AGENT_TOKEN" "$AGENT" serve --config "$TMP/agent-bench-3.yml"
 has err 'another agent works in' "it says the work directory is taken"
 stop "$AGENT_PID"
 
