@@ -190,8 +190,10 @@ static char *check_summary(const char *markdown, const char *url) {
   snprintf(tail, sizeof tail, "\n\n… the report is cut here%s%s%s", url[0] ? "; the whole: " : "",
            url, url[0] ? "" : ".");
   char *out = bg_xmalloc(BG_NOTIFY_CHECK_SUMMARY_MAX + 1);
-  bg_notify_cut(markdown, BG_NOTIFY_CHECK_SUMMARY_MAX - strlen(tail), out);
-  strcat(out, tail);
+  size_t room = BG_NOTIFY_CHECK_SUMMARY_MAX - strlen(tail);
+  bg_notify_cut(markdown, room, out);
+  size_t used = strlen(out);
+  snprintf(out + used, BG_NOTIFY_CHECK_SUMMARY_MAX + 1 - used, "%s", tail);
   return out;
 }
 
