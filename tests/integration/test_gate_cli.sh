@@ -55,9 +55,10 @@ upload() {
     \"results\":[{\"benchmark\":\"parse\",\"measure\":\"wall_time\",\"unit\":\"ns\",\"samples\":$3}]}"
 }
 
-# gate_start ARGS...: `benchgate gate` in the background against the server.
+# gate_start ARGS...: `benchgate gate` in the background against the server, waiting 3 min at
+# most unless ARGS say otherwise (a later --wait wins), so a lost step fails instead of hanging.
 gate_start() {
-  "$AGENT" gate --server "$URL" --project demo "$@" >"$TMP/out" 2>"$TMP/err" &
+  "$AGENT" gate --server "$URL" --project demo --wait 3m "$@" >"$TMP/out" 2>"$TMP/err" &
   GATE=$!
   PIDS+=("$GATE")
 }
