@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <microhttpd.h>
+#include <openssl/sha.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +39,22 @@ const char *bg_api_query(struct bg_req *req, const char *name) {
 
 const char *bg_api_header(struct bg_req *req, const char *name) {
   return req->conn ? MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name) : NULL;
+}
+
+void bg_api_cacheable(struct bg_req *req, const char *content_type) {
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256((const unsigned char *)req->out.data, req->out.len, md);
+  char *e = req->etag;
+  *e++ = '"';
+  for (int i = 0; i < 16; i++) /* 128 bits tell two answers apart */
+    e += sprintf(e, "%02x", md[i]);
+  strcpy(e, "\"");
+  req->content_type = content_type;
+  const char *inm = bg_api_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH);
+  if (inm && (strstr(inm, req->etag) || !strcmp(inm, "*"))) {
+    req->status = 304;
+    bg_buf_reset(&req->out);
+  }
 }
 
 void bg_api_store_error(struct bg_req *req, int rc) {

@@ -2,7 +2,8 @@
  *
  * http.c matches a request against bg_api_routes (routes.h, with router.c), collects it
  * (route, body) into a struct bg_req and calls bg_api_handle, which checks the route's role
- * and calls its handler; then it sends req->status with req->out as the JSON body.
+ * and calls its handler; then it sends req->status with req->out as the body: JSON, unless
+ * the handler set another req->content_type (and an ETag, with bg_api_cacheable).
  * Handlers never touch the socket; they read query parameters and headers through
  * bg_api_query/bg_api_header, and answer errors in the one shape
  * {"error":{"code","message","field"?}} with bg_api_error.
@@ -47,6 +48,8 @@ struct bg_req {
   int status;         /* set by the handler */
   struct bg_buf out;  /* JSON answer, set by the handler */
   char location[256]; /* Location header for a 201; "" for none */
+  const char *content_type; /* the answer's type (a static string); NULL: application/json */
+  char etag[48];            /* ETag header, set by bg_api_cacheable; "" for none */
   /* Waiting without a thread (http.c parks the connection). In: */
   long long waited_ms; /* since the handler's first call for this request; 0 on the first */
   int park_ok;         /* 1: the handler may park; 0: it must answer (the server stops, or
@@ -66,8 +69,8 @@ const char *bg_api_query(struct bg_req *req, const char *name);
 const char *bg_api_header(struct bg_req *req, const char *name);
 
 /* The handlers, one per row of bg_api_routes (api_health.c, api_projects.c, api_runs.c,
- * api_reads.c, api_gate.c, api_jobs.c, api_access.c, api_github.c). They run once the access
- * is checked, with req->project loaded for the routes with {p}. */
+ * api_reads.c, api_gate.c, api_jobs.c, api_access.c, api_github.c, api_svg.c). They run once the
+ * access is checked, with req->project loaded for the routes with {p}. */
 void bg_api_healthz(struct bg_req *req);
 void bg_api_projects_list(struct bg_req *req);
 void bg_api_projects_create(struct bg_req *req);
@@ -96,6 +99,9 @@ void bg_api_outbox(struct bg_req *req);
 void bg_api_access(struct bg_req *req);
 /* api_github.c: GitHub's webhook deliveries (push, pull_request), signed with the secret. */
 void bg_api_github_webhook(struct bg_req *req);
+/* api_svg.c: images to embed: the default branch's verdict badge and a series' trend chart. */
+void bg_api_badge_svg(struct bg_req *req);
+void bg_api_trend_svg(struct bg_req *req);
 
 /* The largest webhook delivery taken (GitHub sends at most 25 MB). */
 #define BG_API_WEBHOOK_MAX_BODY ((size_t)25 * 1024 * 1024)
@@ -109,6 +115,11 @@ void bg_api_github_webhook(struct bg_req *req);
  * commits start with it (the message names two), 500. */
 int bg_api_commit_sha(struct bg_req *req, const struct bg_project *p, const char *text,
                       const char *param, char sha[65]);
+
+/* Makes req->out, a 200 answer of type `content_type` (a static string), one a client may
+ * cache and revalidate: sets req->etag to a hash of its bytes and, when the request's
+ * If-None-Match names that ETag (or is "*"), answers 304 with no body instead. */
+void bg_api_cacheable(struct bg_req *req, const char *content_type);
 
 /* Answers a store failure: BG_EDB as 500 with the store's message logged, others mapped. */
 void bg_api_store_error(struct bg_req *req, int rc);

@@ -71,9 +71,11 @@ static void common_headers(struct MHD_Response *r) {
   MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 }
 
-/* Queues `body` (taken over) with a JSON content type. */
-static enum MHD_Result send_json(struct MHD_Connection *c, int status, struct bg_buf *body,
-                                 const char *allow, const char *location, double ms) {
+/* Queues `body` (taken over) with content type `type` (NULL: JSON). An answer with an ETag may
+ * be cached but is revalidated each time (no-cache); others are not kept (no-store). */
+static enum MHD_Result send_answer(struct MHD_Connection *c, int status, struct bg_buf *body,
+                                   const char *type, const char *etag, const char *allow,
+                                   const char *location, double ms) {
   size_t len = body->len;
   char *data = bg_buf_steal(body);
   struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, data, free);
@@ -81,8 +83,10 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, struct bg
     free(data);
     return MHD_NO;
   }
-  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-  MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type ? type : "application/json");
+  MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, etag ? "no-cache" : "no-store");
+  if (etag)
+    MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
   if (allow)
     MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
   if (location)
@@ -104,7 +108,7 @@ static enum MHD_Result send_error(struct MHD_Connection *c, int status, const ch
   struct bg_req req = {0};
   bg_buf_init(&req.out, 0);
   bg_api_error(&req, status, code, NULL, "%s", msg);
-  return send_json(c, status, &req.out, allow, NULL, -1);
+  return send_answer(c, status, &req.out, NULL, NULL, allow, NULL, -1);
 }
 
 /* ---- static files ---- */
@@ -290,9 +294,9 @@ static enum MHD_Result run_handler(struct bg_http *h, struct MHD_Connection *c,
       bg_park_wake_all(h->park);
     if (req.park_ms <= 0 || !park_ok) {
       double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-      return send_json(c, req.status ? req.status : 500, &req.out,
-                       req.status == 405 ? rq->match.allow : NULL,
-                       req.location[0] ? req.location : NULL, ms);
+      return send_answer(c, req.status ? req.status : 500, &req.out, req.content_type,
+                         req.etag[0] ? req.etag : NULL, req.status == 405 ? rq->match.allow : NULL,
+                         req.location[0] ? req.location : NULL, ms);
     }
     bg_buf_free(&req.out);
     enum bg_park_result r = bg_park_add(h->park, c, bg_park_now_ms() + req.park_ms, ticket);

@@ -110,6 +110,8 @@ const struct bg_route bg_api_routes[] = {
     {"GET",  "/api/v1/projects/{p}/commits/{sha}/verdict", BG_ROLE_READ,  bg_api_verdict},
     {"GET",  "/api/v1/projects/{p}/benchmarks",            BG_ROLE_READ,  bg_api_benchmarks},
     {"GET",  "/api/v1/projects/{p}/series",                BG_ROLE_READ,  bg_api_series},
+    {"GET",  "/api/v1/projects/{p}/badge.svg",             BG_ROLE_READ,  bg_api_badge_svg},
+    {"GET",  "/api/v1/projects/{p}/trend.svg",             BG_ROLE_READ,  bg_api_trend_svg},
     {"GET",  "/api/v1/projects/{p}/compare",               BG_ROLE_READ,  bg_api_compare},
     {"GET",  "/api/v1/projects/{p}/alerts",                BG_ROLE_READ,  bg_api_alerts},
     {"POST", "/api/v1/projects/{p}/alerts/{id}/ack",       BG_ROLE_ADMIN, bg_api_alert_ack},
