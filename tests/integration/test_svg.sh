@@ -2,7 +2,7 @@
 # test_svg.sh: the embeddable images over real HTTP. The badge shows the newest
 # default-branch verdict on the testbed (pass green, fail red, no baseline grey, unknown grey
 # without a run), with an ETag that answers 304 to If-None-Match, and 404 naming an unknown
-# testbed. The trend chart is well-formed XML with the hostile benchmark name escaped, and a
+# testbed (400 when the project has several and none is named). The trend chart is well-formed XML with the hostile benchmark name escaped, and a
 # width out of bounds answers 400 naming it.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -10,22 +10,22 @@ source "$(dirname "$0")/lib.sh"
 DB="$TMP/bg.db"
 start_server "$DB"
 ADMIN=$(make_token "$DB" --role admin)
-for p in pass fail empty xss; do
+for p in pass fail empty xss two; do
   create_project "$ADMIN" "{\"slug\":\"$p\"}"
   expect "project $p created" 201
 done
 
-# upload PROJECT N COUNT [BENCHMARK]: a main run of commit N (timestamp day N) with 10 equal
-# instruction counts COUNT: the exact rule judges +3 % a regression.
+# upload PROJECT N COUNT [BENCHMARK] [TESTBED]: a main run of commit N (timestamp day N) with
+# 10 equal instruction counts COUNT: the exact rule judges +3 % a regression.
 upload() {
-  local project=$1 n=$2 count=$3 bench=${4:-count}
-  python3 - "$n" "$count" "$bench" >"$TMP/run.json" <<'PY'
+  local project=$1 n=$2 count=$3 bench=${4:-count} testbed=${5:-tb}
+  python3 - "$n" "$count" "$bench" "$testbed" >"$TMP/run.json" <<'PY'
 import json, sys, uuid
-n, count, bench = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+n, count, bench, testbed = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 print(json.dumps({
     "schema": "benchgate.run/v1", "run_id": str(uuid.uuid4()),
     "commit": {"sha": "%040d" % n, "branch": "main", "timestamp": "2026-11-%02dT12:00:00Z" % n},
-    "testbed": {"name": "tb"},
+    "testbed": {"name": testbed},
     "results": [{"benchmark": bench, "measure": "instructions", "unit": "count",
                  "direction": "lower", "samples": [count] * 10}]}))
 PY
@@ -79,6 +79,11 @@ check "the fail badge's ETag differs from the pass badge's" test "$(header ETag)
 svg /api/v1/projects/pass/badge.svg?testbed=nope
 expect "an unknown testbed: 404 naming it" 404 '"field":"testbed"'
 check "the error is JSON" test "$(header Content-Type)" = "application/json"
+upload two 1 1000000 count tb && upload two 2 1000000 count other
+svg /api/v1/projects/two/badge.svg
+expect "two testbeds and none named: 400 naming testbed" 400 '"field":"testbed"'
+svg /api/v1/projects/two/badge.svg?testbed=other
+expect "two testbeds, one named: its verdict" 200 '>no baseline</text>'
 svg /api/v1/projects/nope/badge.svg
 expect "an unknown project: 404" 404 'project_not_found'
 
