@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test_svg.sh: the embeddable images over real HTTP. The badge shows the newest
 # default-branch verdict on the testbed (pass green, fail red, no baseline grey, unknown grey
-# without a run), with an ETag that answers 304 to If-None-Match, and 404 naming an unknown
-# testbed (400 when the project has several and none is named). The trend chart is well-formed XML with the hostile benchmark name escaped, and a
-# width out of bounds answers 400 naming it.
+# without a run), with an ETag that answers 304 to If-None-Match, 404 naming an unknown
+# testbed and 400 when the project has several and none is named. The trend chart is
+# well-formed XML with the hostile benchmark name escaped, and a width out of bounds answers
+# 400 naming it.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
