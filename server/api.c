@@ -44,11 +44,11 @@ const char *bg_api_header(struct bg_req *req, const char *name) {
 void bg_api_cacheable(struct bg_req *req, const char *content_type) {
   unsigned char md[SHA256_DIGEST_LENGTH];
   SHA256((const unsigned char *)req->out.data, req->out.len, md);
-  char *e = req->etag;
-  *e++ = '"';
+  size_t n = 0;
+  req->etag[n++] = '"';
   for (int i = 0; i < 16; i++) /* 128 bits tell two answers apart */
-    e += sprintf(e, "%02x", md[i]);
-  strcpy(e, "\"");
+    n += (size_t)snprintf(req->etag + n, sizeof req->etag - n, "%02x", md[i]);
+  snprintf(req->etag + n, sizeof req->etag - n, "\"");
   req->content_type = content_type;
   const char *inm = bg_api_header(req, MHD_HTTP_HEADER_IF_NONE_MATCH);
   if (inm && (strstr(inm, req->etag) || !strcmp(inm, "*"))) {
