@@ -1,4 +1,4 @@
-// ESLint flat config for the dashboard's ES modules (web/*.js, web/js/**/*.js), run by
+// ESLint flat config for the dashboard's ES modules (web/**/*.js but node_modules), run by
 // tests/integration/test_web_lint.sh. ESLint and its recommended rules are installed in
 // tests/browser/node_modules (web/ itself ships only what the browser loads), so they are
 // resolved from there. The browser globals are listed by hand: a name not listed here is a
