@@ -34,6 +34,8 @@ export async function launch() {
     args: ARGS,
     viewport: { width: WIDTHS[0].width, height: WIDTHS[0].height },
   });
+  // Well under the test's own limit: a missing element fails with its locator named.
+  context.setDefaultTimeout(10000);
   return {
     context,
     async close() {

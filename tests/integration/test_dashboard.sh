@@ -111,8 +111,8 @@ export BG_URL=$URL BG_ADMIN_TOKEN=$ADMIN BG_CHROMIUM=$CHROMIUM
 export BG_SCREENSHOTS="$BG_BUILD/screenshots"
 mkdir -p "$BG_SCREENSHOTS"
 cd "$BG_SOURCE" || exit 1
-expect_exit 0 "the browser tests pass (node --test tests/browser/*.test.mjs)" -- \
-  node --test --test-concurrency=1 tests/browser/*.test.mjs
-sed -n '/^# \(tests\|pass\|fail\|skipped\)/p' "$TMP/out"
-grep -E '^not ok|^ +not ok' "$TMP/out" | head -40
+node --test --test-concurrency=1 --test-reporter=spec tests/browser/*.test.mjs >"$TMP/browser.out" 2>&1
+rc=$?
+sed 's/^/    /' "$TMP/browser.out"
+check "the browser tests pass (node --test tests/browser/*.test.mjs)" test "$rc" -eq 0
 finish
