@@ -17,7 +17,8 @@ let cleanup = null;
 function pick(parts) {
   if (parts[0] !== 'p' || !parts[1]) return ['projects', projects];
   if (parts[2] === 'c' && parts[3]) return ['commit', commit];
-  if (parts[2] === 't') return ['trend', trend];
+  // 'series' is the form in links benchgate has already posted to pull requests.
+  if (parts[2] === 't' || parts[2] === 'series') return ['trend', trend];
   if (parts[2] === 'alerts') return ['alerts', alerts];
   return ['project', project];
 }

@@ -33,7 +33,7 @@ function bar(r, range) {
   if (ci && Number.isFinite(ci[0]) && Number.isFinite(ci[1]))
     parts.push(svg('rect', { x: x(ci[0]), y: 4, width: Math.max(1, x(ci[1]) - x(ci[0])), height: BAR_H - 8, class: 'ci' }));
   if (Number.isFinite(r.change)) parts.push(svg('rect', { x: x(r.change) - 1, y: 2, width: 2, height: BAR_H - 4, class: 'est' }));
-  return svg('svg', { class: `bar c-${r.class}`, width: BAR_W, height: BAR_H, viewBox: `0 0 ${BAR_W} ${BAR_H}`, 'aria-hidden': 'true' }, parts);
+  return svg('svg', { class: `bar c-${r.class}`, width: BAR_W, height: BAR_H, viewBox: `0 0 ${BAR_W} ${BAR_H}`, preserveAspectRatio: 'none', 'aria-hidden': 'true' }, parts);
 }
 
 function range(results) {
@@ -51,7 +51,7 @@ function resultRow(slug, v, r, scale) {
   const tr = el('tr', { 'data-benchmark': r.benchmark, 'data-measure': r.measure, 'data-class': r.class },
     el('td', { class: 'name' }, el('a', { href: trend }, r.benchmark)),
     el('td', {}, r.measure),
-    el('td', { class: 'change nowrap' }, bar(r, scale), el('span', { class: 'pct' }, pct(r.change))),
+    el('td', { class: 'change nowrap' }, el('span', { class: 'pct' }, pct(r.change)), ' ', bar(r, scale)),
     el('td', {}, el('span', { class: `cls c-${r.class}` }, r.class)),
     el('td', { class: 'num' }, prob(r.p)),
     el('td', { class: 'num' }, prob(r.q)),
