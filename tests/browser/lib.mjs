@@ -77,7 +77,8 @@ export async function ready(page, view) {
     return m && m.dataset.view === v && (m.dataset.state === 'ready' || m.dataset.state === 'error');
   }, view, { timeout: 15000 }).catch(async e => {
     const state = await main.evaluate(m => `${m.dataset.view}/${m.dataset.state}`).catch(() => '?');
-    throw new Error(`view ${view} not ready (main#view is ${state}): ${e.message}`);
+    const seen = page.problems && page.problems.length ? `; the page logged: ${page.problems.join(' | ')}` : '';
+    throw new Error(`view ${view} not ready (main#view is ${state})${seen}: ${e.message}`);
   });
   const state = await main.getAttribute('data-state');
   if (state === 'error') {
