@@ -2,7 +2,9 @@
 // real benchgated holding the data of §4, seeded by tests/integration/test_dashboard.sh: main
 // commits 1..20 of project `web` on tb1 (render regressed at 10 and stays there; a change
 // point at 10), parse on tb2 for 1..6, a pull-request run of branch feature, and project
-// `other` with one run. The tests run in order; the last one acknowledges the regression.
+// `other` with one run. The tests run in order; the alerts test acknowledges the regression.
+// Each view is photographed as soon as it is ready, before its assertions, so that a failing
+// view still leaves its screenshots.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
@@ -38,11 +40,12 @@ const rowOf = (table, benchmark, measure) =>
 // noEvilImage(page): the hostile benchmark name never became an element.
 async function noEvilImage(page) {
   assert.equal(await page.locator('img[src="x"]').count(), 0, 'no img with src=x exists');
-  assert.equal(await page.locator('img').count(), 0, 'the dashboard shows no img at all');
+  assert.equal(await page.locator('[onerror]').count(), 0, 'no element has an onerror attribute');
 }
 
 test('projects: a row per project with its latest verdict', async () => {
   const page = await view('/', 'projects');
+  await screenshots(page, 'projects', 'projects');
   const { projects } = await api('/projects');
   assert.deepEqual((await page.locator('table#projects tr[data-project]').evaluateAll(
     rows => rows.map(r => r.dataset.project))).sort(), ['other', 'web']);
@@ -61,7 +64,6 @@ test('projects: a row per project with its latest verdict', async () => {
   assert.ok((await other.textContent()).includes('commit 1'), 'other: the latest subject');
   assert.ok((await page.locator('tr[data-project="web"]').textContent()).includes(`commit ${MAIN_COMMITS}`),
     'web: the latest subject is the newest main commit');
-  await screenshots(page, 'projects', 'projects');
   clean(page);
   await page.close();
 });
@@ -77,6 +79,7 @@ test('project: without a testbed in the URL, the first testbed is shown', async 
 
 test('project: history, counts, badges and the benchmarks with drawn sparklines', async () => {
   const page = await view('/p/web?testbed=tb1', 'project');
+  await screenshots(page, 'project', 'project');
   const hist = page.locator('table#history');
   const shas = await hist.locator('tr[data-sha]').evaluateAll(rows => rows.map(r => r.dataset.sha));
   assert.deepEqual(shas, Array.from({ length: MAIN_COMMITS }, (_, i) => sha(MAIN_COMMITS - i)),
@@ -119,7 +122,6 @@ test('project: history, counts, badges and the benchmarks with drawn sparklines'
   const evil = rowOf(benches, EVIL, 'instructions');
   assert.equal((await evil.locator('td').first().textContent()).trim(), EVIL, 'the hostile name shows as text');
   await noEvilImage(page);
-  await screenshots(page, 'project', 'project');
 
   // Another testbed: the select follows the URL and shows tb2's one series.
   await page.locator('select#testbed').selectOption('tb2');
@@ -136,6 +138,7 @@ test('project: history, counts, badges and the benchmarks with drawn sparklines'
 
 test('commit: the verdict table, its default order, the baseline and the report', async () => {
   const page = await view(COMMIT10, 'commit');
+  await screenshots(page, 'commit', 'commit');
   assert.equal((await page.locator('main h2').first().textContent()).trim(), 'commit 10');
   await assert.doesNotReject(page.locator('nav#crumbs a[href^="#/p/web"]').first().waitFor(), 'crumbs link back');
   const section = page.locator('section.verdict[data-testbed="tb1"]');
@@ -159,7 +162,6 @@ test('commit: the verdict table, its default order, the baseline and the report'
   const evil = rowOf(table, EVIL, 'instructions');
   assert.equal((await evil.locator('td').first().textContent()).trim(), EVIL, 'the hostile name shows as text');
   await noEvilImage(page);
-  await screenshots(page, 'commit', 'commit');
   clean(page);
   await page.close();
 
@@ -250,6 +252,7 @@ async function drag(page, fromShare, toShare) {
 
 test('trend: the chart is drawn, hover names the point, change points listed', async () => {
   const page = await view(TREND, 'trend');
+  await screenshots(page, 'trend', 'trend');
   assert.equal((await page.locator('main h2').first().textContent()).trim(), 'render · instructions');
   const canvas = page.locator('div#chart canvas').first();
   await canvasDrawn(canvas, 'the trend chart');
@@ -276,7 +279,6 @@ test('trend: the chart is drawn, hover names the point, change points listed', a
   await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
   await page.waitForFunction(s => document.querySelector('#hover .subject').textContent.trim() !== s, `commit ${MAIN_COMMITS}`);
   assert.match(await page.locator('#hover .subject').textContent(), /^commit \d+$/);
-  await screenshots(page, 'trend', 'trend');
   clean(page);
   await page.close();
 
@@ -334,6 +336,7 @@ test('alerts: the open alerts; acknowledging one from the page turns commit 10 t
   const reg = open0.find(a => a.kind === 'regression' && a.commit === sha(10) && a.benchmark === 'render');
   assert.ok(reg, 'the seed gave an open regression alert at commit 10');
   const page = await view('/p/web/alerts', 'alerts');
+  await screenshots(page, 'alerts', 'alerts');
   const ids = await page.locator('table#alerts tr[data-alert]').evaluateAll(rows => rows.map(r => Number(r.dataset.alert)));
   assert.deepEqual(ids.sort(), open0.map(a => a.id).sort(), 'every open alert, none other');
   const row = page.locator(`table#alerts tr[data-alert="${reg.id}"]`);
@@ -341,7 +344,6 @@ test('alerts: the open alerts; acknowledging one from the page turns commit 10 t
   assert.match(await row.textContent(), /render/);
   assert.equal(await page.locator('input#admin-token').getAttribute('type'), 'password');
   assert.equal(await page.locator('input#ack-note').inputValue(), 'accepted from the dashboard');
-  await screenshots(page, 'alerts', 'alerts');
 
   // Without a token: an error near the button, nothing acknowledged.
   await row.locator('button.ack').click();
