@@ -53,5 +53,10 @@ npm_ci() {
 }
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "deps: node $(node --version 2>/dev/null) is older than 20: playwright-core needs" \
+    "Node >= 20, so tests/integration/test_dashboard.sh fails here" >&2
+fi
 npm_ci "$root/web"
 npm_ci "$root/tests/browser"
