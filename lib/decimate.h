@@ -22,9 +22,9 @@
 #include <stddef.h>
 
 /* Chooses the points of v[0..n-1] to keep: keep[i] != 0 marks a special point (keep may be
- * NULL), max_points the budget of bucket points (below 2: none). Writes the kept indexes, ascending,
- * to out[] (room for n) and returns their count. When n <= max_points every index is kept.
- * A NaN value is kept only when special or when its bucket has no other value. */
+ * NULL), max_points the budget of bucket points (below 2: none). Writes the kept indexes,
+ * ascending, to out[] (room for n) and returns their count. When n <= max_points every index is
+ * kept. A NaN value is kept only when special or when its bucket has no other value. */
 size_t bg_decimate(const double *v, size_t n, const unsigned char *keep, size_t max_points,
                    size_t *out);
 

@@ -16,8 +16,7 @@
 #include <stdlib.h>
 
 /* Reads an integer parameter in [min, max] (default `def`). Returns 1, or answers 400. */
-static int range_param(struct bg_req *req, const char *name, int def, int min, int max,
-                       int *out) {
+static int range_param(struct bg_req *req, const char *name, int def, int min, int max, int *out) {
   const char *v = bg_api_query(req, name);
   *out = def;
   if (!v)
@@ -108,8 +107,7 @@ void bg_api_benchmarks(struct bg_req *req) {
       !name_param(req, "branch", bg_valid_branch, BRANCH_RULE, &branch) ||
       !range_param(req, "spark", 0, BG_SERIES_SPARK_MIN, BG_SERIES_SPARK_MAX, &spark))
     return;
-  answer(req, bg_series_benchmarks_json(req->store, p, testbed, branch, spark, &req->out, &e),
-         &e);
+  answer(req, bg_series_benchmarks_json(req->store, p, testbed, branch, spark, &req->out, &e), &e);
 }
 
 void bg_api_series(struct bg_req *req) {
@@ -121,8 +119,7 @@ void bg_api_series(struct bg_req *req) {
       !name_param(req, "testbed", bg_valid_testbed, TESTBED_RULE, &q.testbed) ||
       !name_param(req, "branch", bg_valid_branch, BRANCH_RULE, &q.branch) ||
       !int_param(req, "limit", BG_SERIES_DEFAULT, BG_SERIES_MAX, &q.limit) ||
-      !range_param(req, "max_points", 0, BG_SERIES_MAX_POINTS_MIN, BG_SERIES_MAX,
-                   &q.max_points) ||
+      !range_param(req, "max_points", 0, BG_SERIES_MAX_POINTS_MIN, BG_SERIES_MAX, &q.max_points) ||
       !range_param(req, "subjects", 0, 0, 1, &q.subjects))
     return;
   if (!q.benchmark || !q.measure) {

@@ -213,9 +213,9 @@ static enum MHD_Result send_static(struct bg_http *h, struct MHD_Connection *c, 
   char etag[80];
   file_etag(&st, etag, sizeof etag);
   int unchanged = not_modified(c, etag);
-  struct MHD_Response *r =
-      unchanged ? MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT)
-                : MHD_create_response_from_fd((size_t)st.st_size, fd);
+  struct MHD_Response *r = unchanged
+                               ? MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT)
+                               : MHD_create_response_from_fd((size_t)st.st_size, fd);
   if (unchanged || !r)
     close(fd);
   if (!r) {
@@ -228,8 +228,7 @@ static enum MHD_Result send_static(struct bg_http *h, struct MHD_Connection *c, 
   MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
   common_headers(r);
   free(path);
-  enum MHD_Result ret =
-      MHD_queue_response(c, unchanged ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r);
+  enum MHD_Result ret = MHD_queue_response(c, unchanged ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r);
   MHD_destroy_response(r);
   return ret;
 }

@@ -27,16 +27,15 @@ static const char *const sql_text[P_COUNT] = {
                  "(SELECT id FROM branches WHERE project_id = ?1 AND name = ?2) "
                  "ORDER BY r.commit_epoch DESC, r.id DESC LIMIT 1",
     [P_TESTBEDS] = "SELECT name FROM testbeds WHERE project_id = ?1 ORDER BY name",
-    [P_BRANCHES] =
-        "SELECT b.name, r.pull_request, r.commit_epoch FROM branches b LEFT JOIN runs r "
-        "ON r.id = (SELECT id FROM runs WHERE project_id = ?1 AND branch_id = b.id "
-        "ORDER BY commit_epoch DESC, id DESC LIMIT 1) WHERE b.project_id = ?1 "
-        "ORDER BY b.name = ?2 DESC, r.commit_epoch IS NULL, r.commit_epoch DESC, b.name "
-        "LIMIT ?3",
+    [P_BRANCHES] = "SELECT b.name, r.pull_request, r.commit_epoch FROM branches b LEFT JOIN runs r "
+                   "ON r.id = (SELECT id FROM runs WHERE project_id = ?1 AND branch_id = b.id "
+                   "ORDER BY commit_epoch DESC, id DESC LIMIT 1) WHERE b.project_id = ?1 "
+                   "ORDER BY b.name = ?2 DESC, r.commit_epoch IS NULL, r.commit_epoch DESC, b.name "
+                   "LIMIT ?3",
 };
 
-static const struct bg_store_module project_reads_sql = {"project_reads", sql_text, P_COUNT,
-                                                         NULL, NULL};
+static const struct bg_store_module project_reads_sql = {"project_reads", sql_text, P_COUNT, NULL,
+                                                         NULL};
 
 static sqlite3_stmt *stmt(struct bg_store *s, enum pid id) {
   return bg_store_stmt(s, &project_reads_sql, (size_t)id);

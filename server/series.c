@@ -407,8 +407,8 @@ static int decimate(struct bg_store *s, const struct bg_project *p, struct serie
                     int max_points, int on_default) {
   long long *ids;
   size_t nids, n = se->npts;
-  int rc = bg_changepoints_store_series_commits(s, p->id, se->pl.tb, se->bid, se->m.id,
-                                                on_default, &ids, &nids);
+  int rc = bg_changepoints_store_series_commits(s, p->id, se->pl.tb, se->bid, se->m.id, on_default,
+                                                &ids, &nids);
   if (rc)
     return rc;
   struct bg_table special = {0};

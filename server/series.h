@@ -23,8 +23,7 @@
  * when a name given is not the project's, BG_EDB. */
 #define BG_SERIES_LATEST_RUNS 50
 int bg_series_benchmarks_json(struct bg_store *s, const struct bg_project *p, const char *testbed,
-                              const char *branch, int spark, struct bg_buf *out,
-                              struct bg_ferr *e);
+                              const char *branch, int spark, struct bg_buf *out, struct bg_ferr *e);
 
 /* A trend query: one point per commit for (benchmark, measure) on testbed and branch. */
 struct bg_series_query {
@@ -45,11 +44,11 @@ struct bg_series_query {
  * a series of more points keeps at most max_points + K of them: K the first and last, those
  * of the change points' commits (sha and first_sha) and of the regression alerts' commits,
  * the others each bucket's min and max (lib/decimate.h); change points' "index" refers to the
- * returned points. total_points counts the points before decimation; change points (default branch only) and the series'
- * alerts as changepoints_store.h lists them. Several runs of one commit are pooled into
- * one point; the interval is mean +- 1.96 stddev / sqrt(n). An unknown benchmark, measure, or a
- * testbed or branch given that the project does not have, gives BG_ENOENT with e->field naming
- * it; BG_EINVAL for an ambiguous testbed; BG_EDB. */
+ * returned points. total_points counts the points before decimation; change points (default branch
+ * only) and the series' alerts as changepoints_store.h lists them. Several runs of one commit are
+ * pooled into one point; the interval is mean +- 1.96 stddev / sqrt(n). An unknown benchmark,
+ * measure, or a testbed or branch given that the project does not have, gives BG_ENOENT with
+ * e->field naming it; BG_EINVAL for an ambiguous testbed; BG_EDB. */
 int bg_series_json(struct bg_store *s, const struct bg_project *p, const struct bg_series_query *q,
                    struct bg_buf *out, struct bg_ferr *e);
 

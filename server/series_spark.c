@@ -106,7 +106,7 @@ struct spark_runs {
   struct {
     long long id;
     size_t slot;
-  } *run;
+  } * run;
   size_t nruns;
   int commits;
 };
@@ -141,8 +141,8 @@ static int spark_runs(struct bg_store *s, const struct bg_series_where *w, int n
 }
 
 /* Pools the results of the spark's runs: sum[i * n + slot] and cnt[...] per listed pair. */
-static int spark_pool(struct bg_store *s, const struct spark_runs *sr, const struct keys *k,
-                      int n, double *sum, double *cnt) {
+static int spark_pool(struct bg_store *s, const struct spark_runs *sr, const struct keys *k, int n,
+                      double *sum, double *cnt) {
   for (size_t r = 0; r < sr->nruns; r++) {
     sqlite3_stmt *st = stmt(s, X_RESULTS);
     int step;
@@ -210,8 +210,7 @@ int bg_series_extras(struct bg_store *s, const struct bg_series_where *w, int sp
   return rc;
 }
 
-void bg_series_extra_json(struct bg_buf *out, const struct bg_series_extra *ex,
-                          int spark_commits) {
+void bg_series_extra_json(struct bg_buf *out, const struct bg_series_extra *ex, int spark_commits) {
   if (ex->has_change) {
     bg_buf_puts(out, ",\"change\":{\"sha\":");
     bg_json_str(out, ex->change_sha);

@@ -43,8 +43,7 @@ int bg_series_extras(struct bg_store *s, const struct bg_series_where *w, int sp
 
 /* Appends ,"change":{sha,time,change}|null,"open_alerts":k and, when ex->spark,
  * ,"spark":[...] of spark_commits values (null where none). */
-void bg_series_extra_json(struct bg_buf *out, const struct bg_series_extra *ex,
-                          int spark_commits);
+void bg_series_extra_json(struct bg_buf *out, const struct bg_series_extra *ex, int spark_commits);
 
 /* Frees what bg_series_extras allocated in ex[0..n-1]. */
 void bg_series_extras_free(struct bg_series_extra *ex, size_t n);

@@ -147,7 +147,7 @@ for bad in "subjects=2" "subjects=yes" "subjects=-1"; do
 done
 
 # ---- benchmarks: spark, change, open_alerts ----
-B=/api/v1/projects/dash/benchmarks?testbed=tb1
+B="/api/v1/projects/dash/benchmarks?testbed=tb1"
 req GET "$B&spark=10"
 expect "benchmarks with spark=10" 200
 expect_json "spark_commits 10" 'j["spark_commits"] == 10'
