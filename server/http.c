@@ -166,6 +166,8 @@ char *bg_http_static_path(const char *root, const char *url) {
   size_t n = strlen(root);
   if (strncmp(real, root, n) != 0 || (real[n] != '/' && real[n] != '\0'))
     goto out; /* a symlink pointing out of the web directory */
+  if (strstr(real + n, "/."))
+    goto out; /* a symlink to a dotfile inside it */
   struct stat st;
   if (stat(real, &st) != 0)
     goto out;
