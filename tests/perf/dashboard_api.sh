@@ -79,8 +79,7 @@ echo "series?max_points=2000: $(json 'len(j["points"])') of $(json 'j["total_poi
 
 # timings PATH: the Server-Timing durations of REQUESTS GETs of PATH, one a line.
 timings() {
-  local i
-  for i in $(seq 1 "$REQUESTS"); do printf 'url = "%s%s"\noutput = "/dev/null"\n' "$URL" "$1"; done >"$TMP/curl.cfg"
+  for _ in $(seq 1 "$REQUESTS"); do printf 'url = "%s%s"\noutput = "/dev/null"\n' "$URL" "$1"; done >"$TMP/curl.cfg"
   curl -s -D - -K "$TMP/curl.cfg" | tr -d '\r' | sed -n 's/^Server-Timing: app;dur=//p'
 }
 # median FILE: the median of the numbers in FILE.
@@ -93,7 +92,7 @@ for path in "/api/v1/projects/page/benchmarks?spark=50" \
   "/api/v1/projects/long/series?benchmark=bench&measure=wall_time&limit=10000" \
   /api/v1/projects; do
   : >"$TMP/medians"
-  for r in $(seq 1 "$ROUNDS"); do
+  for _ in $(seq 1 "$ROUNDS"); do
     timings "$path" >"$TMP/t"
     [ "$(wc -l <"$TMP/t")" = "$REQUESTS" ] || { echo "$path: not $REQUESTS answers" >&2; exit 1; }
     median "$TMP/t" >>"$TMP/medians"
