@@ -1,9 +1,11 @@
 /* series.c: the reads of benchmarks and series (series.h), with statements of their own.
  *
  * A trend is one range scan of the results_series index; its rows are sorted in C and the
- * runs of each commit pooled into one point (lib/stats). The list of benchmarks reads the
- * summaries of the latest runs on the testbed and branch, newest first, and stops once a few
- * runs in a row add no (benchmark, measure) it has not seen.
+ * runs of each commit pooled into one point (lib/stats); a long trend asked for fewer points
+ * is then decimated (lib/decimate) around the commits its markers need. The list of
+ * benchmarks reads the summaries of the latest runs on the testbed and branch, newest first,
+ * and stops once a few runs in a row add no (benchmark, measure) it has not seen; its sparks,
+ * change points and alert counts are series_spark.h's.
  */
 #include "series.h"
 
@@ -436,6 +438,26 @@ static int decimate(struct bg_store *s, const struct bg_project *p, struct serie
   return BG_OK;
 }
 
+/* Appends the series' opening members, up to "decimated"; `total` points before decimation. */
+static void series_head_json(struct bg_buf *out, const struct bg_series_query *q,
+                             const struct series *se, size_t total) {
+  bg_buf_puts(out, "{\"benchmark\":");
+  bg_json_str(out, q->benchmark);
+  bg_buf_puts(out, ",\"measure\":");
+  bg_json_str(out, q->measure);
+  bg_buf_puts(out, ",\"unit\":");
+  bg_json_str(out, se->m.unit);
+  bg_buf_puts(out, ",\"direction\":");
+  bg_json_str(out, se->m.direction);
+  bg_buf_puts(out, ",\"testbed\":");
+  bg_json_str(out, se->pl.tbname[0] ? se->pl.tbname : NULL);
+  bg_buf_puts(out, ",\"branch\":");
+  bg_json_str(out, se->pl.bname);
+  bg_buf_puts(out, ",\"total_points\":");
+  bg_json_int(out, (long long)total);
+  bg_buf_puts(out, se->npts < total ? ",\"decimated\":true" : ",\"decimated\":false");
+}
+
 int bg_series_json(struct bg_store *s, const struct bg_project *p, const struct bg_series_query *q,
                    struct bg_buf *out, struct bg_ferr *e) {
   struct series se;
@@ -453,21 +475,7 @@ int bg_series_json(struct bg_store *s, const struct bg_project *p, const struct 
       rc = decimate(s, p, &se, q->max_points, on_default);
   }
   if (rc == BG_OK) {
-    bg_buf_puts(out, "{\"benchmark\":");
-    bg_json_str(out, q->benchmark);
-    bg_buf_puts(out, ",\"measure\":");
-    bg_json_str(out, q->measure);
-    bg_buf_puts(out, ",\"unit\":");
-    bg_json_str(out, se.m.unit);
-    bg_buf_puts(out, ",\"direction\":");
-    bg_json_str(out, se.m.direction);
-    bg_buf_puts(out, ",\"testbed\":");
-    bg_json_str(out, se.pl.tbname[0] ? se.pl.tbname : NULL);
-    bg_buf_puts(out, ",\"branch\":");
-    bg_json_str(out, se.pl.bname);
-    bg_buf_puts(out, ",\"total_points\":");
-    bg_json_int(out, (long long)total);
-    bg_buf_puts(out, se.npts < total ? ",\"decimated\":true" : ",\"decimated\":false");
+    series_head_json(out, q, &se, total);
     rc = points_json(s, out, &se, q->subjects);
   }
   if (rc == BG_OK) {
