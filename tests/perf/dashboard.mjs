@@ -19,6 +19,7 @@
 //
 // usage: node dashboard.mjs --url URL --wide-sha SHA --long-benchmark B --long-measure M
 //          [--runs 7] [--chromium /usr/bin/chromium] [--timeout-ms 30000] [--json FILE]
+//          [--only baseline,project,commit,trend] [--trace 1|0]
 //   BG_NODE_MODULES: the node_modules holding playwright-core (default tests/browser/node_modules)
 import { createRequire } from "node:module";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -38,16 +39,17 @@ const SETTLE_MS = 1000; // long tasks are counted until this long after ready
 const QUIET_MS = 400; // an interaction is over when the DOM has not changed for this long
 
 function parseArgs(argv) {
-  const a = { runs: 7, chromium: "/usr/bin/chromium", timeoutMs: 30000, json: "" };
+  const a = { runs: 7, chromium: "/usr/bin/chromium", timeoutMs: 30000, json: "", trace: 1,
+    only: "baseline,project,commit,trend" };
   const names = {
     "--url": "url", "--wide-sha": "wideSha", "--long-benchmark": "longBenchmark",
     "--long-measure": "longMeasure", "--runs": "runs", "--chromium": "chromium",
-    "--timeout-ms": "timeoutMs", "--json": "json",
+    "--timeout-ms": "timeoutMs", "--json": "json", "--only": "only", "--trace": "trace",
   };
   for (let i = 0; i < argv.length; i += 2) {
     const key = names[argv[i]];
     if (!key || i + 1 >= argv.length) throw new Error(`usage: unknown or incomplete ${argv[i]}`);
-    a[key] = ["runs", "timeoutMs"].includes(key) ? Number(argv[i + 1]) : argv[i + 1];
+    a[key] = ["runs", "timeoutMs", "trace"].includes(key) ? Number(argv[i + 1]) : argv[i + 1];
   }
   for (const k of ["url", "wideSha", "longBenchmark", "longMeasure"]) {
     if (!a[k]) throw new Error(`usage: --${k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} is required`);
@@ -122,6 +124,7 @@ function collect(settleMs) {
       name: e.name.replace(location.origin, ""), start: Math.round(e.startTime),
       end: Math.round(e.responseEnd), server: server(e), bytes: e.encodedBodySize,
     })),
+    longtasks: bg.longtasks.map(([st, d]) => [Math.round(st), Math.round(d)]),
     docEnd: nav ? nav.responseEnd : null,
     load: nav ? nav.loadEventEnd : null,
   };
@@ -202,6 +205,73 @@ const stats = (xs) => {
 };
 const fmt = (s) => (s ? `${s.median.toFixed(0)} [${s.min.toFixed(0)}-${s.max.toFixed(0)}]` : "–");
 
+// The renderer main thread's time by kind, from a Chromium trace of one more cold load (not
+// one of the counted runs: tracing slows the page): each event's self time (its duration
+// less its children's) goes to the kind its name belongs to; what no kind names (task
+// overhead, tasks without finer events) is "other".
+const KINDS = [
+  ["gc", /(GC|Sweep|Oilpan|Heap)/],
+  ["style", /(recalcStyle|rebuildLayoutTree|UpdateLayoutTree|RecalculateStyles|StyleEngine|StyleResolver|ParseAuthorStyleSheet|CSSParser)/],
+  ["layout", /(performLayout|^Layout|UpdateLayout|InlineNode|LayoutBlock|LayoutText|Shape|Layout::)/],
+  ["paint", /(Paint|Layerize|Composit|Commit|Raster|DrawFrame|BeginMainThreadFrame|UpdateLifecycle|Lifecycle)/],
+  ["parse", /(ParseHTML|HTMLDocumentParser)/],
+  ["script", /(FunctionCall|EvaluateScript|v8\.|V8\.|RunMicrotasks|TimerFire|EventDispatch|FireAnimationFrame|ResourceFinish|ResourceReceive|Script)/],
+];
+const kindOf = (name) => (KINDS.find(([, re]) => re.test(name)) || ["other"])[0];
+
+function breakdown(events, untilUs) {
+  const threads = new Map();
+  for (const e of events) {
+    if (e.ph === "M" && e.name === "thread_name" && e.args?.name === "CrRendererMain") threads.set(`${e.pid}:${e.tid}`, 0);
+  }
+  const spans = events.filter((e) => e.ph === "X" && typeof e.dur === "number" && threads.has(`${e.pid}:${e.tid}`));
+  for (const e of spans) threads.set(`${e.pid}:${e.tid}`, threads.get(`${e.pid}:${e.tid}`) + e.dur);
+  const main = [...threads.entries()].sort((p, q) => q[1] - p[1])[0]?.[0];
+  const own = spans.filter((e) => `${e.pid}:${e.tid}` === main && e.ts < untilUs)
+    .sort((p, q) => p.ts - q.ts || q.dur - p.dur);
+  const out = { busy: 0, script: 0, style: 0, layout: 0, paint: 0, gc: 0, parse: 0, other: 0 };
+  const stack = [];
+  const names = new Map();
+  const close = (e) => {
+    out[e.kind] += Math.max(0, e.self) / 1000;
+    names.set(e.name, (names.get(e.name) || 0) + Math.max(0, e.self) / 1000);
+  };
+  for (const e of own) {
+    while (stack.length && stack[stack.length - 1].end <= e.ts) close(stack.pop());
+    const node = { end: e.ts + e.dur, self: e.dur, kind: kindOf(e.name), name: e.name };
+    if (stack.length) stack[stack.length - 1].self -= e.dur;
+    else out.busy += e.dur / 1000;
+    stack.push(node);
+  }
+  while (stack.length) close(stack.pop());
+  out.top = [...names.entries()].sort((p, q) => q[1] - p[1]).slice(0, 12)
+    .map(([n, ms]) => `${n} ${ms.toFixed(0)}`);
+  return out;
+}
+
+async function traced(args, view) {
+  return cold(args, async (page) => {
+    const cdp = await page.context().newCDPSession(page);
+    const events = [];
+    cdp.on("Tracing.dataCollected", (m) => events.push(...m.value));
+    const done = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
+    await cdp.send("Tracing.start", { transferMode: "ReportEvents",
+      traceConfig: { includedCategories: ["devtools.timeline", "disabled-by-default-devtools.timeline",
+        "v8.execute", "v8", "blink", "blink.user_timing", "toplevel", "disabled-by-default-v8.gc"] } });
+    await page.goto(args.url + view.path, { waitUntil: "commit" });
+    await page.waitForFunction(() => window.__bg && (window.__bg.paint !== null || window.__bg.error),
+      null, { timeout: args.timeoutMs, polling: 50 }).catch(() => null);
+    const t = await page.evaluate(() => ({ paint: window.__bg.paint, origin: performance.timeOrigin }));
+    await cdp.send("Tracing.end");
+    await done;
+    // trace timestamps are the monotonic clock in µs; navigationStart marks the page's 0
+    const nav = events.filter((e) => e.name === "navigationStart").map((e) => e.ts).sort((p, q) => q - p)[0];
+    const out = breakdown(events, nav !== undefined && t.paint !== null ? nav + t.paint * 1000 : Infinity);
+    out.frame = nav !== undefined ? t.paint : null; // null: not cut at the frame (no navigationStart)
+    return out;
+  });
+}
+
 function summarize(name, runs) {
   const col = (f) => stats(runs.map(f));
   return {
@@ -244,31 +314,49 @@ function printTable(rows, args) {
   }
 }
 
+function printBreakdown(rows) {
+  const kinds = ["frame", "busy", "script", "style", "layout", "paint", "gc", "parse", "other"];
+  const traced = rows.filter((r) => r.breakdown);
+  if (traced.length === 0) return;
+  console.log("renderer main thread from navigation to the first frame after ready, in one more " +
+    "(traced, so slower) load: ms of each kind of work; frame = that load's first frame after ready");
+  const lines = traced.map((r) => [r.view, ...kinds.map((k) => (r.breakdown[k] ?? NaN).toFixed(0))]);
+  const head = ["view", ...kinds];
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  for (const l of [head, ...lines]) console.log(l.map((c, i) => c.padEnd(widths[i])).join("  "));
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const q = (o) => new URLSearchParams(o).toString();
   const views = [
-    { name: "project perf (200 x 1000)", path: "/#/p/perf", click: "a#older" },
-    { name: "commit wide (1000 results)", path: `/#/p/wide/c/${args.wideSha}`,
+    { key: "project", name: "project #/p/perf", path: "/#/p/perf", click: "a#older" },
+    { key: "commit", name: "commit #/p/wide/c/…", path: `/#/p/wide/c/${args.wideSha}`,
       click: 'section.verdict th[data-sort="benchmark"]' },
-    { name: "trend long (10000 points)",
+    { key: "trend", name: "trend #/p/long/t",
       path: `/#/p/long/t?${q({ benchmark: args.longBenchmark, measure: args.longMeasure })}`,
       click: "input#log" },
   ];
+  const only = args.only.split(",");
   const baselinePath = (await fetch(args.url + "/package.json")).ok ? "/package.json" : "/";
   const rows = [];
   const raw = {};
-  const base = [];
-  for (let i = 0; i < args.runs; i++) base.push(await measureBaseline(args, baselinePath));
-  rows.push(summarize(`static ${baselinePath} (baseline)`, base));
-  raw.baseline = base;
-  for (const view of views) {
+  if (only.includes("baseline")) {
+    const base = [];
+    for (let i = 0; i < args.runs; i++) base.push(await measureBaseline(args, baselinePath));
+    rows.push(summarize(`static ${baselinePath}`, base));
+    raw.baseline = base;
+  }
+  for (const view of views.filter((v) => only.includes(v.key))) {
     const runs = [];
     for (let i = 0; i < args.runs; i++) runs.push(await measureView(args, view));
-    rows.push(summarize(view.name, runs));
+    const row = summarize(view.name, runs);
+    if (args.trace) row.breakdown = await traced(args, view).catch((e) => { console.error(`trace of ${view.key}: ${e}`); return null; });
+    rows.push(row);
     raw[view.name] = runs;
   }
   printTable(rows, args);
+  printBreakdown(rows);
   if (args.json) writeFileSync(args.json, JSON.stringify({ rows, raw }, null, 1));
 }
 
