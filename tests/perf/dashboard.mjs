@@ -7,6 +7,8 @@
 // (performance.now(), 0 = navigation start):
 //   ready    when main#view gets data-state="ready" (a MutationObserver on the attribute);
 //   paint    the first frame after that (requestAnimationFrame, then a task);
+//   interactive  the later of paint and the end of the last long task that starts before
+//            the settle time is over (then the main thread is free to answer input);
 //   long     the longest task (PerformanceObserver "longtask", > 50 ms) from navigation to the
 //            end of a settle time after ready, and the longest one after ready;
 //   api      the /api/ requests before ready (Resource Timing): their count, when the last
@@ -111,6 +113,8 @@ function collect(settleMs) {
   const nav = performance.getEntriesByType("navigation")[0];
   return {
     ready: bg.ready, paint: bg.paint, error: bg.error,
+    interactive: bg.paint === null ? null
+      : tasks.reduce((m, [st, d]) => Math.max(m, st + d), bg.paint),
     longest: longest(tasks), longestAfter: longest(tasks.filter(([s]) => s >= (bg.ready ?? 0))),
     apiCount: api.length,
     apiStart: api.reduce((m, e) => Math.min(m, e.startTime), Infinity),
@@ -213,9 +217,10 @@ const KINDS = [
   ["gc", /(GC|Sweep|Oilpan|Heap)/],
   ["style", /(recalcStyle|rebuildLayoutTree|UpdateLayoutTree|RecalculateStyles|StyleEngine|StyleResolver|ParseAuthorStyleSheet|CSSParser)/],
   ["layout", /(performLayout|^Layout|UpdateLayout|InlineNode|LayoutBlock|LayoutText|Shape|Layout::)/],
-  ["paint", /(Paint|Layerize|Composit|Commit|Raster|DrawFrame|BeginMainThreadFrame|UpdateLifecycle|Lifecycle)/],
+  ["paint", /(Paint|Layerize|Composit|Commit|Raster|DrawFrame|BeginMainThreadFrame|UpdateLifecycle|Lifecycle|Canvas)/],
   ["parse", /(ParseHTML|HTMLDocumentParser)/],
-  ["script", /(FunctionCall|EvaluateScript|v8\.|V8\.|RunMicrotasks|TimerFire|EventDispatch|FireAnimationFrame|ResourceFinish|ResourceReceive|Script)/],
+  ["loading", /(mojo|Resource|URLLoader|Network|ModuleMap|ModuleScript|ScriptLoader)/],
+  ["script", /(FunctionCall|EvaluateScript|v8\.|V8\.|RunMicrotasks|TimerFire|EventDispatch|FireAnimationFrame|Script)/],
 ];
 const kindOf = (name) => (KINDS.find(([, re]) => re.test(name)) || ["other"])[0];
 
@@ -229,7 +234,8 @@ function breakdown(events, untilUs) {
   const main = [...threads.entries()].sort((p, q) => q[1] - p[1])[0]?.[0];
   const own = spans.filter((e) => `${e.pid}:${e.tid}` === main && e.ts < untilUs)
     .sort((p, q) => p.ts - q.ts || q.dur - p.dur);
-  const out = { busy: 0, script: 0, style: 0, layout: 0, paint: 0, gc: 0, parse: 0, other: 0 };
+  const out = { busy: 0, script: 0, style: 0, layout: 0, paint: 0, gc: 0, parse: 0, loading: 0,
+    other: 0 };
   const stack = [];
   const names = new Map();
   const close = (e) => {
@@ -277,6 +283,7 @@ function summarize(name, runs) {
   return {
     view: name, runs: runs.length,
     ready: col((r) => r.ready), paint: col((r) => r.paint),
+    interactive: col((r) => r.interactive),
     longest: col((r) => r.longest), longestAfter: col((r) => r.longestAfter),
     click: col((r) => r.click?.ms), apiStart: col((r) => r.apiStart),
     apiEnd: col((r) => r.apiEnd || null),
@@ -295,9 +302,9 @@ function summarize(name, runs) {
 }
 
 function printTable(rows, args) {
-  const head = ["view", "ready", "paint", "longest task", "after ready", "click", "api start", "api end",
+  const head = ["view", "ready", "paint", "interactive", "longest task", "after ready", "click", "api start", "api end",
     "server", "api req", "api KiB"];
-  const lines = rows.map((r) => [r.view, fmt(r.ready), fmt(r.paint), fmt(r.longest),
+  const lines = rows.map((r) => [r.view, fmt(r.ready), fmt(r.paint), fmt(r.interactive), fmt(r.longest),
     fmt(r.longestAfter), fmt(r.click), fmt(r.apiStart), fmt(r.apiEnd), fmt(r.apiServer),
     r.apiCount ? r.apiCount.median.toFixed(0) : "–", r.apiKB ? r.apiKB.median.toFixed(0) : "–"]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
@@ -315,7 +322,7 @@ function printTable(rows, args) {
 }
 
 function printBreakdown(rows) {
-  const kinds = ["frame", "busy", "script", "style", "layout", "paint", "gc", "parse", "other"];
+  const kinds = ["frame", "busy", "script", "style", "layout", "paint", "gc", "parse", "loading", "other"];
   const traced = rows.filter((r) => r.breakdown);
   if (traced.length === 0) return;
   console.log("renderer main thread from navigation to the first frame after ready, in one more " +
