@@ -199,6 +199,31 @@ static char *check_summary(const char *markdown, const char *url) {
 
 /* The pull request comment: a hidden marker the sender finds it by, the report, the base it
  * was compared with and links to the trends of the regressed benchmarks. */
+/* Appends `s` percent-encoded for a URL's query: a benchmark name may hold any character but
+ * a control character (&, #, spaces, brackets among them). */
+static void url_encode(struct bg_buf *b, const char *s) {
+  static const char hex[] = "0123456789ABCDEF";
+  for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+    if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+        strchr("-._~", *c)) {
+      bg_buf_append(b, (const char *)c, 1);
+    } else {
+      char e[3] = {'%', hex[*c >> 4], hex[*c & 15]};
+      bg_buf_append(b, e, 3);
+    }
+  }
+}
+
+/* Appends `s` as the text of a Markdown link: brackets and backslashes escaped so a name
+ * cannot end the link early. */
+static void link_text(struct bg_buf *b, const char *s) {
+  for (const char *c = s; *c; c++) {
+    if (strchr("[]\\`*_<>", *c))
+      bg_buf_append(b, "\\", 1);
+    bg_buf_append(b, c, 1);
+  }
+}
+
 static void comment_body(struct bg_store *s, const struct bg_project *p, const cJSON *v,
                          const char *context, const char *testbed, struct bg_buf *md) {
   const struct settings *st = settings(s);
@@ -218,9 +243,11 @@ static void comment_body(struct bg_store *s, const struct bg_project *p, const c
       continue;
     bg_buf_puts(md, first ? "\nTrends of the regressed benchmarks:\n" : "");
     first = 0;
-    bg_buf_printf(md, "- [%s %s](%s/#/p/%s/series?benchmark=%s&measure=%s&testbed=%s)\n",
-                  jstr(r, "benchmark"), jstr(r, "measure"), st->public_url, p->slug,
-                  jstr(r, "benchmark"), jstr(r, "measure"), testbed);
+    bg_buf_puts(md, "- [");
+    link_text(md, jstr(r, "benchmark"));
+    bg_buf_printf(md, " %s](%s/#/p/%s/t?benchmark=", jstr(r, "measure"), st->public_url, p->slug);
+    url_encode(md, jstr(r, "benchmark"));
+    bg_buf_printf(md, "&measure=%s&testbed=%s)\n", jstr(r, "measure"), testbed);
   }
 }
 

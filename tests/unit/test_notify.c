@@ -260,7 +260,7 @@ static void check_run_and_links(void **state) {
   bg_outbox_row_clear(&row);
   row = next(f, &b);
   assert_int_equal(row.kind, BG_OUTBOX_COMMENT);
-  assert_non_null(strstr(str(b, "body"), "(https://bench.example.org/#/p/gh/series?benchmark=parse&"
+  assert_non_null(strstr(str(b, "body"), "(https://bench.example.org/#/p/gh/t?benchmark=parse&"
                                          "measure=wall_time&testbed=tb1)"));
   cJSON_Delete(b);
   bg_outbox_row_clear(&row);
