@@ -15,7 +15,8 @@
 #   --reseed    seed again even when the cached database exists
 #   BG_BUILD: build directory (default ./build); BG_NODE_MODULES: node_modules with
 #   playwright-core (default tests/browser/node_modules); BG_CHROMIUM (default /usr/bin/chromium);
-#   BG_WEB: the pages to serve (default web/ of the checkout)
+#   BG_WEB: the pages to serve (default web/ of the checkout); BG_SERVER: the benchgated to
+#   measure (default the build's; another build seeds a cache of its own)
 set -euo pipefail
 RUNS=7
 SCALE=1
@@ -33,13 +34,15 @@ done
 set +e
 source "$(dirname "$0")/../integration/lib.sh"
 HERE="$BG_SOURCE/tests/perf"
+SERVER=${BG_SERVER:-$SERVER}
 CHROMIUM=${BG_CHROMIUM:-/usr/bin/chromium}
 export BG_NODE_MODULES=${BG_NODE_MODULES:-$BG_SOURCE/tests/browser/node_modules}
 [ -x "$CHROMIUM" ] || { echo "dashboard.sh: no Chromium at $CHROMIUM" >&2; exit 1; }
 [ -d "$BG_NODE_MODULES/playwright-core" ] ||
   { echo "dashboard.sh: no playwright-core in $BG_NODE_MODULES (make deps)" >&2; exit 1; }
 
-key=$(cat "$HERE/seed_dashboard.py" "$BG_SOURCE/server/migrations.h" | sha256sum | cut -c1-12)
+key=$({ cat "$HERE/seed_dashboard.py" "$BG_SOURCE/server/migrations.h"; echo "${BG_SERVER:-}"; } |
+  sha256sum | cut -c1-12)
 CACHE="$BG_BUILD/perf/dashboard-$key-x$SCALE.db"
 if [ -n "$RESEED" ] || [ ! -s "$CACHE" ] || [ ! -s "$CACHE.env" ]; then
   start_server "$TMP/seed.db"
