@@ -44,7 +44,9 @@ export function value(v, unit) {
 export function pct(x) {
   if (x === null || x === undefined || !Number.isFinite(x)) return '–';
   const p = x * 100;
-  const s = Math.abs(p) >= 100 ? p.toFixed(0) : Math.abs(p) >= 10 ? p.toFixed(1) : p.toFixed(2);
+  // Three significant digits, decided after rounding: 9.9999 reads "+10.0 %", not "+10.00 %".
+  const a = Math.abs(p);
+  const s = a >= 99.95 ? p.toFixed(0) : a >= 9.995 ? p.toFixed(1) : p.toFixed(2);
   return `${p > 0 ? '+' : p < 0 ? '' : '±'}${s} %`;
 }
 

@@ -39,18 +39,6 @@ function benchmarkRow(slug, testbed, branch, b) {
   return { tr, draw: () => sparkline(canvas, b.spark || [], { alert: b.open_alerts > 0 }) };
 }
 
-// GET /benchmarks needs a testbed when the project has several: the first one then.
-async function benchmarks(slug, testbed, branch, projectReq) {
-  const params = { testbed, branch, spark: SPARK_COMMITS };
-  try {
-    return await api(`${projectPath(slug)}/benchmarks`, params);
-  } catch (e) {
-    if (testbed || e.field !== 'testbed') throw e;
-    const p = await projectReq;
-    return api(`${projectPath(slug)}/benchmarks`, { ...params, testbed: (p.testbeds || [])[0] });
-  }
-}
-
 function testbedSelect(p, current) {
   const names = p.testbeds || [];
   if (names.length < 2) return null;
@@ -66,11 +54,13 @@ export async function render(ctx) {
   const branch = query.get('branch') || '';
   const before = query.get('before') || '';
   ctx.setCrumbs([[slug, null]]);
-  const projectReq = api(projectPath(slug));
-  const [p, hist, bench] = await Promise.all([
-    projectReq,
-    api(`${projectPath(slug)}/commits`, { limit: 50, branch, testbed, before }),
-    benchmarks(slug, testbed, branch, projectReq),
+  // The project first: its default branch and testbeds name what the other two ask for.
+  const p = await api(projectPath(slug));
+  const br = branch || p.default_branch;
+  const tbDefault = testbed || (p.testbeds || [])[0] || '';
+  const [hist, bench] = await Promise.all([
+    api(`${projectPath(slug)}/commits`, { limit: 50, branch: br, testbed, before }),
+    api(`${projectPath(slug)}/benchmarks`, { testbed: tbDefault, branch: br, spark: SPARK_COMMITS }),
   ]);
   const tb = testbed || bench.testbed || '';
   const commits = hist.commits || [];
@@ -81,7 +71,7 @@ export async function render(ctx) {
   ctx.mount(
     el('div', { class: 'toolbar' },
       el('h2', {}, slug),
-      el('span', { class: 'muted' }, `${p.github_repo || ''} · branch ${hist.branch || branch || p.default_branch}`),
+      el('span', { class: 'muted' }, `${p.github_repo || ''} · branch ${br}`),
       testbedSelect(p, tb),
       el('a', { href: href(['p', slug, 'alerts']), id: 'alerts-link' }, 'alerts')),
     el('h3', {}, 'History'),

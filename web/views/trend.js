@@ -4,7 +4,7 @@
 // width can show, keeping every change point and regression.
 import { api, projectPath } from '../js/api.js';
 import { el, table, td } from '../js/dom.js';
-import { pct, shortSha, time, value } from '../js/format.js';
+import { pct, shortSha, value } from '../js/format.js';
 import { align, trendChart } from '../js/trendchart.js';
 import { href, replaceQuery, setQuery } from '../js/url.js';
 
