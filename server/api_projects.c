@@ -1,6 +1,8 @@
-/* api_projects.c: GET/POST /api/v1/projects and GET /api/v1/projects/{p}. */
+/* api_projects.c: GET/POST /api/v1/projects and GET /api/v1/projects/{p} (project_reads.h
+ * reads what they list). */
 #include "api.h"
 
+#include "project_reads.h"
 #include "valid.h"
 
 #include <cjson/cJSON.h>
@@ -10,7 +12,7 @@ void bg_api_projects_list(struct bg_req *req) {
   struct bg_buf list;
   bg_buf_init(&list, 0);
   /* A token bound to one project sees only that project; no token (project 0) sees all. */
-  int rc = bg_store_projects_json(req->store, req->who.project_id, &list);
+  int rc = bg_project_reads_list_json(req->store, req->who.project_id, &list);
   if (rc) {
     bg_api_store_error(req, rc);
   } else {
@@ -140,6 +142,11 @@ out:
 }
 
 void bg_api_project_get(struct bg_req *req) {
-  req->status = 200;
-  bg_store_project_json(&req->project, &req->out);
+  int rc = bg_project_reads_detail_json(req->store, &req->project, &req->out);
+  if (rc) {
+    bg_buf_reset(&req->out);
+    bg_api_store_error(req, rc);
+  } else {
+    req->status = 200;
+  }
 }

@@ -8,14 +8,15 @@
 
 #include "reads.h"
 #include "series.h"
+#include "series_spark.h"
 #include "valid.h"
 #include "verdict.h"
 
 #include <errno.h>
 #include <stdlib.h>
 
-/* Reads an integer parameter in [1, max] (default `def`). Returns 1, or answers 400. */
-static int int_param(struct bg_req *req, const char *name, int def, int max, int *out) {
+/* Reads an integer parameter in [min, max] (default `def`). Returns 1, or answers 400. */
+static int range_param(struct bg_req *req, const char *name, int def, int min, int max, int *out) {
   const char *v = bg_api_query(req, name);
   *out = def;
   if (!v)
@@ -23,12 +24,17 @@ static int int_param(struct bg_req *req, const char *name, int def, int max, int
   char *end;
   errno = 0;
   long n = strtol(v, &end, 10);
-  if (errno || end == v || *end || n < 1 || n > max) {
-    bg_api_error(req, 400, "invalid_param", name, "must be an integer from 1 to %d", max);
+  if (errno || end == v || *end || n < min || n > max) {
+    bg_api_error(req, 400, "invalid_param", name, "must be an integer from %d to %d", min, max);
     return 0;
   }
   *out = (int)n;
   return 1;
+}
+
+/* Reads an integer parameter in [1, max] (default `def`). Returns 1, or answers 400. */
+static int int_param(struct bg_req *req, const char *name, int def, int max, int *out) {
+  return range_param(req, name, def, 1, max, out);
 }
 
 /* Reads an optional name parameter checked by `valid`. Returns 1, or answers 400. */
@@ -96,10 +102,12 @@ void bg_api_benchmarks(struct bg_req *req) {
   const struct bg_project *p = &req->project;
   struct bg_ferr e = {{0}, {0}};
   const char *testbed, *branch;
+  int spark;
   if (!name_param(req, "testbed", bg_valid_testbed, TESTBED_RULE, &testbed) ||
-      !name_param(req, "branch", bg_valid_branch, BRANCH_RULE, &branch))
+      !name_param(req, "branch", bg_valid_branch, BRANCH_RULE, &branch) ||
+      !range_param(req, "spark", 0, BG_SERIES_SPARK_MIN, BG_SERIES_SPARK_MAX, &spark))
     return;
-  answer(req, bg_series_benchmarks_json(req->store, p, testbed, branch, &req->out, &e), &e);
+  answer(req, bg_series_benchmarks_json(req->store, p, testbed, branch, spark, &req->out, &e), &e);
 }
 
 void bg_api_series(struct bg_req *req) {
@@ -110,7 +118,9 @@ void bg_api_series(struct bg_req *req) {
       !name_param(req, "measure", bg_valid_measure, "must match [a-z0-9_]{1,64}", &q.measure) ||
       !name_param(req, "testbed", bg_valid_testbed, TESTBED_RULE, &q.testbed) ||
       !name_param(req, "branch", bg_valid_branch, BRANCH_RULE, &q.branch) ||
-      !int_param(req, "limit", BG_SERIES_DEFAULT, BG_SERIES_MAX, &q.limit))
+      !int_param(req, "limit", BG_SERIES_DEFAULT, BG_SERIES_MAX, &q.limit) ||
+      !range_param(req, "max_points", 0, BG_SERIES_MAX_POINTS_MIN, BG_SERIES_MAX, &q.max_points) ||
+      !range_param(req, "subjects", 0, 0, 1, &q.subjects))
     return;
   if (!q.benchmark || !q.measure) {
     const char *f = q.benchmark ? "measure" : "benchmark";

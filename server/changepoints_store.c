@@ -25,6 +25,7 @@ enum cid {
   C_CP_INSERT,
   C_CP_LIST,
   C_STATES,
+  C_SERIES_COMMITS,
   C_COUNT
 };
 
@@ -56,6 +57,15 @@ static const char *const sql_text[C_COUNT] = {
                   "LEFT JOIN commits pc ON pc.id = c.prev_commit_id "
                   "WHERE c.testbed_id = ?1 AND c.benchmark_id = ?2 AND c.measure_id = ?3 "
                   "ORDER BY c.epoch, c.commit_id",
+    /* The commits a decimated trend keeps: change points' both sides (?4: the default
+     * branch's series) and regression alerts. */
+    [C_SERIES_COMMITS] =
+        "SELECT commit_id FROM changepoints WHERE ?4 AND testbed_id = ?1 AND benchmark_id = ?2 "
+        "AND measure_id = ?3 UNION SELECT prev_commit_id FROM changepoints WHERE ?4 "
+        "AND testbed_id = ?1 AND benchmark_id = ?2 AND measure_id = ?3 "
+        "AND prev_commit_id IS NOT NULL UNION SELECT commit_id FROM alerts "
+        "WHERE testbed_id = ?1 AND benchmark_id = ?2 AND measure_id = ?3 "
+        "AND kind = 'regression' AND commit_id IS NOT NULL AND project_id = ?5",
 };
 
 static const struct bg_store_module changepoints_sql = {"changepoints", sql_text, C_COUNT, NULL,
@@ -283,4 +293,19 @@ int bg_changepoints_store_series_json(struct bg_store *s, long long project_id,
   }
   bg_buf_puts(out, "],\"alerts\":");
   return bg_alerts_series_json(s, project_id, testbed_id, benchmark_id, measure_id, out);
+}
+
+int bg_changepoints_store_series_commits(struct bg_store *s, long long project_id,
+                                         long long testbed_id, long long benchmark_id,
+                                         long long measure_id, int on_default, long long **ids,
+                                         size_t *n) {
+  sqlite3_stmt *st = stmt(s, C_SERIES_COMMITS);
+  *ids = NULL;
+  *n = 0;
+  if (!st)
+    return BG_EDB;
+  bind_series(st, testbed_id, benchmark_id, measure_id);
+  sqlite3_bind_int(st, 4, on_default != 0);
+  sqlite3_bind_int64(st, 5, project_id);
+  return bg_store_id_rows(s, st, ids, n, "series commits");
 }

@@ -91,4 +91,13 @@ int bg_changepoints_store_series_json(struct bg_store *s, long long project_id,
                                       long long measure_id, const long long *commits, size_t n,
                                       int on_default, struct bg_buf *out);
 
+/* The commit ids a series read must keep when it decimates (in *ids, *n of them, malloc'd,
+ * in no order): each change point's commit and the last commit before it (only when
+ * `on_default`, as series_json lists change points), and every commit with a regression
+ * alert of the series. BG_OK or BG_EDB. */
+int bg_changepoints_store_series_commits(struct bg_store *s, long long project_id,
+                                         long long testbed_id, long long benchmark_id,
+                                         long long measure_id, int on_default, long long **ids,
+                                         size_t *n);
+
 #endif

@@ -69,6 +69,10 @@ static void common_headers(struct MHD_Response *r) {
   MHD_add_response_header(r, "Content-Security-Policy", CSP);
   MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
   MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+  MHD_add_response_header(r, "X-Frame-Options", "DENY");
+  MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+  MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
+  MHD_add_response_header(r, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
 }
 
 /* Queues `body` (taken over) with content type `type` (NULL: JSON). An answer with an ETag may
@@ -144,11 +148,12 @@ char *bg_http_static_path(const char *root, const char *url) {
   char *real = NULL, *out = NULL;
   if (!root || !url || url[0] != '/')
     return NULL;
-  /* Refuse any ".." segment and backslashes outright, before touching the file system. */
+  /* Refuse backslashes and any segment starting with '.' (so "..", and dotfiles such as
+   * .git or .env that a web directory may hold) outright, before touching the file system. */
   for (const char *s = url; *s; s++) {
     if (*s == '\\')
       return NULL;
-    if (s[0] == '.' && s[1] == '.' && (s == url || s[-1] == '/') && (s[2] == '/' || !s[2]))
+    if (s[0] == '.' && (s == url || s[-1] == '/'))
       return NULL;
   }
   bg_buf_init(&p, PATH_MAX);
@@ -161,6 +166,8 @@ char *bg_http_static_path(const char *root, const char *url) {
   size_t n = strlen(root);
   if (strncmp(real, root, n) != 0 || (real[n] != '/' && real[n] != '\0'))
     goto out; /* a symlink pointing out of the web directory */
+  if (strstr(real + n, "/."))
+    goto out; /* a symlink to a dotfile inside it */
   struct stat st;
   if (stat(real, &st) != 0)
     goto out;
@@ -182,6 +189,19 @@ out:
   return out;
 }
 
+/* A static file's ETag: its size and modification time (to the nanosecond), which change
+ * whenever the file does, without reading it. */
+static void file_etag(const struct stat *st, char *etag, size_t n) {
+  snprintf(etag, n, "\"%llx-%llx.%lx\"", (unsigned long long)st->st_size,
+           (unsigned long long)st->st_mtim.tv_sec, (unsigned long)st->st_mtim.tv_nsec);
+}
+
+/* 1 when the request's If-None-Match names `etag` (or is "*"). */
+static int not_modified(struct MHD_Connection *c, const char *etag) {
+  const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+  return inm && (strstr(inm, etag) || !strcmp(inm, "*"));
+}
+
 static enum MHD_Result send_static(struct bg_http *h, struct MHD_Connection *c, const char *url) {
   char *path = h->web_root ? bg_http_static_path(h->web_root, url) : NULL;
   int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
@@ -192,17 +212,25 @@ static enum MHD_Result send_static(struct bg_http *h, struct MHD_Connection *c, 
     free(path);
     return send_error(c, 404, "not_found", "no such file", NULL);
   }
-  struct MHD_Response *r = MHD_create_response_from_fd((size_t)st.st_size, fd);
-  if (!r) {
+  char etag[80];
+  file_etag(&st, etag, sizeof etag);
+  int unchanged = not_modified(c, etag);
+  struct MHD_Response *r = unchanged
+                               ? MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT)
+                               : MHD_create_response_from_fd((size_t)st.st_size, fd);
+  if (unchanged || !r)
     close(fd);
+  if (!r) {
     free(path);
     return MHD_NO;
   }
-  MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, bg_http_content_type(path));
+  if (!unchanged)
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, bg_http_content_type(path));
   MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+  MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
   common_headers(r);
   free(path);
-  enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+  enum MHD_Result ret = MHD_queue_response(c, unchanged ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r);
   MHD_destroy_response(r);
   return ret;
 }

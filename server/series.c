@@ -1,16 +1,21 @@
 /* series.c: the reads of benchmarks and series (series.h), with statements of their own.
  *
  * A trend is one range scan of the results_series index; its rows are sorted in C and the
- * runs of each commit pooled into one point (lib/stats). The list of benchmarks reads the
- * summaries of the latest runs on the testbed and branch, newest first, and stops once a few
- * runs in a row add no (benchmark, measure) it has not seen.
+ * runs of each commit pooled into one point (lib/stats); a long trend asked for fewer points
+ * is then decimated (lib/decimate) around the commits its markers need. The list of
+ * benchmarks reads the summaries of the latest runs on the testbed and branch, newest first,
+ * and stops once a few runs in a row add no (benchmark, measure) it has not seen; its sparks,
+ * change points and alert counts are series_spark.h's.
  */
 #include "series.h"
 
 #include "changepoints_store.h"
 #include "db_sql.h"
+#include "decimate.h"
 #include "json.h"
 #include "mem.h"
+#include "project_reads.h"
+#include "series_spark.h"
 #include "stats.h"
 #include "store_private.h"
 #include "table.h"
@@ -21,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum sid { S_LATEST_RUNS, S_RUN_SUMMARIES, S_SERIES, S_COUNT };
+enum sid { S_LATEST_RUNS, S_RUN_SUMMARIES, S_SERIES, S_MESSAGE, S_COUNT };
 
 static const char *const sql_text[S_COUNT] = {
     [S_LATEST_RUNS] =
@@ -38,6 +43,7 @@ static const char *const sql_text[S_COUNT] = {
                  "FROM results x INDEXED BY results_series CROSS JOIN runs r CROSS JOIN commits c "
                  "WHERE x.benchmark_id = ?1 AND x.measure_id = ?2 AND r.id = x.run_id "
                  "AND r.testbed_id = ?3 AND r.branch_id = ?4 AND c.id = r.commit_id",
+    [S_MESSAGE] = "SELECT message FROM commits WHERE id = ?1",
 };
 
 static const struct bg_store_module series_sql = {"series", sql_text, S_COUNT, NULL, NULL};
@@ -69,6 +75,7 @@ static int find_place(struct bg_store *s, const struct bg_project *p, const char
 #define LATEST_IDLE_RUNS 3
 
 struct latest {
+  struct bg_series_extra ex; /* its key: the benchmark and measure ids */
   long long n;
   char *benchmark, *measure, *unit, *direction, *sha;
   long long time;
@@ -140,10 +147,13 @@ static int run_summaries(struct bg_store *s, struct latest_runs *lr, int i, stru
     return BG_EDB;
   sqlite3_bind_int64(st, 1, lr->id[i]);
   while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-    if (!pair_add(seen, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)))
+    long long bid = sqlite3_column_int64(st, 0), mid = sqlite3_column_int64(st, 1);
+    if (!pair_add(seen, bid, mid))
       continue;
     bg_xgrow((void **)items, cap, *n + 1, sizeof **items);
     struct latest *l = &(*items)[(*n)++];
+    l->ex.benchmark = bid;
+    l->ex.measure = mid;
     l->benchmark = bg_xstrdup(bg_store_col_text(st, 2));
     l->measure = bg_xstrdup(bg_store_col_text(st, 3));
     l->unit = bg_xstrdup(bg_store_col_text(st, 4));
@@ -160,7 +170,7 @@ static int run_summaries(struct bg_store *s, struct latest_runs *lr, int i, stru
   return rc;
 }
 
-static void latest_json(struct bg_buf *out, const struct latest *l) {
+static void latest_json(struct bg_buf *out, const struct latest *l, int spark_commits) {
   bg_buf_puts(out, "{\"benchmark\":");
   bg_json_str(out, l->benchmark);
   bg_buf_puts(out, ",\"measure\":");
@@ -179,11 +189,28 @@ static void latest_json(struct bg_buf *out, const struct latest *l) {
   bg_json_num(out, l->mean);
   bg_buf_puts(out, ",\"stddev\":");
   bg_json_num(out, l->stddev);
-  bg_buf_puts(out, "},\"change\":null}");
+  bg_buf_puts(out, "}");
+  bg_series_extra_json(out, &l->ex, spark_commits);
+  bg_buf_puts(out, "}");
+}
+
+/* Fills the extras (series_spark.h) of items[0..n-1]: their change, alerts and spark. */
+static int latest_extras(struct bg_store *s, const struct bg_project *p, const struct place *pl,
+                         int spark, struct latest *items, size_t n, int *spark_commits) {
+  struct bg_series_where w = {p->id, pl->tb, pl->br, strcmp(pl->bname, p->default_branch) == 0};
+  struct bg_series_extra *ex = bg_xmalloc((n ? n : 1) * sizeof *ex);
+  for (size_t i = 0; i < n; i++)
+    ex[i] = items[i].ex;
+  int rc = bg_series_extras(s, &w, spark, ex, n, spark_commits);
+  for (size_t i = 0; i < n; i++)
+    items[i].ex = ex[i];
+  free(ex);
+  return rc;
 }
 
 int bg_series_benchmarks_json(struct bg_store *s, const struct bg_project *p, const char *testbed,
-                              const char *branch, struct bg_buf *out, struct bg_ferr *e) {
+                              const char *branch, int spark, struct bg_buf *out,
+                              struct bg_ferr *e) {
   struct place pl;
   struct latest_runs lr;
   struct latest *items = NULL;
@@ -198,18 +225,26 @@ int bg_series_benchmarks_json(struct bg_store *s, const struct bg_project *p, co
     rc = run_summaries(s, &lr, i, &seen, &items, &nitems, &cap);
     idle = nitems == before ? idle + 1 : 0;
   }
+  int spark_commits = 0;
+  if (rc == BG_OK && pl.tb && pl.br)
+    rc = latest_extras(s, p, &pl, spark, items, nitems, &spark_commits);
   if (nitems)
     qsort(items, nitems, sizeof *items, cmp_latest);
   bg_buf_puts(out, "{\"testbed\":");
   bg_json_str(out, pl.tbname[0] ? pl.tbname : NULL);
   bg_buf_puts(out, ",\"branch\":");
   bg_json_str(out, pl.bname);
+  if (spark) {
+    bg_buf_puts(out, ",\"spark_commits\":");
+    bg_json_int(out, spark_commits);
+  }
   bg_buf_puts(out, ",\"benchmarks\":[");
   for (size_t i = 0; i < nitems; i++) {
     struct latest *l = &items[i];
     if (i)
       bg_buf_puts(out, ",");
-    latest_json(out, l);
+    latest_json(out, l, spark_commits);
+    free(l->ex.spark);
     free(l->benchmark);
     free(l->measure);
     free(l->unit);
@@ -326,8 +361,23 @@ static void series_points(struct series *se, int limit) {
   }
 }
 
-/* Appends the points, oldest first, with their intervals. */
-static void points_json(struct bg_buf *out, const struct series *se) {
+/* Appends the subject of commit `cid`'s message as the member ,"subject". */
+static int subject_json(struct bg_store *s, long long cid, struct bg_buf *out) {
+  sqlite3_stmt *st = stmt(s, S_MESSAGE);
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, cid);
+  int step = sqlite3_step(st);
+  bg_buf_puts(out, ",\"subject\":");
+  bg_project_reads_subject_json(out, step == SQLITE_ROW ? bg_store_col_text(st, 0) : NULL);
+  bg_store_done(st);
+  return step == SQLITE_ROW || step == SQLITE_DONE ? BG_OK : bg_store_fail(s, "subject");
+}
+
+/* Appends the points, oldest first, with their intervals (and subjects when asked). */
+static int points_json(struct bg_store *s, struct bg_buf *out, const struct series *se,
+                       int subjects) {
+  int rc = BG_OK;
   bg_buf_puts(out, ",\"points\":[");
   for (size_t k = 0; k < se->npts; k++) {
     const struct point *pt = &se->pts[se->npts - 1 - k];
@@ -344,9 +394,68 @@ static void points_json(struct bg_buf *out, const struct series *se) {
     bg_json_num12(out, pt->pool.mean - half);
     bg_buf_puts(out, ",\"upper\":");
     bg_json_num12(out, pt->pool.mean + half);
+    if (subjects && (rc = subject_json(s, pt->commit, out)))
+      return rc;
     bg_buf_puts(out, "}");
   }
   bg_buf_puts(out, "],");
+  return rc;
+}
+
+/* Keeps at most about max_points of se's points (lib/decimate): the first and last, those
+ * at the commits of the series' change points and regression alerts, and each bucket's
+ * smallest and largest mean. The points stay newest first. */
+static int decimate(struct bg_store *s, const struct bg_project *p, struct series *se,
+                    int max_points, int on_default) {
+  long long *ids;
+  size_t nids, n = se->npts;
+  int rc = bg_changepoints_store_series_commits(s, p->id, se->pl.tb, se->bid, se->m.id, on_default,
+                                                &ids, &nids);
+  if (rc)
+    return rc;
+  struct bg_table special = {0};
+  for (size_t i = 0; i < nids; i++)
+    bg_table_add(&special, (uint64_t)ids[i], i);
+  double *v = bg_xmalloc(n * sizeof *v);
+  unsigned char *keep = bg_xmalloc(n);
+  size_t *kept = bg_xmalloc(n * sizeof *kept), at;
+  for (size_t k = 0; k < n; k++) { /* oldest first */
+    const struct point *pt = &se->pts[n - 1 - k];
+    v[k] = pt->pool.mean;
+    keep[k] = (unsigned char)bg_table_get(&special, (uint64_t)pt->commit, &at);
+  }
+  size_t m = bg_decimate(v, n, keep, (size_t)max_points, kept);
+  /* kept[] ascends oldest first, so walking it backwards reads se->pts forwards: every
+   * source lies at or after its destination and the copy is in place. */
+  for (size_t j = 0; j < m; j++)
+    se->pts[j] = se->pts[n - 1 - kept[m - 1 - j]];
+  se->npts = m;
+  free(v);
+  free(keep);
+  free(kept);
+  free(ids);
+  bg_table_free(&special);
+  return BG_OK;
+}
+
+/* Appends the series' opening members, up to "decimated"; `total` points before decimation. */
+static void series_head_json(struct bg_buf *out, const struct bg_series_query *q,
+                             const struct series *se, size_t total) {
+  bg_buf_puts(out, "{\"benchmark\":");
+  bg_json_str(out, q->benchmark);
+  bg_buf_puts(out, ",\"measure\":");
+  bg_json_str(out, q->measure);
+  bg_buf_puts(out, ",\"unit\":");
+  bg_json_str(out, se->m.unit);
+  bg_buf_puts(out, ",\"direction\":");
+  bg_json_str(out, se->m.direction);
+  bg_buf_puts(out, ",\"testbed\":");
+  bg_json_str(out, se->pl.tbname[0] ? se->pl.tbname : NULL);
+  bg_buf_puts(out, ",\"branch\":");
+  bg_json_str(out, se->pl.bname);
+  bg_buf_puts(out, ",\"total_points\":");
+  bg_json_int(out, (long long)total);
+  bg_buf_puts(out, se->npts < total ? ",\"decimated\":true" : ",\"decimated\":false");
 }
 
 int bg_series_json(struct bg_store *s, const struct bg_project *p, const struct bg_series_query *q,
@@ -357,27 +466,25 @@ int bg_series_json(struct bg_store *s, const struct bg_project *p, const struct 
   int rc = series_ids(s, p, q, &se, e);
   if (rc == BG_OK)
     rc = series_rows(s, &se);
+  int on_default = rc == BG_OK && strcmp(se.pl.bname, p->default_branch) == 0;
+  size_t total = 0;
   if (rc == BG_OK) {
     series_points(&se, q->limit);
-    bg_buf_puts(out, "{\"benchmark\":");
-    bg_json_str(out, q->benchmark);
-    bg_buf_puts(out, ",\"measure\":");
-    bg_json_str(out, q->measure);
-    bg_buf_puts(out, ",\"unit\":");
-    bg_json_str(out, se.m.unit);
-    bg_buf_puts(out, ",\"direction\":");
-    bg_json_str(out, se.m.direction);
-    bg_buf_puts(out, ",\"testbed\":");
-    bg_json_str(out, se.pl.tbname[0] ? se.pl.tbname : NULL);
-    bg_buf_puts(out, ",\"branch\":");
-    bg_json_str(out, se.pl.bname);
-    points_json(out, &se);
+    total = se.npts;
+    if (q->max_points > 0 && se.npts > (size_t)q->max_points)
+      rc = decimate(s, p, &se, q->max_points, on_default);
+  }
+  if (rc == BG_OK) {
+    series_head_json(out, q, &se, total);
+    rc = points_json(s, out, &se, q->subjects);
+  }
+  if (rc == BG_OK) {
     /* Change points and alerts take the points' commits oldest first. */
     long long *cids = bg_xmalloc((se.npts ? se.npts : 1) * sizeof *cids);
     for (size_t k = 0; k < se.npts; k++)
       cids[k] = se.pts[se.npts - 1 - k].commit;
     rc = bg_changepoints_store_series_json(s, p->id, se.pl.tb, se.bid, se.m.id, cids, se.npts,
-                                           strcmp(se.pl.bname, p->default_branch) == 0, out);
+                                           on_default, out);
     free(cids);
     bg_buf_puts(out, "}");
   }

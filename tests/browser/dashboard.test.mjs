@@ -1,5 +1,5 @@
-// dashboard.test.mjs: the dashboard's views (DASHBOARD_CONTRACT §3) in Chromium against a
-// real benchgated holding the data of §4, seeded by tests/integration/test_dashboard.sh: main
+// dashboard.test.mjs: the dashboard's views (docs/dashboard.md) in Chromium against a
+// real benchgated holding the data seeded by tests/integration/test_dashboard.sh: main
 // commits 1..20 of project `web` on tb1 (render regressed at 10 and stays there; a change
 // point at 10), parse on tb2 for 1..6, a pull-request run of branch feature, and project
 // `other` with one run. The tests run in order; the alerts test acknowledges the regression.

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # test_dashboard.sh: the dashboard in a real browser. Starts benchgated with --web on the
-# repository's web/, seeds the data of DASHBOARD_CONTRACT §4 through the real API (project
-# `web`: 12 main commits on tb1 with a regression of `render` at commit 10 that stays, commits
-# 1..6 of `parse` on tb2, a pull-request run on branch `feature`; project `other` with one
-# run). Main goes on to commit 20 at the new level: the change point detector (minimum
-# segment 3) finds the shift at 10 only with more than three points after it. It checks checks the verdicts and the alert the seed must give, then runs the playwright-core
-# tests of tests/browser/*.test.mjs in Debian's Chromium against that server. Screenshots go
-# to $BG_BUILD/screenshots/. Skipped (exit 77) only without chromium or node; scripts/deps.sh
-# installs both and the npm packages.
+# repository's web/ and seeds through the real API:
+# - project `web` (default branch main): main commits 1..20 on testbed tb1, one hour apart,
+#   with `parse` wall_time (noisy), `render` instructions (5 000 000, then 5 500 000 from
+#   commit 10: a regression at 10 that stays, a change point there), a benchmark named
+#   `<img src=x onerror=alert(1)>` (constant) and `io` cpu_time (noisy); commits 1..6 of
+#   `parse` on tb2; a pull-request run (branch `feature`, PR 7) with `render` at 6 000 000;
+# - project `other` with one run (its latest verdict: no baseline).
+# The change-point detector (minimum segment 3) finds the shift at 10 only with more than
+# three points after it, hence main goes on past commit 12. It checks the verdicts and alerts
+# the seed must give, then runs the playwright-core tests of tests/browser/*.test.mjs in
+# Debian's Chromium against that server. Screenshots go to $BG_BUILD/screenshots/. Skipped
+# (exit 77) only without chromium or node; scripts/deps.sh installs both and the npm packages.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -33,7 +37,7 @@ create_project "$ADMIN" '{"slug":"other","default_branch":"main"}'
 expect "project other created" 201
 
 # upload PROJECT N TESTBED BENCHMARKS [BRANCH PR]: a run of commit N (sha %040x of N, one hour
-# after commit N-1, subject "commit N") with the named results of §4 (parse, render, xss, io;
+# after commit N-1, subject "commit N") with the named results (parse, render, xss, io;
 # `render6` is render at 6 000 000); sets STATUS and BODY.
 upload() {
   "$PY" - "$@" >"$TMP/run.json" <<'PY'

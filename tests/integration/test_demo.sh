@@ -6,7 +6,8 @@
 # are reported beside the counts but ignored by the gate; commit 2, against commit 1's equal
 # callgrind counts, is judged by the exact rule. Needs valgrind where the machine has no PMU
 # (callgrind counts the instructions). Commits 7 and 8 are enqueued as jobs and run by a
-# bench agent in serve mode.
+# bench agent in serve mode. Every view of the dashboard then loads on that data in Chromium
+# (tests/browser/tour.mjs), where Chromium and node are installed.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -19,7 +20,7 @@ command -v cc >/dev/null || {
   exit 0
 }
 
-start_server "$TMP/demo.db"
+start_server "$TMP/demo.db" --web "$BG_SOURCE/web"
 started=$(date +%s)
 "$BG_SOURCE/scripts/demo_history.sh" "$BG_BUILD/bin" "$URL" "$TMP/demo.db" "$TMP" \
   >"$TMP/history.out" 2>"$TMP/history.err"
@@ -79,5 +80,17 @@ expect_json "commit 2 changes the instruction count by under 0.1 %" \
 if grep -q 'instructions counted with callgrind' "$TMP/agent-2.log"; then
   expect_json "commit 2's count is compared by the exact rule" \
     "[r['method'] for r in j['results'] if r['measure'] == 'instructions'] == ['exact']"
+fi
+
+# The dashboard on the demo's data: every view ready, drawn, without a console error.
+if [ -x "${BG_CHROMIUM:-/usr/bin/chromium}" ] && command -v node >/dev/null &&
+  [ -d "$BG_SOURCE/tests/browser/node_modules" ]; then
+  BG_URL=$URL BG_SCREENSHOTS="$BG_BUILD/screenshots/demo" \
+    node "$BG_SOURCE/tests/browser/tour.mjs" >"$TMP/tour.out" 2>&1
+  rc=$?
+  cat "$TMP/tour.out"
+  check "every dashboard view loads on the demo's data (exit $rc)" [ "$rc" -eq 0 ]
+else
+  echo "not checked: the dashboard in a browser (no chromium, node or tests/browser/node_modules)"
 fi
 finish

@@ -315,7 +315,7 @@ static void series_is_oldest_first_and_pools_runs_of_one_commit(void **state) {
   insert(f, make_run(2, 'a', "2026-11-01T00:00:00Z", 10), BG_OK, 0);
   insert(f, make_run(3, 'c', "2026-11-02T00:00:00Z", 20), BG_OK, 0);
   insert(f, make_run(4, 'c', "2026-11-02T00:00:00Z", 22), BG_OK, 0);
-  struct bg_series_query q = {"a", "wall_time", NULL, NULL, 10};
+  struct bg_series_query q = {"a", "wall_time", NULL, NULL, 10, 0, 0};
   struct bg_buf out;
   struct bg_ferr e;
   bg_buf_init(&out, 0);
@@ -346,7 +346,7 @@ static void benchmarks_list_latest_values(void **state) {
   struct bg_buf out;
   struct bg_ferr e;
   bg_buf_init(&out, 0);
-  assert_int_equal(bg_series_benchmarks_json(f->s, &f->p, NULL, NULL, &out, &e), BG_OK);
+  assert_int_equal(bg_series_benchmarks_json(f->s, &f->p, NULL, NULL, 0, &out, &e), BG_OK);
   assert_non_null(strstr(out.data, "\"mean\":41"));
   assert_null(strstr(out.data, "\"mean\":11"));
   assert_int_equal(count(out.data, "\"benchmark\""), 2);

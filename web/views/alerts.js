@@ -48,7 +48,7 @@ export async function render(ctx) {
   const state = query.get('state') || 'open';
   ctx.setCrumbs([[slug, href(['p', slug])], ['alerts', null]]);
   const token = tokenInput();
-  const note = el('input', { id: 'ack-note', type: 'text', value: 'accepted from the dashboard', maxlength: 2000, 'aria-label': 'note' });
+  const note = el('input', { id: 'ack-note', type: 'text', size: 32, value: 'accepted from the dashboard', maxlength: 2000, 'aria-label': 'note' });
   const status = el('p', { class: 'status', role: 'status' });
   const body = el('div');
   const pick = el('select', { id: 'alert-state', 'aria-label': 'state' },

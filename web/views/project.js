@@ -12,6 +12,7 @@ const SPARK_COMMITS = 50;
 
 // A column a phone leaves out (style.css hides .wide below 600 px).
 const wide = (label) => el('th', { class: 'wide' }, label);
+const num = (label) => el('th', { class: 'num' }, label);
 
 function historyRow(slug, testbed, c) {
   const v = c.verdict || null;
@@ -81,7 +82,7 @@ export async function render(ctx) {
     el('p', { class: 'pager' }, before ? el('a', { href: href(['p', slug], { testbed, branch }) }, '← newest') : null, ' ', older),
     el('h3', {}, `Benchmarks on ${tb || 'the testbed'}`),
     rows.length
-      ? table('benchmarks', ['benchmark', 'measure', `last ${bench.spark_commits || SPARK_COMMITS} commits`, 'latest', 'latest change', 'open alerts'], rows.map((r) => r.tr))
+      ? table('benchmarks', ['benchmark', 'measure', `last ${bench.spark_commits || SPARK_COMMITS} commits`, num('latest'), num('latest change'), num('open alerts')], rows.map((r) => r.tr))
       : el('p', { class: 'muted' }, 'No benchmarks yet.'),
   );
   for (const r of rows) r.draw();
