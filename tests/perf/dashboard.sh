@@ -11,6 +11,7 @@
 # times, and prints the median [min-max] of its times (see there for what each column is).
 #
 # usage: tests/perf/dashboard.sh [--runs N] [--scale F] [--clients N] [--reseed]
+#   (make bench runs it, as ctest's perf/dashboard: cd build && ctest -R '^perf/dashboard$' -V)
 #   --scale F   commit counts times F (a quick try: 0.1; the cache is kept per scale)
 #   --reseed    seed again even when the cached database exists
 # Exits 77 (skipped) without Chromium or playwright-core.
