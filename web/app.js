@@ -31,6 +31,10 @@ function setCrumbs(items) {
   );
 }
 
+// Resolves after the next frame has been drawn (the second callback runs once the first
+// frame's layout and paint are done).
+const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+
 async function show() {
   const gen = ++generation;
   if (cleanup) cleanup();
@@ -55,6 +59,9 @@ async function show() {
   };
   try {
     await mod.render(ctx);
+    // Ready once the view has reached the screen, not merely the DOM: a table of 1 000 rows
+    // still has its style and layout to go when render() returns.
+    await nextFrame();
     if (ctx.alive()) main.dataset.state = 'ready';
   } catch (e) {
     if (!ctx.alive()) return;

@@ -2,7 +2,7 @@
 # test_web_lint.sh: ESLint (recommended rules, the browser globals of web/eslint.config.mjs,
 # ES modules) finds nothing in the dashboard's scripts, web/**/*.js but node_modules. Skipped
 # (exit 77) only without node or without tests/browser/node_modules (scripts/deps.sh installs
-# both).
+# both). index.html preloads every module.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -16,6 +16,12 @@ check "web/ has scripts to lint" test -n "$files"
 expect_exit 0 "eslint finds nothing in web/**/*.js" -- \
   node "$ESLINT" --config web/eslint.config.mjs --max-warnings 0 --no-error-on-unmatched-pattern \
   'web/**/*.js'
+
+# index.html preloads every module, so the browser fetches them in one round rather than one
+# level of imports after another.
+for f in $files; do
+  check "index.html preloads ${f#web/}" grep -q "rel=\"modulepreload\" href=\"${f#web/}\"" web/index.html
+done
 
 # The linter itself works: a module with an undeclared global and an unused variable fails
 # (given on stdin under a name inside web/, so that the config applies to it).

@@ -45,20 +45,8 @@ function range(results) {
 }
 
 function resultRow(slug, v, r, scale) {
-  const trend = href(['p', slug, 't'], { benchmark: r.benchmark, measure: r.measure, testbed: v.testbed });
   const b = r.baseline || {};
   const c = r.candidate || {};
-  const tr = el('tr', { 'data-benchmark': r.benchmark, 'data-measure': r.measure, 'data-class': r.class },
-    el('td', { class: 'name' }, el('a', { href: trend }, r.benchmark)),
-    el('td', {}, r.measure),
-    el('td', { class: 'change nowrap' }, el('span', { class: 'pct' }, pct(r.change)), ' ', bar(r, scale)),
-    el('td', {}, el('span', { class: `cls c-${r.class}` }, r.class)),
-    el('td', { class: 'num' }, prob(r.p)),
-    el('td', { class: 'num' }, prob(r.q)),
-    el('td', { class: 'num nowrap' }, b.center !== undefined ? `${value(b.center, r.unit)} (${b.runs} runs)` : '–'),
-    el('td', { class: 'num nowrap' }, c.center !== undefined ? value(c.center, r.unit) : '–'),
-  );
-  tr.title = r.change_ci ? `95 % CI ${pct(r.change_ci[0])} … ${pct(r.change_ci[1])}` : '';
   const values = {
     benchmark: r.benchmark,
     measure: r.measure,
@@ -68,7 +56,22 @@ function resultRow(slug, v, r, scale) {
     q: r.q,
     baseline: b.runs ?? null,
   };
-  return { tr, values, text: `${r.benchmark} ${r.measure}`.toLowerCase(), cls: r.class };
+  const make = () => {
+    const trend = href(['p', slug, 't'], { benchmark: r.benchmark, measure: r.measure, testbed: v.testbed });
+    const tr = el('tr', { 'data-benchmark': r.benchmark, 'data-measure': r.measure, 'data-class': r.class },
+      el('td', { class: 'name' }, el('a', { href: trend }, r.benchmark)),
+      el('td', {}, r.measure),
+      el('td', { class: 'change nowrap' }, el('span', { class: 'pct' }, pct(r.change)), ' ', bar(r, scale)),
+      el('td', {}, el('span', { class: `cls c-${r.class}` }, r.class)),
+      el('td', { class: 'num' }, prob(r.p)),
+      el('td', { class: 'num' }, prob(r.q)),
+      el('td', { class: 'num nowrap' }, b.center !== undefined ? `${value(b.center, r.unit)} (${b.runs} runs)` : '–'),
+      el('td', { class: 'num nowrap' }, c.center !== undefined ? value(c.center, r.unit) : '–'),
+    );
+    tr.title = r.change_ci ? `95 % CI ${pct(r.change_ci[0])} … ${pct(r.change_ci[1])}` : '';
+    return tr;
+  };
+  return { make, values, text: `${r.benchmark} ${r.measure}`.toLowerCase(), cls: r.class };
 }
 
 function baseLine(slug, v) {
@@ -99,7 +102,7 @@ function section(slug, v, state, onSort) {
     sort: (key, dir) => (key ? t.apply(key, dir) : t.apply('class', 'asc', byClassThenSize)),
     filter: (cls, text) => {
       const n = t.filter((r) => (!cls || r.cls === cls) && (!text || r.text.includes(text)));
-      shown.textContent = `${n} of ${rows.length} results shown`;
+      shown.textContent = `${n} of ${rows.length} results match`;
     },
   };
 }
