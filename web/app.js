@@ -3,11 +3,16 @@
 // shows is drawn, when data-state turns "ready" (what the browser tests and people wait for).
 import { el } from './js/dom.js';
 import { route } from './js/url.js';
-import * as projects from './views/projects.js';
-import * as project from './views/project.js';
-import * as commit from './views/commit.js';
-import * as trend from './views/trend.js';
-import * as alerts from './views/alerts.js';
+
+// Each view's module is loaded when it is first shown: a project page does not compile the
+// chart library the trend view needs.
+const VIEWS = {
+  projects: () => import('./views/projects.js'),
+  project: () => import('./views/project.js'),
+  commit: () => import('./views/commit.js'),
+  trend: () => import('./views/trend.js'),
+  alerts: () => import('./views/alerts.js'),
+};
 
 const main = document.getElementById('view');
 const crumbs = document.getElementById('crumbs');
@@ -15,12 +20,12 @@ let generation = 0;
 let cleanup = null;
 
 function pick(parts) {
-  if (parts[0] !== 'p' || !parts[1]) return ['projects', projects];
-  if (parts[2] === 'c' && parts[3]) return ['commit', commit];
+  if (parts[0] !== 'p' || !parts[1]) return 'projects';
+  if (parts[2] === 'c' && parts[3]) return 'commit';
   // 'series' is the form in links benchgate has already posted to pull requests.
-  if (parts[2] === 't' || parts[2] === 'series') return ['trend', trend];
-  if (parts[2] === 'alerts') return ['alerts', alerts];
-  return ['project', project];
+  if (parts[2] === 't' || parts[2] === 'series') return 'trend';
+  if (parts[2] === 'alerts') return 'alerts';
+  return 'project';
 }
 
 // The breadcrumbs: [text, href] pairs after the home link.
@@ -40,7 +45,7 @@ async function show() {
   if (cleanup) cleanup();
   cleanup = null;
   const { parts, query } = route();
-  const [name, mod] = pick(parts);
+  const name = pick(parts);
   main.dataset.view = name;
   main.dataset.state = 'loading';
   const ctx = {
@@ -58,6 +63,7 @@ async function show() {
     },
   };
   try {
+    const mod = await VIEWS[name]();
     await mod.render(ctx);
     // Ready once the view has reached the screen, not merely the DOM: a table of 1 000 rows
     // still has its style and layout to go when render() returns.

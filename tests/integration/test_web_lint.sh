@@ -2,7 +2,7 @@
 # test_web_lint.sh: ESLint (recommended rules, the browser globals of web/eslint.config.mjs,
 # ES modules) finds nothing in the dashboard's scripts, web/**/*.js but node_modules. Skipped
 # (exit 77) only without node or without tests/browser/node_modules (scripts/deps.sh installs
-# both). index.html preloads every module.
+# both). index.html preloads the shared modules; app.js loads every view.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -17,10 +17,15 @@ expect_exit 0 "eslint finds nothing in web/**/*.js" -- \
   node "$ESLINT" --config web/eslint.config.mjs --max-warnings 0 --no-error-on-unmatched-pattern \
   'web/**/*.js'
 
-# index.html preloads every module, so the browser fetches them in one round rather than one
-# level of imports after another.
-for f in $files; do
+# index.html preloads the shared modules, so the browser fetches them in one round rather than
+# one level of imports after another; app.js loads each view (and the trend its chart) when it
+# is first shown.
+for f in web/app.js web/js/*.js; do
+  [ "$f" = web/js/trendchart.js ] && continue
   check "index.html preloads ${f#web/}" grep -q "rel=\"modulepreload\" href=\"${f#web/}\"" web/index.html
+done
+for f in web/views/*.js; do
+  check "app.js loads ${f#web/}" grep -q "import('./${f#web/}')" web/app.js
 done
 
 # The linter itself works: a module with an undeclared global and an unused variable fails
