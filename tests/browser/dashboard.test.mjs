@@ -48,7 +48,7 @@ test('projects: a row per project with its latest verdict', async () => {
   await screenshots(page, 'projects', 'projects');
   const { projects } = await api('/projects');
   assert.deepEqual((await page.locator('table#projects tr[data-project]').evaluateAll(
-    rows => rows.map(r => r.dataset.project))).sort(), ['other', 'web']);
+    rows => rows.map(r => r.dataset.project))).sort(), ['other', 'web', 'wide']);
   for (const p of projects) {
     const row = page.locator(`table#projects tr[data-project=${cssString(p.slug)}]`);
     await assert.doesNotReject(row.locator(`a[href="#/p/${p.slug}"]`).waitFor(), `${p.slug} links to its project`);
@@ -250,6 +250,31 @@ async function drag(page, fromShare, toShare) {
   await page.mouse.up();
 }
 
+test('commit: a table of 250 results draws 200, regressions first, and the rest on request', async () => {
+  const page = await view(`/p/wide/c/${sha(2)}`, 'commit');
+  const table = page.locator('table.compare');
+  const more = page.locator('button.more');
+  assert.equal(await visibleRows(table).count(), 200, '200 of 250 rows drawn');
+  assert.equal((await more.textContent()).trim(), 'show all 250 (200 shown)');
+  const classes = await table.locator('tbody tr').evaluateAll(rows => rows.map(r => r.dataset.class));
+  assert.deepEqual(classes.slice(0, 10), Array(10).fill('regressed'), 'the ten regressions first');
+  assert.ok(classes.slice(10).every(c => c !== 'regressed'), 'no regression further down');
+  // Sorting reorders all 250, not only the rows drawn: w249 comes first by name descending.
+  await page.click('th[data-sort=benchmark]');
+  await page.click('th[data-sort=benchmark]');
+  assert.equal(await table.locator('tbody tr').first().getAttribute('data-benchmark'), 'w249');
+  assert.equal(await visibleRows(table).count(), 200, 'still 200 drawn after the sort');
+  await more.click();
+  assert.equal(await visibleRows(table).count(), 250, 'all 250 after "show all"');
+  assert.ok(await more.isHidden(), 'the button goes once everything is drawn');
+  await page.fill('#text-filter', 'w24');
+  await page.waitForFunction(() => document.querySelectorAll('table.compare tbody tr').length === 10);
+  assert.deepEqual(await texts(table.locator('tbody tr td.name')),
+    Array.from({ length: 10 }, (_, i) => `w${249 - i}`), 'the filter keeps w240..w249, sorted');
+  clean(page);
+  await page.close();
+});
+
 test('trend: the chart is drawn, hover names the point, change points listed', async () => {
   const page = await view(TREND, 'trend');
   await screenshots(page, 'trend', 'trend');
@@ -327,6 +352,18 @@ test('trend: drag zooms (URL from/to), reset clears; log scale; a pull request',
   await canvasDrawn(page.locator('div#chart canvas').first(), 'the chart with the pull request');
   await settle(page);
   assert.equal(await page.locator('select#pr').inputValue(), 'feature');
+  clean(page);
+  await page.close();
+});
+
+test('commit of a pull request: its rows open the trend with the branch against main', async () => {
+  const page = await view(`/p/web/c/${sha(255)}`, 'commit');
+  const link = rowOf(page.locator('table.compare'), 'render', 'instructions').locator('td.name a');
+  assert.match(await link.getAttribute('href'), /[?&]pr=feature(&|$)/, 'the link names the branch');
+  await link.click();
+  await ready(page, 'trend');
+  assert.equal(await page.locator('select#pr').inputValue(), 'feature');
+  await canvasDrawn(page.locator('#chart canvas').first(), 'the trend with the pull request');
   clean(page);
   await page.close();
 });

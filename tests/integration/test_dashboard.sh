@@ -6,7 +6,8 @@
 #   commit 10: a regression at 10 that stays, a change point there), a benchmark named
 #   `<img src=x onerror=alert(1)>` (constant) and `io` cpu_time (noisy); commits 1..6 of
 #   `parse` on tb2; a pull-request run (branch `feature`, PR 7) with `render` at 6 000 000;
-# - project `other` with one run (its latest verdict: no baseline).
+# - project `other` with one run (its latest verdict: no baseline);
+# - project `wide`: two commits of 250 results, ten of them regressed at the second.
 # The change-point detector (minimum segment 3) finds the shift at 10 only with more than
 # three points after it, hence main goes on past commit 12. It checks the verdicts and alerts
 # the seed must give, then runs the playwright-core tests of tests/browser/*.test.mjs in
@@ -35,6 +36,8 @@ create_project "$ADMIN" '{"slug":"web","default_branch":"main"}'
 expect "project web created" 201
 create_project "$ADMIN" '{"slug":"other","default_branch":"main"}'
 expect "project other created" 201
+create_project "$ADMIN" '{"slug":"wide","default_branch":"main"}'
+expect "project wide created" 201
 
 # upload PROJECT N TESTBED BENCHMARKS [BRANCH PR]: a run of commit N (sha %040x of N, one hour
 # after commit N-1, subject "commit N") with the named results (parse, render, xss, io;
@@ -70,7 +73,12 @@ run = {"schema": "benchgate.run/v1", "run_id": str(uuid.uuid4()),
                                                           __import__("time").gmtime(t))},
        "testbed": {"name": testbed},
        "results": [dict(zip(("benchmark", "measure", "unit", "samples"), result(x)),
-                        direction="lower") for x in names]}
+                        direction="lower") for x in names if x != "wide"]}
+if names == ["wide"]:  # 250 results; at commit 2 the first ten cost 10 % more
+    run["results"] = [{"benchmark": "w%03d" % i, "measure": "instructions", "unit": "count",
+                       "direction": "lower",
+                       "samples": [1000 * (1.1 if n == 2 and i < 10 else 1)] * 10}
+                      for i in range(250)]
 if n > 1 and branch == "main":
     run["commit"]["parents"] = ["%040x" % (n - 1)]
 if pr is not None:
@@ -103,6 +111,11 @@ upload web 255 tb1 parse,render6,xss,io feature 7
 expect "the pull-request run of branch feature" 201
 upload other 1 tb1 solo
 expect_json "project other: no baseline" 'j["verdict"]["state"] == "no_baseline"'
+upload wide 1 tb1 wide
+expect "project wide: commit 1 of 250 results" 201
+upload wide 2 tb1 wide
+expect_json "project wide: commit 2 fails on ten regressions" \
+  'j["verdict"]["state"] == "fail" and j["verdict"]["counts"]["regressed"] == 10'
 
 req GET "/api/v1/projects/web/alerts?state=open"
 expect_json "an open regression alert of render at commit 10" "any(a.get('commit', a.get('sha')) == '$(sha 10)' and a['benchmark'] == 'render' and a['state'] == 'open' for a in j['alerts'])"

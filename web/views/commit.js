@@ -44,7 +44,7 @@ function range(results) {
   return Math.min(m, 2);
 }
 
-function resultRow(slug, v, r, scale) {
+function resultRow(slug, v, r, scale, prBranch) {
   const b = r.baseline || {};
   const c = r.candidate || {};
   const values = {
@@ -57,7 +57,7 @@ function resultRow(slug, v, r, scale) {
     baseline: b.runs ?? null,
   };
   const make = () => {
-    const trend = href(['p', slug, 't'], { benchmark: r.benchmark, measure: r.measure, testbed: v.testbed });
+    const trend = href(['p', slug, 't'], { benchmark: r.benchmark, measure: r.measure, testbed: v.testbed, pr: prBranch });
     const tr = el('tr', { 'data-benchmark': r.benchmark, 'data-measure': r.measure, 'data-class': r.class },
       el('td', { class: 'name' }, el('a', { href: trend }, r.benchmark)),
       el('td', {}, r.measure),
@@ -82,10 +82,10 @@ function baseLine(slug, v) {
     b.first ? [' (', link(b.first), ' … ', link(b.last), ')'] : '', '.');
 }
 
-function section(slug, v, state, onSort) {
+function section(slug, v, state, onSort, prBranch) {
   const results = v.results || [];
   const scale = range(results);
-  const rows = results.map((r) => resultRow(slug, v, r, scale));
+  const rows = results.map((r) => resultRow(slug, v, r, scale, prBranch));
   const t = sortTable('compare', COLUMNS, rows, state, onSort);
   const byClassThenSize = (a, b) => a.values.class - b.values.class || Math.abs(b.values.change ?? 0) - Math.abs(a.values.change ?? 0);
   const shown = el('span', { class: 'muted shown' });
@@ -138,9 +138,10 @@ export async function render(ctx) {
     replaceQuery({ sort, dir });
     for (const s of sections) s.sort(sort, dir);
   };
-  const sections = verdicts.map((v) => section(slug, v, state, onSort));
   const runs = data.runs || [];
   const pr = runs.find((r) => r.pull_request);
+  // A pull request's rows open the trend with its branch drawn against the main trend.
+  const sections = verdicts.map((v) => section(slug, v, state, onSort, pr ? pr.branch : null));
   ctx.mount(
     el('h2', {}, subject(c.message) || shortSha(c.sha)),
     el('p', { class: 'muted' }, el('code', {}, c.sha), ` · ${c.author || ''} · ${time(c.time || c.timestamp)}`,
