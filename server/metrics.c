@@ -32,8 +32,8 @@ struct hist {
 struct bg_metrics {
   size_t n;
   const char *const *names;
-  size_t *slot;        /* handler index -> the first index with the same name */
-  struct hist *req;    /* n * NCODES */
+  size_t *slot;     /* handler index -> the first index with the same name */
+  struct hist *req; /* n * NCODES */
   struct hist wait;
   atomic_ullong runs;
 };
@@ -70,8 +70,7 @@ static void observe(struct hist *h, const double *bounds, size_t nb, double seco
   while (b < nb && seconds > bounds[b])
     b++;
   atomic_fetch_add_explicit(&h->bucket[b], 1, memory_order_relaxed);
-  atomic_fetch_add_explicit(&h->sum_ns, (unsigned long long)(seconds * 1e9),
-                            memory_order_relaxed);
+  atomic_fetch_add_explicit(&h->sum_ns, (unsigned long long)(seconds * 1e9), memory_order_relaxed);
 }
 
 static size_t code_slot(int status) {
@@ -180,8 +179,7 @@ static void gauge(struct bg_buf *out, const char *name, const char *type, const 
 static void render_gauges(const struct bg_store_gauges *g, struct bg_buf *out) {
   by_state(out, "benchgate_verdicts", "Stored runs by the state of their verdict.",
            bg_mstore_verdict_states, g->verdicts, BG_MSTORE_VERDICTS);
-  by_state(out, "benchgate_jobs", "Jobs by state.", bg_mstore_job_states, g->jobs,
-           BG_MSTORE_JOBS);
+  by_state(out, "benchgate_jobs", "Jobs by state.", bg_mstore_job_states, g->jobs, BG_MSTORE_JOBS);
   by_state(out, "benchgate_agents",
            "Agents by state (busy: holds a job; offline: not seen for 300 s).",
            bg_mstore_agent_states, g->agents, BG_MSTORE_AGENTS);

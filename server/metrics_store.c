@@ -15,7 +15,7 @@
 
 const char *const bg_mstore_verdict_states[BG_MSTORE_VERDICTS] = {"pass", "fail", "no_baseline"};
 const char *const bg_mstore_job_states[BG_MSTORE_JOBS] = {"queued", "leased", "running",
-                                                         "done",   "failed", "canceled"};
+                                                          "done",   "failed", "canceled"};
 const char *const bg_mstore_agent_states[BG_MSTORE_AGENTS] = {"busy", "idle", "offline"};
 
 enum mid { M_VERDICTS, M_JOBS, M_AGENTS, M_OUTBOX, M_PAGES, M_PAGE_SIZE };
@@ -34,10 +34,8 @@ static const char *const metrics_sql_text[] = {
     [M_PAGE_SIZE] = "PRAGMA page_size",
 };
 
-static const struct bg_store_module metrics_sql = {"metrics", metrics_sql_text,
-                                                   sizeof metrics_sql_text /
-                                                       sizeof *metrics_sql_text,
-                                                   NULL, NULL};
+static const struct bg_store_module metrics_sql = {
+    "metrics", metrics_sql_text, sizeof metrics_sql_text / sizeof *metrics_sql_text, NULL, NULL};
 
 /* Steps a (state, count) query into counts[] by the index of its state in names[]; states
  * not in names are left out. */
@@ -57,8 +55,8 @@ static int by_state(struct bg_store *s, sqlite3_stmt *st, const char *const *nam
 }
 
 /* Steps a one-row query into up to three integers. */
-static int one_row(struct bg_store *s, sqlite3_stmt *st, long long *a, long long *b,
-                   long long *c, const char *what) {
+static int one_row(struct bg_store *s, sqlite3_stmt *st, long long *a, long long *b, long long *c,
+                   const char *what) {
   if (!st)
     return BG_EDB;
   int r = sqlite3_step(st);
@@ -91,14 +89,14 @@ int bg_store_gauges(struct bg_store *s, long long now, struct bg_store_gauges *g
   int rc = by_state(s, bg_store_stmt(s, &metrics_sql, M_VERDICTS), bg_mstore_verdict_states,
                     BG_MSTORE_VERDICTS, g->verdicts, "metrics: verdicts");
   if (!rc)
-    rc = by_state(s, bg_store_stmt(s, &metrics_sql, M_JOBS), bg_mstore_job_states,
-                  BG_MSTORE_JOBS, g->jobs, "metrics: jobs");
+    rc = by_state(s, bg_store_stmt(s, &metrics_sql, M_JOBS), bg_mstore_job_states, BG_MSTORE_JOBS,
+                  g->jobs, "metrics: jobs");
   if (!rc)
-    rc = by_state(s, agents, bg_mstore_agent_states, BG_MSTORE_AGENTS, g->agents,
-                  "metrics: agents");
+    rc =
+        by_state(s, agents, bg_mstore_agent_states, BG_MSTORE_AGENTS, g->agents, "metrics: agents");
   if (!rc)
-    rc = one_row(s, bg_store_stmt(s, &metrics_sql, M_OUTBOX), &g->outbox_pending,
-                 &g->outbox_failed, &g->outbox_failed_attempts, "metrics: outbox");
+    rc = one_row(s, bg_store_stmt(s, &metrics_sql, M_OUTBOX), &g->outbox_pending, &g->outbox_failed,
+                 &g->outbox_failed_attempts, "metrics: outbox");
   if (!rc)
     rc = one_row(s, bg_store_stmt(s, &metrics_sql, M_PAGES), &pages, NULL, NULL,
                  "metrics: page_count");

@@ -25,13 +25,13 @@ extern const char *const bg_mstore_agent_states[BG_MSTORE_AGENTS];
 struct bg_store_gauges {
   long long verdicts[BG_MSTORE_VERDICTS]; /* runs stored with each verdict state */
   long long jobs[BG_MSTORE_JOBS];
-  long long agents[BG_MSTORE_AGENTS]; /* busy: holds a leased or running job; idle: seen
-                                         within BG_MSTORE_AGENT_OFFLINE_S; offline: not */
+  long long agents[BG_MSTORE_AGENTS];      /* busy: holds a leased or running job; idle: seen
+                                              within BG_MSTORE_AGENT_OFFLINE_S; offline: not */
   long long outbox_pending, outbox_failed; /* rows */
-  long long outbox_failed_attempts; /* every attempt that did not deliver, over all rows
-                                       (rows are never deleted, so it only grows) */
-  long long db_bytes;  /* page_count * page_size */
-  long long wal_bytes; /* the -wal file's size; 0 when absent */
+  long long outbox_failed_attempts;        /* every attempt that did not deliver, over all rows
+                                              (rows are never deleted, so it only grows) */
+  long long db_bytes;                      /* page_count * page_size */
+  long long wal_bytes;                     /* the -wal file's size; 0 when absent */
   int schema_version, schema_latest;
 };
 
