@@ -18,6 +18,7 @@
 
 #include "auth.h"
 #include "buf.h"
+#include "log.h"
 #include "router.h"
 #include "store.h"
 
@@ -36,6 +37,7 @@ struct bg_api_config {
   const unsigned char *webhook_secret;
   size_t webhook_secret_len;
   struct bg_metrics *metrics; /* the server's counters (metrics.h); NULL: none kept */
+  enum bg_log_format log_format; /* --log-format, for the handlers' own log lines */
 };
 
 struct bg_req {

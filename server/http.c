@@ -395,7 +395,7 @@ static enum MHD_Result run_handler(struct bg_http *h, struct MHD_Connection *c,
   char err[300];
   struct bg_store *store = bg_db_thread(h->cfg.db, err, sizeof err);
   if (!store) {
-    fprintf(stderr, "benchgated: %s\n", err);
+    bg_log_event(h->cfg.log_format, "error", "database_unavailable", err);
     return send_error(h, c, rq, 503, "database_unavailable", "the database cannot be opened", NULL);
   }
   if (!rq->first_ms)
@@ -512,6 +512,7 @@ int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *
   h->api.job_lease_s = cfg->job_lease_s;
   h->api.webhook_secret = cfg->webhook_secret;
   h->api.webhook_secret_len = cfg->webhook_secret_len;
+  h->api.log_format = cfg->log_format;
   atomic_init(&h->inflight, 0);
   start_metrics(h);
   if (cfg->web_dir && !(h->web_root = realpath(cfg->web_dir, NULL))) {

@@ -94,6 +94,14 @@ void bg_log_num(struct bg_log_line *l, const char *k, double v) {
   bg_buf_printf(&l->buf, "%.3f", v);
 }
 
+void bg_log_event(enum bg_log_format f, const char *level, const char *event, const char *msg) {
+  struct bg_log_line l;
+  bg_log_begin(&l, f, event);
+  bg_log_str(&l, "level", level);
+  bg_log_str(&l, "message", msg);
+  bg_log_end(&l);
+}
+
 void bg_log_end(struct bg_log_line *l) {
   bg_buf_puts(&l->buf, l->format == BG_LOG_JSON ? "}\n" : "\n");
   if (l->buf.data) {

@@ -29,4 +29,8 @@ void bg_log_num(struct bg_log_line *l, const char *key, double value); /* 3 deci
 /* Ends the line, writes it to stderr and frees it. */
 void bg_log_end(struct bg_log_line *l);
 
+/* A line of `event` with level and message fields: bg_log_event(f, "error", "health_check",
+ * why). */
+void bg_log_event(enum bg_log_format f, const char *level, const char *event, const char *msg);
+
 #endif
