@@ -76,6 +76,7 @@ struct request {
   long long token_id;  /* the token the route checked; 0: none */
   char id[REQUEST_ID_MAX + 1];
   char method[16]; /* for the log line; longer methods are cut */
+  int answered;    /* an answer was queued (and logged) */
 };
 
 /* ---- answers ---- */
@@ -142,6 +143,7 @@ static enum MHD_Result queue(struct bg_http *h, struct MHD_Connection *c, struct
   enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
   MHD_destroy_response(r);
   account(h, c, rq, status, bytes);
+  rq->answered = 1;
   return ret;
 }
 
@@ -471,14 +473,33 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
   return run_handler(h, c, rq);
 }
 
+/* A request that ended before any answer (the client left, timed out, or the server stopped):
+ * its own log line, so a slow or vanished client shows in the log too. */
+static void log_unanswered(struct bg_http *h, struct MHD_Connection *c, const struct request *rq,
+                           enum MHD_RequestTerminationCode toe) {
+  static const char *const why[] = {"completed", "error", "timeout", "shutdown", "read_error",
+                                    "client_abort"};
+  char addr[INET6_ADDRSTRLEN + 1];
+  client_address(c, addr, sizeof addr);
+  struct bg_log_line l;
+  bg_log_begin(&l, h->cfg.log_format, "request_unanswered");
+  bg_log_str(&l, "method", rq->method);
+  bg_log_str(&l, "route", route_name(rq, 0));
+  bg_log_str(&l, "reason", (unsigned)toe < sizeof why / sizeof *why ? why[toe] : "other");
+  bg_log_int(&l, "bytes_read", (long long)rq->body.len);
+  bg_log_str(&l, "client", addr);
+  bg_log_str(&l, "request_id", rq->id);
+  bg_log_end(&l);
+}
+
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode toe) {
   struct bg_http *h = cls;
   struct request *rq = *con_cls;
-  (void)c;
-  (void)toe;
   if (!rq)
     return;
+  if (!rq->answered)
+    log_unanswered(h, c, rq, toe);
   bg_buf_free(&rq->body);
   free(rq);
   *con_cls = NULL;

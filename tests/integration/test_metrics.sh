@@ -132,6 +132,20 @@ has h4 '^X-Request-Id: [0-9a-f]{16}' "an X-Request-Id with a quote replaced"
 curl -s -D "$TMP/h5" -o /dev/null -H 'X-Request-Id: echo-404' "$URL/api/v1/nowhere"
 has h5 '^X-Request-Id: echo-404' "a 404 carries it too"
 
+# A client that leaves in the middle of its body gets a line of its own.
+"$PY" - "${URL#http://}" <<'PY'
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)))
+s.sendall(b"POST /api/v1/projects/demo/runs HTTP/1.1\r\nHost: x\r\nX-Request-Id: gone-1\r\n"
+          b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"schema\":")
+time.sleep(0.3)
+s.close()
+PY
+await '/request_id=gone-1/p' "$TMP/server.err" >/dev/null
+has server.err 'event=request_unanswered method=POST route=/api/v1/projects/\{p\}/runs reason=[a-z_]+ bytes_read=10 .*request_id=gone-1' \
+  "a client gone mid-body is logged as unanswered"
+
 # ---- the request log, key=value ----
 stop_server
 "$PY" - "$TMP/server.err" "$ADMIN" "$AGENT" "$CI" >"$TMP/kv.out" <<'PY'
