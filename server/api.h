@@ -18,12 +18,14 @@
 
 #include "auth.h"
 #include "buf.h"
+#include "log.h"
 #include "router.h"
 #include "store.h"
 
 #include <stddef.h>
 
 struct MHD_Connection;
+struct bg_metrics;
 
 /* What every handler needs from the server's configuration. */
 struct bg_api_config {
@@ -34,6 +36,8 @@ struct bg_api_config {
    * are off. Never logged, answered or stored. */
   const unsigned char *webhook_secret;
   size_t webhook_secret_len;
+  struct bg_metrics *metrics; /* the server's counters (metrics.h); NULL: none kept */
+  enum bg_log_format log_format; /* --log-format, for the handlers' own log lines */
 };
 
 struct bg_req {
@@ -72,6 +76,8 @@ const char *bg_api_header(struct bg_req *req, const char *name);
  * api_reads.c, api_gate.c, api_jobs.c, api_access.c, api_github.c, api_svg.c). They run once the
  * access is checked, with req->project loaded for the routes with {p}. */
 void bg_api_healthz(struct bg_req *req);
+void bg_api_readyz(struct bg_req *req);  /* api_health.c: the database takes writes */
+void bg_api_metrics(struct bg_req *req); /* api_health.c: Prometheus text */
 void bg_api_projects_list(struct bg_req *req);
 void bg_api_projects_create(struct bg_req *req);
 void bg_api_project_get(struct bg_req *req);

@@ -6,6 +6,7 @@
  * woken: an enqueue that created a job and a fail that queued one again wake every parked
  * request (req->wake_parked). At its deadline, or when it may not park, it answers 204. */
 #include "api.h"
+#include "metrics.h"
 
 #include "jobs.h"
 #include "valid.h"
@@ -337,8 +338,11 @@ void bg_api_agents_lease(struct bg_req *req) {
       lease_none(req, wait_s, r.lease_s, now);
     else if (rc)
       bg_api_store_error(req, rc);
-    else
+    else {
+      if (j.attempts == 1) /* the queue wait: enqueue to first lease */
+        bg_metrics_queue_wait(req->cfg->metrics, (double)(now - j.created_at));
       job_answer(req, &j);
+    }
   }
   cJSON_Delete(o);
 }

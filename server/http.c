@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "mem.h"
+#include "metrics.h"
 #include "park.h"
 #include "routes.h"
 
@@ -31,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -50,9 +52,18 @@ struct bg_http {
   struct bg_api_config api;
   char *web_root; /* realpath of cfg.web_dir, or NULL */
   struct bg_park *park;
+  struct bg_metrics *metrics;
+  const char **handlers; /* metrics' handler names: the routes' patterns, then EXTRA_HANDLERS */
+  size_t nroutes;
   atomic_int inflight;
   int port;
 };
+
+/* The handler names of answers no route row gives, after the rows' patterns. */
+enum { H_STATIC, H_NOT_FOUND, H_METHOD_NOT_ALLOWED, N_EXTRA };
+static const char *const EXTRA_HANDLERS[N_EXTRA] = {"static", "not_found", "method_not_allowed"};
+
+#define REQUEST_ID_MAX 64
 
 struct request {
   struct bg_route_match match;
@@ -61,9 +72,80 @@ struct request {
   size_t max_body; /* the route's own limit, or --max-body */
   struct bg_buf body;
   long long first_ms; /* bg_park_now_ms of the handler's first call; 0 before */
+  struct timespec t0;  /* the first call (the headers are in) */
+  long long token_id;  /* the token the route checked; 0: none */
+  char id[REQUEST_ID_MAX + 1];
+  char method[16]; /* for the log line; longer methods are cut */
+  int answered;    /* an answer was queued (and logged) */
 };
 
 /* ---- answers ---- */
+
+static void common_headers(struct MHD_Response *r);
+
+static const char *route_name(const struct request *rq, int status) {
+  if (rq->match.route)
+    return rq->match.route->pattern;
+  if (rq->match.static_file)
+    return EXTRA_HANDLERS[H_STATIC];
+  return EXTRA_HANDLERS[status == 405 ? H_METHOD_NOT_ALLOWED : H_NOT_FOUND];
+}
+
+static size_t handler_index(const struct bg_http *h, const struct request *rq, int status) {
+  if (rq->match.route)
+    return (size_t)(rq->match.route - bg_api_routes);
+  if (rq->match.static_file)
+    return h->nroutes + H_STATIC;
+  return h->nroutes + (status == 405 ? H_METHOD_NOT_ALLOWED : H_NOT_FOUND);
+}
+
+static void client_address(struct MHD_Connection *c, char *out, size_t n) {
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+  snprintf(out, n, "-");
+  if (sa && sa->sa_family == AF_INET)
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+              (socklen_t)n);
+  else if (sa && sa->sa_family == AF_INET6)
+    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+              (socklen_t)n);
+}
+
+/* Records the answer in the metrics and logs its line. */
+static void account(struct bg_http *h, struct MHD_Connection *c, const struct request *rq,
+                    int status, size_t bytes) {
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double s = (double)(t1.tv_sec - rq->t0.tv_sec) + (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e9;
+  bg_metrics_request(h->metrics, handler_index(h, rq, status), status, s);
+  char addr[INET6_ADDRSTRLEN + 1];
+  client_address(c, addr, sizeof addr);
+  struct bg_log_line l;
+  bg_log_begin(&l, h->cfg.log_format, "request");
+  bg_log_str(&l, "method", rq->method);
+  bg_log_str(&l, "route", route_name(rq, status));
+  bg_log_int(&l, "status", status);
+  bg_log_num(&l, "duration_ms", s * 1e3);
+  bg_log_int(&l, "bytes", (long long)bytes);
+  bg_log_str(&l, "client", addr);
+  bg_log_str(&l, "request_id", rq->id);
+  if (rq->token_id)
+    bg_log_int(&l, "token_id", rq->token_id);
+  bg_log_end(&l);
+}
+
+/* Adds the headers every answer has, queues r with `status`, and accounts for it. */
+static enum MHD_Result queue(struct bg_http *h, struct MHD_Connection *c, struct request *rq,
+                             int status, struct MHD_Response *r, size_t bytes) {
+  common_headers(r);
+  MHD_add_response_header(r, "X-Request-Id", rq->id);
+  enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
+  MHD_destroy_response(r);
+  account(h, c, rq, status, bytes);
+  rq->answered = 1;
+  return ret;
+}
 
 static void common_headers(struct MHD_Response *r) {
   MHD_add_response_header(r, "Content-Security-Policy", CSP);
@@ -77,7 +159,8 @@ static void common_headers(struct MHD_Response *r) {
 
 /* Queues `body` (taken over) with content type `type` (NULL: JSON). An answer with an ETag may
  * be cached but is revalidated each time (no-cache); others are not kept (no-store). */
-static enum MHD_Result send_answer(struct MHD_Connection *c, int status, struct bg_buf *body,
+static enum MHD_Result send_answer(struct bg_http *h, struct MHD_Connection *c,
+                                   struct request *rq, int status, struct bg_buf *body,
                                    const char *type, const char *etag, const char *allow,
                                    const char *location, double ms) {
   size_t len = body->len;
@@ -101,18 +184,16 @@ static enum MHD_Result send_answer(struct MHD_Connection *c, int status, struct 
     snprintf(timing, sizeof timing, "app;dur=%.3f", ms);
     MHD_add_response_header(r, "Server-Timing", timing);
   }
-  common_headers(r);
-  enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
-  MHD_destroy_response(r);
-  return ret;
+  return queue(h, c, rq, status, r, len);
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *c, int status, const char *code,
+static enum MHD_Result send_error(struct bg_http *h, struct MHD_Connection *c,
+                                  struct request *rq, int status, const char *code,
                                   const char *msg, const char *allow) {
   struct bg_req req = {0};
   bg_buf_init(&req.out, 0);
   bg_api_error(&req, status, code, NULL, "%s", msg);
-  return send_answer(c, status, &req.out, NULL, NULL, allow, NULL, -1);
+  return send_answer(h, c, rq, status, &req.out, NULL, NULL, allow, NULL, -1);
 }
 
 /* ---- static files ---- */
@@ -202,7 +283,8 @@ static int not_modified(struct MHD_Connection *c, const char *etag) {
   return inm && (strstr(inm, etag) || !strcmp(inm, "*"));
 }
 
-static enum MHD_Result send_static(struct bg_http *h, struct MHD_Connection *c, const char *url) {
+static enum MHD_Result send_static(struct bg_http *h, struct MHD_Connection *c,
+                                   struct request *rq, const char *url) {
   char *path = h->web_root ? bg_http_static_path(h->web_root, url) : NULL;
   int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
   struct stat st;
@@ -210,7 +292,7 @@ static enum MHD_Result send_static(struct bg_http *h, struct MHD_Connection *c, 
     if (fd >= 0)
       close(fd);
     free(path);
-    return send_error(c, 404, "not_found", "no such file", NULL);
+    return send_error(h, c, rq, 404, "not_found", "no such file", NULL);
   }
   char etag[80];
   file_etag(&st, etag, sizeof etag);
@@ -228,11 +310,9 @@ static enum MHD_Result send_static(struct bg_http *h, struct MHD_Connection *c, 
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, bg_http_content_type(path));
   MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
   MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
-  common_headers(r);
   free(path);
-  enum MHD_Result ret = MHD_queue_response(c, unchanged ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r);
-  MHD_destroy_response(r);
-  return ret;
+  return queue(h, c, rq, unchanged ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, r,
+               unchanged ? 0 : (size_t)st.st_size);
 }
 
 /* ---- the access handler ---- */
@@ -243,6 +323,27 @@ static int is_json(const char *type) {
   size_t n = strlen("application/json");
   return strncasecmp(type, "application/json", n) == 0 &&
          (type[n] == '\0' || type[n] == ';' || type[n] == ' ');
+}
+
+/* The client's X-Request-Id when it is 1-64 safe characters, else 16 random hex digits. */
+static void request_id(struct MHD_Connection *c, char id[REQUEST_ID_MAX + 1]) {
+  const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
+  size_t n = v ? strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-")
+               : 0;
+  if (v && n && !v[n] && n <= REQUEST_ID_MAX) {
+    memcpy(id, v, n + 1);
+    return;
+  }
+  unsigned char raw[8] = {0};
+  if (getrandom(raw, sizeof raw, GRND_NONBLOCK) != (ssize_t)sizeof raw) {
+    /* No entropy yet (early boot): the time still tells requests apart. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    unsigned long long t = (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+    memcpy(raw, &t, sizeof raw);
+  }
+  for (size_t i = 0; i < sizeof raw; i++)
+    snprintf(id + 2 * i, 3, "%02x", raw[i]);
 }
 
 /* First call: decide from the headers alone whether the request can go on. */
@@ -269,22 +370,22 @@ static void first_call(struct bg_http *h, struct MHD_Connection *c, const char *
     rq->status = 415;
 }
 
-static enum MHD_Result reject(struct MHD_Connection *c, struct request *rq) {
+static enum MHD_Result reject(struct bg_http *h, struct MHD_Connection *c, struct request *rq) {
   char msg[128];
   switch (rq->status) {
   case 404:
-    return send_error(c, 404, "not_found", "no such endpoint", NULL);
+    return send_error(h, c, rq, 404, "not_found", "no such endpoint", NULL);
   case 405:
-    return send_error(c, 405, "method_not_allowed", "this path does not take that method",
+    return send_error(h, c, rq, 405, "method_not_allowed", "this path does not take that method",
                       rq->match.allow);
   case 413:
     snprintf(msg, sizeof msg, "the body is larger than %zu bytes", rq->max_body);
-    return send_error(c, 413, "too_large", msg, NULL);
+    return send_error(h, c, rq, 413, "too_large", msg, NULL);
   case 415:
-    return send_error(c, 415, "unsupported_media_type", "send Content-Type: application/json",
+    return send_error(h, c, rq, 415, "unsupported_media_type", "send Content-Type: application/json",
                       NULL);
   default:
-    return send_error(c, 500, "internal_error", "unexpected state", NULL);
+    return send_error(h, c, rq, 500, "internal_error", "unexpected state", NULL);
   }
 }
 
@@ -296,8 +397,8 @@ static enum MHD_Result run_handler(struct bg_http *h, struct MHD_Connection *c,
   char err[300];
   struct bg_store *store = bg_db_thread(h->cfg.db, err, sizeof err);
   if (!store) {
-    fprintf(stderr, "benchgated: %s\n", err);
-    return send_error(c, 503, "database_unavailable", "the database cannot be opened", NULL);
+    bg_log_event(h->cfg.log_format, "error", "database_unavailable", err);
+    return send_error(h, c, rq, 503, "database_unavailable", "the database cannot be opened", NULL);
   }
   if (!rq->first_ms)
     rq->first_ms = bg_park_now_ms();
@@ -320,9 +421,10 @@ static enum MHD_Result run_handler(struct bg_http *h, struct MHD_Connection *c,
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (req.wake_parked)
       bg_park_wake_all(h->park);
+    rq->token_id = req.who.token_id;
     if (req.park_ms <= 0 || !park_ok) {
       double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-      return send_answer(c, req.status ? req.status : 500, &req.out, req.content_type,
+      return send_answer(h, c, rq, req.status ? req.status : 500, &req.out, req.content_type,
                          req.etag[0] ? req.etag : NULL, req.status == 405 ? rq->match.allow : NULL,
                          req.location[0] ? req.location : NULL, ms);
     }
@@ -344,11 +446,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     rq = bg_xcalloc(1, sizeof *rq);
     *con_cls = rq;
     atomic_fetch_add(&h->inflight, 1);
+    clock_gettime(CLOCK_MONOTONIC, &rq->t0);
+    request_id(c, rq->id);
+    snprintf(rq->method, sizeof rq->method, "%s", method);
     first_call(h, c, url, method, rq);
     /* Answering now, before the body is read, makes libmicrohttpd close the connection
      * after the answer instead of reading an unwanted body. */
     if (rq->status != 200)
-      return reject(c, rq);
+      return reject(h, c, rq);
     return MHD_YES;
   }
   if (*upload_size) {
@@ -361,21 +466,40 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
   }
   if (rq->too_big) {
     rq->status = 413;
-    return reject(c, rq);
+    return reject(h, c, rq);
   }
   if (rq->match.static_file)
-    return send_static(h, c, url);
+    return send_static(h, c, rq, url);
   return run_handler(h, c, rq);
+}
+
+/* A request that ended before any answer (the client left, timed out, or the server stopped):
+ * its own log line, so a slow or vanished client shows in the log too. */
+static void log_unanswered(struct bg_http *h, struct MHD_Connection *c, const struct request *rq,
+                           enum MHD_RequestTerminationCode toe) {
+  static const char *const why[] = {"completed", "error", "timeout", "shutdown", "read_error",
+                                    "client_abort"};
+  char addr[INET6_ADDRSTRLEN + 1];
+  client_address(c, addr, sizeof addr);
+  struct bg_log_line l;
+  bg_log_begin(&l, h->cfg.log_format, "request_unanswered");
+  bg_log_str(&l, "method", rq->method);
+  bg_log_str(&l, "route", route_name(rq, 0));
+  bg_log_str(&l, "reason", (unsigned)toe < sizeof why / sizeof *why ? why[toe] : "other");
+  bg_log_int(&l, "bytes_read", (long long)rq->body.len);
+  bg_log_str(&l, "client", addr);
+  bg_log_str(&l, "request_id", rq->id);
+  bg_log_end(&l);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode toe) {
   struct bg_http *h = cls;
   struct request *rq = *con_cls;
-  (void)c;
-  (void)toe;
   if (!rq)
     return;
+  if (!rq->answered)
+    log_unanswered(h, c, rq, toe);
   bg_buf_free(&rq->body);
   free(rq);
   *con_cls = NULL;
@@ -383,6 +507,19 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* ---- start and stop ---- */
+
+/* The metrics' handler names: each route row's pattern (by its index), then EXTRA_HANDLERS. */
+static void start_metrics(struct bg_http *h) {
+  while (bg_api_routes[h->nroutes].method)
+    h->nroutes++;
+  h->handlers = bg_xcalloc(h->nroutes + N_EXTRA, sizeof *h->handlers);
+  for (size_t i = 0; i < h->nroutes; i++)
+    h->handlers[i] = bg_api_routes[i].pattern;
+  for (size_t i = 0; i < N_EXTRA; i++)
+    h->handlers[h->nroutes + i] = EXTRA_HANDLERS[i];
+  h->metrics = bg_metrics_new(h->handlers, h->nroutes + N_EXTRA);
+  h->api.metrics = h->metrics;
+}
 
 int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *err,
                   size_t errlen) {
@@ -396,7 +533,9 @@ int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *
   h->api.job_lease_s = cfg->job_lease_s;
   h->api.webhook_secret = cfg->webhook_secret;
   h->api.webhook_secret_len = cfg->webhook_secret_len;
+  h->api.log_format = cfg->log_format;
   atomic_init(&h->inflight, 0);
+  start_metrics(h);
   if (cfg->web_dir && !(h->web_root = realpath(cfg->web_dir, NULL))) {
     snprintf(err, errlen, "--web %s: %s", cfg->web_dir, strerror(errno));
     rc = BG_EINVAL;
@@ -466,6 +605,8 @@ void bg_http_stop(struct bg_http *h, int drain_ms) {
     MHD_stop_daemon(h->daemon);
   }
   bg_park_free(h->park);
+  bg_metrics_free(h->metrics);
+  free(h->handlers);
   free(h->web_root);
   free(h);
 }

@@ -5,9 +5,17 @@
  * Content-Length before reading), routed by router.c, answered by an api_*.c handler, or
  * served as a static file of --web with a strict Content-Security-Policy. A handler that
  * waits (a long-polled lease) has its connection parked (park.h), not its thread.
+ *
+ * Every answer carries X-Request-Id (the client's own when it sent 1-64 characters of
+ * [A-Za-z0-9._:-], else 16 random hex digits), is counted in the server's metrics (metrics.h:
+ * duration by route pattern and status) and logged as one line on stderr (log.h: method,
+ * route, status, duration, bytes, client address, request id, the token's id when one was
+ * checked).
  */
 #ifndef BG_HTTP_H
 #define BG_HTTP_H
+
+#include "log.h"
 
 #include <stddef.h>
 
@@ -24,6 +32,7 @@ struct bg_http_config {
   int job_lease_s;     /* a job's lease length in seconds */
   const unsigned char *webhook_secret; /* NULL: webhooks are off */
   size_t webhook_secret_len;
+  enum bg_log_format log_format; /* each request's log line on stderr */
 };
 
 struct bg_http;

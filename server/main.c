@@ -42,7 +42,7 @@
 
 struct options {
   const char *db, *listen, *web, *project, *role, *name, *out, *public_url, *webhook_secret_file;
-  const char *github_api, *github_token_file, *github_app_key_file;
+  const char *github_api, *github_token_file, *github_app_key_file, *log_format;
   long long github_app_id;
   long long threads, max_body, job_lease;
   int private_reads, help, version;
@@ -59,6 +59,7 @@ static int usage(const char *msg) {
           "                  [--job-lease SECONDS] [--webhook-secret-file FILE]\n"
           "                  [--github-api URL] [--github-token-file FILE]\n"
          "                  [--github-app-id ID --github-app-key-file FILE]\n"
+          "                  [--log-format kv|json]\n"
           "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
           "[--name N]\n"
           "       benchgated token list --db FILE\n"
@@ -76,6 +77,7 @@ static int help(void) {
          "                  [--job-lease SECONDS] [--webhook-secret-file FILE]\n"
          "                  [--github-api URL] [--github-token-file FILE]\n"
          "                  [--github-app-id ID --github-app-key-file FILE]\n"
+         "                  [--log-format kv|json]\n"
          "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
          "[--name N]\n"
          "       benchgated token list --db FILE\n"
@@ -92,7 +94,11 @@ static int help(void) {
          "  --web DIR          serve the dashboard's files from DIR at / (default: no "
          "dashboard)\n"
          "  --threads N        worker threads, 1-256 (default 4)\n"
-         "  --private          reads need a token too (default: reads are public)\n"
+         "  --private          reads need a token too, /metrics included (default: reads are "
+         "public)\n"
+         "  --log-format kv|json  each request's log line on stderr as key=value pairs or one "
+         "JSON object\n"
+         "                     (default kv)\n"
          "  --max-body BYTES   largest request body; larger ones get 413 (default %u)\n"
          "  --public-url URL   the dashboard's public address, for links in verdicts "
          "(http:// or https://)\n"
@@ -200,6 +206,8 @@ static int parse(int argc, char **argv, int first, struct options *o) {
       str = &o->out;
     else if (!strcmp(a, "--webhook-secret-file"))
       str = &o->webhook_secret_file;
+    else if (!strcmp(a, "--log-format"))
+      str = &o->log_format;
     if (str || !strcmp(a, "--threads") || !strcmp(a, "--max-body") || !strcmp(a, "--job-lease") ||
         !strcmp(a, "--github-app-id")) {
       if (i + 1 >= argc) {
@@ -439,6 +447,9 @@ static int serve(int argc, char **argv) {
   if (o.github_api && strncmp(o.github_api, "http://", 7) != 0 &&
       strncmp(o.github_api, "https://", 8) != 0)
     return usage("--github-api: expected an http:// or https:// address");
+  enum bg_log_format log_format = BG_LOG_KV;
+  if (o.log_format && !bg_log_format_parse(o.log_format, &log_format))
+    return usage("--log-format: expected kv or json");
   if (!webhook_secret(o.webhook_secret_file, &secret)) {
     bg_buf_free(&secret);
     return 2;
@@ -486,7 +497,8 @@ static int serve(int argc, char **argv) {
                                (size_t)o.max_body,
                                (int)o.job_lease,
                                secret.len ? (const unsigned char *)secret.data : NULL,
-                               secret.len};
+                               secret.len,
+                               log_format};
   struct bg_github_sender_config gcfg = {o.github_api, &gh_auth, 0};
   if (bg_db_checkpointer_start(db, CHECKPOINT_MS, err, sizeof err) != BG_OK ||
       bg_github_sender_start(db, &gcfg, &sender, err, sizeof err) != BG_OK ||

@@ -3,6 +3,7 @@
  * (api_*.c), which sit above what they share (api.c). */
 #include "routes.h"
 
+#include "metrics.h"
 #include "valid.h"
 
 #include <microhttpd.h>
@@ -99,6 +100,9 @@ const struct bg_route bg_api_routes[] = {
     /* clang-format off */
     {"GET",  "/healthz",                                   BG_ROLE_READ,  bg_api_healthz,
      .check = BG_ROUTE_OPEN},
+    {"GET",  "/readyz",                                    BG_ROLE_READ,  bg_api_readyz,
+     .check = BG_ROUTE_OPEN},
+    {"GET",  "/metrics",                                   BG_ROLE_READ,  bg_api_metrics},
     {"GET",  "/api/v1/projects",                           BG_ROLE_READ,  bg_api_projects_list},
     {"POST", "/api/v1/projects",                           BG_ROLE_ADMIN, bg_api_projects_create,
      .check = BG_ROUTE_SERVER_WIDE},
@@ -140,6 +144,9 @@ void bg_api_handle(struct bg_req *req) {
     bg_api_error(req, 404, "not_found", NULL, "no such endpoint");
     return;
   }
-  if (route_access(req, r))
-    r->handler(req);
+  if (!route_access(req, r))
+    return;
+  r->handler(req);
+  if (r->handler == bg_api_runs_post && req->status == 201) /* 200 is a replay, not a new run */
+    bg_metrics_run_ingested(req->cfg->metrics);
 }
