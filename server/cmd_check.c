@@ -26,7 +26,7 @@ static int help(void) {
          "  against those the migrations build.\n"
          "\n"
          "  --db FILE          the database to check (required)\n"
-         "  --help, -h         this text\n"
+         "  --help, -h         this text;  --version  the version\n"
          "\n"
          "exit codes: 0 ok, 1 a check found a problem (named on stdout), 2 bad flags, no\n"
          "  such file, or not a benchgate database\n",
