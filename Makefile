@@ -4,7 +4,7 @@ BUILD_SAN  ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build run test test-fast test-san test-fuzz bench quality fuzz clean format
+.PHONY: all deps build install run test test-fast test-san test-fuzz bench quality fuzz clean format
 
 all: build
 
@@ -16,6 +16,12 @@ $(BUILD)/CMakeCache.txt:
 
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
+
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: the programs to PREFIX/bin, the man
+# pages to PREFIX/share/man/man1, the dashboard to PREFIX/share/benchgate/web.
+PREFIX ?= /usr/local
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 run: build
 	scripts/demo.sh $(BUILD)

@@ -15,6 +15,8 @@ packages=(
   openssl  # the fake GitHub of test_github.sh checks a GitHub App's JWTs with openssl dgst
   chromium  # the browser tests/browser drives (through playwright-core) against benchgated
   docker-compose  # tests/integration/test_compose.sh validates docker-compose.yml (no engine needed)
+  man-db  # test_install.sh renders docs/man/*.1 with man -l and finds them with man -w
+  groff-base  # ... and checks them with groff -ww
 )
 # Node.js from Debian only when no node is installed at all: a newer one from elsewhere stays
 # (playwright-core needs Node >= 20; test_dashboard.sh says so when the one found is older).

@@ -8,6 +8,7 @@
  *   benchgated token list --db FILE
  *   benchgated token revoke --db FILE ID
  *   benchgated backup --db FILE --out FILE
+ *   benchgated check --db FILE
  *
  * The server prints one line "benchgated listening on http://HOST:PORT" once it accepts
  * connections, and on SIGTERM or SIGINT lets requests in flight finish, then exits 0. Bad
@@ -16,6 +17,7 @@
  * handed to the outbox's sender thread (github_sender.h), which runs while the server does.
  */
 #include "auth.h"
+#include "cmd_check.h"
 #include "github_auth.h"
 #include "github_sender.h"
 #include "http.h"
@@ -64,7 +66,8 @@ static int usage(const char *msg) {
           "[--name N]\n"
           "       benchgated token list --db FILE\n"
           "       benchgated token revoke --db FILE ID\n"
-          "       benchgated backup --db FILE --out FILE\n");
+          "       benchgated backup --db FILE --out FILE\n"
+          "       benchgated check --db FILE\n");
   return 2;
 }
 
@@ -83,6 +86,7 @@ static int help(void) {
          "       benchgated token list --db FILE\n"
          "       benchgated token revoke --db FILE ID\n"
          "       benchgated backup --db FILE --out FILE\n"
+         "       benchgated check --db FILE\n"
          "\n"
          "serving:\n"
          "  --db FILE          SQLite database, created and migrated when needed "
@@ -130,6 +134,8 @@ static int help(void) {
          "\n"
          "backup:\n"
          "  backup             --db FILE --out FILE: an online copy, safe while serving\n"
+         "  check              --db FILE: read-only integrity, foreign-key and schema checks\n"
+         "                     and the schema version; exit 1 names a problem found\n"
          "\n"
          "  --help, -h         this text;  --version  the version\n"
          "\n"
@@ -436,7 +442,7 @@ static int serve(int argc, char **argv) {
   if (help_or_version(&o) >= 0)
     return 0;
   if (o.npositional)
-    return usage("unexpected argument (subcommands: token, backup)");
+    return usage("unexpected argument (subcommands: token, backup, check)");
   if (!split_listen(o.listen ? o.listen : "127.0.0.1:8080", host, sizeof host, &port))
     return usage("--listen: expected HOST:PORT");
   if (o.role || o.project || o.name || o.out)
@@ -537,5 +543,7 @@ int main(int argc, char **argv) {
     return cmd_token(argc, argv);
   if (argc >= 2 && !strcmp(argv[1], "backup"))
     return cmd_backup(argc, argv);
+  if (argc >= 2 && !strcmp(argv[1], "check"))
+    return bg_cmd_check_main(argc - 1, argv + 1);
   return serve(argc, argv);
 }

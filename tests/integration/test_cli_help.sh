@@ -10,6 +10,11 @@
 # - every environment variable the agent reads (getenv("X"), and the BENCHGATE_/GITHUB_
 #   names it looks up by string) appears in `benchgate --help`, but PATH and HOME;
 # - `benchgate --version` prints the version of the top CMakeLists.txt's project().
+# And for the server: `benchgated --help` (and -h), `benchgated token --help` and the --help
+# of each token subcommand, of backup and of check exit 0 with text on stdout; every "--flag"
+# literal of server/main.c and server/cmd_check.c appears in the help that covers it, every
+# environment variable the server reads in `benchgated --help`, and `benchgated --version`
+# prints the same version.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 SRC=$BG_SOURCE/agent
@@ -74,5 +79,57 @@ check "version prints 'benchgate $want'" test "$(cat "$TMP/out")" = "benchgate $
 check "help of an unknown command exits 2" test $? = 2
 "$AGENT" >"$TMP/out" 2>"$TMP/err"
 check "no command at all exits 2 with the help on stderr" grep -q "^usage: benchgate" "$TMP/err"
+
+
+# ---- benchgated ----
+SSRC=$BG_SOURCE/server
+# run_shelp NAME ARGS...: benchgated ARGS, as run_help.
+run_shelp() {
+  local name=$1
+  shift
+  "$SERVER" "$@" >"$TMP/out" 2>"$TMP/err"
+  local got=$?
+  if [ "$got" = 0 ] && [ -s "$TMP/out" ]; then ok "benchgated $name: exit 0"; else
+    bad "benchgated $name: exit $got, stdout $(wc -c <"$TMP/out") bytes"
+    show err
+  fi
+}
+run_shelp "--help" --help
+cp "$TMP/out" "$TMP/server_help"
+run_shelp "-h" -h
+check "benchgated -h prints the same as --help" cmp -s "$TMP/out" "$TMP/server_help"
+for cmd in "token" "token create" "token list" "token revoke" "backup" "check"; do
+  # shellcheck disable=SC2086 # the command's words are separate arguments
+  run_shelp "$cmd --help" $cmd --help
+  check "benchgated $cmd --help prints a usage" grep -q "usage: benchgated" "$TMP/out"
+  if grep -qE "^  $cmd( |$)" "$TMP/server_help"; then ok "benchgated --help lists $cmd"; else
+    bad "benchgated --help does not list $cmd"
+  fi
+done
+cp "$TMP/out" "$TMP/server_check_help"
+sflags() { grep -oE '"--[a-z][a-z0-9-]*' "$@" | sed 's/^"--//' | grep -vx help | sort -u; }
+flags=$(sflags "$SSRC/main.c")
+check "found the server's flags in server/main.c" test "$(echo "$flags" | wc -w)" -ge 15
+for flag in $flags; do
+  if grep -qE -- "--$flag([^a-z0-9-]|$)" "$TMP/server_help"; then
+    ok "benchgated --help explains --$flag"
+  else bad "benchgated --help does not mention --$flag"; fi
+done
+for flag in $(sflags "$SSRC/cmd_check.c"); do
+  if grep -qE -- "--$flag([^a-z0-9-]|$)" "$TMP/server_check_help"; then
+    ok "benchgated check --help explains --$flag"
+  else bad "benchgated check --help does not mention --$flag"; fi
+done
+senvs=$(grep -ohE 'getenv\("[A-Z_]+"\)' "$SSRC"/*.c | grep -oE '[A-Z][A-Z_]+' | sort -u)
+check "found the environment variables the server reads" test "$(echo "$senvs" | wc -w)" -ge 2
+for v in $senvs; do
+  if grep -qw -- "$v" "$TMP/server_help"; then ok "benchgated --help explains \$$v"; else
+    bad "benchgated --help does not mention \$$v"
+  fi
+done
+run_shelp "--version" --version
+check "benchgated --version prints 'benchgated $want'" test "$(cat "$TMP/out")" = "benchgated $want"
+"$SERVER" nosuch >"$TMP/out" 2>"$TMP/err"
+check "benchgated with an unknown command exits 2" test $? = 2
 
 finish
