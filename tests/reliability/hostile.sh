@@ -64,12 +64,11 @@ attack() { # attack ADDRESS...: 300 slow-loris and 2 000 idle connections spread
 probe "quiet"
 attack 127.0.0.1
 probe "300 slow-loris + 2000 idle from 127.0.0.1"
-curl -s "$URL/metrics" | grep -E '^benchgate_connections_(open|refused|cut)'
-wait_attack() { sleep 14; }
-wait_attack
+curl -s --interface 127.0.0.9 "$URL/metrics" | grep -E '^benchgate_connections_(open|refused|cut)'
+sleep 14
 attack 127.0.1.1 127.0.1.2 127.0.1.3 127.0.1.4
 probe "300 slow-loris + 2000 idle from 4 addresses"
-curl -s "$URL/metrics" | grep -E '^benchgate_connections_(open|refused|cut)'
+curl -s --interface 127.0.0.9 "$URL/metrics" | grep -E '^benchgate_connections_(open|refused|cut)'
 sleep 14
 
 for size in 100000 1000000; do
