@@ -41,6 +41,7 @@
 #include <string.h>
 
 #define DRAIN_MS 30000
+#define OUTBOX_GRACE_MS 2000 /* a stop's time for sending the outbox rows due */
 /* Connection bounds and request deadlines (conn_guard.h), each a flag. */
 #define MAX_CONNS 1024
 #define MAX_CONNS_CLIENT 128
@@ -581,7 +582,7 @@ static int serve(int argc, char **argv) {
       bg_github_sender_start(db, &gcfg, &sender, err, sizeof err) != BG_OK ||
       bg_http_start(&cfg, &h, err, sizeof err) != BG_OK) {
     fprintf(stderr, "benchgated: %s\n", err);
-    bg_github_sender_stop(sender);
+    bg_github_sender_stop(sender, 0);
     bg_db_close(db);
     bg_buf_free(&secret);
     bg_github_auth_clear(&gh_auth);
@@ -595,8 +596,9 @@ static int serve(int argc, char **argv) {
     ;
   drain(h, &set, sig, log_format);
   bg_http_stop(h);
-  bg_github_sender_stop(sender); /* after the last request that could add a row */
-  bg_db_close(db);               /* stops the checkpointer after its last pass */
+  /* After the last request that could add a row; what is due goes out first. */
+  bg_github_sender_stop(sender, OUTBOX_GRACE_MS);
+  bg_db_close(db); /* stops the checkpointer after its last pass */
   bg_buf_free(&secret);
   bg_github_auth_clear(&gh_auth);
   return 0;
