@@ -86,18 +86,19 @@ static void cut(struct conn *k) {
   k->cut = 1;
 }
 
-/* Which bound, if any, a new connection from `addr` is beyond: 0 none, 1 total, 2 per client.
- * The caller holds g->mu; `open` already counts the new one. */
-static int beyond(const struct bg_conn_guard *g, const unsigned char addr[16]) {
-  if (g->open > g->lim.max_total)
+/* Which bound, if any, the new connection k is beyond: 0 none, 1 total, 2 per client. Only
+ * connections the guard has not cut count: one refused a moment ago may still be closing.
+ * The caller holds g->mu and k is on the list. */
+static int beyond(const struct bg_conn_guard *g, const struct conn *k) {
+  unsigned live = 0, same = 0;
+  for (const struct conn *o = g->head; o; o = o->next)
+    if (!o->cut) {
+      live++;
+      same += !memcmp(o->addr, k->addr, 16);
+    }
+  if (live > g->lim.max_total)
     return 1;
-  if (!g->lim.max_per_client)
-    return 0;
-  unsigned same = 0;
-  for (const struct conn *k = g->head; k; k = k->next)
-    if (!k->cut && !memcmp(k->addr, addr, 16))
-      same++;
-  return same > g->lim.max_per_client ? 2 : 0;
+  return g->lim.max_per_client && same > g->lim.max_per_client ? 2 : 0;
 }
 
 static void opened(struct bg_conn_guard *g, struct MHD_Connection *c, void **ctx) {
@@ -112,7 +113,7 @@ static void opened(struct bg_conn_guard *g, struct MHD_Connection *c, void **ctx
     g->head->prev = k;
   g->head = k;
   g->open++;
-  int why = beyond(g, k->addr);
+  int why = beyond(g, k);
   if (why) {
     cut(k);
     g->refused[why - 1]++;

@@ -58,7 +58,7 @@ check "a slow body is cut at the request deadline" \
   --within 5
 check "an endless chunked body is not read forever" \
   "$PY" "$H" endless 127.0.0.1 "$PORT" --path /api/v1/projects/p/runs --token "$AGENT_TOKEN" \
-  --max $((4 * 1024 * 1024))
+  --max $((32 * 1024 * 1024))
 req GET /metrics
 expect "metrics count the cut connections" 200 \
   'benchgate_connections_cut_total\{reason="header_timeout"\} [1-9]'
