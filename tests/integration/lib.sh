@@ -17,7 +17,7 @@
 # job loop  loop_project PROJECT, loop_config WORK [COMMAND] [BUILD-PREFIX],
 #           serve_agent NAME REPOSITORY [AGENT.YML-LINES...].
 # uploads   run_uuid CLIENT I, run_json RUN-ID SHA TESTBED RESULTS [JOB],
-#           upload_client CLIENT TOKEN PROJECT [RESULTS] [TESTBED] (till $TMP/stop exists).
+#           upload_client CLIENT TOKEN PROJECT [RESULTS] [TESTBED] [PAUSE] (till $TMP/stop).
 # shellcheck shell=bash
 
 BG_SOURCE=${BG_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -328,10 +328,11 @@ run_json() {
   printf ']}'
 }
 
-# upload_client CLIENT TOKEN PROJECT [RESULTS] [TESTBED]: uploads runs CLIENT 0, 1, ... (each
-# on a commit of its own, RESULTS results, default 200, on TESTBED, default tb) to $URL until
-# $TMP/stop exists, one at a time, never retrying; appends the id of each run answered 201 to
-# $TMP/acked.CLIENT and every answer's status to $TMP/codes.CLIENT.
+# upload_client CLIENT TOKEN PROJECT [RESULTS] [TESTBED] [PAUSE]: uploads runs CLIENT 0, 1, ...
+# (each on a commit of its own, RESULTS results, default 200, on TESTBED, default tb) to $URL
+# until $TMP/stop exists, one at a time, PAUSE seconds apart (default none), never retrying;
+# appends the id of each run answered 201 to $TMP/acked.CLIENT and every answer's status to
+# $TMP/codes.CLIENT.
 upload_client() {
   local c=$1 i=0 code id
   while [[ ! -e $TMP/stop ]]; do
@@ -343,5 +344,6 @@ upload_client() {
     [[ $code == 201 ]] && echo "$id" >>"$TMP/acked.$c"
     echo "$code" >>"$TMP/codes.$c"
     i=$((i + 1))
+    [[ -z ${6:-} ]] || sleep "$6"
   done
 }

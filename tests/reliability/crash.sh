@@ -6,10 +6,12 @@
 #
 # The real benchgated on a SQLite file, on a fixed loopback address, as a GitHub App writing
 # to a fake GitHub (tests/integration/github_stub.py, every request logged, each answer
-# CRASH_DELAY seconds late, default 0.02, as GitHub is never instant), with jobs. While it
+# CRASH_DELAY seconds late, default 0.01, as GitHub is never instant), with jobs. While it
 # runs:
 #   - 4 upload clients (lib.sh's upload_client) post runs of 50 results, each run its own id
-#     and commit, and record the ids answered 201; each verdict queues a status and a check run;
+#     and commit, and record the ids answered 201: two to project widgets (of acme/widgets on
+#     GitHub: each verdict queues a status and a check run), a run every 0.3 s, and two to
+#     project gadgets (no GitHub) as fast as they can;
 #   - an enqueuer asks for a job per new commit on testbed ci-vm, again after a failed request
 #     (an open job of the commit answers 200), and records the jobs it got;
 #   - 2 agents lease jobs, heartbeat (the status "running"), and complete them by uploading a
@@ -63,7 +65,7 @@ start_stub "$BG_SOURCE/tests/integration/github_stub.py" "$LOG" --app-id 31337 \
   --app-public-key "$TMP/app.pub" 2>"$TMP/stub.err" # a kill's reset connections, logged
 GH=$URL
 curl -s -X POST "$GH/_stub/rules" -H 'Content-Type: application/json' \
-  -d "{\"count\":1000000000,\"delay\":${CRASH_DELAY:-0.02}}" >/dev/null
+  -d "{\"count\":1000000000,\"delay\":${CRASH_DELAY:-0.01}}" >/dev/null
 DB=$TMP/crash.db
 LISTEN=127.0.0.1:$(free_port) # the clients keep the address across restarts
 serve() {
@@ -72,8 +74,10 @@ serve() {
 }
 ADMIN=$(make_token "$DB" --role admin)
 serve
-create_project "$ADMIN" '{"slug":"widgets","github_repo":"acme/widgets"}'
-[[ $STATUS == 201 ]] || { echo "cannot create the project: $STATUS $BODY"; exit 1; }
+for project in '{"slug":"widgets","github_repo":"acme/widgets"}' '{"slug":"gadgets"}'; do
+  create_project "$ADMIN" "$project"
+  [[ $STATUS == 201 ]] || { echo "cannot create a project: $STATUS $BODY"; exit 1; }
+done
 CI=$(make_token "$DB" --project widgets --role ci --name ci)
 AGENT_TOKEN=$(make_token "$DB" --project widgets --role agent --name bench)
 
@@ -149,18 +153,27 @@ agent 1 &
 AGENTS=($!)
 agent 2 &
 AGENTS+=($!)
+# Clients 1 and 2 upload to widgets, whose verdicts go to GitHub, one run every 0.3 s or so
+# (GitHub's stand-in takes 3 requests a run); 3 and 4 to gadgets, as fast as they can.
 CLIENTS=()
 for c in 1 2 3 4; do
-  upload_client "$c" "$ADMIN" widgets 50 up &
+  if [[ $c -le 2 ]]; then
+    upload_client "$c" "$ADMIN" widgets 50 up 0.3 &
+  else
+    upload_client "$c" "$ADMIN" gadgets 50 up &
+  fi
   CLIENTS+=($!)
 done
 enqueuer &
 CLIENTS+=($!)
+PIDS+=("${AGENTS[@]}" "${CLIENTS[@]}") # stopped on exit, as the server is
 
 # ---- the kills ----
 # probe_ready: asks GET /readyz every 10 ms until the server answers 200; writes the time.
 probe_ready() {
+  local end=$((SECONDS + 15))
   until [[ $(curl -s -o /dev/null -m 1 -w '%{http_code}' "http://$LISTEN/readyz") == 200 ]]; do
+    [[ $SECONDS -lt $end ]] || break
     sleep 0.01
   done
   date +%s%N >"$TMP/ready_ns"
@@ -191,15 +204,14 @@ sleep 1
 touch "$TMP/stop"
 wait "${CLIENTS[@]}"
 open_jobs() { sqlite3 "$DB" "SELECT count(*) FROM jobs WHERE state IN ('queued','leased','running')"; }
-end=$((SECONDS + 60))
 t0=$SECONDS
-while [[ $(open_jobs) != 0 && $SECONDS -lt $end ]]; do sleep 0.2; done
+while [[ $(open_jobs) != 0 && $SECONDS -lt $((t0 + 60)) ]]; do sleep 0.2; done
 metric drain_jobs_s $((SECONDS - t0))
 touch "$TMP/agents.stop"
 wait "${AGENTS[@]}"
 pending() { sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE state = 'pending'"; }
 t0=$SECONDS
-while [[ $(pending) != 0 && $SECONDS -lt $end ]]; do sleep 0.2; done
+while [[ $(pending) != 0 && $SECONDS -lt $((t0 + 120)) ]]; do sleep 0.2; done
 metric drain_outbox_s $((SECONDS - t0))
 curl -s "$GH/_stub/state" >"$TMP/stub_state.json"
 stop_server

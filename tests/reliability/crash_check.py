@@ -140,6 +140,7 @@ def main():
     check(not no_status, "every enqueued job queued its pending status (%d without)"
           % len(no_status))
     metric("status_keys", len(keys))
+    metric("status_keys_several_states", sum(1 for v in seen.values() if len(v) > 1))
 
     # ---- check runs (the GitHub App) ----
     state = json.load(open(state_path))
