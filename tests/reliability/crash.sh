@@ -28,7 +28,8 @@
 # and testbed, PRAGMA integrity_check and `benchgated check` ok.
 #
 # CRASH_SEED seeds the kills (default the clock; printed, so a run can be repeated). BG_BUILD
-# is the build directory (default build), BG_KEEP_TMP keeps the scratch directory. Prints the
+# is the build directory (default build), BG_KEEP_TMP keeps the scratch directory (timeline:
+# each kill's kind, ms to the "listening" line, ms to /readyz answering 200). Prints the
 # results as "metric NAME VALUE" lines, then "N passed, M failed"; exits non-zero on a failure.
 set -uo pipefail
 . "$(dirname "$0")/../integration/lib.sh"
