@@ -262,11 +262,63 @@ static int find_check_run(struct bg_github_sender *g, const struct bg_outbox_row
   return 1;
 }
 
+/* 1 when two JSON objects have equal strings (or both lack one) under `key`. */
+static int same_string(const cJSON *a, const cJSON *b, const char *key) {
+  const cJSON *x = cJSON_GetObjectItemCaseSensitive(a, key);
+  const cJSON *y = cJSON_GetObjectItemCaseSensitive(b, key);
+  if (!cJSON_IsString(x) || !cJSON_IsString(y))
+    return !cJSON_IsString(x) && !cJSON_IsString(y);
+  return !strcmp(x->valuestring, y->valuestring);
+}
+
+/* Whether GitHub's newest status of the row's commit and context is the row's own (same
+ * state, description and link): *on 1 if so. A server that died between sending a status and
+ * recording it leaves the row marked maybe_sent, and this look keeps the restart from sending
+ * it twice. 1 when the listing answered 2xx, else 0 with the failing answer in a->res. */
+static int status_on_github(struct bg_github_sender *g, const struct bg_outbox_row *r,
+                            struct attempt *a, int *on) {
+  char url[2048];
+  *on = 0;
+  snprintf(url, sizeof url, "%s/repos/%s/commits/%s/statuses?per_page=100", g->api, r->repo,
+           r->sha);
+  request(g, r, "GET", url, NULL, a);
+  if (!ok2xx(a))
+    return 0;
+  cJSON *list = a->res.body.data ? cJSON_Parse(a->res.body.data) : NULL, *st;
+  cJSON *mine = cJSON_Parse(r->body);
+  cJSON_ArrayForEach(st, list) { /* newest first: the first of the context is its state */
+    const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(st, "context");
+    if (!cJSON_IsString(ctx) || strcmp(ctx->valuestring, r->context))
+      continue;
+    *on = same_string(st, mine, "state") && same_string(st, mine, "description") &&
+          same_string(st, mine, "target_url");
+    break;
+  }
+  cJSON_Delete(mine);
+  cJSON_Delete(list);
+  return 1;
+}
+
+/* Marks a status row as being sent (bg_outbox_sending). A mark that cannot be written is
+ * logged and the row sent anyway: a restart might then repeat it, which loses nothing. */
+static void mark_sending(struct bg_github_sender *g, const struct bg_outbox_row *r) {
+  int rc = bg_store_write_begin(g->s);
+  if (rc == BG_OK)
+    rc = bg_store_write_end(g->s, bg_outbox_sending(g->s, r->id, now_ms() / 1000) == BG_OK);
+  if (rc != BG_OK)
+    fprintf(stderr, "benchgated: github: outbox row %lld: marking it as being sent: %s\n", r->id,
+            bg_store_errmsg(g->s));
+}
+
 /* Sends row r; its outcome is a->res (or a->net_rc), with the id to keep in a->created_id. */
 static void send_row(struct bg_github_sender *g, const struct bg_outbox_row *r, struct attempt *a) {
   char url[2048];
   long long id = 0;
   if (r->kind == BG_OUTBOX_STATUS) {
+    int on = 0;
+    if (r->maybe_sent && (!status_on_github(g, r, a, &on) || on))
+      return; /* the listing failed (retried later), or GitHub has it: delivered */
+    mark_sending(g, r);
     snprintf(url, sizeof url, "%s/repos/%s/statuses/%s", g->api, r->repo, r->sha);
     request(g, r, "POST", url, r->body, a);
     return;

@@ -32,6 +32,7 @@ enum oid {
   O_OBJ_DEL,
   O_LIST,
   O_COUNTS,
+  O_SENDING,
   O_COUNT
 };
 
@@ -42,7 +43,8 @@ static const char *const sql_text[O_COUNT] = {
                  "body, next_attempt_ms, created_at, updated_at) "
                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 * 1000, ?9, ?9)",
     [O_NEXT_DUE] = "SELECT o.id, o.project_id, o.kind, o.repo, o.sha, o.context, o.pull_request, "
-                   "o.body, o.attempts, o.next_attempt_ms FROM outbox o "
+                   "o.body, o.attempts, o.next_attempt_ms, o.sending_since IS NOT NULL "
+                   "FROM outbox o "
                    "WHERE o.state = 'pending' AND o.next_attempt_ms <= ?1 AND o.id < ?2 "
                    "AND NOT EXISTS "
                    "(SELECT 1 FROM outbox e WHERE e.key = o.key AND e.state = 'pending' "
@@ -52,12 +54,14 @@ static const char *const sql_text[O_COUNT] = {
     [O_NEXT_TIME] = "SELECT min(next_attempt_ms) FROM outbox WHERE state = 'pending'",
     [O_DEPTH] = "SELECT count(*) FROM outbox WHERE state = 'pending'",
     [O_DELIVERED] = "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, "
-                    "last_error = NULL, updated_at = ?2 "
+                    "last_error = NULL, updated_at = ?2, sending_since = NULL "
                     "WHERE id = ?1 AND state IN ('pending', 'superseded')",
     [O_RETRY] = "UPDATE outbox SET attempts = attempts + ?4, last_error = ?3, "
-                "next_attempt_ms = ?2, updated_at = ?5 WHERE id = ?1 AND state = 'pending'",
+                "next_attempt_ms = ?2, updated_at = ?5, sending_since = NULL "
+                "WHERE id = ?1 AND state = 'pending'",
     [O_FAILED] = "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?2, "
-                 "updated_at = ?3 WHERE id = ?1 AND state IN ('pending', 'superseded')",
+                 "updated_at = ?3, sending_since = NULL "
+                 "WHERE id = ?1 AND state IN ('pending', 'superseded')",
     [O_NOTE] = "UPDATE outbox SET last_error = ?1, updated_at = ?2 "
                "WHERE state = 'pending' AND last_error IS NULL",
     [O_OBJ_GET] = "SELECT github_id FROM github_objects "
@@ -73,6 +77,7 @@ static const char *const sql_text[O_COUNT] = {
                "WHERE o.state IN ('pending', 'failed') ORDER BY o.id LIMIT 1000",
     [O_COUNTS] = "SELECT (SELECT count(*) FROM outbox WHERE state = 'pending'), "
                  "(SELECT count(*) FROM outbox WHERE state = 'failed')",
+    [O_SENDING] = "UPDATE outbox SET sending_since = ?2 WHERE id = ?1",
 };
 
 static const struct bg_store_module outbox_sql = {"outbox", sql_text, O_COUNT, NULL, NULL};
@@ -192,6 +197,7 @@ int bg_outbox_next_due(struct bg_store *s, long long now_ms, int hold_attempts,
     r->body = bg_xstrdup(bg_store_col_text(st, 7) ? bg_store_col_text(st, 7) : "");
     r->attempts = sqlite3_column_int(st, 8);
     r->next_attempt_ms = sqlite3_column_int64(st, 9);
+    r->maybe_sent = sqlite3_column_int(st, 10);
   } else {
     rc = step == SQLITE_DONE ? BG_ENOENT : bg_store_fail(s, "outbox: next due");
   }
@@ -218,6 +224,15 @@ int bg_outbox_delivered(struct bg_store *s, long long id, long long now) {
   sqlite3_bind_int64(st, 1, id);
   sqlite3_bind_int64(st, 2, now);
   return bg_store_step_done(s, st, "outbox: delivered");
+}
+
+int bg_outbox_sending(struct bg_store *s, long long id, long long now) {
+  sqlite3_stmt *st = bg_store_stmt(s, &outbox_sql, O_SENDING);
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, now);
+  return bg_store_step_done(s, st, "outbox: sending");
 }
 
 int bg_outbox_retry(struct bg_store *s, long long id, long long next_ms, const char *error,

@@ -45,6 +45,8 @@ struct bg_outbox_row {
   char *body; /* malloc'd; freed by bg_outbox_row_clear */
   int attempts;
   long long next_attempt_ms;
+  int maybe_sent; /* marked as being sent by a server that stopped before it recorded how the
+                   * attempt went (bg_outbox_sending): GitHub may have it */
 };
 
 /* Frees what a row owns (accepts a zeroed row). */
@@ -65,6 +67,10 @@ int bg_outbox_next_time(struct bg_store *s, long long *at_ms);
 int bg_outbox_depth(struct bg_store *s, long long *n);
 
 /* ---- what became of an attempt (each in the caller's write transaction) ---- */
+
+/* Row `id` is about to be sent: marks it (cleared by each of the records below), so that a
+ * server that dies before recording the outcome leaves the row marked maybe_sent. */
+int bg_outbox_sending(struct bg_store *s, long long id, long long now);
 
 /* Row `id` was delivered (also when it was superseded while in flight: it went out): counts
  * the attempt. BG_OK or BG_EDB. */

@@ -10,6 +10,7 @@ token itself is never written anywhere.
 
 The API (state in memory):
   POST  /repos/O/R/statuses/SHA                201 {"id", "state", "context"}
+  GET   /repos/O/R/commits/SHA/statuses        200 the commit's statuses, newest first
   POST  /repos/O/R/check-runs                  201 {"id", ...}; PATCH .../check-runs/ID 200
   GET   /repos/O/R/commits/SHA/check-runs      200 {"total_count", "check_runs"} (check_name)
   GET   /repos/O/R/issues/PR/comments          200 a page of the comments (per_page, page;
@@ -57,7 +58,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 LOCK = threading.Lock()
-STATE = {"next_id": 1000, "comments": {}, "check_runs": {}, "rules": []}
+STATE = {"next_id": 1000, "comments": {}, "check_runs": {}, "statuses": {}, "rules": []}
 ARGS = {"log": None, "token": None, "page_size": 30, "app_id": None, "app_key": None}
 ISSUED = set()  # installation tokens handed out
 
@@ -135,8 +136,12 @@ def api(method, path, query, body, base):
         return 404, {}, {"message": "Not Found"}
     repo, rest = parts[1] + "/" + parts[2], parts[3:]
     if method == "POST" and len(rest) == 2 and rest[0] == "statuses":
-        return 201, {}, {"id": new_id(), "state": (body or {}).get("state"),
-                         "context": (body or {}).get("context")}
+        status = dict(body or {}, id=new_id())
+        STATE["statuses"].setdefault(repo + "@" + rest[1], []).insert(0, status)
+        return 201, {}, {"id": status["id"], "state": status.get("state"),
+                         "context": status.get("context")}
+    if method == "GET" and len(rest) == 3 and rest[0] == "commits" and rest[2] == "statuses":
+        return 200, {}, STATE["statuses"].get(repo + "@" + rest[1], [])[:100]
     if method == "GET" and len(rest) == 3 and rest[0] == "commits" and rest[2] == "check-runs":
         name = query.get("check_name", [None])[0]
         runs = [dict(b, id=i) for i, b in STATE["check_runs"].get(repo, {}).items()

@@ -8,7 +8,7 @@
 # Covers: statuses delivered in order and a superseded state never sent; 503s then a 403
 # secondary rate limit with Retry-After, after which everything is delivered once, in order;
 # X-RateLimit-Remaining 0 holding requests until the reset; rows left undelivered by a SIGKILL
-# delivered after the restart; a comment created once, then edited in place, and found by its
+# delivered after the restart, and a status GitHub took just before a SIGKILL not sent again; a comment created once, then edited in place, and found by its
 # marker when the id table is empty (across pages of comments) and made anew when deleted on
 # GitHub, and written anew when the marked comment is someone else's; a check run created then
 # PATCHed; a 422 failing its row, listed by GET /api/v1/outbox; rows waiting without
@@ -143,6 +143,31 @@ wait_log "after a SIGKILL and a restart, both delivered" \
 check_log "in order, once each" \
   '[x["path"][-40:] for x in r if x["status"] == 201][-2:] == [sha(31), sha(32)]'
 
+# ---- SIGKILL after GitHub took a status, before its answer was recorded: not sent twice ----
+stub /_stub/rules '{"count":1,"match":"/statuses/","delay":30}'
+add status 33 benchgate/tb1 0 "$(status_body success tb1)"
+wait_log "GitHub has the status; its answer is slow" 'len(st(33)) == 1'
+stop_server KILL
+serve
+wait_log "after the restart the sender looks at the commit's statuses" \
+  'any(x["method"] == "GET" and x["path"].endswith(sha(33) + "/statuses") for x in r)'
+req GET /api/v1/outbox -H "Authorization: Bearer $ADMIN"
+for _ in $(seq 1 50); do
+  [ "$(json 'j["pending"]')" = 0 ] && break
+  sleep 0.1
+  req GET /api/v1/outbox -H "Authorization: Bearer $ADMIN"
+done
+expect_json "and records the row delivered" 'j["pending"] == 0'
+check_log "without sending it a second time" \
+  'len([x for x in r if x["method"] == "POST" and x["path"].endswith(sha(33))]) == 1'
+# The same, when the status never reached GitHub (the stub logged the POST but failed it).
+stub /_stub/rules '{"count":1,"match":"/statuses/","status":502,"delay":30}'
+add status 34 benchgate/tb1 0 "$(status_body success tb1)"
+wait_log "a status POST is in flight" 'any(x["path"].endswith(sha(34)) for x in r)'
+stop_server KILL
+serve
+wait_log "after the restart a status GitHub lacks is sent" 'len(st(34)) == 1'
+
 # ---- one comment per pull request and context, edited in place ----
 c1=$'{"body":"report v1\\n<!-- benchgate:benchgate/tb1 -->"}'
 c2=$'{"body":"report v2\\n<!-- benchgate:benchgate/tb1 -->"}'
@@ -273,8 +298,8 @@ stop_server
 check_log "all three were delivered before the server exited" \
   'all(len(st(n)) == 1 for n in (90, 91, 92))'
 
-# ---- SIGTERM while GitHub hangs: the server stops after its grace (2 s), the row is sent
-# after the restart ----
+# ---- SIGTERM while GitHub hangs: the server stops after its grace (2 s); after the restart
+# the row, which GitHub took, is not sent again ----
 serve
 stub /_stub/rules '{"count":1,"match":"/statuses/","delay":25}'
 add status 80 benchgate/tb1 0 "$(status_body success tb1)"
@@ -286,7 +311,9 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 check "SIGTERM with a request in flight exits 0 (exit $rc)" test "$rc" -eq 0
 check "within the 2 s grace and a second, not the request's 25 s (${ms} ms)" test "$ms" -lt 3500
 serve
-wait_log "the abandoned row is sent again after the restart" 'len(st(80)) == 2'
+wait_log "after the restart the abandoned row is looked up on GitHub, which has it" \
+  'any(x["method"] == "GET" and x["path"].endswith(sha(80) + "/statuses") for x in r)'
+check_log "so it is not sent again" 'len(st(80)) == 1'
 stop_server
 
 # ---- the token is nowhere ----
