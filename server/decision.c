@@ -18,6 +18,9 @@ struct item {
   int has_cand, acknowledged;
   struct bg_gate_summary cand;
   long long cut_epoch, cut_commit; /* series baseline start; cut_epoch LLONG_MIN: none */
+  int has_th;                      /* min_effect and ignored looked up (bg_decision_thresholds) */
+  int ignored;
+  double min_effect;
 };
 
 struct bg_decision_items {
@@ -233,7 +236,20 @@ static void gate_item(struct bg_decision_items *it, size_t i, const struct bg_ba
   g->nbaseline = nb;
   g->candidate = x->has_cand ? &x->cand : NULL;
   g->acknowledged = x->acknowledged;
-  bg_gate_thresholds_lookup(th, x->benchmark, x->measure, &g->min_effect, &g->ignored);
+  if (!x->has_th)
+    bg_gate_thresholds_lookup(th, x->benchmark, x->measure, &x->min_effect, &x->ignored);
+  g->min_effect = x->min_effect;
+  g->ignored = x->ignored;
+}
+
+void bg_decision_thresholds(struct bg_decision_items *it, const struct bg_gate_thresholds *th) {
+  for (size_t i = 0; i < it->n; i++) {
+    struct item *x = &it->v[i];
+    if (x->benchmark) {
+      bg_gate_thresholds_lookup(th, x->benchmark, x->measure, &x->min_effect, &x->ignored);
+      x->has_th = 1;
+    }
+  }
 }
 
 /* Decides the candidate in `it` (loaded, its baseline not yet) against baseline b with

@@ -49,6 +49,12 @@ int bg_decision_make(struct bg_store *s, struct bg_dcache *cache, const struct b
                      int cuts, long long ack_commit, const struct bg_gate_thresholds *th,
                      struct bg_decision *d);
 
+/* Looks the thresholds th (NULL: defaults) up for every item that has its names, so that
+ * bg_decision_make, which runs under the decision cache's lock for uploads, only looks up
+ * the few series that only the baseline has. Call before taking any lock; th must be the
+ * thresholds later given to bg_decision_make. */
+void bg_decision_thresholds(struct bg_decision_items *it, const struct bg_gate_thresholds *th);
+
 /* Hands the items' matrix to `cache` for the next decision (call while holding it). */
 void bg_decision_items_recycle(struct bg_decision_items *it, struct bg_dcache *cache);
 

@@ -326,6 +326,7 @@ int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
       (rc = bg_baseline_thresholds(s, th_run, run, &th)) ||
       (rc = bg_decision_payload(s, p, run, rows, &t, &it)))
     goto out;
+  bg_decision_thresholds(it, th); /* outside the lock every upload's decision takes */
   struct bg_dcache *cache = bg_dcache_lock(bg_store_database(s));
   rc = bg_decision_make(s, cache, p, it, c.testbed_id, &b, 1, c.commit_id, th, &d);
   bg_decision_items_recycle(it, cache);

@@ -118,9 +118,9 @@ static void parses_full_example(void **state) {
 
 static void parses_minimal_payload_with_defaults_from_known_measures(void **state) {
   (void)state;
-  char *p = payload_with_results(
-      "[{\"benchmark\":\"a\",\"measure\":\"throughput\",\"samples\":[1]},"
-      "{\"benchmark\":\"a\",\"measure\":\"max_rss\",\"samples\":[1]}]");
+  char *p =
+      payload_with_results("[{\"benchmark\":\"a\",\"measure\":\"throughput\",\"samples\":[1]},"
+                           "{\"benchmark\":\"a\",\"measure\":\"max_rss\",\"samples\":[1]}]");
   struct bg_run *run = NULL;
   assert_int_equal(bg_run_from_json(p, strlen(p), &run, NULL), BG_OK);
   assert_string_equal(run->results[0].unit, "ops/s");
@@ -179,7 +179,8 @@ static void rejects_missing_required_fields(void **state) {
   expect_error("{\"schema\":\"benchgate.run/v1\",\"run_id\":\"" UUID "\",\"testbed\":{\"name\":"
                "\"t\"},\"results\":[]}",
                BG_EINVAL, "commit");
-  expect_error("{\"schema\":\"benchgate.run/v1\",\"run_id\":\"" UUID "\",\"commit\":{\"sha\":\"" SHA1
+  expect_error("{\"schema\":\"benchgate.run/v1\",\"run_id\":\"" UUID
+               "\",\"commit\":{\"sha\":\"" SHA1
                "\",\"branch\":\"main\"},\"testbed\":{\"name\":\"t\"}}",
                BG_EINVAL, "results");
 }
@@ -558,17 +559,27 @@ static void rejects_malformed_thresholds_naming_the_member(void **state) {
   expect_members_ok("\"thresholds\":{\"default\":{\"min_effect\":0},\"rules\":[{\"match\":\"a\","
                     "\"measure\":\"wall_time\",\"min_effect\":10},{\"match\":\"b*\",\"ignore\":"
                     "false}]}");
-  /* At most BG_GATE_MAX_RULES (1000) rules. */
+  /* At most BG_GATE_MAX_RULES (64) rules. */
   struct bg_buf b;
   bg_buf_init(&b, 0);
   bg_buf_puts(&b, "\"thresholds\":{\"rules\":[");
-  for (int i = 0; i < 1000; i++)
+  for (int i = 0; i < 64; i++)
     bg_buf_printf(&b, "%s{\"match\":\"b%d\",\"min_effect\":0.1}", i ? "," : "", i);
   bg_buf_puts(&b, "]}");
   expect_members_ok(b.data);
   b.len -= 2;
   bg_buf_puts(&b, ",{\"match\":\"one too many\"}]}");
   expect_members_error(b.data, "thresholds.rules");
+  /* A match of at most BG_GATE_MAX_MATCH (256) bytes. */
+  char m[400], pat[300];
+  memset(pat, 'x', 256);
+  pat[256] = '\0';
+  snprintf(m, sizeof m, "\"thresholds\":{\"rules\":[{\"match\":\"%s\",\"ignore\":true}]}", pat);
+  expect_members_ok(m);
+  pat[256] = 'x';
+  pat[257] = '\0';
+  snprintf(m, sizeof m, "\"thresholds\":{\"rules\":[{\"match\":\"%s\",\"ignore\":true}]}", pat);
+  expect_members_error(m, "thresholds.rules[0].match");
   bg_buf_free(&b);
 }
 
