@@ -5,8 +5,8 @@
 #include "cli.h"
 #include "client.h"
 #include "deliver.h"
-#include "measure.h"
 #include "git.h"
+#include "measure.h"
 #include "mem.h"
 #include "report.h"
 #include "spool.h"
@@ -311,12 +311,12 @@ static int wait_verdict(const struct bg_client *cl, const char *project, const s
 
 static int upload(const struct flags *fl, const char *server, const char *token,
                   const char *project, const struct bg_run *run) {
-  struct bg_client cl = {.server = server, .token = token, .connect_timeout_ms = 10000,
-                         .timeout_ms = 120000};
+  struct bg_client cl = {
+      .server = server, .token = token, .connect_timeout_ms = 10000, .timeout_ms = 120000};
   struct bg_response res;
   struct bg_retry retry;
   char dir[4096], spooled[4352], err[6000];
-  struct bg_verdict v = {{0}, {0}, {0}, NULL};
+  struct bg_verdict v = {{0}, {0}, {0}, NULL, 0};
   bg_retry_from_env(&retry);
   if (fl->retries)
     retry.attempts = fl->retries;
@@ -344,7 +344,8 @@ static int upload(const struct flags *fl, const char *server, const char *token,
   bg_response_free(&res);
   if (code != BG_EXIT_PASS || !fl->gate)
     goto out;
-  if (bg_verdict_pending(v.state) && (code = wait_verdict(&cl, project, run, &v)))
+  /* A large run's answer summarizes its verdict; the report comes with the full one. */
+  if ((bg_verdict_pending(v.state) || v.summarized) && (code = wait_verdict(&cl, project, run, &v)))
     goto out;
   printf("verdict: %s%s%s\n", v.state, *v.summary ? ": " : "", v.summary);
   if (v.markdown) {
@@ -381,7 +382,8 @@ static void flush_earlier(const struct flags *fl, const char *server, const char
  * BG_EXIT_PASS to go on (*reachable 0 when the server gave no usable answer) or BG_EXIT_USAGE
  * when the token or the project is refused: better now than after an hour of benchmarks. */
 static int preflight(const char *server, const char *token, const char *project, int *reachable) {
-  struct bg_client cl = {.server = server, .token = token, .connect_timeout_ms = 5000, .timeout_ms = 15000};
+  struct bg_client cl = {
+      .server = server, .token = token, .connect_timeout_ms = 5000, .timeout_ms = 15000};
   struct bg_retry retry;
   char err[1024];
   bg_retry_from_env(&retry);
@@ -410,7 +412,6 @@ static int preflight(const char *server, const char *token, const char *project,
   bg_cli_error("%s; nothing was run", err);
   return BG_EXIT_USAGE;
 }
-
 
 int bg_cmd_run_main(int argc, char **argv) {
   struct flags fl;
@@ -475,8 +476,8 @@ int bg_cmd_run_main(int argc, char **argv) {
   gethostname(host, sizeof host - 1);
   bg_run_set(&run->agent_name, *host ? host : "unknown");
   bg_run_set(&run->agent_version, BG_VERSION);
-  struct bg_measure_opts mo = {NULL,         cf->cpus,    cf->ncpus, cf->clean_env,
-                               fl.verbose, bg_cli_interactive(), NULL};
+  struct bg_measure_opts mo = {
+      NULL, cf->cpus, cf->ncpus, cf->clean_env, fl.verbose, bg_cli_interactive(), NULL};
   int rc = bg_measure_run(cf, &mo, run, err, sizeof err);
   if (rc != BG_OK) {
     bg_cli_error("%s; nothing uploaded", err);

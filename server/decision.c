@@ -66,10 +66,13 @@ static struct item *items_find(struct bg_decision_items *it, long long bid, long
   return NULL;
 }
 
-/* Adds an item (zeroed but for its key); its baseline slots are empty. */
-static struct item *items_add(struct bg_decision_items *it, long long bid, long long mid) {
+/* Adds an item (zeroed but for its key); its baseline slots are empty. want: the items
+ * expected in all (0: unknown), so that a payload's 100 000 results take one allocation of
+ * their size, not doublings to 131 072 with both copies held at the last. */
+static struct item *items_add_n(struct bg_decision_items *it, long long bid, long long mid,
+                                size_t want) {
   if (it->n == it->cap) {
-    size_t nc = it->cap ? it->cap * 2 : 256;
+    size_t nc = it->cap ? it->cap * 2 : want > 256 ? want : 256;
     it->v = bg_xrealloc(it->v, nc * sizeof *it->v);
     if (it->k && nc * it->k > it->sums_cap) {
       it->sums = bg_xrealloc(it->sums, nc * it->k * sizeof *it->sums);
@@ -87,6 +90,10 @@ static struct item *items_add(struct bg_decision_items *it, long long bid, long 
   x->cut_epoch = LLONG_MIN;
   bg_table_add(&it->by_key, bg_table_pair(bid, mid), it->n++);
   return x;
+}
+
+static struct item *items_add(struct bg_decision_items *it, long long bid, long long mid) {
+  return items_add_n(it, bid, mid, 0);
 }
 
 void bg_decision_items_free(struct bg_decision_items *it) {
@@ -395,7 +402,7 @@ static int load_payload(struct bg_store *s, const struct bg_project *p, const st
     struct name_id *b = name_slot(&benches, r->benchmark, &fresh);
     if (fresh && (rc = find_benchmark(s, p->id, r, i, b, t)))
       break;
-    struct item *x = items_add(it, b->id, m->id);
+    struct item *x = items_add_n(it, b->id, m->id, run->nresults);
     x->benchmark = items_name(it, r->benchmark);
     x->measure = items_name(it, r->measure);
     x->unit = m->unit;

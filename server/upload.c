@@ -174,7 +174,7 @@ static void answer_json(struct bg_buf *out, const char *run_id, const char *verd
 static int answer_stored(struct bg_store *s, const struct upload *u, long long rid,
                          struct bg_buf *answer) {
   char *verdict = NULL;
-  int rc = bg_verdict_run_json(s, u->p, rid, &verdict);
+  int rc = bg_verdict_run_answer(s, u->p, rid, &verdict);
   if (rc == BG_OK)
     answer_json(answer, u->run->run_id, verdict, NULL);
   cJSON_free(verdict);
@@ -206,8 +206,7 @@ static void *settings_create(void) {
   return st;
 }
 
-static const struct bg_db_shared upload_settings_kind = {"upload settings", settings_create,
-                                                         free};
+static const struct bg_db_shared upload_settings_kind = {"upload settings", settings_create, free};
 
 void bg_upload_delay_decisions(struct bg_db *db, int ms) {
   struct upload_settings *st = bg_db_shared(db, &upload_settings_kind);
