@@ -33,6 +33,7 @@ struct bg_http_config {
   const unsigned char *webhook_secret; /* NULL: webhooks are off */
   size_t webhook_secret_len;
   enum bg_log_format log_format; /* each request's log line on stderr */
+  int max_uploads;               /* uploads handled at once (bg_api_config) */
 };
 
 struct bg_http;

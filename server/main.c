@@ -40,13 +40,14 @@
 #include <string.h>
 
 #define DRAIN_MS 30000
-#define CHECKPOINT_MS 100 /* frequent enough that the WAL stays near BG_STORE_WAL_RESET pages */
+#define MAX_UPLOADS_DEFAULT 4 /* --max-uploads: four uploads of 100 000 results, ~0.6 GB */
+#define CHECKPOINT_MS 100     /* frequent enough that the WAL stays near BG_STORE_WAL_RESET pages */
 
 struct options {
   const char *db, *listen, *web, *project, *role, *name, *out, *public_url, *webhook_secret_file;
   const char *github_api, *github_token_file, *github_app_key_file, *log_format;
   long long github_app_id;
-  long long threads, max_body, job_lease;
+  long long threads, max_body, job_lease, max_uploads;
   int private_reads, help, version;
   const char *positional[4];
   int npositional;
@@ -57,10 +58,10 @@ static int usage(const char *msg) {
     fprintf(stderr, "benchgated: %s\n", msg);
   fprintf(stderr,
           "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
-          "                  [--private] [--max-body BYTES] [--public-url URL]\n"
+          "                  [--private] [--max-body BYTES] [--max-uploads N] [--public-url URL]\n"
           "                  [--job-lease SECONDS] [--webhook-secret-file FILE]\n"
           "                  [--github-api URL] [--github-token-file FILE]\n"
-         "                  [--github-app-id ID --github-app-key-file FILE]\n"
+          "                  [--github-app-id ID --github-app-key-file FILE]\n"
           "                  [--log-format kv|json]\n"
           "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
           "[--name N]\n"
@@ -76,7 +77,7 @@ static int help(void) {
   printf("benchgated %s: the benchgate server (REST API, verdicts, dashboard)\n"
          "\n"
          "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
-         "                  [--private] [--max-body BYTES] [--public-url URL]\n"
+         "                  [--private] [--max-body BYTES] [--max-uploads N] [--public-url URL]\n"
          "                  [--job-lease SECONDS] [--webhook-secret-file FILE]\n"
          "                  [--github-api URL] [--github-token-file FILE]\n"
          "                  [--github-app-id ID --github-app-key-file FILE]\n"
@@ -104,6 +105,8 @@ static int help(void) {
          "JSON object\n"
          "                     (default kv)\n"
          "  --max-body BYTES   largest request body; larger ones get 413 (default %u)\n"
+         "  --max-uploads N    uploads handled at once, 1-256 (default %d); one more is\n"
+         "                     answered 503 with Retry-After (the agent tries again)\n"
          "  --public-url URL   the dashboard's public address, for links in verdicts "
          "(http:// or https://)\n"
          "  --job-lease SECONDS how long a job's lease lasts past the agent's last heartbeat,\n"
@@ -141,8 +144,8 @@ static int help(void) {
          "\n"
          "exit codes: 0 ok (and after SIGTERM or SIGINT once requests in flight finish),\n"
          "  1 runtime failure, 2 bad flags or arguments\n",
-         BG_VERSION, (unsigned)BG_RUN_MAX_BODY, BG_JOBS_LEASE_MIN_S, BG_JOBS_LEASE_MAX_S,
-         BG_JOBS_LEASE_S);
+         BG_VERSION, (unsigned)BG_RUN_MAX_BODY, MAX_UPLOADS_DEFAULT, BG_JOBS_LEASE_MIN_S,
+         BG_JOBS_LEASE_MAX_S, BG_JOBS_LEASE_S);
   return 0;
 }
 
@@ -215,7 +218,7 @@ static int parse(int argc, char **argv, int first, struct options *o) {
     else if (!strcmp(a, "--log-format"))
       str = &o->log_format;
     if (str || !strcmp(a, "--threads") || !strcmp(a, "--max-body") || !strcmp(a, "--job-lease") ||
-        !strcmp(a, "--github-app-id")) {
+        !strcmp(a, "--github-app-id") || !strcmp(a, "--max-uploads")) {
       if (i + 1 >= argc) {
         fprintf(stderr, "benchgated: %s needs a value\n", a);
         return 0;
@@ -227,8 +230,9 @@ static int parse(int argc, char **argv, int first, struct options *o) {
         return 0;
       else if (!strcmp(a, "--max-body") && !parse_int(a, v, 1, 1LL << 32, &o->max_body))
         return 0;
-      else if (!strcmp(a, "--github-app-id") &&
-               !parse_int(a, v, 1, 1LL << 53, &o->github_app_id))
+      else if (!strcmp(a, "--max-uploads") && !parse_int(a, v, 1, 256, &o->max_uploads))
+        return 0;
+      else if (!strcmp(a, "--github-app-id") && !parse_int(a, v, 1, 1LL << 53, &o->github_app_id))
         return 0;
       else if (!strcmp(a, "--job-lease") &&
                !parse_int(a, v, BG_JOBS_LEASE_MIN_S, BG_JOBS_LEASE_MAX_S, &o->job_lease))
@@ -436,6 +440,7 @@ static int serve(int argc, char **argv) {
   int port, sig;
   o.threads = 4;
   o.max_body = BG_RUN_MAX_BODY;
+  o.max_uploads = MAX_UPLOADS_DEFAULT;
   o.job_lease = BG_JOBS_LEASE_S;
   if (!parse(argc, argv, 1, &o))
     return usage(NULL);
@@ -479,8 +484,7 @@ static int serve(int argc, char **argv) {
   bg_notify_configure(db, o.public_url, gh_auth.app != NULL); /* check runs need an App */
   /* Runs stored by an upload that did not get to store their verdict get it now. */
   if (!(s = bg_db_thread(db, err, sizeof err)) || bg_upload_recover(s) != BG_OK) {
-    fprintf(stderr, "benchgated: settling interrupted uploads: %s\n",
-            s ? bg_store_errmsg(s) : err);
+    fprintf(stderr, "benchgated: settling interrupted uploads: %s\n", s ? bg_store_errmsg(s) : err);
     bg_db_close(db);
     bg_buf_free(&secret);
     bg_github_auth_clear(&gh_auth);
@@ -504,7 +508,8 @@ static int serve(int argc, char **argv) {
                                (int)o.job_lease,
                                secret.len ? (const unsigned char *)secret.data : NULL,
                                secret.len,
-                               log_format};
+                               log_format,
+                               (int)o.max_uploads};
   struct bg_github_sender_config gcfg = {o.github_api, &gh_auth, 0};
   if (bg_db_checkpointer_start(db, CHECKPOINT_MS, err, sizeof err) != BG_OK ||
       bg_github_sender_start(db, &gcfg, &sender, err, sizeof err) != BG_OK ||
