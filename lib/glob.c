@@ -91,6 +91,8 @@ struct bg_glob *bg_glob_compile(const char *pattern) {
 
 /* Runs the middle's NFA over s[0..n). */
 static int match_middle(const struct bg_glob *g, const unsigned char *s, size_t n) {
+  if (n < g->k)
+    return 0; /* every non-star byte of M takes a byte of the name */
   uint64_t stack[STACK_WORDS], *d = g->words <= STACK_WORDS ? stack : NULL;
   size_t w = g->words;
   if (!d)

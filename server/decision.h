@@ -35,7 +35,7 @@ int bg_decision_stored(struct bg_store *s, long long rid, struct bg_decision_ite
 /* The items of upload `run` before it is stored (rows[i]: result i's row from
  * bg_store_result_rows), on the caller's snapshot, in the order a read of the stored run
  * gives them; names the snapshot lacks get temporary ids recorded in t (initialised here).
- * BG_OK with *it, or BG_EDB. */
+ * BG_OK with *it, or BG_EDB. The items point at run's names: run must outlive them. */
 int bg_decision_payload(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
                         const struct bg_verdict_row *rows, struct bg_baseline_temps *t,
                         struct bg_decision_items **it);

@@ -48,14 +48,15 @@ print(json.dumps(doc))
 PY
 }
 
-# upload FILE: POST the run in FILE; sets STATUS, BODY and SECONDS_TAKEN.
+# upload FILE [ANSWER]: POST the run in FILE, its answer into ANSWER (default $TMP/answer);
+# sets STATUS, BODY and SECONDS_TAKEN.
 upload() {
-  local out
-  out=$(curl -s -o "$TMP/answer" -w '%{http_code} %{time_total}' -X POST "${json_h[@]}" \
+  local out answer=${2:-$TMP/answer}
+  out=$(curl -s -o "$answer" -w '%{http_code} %{time_total}' -X POST "${json_h[@]}" \
     -H "Authorization: Bearer $TOKEN" --data-binary "@$1" "$URL/api/v1/projects/p/runs")
   STATUS=${out%% *}
   SECONDS_TAKEN=${out##* }
-  BODY=$(cat "$TMP/answer")
+  BODY=$(cat "$answer")
 }
 
 # under SECONDS LIMIT: 0 when SECONDS < LIMIT.
@@ -106,9 +107,8 @@ CAND=2222222222222222222222222222222222222222
 payload "$CAND" tb 2 62 >"$TMP/cand.json"
 payload 3333333333333333333333333333333333333333 other 1 0 2 >"$TMP/other.json"
 (
-  upload "$TMP/cand.json"
+  upload "$TMP/cand.json" "$TMP/cand.answer"
   echo "$STATUS $SECONDS_TAKEN" >"$TMP/cand.result"
-  cp "$TMP/answer" "$TMP/cand.answer"
 ) &
 CAND_PID=$!
 sleep 0.05
@@ -181,7 +181,7 @@ LOCK_PID=$!
 PIDS+=("$LOCK_PID")
 await '/^locked$/p' "$TMP/lock.out" >/dev/null || bad "the write lock was not taken"
 (
-  upload "$TMP/held.json"
+  upload "$TMP/held.json" "$TMP/held.answer"
   echo "$STATUS" >"$TMP/held.result"
 ) &
 HELD_PID=$!
