@@ -1,4 +1,7 @@
 /* glob.c: the compiled globs of glob.h. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
 #include "glob.h"
 
 #include "mem.h"
@@ -20,6 +23,10 @@ struct bg_glob {
   uint64_t *loop;    /* words: states a star follows */
   uint64_t *masks;   /* (classes) x words: per byte class, the states it may enter */
   uint16_t cls[256]; /* byte -> its class; 0: a byte M does not hold ('?' only) */
+  /* A middle without '?': its star-free pieces, found leftmost one after the other. */
+  char *pieces;      /* the middle's bytes without stars, NUL-separated (owned) */
+  size_t *piece_len; /* npieces lengths */
+  size_t npieces;
 };
 
 static int bytes_match(const char *pat, const char *s, size_t n) {
@@ -31,6 +38,24 @@ static int bytes_match(const char *pat, const char *s, size_t n) {
 
 static void set_bit(uint64_t *v, size_t j) {
   v[j / 64] |= (uint64_t)1 << (j % 64);
+}
+
+/* The pieces of a middle m (n bytes) that holds no '?'. */
+static void compile_pieces(struct bg_glob *g, const char *m, size_t n) {
+  g->pieces = bg_xmalloc(n + 1);
+  g->piece_len = bg_xcalloc(n / 2 + 1, sizeof *g->piece_len);
+  char *out = g->pieces;
+  for (size_t i = 0; i < n;) {
+    while (i < n && m[i] == '*')
+      i++;
+    size_t start = i;
+    while (i < n && m[i] != '*')
+      *out++ = m[i++];
+    if (i > start) {
+      g->piece_len[g->npieces++] = i - start;
+      *out++ = '\0';
+    }
+  }
 }
 
 /* The NFA of middle m (n bytes, starting and ending with a star). */
@@ -65,6 +90,8 @@ static void compile_middle(struct bg_glob *g, const char *m, size_t n) {
     }
   }
   g->has_middle = k > 0;
+  if (k && !memchr(m, '?', n))
+    compile_pieces(g, m, n);
 }
 
 struct bg_glob *bg_glob_compile(const char *pattern) {
@@ -117,6 +144,21 @@ static int match_middle(const struct bg_glob *g, const unsigned char *s, size_t 
   return ok;
 }
 
+/* A middle without '?' as its pieces, each at its leftmost place after the one before: the
+ * stars between them take what lies between, so if the pieces fit at all they fit so. */
+static int match_pieces(const struct bg_glob *g, const char *s, size_t n) {
+  const char *piece = g->pieces, *end = s + n;
+  for (size_t i = 0; i < g->npieces; i++) {
+    size_t len = g->piece_len[i];
+    const char *at = memmem(s, (size_t)(end - s), piece, len);
+    if (!at)
+      return 0;
+    s = at + len;
+    piece += len + 1;
+  }
+  return 1;
+}
+
 int bg_glob_match(const struct bg_glob *g, const char *name, size_t len) {
   if (!g->has_star)
     return len == g->nhead && bytes_match(g->head, name, len);
@@ -125,6 +167,8 @@ int bg_glob_match(const struct bg_glob *g, const char *name, size_t len) {
     return 0;
   if (!g->has_middle)
     return 1;
+  if (g->pieces)
+    return match_pieces(g, name + g->nhead, len - g->nhead - g->ntail);
   return match_middle(g, (const unsigned char *)name + g->nhead, len - g->nhead - g->ntail);
 }
 
@@ -135,5 +179,7 @@ void bg_glob_free(struct bg_glob *g) {
   free(g->tail);
   free(g->loop);
   free(g->masks);
+  free(g->pieces);
+  free(g->piece_len);
   free(g);
 }

@@ -30,6 +30,12 @@
  * at most 5 words for the 256-byte patterns payloads may give, 17 for the 1 024-byte ones
  * stored runs may hold, and it stops early once no state is left.
  *
+ * A middle without '?' takes a shorter way: its star-free pieces, each found at its leftmost
+ * place after the one before (memmem, linear), match exactly when *M* does, since the stars
+ * between them absorb whatever lies between, and leftmost places leave the most room to the
+ * pieces after. That costs about len(name) byte comparisons, at memmem's speed; the NFA is
+ * for middles with '?'.
+ *
  * Memory: a mask per distinct byte of M plus one shared by the bytes M does not hold (its
  * '?' positions only), so a compiled glob is at most (distinct + 1) x words x 8 bytes plus
  * a 512-byte class table.
