@@ -27,6 +27,9 @@ struct bg_glob {
   char *pieces;      /* the middle's bytes without stars, NUL-separated (owned) */
   size_t *piece_len; /* npieces lengths */
   size_t npieces;
+  /* A middle with '?': its longest run of plain bytes, which a matching name must hold. */
+  char *must;
+  size_t nmust;
 };
 
 static int bytes_match(const char *pat, const char *s, size_t n) {
@@ -90,8 +93,26 @@ static void compile_middle(struct bg_glob *g, const char *m, size_t n) {
     }
   }
   g->has_middle = k > 0;
-  if (k && !memchr(m, '?', n))
+  if (k && !memchr(m, '?', n)) {
     compile_pieces(g, m, n);
+    return;
+  }
+  size_t best = 0, best_len = 0;
+  for (size_t i = 0; i < n;) {
+    size_t start = i;
+    while (i < n && m[i] != '*' && m[i] != '?')
+      i++;
+    if (i - start > best_len) {
+      best = start;
+      best_len = i - start;
+    }
+    i += i == start;
+  }
+  if (best_len) {
+    g->must = bg_xmalloc(best_len);
+    memcpy(g->must, m + best, best_len);
+    g->nmust = best_len;
+  }
 }
 
 struct bg_glob *bg_glob_compile(const char *pattern) {
@@ -120,6 +141,8 @@ struct bg_glob *bg_glob_compile(const char *pattern) {
 static int match_middle(const struct bg_glob *g, const unsigned char *s, size_t n) {
   if (n < g->k)
     return 0; /* every non-star byte of M takes a byte of the name */
+  if (g->nmust && !memmem(s, n, g->must, g->nmust))
+    return 0; /* most names a rule does not match fail here, at memmem's speed */
   uint64_t stack[STACK_WORDS], *d = g->words <= STACK_WORDS ? stack : NULL;
   size_t w = g->words;
   if (!d)
@@ -181,5 +204,6 @@ void bg_glob_free(struct bg_glob *g) {
   free(g->masks);
   free(g->pieces);
   free(g->piece_len);
+  free(g->must);
   free(g);
 }

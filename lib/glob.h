@@ -34,7 +34,8 @@
  * place after the one before (memmem, linear), match exactly when *M* does, since the stars
  * between them absorb whatever lies between, and leftmost places leave the most room to the
  * pieces after. That costs about len(name) byte comparisons, at memmem's speed; the NFA is
- * for middles with '?'.
+ * for middles with '?', and runs only on names that hold the middle's longest run of plain
+ * bytes (a memmem first), so its len(name) x words steps go to names that may match.
  *
  * Memory: a mask per distinct byte of M plus one shared by the bytes M does not hold (its
  * '?' positions only), so a compiled glob is at most (distinct + 1) x words x 8 bytes plus

@@ -259,6 +259,35 @@ void bg_decision_thresholds(struct bg_decision_items *it, const struct bg_gate_t
   }
 }
 
+void bg_decision_thresholds_kept(struct bg_decision_items *it, const struct bg_gate_thresholds *th,
+                                 struct bg_dcache *cache, long long rid, long long th_run) {
+  if (!th || !th->nrules || !it->n) {
+    bg_decision_thresholds(it, th); /* the defaults: nothing to match */
+    return;
+  }
+  uint64_t names = 0;
+  for (size_t i = 0; i < it->n; i++)
+    names = names * 31 + bg_table_str(it->v[i].benchmark ? it->v[i].benchmark : "") +
+            bg_table_str(it->v[i].measure ? it->v[i].measure : "");
+  const struct bg_dcache_th *kept = bg_dcache_th_get(cache, rid, th_run, names, it->n);
+  if (!kept) {
+    bg_decision_thresholds(it, th);
+    struct bg_dcache_th t = {
+        rid, th_run, names, it->n, bg_xmalloc(it->n * sizeof(double)), bg_xmalloc(it->n)};
+    for (size_t i = 0; i < it->n; i++) {
+      t.min_effect[i] = it->v[i].min_effect;
+      t.ignored[i] = (unsigned char)it->v[i].ignored;
+    }
+    bg_dcache_th_put(cache, &t);
+    return;
+  }
+  for (size_t i = 0; i < it->n; i++) {
+    it->v[i].min_effect = kept->min_effect[i];
+    it->v[i].ignored = kept->ignored[i];
+    it->v[i].has_th = it->v[i].benchmark != NULL;
+  }
+}
+
 /* Decides the candidate in `it` (loaded, its baseline not yet) against baseline b with
  * thresholds th (NULL: defaults). Series starts are applied when `cuts` is set and the
  * baseline reaches past them; `ack_commit` (0: none) names the commit whose acknowledgements

@@ -55,6 +55,12 @@ int bg_decision_make(struct bg_store *s, struct bg_dcache *cache, const struct b
  * thresholds later given to bg_decision_make. */
 void bg_decision_thresholds(struct bg_decision_items *it, const struct bg_gate_thresholds *th);
 
+/* bg_decision_thresholds for the items of stored run `rid` (fresh from bg_decision_stored),
+ * whose thresholds are those of run th_run: kept in `cache` (decision_cache.h), so that the
+ * next decision of the same run with the same thresholds matches no rule again. */
+void bg_decision_thresholds_kept(struct bg_decision_items *it, const struct bg_gate_thresholds *th,
+                                 struct bg_dcache *cache, long long rid, long long th_run);
+
 /* Hands the items' matrix to `cache` for the next decision (call while holding it). */
 void bg_decision_items_recycle(struct bg_decision_items *it, struct bg_dcache *cache);
 

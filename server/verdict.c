@@ -80,8 +80,10 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
   memset(d, 0, sizeof *d);
   struct bg_dcache *cache = bg_dcache_of(s);
   if ((rc = bg_decision_stored(s, rid, &it)) == BG_OK &&
-      (rc = bg_baseline_thresholds(s, th_run, NULL, &th)) == BG_OK)
+      (rc = bg_baseline_thresholds(s, th_run, NULL, &th)) == BG_OK) {
+    bg_decision_thresholds_kept(it, th, cache, rid, th_run);
     rc = bg_decision_make(s, cache, p, it, testbed, b, cuts, ack_commit, th, d);
+  }
   bg_gate_thresholds_free(th);
   bg_decision_items_recycle(it, cache);
   bg_decision_items_free(it);
