@@ -136,6 +136,13 @@ expect_json "eff_x +20 % is unchanged (a rule with min_effect 0.5)" \
   '[(r["class"], r["min_effect"]) for r in j["results"] if r["benchmark"] == "eff_x"][0] == ("unchanged", 0.5)'
 expect_json "ctl_x, which no rule matches, is regressed" \
   '[r for r in j["results"] if r["benchmark"] == "ctl_x"][0]["class"] == "regressed"'
+FIRST=$BODY
+same=1
+for _ in 1 2 3 4 5 6; do # every worker's connection decides it, then keeps its thresholds
+  req GET "/api/v1/projects/p/commits/$CAND/verdict?testbed=tb"
+  [ "$BODY" = "$FIRST" ] || same=0
+done
+check "six more GETs give the same verdict (thresholds kept per connection)" test "$same" = 1
 BODY=$(cat "$TMP/answer")
 expect_json "an answer of 5 results keeps the full verdict" \
   'len(j["verdict"]["results"]) == 5 and "summarized" not in j["verdict"]'
