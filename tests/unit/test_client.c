@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "client.h"
+#include "verdict_wait.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -173,7 +174,8 @@ static void retries_503_and_succeeds(void **state) {
   struct stub s = stub_start(answers, 3);
   char url[64], err[512];
   snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
-  struct bg_client c = {.server = url, .token = "t", .connect_timeout_ms = 2000, .timeout_ms = 5000};
+  struct bg_client c = {
+      .server = url, .token = "t", .connect_timeout_ms = 2000, .timeout_ms = 5000};
   struct bg_retry r = {5, 10000, 5000, 30000, 1}; /* Retry-After: 0 must beat the 5 s base */
   struct bg_response res;
   int tries = 0;
@@ -195,7 +197,8 @@ static void does_not_retry_a_rejected_run(void **state) {
   struct stub s = stub_start(answers, 1);
   char url[64], err[512], msg[256];
   snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
-  struct bg_client c = {.server = url, .token = NULL, .connect_timeout_ms = 2000, .timeout_ms = 5000};
+  struct bg_client c = {
+      .server = url, .token = NULL, .connect_timeout_ms = 2000, .timeout_ms = 5000};
   struct bg_retry r = {5, 10000, 1, 10, 1};
   struct bg_response res;
   int tries = 0;
@@ -215,7 +218,8 @@ static void stops_when_retry_after_passes_the_time_budget(void **state) {
   struct stub s = stub_start(answers, 1);
   char url[64], err[512];
   snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
-  struct bg_client c = {.server = url, .token = NULL, .connect_timeout_ms = 2000, .timeout_ms = 5000};
+  struct bg_client c = {
+      .server = url, .token = NULL, .connect_timeout_ms = 2000, .timeout_ms = 5000};
   struct bg_retry r = {5, 300, 1, 30000, 1}; /* 1 s wait asked, 0.3 s budget */
   struct bg_response res;
   int tries = 0;
@@ -243,7 +247,8 @@ static void gives_up_on_a_closed_port_after_the_attempts(void **state) {
   close(fd); /* bound, never listened, closed: connections are refused */
   char url[64], err[512];
   snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(a.sin_port));
-  struct bg_client c = {.server = url, .token = NULL, .connect_timeout_ms = 2000, .timeout_ms = 5000};
+  struct bg_client c = {
+      .server = url, .token = NULL, .connect_timeout_ms = 2000, .timeout_ms = 5000};
   struct bg_retry r = {3, 10000, 5, 20, 1};
   struct bg_response res;
   int tries = 0;
@@ -252,6 +257,25 @@ static void gives_up_on_a_closed_port_after_the_attempts(void **state) {
       BG_ENET);
   assert_int_equal(tries, 3);
   assert_non_null(strstr(err, "unreachable"));
+}
+
+/* An upload of more than 1 000 results answers a summary without the report: the agent sees
+ * that it is one (and `benchgate run --gate` then reads the full verdict). */
+static void reads_a_summarized_upload_answer(void **state) {
+  (void)state;
+  struct bg_verdict v = {{0}, {0}, {0}, NULL, 0};
+  bg_verdict_parse("{\"run_id\":\"x\",\"verdict\":{\"state\":\"pass\",\"summarized\":true,"
+                   "\"results_total\":1503,\"worst\":[],\"summary\":\"no regressions\","
+                   "\"verdict_url\":\"/api/v1/projects/p/commits/a/verdict?testbed=t\"}}",
+                   &v);
+  assert_string_equal(v.state, "pass");
+  assert_string_equal(v.summary, "no regressions");
+  assert_int_equal(v.summarized, 1);
+  assert_null(v.markdown);
+  bg_verdict_parse("{\"state\":\"pass\",\"summary\":\"s\",\"markdown\":\"### r\"}", &v);
+  assert_int_equal(v.summarized, 0);
+  assert_string_equal(v.markdown, "### r");
+  bg_verdict_clear(&v);
 }
 
 int main(void) {
@@ -264,6 +288,7 @@ int main(void) {
       cmocka_unit_test(does_not_retry_a_rejected_run),
       cmocka_unit_test(stops_when_retry_after_passes_the_time_budget),
       cmocka_unit_test(gives_up_on_a_closed_port_after_the_attempts),
+      cmocka_unit_test(reads_a_summarized_upload_answer),
   };
   bg_client_global_init();
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
