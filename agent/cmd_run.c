@@ -5,8 +5,8 @@
 #include "cli.h"
 #include "client.h"
 #include "deliver.h"
-#include "git.h"
 #include "measure.h"
+#include "git.h"
 #include "mem.h"
 #include "report.h"
 #include "spool.h"
@@ -311,8 +311,8 @@ static int wait_verdict(const struct bg_client *cl, const char *project, const s
 
 static int upload(const struct flags *fl, const char *server, const char *token,
                   const char *project, const struct bg_run *run) {
-  struct bg_client cl = {
-      .server = server, .token = token, .connect_timeout_ms = 10000, .timeout_ms = 120000};
+  struct bg_client cl = {.server = server, .token = token, .connect_timeout_ms = 10000,
+                         .timeout_ms = 120000};
   struct bg_response res;
   struct bg_retry retry;
   char dir[4096], spooled[4352], err[6000];
@@ -382,8 +382,7 @@ static void flush_earlier(const struct flags *fl, const char *server, const char
  * BG_EXIT_PASS to go on (*reachable 0 when the server gave no usable answer) or BG_EXIT_USAGE
  * when the token or the project is refused: better now than after an hour of benchmarks. */
 static int preflight(const char *server, const char *token, const char *project, int *reachable) {
-  struct bg_client cl = {
-      .server = server, .token = token, .connect_timeout_ms = 5000, .timeout_ms = 15000};
+  struct bg_client cl = {.server = server, .token = token, .connect_timeout_ms = 5000, .timeout_ms = 15000};
   struct bg_retry retry;
   char err[1024];
   bg_retry_from_env(&retry);
@@ -412,6 +411,7 @@ static int preflight(const char *server, const char *token, const char *project,
   bg_cli_error("%s; nothing was run", err);
   return BG_EXIT_USAGE;
 }
+
 
 int bg_cmd_run_main(int argc, char **argv) {
   struct flags fl;
@@ -476,8 +476,8 @@ int bg_cmd_run_main(int argc, char **argv) {
   gethostname(host, sizeof host - 1);
   bg_run_set(&run->agent_name, *host ? host : "unknown");
   bg_run_set(&run->agent_version, BG_VERSION);
-  struct bg_measure_opts mo = {
-      NULL, cf->cpus, cf->ncpus, cf->clean_env, fl.verbose, bg_cli_interactive(), NULL};
+  struct bg_measure_opts mo = {NULL,         cf->cpus,    cf->ncpus, cf->clean_env,
+                               fl.verbose, bg_cli_interactive(), NULL};
   int rc = bg_measure_run(cf, &mo, run, err, sizeof err);
   if (rc != BG_OK) {
     bg_cli_error("%s; nothing uploaded", err);

@@ -156,12 +156,12 @@ struct bg_gate_item {
   const char *measure;
   const char *unit; /* may be NULL */
   enum bg_direction direction;
-  const struct bg_gate_point *baseline;    /* the baseline runs, newest first */
-  size_t nbaseline;                        /* 0: the item is new */
+  const struct bg_gate_point *baseline; /* the baseline runs, newest first */
+  size_t nbaseline;                     /* 0: the item is new */
   const struct bg_gate_summary *candidate; /* NULL: the item is missing from the run */
-  int ignored;                             /* from the thresholds: reported, never failed */
-  double min_effect;                       /* from the thresholds (relative, e.g. 0.02) */
-  int acknowledged; /* a regression here was accepted: reported, does not fail */
+  int ignored;       /* from the thresholds: reported, never failed */
+  double min_effect; /* from the thresholds (relative, e.g. 0.02) */
+  int acknowledged;  /* a regression here was accepted: reported, does not fail */
   /* Optional, from a caller that keeps them across decisions (benchgated updates them by
    * one run per upload): the baseline centres on the test scale (sorted_log 1: log, 0: raw)
    * of the runs the level uses (level_sorted) and of those the noise uses (noise_sorted;
@@ -206,17 +206,17 @@ struct bg_gate_outcome {
   enum bg_direction direction;
   enum bg_gate_class cls;
   int acknowledged, ignored;
-  int tested;                  /* 1 when compared (baseline and candidate present) */
-  enum bg_gate_method method;  /* t: p, q and the interval exist; exact: they are NAN */
-  double resolution;           /* exact: the resolution r of the rule; NAN otherwise */
-  int log_scale;               /* 1 when tested on the log scale */
-  double change;               /* relative change of the value (+0.05: 5 % higher); NAN untested */
+  int tested;           /* 1 when compared (baseline and candidate present) */
+  enum bg_gate_method method; /* t: p, q and the interval exist; exact: they are NAN */
+  double resolution;    /* exact: the resolution r of the rule; NAN otherwise */
+  int log_scale;        /* 1 when tested on the log scale */
+  double change;        /* relative change of the value (+0.05: 5 % higher); NAN untested */
   double change_lo, change_hi; /* its confidence interval */
-  double p;                    /* two-sided p, the one BH sees; NAN untested */
-  double q;                    /* BH-adjusted p; NAN untested */
-  double p_worse, p_better;    /* one-sided, direction-aware */
-  double q_worse;              /* BH-adjusted p_worse (the fail budget's family); NAN untested */
-  double t, df, se;            /* the test statistic, its degrees of freedom and standard error */
+  double p;             /* two-sided p, the one BH sees; NAN untested */
+  double q;             /* BH-adjusted p; NAN untested */
+  double p_worse, p_better; /* one-sided, direction-aware */
+  double q_worse;       /* BH-adjusted p_worse (the fail budget's family); NAN untested */
+  double t, df, se;     /* the test statistic, its degrees of freedom and standard error */
   double min_effect;
   double baseline_center;  /* level mu back on the value scale (exp for log) */
   size_t baseline_runs;    /* runs the level used (after the window) */
@@ -224,7 +224,7 @@ struct bg_gate_outcome {
   double candidate_center; /* candidate centre on the value scale (its median when the item
                             * was not tested) */
   double candidate_n;
-  double s2; /* the moderated run-to-run variance used */
+  double s2;            /* the moderated run-to-run variance used */
 };
 
 struct bg_gate_verdict {
@@ -246,8 +246,8 @@ struct bg_gate_verdict {
  * no_baseline when no item has a baseline run; else pass). `config` may be NULL (defaults).
  * Returns BG_OK and a new verdict in *out (free with bg_gate_verdict_free), or BG_EINVAL for
  * a NULL items array with n > 0, an alpha outside (0, 1) or a negative min_effect. */
-int bg_gate_decide(const struct bg_gate_item *items, size_t n, const struct bg_gate_config *config,
-                   struct bg_gate_verdict **out);
+int bg_gate_decide(const struct bg_gate_item *items, size_t n,
+                   const struct bg_gate_config *config, struct bg_gate_verdict **out);
 
 /* Frees a verdict; accepts NULL. */
 void bg_gate_verdict_free(struct bg_gate_verdict *v);

@@ -2,8 +2,8 @@
  * (declared in gate.h, section 3). The decision itself is gate.c's; this file only reads a
  * struct bg_gate_verdict. The verdict object, which embeds both, is server/verdict_render.c's.
  */
-#include "buf.h"
 #include "gate.h"
+#include "buf.h"
 #include "mem.h"
 #include "stats.h"
 #include "units.h"
@@ -111,8 +111,8 @@ char *bg_gate_summary_text(const struct bg_gate_verdict *v) {
   } else {
     bg_buf_puts(&b, "no regressions (");
     bg_buf_printf(&b, "%zu unchanged", v->counts[BG_GATE_UNCHANGED]);
-    static const enum bg_gate_class extra[] = {BG_GATE_IMPROVED, BG_GATE_INCONCLUSIVE, BG_GATE_NEW,
-                                               BG_GATE_MISSING, BG_GATE_IGNORED};
+    static const enum bg_gate_class extra[] = {BG_GATE_IMPROVED, BG_GATE_INCONCLUSIVE,
+                                               BG_GATE_NEW, BG_GATE_MISSING, BG_GATE_IGNORED};
     for (size_t i = 0; i < sizeof extra / sizeof *extra; i++)
       if (v->counts[extra[i]])
         bg_buf_printf(&b, ", %zu %s", v->counts[extra[i]], bg_gate_class_name(extra[i]));
@@ -172,10 +172,10 @@ char *bg_gate_markdown(const struct bg_gate_verdict *v, const struct bg_gate_con
   free(summary);
   bg_buf_puts(&b, "| regressed | inconclusive | improved | unchanged | new | missing | ignored |\n"
                   "|---:|---:|---:|---:|---:|---:|---:|\n");
-  bg_buf_printf(&b, "| %zu | %zu | %zu | %zu | %zu | %zu | %zu |\n\n", v->counts[BG_GATE_REGRESSED],
-                v->counts[BG_GATE_INCONCLUSIVE], v->counts[BG_GATE_IMPROVED],
-                v->counts[BG_GATE_UNCHANGED], v->counts[BG_GATE_NEW], v->counts[BG_GATE_MISSING],
-                v->counts[BG_GATE_IGNORED]);
+  bg_buf_printf(&b, "| %zu | %zu | %zu | %zu | %zu | %zu | %zu |\n\n",
+                v->counts[BG_GATE_REGRESSED], v->counts[BG_GATE_INCONCLUSIVE],
+                v->counts[BG_GATE_IMPROVED], v->counts[BG_GATE_UNCHANGED], v->counts[BG_GATE_NEW],
+                v->counts[BG_GATE_MISSING], v->counts[BG_GATE_IGNORED]);
   static const char *head = "| class | benchmark | measure | change | 95 % CI | q | baseline | "
                             "candidate |\n|---|---|---|---:|---|---:|---:|---:|\n";
   size_t *ord = bg_gate_severity_order(v), i = 0;

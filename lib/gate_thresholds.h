@@ -52,7 +52,8 @@ struct bg_gate_thresholds {
  * without match, match that is not 1-256 bytes (BG_GATE_MAX_MATCH) of UTF-8 without control
  * characters, measure that is not a measure slug, ignore that is not a boolean, more than
  * BG_GATE_MAX_RULES (64) rules. Each rule's match is compiled here, once (glob.h). */
-int bg_gate_thresholds_parse(const cJSON *json, struct bg_gate_thresholds **out, struct bg_ferr *e);
+int bg_gate_thresholds_parse(const cJSON *json, struct bg_gate_thresholds **out,
+                             struct bg_ferr *e);
 
 /* The same parser for thresholds stored with an earlier run, under the rules they were
  * accepted with: a member given twice, the character rules of match and measure and the

@@ -77,7 +77,8 @@ struct request {
   char id[REQUEST_ID_MAX + 1];
   char method[16]; /* for the log line; longer methods are cut */
   int answered;    /* an answer was queued (and logged) */
-  char retry_after[16]; /* the handler's Retry-After; "" for none */
+  /* The handler's Retry-After; "" for none. */
+  char retry_after[16];
 };
 
 /* ---- answers ---- */

@@ -40,8 +40,9 @@
 #include <string.h>
 
 #define DRAIN_MS 30000
-#define MAX_UPLOADS_DEFAULT 4 /* --max-uploads: four uploads of 100 000 results, ~0.6 GB */
-#define CHECKPOINT_MS 100     /* frequent enough that the WAL stays near BG_STORE_WAL_RESET pages */
+#define CHECKPOINT_MS 100 /* frequent enough that the WAL stays near BG_STORE_WAL_RESET pages */
+/* --max-uploads: four uploads of 100 000 results at once take ~0.3-0.4 GB */
+#define MAX_UPLOADS_DEFAULT 4
 
 struct options {
   const char *db, *listen, *web, *project, *role, *name, *out, *public_url, *webhook_secret_file;
@@ -58,10 +59,11 @@ static int usage(const char *msg) {
     fprintf(stderr, "benchgated: %s\n", msg);
   fprintf(stderr,
           "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
-          "                  [--private] [--max-body BYTES] [--max-uploads N] [--public-url URL]\n"
+          "                  [--private] [--max-body BYTES] [--max-uploads N]\n"
+          "                  [--public-url URL]\n"
           "                  [--job-lease SECONDS] [--webhook-secret-file FILE]\n"
           "                  [--github-api URL] [--github-token-file FILE]\n"
-          "                  [--github-app-id ID --github-app-key-file FILE]\n"
+         "                  [--github-app-id ID --github-app-key-file FILE]\n"
           "                  [--log-format kv|json]\n"
           "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
           "[--name N]\n"
@@ -77,7 +79,8 @@ static int help(void) {
   printf("benchgated %s: the benchgate server (REST API, verdicts, dashboard)\n"
          "\n"
          "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
-         "                  [--private] [--max-body BYTES] [--max-uploads N] [--public-url URL]\n"
+         "                  [--private] [--max-body BYTES] [--max-uploads N]\n"
+         "                  [--public-url URL]\n"
          "                  [--job-lease SECONDS] [--webhook-secret-file FILE]\n"
          "                  [--github-api URL] [--github-token-file FILE]\n"
          "                  [--github-app-id ID --github-app-key-file FILE]\n"
@@ -232,7 +235,8 @@ static int parse(int argc, char **argv, int first, struct options *o) {
         return 0;
       else if (!strcmp(a, "--max-uploads") && !parse_int(a, v, 1, 256, &o->max_uploads))
         return 0;
-      else if (!strcmp(a, "--github-app-id") && !parse_int(a, v, 1, 1LL << 53, &o->github_app_id))
+      else if (!strcmp(a, "--github-app-id") &&
+               !parse_int(a, v, 1, 1LL << 53, &o->github_app_id))
         return 0;
       else if (!strcmp(a, "--job-lease") &&
                !parse_int(a, v, BG_JOBS_LEASE_MIN_S, BG_JOBS_LEASE_MAX_S, &o->job_lease))
@@ -484,7 +488,8 @@ static int serve(int argc, char **argv) {
   bg_notify_configure(db, o.public_url, gh_auth.app != NULL); /* check runs need an App */
   /* Runs stored by an upload that did not get to store their verdict get it now. */
   if (!(s = bg_db_thread(db, err, sizeof err)) || bg_upload_recover(s) != BG_OK) {
-    fprintf(stderr, "benchgated: settling interrupted uploads: %s\n", s ? bg_store_errmsg(s) : err);
+    fprintf(stderr, "benchgated: settling interrupted uploads: %s\n",
+            s ? bg_store_errmsg(s) : err);
     bg_db_close(db);
     bg_buf_free(&secret);
     bg_github_auth_clear(&gh_auth);

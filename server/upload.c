@@ -210,7 +210,8 @@ static void *settings_create(void) {
   return st;
 }
 
-static const struct bg_db_shared upload_settings_kind = {"upload settings", settings_create, free};
+static const struct bg_db_shared upload_settings_kind = {"upload settings", settings_create,
+                                                         free};
 
 void bg_upload_delay_decisions(struct bg_db *db, int ms) {
   struct upload_settings *st = bg_db_shared(db, &upload_settings_kind);

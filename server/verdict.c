@@ -32,6 +32,7 @@
 #include "verdict_render.h"
 #include "verdict_store.h"
 
+
 #include <cjson/cJSON.h>
 #include <limits.h>
 #include <math.h>
@@ -410,7 +411,8 @@ int bg_verdict_pending(struct bg_store *s, long long rid, int *pending) {
   return bg_vstore_pending(s, rid, pending);
 }
 
-int bg_verdict_store_decision(struct bg_store *s, const struct bg_verdict_answer *a, int *stored) {
+int bg_verdict_store_decision(struct bg_store *s, const struct bg_verdict_answer *a,
+                              int *stored) {
   int rc, pending;
   *stored = 0;
   if ((rc = bg_verdict_pending(s, a->c.rid, &pending)) || !pending)

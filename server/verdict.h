@@ -49,8 +49,8 @@ int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
                               long long now, struct bg_verdict_answer **answer);
 
 /* For tests: while a thread holds them (hold 1, then 0 from the same thread), upload
- * decisions on the database of `s` wait before they judge, so an upload's insert finishes first and
- * its verdict takes the path of a slow decision (a second transaction). */
+ * decisions on the database of `s` wait before they judge, so an upload's insert finishes first and its verdict
+ * takes the path of a slow decision (a second transaction). */
 void bg_verdict_hold_decisions(struct bg_store *s, int hold);
 
 /* Ties a bg_verdict_decide_payload decision to its run as stored: run id, commit id and
@@ -63,7 +63,8 @@ void bg_verdict_answer_bind(struct bg_verdict_answer *a, long long rid, long lon
  * its alerts, as bg_verdict_update_run does, when the run's verdict is still pending (*stored
  * 1); otherwise (a replay or recovery stored one first) writes nothing (*stored 0). BG_OK or
  * BG_EDB. */
-int bg_verdict_store_decision(struct bg_store *s, const struct bg_verdict_answer *a, int *stored);
+int bg_verdict_store_decision(struct bg_store *s, const struct bg_verdict_answer *a,
+                              int *stored);
 
 /* *pending = 1 when run `rid` is stored without its verdict (BG_VERDICT_PENDING). */
 int bg_verdict_pending(struct bg_store *s, long long rid, int *pending);

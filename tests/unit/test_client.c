@@ -174,8 +174,7 @@ static void retries_503_and_succeeds(void **state) {
   struct stub s = stub_start(answers, 3);
   char url[64], err[512];
   snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
-  struct bg_client c = {
-      .server = url, .token = "t", .connect_timeout_ms = 2000, .timeout_ms = 5000};
+  struct bg_client c = {.server = url, .token = "t", .connect_timeout_ms = 2000, .timeout_ms = 5000};
   struct bg_retry r = {5, 10000, 5000, 30000, 1}; /* Retry-After: 0 must beat the 5 s base */
   struct bg_response res;
   int tries = 0;
@@ -197,8 +196,7 @@ static void does_not_retry_a_rejected_run(void **state) {
   struct stub s = stub_start(answers, 1);
   char url[64], err[512], msg[256];
   snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
-  struct bg_client c = {
-      .server = url, .token = NULL, .connect_timeout_ms = 2000, .timeout_ms = 5000};
+  struct bg_client c = {.server = url, .token = NULL, .connect_timeout_ms = 2000, .timeout_ms = 5000};
   struct bg_retry r = {5, 10000, 1, 10, 1};
   struct bg_response res;
   int tries = 0;
@@ -218,8 +216,7 @@ static void stops_when_retry_after_passes_the_time_budget(void **state) {
   struct stub s = stub_start(answers, 1);
   char url[64], err[512];
   snprintf(url, sizeof url, "http://127.0.0.1:%d", s.port);
-  struct bg_client c = {
-      .server = url, .token = NULL, .connect_timeout_ms = 2000, .timeout_ms = 5000};
+  struct bg_client c = {.server = url, .token = NULL, .connect_timeout_ms = 2000, .timeout_ms = 5000};
   struct bg_retry r = {5, 300, 1, 30000, 1}; /* 1 s wait asked, 0.3 s budget */
   struct bg_response res;
   int tries = 0;
@@ -247,8 +244,7 @@ static void gives_up_on_a_closed_port_after_the_attempts(void **state) {
   close(fd); /* bound, never listened, closed: connections are refused */
   char url[64], err[512];
   snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(a.sin_port));
-  struct bg_client c = {
-      .server = url, .token = NULL, .connect_timeout_ms = 2000, .timeout_ms = 5000};
+  struct bg_client c = {.server = url, .token = NULL, .connect_timeout_ms = 2000, .timeout_ms = 5000};
   struct bg_retry r = {3, 10000, 5, 20, 1};
   struct bg_response res;
   int tries = 0;

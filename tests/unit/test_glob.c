@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "gate_thresholds.h"
 #include "glob.h"
 
@@ -148,7 +149,48 @@ static void agrees_with_the_reference_past_one_state_word(void **state) {
 
 static void agrees_on_bytes_above_127(void **state) {
   (void)state;
-  compare(20000, 12, 16, "\xc3\xa9*?a", "\xc3\xa9\xff" "a");
+  compare(20000, 12, 16, "\xc3\xa9*?a",
+          "\xc3\xa9\xff"
+          "a");
+}
+
+/* Thresholds stored with earlier runs are read as they were accepted, past the payload limits,
+ * and their rules apply through compiled globs. */
+static void stored_thresholds_past_the_limits_still_apply(void **state) {
+  (void)state;
+  struct bg_gate_thresholds *t = NULL;
+  struct bg_ferr e;
+  double me;
+  int ig;
+  cJSON *j;
+  /* Accepted before the limits of 64 rules and 256-byte matches: 100 rules, the last a
+   * 1 000-byte pattern of stars, still read and applied. */
+  struct bg_buf b;
+  bg_buf_init(&b, 0);
+  bg_buf_puts(&b, "{\"rules\":[");
+  for (int i = 0; i < 99; i++)
+    bg_buf_printf(&b, "{\"match\":\"r%d*\",\"min_effect\":0.1},", i);
+  bg_buf_puts(&b, "{\"match\":\"");
+  for (int i = 0; i < 500; i++)
+    bg_buf_puts(&b, "*x");
+  bg_buf_puts(&b, "\",\"ignore\":true}]}");
+  j = cJSON_Parse(b.data);
+  assert_int_equal(bg_gate_thresholds_parse(j, &t, &e), BG_EINVAL);
+  assert_string_equal(e.field, "thresholds.rules");
+  assert_int_equal(bg_gate_thresholds_parse_stored(j, &t), BG_OK);
+  char name[1100];
+  memset(name, 'x', 502);
+  memcpy(name, "r98", 3);
+  name[502] = '\0';
+  bg_gate_thresholds_lookup(t, name, "wall_time", &me, &ig);
+  assert_true(me == 0.1 && !ig); /* 499 x: one short of the last pattern's 500 */
+  name[502] = 'x';
+  name[503] = '\0';
+  bg_gate_thresholds_lookup(t, name, "wall_time", &me, &ig);
+  assert_true(me == 0.1 && ig);
+  bg_gate_thresholds_free(t);
+  cJSON_Delete(j);
+  bg_buf_free(&b);
 }
 
 int main(void) {
@@ -157,6 +199,7 @@ int main(void) {
       cmocka_unit_test(agrees_with_the_reference_on_short_random_globs),
       cmocka_unit_test(agrees_with_the_reference_past_one_state_word),
       cmocka_unit_test(agrees_on_bytes_above_127),
+      cmocka_unit_test(stored_thresholds_past_the_limits_still_apply),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -118,9 +118,9 @@ static void parses_full_example(void **state) {
 
 static void parses_minimal_payload_with_defaults_from_known_measures(void **state) {
   (void)state;
-  char *p =
-      payload_with_results("[{\"benchmark\":\"a\",\"measure\":\"throughput\",\"samples\":[1]},"
-                           "{\"benchmark\":\"a\",\"measure\":\"max_rss\",\"samples\":[1]}]");
+  char *p = payload_with_results(
+      "[{\"benchmark\":\"a\",\"measure\":\"throughput\",\"samples\":[1]},"
+      "{\"benchmark\":\"a\",\"measure\":\"max_rss\",\"samples\":[1]}]");
   struct bg_run *run = NULL;
   assert_int_equal(bg_run_from_json(p, strlen(p), &run, NULL), BG_OK);
   assert_string_equal(run->results[0].unit, "ops/s");
@@ -179,8 +179,7 @@ static void rejects_missing_required_fields(void **state) {
   expect_error("{\"schema\":\"benchgate.run/v1\",\"run_id\":\"" UUID "\",\"testbed\":{\"name\":"
                "\"t\"},\"results\":[]}",
                BG_EINVAL, "commit");
-  expect_error("{\"schema\":\"benchgate.run/v1\",\"run_id\":\"" UUID
-               "\",\"commit\":{\"sha\":\"" SHA1
+  expect_error("{\"schema\":\"benchgate.run/v1\",\"run_id\":\"" UUID "\",\"commit\":{\"sha\":\"" SHA1
                "\",\"branch\":\"main\"},\"testbed\":{\"name\":\"t\"}}",
                BG_EINVAL, "results");
 }
