@@ -450,15 +450,20 @@ static void *sender_main(void *arg) {
   if (!bg_github_auth_configured(g->auth))
     fprintf(stderr, "benchgated: github: no credentials configured (--github-token-file or "
                     "BENCHGATE_GITHUB_TOKEN): outbox rows are kept, not sent\n");
-  while (!wait_stop(g, 0)) {
+  for (;;) {
+    int stopping = wait_stop(g, 0);
     long long now = now_ms(), wait = g->poll_ms;
-    watch_depth(g, now);
-    if (bg_github_auth_configured(g->auth) && now >= g->pause_until_ms && deliver_one(g))
+    if (!stopping)
+      watch_depth(g, now);
+    int sent = bg_github_auth_configured(g->auth) && now >= g->pause_until_ms &&
+               !atomic_load(&g->cancel) && deliver_one(g);
+    if (stopping && !sent)
+      break; /* stopping, and nothing more is due now */
+    if (sent)
       continue; /* the next row at once */
     if (g->pause_until_ms > now && g->pause_until_ms - now < wait)
       wait = g->pause_until_ms - now;
-    if (wait_stop(g, wait))
-      break;
+    wait_stop(g, wait);
   }
   bg_db_thread_release(g->db);
   return NULL;
@@ -494,15 +499,25 @@ int bg_github_sender_start(struct bg_db *db, const struct bg_github_sender_confi
   return BG_OK;
 }
 
-void bg_github_sender_stop(struct bg_github_sender *g) {
+void bg_github_sender_stop(struct bg_github_sender *g, int grace_ms) {
   if (!g)
     return;
   pthread_mutex_lock(&g->mu);
   g->stop = 1;
-  atomic_store(&g->cancel, 1);
   pthread_cond_broadcast(&g->cv);
   pthread_mutex_unlock(&g->mu);
-  pthread_join(g->thread, NULL);
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += grace_ms / 1000;
+  until.tv_nsec += (long)(grace_ms % 1000) * 1000000L;
+  if (until.tv_nsec >= 1000000000L) {
+    until.tv_sec++;
+    until.tv_nsec -= 1000000000L;
+  }
+  if (pthread_timedjoin_np(g->thread, NULL, &until) != 0) {
+    atomic_store(&g->cancel, 1); /* the grace is over: abandon the request in flight */
+    pthread_join(g->thread, NULL);
+  }
   bg_github_http_close(g->http);
   pthread_mutex_destroy(&g->mu);
   pthread_cond_destroy(&g->cv);

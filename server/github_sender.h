@@ -60,9 +60,11 @@ struct bg_github_sender_config {
 int bg_github_sender_start(struct bg_db *db, const struct bg_github_sender_config *cfg,
                            struct bg_github_sender **out, char *err, size_t errlen);
 
-/* Stops the sender and frees it. A request in flight is abandoned and its row left as it was
- * (pending: the next start sends it). Accepts NULL. */
-void bg_github_sender_stop(struct bg_github_sender *g);
+/* Stops the sender and frees it. For up to grace_ms it first sends the rows that are due now
+ * (a stopping server's last verdicts reach GitHub before it exits, not after its next
+ * start); then a request in flight is abandoned and its row left as it was (pending: the next
+ * start sends it). Accepts NULL. */
+void bg_github_sender_stop(struct bg_github_sender *g, int grace_ms);
 
 /* ---- the retry policy, a pure function of an answer (the unit tests call it) ---- */
 

@@ -14,6 +14,7 @@
  */
 #include "http.h"
 
+#include "conn_guard.h"
 #include "error.h"
 #include "mem.h"
 #include "metrics.h"
@@ -33,14 +34,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define CONN_MEMORY_LIMIT (64 * 1024) /* per connection: bounds the request header size */
-#define CONN_LIMIT 512                /* also the bound on parked requests */
-#define CONN_TIMEOUT_S 30 /* idle seconds before a connection is closed */
+#define CONN_TIMEOUT_S 30 /* idle seconds (no byte either way) before a connection is closed */
+#define LISTEN_BACKLOG 1024
+#define DISCARD_MAX (1024 * 1024) /* a chunked body's bytes past the bound read before closing */
 
 static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
                           "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
@@ -52,6 +55,7 @@ struct bg_http {
   struct bg_api_config api;
   char *web_root; /* realpath of cfg.web_dir, or NULL */
   struct bg_park *park;
+  struct bg_conn_guard *guard;
   struct bg_metrics *metrics;
   const char **handlers; /* metrics' handler names: the routes' patterns, then EXTRA_HANDLERS */
   size_t nroutes;
@@ -67,13 +71,14 @@ static const char *const EXTRA_HANDLERS[N_EXTRA] = {"static", "not_found", "meth
 
 struct request {
   struct bg_route_match match;
-  int status;  /* 200 until something rejects the request early */
-  int too_big; /* the body went past max_body */
-  size_t max_body; /* the route's own limit, or --max-body */
+  int status;       /* 200 until something rejects the request early */
+  const char *bad;  /* why a 400 rejects it */
+  size_t discarded; /* body bytes past max_body (a chunked body), dropped */
+  size_t max_body;  /* the route's own limit, or --max-body */
   struct bg_buf body;
   long long first_ms; /* bg_park_now_ms of the handler's first call; 0 before */
-  struct timespec t0;  /* the first call (the headers are in) */
-  long long token_id;  /* the token the route checked; 0: none */
+  struct timespec t0; /* the first call (the headers are in) */
+  long long token_id; /* the token the route checked; 0: none */
   char id[REQUEST_ID_MAX + 1];
   char method[16]; /* for the log line; longer methods are cut */
   int answered;    /* an answer was queued (and logged) */
@@ -142,6 +147,8 @@ static enum MHD_Result queue(struct bg_http *h, struct MHD_Connection *c, struct
                              int status, struct MHD_Response *r, size_t bytes) {
   common_headers(r);
   MHD_add_response_header(r, "X-Request-Id", rq->id);
+  if (bg_conn_guard_is_draining(h->guard)) /* no further request on this connection */
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
   enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
   MHD_destroy_response(r);
   account(h, c, rq, status, bytes);
@@ -161,10 +168,10 @@ static void common_headers(struct MHD_Response *r) {
 
 /* Queues `body` (taken over) with content type `type` (NULL: JSON). An answer with an ETag may
  * be cached but is revalidated each time (no-cache); others are not kept (no-store). */
-static enum MHD_Result send_answer(struct bg_http *h, struct MHD_Connection *c,
-                                   struct request *rq, int status, struct bg_buf *body,
-                                   const char *type, const char *etag, const char *allow,
-                                   const char *location, double ms) {
+static enum MHD_Result send_answer(struct bg_http *h, struct MHD_Connection *c, struct request *rq,
+                                   int status, struct bg_buf *body, const char *type,
+                                   const char *etag, const char *allow, const char *location,
+                                   double ms) {
   size_t len = body->len;
   char *data = bg_buf_steal(body);
   struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, data, free);
@@ -191,9 +198,9 @@ static enum MHD_Result send_answer(struct bg_http *h, struct MHD_Connection *c,
   return queue(h, c, rq, status, r, len);
 }
 
-static enum MHD_Result send_error(struct bg_http *h, struct MHD_Connection *c,
-                                  struct request *rq, int status, const char *code,
-                                  const char *msg, const char *allow) {
+static enum MHD_Result send_error(struct bg_http *h, struct MHD_Connection *c, struct request *rq,
+                                  int status, const char *code, const char *msg,
+                                  const char *allow) {
   struct bg_req req = {0};
   bg_buf_init(&req.out, 0);
   bg_api_error(&req, status, code, NULL, "%s", msg);
@@ -287,8 +294,8 @@ static int not_modified(struct MHD_Connection *c, const char *etag) {
   return inm && (strstr(inm, etag) || !strcmp(inm, "*"));
 }
 
-static enum MHD_Result send_static(struct bg_http *h, struct MHD_Connection *c,
-                                   struct request *rq, const char *url) {
+static enum MHD_Result send_static(struct bg_http *h, struct MHD_Connection *c, struct request *rq,
+                                   const char *url) {
   char *path = h->web_root ? bg_http_static_path(h->web_root, url) : NULL;
   int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
   struct stat st;
@@ -332,8 +339,8 @@ static int is_json(const char *type) {
 /* The client's X-Request-Id when it is 1-64 safe characters, else 16 random hex digits. */
 static void request_id(struct MHD_Connection *c, char id[REQUEST_ID_MAX + 1]) {
   const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
-  size_t n = v ? strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-")
-               : 0;
+  size_t n =
+      v ? strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") : 0;
   if (v && n && !v[n] && n <= REQUEST_ID_MAX) {
     memcpy(id, v, n + 1);
     return;
@@ -343,16 +350,52 @@ static void request_id(struct MHD_Connection *c, char id[REQUEST_ID_MAX + 1]) {
     /* No entropy yet (early boot): the time still tells requests apart. */
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    unsigned long long t = (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+    unsigned long long t =
+        (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
     memcpy(raw, &t, sizeof raw);
   }
   for (size_t i = 0; i < sizeof raw; i++)
     snprintf(id + 2 * i, 3, "%02x", raw[i]);
 }
 
+struct framing {
+  int content_length, transfer_encoding; /* how many of each header the request has */
+};
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value) {
+  struct framing *f = cls;
+  (void)kind;
+  (void)value;
+  if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+    f->content_length++;
+  else if (!strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING))
+    f->transfer_encoding++;
+  return MHD_YES;
+}
+
+/* Why the request's framing is ambiguous, or NULL. Two Content-Length headers, or one with
+ * Transfer-Encoding, let a proxy in front and this server see different bodies (request
+ * smuggling); libmicrohttpd would pick one, so such a request is refused outright. */
+static const char *ambiguous_framing(struct MHD_Connection *c) {
+  struct framing f = {0, 0};
+  MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
+  if (f.content_length > 1)
+    return "the request has more than one Content-Length header";
+  if (f.transfer_encoding > 1)
+    return "the request has more than one Transfer-Encoding header";
+  if (f.content_length && f.transfer_encoding)
+    return "the request has both Content-Length and Transfer-Encoding";
+  return NULL;
+}
+
 /* First call: decide from the headers alone whether the request can go on. */
 static void first_call(struct bg_http *h, struct MHD_Connection *c, const char *url,
                        const char *method, struct request *rq) {
+  if ((rq->bad = ambiguous_framing(c))) {
+    rq->status = 400;
+    return;
+  }
   int st = bg_router_match(bg_api_routes, method, url, &rq->match);
   const struct bg_route *route = rq->match.route;
   rq->max_body = route && route->max_body ? route->max_body : h->cfg.max_body;
@@ -377,6 +420,8 @@ static void first_call(struct bg_http *h, struct MHD_Connection *c, const char *
 static enum MHD_Result reject(struct bg_http *h, struct MHD_Connection *c, struct request *rq) {
   char msg[128];
   switch (rq->status) {
+  case 400:
+    return send_error(h, c, rq, 400, "bad_request", rq->bad, NULL);
   case 404:
     return send_error(h, c, rq, 404, "not_found", "no such endpoint", NULL);
   case 405:
@@ -386,8 +431,8 @@ static enum MHD_Result reject(struct bg_http *h, struct MHD_Connection *c, struc
     snprintf(msg, sizeof msg, "the body is larger than %zu bytes", rq->max_body);
     return send_error(h, c, rq, 413, "too_large", msg, NULL);
   case 415:
-    return send_error(h, c, rq, 415, "unsupported_media_type", "send Content-Type: application/json",
-                      NULL);
+    return send_error(h, c, rq, 415, "unsupported_media_type",
+                      "send Content-Type: application/json", NULL);
   default:
     return send_error(h, c, rq, 500, "internal_error", "unexpected state", NULL);
   }
@@ -455,6 +500,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     request_id(c, rq->id);
     snprintf(rq->method, sizeof rq->method, "%s", method);
     first_call(h, c, url, method, rq);
+    bg_conn_guard_head(h->guard, c, rq->status == 200 && bg_router_takes_body(&rq->match));
     /* Answering now, before the body is read, makes libmicrohttpd close the connection
      * after the answer instead of reading an unwanted body. */
     if (rq->status != 200)
@@ -462,17 +508,24 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     return MHD_YES;
   }
   if (*upload_size) {
-    if (!rq->too_big && bg_buf_append(&rq->body, upload, *upload_size) != BG_OK) {
-      rq->too_big = 1;
+    bg_conn_guard_body(h->guard, c, *upload_size);
+    if (rq->status == 413 || bg_buf_append(&rq->body, upload, *upload_size) != BG_OK) {
+      /* A chunked body (no Content-Length) beyond the bound. libmicrohttpd cannot answer
+       * before such a body ends (it would read and drop it forever), so the rest is dropped
+       * here and answered 413 when it ends; past DISCARD_MAX more bytes the connection is
+       * closed instead, so an endless body cannot hold the server. */
       bg_buf_free(&rq->body);
+      rq->status = 413;
+      rq->discarded += *upload_size;
+      if (rq->discarded > DISCARD_MAX)
+        return MHD_NO;
     }
     *upload_size = 0;
     return MHD_YES;
   }
-  if (rq->too_big) {
-    rq->status = 413;
+  bg_conn_guard_busy(h->guard, c);
+  if (rq->status == 413)
     return reject(h, c, rq);
-  }
   if (rq->match.static_file)
     return send_static(h, c, rq, url);
   return run_handler(h, c, rq);
@@ -482,8 +535,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
  * its own log line, so a slow or vanished client shows in the log too. */
 static void log_unanswered(struct bg_http *h, struct MHD_Connection *c, const struct request *rq,
                            enum MHD_RequestTerminationCode toe) {
-  static const char *const why[] = {"completed", "error", "timeout", "shutdown", "read_error",
-                                    "client_abort"};
+  static const char *const why[] = {"completed", "error",      "timeout",
+                                    "shutdown",  "read_error", "client_abort"};
   char addr[INET6_ADDRSTRLEN + 1];
   client_address(c, addr, sizeof addr);
   struct bg_log_line l;
@@ -505,6 +558,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     return;
   if (!rq->answered)
     log_unanswered(h, c, rq, toe);
+  bg_conn_guard_done(h->guard, c);
   bg_buf_free(&rq->body);
   free(rq);
   *con_cls = NULL;
@@ -512,6 +566,73 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* ---- start and stop ---- */
+
+static int hex_digit(char ch) {
+  if (ch >= '0' && ch <= '9')
+    return ch - '0';
+  if (ch >= 'a' && ch <= 'f')
+    return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F')
+    return ch - 'A' + 10;
+  return -1;
+}
+
+/* libmicrohttpd's unescaping of paths and query values, in place, except that "%00" stays as
+ * it is: a decoded NUL would cut the string, so "/projects/p%00zzz" would be read as project
+ * "p". Left encoded, it is an ordinary (and invalid) name. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s) {
+  (void)cls;
+  (void)c;
+  char *w = s;
+  for (const char *r = s; *r;) {
+    int hi = r[0] == '%' ? hex_digit(r[1]) : -1, lo = hi >= 0 ? hex_digit(r[2]) : -1;
+    if (lo >= 0 && (hi | lo)) {
+      *w++ = (char)(hi * 16 + lo);
+      r += 3;
+    } else {
+      *w++ = *r++;
+    }
+  }
+  *w = '\0';
+  return (size_t)(w - s);
+}
+
+/* A listening socket of our own, so that an address in use is an error with its reason
+ * (libmicrohttpd's own would say only that it failed) and never shared with another server:
+ * SO_REUSEADDR only, not SO_REUSEPORT. */
+static int listen_on(const struct addrinfo *ai, const char *host, int port, char *err,
+                     size_t errlen) {
+  int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol), one = 1;
+  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, LISTEN_BACKLOG) != 0) {
+    int e = errno;
+    if (fd >= 0)
+      close(fd);
+    snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(e));
+    return -1;
+  }
+  return fd;
+}
+
+static int bound_port(int fd) {
+  struct sockaddr_storage ss;
+  socklen_t n = sizeof ss;
+  if (getsockname(fd, (struct sockaddr *)&ss, &n) != 0)
+    return -1;
+  if (ss.ss_family == AF_INET6)
+    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+  return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* Raises the soft limit on open files towards the hard one: every connection is a file, and
+ * the usual soft limit of 1024 is below what --max-connections allows. */
+static void raise_file_limit(unsigned need) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+    return;
+  rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+}
 
 /* The metrics' handler names: each route row's pattern (by its index), then EXTRA_HANDLERS. */
 static void start_metrics(struct bg_http *h) {
@@ -558,33 +679,44 @@ int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *
     rc = BG_EINVAL;
     goto out;
   }
-  if (!(h->park = bg_park_start(CONN_LIMIT, err, errlen))) {
+  unsigned max_total = cfg->limits.max_total ? cfg->limits.max_total : 1;
+  raise_file_limit(2 * max_total + 256);
+  if (!(h->park = bg_park_start(max_total, err, errlen)) ||
+      !(h->guard = bg_conn_guard_start(&cfg->limits, h->metrics, cfg->log_format, err, errlen))) {
     rc = BG_EIO;
     goto out;
   }
+  int fd = listen_on(ai, cfg->host, cfg->port, err, errlen);
+  if (fd < 0) {
+    rc = BG_ENET;
+    goto out;
+  }
+  h->port = bound_port(fd);
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
   if (ai->ai_family == AF_INET6)
     flags |= MHD_USE_IPv6;
+  /* libmicrohttpd's own bound is per worker thread and makes a thread at it stop accepting;
+   * it is set above what the guard allows, so that the guard's bound is the one that acts. */
+  unsigned mhd_limit = (max_total + 16) * (unsigned)cfg->threads;
   h->daemon = MHD_start_daemon(
-      flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-      MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-      (size_t)CONN_MEMORY_LIMIT, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
-      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
-      completed, h, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+      flags, 0, NULL, NULL, handle, h, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
+      (unsigned)cfg->threads, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
+      MHD_OPTION_CONNECTION_LIMIT, mhd_limit, MHD_OPTION_CONNECTION_TIMEOUT,
+      (unsigned)CONN_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+      MHD_OPTION_NOTIFY_CONNECTION, bg_conn_guard_notify, h->guard, MHD_OPTION_UNESCAPE_CALLBACK,
+      unescape, NULL, MHD_OPTION_END);
   if (!h->daemon) {
-    snprintf(err, errlen, "cannot listen on %s:%d (address in use or not available)", cfg->host,
-             cfg->port);
+    close(fd);
+    snprintf(err, errlen, "cannot start the HTTP server on %s:%d", cfg->host, cfg->port);
     rc = BG_ENET;
     goto out;
   }
-  const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
-  h->port = info ? info->port : cfg->port;
 out:
   if (ai)
     freeaddrinfo(ai);
   if (rc) {
-    bg_http_stop(h, 0);
+    bg_http_stop(h);
     return rc;
   }
   *out = h;
@@ -595,21 +727,50 @@ int bg_http_port(const struct bg_http *h) {
   return h->port;
 }
 
-void bg_http_stop(struct bg_http *h, int drain_ms) {
+/* Hands the connections waiting in the listening socket's backlog to the daemon: they
+ * connected before the stop and are served like the others, instead of being reset. */
+static void take_backlog(struct bg_http *h, int fd) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0)
+    return;
+  for (;;) {
+    struct sockaddr_storage ss;
+    socklen_t n = sizeof ss;
+    int c = accept4(fd, (struct sockaddr *)&ss, &n, SOCK_CLOEXEC);
+    if (c < 0)
+      break;
+    MHD_add_connection(h->daemon, c, (struct sockaddr *)&ss, n); /* closes it on failure */
+  }
+}
+
+void bg_http_quiesce(struct bg_http *h) {
+  if (!h || !h->daemon || bg_conn_guard_is_draining(h->guard))
+    return;
+  bg_conn_guard_draining(h->guard);
+  MHD_socket s = MHD_quiesce_daemon(h->daemon);
+  if (s != MHD_INVALID_SOCKET) {
+    take_backlog(h, s);
+    close(s);
+  }
+  /* Parked requests answer now (libmicrohttpd must not stop with a connection suspended);
+   * from here on a request that asks to wait answers at once. */
+  bg_park_stop(h->park);
+}
+
+size_t bg_http_pending(struct bg_http *h) {
+  size_t n = h ? bg_conn_guard_pending(h->guard) : 0;
+  int inflight = h ? atomic_load(&h->inflight) : 0;
+  return n > (size_t)inflight ? n : (size_t)inflight;
+}
+
+void bg_http_stop(struct bg_http *h) {
   if (!h)
     return;
   if (h->daemon) {
-    MHD_socket s = MHD_quiesce_daemon(h->daemon);
-    if (s != MHD_INVALID_SOCKET)
-      close(s);
-    /* Parked requests answer now (libmicrohttpd must not stop with a connection suspended);
-     * from here on a request that asks to wait answers at once. */
-    bg_park_stop(h->park);
-    struct timespec tick = {0, 10 * 1000 * 1000};
-    for (int waited = 0; atomic_load(&h->inflight) > 0 && waited < drain_ms; waited += 10)
-      nanosleep(&tick, NULL);
+    bg_http_quiesce(h);
     MHD_stop_daemon(h->daemon);
   }
+  bg_conn_guard_free(h->guard);
   bg_park_free(h->park);
   bg_metrics_free(h->metrics);
   free(h->handlers);

@@ -5,6 +5,9 @@
  * Content-Length before reading), routed by router.c, answered by an api_*.c handler, or
  * served as a static file of --web with a strict Content-Security-Policy. A handler that
  * waits (a long-polled lease) has its connection parked (park.h), not its thread.
+ * Connections are bounded and slow requests cut by conn_guard.h; a request whose framing is
+ * ambiguous (two Content-Length headers, or one with Transfer-Encoding) is 400, and "%00" in a
+ * path or query stays encoded rather than cutting the string.
  *
  * Every answer carries X-Request-Id (the client's own when it sent 1-64 characters of
  * [A-Za-z0-9._:-], else 16 random hex digits), is counted in the server's metrics (metrics.h:
@@ -15,6 +18,7 @@
 #ifndef BG_HTTP_H
 #define BG_HTTP_H
 
+#include "conn_guard.h"
 #include "log.h"
 
 #include <stddef.h>
@@ -33,6 +37,7 @@ struct bg_http_config {
   const unsigned char *webhook_secret; /* NULL: webhooks are off */
   size_t webhook_secret_len;
   enum bg_log_format log_format; /* each request's log line on stderr */
+  struct bg_conn_limits limits;  /* connections and request deadlines (conn_guard.h) */
   int max_uploads;               /* uploads handled at once (bg_api_config) */
 };
 
@@ -45,10 +50,19 @@ int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *
 /* The port the server listens on (useful with port 0). */
 int bg_http_port(const struct bg_http *h);
 
-/* Stops accepting connections, has the parked requests answer (a waiting lease: 204), waits
- * up to drain_ms for requests in flight to finish, then stops the daemon and frees the
- * server. Accepts NULL. */
-void bg_http_stop(struct bg_http *h, int drain_ms);
+/* The first step of a graceful stop: stops accepting connections (those already waiting in
+ * the listening socket's backlog are still served), has the parked requests answer (a
+ * waiting lease: 204), and from then on every answer closes its connection. Accepts NULL;
+ * a second call does nothing. */
+void bg_http_quiesce(struct bg_http *h);
+
+/* Requests still owed an answer: in progress, or a connection that has not sent its first
+ * request yet. A stopping server waits for 0 (bounded by the request deadlines). */
+size_t bg_http_pending(struct bg_http *h);
+
+/* Quiesces if that was not done, stops the daemon (closing whatever connection is left) and
+ * frees the server. Accepts NULL. */
+void bg_http_stop(struct bg_http *h);
 
 /* Returns the Content-Type for a file name by its extension
  * ("application/octet-stream" when unknown). */

@@ -35,20 +35,30 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define DRAIN_MS 30000
-#define CHECKPOINT_MS 100 /* frequent enough that the WAL stays near BG_STORE_WAL_RESET pages */
+#define OUTBOX_GRACE_MS 2000 /* a stop's time for sending the outbox rows due */
+/* Connection bounds and request deadlines (conn_guard.h), each a flag. */
+#define MAX_CONNS 1024
+#define MAX_CONNS_CLIENT 128
+#define HEADER_TIMEOUT_S 10
+#define REQUEST_TIMEOUT_S 300
+#define MIN_RATE 1024
 /* --max-uploads: four uploads of 100 000 results at once take ~0.3-0.4 GB */
 #define MAX_UPLOADS_DEFAULT 4
+#define CHECKPOINT_MS 100 /* frequent enough that the WAL stays near BG_STORE_WAL_RESET pages */
 
 struct options {
   const char *db, *listen, *web, *project, *role, *name, *out, *public_url, *webhook_secret_file;
   const char *github_api, *github_token_file, *github_app_key_file, *log_format;
   long long github_app_id;
-  long long threads, max_body, job_lease, max_uploads;
+  long long threads, max_body, job_lease;
+  long long max_conns, max_conns_client, header_timeout, request_timeout, min_rate;
+  long long max_uploads;
   int private_reads, help, version;
   const char *positional[4];
   int npositional;
@@ -63,7 +73,7 @@ static int usage(const char *msg) {
           "                  [--public-url URL]\n"
           "                  [--job-lease SECONDS] [--webhook-secret-file FILE]\n"
           "                  [--github-api URL] [--github-token-file FILE]\n"
-         "                  [--github-app-id ID --github-app-key-file FILE]\n"
+          "                  [--github-app-id ID --github-app-key-file FILE]\n"
           "                  [--log-format kv|json]\n"
           "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
           "[--name N]\n"
@@ -110,6 +120,16 @@ static int help(void) {
          "  --max-body BYTES   largest request body; larger ones get 413 (default %u)\n"
          "  --max-uploads N    uploads handled at once, 1-256 (default %d); one more is\n"
          "                     answered 503 with Retry-After (the agent tries again)\n"
+         "  --max-connections N  client connections open at once, 1-100000 (default %d); one\n"
+         "                     beyond is closed at once\n"
+         "  --max-connections-per-client N  the same for one client address, 0-100000\n"
+         "                     (default %d; 0: no bound of its own; raise it behind a proxy)\n"
+         "  --header-timeout SECONDS  a connection must send a whole request head within this\n"
+         "                     of opening or of its last answer, 1-3600 (default %d)\n"
+         "  --request-timeout SECONDS  a request body must arrive within this, 1-86400\n"
+         "                     (default %d)\n"
+         "  --min-rate BYTES   and after its first 10 s at this many bytes a second on average\n"
+         "                     (default %d; 0: none)\n"
          "  --public-url URL   the dashboard's public address, for links in verdicts "
          "(http:// or https://)\n"
          "  --job-lease SECONDS how long a job's lease lasts past the agent's last heartbeat,\n"
@@ -147,8 +167,9 @@ static int help(void) {
          "\n"
          "exit codes: 0 ok (and after SIGTERM or SIGINT once requests in flight finish),\n"
          "  1 runtime failure, 2 bad flags or arguments\n",
-         BG_VERSION, (unsigned)BG_RUN_MAX_BODY, MAX_UPLOADS_DEFAULT, BG_JOBS_LEASE_MIN_S,
-         BG_JOBS_LEASE_MAX_S, BG_JOBS_LEASE_S);
+         BG_VERSION, (unsigned)BG_RUN_MAX_BODY, MAX_UPLOADS_DEFAULT, MAX_CONNS, MAX_CONNS_CLIENT,
+         HEADER_TIMEOUT_S, REQUEST_TIMEOUT_S, MIN_RATE, BG_JOBS_LEASE_MIN_S, BG_JOBS_LEASE_MAX_S,
+         BG_JOBS_LEASE_S);
   return 0;
 }
 
@@ -175,6 +196,33 @@ static int parse_int(const char *flag, const char *v, long long min, long long m
   }
   *out = n;
   return 1;
+}
+
+/* The integer flags: name, bounds, where the value goes. */
+struct int_flag {
+  const char *name;
+  long long min, max;
+  size_t offset; /* of the long long in struct options */
+};
+
+static const struct int_flag INT_FLAGS[] = {
+    {"--threads", 1, 256, offsetof(struct options, threads)},
+    {"--max-body", 1, 1LL << 32, offsetof(struct options, max_body)},
+    {"--github-app-id", 1, 1LL << 53, offsetof(struct options, github_app_id)},
+    {"--job-lease", BG_JOBS_LEASE_MIN_S, BG_JOBS_LEASE_MAX_S, offsetof(struct options, job_lease)},
+    {"--max-connections", 1, 100000, offsetof(struct options, max_conns)},
+    {"--max-connections-per-client", 0, 100000, offsetof(struct options, max_conns_client)},
+    {"--header-timeout", 1, 3600, offsetof(struct options, header_timeout)},
+    {"--request-timeout", 1, 86400, offsetof(struct options, request_timeout)},
+    {"--min-rate", 0, 1LL << 30, offsetof(struct options, min_rate)},
+    {"--max-uploads", 1, 256, offsetof(struct options, max_uploads)},
+    {NULL, 0, 0, 0}};
+
+static const struct int_flag *int_flag(const char *a) {
+  for (const struct int_flag *f = INT_FLAGS; f->name; f++)
+    if (!strcmp(a, f->name))
+      return f;
+  return NULL;
 }
 
 /* Parses flags from argv[first]; returns 0 (and prints why) on a bad flag. */
@@ -220,8 +268,8 @@ static int parse(int argc, char **argv, int first, struct options *o) {
       str = &o->webhook_secret_file;
     else if (!strcmp(a, "--log-format"))
       str = &o->log_format;
-    if (str || !strcmp(a, "--threads") || !strcmp(a, "--max-body") || !strcmp(a, "--job-lease") ||
-        !strcmp(a, "--github-app-id") || !strcmp(a, "--max-uploads")) {
+    const struct int_flag *f = str ? NULL : int_flag(a);
+    if (str || f) {
       if (i + 1 >= argc) {
         fprintf(stderr, "benchgated: %s needs a value\n", a);
         return 0;
@@ -229,17 +277,7 @@ static int parse(int argc, char **argv, int first, struct options *o) {
       const char *v = argv[++i];
       if (str)
         *str = v;
-      else if (!strcmp(a, "--threads") && !parse_int(a, v, 1, 256, &o->threads))
-        return 0;
-      else if (!strcmp(a, "--max-body") && !parse_int(a, v, 1, 1LL << 32, &o->max_body))
-        return 0;
-      else if (!strcmp(a, "--max-uploads") && !parse_int(a, v, 1, 256, &o->max_uploads))
-        return 0;
-      else if (!strcmp(a, "--github-app-id") &&
-               !parse_int(a, v, 1, 1LL << 53, &o->github_app_id))
-        return 0;
-      else if (!strcmp(a, "--job-lease") &&
-               !parse_int(a, v, BG_JOBS_LEASE_MIN_S, BG_JOBS_LEASE_MAX_S, &o->job_lease))
+      else if (!parse_int(a, v, f->min, f->max, (long long *)(void *)((char *)o + f->offset)))
         return 0;
       continue;
     }
@@ -432,6 +470,35 @@ static int load_github_app(const struct options *o, struct bg_github_auth *a, ch
   return rc == BG_OK;
 }
 
+/* A graceful stop: no new connections; requests in flight (and connections that were
+ * waiting to be accepted) get their answers, for up to DRAIN_MS; a second signal stops at
+ * once. */
+static void drain(struct bg_http *h, const sigset_t *set, int sig, enum bg_log_format lf) {
+  const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+  struct bg_log_line l;
+  bg_log_begin(&l, lf, "stopping");
+  bg_log_str(&l, "signal", name);
+  bg_log_int(&l, "pending", (long long)bg_http_pending(h));
+  bg_log_str(&l, "message", "finishing requests in flight; a second signal stops at once");
+  bg_log_end(&l);
+  bg_http_quiesce(h);
+  struct timespec tick = {0, 10 * 1000 * 1000};
+  int waited = 0;
+  while (bg_http_pending(h) > 0 && waited < DRAIN_MS) {
+    if (sigtimedwait(set, NULL, &tick) >= 0) {
+      bg_log_begin(&l, lf, "stopping_now");
+      bg_log_int(&l, "pending", (long long)bg_http_pending(h));
+      bg_log_end(&l);
+      return;
+    }
+    waited += 10;
+  }
+  bg_log_begin(&l, lf, "drained");
+  bg_log_int(&l, "pending", (long long)bg_http_pending(h));
+  bg_log_int(&l, "waited_ms", waited);
+  bg_log_end(&l);
+}
+
 static int serve(int argc, char **argv) {
   struct options o = {0};
   struct bg_db *db = NULL;
@@ -444,8 +511,13 @@ static int serve(int argc, char **argv) {
   int port, sig;
   o.threads = 4;
   o.max_body = BG_RUN_MAX_BODY;
-  o.max_uploads = MAX_UPLOADS_DEFAULT;
   o.job_lease = BG_JOBS_LEASE_S;
+  o.max_conns = MAX_CONNS;
+  o.max_conns_client = MAX_CONNS_CLIENT;
+  o.header_timeout = HEADER_TIMEOUT_S;
+  o.request_timeout = REQUEST_TIMEOUT_S;
+  o.min_rate = MIN_RATE;
+  o.max_uploads = MAX_UPLOADS_DEFAULT;
   if (!parse(argc, argv, 1, &o))
     return usage(NULL);
   if (help_or_version(&o) >= 0)
@@ -488,8 +560,7 @@ static int serve(int argc, char **argv) {
   bg_notify_configure(db, o.public_url, gh_auth.app != NULL); /* check runs need an App */
   /* Runs stored by an upload that did not get to store their verdict get it now. */
   if (!(s = bg_db_thread(db, err, sizeof err)) || bg_upload_recover(s) != BG_OK) {
-    fprintf(stderr, "benchgated: settling interrupted uploads: %s\n",
-            s ? bg_store_errmsg(s) : err);
+    fprintf(stderr, "benchgated: settling interrupted uploads: %s\n", s ? bg_store_errmsg(s) : err);
     bg_db_close(db);
     bg_buf_free(&secret);
     bg_github_auth_clear(&gh_auth);
@@ -514,13 +585,15 @@ static int serve(int argc, char **argv) {
                                secret.len ? (const unsigned char *)secret.data : NULL,
                                secret.len,
                                log_format,
+                               {(unsigned)o.max_conns, (unsigned)o.max_conns_client,
+                                (int)o.header_timeout, (int)o.request_timeout, (long)o.min_rate},
                                (int)o.max_uploads};
   struct bg_github_sender_config gcfg = {o.github_api, &gh_auth, 0};
   if (bg_db_checkpointer_start(db, CHECKPOINT_MS, err, sizeof err) != BG_OK ||
       bg_github_sender_start(db, &gcfg, &sender, err, sizeof err) != BG_OK ||
       bg_http_start(&cfg, &h, err, sizeof err) != BG_OK) {
     fprintf(stderr, "benchgated: %s\n", err);
-    bg_github_sender_stop(sender);
+    bg_github_sender_stop(sender, 0);
     bg_db_close(db);
     bg_buf_free(&secret);
     bg_github_auth_clear(&gh_auth);
@@ -532,11 +605,11 @@ static int serve(int argc, char **argv) {
   fflush(stdout);
   while (sigwait(&set, &sig) != 0)
     ;
-  fprintf(stderr, "benchgated: %s received, finishing requests in flight\n",
-          sig == SIGTERM ? "SIGTERM" : "SIGINT");
-  bg_http_stop(h, DRAIN_MS);
-  bg_github_sender_stop(sender); /* after the last request that could add a row */
-  bg_db_close(db);               /* stops the checkpointer after its last pass */
+  drain(h, &set, sig, log_format);
+  bg_http_stop(h);
+  /* After the last request that could add a row; what is due goes out first. */
+  bg_github_sender_stop(sender, OUTBOX_GRACE_MS);
+  bg_db_close(db); /* stops the checkpointer after its last pass */
   bg_buf_free(&secret);
   bg_github_auth_clear(&gh_auth);
   return 0;

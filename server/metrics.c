@@ -36,6 +36,7 @@ struct bg_metrics {
   struct hist *req; /* n * NCODES */
   struct hist wait;
   atomic_ullong runs;
+  atomic_ullong conn[BG_CONN_NEVENTS];
 };
 
 struct bg_metrics *bg_metrics_new(const char *const *handlers, size_t n) {
@@ -89,6 +90,11 @@ void bg_metrics_request(struct bg_metrics *m, size_t handler, int status, double
 void bg_metrics_run_ingested(struct bg_metrics *m) {
   if (m)
     atomic_fetch_add_explicit(&m->runs, 1, memory_order_relaxed);
+}
+
+void bg_metrics_conn(struct bg_metrics *m, enum bg_metrics_conn what) {
+  if (m && (unsigned)what < BG_CONN_NEVENTS)
+    atomic_fetch_add_explicit(&m->conn[what], 1, memory_order_relaxed);
 }
 
 void bg_metrics_queue_wait(struct bg_metrics *m, double seconds) {
@@ -198,6 +204,28 @@ static void render_gauges(const struct bg_store_gauges *g, struct bg_buf *out) {
         g->schema_version);
 }
 
+static void render_connections(const struct bg_metrics *m, struct bg_buf *out) {
+  static const char *const refused[] = {"total", "per_client"};
+  static const char *const cut[] = {"header_timeout", "body_timeout", "body_too_slow"};
+  unsigned long long v[BG_CONN_NEVENTS];
+  for (size_t i = 0; i < BG_CONN_NEVENTS; i++)
+    v[i] = atomic_load_explicit(&m->conn[i], memory_order_relaxed);
+  gauge(out, "benchgate_connections_open", "gauge", "Client connections open now.",
+        (long long)(v[BG_CONN_OPENED] - v[BG_CONN_CLOSED]));
+  gauge(out, "benchgate_connections_accepted_total", "counter",
+        "Client connections accepted (refused ones included).", (long long)v[BG_CONN_OPENED]);
+  head(out, "benchgate_connections_refused_total", "counter",
+       "Connections closed at once for a bound on connections (in total or per client).");
+  for (size_t i = 0; i < 2; i++)
+    bg_buf_printf(out, "benchgate_connections_refused_total{reason=\"%s\"} %llu\n", refused[i],
+                  v[BG_CONN_REFUSED_TOTAL + i]);
+  head(out, "benchgate_connections_cut_total", "counter",
+       "Connections closed for a request that was too slow to arrive.");
+  for (size_t i = 0; i < 3; i++)
+    bg_buf_printf(out, "benchgate_connections_cut_total{reason=\"%s\"} %llu\n", cut[i],
+                  v[BG_CONN_CUT_HEADER + i]);
+}
+
 void bg_metrics_render(const struct bg_metrics *m, const struct bg_store_gauges *g,
                        struct bg_buf *out) {
   if (m) {
@@ -208,6 +236,7 @@ void bg_metrics_render(const struct bg_metrics *m, const struct bg_store_gauges 
     head(out, "benchgate_job_queue_wait_seconds", "histogram",
          "Time from a job's enqueue to its lease (to the second).");
     hist_series(out, "benchgate_job_queue_wait_seconds", "", &m->wait, WAIT_BOUNDS, WAIT_NB, 0);
+    render_connections(m, out);
   }
   if (g)
     render_gauges(g, out);

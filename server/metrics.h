@@ -34,6 +34,19 @@ void bg_metrics_run_ingested(struct bg_metrics *m);
 /* One job leased `seconds` after it was enqueued. */
 void bg_metrics_queue_wait(struct bg_metrics *m, double seconds);
 
+/* What the connection guard (conn_guard.h) did with a connection. */
+enum bg_metrics_conn {
+  BG_CONN_OPENED,             /* accepted */
+  BG_CONN_CLOSED,             /* gone, for whatever reason */
+  BG_CONN_REFUSED_TOTAL,      /* beyond the total bound */
+  BG_CONN_REFUSED_PER_CLIENT, /* beyond its address's bound */
+  BG_CONN_CUT_HEADER,         /* its request head was not in within the deadline */
+  BG_CONN_CUT_BODY_TIME,      /* its body was not in within the deadline */
+  BG_CONN_CUT_BODY_RATE,      /* its body came slower than the minimum rate */
+  BG_CONN_NEVENTS
+};
+void bg_metrics_conn(struct bg_metrics *m, enum bg_metrics_conn what);
+
 /* Appends every metric in the text exposition format 0.0.4: the counters and histograms of
  * m and, when g is not NULL, the database's gauges. Accepts m NULL (gauges only). */
 void bg_metrics_render(const struct bg_metrics *m, const struct bg_store_gauges *g,

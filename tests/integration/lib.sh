@@ -16,6 +16,8 @@
 # git       git_repo DIR, timed_commit MESSAGE, verdict_state [FILE].
 # job loop  loop_project PROJECT, loop_config WORK [COMMAND] [BUILD-PREFIX],
 #           serve_agent NAME REPOSITORY [AGENT.YML-LINES...].
+# uploads   run_uuid CLIENT I, run_json RUN-ID SHA TESTBED RESULTS [JOB],
+#           upload_client CLIENT TOKEN PROJECT [RESULTS] [TESTBED] [PAUSE] (till $TMP/stop).
 # shellcheck shell=bash
 
 BG_SOURCE=${BG_SOURCE:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
@@ -305,4 +307,43 @@ serve_agent() {
   AGENT_PID=$!
   PIDS+=("$AGENT_PID")
   await '/waiting for jobs/p' "$TMP/agent-$name.log" >/dev/null || bad "agent $name did not start"
+}
+
+# ---- concurrent uploads ----
+
+# run_uuid CLIENT I: the run id of client CLIENT's I-th run; distinct pairs, distinct ids.
+run_uuid() { printf '00000000-0000-4000-8000-%04d%08d' "$1" "$2"; }
+
+# run_json RUN-ID SHA TESTBED RESULTS [JOB]: a run on main of RESULTS results of 10 samples
+# each (values taken from the run id's digits, so a replay sends the same run), naming JOB.
+run_json() {
+  local job=${5:+"\"job_id\":$5,"} seed=$((10#${1:28:8} % 97))
+  printf '{"schema":"benchgate.run/v1","run_id":"%s","commit":{"sha":"%s","branch":"main"},' \
+    "$1" "$2"
+  printf '%s"testbed":{"name":"%s"},"results":[' "$job" "$3"
+  awk -v n="$4" -v c="$seed" 'BEGIN { for (k = 0; k < n; k++) {
+    printf "%s{\"benchmark\":\"b%d\",\"measure\":\"wall_time\",\"samples\":[", (k ? "," : ""), k
+    for (j = 0; j < 10; j++) printf "%s%d.5", (j ? "," : ""), 1000 + c + j
+    printf "]}" } }'
+  printf ']}'
+}
+
+# upload_client CLIENT TOKEN PROJECT [RESULTS] [TESTBED] [PAUSE]: uploads runs CLIENT 0, 1, ...
+# (each on a commit of its own, RESULTS results, default 200, on TESTBED, default tb) to $URL
+# until $TMP/stop exists, one at a time, PAUSE seconds apart (default none), never retrying;
+# appends the id of each run answered 201 to $TMP/acked.CLIENT and every answer's status to
+# $TMP/codes.CLIENT.
+upload_client() {
+  local c=$1 i=0 code id
+  while [[ ! -e $TMP/stop ]]; do
+    id=$(run_uuid "$c" "$i")
+    run_json "$id" "$(printf '%040x' $((c * 100000 + i)))" "${5:-tb}" "${4:-200}" >"$TMP/p$c.json"
+    code=$(curl -s -o /dev/null -m 30 -w '%{http_code}' -H "Authorization: Bearer $2" \
+      -H 'Content-Type: application/json' --data-binary @"$TMP/p$c.json" \
+      "$URL/api/v1/projects/$3/runs")
+    [[ $code == 201 ]] && echo "$id" >>"$TMP/acked.$c"
+    echo "$code" >>"$TMP/codes.$c"
+    i=$((i + 1))
+    [[ -z ${6:-} ]] || sleep "$6"
+  done
 }

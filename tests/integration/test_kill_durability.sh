@@ -2,8 +2,8 @@
 # test_kill_durability.sh: SIGKILL during concurrent uploads loses no acknowledged run and
 # leaves the database intact.
 #
-# Four curl clients upload runs to the real benchgated; each records the run_ids the server
-# answered 201 for. The server is killed with SIGKILL mid-stream; then every acknowledged run
+# Four curl clients (lib.sh's upload_client) upload runs to the real benchgated; each records
+# the run_ids the server answered 201 for. The server is killed with SIGKILL mid-stream; then every acknowledged run
 # must be in the database, PRAGMA integrity_check must say ok, and a restarted server must
 # answer the replays with 200. An upload stores its run first and its verdict in a second
 # transaction: a run the kill (or, to be sure to have one, this script) leaves between the two
@@ -22,36 +22,7 @@ ADMIN=$(make_token "$TMP/bg.db" --role admin)
 start_server "$TMP/bg.db" --threads 4
 create_project "$ADMIN" '{"slug":"demo"}'
 
-# payload CLIENT I: a run with 200 results of 10 samples.
-payload() {
-  local id sha
-  id=$(printf '00000000-0000-4000-8000-%04d%08d' "$1" "$2")
-  sha=$(printf '%040x' $(($1 * 100000 + $2)))
-  printf '{"schema":"benchgate.run/v1","run_id":"%s","commit":{"sha":"%s","branch":"main"},' \
-    "$id" "$sha"
-  printf '"testbed":{"name":"tb"},"results":['
-  awk -v c="$1" -v i="$2" 'BEGIN { for (k = 0; k < 200; k++) {
-    printf "%s{\"benchmark\":\"b%d\",\"measure\":\"wall_time\",\"samples\":[", (k ? "," : ""), k
-    for (j = 0; j < 10; j++) printf "%s%d.5", (j ? "," : ""), 1000 + c + i + j
-    printf "]}" } }'
-  printf ']}'
-}
-
-client() {
-  local c=$1 i=0 code
-  while [[ ! -e $TMP/stop ]]; do
-    payload "$c" "$i" >"$TMP/p$c.json"
-    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $ADMIN" \
-      -H 'Content-Type: application/json' --data-binary @"$TMP/p$c.json" \
-      "$URL/api/v1/projects/demo/runs")
-    if [[ $code == 201 ]]; then
-      printf '00000000-0000-4000-8000-%04d%08d\n' "$c" "$i" >>"$TMP/acked$c"
-    fi
-    i=$((i + 1))
-  done
-}
-
-for c in 1 2 3 4; do client "$c" & done
+for c in 1 2 3 4; do upload_client "$c" "$ADMIN" demo & done
 sleep 2
 stop_server KILL
 touch "$TMP/stop"
@@ -97,7 +68,7 @@ fi
 # replay RUN_ID: uploads that run's payload again; prints the HTTP status.
 replay() {
   local c=$((10#${1:24:4})) i=$((10#${1:28:8}))
-  payload "$c" "$i" >"$TMP/replay.json"
+  run_json "$1" "$(printf '%040x' $((c * 100000 + i)))" tb 200 >"$TMP/replay.json"
   curl -s -o "$TMP/answer" -w '%{http_code}' -H "Authorization: Bearer $ADMIN" \
     -H 'Content-Type: application/json' --data-binary @"$TMP/replay.json" \
     "$URL/api/v1/projects/demo/runs"
