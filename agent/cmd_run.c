@@ -316,7 +316,7 @@ static int upload(const struct flags *fl, const char *server, const char *token,
   struct bg_response res;
   struct bg_retry retry;
   char dir[4096], spooled[4352], err[6000];
-  struct bg_verdict v = {{0}, {0}, {0}, NULL};
+  struct bg_verdict v = {{0}, {0}, {0}, NULL, 0};
   bg_retry_from_env(&retry);
   if (fl->retries)
     retry.attempts = fl->retries;
@@ -344,7 +344,8 @@ static int upload(const struct flags *fl, const char *server, const char *token,
   bg_response_free(&res);
   if (code != BG_EXIT_PASS || !fl->gate)
     goto out;
-  if (bg_verdict_pending(v.state) && (code = wait_verdict(&cl, project, run, &v)))
+  /* A large run's answer summarizes its verdict; the report comes with the full one. */
+  if ((bg_verdict_pending(v.state) || v.summarized) && (code = wait_verdict(&cl, project, run, &v)))
     goto out;
   printf("verdict: %s%s%s\n", v.state, *v.summary ? ": " : "", v.summary);
   if (v.markdown) {

@@ -9,6 +9,7 @@
 
 #include "adapter.h"
 #include "buf.h"
+#include "gate_thresholds.h"
 #include "mem.h"
 #include "run.h"
 #include "valid.h"
@@ -244,8 +245,8 @@ static int rule_pair(struct ctx *c, int key, const yaml_node_t *v, const char *f
   switch (key) {
   case 0:
     if ((rc = get_string(c, v, field, 0, &s)) == BG_OK) {
-      if (strlen(s) > 1024)
-        rc = fail(c, v, field, "longer than 1024 bytes");
+      if (strlen(s) > BG_GATE_MAX_MATCH)
+        rc = fail(c, v, field, "longer than %d bytes", BG_GATE_MAX_MATCH);
       else
         cJSON_AddStringToObject(o, "match", s);
     }
@@ -280,6 +281,9 @@ static int threshold_pair(struct ctx *c, int key, const yaml_node_t *v, const ch
   }
   if (v->type != YAML_SEQUENCE_NODE)
     return fail(c, v, field, "must be a list of rules");
+  /* The server refuses more (gate_thresholds.h): each rule is matched against every result. */
+  if (v->data.sequence.items.top - v->data.sequence.items.start > BG_GATE_MAX_RULES)
+    return fail(c, v, field, "more than %d rules", BG_GATE_MAX_RULES);
   cJSON *rules = cJSON_AddArrayToObject(th, "rules");
   size_t i = 0;
   for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;

@@ -25,6 +25,7 @@ void bg_verdict_parse(const char *body, struct bg_verdict *v) {
   const cJSON *md = cJSON_GetObjectItemCaseSensitive(o, "markdown");
   free(v->markdown);
   v->markdown = cJSON_IsString(md) ? bg_xstrdup(md->valuestring) : NULL;
+  v->summarized = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "summarized"));
   cJSON_Delete(root);
 }
 

@@ -18,10 +18,13 @@ struct bg_verdict {
   char summary[1024];        /* one line for people; "" when absent */
   char baseline_branch[256]; /* the branch the baseline came from; "" when absent */
   char *markdown;            /* the report, NULL when absent; freed by bg_verdict_clear */
+  int summarized; /* 1: an upload's summary of a large verdict (no report; GET gives it) */
 };
 
 /* Fills *v from an answer body ({"verdict":{...}} as an upload answers, or a verdict object
- * itself); members the body lacks become "" (markdown NULL). The old markdown is freed. */
+ * itself); members the body lacks become "" (markdown NULL). The old markdown is freed. An
+ * upload of more than 1 000 results answers a summary ("summarized": true) without the
+ * report; bg_verdict_fetch gets the full verdict. */
 void bg_verdict_parse(const char *body, struct bg_verdict *v);
 
 /* Frees v's markdown and empties it. Accepts NULL. */

@@ -281,6 +281,10 @@ struct bg_gate_context {
  * wall_time +5.1 %" or "no regressions (96 unchanged, 1 improved)". Caller frees. */
 char *bg_gate_summary_text(const struct bg_gate_verdict *v);
 
+/* Indices of v's outcomes, most severe first: by class (regressed first), then |change|
+ * descending, then name; stable, O(n log n). The caller frees the array. */
+size_t *bg_gate_severity_order(const struct bg_gate_verdict *v);
+
 /* The Markdown report: a header with the state and counts, then a table sorted by severity
  * (regressed, inconclusive, improved, missing, new; unchanged and ignored folded into a
  * <details> block of at most 50 rows). Caller frees. */

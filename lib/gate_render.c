@@ -60,7 +60,7 @@ static int severity_cmp(const void *a, const void *b, const struct bg_gate_verdi
 /* Indices of the outcomes ordered by severity (class, then |change| descending, then name). A
  * bottom-up merge sort: stable, O(n log n) for up to 100 000 results, and free of qsort_r's
  * portability trouble (the comparison needs the verdict). The caller frees the array. */
-static size_t *severity_order(const struct bg_gate_verdict *v) {
+size_t *bg_gate_severity_order(const struct bg_gate_verdict *v) {
   size_t *ord = bg_xmalloc((v->n ? v->n : 1) * sizeof *ord);
   for (size_t i = 0; i < v->n; i++)
     ord[i] = i;
@@ -91,7 +91,7 @@ char *bg_gate_summary_text(const struct bg_gate_verdict *v) {
     bg_buf_printf(&b, "no baseline: %zu new result%s, nothing to compare against",
                   v->counts[BG_GATE_NEW], v->counts[BG_GATE_NEW] == 1 ? "" : "s");
   } else if (nreg > 0) {
-    size_t *ord = severity_order(v), shown = 0;
+    size_t *ord = bg_gate_severity_order(v), shown = 0;
     bg_buf_printf(&b, "%zu regression%s: ", nreg, nreg == 1 ? "" : "s");
     for (size_t i = 0; i < v->n && shown < 5; i++) {
       const struct bg_gate_outcome *o = &v->outcomes[ord[i]];
@@ -178,7 +178,7 @@ char *bg_gate_markdown(const struct bg_gate_verdict *v, const struct bg_gate_con
                 v->counts[BG_GATE_MISSING], v->counts[BG_GATE_IGNORED]);
   static const char *head = "| class | benchmark | measure | change | 95 % CI | q | baseline | "
                             "candidate |\n|---|---|---|---:|---|---:|---:|---:|\n";
-  size_t *ord = severity_order(v), i = 0;
+  size_t *ord = bg_gate_severity_order(v), i = 0;
   if (v->n && v->outcomes[ord[0]].cls < BG_GATE_UNCHANGED) {
     bg_buf_puts(&b, head);
     for (; i < v->n && v->outcomes[ord[i]].cls < BG_GATE_UNCHANGED; i++)

@@ -1,6 +1,7 @@
 /* gate_thresholds.c: the thresholds of gate_thresholds.h. */
 #include "gate_thresholds.h"
 
+#include "glob.h"
 #include "mem.h"
 #include "valid.h"
 
@@ -10,25 +11,10 @@
 #include <string.h>
 
 int bg_gate_glob(const char *pattern, const char *name) {
-  const char *star = NULL, *resume = NULL;
-  while (*name) {
-    if (*pattern == '*') {
-      star = pattern++;
-      resume = name;
-    } else if (*pattern == '?' || *pattern == *name) {
-      pattern++;
-      name++;
-    } else if (star) {
-      /* Let the last '*' swallow one more byte and retry. */
-      pattern = star + 1;
-      name = ++resume;
-    } else {
-      return 0;
-    }
-  }
-  while (*pattern == '*')
-    pattern++;
-  return *pattern == '\0';
+  struct bg_glob *g = bg_glob_compile(pattern);
+  int ok = bg_glob_match(g, name, strlen(name));
+  bg_glob_free(g);
+  return ok;
 }
 
 /* min_effect is a relative change (0.02: 2 %). 0 lets any significant change count; 10 is a
@@ -97,12 +83,16 @@ static int parse_default(struct th_parse *p, const cJSON *def, struct bg_gate_th
 static int parse_rule_member(struct th_parse *p, const cJSON *m, int k, struct bg_gate_rule *rule) {
   switch (k) {
   case 0: /* match: a benchmark name pattern, held to the rule of benchmark names */
-    if (!cJSON_IsString(m) || !m->valuestring[0] || strlen(m->valuestring) > 1024 ||
+    if (!cJSON_IsString(m) || !m->valuestring[0] ||
+        strlen(m->valuestring) > (p->strict ? BG_GATE_MAX_MATCH : BG_GATE_STORED_MAX_MATCH) ||
         (p->strict && !bg_valid_benchmark(m->valuestring)))
       return bg_ferr_set(p->e, p->field,
-                         "must be a glob of 1-1024 bytes of UTF-8 without control characters");
+                         "must be a glob of 1-%d bytes of UTF-8 without control characters",
+                         p->strict ? BG_GATE_MAX_MATCH : BG_GATE_STORED_MAX_MATCH);
     free(rule->match);
+    bg_glob_free(rule->glob);
     rule->match = bg_xstrdup(m->valuestring);
+    rule->glob = bg_glob_compile(rule->match);
     return BG_OK;
   case 1: /* measure: a measure slug; another name would never match */
     if (!cJSON_IsString(m) || !m->valuestring[0] || strlen(m->valuestring) > 64 ||
@@ -212,6 +202,7 @@ void bg_gate_thresholds_free(struct bg_gate_thresholds *t) {
     return;
   for (size_t i = 0; i < t->nrules; i++) {
     free(t->rules[i].match);
+    bg_glob_free(t->rules[i].glob);
     free(t->rules[i].measure);
   }
   free(t->rules);
@@ -222,11 +213,13 @@ void bg_gate_thresholds_lookup(const struct bg_gate_thresholds *t, const char *b
                                const char *measure, double *min_effect, int *ignored) {
   double me = t ? t->default_min_effect : BG_GATE_DEFAULT_MIN_EFFECT;
   int ig = 0;
+  const char *name = benchmark ? benchmark : "";
+  size_t len = strlen(name);
   for (size_t i = 0; t && i < t->nrules; i++) {
     const struct bg_gate_rule *r = &t->rules[i];
     if (r->measure && (!measure || strcmp(r->measure, measure) != 0))
       continue;
-    if (!bg_gate_glob(r->match, benchmark ? benchmark : ""))
+    if (!bg_glob_match(r->glob, name, len))
       continue;
     if (r->has_min_effect)
       me = r->min_effect;

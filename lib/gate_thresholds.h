@@ -13,11 +13,14 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+struct bg_glob;
+
 #define BG_GATE_DEFAULT_MIN_EFFECT 0.02
 
 struct bg_gate_rule {
-  char *match;       /* glob on benchmark names: '*' any run, '?' one byte; owned */
-  char *measure;     /* measure slug, or NULL for every measure; owned */
+  char *match;          /* glob on benchmark names: '*' any run, '?' one byte; owned */
+  struct bg_glob *glob; /* match compiled (glob.h), once per parse; owned */
+  char *measure;        /* measure slug, or NULL for every measure; owned */
   int has_min_effect;
   double min_effect; /* relative change, >= 0 */
   int has_ignore;
@@ -31,7 +34,13 @@ struct bg_gate_thresholds {
 };
 
 #define BG_GATE_MAX_MIN_EFFECT 10.0 /* a change of 11x; larger is a typo or "ignore" */
-#define BG_GATE_MAX_RULES 1000      /* rules per payload: each is matched against every result */
+/* Rules per payload and bytes per match: every rule is matched against every result of every
+ * decision, so a payload's thresholds cost at most 64 compiled globs of 256 bytes (glob.h). */
+#define BG_GATE_MAX_RULES 64
+#define BG_GATE_MAX_MATCH 256
+/* Stored runs were accepted with up to 1 000 rules of up to 1 024 bytes; they are read as
+ * they were (bg_gate_thresholds_parse_stored). */
+#define BG_GATE_STORED_MAX_MATCH 1024
 
 /* Parses a payload's thresholds object ({"default": {"min_effect": x}, "rules": [{"match",
  * "measure"?, "min_effect"?, "ignore"?}]}); `json` may be NULL (defaults only). The one
@@ -40,16 +49,17 @@ struct bg_gate_thresholds {
  * error returns BG_EINVAL, *out NULL, and `e` (may be NULL) names the field, e.g.
  * "thresholds.rules[1].min_effect": "must be a number between 0 and 10". Refused: unknown
  * members, a member given twice, min_effect that is not a finite number in [0, 10], a rule
- * without match, match that is not 1-1024 bytes of UTF-8 without control characters, measure
- * that is not a measure slug, ignore that is not a boolean, more than BG_GATE_MAX_RULES
- * rules. */
+ * without match, match that is not 1-256 bytes (BG_GATE_MAX_MATCH) of UTF-8 without control
+ * characters, measure that is not a measure slug, ignore that is not a boolean, more than
+ * BG_GATE_MAX_RULES (64) rules. Each rule's match is compiled here, once (glob.h). */
 int bg_gate_thresholds_parse(const cJSON *json, struct bg_gate_thresholds **out,
                              struct bg_ferr *e);
 
 /* The same parser for thresholds stored with an earlier run, under the rules they were
  * accepted with: a member given twice, the character rules of match and measure and the
- * number of rules are not checked (the first "default" and "rules" count), so a stored run's
- * verdict never changes. BG_OK or BG_EINVAL (the caller then applies the defaults). */
+ * number of rules are not checked and match may hold up to 1 024 bytes (the first "default" and
+ * "rules" count), so a stored run's verdict never changes. BG_OK or BG_EINVAL (the caller then
+ * applies the defaults). */
 int bg_gate_thresholds_parse_stored(const cJSON *json, struct bg_gate_thresholds **out);
 
 /* Frees thresholds; accepts NULL. */
@@ -57,12 +67,15 @@ void bg_gate_thresholds_free(struct bg_gate_thresholds *t);
 
 /* The min_effect and ignore flag for (benchmark, measure): the default, overridden by every
  * matching rule in order (later rules win, each only for the fields it sets). `t` may be NULL
- * (defaults). Either output may be NULL. */
+ * (defaults). Either output may be NULL. Costs nrules compiled matches, each linear in the
+ * benchmark's name (glob.h). */
 void bg_gate_thresholds_lookup(const struct bg_gate_thresholds *t, const char *benchmark,
                                const char *measure, double *min_effect, int *ignored);
 
 /* Glob match of `name` against `pattern`: '*' matches any (possibly empty) byte run, '?'
- * exactly one byte, everything else itself ('/' is not special). Returns 1 on a match. */
+ * exactly one byte, everything else itself ('/' is not special). Returns 1 on a match.
+ * Compiles the pattern for this one match: callers matching a pattern often keep a
+ * bg_glob_compile'd one. */
 int bg_gate_glob(const char *pattern, const char *name);
 
 #endif

@@ -51,14 +51,12 @@ static void put_result(struct bg_buf *buf, const struct bg_gate_outcome *r, int 
   PUT(buf, "}}");
 }
 
-void bg_verdict_render(struct bg_buf *buf, const struct bg_gate_verdict *v,
-                       const struct bg_gate_context *ctx, int full) {
+/* The members every form starts with: state ... counts. */
+static void put_head(struct bg_buf *buf, const struct bg_gate_verdict *v,
+                     const struct bg_gate_context *ctx) {
   static const enum bg_gate_class order[] = {
       BG_GATE_REGRESSED, BG_GATE_IMPROVED, BG_GATE_UNCHANGED, BG_GATE_INCONCLUSIVE,
       BG_GATE_NEW,       BG_GATE_MISSING,  BG_GATE_IGNORED};
-  const struct bg_gate_context none = {0};
-  if (!ctx)
-    ctx = &none;
   PUT(buf, "{\"state\":");
   bg_json_str(buf, bg_gate_state_name(v->state));
   PUT(buf, ",\"project\":");
@@ -79,16 +77,28 @@ void bg_verdict_render(struct bg_buf *buf, const struct bg_gate_verdict *v,
     bg_buf_printf(buf, "%s\"%s\":%zu", i ? "," : "", bg_gate_class_name(order[i]),
                   v->counts[order[i]]);
   PUT(buf, "}");
+}
+
+static void put_summary(struct bg_buf *buf, const struct bg_gate_verdict *v) {
+  char *summary = bg_gate_summary_text(v);
+  PUT(buf, ",\"summary\":");
+  bg_json_str(buf, summary);
+  free(summary);
+}
+
+void bg_verdict_render(struct bg_buf *buf, const struct bg_gate_verdict *v,
+                       const struct bg_gate_context *ctx, int full) {
+  const struct bg_gate_context none = {0};
+  if (!ctx)
+    ctx = &none;
+  put_head(buf, v, ctx);
   if (full) {
     PUT(buf, ",\"results\":[");
     for (size_t i = 0; i < v->n; i++)
       put_result(buf, &v->outcomes[i], i == 0);
     PUT(buf, "]");
   }
-  char *summary = bg_gate_summary_text(v);
-  PUT(buf, ",\"summary\":");
-  bg_json_str(buf, summary);
-  free(summary);
+  put_summary(buf, v);
   if (full) {
     char *md = bg_gate_markdown(v, ctx);
     PUT(buf, ",\"markdown\":");
@@ -97,5 +107,29 @@ void bg_verdict_render(struct bg_buf *buf, const struct bg_gate_verdict *v,
   }
   PUT(buf, ",\"url\":");
   bg_json_str(buf, ctx->url);
+  PUT(buf, "}");
+}
+
+void bg_verdict_render_answer(struct bg_buf *buf, const struct bg_gate_verdict *v,
+                              const struct bg_gate_context *ctx, const char *verdict_url) {
+  const struct bg_gate_context none = {0};
+  if (v->n <= BG_VERDICT_ANSWER_FULL_MAX) {
+    bg_verdict_render(buf, v, ctx, 1);
+    return;
+  }
+  if (!ctx)
+    ctx = &none;
+  put_head(buf, v, ctx);
+  bg_buf_printf(buf, ",\"summarized\":true,\"results_total\":%zu,\"worst\":[", v->n);
+  size_t *ord = bg_gate_severity_order(v);
+  for (size_t i = 0; i < v->n && i < BG_VERDICT_ANSWER_WORST; i++)
+    put_result(buf, &v->outcomes[ord[i]], i == 0);
+  free(ord);
+  PUT(buf, "]");
+  put_summary(buf, v);
+  PUT(buf, ",\"url\":");
+  bg_json_str(buf, ctx->url);
+  PUT(buf, ",\"verdict_url\":");
+  bg_json_str(buf, verdict_url);
   PUT(buf, "}");
 }

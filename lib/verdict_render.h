@@ -20,4 +20,18 @@
 void bg_verdict_render(struct bg_buf *out, const struct bg_gate_verdict *v,
                        const struct bg_gate_context *ctx, int full);
 
+/* An upload's answer carries the full verdict up to this many results; beyond, a summary:
+ * a verdict of 100 000 results is ~40 MB of JSON that the agent does not read. */
+#define BG_VERDICT_ANSWER_FULL_MAX 1000
+#define BG_VERDICT_ANSWER_WORST 20 /* results a summary lists */
+
+/* The verdict of an upload's answer: bg_verdict_render's full verdict for up to
+ * BG_VERDICT_ANSWER_FULL_MAX results. Beyond, a summary: the head's members (state, project,
+ * commit, testbed, baseline, counts), then "summarized":true, "results_total" (the results
+ * the full verdict holds), "worst" (the BG_VERDICT_ANSWER_WORST most severe results, as
+ * "results" writes them, bg_gate_severity_order), summary, url, and "verdict_url": the path
+ * whose GET answers the full verdict, results and markdown included. */
+void bg_verdict_render_answer(struct bg_buf *out, const struct bg_gate_verdict *v,
+                              const struct bg_gate_context *ctx, const char *verdict_url);
+
 #endif

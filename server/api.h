@@ -31,6 +31,7 @@ struct bg_metrics;
 struct bg_api_config {
   int private_reads; /* --private: reads need a token too */
   size_t max_body;   /* --max-body */
+  int max_uploads;   /* --max-uploads: uploads handled at once; more get 503 (0: no cap) */
   int job_lease_s;   /* --job-lease: a job's lease lasts this long past its last heartbeat */
   /* The webhook secret (--webhook-secret-file, BENCHGATE_WEBHOOK_SECRET); NULL: webhooks
    * are off. Never logged, answered or stored. */
@@ -54,6 +55,7 @@ struct bg_req {
   char location[256]; /* Location header for a 201; "" for none */
   const char *content_type; /* the answer's type (a static string); NULL: application/json */
   char etag[48];            /* ETag header, set by bg_api_cacheable; "" for none */
+  char retry_after[16];     /* Retry-After header (seconds) of a 503 or 429; "" for none */
   /* Waiting without a thread (http.c parks the connection). In: */
   long long waited_ms; /* since the handler's first call for this request; 0 on the first */
   int park_ok;         /* 1: the handler may park; 0: it must answer (the server stops, or

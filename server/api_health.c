@@ -4,6 +4,7 @@
 #include "api.h"
 #include "metrics.h"
 #include "metrics_store.h"
+#include "upload.h"
 
 #include <time.h>
 
@@ -35,6 +36,11 @@ void bg_api_metrics(struct bg_req *req) {
     /* The counters are still worth a scrape; the gauges are left out and the failure logged. */
     bg_log_event(req->cfg->log_format, "error", "metrics", bg_store_errmsg(req->store));
   bg_metrics_render(req->cfg->metrics, rc == BG_OK ? &g : NULL, &req->out);
+  bg_buf_printf(&req->out,
+                "# HELP benchgate_uploads_in_progress Uploads being handled now (--max-uploads "
+                "caps them).\n# TYPE benchgate_uploads_in_progress gauge\n"
+                "benchgate_uploads_in_progress %d\n",
+                bg_upload_slots_used(bg_store_database(req->store)));
   req->status = 200;
   req->content_type = BG_METRICS_CONTENT_TYPE;
 }

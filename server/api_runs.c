@@ -2,7 +2,9 @@
  *
  * An upload is parsed and validated by lib/run.c (field-named 400s), then stored with its
  * verdict (upload.c); the 201 is sent only once both are committed. A replay of the same run
- * answers 200 with the stored answer, a different run under the same run_id 409.
+ * answers 200 with the stored answer, a different run under the same run_id 409. At most
+ * --max-uploads uploads are handled at once; one more is answered 503 with Retry-After
+ * before its body is parsed (the agent tries again then).
  */
 #include "api.h"
 
@@ -22,12 +24,14 @@ static void lowercase(char *s) {
     *s = (char)tolower((unsigned char)*s);
 }
 
-void bg_api_runs_post(struct bg_req *req) {
+/* An upload holding one of the --max-uploads slots. */
+static void upload_post(struct bg_req *req) {
   const struct bg_project *p = &req->project;
   struct bg_run *run = NULL;
   struct bg_ferr e;
   int replay = 0;
   int rc = bg_run_from_json(req->body, req->body_len, &run, &e);
+
   if (rc == BG_EPARSE) {
     /* Name the member where parsing stopped, so NaN in results[3].samples[7] reads as such. */
     char field[256];
@@ -60,6 +64,23 @@ void bg_api_runs_post(struct bg_req *req) {
              run->run_id);
   }
   bg_run_free(run);
+}
+
+/* Seconds an upload refused for the cap is told to wait: about what a large one takes. */
+#define UPLOAD_RETRY_AFTER_S 2
+
+void bg_api_runs_post(struct bg_req *req) {
+  struct bg_db *db = bg_store_database(req->store);
+  /* The cap comes before the parse: the parsed run is most of an upload's memory. */
+  if (!bg_upload_slot_take(db, req->cfg->max_uploads)) {
+    bg_api_error(req, 503, "too_many_uploads", NULL,
+                 "%d uploads are in progress (--max-uploads); try again in %d s",
+                 req->cfg->max_uploads, UPLOAD_RETRY_AFTER_S);
+    snprintf(req->retry_after, sizeof req->retry_after, "%d", UPLOAD_RETRY_AFTER_S);
+    return;
+  }
+  upload_post(req);
+  bg_upload_slot_release(db);
 }
 
 void bg_api_run_get(struct bg_req *req) {

@@ -18,6 +18,9 @@ struct item {
   int has_cand, acknowledged;
   struct bg_gate_summary cand;
   long long cut_epoch, cut_commit; /* series baseline start; cut_epoch LLONG_MIN: none */
+  int has_th;                      /* min_effect and ignored looked up (bg_decision_thresholds) */
+  int ignored;
+  double min_effect;
 };
 
 struct bg_decision_items {
@@ -63,10 +66,13 @@ static struct item *items_find(struct bg_decision_items *it, long long bid, long
   return NULL;
 }
 
-/* Adds an item (zeroed but for its key); its baseline slots are empty. */
-static struct item *items_add(struct bg_decision_items *it, long long bid, long long mid) {
+/* Adds an item (zeroed but for its key); its baseline slots are empty. want: the items
+ * expected in all (0: unknown), so that a payload's 100 000 results take one allocation of
+ * their size, not doublings to 131 072 with both copies held at the last. */
+static struct item *items_add_n(struct bg_decision_items *it, long long bid, long long mid,
+                                size_t want) {
   if (it->n == it->cap) {
-    size_t nc = it->cap ? it->cap * 2 : 256;
+    size_t nc = it->cap ? it->cap * 2 : want > 256 ? want : 256;
     it->v = bg_xrealloc(it->v, nc * sizeof *it->v);
     if (it->k && nc * it->k > it->sums_cap) {
       it->sums = bg_xrealloc(it->sums, nc * it->k * sizeof *it->sums);
@@ -84,6 +90,10 @@ static struct item *items_add(struct bg_decision_items *it, long long bid, long 
   x->cut_epoch = LLONG_MIN;
   bg_table_add(&it->by_key, bg_table_pair(bid, mid), it->n++);
   return x;
+}
+
+static struct item *items_add(struct bg_decision_items *it, long long bid, long long mid) {
+  return items_add_n(it, bid, mid, 0);
 }
 
 void bg_decision_items_free(struct bg_decision_items *it) {
@@ -233,7 +243,49 @@ static void gate_item(struct bg_decision_items *it, size_t i, const struct bg_ba
   g->nbaseline = nb;
   g->candidate = x->has_cand ? &x->cand : NULL;
   g->acknowledged = x->acknowledged;
-  bg_gate_thresholds_lookup(th, x->benchmark, x->measure, &g->min_effect, &g->ignored);
+  if (!x->has_th)
+    bg_gate_thresholds_lookup(th, x->benchmark, x->measure, &x->min_effect, &x->ignored);
+  g->min_effect = x->min_effect;
+  g->ignored = x->ignored;
+}
+
+void bg_decision_thresholds(struct bg_decision_items *it, const struct bg_gate_thresholds *th) {
+  for (size_t i = 0; i < it->n; i++) {
+    struct item *x = &it->v[i];
+    if (x->benchmark) {
+      bg_gate_thresholds_lookup(th, x->benchmark, x->measure, &x->min_effect, &x->ignored);
+      x->has_th = 1;
+    }
+  }
+}
+
+void bg_decision_thresholds_kept(struct bg_decision_items *it, const struct bg_gate_thresholds *th,
+                                 struct bg_dcache *cache, long long rid, long long th_run) {
+  if (!th || !th->nrules || !it->n) {
+    bg_decision_thresholds(it, th); /* the defaults: nothing to match */
+    return;
+  }
+  uint64_t names = 0;
+  for (size_t i = 0; i < it->n; i++)
+    names = names * 31 + bg_table_str(it->v[i].benchmark ? it->v[i].benchmark : "") +
+            bg_table_str(it->v[i].measure ? it->v[i].measure : "");
+  const struct bg_dcache_th *kept = bg_dcache_th_get(cache, rid, th_run, names, it->n);
+  if (!kept) {
+    bg_decision_thresholds(it, th);
+    struct bg_dcache_th t = {
+        rid, th_run, names, it->n, bg_xmalloc(it->n * sizeof(double)), bg_xmalloc(it->n)};
+    for (size_t i = 0; i < it->n; i++) {
+      t.min_effect[i] = it->v[i].min_effect;
+      t.ignored[i] = (unsigned char)it->v[i].ignored;
+    }
+    bg_dcache_th_put(cache, &t);
+    return;
+  }
+  for (size_t i = 0; i < it->n; i++) {
+    it->v[i].min_effect = kept->min_effect[i];
+    it->v[i].ignored = kept->ignored[i];
+    it->v[i].has_th = it->v[i].benchmark != NULL;
+  }
 }
 
 /* Decides the candidate in `it` (loaded, its baseline not yet) against baseline b with
@@ -379,9 +431,10 @@ static int load_payload(struct bg_store *s, const struct bg_project *p, const st
     struct name_id *b = name_slot(&benches, r->benchmark, &fresh);
     if (fresh && (rc = find_benchmark(s, p->id, r, i, b, t)))
       break;
-    struct item *x = items_add(it, b->id, m->id);
-    x->benchmark = items_name(it, r->benchmark);
-    x->measure = items_name(it, r->measure);
+    struct item *x = items_add_n(it, b->id, m->id, run->nresults);
+    /* The run outlives its decision: its names need no copies (100 000 results: 6 MB). */
+    x->benchmark = r->benchmark;
+    x->measure = r->measure;
     x->unit = m->unit;
     x->direction = m->direction;
     x->has_cand = 1;

@@ -35,7 +35,7 @@ int bg_decision_stored(struct bg_store *s, long long rid, struct bg_decision_ite
 /* The items of upload `run` before it is stored (rows[i]: result i's row from
  * bg_store_result_rows), on the caller's snapshot, in the order a read of the stored run
  * gives them; names the snapshot lacks get temporary ids recorded in t (initialised here).
- * BG_OK with *it, or BG_EDB. */
+ * BG_OK with *it, or BG_EDB. The items point at run's names: run must outlive them. */
 int bg_decision_payload(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
                         const struct bg_verdict_row *rows, struct bg_baseline_temps *t,
                         struct bg_decision_items **it);
@@ -48,6 +48,18 @@ int bg_decision_make(struct bg_store *s, struct bg_dcache *cache, const struct b
                      struct bg_decision_items *it, long long testbed, const struct bg_baseline *b,
                      int cuts, long long ack_commit, const struct bg_gate_thresholds *th,
                      struct bg_decision *d);
+
+/* Looks the thresholds th (NULL: defaults) up for every item that has its names, so that
+ * bg_decision_make, which runs under the decision cache's lock for uploads, only looks up
+ * the few series that only the baseline has. Call before taking any lock; th must be the
+ * thresholds later given to bg_decision_make. */
+void bg_decision_thresholds(struct bg_decision_items *it, const struct bg_gate_thresholds *th);
+
+/* bg_decision_thresholds for the items of stored run `rid` (fresh from bg_decision_stored),
+ * whose thresholds are those of run th_run: kept in `cache` (decision_cache.h), so that the
+ * next decision of the same run with the same thresholds matches no rule again. */
+void bg_decision_thresholds_kept(struct bg_decision_items *it, const struct bg_gate_thresholds *th,
+                                 struct bg_dcache *cache, long long rid, long long th_run);
 
 /* Hands the items' matrix to `cache` for the next decision (call while holding it). */
 void bg_decision_items_recycle(struct bg_decision_items *it, struct bg_dcache *cache);

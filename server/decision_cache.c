@@ -18,6 +18,7 @@
  * default windows, 3 MB for a suite of 1 000 results. Past this many bytes they start over. */
 #define MAX_STATE_BYTES (48u << 20)
 #define BYTES_PER_RUN (2 * sizeof(double) + sizeof(long long))
+#define KEPT_TH 2 /* runs whose thresholds are kept: the GETs of a commit's verdict repeat */
 
 struct cached_run {
   long long rid; /* 0: empty */
@@ -47,6 +48,7 @@ struct bg_dcache {
   unsigned char *spare_have;
   size_t spare_cap; /* entries of both */
   unsigned long long hits, reads;
+  struct bg_dcache_th th[KEPT_TH]; /* th[0]: the last kept */
 };
 
 static void *cache_new(void) {
@@ -87,6 +89,10 @@ static void cache_free(void *p) {
   bg_table_free(&c->by_series);
   free(c->spare_sums);
   free(c->spare_have);
+  for (size_t i = 0; i < KEPT_TH; i++) {
+    free(c->th[i].min_effect);
+    free(c->th[i].ignored);
+  }
   free(c);
 }
 
@@ -359,4 +365,23 @@ void bg_dcache_matrix_keep(struct bg_dcache *c, struct bg_gate_point *sums, unsi
   c->spare_sums = sums;
   c->spare_have = have;
   c->spare_cap = cap;
+}
+
+/* ---- kept thresholds ---- */
+
+const struct bg_dcache_th *bg_dcache_th_get(struct bg_dcache *c, long long rid, long long th_run,
+                                            uint64_t names, size_t n) {
+  for (size_t i = 0; i < KEPT_TH; i++) {
+    const struct bg_dcache_th *t = &c->th[i];
+    if (t->min_effect && t->rid == rid && t->th_run == th_run && t->names == names && t->n == n)
+      return t;
+  }
+  return NULL;
+}
+
+void bg_dcache_th_put(struct bg_dcache *c, const struct bg_dcache_th *t) {
+  free(c->th[KEPT_TH - 1].min_effect);
+  free(c->th[KEPT_TH - 1].ignored);
+  memmove(&c->th[1], &c->th[0], (KEPT_TH - 1) * sizeof *c->th);
+  c->th[0] = *t;
 }

@@ -24,6 +24,12 @@
  * items x 100 runs, which a fresh allocation maps and faults in page by page on every upload;
  * the last one is kept for the next (bg_dcache_matrix, bg_dcache_matrix_keep).
  *
+ * Kept thresholds: the min_effect and ignore flag a run's results got from its thresholds'
+ * rules (gate_thresholds.h), for the last KEPT_TH runs decided. A stored run is decided again
+ * on every GET of its verdict, and its rules (pinned: the thresholds' run never changes) cost
+ * rules x results compiled matches each time (64 rules x 50 000 results of 300-byte names: up
+ * to 8 s); kept, a GET pays them once per connection (bg_dcache_th_get, bg_dcache_th_put).
+ *
  * Where caches live: one per database, shared by all its connections, for upload decisions
  * (an upload may arrive on any thread; with one cache per connection every thread read again
  * the runs the others stored and rebuilt each series' window from scratch). Decisions take
@@ -39,6 +45,7 @@
 #include "verdict_store.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct bg_dcache;
 
@@ -84,6 +91,24 @@ void bg_dcache_matrix(struct bg_dcache *c, size_t need, struct bg_gate_point **s
 /* Keeps a decision's matrix (cap entries) as the spare, freeing the one kept before. */
 void bg_dcache_matrix_keep(struct bg_dcache *c, struct bg_gate_point *sums, unsigned char *have,
                            size_t cap);
+
+/* The thresholds of one decision's candidate items, in their order: kept under the key of the
+ * run decided, the thresholds' run and a hash of the items' names with their count, so that
+ * a different set of items never gets them. */
+struct bg_dcache_th {
+  long long rid, th_run;
+  uint64_t names;
+  size_t n;
+  double *min_effect;     /* n, owned */
+  unsigned char *ignored; /* n, owned */
+};
+
+/* The kept thresholds under that key, or NULL. Valid until the next bg_dcache_th_put. */
+const struct bg_dcache_th *bg_dcache_th_get(struct bg_dcache *c, long long rid, long long th_run,
+                                            uint64_t names, size_t n);
+
+/* Keeps t (taking its arrays over), dropping the least recently kept entry when full. */
+void bg_dcache_th_put(struct bg_dcache *c, const struct bg_dcache_th *t);
 
 /* What the shared cache of a database served: baseline runs found in it, runs read from the
  * store, and runs it can hold now. */

@@ -82,6 +82,8 @@ struct request {
   char id[REQUEST_ID_MAX + 1];
   char method[16]; /* for the log line; longer methods are cut */
   int answered;    /* an answer was queued (and logged) */
+  /* The handler's Retry-After; "" for none. */
+  char retry_after[16];
 };
 
 /* ---- answers ---- */
@@ -185,6 +187,8 @@ static enum MHD_Result send_answer(struct bg_http *h, struct MHD_Connection *c, 
     MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
   if (location)
     MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, location);
+  if (rq->retry_after[0])
+    MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, rq->retry_after);
   if (ms >= 0) {
     /* The handler's own time, so performance tests can tell server time from transfer. */
     char timing[48];
@@ -467,6 +471,7 @@ static enum MHD_Result run_handler(struct bg_http *h, struct MHD_Connection *c,
     if (req.wake_parked)
       bg_park_wake_all(h->park);
     rq->token_id = req.who.token_id;
+    memcpy(rq->retry_after, req.retry_after, sizeof rq->retry_after);
     if (req.park_ms <= 0 || !park_ok) {
       double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
       return send_answer(h, c, rq, req.status ? req.status : 500, &req.out, req.content_type,
@@ -651,6 +656,7 @@ int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *
   h->cfg = *cfg;
   h->api.private_reads = cfg->private_reads;
   h->api.max_body = cfg->max_body;
+  h->api.max_uploads = cfg->max_uploads;
   h->api.job_lease_s = cfg->job_lease_s;
   h->api.webhook_secret = cfg->webhook_secret;
   h->api.webhook_secret_len = cfg->webhook_secret_len;

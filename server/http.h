@@ -38,6 +38,7 @@ struct bg_http_config {
   size_t webhook_secret_len;
   enum bg_log_format log_format; /* each request's log line on stderr */
   struct bg_conn_limits limits;  /* connections and request deadlines (conn_guard.h) */
+  int max_uploads;               /* uploads handled at once (bg_api_config) */
 };
 
 struct bg_http;

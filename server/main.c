@@ -48,6 +48,8 @@
 #define HEADER_TIMEOUT_S 10
 #define REQUEST_TIMEOUT_S 300
 #define MIN_RATE 1024
+/* --max-uploads: four uploads of 100 000 results at once take ~0.3-0.4 GB */
+#define MAX_UPLOADS_DEFAULT 4
 #define CHECKPOINT_MS 100 /* frequent enough that the WAL stays near BG_STORE_WAL_RESET pages */
 
 struct options {
@@ -56,6 +58,7 @@ struct options {
   long long github_app_id;
   long long threads, max_body, job_lease;
   long long max_conns, max_conns_client, header_timeout, request_timeout, min_rate;
+  long long max_uploads;
   int private_reads, help, version;
   const char *positional[4];
   int npositional;
@@ -66,7 +69,8 @@ static int usage(const char *msg) {
     fprintf(stderr, "benchgated: %s\n", msg);
   fprintf(stderr,
           "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
-          "                  [--private] [--max-body BYTES] [--public-url URL]\n"
+          "                  [--private] [--max-body BYTES] [--max-uploads N]\n"
+          "                  [--public-url URL]\n"
           "                  [--job-lease SECONDS] [--webhook-secret-file FILE]\n"
           "                  [--github-api URL] [--github-token-file FILE]\n"
           "                  [--github-app-id ID --github-app-key-file FILE]\n"
@@ -85,7 +89,8 @@ static int help(void) {
   printf("benchgated %s: the benchgate server (REST API, verdicts, dashboard)\n"
          "\n"
          "usage: benchgated [--db FILE] [--listen HOST:PORT] [--web DIR] [--threads N]\n"
-         "                  [--private] [--max-body BYTES] [--public-url URL]\n"
+         "                  [--private] [--max-body BYTES] [--max-uploads N]\n"
+         "                  [--public-url URL]\n"
          "                  [--job-lease SECONDS] [--webhook-secret-file FILE]\n"
          "                  [--github-api URL] [--github-token-file FILE]\n"
          "                  [--github-app-id ID --github-app-key-file FILE]\n"
@@ -113,6 +118,8 @@ static int help(void) {
          "JSON object\n"
          "                     (default kv)\n"
          "  --max-body BYTES   largest request body; larger ones get 413 (default %u)\n"
+         "  --max-uploads N    uploads handled at once, 1-256 (default %d); one more is\n"
+         "                     answered 503 with Retry-After (the agent tries again)\n"
          "  --max-connections N  client connections open at once, 1-100000 (default %d); one\n"
          "                     beyond is closed at once\n"
          "  --max-connections-per-client N  the same for one client address, 0-100000\n"
@@ -160,8 +167,9 @@ static int help(void) {
          "\n"
          "exit codes: 0 ok (and after SIGTERM or SIGINT once requests in flight finish),\n"
          "  1 runtime failure, 2 bad flags or arguments\n",
-         BG_VERSION, (unsigned)BG_RUN_MAX_BODY, MAX_CONNS, MAX_CONNS_CLIENT, HEADER_TIMEOUT_S,
-         REQUEST_TIMEOUT_S, MIN_RATE, BG_JOBS_LEASE_MIN_S, BG_JOBS_LEASE_MAX_S, BG_JOBS_LEASE_S);
+         BG_VERSION, (unsigned)BG_RUN_MAX_BODY, MAX_UPLOADS_DEFAULT, MAX_CONNS, MAX_CONNS_CLIENT,
+         HEADER_TIMEOUT_S, REQUEST_TIMEOUT_S, MIN_RATE, BG_JOBS_LEASE_MIN_S, BG_JOBS_LEASE_MAX_S,
+         BG_JOBS_LEASE_S);
   return 0;
 }
 
@@ -207,6 +215,7 @@ static const struct int_flag INT_FLAGS[] = {
     {"--header-timeout", 1, 3600, offsetof(struct options, header_timeout)},
     {"--request-timeout", 1, 86400, offsetof(struct options, request_timeout)},
     {"--min-rate", 0, 1LL << 30, offsetof(struct options, min_rate)},
+    {"--max-uploads", 1, 256, offsetof(struct options, max_uploads)},
     {NULL, 0, 0, 0}};
 
 static const struct int_flag *int_flag(const char *a) {
@@ -508,6 +517,7 @@ static int serve(int argc, char **argv) {
   o.header_timeout = HEADER_TIMEOUT_S;
   o.request_timeout = REQUEST_TIMEOUT_S;
   o.min_rate = MIN_RATE;
+  o.max_uploads = MAX_UPLOADS_DEFAULT;
   if (!parse(argc, argv, 1, &o))
     return usage(NULL);
   if (help_or_version(&o) >= 0)
@@ -576,7 +586,8 @@ static int serve(int argc, char **argv) {
                                secret.len,
                                log_format,
                                {(unsigned)o.max_conns, (unsigned)o.max_conns_client,
-                                (int)o.header_timeout, (int)o.request_timeout, (long)o.min_rate}};
+                                (int)o.header_timeout, (int)o.request_timeout, (long)o.min_rate},
+                               (int)o.max_uploads};
   struct bg_github_sender_config gcfg = {o.github_api, &gh_auth, 0};
   if (bg_db_checkpointer_start(db, CHECKPOINT_MS, err, sizeof err) != BG_OK ||
       bg_github_sender_start(db, &gcfg, &sender, err, sizeof err) != BG_OK ||

@@ -174,7 +174,7 @@ static void answer_json(struct bg_buf *out, const char *run_id, const char *verd
 static int answer_stored(struct bg_store *s, const struct upload *u, long long rid,
                          struct bg_buf *answer) {
   char *verdict = NULL;
-  int rc = bg_verdict_run_json(s, u->p, rid, &verdict);
+  int rc = bg_verdict_run_answer(s, u->p, rid, &verdict);
   if (rc == BG_OK)
     answer_json(answer, u->run->run_id, verdict, NULL);
   cJSON_free(verdict);
@@ -194,15 +194,19 @@ static int settle(struct bg_store *s, const struct bg_project *p, long long rid,
 
 /* ---- the decision thread ---- */
 
-/* What uploads of one database are told besides their runs (tests only). */
+/* What uploads of one database share besides their runs: the slots of --max-uploads, and
+ * the decision delay of tests. */
 struct upload_settings {
   atomic_int decision_delay_ms;
+  atomic_int in_progress; /* slots taken */
 };
 
 static void *settings_create(void) {
   struct upload_settings *st = calloc(1, sizeof *st);
-  if (st)
+  if (st) {
     atomic_init(&st->decision_delay_ms, 0);
+    atomic_init(&st->in_progress, 0);
+  }
   return st;
 }
 
@@ -213,6 +217,30 @@ void bg_upload_delay_decisions(struct bg_db *db, int ms) {
   struct upload_settings *st = bg_db_shared(db, &upload_settings_kind);
   if (st)
     atomic_store(&st->decision_delay_ms, ms > 0 ? ms : 0);
+}
+
+int bg_upload_slot_take(struct bg_db *db, int max) {
+  struct upload_settings *st = bg_db_shared(db, &upload_settings_kind);
+  if (!st)
+    return 1;
+  /* Taken first and given back when over: never more than max at once. */
+  int was = atomic_fetch_add(&st->in_progress, 1);
+  if (max > 0 && was >= max) {
+    atomic_fetch_sub(&st->in_progress, 1);
+    return 0;
+  }
+  return 1;
+}
+
+void bg_upload_slot_release(struct bg_db *db) {
+  struct upload_settings *st = bg_db_shared(db, &upload_settings_kind);
+  if (st)
+    atomic_fetch_sub(&st->in_progress, 1);
+}
+
+int bg_upload_slots_used(struct bg_db *db) {
+  struct upload_settings *st = bg_db_shared(db, &upload_settings_kind);
+  return st ? atomic_load(&st->in_progress) : 0;
 }
 
 static int decision_delay(struct bg_store *s) {

@@ -32,6 +32,17 @@ int bg_upload_run(struct bg_store *s, const struct bg_project *p, const struct b
  * when the pending runs or their projects cannot be read or a transaction cannot begin. */
 int bg_upload_recover(struct bg_store *s);
 
+/* The cap on uploads handled at once (--max-uploads): an upload of 100 000 results holds
+ * ~150 MB while it is parsed, stored and decided, so the server's memory is bounded by the
+ * cap, not by how many agents upload at once. A slot per database, shared by its threads.
+ * bg_upload_slot_take returns 1 with a slot taken, or 0 when `max` are in use (max <= 0: no
+ * cap, always 1); every 1 is paired with a bg_upload_slot_release. */
+int bg_upload_slot_take(struct bg_db *db, int max);
+void bg_upload_slot_release(struct bg_db *db);
+
+/* Uploads holding a slot now (the /metrics gauge benchgate_uploads_in_progress). */
+int bg_upload_slots_used(struct bg_db *db);
+
 /* For tests: the decision thread of every later upload to database db sleeps `ms` before it
  * decides, as it may wait for a core when other uploads keep them busy; 0 ends it. */
 void bg_upload_delay_decisions(struct bg_db *db, int ms);

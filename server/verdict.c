@@ -81,8 +81,10 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
   memset(d, 0, sizeof *d);
   struct bg_dcache *cache = bg_dcache_of(s);
   if ((rc = bg_decision_stored(s, rid, &it)) == BG_OK &&
-      (rc = bg_baseline_thresholds(s, th_run, NULL, &th)) == BG_OK)
+      (rc = bg_baseline_thresholds(s, th_run, NULL, &th)) == BG_OK) {
+    bg_decision_thresholds_kept(it, th, cache, rid, th_run);
     rc = bg_decision_make(s, cache, p, it, testbed, b, cuts, ack_commit, th, d);
+  }
   bg_gate_thresholds_free(th);
   bg_decision_items_recycle(it, cache);
   bg_decision_items_free(it);
@@ -104,11 +106,34 @@ static const char *first_sha(const struct bg_baseline *b) {
   return k ? b->shas[k - 1] : NULL;
 }
 
+/* What render writes (verdict_render.h). */
+enum form {
+  HEAD,   /* what runs.verdict keeps */
+  FULL,   /* GET .../verdict */
+  ANSWER, /* an upload's answer: full up to BG_VERDICT_ANSWER_FULL_MAX results, else a summary */
+};
+
+/* The path of the full verdict of commit `sha` on `testbed` (GET .../verdict). */
+static void verdict_path(struct bg_buf *out, const struct bg_project *p, const char *sha,
+                         const char *testbed) {
+  static const char hex[] = "0123456789ABCDEF";
+  bg_buf_printf(out, "/api/v1/projects/%s/commits/%s/verdict?testbed=", p->slug, sha);
+  for (const unsigned char *c = (const unsigned char *)testbed; c && *c; c++) {
+    if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+        *c == '-' || *c == '.' || *c == '_' || *c == '~') {
+      bg_buf_append(out, (const char *)c, 1);
+    } else {
+      char esc[3] = {'%', hex[*c >> 4], hex[*c & 15]};
+      bg_buf_append(out, esc, 3);
+    }
+  }
+}
+
 /* Appends verdict v of commit `sha` on `testbed` against baseline b of `base_branch` (NULL
- * for a comparison); full 0: the head. */
+ * for a comparison) in form `form`. */
 static void render(struct bg_buf *buf, const struct bg_project *p, const char *sha,
                    const char *testbed, const char *base_branch, const struct bg_baseline *b,
-                   const struct bg_gate_verdict *v, const char *url, int full) {
+                   const struct bg_gate_verdict *v, const char *url, enum form form) {
   const struct bg_gate_context ctx = {p->slug,
                                       sha,
                                       testbed,
@@ -116,13 +141,21 @@ static void render(struct bg_buf *buf, const struct bg_project *p, const char *s
                                       first_sha(b),
                                       b->n ? b->shas[0] : NULL,
                                       url && url[0] ? url : NULL};
-  bg_verdict_render(buf, v, &ctx, full);
+  if (form != ANSWER) {
+    bg_verdict_render(buf, v, &ctx, form == FULL);
+    return;
+  }
+  struct bg_buf path;
+  bg_buf_init(&path, 0);
+  verdict_path(&path, p, sha, testbed);
+  bg_verdict_render_answer(buf, v, &ctx, path.data);
+  bg_buf_free(&path);
 }
 
 /* render as text (caller frees with cJSON_free). */
 static char *render_text(const struct bg_project *p, const char *sha, const char *testbed,
                          const char *base_branch, const struct bg_baseline *b,
-                         const struct bg_gate_verdict *v, const char *url, int full) {
+                         const struct bg_gate_verdict *v, const char *url, enum form full) {
   struct bg_buf buf;
   bg_buf_init(&buf, 0);
   render(&buf, p, sha, testbed, base_branch, b, v, url, full);
@@ -143,7 +176,7 @@ static int notify_verdict(struct bg_store *s, const struct bg_project *p,
   if (!p->github_repo[0])
     return BG_OK;
   commit_url(s, p, c->sha, url, sizeof url);
-  char *full = render_text(p, c->sha, c->testbed, p->default_branch, b, d->v, url, 1);
+  char *full = render_text(p, c->sha, c->testbed, p->default_branch, b, d->v, url, FULL);
   int rc = bg_notify_verdict(s, p, c->sha, c->testbed, c->pr, full, now);
   cJSON_free(full);
   return rc;
@@ -196,22 +229,22 @@ static struct bg_verdict_answer *answer_of(struct bg_store *s, const struct bg_p
   return a;
 }
 
-static char *answer_render(const struct bg_verdict_answer *a, int full) {
+static char *answer_render(const struct bg_verdict_answer *a, enum form full) {
   return render_text(&a->p, a->c.sha, a->c.testbed, a->p.default_branch, &a->b, a->d.v, a->url,
                      full);
 }
 
 void bg_verdict_answer_render(struct bg_verdict_answer *a) {
   if (!a->head)
-    a->head = answer_render(a, 0);
+    a->head = answer_render(a, HEAD);
 }
 
 void bg_verdict_answer_write(const struct bg_verdict_answer *a, struct bg_buf *out) {
-  render(out, &a->p, a->c.sha, a->c.testbed, a->p.default_branch, &a->b, a->d.v, a->url, 1);
+  render(out, &a->p, a->c.sha, a->c.testbed, a->p.default_branch, &a->b, a->d.v, a->url, ANSWER);
 }
 
 char *bg_verdict_answer_text(const struct bg_verdict_answer *a) {
-  return answer_render(a, 1);
+  return answer_render(a, FULL);
 }
 
 void bg_verdict_answer_free(struct bg_verdict_answer *a) {
@@ -241,7 +274,7 @@ static char *pending_text(const char *sha) {
  * text goes to *json when json is not NULL; with `later` the decision is handed over for
  * bg_verdict_answer_text (or bg_verdict_store_decision) instead. */
 static int judge(struct bg_store *s, const struct bg_project *p, long long rid, int select,
-                 int keep, char **json, struct bg_verdict_answer **later) {
+                 int keep, enum form form, char **json, struct bg_verdict_answer **later) {
   struct bg_baseline_cand c;
   struct bg_baseline b = {0};
   struct bg_decision d = {0};
@@ -268,12 +301,12 @@ static int judge(struct bg_store *s, const struct bg_project *p, long long rid, 
     goto out;
   commit_url(s, p, c.sha, url, sizeof url);
   if (keep) {
-    head = render_text(p, c.sha, c.testbed, p->default_branch, &b, d.v, url, 0);
+    head = render_text(p, c.sha, c.testbed, p->default_branch, &b, d.v, url, HEAD);
     if ((rc = store_verdict(s, p, &c, &d, head, &b, th_run)))
       goto out;
   }
   if (json)
-    *json = render_text(p, c.sha, c.testbed, p->default_branch, &b, d.v, url, 1);
+    *json = render_text(p, c.sha, c.testbed, p->default_branch, &b, d.v, url, form);
   if (later)
     *later = answer_of(s, p, &c, th_run, &b, &d);
 out:
@@ -287,23 +320,28 @@ int bg_verdict_update_run(struct bg_store *s, const struct bg_project *p, long l
                           struct bg_verdict_answer **answer) {
   if (answer)
     *answer = NULL;
-  return judge(s, p, rid, 1, 1, NULL, answer);
+  return judge(s, p, rid, 1, 1, FULL, NULL, answer);
 }
 
 int bg_verdict_rejudge_run(struct bg_store *s, const struct bg_project *p, long long rid,
                            char **json) {
-  return judge(s, p, rid, 0, 1, json, NULL);
+  return judge(s, p, rid, 0, 1, FULL, json, NULL);
 }
 
 int bg_verdict_run_json(struct bg_store *s, const struct bg_project *p, long long rid,
                         char **json) {
-  return judge(s, p, rid, 0, 0, json, NULL);
+  return judge(s, p, rid, 0, 0, FULL, json, NULL);
+}
+
+int bg_verdict_run_answer(struct bg_store *s, const struct bg_project *p, long long rid,
+                          char **json) {
+  return judge(s, p, rid, 0, 0, ANSWER, json, NULL);
 }
 
 int bg_verdict_decide_run(struct bg_store *s, const struct bg_project *p, long long rid,
                           struct bg_verdict_answer **answer) {
   *answer = NULL;
-  return judge(s, p, rid, 1, 0, NULL, answer);
+  return judge(s, p, rid, 1, 0, FULL, NULL, answer);
 }
 
 /* ---- an upload's decision, made from its payload before it is stored ---- */
@@ -326,6 +364,7 @@ int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
       (rc = bg_baseline_thresholds(s, th_run, run, &th)) ||
       (rc = bg_decision_payload(s, p, run, rows, &t, &it)))
     goto out;
+  bg_decision_thresholds(it, th); /* outside the lock every upload's decision takes */
   struct bg_dcache *cache = bg_dcache_lock(bg_store_database(s));
   rc = bg_decision_make(s, cache, p, it, c.testbed_id, &b, 1, c.commit_id, th, &d);
   bg_decision_items_recycle(it, cache);
@@ -378,7 +417,7 @@ int bg_verdict_store_decision(struct bg_store *s, const struct bg_verdict_answer
   *stored = 0;
   if ((rc = bg_verdict_pending(s, a->c.rid, &pending)) || !pending)
     return rc;
-  char *head = a->head ? NULL : answer_render(a, 0);
+  char *head = a->head ? NULL : answer_render(a, HEAD);
   if ((rc = store_verdict(s, &a->p, &a->c, &a->d, a->head ? a->head : head, &a->b, a->th_run)) ==
       BG_OK)
     *stored = 1;

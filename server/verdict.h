@@ -82,8 +82,10 @@ int bg_verdict_update_run(struct bg_store *s, const struct bg_project *p, long l
  * bg_verdict_store_decision only stores it: an upload renders beside its insert. */
 void bg_verdict_answer_render(struct bg_verdict_answer *a);
 
-/* Appends the full verdict JSON of a decision to out (the text does not depend
- * on the run's ids: an upload writes its answer beside the insert). */
+/* Appends the verdict JSON of a decision as an upload answers it to out: the full verdict up
+ * to BG_VERDICT_ANSWER_FULL_MAX results, else its summary with verdict_url
+ * (bg_verdict_render_answer). The text does not depend on the run's ids: an upload writes
+ * its answer beside the insert. */
 void bg_verdict_answer_write(const struct bg_verdict_answer *a, struct bg_buf *out);
 
 /* The full verdict JSON of a decision; caller frees with cJSON_free. Needs no
@@ -106,6 +108,14 @@ void bg_verdict_cache_run(struct bg_store *s, const struct bg_project *p, const 
  * gives {"state":"pending"}. Read-only. BG_OK with the text in *json (caller frees with
  * cJSON_free), BG_ENOENT, BG_EDB. */
 int bg_verdict_run_json(struct bg_store *s, const struct bg_project *p, long long rid, char **json);
+
+/* The same verdict as an upload answers it
+ * (bg_verdict_answer_write), from what its upload pinned (baseline runs, thresholds run) and
+ * the commit's acknowledgements now; a run stored before the gate gives {"state":"pending"}.
+ * Read-only. BG_OK with the text in *json (caller frees with cJSON_free), BG_ENOENT,
+ * BG_EDB. */
+int bg_verdict_run_answer(struct bg_store *s, const struct bg_project *p, long long rid,
+                          char **json);
 
 /* Judges stored run `rid` again on what its upload pinned (baseline runs, thresholds run) and
  * the commit's acknowledgements now, and stores the outcome as bg_verdict_update_run does

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "client.h"
+#include "verdict_wait.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -254,6 +255,25 @@ static void gives_up_on_a_closed_port_after_the_attempts(void **state) {
   assert_non_null(strstr(err, "unreachable"));
 }
 
+/* An upload of more than 1 000 results answers a summary without the report: the agent sees
+ * that it is one (and `benchgate run --gate` then reads the full verdict). */
+static void reads_a_summarized_upload_answer(void **state) {
+  (void)state;
+  struct bg_verdict v = {{0}, {0}, {0}, NULL, 0};
+  bg_verdict_parse("{\"run_id\":\"x\",\"verdict\":{\"state\":\"pass\",\"summarized\":true,"
+                   "\"results_total\":1503,\"worst\":[],\"summary\":\"no regressions\","
+                   "\"verdict_url\":\"/api/v1/projects/p/commits/a/verdict?testbed=t\"}}",
+                   &v);
+  assert_string_equal(v.state, "pass");
+  assert_string_equal(v.summary, "no regressions");
+  assert_int_equal(v.summarized, 1);
+  assert_null(v.markdown);
+  bg_verdict_parse("{\"state\":\"pass\",\"summary\":\"s\",\"markdown\":\"### r\"}", &v);
+  assert_int_equal(v.summarized, 0);
+  assert_string_equal(v.markdown, "### r");
+  bg_verdict_clear(&v);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(full_jitter_stays_within_the_doubling_ceiling),
@@ -264,6 +284,7 @@ int main(void) {
       cmocka_unit_test(does_not_retry_a_rejected_run),
       cmocka_unit_test(stops_when_retry_after_passes_the_time_budget),
       cmocka_unit_test(gives_up_on_a_closed_port_after_the_attempts),
+      cmocka_unit_test(reads_a_summarized_upload_answer),
   };
   bg_client_global_init();
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -558,17 +558,27 @@ static void rejects_malformed_thresholds_naming_the_member(void **state) {
   expect_members_ok("\"thresholds\":{\"default\":{\"min_effect\":0},\"rules\":[{\"match\":\"a\","
                     "\"measure\":\"wall_time\",\"min_effect\":10},{\"match\":\"b*\",\"ignore\":"
                     "false}]}");
-  /* At most BG_GATE_MAX_RULES (1000) rules. */
+  /* At most BG_GATE_MAX_RULES (64) rules. */
   struct bg_buf b;
   bg_buf_init(&b, 0);
   bg_buf_puts(&b, "\"thresholds\":{\"rules\":[");
-  for (int i = 0; i < 1000; i++)
+  for (int i = 0; i < 64; i++)
     bg_buf_printf(&b, "%s{\"match\":\"b%d\",\"min_effect\":0.1}", i ? "," : "", i);
   bg_buf_puts(&b, "]}");
   expect_members_ok(b.data);
   b.len -= 2;
   bg_buf_puts(&b, ",{\"match\":\"one too many\"}]}");
   expect_members_error(b.data, "thresholds.rules");
+  /* A match of at most BG_GATE_MAX_MATCH (256) bytes. */
+  char m[400], pat[300];
+  memset(pat, 'x', 256);
+  pat[256] = '\0';
+  snprintf(m, sizeof m, "\"thresholds\":{\"rules\":[{\"match\":\"%s\",\"ignore\":true}]}", pat);
+  expect_members_ok(m);
+  pat[256] = 'x';
+  pat[257] = '\0';
+  snprintf(m, sizeof m, "\"thresholds\":{\"rules\":[{\"match\":\"%s\",\"ignore\":true}]}", pat);
+  expect_members_error(m, "thresholds.rules[0].match");
   bg_buf_free(&b);
 }
 
