@@ -2,6 +2,7 @@
  * takes writes and its schema is current) and GET /metrics (Prometheus text: the server's
  * counters and the database's gauges, read at scrape time). */
 #include "api.h"
+#include "github_sender.h"
 #include "metrics.h"
 #include "metrics_store.h"
 
@@ -35,6 +36,7 @@ void bg_api_metrics(struct bg_req *req) {
     /* The counters are still worth a scrape; the gauges are left out and the failure logged. */
     bg_log_event(req->cfg->log_format, "error", "metrics", bg_store_errmsg(req->store));
   bg_metrics_render(req->cfg->metrics, rc == BG_OK ? &g : NULL, &req->out);
+  bg_github_rate_render(bg_store_database(req->store), &req->out);
   req->status = 200;
   req->content_type = BG_METRICS_CONTENT_TYPE;
 }

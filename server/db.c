@@ -38,7 +38,7 @@ struct bg_store {
   char errmsg[256];
 };
 
-#define SHARED_MAX 4
+#define SHARED_MAX 8
 
 struct bg_db {
   char *path;

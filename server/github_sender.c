@@ -26,6 +26,42 @@
 #define COMMENT_PAGES_MAX 100
 #define NO_CREDENTIALS "no GitHub credentials configured"
 
+/* GitHub's rate limit as its last answer told it, for /metrics: kept per database (the
+ * sender writes it, the scrape reads it), atomics so neither waits. */
+struct rate {
+  atomic_llong remaining; /* X-RateLimit-Remaining; -1 until an answer had one */
+  atomic_llong reset;     /* X-RateLimit-Reset, seconds since the epoch */
+};
+
+static void *rate_create(void) {
+  struct rate *r = bg_xcalloc(1, sizeof *r);
+  atomic_init(&r->remaining, -1);
+  atomic_init(&r->reset, 0);
+  return r;
+}
+
+static const struct bg_db_shared rate_kind = {"github rate limit", rate_create, free};
+
+void bg_github_rate_render(struct bg_db *db, struct bg_buf *out) {
+  struct rate *r = bg_db_shared(db, &rate_kind);
+  long long left = atomic_load(&r->remaining), reset = atomic_load(&r->reset);
+  if (left < 0)
+    return; /* no answer from GitHub yet: no sample rather than a made-up one */
+  bg_buf_printf(out,
+                "# HELP benchgate_github_rate_limit_remaining Requests left in GitHub's rate "
+                "limit window (X-RateLimit-Remaining of the last answer).\n"
+                "# TYPE benchgate_github_rate_limit_remaining gauge\n"
+                "benchgate_github_rate_limit_remaining %lld\n",
+                left);
+  if (reset > 0)
+    bg_buf_printf(out,
+                  "# HELP benchgate_github_rate_limit_reset_timestamp_seconds When GitHub's rate "
+                  "limit window starts over (X-RateLimit-Reset, Unix time).\n"
+                  "# TYPE benchgate_github_rate_limit_reset_timestamp_seconds gauge\n"
+                  "benchgate_github_rate_limit_reset_timestamp_seconds %lld\n",
+                  reset);
+}
+
 struct bg_github_sender {
   struct bg_db *db;
   char *api; /* without a trailing slash */
@@ -167,6 +203,11 @@ static void request(struct bg_github_sender *g, const struct bg_outbox_row *r, c
   }
   a->net_rc = bg_github_http(g->http, method, url, auth, body, &g->cancel, &a->res);
   memset(auth, 0, sizeof auth);
+  if (!a->net_rc && a->res.rl_remaining >= 0) {
+    struct rate *rt = bg_db_shared(g->db, &rate_kind);
+    atomic_store(&rt->reset, a->res.rl_reset);
+    atomic_store(&rt->remaining, a->res.rl_remaining);
+  }
 }
 
 static int ok2xx(const struct attempt *a) {
