@@ -11,6 +11,7 @@
  */
 #include "api.h"
 
+#include "events.h"
 #include "jobs.h"
 #include "webhook.h"
 
@@ -61,8 +62,17 @@ void bg_api_github_webhook(struct bg_req *req) {
     bg_api_store_error(req, rc);
     return;
   }
-  fprintf(stderr, "benchgated: webhook delivery %s (%s%s%s): %s\n", delivery, ev.event,
-          ev.action[0] ? " " : "", ev.action, res.outcome);
+  char msg[600];
+  snprintf(msg, sizeof msg, "webhook delivery %s (%s%s%s): %s", delivery, ev.event,
+           ev.action[0] ? " " : "", ev.action, res.outcome);
+  struct bg_log_line l;
+  bg_event_begin(bg_store_database(req->store), &l, "webhook_delivery");
+  bg_log_str(&l, "delivery", delivery);
+  bg_log_str(&l, "github_event", ev.event);
+  bg_log_str(&l, "action", ev.action[0] ? ev.action : NULL);
+  bg_log_str(&l, "outcome", res.outcome);
+  bg_log_str(&l, "message", msg);
+  bg_log_end(&l);
   answer(req, res.redelivery ? 200 : 202, delivery, res.outcome);
   req->wake_parked = res.created > 0;
 }

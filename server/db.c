@@ -31,9 +31,9 @@ struct bg_store {
   sqlite3 *sql;
   struct module_slot mods[BG_STORE_MODULES_MAX];
   int nmods;
-  int last;      /* the slot slot_of found last */
-  int owns_db;   /* 1: opened by bg_store_open, the database is the connection's own */
-  int fail_code; /* sqlite3_extended_errcode of the last failure; SQLITE_OK: none */
+  int last;          /* the slot slot_of found last */
+  int owns_db;       /* 1: opened by bg_store_open, the database is the connection's own */
+  int fail_code;     /* sqlite3_extended_errcode of the last failure; SQLITE_OK: none */
   long long changes; /* sqlite3_total_changes64 at the last BEGIN */
   char errmsg[256];
 };
@@ -52,6 +52,7 @@ struct bg_db {
   } shared[SHARED_MAX];
   struct bg_checkpointer *checkpointer;
   atomic_int no_space; /* a write failed for want of space; cleared by a commit or a probe */
+  int migrated_from, migrated_to; /* the schema versions before and after bg_db_open */
 };
 
 static void checkpointer_stop(struct bg_checkpointer *c);
@@ -97,6 +98,11 @@ void bg_store_take_error(struct bg_store *s, const struct bg_store *from) {
 
 int bg_store_no_space(const struct bg_store *s) {
   return s && is_no_space(s->fail_code);
+}
+
+void bg_db_migrated(const struct bg_db *db, int *from, int *to) {
+  *from = db->migrated_from;
+  *to = db->migrated_to;
 }
 
 int bg_db_space_probe(struct bg_db *db, char *why, size_t whylen) {
@@ -322,6 +328,11 @@ static int migrate(struct bg_store *s) {
     }
     if ((rc = bg_store_exec(s, "COMMIT", m->name)))
       return rc;
+    if (v < m->version && s->db) {
+      if (!s->db->migrated_to)
+        s->db->migrated_from = v;
+      s->db->migrated_to = m->version;
+    }
   }
   int latest = bg_migrations_count ? bg_migrations[bg_migrations_count - 1].version : 0;
   if (bg_store_version(s) > latest) {

@@ -64,6 +64,10 @@ void bg_store_close(struct bg_store *s);
 /* The message of the connection's last failure (a copy of sqlite3_errmsg); "" when none. */
 const char *bg_store_errmsg(const struct bg_store *s);
 
+/* The schema versions before and after the migrations bg_db_open applied; both 0 when it
+ * applied none. */
+void bg_db_migrated(const struct bg_db *db, int *from, int *to);
+
 /* 1 when the connection's last failure was for want of disk space (SQLITE_FULL, or an I/O
  * error writing, syncing or growing a file): the answer is 507, not 500. */
 int bg_store_no_space(const struct bg_store *s);

@@ -18,10 +18,12 @@
  */
 #include "auth.h"
 #include "cmd_check.h"
+#include "events.h"
 #include "github_auth.h"
 #include "github_sender.h"
 #include "http.h"
 #include "jobs.h"
+#include "migrations.h"
 #include "notify.h"
 #include "run.h"
 #include "store.h"
@@ -60,7 +62,7 @@ static int usage(const char *msg) {
           "                  [--private] [--max-body BYTES] [--public-url URL]\n"
           "                  [--job-lease SECONDS] [--webhook-secret-file FILE]\n"
           "                  [--github-api URL] [--github-token-file FILE]\n"
-         "                  [--github-app-id ID --github-app-key-file FILE]\n"
+          "                  [--github-app-id ID --github-app-key-file FILE]\n"
           "                  [--log-format kv|json]\n"
           "       benchgated token create --db FILE [--project P] --role admin|agent|ci|read "
           "[--name N]\n"
@@ -227,8 +229,7 @@ static int parse(int argc, char **argv, int first, struct options *o) {
         return 0;
       else if (!strcmp(a, "--max-body") && !parse_int(a, v, 1, 1LL << 32, &o->max_body))
         return 0;
-      else if (!strcmp(a, "--github-app-id") &&
-               !parse_int(a, v, 1, 1LL << 53, &o->github_app_id))
+      else if (!strcmp(a, "--github-app-id") && !parse_int(a, v, 1, 1LL << 53, &o->github_app_id))
         return 0;
       else if (!strcmp(a, "--job-lease") &&
                !parse_int(a, v, BG_JOBS_LEASE_MIN_S, BG_JOBS_LEASE_MAX_S, &o->job_lease))
@@ -275,6 +276,22 @@ static int open_db(const char *db, struct bg_store **s) {
     return 0;
   }
   return 1;
+}
+
+/* One event line per migration bg_db_open applied. */
+static void log_migrations(struct bg_db *db) {
+  int from, to;
+  bg_db_migrated(db, &from, &to);
+  for (size_t i = 0; i < bg_migrations_count; i++) {
+    const struct bg_migration *m = &bg_migrations[i];
+    if (m->version <= from || m->version > to)
+      continue;
+    struct bg_log_line l;
+    bg_event_begin(db, &l, "migration_applied");
+    bg_log_int(&l, "version", m->version);
+    bg_log_str(&l, "name", m->name);
+    bg_log_end(&l);
+  }
 }
 
 static int cmd_token(int argc, char **argv) {
@@ -475,12 +492,13 @@ static int serve(int argc, char **argv) {
     bg_github_auth_clear(&gh_auth);
     return 1;
   }
+  bg_events_configure(db, log_format);
+  log_migrations(db);
   bg_verdict_set_public_url(db, o.public_url);
   bg_notify_configure(db, o.public_url, gh_auth.app != NULL); /* check runs need an App */
   /* Runs stored by an upload that did not get to store their verdict get it now. */
   if (!(s = bg_db_thread(db, err, sizeof err)) || bg_upload_recover(s) != BG_OK) {
-    fprintf(stderr, "benchgated: settling interrupted uploads: %s\n",
-            s ? bg_store_errmsg(s) : err);
+    fprintf(stderr, "benchgated: settling interrupted uploads: %s\n", s ? bg_store_errmsg(s) : err);
     bg_db_close(db);
     bg_buf_free(&secret);
     bg_github_auth_clear(&gh_auth);
@@ -520,13 +538,24 @@ static int serve(int argc, char **argv) {
   printf("benchgated listening on http://%s%s%s:%d\n", v6 ? "[" : "", host, v6 ? "]" : "",
          bg_http_port(h));
   fflush(stdout);
+  struct bg_log_line l;
+  bg_event_begin(db, &l, "server_start");
+  bg_log_str(&l, "version", BG_VERSION);
+  bg_log_str(&l, "host", host);
+  bg_log_int(&l, "port", bg_http_port(h));
+  bg_log_str(&l, "private", o.private_reads ? "true" : "false");
+  bg_log_end(&l);
   while (sigwait(&set, &sig) != 0)
     ;
-  fprintf(stderr, "benchgated: %s received, finishing requests in flight\n",
-          sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  bg_event_begin(db, &l, "server_stopping");
+  bg_log_str(&l, "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  bg_log_str(&l, "message", "finishing requests in flight");
+  bg_log_end(&l);
   bg_http_stop(h, DRAIN_MS);
   bg_github_sender_stop(sender); /* after the last request that could add a row */
-  bg_db_close(db);               /* stops the checkpointer after its last pass */
+  bg_event_begin(db, &l, "server_stop");
+  bg_log_end(&l);
+  bg_db_close(db); /* stops the checkpointer after its last pass */
   bg_buf_free(&secret);
   bg_github_auth_clear(&gh_auth);
   return 0;

@@ -129,7 +129,6 @@ wait_log "both delivered after the rate limit's reset" 'len(st(21)) == 1 and len
 check_log "the second waited for the reset" 'st(22)[0]["t"] - st(21)[0]["t"] > 1.0'
 
 # ---- /metrics: the rate limit GitHub's last answer gave ----
-curl -s "$URL/metrics" >"$TMP/m0.prom"
 reset=$(($(date +%s) + 3600))
 stub /_stub/rules '{"count":1,"headers":{"X-RateLimit-Remaining":"4321","X-RateLimit-Reset":"+3600"}}'
 add status 25 benchgate/tb1 0 "$(status_body success tb1)"
@@ -268,7 +267,7 @@ end=$((SECONDS + 10))
 until grep -q 'outbox rows wait to be sent' "$TMP/server.err" || [ $SECONDS -gt $end ]; do
   sleep 0.2
 done
-has server.err 'benchgated: github: 121 outbox rows wait to be sent' "a queue past 100 is logged"
+has server.err 'github: 121 outbox rows wait to be sent' "a queue past 100 is logged"
 stop_server
 serve
 wait_log "with credentials the waiting rows go out" \
