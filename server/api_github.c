@@ -13,9 +13,12 @@
 
 #include "events.h"
 #include "jobs.h"
+#include "mem.h"
 #include "webhook.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static void answer(struct bg_req *req, int status, const char *delivery, const char *outcome) {
   req->status = status;
@@ -27,6 +30,23 @@ static void answer(struct bg_req *req, int status, const char *delivery, const c
   bg_buf_puts(&req->out, "}");
 }
 
+/* The deliveries being handled, per database: at most BG_API_WEBHOOK_CONCURRENT at once, so
+ * that a burst of deliveries (each up to 25 MiB to hash and parse, then a write transaction)
+ * leaves the other worker threads to uploads and reads. */
+struct hook_gate {
+  atomic_int inflight;
+};
+
+static void *gate_create(void) {
+  struct hook_gate *g = bg_xcalloc(1, sizeof *g);
+  atomic_init(&g->inflight, 0);
+  return g;
+}
+
+static const struct bg_db_shared gate_kind = {"webhook deliveries in flight", gate_create, free};
+
+static void deliver(struct bg_req *req);
+
 void bg_api_github_webhook(struct bg_req *req) {
   const struct bg_api_config *cfg = req->cfg;
   if (!cfg->webhook_secret || !cfg->webhook_secret_len) {
@@ -35,6 +55,21 @@ void bg_api_github_webhook(struct bg_req *req) {
                  "(--webhook-secret-file FILE or BENCHGATE_WEBHOOK_SECRET)");
     return;
   }
+  struct hook_gate *g = bg_db_shared(bg_store_database(req->store), &gate_kind);
+  if (atomic_fetch_add(&g->inflight, 1) >= BG_API_WEBHOOK_CONCURRENT) {
+    atomic_fetch_sub(&g->inflight, 1);
+    bg_api_error(req, 503, "webhooks_busy", NULL,
+                 "%d deliveries are being handled already; redeliver this one later (GitHub: "
+                 "the webhook's Recent Deliveries, Redeliver)",
+                 BG_API_WEBHOOK_CONCURRENT);
+    return;
+  }
+  deliver(req);
+  atomic_fetch_sub(&g->inflight, 1);
+}
+
+static void deliver(struct bg_req *req) {
+  const struct bg_api_config *cfg = req->cfg;
   const char *sig = bg_api_header(req, "X-Hub-Signature-256");
   if (!bg_webhook_verify(cfg->webhook_secret, cfg->webhook_secret_len, sig, req->body,
                          req->body_len)) {
