@@ -6,8 +6,10 @@
  * event (X-GitHub-Event) are required and the payload is parsed (400 naming the header or
  * member); webhook.c acts on it. Answers: 202 for a new delivery (acted on, or accepted and
  * ignored), 200 for a redelivery (nothing done again), 401 for a missing or wrong signature,
- * 503 when the server has no secret (webhooks are off). One log line per delivery says what
- * it did; the secret is never in a log line, an answer or the database.
+ * 503 when the server has no secret (webhooks are off), 503 webhooks_busy when
+ * BG_API_WEBHOOK_CONCURRENT deliveries are being handled already. One log line per delivery
+ * (event webhook_delivery) says what it did; the secret is never in a log line, an answer or
+ * the database.
  */
 #include "api.h"
 
