@@ -53,14 +53,14 @@ void bg_github_rate_render(struct bg_db *db, struct bg_buf *out) {
                 "# HELP benchgate_github_rate_limit_remaining Requests left in GitHub's rate "
                 "limit window (X-RateLimit-Remaining of the last answer).\n"
                 "# TYPE benchgate_github_rate_limit_remaining gauge\n"
-                "benchgate_github_rate_limit_remaining %lld",
+                "benchgate_github_rate_limit_remaining %lld\n",
                 left);
   if (reset > 0)
     bg_buf_printf(out,
                   "# HELP benchgate_github_rate_limit_reset_timestamp_seconds When GitHub's rate "
                   "limit window starts over (X-RateLimit-Reset, Unix time).\n"
                   "# TYPE benchgate_github_rate_limit_reset_timestamp_seconds gauge\n"
-                  "benchgate_github_rate_limit_reset_timestamp_seconds %lld",
+                  "benchgate_github_rate_limit_reset_timestamp_seconds %lld\n",
                   reset);
 }
 
