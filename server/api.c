@@ -58,8 +58,15 @@ void bg_api_cacheable(struct bg_req *req, const char *content_type) {
 }
 
 void bg_api_store_error(struct bg_req *req, int rc) {
-  if (rc == BG_EDB) {
-    fprintf(stderr, "benchgated: database error: %s\n", bg_store_errmsg(req->store));
+  if (rc == BG_EDB && bg_store_no_space(req->store)) {
+    /* The transaction rolled back whole: the request stored nothing, and what was stored
+     * before is intact. The client may retry once there is space. */
+    bg_log_event(req->cfg->log_format, "error", "disk_full", bg_store_errmsg(req->store));
+    bg_api_error(req, 507, "insufficient_storage", NULL,
+                 "the disk holding the database is full: nothing of this request was stored "
+                 "and nothing stored before is lost; retry once space is freed");
+  } else if (rc == BG_EDB) {
+    bg_log_event(req->cfg->log_format, "error", "database_error", bg_store_errmsg(req->store));
     bg_api_error(req, 500, "database_error", NULL, "the database failed; see the server log");
   } else if (rc == BG_ENOENT) {
     bg_api_error(req, 404, "not_found", NULL, "not found");

@@ -37,7 +37,7 @@ struct bg_api_config {
    * are off. Never logged, answered or stored. */
   const unsigned char *webhook_secret;
   size_t webhook_secret_len;
-  struct bg_metrics *metrics; /* the server's counters (metrics.h); NULL: none kept */
+  struct bg_metrics *metrics;    /* the server's counters (metrics.h); NULL: none kept */
   enum bg_log_format log_format; /* --log-format, for the handlers' own log lines */
 };
 
@@ -48,11 +48,11 @@ struct bg_req {
   const struct bg_route_match *match;
   struct bg_project project; /* the route's {p}, loaded by bg_api_handle before the handler */
   struct bg_principal who;   /* the token bg_api_handle checked; all zero (read) for none */
-  const char *body; /* NUL-terminated, body_len bytes; "" when none */
+  const char *body;          /* NUL-terminated, body_len bytes; "" when none */
   size_t body_len;
-  int status;         /* set by the handler */
-  struct bg_buf out;  /* JSON answer, set by the handler */
-  char location[256]; /* Location header for a 201; "" for none */
+  int status;               /* set by the handler */
+  struct bg_buf out;        /* JSON answer, set by the handler */
+  char location[256];       /* Location header for a 201; "" for none */
   const char *content_type; /* the answer's type (a static string); NULL: application/json */
   char etag[48];            /* ETag header, set by bg_api_cacheable; "" for none */
   char retry_after[16];     /* Retry-After header (seconds) of a 503 or 429; "" for none */
@@ -113,6 +113,9 @@ void bg_api_trend_svg(struct bg_req *req);
 
 /* The largest webhook delivery taken (GitHub sends at most 25 MB). */
 #define BG_API_WEBHOOK_MAX_BODY ((size_t)25 * 1024 * 1024)
+/* The most webhook deliveries handled at once; more are answered 503 webhooks_busy at once,
+ * so that deliveries never hold every worker thread while uploads wait. */
+#define BG_API_WEBHOOK_CONCURRENT 2
 
 #define BG_API_SHA_PREFIX_MIN 7
 

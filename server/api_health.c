@@ -2,6 +2,7 @@
  * takes writes and its schema is current) and GET /metrics (Prometheus text: the server's
  * counters and the database's gauges, read at scrape time). */
 #include "api.h"
+#include "github_sender.h"
 #include "metrics.h"
 #include "metrics_store.h"
 #include "upload.h"
@@ -41,6 +42,7 @@ void bg_api_metrics(struct bg_req *req) {
                 "caps them).\n# TYPE benchgate_uploads_in_progress gauge\n"
                 "benchgate_uploads_in_progress %d\n",
                 bg_upload_slots_used(bg_store_database(req->store)));
+  bg_github_rate_render(bg_store_database(req->store), &req->out);
   req->status = 200;
   req->content_type = BG_METRICS_CONTENT_TYPE;
 }

@@ -101,6 +101,7 @@ int bg_auth_verify(struct bg_store *s, const char *authorization, struct bg_prin
     return BG_EAUTH;
   who->token_id = row.id;
   who->project_id = row.project_id;
+  memcpy(who->name, row.name, sizeof who->name);
   return BG_OK;
 }
 

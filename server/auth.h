@@ -18,11 +18,13 @@ enum bg_role { BG_ROLE_READ = 0, BG_ROLE_CI = 1, BG_ROLE_AGENT = 2, BG_ROLE_ADMI
 #define BG_AUTH_PREFIX "bgt_"
 #define BG_AUTH_TOKEN_LEN 47 /* "bgt_" + 43 base64url characters, without the NUL */
 
-/* Who made a request: the token's id, its project (0: server-wide) and role. */
+/* Who made a request: the token's id, its project (0: server-wide), role and name (for log
+ * lines: never the token itself). */
 struct bg_principal {
   long long token_id;
   long long project_id;
   enum bg_role role;
+  char name[201]; /* "" when the token has none */
 };
 
 /* "admin"/"agent"/"ci"/"read" to enum and back. bg_role_parse returns 1 on success, 0 for

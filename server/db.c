@@ -9,11 +9,15 @@
 #include "mem.h"
 #include "migrations.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* What one module keeps on one connection. */
 struct module_slot {
@@ -27,12 +31,14 @@ struct bg_store {
   sqlite3 *sql;
   struct module_slot mods[BG_STORE_MODULES_MAX];
   int nmods;
-  int last; /* the slot slot_of found last */
-  int owns_db; /* 1: opened by bg_store_open, the database is the connection's own */
+  int last;          /* the slot slot_of found last */
+  int owns_db;       /* 1: opened by bg_store_open, the database is the connection's own */
+  int fail_code;     /* sqlite3_extended_errcode of the last failure; SQLITE_OK: none */
+  long long changes; /* sqlite3_total_changes64 at the last BEGIN */
   char errmsg[256];
 };
 
-#define SHARED_MAX 4
+#define SHARED_MAX 8
 
 struct bg_db {
   char *path;
@@ -45,20 +51,91 @@ struct bg_db {
     void *st;
   } shared[SHARED_MAX];
   struct bg_checkpointer *checkpointer;
+  atomic_int no_space; /* a write failed for want of space; cleared by a commit or a probe */
+  int migrated_from, migrated_to; /* the schema versions before and after bg_db_open */
 };
 
 static void checkpointer_stop(struct bg_checkpointer *c);
 
 /* ---- errors and plain SQL ---- */
 
+/* 1 for the codes that mean the disk took no more: SQLITE_FULL, and the I/O errors of writing,
+ * syncing or growing a file (what a full file system gives where it cannot say ENOSPC). */
+static int is_no_space(int code) {
+  switch (code) {
+  case SQLITE_FULL:
+  case SQLITE_IOERR_WRITE:
+  case SQLITE_IOERR_FSYNC:
+  case SQLITE_IOERR_DIR_FSYNC:
+  case SQLITE_IOERR_TRUNCATE:
+  case SQLITE_IOERR_SHMSIZE:
+  case SQLITE_IOERR_SHMMAP:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+/* Keeps the failure's code; one for want of space marks the database until space is back. */
+static void note_failure(struct bg_store *s) {
+  s->fail_code = sqlite3_extended_errcode(s->sql);
+  if (s->db && is_no_space(s->fail_code))
+    atomic_store(&s->db->no_space, 1);
+}
+
 int bg_store_fail(struct bg_store *s, const char *what) {
+  note_failure(s);
   snprintf(s->errmsg, sizeof s->errmsg, "%s: %s", what, sqlite3_errmsg(s->sql));
   return BG_EDB;
 }
 
 void bg_store_take_error(struct bg_store *s, const struct bg_store *from) {
-  if (s != from)
-    memcpy(s->errmsg, from->errmsg, sizeof s->errmsg);
+  if (s == from)
+    return;
+  memcpy(s->errmsg, from->errmsg, sizeof s->errmsg);
+  s->fail_code = from->fail_code;
+}
+
+int bg_store_no_space(const struct bg_store *s) {
+  return s && is_no_space(s->fail_code);
+}
+
+void bg_db_migrated(const struct bg_db *db, int *from, int *to) {
+  *from = db->migrated_from;
+  *to = db->migrated_to;
+}
+
+int bg_db_space_probe(struct bg_db *db, char *why, size_t whylen) {
+  if (!atomic_load(&db->no_space))
+    return BG_OK;
+  /* Space for BG_DB_SPACE_PROBE bytes in the database's directory, in an unnamed file
+   * (O_TMPFILE) that vanishes on close; where O_TMPFILE is not supported, a named one. */
+  char dir[4096], named[4200];
+  snprintf(dir, sizeof dir, "%s", db->path);
+  char *slash = strrchr(dir, '/');
+  if (!slash)
+    snprintf(dir, sizeof dir, ".");
+  else
+    slash[slash == dir] = '\0'; /* "/x.db" keeps "/" */
+  snprintf(named, sizeof named, "%s.space-probe", db->path);
+  int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  int tmp = fd >= 0;
+  if (!tmp)
+    fd = open(named, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+  int err = fd < 0 ? errno : posix_fallocate(fd, 0, BG_DB_SPACE_PROBE);
+  if (fd >= 0)
+    close(fd);
+  if (!tmp && fd >= 0)
+    unlink(named);
+  if (err) {
+    snprintf(why, whylen,
+             "the database cannot be written: a write failed for want of disk space, and %d "
+             "bytes cannot be allocated next to %s (%s)",
+             BG_DB_SPACE_PROBE, db->path, strerror(err));
+    return BG_EIO;
+  }
+  atomic_store(&db->no_space, 0);
+  return BG_OK;
 }
 
 const char *bg_store_errmsg(const struct bg_store *s) {
@@ -76,6 +153,7 @@ struct bg_db *bg_store_database(const struct bg_store *s) {
 int bg_store_exec(struct bg_store *s, const char *sql, const char *what) {
   char *msg = NULL;
   if (sqlite3_exec(s->sql, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    note_failure(s);
     snprintf(s->errmsg, sizeof s->errmsg, "%s: %s", what, msg ? msg : sqlite3_errmsg(s->sql));
     sqlite3_free(msg);
     return BG_EDB;
@@ -160,6 +238,7 @@ static const char *const tx_sql[TX_COUNT] = {"BEGIN IMMEDIATE", "BEGIN", "COMMIT
 static const struct bg_store_module tx = {"transaction", tx_sql, TX_COUNT, NULL, NULL};
 
 int bg_store_begin(struct bg_store *s) {
+  s->changes = (long long)sqlite3_total_changes64(s->sql);
   return bg_store_step_done(s, bg_store_stmt(s, &tx, TX_BEGIN), "begin");
 }
 
@@ -168,7 +247,12 @@ int bg_store_begin_read(struct bg_store *s) {
 }
 
 int bg_store_commit(struct bg_store *s) {
-  return bg_store_step_done(s, bg_store_stmt(s, &tx, TX_COMMIT), "commit");
+  long long changes = (long long)sqlite3_total_changes64(s->sql);
+  int rc = bg_store_step_done(s, bg_store_stmt(s, &tx, TX_COMMIT), "commit");
+  /* A commit that wrote rows found space for them; an empty one proves nothing. */
+  if (rc == BG_OK && s->db && changes > s->changes)
+    atomic_store(&s->db->no_space, 0);
+  return rc;
 }
 
 void bg_store_rollback(struct bg_store *s) {
@@ -193,6 +277,7 @@ void bg_db_unlock(struct bg_db *db) {
 
 int bg_store_write_begin(struct bg_store *s) {
   bg_db_lock(s->db);
+  s->fail_code = SQLITE_OK; /* a failure of this transaction is the one to report */
   int rc = bg_store_begin(s);
   if (rc)
     bg_db_unlock(s->db);
@@ -243,6 +328,11 @@ static int migrate(struct bg_store *s) {
     }
     if ((rc = bg_store_exec(s, "COMMIT", m->name)))
       return rc;
+    if (v < m->version && s->db) {
+      if (!s->db->migrated_to)
+        s->db->migrated_from = v;
+      s->db->migrated_to = m->version;
+    }
   }
   int latest = bg_migrations_count ? bg_migrations[bg_migrations_count - 1].version : 0;
   if (bg_store_version(s) > latest) {
@@ -512,4 +602,3 @@ static void checkpointer_stop(struct bg_checkpointer *c) {
   pthread_cond_destroy(&c->wake);
   free(c);
 }
-

@@ -64,6 +64,21 @@ void bg_store_close(struct bg_store *s);
 /* The message of the connection's last failure (a copy of sqlite3_errmsg); "" when none. */
 const char *bg_store_errmsg(const struct bg_store *s);
 
+/* The schema versions before and after the migrations bg_db_open applied; both 0 when it
+ * applied none. */
+void bg_db_migrated(const struct bg_db *db, int *from, int *to);
+
+/* 1 when the connection's last failure was for want of disk space (SQLITE_FULL, or an I/O
+ * error writing, syncing or growing a file): the answer is 507, not 500. */
+int bg_store_no_space(const struct bg_store *s);
+
+/* Whether `db` can be written, as far as disk space goes: BG_OK, unless a write failed for
+ * want of space and BG_DB_SPACE_PROBE bytes still cannot be allocated in the database's
+ * directory (BG_EIO, with the reason in why). A successful commit or probe clears the mark,
+ * so the probe costs nothing while writes succeed. */
+#define BG_DB_SPACE_PROBE (1024 * 1024)
+int bg_db_space_probe(struct bg_db *db, char *why, size_t whylen);
+
 /* Copies another connection's last error into s (errors are reported on the caller's own
  * connection even when the work ran on the writer or a side connection). */
 void bg_store_take_error(struct bg_store *s, const struct bg_store *from);

@@ -7,6 +7,7 @@
  */
 #include "github_sender.h"
 
+#include "events.h"
 #include "mem.h"
 #include "outbox_store.h"
 
@@ -14,6 +15,7 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,42 @@
 #define DEPTH_EVERY_MS 2000
 #define COMMENT_PAGES_MAX 100
 #define NO_CREDENTIALS "no GitHub credentials configured"
+
+/* GitHub's rate limit as its last answer told it, for /metrics: kept per database (the
+ * sender writes it, the scrape reads it), atomics so neither waits. */
+struct rate {
+  atomic_llong remaining; /* X-RateLimit-Remaining; -1 until an answer had one */
+  atomic_llong reset;     /* X-RateLimit-Reset, seconds since the epoch */
+};
+
+static void *rate_create(void) {
+  struct rate *r = bg_xcalloc(1, sizeof *r);
+  atomic_init(&r->remaining, -1);
+  atomic_init(&r->reset, 0);
+  return r;
+}
+
+static const struct bg_db_shared rate_kind = {"github rate limit", rate_create, free};
+
+void bg_github_rate_render(struct bg_db *db, struct bg_buf *out) {
+  struct rate *r = bg_db_shared(db, &rate_kind);
+  long long left = atomic_load(&r->remaining), reset = atomic_load(&r->reset);
+  if (left < 0)
+    return; /* no answer from GitHub yet: no sample rather than a made-up one */
+  bg_buf_printf(out,
+                "# HELP benchgate_github_rate_limit_remaining Requests left in GitHub's rate "
+                "limit window (X-RateLimit-Remaining of the last answer).\n"
+                "# TYPE benchgate_github_rate_limit_remaining gauge\n"
+                "benchgate_github_rate_limit_remaining %lld\n",
+                left);
+  if (reset > 0)
+    bg_buf_printf(out,
+                  "# HELP benchgate_github_rate_limit_reset_timestamp_seconds When GitHub's rate "
+                  "limit window starts over (X-RateLimit-Reset, Unix time).\n"
+                  "# TYPE benchgate_github_rate_limit_reset_timestamp_seconds gauge\n"
+                  "benchgate_github_rate_limit_reset_timestamp_seconds %lld\n",
+                  reset);
+}
 
 struct bg_github_sender {
   struct bg_db *db;
@@ -167,6 +205,27 @@ static void request(struct bg_github_sender *g, const struct bg_outbox_row *r, c
   }
   a->net_rc = bg_github_http(g->http, method, url, auth, body, &g->cancel, &a->res);
   memset(auth, 0, sizeof auth);
+  if (!a->net_rc && a->res.rl_remaining >= 0) {
+    struct rate *rt = bg_db_shared(g->db, &rate_kind);
+    atomic_store(&rt->reset, a->res.rl_reset);
+    atomic_store(&rt->remaining, a->res.rl_remaining);
+  }
+}
+
+/* A line of event "github" with a message, in the database's log format. */
+static void say(const struct bg_github_sender *g, const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(const struct bg_github_sender *g, const char *level, const char *fmt, ...) {
+  char msg[1400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  struct bg_log_line l;
+  bg_log_begin(&l, bg_events_format(g->db), "github");
+  bg_log_str(&l, "level", level);
+  bg_log_str(&l, "message", msg);
+  bg_log_end(&l);
 }
 
 static int ok2xx(const struct attempt *a) {
@@ -306,8 +365,8 @@ static void mark_sending(struct bg_github_sender *g, const struct bg_outbox_row 
   if (rc == BG_OK)
     rc = bg_store_write_end(g->s, bg_outbox_sending(g->s, r->id, now_ms() / 1000) == BG_OK);
   if (rc != BG_OK)
-    fprintf(stderr, "benchgated: github: outbox row %lld: marking it as being sent: %s\n", r->id,
-            bg_store_errmsg(g->s));
+    say(g, "error", "github: outbox row %lld: marking it as being sent: %s", r->id,
+        bg_store_errmsg(g->s));
 }
 
 /* Sends row r; its outcome is a->res (or a->net_rc), with the id to keep in a->created_id. */
@@ -381,29 +440,49 @@ static void record(struct bg_github_sender *g, const struct bg_outbox_row *r,
     rc = bg_store_write_end(g->s, rc == BG_OK);
   }
   if (rc != BG_OK)
-    fprintf(stderr, "benchgated: github: outbox row %lld: recording the attempt: %s\n", r->id,
-            bg_store_errmsg(g->s));
+    say(g, "error", "github: outbox row %lld: recording the attempt: %s", r->id,
+        bg_store_errmsg(g->s));
 }
 
+/* One event line per attempt (outbox_delivery: delivered, retry or failed), and one per
+ * rate-limit pause. The message keeps the sentence an operator greps for. */
 static void log_outcome(const struct bg_github_sender *g, const struct bg_outbox_row *r,
                         const struct bg_github_judgement *j) {
-  char when[32];
+  static const char *const outcome[] = {"delivered", "retry", "failed"};
+  char when[32], msg[1400];
   const char *kind = bg_outbox_kind_name(r->kind);
-  (void)g;
+  msg[0] = '\0';
   if (j->outcome == BG_GITHUB_DELIVERED && r->attempts > 0)
-    fprintf(stderr, "benchgated: github: %s %s@%.7s %s delivered after %d attempts\n", kind,
-            r->repo, r->sha, r->context, r->attempts + 1);
+    snprintf(msg, sizeof msg, "github: %s %s@%.7s %s delivered after %d attempts", kind, r->repo,
+             r->sha, r->context, r->attempts + 1);
   else if (j->outcome == BG_GITHUB_FAILED)
-    fprintf(stderr, "benchgated: github: %s %s@%.7s %s failed for good (outbox row %lld): %s\n",
-            kind, r->repo, r->sha, r->context, r->id, j->error);
+    snprintf(msg, sizeof msg, "github: %s %s@%.7s %s failed for good (outbox row %lld): %s", kind,
+             r->repo, r->sha, r->context, r->id, j->error);
   else if (j->outcome == BG_GITHUB_RETRY && !j->rate_limited) {
     utc(j->next_ms + 999, when);
-    fprintf(stderr, "benchgated: github: %s %s@%.7s %s attempt %d: %s; next attempt at %s\n", kind,
-            r->repo, r->sha, r->context, r->attempts + 1, j->error, when);
+    snprintf(msg, sizeof msg, "github: %s %s@%.7s %s attempt %d: %s; next attempt at %s", kind,
+             r->repo, r->sha, r->context, r->attempts + 1, j->error, when);
   }
+  struct bg_log_line l;
+  bg_event_begin(g->db, &l, "outbox_delivery");
+  bg_log_str(&l, "outcome", outcome[j->outcome]);
+  bg_log_int(&l, "row", r->id);
+  bg_log_str(&l, "kind", kind);
+  bg_log_str(&l, "repo", r->repo);
+  bg_log_str(&l, "sha", r->sha);
+  bg_log_str(&l, "context", r->context);
+  bg_log_int(&l, "attempt", r->attempts + 1);
+  if (j->outcome != BG_GITHUB_DELIVERED)
+    bg_log_str(&l, "error", j->error);
+  bg_log_str(&l, "message", msg[0] ? msg : NULL);
+  bg_log_end(&l);
   if (j->rate_limited) {
     utc(j->pause_until_ms + 999, when);
-    fprintf(stderr, "benchgated: github: rate limited; sending resumes at %s\n", when);
+    snprintf(msg, sizeof msg, "github: rate limited; sending resumes at %s", when);
+    bg_event_begin(g->db, &l, "github_rate_limited");
+    bg_log_str(&l, "resumes_at", when);
+    bg_log_str(&l, "message", msg);
+    bg_log_end(&l);
   }
 }
 
@@ -416,7 +495,7 @@ static int deliver_one(struct bg_github_sender *g) {
   int rc = bg_outbox_next_due(g->s, now, BG_GITHUB_HOL_ATTEMPTS, &r);
   if (rc != BG_OK) {
     if (rc != BG_ENOENT)
-      fprintf(stderr, "benchgated: github: reading the outbox: %s\n", bg_store_errmsg(g->s));
+      say(g, "error", "github: reading the outbox: %s", bg_store_errmsg(g->s));
     return 0;
   }
   bg_github_response_init(&a.res);
@@ -458,7 +537,7 @@ static void watch_depth(struct bg_github_sender *g, long long now) {
   if (bg_outbox_depth(g->s, &depth) != BG_OK)
     return;
   if (depth > DEPTH_WARN && depth >= 2 * g->depth_logged) {
-    fprintf(stderr, "benchgated: github: %lld outbox rows wait to be sent\n", depth);
+    say(g, "warn", "github: %lld outbox rows wait to be sent", depth);
     g->depth_logged = depth;
   } else if (depth <= DEPTH_WARN) {
     g->depth_logged = DEPTH_WARN / 2;
@@ -495,13 +574,14 @@ static void *sender_main(void *arg) {
   struct bg_github_sender *g = arg;
   char err[256];
   if (!(g->s = bg_db_thread(g->db, err, sizeof err))) {
-    fprintf(stderr, "benchgated: github: no database connection: %s\n", err);
+    say(g, "error", "github: no database connection: %s", err);
     return NULL;
   }
   g->noted_depth = -1;
   if (!bg_github_auth_configured(g->auth))
-    fprintf(stderr, "benchgated: github: no credentials configured (--github-token-file or "
-                    "BENCHGATE_GITHUB_TOKEN): outbox rows are kept, not sent\n");
+    say(g, "warn",
+        "github: no credentials configured (--github-token-file or "
+        "BENCHGATE_GITHUB_TOKEN): outbox rows are kept, not sent");
   for (;;) {
     int stopping = wait_stop(g, 0);
     long long now = now_ms(), wait = g->poll_ms;

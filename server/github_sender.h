@@ -66,6 +66,12 @@ int bg_github_sender_start(struct bg_db *db, const struct bg_github_sender_confi
  * start sends it). Accepts NULL. */
 void bg_github_sender_stop(struct bg_github_sender *g, int grace_ms);
 
+/* Appends the gauges of GitHub's rate limit, as the last answer of db's sender told it, in
+ * the Prometheus text format: benchgate_github_rate_limit_remaining and
+ * benchgate_github_rate_limit_reset_timestamp_seconds. Nothing until an answer had
+ * X-RateLimit-Remaining. */
+void bg_github_rate_render(struct bg_db *db, struct bg_buf *out);
+
 /* ---- the retry policy, a pure function of an answer (the unit tests call it) ---- */
 
 enum bg_github_outcome {

@@ -76,9 +76,10 @@ struct request {
   size_t discarded; /* body bytes past max_body (a chunked body), dropped */
   size_t max_body;  /* the route's own limit, or --max-body */
   struct bg_buf body;
-  long long first_ms; /* bg_park_now_ms of the handler's first call; 0 before */
-  struct timespec t0; /* the first call (the headers are in) */
-  long long token_id; /* the token the route checked; 0: none */
+  long long first_ms;   /* bg_park_now_ms of the handler's first call; 0 before */
+  struct timespec t0;   /* the first call (the headers are in) */
+  long long token_id;   /* the token the route checked; 0: none */
+  char token_name[201]; /* its name, for the log line ("" when none); never its secret */
   char id[REQUEST_ID_MAX + 1];
   char method[16]; /* for the log line; longer methods are cut */
   int answered;    /* an answer was queued (and logged) */
@@ -139,6 +140,8 @@ static void account(struct bg_http *h, struct MHD_Connection *c, const struct re
   bg_log_str(&l, "request_id", rq->id);
   if (rq->token_id)
     bg_log_int(&l, "token_id", rq->token_id);
+  if (rq->token_name[0])
+    bg_log_str(&l, "token", rq->token_name);
   bg_log_end(&l);
 }
 
@@ -471,6 +474,7 @@ static enum MHD_Result run_handler(struct bg_http *h, struct MHD_Connection *c,
     if (req.wake_parked)
       bg_park_wake_all(h->park);
     rq->token_id = req.who.token_id;
+    snprintf(rq->token_name, sizeof rq->token_name, "%s", req.who.name);
     memcpy(rq->retry_after, req.retry_after, sizeof rq->retry_after);
     if (req.park_ms <= 0 || !park_ok) {
       double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;

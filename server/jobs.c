@@ -1,12 +1,28 @@
 /* jobs.c: the job queue's state machine over jobs_store.h (jobs.h). No SQL here. */
 #include "jobs.h"
 
+#include "events.h"
 #include "notify.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* One event line about job j: job_leased, job_started, job_finished or job_expired. */
+static void log_job(struct bg_store *s, const char *event, const struct bg_job *j) {
+  struct bg_log_line l;
+  bg_event_begin(bg_store_database(s), &l, event);
+  bg_log_int(&l, "job", j->id);
+  bg_log_str(&l, "project", j->project[0] ? j->project : NULL);
+  bg_log_str(&l, "sha", j->sha);
+  bg_log_str(&l, "testbed", j->testbed);
+  bg_log_str(&l, "state", j->state);
+  bg_log_int(&l, "attempt", j->attempts);
+  bg_log_str(&l, "agent", j->agent[0] ? j->agent : NULL);
+  bg_log_str(&l, "reason", j->reason[0] ? j->reason : NULL);
+  bg_log_end(&l);
+}
 
 long long bg_jobs_now(void) {
   return (long long)time(NULL);
@@ -154,6 +170,8 @@ static int expire_due(struct bg_store *s, long long now) {
                               &changed);
       if (!rc && !(rc = bg_jobs_store_get(s, ids[i], &j)))
         rc = notify_failed(s, &j);
+      if (!rc)
+        log_job(s, "job_expired", &j);
     }
   } while (!rc && n == EXPIRE_BATCH);
   return rc ? rc : bg_jobs_store_expire(s, now, BG_JOBS_MAX_ATTEMPTS);
@@ -178,6 +196,8 @@ static int lease_once(struct bg_store *s, const struct bg_jobs_lease_request *r,
   int end = bg_store_write_end(s, ok);
   if (!ok || end)
     return BG_EDB;
+  if (rc == BG_OK)
+    log_job(s, "job_leased", j);
   return rc;
 }
 
@@ -228,6 +248,8 @@ static int held_move(struct bg_store *s, long long id, const char *agent, const 
   if (!rc)
     rc = notify_move(s, j, started);
   int end = bg_store_write_end(s, rc == BG_OK);
+  if (!rc && !end && (started || strcmp(state, "running")))
+    log_job(s, started ? "job_started" : "job_finished", j);
   return rc ? rc : end;
 }
 
@@ -256,7 +278,12 @@ int bg_jobs_complete(struct bg_store *s, long long project_id, long long id, lon
     return BG_OK; /* a job_id the server does not know completes nothing */
   if (rc)
     return rc;
-  return bg_jobs_store_move(s, id, "open", NULL, "done", NULL, 0, run, now, completed);
+  rc = bg_jobs_store_move(s, id, "open", NULL, "done", NULL, 0, run, now, completed);
+  if (!rc && *completed) {
+    snprintf(j.state, sizeof j.state, "done");
+    log_job(s, "job_finished", &j); /* inside the upload's transaction, which stores the run */
+  }
+  return rc;
 }
 
 /* Expires the leases due by now in a write transaction of its own. */

@@ -18,10 +18,12 @@
  */
 #include "auth.h"
 #include "cmd_check.h"
+#include "events.h"
 #include "github_auth.h"
 #include "github_sender.h"
 #include "http.h"
 #include "jobs.h"
+#include "migrations.h"
 #include "notify.h"
 #include "run.h"
 #include "store.h"
@@ -323,6 +325,22 @@ static int open_db(const char *db, struct bg_store **s) {
   return 1;
 }
 
+/* One event line per migration bg_db_open applied. */
+static void log_migrations(struct bg_db *db) {
+  int from, to;
+  bg_db_migrated(db, &from, &to);
+  for (size_t i = 0; i < bg_migrations_count; i++) {
+    const struct bg_migration *m = &bg_migrations[i];
+    if (m->version <= from || m->version > to)
+      continue;
+    struct bg_log_line l;
+    bg_event_begin(db, &l, "migration_applied");
+    bg_log_int(&l, "version", m->version);
+    bg_log_str(&l, "name", m->name);
+    bg_log_end(&l);
+  }
+}
+
 static int cmd_token(int argc, char **argv) {
   struct options o = {0};
   struct bg_store *s = NULL;
@@ -476,7 +494,7 @@ static int load_github_app(const struct options *o, struct bg_github_auth *a, ch
 static void drain(struct bg_http *h, const sigset_t *set, int sig, enum bg_log_format lf) {
   const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
   struct bg_log_line l;
-  bg_log_begin(&l, lf, "stopping");
+  bg_log_begin(&l, lf, "server_stopping");
   bg_log_str(&l, "signal", name);
   bg_log_int(&l, "pending", (long long)bg_http_pending(h));
   bg_log_str(&l, "message", "finishing requests in flight; a second signal stops at once");
@@ -556,6 +574,8 @@ static int serve(int argc, char **argv) {
     bg_github_auth_clear(&gh_auth);
     return 1;
   }
+  bg_events_configure(db, log_format);
+  log_migrations(db);
   bg_verdict_set_public_url(db, o.public_url);
   bg_notify_configure(db, o.public_url, gh_auth.app != NULL); /* check runs need an App */
   /* Runs stored by an upload that did not get to store their verdict get it now. */
@@ -603,12 +623,21 @@ static int serve(int argc, char **argv) {
   printf("benchgated listening on http://%s%s%s:%d\n", v6 ? "[" : "", host, v6 ? "]" : "",
          bg_http_port(h));
   fflush(stdout);
+  struct bg_log_line l;
+  bg_event_begin(db, &l, "server_start");
+  bg_log_str(&l, "version", BG_VERSION);
+  bg_log_str(&l, "host", host);
+  bg_log_int(&l, "port", bg_http_port(h));
+  bg_log_str(&l, "private", o.private_reads ? "true" : "false");
+  bg_log_end(&l);
   while (sigwait(&set, &sig) != 0)
     ;
   drain(h, &set, sig, log_format);
   bg_http_stop(h);
   /* After the last request that could add a row; what is due goes out first. */
   bg_github_sender_stop(sender, OUTBOX_GRACE_MS);
+  bg_event_begin(db, &l, "server_stop");
+  bg_log_end(&l);
   bg_db_close(db); /* stops the checkpointer after its last pass */
   bg_buf_free(&secret);
   bg_github_auth_clear(&gh_auth);

@@ -20,8 +20,8 @@ static const double WAIT_BOUNDS[] = {1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600
 #define WAIT_NB (sizeof WAIT_BOUNDS / sizeof *WAIT_BOUNDS)
 
 /* The status codes with series of their own; the last slot is every other code. */
-static const int CODES[] = {200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 408, 409,
-                            410, 411, 413, 414, 415, 422, 429, 431, 500, 501, 503, 504};
+static const int CODES[] = {200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 408, 409, 410,
+                            411, 413, 414, 415, 422, 429, 431, 500, 501, 503, 504, 507};
 #define NCODES (sizeof CODES / sizeof *CODES + 1)
 
 struct hist {

@@ -126,5 +126,7 @@ int bg_store_ready(struct bg_store *s, char *why, size_t whylen) {
     return BG_EDB;
   }
   bg_store_write_end(s, 0);
-  return BG_OK;
+  /* BEGIN IMMEDIATE writes nothing, so a full disk passes it: after a write failed for want
+   * of space, the space itself is probed. */
+  return bg_db_space_probe(bg_store_database(s), why, whylen) == BG_OK ? BG_OK : BG_EDB;
 }

@@ -139,7 +139,7 @@ const struct bg_route bg_api_routes[] = {
 
 void bg_api_handle(struct bg_req *req) {
   const struct bg_route *r = req->match->route;
-  req->who = (struct bg_principal){0, 0, BG_ROLE_READ}; /* no token until one is checked */
+  req->who = (struct bg_principal){0, 0, BG_ROLE_READ, ""}; /* no token until one is checked */
   if (!r) {
     bg_api_error(req, 404, "not_found", NULL, "no such endpoint");
     return;

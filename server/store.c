@@ -61,7 +61,8 @@ static const char *const sql_text[S_COUNT] = {
     [S_TESTBED_ONLY] = "SELECT id, name FROM testbeds WHERE project_id = ?1 ORDER BY id LIMIT 2",
     [S_TOKEN_INSERT] = "INSERT INTO tokens (project_id, role, name, hash, created_at) "
                        "VALUES (?1, ?2, ?3, ?4, ?5)",
-    [S_TOKEN_FIND] = "SELECT id, project_id, role, hash, revoked_at FROM tokens WHERE hash = ?1",
+    [S_TOKEN_FIND] =
+        "SELECT id, project_id, role, hash, revoked_at, name FROM tokens WHERE hash = ?1",
     [S_TOKEN_LIST] = "SELECT t.id, p.slug, t.role, t.name, t.created_at, t.revoked_at "
                      "FROM tokens t LEFT JOIN projects p ON p.id = t.project_id ORDER BY t.id",
     [S_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
@@ -415,6 +416,8 @@ int bg_store_token_find(struct bg_store *s, const unsigned char hash[32],
     bg_store_copy_text(out->role, sizeof out->role, bg_store_col_text(st, 2));
     memcpy(out->hash, sqlite3_column_blob(st, 3), 32);
     out->revoked = sqlite3_column_type(st, 4) != SQLITE_NULL;
+    const unsigned char *name = sqlite3_column_text(st, 5);
+    snprintf(out->name, sizeof out->name, "%s", name ? (const char *)name : "");
   } else if (step == SQLITE_ROW || step == SQLITE_DONE) {
     rc = BG_ENOENT;
   } else {

@@ -75,7 +75,6 @@ int bg_store_projects_json(struct bg_store *s, long long only_id, struct bg_buf 
 
 /* ---- runs ---- */
 
-
 /* ---- names: the lookups the reads, the run rows, change points and the gate share ---- */
 
 /* The id of benchmark `name` of project `pid` as the connection's snapshot knows it (*id 0:
@@ -149,6 +148,7 @@ struct bg_token_row {
   char role[8];
   unsigned char hash[32];
   int revoked;
+  char name[201]; /* "" when the token has none */
 };
 
 /* Inserts a token with its SHA-256 hash; project_id 0 for server-wide, name may be NULL.

@@ -26,12 +26,12 @@
 #include "baseline.h"
 #include "decision.h"
 #include "decision_cache.h"
+#include "events.h"
 #include "gate.h"
 #include "mem.h"
 #include "notify.h"
 #include "verdict_render.h"
 #include "verdict_store.h"
-
 
 #include <cjson/cJSON.h>
 #include <limits.h>
@@ -197,6 +197,16 @@ static int store_verdict(struct bg_store *s, const struct bg_project *p,
       continue;
     const struct bg_alert_key k = {p->id, c->testbed_id, d->bids[i], d->mids[i], c->commit_id};
     rc = bg_alerts_open_regression(s, &k, c->rid, o->change, o->change_lo, o->change_hi, now);
+  }
+  if (!rc) {
+    struct bg_log_line l;
+    bg_event_begin(bg_store_database(s), &l, "verdict_decided");
+    bg_log_str(&l, "project", p->slug);
+    bg_log_str(&l, "sha", c->sha);
+    bg_log_str(&l, "testbed", c->testbed);
+    bg_log_str(&l, "state", bg_gate_state_name(d->v->state));
+    bg_log_int(&l, "run", c->rid);
+    bg_log_end(&l);
   }
   return rc ? rc : notify_verdict(s, p, c, d, b, now);
 }
@@ -411,8 +421,7 @@ int bg_verdict_pending(struct bg_store *s, long long rid, int *pending) {
   return bg_vstore_pending(s, rid, pending);
 }
 
-int bg_verdict_store_decision(struct bg_store *s, const struct bg_verdict_answer *a,
-                              int *stored) {
+int bg_verdict_store_decision(struct bg_store *s, const struct bg_verdict_answer *a, int *stored) {
   int rc, pending;
   *stored = 0;
   if ((rc = bg_verdict_pending(s, a->c.rid, &pending)) || !pending)

@@ -129,6 +129,21 @@ add status 21 benchgate/tb1 0 "$(status_body success tb1)" \
 wait_log "both delivered after the rate limit's reset" 'len(st(21)) == 1 and len(st(22)) == 1'
 check_log "the second waited for the reset" 'st(22)[0]["t"] - st(21)[0]["t"] > 1.0'
 
+# ---- /metrics: the rate limit GitHub's last answer gave ----
+reset=$(($(date +%s) + 3600))
+stub /_stub/rules '{"count":1,"headers":{"X-RateLimit-Remaining":"4321","X-RateLimit-Reset":"+3600"}}'
+add status 25 benchgate/tb1 0 "$(status_body success tb1)"
+wait_log "a status delivered with X-RateLimit-Remaining 4321" 'len(st(25)) == 1'
+curl -s "$URL/metrics" >"$TMP/m1.prom"
+CHECK="$BG_SOURCE/tests/integration/prom_check.py"
+expect_exit 0 "/metrics parses with the rate limit gauges" -- "$PY" "$CHECK" "$TMP/m1.prom"
+has -F m1.prom '# TYPE benchgate_github_rate_limit_remaining gauge' "/metrics has the remaining gauge"
+check "benchgate_github_rate_limit_remaining is 4321" \
+  test "$("$PY" "$CHECK" "$TMP/m1.prom" benchgate_github_rate_limit_remaining)" = 4321
+got=$(sed -n 's/^benchgate_github_rate_limit_reset_timestamp_seconds \([0-9]*\)$/\1/p' "$TMP/m1.prom")
+check "benchgate_github_rate_limit_reset_timestamp_seconds is the reset ($got, want ~$reset)" \
+  test "${got%.*}" -ge $((reset - 5)) -a "${got%.*}" -le $((reset + 5))
+
 # ---- SIGKILL with rows undelivered: delivered after the restart ----
 stub /_stub/rules '{"count":100000,"status":502}'
 add status 31 benchgate/tb1 0 "$(status_body success tb1)" \
@@ -278,7 +293,7 @@ end=$((SECONDS + 10))
 until grep -q 'outbox rows wait to be sent' "$TMP/server.err" || [ $SECONDS -gt $end ]; do
   sleep 0.2
 done
-has server.err 'benchgated: github: 121 outbox rows wait to be sent' "a queue past 100 is logged"
+has server.err 'github: 121 outbox rows wait to be sent' "a queue past 100 is logged"
 stop_server
 serve
 wait_log "with credentials the waiting rows go out" \

@@ -206,6 +206,24 @@ head -c $((25 * 1024 * 1024 + 1)) /dev/zero | tr '\0' ' ' >"$TMP/huge"
 wreq POST /api/v1/github/webhook "${json[@]}" -H 'X-GitHub-Event: ping' -H 'X-GitHub-Delivery: d-huge' \
   -H "X-Hub-Signature-256: sha256=00" --data-binary "@$TMP/huge"
 expect "over 25 MB: 413" 413 '"code":"too_large"'
+# A Content-Length over the limit is refused from the headers alone: the answer comes while
+# not one byte of the body has been sent.
+"$PY" - "${URL#http://}" >"$TMP/early" 2>&1 <<'PYEOF'
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+s = socket.create_connection((host, int(port)), timeout=5)
+s.sendall(b"POST /api/v1/github/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          b"X-GitHub-Event: ping\r\nX-GitHub-Delivery: d-early\r\n"
+          b"Content-Length: %d\r\n\r\n" % (25 * 1024 * 1024 + 1))
+answer = b""
+while b"\r\n\r\n" not in answer:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    answer += chunk
+print(answer.split(b"\r\n", 1)[0].decode())
+PYEOF
+has early '^HTTP/1.1 413' "a Content-Length over 25 MB is answered 413 before any of the body is sent"
 
 # ---- the enqueue API's base_branch ----
 CI=$(make_token "$DB" --project widget --role ci --name ci)
