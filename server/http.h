@@ -12,8 +12,8 @@
  * Every answer carries X-Request-Id (the client's own when it sent 1-64 characters of
  * [A-Za-z0-9._:-], else 16 random hex digits), is counted in the server's metrics (metrics.h:
  * duration by route pattern and status) and logged as one line on stderr (log.h: method,
- * route, status, duration, bytes, client address, request id, the token's id when one was
- * checked).
+ * route, status, duration, bytes, client address, request id, the token's id and name when
+ * one was checked, never its secret).
  */
 #ifndef BG_HTTP_H
 #define BG_HTTP_H

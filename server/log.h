@@ -4,7 +4,7 @@
  * never interleave. Every line starts with ts (UTC, milliseconds) and event. In kv form a
  * value with a space, '"', '=' or a control character is quoted with backslash escapes; in
  * JSON form a line is one object. Callers never pass a token or secret: a request's line
- * names its token by id.
+ * names its token by id and name.
  */
 #ifndef BG_LOG_H
 #define BG_LOG_H
