@@ -43,6 +43,7 @@
 #define CONN_MEMORY_LIMIT (64 * 1024) /* per connection: bounds the request header size */
 #define CONN_TIMEOUT_S 30 /* idle seconds (no byte either way) before a connection is closed */
 #define LISTEN_BACKLOG 1024
+#define BODY_RETRY_AFTER_S 2
 #define DISCARD_MAX (1024 * 1024) /* a chunked body's bytes past the bound read before closing */
 
 static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -60,6 +61,8 @@ struct bg_http {
   const char **handlers; /* metrics' handler names: the routes' patterns, then EXTRA_HANDLERS */
   size_t nroutes;
   atomic_int inflight;
+  atomic_llong body_bytes; /* bytes reserved by the bodies being read now */
+  long long body_budget;   /* their bound: (--max-uploads + 2) x --max-body */
   int port;
 };
 
@@ -76,10 +79,12 @@ struct request {
   size_t discarded; /* body bytes past max_body (a chunked body), dropped */
   size_t max_body;  /* the route's own limit, or --max-body */
   struct bg_buf body;
-  long long first_ms;   /* bg_park_now_ms of the handler's first call; 0 before */
-  struct timespec t0;   /* the first call (the headers are in) */
-  long long token_id;   /* the token the route checked; 0: none */
-  char token_name[201]; /* its name, for the log line ("" when none); never its secret */
+  long long first_ms;           /* bg_park_now_ms of the handler's first call; 0 before */
+  struct timespec t0;           /* the first call (the headers are in) */
+  long long token_id;           /* the token the route checked; 0: none */
+  char token_name[201];         /* its name, for the log line ("" when none); never its secret */
+  long long reserved;           /* bytes of h->body_bytes this request's body holds */
+  unsigned long long body_size; /* its Content-Length, or the route's limit when chunked */
   char id[REQUEST_ID_MAX + 1];
   char method[16]; /* for the log line; longer methods are cut */
   int answered;    /* an answer was queued (and logged) */
@@ -392,6 +397,24 @@ static const char *ambiguous_framing(struct MHD_Connection *c) {
   return NULL;
 }
 
+/* Bodies are read into memory whole, so the bytes of all bodies being read at once are
+ * bounded: each request reserves its Content-Length (a chunked one its route's limit) before
+ * its body is read, and one that does not fit is answered 503 with Retry-After at once,
+ * unread. The bound is a few uploads' worth; the agent retries on 503. */
+static void reserve_body(struct bg_http *h, struct request *rq, unsigned long long n) {
+  /* A body that may be larger than the whole bound (a chunked webhook, whose route takes more
+   * than --max-body) reserves all of it: it is read when no other is. */
+  long long want = n > (unsigned long long)h->body_budget ? h->body_budget : (long long)n;
+  long long had = atomic_fetch_add(&h->body_bytes, want);
+  if (want > 0 && had + want > h->body_budget) {
+    atomic_fetch_sub(&h->body_bytes, want);
+    rq->status = 503;
+    snprintf(rq->retry_after, sizeof rq->retry_after, "%d", BODY_RETRY_AFTER_S);
+    return;
+  }
+  rq->reserved = want;
+}
+
 /* First call: decide from the headers alone whether the request can go on. */
 static void first_call(struct bg_http *h, struct MHD_Connection *c, const char *url,
                        const char *method, struct request *rq) {
@@ -416,8 +439,11 @@ static void first_call(struct bg_http *h, struct MHD_Connection *c, const char *
       return;
     }
   }
-  if (!is_json(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
+  if (!is_json(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE))) {
     rq->status = 415;
+    return;
+  }
+  rq->body_size = len ? strtoull(len, NULL, 10) : rq->max_body;
 }
 
 static enum MHD_Result reject(struct bg_http *h, struct MHD_Connection *c, struct request *rq) {
@@ -436,9 +462,42 @@ static enum MHD_Result reject(struct bg_http *h, struct MHD_Connection *c, struc
   case 415:
     return send_error(h, c, rq, 415, "unsupported_media_type",
                       "send Content-Type: application/json", NULL);
+  case 503:
+    return send_error(h, c, rq, 503, "busy",
+                      "the server is reading other large request bodies; retry after the time "
+                      "in Retry-After",
+                      NULL);
   default:
     return send_error(h, c, rq, 500, "internal_error", "unexpected state", NULL);
   }
+}
+
+/* Before a body is read: the route's access is checked from the headers (a client without the
+ * right token is refused at once, so it cannot make the server read, hold or parse a body),
+ * then the body's bytes are reserved (reserve_body). The handler checks the access again
+ * when it runs, with the same answer. */
+static enum MHD_Result before_body(struct bg_http *h, struct MHD_Connection *c,
+                                   struct request *rq) {
+  char err[300];
+  struct bg_store *store = bg_db_thread(h->cfg.db, err, sizeof err);
+  if (store) { /* without one the handler's own call answers 503 */
+    struct bg_req req = {0};
+    req.conn = c;
+    req.cfg = &h->api;
+    req.match = &rq->match;
+    req.body = "";
+    req.store = store;
+    bg_buf_init(&req.out, 0);
+    if (!bg_api_authorize(&req)) {
+      rq->token_id = req.who.token_id;
+      snprintf(rq->token_name, sizeof rq->token_name, "%s", req.who.name);
+      return send_answer(h, c, rq, req.status ? req.status : 500, &req.out, NULL, NULL, NULL, NULL,
+                         -1);
+    }
+    bg_buf_free(&req.out);
+  }
+  reserve_body(h, rq, rq->body_size);
+  return rq->status == 200 ? MHD_YES : reject(h, c, rq);
 }
 
 /* Calls the request's handler and queues its answer, or parks the connection when the
@@ -504,12 +563,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     request_id(c, rq->id);
     snprintf(rq->method, sizeof rq->method, "%s", method);
     first_call(h, c, url, method, rq);
-    bg_conn_guard_head(h->guard, c, rq->status == 200 && bg_router_takes_body(&rq->match));
+    int body = rq->status == 200 && bg_router_takes_body(&rq->match);
+    bg_conn_guard_head(h->guard, c, body);
     /* Answering now, before the body is read, makes libmicrohttpd close the connection
      * after the answer instead of reading an unwanted body. */
     if (rq->status != 200)
       return reject(h, c, rq);
-    return MHD_YES;
+    return body ? before_body(h, c, rq) : MHD_YES;
   }
   if (*upload_size) {
     bg_conn_guard_body(h->guard, c, *upload_size);
@@ -563,6 +623,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
   if (!rq->answered)
     log_unanswered(h, c, rq, toe);
   bg_conn_guard_done(h->guard, c);
+  atomic_fetch_sub(&h->body_bytes, rq->reserved);
   bg_buf_free(&rq->body);
   free(rq);
   *con_cls = NULL;
@@ -638,6 +699,11 @@ static void raise_file_limit(unsigned need) {
   setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+/* The bound on the bytes of bodies read at once: --max-uploads + 2 bodies of --max-body. */
+static long long body_budget(const struct bg_http_config *cfg) {
+  return ((long long)(cfg->max_uploads > 0 ? cfg->max_uploads : 4) + 2) * (long long)cfg->max_body;
+}
+
 /* The metrics' handler names: each route row's pattern (by its index), then EXTRA_HANDLERS. */
 static void start_metrics(struct bg_http *h) {
   while (bg_api_routes[h->nroutes].method)
@@ -666,6 +732,8 @@ int bg_http_start(const struct bg_http_config *cfg, struct bg_http **out, char *
   h->api.webhook_secret_len = cfg->webhook_secret_len;
   h->api.log_format = cfg->log_format;
   atomic_init(&h->inflight, 0);
+  atomic_init(&h->body_bytes, 0);
+  h->body_budget = body_budget(cfg);
   start_metrics(h);
   if (cfg->web_dir && !(h->web_root = realpath(cfg->web_dir, NULL))) {
     snprintf(err, errlen, "--web %s: %s", cfg->web_dir, strerror(errno));

@@ -137,14 +137,19 @@ const struct bg_route bg_api_routes[] = {
 };
 #pragma GCC diagnostic pop
 
-void bg_api_handle(struct bg_req *req) {
+int bg_api_authorize(struct bg_req *req) {
   const struct bg_route *r = req->match->route;
   req->who = (struct bg_principal){0, 0, BG_ROLE_READ, ""}; /* no token until one is checked */
   if (!r) {
     bg_api_error(req, 404, "not_found", NULL, "no such endpoint");
-    return;
+    return 0;
   }
-  if (!route_access(req, r))
+  return route_access(req, r);
+}
+
+void bg_api_handle(struct bg_req *req) {
+  const struct bg_route *r = req->match->route;
+  if (!bg_api_authorize(req))
     return;
   r->handler(req);
   if (r->handler == bg_api_runs_post && req->status == 201) /* 200 is a replay, not a new run */

@@ -17,4 +17,9 @@ extern const struct bg_route bg_api_routes[];
  * has no route. */
 void bg_api_handle(struct bg_req *req);
 
+/* The access check of bg_api_handle alone, from the request's headers: 1 when allowed (the
+ * handler may run), else 0 with the refusal as req's answer. http.c calls it before reading
+ * a body, so that a client without the right token cannot make the server read one. */
+int bg_api_authorize(struct bg_req *req);
+
 #endif

@@ -14,8 +14,9 @@ benchgated's connection limits and request deadlines (server/conn_guard.h).
     hostile.py endless HOST PORT --path P --token T --max BYTES
         an endless chunked body; the server must close the connection (or answer) before
         BYTES were sent.
-    hostile.py raw HOST PORT FILE
-        sends FILE's bytes as they are and prints the answer's status line.
+    hostile.py raw HOST PORT FILE [--headers]
+        sends FILE's bytes as they are and prints the answer's status line (and, with
+        --headers, its header lines).
     hostile.py idle HOST PORT --count N --seconds S [--from A]
         opens N connections that send nothing, keeps them S seconds, prints how many the
         server closed (refused) and how many it kept.
@@ -132,7 +133,7 @@ def cmd_slowloris(a):
 
 
 def cmd_slowbody(a):
-    s = connect(a.host, a.port)
+    s = connect(a.host, a.port, a.src)
     s.sendall((f"POST {a.path} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {a.token}\r\n"
                f"Content-Type: application/json\r\nContent-Length: {a.length}\r\n\r\n").encode())
     return report_trickle("slow body", trickle([s], b" " * a.length, a.within), a.within)
@@ -164,14 +165,15 @@ def cmd_raw(a):
     data = b""
     s.settimeout(3)
     try:
-        while b"\r\n" not in data:
+        while b"\r\n\r\n" not in data:
             chunk = s.recv(4096)
             if not chunk:
                 break
             data += chunk
-    except socket.timeout:
+    except (socket.timeout, ConnectionResetError):
         pass
-    print(data.split(b"\r\n", 1)[0].decode("latin-1") or "(no answer)")
+    head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    print("\n".join(head if a.headers else head[:1]) if data else "(no answer)")
     return 0
 
 
@@ -208,6 +210,7 @@ def main():
         q.add_argument("--token", default="")
         q.add_argument("--max", type=int, default=1 << 24)
         q.add_argument("--length", type=int, default=60000)
+        q.add_argument("--headers", action="store_true")
     a = p.parse_args()
     return globals()["cmd_" + a.cmd](a)
 

@@ -93,6 +93,47 @@ expect_exit 1 "a second server on the same port fails" -- \
 has err 'Address already in use' "and says the address is in use"
 stop_server
 
+# ---- the bytes of bodies read at once ----
+start_server "$DB" --threads 2 --max-body 65536 --max-uploads 1 --request-timeout 30
+PORT=${URL##*:}
+# A body route's token is checked before its body is read: no token, or a read-only one, is
+# refused at once, while the client still holds its 60 000 bytes.
+printf 'POST /api/v1/projects/p/runs HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n' >"$TMP/anon"
+"$PY" "$H" raw 127.0.0.1 "$PORT" "$TMP/anon" >"$TMP/out"
+has out '^HTTP/1.1 401' "an upload without a token is 401 before its body is sent"
+READ_TOKEN=$(make_token "$DB" --role read --name reader)
+printf 'POST /api/v1/projects/p/runs HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n' \
+  "$READ_TOKEN" >"$TMP/reader"
+"$PY" "$H" raw 127.0.0.1 "$PORT" "$TMP/reader" >"$TMP/out"
+has out '^HTTP/1.1 403' "and with a read token 403, before its body is sent"
+# Bodies read at once: (1 upload + 2) x 64 KiB = 192 KiB. Three bodies of 60 000 bytes being
+# read hold 180 000; a fourth is 503 with Retry-After at once, unread; once they are gone, it
+# fits again.
+holders=()
+for i in 1 2 3; do
+  "$PY" "$H" slowbody 127.0.0.1 "$PORT" --from 127.0.0.$((4 + i)) --path /api/v1/projects/p/runs \
+    --token "$AGENT_TOKEN" --within 20 >/dev/null &
+  holders+=($!)
+done
+for _ in $(seq 1 100); do # until the three are connected (the scrape is the fourth)
+  req GET /metrics
+  grep -qE '^benchgate_connections_open ([4-9]|[1-9][0-9])$' <<<"$BODY" && break
+  sleep 0.1
+done
+sleep 0.3
+printf 'POST /api/v1/projects/p/runs HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n' \
+  "$AGENT_TOKEN" >"$TMP/fourth"
+"$PY" "$H" raw 127.0.0.1 "$PORT" "$TMP/fourth" --headers >"$TMP/out"
+has out '^HTTP/1.1 503' "a fourth large body while three are read is 503 before it is read"
+has out '^Retry-After: 2' "with Retry-After: 2"
+kill "${holders[@]}" 2>/dev/null
+wait "${holders[@]}" 2>/dev/null
+sleep 0.3
+req POST /api/v1/projects/p/runs "${json[@]}" -H "Authorization: Bearer $AGENT_TOKEN" -D "$TMP/hdr" \
+  --data-binary @<(head -c 60000 /dev/zero | tr '\0' ' ')
+expect "once they are gone a large body is read again (and found malformed)" 400
+stop_server
+
 # ---- graceful stop ----
 start_server "$DB" --threads 2 --header-timeout 20 --request-timeout 30
 PORT=${URL##*:}
