@@ -4,8 +4,10 @@
 # total and per client address are closed at once while other clients are served; slow
 # request heads and bodies are cut at their deadlines; an endless chunked body is not read
 # forever; ambiguous framing (two Content-Length, Content-Length with Transfer-Encoding) is
-# 400; "%00" does not cut a path; a port in use is an error; SIGTERM answers the requests
-# in flight and a second signal stops at once.
+# 400; "%00" does not cut a path; a port in use is an error; a body's token is checked
+# before the body is read; the bytes of bodies read at once are bounded (503 with
+# Retry-After beyond); SIGTERM answers the requests in flight and a second signal stops at
+# once.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 H="$BG_SOURCE/tests/helpers/hostile.py"
