@@ -133,11 +133,12 @@ curl -s -D "$TMP/h5" -o /dev/null -H 'X-Request-Id: echo-404' "$URL/api/v1/nowhe
 has h5 '^X-Request-Id: echo-404' "a 404 carries it too"
 
 # A client that leaves in the middle of its body gets a line of its own.
-"$PY" - "${URL#http://}" <<'PY'
+"$PY" - "${URL#http://}" "$AGENT" <<'PY'
 import socket, sys, time
 host, port = sys.argv[1].rsplit(":", 1)
 s = socket.create_connection((host, int(port)))
 s.sendall(b"POST /api/v1/projects/demo/runs HTTP/1.1\r\nHost: x\r\nX-Request-Id: gone-1\r\n"
+          b"Authorization: Bearer " + sys.argv[2].encode() + b"\r\n"
           b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"schema\":")
 time.sleep(0.3)
 s.close()

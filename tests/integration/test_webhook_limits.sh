@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # test_webhook_limits.sh: GitHub's webhook deliveries never hold every worker thread.
 #
-# benchgated runs with --threads 4. Another process holds the database's write lock for 4 s,
-# so each delivery handled waits for it (a delivery's write transaction). Six signed
-# deliveries are sent at once: at most 2 (BG_API_WEBHOOK_CONCURRENT) are handled, the others
+# benchgated runs with --threads 4. Another process holds the database's write lock until
+# the deliveries are in, so each delivery handled waits for it (a delivery's write
+# transaction). Six signed deliveries are sent in quick succession: at most 2 (BG_API_WEBHOOK_CONCURRENT) are handled, the others
 # answer 503 webhooks_busy at once, and meanwhile a read is answered within a second because
 # threads are left free. Once the lock is released the two handled deliveries answer 202.
 set -uo pipefail
@@ -17,12 +17,14 @@ start_server "$DB" --webhook-secret-file "$TMP/secret" --threads 4
 create_project "$ADMIN" '{"slug":"demo"}'
 expect "project created" 201
 
-"$PY" - "$DB" "$TMP/locked" <<'PYEOF' &
-import sqlite3, sys, time
+"$PY" - "$DB" "$TMP/locked" "$TMP/release" <<'PYEOF' &
+import os, sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN IMMEDIATE")
 open(sys.argv[2], "w").write("locked\n")
-time.sleep(4)
+t0 = time.time()
+while not os.path.exists(sys.argv[3]) and time.time() - t0 < 8:
+    time.sleep(0.05)
 c.execute("ROLLBACK")
 PYEOF
 LOCKER=$!
@@ -40,17 +42,26 @@ print("sha256=" + hmac.new(sys.argv[1].encode(), sys.argv[2].encode(), hashlib.s
     >"$TMP/hook$n.status"
 }
 hpids=()
+# One after another, 0.3 s apart: a worker thread serves its connections in turn, so two
+# deliveries accepted at the same instant by one thread would wait behind each other there.
 for n in 1 2 3 4 5 6; do
   hook "$n" &
   hpids+=($!)
+  sleep 0.3
 done
-sleep 0.5
+# The lock is held until every delivery has arrived: the four beyond the bound have their
+# answers (however slowly the machine starts the six clients), the other two wait for it.
+for _ in $(seq 1 120); do
+  [ "$(cat "$TMP"/hook*.status 2>/dev/null | grep -c '^503 ')" -ge 4 ] && break
+  sleep 0.05
+done
 t=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer $ADMIN" \
   "$URL/api/v1/projects")
 read -r code secs <<<"$t"
 [[ $code == 200 ]] && "$PY" -c "import sys; sys.exit(0 if $secs < 1.0 else 1)" &&
   ok "a read during the deliveries is answered in ${secs}s" ||
   bad "a read during the deliveries: $code after ${secs}s (want 200 within 1 s)"
+touch "$TMP/release"
 wait "${hpids[@]}" "$LOCKER"
 forget "$LOCKER"
 busy=0 taken=0

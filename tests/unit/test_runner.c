@@ -102,7 +102,7 @@ static long long gnu_time_max_rss(const char *cmd) {
 
 /* max_rss is the command's own peak, not the agent's: the test process first makes itself
  * 64 MiB large, as the agent is some megabytes large, and every command's max_rss must still
- * be within 5 % of what GNU time says, from `sleep` (under 2 MB) to 1 GiB. */
+ * be within 5 % (or 256 KiB) of what GNU time says, from `sleep` (under 2 MB) to 1 GiB. */
 static void max_rss_matches_gnu_time_whatever_the_agent_holds(void **state) {
   (void)state;
   assert_int_equal(access("/usr/bin/time", X_OK), 0); /* Debian package time (scripts/deps.sh) */
@@ -124,7 +124,9 @@ static void max_rss_matches_gnu_time_whatever_the_agent_holds(void **state) {
     double rel = (double)(got - ref) / (double)ref;
     printf("max_rss %-40s runner %lld B, GNU time %lld B (%+.1f %%)\n", cmds[i], got, ref,
            rel * 100);
-    assert_true(rel > -0.05 && rel < 0.05);
+    /* 5 %, or 256 KiB for the smallest commands: `sleep`'s own peak moves by some 250 KiB
+     * from run to run; the agent's 64 MiB would be far beyond either. */
+    assert_true((rel > -0.05 && rel < 0.05) || llabs(got - ref) <= 256 * 1024);
     assert_string_equal(r.warning, "");
     bg_runner_result_free(&r);
   }
