@@ -20,6 +20,7 @@
 #include "metrics.h"
 #include "park.h"
 #include "routes.h"
+#include "static_files.h"
 
 #include <netinet/in.h>
 
@@ -217,85 +218,6 @@ static enum MHD_Result send_error(struct bg_http *h, struct MHD_Connection *c, s
 
 /* ---- static files ---- */
 
-const char *bg_http_content_type(const char *path) {
-  static const struct {
-    const char *ext, *type;
-  } types[] = {
-      {".html", "text/html; charset=utf-8"},
-      {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"},
-      {".map", "application/json"},
-      {".svg", "image/svg+xml"},
-      {".png", "image/png"},
-      {".ico", "image/x-icon"},
-      {".txt", "text/plain; charset=utf-8"},
-      {".woff2", "font/woff2"},
-      {".yaml", "application/yaml"},
-  };
-  const char *dot = strrchr(path, '.');
-  const char *slash = strrchr(path, '/');
-  if (dot && (!slash || dot > slash))
-    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
-      if (!strcmp(dot, types[i].ext))
-        return types[i].type;
-  return "application/octet-stream";
-}
-
-char *bg_http_static_path(const char *root, const char *url) {
-  struct bg_buf p;
-  char *real = NULL, *out = NULL;
-  if (!root || !url || url[0] != '/')
-    return NULL;
-  /* Refuse backslashes and any segment starting with '.' (so "..", and dotfiles such as
-   * .git or .env that a web directory may hold) outright, before touching the file system. */
-  for (const char *s = url; *s; s++) {
-    if (*s == '\\')
-      return NULL;
-    if (s[0] == '.' && (s == url || s[-1] == '/'))
-      return NULL;
-  }
-  bg_buf_init(&p, PATH_MAX);
-  if (bg_buf_puts(&p, root) || bg_buf_puts(&p, url) ||
-      (url[strlen(url) - 1] == '/' && bg_buf_puts(&p, "index.html")))
-    goto out;
-  real = realpath(p.data, NULL);
-  if (!real)
-    goto out;
-  size_t n = strlen(root);
-  if (strncmp(real, root, n) != 0 || (real[n] != '/' && real[n] != '\0'))
-    goto out; /* a symlink pointing out of the web directory */
-  if (strstr(real + n, "/."))
-    goto out; /* a symlink to a dotfile inside it */
-  struct stat st;
-  if (stat(real, &st) != 0)
-    goto out;
-  if (S_ISDIR(st.st_mode)) {
-    /* A directory without the trailing slash: serve its index.html. */
-    bg_buf_reset(&p);
-    if (bg_buf_puts(&p, real) || bg_buf_puts(&p, "/index.html"))
-      goto out;
-    free(real);
-    real = realpath(p.data, NULL);
-    if (!real || strncmp(real, root, n) != 0 || real[n] != '/')
-      goto out;
-  }
-  out = real;
-  real = NULL;
-out:
-  free(real);
-  bg_buf_free(&p);
-  return out;
-}
-
-/* A static file's ETag: its size and modification time (to the nanosecond), which change
- * whenever the file does, without reading it. */
-static void file_etag(const struct stat *st, char *etag, size_t n) {
-  snprintf(etag, n, "\"%llx-%llx.%lx\"", (unsigned long long)st->st_size,
-           (unsigned long long)st->st_mtim.tv_sec, (unsigned long)st->st_mtim.tv_nsec);
-}
-
 /* 1 when the request's If-None-Match names `etag` (or is "*"). */
 static int not_modified(struct MHD_Connection *c, const char *etag) {
   const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
@@ -304,7 +226,7 @@ static int not_modified(struct MHD_Connection *c, const char *etag) {
 
 static enum MHD_Result send_static(struct bg_http *h, struct MHD_Connection *c, struct request *rq,
                                    const char *url) {
-  char *path = h->web_root ? bg_http_static_path(h->web_root, url) : NULL;
+  char *path = h->web_root ? bg_static_path(h->web_root, url) : NULL;
   int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
   struct stat st;
   if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -314,7 +236,7 @@ static enum MHD_Result send_static(struct bg_http *h, struct MHD_Connection *c, 
     return send_error(h, c, rq, 404, "not_found", "no such file", NULL);
   }
   char etag[80];
-  file_etag(&st, etag, sizeof etag);
+  bg_static_etag(&st, etag, sizeof etag);
   int unchanged = not_modified(c, etag);
   struct MHD_Response *r = unchanged
                                ? MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT)
@@ -326,7 +248,7 @@ static enum MHD_Result send_static(struct bg_http *h, struct MHD_Connection *c, 
     return MHD_NO;
   }
   if (!unchanged)
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, bg_http_content_type(path));
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, bg_static_content_type(path));
   MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
   MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
   free(path);

@@ -64,13 +64,4 @@ size_t bg_http_pending(struct bg_http *h);
  * frees the server. Accepts NULL. */
 void bg_http_stop(struct bg_http *h);
 
-/* Returns the Content-Type for a file name by its extension
- * ("application/octet-stream" when unknown). */
-const char *bg_http_content_type(const char *path);
-
-/* Resolves a request path under the real path `root`: rejects ".." segments, NUL-free
- * paths only, maps a trailing "/" to index.html, and refuses anything whose real path
- * (after symlinks) leaves root. Returns a new path (caller frees) or NULL. */
-char *bg_http_static_path(const char *root, const char *url);
-
 #endif

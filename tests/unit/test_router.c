@@ -6,9 +6,10 @@
 
 #include <cmocka.h>
 
-#include "routes.h"
 #include "http.h"
 #include "router.h"
+#include "routes.h"
+#include "static_files.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,22 +181,22 @@ static void static_paths_stay_inside_the_web_root(void **state) {
   snprintf(path, sizeof path, "%s/web", dir);
   root = realpath(path, NULL);
   assert_non_null(root);
-  p = bg_http_static_path(root, "/");
+  p = bg_static_path(root, "/");
   assert_non_null(p);
   assert_non_null(strstr(p, "/web/index.html"));
   free(p);
-  p = bg_http_static_path(root, "/sub");
+  p = bg_static_path(root, "/sub");
   assert_non_null(p);
   assert_non_null(strstr(p, "/web/sub/index.html"));
   free(p);
-  assert_null(bg_http_static_path(root, "/../secret"));
-  assert_null(bg_http_static_path(root, "/sub/../../secret"));
-  assert_null(bg_http_static_path(root, "/leak"));
-  assert_null(bg_http_static_path(root, "/missing.js"));
-  assert_null(bg_http_static_path(root, "/..\\secret"));
-  assert_string_equal(bg_http_content_type("a/b.js"), "text/javascript; charset=utf-8");
-  assert_string_equal(bg_http_content_type("x.html"), "text/html; charset=utf-8");
-  assert_string_equal(bg_http_content_type("x.d/noext"), "application/octet-stream");
+  assert_null(bg_static_path(root, "/../secret"));
+  assert_null(bg_static_path(root, "/sub/../../secret"));
+  assert_null(bg_static_path(root, "/leak"));
+  assert_null(bg_static_path(root, "/missing.js"));
+  assert_null(bg_static_path(root, "/..\\secret"));
+  assert_string_equal(bg_static_content_type("a/b.js"), "text/javascript; charset=utf-8");
+  assert_string_equal(bg_static_content_type("x.html"), "text/html; charset=utf-8");
+  assert_string_equal(bg_static_content_type("x.d/noext"), "application/octet-stream");
   free(root);
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
   assert_int_equal(system(cmd), 0);
