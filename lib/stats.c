@@ -325,6 +325,13 @@ double bg_stats_norm_quantile(double p) {
   return x;
 }
 
+/* log|Gamma(x)|. lgamma stores the sign in the global signgam: two threads deciding at once
+ * (an upload's and a job's verdict) would race on it; lgamma_r keeps the sign on our stack. */
+static double log_gamma(double x) {
+  int sign;
+  return lgamma_r(x, &sign);
+}
+
 /* Continued fraction of the incomplete beta function (modified Lentz). */
 static double betacf(double a, double b, double x) {
   const double tiny = 1e-300, eps = 1e-16;
@@ -368,7 +375,7 @@ static double betainc_xy(double a, double b, double x, double y) {
     return 0;
   if (y <= 0)
     return 1;
-  double lbt = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log(y);
+  double lbt = log_gamma(a + b) - log_gamma(a) - log_gamma(b) + a * log(x) + b * log(y);
   if (x < (a + 1) / (a + b + 2))
     return exp(lbt) * betacf(a, b, x) / a;
   return 1 - exp(lbt) * betacf(b, a, y) / b;
@@ -412,7 +419,7 @@ double bg_stats_t_cdf(double t, double df) {
 }
 
 static double t_logpdf(double t, double df) {
-  return lgamma((df + 1) / 2) - lgamma(df / 2) - 0.5 * log(df * M_PI) -
+  return log_gamma((df + 1) / 2) - log_gamma(df / 2) - 0.5 * log(df * M_PI) -
          (df + 1) / 2 * log1p(t * t / df);
 }
 

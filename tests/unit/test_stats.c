@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,6 +224,29 @@ static void welch_matches_scipy(void **state) {
   assert_int_equal(bg_stats_welch(a, 1, b, 6, &t, &df, &p), -1);
 }
 
+/* Welch's test 2000 times on one thread, for two_threads_get_the_same_welch_p. */
+static void *welch_loop(void *arg) {
+  double *p = arg, a[] = {10.1, 10.4, 9.8, 10.0, 10.3}, b[] = {10.9, 11.2, 10.7, 11.5, 10.6, 11.0};
+  double t, df;
+  for (int i = 0; i < 2000; i++)
+    if (bg_stats_welch(a, 5, b, 6, &t, &df, p) != 0)
+      *p = NAN;
+  return NULL;
+}
+
+/* The server decides an upload's verdict and a job's at once: the t tails share no state
+ * between threads (lgamma's global signgam was such state; make test-tsan sees the race). */
+static void two_threads_get_the_same_welch_p(void **state) {
+  (void)state;
+  double p1 = 0, p2 = 0;
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, welch_loop, &p1), 0);
+  welch_loop(&p2);
+  assert_int_equal(pthread_join(th, NULL), 0);
+  assert_rel(p1, 0.0007604667667069475, 1e-9);
+  assert_rel(p2, p1, 0);
+}
+
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return (x > y) - (x < y);
@@ -308,6 +332,7 @@ int main(void) {
       cmocka_unit_test(benjamini_hochberg_matches_reference),
       cmocka_unit_test(mann_whitney_matches_scipy_with_ties),
       cmocka_unit_test(welch_matches_scipy),
+      cmocka_unit_test(two_threads_get_the_same_welch_p),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
