@@ -115,13 +115,23 @@ static void tail_lines(const struct prep *p, char *out, size_t outlen, int lines
     snprintf(out, outlen, "; stderr ends with:\n%s", lin + from);
 }
 
+/* Sanitizer builds (ASan, TSan; GCC names them __SANITIZE_*__, clang __has_feature) start
+ * the child with a plain fork: see start_child. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define BG_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define BG_SANITIZED 1
+#endif
+#endif
+
 /* What the child needs, for clone's single argument. */
 struct child_args {
   const struct prep *p;
   struct bg_childexec_fds fds;
 };
 
-#if !defined(__SANITIZE_ADDRESS__)
+#ifndef BG_SANITIZED
 static int child_main(void *arg) {
   const struct child_args *a = arg;
   bg_childexec_run(&a->p->spec, &a->fds);
@@ -148,7 +158,7 @@ static int start_child(struct prep *p, struct child_args *a, pid_t *pid, char *e
    * helper runs on those CPUs throughout.) */
   if (p->own_pinned)
     sched_setaffinity(0, sizeof p->cpus, &p->cpus);
-#if !defined(__SANITIZE_ADDRESS__)
+#ifndef BG_SANITIZED
   if (!p->perf && p->stack)
     *pid = clone(child_main, p->stack + CHILD_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, a);
   else
