@@ -1,10 +1,11 @@
 # Thin wrapper around CMake: deps, build, run, test, bench, quality, fuzz.
 BUILD      ?= build
 BUILD_SAN  ?= build-asan
+BUILD_TSAN ?= build-tsan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build install run test test-fast test-san test-fuzz bench quality fuzz clean format
+.PHONY: all deps build install run test test-fast test-san test-tsan test-fuzz bench quality fuzz clean format
 
 all: build
 
@@ -27,9 +28,10 @@ run: build
 	scripts/demo.sh $(BUILD)
 
 # Every test: unit and integration on the normal build, then again under ASan and UBSan,
-# after a short libFuzzer run of every fuzz target (FUZZ_SECONDS each).
+# after a short libFuzzer run of every fuzz target (FUZZ_SECONDS each), and the tests that
+# drive the server's threads under ThreadSanitizer.
 FUZZ_SECONDS ?= 10
-test: test-fuzz test-fast test-san
+test: test-fuzz test-fast test-san test-tsan
 
 test-fast: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
@@ -40,6 +42,12 @@ test-san: deps
 	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -L 'unit|integration'
+
+# The tests that drive threads (tests/tsan/run.sh lists them) under ThreadSanitizer, in
+# $(BUILD_TSAN); any report fails it. TSAN_TESTS=all: every unit and integration test.
+TSAN_TESTS ?=
+test-tsan: deps
+	BG_TSAN_BUILD=$(BUILD_TSAN) JOBS=$(JOBS) tests/tsan/run.sh $(TSAN_TESTS)
 
 bench: build
 	cd $(BUILD) && ctest --output-on-failure -L perf -V
@@ -58,4 +66,4 @@ format:
 	clang-format -i lib/*.[ch] server/*.[ch] agent/*.[ch] tests/unit/*.c
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) build-fuzz
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN) build-fuzz
