@@ -2,6 +2,8 @@
 # Builds benchgate with ThreadSanitizer in build-tsan (-DBG_SANITIZE=thread) and runs the
 # tests that drive the server's threads: parallel uploads from several testbeds with their
 # side decisions and replays (test_concurrency, test_kill_durability, test_backup_restore),
+# SIGKILLs under uploads, leases and outbox delivery (test_crash_recovery), the connection
+# bounds and deadlines with their sweeper thread (test_http_limits),
 # the job queue with parked long-polled leases (test_jobs_api, test_serve, test_demo), the
 # outbox and its GitHub sender thread (test_outbox, test_github, test_webhook), /metrics
 # (test_metrics), slow clients (test_api_edges), the dashboard's reads (test_dashboard_api),
@@ -21,7 +23,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BG_TSAN_BUILD:-$root/build-tsan}
 jobs=${JOBS:-2}
-default='^(unit/test_(stats|jobs|outbox|github_app|notify|store|runner)|integration/test_(concurrency|kill_durability|backup_restore|jobs_api|serve|demo|outbox|github|webhook|metrics|api_edges|dashboard_api))$'
+default='^(unit/test_(stats|jobs|outbox|github_app|notify|store|runner)|integration/test_(concurrency|kill_durability|crash_recovery|http_limits|backup_restore|jobs_api|serve|demo|outbox|github|webhook|metrics|api_edges|dashboard_api))$'
 tests=${1:-$default}
 select=(-R "$tests")
 [ "$tests" != all ] || select=(-L 'unit|integration')
