@@ -2,9 +2,9 @@
 # test_concurrency.sh: one benchgated (--threads 4) under everything at once. Four testbeds
 # upload a run per commit of main each, all four in parallel (each upload decides its verdict
 # on a thread beside its insert) and send every second run again (a replay, whose stored
-# verdict is rendered again meanwhile); two readers poll the commits list, a series and /metrics;
-# three agents wait in long-polled leases (parked connections) until an enqueue on their
-# testbeds wakes them, then heartbeat and upload the job's run while the other uploads go on.
+# verdict is rendered again meanwhile); two readers poll the commits list, a series and
+# /metrics; three agents wait in long-polled leases (parked connections) until an enqueue on
+# their testbeds wakes them, then heartbeat and upload the job's run while the others upload.
 # Every upload is answered 201, every read 200, every job is done by its run, the counters
 # add up, and the server stops with exit 0. Under ThreadSanitizer (make test-tsan) a data race
 # also fails the stop: the runtime exits 66 after a report.
@@ -45,7 +45,8 @@ post() {
 
 # Testbeds exist once a run named them: one run each, on a first commit.
 for tb in 1 2 3 4; do
-  payload "00000000-0000-4000-8000-0000000000$tb$tb" "$(printf '%040x' 1)" "tb$tb" >"$TMP/first.json"
+  payload "00000000-0000-4000-8000-0000000000$tb$tb" "$(printf '%040x' 1)" "tb$tb" \
+    >"$TMP/first.json"
   check "a first run on tb$tb" test "$(post "$TMP/first.json")" = 201
 done
 

@@ -23,7 +23,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BG_TSAN_BUILD:-$root/build-tsan}
 jobs=${JOBS:-2}
-default='^(unit/test_(stats|jobs|outbox|github_app|notify|store|runner)|integration/test_(concurrency|kill_durability|crash_recovery|http_limits|backup_restore|jobs_api|serve|demo|outbox|github|webhook|metrics|api_edges|dashboard_api))$'
+units='stats|jobs|outbox|github_app|notify|store|runner'
+scripts='concurrency|kill_durability|crash_recovery|http_limits|backup_restore|jobs_api|serve|demo'
+scripts+='|outbox|github|webhook|metrics|api_edges|dashboard_api'
+default="^(unit/test_($units)|integration/test_($scripts))\$"
 tests=${1:-$default}
 select=(-R "$tests")
 [ "$tests" != all ] || select=(-L 'unit|integration')
@@ -44,7 +47,7 @@ if ! probe; then
     [ -z "${BG_TSAN_REQUIRED:-}" ]
     exit $?
   fi
-  echo "test-tsan: running under setarch -R (vm.mmap_rnd_bits=$(cat /proc/sys/vm/mmap_rnd_bits))" >&2
+  echo "test-tsan: under setarch -R (vm.mmap_rnd_bits=$(cat /proc/sys/vm/mmap_rnd_bits))" >&2
 fi
 
 reports=$build/tsan-reports
