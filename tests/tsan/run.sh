@@ -5,7 +5,8 @@
 # SIGKILLs under uploads, leases and outbox delivery (test_crash_recovery), the connection
 # bounds and deadlines with their sweeper thread (test_http_limits),
 # the job queue with parked long-polled leases (test_jobs_api, test_serve, test_demo), the
-# outbox and its GitHub sender thread (test_outbox, test_github, test_webhook), /metrics
+# outbox and its GitHub sender thread (test_outbox, test_github, test_webhook), concurrent
+# webhook deliveries (test_webhook_limits), /metrics
 # (test_metrics), slow clients (test_api_edges), the dashboard's reads (test_dashboard_api),
 # and the unit tests of the modules that share state between threads.
 #
@@ -25,7 +26,7 @@ build=${BG_TSAN_BUILD:-$root/build-tsan}
 jobs=${JOBS:-2}
 units='stats|jobs|outbox|github_app|notify|store|runner'
 scripts='concurrency|kill_durability|crash_recovery|http_limits|backup_restore|jobs_api|serve|demo'
-scripts+='|outbox|github|webhook|metrics|api_edges|dashboard_api'
+scripts+='|outbox|github|webhook|webhook_limits|metrics|api_edges|dashboard_api'
 default="^(unit/test_($units)|integration/test_($scripts))\$"
 tests=${1:-$default}
 select=(-R "$tests")
