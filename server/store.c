@@ -488,12 +488,13 @@ int bg_store_backup(const char *db_path, const char *out_path, char *err, size_t
     rc = BG_EDB;
     goto out;
   }
-  /* Copy in steps so writers of the live database are not blocked for the whole copy. */
+  /* One step, in one read transaction: in WAL mode a reader does not block the server's
+   * writers (they go on appending to the WAL), and the copy is the snapshot of its start. A
+   * copy in several steps would start over each time another connection wrote between two
+   * of them, which under steady uploads is never done. */
   int step;
-  while ((step = sqlite3_backup_step(b, 1024)) == SQLITE_OK || step == SQLITE_BUSY ||
-         step == SQLITE_LOCKED)
-    if (step != SQLITE_OK)
-      sqlite3_sleep(10);
+  while ((step = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || step == SQLITE_LOCKED)
+    sqlite3_sleep(10);
   sqlite3_backup_finish(b);
   if (step != SQLITE_DONE) {
     snprintf(err, errlen, "backup: %s", sqlite3_errstr(step));
