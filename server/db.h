@@ -25,7 +25,7 @@
 struct bg_db;
 struct bg_store;
 
-#define BG_DB_BUSY_MS 10000 /* sqlite3_busy_timeout of every connection */
+#define BG_DB_BUSY_MS 10000 /* how long every connection waits for a lock (db.c: busy_wait) */
 
 /* Opens the database at `path` (creating it when absent) and applies pending migrations on a
  * first connection, so that errors show before the server listens. BG_OK with *out set (free
