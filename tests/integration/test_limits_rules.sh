@@ -201,13 +201,14 @@ await '/^locked$/p' "$TMP/lock.out" >/dev/null || bad "the write lock was not ta
 ) &
 HELD_PID=$!
 in_progress=0
-for _ in $(seq 200); do
+for _ in $(seq 750); do # 15 s at most: a loaded machine starts the upload late
   req GET /metrics
   in_progress=$(sed -n 's/^benchgate_uploads_in_progress \([0-9]*\)$/\1/p' <<<"$BODY")
   [ "$in_progress" = 1 ] && break
   sleep 0.02
 done
-check "/metrics shows the held upload in progress" test "$in_progress" = 1
+check "/metrics shows the held upload in progress" test "$in_progress" = 1 ||
+  tail -n 20 "$TMP/server.err"
 curl -s -D "$TMP/h503" -o "$TMP/b503" -X POST "${json_h[@]}" -H "Authorization: Bearer $TOKEN" \
   --data-binary "@$TMP/second.json" "$URL/api/v1/projects/p/runs"
 has "h503" '^HTTP/1.1 503' "the second upload is 503"
