@@ -201,8 +201,10 @@ await '/^locked$/p' "$TMP/lock.out" >/dev/null || bad "the write lock was not ta
 ) &
 HELD_PID=$!
 in_progress=0
+# Each look is a new connection that gives up after 1 s: one that the held upload's worker
+# thread had accepted waits with it, and a new one goes to a free thread.
 for _ in $(seq 750); do # 15 s at most: a loaded machine starts the upload late
-  req GET /metrics
+  req GET /metrics --max-time 1
   in_progress=$(sed -n 's/^benchgate_uploads_in_progress \([0-9]*\)$/\1/p' <<<"$BODY")
   [ "$in_progress" = 1 ] && break
   sleep 0.02
