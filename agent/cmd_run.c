@@ -4,9 +4,10 @@
 #include "buf.h"
 #include "cli.h"
 #include "client.h"
+#include "confirmation.h"
 #include "deliver.h"
-#include "measure.h"
 #include "git.h"
+#include "measure.h"
 #include "mem.h"
 #include "report.h"
 #include "spool.h"
@@ -309,13 +310,75 @@ static int wait_verdict(const struct bg_client *cl, const char *project, const s
   return BG_EXIT_INFRA;
 }
 
+/* What a confirmation run of `benchgate run --gate` needs (confirmation.h). */
+struct confirming {
+  const struct flags *fl;
+  const struct bg_config *cf;
+  const struct bg_delivery *d;
+};
+
+static int confirm_measure(void *ctx, const unsigned char *only, struct bg_run *run, char *err,
+                           size_t errlen) {
+  const struct confirming *c = ctx;
+  struct bg_measure_opts mo = {.cpus = c->cf->cpus,
+                               .ncpus = c->cf->ncpus,
+                               .clean_env = c->cf->clean_env,
+                               .verbose = c->fl->verbose,
+                               .interactive = bg_cli_interactive(),
+                               .only = only,
+                               .no_build = 1};
+  return bg_measure_run(c->cf, &mo, run, err, errlen);
+}
+
+static int confirm_upload(void *ctx, const struct bg_run *run, char **answer, char *err,
+                          size_t errlen) {
+  const struct confirming *c = ctx;
+  struct bg_response res;
+  char spooled[4352], msg[512];
+  int rc = bg_deliver_run(c->d, run, &res, spooled, sizeof spooled, err, errlen);
+  if (rc == BG_ENET)
+    snprintf(err + strlen(err), errlen - strlen(err), "; confirmation run %s spooled to %s",
+             run->run_id, spooled);
+  if (rc != BG_OK)
+    return rc;
+  if (res.status / 100 != 2) {
+    bg_client_error_message(&res, msg, sizeof msg);
+    snprintf(err, errlen, "confirmation run %s: server answered %ld: %s", run->run_id, res.status,
+             msg);
+    bg_response_free(&res);
+    return BG_EINVAL;
+  }
+  printf("%s\n", run->run_id);
+  *answer = bg_xstrdup(res.body.data ? res.body.data : "");
+  bg_response_free(&res);
+  return BG_OK;
+}
+
+/* With --gate: the confirmations the answer asks for, each answer replacing *answer. */
+static int confirm(const struct confirming *c, const struct bg_run *run, const size_t *suite_end,
+                   char **answer) {
+  char err[8192];
+  size_t done = 0;
+  const struct bg_confirmation_ops ops = {confirm_measure, confirm_upload, (void *)c};
+  int rc =
+      bg_confirmation_loop(&ops, run, c->cf->nsuites, suite_end, answer, &done, err, sizeof err);
+  if (rc != BG_OK) {
+    bg_cli_error("%s", err);
+    return rc == BG_EINVAL ? BG_EXIT_USAGE : BG_EXIT_INFRA;
+  }
+  if (done)
+    bg_cli_error("%zu confirmation run%s uploaded", done, done == 1 ? "" : "s");
+  return BG_EXIT_PASS;
+}
+
 static int upload(const struct flags *fl, const char *server, const char *token,
-                  const char *project, const struct bg_run *run) {
-  struct bg_client cl = {.server = server, .token = token, .connect_timeout_ms = 10000,
-                         .timeout_ms = 120000};
+                  const struct bg_config *cf, const struct bg_run *run, const size_t *suite_end) {
+  const char *project = cf->project;
+  struct bg_client cl = {
+      .server = server, .token = token, .connect_timeout_ms = 10000, .timeout_ms = 120000};
   struct bg_response res;
   struct bg_retry retry;
-  char dir[4096], spooled[4352], err[6000];
+  char dir[4096], spooled[4352], err[6000], *answer = NULL;
   struct bg_verdict v = {{0}, {0}, {0}, NULL, 0};
   bg_retry_from_env(&retry);
   if (fl->retries)
@@ -337,6 +400,7 @@ static int upload(const struct flags *fl, const char *server, const char *token,
   int code = judge_status(&res, "upload");
   if (code == BG_EXIT_PASS) {
     bg_verdict_parse(res.body.data, &v);
+    answer = bg_xstrdup(res.body.data ? res.body.data : "");
     printf("%s\n", run->run_id);
     bg_cli_error("uploaded run %s (%s %.12s on %s)%s%s", run->run_id, project, run->commit.sha,
                  run->testbed, *v.state ? ", verdict: " : "", v.state);
@@ -344,6 +408,10 @@ static int upload(const struct flags *fl, const char *server, const char *token,
   bg_response_free(&res);
   if (code != BG_EXIT_PASS || !fl->gate)
     goto out;
+  const struct confirming c = {fl, cf, &d};
+  if ((code = confirm(&c, run, suite_end, &answer)))
+    goto out;
+  bg_verdict_parse(answer, &v);
   /* A large run's answer summarizes its verdict; the report comes with the full one. */
   if ((bg_verdict_pending(v.state) || v.summarized) && (code = wait_verdict(&cl, project, run, &v)))
     goto out;
@@ -354,6 +422,7 @@ static int upload(const struct flags *fl, const char *server, const char *token,
   }
   code = strcmp(v.state, "fail") ? BG_EXIT_PASS : BG_EXIT_REGRESSION;
 out:
+  free(answer);
   bg_verdict_clear(&v);
   return code;
 }
@@ -382,7 +451,8 @@ static void flush_earlier(const struct flags *fl, const char *server, const char
  * BG_EXIT_PASS to go on (*reachable 0 when the server gave no usable answer) or BG_EXIT_USAGE
  * when the token or the project is refused: better now than after an hour of benchmarks. */
 static int preflight(const char *server, const char *token, const char *project, int *reachable) {
-  struct bg_client cl = {.server = server, .token = token, .connect_timeout_ms = 5000, .timeout_ms = 15000};
+  struct bg_client cl = {
+      .server = server, .token = token, .connect_timeout_ms = 5000, .timeout_ms = 15000};
   struct bg_retry retry;
   char err[1024];
   bg_retry_from_env(&retry);
@@ -412,12 +482,12 @@ static int preflight(const char *server, const char *token, const char *project,
   return BG_EXIT_USAGE;
 }
 
-
 int bg_cmd_run_main(int argc, char **argv) {
   struct flags fl;
   struct bg_config *cf = NULL;
   struct bg_run *run = NULL;
   char err[8192], *token = NULL;
+  size_t *suite_end = NULL;
   int code = BG_EXIT_USAGE;
 
   int pf = parse_flags(argc, argv, &fl);
@@ -476,8 +546,15 @@ int bg_cmd_run_main(int argc, char **argv) {
   gethostname(host, sizeof host - 1);
   bg_run_set(&run->agent_name, *host ? host : "unknown");
   bg_run_set(&run->agent_version, BG_VERSION);
-  struct bg_measure_opts mo = {NULL,         cf->cpus,    cf->ncpus, cf->clean_env,
-                               fl.verbose, bg_cli_interactive(), NULL};
+  /* With --gate the run's verdict may ask for confirmations, which this command runs. */
+  run->confirmable = fl.gate;
+  suite_end = bg_xcalloc(cf->nsuites ? cf->nsuites : 1, sizeof *suite_end);
+  struct bg_measure_opts mo = {.cpus = cf->cpus,
+                               .ncpus = cf->ncpus,
+                               .clean_env = cf->clean_env,
+                               .verbose = fl.verbose,
+                               .interactive = bg_cli_interactive(),
+                               .suite_end = suite_end};
   int rc = bg_measure_run(cf, &mo, run, err, sizeof err);
   if (rc != BG_OK) {
     bg_cli_error("%s; nothing uploaded", err);
@@ -492,8 +569,9 @@ int bg_cmd_run_main(int argc, char **argv) {
     code = BG_EXIT_PASS;
     goto out;
   }
-  code = upload(&fl, server, token, cf->project, run);
+  code = upload(&fl, server, token, cf, run, suite_end);
 out:
+  free(suite_end);
   if (token) {
     memset(token, 0, strlen(token));
     free(token);

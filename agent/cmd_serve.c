@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "client.h"
 #include "config.h"
+#include "confirmation.h"
 #include "deliver.h"
 #include "git.h"
 #include "lease.h"
@@ -24,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LEASE_WAIT_S 30    /* the longest the server waits with an answer */
+#define LEASE_WAIT_S 30      /* the longest the server waits with an answer */
 #define BACKOFF_MAX_MS 30000 /* the longest wait for a server that is down */
 #define QUICK_EMPTY_MS 1000  /* an empty answer sooner than this: the server did not wait */
 
@@ -153,9 +154,9 @@ static int setup(struct serve *s, const char *config, const char *token_file) {
     return BG_EXIT_USAGE;
   }
   if (s->check) {
-    printf("%s: agent %s on testbed %s, %zu project%s, server %s, workdir %s\n", config,
-           s->name, s->cf->testbed, s->cf->nprojects, s->cf->nprojects == 1 ? "" : "s",
-           s->cf->server, s->cf->workdir);
+    printf("%s: agent %s on testbed %s, %zu project%s, server %s, workdir %s\n", config, s->name,
+           s->cf->testbed, s->cf->nprojects, s->cf->nprojects == 1 ? "" : "s", s->cf->server,
+           s->cf->workdir);
     return BG_EXIT_PASS;
   }
   if (bg_client_token(NULL, token_file ? token_file : s->cf->token_file, &s->token, err,
@@ -178,8 +179,8 @@ static int setup(struct serve *s, const char *config, const char *token_file) {
   for (size_t i = 0; i < s->cf->nprojects; i++)
     s->projects[i] = s->cf->projects[i].name;
   s->agent = (struct bg_lease_agent){s->name, s->cf->testbed, s->projects, s->cf->nprojects};
-  s->lease_client = (struct bg_client){s->cf->server, s->token, 10000,
-                                       (LEASE_WAIT_S + 15) * 1000L, &signals.stop};
+  s->lease_client = (struct bg_client){s->cf->server, s->token, 10000, (LEASE_WAIT_S + 15) * 1000L,
+                                       &signals.stop};
   s->client = (struct bg_client){s->cf->server, s->token, 5000, 20000, NULL};
   bg_retry_from_env(&s->retry);
   return BG_EXIT_PASS;
@@ -256,37 +257,84 @@ static int job_run(const struct serve *s, const struct bg_lease_job *j, const ch
     bg_run_set(&run->baseline_sha, fork);
     free(fork);
   } else if (strcmp(def, j->branch)) {
-    bg_cli_warn("job %lld: %s; the server looks for the baseline from the commit's parents",
-                j->id, gerr);
+    bg_cli_warn("job %lld: %s; the server looks for the baseline from the commit's parents", j->id,
+                gerr);
   }
   free(def);
   return BG_OK;
 }
 
-/* Measures job j's commit, checked out in dir, into run. BG_OK or the reason in err. */
-static int measure(struct serve *s, const struct bg_lease_job *j,
-                   const struct bg_agent_project *p, const char *dir, struct bg_run *run,
-                   char *err, size_t errlen) {
-  struct bg_config *cf = NULL;
-  int rc = load_config(dir, p->config, &cf, err, errlen);
-  if (rc == BG_OK && cf->project && strcmp(cf->project, j->project))
+/* A job's measurement: its checkout, the commit's configuration and where each suite's
+ * results end (what its confirmations re-run, confirmation.h). */
+struct job_measure {
+  struct serve *s;
+  const char *dir;
+  struct bg_config *cf;
+  size_t *suite_end;
+  const struct bg_delivery *d;
+};
+
+/* Measures the suites only[] names (NULL: all, with the build) of the job's checkout into
+ * run. */
+static int measure_suites(struct job_measure *m, const unsigned char *only, struct bg_run *run,
+                          char *err, size_t errlen) {
+  struct serve *s = m->s;
+  const struct bg_config *cf = m->cf;
+  /* The machine knows its CPUs better than the repository does. */
+  struct bg_measure_opts mo = {.dir = m->dir,
+                               .cpus = s->cf->ncpus ? s->cf->cpus : cf->cpus,
+                               .ncpus = s->cf->ncpus ? s->cf->ncpus : cf->ncpus,
+                               .clean_env = cf->clean_env,
+                               .verbose = s->verbose,
+                               .interactive = bg_cli_interactive(),
+                               .cancel = &signals.abort,
+                               .only = only,
+                               .no_build = only != NULL,
+                               .suite_end = only ? NULL : m->suite_end};
+  return bg_measure_run(cf, &mo, run, err, errlen);
+}
+
+/* Measures job j's commit, checked out in m->dir, into run, keeping its configuration in m.
+ * BG_OK or the reason in err. */
+static int measure(struct serve *s, const struct bg_lease_job *j, const struct bg_agent_project *p,
+                   struct job_measure *m, struct bg_run *run, char *err, size_t errlen) {
+  int rc = load_config(m->dir, p->config, &m->cf, err, errlen);
+  if (rc == BG_OK && m->cf->project && strcmp(m->cf->project, j->project))
     bg_cli_warn("job %lld: %s names project %s; the job is for %s, where the run goes", j->id,
-                p->config, cf->project, j->project);
+                p->config, m->cf->project, j->project);
   if (rc == BG_OK)
-    rc = job_run(s, j, dir, run, err, errlen);
+    rc = job_run(s, j, m->dir, run, err, errlen);
   if (rc == BG_OK) {
-    /* The machine knows its CPUs better than the repository does. */
-    struct bg_measure_opts mo = {dir,
-                                 s->cf->ncpus ? s->cf->cpus : cf->cpus,
-                                 s->cf->ncpus ? s->cf->ncpus : cf->ncpus,
-                                 cf->clean_env,
-                                 s->verbose,
-                                 bg_cli_interactive(),
-                                 &signals.abort};
-    rc = bg_measure_run(cf, &mo, run, err, errlen);
+    run->confirmable = 1; /* this agent runs the confirmations the verdict asks for */
+    m->suite_end = bg_xcalloc(m->cf->nsuites ? m->cf->nsuites : 1, sizeof *m->suite_end);
+    rc = measure_suites(m, NULL, run, err, errlen);
   }
-  bg_config_free(cf);
   return rc;
+}
+
+static int confirm_measure(void *ctx, const unsigned char *only, struct bg_run *run, char *err,
+                           size_t errlen) {
+  return measure_suites(ctx, only, run, err, errlen);
+}
+
+static int confirm_upload(void *ctx, const struct bg_run *run, char **answer, char *err,
+                          size_t errlen) {
+  const struct job_measure *m = ctx;
+  struct bg_response res;
+  char spooled[BG_WORKSPACE_PATH_MAX + 256], msg[512];
+  int rc = bg_deliver_run(m->d, run, &res, spooled, sizeof spooled, err, errlen);
+  if (rc != BG_OK)
+    return rc;
+  if (res.status / 100 != 2) {
+    bg_client_error_message(&res, msg, sizeof msg);
+    snprintf(err, errlen, "the server refused confirmation run %s (%ld): %s", run->run_id,
+             res.status, msg);
+    bg_response_free(&res);
+    return BG_EINVAL;
+  }
+  *answer = bg_xstrdup(res.body.data ? res.body.data : "");
+  bg_response_free(&res);
+  return BG_OK;
 }
 
 /* Where a job's time went, in milliseconds: the agent's own parts and the measurement. */
@@ -294,10 +342,30 @@ struct job_times {
   long long checkout, measure, upload;
 };
 
-/* Uploads the run of job j; the upload completes the job. 1 when the job is done (or will be,
- * from the spool), 0 when the server refused the run and the job was given up. */
-static int upload(struct serve *s, const struct bg_lease_job *j, const struct bg_run *run,
-                  struct job_times *t) {
+/* The confirmations the first run's answer asks for (its verdict pending), each uploaded
+ * naming the job; the one whose verdict is final completes it. 1 when done, 0 when one could
+ * not be measured or delivered and the job was given back. */
+static int confirm(struct serve *s, const struct bg_lease_job *j, struct job_measure *m,
+                   const struct bg_run *run, char **answer) {
+  char err[BG_MEASURE_ERR_MAX + 512], reason[700];
+  size_t done = 0;
+  const struct bg_confirmation_ops ops = {confirm_measure, confirm_upload, m};
+  int rc =
+      bg_confirmation_loop(&ops, run, m->cf->nsuites, m->suite_end, answer, &done, err, sizeof err);
+  if (done)
+    bg_cli_error("job %lld: %zu confirmation run%s", j->id, done, done == 1 ? "" : "s");
+  if (rc == BG_OK)
+    return 1;
+  snprintf(reason, sizeof reason, "confirmation: %.600s", err);
+  give_up(s, j, reason);
+  return 0;
+}
+
+/* Uploads the run of job j, then the confirmations its verdict asks for; the upload whose
+ * verdict is final completes the job. 1 when the job is done (or will be, from the spool), 0
+ * when the server refused the run and the job was given up. */
+static int upload(struct serve *s, const struct bg_lease_job *j, struct job_measure *m,
+                  const struct bg_run *run, struct job_times *t) {
   long long t0 = mono_ms();
   struct bg_delivery d = {s->cf->server, s->token, j->project, s->spool, &s->retry};
   struct bg_response res;
@@ -321,16 +389,23 @@ static int upload(struct serve *s, const struct bg_lease_job *j, const struct bg
     give_up(s, j, reason);
     return 0;
   }
-  cJSON *o = cJSON_Parse(res.body.data);
-  const cJSON *st = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "verdict"),
-                                                     "state");
+  char *answer = bg_xstrdup(res.body.data ? res.body.data : "");
+  bg_response_free(&res);
+  m->d = &d;
+  if (!confirm(s, j, m, run, &answer)) {
+    free(answer);
+    return 0;
+  }
+  cJSON *o = cJSON_Parse(answer);
+  free(answer);
+  const cJSON *st =
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "verdict"), "state");
   /* The times let an operator see the agent's own share of a job (perf: serve_overhead.sh). */
   bg_cli_error("job %lld: done: run %s, verdict %s (checkout %.3f s, build and suites %.3f s, "
                "upload %.3f s)",
                j->id, run->run_id, cJSON_IsString(st) ? st->valuestring : "unknown",
                (double)t->checkout / 1e3, (double)t->measure / 1e3, (double)t->upload / 1e3);
   cJSON_Delete(o);
-  bg_response_free(&res);
   s->done++;
   return 1;
 }
@@ -355,23 +430,26 @@ static int run_job(struct serve *s, const struct bg_lease_job *j) {
   struct bg_run *run = bg_run_new();
   struct job_times t = {0, 0, 0};
   long long t0 = mono_ms();
-  int rc = bg_workspace_checkout(&s->ws, j->project, p->repository, j->sha, j->id, dir,
-                                 sizeof dir, err, sizeof err);
+  int rc = bg_workspace_checkout(&s->ws, j->project, p->repository, j->sha, j->id, dir, sizeof dir,
+                                 err, sizeof err);
   t.checkout = mono_ms() - t0;
+  struct job_measure m = {s, dir, NULL, NULL, NULL};
   if (rc == BG_OK)
-    rc = measure(s, j, p, dir, run, err, sizeof err);
+    rc = measure(s, j, p, &m, run, err, sizeof err);
   else
     snprintf(err + strlen(err), sizeof err - strlen(err), " (checkout)");
   t.measure = mono_ms() - t0 - t.checkout;
-  if (beating)
-    bg_heartbeat_stop(&hb);
   int ok = 0;
   if (rc == BG_ECANCELED)
     give_up(s, j, "the agent was stopped during the job (second SIGTERM); given back");
   else if (rc != BG_OK)
     give_up(s, j, err);
   else
-    ok = upload(s, j, run, &t);
+    ok = upload(s, j, &m, run, &t); /* with its confirmations, under the lease */
+  if (beating)
+    bg_heartbeat_stop(&hb);
+  bg_config_free(m.cf);
+  free(m.suite_end);
   bg_run_free(run);
   bg_workspace_release(&s->ws, j->project, j->id);
   return ok;
@@ -382,8 +460,8 @@ static void flush_spool(struct serve *s) {
   struct bg_spool_stats st;
   struct bg_retry once = {1, 10000, 1, 1, 1};
   char err[1024];
-  if (bg_deliver_spool(s->spool, NULL, s->cf->server, s->token, &once, 1, &st, err,
-                         sizeof err) != BG_OK)
+  if (bg_deliver_spool(s->spool, NULL, s->cf->server, s->token, &once, 1, &st, err, sizeof err) !=
+      BG_OK)
     bg_cli_warn("%s", err);
   else if (st.delivered || st.rejected)
     bg_cli_error("spool: delivered %zu run%s%s", st.delivered, st.delivered == 1 ? "" : "s",

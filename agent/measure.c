@@ -271,7 +271,6 @@ static int measure_suite(const struct bg_suite *s, const struct bg_measure_opts 
   return rc;
 }
 
-
 /* 1 when the kernel randomises address spaces (kernel.randomize_va_space is not 0). */
 static int system_aslr_on(void) {
   char v[8] = "";
@@ -343,14 +342,18 @@ int bg_measure_run(const struct bg_config *cf, const struct bg_measure_opts *o, 
   struct bg_progress pg;
   long units = 0;
   for (size_t i = 0; i < cf->nsuites; i++)
-    units += cf->suites[i].warmup + cf->suites[i].repetitions;
+    if (!o->only || o->only[i])
+      units += cf->suites[i].warmup + cf->suites[i].repetitions;
   bg_progress_init(&pg, stderr, o->interactive, units);
-  if (cf->build && (rc = build(cf, o, err, errlen)) != BG_OK)
+  if (cf->build && !o->no_build && (rc = build(cf, o, err, errlen)) != BG_OK)
     return rc;
   for (size_t i = 0; i < cf->nsuites && !(o->cancel && *o->cancel); i++) {
     size_t nw = run->nwarnings;
     char msg[BG_MEASURE_ERR_MAX];
-    int src = measure_suite(&cf->suites[i], o, &pg, run, msg, sizeof msg);
+    int src = o->only && !o->only[i] ? BG_OK
+                                     : measure_suite(&cf->suites[i], o, &pg, run, msg, sizeof msg);
+    if (o->suite_end)
+      o->suite_end[i] = run->nresults;
     if (src != BG_OK) {
       bg_cli_error("%s", msg);
       if (!failed++) {

@@ -33,6 +33,13 @@ struct bg_measure_opts {
   int verbose;     /* 1: benchmark output goes through to stderr */
   int interactive; /* 1: redraw a progress line; else plain lines */
   const volatile sig_atomic_t *cancel; /* non-zero: stop the command running, BG_ECANCELED */
+  /* Confirmation runs (confirmation.h): only[i] 0 skips suite i (NULL: every suite), and the
+   * build is left out when no_build (the checkout is built already). */
+  const unsigned char *only;
+  int no_build;
+  /* When set (cf->nsuites entries): suite_end[i] is run->nresults after suite i, so results
+   * [suite_end[i-1], suite_end[i]) are suite i's (what a confirmation re-runs). */
+  size_t *suite_end;
 };
 
 /* Builds (when cf has a build) and runs every suite of cf into `run`, whose identity (run_id,

@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TRIM 0.2            /* trimmed-mean proportion for run centres and baseline levels */
-#define OUTLIER_SIGMAS 5.0  /* baseline runs this far from the median (robust sigmas) drop */
-#define FEW_RUNS 5          /* below this many baseline runs, tau^2 is pooled */
+#define TRIM 0.2           /* trimmed-mean proportion for run centres and baseline levels */
+#define OUTLIER_SIGMAS 5.0 /* baseline runs this far from the median (robust sigmas) drop */
+#define FEW_RUNS 5         /* below this many baseline runs, tau^2 is pooled */
 #define MAX_DF 1e9
 
 /* ---- summaries ---------------------------------------------------------------------------- */
@@ -112,6 +112,36 @@ int bg_gate_summarize_result(const struct bg_result *r, struct bg_gate_summary *
   return bg_gate_summarize(r->samples, r->nsamples, out);
 }
 
+/* The running mean of r values at *m, with one more value x. */
+static void running_mean(double *m, size_t r, double x) {
+  *m += (x - *m) / (double)(r + 1);
+}
+
+void bg_gate_summary_pool(struct bg_gate_summary *acc, size_t *runs,
+                          const struct bg_gate_summary *add) {
+  size_t r = *runs;
+  *runs = r + 1;
+  if (r == 0) {
+    *acc = *add;
+    return;
+  }
+  /* The pooled second moment of the samples of both (Chan et al.'s pairwise update). */
+  double n1 = acc->n, n2 = add->n, n = n1 + n2, delta = add->mean - acc->mean;
+  double m2 = (n1 - 1) * acc->stddev * acc->stddev + (n2 - 1) * add->stddev * add->stddev +
+              delta * delta * n1 * n2 / n;
+  acc->mean += delta * n2 / n;
+  acc->stddev = n > 1 ? sqrt(fmax(0, m2) / (n - 1)) : 0;
+  acc->n = n;
+  acc->all_positive = acc->all_positive == 1 && add->all_positive == 1 ? 1 : 0;
+  acc->min = fmin(acc->min, add->min);
+  acc->max = fmax(acc->max, add->max);
+  running_mean(&acc->median, r, add->median);
+  running_mean(&acc->log_center, r, add->log_center);
+  running_mean(&acc->log_w, r, add->log_w);
+  running_mean(&acc->raw_center, r, add->raw_center);
+  running_mean(&acc->raw_w, r, add->raw_w);
+}
+
 /* ---- decision ----------------------------------------------------------------------------- */
 
 void bg_gate_config_init(struct bg_gate_config *c) {
@@ -126,23 +156,37 @@ void bg_gate_config_init(struct bg_gate_config *c) {
 
 const char *bg_gate_class_name(enum bg_gate_class c) {
   switch (c) {
-  case BG_GATE_REGRESSED: return "regressed";
-  case BG_GATE_INCONCLUSIVE: return "inconclusive";
-  case BG_GATE_IMPROVED: return "improved";
-  case BG_GATE_MISSING: return "missing";
-  case BG_GATE_NEW: return "new";
-  case BG_GATE_UNCHANGED: return "unchanged";
-  case BG_GATE_IGNORED: return "ignored";
-  default: return "unknown";
+  case BG_GATE_REGRESSED:
+    return "regressed";
+  case BG_GATE_INCONCLUSIVE:
+    return "inconclusive";
+  case BG_GATE_IMPROVED:
+    return "improved";
+  case BG_GATE_MISSING:
+    return "missing";
+  case BG_GATE_NEW:
+    return "new";
+  case BG_GATE_UNCHANGED:
+    return "unchanged";
+  case BG_GATE_IGNORED:
+    return "ignored";
+  default:
+    return "unknown";
   }
 }
 
 const char *bg_gate_state_name(enum bg_gate_state s) {
   switch (s) {
-  case BG_GATE_PASS: return "pass";
-  case BG_GATE_FAIL: return "fail";
-  case BG_GATE_NO_BASELINE: return "no_baseline";
-  default: return "unknown";
+  case BG_GATE_PASS:
+    return "pass";
+  case BG_GATE_FAIL:
+    return "fail";
+  case BG_GATE_NO_BASELINE:
+    return "no_baseline";
+  case BG_GATE_PENDING:
+    return "pending";
+  default:
+    return "unknown";
   }
 }
 
@@ -159,7 +203,8 @@ struct est {
   double s2;      /* run-to-run variance of a run centre (own estimate) */
   double df;      /* its degrees of freedom (0 when k < 2) */
   double wbar;    /* mean within-run variance of the baseline runs */
-  double mc, wc;  /* candidate centre and within-run variance */
+  double mc, wc;  /* candidate centre and within-run variance (means over its runs) */
+  double runs;    /* runs the candidate pools (>= 1) */
   double s2mod;   /* after shrinkage and pooling */
   double dfmod;
 };
@@ -227,9 +272,12 @@ double bg_gate_resolution(double a, double b) {
 
 const char *bg_gate_method_name(enum bg_gate_method m) {
   switch (m) {
-  case BG_GATE_METHOD_T: return "t";
-  case BG_GATE_METHOD_EXACT: return "exact";
-  default: return NULL;
+  case BG_GATE_METHOD_T:
+    return "t";
+  case BG_GATE_METHOD_EXACT:
+    return "exact";
+  default:
+    return NULL;
   }
 }
 
@@ -256,6 +304,7 @@ static void estimate(const struct bg_gate_item *it, const struct bg_gate_config 
   e->tested = 1;
   e->log_scale = log_scale;
   e->wbar = wsum / (double)kn;
+  e->runs = it->candidate_runs > 1 ? (double)it->candidate_runs : 1;
   e->mc = log_scale ? it->candidate->log_center : it->candidate->raw_center;
   e->wc = log_scale ? it->candidate->log_w : it->candidate->raw_w;
   if (!isfinite(e->wc))
@@ -359,8 +408,9 @@ static void moderate(const struct bg_gate_item *items, struct est *es, const siz
   }
   double d0, s0;
   fit_prior(s2, df, nf, &d0, &s0);
-  double tau_pool = nmany ? bg_stats_median(tau_many, nmany)
-                          : nall ? bg_stats_median(tau_all, nall) : 0;
+  double tau_pool = nmany  ? bg_stats_median(tau_many, nmany)
+                    : nall ? bg_stats_median(tau_all, nall)
+                           : 0;
   for (size_t j = 0; j < n; j++) {
     struct est *e = &es[idx[j]];
     if (!e->tested)
@@ -484,6 +534,8 @@ static void outcome_init(const struct bg_gate_item *it, const struct bg_gate_con
   o->t = o->df = o->se = o->s2 = o->resolution = NAN;
   o->baseline_center = o->candidate_center = NAN;
   o->candidate_n = it->candidate ? it->candidate->n : 0;
+  o->candidate_runs = it->candidate ? (it->candidate_runs > 1 ? it->candidate_runs : 1) : 0;
+  o->confirmed = it->confirmed;
   bg_gate_windows(cfg, it->nbaseline, &o->baseline_runs, &o->noise_runs);
   if (o->baseline_runs > v->baseline_runs)
     v->baseline_runs = o->baseline_runs;
@@ -558,7 +610,9 @@ static double test_item(const struct bg_gate_item *it, const struct est *e, stru
   o->tested = 1;
   o->log_scale = e->log_scale;
   double d = e->mc - e->mu;
-  double se2 = e->s2mod * (1 + 1 / (double)e->k) + fmax(0, e->wc - e->wbar);
+  /* r runs of the candidate average r draws of the run-to-run noise (s~^2 / r) and of any
+   * excess within-run noise; the level's k runs contribute s~^2 / k. */
+  double se2 = e->s2mod * (1 / e->runs + 1 / (double)e->k) + fmax(0, e->wc - e->wbar) / e->runs;
   if (e->exact_base && (e->exact_cand || !(se2 > 0))) {
     exact_outcome(it, o); /* p stays NAN: outside both BH families */
     return NAN;
@@ -588,9 +642,8 @@ static enum bg_gate_class t_class(const struct bg_gate_item *it, const struct bg
 
 /* Classifies every outcome (q[i], qw[i]: item i's BH q-values of both families), counts the
  * classes and sets the run's state. */
-static void classify(const struct bg_gate_item *items, size_t n, const double *q,
-                     const double *qw, const struct bg_gate_config *cfg,
-                     struct bg_gate_verdict *v) {
+static void classify(const struct bg_gate_item *items, size_t n, const double *q, const double *qw,
+                     const struct bg_gate_config *cfg, struct bg_gate_verdict *v) {
   int any_baseline = 0, fail = 0;
   for (size_t i = 0; i < n; i++) {
     const struct bg_gate_item *it = &items[i];
@@ -619,8 +672,8 @@ static void classify(const struct bg_gate_item *items, size_t n, const double *q
   v->state = !any_baseline ? BG_GATE_NO_BASELINE : fail ? BG_GATE_FAIL : BG_GATE_PASS;
 }
 
-int bg_gate_decide(const struct bg_gate_item *items, size_t n,
-                   const struct bg_gate_config *config, struct bg_gate_verdict **out) {
+int bg_gate_decide(const struct bg_gate_item *items, size_t n, const struct bg_gate_config *config,
+                   struct bg_gate_verdict **out) {
   struct bg_gate_config cfg;
   *out = NULL;
   if (config)

@@ -30,8 +30,10 @@
  *    df s^2) / (d0 + df), with d0 + df degrees of freedom. With fewer than 5 baseline runs
  *    s~^2 is also floored by mean(w) + the median between-run variance tau^2 of the items
  *    that have at least 5 runs (partial pooling), or of all items when none has.
- *  - d = m_c - mu, se^2 = s~^2 (1 + 1/k) + max(0, w_c - mean(w)) (the last term only when the
- *    candidate run itself is noisier than usual, e.g. several repetitions hit by outliers);
+ *  - d = m_c - mu, se^2 = s~^2 (1/r + 1/k) + max(0, w_c - mean(w)) / r (the last term only
+ *    when the candidate run itself is noisier than usual, e.g. several repetitions hit by
+ *    outliers). r is 1 for one candidate run; a candidate that pools r runs of the same code
+ *    (a run and its confirmations, bg_gate_summary_pool) has m_c and w_c the means over them;
  *    t = d / se with df d0 + df; one-sided p-values for "worse" and "better" follow the
  *    measure's direction. The p of an item is the two-sided p = 2 min(p_worse, p_better).
  *  - change = exp(d) - 1 (log scale) or d / mu (raw scale), signed so that positive means
@@ -117,6 +119,17 @@ int bg_gate_summarize_moments(double n, double mean, double stddev, struct bg_ga
 /* Summarises a struct bg_result (samples or summary), as the two functions above. */
 int bg_gate_summarize_result(const struct bg_result *r, struct bg_gate_summary *out);
 
+/* Pools the summary of one more run of the same code into *acc, which pools *runs runs so
+ * far (0: *acc is ignored and becomes a copy of *add), and counts it. The pooled centres and
+ * within-run variances are the runs' means (a candidate of r runs is tested on the mean of
+ * its r centres, whose within-run variance is the mean w over r: bg_gate_item.candidate_runs
+ * says r); n adds up; min and max span the runs; mean, median and stddev are those of the
+ * pooled values (the stddev from the pooled second moment, 0 only when every run's samples
+ * were the same one value, which keeps the exact rule for exact measures); all_positive
+ * holds when it held in every run. */
+void bg_gate_summary_pool(struct bg_gate_summary *acc, size_t *runs,
+                          const struct bg_gate_summary *add);
+
 /* ---- 2. Thresholds ---------------------------------------------------------------------- */
 
 #define BG_GATE_DEFAULT_ALPHA 0.05
@@ -143,7 +156,9 @@ enum bg_gate_class {
   BG_GATE_NCLASSES
 };
 
-enum bg_gate_state { BG_GATE_PASS = 0, BG_GATE_FAIL, BG_GATE_NO_BASELINE };
+/* pending: not final yet, the verdict waits for a confirmation run (lib/confirm.h sets it;
+ * bg_gate_decide never does). */
+enum bg_gate_state { BG_GATE_PASS = 0, BG_GATE_FAIL, BG_GATE_NO_BASELINE, BG_GATE_PENDING };
 
 /* How an item was compared: not at all (new, missing, ignored without data), by the t
  * statistic over runs, or by the exact rule. */
@@ -156,12 +171,17 @@ struct bg_gate_item {
   const char *measure;
   const char *unit; /* may be NULL */
   enum bg_direction direction;
-  const struct bg_gate_point *baseline; /* the baseline runs, newest first */
-  size_t nbaseline;                     /* 0: the item is new */
+  const struct bg_gate_point *baseline;    /* the baseline runs, newest first */
+  size_t nbaseline;                        /* 0: the item is new */
   const struct bg_gate_summary *candidate; /* NULL: the item is missing from the run */
-  int ignored;       /* from the thresholds: reported, never failed */
-  double min_effect; /* from the thresholds (relative, e.g. 0.02) */
-  int acknowledged;  /* a regression here was accepted: reported, does not fail */
+  size_t candidate_runs; /* runs of the same code the candidate pools (bg_gate_summary_pool):
+                          * 0 or 1 for one run; r runs divide the candidate's share of the
+                          * run-to-run variance by r */
+  int confirmed;         /* the candidate comes from confirmation runs (lib/confirm.h), not
+                          * from the first run of its commit */
+  int ignored;           /* from the thresholds: reported, never failed */
+  double min_effect;     /* from the thresholds (relative, e.g. 0.02) */
+  int acknowledged;      /* a regression here was accepted: reported, does not fail */
   /* Optional, from a caller that keeps them across decisions (benchgated updates them by
    * one run per upload): the baseline centres on the test scale (sorted_log 1: log, 0: raw)
    * of the runs the level uses (level_sorted) and of those the noise uses (noise_sorted;
@@ -206,17 +226,17 @@ struct bg_gate_outcome {
   enum bg_direction direction;
   enum bg_gate_class cls;
   int acknowledged, ignored;
-  int tested;           /* 1 when compared (baseline and candidate present) */
-  enum bg_gate_method method; /* t: p, q and the interval exist; exact: they are NAN */
-  double resolution;    /* exact: the resolution r of the rule; NAN otherwise */
-  int log_scale;        /* 1 when tested on the log scale */
-  double change;        /* relative change of the value (+0.05: 5 % higher); NAN untested */
+  int tested;                  /* 1 when compared (baseline and candidate present) */
+  enum bg_gate_method method;  /* t: p, q and the interval exist; exact: they are NAN */
+  double resolution;           /* exact: the resolution r of the rule; NAN otherwise */
+  int log_scale;               /* 1 when tested on the log scale */
+  double change;               /* relative change of the value (+0.05: 5 % higher); NAN untested */
   double change_lo, change_hi; /* its confidence interval */
-  double p;             /* two-sided p, the one BH sees; NAN untested */
-  double q;             /* BH-adjusted p; NAN untested */
-  double p_worse, p_better; /* one-sided, direction-aware */
-  double q_worse;       /* BH-adjusted p_worse (the fail budget's family); NAN untested */
-  double t, df, se;     /* the test statistic, its degrees of freedom and standard error */
+  double p;                    /* two-sided p, the one BH sees; NAN untested */
+  double q;                    /* BH-adjusted p; NAN untested */
+  double p_worse, p_better;    /* one-sided, direction-aware */
+  double q_worse;              /* BH-adjusted p_worse (the fail budget's family); NAN untested */
+  double t, df, se;            /* the test statistic, its degrees of freedom and standard error */
   double min_effect;
   double baseline_center;  /* level mu back on the value scale (exp for log) */
   size_t baseline_runs;    /* runs the level used (after the window) */
@@ -224,11 +244,23 @@ struct bg_gate_outcome {
   double candidate_center; /* candidate centre on the value scale (its median when the item
                             * was not tested) */
   double candidate_n;
-  double s2;            /* the moderated run-to-run variance used */
+  size_t candidate_runs; /* runs the candidate pooled (1: one run) */
+  int confirmed;         /* the item's confirmed flag */
+  double s2;             /* the moderated run-to-run variance used */
+};
+
+/* What the confirmation rule (lib/confirm.h) made of a verdict; decision is NULL when the
+ * rule was not applied (bg_gate_decide leaves it so). */
+struct bg_gate_confirmation {
+  const char *decision; /* "none", "needed", "different", "same", "unknown" (static) */
+  size_t runs;          /* runs the candidate pools (1: the first run alone) */
+  size_t max;           /* confirmation runs allowed */
+  size_t doubtful;      /* doubtful results */
 };
 
 struct bg_gate_verdict {
   enum bg_gate_state state;
+  struct bg_gate_confirmation confirmation;
   size_t counts[BG_GATE_NCLASSES];
   struct bg_gate_outcome *outcomes; /* owned, one per item */
   size_t n;
@@ -246,8 +278,8 @@ struct bg_gate_verdict {
  * no_baseline when no item has a baseline run; else pass). `config` may be NULL (defaults).
  * Returns BG_OK and a new verdict in *out (free with bg_gate_verdict_free), or BG_EINVAL for
  * a NULL items array with n > 0, an alpha outside (0, 1) or a negative min_effect. */
-int bg_gate_decide(const struct bg_gate_item *items, size_t n,
-                   const struct bg_gate_config *config, struct bg_gate_verdict **out);
+int bg_gate_decide(const struct bg_gate_item *items, size_t n, const struct bg_gate_config *config,
+                   struct bg_gate_verdict **out);
 
 /* Frees a verdict; accepts NULL. */
 void bg_gate_verdict_free(struct bg_gate_verdict *v);
@@ -262,7 +294,7 @@ double bg_gate_resolution(double a, double b);
 const char *bg_gate_method_name(enum bg_gate_method m);
 
 /* Names: "regressed", "inconclusive", "improved", "missing", "new", "unchanged", "ignored";
- * "pass", "fail", "no_baseline". Static strings. */
+ * "pass", "fail", "no_baseline", "pending". Static strings. */
 const char *bg_gate_class_name(enum bg_gate_class c);
 const char *bg_gate_state_name(enum bg_gate_state s);
 

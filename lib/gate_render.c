@@ -2,8 +2,8 @@
  * (declared in gate.h, section 3). The decision itself is gate.c's; this file only reads a
  * struct bg_gate_verdict. The verdict object, which embeds both, is server/verdict_render.c's.
  */
-#include "gate.h"
 #include "buf.h"
+#include "gate.h"
 #include "mem.h"
 #include "stats.h"
 #include "units.h"
@@ -83,6 +83,26 @@ size_t *bg_gate_severity_order(const struct bg_gate_verdict *v) {
   return ord;
 }
 
+/* What the confirmation rule decided, after the summary; nothing when it was not applied or
+ * the first run was final. */
+static void put_confirmation(struct bg_buf *b, const struct bg_gate_confirmation *c) {
+  const char *d = c->decision;
+  if (!d || !strcmp(d, "none"))
+    return;
+  size_t doubt = c->doubtful;
+  const char *s = doubt == 1 ? "" : "s";
+  if (!strcmp(d, "needed"))
+    bg_buf_printf(b, "; pending: %zu doubtful result%s, confirmation run %zu of %zu to come", doubt,
+                  s, c->runs, c->max);
+  else if (!strcmp(d, "different"))
+    bg_buf_printf(b, "; confirmed on %zu runs", c->runs);
+  else if (!strcmp(d, "same"))
+    bg_buf_printf(b, "; cleared on %zu runs", c->runs);
+  else
+    bg_buf_printf(b, "; %zu result%s still unclear after %zu confirmation run%s", doubt, s,
+                  c->runs - 1, c->runs == 2 ? "" : "s");
+}
+
 char *bg_gate_summary_text(const struct bg_gate_verdict *v) {
   struct bg_buf b;
   bg_buf_init(&b, 0);
@@ -111,8 +131,8 @@ char *bg_gate_summary_text(const struct bg_gate_verdict *v) {
   } else {
     bg_buf_puts(&b, "no regressions (");
     bg_buf_printf(&b, "%zu unchanged", v->counts[BG_GATE_UNCHANGED]);
-    static const enum bg_gate_class extra[] = {BG_GATE_IMPROVED, BG_GATE_INCONCLUSIVE,
-                                               BG_GATE_NEW, BG_GATE_MISSING, BG_GATE_IGNORED};
+    static const enum bg_gate_class extra[] = {BG_GATE_IMPROVED, BG_GATE_INCONCLUSIVE, BG_GATE_NEW,
+                                               BG_GATE_MISSING, BG_GATE_IGNORED};
     for (size_t i = 0; i < sizeof extra / sizeof *extra; i++)
       if (v->counts[extra[i]])
         bg_buf_printf(&b, ", %zu %s", v->counts[extra[i]], bg_gate_class_name(extra[i]));
@@ -120,6 +140,7 @@ char *bg_gate_summary_text(const struct bg_gate_verdict *v) {
   }
   if (v->state == BG_GATE_FAIL && nreg == 0)
     bg_buf_printf(&b, "; failed: %zu missing", v->counts[BG_GATE_MISSING]);
+  put_confirmation(&b, &v->confirmation);
   return bg_buf_steal(&b);
 }
 
@@ -152,7 +173,7 @@ static void md_row(struct bg_buf *b, const struct bg_gate_outcome *o) {
 char *bg_gate_markdown(const struct bg_gate_verdict *v, const struct bg_gate_context *ctx) {
   struct bg_buf b;
   bg_buf_init(&b, 0);
-  static const char *icon[] = {"✅", "❌", "⚪"};
+  static const char *icon[] = {"✅", "❌", "⚪", "⏳"};
   char *summary = bg_gate_summary_text(v);
   bg_buf_printf(&b, "### benchgate: %s %s\n\n", icon[v->state], bg_gate_state_name(v->state));
   if (ctx && (ctx->commit || ctx->testbed)) {
@@ -172,10 +193,10 @@ char *bg_gate_markdown(const struct bg_gate_verdict *v, const struct bg_gate_con
   free(summary);
   bg_buf_puts(&b, "| regressed | inconclusive | improved | unchanged | new | missing | ignored |\n"
                   "|---:|---:|---:|---:|---:|---:|---:|\n");
-  bg_buf_printf(&b, "| %zu | %zu | %zu | %zu | %zu | %zu | %zu |\n\n",
-                v->counts[BG_GATE_REGRESSED], v->counts[BG_GATE_INCONCLUSIVE],
-                v->counts[BG_GATE_IMPROVED], v->counts[BG_GATE_UNCHANGED], v->counts[BG_GATE_NEW],
-                v->counts[BG_GATE_MISSING], v->counts[BG_GATE_IGNORED]);
+  bg_buf_printf(&b, "| %zu | %zu | %zu | %zu | %zu | %zu | %zu |\n\n", v->counts[BG_GATE_REGRESSED],
+                v->counts[BG_GATE_INCONCLUSIVE], v->counts[BG_GATE_IMPROVED],
+                v->counts[BG_GATE_UNCHANGED], v->counts[BG_GATE_NEW], v->counts[BG_GATE_MISSING],
+                v->counts[BG_GATE_IGNORED]);
   static const char *head = "| class | benchmark | measure | change | 95 % CI | q | baseline | "
                             "candidate |\n|---|---|---|---:|---|---:|---:|---:|\n";
   size_t *ord = bg_gate_severity_order(v), i = 0;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_PARENTS 64
 #define MAX_MESSAGE (64 * 1024)
@@ -46,6 +47,7 @@ void bg_run_free(struct bg_run *run) {
   free(run->commit.timestamp);
   free(run->baseline_branch);
   free(run->baseline_sha);
+  free(run->confirms);
   free(run->testbed);
   cJSON_Delete(run->fingerprint);
   free(run->agent_name);
@@ -354,6 +356,12 @@ int bg_run_validate(const struct bg_run *run, struct bg_ferr *e) {
     return bg_ferr_set(e, "pull_request", "must be a positive integer");
   if (run->job_id < 0 || run->job_id > MAX_ID)
     return bg_ferr_set(e, "job_id", "must be a positive integer");
+  if (run->confirms && !bg_valid_uuid(run->confirms))
+    return bg_ferr_set(e, "confirms",
+                       "not a UUID (8-4-4-4-12 hex digits): the run_id of the run "
+                       "this one confirms");
+  if (run->confirms && run->run_id && !strcasecmp(run->confirms, run->run_id))
+    return bg_ferr_set(e, "confirms", "a run cannot confirm itself");
   if (!run->testbed)
     return bg_ferr_set(e, "testbed.name", "required");
   if (!bg_valid_testbed(run->testbed))
@@ -448,6 +456,19 @@ static int get_id(const struct bg_jdoc *d, const struct bg_jnode *obj, const cha
   if (v->type != BG_JNUM || v->v.num < 1 || v->v.num > MAX_ID || v->v.num != floor(v->v.num))
     return bg_ferr_set(e, key, "must be a positive integer");
   *out = (long long)v->v.num;
+  return BG_OK;
+}
+
+/* Reads an optional boolean member into *out (0 when absent or null). */
+static int get_bool(const struct bg_jdoc *d, const struct bg_jnode *obj, const char *key, int *out,
+                    struct bg_ferr *e) {
+  const struct bg_jnode *v;
+  int rc = member(d, obj, key, key, &v, e);
+  if (rc || !v || v->type == BG_JNULL)
+    return rc;
+  if (v->type != BG_JTRUE && v->type != BG_JFALSE)
+    return bg_ferr_set(e, key, "must be true or false");
+  *out = v->type == BG_JTRUE;
   return BG_OK;
 }
 
@@ -758,7 +779,10 @@ static int parse_root(struct bg_run *run, const struct bg_jdoc *d, const struct 
                (rc = get_string(d, base, "sha", "baseline.sha", &run->baseline_sha, e))))
     return rc;
   if ((rc = get_id(d, root, "pull_request", &run->pull_request, e)) ||
-      (rc = get_id(d, root, "job_id", &run->job_id, e)) || (rc = parse_testbed(run, d, root, e)) ||
+      (rc = get_id(d, root, "job_id", &run->job_id, e)) ||
+      (rc = get_string(d, root, "confirms", "confirms", &run->confirms, e)) ||
+      (rc = get_bool(d, root, "confirmable", &run->confirmable, e)) ||
+      (rc = parse_testbed(run, d, root, e)) ||
       (rc = get_object(d, root, "agent", "agent", &agent, e)))
     return rc;
   if (agent && ((rc = get_string(d, agent, "name", "agent.name", &run->agent_name, e)) ||
@@ -851,6 +875,9 @@ cJSON *bg_run_to_cjson(const struct bg_run *run) {
     cJSON_AddNumberToObject(o, "pull_request", (double)run->pull_request);
   if (run->job_id)
     cJSON_AddNumberToObject(o, "job_id", (double)run->job_id);
+  add_string(o, "confirms", run->confirms);
+  if (run->confirmable)
+    cJSON_AddTrueToObject(o, "confirmable");
   cJSON *t = cJSON_AddObjectToObject(o, "testbed");
   add_string(t, "name", run->testbed);
   if (run->fingerprint)

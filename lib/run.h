@@ -57,6 +57,9 @@ struct bg_run {
   char *baseline_sha;
   long long pull_request; /* 0 when absent */
   long long job_id;       /* 0 when absent */
+  char *confirms;         /* run_id of the first run this one confirms (same commit and
+                           * testbed), or NULL (lib/confirm.h) */
+  int confirmable;        /* 1: the uploader runs confirmations when the verdict asks */
   char *testbed;
   cJSON *fingerprint; /* owned object or NULL */
   char *agent_name;
@@ -89,9 +92,8 @@ void bg_run_add_warning(struct bg_run *run, const char *text);
 /* Appends an empty result for (benchmark, measure) with the given unit and direction; the
  * strings are copied. Returns a pointer into the run's array that stays valid until the next
  * bg_run_add_result. Duplicates are not checked here (bg_run_validate does). */
-struct bg_result *bg_run_add_result(struct bg_run *run, const char *benchmark,
-                                    const char *measure, const char *unit,
-                                    enum bg_direction direction);
+struct bg_result *bg_run_add_result(struct bg_run *run, const char *benchmark, const char *measure,
+                                    const char *unit, enum bg_direction direction);
 
 /* Returns the result for (benchmark, measure) or NULL. Linear scan. */
 struct bg_result *bg_run_find_result(const struct bg_run *run, const char *benchmark,

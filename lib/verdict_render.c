@@ -1,7 +1,10 @@
 /* verdict_render.c: the verdict object of verdict_render.h. */
 #include "verdict_render.h"
 
+#include "confirm.h"
 #include "json.h"
+
+#include <string.h>
 
 #include <stdlib.h>
 
@@ -48,10 +51,38 @@ static void put_result(struct bg_buf *buf, const struct bg_gate_outcome *r, int 
   bg_json_num12_int(buf, r->candidate_center);
   PUT(buf, ",\"n\":");
   bg_json_num12_int(buf, r->candidate_n);
+  if (r->candidate_runs > 1)
+    bg_buf_printf(buf, ",\"runs\":%zu", r->candidate_runs);
   PUT(buf, "}}");
 }
 
-/* The members every form starts with: state ... counts. */
+/* "confirmation": what the confirmation rule decided (lib/confirm.h), with the benchmarks of
+ * the doubtful results (each once), which an agent re-runs when the decision is "needed". */
+static void put_confirmation(struct bg_buf *buf, const struct bg_gate_verdict *v) {
+  const struct bg_gate_confirmation *c = &v->confirmation;
+  if (!c->decision)
+    return;
+  PUT(buf, ",\"confirmation\":{\"decision\":");
+  bg_json_str(buf, c->decision);
+  bg_buf_printf(buf, ",\"runs\":%zu,\"max\":%zu,\"doubtful\":%zu,\"benchmarks\":[", c->runs, c->max,
+                c->doubtful);
+  const char *last = NULL;
+  int first = 1;
+  for (size_t i = 0; i < v->n; i++) {
+    const struct bg_gate_outcome *o = &v->outcomes[i];
+    /* A benchmark's measures are adjacent in a verdict: one name per run of them. */
+    if (!bg_confirm_doubtful(o) || (last && !strcmp(last, o->benchmark)))
+      continue;
+    if (!first)
+      PUT(buf, ",");
+    bg_json_str(buf, o->benchmark);
+    last = o->benchmark;
+    first = 0;
+  }
+  PUT(buf, "]}");
+}
+
+/* The members every form starts with: state ... counts, confirmation. */
 static void put_head(struct bg_buf *buf, const struct bg_gate_verdict *v,
                      const struct bg_gate_context *ctx) {
   static const enum bg_gate_class order[] = {
@@ -77,6 +108,7 @@ static void put_head(struct bg_buf *buf, const struct bg_gate_verdict *v,
     bg_buf_printf(buf, "%s\"%s\":%zu", i ? "," : "", bg_gate_class_name(order[i]),
                   v->counts[order[i]]);
   PUT(buf, "}");
+  put_confirmation(buf, v);
 }
 
 static void put_summary(struct bg_buf *buf, const struct bg_gate_verdict *v) {

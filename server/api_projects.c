@@ -1,11 +1,13 @@
 /* api_projects.c: GET/POST /api/v1/projects and GET /api/v1/projects/{p} (project_reads.h
  * reads what they list). */
 #include "api.h"
+#include "confirm.h"
 
 #include "project_reads.h"
 #include "valid.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <string.h>
 
 void bg_api_projects_list(struct bg_req *req) {
@@ -59,8 +61,9 @@ static int number(struct bg_req *req, const cJSON *o, const char *key, double lo
  * would otherwise create a project with the default silently. Returns 1, or 0 after an
  * answered error. */
 static int known_members(struct bg_req *req, const cJSON *o) {
-  static const char *const names[] = {"slug",        "github_repo",  "default_branch", "alpha",
-                                      "gate_window", "noise_window", "pr_comments"};
+  static const char *const names[] = {"slug",        "github_repo", "default_branch",
+                                      "alpha",       "gate_window", "noise_window",
+                                      "pr_comments", "confirm_runs"};
   const size_t count = sizeof names / sizeof *names;
   unsigned seen = 0;
   const cJSON *m;
@@ -72,7 +75,7 @@ static int known_members(struct bg_req *req, const cJSON *o) {
       int printable = bg_valid_text(m->string, strlen(m->string), 0) && strlen(m->string) <= 64;
       bg_api_error(req, 400, "invalid_field", printable ? m->string : "",
                    "unknown member%s (expected slug, github_repo, default_branch, alpha, "
-                   "gate_window, noise_window, pr_comments)",
+                   "gate_window, noise_window, pr_comments, confirm_runs)",
                    printable ? "" : " with an unprintable or long name");
       return 0;
     }
@@ -126,8 +129,18 @@ void bg_api_projects_create(struct bg_req *req) {
     bg_api_error(req, 400, "invalid_field", "pr_comments", "must be true or false");
     goto out;
   }
-  const struct bg_project_settings set = {alpha, (int)window, (int)noise,
-                                          cJSON_IsTrue(comments)};
+  /* 0 is a setting here (no confirmation runs), not the default as for the windows. */
+  const cJSON *confirm = cJSON_GetObjectItemCaseSensitive(o, "confirm_runs");
+  if (confirm && (!cJSON_IsNumber(confirm) || confirm->valuedouble < 0 ||
+                  confirm->valuedouble > BG_CONFIRM_MAX_RUNS ||
+                  confirm->valuedouble != floor(confirm->valuedouble))) {
+    bg_api_error(req, 400, "invalid_field", "confirm_runs", "must be an integer from 0 to %d",
+                 BG_CONFIRM_MAX_RUNS);
+    goto out;
+  }
+  int confirm_runs = !confirm ? 0 : confirm->valuedouble == 0 ? -1 : (int)confirm->valuedouble;
+  const struct bg_project_settings set = {alpha, (int)window, (int)noise, cJSON_IsTrue(comments),
+                                          confirm_runs};
   int rc = bg_store_project_create_gated(req->store, slug, repo, branch, &set, &p);
   if (rc == BG_EEXIST) {
     bg_api_error(req, 409, "conflict", "slug", "project '%s' exists", slug);

@@ -51,7 +51,15 @@ static void upload_post(struct bg_req *req) {
   }
   /* run_id is case-insensitive; store and hash its lowercase form. */
   lowercase(run->run_id);
-  rc = bg_upload_run(req->store, p, run, &replay, &req->out);
+  if (run->confirms)
+    lowercase(run->confirms);
+  if ((rc = bg_upload_check_confirms(req->store, p, run, &e)) == BG_EINVAL) {
+    bg_api_error(req, 400, "invalid_field", e.field, "%s", e.message);
+    bg_run_free(run);
+    return;
+  }
+  if (rc == BG_OK)
+    rc = bg_upload_run(req->store, p, run, &replay, &req->out);
   if (rc == BG_ECONFLICT) {
     bg_api_error(req, 409, "conflict", "run_id",
                  "run %s was already uploaded with different content", run->run_id);

@@ -23,6 +23,12 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The verdict state of a runs row `t` in SQL: 'pending' while its verdict waits for a
+ * confirmation run (runs.confirming, schema/012), else runs.verdict_state (NULL: no verdict
+ * yet). */
+#define BG_STORE_VERDICT_STATE(t)                                                                  \
+  "CASE WHEN " t ".confirming THEN 'pending' ELSE " t ".verdict_state END"
+
 /* A module's statements and per-connection state. Static, one per module. */
 struct bg_store_module {
   const char *name;         /* for error messages: "<name>: prepare: ..." */

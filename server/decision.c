@@ -16,7 +16,9 @@ struct item {
   char *benchmark, *measure, *unit;
   enum bg_direction direction;
   int has_cand, acknowledged;
-  struct bg_gate_summary cand;
+  struct bg_gate_summary cand; /* pooled over cand_runs runs (confirmations of one commit) */
+  size_t cand_runs;
+  int confirmed; /* the candidate comes from confirmation runs, not the first run */
   long long cut_epoch, cut_commit; /* series baseline start; cut_epoch LLONG_MIN: none */
   int has_th;                      /* min_effect and ignored looked up (bg_decision_thresholds) */
   int ignored;
@@ -118,8 +120,63 @@ static int cand_row(void *ctx, const struct bg_vstore_result *r) {
   x->unit = items_name(it, r->unit);
   x->direction = r->direction;
   x->has_cand = 1;
+  x->cand_runs = 1;
   bg_baseline_row_summary(r, &x->cand);
   return BG_OK;
+}
+
+/* A row of an earlier confirmation of the candidate's commit: pooled into its series' item,
+ * or an item of its own for a series this confirmation did not re-run. */
+static int pool_row(void *ctx, const struct bg_vstore_result *r) {
+  struct bg_decision_items *it = ctx;
+  struct item *x = items_find(it, r->row.bid, r->row.mid);
+  struct bg_gate_summary sum;
+  bg_baseline_row_summary(r, &sum);
+  if (!x) {
+    x = items_add(it, r->row.bid, r->row.mid);
+    x->benchmark = items_name(it, r->benchmark);
+    x->measure = items_name(it, r->measure);
+    x->unit = items_name(it, r->unit);
+    x->direction = r->direction;
+    x->has_cand = 1;
+    x->confirmed = 1;
+  }
+  bg_gate_summary_pool(&x->cand, &x->cand_runs, &sum);
+  return BG_OK;
+}
+
+/* A row of the first run: an item for a series no confirmation re-ran (its suite held
+ * nothing doubtful), unconfirmed; the confirmations' series keep their own evidence. */
+static int first_row(void *ctx, const struct bg_vstore_result *r) {
+  struct bg_decision_items *it = ctx;
+  if (items_find(it, r->row.bid, r->row.mid))
+    return BG_OK;
+  return cand_row(ctx, r);
+}
+
+static int cmp_item(const void *a, const void *b);
+
+/* Re-sorts the items by series and rebuilds their table, the order a stored run's read gives. */
+static void items_sort(struct bg_decision_items *it) {
+  qsort(it->v, it->n, sizeof *it->v, cmp_item);
+  bg_table_clear(&it->by_key);
+  for (size_t i = 0; i < it->n; i++)
+    bg_table_add(&it->by_key, bg_table_pair(it->v[i].bid, it->v[i].mid), i);
+}
+
+int bg_decision_pool(struct bg_store *s, struct bg_decision_items *it, long long first,
+                     const long long *earlier, size_t n) {
+  size_t before = it->n;
+  int rc = BG_OK;
+  for (size_t i = 0; i < it->n; i++)
+    it->v[i].confirmed = 1; /* the confirmation being decided */
+  for (size_t i = 0; i < n && rc == BG_OK; i++)
+    rc = bg_vstore_candidate(s, earlier[i], pool_row, it);
+  if (rc == BG_OK)
+    rc = bg_vstore_candidate(s, first, first_row, it);
+  if (rc == BG_OK && it->n != before)
+    items_sort(it);
+  return rc;
 }
 
 /* Where baseline points go: the item of their series, created when the candidate lacks it
@@ -242,6 +299,8 @@ static void gate_item(struct bg_decision_items *it, size_t i, const struct bg_ba
   g->baseline = nb ? dst : NULL;
   g->nbaseline = nb;
   g->candidate = x->has_cand ? &x->cand : NULL;
+  g->candidate_runs = x->cand_runs;
+  g->confirmed = x->confirmed;
   g->acknowledged = x->acknowledged;
   if (!x->has_th)
     bg_gate_thresholds_lookup(th, x->benchmark, x->measure, &x->min_effect, &x->ignored);
@@ -438,18 +497,15 @@ static int load_payload(struct bg_store *s, const struct bg_project *p, const st
     x->unit = m->unit;
     x->direction = m->direction;
     x->has_cand = 1;
+    x->cand_runs = 1;
     bg_baseline_payload_summary(r, &rows[i], &x->cand);
   }
   free(benches.v);
   free(measures.v);
   bg_table_free(&benches.by_name);
   bg_table_free(&measures.by_name);
-  if (rc == BG_OK) {
-    qsort(it->v, it->n, sizeof *it->v, cmp_item);
-    bg_table_clear(&it->by_key);
-    for (size_t i = 0; i < it->n; i++)
-      bg_table_add(&it->by_key, bg_table_pair(it->v[i].bid, it->v[i].mid), i);
-  }
+  if (rc == BG_OK)
+    items_sort(it);
   return rc;
 }
 

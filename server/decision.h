@@ -32,6 +32,14 @@ struct bg_decision_items;
 /* The items of stored run `rid`. BG_OK with *it (free with bg_decision_items_free), BG_EDB. */
 int bg_decision_stored(struct bg_store *s, long long rid, struct bg_decision_items **it);
 
+/* Makes items `it` (fresh from bg_decision_stored of a confirmation, before any decision) the
+ * candidate of the confirmation chain: the confirmations decide (lib/confirm.h), so each
+ * series' candidate is the pool (bg_gate_summary_pool) of this run and the earlier
+ * confirmations earlier[0..n-1] that have it, marked confirmed; a series that no
+ * confirmation re-ran keeps the first run's summary, unconfirmed. BG_OK or BG_EDB. */
+int bg_decision_pool(struct bg_store *s, struct bg_decision_items *it, long long first,
+                     const long long *earlier, size_t n);
+
 /* The items of upload `run` before it is stored (rows[i]: result i's row from
  * bg_store_result_rows), on the caller's snapshot, in the order a read of the stored run
  * gives them; names the snapshot lacks get temporary ids recorded in t (initialised here).

@@ -13,7 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-const char *const bg_mstore_verdict_states[BG_MSTORE_VERDICTS] = {"pass", "fail", "no_baseline"};
+const char *const bg_mstore_verdict_states[BG_MSTORE_VERDICTS] = {"pass", "fail", "no_baseline",
+                                                                      "pending"};
 const char *const bg_mstore_job_states[BG_MSTORE_JOBS] = {"queued", "leased", "running",
                                                           "done",   "failed", "canceled"};
 const char *const bg_mstore_agent_states[BG_MSTORE_AGENTS] = {"busy", "idle", "offline"};
@@ -21,8 +22,8 @@ const char *const bg_mstore_agent_states[BG_MSTORE_AGENTS] = {"busy", "idle", "o
 enum mid { M_VERDICTS, M_JOBS, M_AGENTS, M_OUTBOX, M_PAGES, M_PAGE_SIZE };
 
 static const char *const metrics_sql_text[] = {
-    [M_VERDICTS] = "SELECT verdict_state, count(*) FROM runs WHERE verdict_state IS NOT NULL "
-                   "GROUP BY verdict_state",
+    [M_VERDICTS] = "SELECT " BG_STORE_VERDICT_STATE("runs") " AS state, count(*) FROM runs "
+                   "WHERE verdict_state IS NOT NULL OR confirming GROUP BY state",
     [M_JOBS] = "SELECT state, count(*) FROM jobs GROUP BY state",
     [M_AGENTS] = "SELECT CASE WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.id = a.job_id "
                  "AND j.agent = a.name AND j.state IN ('leased', 'running')) THEN 'busy' "

@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 /* The states counted, in the order of the arrays below. */
-#define BG_MSTORE_VERDICTS 3 /* pass, fail, no_baseline */
+#define BG_MSTORE_VERDICTS 4 /* pass, fail, no_baseline, pending */
 #define BG_MSTORE_JOBS 6     /* queued, leased, running, done, failed, canceled */
 #define BG_MSTORE_AGENTS 3   /* busy, idle, offline */
 extern const char *const bg_mstore_verdict_states[BG_MSTORE_VERDICTS];

@@ -75,8 +75,7 @@ static int add(struct bg_store *s, const struct bg_project *p, enum bg_outbox_ki
 
 /* A commit status row. */
 static int status(struct bg_store *s, const struct bg_project *p, const char *sha,
-                  const char *testbed, const char *state, const char *description,
-                  long long now) {
+                  const char *testbed, const char *state, const char *description, long long now) {
   char context[128], url[1400], text[BG_NOTIFY_DESCRIPTION_MAX + 1];
   struct bg_buf b;
   context_of(testbed, context, sizeof context);
@@ -172,6 +171,9 @@ static void verdict_status(const char *state, const char **gh, const char **lead
   if (!strcmp(state, "fail")) {
     *gh = "failure";
     *lead = "";
+  } else if (!strcmp(state, "pending")) {
+    *gh = "pending"; /* a confirmation run is to come (lib/confirm.h) */
+    *lead = "confirming: ";
   } else if (!strcmp(state, "no_baseline")) {
     *gh = "success";
     *lead = "no baseline yet: ";
@@ -233,7 +235,7 @@ static void comment_body(struct bg_store *s, const struct bg_project *p, const c
     bg_buf_printf(md, "\nCompared with %d baseline run%s of `%s`, %.12s to %.12s.\n",
                   (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(base, "runs")),
                   cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(base, "runs")) == 1 ? ""
-                                                                                           : "s",
+                                                                                            : "s",
                   jstr(base, "branch"), jstr(base, "first"), jstr(base, "last"));
   if (!st->public_url[0])
     return;
@@ -251,8 +253,8 @@ static void comment_body(struct bg_store *s, const struct bg_project *p, const c
   }
 }
 
-static int comment(struct bg_store *s, const struct bg_project *p, const cJSON *v,
-                   const char *sha, const char *testbed, long long pr, long long now) {
+static int comment(struct bg_store *s, const struct bg_project *p, const cJSON *v, const char *sha,
+                   const char *testbed, long long pr, long long now) {
   char context[128];
   struct bg_buf md, b;
   context_of(testbed, context, sizeof context);
@@ -281,13 +283,16 @@ int bg_notify_verdict(struct bg_store *s, const struct bg_project *p, const char
   verdict_status(state, &gh, &lead);
   snprintf(text, sizeof text, "%s%s", lead, jstr(v, "summary"));
   int rc = status(s, p, sha, testbed, gh, text, now);
+  int final = strcmp(gh, "pending") != 0;
   if (rc == BG_OK && settings(s)->check_runs) {
     char *sum = check_summary(jstr(v, "markdown"), jstr(v, "url"));
-    rc = check_run(s, p, sha, testbed, "completed", strcmp(gh, "failure") ? "success" : "failure",
-                   text, sum, now);
+    rc = final ? check_run(s, p, sha, testbed, "completed",
+                           strcmp(gh, "failure") ? "success" : "failure", text, sum, now)
+               : check_run(s, p, sha, testbed, "in_progress", NULL, text, sum, now);
     free(sum);
   }
-  if (rc == BG_OK && pr > 0 && p->pr_comments)
+  /* The comment waits for the final verdict: a pending one would be edited minutes later. */
+  if (rc == BG_OK && final && pr > 0 && p->pr_comments)
     rc = comment(s, p, v, sha, testbed, pr, now);
   cJSON_Delete(v);
   return rc;

@@ -20,7 +20,7 @@ enum pid { P_IDS, P_LATEST, P_TESTBEDS, P_BRANCHES, P_COUNT };
 
 static const char *const sql_text[P_COUNT] = {
     [P_IDS] = "SELECT id FROM projects WHERE ?1 = 0 OR id = ?1 ORDER BY slug",
-    [P_LATEST] = "SELECT c.sha, c.epoch, c.message, r.verdict_state, r.n_regressed, "
+    [P_LATEST] = "SELECT c.sha, c.epoch, c.message, " BG_STORE_VERDICT_STATE("r") ", r.n_regressed, "
                  "r.n_inconclusive, r.n_improved, r.n_missing, r.n_new, r.n_unchanged, "
                  "r.n_ignored FROM runs r JOIN commits c ON c.id = r.commit_id "
                  "WHERE r.project_id = ?1 AND r.branch_id = "

@@ -72,7 +72,7 @@ static const char *const sql_text[R_COUNT] = {
         "(SELECT count(*) FROM results x WHERE x.run_id = r.id), r.verdict "
         "FROM runs r JOIN branches b ON b.id = r.branch_id JOIN testbeds t ON t.id = r.testbed_id "
         "WHERE r.commit_id = ?1 ORDER BY r.id",
-    [R_RUN_VERDICT_STATE] = "SELECT verdict_state, n_regressed, n_inconclusive, n_improved, "
+    [R_RUN_VERDICT_STATE] = "SELECT " BG_STORE_VERDICT_STATE("runs") ", n_regressed, n_inconclusive, n_improved, "
                             "n_missing, n_new, n_unchanged, n_ignored FROM runs WHERE id = ?1",
 };
 

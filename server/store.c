@@ -5,6 +5,7 @@
  */
 #include "store.h"
 
+#include "confirm.h"
 #include "db_sql.h"
 #include "json.h"
 #include "mem.h"
@@ -42,12 +43,13 @@ enum sid {
 static const char *const sql_text[S_COUNT] = {
     [S_PING] = "SELECT count(*) FROM projects",
     [S_PROJECT_INSERT] = "INSERT INTO projects (slug, github_repo, default_branch, created_at, "
-                         "alpha, gate_window, noise_window, pr_comments) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                         "alpha, gate_window, noise_window, pr_comments, confirm_runs) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [S_PROJECT_GET] = "SELECT id, slug, github_repo, default_branch, alpha, created_at, "
-                      "gate_window, noise_window, pr_comments FROM projects WHERE slug = ?1",
+                      "gate_window, noise_window, pr_comments, confirm_runs FROM projects "
+                      "WHERE slug = ?1",
     [S_PROJECT_LIST] = "SELECT id, slug, github_repo, default_branch, alpha, created_at, "
-                       "gate_window, noise_window, pr_comments "
+                       "gate_window, noise_window, pr_comments, confirm_runs "
                        "FROM projects WHERE ?1 = 0 OR id = ?1 ORDER BY slug",
     [S_TESTBED_FIND] = "SELECT id, fingerprint FROM testbeds WHERE project_id = ?1 AND name = ?2",
     [S_BRANCH_FIND] = "SELECT id FROM branches WHERE project_id = ?1 AND name = ?2",
@@ -107,6 +109,7 @@ static void read_project(sqlite3_stmt *st, struct bg_project *p) {
   p->gate_window = sqlite3_column_int(st, 6);
   p->noise_window = sqlite3_column_int(st, 7);
   p->pr_comments = sqlite3_column_int(st, 8);
+  p->confirm_runs = sqlite3_column_int(st, 9);
 }
 
 /* Steps the bound project query `st` once into *out, then resets it. BG_OK, BG_ENOENT or
@@ -140,7 +143,7 @@ int bg_store_project_by_id(struct bg_store *s, long long id, struct bg_project *
 
 int bg_store_project_create(struct bg_store *s, const char *slug, const char *github_repo,
                             const char *default_branch, struct bg_project *out) {
-  const struct bg_project_settings none = {0, 0, 0, 0};
+  const struct bg_project_settings none = {0, 0, 0, 0, 0};
   return bg_store_project_create_gated(s, slug, github_repo, default_branch, &none, out);
 }
 
@@ -162,6 +165,10 @@ int bg_store_project_create_gated(struct bg_store *s, const char *slug, const ch
   sqlite3_bind_int(st, 6, window);
   sqlite3_bind_int(st, 7, noise_window > window ? noise_window : window);
   sqlite3_bind_int(st, 8, set->pr_comments != 0);
+  sqlite3_bind_int(st, 9,
+                   set->confirm_runs < 0   ? 0
+                   : set->confirm_runs > 0 ? set->confirm_runs
+                                           : BG_CONFIRM_DEFAULT_RUNS);
   int step = sqlite3_step(st);
   if (step == SQLITE_CONSTRAINT_UNIQUE)
     rc = BG_EEXIST;
@@ -187,6 +194,8 @@ void bg_store_project_json(const struct bg_project *p, struct bg_buf *out) {
   bg_buf_puts(out, ",\"noise_window\":");
   bg_json_int(out, p->noise_window);
   bg_buf_puts(out, p->pr_comments ? ",\"pr_comments\":true" : ",\"pr_comments\":false");
+  bg_buf_puts(out, ",\"confirm_runs\":");
+  bg_json_int(out, p->confirm_runs);
   bg_buf_puts(out, ",\"created_at\":");
   bg_json_int(out, p->created_at);
   bg_buf_puts(out, "}");

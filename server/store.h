@@ -29,6 +29,7 @@ struct bg_project {
   int gate_window;      /* most baseline runs of a default-branch verdict */
   int noise_window;     /* most baseline runs for the run-to-run noise (>= gate_window) */
   int pr_comments;      /* 1: the verdict of a pull request's run is also a comment on it */
+  int confirm_runs;     /* confirmation runs a doubtful verdict may ask for (lib/confirm.h) */
 };
 
 /* What a new project may set beside its names; 0 for any means the default. */
@@ -36,6 +37,7 @@ struct bg_project_settings {
   double alpha;
   int window, noise_window;
   int pr_comments;
+  int confirm_runs; /* 0: the default (BG_CONFIRM_DEFAULT_RUNS); -1: none */
 };
 
 #define BG_STORE_DEFAULT_ALPHA 0.05

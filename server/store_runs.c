@@ -41,11 +41,15 @@ enum sid {
   S_RESULT_INSERT,
   S_RUNS_PENDING,
   S_SNAPSHOT,
+  S_CONFIRMED,
   S_COUNT
 };
 
 static const char *const sql_text[S_COUNT] = {
     [S_RUN_FIND] = "SELECT content_hash, id FROM runs WHERE project_id = ?1 AND run_id = ?2",
+    [S_CONFIRMED] = "SELECT r.id, r.confirms_id, c.sha, t.name FROM runs r "
+                    "JOIN commits c ON c.id = r.commit_id JOIN testbeds t ON t.id = r.testbed_id "
+                    "WHERE r.project_id = ?1 AND r.run_id = ?2",
     [S_TESTBED_INSERT] = "INSERT INTO testbeds (project_id, name, fingerprint) VALUES (?1, ?2, ?3)",
     [S_TESTBED_FP] = "UPDATE testbeds SET fingerprint = ?2 WHERE id = ?1",
     [S_BRANCH_INSERT] = "INSERT INTO branches (project_id, name) VALUES (?1, ?2)",
@@ -62,8 +66,8 @@ static const char *const sql_text[S_COUNT] = {
         "INSERT INTO runs (project_id, run_id, commit_id, branch_id, testbed_id, commit_epoch, "
         "baseline_branch, baseline_sha, pull_request, job_id, agent_name, agent_version, "
         "started_at, finished_at, received_at, content_hash, thresholds, warnings, fingerprint, "
-        "gate_input) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-        "?16, ?17, ?18, ?19, '" BG_VERDICT_PENDING "')",
+        "gate_input, confirms_id, confirmable) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+        "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, '" BG_VERDICT_PENDING "', ?20, ?21)",
     [S_BENCH_FIND] = "SELECT id FROM benchmarks WHERE project_id = ?1 AND name = ?2",
     [S_BENCH_INSERT] = "INSERT INTO benchmarks (project_id, name) VALUES (?1, ?2)",
     [S_MEASURE_INSERT] = "INSERT INTO measures (project_id, slug, unit, direction) "
@@ -506,6 +510,28 @@ void bg_store_runs_free(struct bg_run_rows *r) {
   r->fingerprint = r->thresholds = NULL;
 }
 
+int bg_store_runs_confirmed(struct bg_store *s, long long project_id, const char *run_id,
+                            struct bg_store_confirmed *out) {
+  sqlite3_stmt *st = stmt(s, S_CONFIRMED);
+  int rc = BG_OK;
+  memset(out, 0, sizeof *out);
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, project_id);
+  bg_store_bind_text(st, 2, run_id);
+  int step = sqlite3_step(st);
+  if (step == SQLITE_ROW) {
+    out->rid = sqlite3_column_int64(st, 0);
+    out->first = sqlite3_column_int64(st, 1);
+    bg_store_copy_text(out->sha, sizeof out->sha, bg_store_col_text(st, 2));
+    bg_store_copy_text(out->testbed, sizeof out->testbed, bg_store_col_text(st, 3));
+  } else if (step != SQLITE_DONE) {
+    rc = fail(s, "confirmed run");
+  }
+  bg_store_done(st);
+  return rc;
+}
+
 int bg_store_runs_find(struct bg_store *s, long long project_id, const struct bg_run_rows *r,
                        long long *rid) {
   sqlite3_stmt *st = stmt(s, S_RUN_FIND);
@@ -561,6 +587,8 @@ int bg_store_runs_insert(struct bg_store *s, const struct bg_project *p, struct 
   bg_store_bind_text(st, 17, r->thresholds);
   bg_store_bind_text(st, 18, warn);
   bg_store_bind_text(st, 19, r->fingerprint);
+  bg_store_bind_id(st, 20, r->confirms_id);
+  sqlite3_bind_int(st, 21, run->confirmable != 0);
   rc = exec_stmt(s, st, "insert run");
   cJSON_free(warn);
   if (rc)

@@ -47,6 +47,7 @@ struct bg_run_rows {
   unsigned char hash[BG_STORE_RUN_HASH_LEN]; /* the content hash (runs.content_hash) */
   char *fingerprint, *thresholds;            /* the run's JSON text of them, or NULL; owned */
   long long now; /* runs.received_at, and the epoch of a commit stored without a timestamp */
+  long long confirms_id; /* runs.confirms_id: the first run this one confirms, or 0 */
 };
 
 /* Prepares `run` (validated; its run_id as it is to be stored) for bg_store_runs_insert at
@@ -63,6 +64,17 @@ void bg_store_runs_prepare_insert(struct bg_run_rows *r);
 
 /* Frees what bg_store_runs_prepare allocated; accepts a zeroed struct. */
 void bg_store_runs_free(struct bg_run_rows *r);
+
+/* A stored run that an upload's `confirms` names: its id (0: no run of that run_id in the
+ * project), the first run it confirms itself (0: none), its commit's sha and testbed's name. */
+struct bg_store_confirmed {
+  long long rid, first;
+  char sha[65], testbed[80];
+};
+
+/* Looks run `run_id` of project `project_id` up into *out. BG_OK or BG_EDB. */
+int bg_store_runs_confirmed(struct bg_store *s, long long project_id, const char *run_id,
+                            struct bg_store_confirmed *out);
 
 /* Looks run r->run->run_id of project `project_id` up: BG_OK with *rid its id when it is
  * stored with the same content hash (a replay), *rid 0 when it is not stored; BG_ECONFLICT

@@ -210,8 +210,7 @@ static void *settings_create(void) {
   return st;
 }
 
-static const struct bg_db_shared upload_settings_kind = {"upload settings", settings_create,
-                                                         free};
+static const struct bg_db_shared upload_settings_kind = {"upload settings", settings_create, free};
 
 void bg_upload_delay_decisions(struct bg_db *db, int ms) {
   struct upload_settings *st = bg_db_shared(db, &upload_settings_kind);
@@ -318,6 +317,8 @@ static int take_decision(struct upload *u, struct bg_store *s) {
 
 /* ---- the insert's transaction ---- */
 
+static int complete_waiting_job(struct upload *u, struct bg_store *w, long long rid);
+
 /* A replay of stored run `rid`: REPLAY with the stored verdict as the answer, or, when the
  * run's upload did not get to store its verdict, REPLAY_SETTLED with the run settled now. */
 static int replay(struct upload *u, struct bg_store *w, long long rid, struct bg_buf *answer) {
@@ -325,24 +326,55 @@ static int replay(struct upload *u, struct bg_store *w, long long rid, struct bg
   if (rc)
     return rc;
   u->state = pending ? REPLAY_SETTLED : REPLAY;
-  return pending ? settle(w, u->p, rid, &u->decided) : answer_stored(w, u, rid, answer);
+  if (!pending)
+    return answer_stored(w, u, rid, answer);
+  rc = settle(w, u->p, rid, &u->decided);
+  return rc ? rc : complete_waiting_job(u, w, rid);
+}
+
+/* 1 when the upload's job waits for the run's final verdict: its uploader runs
+ * confirmations, and the job is not done while one is to come. */
+static int job_waits(const struct upload *u) {
+  return u->run->job_id && (u->run->confirmable || u->run->confirms);
+}
+
+/* For a job that waits: completes it with run `rid` once the verdict stored for the run in
+ * this transaction is final. Every run's verdict is stored once, so no job completes twice. */
+static int complete_waiting_job(struct upload *u, struct bg_store *w, long long rid) {
+  int completed = 0;
+  if (!job_waits(u) || !bg_verdict_answer_final(u->decided))
+    return BG_OK;
+  return bg_jobs_complete(w, u->p->id, u->run->job_id, rid, (long long)time(NULL), &completed);
+}
+
+/* The first run of the chain a confirmation joins into u->in.confirms_id (checked by
+ * bg_upload_check_confirms; a confirmation of a confirmation joins its first run). */
+static int find_confirmed(struct upload *u, struct bg_store *w) {
+  struct bg_store_confirmed c;
+  if (!u->run->confirms)
+    return BG_OK;
+  int rc = bg_store_runs_confirmed(w, u->p->id, u->run->confirms, &c);
+  u->in.confirms_id = c.first ? c.first : c.rid;
+  return rc;
 }
 
 /* Inserts the run, decides its verdict here or takes the side decision when it is done
  * (DECIDED_HERE, DECIDED_IN_TIME, DECIDE_LATER), and screens its change points. */
 static int insert(struct upload *u, struct bg_store *w) {
   int rc, stored;
-  if ((rc = bg_store_runs_insert(w, u->p, &u->in, &u->stored)))
+  if ((rc = find_confirmed(u, w)) || (rc = bg_store_runs_insert(w, u->p, &u->in, &u->stored)))
     return rc;
   /* The job the run was made for is done with it, in the same transaction; a replay does not
    * come here, so no upload completes a job twice. */
   int completed = 0;
-  if (u->run->job_id && (rc = bg_jobs_complete(w, u->p->id, u->run->job_id, u->stored.rid,
-                                               (long long)time(NULL), &completed)))
+  if (u->run->job_id && !job_waits(u) &&
+      (rc = bg_jobs_complete(w, u->p->id, u->run->job_id, u->stored.rid, (long long)time(NULL),
+                             &completed)))
     return rc;
   /* The verdict must not see the screening of its own run: decided before it. */
   if (u->state == DECIDING_HERE) {
-    if ((rc = bg_verdict_update_run(w, u->p, u->stored.rid, &u->decided)))
+    if ((rc = bg_verdict_update_run(w, u->p, u->stored.rid, &u->decided)) ||
+        (rc = complete_waiting_job(u, w, u->stored.rid)))
       return rc;
     u->state = DECIDED_HERE;
   }
@@ -355,8 +387,9 @@ static int insert(struct upload *u, struct bg_store *w) {
     return BG_OK;
   }
   u->state = DECIDED_IN_TIME;
-  if ((rc = take_decision(u, w)) == BG_OK)
-    rc = bg_verdict_store_decision(w, u->decided, &stored);
+  if ((rc = take_decision(u, w)) == BG_OK &&
+      (rc = bg_verdict_store_decision(w, u->decided, &stored)) == BG_OK)
+    rc = complete_waiting_job(u, w, u->stored.rid);
   /* The run was inserted pending by this transaction: nothing else can have settled it. */
   return rc;
 }
@@ -383,6 +416,8 @@ static int store_later(struct upload *u) {
   if (rc || (rc = bg_store_runs_write_begin(u->own, &w)))
     return rc;
   rc = bg_verdict_store_decision(w, u->decided, &stored);
+  if (rc == BG_OK && stored)
+    rc = complete_waiting_job(u, w, u->stored.rid);
   int end = bg_store_runs_write_end(u->own, w, rc == BG_OK);
   if ((rc = rc ? rc : end) == BG_OK)
     u->state = stored ? DECIDED_LATER : SETTLED_ELSEWHERE;
@@ -416,7 +451,10 @@ int bg_upload_run(struct bg_store *s, const struct bg_project *p, const struct b
   /* The results' summaries and the content hash once, for the insert and the decision,
    * outside the write lock. */
   bg_store_runs_prepare(run, (long long)time(NULL), &u.in);
-  start_decision(&u, answer->max);
+  if (run->confirms)
+    u.state = DECIDING_HERE; /* decided on its stored chain (confirm.h), in the insert */
+  else
+    start_decision(&u, answer->max);
   bg_store_runs_prepare_insert(&u.in); /* the content hash while the decision starts */
   int rc = store_run(&u, answer);
   /* A default-branch run is the next uploads' baseline: keep its summaries at hand (outside
@@ -434,6 +472,24 @@ int bg_upload_run(struct bg_store *s, const struct bg_project *p, const struct b
   bg_verdict_answer_free(u.decided);
   bg_store_runs_free(&u.in);
   return rc;
+}
+
+int bg_upload_check_confirms(struct bg_store *s, const struct bg_project *p,
+                             const struct bg_run *run, struct bg_ferr *e) {
+  struct bg_store_confirmed c;
+  if (!run->confirms)
+    return BG_OK;
+  int rc = bg_store_runs_confirmed(s, p->id, run->confirms, &c);
+  if (rc)
+    return rc;
+  if (!c.rid)
+    return bg_ferr_set(e, "confirms", "no run %s in project %s", run->confirms, p->slug);
+  if (strcmp(c.sha, run->commit.sha) || strcmp(c.testbed, run->testbed))
+    return bg_ferr_set(e, "confirms",
+                       "run %s is of commit %.12s on testbed %s; a confirmation is a run of the "
+                       "same commit on the same testbed",
+                       run->confirms, c.sha, c.testbed);
+  return BG_OK;
 }
 
 /* ---- recovery ---- */

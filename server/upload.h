@@ -12,6 +12,12 @@
 #include "run.h"
 #include "store.h"
 
+/* Checks what an upload's `confirms` names (lib/confirm.h), before it is stored: a run of
+ * project p with the same commit and testbed. BG_OK (also without `confirms`), BG_EINVAL with
+ * e naming "confirms", or BG_EDB. */
+int bg_upload_check_confirms(struct bg_store *s, const struct bg_project *p,
+                             const struct bg_run *run, struct bg_ferr *e);
+
 /* Stores validated run `run` of project p with its verdict and its change-point screening,
  * and appends the answer {"run_id":...,"verdict":{...}} to `answer`. The run is keyed by its
  * run_id (compared as given: callers lowercase it). When this returns BG_OK the run and its
@@ -20,7 +26,10 @@
  * transaction. Idempotent: when the run_id is stored with the same content (the content hash
  * of store_runs.h) *replay is set to 1 and nothing is written, unless the run still awaits its
  * verdict, which is then decided and stored; the answer holds the stored verdict. A changed
- * testbed fingerprint adds a server warning to the stored run. Errors: BG_ECONFLICT (same
+ * testbed fingerprint adds a server warning to the stored run. A confirmation (run->confirms)
+ * is decided on its stored chain inside the insert's transaction. The job the run names is
+ * completed with the run, or, for a run whose uploader confirms (confirmable, or a
+ * confirmation), with the first of its chain whose verdict is final. Errors: BG_ECONFLICT (same
  * run_id, other content), BG_EDB with the message on s (bg_store_errmsg). */
 int bg_upload_run(struct bg_store *s, const struct bg_project *p, const struct bg_run *run,
                   int *replay, struct bg_buf *answer);

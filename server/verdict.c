@@ -24,6 +24,7 @@
 
 #include "alerts.h"
 #include "baseline.h"
+#include "confirm.h"
 #include "decision.h"
 #include "decision_cache.h"
 #include "events.h"
@@ -70,21 +71,36 @@ static void commit_url(struct bg_store *s, const struct bg_project *p, const cha
     snprintf(url, n, "%s/#/p/%s/c/%s", st->public_url, p->slug, sha);
 }
 
+/* The confirmation rule (lib/confirm.h) on decision d of `runs` pooled runs. */
+static void confirm(struct bg_decision *d, const struct bg_project *p, size_t runs,
+                    int confirmable) {
+  bg_confirm_apply(d->v, runs, p->confirm_runs > 0 ? (size_t)p->confirm_runs : 0, confirmable,
+                   NULL);
+}
+
 /* Decides stored run `rid` against baseline b with the connection's cache; the thresholds
- * are those of run `th_run` (0: defaults). See decide_items. */
+ * are those of run `th_run` (0: defaults). A confirmation is decided on its chain: the run
+ * pooled with the confirmations before it, the first run only where none re-ran a series. */
 static int decide(struct bg_store *s, const struct bg_project *p, long long rid, long long testbed,
                   const struct bg_baseline *b, int cuts, long long ack_commit, long long th_run,
                   struct bg_decision *d) {
   struct bg_decision_items *it = NULL;
   struct bg_gate_thresholds *th = NULL;
+  struct bg_vstore_chain chain = {0};
   int rc;
   memset(d, 0, sizeof *d);
   struct bg_dcache *cache = bg_dcache_of(s);
   if ((rc = bg_decision_stored(s, rid, &it)) == BG_OK &&
+      (rc = bg_vstore_chain(s, rid, &chain)) == BG_OK &&
+      (!chain.first ||
+       (rc = bg_decision_pool(s, it, chain.first, chain.earlier, chain.n)) == BG_OK) &&
       (rc = bg_baseline_thresholds(s, th_run, NULL, &th)) == BG_OK) {
     bg_decision_thresholds_kept(it, th, cache, rid, th_run);
     rc = bg_decision_make(s, cache, p, it, testbed, b, cuts, ack_commit, th, d);
+    if (rc == BG_OK)
+      confirm(d, p, chain.first ? chain.n + 2 : 1, chain.confirmable);
   }
+  free(chain.earlier);
   bg_gate_thresholds_free(th);
   bg_decision_items_recycle(it, cache);
   bg_decision_items_free(it);
@@ -191,7 +207,8 @@ static int store_verdict(struct bg_store *s, const struct bg_project *p,
       (rc = bg_vstore_pin(s, c->rid, b, th_run)))
     return rc;
   long long now = (long long)time(NULL);
-  for (size_t i = 0; i < d->v->n && rc == BG_OK; i++) {
+  /* A verdict pending a confirmation opens no alert: the confirmation decides. */
+  for (size_t i = 0; i < d->v->n && rc == BG_OK && d->v->state != BG_GATE_PENDING; i++) {
     const struct bg_gate_outcome *o = &d->v->outcomes[i];
     if (o->cls != BG_GATE_REGRESSED || o->acknowledged || o->ignored)
       continue;
@@ -381,6 +398,7 @@ int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
   bg_dcache_unlock(bg_store_database(s));
   if (rc)
     goto out;
+  confirm(&d, p, 1, run->confirmable); /* a confirmation is decided on its stored chain */
   *answer = answer_of(s, p, &c, th_run, &b, &d);
   (*answer)->t = t;
   memset(&t, 0, sizeof t);
@@ -391,6 +409,10 @@ out:
   bg_decision_items_free(it);
   bg_baseline_temps_free(&t);
   return rc;
+}
+
+int bg_verdict_answer_final(const struct bg_verdict_answer *a) {
+  return a && a->d.v && a->d.v->state != BG_GATE_PENDING;
 }
 
 void bg_verdict_hold_decisions(struct bg_store *s, int hold) {

@@ -66,6 +66,9 @@ void bg_verdict_answer_bind(struct bg_verdict_answer *a, long long rid, long lon
 int bg_verdict_store_decision(struct bg_store *s, const struct bg_verdict_answer *a,
                               int *stored);
 
+/* 1 when decision a is final: not pending a confirmation run (lib/confirm.h). */
+int bg_verdict_answer_final(const struct bg_verdict_answer *a);
+
 /* *pending = 1 when run `rid` is stored without its verdict (BG_VERDICT_PENDING). */
 int bg_verdict_pending(struct bg_store *s, long long rid, int *pending);
 

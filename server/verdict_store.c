@@ -27,6 +27,11 @@
   "x.n, x.mean, x.stddev, x.median, x.log_center, x.log_w, x.raw_center, x.raw_w, "                \
   "CASE WHEN x.raw_center IS NULL THEN x.samples END"
 
+/* A baseline leaves out a first run that confirmations re-measured (lib/confirm.h): they
+ * stand for its commit, and a first run that a passing disturbance of the machine slowed is
+ * what confirmations exist to set aside. */
+#define NOT_CONFIRMED "NOT EXISTS (SELECT 1 FROM runs k WHERE k.confirms_id = r.id)"
+
 enum qid {
   Q_RUN,
   Q_WINDOW,
@@ -46,6 +51,8 @@ enum qid {
   Q_PENDING,
   Q_NEWEST_RUN,
   Q_NEWEST_RUNS,
+  Q_CONFIRMS,
+  Q_CHAIN,
   Q_COUNT
 };
 
@@ -62,10 +69,10 @@ static const char *const sql_text[Q_COUNT] = {
         "SELECT r.id, r.commit_epoch, c.sha FROM runs r JOIN commits c ON c.id = r.commit_id "
         "WHERE r.project_id = ?1 AND r.testbed_id = ?2 AND r.branch_id = ?3 "
         "AND r.pull_request IS NULL AND (r.commit_epoch, r.commit_id) < (?4, ?5) "
-        "ORDER BY r.commit_epoch DESC, r.commit_id DESC, r.id DESC LIMIT ?6",
+        "AND " NOT_CONFIRMED " ORDER BY r.commit_epoch DESC, r.commit_id DESC, r.id DESC LIMIT ?6",
     [Q_COMMIT_RUNS] = "SELECT r.id, r.commit_epoch, c.sha FROM runs r "
                       "JOIN commits c ON c.id = r.commit_id WHERE r.commit_id = ?1 "
-                      "AND r.testbed_id = ?2 ORDER BY r.id DESC LIMIT ?3",
+                      "AND r.testbed_id = ?2 AND " NOT_CONFIRMED " ORDER BY r.id DESC LIMIT ?3",
     [Q_LATEST] = "SELECT id, commit_epoch FROM runs WHERE project_id = ?1 AND branch_id = ?2 "
                  "AND pull_request IS NULL ORDER BY commit_epoch DESC, id DESC LIMIT 1",
     [Q_THRESHOLDS_OF] = "SELECT thresholds FROM runs WHERE id = ?1",
@@ -81,7 +88,8 @@ static const char *const sql_text[Q_COUNT] = {
                "WHERE commit_id = ?1 AND testbed_id = ?2",
     [Q_UPDATE] = "UPDATE runs SET verdict = ?2, verdict_state = ?3, n_regressed = ?4, "
                  "n_inconclusive = ?5, n_improved = ?6, n_missing = ?7, n_new = ?8, "
-                 "n_unchanged = ?9, n_ignored = ?10, gate_input = NULL WHERE id = ?1",
+                 "n_unchanged = ?9, n_ignored = ?10, gate_input = NULL, confirming = ?11 "
+                 "WHERE id = ?1",
     [Q_INPUT_SET] = "INSERT OR REPLACE INTO run_gate_inputs (run_id, input) VALUES (?1, ?2)",
     [Q_GATE_INPUT] = "SELECT input FROM run_gate_inputs WHERE run_id = ?1",
     [Q_RUN_BRIEF] = "SELECT r.commit_epoch, c.sha FROM runs r JOIN commits c ON c.id = r.commit_id "
@@ -91,6 +99,8 @@ static const char *const sql_text[Q_COUNT] = {
                      "AND (?2 = 0 OR testbed_id = ?2) ORDER BY id DESC LIMIT 1",
     [Q_NEWEST_RUNS] = "SELECT max(id) FROM runs WHERE commit_id = ?1 GROUP BY testbed_id "
                       "ORDER BY testbed_id",
+    [Q_CONFIRMS] = "SELECT confirms_id, confirmable FROM runs WHERE id = ?1",
+    [Q_CHAIN] = "SELECT id FROM runs WHERE confirms_id = ?1 AND id < ?2 ORDER BY id",
 };
 
 /* What a connection keeps: one module's state (the decision cache of its verdicts). */
@@ -422,9 +432,14 @@ int bg_vstore_set_verdict(struct bg_store *s, long long rid, const char *head, c
     return BG_EDB;
   sqlite3_bind_int64(st, 1, rid);
   sqlite3_bind_text(st, 2, head, -1, SQLITE_STATIC);
-  sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
+  int confirming = !strcmp(state, "pending");
+  if (confirming)
+    sqlite3_bind_null(st, 3); /* see schema/012: the CHECK of verdict_state predates it */
+  else
+    sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
   for (int k = 0; k < BG_GATE_NCLASSES; k++)
     sqlite3_bind_int64(st, 4 + k, (long long)counts[k]);
+  sqlite3_bind_int(st, 11, confirming);
   int rc = sqlite3_step(st) == SQLITE_DONE ? BG_OK : bg_store_fail(s, "store verdict");
   bg_store_done(st);
   return rc;
@@ -608,4 +623,35 @@ int bg_vstore_newest_runs(struct bg_store *s, long long cid, long long **rids, s
     return BG_EDB;
   sqlite3_bind_int64(st, 1, cid);
   return bg_store_id_rows(s, st, rids, n, "commit verdicts");
+}
+
+int bg_vstore_chain(struct bg_store *s, long long rid, struct bg_vstore_chain *c) {
+  sqlite3_stmt *st = stmt(s, Q_CONFIRMS);
+  int rc = BG_OK, step;
+  memset(c, 0, sizeof *c);
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, rid);
+  if ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    c->first = sqlite3_column_int64(st, 0);
+    c->confirmable = sqlite3_column_int(st, 1);
+  } else if (step != SQLITE_DONE) {
+    rc = bg_store_fail(s, "confirmation of run");
+  }
+  bg_store_done(st);
+  if (rc || !c->first)
+    return rc; /* not a confirmation: its chain is itself */
+  if (!(st = stmt(s, Q_CHAIN)))
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, c->first);
+  sqlite3_bind_int64(st, 2, rid);
+  size_t cap = 0;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    bg_xgrow((void **)&c->earlier, &cap, c->n + 1, sizeof *c->earlier);
+    c->earlier[c->n++] = sqlite3_column_int64(st, 0);
+  }
+  if (step != SQLITE_DONE)
+    rc = bg_store_fail(s, "confirmation runs");
+  bg_store_done(st);
+  return rc;
 }

@@ -142,6 +142,19 @@ int bg_vstore_pinned(struct bg_store *s, long long rid, struct bg_baseline *b, l
 /* *pending 1 when run `rid` is stored with BG_VERDICT_PENDING as its gate input. */
 int bg_vstore_pending(struct bg_store *s, long long rid, int *pending);
 
+/* The confirmation chain of a run (lib/confirm.h): the first run it confirms (0: it is a
+ * first run), the confirmations of that first run stored before it (oldest first; owned:
+ * free()), and whether its uploader confirms. */
+struct bg_vstore_chain {
+  long long first;
+  long long *earlier;
+  size_t n;
+  int confirmable;
+};
+
+/* The chain of run `rid` into *c. BG_OK or BG_EDB. */
+int bg_vstore_chain(struct bg_store *s, long long rid, struct bg_vstore_chain *c);
+
 /* The newest run of commit `cid` on testbed `tb` (0: any testbed); *rid 0 when none. */
 int bg_vstore_newest_run(struct bg_store *s, long long cid, long long tb, long long *rid);
 

@@ -1,0 +1,77 @@
+/* confirm.c: confirmation runs (confirm.h). */
+#include "confirm.h"
+
+int bg_confirm_doubtful(const struct bg_gate_outcome *o) {
+  if (!o->tested || o->ignored || o->acknowledged || o->method != BG_GATE_METHOD_T)
+    return 0;
+  if (o->cls == BG_GATE_REGRESSED)
+    return 1;
+  /* Signed so that positive is worse, as the gate's classes read it. */
+  int higher = o->direction == BG_HIGHER;
+  double worse = higher ? -o->change : o->change;
+  return worse >= o->min_effect && worse > 0 && o->q_worse <= BG_CONFIRM_LEVEL;
+}
+
+/* 1 when outcome o is a regression that fails the verdict: not acknowledged, not ignored. */
+static int failing(const struct bg_gate_outcome *o) {
+  return o->cls == BG_GATE_REGRESSED && !o->acknowledged && !o->ignored;
+}
+
+/* UNKNOWN: the regressions no confirmation re-ran stay unclear, inconclusive; the verdict
+ * then fails only for what else failed it (a missing result with fail_on_missing). */
+static void unclear(struct bg_gate_verdict *v) {
+  size_t moved = 0;
+  for (size_t i = 0; i < v->n; i++)
+    if (failing(&v->outcomes[i])) {
+      v->outcomes[i].cls = BG_GATE_INCONCLUSIVE;
+      moved++;
+    }
+  v->counts[BG_GATE_REGRESSED] -= moved;
+  v->counts[BG_GATE_INCONCLUSIVE] += moved;
+  if (v->state == BG_GATE_FAIL && moved && !v->counts[BG_GATE_MISSING])
+    v->state = BG_GATE_PASS;
+}
+
+void bg_confirm_apply(struct bg_gate_verdict *v, size_t runs, size_t max, int confirmable,
+                      struct bg_confirm *res) {
+  struct bg_confirm local, *out = res ? res : &local;
+  out->runs = runs ? runs : 1;
+  out->max = max;
+  out->doubtful = 0;
+  size_t confirmed_regressions = 0;
+  for (size_t i = 0; i < v->n; i++) {
+    const struct bg_gate_outcome *o = &v->outcomes[i];
+    out->doubtful += (size_t)bg_confirm_doubtful(o);
+    confirmed_regressions += (size_t)(failing(o) && o->confirmed);
+  }
+  size_t confirmations = out->runs - 1;
+  if (out->runs == 1)
+    out->decision = out->doubtful && confirmable && max > 0 ? BG_CONFIRM_NEEDED : BG_CONFIRM_NONE;
+  else if (confirmed_regressions)
+    out->decision = BG_CONFIRM_DIFFERENT;
+  else if (!out->doubtful)
+    out->decision = BG_CONFIRM_SAME;
+  else
+    out->decision = confirmations < max && confirmable ? BG_CONFIRM_NEEDED : BG_CONFIRM_UNKNOWN;
+  if (out->decision == BG_CONFIRM_NEEDED)
+    v->state = BG_GATE_PENDING;
+  if (out->decision == BG_CONFIRM_UNKNOWN)
+    unclear(v);
+  v->confirmation = (struct bg_gate_confirmation){bg_confirm_decision_name(out->decision),
+                                                  out->runs, out->max, out->doubtful};
+}
+
+const char *bg_confirm_decision_name(enum bg_confirm_decision d) {
+  switch (d) {
+  case BG_CONFIRM_NEEDED:
+    return "needed";
+  case BG_CONFIRM_DIFFERENT:
+    return "different";
+  case BG_CONFIRM_SAME:
+    return "same";
+  case BG_CONFIRM_UNKNOWN:
+    return "unknown";
+  default:
+    return "none";
+  }
+}

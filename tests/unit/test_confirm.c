@@ -1,0 +1,366 @@
+/* test_confirm.c: confirmation runs in the gate: pooling a run with its confirmations
+ * (bg_gate_summary_pool, bg_gate_item.candidate_runs) and the rule that says when a verdict
+ * is not final yet and what settles it (lib/confirm.h).
+ *
+ * Reference values are computed here from first principles (the pooled mean and standard
+ * deviation of the concatenated samples; the standard error formula of lib/gate.h), not by
+ * the code under test.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "confirm.h"
+#include "gate.h"
+#include "verdict_render.h"
+
+static void assert_near(double got, double want, double tol) {
+  if (!(fabs(got - want) <= tol))
+    fail_msg("got %.17g, want %.17g (tolerance %g)", got, want, tol);
+}
+
+/* ---- pooling ---- */
+
+static void pool_matches_concatenated_samples(void **state) {
+  (void)state;
+  const double a[] = {10, 11, 12, 13, 10.5}, b[] = {20, 21, 19}, c[] = {15, 15.5, 14, 16};
+  struct bg_gate_summary sa, sb, sc, acc;
+  assert_int_equal(bg_gate_summarize(a, 5, &sa), BG_OK);
+  assert_int_equal(bg_gate_summarize(b, 3, &sb), BG_OK);
+  assert_int_equal(bg_gate_summarize(c, 4, &sc), BG_OK);
+  size_t runs = 0;
+  bg_gate_summary_pool(&acc, &runs, &sa);
+  bg_gate_summary_pool(&acc, &runs, &sb);
+  bg_gate_summary_pool(&acc, &runs, &sc);
+  assert_int_equal(runs, 3);
+  /* The concatenation's mean and sample standard deviation, computed directly. */
+  double all[12], sum = 0, ss = 0;
+  memcpy(all, a, sizeof a);
+  memcpy(all + 5, b, sizeof b);
+  memcpy(all + 8, c, sizeof c);
+  for (int i = 0; i < 12; i++)
+    sum += all[i];
+  double mean = sum / 12;
+  for (int i = 0; i < 12; i++)
+    ss += (all[i] - mean) * (all[i] - mean);
+  assert_near(acc.n, 12, 0);
+  assert_near(acc.mean, mean, 1e-12);
+  assert_near(acc.stddev, sqrt(ss / 11), 1e-12);
+  assert_near(acc.min, 10, 0);
+  assert_near(acc.max, 21, 0);
+  /* Centres and within-run variances: the runs' means. */
+  assert_near(acc.log_center, (sa.log_center + sb.log_center + sc.log_center) / 3, 1e-14);
+  assert_near(acc.log_w, (sa.log_w + sb.log_w + sc.log_w) / 3, 1e-18);
+  assert_near(acc.raw_center, (sa.raw_center + sb.raw_center + sc.raw_center) / 3, 1e-12);
+  assert_near(acc.all_positive, 1, 0);
+}
+
+static void pool_keeps_exact_measures_exact(void **state) {
+  (void)state;
+  const double a[] = {500, 500, 500}, b[] = {500, 500};
+  struct bg_gate_summary sa, sb, acc;
+  bg_gate_summarize(a, 3, &sa);
+  bg_gate_summarize(b, 2, &sb);
+  size_t runs = 0;
+  bg_gate_summary_pool(&acc, &runs, &sa);
+  bg_gate_summary_pool(&acc, &runs, &sb);
+  assert_near(acc.stddev, 0, 0);
+  assert_near(acc.n, 5, 0);
+  const double neg[] = {-1, 2};
+  struct bg_gate_summary sn;
+  bg_gate_summarize(neg, 2, &sn);
+  bg_gate_summary_pool(&acc, &runs, &sn);
+  assert_near(acc.all_positive, 0, 0); /* one run with a value <= 0: the raw scale */
+}
+
+/* ---- the pooled test ---- */
+
+#define K 30
+
+/* An item with K baseline runs whose log centres alternate around log(100) by +-1 %, each
+ * with within-run variance w, and a candidate whose centre is 100 * (1 + change). */
+struct fixture {
+  struct bg_gate_point base[K];
+  struct bg_gate_summary cand;
+  struct bg_gate_item item;
+};
+
+static void make_item(struct fixture *f, double change, double w, size_t runs) {
+  memset(f, 0, sizeof *f);
+  for (int i = 0; i < K; i++) {
+    double c = log(100) + (i % 2 ? 0.01 : -0.01);
+    f->base[i] = (struct bg_gate_point){c, w, exp(c), NAN, 0};
+  }
+  f->cand = (struct bg_gate_summary){10,
+                                     1,
+                                     100 * (1 + change),
+                                     1,
+                                     99,
+                                     101,
+                                     100 * (1 + change),
+                                     log(100 * (1 + change)),
+                                     w,
+                                     100 * (1 + change),
+                                     NAN};
+  f->item = (struct bg_gate_item){.benchmark = "b",
+                                  .measure = "wall_time",
+                                  .direction = BG_LOWER,
+                                  .baseline = f->base,
+                                  .nbaseline = K,
+                                  .candidate = &f->cand,
+                                  .candidate_runs = runs,
+                                  .min_effect = 0.02};
+}
+
+static const struct bg_gate_outcome *decide_one(struct fixture *f, struct bg_gate_verdict **v) {
+  assert_int_equal(bg_gate_decide(&f->item, 1, NULL, v), BG_OK);
+  return &(*v)->outcomes[0];
+}
+
+static void pooled_runs_shrink_the_candidates_noise(void **state) {
+  (void)state;
+  struct fixture f1, f3;
+  struct bg_gate_verdict *v1, *v3;
+  make_item(&f1, 0.03, 1e-6, 1);
+  make_item(&f3, 0.03, 1e-6, 3);
+  const struct bg_gate_outcome *o1 = decide_one(&f1, &v1), *o3 = decide_one(&f3, &v3);
+  /* One item: no shrinkage prior, so s~^2 = s^2, the sample variance of the 30 centres (+-0.01:
+   * 0.0001 * 30 / 29), and se^2 = s^2 (1/r + 1/k) with w_c = w-bar. */
+  double s2 = 0.0001 * 30 / 29;
+  assert_near(o1->se, sqrt(s2 * (1 + 1.0 / K)), 1e-12);
+  assert_near(o3->se, sqrt(s2 * (1.0 / 3 + 1.0 / K)), 1e-12);
+  assert_int_equal(o3->candidate_runs, 3);
+  assert_int_equal(o1->candidate_runs, 1);
+  assert_true(o3->p_worse < o1->p_worse);
+  bg_gate_verdict_free(v1);
+  bg_gate_verdict_free(v3);
+  /* A candidate noisier than its baseline runs: the excess within-run variance is divided by
+   * r as well. */
+  make_item(&f3, 0.03, 1e-6, 3);
+  f3.cand.log_w = 1e-6 + 3e-4;
+  const struct bg_gate_outcome *o = decide_one(&f3, &v3);
+  assert_near(o->se, sqrt(s2 * (1.0 / 3 + 1.0 / K) + 3e-4 / 3), 1e-12);
+  bg_gate_verdict_free(v3);
+}
+
+/* ---- the rule ---- */
+
+/* A verdict of n outcomes, all tested by the t statistic and unchanged; the caller edits them. */
+static struct bg_gate_verdict *verdict_of(size_t n) {
+  struct bg_gate_verdict *v = calloc(1, sizeof *v);
+  v->outcomes = calloc(n, sizeof *v->outcomes);
+  v->n = n;
+  v->state = BG_GATE_PASS;
+  for (size_t i = 0; i < n; i++) {
+    struct bg_gate_outcome *o = &v->outcomes[i];
+    o->benchmark = i == 0 ? "first" : i == 1 ? "second" : "other";
+    o->measure = "wall_time";
+    o->tested = 1;
+    o->method = BG_GATE_METHOD_T;
+    o->cls = BG_GATE_UNCHANGED;
+    o->min_effect = 0.02;
+    o->change = 0.001;
+    o->change_lo = -0.01;
+    o->change_hi = 0.012;
+    o->q_worse = 1;
+    o->candidate_runs = 1;
+  }
+  return v;
+}
+
+static void verdict_free(struct bg_gate_verdict *v) {
+  free(v->outcomes);
+  free(v);
+}
+
+static void regress(struct bg_gate_verdict *v, size_t i) {
+  v->outcomes[i].cls = BG_GATE_REGRESSED;
+  v->outcomes[i].change = 0.08;
+  v->outcomes[i].q_worse = 0.001;
+  v->state = BG_GATE_FAIL;
+}
+
+/* Inconclusive: +4 %, q_worse 0.05 (passes BH at 0.1, not at the fail budget). */
+static void doubt(struct bg_gate_verdict *v, size_t i) {
+  v->outcomes[i].cls = BG_GATE_INCONCLUSIVE;
+  v->outcomes[i].change = 0.04;
+  v->outcomes[i].q_worse = 0.05;
+}
+
+static void what_is_doubtful(void **state) {
+  (void)state;
+  struct bg_gate_verdict *v = verdict_of(1);
+  struct bg_gate_outcome *o = &v->outcomes[0];
+  assert_false(bg_confirm_doubtful(o)); /* unchanged */
+  doubt(v, 0);
+  assert_true(bg_confirm_doubtful(o));
+  o->q_worse = 0.2; /* too little evidence to spend a run on */
+  assert_false(bg_confirm_doubtful(o));
+  o->q_worse = 0.05;
+  o->change = 0.015; /* below min_effect */
+  assert_false(bg_confirm_doubtful(o));
+  o->change = -0.04; /* better, not worse */
+  assert_false(bg_confirm_doubtful(o));
+  o->direction = BG_HIGHER; /* for a throughput, lower is worse */
+  assert_true(bg_confirm_doubtful(o));
+  o->direction = BG_LOWER;
+  regress(v, 0);
+  assert_true(bg_confirm_doubtful(o));
+  o->acknowledged = 1;
+  assert_false(bg_confirm_doubtful(o));
+  o->acknowledged = 0;
+  o->ignored = 1;
+  assert_false(bg_confirm_doubtful(o));
+  o->ignored = 0;
+  o->method = BG_GATE_METHOD_EXACT; /* exact measures are not noisy: nothing to confirm */
+  assert_false(bg_confirm_doubtful(o));
+  verdict_free(v);
+}
+
+static void first_run_asks_when_doubtful(void **state) {
+  (void)state;
+  struct bg_confirm c;
+  struct bg_gate_verdict *v = verdict_of(3);
+  bg_confirm_apply(v, 1, 2, 1, &c);
+  assert_int_equal(c.decision, BG_CONFIRM_NONE);
+  assert_int_equal(v->state, BG_GATE_PASS);
+  assert_string_equal(v->confirmation.decision, "none");
+
+  regress(v, 0);
+  bg_confirm_apply(v, 1, 2, 1, &c);
+  assert_int_equal(c.decision, BG_CONFIRM_NEEDED);
+  assert_int_equal(c.doubtful, 1);
+  assert_int_equal(v->state, BG_GATE_PENDING);
+
+  /* Without an uploader that confirms, or with confirmations off, the first run is final. */
+  v->state = BG_GATE_FAIL;
+  bg_confirm_apply(v, 1, 2, 0, &c);
+  assert_int_equal(c.decision, BG_CONFIRM_NONE);
+  assert_int_equal(v->state, BG_GATE_FAIL);
+  bg_confirm_apply(v, 1, 0, 1, &c);
+  assert_int_equal(c.decision, BG_CONFIRM_NONE);
+  assert_int_equal(v->state, BG_GATE_FAIL);
+
+  /* An inconclusive worse change with evidence asks too; the state was pass. */
+  verdict_free(v);
+  v = verdict_of(3);
+  doubt(v, 1);
+  bg_confirm_apply(v, 1, 2, 1, &c);
+  assert_int_equal(c.decision, BG_CONFIRM_NEEDED);
+  assert_int_equal(v->state, BG_GATE_PENDING);
+  verdict_free(v);
+}
+
+static void pooled_runs_settle_it(void **state) {
+  (void)state;
+  struct bg_confirm c;
+  /* DIFFERENT: the regression holds on the confirmation runs. */
+  struct bg_gate_verdict *v = verdict_of(3);
+  regress(v, 0);
+  v->outcomes[0].confirmed = 1;
+  bg_confirm_apply(v, 2, 2, 1, &c);
+  assert_int_equal(c.decision, BG_CONFIRM_DIFFERENT);
+  assert_int_equal(v->state, BG_GATE_FAIL);
+  assert_int_equal(c.runs, 2);
+  verdict_free(v);
+  /* SAME: nothing doubtful left. */
+  v = verdict_of(3);
+  bg_confirm_apply(v, 2, 2, 1, &c);
+  assert_int_equal(c.decision, BG_CONFIRM_SAME);
+  assert_int_equal(v->state, BG_GATE_PASS);
+  verdict_free(v);
+  /* Still doubtful: another run while fewer than max confirmations ran, then UNKNOWN. */
+  v = verdict_of(3);
+  doubt(v, 2);
+  bg_confirm_apply(v, 2, 2, 1, &c);
+  assert_int_equal(c.decision, BG_CONFIRM_NEEDED);
+  assert_int_equal(v->state, BG_GATE_PENDING);
+  v->state = BG_GATE_PASS;
+  bg_confirm_apply(v, 3, 2, 1, &c);
+  assert_int_equal(c.decision, BG_CONFIRM_UNKNOWN);
+  assert_int_equal(v->state, BG_GATE_PASS);
+  assert_int_equal(v->outcomes[2].cls, BG_GATE_INCONCLUSIVE);
+  /* A regression only the first run holds (no confirmation re-ran its suite) is doubtful:
+   * another run while one may come, else unclear: inconclusive, and the verdict passes. */
+  verdict_free(v);
+  v = verdict_of(3);
+  regress(v, 1);
+  v->counts[BG_GATE_REGRESSED] = 1;
+  bg_confirm_apply(v, 2, 2, 1, &c);
+  assert_int_equal(c.decision, BG_CONFIRM_NEEDED);
+  v->state = BG_GATE_FAIL;
+  bg_confirm_apply(v, 3, 2, 1, &c);
+  assert_int_equal(c.decision, BG_CONFIRM_UNKNOWN);
+  assert_int_equal(v->outcomes[1].cls, BG_GATE_INCONCLUSIVE);
+  assert_int_equal(v->counts[BG_GATE_REGRESSED], 0);
+  assert_int_equal(v->counts[BG_GATE_INCONCLUSIVE], 1);
+  assert_int_equal(v->state, BG_GATE_PASS);
+  assert_string_equal(v->confirmation.decision, "unknown");
+  /* A server that allows fewer runs than an agent sent never asks for more. */
+  doubt(v, 2);
+  v->state = BG_GATE_PASS;
+  bg_confirm_apply(v, 5, 2, 1, &c);
+  assert_int_equal(c.decision, BG_CONFIRM_UNKNOWN);
+  verdict_free(v);
+}
+
+/* The verdict object and the summary say what the rule decided, with the doubtful benchmarks
+ * an agent re-runs. */
+static void the_verdict_says_so(void **state) {
+  (void)state;
+  struct bg_gate_verdict *v = verdict_of(3);
+  regress(v, 0);
+  doubt(v, 1);
+  v->counts[BG_GATE_REGRESSED] = 1;
+  v->counts[BG_GATE_INCONCLUSIVE] = 1;
+  v->counts[BG_GATE_UNCHANGED] = 1;
+  bg_confirm_apply(v, 1, 2, 1, NULL);
+  struct bg_buf out;
+  bg_buf_init(&out, 0);
+  bg_verdict_render(&out, v, NULL, 0);
+  cJSON *j = cJSON_Parse(out.data);
+  assert_non_null(j);
+  assert_string_equal(cJSON_GetObjectItem(j, "state")->valuestring, "pending");
+  const cJSON *c = cJSON_GetObjectItem(j, "confirmation");
+  assert_non_null(c);
+  assert_string_equal(cJSON_GetObjectItem(c, "decision")->valuestring, "needed");
+  assert_int_equal(cJSON_GetObjectItem(c, "runs")->valueint, 1);
+  assert_int_equal(cJSON_GetObjectItem(c, "max")->valueint, 2);
+  assert_int_equal(cJSON_GetObjectItem(c, "doubtful")->valueint, 2);
+  const cJSON *b = cJSON_GetObjectItem(c, "benchmarks");
+  assert_int_equal(cJSON_GetArraySize(b), 2);
+  assert_string_equal(cJSON_GetArrayItem(b, 0)->valuestring, "first");
+  assert_string_equal(cJSON_GetArrayItem(b, 1)->valuestring, "second");
+  const char *summary = cJSON_GetObjectItem(j, "summary")->valuestring;
+  assert_non_null(strstr(summary, "pending: 2 doubtful results, confirmation run 1 of 2 to come"));
+  cJSON_Delete(j);
+  bg_buf_free(&out);
+  /* A verdict the rule was not applied to has no confirmation member. */
+  struct bg_gate_verdict *plain = verdict_of(1);
+  bg_buf_init(&out, 0);
+  bg_verdict_render(&out, plain, NULL, 0);
+  assert_null(strstr(out.data, "confirmation"));
+  bg_buf_free(&out);
+  verdict_free(plain);
+  verdict_free(v);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(pool_matches_concatenated_samples),
+      cmocka_unit_test(pool_keeps_exact_measures_exact),
+      cmocka_unit_test(pooled_runs_shrink_the_candidates_noise),
+      cmocka_unit_test(what_is_doubtful),
+      cmocka_unit_test(first_run_asks_when_doubtful),
+      cmocka_unit_test(pooled_runs_settle_it),
+      cmocka_unit_test(the_verdict_says_so),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
