@@ -40,7 +40,8 @@ static const char *const sql_text[R_COUNT] = {
         "SELECT r.id, r.run_id, c.id, c.sha, b.name, c.message, c.author, c.timestamp, "
         "t.name, r.fingerprint, r.baseline_branch, r.baseline_sha, r.pull_request, r.job_id, "
         "r.agent_name, r.agent_version, r.started_at, r.finished_at, r.received_at, "
-        "r.thresholds, r.warnings, r.verdict "
+        "r.thresholds, r.warnings, r.verdict, "
+        "(SELECT k.run_id FROM runs k WHERE k.id = r.confirms_id), r.confirmable "
         "FROM runs r JOIN commits c ON c.id = r.commit_id JOIN branches b ON b.id = r.branch_id "
         "JOIN testbeds t ON t.id = r.testbed_id WHERE r.project_id = ?1 AND r.run_id = ?2",
     [R_RUN_RESULTS] = "SELECT b.name, m.slug, m.unit, m.direction, x.n, x.mean, x.stddev, "
@@ -230,6 +231,9 @@ static void run_rest_json(struct bg_buf *out, sqlite3_stmt *st) {
   json_int_or_null(out, st, 12);
   bg_buf_puts(out, ",\"job_id\":");
   json_int_or_null(out, st, 13);
+  bg_buf_puts(out, ",\"confirms\":");
+  bg_json_str(out, bg_store_col_text(st, 22));
+  bg_buf_puts(out, sqlite3_column_int(st, 23) ? ",\"confirmable\":true" : ",\"confirmable\":false");
   bg_buf_puts(out, ",\"agent\":{\"name\":");
   bg_json_str(out, bg_store_col_text(st, 14));
   bg_buf_puts(out, ",\"version\":");
