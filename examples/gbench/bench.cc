@@ -2,8 +2,11 @@
 //
 // Six CPU-bound benchmarks of different sizes and kinds (sorting, hashing, recursion, memory
 // copies, a tree map). BG_WORK_PERCENT (default 100) scales the work of every benchmark at
-// compile time: each iteration repeats its kernel 10 * BG_WORK_PERCENT / 100 times, so
-// -DBG_WORK_PERCENT=110 is a real 10 % slowdown (tests/quality/real_noise.sh uses it).
+// compile time: each iteration repeats its kernel 100 * BG_WORK_PERCENT / 100 times, so
+// -DBG_WORK_PERCENT=110 is a real 10 % slowdown of every benchmark, and BG_PCT_SORT,
+// BG_PCT_HASH, BG_PCT_FIB, BG_PCT_MEMCPY or BG_PCT_MAP (default BG_WORK_PERCENT) scale one
+// benchmark alone: -DBG_PCT_FIB=103 is a real 3 % slowdown of BM_Fib/18
+// (tests/quality/real_noise.sh uses both).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -16,7 +19,24 @@
 #define BG_WORK_PERCENT 100
 #endif
 
-static constexpr int kReps = 10 * BG_WORK_PERCENT / 100;
+#ifndef BG_PCT_SORT
+#define BG_PCT_SORT BG_WORK_PERCENT
+#endif
+#ifndef BG_PCT_HASH
+#define BG_PCT_HASH BG_WORK_PERCENT
+#endif
+#ifndef BG_PCT_FIB
+#define BG_PCT_FIB BG_WORK_PERCENT
+#endif
+#ifndef BG_PCT_MEMCPY
+#define BG_PCT_MEMCPY BG_WORK_PERCENT
+#endif
+#ifndef BG_PCT_MAP
+#define BG_PCT_MAP BG_WORK_PERCENT
+#endif
+
+// Kernel repetitions per iteration: 100 at 100 %, so one percent is one repetition.
+static constexpr int reps(int percent) { return percent; }
 
 static std::vector<uint32_t> random_values(size_t n) {
   std::vector<uint32_t> v(n);
@@ -34,7 +54,7 @@ static void BM_Sort(benchmark::State &state) {
   const auto input = random_values(static_cast<size_t>(state.range(0)));
   std::vector<uint32_t> v;
   for (auto _ : state) {
-    for (int r = 0; r < kReps; r++) {
+    for (int r = 0; r < reps(BG_PCT_SORT); r++) {
       v = input;
       std::sort(v.begin(), v.end());
       benchmark::DoNotOptimize(v.data());
@@ -46,7 +66,7 @@ BENCHMARK(BM_Sort)->Arg(1 << 10)->Arg(1 << 14);
 static void BM_Hash(benchmark::State &state) {
   const auto input = random_values(static_cast<size_t>(state.range(0)));
   for (auto _ : state) {
-    for (int r = 0; r < kReps; r++) {
+    for (int r = 0; r < reps(BG_PCT_HASH); r++) {
       uint32_t h = 2166136261u;
       for (uint32_t x : input)
         h = (h ^ x) * 16777619u;
@@ -62,7 +82,7 @@ static int fib(int n) {
 
 static void BM_Fib(benchmark::State &state) {
   for (auto _ : state)
-    for (int r = 0; r < kReps; r++)
+    for (int r = 0; r < reps(BG_PCT_FIB); r++)
       benchmark::DoNotOptimize(fib(static_cast<int>(state.range(0))));
 }
 BENCHMARK(BM_Fib)->Arg(18);
@@ -70,7 +90,7 @@ BENCHMARK(BM_Fib)->Arg(18);
 static void BM_Memcpy(benchmark::State &state) {
   std::vector<char> a(static_cast<size_t>(state.range(0)), 'x'), b(a.size());
   for (auto _ : state) {
-    for (int r = 0; r < kReps; r++) {
+    for (int r = 0; r < reps(BG_PCT_MEMCPY); r++) {
       std::memcpy(b.data(), a.data(), a.size());
       benchmark::ClobberMemory();
     }
@@ -81,7 +101,7 @@ BENCHMARK(BM_Memcpy)->Arg(1 << 16);
 static void BM_MapInsert(benchmark::State &state) {
   const auto input = random_values(static_cast<size_t>(state.range(0)));
   for (auto _ : state) {
-    for (int r = 0; r < kReps; r++) {
+    for (int r = 0; r < reps(BG_PCT_MAP); r++) {
       std::map<uint32_t, uint32_t> m;
       for (uint32_t x : input)
         m[x] = x;
