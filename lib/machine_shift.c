@@ -21,6 +21,7 @@ void bg_shift_config_init(struct bg_shift_config *c) {
   c->min_units = 5;
   c->explain_alpha = 0.01;
   c->spread_floor = 0.1;
+  c->max_spread = 0.5;
 }
 
 const char *bg_shift_reason_name(enum bg_shift_reason r) {
@@ -135,40 +136,22 @@ static double location_test(const struct unit *u, size_t m, double *scratch) {
   return fmin(1, 2 * fmin(pw, pb));
 }
 
-/* P(Binomial(m, 1/2) <= j) for j < m. */
-static double binom_half_cdf(size_t j, size_t m) {
-  return bg_stats_betainc((double)(m - j), (double)(j + 1), 0.5);
-}
-
-/* Median of the units' x and its distribution-free 95 % interval [x_(k), x_(m+1-k)], k the
- * largest with P(Binomial(m, 1/2) <= k - 1) <= 0.025 ([min, max] when none). scratch holds m. */
-static void location(const struct unit *u, size_t m, double *scratch, double *c, double *lo,
-                     double *hi) {
+/* The median of the units' x. scratch holds m. */
+static double units_median(const struct unit *u, size_t m, double *scratch) {
   for (size_t i = 0; i < m; i++)
     scratch[i] = u[i].x;
-  bg_stats_sort(scratch, m);
-  *c = bg_stats_median_sorted(scratch, m);
-  size_t k = 1, a = 1, b = (m + 1) / 2;
-  while (a <= b) { /* binary search: the cdf grows with k */
-    size_t mid = a + (b - a) / 2;
-    if (binom_half_cdf(mid - 1, m) <= 0.025) {
-      k = mid;
-      a = mid + 1;
-    } else {
-      b = mid - 1;
-    }
-  }
-  *lo = scratch[k - 1];
-  *hi = scratch[m - k];
+  return bg_stats_median_inplace(scratch, m);
 }
 
-/* The se of a median of m units on the log scale: the larger of the interval's half-width
- * and the normal median's sqrt(pi/2) * (typical s) / sqrt(m). */
-static double median_se(const struct unit *u, size_t m, double lo, double hi, double *scratch) {
+/* The se of that median on the log scale: a normal median's sqrt(pi/2) sqrt(s~^2 + tau^2) /
+ * sqrt(m), with s~ the units' median se and tau their spread. The model's, not the
+ * distribution-free order-statistic interval's: with fewer than 10 units that interval is
+ * [min, max], and it would take a regression among them for part of the shift. */
+static double median_se(const struct unit *u, size_t m, double tau, double *scratch) {
   for (size_t i = 0; i < m; i++)
     scratch[i] = u[i].s;
-  double s = bg_stats_median(scratch, m);
-  return fmax((hi - lo) / (2 * Z975), 1.2533141373155003 * s / sqrt((double)m));
+  double s = bg_stats_median_inplace(scratch, m);
+  return 1.2533141373155003 * sqrt(s * s + tau * tau) / sqrt((double)m);
 }
 
 /* The median of (x - c)^2 / (s^2 + tau^2) over the units; decreasing in tau. */
@@ -211,20 +194,24 @@ static double flat_test(const struct unit *ctl, size_t mc, double c, double se_c
 
 /* ---- the decision ----------------------------------------------------------------------- */
 
-/* What one set of units (the controls, or the others) says. */
+/* What one set of units (the controls, or the others) says: median c, its interval lo..hi
+ * and se, the test's p, the spread tau. */
 struct side {
   const struct unit *u;
   size_t m;
-  double c, lo, hi, p, se;
+  double c, lo, hi, p, se, tau;
 };
 
 static void analyse(struct side *sd, double *scratch) {
-  sd->c = sd->lo = sd->hi = sd->p = sd->se = NAN;
+  sd->c = sd->lo = sd->hi = sd->p = sd->se = sd->tau = NAN;
   if (!sd->m)
     return;
-  location(sd->u, sd->m, scratch, &sd->c, &sd->lo, &sd->hi);
+  sd->c = units_median(sd->u, sd->m, scratch);
   sd->p = location_test(sd->u, sd->m, scratch);
-  sd->se = median_se(sd->u, sd->m, sd->lo, sd->hi, scratch);
+  sd->tau = spread(sd->u, sd->m, sd->c, scratch);
+  sd->se = median_se(sd->u, sd->m, sd->tau, scratch);
+  sd->lo = sd->c - Z975 * sd->se;
+  sd->hi = sd->c + Z975 * sd->se;
 }
 
 static size_t count_same_side(const struct side *sd) {
@@ -262,15 +249,15 @@ static unsigned decide(const struct bg_shift_config *cf, const struct side *oth,
   unsigned reasons = 0;
   if (ctl->m && ctl->p <= cf->control_alpha && fabs(expm1(ctl->c)) >= cf->min_factor)
     reasons |= BG_SHIFT_CONTROLS_MOVED;
-  int common = oth->m >= cf->min_units && oth->m > 0 && oth->p <= cf->alpha &&
-               fabs(expm1(oth->c)) >= cf->min_factor &&
-               (double)out->same_side >= cf->min_fraction * (double)oth->m;
-  if (common && ctl->m && !(reasons & BG_SHIFT_CONTROLS_MOVED) &&
-      flat_test(ctl->u, ctl->m, oth->c, oth->se, scratch) <= cf->flat_alpha) {
+  /* The others moved together, significantly and noticeably... */
+  int moved = oth->m >= cf->min_units && oth->m > 0 && oth->p <= cf->alpha &&
+              fabs(expm1(oth->c)) >= cf->min_factor &&
+              (double)out->same_side >= cf->min_fraction * (double)oth->m;
+  /* ...while the controls stayed short of them: the code moved. */
+  if (moved && ctl->m && !(reasons & BG_SHIFT_CONTROLS_MOVED) &&
+      flat_test(ctl->u, ctl->m, oth->c, oth->se, scratch) <= cf->flat_alpha)
     out->controls_flat = 1;
-    common = 0;
-  }
-  if (common)
+  if (moved && !out->controls_flat && out->common_spread <= cf->max_spread * fabs(oth->c))
     reasons |= BG_SHIFT_COMMON_FACTOR;
   return reasons;
 }
@@ -303,12 +290,27 @@ static void explain(const struct bg_shift_item *items, size_t n, const struct si
   }
 }
 
+/* Whose factor is the machine's. The controls' when they moved, since no code touches them,
+ * unless the others' common factor agrees with it (within the 95 % bounds of the difference)
+ * and they are at least min_units: the others are more, and their median ignores the few a
+ * code change moved, so their factor is the more precise. Else the others' (the controls'
+ * when there are no others; NAN without any unit). */
+static const struct side *machine_side(unsigned reasons, const struct side *oth,
+                                       const struct side *ctl, size_t min_units) {
+  if (!(reasons & BG_SHIFT_CONTROLS_MOVED))
+    return oth->m ? oth : ctl;
+  if (oth->m >= min_units && oth->m > ctl->m &&
+      fabs(ctl->c - oth->c) <= Z975 * sqrt(ctl->se * ctl->se + oth->se * oth->se))
+    return oth;
+  return ctl;
+}
+
 static void result_init(struct bg_shift_result *out) {
   memset(out, 0, sizeof *out);
   out->factor = out->factor_lo = out->factor_hi = NAN;
   out->common = out->common_lo = out->common_hi = out->common_p = NAN;
   out->control_factor = out->control_lo = out->control_hi = out->control_p = NAN;
-  out->spread = NAN;
+  out->spread = out->common_spread = NAN;
 }
 
 /* Units with control 0 first: a stable partition (the order within each does not matter). */
@@ -344,21 +346,19 @@ void bg_shift_detect(const struct bg_shift_item *items, size_t n, int fingerprin
   analyse(&oth, scratch);
   analyse(&ctl, scratch);
   fill_side_fields(out, &oth, &ctl);
+  out->common_spread = oth.tau;
   unsigned reasons = decide(config, &oth, &ctl, out, scratch);
   if (fingerprint_changed)
     reasons |= BG_SHIFT_FINGERPRINT;
   out->reasons = reasons;
   out->reason = strongest(reasons);
   out->suspected = reasons != 0;
-  /* The machine's factor: the controls' when they moved (no code touches them), else the
-   * others' common factor (NAN without units; the fingerprint alone then explains nothing). */
-  const struct side *by = (reasons & BG_SHIFT_CONTROLS_MOVED) || !oth.m ? &ctl : &oth;
+  const struct side *by = machine_side(reasons, &oth, &ctl, config->min_units);
   out->factor = expm1(by->c);
   out->factor_lo = expm1(by->lo);
   out->factor_hi = expm1(by->hi);
   if (out->suspected && by->m) {
-    double tau = oth.m ? spread(oth.u, oth.m, oth.c, scratch) : 0;
-    tau = fmax(tau, config->spread_floor * fabs(by->c));
+    double tau = fmax(by->tau, config->spread_floor * fabs(by->c));
     out->spread = tau;
     explain(items, n, &oth, by->c, by->se, tau, config, out, explained);
   }
