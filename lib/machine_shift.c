@@ -243,7 +243,7 @@ static void fill_side_fields(struct bg_shift_result *out, const struct side *oth
   out->same_side = count_same_side(oth);
 }
 
-/* The reasons that hold, before the controls' veto of the common factor. */
+/* The reasons the units give (the fingerprint is the caller's); sets out->controls_flat. */
 static unsigned decide(const struct bg_shift_config *cf, const struct side *oth,
                        const struct side *ctl, struct bg_shift_result *out, double *scratch) {
   unsigned reasons = 0;

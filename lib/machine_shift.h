@@ -117,10 +117,11 @@ struct bg_shift_result {
   int controls_flat; /* the controls lie short of the others' common factor: a code change */
   /* The machine's factor as a relative change in the worse direction (+0.04: 4 % worse),
    * with its 95 % interval: the controls' when they moved (the others' when those agree
-   * with it), else the common factor of the other units; NAN when there is no unit. */
+   * with it), else the common factor of the other units (the controls' without others);
+   * NAN when there is no unit. Reported whether or not a shift is suspected. */
   double factor, factor_lo, factor_hi;
-  /* The common factor of the non-control units and its test (p NAN with fewer than 2
-   * units). */
+  /* The common factor of the non-control units, its 95 % interval and the two-sided p of
+   * the quantile test; NAN without such units. */
   double common, common_lo, common_hi, common_p;
   double common_spread; /* the units' robust spread tau around it (log scale; NAN: no unit) */
   double spread;        /* tau used for "explained" (log scale); NAN when not suspected */
