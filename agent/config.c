@@ -236,7 +236,8 @@ static int default_pair(struct ctx *c, int key, const yaml_node_t *v, const char
   return set_min_effect(c, v, field, arg);
 }
 
-static const char *const rule_keys[] = {"match", "measure", "min_effect", "ignore", NULL};
+static const char *const rule_keys[] = {"match",  "measure", "min_effect",
+                                        "ignore", "control", NULL};
 
 static int rule_pair(struct ctx *c, int key, const yaml_node_t *v, const char *field, void *arg) {
   cJSON *o = arg;
@@ -262,9 +263,9 @@ static int rule_pair(struct ctx *c, int key, const yaml_node_t *v, const char *f
   case 2:
     rc = set_min_effect(c, v, field, o);
     break;
-  default:
+  default: /* ignore, control */
     if ((rc = get_bool(c, v, field, &b)) == BG_OK)
-      cJSON_AddBoolToObject(o, "ignore", b);
+      cJSON_AddBoolToObject(o, rule_keys[key], b);
   }
   free(s);
   return rc;
@@ -299,8 +300,9 @@ static int threshold_pair(struct ctx *c, int key, const yaml_node_t *v, const ch
     if (!cJSON_GetObjectItemCaseSensitive(o, "match"))
       return fail(c, r, f, "match: required (a benchmark name pattern)");
     if (!cJSON_GetObjectItemCaseSensitive(o, "min_effect") &&
-        !cJSON_GetObjectItemCaseSensitive(o, "ignore"))
-      return fail(c, r, f, "needs min_effect or ignore");
+        !cJSON_GetObjectItemCaseSensitive(o, "ignore") &&
+        !cJSON_GetObjectItemCaseSensitive(o, "control"))
+      return fail(c, r, f, "needs min_effect, ignore or control");
   }
   return BG_OK;
 }

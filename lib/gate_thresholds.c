@@ -104,17 +104,23 @@ static int parse_rule_member(struct th_parse *p, const cJSON *m, int k, struct b
   case 2:
     rule->has_min_effect = 1;
     return parse_min_effect(m, p->field, &rule->min_effect, p->e);
-  default:
+  case 3:
     if (!cJSON_IsBool(m))
       return bg_ferr_set(p->e, p->field, "must be true or false");
     rule->has_ignore = 1;
     rule->ignore = cJSON_IsTrue(m);
     return BG_OK;
+  default: /* control: a benchmark no code change touches, a witness of the machine */
+    if (!cJSON_IsBool(m))
+      return bg_ferr_set(p->e, p->field, "must be a boolean (true or false)");
+    rule->has_control = 1;
+    rule->control = cJSON_IsTrue(m);
+    return BG_OK;
   }
 }
 
 static int parse_rule(struct th_parse *p, const cJSON *r, size_t i, struct bg_gate_rule *rule) {
-  static const char *const names[] = {"match", "measure", "min_effect", "ignore", NULL};
+  static const char *const names[] = {"match", "measure", "min_effect", "ignore", "control", NULL};
   const cJSON *m;
   unsigned seen = 0;
   if (!cJSON_IsObject(r)) {
@@ -123,7 +129,7 @@ static int parse_rule(struct th_parse *p, const cJSON *r, size_t i, struct bg_ga
   }
   cJSON_ArrayForEach(m, r) {
     snprintf(p->field, sizeof p->field, "thresholds.rules[%zu].%s", i, m->string);
-    int k = known_member(p, m, names, "match, measure, min_effect, ignore", &seen);
+    int k = known_member(p, m, names, "match, measure, min_effect, ignore, control", &seen);
     if (k < 0 || parse_rule_member(p, m, k, rule) != BG_OK)
       return BG_EINVAL;
   }
@@ -209,10 +215,10 @@ void bg_gate_thresholds_free(struct bg_gate_thresholds *t) {
   free(t);
 }
 
-void bg_gate_thresholds_lookup(const struct bg_gate_thresholds *t, const char *benchmark,
-                               const char *measure, double *min_effect, int *ignored) {
-  double me = t ? t->default_min_effect : BG_GATE_DEFAULT_MIN_EFFECT;
-  int ig = 0;
+void bg_gate_thresholds_get(const struct bg_gate_thresholds *t, const char *benchmark,
+                            const char *measure, struct bg_gate_threshold *out) {
+  out->min_effect = t ? t->default_min_effect : BG_GATE_DEFAULT_MIN_EFFECT;
+  out->ignored = out->control = 0;
   const char *name = benchmark ? benchmark : "";
   size_t len = strlen(name);
   for (size_t i = 0; t && i < t->nrules; i++) {
@@ -222,12 +228,20 @@ void bg_gate_thresholds_lookup(const struct bg_gate_thresholds *t, const char *b
     if (!bg_glob_match(r->glob, name, len))
       continue;
     if (r->has_min_effect)
-      me = r->min_effect;
+      out->min_effect = r->min_effect;
     if (r->has_ignore)
-      ig = r->ignore;
+      out->ignored = r->ignore;
+    if (r->has_control)
+      out->control = r->control;
   }
+}
+
+void bg_gate_thresholds_lookup(const struct bg_gate_thresholds *t, const char *benchmark,
+                               const char *measure, double *min_effect, int *ignored) {
+  struct bg_gate_threshold th;
+  bg_gate_thresholds_get(t, benchmark, measure, &th);
   if (min_effect)
-    *min_effect = me;
+    *min_effect = th.min_effect;
   if (ignored)
-    *ignored = ig;
+    *ignored = th.ignored;
 }

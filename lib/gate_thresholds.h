@@ -1,7 +1,9 @@
 /* gate_thresholds.h: how much change a project calls a regression, per benchmark.
  *
- * A run may carry thresholds: a default minimum effect and rules that set min_effect or
- * ignore for the benchmarks whose names match a glob. The gate takes them from the latest
+ * A run may carry thresholds: a default minimum effect and rules that set min_effect, ignore
+ * or control for the benchmarks whose names match a glob. A control benchmark is one no code
+ * change of the project touches (a fixed kernel, a copy of a stable release): when it moves,
+ * the machine moved (machine_shift.h). The gate takes them from the latest
  * default-branch run; the run model validates a payload's thresholds with the same parser.
  * Both the gate (gate.h) and the run model (run.h) use this module, which uses neither.
  */
@@ -25,6 +27,8 @@ struct bg_gate_rule {
   double min_effect; /* relative change, >= 0 */
   int has_ignore;
   int ignore;
+  int has_control;
+  int control; /* a control benchmark: no code change touches it (machine_shift.h) */
 };
 
 struct bg_gate_thresholds {
@@ -43,17 +47,17 @@ struct bg_gate_thresholds {
 #define BG_GATE_STORED_MAX_MATCH 1024
 
 /* Parses a payload's thresholds object ({"default": {"min_effect": x}, "rules": [{"match",
- * "measure"?, "min_effect"?, "ignore"?}]}); `json` may be NULL (defaults only). The one
+ * "measure"?, "min_effect"?, "ignore"?, "control"?}]}); `json` may be NULL (defaults only). The one
  * reader of thresholds: bg_run_validate refuses a payload with it, and the gate reads with it.
  * On success returns BG_OK and a new struct in *out (free with bg_gate_thresholds_free). On
  * error returns BG_EINVAL, *out NULL, and `e` (may be NULL) names the field, e.g.
  * "thresholds.rules[1].min_effect": "must be a number between 0 and 10". Refused: unknown
  * members, a member given twice, min_effect that is not a finite number in [0, 10], a rule
  * without match, match that is not 1-256 bytes (BG_GATE_MAX_MATCH) of UTF-8 without control
- * characters, measure that is not a measure slug, ignore that is not a boolean, more than
+ * characters, measure that is not a measure slug, ignore or control that is not a boolean
+ * ("thresholds.rules[3].control": "must be a boolean (true or false)"), more than
  * BG_GATE_MAX_RULES (64) rules. Each rule's match is compiled here, once (glob.h). */
-int bg_gate_thresholds_parse(const cJSON *json, struct bg_gate_thresholds **out,
-                             struct bg_ferr *e);
+int bg_gate_thresholds_parse(const cJSON *json, struct bg_gate_thresholds **out, struct bg_ferr *e);
 
 /* The same parser for thresholds stored with an earlier run, under the rules they were
  * accepted with: a member given twice, the character rules of match and measure and the
@@ -65,10 +69,21 @@ int bg_gate_thresholds_parse_stored(const cJSON *json, struct bg_gate_thresholds
 /* Frees thresholds; accepts NULL. */
 void bg_gate_thresholds_free(struct bg_gate_thresholds *t);
 
-/* The min_effect and ignore flag for (benchmark, measure): the default, overridden by every
- * matching rule in order (later rules win, each only for the fields it sets). `t` may be NULL
- * (defaults). Either output may be NULL. Costs nrules compiled matches, each linear in the
- * benchmark's name (glob.h). */
+/* What the thresholds say of one (benchmark, measure). */
+struct bg_gate_threshold {
+  double min_effect;
+  int ignored;
+  int control;
+};
+
+/* The threshold of (benchmark, measure): the default (min_effect default_min_effect, not
+ * ignored, not a control), overridden by every matching rule in order (later rules win, each
+ * only for the fields it sets). `t` may be NULL (defaults). Costs nrules compiled matches,
+ * each linear in the benchmark's name (glob.h). */
+void bg_gate_thresholds_get(const struct bg_gate_thresholds *t, const char *benchmark,
+                            const char *measure, struct bg_gate_threshold *out);
+
+/* bg_gate_thresholds_get's min_effect and ignore flag; either output may be NULL. */
 void bg_gate_thresholds_lookup(const struct bg_gate_thresholds *t, const char *benchmark,
                                const char *measure, double *min_effect, int *ignored);
 

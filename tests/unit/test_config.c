@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "gate_thresholds.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -59,7 +60,8 @@ static void reads_every_key(void **state) {
                            "  default: {min_effect: 0.02}\n"
                            "  rules:\n"
                            "    - {match: \"BM_Parse/*\", measure: wall_time, min_effect: 0.05}\n"
-                           "    - {match: \"flaky_*\", ignore: true}\n");
+                           "    - {match: \"flaky_*\", ignore: true}\n"
+                           "    - {match: \"control_*\", control: true}\n");
   assert_string_equal(c->project, "acme");
   assert_string_equal(c->server, "https://bench.example.org");
   assert_string_equal(c->testbed, "epyc-pinned");
@@ -87,8 +89,17 @@ static void reads_every_key(void **state) {
   char *th = cJSON_PrintUnformatted(c->thresholds);
   assert_string_equal(th, "{\"default\":{\"min_effect\":0.02},\"rules\":[{\"match\":\"BM_Parse/*\","
                           "\"measure\":\"wall_time\",\"min_effect\":0.05},{\"match\":\"flaky_*\","
-                          "\"ignore\":true}]}");
+                          "\"ignore\":true},{\"match\":\"control_*\",\"control\":true}]}");
   cJSON_free(th);
+  /* What the agent sends is what the server reads: the control flag arrives. */
+  struct bg_gate_thresholds *gt;
+  struct bg_gate_threshold one;
+  assert_int_equal(bg_gate_thresholds_parse(c->thresholds, &gt, NULL), BG_OK);
+  bg_gate_thresholds_get(gt, "control_memcpy", "wall_time", &one);
+  assert_int_equal(one.control, 1);
+  bg_gate_thresholds_get(gt, "flaky_x", "wall_time", &one);
+  assert_true(one.ignored && !one.control);
+  bg_gate_thresholds_free(gt);
   bg_config_free(c);
 }
 
@@ -148,7 +159,9 @@ static void rejects_wrong_types_naming_field_and_line(void **state) {
   snprintf(y, sizeof y, "%sthresholds: {default: {min_effect: -1}}\n", head);
   bad(y, BG_EINVAL, "thresholds.default.min_effect: must be a number 0..10");
   snprintf(y, sizeof y, "%sthresholds: {rules: [{match: x}]}\n", head);
-  bad(y, BG_EINVAL, "thresholds.rules[0]: needs min_effect or ignore");
+  bad(y, BG_EINVAL, "thresholds.rules[0]: needs min_effect, ignore or control");
+  snprintf(y, sizeof y, "%sthresholds: {rules: [{match: x, control: maybe}]}\n", head);
+  bad(y, BG_EINVAL, "benchgate.yml:5: thresholds.rules[0].control: must be true or false");
   snprintf(y, sizeof y, "%sthresholds: {rules: [{min_effect: 0.1}]}\n", head);
   bad(y, BG_EINVAL, "thresholds.rules[0]: match: required");
   snprintf(y, sizeof y, "%s    measures: [wall_time, bogus]\n", head);
