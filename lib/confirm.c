@@ -1,6 +1,11 @@
 /* confirm.c: confirmation runs (confirm.h). */
 #include "confirm.h"
 
+#include "machine_shift.h"
+#include "mem.h"
+
+#include <stdlib.h>
+
 int bg_confirm_doubtful(const struct bg_gate_outcome *o) {
   if (!o->tested || o->ignored || o->acknowledged || o->method != BG_GATE_METHOD_T)
     return 0;
@@ -17,8 +22,8 @@ static int failing(const struct bg_gate_outcome *o) {
   return o->cls == BG_GATE_REGRESSED && !o->acknowledged && !o->ignored;
 }
 
-/* UNKNOWN: the regressions no confirmation re-ran stay unclear, inconclusive; the verdict
- * then fails only for what else failed it (a missing result with fail_on_missing). */
+/* UNKNOWN: the regressions nothing confirmed stay unclear, inconclusive; the verdict then
+ * fails only for what else failed it (a missing result with fail_on_missing). */
 static void unclear(struct bg_gate_verdict *v) {
   size_t moved = 0;
   for (size_t i = 0; i < v->n; i++)
@@ -32,9 +37,37 @@ static void unclear(struct bg_gate_verdict *v) {
     v->state = BG_GATE_PASS;
 }
 
+/* Looks for a shift of the machine in v (machine_shift.h); *explained[i] 1 for the outcomes it
+ * explains (owned, v->n entries; NULL when none is suspected). */
+static void find_shift(struct bg_gate_verdict *v, int fingerprint_changed, int **explained) {
+  size_t n = v->n ? v->n : 1;
+  int *control = bg_xcalloc(n, sizeof *control);
+  struct bg_shift_item *items = bg_xcalloc(n, sizeof *items);
+  for (size_t i = 0; i < v->n; i++)
+    control[i] = v->outcomes[i].control;
+  bg_shift_items_of_verdict(v, control, items);
+  struct bg_shift_result r;
+  *explained = bg_xcalloc(n, sizeof **explained);
+  bg_shift_detect(items, v->n, fingerprint_changed, NULL, &r, *explained);
+  free(items);
+  free(control);
+  v->shift = (struct bg_gate_shift){0};
+  if (!r.suspected) {
+    free(*explained);
+    *explained = NULL;
+    return;
+  }
+  v->shift = (struct bg_gate_shift){1,           bg_shift_reason_name(r.reason),
+                                    r.factor,    r.factor_lo,
+                                    r.factor_hi, r.units,
+                                    r.moved,     r.explained};
+}
+
 void bg_confirm_apply(struct bg_gate_verdict *v, size_t runs, size_t max, int confirmable,
-                      struct bg_confirm *res) {
+                      int fingerprint_changed, struct bg_confirm *res) {
   struct bg_confirm local, *out = res ? res : &local;
+  int *explained = NULL;
+  find_shift(v, fingerprint_changed, &explained);
   out->runs = runs ? runs : 1;
   out->max = max;
   out->doubtful = 0;
@@ -42,8 +75,10 @@ void bg_confirm_apply(struct bg_gate_verdict *v, size_t runs, size_t max, int co
   for (size_t i = 0; i < v->n; i++) {
     const struct bg_gate_outcome *o = &v->outcomes[i];
     out->doubtful += (size_t)bg_confirm_doubtful(o);
-    confirmed_regressions += (size_t)(failing(o) && o->confirmed);
+    /* A regression the machine's shift explains is no evidence against the code. */
+    confirmed_regressions += (size_t)(failing(o) && o->confirmed && !(explained && explained[i]));
   }
+  free(explained);
   size_t confirmations = out->runs - 1;
   if (out->runs == 1)
     out->decision = out->doubtful && confirmable && max > 0 ? BG_CONFIRM_NEEDED : BG_CONFIRM_NONE;

@@ -31,6 +31,15 @@
  *    inconclusive and says that they are unclear after max confirmations (never a silent
  *    pass).
  *
+ * Machine shifts (lib/machine_shift.h): the rule first looks for a shift of the machine in
+ * the verdict (many unrelated benchmarks, or the project's controls, moving together by a
+ * similar factor; or fingerprint_changed: the run's machine fingerprint differs from its
+ * baseline's) and records it in v->shift. A regression the shift explains does not confirm
+ * anything: with runs >= 2 it keeps the verdict from DIFFERENT, so a shift that lasts through
+ * the confirmations ends as UNKNOWN (inconclusive, the shift named) instead of a fail, while
+ * a regression that lands during the shift, worse than the shift explains, still fails. With
+ * a first run that is final (no confirmation), the shift is only named.
+ *
  * A regression must hold on the confirmations at the fail budget of lib/gate.h. Under an
  * unchanged commit the first run's doubt only selects which commits get re-run (at most one
  * in ten); the fail itself needs the confirmations' test to reject on fresh runs, which
@@ -66,14 +75,15 @@ struct bg_confirm {
 /* 1 when outcome o is doubtful (see above). */
 int bg_confirm_doubtful(const struct bg_gate_outcome *o);
 
-/* Applies the rule to verdict v, decided on `runs` pooled runs (>= 1) of which runs - 1 are
+/* Applies the rule to verdict v, decided on `runs` runs (>= 1) of which runs - 1 are
  * confirmations, with `max` confirmations allowed; `confirmable` says the uploader re-runs
- * when asked (without it a first run is final). Sets v->state to pending for NEEDED (UNKNOWN
+ * when asked (without it a first run is final); fingerprint_changed: the run's machine
+ * fingerprint differs from its baseline's. Sets v->state to pending for NEEDED (UNKNOWN
  * keeps pass: its doubtful results are inconclusive, none regressed) and records the outcome
  * in v->confirmation, which the summary, the report and the verdict object show. Fills
  * *out (may be NULL). */
 void bg_confirm_apply(struct bg_gate_verdict *v, size_t runs, size_t max, int confirmable,
-                      struct bg_confirm *out);
+                      int fingerprint_changed, struct bg_confirm *out);
 
 /* "none", "needed", "different", "same", "unknown". */
 const char *bg_confirm_decision_name(enum bg_confirm_decision d);

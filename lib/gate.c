@@ -536,6 +536,7 @@ static void outcome_init(const struct bg_gate_item *it, const struct bg_gate_con
   o->candidate_n = it->candidate ? it->candidate->n : 0;
   o->candidate_runs = it->candidate ? (it->candidate_runs > 1 ? it->candidate_runs : 1) : 0;
   o->confirmed = it->confirmed;
+  o->control = it->control;
   bg_gate_windows(cfg, it->nbaseline, &o->baseline_runs, &o->noise_runs);
   if (o->baseline_runs > v->baseline_runs)
     v->baseline_runs = o->baseline_runs;

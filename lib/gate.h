@@ -180,6 +180,8 @@ struct bg_gate_item {
   int confirmed;         /* the candidate comes from confirmation runs (lib/confirm.h), not
                           * from the first run of its commit */
   int ignored;           /* from the thresholds: reported, never failed */
+  int control;           /* from the thresholds: a control benchmark, which no code change
+                          * touches (lib/machine_shift.h) */
   double min_effect;     /* from the thresholds (relative, e.g. 0.02) */
   int acknowledged;      /* a regression here was accepted: reported, does not fail */
   /* Optional, from a caller that keeps them across decisions (benchgated updates them by
@@ -246,6 +248,7 @@ struct bg_gate_outcome {
   double candidate_n;
   size_t candidate_runs; /* runs the candidate pooled (1: one run) */
   int confirmed;         /* the item's confirmed flag */
+  int control;           /* the item's control flag */
   double s2;             /* the moderated run-to-run variance used */
 };
 
@@ -258,9 +261,20 @@ struct bg_gate_confirmation {
   size_t doubtful;      /* doubtful results */
 };
 
+/* A suspected shift of the machine (lib/machine_shift.h) the confirmation rule found;
+ * suspected 0 when none (or the rule was not applied). */
+struct bg_gate_shift {
+  int suspected;
+  const char *reason;    /* "common_factor", "controls_moved", "fingerprint" (static) */
+  double factor, lo, hi; /* the machine's factor, worse-positive, with its 95 % interval */
+  size_t units, moved;   /* benchmarks tested, and those that moved with the factor */
+  size_t explained;      /* results the shift explains */
+};
+
 struct bg_gate_verdict {
   enum bg_gate_state state;
   struct bg_gate_confirmation confirmation;
+  struct bg_gate_shift shift;
   size_t counts[BG_GATE_NCLASSES];
   struct bg_gate_outcome *outcomes; /* owned, one per item */
   size_t n;

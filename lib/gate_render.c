@@ -83,6 +83,19 @@ size_t *bg_gate_severity_order(const struct bg_gate_verdict *v) {
   return ord;
 }
 
+/* A suspected shift of the machine, after the summary. */
+static void put_shift(struct bg_buf *b, const struct bg_gate_shift *sh) {
+  if (!sh->suspected)
+    return;
+  bg_buf_printf(b, "; machine shift suspected (%s", sh->reason);
+  if (isfinite(sh->factor)) {
+    bg_buf_puts(b, ": ");
+    put_pct(b, sh->factor);
+    bg_buf_printf(b, " on %zu of %zu benchmarks", sh->moved, sh->units);
+  }
+  bg_buf_puts(b, ")");
+}
+
 /* What the confirmation rule decided, after the summary; nothing when it was not applied or
  * the first run was final. */
 static void put_confirmation(struct bg_buf *b, const struct bg_gate_confirmation *c) {
@@ -140,6 +153,7 @@ char *bg_gate_summary_text(const struct bg_gate_verdict *v) {
   }
   if (v->state == BG_GATE_FAIL && nreg == 0)
     bg_buf_printf(&b, "; failed: %zu missing", v->counts[BG_GATE_MISSING]);
+  put_shift(&b, &v->shift);
   put_confirmation(&b, &v->confirmation);
   return bg_buf_steal(&b);
 }

@@ -912,3 +912,24 @@ char *bg_run_to_json(const struct bg_run *run, int pretty) {
   }
   return s;
 }
+
+/* 1 when member m of object o has no equal in object other (load_avg_1m ignored). */
+static int member_differs(const cJSON *m, const cJSON *other) {
+  if (!strcmp(m->string, "load_avg_1m"))
+    return 0;
+  const cJSON *x = cJSON_GetObjectItemCaseSensitive(other, m->string);
+  return !x || !cJSON_Compare(m, x, 1);
+}
+
+int bg_run_fingerprints_differ(const char *a, const char *b) {
+  cJSON *x = cJSON_Parse(a ? a : ""), *y = cJSON_Parse(b ? b : "");
+  int differ = 0;
+  if (cJSON_IsObject(x) && cJSON_IsObject(y)) {
+    const cJSON *m;
+    cJSON_ArrayForEach(m, x) differ |= member_differs(m, y);
+    cJSON_ArrayForEach(m, y) differ |= member_differs(m, x);
+  }
+  cJSON_Delete(x);
+  cJSON_Delete(y);
+  return differ;
+}

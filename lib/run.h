@@ -134,6 +134,12 @@ int bg_run_from_json(const char *text, size_t len, struct bg_run **out, struct b
 int bg_run_results_from_cjson(struct bg_run *run, const cJSON *array, const char *prefix,
                               struct bg_ferr *e);
 
+/* 1 when fingerprints a and b (testbed.fingerprint objects as JSON text) describe different
+ * machines: a member differs, or is in one of them only, other than load_avg_1m, which
+ * changes from run to run on the same machine. 0 when they agree, or when either is NULL or
+ * not a JSON object (nothing to compare). */
+int bg_run_fingerprints_differ(const char *a, const char *b);
+
 /* Serialises the run to a new cJSON object (the caller frees it with cJSON_Delete). Absent
  * optional members are left out, so parse(serialise(run)) equals run. */
 cJSON *bg_run_to_cjson(const struct bg_run *run);

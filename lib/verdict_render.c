@@ -82,7 +82,23 @@ static void put_confirmation(struct bg_buf *buf, const struct bg_gate_verdict *v
   PUT(buf, "]}");
 }
 
-/* The members every form starts with: state ... counts, confirmation. */
+/* "machine_shift": a suspected shift of the machine (lib/machine_shift.h), when there is one. */
+static void put_shift(struct bg_buf *buf, const struct bg_gate_shift *sh) {
+  if (!sh->suspected)
+    return;
+  PUT(buf, ",\"machine_shift\":{\"reason\":");
+  bg_json_str(buf, sh->reason);
+  PUT(buf, ",\"factor\":");
+  bg_json_num12_int(buf, sh->factor);
+  PUT(buf, ",\"factor_ci\":[");
+  bg_json_num12_int(buf, sh->lo);
+  PUT(buf, ",");
+  bg_json_num12_int(buf, sh->hi);
+  bg_buf_printf(buf, "],\"benchmarks\":%zu,\"moved\":%zu,\"explained\":%zu}", sh->units, sh->moved,
+                sh->explained);
+}
+
+/* The members every form starts with: state ... counts, confirmation, machine_shift. */
 static void put_head(struct bg_buf *buf, const struct bg_gate_verdict *v,
                      const struct bg_gate_context *ctx) {
   static const enum bg_gate_class order[] = {
@@ -109,6 +125,7 @@ static void put_head(struct bg_buf *buf, const struct bg_gate_verdict *v,
                   v->counts[order[i]]);
   PUT(buf, "}");
   put_confirmation(buf, v);
+  put_shift(buf, &v->shift);
 }
 
 static void put_summary(struct bg_buf *buf, const struct bg_gate_verdict *v) {

@@ -20,8 +20,8 @@ struct item {
   size_t cand_runs;
   int confirmed; /* the candidate comes from confirmation runs, not the first run */
   long long cut_epoch, cut_commit; /* series baseline start; cut_epoch LLONG_MIN: none */
-  int has_th;                      /* min_effect and ignored looked up (bg_decision_thresholds) */
-  int ignored;
+  int has_th; /* min_effect, ignored and control looked up (bg_decision_thresholds) */
+  int ignored, control;
   double min_effect;
 };
 
@@ -279,6 +279,15 @@ void bg_decision_free(struct bg_decision *d) {
   memset(d, 0, sizeof *d);
 }
 
+/* Item x's threshold: min_effect, ignored, control. */
+static void item_threshold(const struct bg_gate_thresholds *th, struct item *x) {
+  struct bg_gate_threshold t;
+  bg_gate_thresholds_get(th, x->benchmark, x->measure, &t);
+  x->min_effect = t.min_effect;
+  x->ignored = t.ignored;
+  x->control = t.control;
+}
+
 /* The gate item of item i, its baseline packed in place: the kept runs move to the front of
  * the item's row, their run ids into ids. With `cut`, runs older than the series' baseline
  * start are left out. */
@@ -303,16 +312,17 @@ static void gate_item(struct bg_decision_items *it, size_t i, const struct bg_ba
   g->confirmed = x->confirmed;
   g->acknowledged = x->acknowledged;
   if (!x->has_th)
-    bg_gate_thresholds_lookup(th, x->benchmark, x->measure, &x->min_effect, &x->ignored);
+    item_threshold(th, x);
   g->min_effect = x->min_effect;
   g->ignored = x->ignored;
+  g->control = x->control;
 }
 
 void bg_decision_thresholds(struct bg_decision_items *it, const struct bg_gate_thresholds *th) {
   for (size_t i = 0; i < it->n; i++) {
     struct item *x = &it->v[i];
     if (x->benchmark) {
-      bg_gate_thresholds_lookup(th, x->benchmark, x->measure, &x->min_effect, &x->ignored);
+      item_threshold(th, x);
       x->has_th = 1;
     }
   }
@@ -335,14 +345,16 @@ void bg_decision_thresholds_kept(struct bg_decision_items *it, const struct bg_g
         rid, th_run, names, it->n, bg_xmalloc(it->n * sizeof(double)), bg_xmalloc(it->n)};
     for (size_t i = 0; i < it->n; i++) {
       t.min_effect[i] = it->v[i].min_effect;
-      t.ignored[i] = (unsigned char)it->v[i].ignored;
+      t.flags[i] = (unsigned char)((it->v[i].ignored ? BG_DCACHE_TH_IGNORED : 0) |
+                                   (it->v[i].control ? BG_DCACHE_TH_CONTROL : 0));
     }
     bg_dcache_th_put(cache, &t);
     return;
   }
   for (size_t i = 0; i < it->n; i++) {
     it->v[i].min_effect = kept->min_effect[i];
-    it->v[i].ignored = kept->ignored[i];
+    it->v[i].ignored = (kept->flags[i] & BG_DCACHE_TH_IGNORED) != 0;
+    it->v[i].control = (kept->flags[i] & BG_DCACHE_TH_CONTROL) != 0;
     it->v[i].has_th = it->v[i].benchmark != NULL;
   }
 }

@@ -91,7 +91,7 @@ static void cache_free(void *p) {
   free(c->spare_have);
   for (size_t i = 0; i < KEPT_TH; i++) {
     free(c->th[i].min_effect);
-    free(c->th[i].ignored);
+    free(c->th[i].flags);
   }
   free(c);
 }
@@ -381,7 +381,7 @@ const struct bg_dcache_th *bg_dcache_th_get(struct bg_dcache *c, long long rid, 
 
 void bg_dcache_th_put(struct bg_dcache *c, const struct bg_dcache_th *t) {
   free(c->th[KEPT_TH - 1].min_effect);
-  free(c->th[KEPT_TH - 1].ignored);
+  free(c->th[KEPT_TH - 1].flags);
   memmove(&c->th[1], &c->th[0], (KEPT_TH - 1) * sizeof *c->th);
   c->th[0] = *t;
 }

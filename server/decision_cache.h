@@ -95,12 +95,15 @@ void bg_dcache_matrix_keep(struct bg_dcache *c, struct bg_gate_point *sums, unsi
 /* The thresholds of one decision's candidate items, in their order: kept under the key of the
  * run decided, the thresholds' run and a hash of the items' names with their count, so that
  * a different set of items never gets them. */
+#define BG_DCACHE_TH_IGNORED 1
+#define BG_DCACHE_TH_CONTROL 2
+
 struct bg_dcache_th {
   long long rid, th_run;
   uint64_t names;
   size_t n;
   double *min_effect;     /* n, owned */
-  unsigned char *ignored; /* n, owned */
+  unsigned char *flags;   /* n, owned: BG_DCACHE_TH_IGNORED | BG_DCACHE_TH_CONTROL */
 };
 
 /* The kept thresholds under that key, or NULL. Valid until the next bg_dcache_th_put. */

@@ -249,7 +249,8 @@ static int testbed_id(struct bg_store *s, long long pid, const struct bg_run *ru
   char *old = NULL;
   int rc = bg_store_testbed_id(s, pid, run->testbed, id, &old);
   int update = fp && (!old || strcmp(old, fp) != 0);
-  *changed = update && old;
+  /* The load average changes with every run: only the machine's own description counts. */
+  *changed = update && old && bg_run_fingerprints_differ(old, fp);
   free(old);
   if (rc || (*id && !update))
     return rc;

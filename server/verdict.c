@@ -71,11 +71,23 @@ static void commit_url(struct bg_store *s, const struct bg_project *p, const cha
     snprintf(url, n, "%s/#/p/%s/c/%s", st->public_url, p->slug, sha);
 }
 
-/* The confirmation rule (lib/confirm.h) on decision d of `runs` pooled runs. */
-static void confirm(struct bg_decision *d, const struct bg_project *p, size_t runs,
-                    int confirmable) {
+/* 1 when fingerprint `fp` (JSON text, may be NULL) describes another machine than the newest
+ * run of baseline b. */
+static int fingerprint_moved(struct bg_store *s, const struct bg_baseline *b, const char *fp) {
+  char *base = NULL;
+  if (!fp || !b->n || bg_vstore_fingerprint(s, b->runs[0], &base) != BG_OK)
+    return 0;
+  int moved = bg_run_fingerprints_differ(base, fp);
+  free(base);
+  return moved;
+}
+
+/* The confirmation rule (lib/confirm.h) on decision d of `runs` runs against baseline b, for a
+ * candidate measured on a machine of fingerprint `fp`. */
+static void confirm(struct bg_store *s, struct bg_decision *d, const struct bg_project *p,
+                    const struct bg_baseline *b, const char *fp, size_t runs, int confirmable) {
   bg_confirm_apply(d->v, runs, p->confirm_runs > 0 ? (size_t)p->confirm_runs : 0, confirmable,
-                   NULL);
+                   fingerprint_moved(s, b, fp), NULL);
 }
 
 /* Decides stored run `rid` against baseline b with the connection's cache; the thresholds
@@ -87,6 +99,7 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
   struct bg_decision_items *it = NULL;
   struct bg_gate_thresholds *th = NULL;
   struct bg_vstore_chain chain = {0};
+  char *fp = NULL;
   int rc;
   memset(d, 0, sizeof *d);
   struct bg_dcache *cache = bg_dcache_of(s);
@@ -97,9 +110,10 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
       (rc = bg_baseline_thresholds(s, th_run, NULL, &th)) == BG_OK) {
     bg_decision_thresholds_kept(it, th, cache, rid, th_run);
     rc = bg_decision_make(s, cache, p, it, testbed, b, cuts, ack_commit, th, d);
-    if (rc == BG_OK)
-      confirm(d, p, chain.first ? chain.n + 2 : 1, chain.confirmable);
+    if (rc == BG_OK && (rc = bg_vstore_fingerprint(s, rid, &fp)) == BG_OK)
+      confirm(s, d, p, b, fp, chain.first ? chain.n + 2 : 1, chain.confirmable);
   }
+  free(fp);
   free(chain.earlier);
   bg_gate_thresholds_free(th);
   bg_decision_items_recycle(it, cache);
@@ -398,7 +412,9 @@ int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
   bg_dcache_unlock(bg_store_database(s));
   if (rc)
     goto out;
-  confirm(&d, p, 1, run->confirmable); /* a confirmation is decided on its stored chain */
+  char *fp = run->fingerprint ? cJSON_PrintUnformatted(run->fingerprint) : NULL;
+  confirm(s, &d, p, &b, fp, 1, run->confirmable); /* a confirmation: on its stored chain */
+  cJSON_free(fp);
   *answer = answer_of(s, p, &c, th_run, &b, &d);
   (*answer)->t = t;
   memset(&t, 0, sizeof t);

@@ -53,6 +53,7 @@ enum qid {
   Q_NEWEST_RUNS,
   Q_CONFIRMS,
   Q_CHAIN,
+  Q_FINGERPRINT,
   Q_COUNT
 };
 
@@ -101,6 +102,7 @@ static const char *const sql_text[Q_COUNT] = {
                       "ORDER BY testbed_id",
     [Q_CONFIRMS] = "SELECT confirms_id, confirmable FROM runs WHERE id = ?1",
     [Q_CHAIN] = "SELECT id FROM runs WHERE confirms_id = ?1 AND id < ?2 ORDER BY id",
+    [Q_FINGERPRINT] = "SELECT fingerprint FROM runs WHERE id = ?1",
 };
 
 /* What a connection keeps: one module's state (the decision cache of its verdicts). */
@@ -652,6 +654,23 @@ int bg_vstore_chain(struct bg_store *s, long long rid, struct bg_vstore_chain *c
   }
   if (step != SQLITE_DONE)
     rc = bg_store_fail(s, "confirmation runs");
+  bg_store_done(st);
+  return rc;
+}
+
+int bg_vstore_fingerprint(struct bg_store *s, long long rid, char **fp) {
+  sqlite3_stmt *st = stmt(s, Q_FINGERPRINT);
+  int rc = BG_OK, step;
+  *fp = NULL;
+  if (!st)
+    return BG_EDB;
+  sqlite3_bind_int64(st, 1, rid);
+  if ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *t = bg_store_col_text(st, 0);
+    *fp = t ? bg_xstrdup(t) : NULL;
+  } else if (step != SQLITE_DONE) {
+    rc = bg_store_fail(s, "run fingerprint");
+  }
   bg_store_done(st);
   return rc;
 }

@@ -152,6 +152,10 @@ struct bg_vstore_chain {
   int confirmable;
 };
 
+/* Run `rid`'s testbed fingerprint as stored (JSON text; NULL: none) into *fp (free()). BG_OK or
+ * BG_EDB. */
+int bg_vstore_fingerprint(struct bg_store *s, long long rid, char **fp);
+
 /* The chain of run `rid` into *c. BG_OK or BG_EDB. */
 int bg_vstore_chain(struct bg_store *s, long long rid, struct bg_vstore_chain *c);
 

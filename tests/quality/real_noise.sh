@@ -97,62 +97,134 @@ commit() { # $1: message; commits everything (or nothing) with a time one minute
 }
 commit "the suite"
 
-# One measured run: prints "<exit code> <state> <summary> [load: 1-minute load average
-# before the run]" and logs the agent's output. The load shows what else the machine ran.
+# One measured verdict: prints "<exit code> <state> <runs> <summary> [load: 1-minute load
+# average before the run]" and logs the agent's output; runs counts the uploads (the first run
+# and its confirmations: each prints its run id). The load shows what else the machine ran.
 measure() { # extra args for benchgate run
-  local code load
+  local code load runs state summary
   load=$(cut -d' ' -f1 /proc/loadavg)
   "$BENCHGATE" run --server "$url" --gate "$@" >"$work/run.out" 2>"$work/run.err"
   code=$?
-  local state summary
   state=$(sed -n 's/^verdict: \([a-z_]*\).*/\1/p' "$work/run.out" | head -1)
   summary=$(sed -n 's/^verdict: [a-z_]*: //p' "$work/run.out" | head -1)
-  echo "$code ${state:-?} ${summary:-} [load $load]"
+  runs=$(grep -cE '^[0-9a-f]{8}-[0-9a-f]{4}-' "$work/run.out")
+  echo "$code ${state:-?} $runs ${summary:-} [load $load]"
   [ "$code" -le 1 ] || { cat "$work/run.err" >&2; }
+}
+
+# regressed BENCHMARK-PREFIX: 1 when the current commit's verdict has a regressed result of a
+# benchmark whose name starts with the prefix.
+regressed() {
+  curl -fsS "$url/api/v1/projects/noise/commits/$(git rev-parse HEAD)/verdict?testbed=dev-vm" \
+    -H "Authorization: Bearer $admin" |
+    python3 -c 'import json,sys; j=json.load(sys.stdin); p=sys.argv[1]; print(int(any(r["class"] == "regressed" and r["benchmark"].startswith(p) for r in j["results"])))' "$1"
 }
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)," \
   "$(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ); suite format: $micro_format"
-noise_fail=0 noise_judged=0
+noise_fail=0 noise_judged=0 noise_runs=0
 for i in $(seq "$NOISE"); do
   [ "$i" -gt 1 ] && commit "unchanged $i"
   line=$(measure)
   echo "unchanged $i/$NOISE (baseline $((i - 1 < 30 ? i - 1 : 30)) runs): $line"
   set -- $line
-  [ "$2" = no_baseline ] || noise_judged=$((noise_judged + 1))
+  if [ "$2" != no_baseline ]; then
+    noise_judged=$((noise_judged + 1))
+    noise_runs=$((noise_runs + $3))
+  fi
   [ "$1" = 1 ] && noise_fail=$((noise_fail + 1))
 done
 fork=$(git rev-parse HEAD)
 full=$((NOISE < 30 ? NOISE : 30))
 
-control_fail=0
+# The run-to-run noise of each gbench benchmark: the CV of its cpu_time centres over the
+# unchanged runs (first runs and confirmations alike), as "CV benchmark" lines, quietest first.
+noise_of_benchmarks() {
+  sqlite3 "$db" "SELECT b.name, x.log_center FROM results x JOIN benchmarks b ON b.id = x.benchmark_id
+    JOIN measures m ON m.id = x.measure_id WHERE m.slug = 'cpu_time' AND b.name LIKE 'BM_%'" |
+    python3 -c '
+import math, sys, collections
+v = collections.defaultdict(list)
+for line in sys.stdin:
+    name, c = line.rsplit("|", 1)
+    v[name].append(float(c))
+rows = sorted((math.sqrt(sum((x - sum(c) / len(c)) ** 2 for x in c) / (len(c) - 1)), n) for n, c in v.items() if len(c) > 2)
+for cv, n in rows:
+    print("%.4f %s" % (cv, n))'
+}
+noise_of_benchmarks >"$work/noise"
+echo "run-to-run noise (CV of cpu_time centres) per benchmark:"
+sed 's/^/  /' "$work/noise"
+# The macro of a benchmark's work percent in bench.cc.
+macro_of() {
+  case $1 in
+  BM_Sort*) echo BG_PCT_SORT ;; BM_Hash*) echo BG_PCT_HASH ;; BM_Fib*) echo BG_PCT_FIB ;;
+  BM_Memcpy*) echo BG_PCT_MEMCPY ;; BM_MapInsert*) echo BG_PCT_MAP ;;
+  esac
+}
+# A benchmark of its own kernel (BM_Sort's two sizes share one), nearest the noise wanted.
+pick() { # $1: target CV; prints the benchmark's name and its CV
+  grep -v ' BM_Sort' "$work/noise" | awk -v t="$1" '{d = $1 - t; if (d < 0) d = -d; print d, $2, $1}' |
+    sort -n | head -1 | cut -d' ' -f2,3
+}
+read -r one10 one10_cv < <(pick 0.025)
+read -r one3 one3_cv < <(grep -v ' BM_Sort' "$work/noise" | head -1 | awk '{print $2, $1}')
+
+control_fail=0 control_runs=0
 git checkout -q -b control
 commit "control: unchanged code on a branch"
 for i in $(seq "$CONTROL"); do
   line=$(measure --baseline-sha "$fork")
   echo "control $i/$CONTROL (baseline $full runs): $line"
   set -- $line
+  control_runs=$((control_runs + $3))
   [ "$1" = 1 ] && control_fail=$((control_fail + 1))
 done
 
-slow_fail=0
-git checkout -q main
-git checkout -q -b slower
-write_config 110 2200000
-commit "slower: 10 % more work"
-for i in $(seq "$SLOW"); do
-  line=$(measure --baseline-sha "$fork")
-  echo "slowdown $i/$SLOW (baseline $full runs): $line"
-  set -- $line
-  [ "$1" = 1 ] && slow_fail=$((slow_fail + 1))
-done
+# slow_phase NAME BRANCH BENCHMARK-PREFIX: BG_SLOW_RUNS verdicts of the current config on a
+# new branch from the fork; sets caught (the benchmark regressed; every run when the prefix
+# is empty: the verdict failed), failed and runs.
+slow_phase() {
+  local name=$1 prefix=$3
+  git checkout -q main
+  git checkout -q -b "$2"
+  commit "$name"
+  caught=0 failed=0 runs=0
+  for i in $(seq "$SLOW"); do
+    line=$(measure --baseline-sha "$fork")
+    set -- $line
+    runs=$((runs + $3))
+    [ "$1" = 1 ] && failed=$((failed + 1))
+    if [ -z "$prefix" ]; then
+      [ "$1" = 1 ] && caught=$((caught + 1))
+    elif [ "$(regressed "$prefix")" = 1 ]; then
+      caught=$((caught + 1))
+    fi
+    echo "$name $i/$SLOW (baseline $full runs): $line"
+  done
+}
 
+write_config 110 2200000
+slow_phase "slower: 10 % more work" slower ""
+slow_fail=$caught slow_runs=$runs
+
+write_config "100 -D$(macro_of "$one10")=110" 2000000
+slow_phase "$one10 10 % slower" one10 "$one10"
+one10_caught=$caught one10_failed=$failed one10_runs=$runs
+
+write_config "100 -D$(macro_of "$one3")=103" 2000000
+slow_phase "$one3 3 % slower" one3 "$one3"
+one3_caught=$caught one3_failed=$failed one3_runs=$runs
+
+per() { python3 -c "import sys; print('%.2f' % (int(sys.argv[1]) / max(1, int(sys.argv[2]))))" "$1" "$2"; }
 echo
-echo "| runs | verdicts with a baseline | failing | target |"
-echo "|---|---|---|---|"
-echo "| unchanged, default branch, in order | $noise_judged of $NOISE | $noise_fail | <= 1 |"
-echo "| unchanged, branch vs $full-run baseline | $CONTROL | $control_fail | 0 |"
-echo "| 10 % slower, branch vs $full-run baseline | $SLOW | $slow_fail | $SLOW |"
+echo "| runs | verdicts with a baseline | failing (caught) | runs per verdict | target |"
+echo "|---|---|---|---|---|"
+echo "| unchanged, default branch, in order | $noise_judged of $NOISE | $noise_fail | $(per "$noise_runs" "$noise_judged") | <= 1 failing |"
+echo "| unchanged, branch vs $full-run baseline | $CONTROL | $control_fail | $(per "$control_runs" "$CONTROL") | 0 |"
+echo "| 10 % slower, branch vs $full-run baseline | $SLOW | $slow_fail | $(per "$slow_runs" "$SLOW") | $SLOW |"
+echo "| $one10 (noise $one10_cv) 10 % slower | $SLOW | $one10_caught caught ($one10_failed failing) | $(per "$one10_runs" "$SLOW") | $SLOW caught |"
+echo "| $one3 (noise $one3_cv) 3 % slower | $SLOW | $one3_caught caught ($one3_failed failing) | $(per "$one3_runs" "$SLOW") | >= $((SLOW - 1)) caught |"
 ok=1
 [ "$noise_fail" -le 1 ] || ok=0
 [ "$slow_fail" -eq "$SLOW" ] || ok=0

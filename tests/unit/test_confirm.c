@@ -228,23 +228,23 @@ static void first_run_asks_when_doubtful(void **state) {
   (void)state;
   struct bg_confirm c;
   struct bg_gate_verdict *v = verdict_of(3);
-  bg_confirm_apply(v, 1, 2, 1, &c);
+  bg_confirm_apply(v, 1, 2, 1, 0, &c);
   assert_int_equal(c.decision, BG_CONFIRM_NONE);
   assert_int_equal(v->state, BG_GATE_PASS);
   assert_string_equal(v->confirmation.decision, "none");
 
   regress(v, 0);
-  bg_confirm_apply(v, 1, 2, 1, &c);
+  bg_confirm_apply(v, 1, 2, 1, 0, &c);
   assert_int_equal(c.decision, BG_CONFIRM_NEEDED);
   assert_int_equal(c.doubtful, 1);
   assert_int_equal(v->state, BG_GATE_PENDING);
 
   /* Without an uploader that confirms, or with confirmations off, the first run is final. */
   v->state = BG_GATE_FAIL;
-  bg_confirm_apply(v, 1, 2, 0, &c);
+  bg_confirm_apply(v, 1, 2, 0, 0, &c);
   assert_int_equal(c.decision, BG_CONFIRM_NONE);
   assert_int_equal(v->state, BG_GATE_FAIL);
-  bg_confirm_apply(v, 1, 0, 1, &c);
+  bg_confirm_apply(v, 1, 0, 1, 0, &c);
   assert_int_equal(c.decision, BG_CONFIRM_NONE);
   assert_int_equal(v->state, BG_GATE_FAIL);
 
@@ -252,7 +252,7 @@ static void first_run_asks_when_doubtful(void **state) {
   verdict_free(v);
   v = verdict_of(3);
   doubt(v, 1);
-  bg_confirm_apply(v, 1, 2, 1, &c);
+  bg_confirm_apply(v, 1, 2, 1, 0, &c);
   assert_int_equal(c.decision, BG_CONFIRM_NEEDED);
   assert_int_equal(v->state, BG_GATE_PENDING);
   verdict_free(v);
@@ -265,25 +265,25 @@ static void pooled_runs_settle_it(void **state) {
   struct bg_gate_verdict *v = verdict_of(3);
   regress(v, 0);
   v->outcomes[0].confirmed = 1;
-  bg_confirm_apply(v, 2, 2, 1, &c);
+  bg_confirm_apply(v, 2, 2, 1, 0, &c);
   assert_int_equal(c.decision, BG_CONFIRM_DIFFERENT);
   assert_int_equal(v->state, BG_GATE_FAIL);
   assert_int_equal(c.runs, 2);
   verdict_free(v);
   /* SAME: nothing doubtful left. */
   v = verdict_of(3);
-  bg_confirm_apply(v, 2, 2, 1, &c);
+  bg_confirm_apply(v, 2, 2, 1, 0, &c);
   assert_int_equal(c.decision, BG_CONFIRM_SAME);
   assert_int_equal(v->state, BG_GATE_PASS);
   verdict_free(v);
   /* Still doubtful: another run while fewer than max confirmations ran, then UNKNOWN. */
   v = verdict_of(3);
   doubt(v, 2);
-  bg_confirm_apply(v, 2, 2, 1, &c);
+  bg_confirm_apply(v, 2, 2, 1, 0, &c);
   assert_int_equal(c.decision, BG_CONFIRM_NEEDED);
   assert_int_equal(v->state, BG_GATE_PENDING);
   v->state = BG_GATE_PASS;
-  bg_confirm_apply(v, 3, 2, 1, &c);
+  bg_confirm_apply(v, 3, 2, 1, 0, &c);
   assert_int_equal(c.decision, BG_CONFIRM_UNKNOWN);
   assert_int_equal(v->state, BG_GATE_PASS);
   assert_int_equal(v->outcomes[2].cls, BG_GATE_INCONCLUSIVE);
@@ -293,10 +293,10 @@ static void pooled_runs_settle_it(void **state) {
   v = verdict_of(3);
   regress(v, 1);
   v->counts[BG_GATE_REGRESSED] = 1;
-  bg_confirm_apply(v, 2, 2, 1, &c);
+  bg_confirm_apply(v, 2, 2, 1, 0, &c);
   assert_int_equal(c.decision, BG_CONFIRM_NEEDED);
   v->state = BG_GATE_FAIL;
-  bg_confirm_apply(v, 3, 2, 1, &c);
+  bg_confirm_apply(v, 3, 2, 1, 0, &c);
   assert_int_equal(c.decision, BG_CONFIRM_UNKNOWN);
   assert_int_equal(v->outcomes[1].cls, BG_GATE_INCONCLUSIVE);
   assert_int_equal(v->counts[BG_GATE_REGRESSED], 0);
@@ -306,8 +306,106 @@ static void pooled_runs_settle_it(void **state) {
   /* A server that allows fewer runs than an agent sent never asks for more. */
   doubt(v, 2);
   v->state = BG_GATE_PASS;
-  bg_confirm_apply(v, 5, 2, 1, &c);
+  bg_confirm_apply(v, 5, 2, 1, 0, &c);
   assert_int_equal(c.decision, BG_CONFIRM_UNKNOWN);
+  verdict_free(v);
+}
+
+/* A verdict of n benchmarks all `change` worse, regressed (confirmed when `confirmed`), with the
+ * standard error of a quiet benchmark; benchmark k of them `extra` worse instead. */
+static struct bg_gate_verdict *shifted(size_t n, double change, size_t k, double extra,
+                                       int confirmed) {
+  static const char *names[] = {"b0", "b1", "b2",  "b3",  "b4",  "b5",  "b6",  "b7",
+                                "b8", "b9", "b10", "b11", "b12", "b13", "b14", "b15"};
+  struct bg_gate_verdict *v = verdict_of(n);
+  for (size_t i = 0; i < n; i++) {
+    struct bg_gate_outcome *o = &v->outcomes[i];
+    double c = i == k ? extra : change;
+    o->benchmark = (char *)names[i];
+    o->log_scale = 1;
+    o->change = c;
+    o->se = 0.004;
+    o->df = 40;
+    o->change_lo = expm1(log1p(c) - 2 * o->se);
+    o->change_hi = expm1(log1p(c) + 2 * o->se);
+    o->p_worse = 1e-6;
+    o->q_worse = 1e-5;
+    o->cls = BG_GATE_REGRESSED;
+    o->confirmed = confirmed;
+  }
+  v->counts[BG_GATE_REGRESSED] = n;
+  v->state = BG_GATE_FAIL;
+  return v;
+}
+
+/* Every benchmark 4 % slower, through the confirmations too: a shift of the machine, not a
+ * confirmed regression: another run, then unknown, named. */
+static void a_shift_is_not_a_confirmed_regression(void **state) {
+  (void)state;
+  struct bg_confirm c;
+  struct bg_gate_verdict *v = shifted(12, 0.04, 99, 0, 1);
+  bg_confirm_apply(v, 2, 2, 1, 0, &c);
+  assert_true(v->shift.suspected);
+  assert_string_equal(v->shift.reason, "common_factor");
+  assert_near(v->shift.factor, 0.04, 0.005);
+  assert_int_equal(v->shift.explained, 12);
+  assert_int_equal(c.decision, BG_CONFIRM_NEEDED);
+  v->state = BG_GATE_FAIL;
+  bg_confirm_apply(v, 3, 2, 1, 0, &c);
+  assert_int_equal(c.decision, BG_CONFIRM_UNKNOWN);
+  assert_int_equal(v->state, BG_GATE_PASS);
+  assert_int_equal(v->counts[BG_GATE_REGRESSED], 0);
+  char *sum = bg_gate_summary_text(v);
+  assert_non_null(strstr(sum, "machine shift suspected (common_factor: +4."));
+  free(sum);
+  verdict_free(v);
+  /* Without confirmations the first run is final: it fails, and the shift is named. */
+  v = shifted(12, 0.04, 99, 0, 0);
+  bg_confirm_apply(v, 1, 2, 0, 0, &c);
+  assert_int_equal(c.decision, BG_CONFIRM_NONE);
+  assert_int_equal(v->state, BG_GATE_FAIL);
+  assert_true(v->shift.suspected);
+  struct bg_buf out;
+  bg_buf_init(&out, 0);
+  bg_verdict_render(&out, v, NULL, 0);
+  cJSON *j = cJSON_Parse(out.data);
+  const cJSON *ms = cJSON_GetObjectItem(j, "machine_shift");
+  assert_non_null(ms);
+  assert_string_equal(cJSON_GetObjectItem(ms, "reason")->valuestring, "common_factor");
+  assert_int_equal(cJSON_GetObjectItem(ms, "benchmarks")->valueint, 12);
+  cJSON_Delete(j);
+  bg_buf_free(&out);
+  verdict_free(v);
+}
+
+/* A regression that lands during a shift, worse than the shift explains, still fails. */
+static void a_regression_during_a_shift_fails(void **state) {
+  (void)state;
+  struct bg_confirm c;
+  struct bg_gate_verdict *v = shifted(12, 0.04, 5, 0.20, 1);
+  bg_confirm_apply(v, 2, 2, 1, 0, &c);
+  assert_true(v->shift.suspected);
+  assert_int_equal(v->shift.explained, 11);
+  assert_int_equal(c.decision, BG_CONFIRM_DIFFERENT);
+  assert_int_equal(v->state, BG_GATE_FAIL);
+  verdict_free(v);
+  /* One regression among unchanged benchmarks is no shift. */
+  v = verdict_of(12);
+  regress(v, 3);
+  v->outcomes[3].confirmed = 1;
+  for (size_t i = 0; i < 12; i++) {
+    v->outcomes[i].log_scale = 1;
+    v->outcomes[i].se = 0.004;
+    v->outcomes[i].df = 40;
+  }
+  bg_confirm_apply(v, 2, 2, 1, 0, &c);
+  assert_false(v->shift.suspected);
+  assert_int_equal(c.decision, BG_CONFIRM_DIFFERENT);
+  /* A changed fingerprint is named as the reason, and does not excuse that regression. */
+  bg_confirm_apply(v, 2, 2, 1, 1, &c);
+  assert_true(v->shift.suspected);
+  assert_string_equal(v->shift.reason, "fingerprint");
+  assert_int_equal(c.decision, BG_CONFIRM_DIFFERENT);
   verdict_free(v);
 }
 
@@ -321,7 +419,7 @@ static void the_verdict_says_so(void **state) {
   v->counts[BG_GATE_REGRESSED] = 1;
   v->counts[BG_GATE_INCONCLUSIVE] = 1;
   v->counts[BG_GATE_UNCHANGED] = 1;
-  bg_confirm_apply(v, 1, 2, 1, NULL);
+  bg_confirm_apply(v, 1, 2, 1, 0, NULL);
   struct bg_buf out;
   bg_buf_init(&out, 0);
   bg_verdict_render(&out, v, NULL, 0);
@@ -361,6 +459,8 @@ int main(void) {
       cmocka_unit_test(first_run_asks_when_doubtful),
       cmocka_unit_test(pooled_runs_settle_it),
       cmocka_unit_test(the_verdict_says_so),
+      cmocka_unit_test(a_shift_is_not_a_confirmed_regression),
+      cmocka_unit_test(a_regression_during_a_shift_fails),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
