@@ -52,6 +52,8 @@ struct bg_cpd_config {
   double candidate_penalty; /* binary segmentation threshold, times ln(n); default 1 */
   double penalty;           /* final threshold of the local test, times ln(n); default 8 */
   double curvature_penalty; /* how much better than one parabola, times ln(n); default 2 */
+  double shift_penalty;     /* level-shift test: how much better two flat segments must fit
+                               than one line, times ln(n); +inf disables the test */
   double outlier_k;         /* spike filter threshold in sigmas; default 5; 0 disables it */
 };
 

@@ -106,9 +106,9 @@ static void constant_series_has_no_change_and_no_noise(void **state) {
   bg_cpd_result_free(&r);
 }
 
-/* Fewer than 2 * min_segment points: nothing. Six points of a noiseless step are still too
- * few for a line-per-segment model to call it (documented conservative behaviour); twenty
- * are plenty. */
+/* Fewer than 2 * min_segment points: nothing. Six points of a noiseless step (3 + 3, the
+ * minimum segment on each side) are a level shift: two flat segments fit it exactly and one
+ * line does not. */
 static void very_short_series_have_no_change(void **state) {
   (void)state;
   const double s5[] = {1, 1, 1, 9, 9}, s6[] = {1, 1, 1, 9, 9, 9};
@@ -118,7 +118,9 @@ static void very_short_series_have_no_change(void **state) {
     bg_cpd_result_free(&r);
   }
   struct bg_cpd_result r = detect(s6, NULL, 6);
-  assert_int_equal(r.count, 0);
+  assert_int_equal(r.count, 1);
+  assert_int_equal(r.points[0].index, 3);
+  assert_near(r.points[0].magnitude, 8.0, 1e-12);
   bg_cpd_result_free(&r);
   double x[20];
   for (int i = 0; i < 20; i++)
@@ -214,6 +216,11 @@ static void rejects_bad_arguments(void **state) {
   c = bg_cpd_config_default();
   c.penalty = NAN;
   assert_int_equal(bg_cpd_detect(x, NULL, 10, &c, &r), BG_EINVAL);
+  c = bg_cpd_config_default();
+  c.shift_penalty = -1;
+  assert_int_equal(bg_cpd_detect(x, NULL, 10, &c, &r), BG_EINVAL);
+  c.shift_penalty = NAN;
+  assert_int_equal(bg_cpd_detect(x, NULL, 10, &c, &r), BG_EINVAL);
   assert_int_equal(bg_cpd_detect(NULL, NULL, 10, NULL, &r), BG_EINVAL);
   assert_int_equal(bg_cpd_detect(x, NULL, 10, NULL, NULL), BG_EINVAL);
   bg_cpd_result_free(NULL);
@@ -226,6 +233,7 @@ static void default_config_is_documented_one(void **state) {
   assert_near(c.candidate_penalty, 1.0, 0);
   assert_near(c.penalty, 8.0, 0);
   assert_near(c.curvature_penalty, 2.0, 0);
+  assert_near(c.shift_penalty, 0.5, 0);
   assert_near(c.outlier_k, 5.0, 0);
 }
 
