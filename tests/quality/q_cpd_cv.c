@@ -308,7 +308,7 @@ int main(int argc, char **argv) {
   static const double pen[] = {4, 5, 6, 8, 10, 12, 16};
   static const double shift[] = {0, 0.5, 1, 2, 3, 4, 6, INFINITY};
   static const double curv[] = {1, 2, 3};
-  static const double spen[] = {6, 8, 10}, sshift[] = {0, 2, 4}, scurv[] = {2};
+  static const double spen[] = {6, 8, 10}, sshift[] = {0.5, 2, INFINITY}, scurv[] = {2};
   struct grid full = {pen, shift, curv, 7, 8, 3}, sm = {spen, sshift, scurv, 3, 3, 1};
   if (failed || st.n != 35) {
     fprintf(stderr, "q_cpd_cv: expected 35 series, read %zu\n", st.n);

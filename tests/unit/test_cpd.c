@@ -65,6 +65,19 @@ static void single_spike_is_not_a_change_point(void **state) {
   bg_cpd_result_free(&r);
 }
 
+/* Two spikes among the first three points and two among the last three: the spike filter's
+ * window at the ends is the first or last five points, whose median is not a spike, so no
+ * spike starts or ends a segment. */
+static void spikes_at_the_ends_are_not_change_points(void **state) {
+  (void)state;
+  double x[30];
+  for (int i = 0; i < 30; i++)
+    x[i] = 100 + NZ[i] + (i == 0 || i == 2 ? 50 : 0) + (i == 29 || i == 27 ? -50 : 0);
+  struct bg_cpd_result r = detect(x, NULL, 30);
+  assert_int_equal(r.count, 0);
+  bg_cpd_result_free(&r);
+}
+
 /* Documented: segments are lines, so a steady ramp is one segment. A ramp that starts after a
  * flat stretch is a change of slope: reported near the kink when the series is long enough
  * that a single parabola cannot explain it (kink at 30 of 60: found at 28), not on 30 points
@@ -242,6 +255,7 @@ int main(void) {
       cmocka_unit_test(finds_clean_step_with_magnitude),
       cmocka_unit_test(finds_two_steps_in_order),
       cmocka_unit_test(single_spike_is_not_a_change_point),
+      cmocka_unit_test(spikes_at_the_ends_are_not_change_points),
       cmocka_unit_test(ramp_is_one_segment_and_kink_is_a_change),
       cmocka_unit_test(constant_series_has_no_change_and_no_noise),
       cmocka_unit_test(very_short_series_have_no_change),
