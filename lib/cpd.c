@@ -25,7 +25,7 @@ struct bg_cpd_config bg_cpd_config_default(void) {
   struct bg_cpd_config c = {.min_segment = 3,
                             .candidate_penalty = 1.0,
                             .penalty = 8.0,
-                            .curvature_penalty = 2.0,
+                            .curvature_penalty = 3.0,
                             .shift_penalty = 0.5,
                             .outlier_k = 5.0};
   return c;
@@ -305,6 +305,38 @@ static int refine(const struct sums *s, size_t m, size_t ms, size_t *cp, size_t 
   return moved;
 }
 
+/* Replaces two neighbouring change points by one level shift between them where one shift
+ * explains their three segments nearly as well: the second point gains less than beta (the
+ * pruning threshold, in units of the local residual variance times infl). A line fitted to
+ * the few points around a step makes a short ramp between two levels; the two ends of that
+ * ramp then each pass the line test while the step itself is never tested. Returns the number
+ * of change points kept. O(m) per replacement. */
+static size_t merge_ramps(const struct sums *s, size_t m, size_t ms, size_t *cp, size_t k,
+                          double beta, double infl) {
+  for (size_t j = 0; j + 1 < k;) {
+    size_t a = j ? cp[j - 1] : 0, e = j + 2 < k ? cp[j + 2] : m, at = 0;
+    double pair = seg_cost(s, a, cp[j]) + seg_cost(s, cp[j], cp[j + 1]) + seg_cost(s, cp[j + 1], e);
+    double best = INFINITY;
+    for (size_t t = a + ms; t + ms <= e; t++) {
+      double v = flat_cost(s, a, t) + flat_cost(s, t, e);
+      if (v < best) {
+        best = v;
+        at = t;
+      }
+    }
+    if (!(best < INFINITY) || (best - pair) / (split_var(pair, e - a, 6.0) * infl) > beta) {
+      j++;
+      continue;
+    }
+    cp[j] = at;
+    memmove(cp + j + 1, cp + j + 2, (k - j - 2) * sizeof *cp);
+    k--;
+    if (j)
+      j--;
+  }
+  return k;
+}
+
 /* Weighted residual sum of squares of a parabola fitted to [a, b) (at least 4 points), by a
  * direct pass with positions centred and scaled to [-1, 1] so the normal equations stay well
  * conditioned. Returns -1 when they are singular. */
@@ -353,9 +385,16 @@ static double quad_cost(const double *z, const double *w, size_t a, size_t b) {
 }
 
 /* How much better two lines split at c fit [a, e) than one parabola does, in units of the
- * local residual variance (as local_stat); +inf when no parabola can be fitted. */
+ * local residual variance (as local_stat); +inf when no parabola can be fitted, and for a
+ * level shift: its test already required two flat segments to beat one line, which smooth
+ * growth does not pass (a parabola fits a centred step no better than a line does, so the
+ * veto would only cost weak steps). */
 static double curve_stat(const struct sums *s, const double *z, const double *w, size_t a, size_t c,
                          size_t e) {
+  int flat;
+  local_stat_model(s, a, c, e, 1.0, &flat); /* which test wins does not depend on infl */
+  if (flat)
+    return INFINITY;
   double q = quad_cost(z, w, a, e);
   if (q < 0.0)
     return INFINITY;
@@ -536,6 +575,12 @@ int bg_cpd_detect(const double *x, const double *var, size_t n, const struct bg_
   k = prune(&s, m, cp, k, out->threshold, infl, stat);
   for (int round = 0; round < 4 && refine(&s, m, c.min_segment, cp, k, infl); round++)
     k = prune(&s, m, cp, k, out->threshold, infl, stat);
+  if (s.shift_pen < INFINITY) {
+    size_t k0 = k;
+    k = merge_ramps(&s, m, c.min_segment, cp, k, out->threshold, infl);
+    if (k != k0)
+      k = prune(&s, m, cp, k, out->threshold, infl, stat);
+  }
   k = veto_curvature(&s, zs, ws, m, cp, k, c.curvature_penalty * lnm, infl, stat);
   if (k)
     report_points(cp, k, m, map, y, stat, scratch, out);

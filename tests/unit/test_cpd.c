@@ -245,7 +245,7 @@ static void default_config_is_documented_one(void **state) {
   assert_int_equal(c.min_segment, 3);
   assert_near(c.candidate_penalty, 1.0, 0);
   assert_near(c.penalty, 8.0, 0);
-  assert_near(c.curvature_penalty, 2.0, 0);
+  assert_near(c.curvature_penalty, 3.0, 0);
   assert_near(c.shift_penalty, 0.5, 0);
   assert_near(c.outlier_k, 5.0, 0);
 }
