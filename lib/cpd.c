@@ -1,4 +1,5 @@
-/* cpd.c: change-point detection: robust binary segmentation, local pruning, curvature veto.
+/* cpd.c: change-point detection: robust binary segmentation, local pruning with a change-of-line
+ * and a level-shift test, curvature veto.
  *
  * The method and its complexity are described in cpd.h; docs/changepoints.md has the
  * measured quality. Everything works on a compacted copy of the present points, standardised
