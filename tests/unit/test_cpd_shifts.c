@@ -151,6 +151,20 @@ static void two_sigma_shift_near_zero_reports_its_magnitude(void **state) {
   bg_cpd_result_free(&r);
 }
 
+/* Seed 1120 (3 sigma, no spikes): the lines' candidate for this step is at 44, six points
+ * early; re-placing the level shift between its neighbours puts it on the step. */
+static void a_level_shift_is_placed_on_the_step(void **state) {
+  (void)state;
+  double x[N];
+  generate(x, 1120, 0.05, 3.0, 0);
+  struct bg_cpd_result r;
+  assert_int_equal(bg_cpd_detect(x, NULL, N, NULL, &r), BG_OK);
+  assert_int_equal(r.count, 1);
+  printf("  seed 1120, 3 sigma: change point at %zu\n", r.points[0].index);
+  assert_true(labs((long)r.points[0].index - AT) <= 1);
+  bg_cpd_result_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(three_sigma_shifts_are_found),
@@ -158,6 +172,7 @@ int main(void) {
       cmocka_unit_test(one_sigma_shifts_are_found_sometimes),
       cmocka_unit_test(noise_with_spikes_has_no_change_point),
       cmocka_unit_test(two_sigma_shift_near_zero_reports_its_magnitude),
+      cmocka_unit_test(a_level_shift_is_placed_on_the_step),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
