@@ -1,4 +1,5 @@
-/* cpd.c: change-point detection: robust binary segmentation, local pruning, curvature veto.
+/* cpd.c: change-point detection: robust binary segmentation, local pruning with a change-of-line
+ * and a level-shift test, curvature veto.
  *
  * The method and its complexity are described in cpd.h; docs/changepoints.md has the
  * measured quality. Everything works on a compacted copy of the present points, standardised
@@ -17,13 +18,16 @@
 /* Prefix sums of a weighted least-squares line fit over local positions t = 0..m-1. */
 struct sums {
   double *w, *wx, *wxx, *wt, *wtt, *wtx; /* each m + 1 long, [0] = 0 */
+  double shift_pen; /* shift_penalty * ln(m): how much better two flat segments must fit than
+                       one line for the level-shift test (+inf: never) */
 };
 
 struct bg_cpd_config bg_cpd_config_default(void) {
   struct bg_cpd_config c = {.min_segment = 3,
                             .candidate_penalty = 1.0,
                             .penalty = 8.0,
-                            .curvature_penalty = 2.0,
+                            .curvature_penalty = 3.0,
+                            .shift_penalty = 0.5,
                             .outlier_k = 5.0};
   return c;
 }
@@ -138,6 +142,15 @@ static double seg_cost(const struct sums *s, size_t a, size_t b) {
   return r > 0.0 ? r : 0.0;
 }
 
+/* Weighted residual sum of squares of the mean of [a, b). */
+static double flat_cost(const struct sums *s, size_t a, size_t b) {
+  double w = s->w[b] - s->w[a];
+  if (w <= 0.0)
+    return 0.0;
+  double wx = s->wx[b] - s->wx[a], r = s->wxx[b] - s->wxx[a] - wx * wx / w;
+  return r > 0.0 ? r : 0.0;
+}
+
 /* Candidates by binary segmentation; returns them sorted in *cand (caller frees). */
 static size_t binseg(const struct sums *s, size_t m, size_t ms, double beta, size_t **cand) {
   size_t cap = 16, k = 0, scap = 16, top = 0;
@@ -178,15 +191,45 @@ static size_t binseg(const struct sums *s, size_t m, size_t ms, double beta, siz
   return k;
 }
 
+/* Residual variance of a split fitted with `par` parameters over `len` points, never below
+ * the series' own noise (sigma = 1 after standardising). */
+static double split_var(double rss, size_t len, double par) {
+  double dof = (double)len - par;
+  double s2 = rss / (dof > 1.0 ? dof : 1.0);
+  return s2 < 1.0 ? 1.0 : s2;
+}
+
 /* Local test of the change point c between boundaries a and e; `infl` is the persistence
- * factor that widens the noise of smooth (positively autocorrelated) series. */
+ * factor that widens the noise of smooth (positively autocorrelated) series. The larger of
+ * two statistics:
+ *  - change of line: one line over [a, e) against one line on each side;
+ *  - level shift: one mean against one mean on each side, counted only when the two flat
+ *    segments also fit better than one line over both by more than shift_pen. A line through
+ *    a centred step of d sigma over n points leaves only n d^2 / 16 of its n d^2 / 4 unexplained,
+ *    so the first test alone misses sustained shifts that a mean model sees at once; the
+ *    condition keeps a ramp (which two flat segments fit worse than one line) from counting. */
+static double local_stat_model(const struct sums *s, size_t a, size_t c, size_t e, double infl,
+                               int *flat) {
+  *flat = 0;
+  double line = seg_cost(s, a, e), split = seg_cost(s, a, c) + seg_cost(s, c, e);
+  double stat = (line - split) / (split_var(split, e - a, 4.0) * infl);
+  if (s->shift_pen < INFINITY) {
+    double fsplit = flat_cost(s, a, c) + flat_cost(s, c, e), s2 = split_var(fsplit, e - a, 2.0);
+    if ((line - fsplit) / s2 > s->shift_pen) {
+      double fstat = (flat_cost(s, a, e) - fsplit) / (s2 * infl);
+      if (fstat > stat) {
+        stat = fstat;
+        *flat = 1;
+      }
+    }
+  }
+  return stat;
+}
+
+/* The local statistic alone (see local_stat_model). */
 static double local_stat(const struct sums *s, size_t a, size_t c, size_t e, double infl) {
-  double split = seg_cost(s, a, c) + seg_cost(s, c, e);
-  double dof = (double)(e - a) - 4.0;
-  double s2 = split / (dof > 1.0 ? dof : 1.0);
-  if (s2 < 1.0) /* never below the series' own noise (sigma = 1 after standardising) */
-    s2 = 1.0;
-  return (seg_cost(s, a, e) - split) / (s2 * infl);
+  int flat;
+  return local_stat_model(s, a, c, e, infl, &flat);
 }
 
 /* Persistence factor (1 + r) / (1 - r) of an AR(1) long-run variance, with r the lag-1
@@ -232,6 +275,65 @@ static size_t prune(const struct sums *s, size_t m, size_t *cp, size_t k, double
     k--;
     for (size_t j = w ? w - 1 : 0; j <= w && j < k; j++)
       stat[j] = local_stat(s, j ? cp[j - 1] : 0, cp[j], j + 1 < k ? cp[j + 1] : m, infl);
+  }
+  return k;
+}
+
+/* Moves each level shift (a change point whose level-shift statistic is the larger), in order,
+ * to the position between its neighbours (keeping ms points on each side) where the local
+ * statistic is largest. The candidates come from lines, whose best split of a step can lie a
+ * few points off it, and pruning a dense candidate set can keep two points that flank a step
+ * and drop the one on it. Changes of slope stay where the lines put them. Returns whether any
+ * point moved. O(m) per call. */
+static int refine(const struct sums *s, size_t m, size_t ms, size_t *cp, size_t k, double infl) {
+  int moved = 0;
+  for (size_t j = 0; j < k; j++) {
+    size_t a = j ? cp[j - 1] : 0, e = j + 1 < k ? cp[j + 1] : m, at = cp[j];
+    int flat;
+    double best = local_stat_model(s, a, at, e, infl, &flat);
+    if (!flat)
+      continue;
+    for (size_t t = a + ms; t + ms <= e; t++) {
+      double v = local_stat(s, a, t, e, infl);
+      if (v > best + 1e-9) {
+        best = v;
+        at = t;
+      }
+    }
+    moved |= at != cp[j];
+    cp[j] = at;
+  }
+  return moved;
+}
+
+/* Replaces two neighbouring change points by one level shift between them where one shift
+ * explains their three segments nearly as well: the second point gains less than beta (the
+ * pruning threshold, in units of the local residual variance times infl). A line fitted to
+ * the few points around a step makes a short ramp between two levels; the two ends of that
+ * ramp then each pass the line test while the step itself is never tested. Returns the number
+ * of change points kept. O(m) per replacement. */
+static size_t merge_ramps(const struct sums *s, size_t m, size_t ms, size_t *cp, size_t k,
+                          double beta, double infl) {
+  for (size_t j = 0; j + 1 < k;) {
+    size_t a = j ? cp[j - 1] : 0, e = j + 2 < k ? cp[j + 2] : m, at = 0;
+    double pair = seg_cost(s, a, cp[j]) + seg_cost(s, cp[j], cp[j + 1]) + seg_cost(s, cp[j + 1], e);
+    double best = INFINITY;
+    for (size_t t = a + ms; t + ms <= e; t++) {
+      double v = flat_cost(s, a, t) + flat_cost(s, t, e);
+      if (v < best) {
+        best = v;
+        at = t;
+      }
+    }
+    if (!(best < INFINITY) || (best - pair) / (split_var(pair, e - a, 6.0) * infl) > beta) {
+      j++;
+      continue;
+    }
+    cp[j] = at;
+    memmove(cp + j + 1, cp + j + 2, (k - j - 2) * sizeof *cp);
+    k--;
+    if (j)
+      j--;
   }
   return k;
 }
@@ -284,9 +386,16 @@ static double quad_cost(const double *z, const double *w, size_t a, size_t b) {
 }
 
 /* How much better two lines split at c fit [a, e) than one parabola does, in units of the
- * local residual variance (as local_stat); +inf when no parabola can be fitted. */
+ * local residual variance (as local_stat); +inf when no parabola can be fitted, and for a
+ * level shift: its test already required two flat segments to beat one line, which smooth
+ * growth does not pass (a parabola fits a centred step no better than a line does, so the
+ * veto would only cost weak steps). */
 static double curve_stat(const struct sums *s, const double *z, const double *w, size_t a, size_t c,
                          size_t e) {
+  int flat;
+  local_stat_model(s, a, c, e, 1.0, &flat); /* which test wins does not depend on infl */
+  if (flat)
+    return INFINITY;
   double q = quad_cost(z, w, a, e);
   if (q < 0.0)
     return INFINITY;
@@ -328,7 +437,8 @@ static size_t veto_curvature(const struct sums *s, const double *z, const double
 static int check_config(const struct bg_cpd_config *c) {
   if (c->min_segment < 2 || !isfinite(c->candidate_penalty) || c->candidate_penalty < 0.0 ||
       !isfinite(c->penalty) || c->penalty < 0.0 || !isfinite(c->curvature_penalty) ||
-      c->curvature_penalty < 0.0 || !isfinite(c->outlier_k) || c->outlier_k < 0.0)
+      c->curvature_penalty < 0.0 || !(c->shift_penalty >= 0.0) || !isfinite(c->outlier_k) ||
+      c->outlier_k < 0.0)
     return BG_EINVAL;
   return BG_OK;
 }
@@ -350,12 +460,17 @@ static int finite_points(const double *x, const double *var, size_t n, double *x
   return BG_OK;
 }
 
-/* Spike filter: each point further than outlier_k * sigma from the median of its (up to)
- * 5-point window is replaced by that median. */
+/* Spike filter: each point further than outlier_k * sigma from the median of the 5-point
+ * window around it (at the ends: the first or last five) is replaced by that median. */
 static void despike(const double *xs, size_t m, double sigma, double outlier_k, double *scratch,
                     double *y) {
   for (size_t i = 0; i < m; i++) {
-    size_t a = i >= 2 ? i - 2 : 0, b = i + 3 <= m ? i + 3 : m;
+    /* a full 5-point window, shifted inward at the ends: two spikes among the first three
+     * points must not become the median */
+    size_t a = i >= 2 ? i - 2 : 0;
+    if (m >= 5 && a + 5 > m)
+      a = m - 5;
+    size_t b = a + 5 <= m ? a + 5 : m;
     double med = median_range(xs, a, b, scratch);
     y[i] = outlier_k > 0.0 && fabs(xs[i] - med) > outlier_k * sigma ? med : xs[i];
   }
@@ -401,9 +516,8 @@ static void fill_sums(const double *y, const double *vs, int has_var, size_t m, 
 
 /* The k change points cp[] of the m kept points (map: their indexes in the input) into out,
  * each with the medians of its two segments of y and its statistic stat[j]. */
-static void report_points(const size_t *cp, size_t k, size_t m, const size_t *map,
-                          const double *y, const double *stat, double *scratch,
-                          struct bg_cpd_result *out) {
+static void report_points(const size_t *cp, size_t k, size_t m, const size_t *map, const double *y,
+                          const double *stat, double *scratch, struct bg_cpd_result *out) {
   out->points = bg_xcalloc(k, sizeof *out->points);
   out->count = k;
   for (size_t j = 0; j < k; j++) {
@@ -455,10 +569,19 @@ int bg_cpd_detect(const double *x, const double *var, size_t n, const struct bg_
   ws = var ? bg_xmalloc(m * sizeof *ws) : NULL;
   fill_sums(y, vs, var != NULL, m, sigma, scratch, buf, zs, ws, &s);
   double lnm = log((double)m);
+  s.shift_pen = c.shift_penalty * lnm;
   size_t k = binseg(&s, m, c.min_segment, c.candidate_penalty * lnm, &cp);
   stat = bg_xmalloc((k ? k : 1) * sizeof *stat);
   out->threshold = c.penalty * lnm;
   k = prune(&s, m, cp, k, out->threshold, infl, stat);
+  for (int round = 0; round < 4 && refine(&s, m, c.min_segment, cp, k, infl); round++)
+    k = prune(&s, m, cp, k, out->threshold, infl, stat);
+  if (s.shift_pen < INFINITY) {
+    size_t k0 = k;
+    k = merge_ramps(&s, m, c.min_segment, cp, k, out->threshold, infl);
+    if (k != k0)
+      k = prune(&s, m, cp, k, out->threshold, infl, stat);
+  }
   k = veto_curvature(&s, zs, ws, m, cp, k, c.curvature_penalty * lnm, infl, stat);
   if (k)
     report_points(cp, k, m, map, y, stat, scratch, out);

@@ -12,8 +12,9 @@
  *     and spikes; when that is 0 (many tied differences) the mean absolute deviation of the
  *     differences is used; when that is 0 too (constant or perfectly linear series) no change
  *     point is reported.
- *  3. Spikes: a point farther than outlier_k * sigma from the median of its 5-point window
- *     is replaced by that median, so a one- or two-point spike never starts a segment.
+ *  3. Spikes: a point farther than outlier_k * sigma from the median of the 5-point window
+ *     around it (the first or last five at the ends) is replaced by that median, so a one- or
+ *     two-point spike never starts a segment.
  *  4. Candidates by binary segmentation: each segment is a straight line (level and slope)
  *     fitted by least squares; a segment is split at the point that most reduces the residual
  *     sum of squares, in units of sigma^2, while the reduction exceeds
@@ -25,11 +26,20 @@
  *     integrated series). The weakest candidate whose statistic is below penalty * ln(n) is
  *     removed, its neighbours re-tested, until every change point passes. Local noise and
  *     persistence make one default hold across series whose noise is not white (sawtooth,
- *     autocorrelated, heavy-tailed).
- *  6. Curvature veto: a change point must also fit its two segments better than one parabola
- *     over both, by more than curvature_penalty * ln(n) (the BIC price of the extra
+ *     autocorrelated, heavy-tailed). The statistic is the larger of two tests: change of line
+ *     (one line over both segments against one line each) and level shift (one mean against
+ *     one mean each), the latter counted only when the two flat segments fit better than one
+ *     line over both by shift_penalty * ln(n). A line through a step explains 3/4 of its
+ *     variance, so without the second test a sustained 2 sigma shift in 100 points would be
+ *     missed; the condition keeps a ramp from reading as steps. Level shifts are then moved
+ *     to their best position between their neighbours and the pruning repeated, and two
+ *     neighbouring change points (the ends of the short ramp a line makes around a step) are
+ *     replaced by one level shift when it fits their three segments within penalty * ln(n).
+ *  6. Curvature veto: a change of line must also fit its two segments better than one
+ *     parabola over both, by more than curvature_penalty * ln(n) (the BIC price of the extra
  *     parameters); otherwise the weakest such point is removed and its neighbours re-tested.
- *     Smooth growth (populations, GDP) is then not cut into many steps.
+ *     Smooth growth (populations, GDP) is then not cut into many steps. Level shifts are not
+ *     vetoed: their test already required two flat segments to beat one line.
  * A ramp (linear drift) is therefore one segment: no change point; a change of slope is one
  * when the series around it is long enough that a parabola cannot explain it. Per-point
  * variances (within-run variance of each centre), when given, weight the least-squares fits
@@ -37,9 +47,10 @@
  *
  * Complexity: O(n log n) for the noise estimate (sorting), O(n) for the spike filter, binary
  * segmentation O(n * depth) = O(n log n) for balanced splits (O(n k) worst case for k
- * candidates), pruning O(k^2) with k candidates, the curvature veto O(n) per removal (one pass
- * over two segments). In the common case (few change points) the total is O(n log n); 10 000
- * points take about 5 ms on the 2-core development VM (docs/changepoints.md). Memory O(n).
+ * candidates), pruning O(k^2) with k candidates, placing level shifts O(n) per round (at most
+ * 4), merging ramps O(n) per merge, the curvature veto O(n) per removal (one pass over two
+ * segments). In the common case (few change points) the total is O(n log n); 10 000 points take 0.6
+ * to 4 ms on the 2-core development VM (docs/changepoints.md). Memory O(n).
  */
 #ifndef BG_CPD_H
 #define BG_CPD_H
@@ -51,7 +62,10 @@ struct bg_cpd_config {
   size_t min_segment;       /* fewest points in a segment; default 3, at least 2 */
   double candidate_penalty; /* binary segmentation threshold, times ln(n); default 1 */
   double penalty;           /* final threshold of the local test, times ln(n); default 8 */
-  double curvature_penalty; /* how much better than one parabola, times ln(n); default 2 */
+  double curvature_penalty; /* how much better than one parabola, times ln(n); default 3 */
+  double shift_penalty;     /* level-shift test: how much better two flat segments must fit
+                               than one line, times ln(n); default 0.5; +inf disables the
+                               test (lines only) */
   double outlier_k;         /* spike filter threshold in sigmas; default 5; 0 disables it */
 };
 
@@ -62,9 +76,9 @@ struct bg_cpd_point {
   double after;     /* level after: median of the following segment */
   double magnitude; /* after - before */
   double relative;  /* after / before - 1 when both levels are > 0, else NAN */
-  double score;     /* local test statistic against one line over both neighbouring
-                       segments (chi-square-like, larger = stronger); every reported point
-                       has score > penalty * ln(n_used) */
+  double score;     /* local test statistic against one line (for a level shift: one mean)
+                       over both neighbouring segments (chi-square-like, larger = stronger);
+                       every reported point has score > penalty * ln(n_used) */
 };
 
 /* The detector's answer; owned by the caller, released with bg_cpd_result_free. */
@@ -78,7 +92,8 @@ struct bg_cpd_result {
 };
 
 /* Returns the default configuration (min_segment 3, candidate_penalty 1, penalty 8,
- * curvature_penalty 2, outlier_k 5). */
+ * curvature_penalty 3, shift_penalty 0.5, outlier_k 5), chosen by leave-one-series-out
+ * cross-validation (tests/quality/q_cpd_cv.c, docs/changepoints.md). */
 struct bg_cpd_config bg_cpd_config_default(void);
 
 /* Detects level shifts in x[0..n-1]. `var` (may be NULL) gives each point's variance (for
@@ -88,7 +103,7 @@ struct bg_cpd_config bg_cpd_config_default(void);
  * `out` (which the caller frees with bg_cpd_result_free, also after an error). Deterministic.
  * Returns BG_OK, or BG_EINVAL when x/out is NULL with n > 0, a variance of a present point
  * is negative or not finite, or the configuration is invalid (min_segment < 2, a negative
- * or non-finite penalty, curvature_penalty or outlier_k). */
+ * or non-finite penalty, curvature_penalty or outlier_k, a negative or NaN shift_penalty). */
 int bg_cpd_detect(const double *x, const double *var, size_t n, const struct bg_cpd_config *cfg,
                   struct bg_cpd_result *out);
 

@@ -9,9 +9,9 @@
  * points (median of 11 runs; printed, not asserted). --smoke: the TCPD part with looser
  * bounds (beat the best published default method), no timing.
  */
-#include "buf.h"
 #include "cpd.h"
 #include "cpd_metrics.h"
+#include "cpd_series.h"
 #include "error.h"
 #include "mem.h"
 
@@ -23,40 +23,6 @@
 #include <time.h>
 
 #define MARGIN 5
-
-static cJSON *load_json(const char *path) {
-  struct bg_buf b;
-  bg_buf_init(&b, 64u << 20);
-  cJSON *j = NULL;
-  if (bg_buf_read_file(&b, path) == BG_OK)
-    j = cJSON_Parse(b.data);
-  if (!j)
-    fprintf(stderr, "q_tcpd: cannot read or parse %s\n", path);
-  bg_buf_free(&b);
-  return j;
-}
-
-/* Values of a JSON array of numbers/nulls (null -> NAN). Caller frees. */
-static double *json_values(const cJSON *arr, size_t *n) {
-  size_t k = (size_t)cJSON_GetArraySize(arr), i = 0;
-  double *v = bg_xmalloc((k ? k : 1) * sizeof *v);
-  const cJSON *e;
-  cJSON_ArrayForEach(e, arr) v[i++] = cJSON_IsNumber(e) ? e->valuedouble : NAN;
-  *n = k;
-  return v;
-}
-
-static size_t *json_indices(const cJSON *arr, size_t *n) {
-  size_t k = (size_t)cJSON_GetArraySize(arr), i = 0;
-  size_t *v = bg_xmalloc((k ? k : 1) * sizeof *v);
-  const cJSON *e;
-  cJSON_ArrayForEach(e, arr) {
-    if (cJSON_IsNumber(e) && e->valuedouble >= 0)
-      v[i++] = (size_t)e->valuedouble;
-  }
-  *n = i;
-  return v;
-}
 
 /* Detects with defaults; returns the change-point indices (caller frees). */
 static size_t *detect(const double *x, size_t n, size_t *k) {
@@ -81,7 +47,7 @@ static size_t *detect_tcpd_file(const cJSON *doc, size_t *n_obs, size_t *k) {
   *n_obs = 0;
   cJSON_ArrayForEach(dim, series) {
     size_t n, kk;
-    double *x = json_values(cJSON_GetObjectItemCaseSensitive(dim, "raw"), &n);
+    double *x = cpd_json_values(cJSON_GetObjectItemCaseSensitive(dim, "raw"), &n);
     size_t *c = detect(x, n, &kk);
     *n_obs = n;
     bg_xgrow((void **)&all, &cap, cnt + kk + 1, sizeof *all);
@@ -135,7 +101,7 @@ static int run_tcpd(int smoke) {
   char path[1024];
   int failed = 0;
   snprintf(path, sizeof path, "%s/data/tcpd/annotations.json", BG_SHARED_DIR);
-  cJSON *ann = load_json(path);
+  cJSON *ann = cpd_load_json(path);
   if (!ann)
     return 1;
   printf("TCPD (%s/data/tcpd), detector defaults, margin %d\n", BG_SHARED_DIR, MARGIN);
@@ -145,7 +111,7 @@ static int run_tcpd(int smoke) {
   const cJSON *ds;
   cJSON_ArrayForEach(ds, ann) {
     snprintf(path, sizeof path, "%s/data/tcpd/series/%s.json", BG_SHARED_DIR, ds->string);
-    cJSON *doc = load_json(path);
+    cJSON *doc = cpd_load_json(path);
     if (!doc) {
       failed = 1;
       continue;
@@ -158,7 +124,7 @@ static int run_tcpd(int smoke) {
     cJSON_ArrayForEach(who, ds) {
       if (na == 16)
         break;
-      owned[na] = json_indices(who, &a[na].count);
+      owned[na] = cpd_json_indices(who, &a[na].count);
       a[na].points = owned[na];
       na++;
     }
@@ -227,12 +193,12 @@ static int run_perf_series(void) {
   printf("%-36s %-28s %-28s %5s\n", "case", "expected", "found", "F1@5");
 
   snprintf(path, sizeof path, "%s/data/perf-series/otava_hunter_small_cases.json", BG_SHARED_DIR);
-  cJSON *small = load_json(path);
+  cJSON *small = cpd_load_json(path);
   const cJSON *c;
   cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(small, "cases")) {
     size_t n, ne, nf;
-    double *x = json_values(cJSON_GetObjectItemCaseSensitive(c, "series"), &n);
-    size_t *exp = json_indices(cJSON_GetObjectItemCaseSensitive(c, "expected"), &ne);
+    double *x = cpd_json_values(cJSON_GetObjectItemCaseSensitive(c, "series"), &n);
+    size_t *exp = cpd_json_indices(cJSON_GetObjectItemCaseSensitive(c, "expected"), &ne);
     size_t *found = detect(x, n, &nf);
     double f = agreement(exp, ne, found, nf);
     printf("%-36s ", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(c, "name")));
@@ -250,17 +216,17 @@ static int run_perf_series(void) {
   cJSON_Delete(small);
 
   snprintf(path, sizeof path, "%s/data/perf-series/otava_tigerbeetle.json", BG_SHARED_DIR);
-  cJSON *tb = load_json(path);
+  cJSON *tb = cpd_load_json(path);
   if (tb) {
     size_t n, nf;
     const cJSON *dim = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(tb, "series"), 0);
-    double *x = json_values(cJSON_GetObjectItemCaseSensitive(dim, "raw"), &n);
+    double *x = cpd_json_values(cJSON_GetObjectItemCaseSensitive(dim, "raw"), &n);
     size_t *found = detect(x, n, &nf);
     const cJSON *r;
     cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(tb, "otava_reference_outputs")) {
       size_t ne;
       size_t *exp =
-          json_indices(cJSON_GetObjectItemCaseSensitive(r, "otava_expected_indexes"), &ne);
+          cpd_json_indices(cJSON_GetObjectItemCaseSensitive(r, "otava_expected_indexes"), &ne);
       double f = agreement(exp, ne, found, nf);
       char name[128];
       snprintf(name, sizeof name, "tigerbeetle %s",
@@ -288,7 +254,7 @@ static int run_perf_series(void) {
   double idx_score = cases ? sum / cases : 0;
 
   snprintf(path, sizeof path, "%s/data/perf-series/mongodb_spa_fixtures.json", BG_SHARED_DIR);
-  cJSON *mg = load_json(path);
+  cJSON *mg = cpd_load_json(path);
   double csum = 0;
   int ccount = 0;
   if (mg) {
@@ -309,7 +275,7 @@ static int run_perf_series(void) {
       if (!items[i])
         continue;
       size_t n, nf;
-      double *x = json_values(cJSON_GetObjectItemCaseSensitive(items[i], "series"), &n);
+      double *x = cpd_json_values(cJSON_GetObjectItemCaseSensitive(items[i], "series"), &n);
       size_t *found = detect(x, n, &nf);
       const cJSON *e = cJSON_GetObjectItemCaseSensitive(items[i], "expected_num_change_points");
       double ex = cJSON_IsNumber(e) ? e->valuedouble : 0;

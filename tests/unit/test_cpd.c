@@ -65,6 +65,19 @@ static void single_spike_is_not_a_change_point(void **state) {
   bg_cpd_result_free(&r);
 }
 
+/* Two spikes among the first three points and two among the last three: the spike filter's
+ * window at the ends is the first or last five points, whose median is not a spike, so no
+ * spike starts or ends a segment. */
+static void spikes_at_the_ends_are_not_change_points(void **state) {
+  (void)state;
+  double x[30];
+  for (int i = 0; i < 30; i++)
+    x[i] = 100 + NZ[i] + (i == 0 || i == 2 ? 50 : 0) + (i == 29 || i == 27 ? -50 : 0);
+  struct bg_cpd_result r = detect(x, NULL, 30);
+  assert_int_equal(r.count, 0);
+  bg_cpd_result_free(&r);
+}
+
 /* Documented: segments are lines, so a steady ramp is one segment. A ramp that starts after a
  * flat stretch is a change of slope: reported near the kink when the series is long enough
  * that a single parabola cannot explain it (kink at 30 of 60: found at 28), not on 30 points
@@ -106,9 +119,9 @@ static void constant_series_has_no_change_and_no_noise(void **state) {
   bg_cpd_result_free(&r);
 }
 
-/* Fewer than 2 * min_segment points: nothing. Six points of a noiseless step are still too
- * few for a line-per-segment model to call it (documented conservative behaviour); twenty
- * are plenty. */
+/* Fewer than 2 * min_segment points: nothing. Six points of a noiseless step (3 + 3, the
+ * minimum segment on each side) are a level shift: two flat segments fit it exactly and one
+ * line does not. */
 static void very_short_series_have_no_change(void **state) {
   (void)state;
   const double s5[] = {1, 1, 1, 9, 9}, s6[] = {1, 1, 1, 9, 9, 9};
@@ -118,7 +131,9 @@ static void very_short_series_have_no_change(void **state) {
     bg_cpd_result_free(&r);
   }
   struct bg_cpd_result r = detect(s6, NULL, 6);
-  assert_int_equal(r.count, 0);
+  assert_int_equal(r.count, 1);
+  assert_int_equal(r.points[0].index, 3);
+  assert_near(r.points[0].magnitude, 8.0, 1e-12);
   bg_cpd_result_free(&r);
   double x[20];
   for (int i = 0; i < 20; i++)
@@ -214,6 +229,11 @@ static void rejects_bad_arguments(void **state) {
   c = bg_cpd_config_default();
   c.penalty = NAN;
   assert_int_equal(bg_cpd_detect(x, NULL, 10, &c, &r), BG_EINVAL);
+  c = bg_cpd_config_default();
+  c.shift_penalty = -1;
+  assert_int_equal(bg_cpd_detect(x, NULL, 10, &c, &r), BG_EINVAL);
+  c.shift_penalty = NAN;
+  assert_int_equal(bg_cpd_detect(x, NULL, 10, &c, &r), BG_EINVAL);
   assert_int_equal(bg_cpd_detect(NULL, NULL, 10, NULL, &r), BG_EINVAL);
   assert_int_equal(bg_cpd_detect(x, NULL, 10, NULL, NULL), BG_EINVAL);
   bg_cpd_result_free(NULL);
@@ -225,7 +245,8 @@ static void default_config_is_documented_one(void **state) {
   assert_int_equal(c.min_segment, 3);
   assert_near(c.candidate_penalty, 1.0, 0);
   assert_near(c.penalty, 8.0, 0);
-  assert_near(c.curvature_penalty, 2.0, 0);
+  assert_near(c.curvature_penalty, 3.0, 0);
+  assert_near(c.shift_penalty, 0.5, 0);
   assert_near(c.outlier_k, 5.0, 0);
 }
 
@@ -234,6 +255,7 @@ int main(void) {
       cmocka_unit_test(finds_clean_step_with_magnitude),
       cmocka_unit_test(finds_two_steps_in_order),
       cmocka_unit_test(single_spike_is_not_a_change_point),
+      cmocka_unit_test(spikes_at_the_ends_are_not_change_points),
       cmocka_unit_test(ramp_is_one_segment_and_kink_is_a_change),
       cmocka_unit_test(constant_series_has_no_change_and_no_noise),
       cmocka_unit_test(very_short_series_have_no_change),
