@@ -19,9 +19,26 @@
  * is missed (the smoke run checks looser bounds that hold for any seed). Environment, for
  * experiments: Q_GATE_WINDOW and Q_GATE_NOISE_WINDOW set the gate's two windows;
  * Q_GATE_DEBUG=1 prints every benchmark the gate fails on an unchanged commit.
+ *
+ * The generator is sim.c's (shared with q_centre.c). Machine effects, all off by default
+ * (sim.h has the details; docs/gate.md, "The run's centre", the measured effect of each):
+ *   Q_SIM_INTERFERENCE=FRAC[,AMOUNT]  one-sided interference: per run U(0, FRAC) of the
+ *                                     repetitions slowed by U(0, AMOUNT), default 0.2
+ *   Q_SIM_SHIFT=PROB[,LO,HI[,LEN]]    machine shifts: at a share PROB of runs every benchmark
+ *                                     becomes xU(LO, HI) (default 1.02-1.06) for 1-LEN runs
+ *                                     (default 3), in history and candidates alike
+ *   Q_SIM_SHIFT_REGRESSIONS=1         the candidates with regressions run during a shift
+ *   Q_SIM_MACHINE_DRIFT=STEP          a random walk of every benchmark's level together
+ *   Q_SIM_DRIFT=FRAC[,SCALE]          per-benchmark random-walk drift (default 0.1,1)
+ * and the run's centre the gate and the oracle are given (the peers keep their own):
+ *   Q_GATE_CENTRE=trim20|min|p10|p25|low3|auto   (default trim20, the gate's own; auto: per
+ *                                     benchmark the centre with the smallest run-to-run
+ *                                     variance over its history, Q_GATE_CENTRE_MARGIN 0.8)
+ * The noise cells stay those of the 20 % trimmed mean, whichever centre is used.
  */
 #include "gate.h"
 #include "mem.h"
+#include "sim.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -32,150 +49,19 @@
 #include <string.h>
 #include <time.h>
 
-#define NB 200     /* benchmarks per suite */
-#define NREP 10    /* repetitions per run */
-#define HIST 100   /* runs of history kept per trial */
-#define WINDOW 30  /* benchgate's level window (the oracle's level uses the same runs) */
+#define NB SIM_NB
+#define NREP SIM_NREP
+#define HIST 100  /* runs of history kept per trial */
+#define WINDOW 30 /* benchgate's level window (the oracle's level uses the same runs) */
 #define NEFF 5
 #define NCELL 3
-#define NNULL 2    /* unchanged candidates per trial */
-#define NREG 2     /* candidates with regressions per trial */
-#define NREGB 10   /* regressed benchmarks per regression candidate (5 %) */
-#define MC_RUNS 1000
+#define NNULL 2  /* unchanged candidates per trial */
+#define NREG 2   /* candidates with regressions per trial */
+#define NREGB 10 /* regressed benchmarks per regression candidate (5 %) */
 #define MIN_EFFECT 0.02
 
 static const double effects[NEFF] = {0.01, 0.02, 0.05, 0.10, 0.20};
 static const char *cell_names[NCELL] = {"<=0.5%", "0.5-1%", ">1%"};
-
-/* ---- PRNG ------------------------------------------------------------------------------- */
-
-struct rng {
-  uint64_t s[4];
-  int has_spare;
-  double spare;
-};
-
-static uint64_t splitmix(uint64_t *x) {
-  uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-static void rng_seed(struct rng *r, uint64_t seed) {
-  for (int i = 0; i < 4; i++)
-    r->s[i] = splitmix(&seed);
-  r->has_spare = 0;
-}
-
-static uint64_t rotl(uint64_t x, int k) {
-  return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t next_u64(struct rng *r) {
-  uint64_t *s = r->s, out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
-  return out;
-}
-
-static double unif(struct rng *r) {
-  return (double)(next_u64(r) >> 11) * 0x1.0p-53;
-}
-
-static double unif_ab(struct rng *r, double a, double b) {
-  return a + (b - a) * unif(r);
-}
-
-static double logunif(struct rng *r, double a, double b) {
-  return exp(unif_ab(r, log(a), log(b)));
-}
-
-static double gauss(struct rng *r) {
-  if (r->has_spare) {
-    r->has_spare = 0;
-    return r->spare;
-  }
-  double u, v, s;
-  do {
-    u = 2 * unif(r) - 1;
-    v = 2 * unif(r) - 1;
-    s = u * u + v * v;
-  } while (s >= 1 || s == 0);
-  double f = sqrt(-2 * log(s) / s);
-  r->spare = v * f;
-  r->has_spare = 1;
-  return u * f;
-}
-
-/* ---- the simulated suite ---------------------------------------------------------------- */
-
-struct bench {
-  double level;   /* log of the typical value */
-  double cv_w;    /* within-run sd of log samples */
-  double cv_b;    /* between-run sd of the run offset */
-  int bimodal;    /* 0 no, 1 by run, 2 by sample */
-  double bi_p, bi_gap;
-  double drift;   /* random-walk step sd, 0 for none */
-  double v_true;  /* true variance of a run's log centre (Monte Carlo) */
-  double w_mean;  /* expected within-run variance estimate log_w of a run (Monte Carlo) */
-  int cell;
-};
-
-/* One run of one benchmark: fills x[NREP] (values, not logs). `walk` is the drift state. */
-static void gen_run(struct rng *r, const struct bench *b, double walk, double effect, double *x) {
-  double off = b->level + walk + b->cv_b * gauss(r) + log1p(effect);
-  if (b->bimodal == 1 && unif(r) < b->bi_p)
-    off += b->bi_gap;
-  for (int i = 0; i < NREP; i++) {
-    double lv = off + b->cv_w * gauss(r);
-    if (b->bimodal == 2 && unif(r) < b->bi_p)
-      lv += b->bi_gap;
-    double v = exp(lv);
-    if (unif(r) < 0.02)
-      v *= unif_ab(r, 1.2, 3.0);
-    x[i] = v;
-  }
-}
-
-static void make_suite(struct rng *r, struct bench *bs) {
-  for (int i = 0; i < NB; i++) {
-    struct bench *b = &bs[i];
-    memset(b, 0, sizeof *b);
-    b->level = unif_ab(r, log(50), log(5e7));
-    b->cv_w = logunif(r, 0.002, 0.05);
-    b->cv_b = logunif(r, 0.001, 0.03);
-    double u = unif(r);
-    if (u < 0.05) {
-      b->bimodal = 1;
-      b->bi_p = unif_ab(r, 0.1, 0.5);
-      b->bi_gap = b->cv_b * unif_ab(r, 1, 3);
-    } else if (u < 0.10) {
-      b->bimodal = 2;
-      b->bi_p = unif_ab(r, 0.05, 0.3);
-      b->bi_gap = unif_ab(r, 0.02, 0.08);
-    }
-    if (unif(r) < 0.10)
-      b->drift = b->cv_b * unif_ab(r, 0.05, 0.2);
-    /* The true variance of a run centre, by Monte Carlo, for the oracle and the noise cells. */
-    double x[NREP], *c = bg_xmalloc(MC_RUNS * sizeof *c);
-    struct bg_gate_summary s;
-    for (int k = 0; k < MC_RUNS; k++) {
-      gen_run(r, b, 0, 0, x);
-      bg_gate_summarize(x, NREP, &s);
-      c[k] = s.log_center;
-      b->w_mean += s.log_w / MC_RUNS;
-    }
-    b->v_true = bg_stats_variance(c, MC_RUNS);
-    free(c);
-    double cv = sqrt(b->v_true);
-    b->cell = cv <= 0.005 ? 0 : cv <= 0.01 ? 1 : 2;
-  }
-}
 
 /* ---- methods ---------------------------------------------------------------------------- */
 
@@ -192,18 +78,50 @@ enum {
   M_CRITERION,
   NMETH
 };
-static const char *meth_names[NMETH] = {
-    "benchgate", "oracle", "github-action-benchmark", "Bencher", "Conbench", "CodSpeed",
-    "asv continuous", "Perfherder", "gbench compare.py", "Criterion.rs"};
+static const char *meth_names[NMETH] = {"benchgate",      "oracle",     "github-action-benchmark",
+                                        "Bencher",        "Conbench",   "CodSpeed",
+                                        "asv continuous", "Perfherder", "gbench compare.py",
+                                        "Criterion.rs"};
 
 /* Everything a trial's methods look at. hist[b][j]: summaries, j = 0 the newest run. */
 struct trial {
   struct bg_gate_summary hist[NB][HIST];
   struct bg_gate_point pts[NB][HIST]; /* hist as the gate reads it */
-  double prev[NB][NREP]; /* samples of the newest baseline run */
+  double prev[NB][NREP];              /* samples of the newest baseline run */
   double cand[NB][NREP];
   struct bg_gate_summary csum[NB];
+  double hc[NB][HIST][SIM_NCENTRE]; /* each history run's log centres (Q_GATE_CENTRE=auto) */
+  int chosen[NB];                   /* the centre each benchmark uses */
 };
+
+/* The centres' true run-to-run variances of one suite (Monte Carlo, the runs v_true uses),
+ * for the oracle under another centre than the gate's. */
+struct centre_truth {
+  double c[SIM_NB][SIM_MC_RUNS][SIM_NCENTRE];
+  double w[SIM_NB][SIM_NCENTRE];
+  double v[SIM_NB][SIM_NCENTRE];
+  const double *ratio;
+};
+
+static void truth_hook(void *arg, int b, int k, const double *x) {
+  struct centre_truth *ct = arg;
+  struct bg_gate_summary s;
+  for (int c = 0; c < SIM_NCENTRE; c++) {
+    sim_summarize(x, NREP, c, ct->ratio, &s);
+    ct->c[b][k][c] = s.log_center;
+    ct->w[b][c] += s.log_w / SIM_MC_RUNS;
+  }
+}
+
+static void truth_finish(struct centre_truth *ct) {
+  static double col[SIM_MC_RUNS];
+  for (int b = 0; b < NB; b++)
+    for (int c = 0; c < SIM_NCENTRE; c++) {
+      for (int k = 0; k < SIM_MC_RUNS; k++)
+        col[k] = ct->c[b][k][c];
+      ct->v[b][c] = bg_stats_variance(col, SIM_MC_RUNS);
+    }
+}
 
 /* Peer rules; each returns 1 when it flags benchmark b of the candidate as a regression. */
 static int peer_flag(int m, const struct trial *t, int b) {
@@ -260,10 +178,10 @@ static int peer_flag(int m, const struct trial *t, int b) {
 
 /* One judged candidate as the gate and the oracle saw it, kept to re-run BH at other levels. */
 struct judged {
-  double pg[NB], po[NB]; /* two-sided p: gate, oracle */
-  double pw[NB];         /* one-sided worse p of the gate */
+  double pg[NB], po[NB];        /* two-sided p: gate, oracle */
+  double pw[NB];                /* one-sided worse p of the gate */
   unsigned char eg[NB], eo[NB]; /* the min_effect rule passes in the worse direction */
-  signed char eff[NB];  /* index into effects, -1 unchanged */
+  signed char eff[NB];          /* index into effects, -1 unchanged */
 };
 
 struct tally {
@@ -286,7 +204,7 @@ static void bh_flags(const double *p, const double *pw, const unsigned char *eli
 }
 
 static void tally_commit(struct tally *t, const struct judged *j, const int *flag,
-                         const struct bench *bs, int null_commit) {
+                         const struct sim_bench *bs, int null_commit) {
   int any = 0;
   for (int b = 0; b < NB; b++) {
     if (j->eff[b] >= 0) {
@@ -306,7 +224,7 @@ static void tally_commit(struct tally *t, const struct judged *j, const int *fla
 
 struct sim {
   struct judged *nulls, *regs;
-  const struct bench **nsuite, **rsuite; /* the suite each judged candidate came from */
+  const struct sim_bench **nsuite, **rsuite; /* the suite each judged candidate came from */
   size_t nn, nr;
 };
 
@@ -410,11 +328,26 @@ int main(int argc, char **argv) {
     nsuites = 3;
     per_suite = per_suite == 100 ? 40 : per_suite;
   }
+  struct sim_effects fx;
+  sim_effects_init(&fx);
+  if (sim_effects_from_env(&fx, "q_gate"))
+    return 2;
+  int centre = SIM_C_TRIM20;
+  if (getenv("Q_GATE_CENTRE") && (centre = sim_centre_parse(getenv("Q_GATE_CENTRE"))) < 0) {
+    fprintf(stderr, "q_gate: Q_GATE_CENTRE: one of trim20, min, p10, p25, low3, auto\n");
+    return 2;
+  }
+  double margin =
+      getenv("Q_GATE_CENTRE_MARGIN") ? strtod(getenv("Q_GATE_CENTRE_MARGIN"), NULL) : 0.8;
+  double ratio[SIM_NCENTRE];
+  sim_centre_ratios(ratio);
+  struct centre_truth *truth = centre == SIM_C_TRIM20 ? NULL : bg_xcalloc(1, sizeof *truth);
+  long chosen_n[SIM_NCENTRE] = {0};
   clock_t t0 = clock();
-  struct rng r;
-  rng_seed(&r, (uint64_t)seed);
+  struct sim_rng r;
+  sim_rng_seed(&r, (uint64_t)seed);
   long ntrials = nsuites * per_suite;
-  struct bench *suites = bg_xmalloc((size_t)nsuites * NB * sizeof *suites);
+  struct sim_bench *suites = bg_xmalloc((size_t)nsuites * NB * sizeof *suites);
   struct trial *t = bg_xmalloc(sizeof *t);
   struct sim s = {0};
   s.nulls = bg_xmalloc((size_t)ntrials * NNULL * sizeof *s.nulls);
@@ -441,23 +374,57 @@ int main(int argc, char **argv) {
     snprintf(names[b], sizeof names[b], "bm_%03d", b);
 
   for (long su = 0; su < nsuites; su++) {
-    struct bench *bs = &suites[su * NB];
-    make_suite(&r, bs);
+    struct sim_bench *bs = &suites[su * NB];
+    if (truth) {
+      memset(truth, 0, sizeof *truth);
+      truth->ratio = ratio;
+    }
+    sim_make_suite(&r, bs, NB, &fx, truth ? truth_hook : NULL, truth);
+    if (truth)
+      truth_finish(truth);
     for (long tr = 0; tr < per_suite; tr++) {
+      /* The machine's state in each history run (shared by every benchmark of the run) and
+       * after it; all zero without machine effects. */
+      struct sim_machine hm[HIST], cms[NNULL + NREG];
+      struct sim_machine_seq seq;
+      sim_machine_seq_init(&seq);
+      for (int j = HIST - 1; j >= 0; j--)
+        sim_machine_next(&r, &fx, &seq, 0, &hm[j]);
+      for (int c = 0; c < NNULL + NREG; c++) {
+        struct sim_machine_seq q = seq;
+        sim_machine_next(&r, &fx, &q, c >= NNULL && fx.shift_regressions, &cms[c]);
+      }
       /* History, oldest first in time, stored newest first. */
       double walk[NB];
       for (int b = 0; b < NB; b++) {
         walk[b] = 0;
         for (int j = HIST - 1; j >= 0; j--) {
           double x[NREP];
-          walk[b] += bs[b].drift * gauss(&r);
-          gen_run(&r, &bs[b], walk[b], 0, x);
-          bg_gate_summarize(x, NREP, &t->hist[b][j]);
-          bg_gate_point_of(&t->hist[b][j], &t->pts[b][j]);
+          walk[b] += bs[b].drift * sim_gauss(&r);
+          sim_gen_run(&r, &bs[b], walk[b], 0, &hm[j], x);
+          if (centre == SIM_C_AUTO) {
+            double v[NREP];
+            for (int i = 0; i < NREP; i++)
+              v[i] = log(x[i]);
+            bg_stats_sort(v, NREP);
+            for (int c = 0; c < SIM_NCENTRE; c++)
+              t->hc[b][j][c] = sim_centre_sorted(c, v, NREP);
+          }
+          sim_summarize(x, NREP, centre == SIM_C_AUTO ? SIM_C_TRIM20 : centre, ratio,
+                        &t->hist[b][j]);
           if (j == 0)
             memcpy(t->prev[b], x, sizeof x);
         }
-        walk[b] += bs[b].drift * gauss(&r);
+        t->chosen[b] = centre == SIM_C_AUTO ? sim_choose_centre(t->hc[b], HIST, margin) : centre;
+        chosen_n[t->chosen[b]]++;
+        for (int j = 0; j < HIST; j++) {
+          if (centre == SIM_C_AUTO && t->chosen[b] != SIM_C_TRIM20) {
+            t->hist[b][j].log_center = t->hc[b][j][t->chosen[b]];
+            t->hist[b][j].log_w *= ratio[t->chosen[b]];
+          }
+          bg_gate_point_of(&t->hist[b][j], &t->pts[b][j]);
+        }
+        walk[b] += bs[b].drift * sim_gauss(&r);
       }
       for (int c = 0; c < NNULL + NREG; c++) {
         int is_null = c < NNULL;
@@ -469,7 +436,7 @@ int main(int argc, char **argv) {
         memset(j->eff, -1, sizeof j->eff);
         if (!is_null) {
           for (int k = 0; k < NREGB;) {
-            int b = (int)(unif(&r) * NB);
+            int b = (int)(sim_unif(&r) * NB);
             if (j->eff[b] >= 0)
               continue;
             j->eff[b] = (signed char)(k % NEFF);
@@ -478,12 +445,16 @@ int main(int argc, char **argv) {
         }
         for (int b = 0; b < NB; b++) {
           double e = j->eff[b] >= 0 ? effects[j->eff[b]] : 0;
-          gen_run(&r, &bs[b], walk[b], e, t->cand[b]);
-          bg_gate_summarize(t->cand[b], NREP, &t->csum[b]);
-          items[b] = (struct bg_gate_item){.benchmark = names[b], .measure = "wall_time",
-                                           .unit = "ns", .direction = BG_LOWER,
-                                           .baseline = t->pts[b], .nbaseline = HIST,
-                                           .candidate = &t->csum[b], .min_effect = MIN_EFFECT};
+          sim_gen_run(&r, &bs[b], walk[b], e, &cms[c], t->cand[b]);
+          sim_summarize(t->cand[b], NREP, t->chosen[b], ratio, &t->csum[b]);
+          items[b] = (struct bg_gate_item){.benchmark = names[b],
+                                           .measure = "wall_time",
+                                           .unit = "ns",
+                                           .direction = BG_LOWER,
+                                           .baseline = t->pts[b],
+                                           .nbaseline = HIST,
+                                           .candidate = &t->csum[b],
+                                           .min_effect = MIN_EFFECT};
         }
         struct bg_gate_verdict *v;
         if (bg_gate_decide(items, NB, &cfg, &v) != BG_OK) {
@@ -505,12 +476,13 @@ int main(int argc, char **argv) {
           mu /= WINDOW;
           double d = t->csum[b].log_center - mu;
           /* A random walk adds step^2 * sum_{u=1..30} (u/30)^2 = 10.5 step^2 to d. */
-          double walkvar = bs[b].drift * bs[b].drift * (WINDOW + 1) * (2 * WINDOW + 1) /
-                           (6.0 * WINDOW);
+          double walkvar =
+              bs[b].drift * bs[b].drift * (WINDOW + 1) * (2 * WINDOW + 1) / (6.0 * WINDOW);
           /* The oracle shares benchgate's guard against a candidate run that is noisier than
            * usual (three of ten repetitions hit by outliers happens in 1 run of 1000). */
-          double se = sqrt(bs[b].v_true * (1 + 1.0 / WINDOW) + walkvar +
-                           fmax(0, t->csum[b].log_w - bs[b].w_mean));
+          double vt = truth ? truth->v[b][t->chosen[b]] : bs[b].v_true;
+          double wm = truth ? truth->w[b][t->chosen[b]] : bs[b].w_mean;
+          double se = sqrt(vt * (1 + 1.0 / WINDOW) + walkvar + fmax(0, t->csum[b].log_w - wm));
           j->po[b] = fmin(1, 2 * bg_stats_norm_sf(fabs(d) / se));
           j->eo[b] = d > 0 && d + zq * se >= thr;
           if (is_null) {
@@ -527,9 +499,9 @@ int main(int argc, char **argv) {
               const struct bg_gate_outcome *o = &v->outcomes[b];
               printf("FF su=%ld tr=%ld b=%d cvw=%.4f cvb=%.4f bi=%d drift=%.4f vtrue=%.3g "
                      "s2=%.3g ratio=%.2f wc=%.3g wm=%.3g t=%.2f df=%.0f pw=%.2g chg=%.4f\n",
-                     su, tr, b, bs[b].cv_w, bs[b].cv_b, bs[b].bimodal, bs[b].drift,
-                     bs[b].v_true, o->s2, o->s2 / bs[b].v_true, t->csum[b].log_w,
-                     bs[b].w_mean, o->t, o->df, o->p_worse, o->change);
+                     su, tr, b, bs[b].cv_w, bs[b].cv_b, bs[b].bimodal, bs[b].drift, bs[b].v_true,
+                     o->s2, o->s2 / bs[b].v_true, t->csum[b].log_w, bs[b].w_mean, o->t, o->df,
+                     o->p_worse, o->change);
             }
         tally_commit(&gate_default, j, flag, bs, is_null);
         d0_sum += isinf(v->prior_df) ? 1e3 : v->prior_df;
@@ -555,15 +527,27 @@ int main(int argc, char **argv) {
   printf("q_gate: %s run, seed %ld, %ld suites x %ld trials: %zu unchanged commits, %zu commits "
          "with regressions (%d benchmarks, %d repetitions, %d runs of history; benchgate's level "
          "from %zu, noise from %zu)\n",
-         smoke ? "smoke" : "full", seed, nsuites, per_suite, s.nn, s.nr, NB, NREP, HIST,
-         cfg.window, cfg.noise_window);
+         smoke ? "smoke" : "full", seed, nsuites, per_suite, s.nn, s.nr, NB, NREP, HIST, cfg.window,
+         cfg.noise_window);
+  char fxs[256];
+  sim_effects_describe(&fx, fxs, sizeof fxs);
+  if (strcmp(fxs, "none") != 0 || centre != SIM_C_TRIM20) {
+    printf("machine effects: %s; run centre: %s", fxs, sim_centre_name(centre));
+    if (centre == SIM_C_AUTO) {
+      printf(" (margin %.2g; chosen per benchmark and trial:", margin);
+      for (int c = 0; c < SIM_NCENTRE; c++)
+        printf(" %s %ld", sim_centre_name(c), chosen_n[c]);
+      printf(")");
+    }
+    printf("\n");
+  }
   long ncell[NCELL] = {0};
   for (long i = 0; i < nsuites * NB; i++)
     ncell[suites[i].cell]++;
   printf("benchmarks by total run-to-run CV: <=0.5%% %ld, 0.5-1%% %ld, >1%% %ld\n\n", ncell[0],
          ncell[1], ncell[2]);
-  printf("%-24s %7s %7s %7s %7s %7s %7s %8s\n", "method", "falsefail", "rec@1%", "rec@2%",
-         "rec@5%", "rec@10%", "rec@20%", "false/1k");
+  printf("%-24s %7s %7s %7s %7s %7s %7s %8s\n", "method", "falsefail", "rec@1%", "rec@2%", "rec@5%",
+         "rec@10%", "rec@20%", "false/1k");
   char note[64];
   snprintf(note, sizeof note, "(alpha %.3g, fail %.3g)", cfg.alpha, cfg.fail_rate);
   print_row(meth_names[M_GATE], &peers[M_GATE], note);
@@ -591,7 +575,10 @@ int main(int argc, char **argv) {
       if (!ok)
         fail_oracle = 1;
       printf("   %6.1f%% / %6.1f%%%s", 100 * g, 100 * o,
-             below ? " b" : !checked ? " -" : ok ? "  " : " X");
+             below      ? " b"
+             : !checked ? " -"
+             : ok       ? "  "
+                        : " X");
     }
     printf("\n");
   }
@@ -605,7 +592,8 @@ int main(int argc, char **argv) {
     struct tally t1;
     replay(&s, 0, a1, &t1);
     printf("\n(diagnostic) benchgate at the largest fail level with suite false-fail <= 1%% "
-           "(%.3g):\n", a1);
+           "(%.3g):\n",
+           a1);
     print_row("", &t1, NULL);
   }
   printf("\nshrinkage prior degrees of freedom d0, mean over verdicts: %.2f\n",
@@ -652,15 +640,18 @@ int main(int argc, char **argv) {
       ok5 = 0;
     printf("  [%s] vs %-23s (false-fail %.2f%%): recall@2%% %.1f%% vs %.1f%%, @5%% %.1f%% vs "
            "%.1f%% (benchgate at fail level %.3g, false-fail %.2f%%)\n",
-           won ? "ok" : smoke ? "--" : "MISSED", meth_names[m], 100 * ffr(&peers[m]),
-           100 * recall_eff(&at, 1, NCELL - 1), 100 * recall_eff(&peers[m], 1, NCELL - 1),
-           100 * recall_eff(&at, 2, NCELL - 1), 100 * recall_eff(&peers[m], 2, NCELL - 1), a,
-           100 * ffr(&at));
+           won     ? "ok"
+           : smoke ? "--"
+                   : "MISSED",
+           meth_names[m], 100 * ffr(&peers[m]), 100 * recall_eff(&at, 1, NCELL - 1),
+           100 * recall_eff(&peers[m], 1, NCELL - 1), 100 * recall_eff(&at, 2, NCELL - 1),
+           100 * recall_eff(&peers[m], 2, NCELL - 1), a, 100 * ffr(&at));
   }
   rc = ok1 && ok2 && ok3 && ok4 && ok5 ? 0 : 1;
   printf("\n%s in %.1f s CPU\n", rc ? "TARGETS MISSED" : "all targets met",
          (double)(clock() - t0) / CLOCKS_PER_SEC);
   free(suites);
+  free(truth);
   free(t);
   free(s.nulls);
   free(s.regs);
