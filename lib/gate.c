@@ -23,6 +23,12 @@
 #define OUTLIER_SIGMAS 5.0 /* baseline runs this far from the median (robust sigmas) drop */
 #define FEW_RUNS 5         /* below this many baseline runs, tau^2 is pooled */
 #define MAX_DF 1e9
+#define TAIL_SHARE_10 3 /* the one-sided centres average ceil(0.3 n) samples */
+#define TAIL_W_RATIO                                                                               \
+  1.55                   /* var(mean of the lowest 30 %) / var(20 % trimmed mean) of n             \
+                          * normal samples: 1.33-1.67 for n = 2..40, 1.58 at n = 10 */
+#define TAIL_MIN_RUNS 20 /* the choice of centre needs this many noise runs */
+#define TAIL_MARGIN 0.8  /* and a variance below this share of the trimmed mean's */
 
 /* ---- summaries ---------------------------------------------------------------------------- */
 
@@ -45,6 +51,28 @@ void bg_gate_point_of(const struct bg_gate_summary *s, struct bg_gate_point *p) 
   p->raw_center = s->raw_center;
   p->raw_w = s->raw_w;
   p->equal_n = s->stddev == 0 && s->n >= 1 ? s->n : 0;
+  int tails =
+      s->all_positive == 1 && s->tail_n > 0 && isfinite(s->log_low) && isfinite(s->log_high);
+  p->log_low = tails ? s->log_low : NAN;
+  p->log_high = tails ? s->log_high : NAN;
+  p->tail_n = tails ? s->tail_n : 0;
+}
+
+const char *bg_gate_centre_name(enum bg_gate_centre c) {
+  return c == BG_GATE_CENTRE_BEST30 ? "best30" : "trimmed";
+}
+
+/* The means of the lowest and the highest ceil(0.3 n) of n sorted values. */
+static void tails_of_sorted(const double *s, size_t n, double *low, double *high, double *k) {
+  size_t m = (TAIL_SHARE_10 * n + 9) / 10, i;
+  double lo = 0, hi = 0;
+  for (i = 0; i < m; i++) {
+    lo += s[i];
+    hi += s[n - 1 - i];
+  }
+  *low = lo / (double)m;
+  *high = hi / (double)m;
+  *k = (double)m;
 }
 
 int bg_gate_summarize(const double *samples, size_t n, struct bg_gate_summary *out) {
@@ -75,9 +103,11 @@ int bg_gate_summarize(const double *samples, size_t n, struct bg_gate_summary *o
     for (size_t i = 0; i < n; i++)
       s[i] = log(s[i]);
     center_of_sorted(s, n, &out->log_center, &out->log_w);
+    tails_of_sorted(s, n, &out->log_low, &out->log_high, &out->tail_n);
   } else {
     out->log_center = NAN;
     out->log_w = NAN;
+    out->log_low = out->log_high = NAN;
   }
 out:
   free(s);
@@ -92,6 +122,7 @@ int bg_gate_summarize_moments(double n, double mean, double stddev, struct bg_ga
   out->mean = mean;
   out->stddev = stddev;
   out->min = out->max = out->median = mean;
+  out->log_low = out->log_high = NAN; /* no samples: no one-sided centre (tail_n 0) */
   out->raw_center = mean;
   out->raw_w = stddev * stddev / n;
   out->all_positive = mean > 0;
@@ -140,6 +171,15 @@ void bg_gate_summary_pool(struct bg_gate_summary *acc, size_t *runs,
   running_mean(&acc->log_w, r, add->log_w);
   running_mean(&acc->raw_center, r, add->raw_center);
   running_mean(&acc->raw_w, r, add->raw_w);
+  /* The one-sided centres pool like log_center; a run without them leaves the pool without. */
+  if (acc->tail_n > 0 && add->tail_n > 0) {
+    running_mean(&acc->log_low, r, add->log_low);
+    running_mean(&acc->log_high, r, add->log_high);
+    acc->tail_n = fmin(acc->tail_n, add->tail_n);
+  } else {
+    acc->log_low = acc->log_high = NAN;
+    acc->tail_n = 0;
+  }
 }
 
 /* ---- decision ----------------------------------------------------------------------------- */
@@ -207,6 +247,7 @@ struct est {
   double runs;    /* runs the candidate pools (>= 1) */
   double s2mod;   /* after shrinkage and pooling */
   double dfmod;
+  int best30; /* tested on the mean of the best 30 % of the samples (choose_centre) */
 };
 
 /* Copies s (NULL stays NULL) to *w and moves *w past it; returns the copy. */
@@ -281,10 +322,62 @@ const char *bg_gate_method_name(enum bg_gate_method m) {
   }
 }
 
-/* Centres of baseline[0..n-1] on the test scale into out[], sorted ascending. */
-static void sorted_centres(const struct bg_gate_point *b, size_t n, int log_scale, double *out) {
+/* Centres of baseline[0..n-1] on the test scale and centre into out[], sorted ascending. */
+static void sorted_centres(const struct bg_gate_point *b, size_t n, int log_scale, int best30,
+                           enum bg_direction d, double *out);
+
+/* The one-sided centre of a point on the side of the measure's direction: the best 30 % of
+ * the samples (the lowest when lower is better). */
+static double best_tail(const struct bg_gate_point *p, enum bg_direction d) {
+  return d == BG_HIGHER ? p->log_high : p->log_low;
+}
+
+/* Variance of x[lo..hi-1]. */
+static double variance_of(const double *x, size_t lo, size_t hi) {
+  return bg_stats_variance(x + lo, hi - lo);
+}
+
+/* 1 when item it, on the log scale with kn noise runs, is to be tested on the mean of the
+ * best 30 % of its samples rather than on the trimmed mean: the candidate and all kn runs
+ * have it, kn >= TAIL_MIN_RUNS, and its run-to-run variance is below TAIL_MARGIN times the
+ * trimmed mean's over all kn runs and over each half of them (a centre that looks steadier
+ * by chance, or whose jumps between the modes of a bimodal benchmark the history happens to
+ * show in one half only, does not win all three). */
+static int choose_best30(const struct bg_gate_item *it, size_t kn) {
+  if (kn < TAIL_MIN_RUNS || !(it->candidate->tail_n > 0) ||
+      !isfinite(it->direction == BG_HIGHER ? it->candidate->log_high : it->candidate->log_low))
+    return 0;
+  for (size_t i = 0; i < kn; i++)
+    if (!(it->baseline[i].tail_n > 0))
+      return 0;
+  double t_stack[128], b_stack[128];
+  double *t = kn <= 128 ? t_stack : bg_xmalloc(kn * sizeof *t);
+  double *b = kn <= 128 ? b_stack : bg_xmalloc(kn * sizeof *b);
+  for (size_t i = 0; i < kn; i++) {
+    t[i] = it->baseline[i].log_center;
+    b[i] = best_tail(&it->baseline[i], it->direction);
+  }
+  size_t h = kn / 2;
+  int win = variance_of(b, 0, kn) < TAIL_MARGIN * variance_of(t, 0, kn) &&
+            variance_of(b, 0, h) < TAIL_MARGIN * variance_of(t, 0, h) &&
+            variance_of(b, h, kn) < TAIL_MARGIN * variance_of(t, h, kn);
+  if (t != t_stack)
+    free(t);
+  if (b != b_stack)
+    free(b);
+  return win;
+}
+
+/* A baseline run's centre and within-run variance on the item's test scale and centre. */
+static double point_centre(const struct bg_gate_point *p, int log_scale, int best30,
+                           enum bg_direction d) {
+  return best30 ? best_tail(p, d) : log_scale ? p->log_center : p->raw_center;
+}
+
+static void sorted_centres(const struct bg_gate_point *b, size_t n, int log_scale, int best30,
+                           enum bg_direction d, double *out) {
   for (size_t i = 0; i < n; i++)
-    out[i] = log_scale ? b[i].log_center : b[i].raw_center;
+    out[i] = point_centre(&b[i], log_scale, best30, d);
   bg_stats_sort(out, n);
 }
 
@@ -296,17 +389,22 @@ static void estimate(const struct bg_gate_item *it, const struct bg_gate_config 
   size_t k, kn;
   bg_gate_windows(cfg, it->nbaseline, &k, &kn);
   int log_scale = bg_gate_log_scale(it, kn);
+  int best30 = log_scale && choose_best30(it, kn);
+  double wscale = best30 ? TAIL_W_RATIO : 1;
   double wsum = 0;
   for (size_t i = 0; i < kn; i++) {
     double w = log_scale ? it->baseline[i].log_w : it->baseline[i].raw_w;
-    wsum += isfinite(w) ? w : 0;
+    wsum += isfinite(w) ? w * wscale : 0;
   }
   e->tested = 1;
   e->log_scale = log_scale;
+  e->best30 = best30;
   e->wbar = wsum / (double)kn;
   e->runs = it->candidate_runs > 1 ? (double)it->candidate_runs : 1;
-  e->mc = log_scale ? it->candidate->log_center : it->candidate->raw_center;
-  e->wc = log_scale ? it->candidate->log_w : it->candidate->raw_w;
+  e->mc = best30 ? (it->direction == BG_HIGHER ? it->candidate->log_high : it->candidate->log_low)
+          : log_scale ? it->candidate->log_center
+                      : it->candidate->raw_center;
+  e->wc = (log_scale ? it->candidate->log_w : it->candidate->raw_w) * wscale;
   if (!isfinite(e->wc))
     e->wc = 0;
   e->k = k;
@@ -322,11 +420,11 @@ static void estimate(const struct bg_gate_item *it, const struct bg_gate_config 
    * Windows are 30 to 100 runs by default: scratch on the stack up to 128, the heap beyond. */
   double l_stack[128], m_stack[128], *l = NULL, *m = NULL;
   const double *sl = it->level_sorted, *sm = it->noise_sorted;
-  if (!sl || !sm || it->sorted_log != log_scale) {
+  if (!sl || !sm || it->sorted_log != log_scale || best30) {
     l = k <= 128 ? l_stack : bg_xmalloc(k * sizeof *l);
     m = kn <= 128 ? m_stack : bg_xmalloc(kn * sizeof *m);
-    sorted_centres(it->baseline, k, log_scale, l);
-    sorted_centres(it->baseline, kn, log_scale, m);
+    sorted_centres(it->baseline, k, log_scale, best30, it->direction, l);
+    sorted_centres(it->baseline, kn, log_scale, best30, it->direction, m);
     sl = l;
     sm = m;
   }
@@ -610,6 +708,7 @@ static double test_item(const struct bg_gate_item *it, const struct est *e, stru
     return NAN;
   o->tested = 1;
   o->log_scale = e->log_scale;
+  o->centre = e->best30 ? BG_GATE_CENTRE_BEST30 : BG_GATE_CENTRE_TRIMMED;
   double d = e->mc - e->mu;
   /* r runs of the candidate average r draws of the run-to-run noise (s~^2 / r) and of any
    * excess within-run noise; the level's k runs contribute s~^2 / k. */

@@ -19,6 +19,14 @@
  *  - Scale: log when every baseline and candidate value is positive, else raw.
  *  - A run's centre is the 20 % trimmed mean of its (log) samples, robust to outlier
  *    repetitions; its within-run variance w is the Tukey-McLaughlin variance of that mean.
+ *    Per series, on the log scale, the gate uses the mean of the best 30 % of the samples
+ *    instead (log_low for lower-is-better measures, log_high for higher-is-better), with w
+ *    scaled by 1.55 (its variance relative to the trimmed mean's on normal samples), when
+ *    the candidate and every one of the kn >= 20 noise runs have it and its variance over
+ *    those runs is below 0.8 times the trimmed mean's over all of them and over each half
+ *    (interference that only slows repetitions down moves the trimmed mean more; a centre
+ *    that only looks steadier by chance, or jumps between the modes of a bimodal benchmark,
+ *    does not win three times). The outcome's `centre` says which was used.
  *  - Per item, from the baseline centres m_1..m_kn (newest first): level mu = 20 % trimmed
  *    mean of the newest k = min(kn, window) of them (the level moves with every commit);
  *    run-to-run variance s^2 = variance of all kn (up to noise_window, default 100: the noise
@@ -91,16 +99,24 @@ struct bg_gate_summary {
   double log_w;        /* variance of log_center: winsorized variance / ((1-2g/n)^2 n) */
   double raw_center;   /* 20 % trimmed mean of the samples */
   double raw_w;        /* variance of raw_center, as log_w */
+  /* The one-sided centres the gate may choose instead of log_center for a series whose
+   * repetitions are slowed by interference (docs/gate.md, "The run's centre"): the mean of
+   * the lowest and of the highest ceil(0.3 n) log samples. tail_n is that count, 0 when they
+   * do not exist (summary-only results, a value <= 0; a zeroed summary has none). */
+  double log_low, log_high;
+  double tail_n;
 };
 
 /* What the gate reads of one baseline run: a summary's centres and their within-run
  * variances (log_center is NAN unless every value was positive), and equal_n, the number of
- * samples when all of them are equal (stddev 0), else 0: what the exact rule reads. 40 bytes
- * instead of a summary's 88: a verdict reads up to 100 baseline runs of every result. A
- * point written as {log_center, log_w, raw_center, raw_w} has equal_n 0 (never exact). */
+ * samples when all of them are equal (stddev 0), else 0: what the exact rule reads; and the
+ * one-sided centres. 64 bytes instead of a summary's 112: a verdict reads up to 100 baseline
+ * runs of every result. A point written as {log_center, log_w, raw_center, raw_w} has
+ * equal_n 0 (never exact) and tail_n 0 (always the trimmed mean). */
 struct bg_gate_point {
   double log_center, log_w, raw_center, raw_w;
   double equal_n;
+  double log_low, log_high, tail_n; /* as in the summary; tail_n 0: none */
 };
 
 /* The point of a summary. */
@@ -126,7 +142,8 @@ int bg_gate_summarize_result(const struct bg_result *r, struct bg_gate_summary *
  * says r); n adds up; min and max span the runs; mean, median and stddev are those of the
  * pooled values (the stddev from the pooled second moment, 0 only when every run's samples
  * were the same one value, which keeps the exact rule for exact measures); all_positive
- * holds when it held in every run. */
+ * holds when it held in every run; the one-sided centres are the runs' means when every run
+ * has them, else absent (tail_n 0). */
 void bg_gate_summary_pool(struct bg_gate_summary *acc, size_t *runs,
                           const struct bg_gate_summary *add);
 
@@ -222,6 +239,13 @@ int bg_gate_log_scale(const struct bg_gate_item *it, size_t kn);
 /* Fills *c with the defaults above. */
 void bg_gate_config_init(struct bg_gate_config *c);
 
+/* The run centre an item was tested on: the 20 % trimmed mean, or the mean of the best 30 %
+ * of the samples (the lowest for lower-is-better measures). */
+enum bg_gate_centre { BG_GATE_CENTRE_TRIMMED = 0, BG_GATE_CENTRE_BEST30 };
+
+/* "trimmed" or "best30". */
+const char *bg_gate_centre_name(enum bg_gate_centre c);
+
 /* The outcome for one item, in the order of the items. */
 struct bg_gate_outcome {
   char *benchmark, *measure, *unit; /* copies in the verdict's strings (unit may be NULL) */
@@ -246,10 +270,11 @@ struct bg_gate_outcome {
   double candidate_center; /* candidate centre on the value scale (its median when the item
                             * was not tested) */
   double candidate_n;
-  size_t candidate_runs; /* runs the candidate pooled (1: one run) */
-  int confirmed;         /* the item's confirmed flag */
-  int control;           /* the item's control flag */
-  double s2;             /* the moderated run-to-run variance used */
+  size_t candidate_runs;      /* runs the candidate pooled (1: one run) */
+  int confirmed;              /* the item's confirmed flag */
+  int control;                /* the item's control flag */
+  double s2;                  /* the moderated run-to-run variance used */
+  enum bg_gate_centre centre; /* the run centre the test used */
 };
 
 /* What the confirmation rule (lib/confirm.h) made of a verdict; decision is NULL when the

@@ -232,6 +232,10 @@ static void cols_summary(const struct bg_verdict_row *r, struct bg_gate_summary 
   g->all_positive = isfinite(g->log_center) ? 1 : 0;
   g->raw_center = r->raw_center;
   g->raw_w = r->raw_w;
+  /* The one-sided centres, stored since 013_run_centres.sql (NULL before: none). */
+  g->log_low = r->log_low;
+  g->log_high = r->log_high;
+  g->tail_n = isfinite(r->log_low) && isfinite(r->log_high) ? 1 : 0;
 }
 
 void bg_baseline_row_summary(const struct bg_vstore_result *r, struct bg_gate_summary *g) {

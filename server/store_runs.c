@@ -73,8 +73,9 @@ static const char *const sql_text[S_COUNT] = {
     [S_MEASURE_INSERT] = "INSERT INTO measures (project_id, slug, unit, direction) "
                          "VALUES (?1, ?2, ?3, ?4)",
     [S_RESULT_INSERT] = "INSERT INTO results (run_id, benchmark_id, measure_id, n, mean, stddev, "
-                        "median, samples, log_center, log_w, raw_center, raw_w) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                        "median, samples, log_center, log_w, raw_center, raw_w, log_low, "
+                        "log_high) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     [S_RUNS_PENDING] =
         "SELECT id, project_id FROM runs WHERE gate_input = '" BG_VERDICT_PENDING "' ORDER BY id",
     /* Any read begins a read transaction's snapshot; this one reads one page. */
@@ -333,6 +334,7 @@ static void summarise(const struct bg_result *r, double *tmp, double out[6]) {
  * `tmp` is scratch of r->nsamples doubles. */
 static void result_row(const struct bg_result *r, double *tmp, struct bg_verdict_row *row) {
   row->median = row->log_center = row->log_w = row->raw_center = row->raw_w = NAN;
+  row->log_low = row->log_high = NAN;
   /* The gate's summary, so baselines never re-read the samples (NULL for NAN). */
   struct bg_gate_summary g;
   if (bg_gate_summarize_result(r, &g) == BG_OK) {
@@ -340,6 +342,10 @@ static void result_row(const struct bg_result *r, double *tmp, struct bg_verdict
     row->log_w = g.log_w;
     row->raw_center = g.raw_center;
     row->raw_w = g.raw_w;
+    if (g.tail_n > 0) {
+      row->log_low = g.log_low;
+      row->log_high = g.log_high;
+    }
   }
   if (r->has_summary) {
     row->n = (double)r->n;
@@ -412,8 +418,9 @@ static int insert_results(struct bg_store *s, long long pid, long long rid,
       sqlite3_bind_double(st, 7, row->median);
       sqlite3_bind_blob(st, 8, blob, (int)(r->nsamples * 8), SQLITE_STATIC);
     }
-    const double gv[4] = {row->log_center, row->log_w, row->raw_center, row->raw_w};
-    for (int k = 0; k < 4; k++)
+    const double gv[6] = {row->log_center, row->log_w,   row->raw_center,
+                          row->raw_w,      row->log_low, row->log_high};
+    for (int k = 0; k < 6; k++)
       if (isfinite(gv[k]))
         sqlite3_bind_double(st, 9 + k, gv[k]);
     if ((rc = exec_stmt(s, st, "insert result")))

@@ -31,6 +31,7 @@
 struct bg_verdict_row {
   long long bid, mid;
   double n, mean, stddev, median, log_center, log_w, raw_center, raw_w;
+  double log_low, log_high; /* the gate's one-sided centres (013_run_centres.sql), or NAN */
 };
 
 /* What each result's row in `results` holds, as the upload stores it: rows[i] gets result

@@ -25,7 +25,7 @@
   "?26,?27,?28,?29,?30,?31,?32"
 #define SUMMARY_COLS                                                                               \
   "x.n, x.mean, x.stddev, x.median, x.log_center, x.log_w, x.raw_center, x.raw_w, "                \
-  "CASE WHEN x.raw_center IS NULL THEN x.samples END"
+  "CASE WHEN x.raw_center IS NULL THEN x.samples END, x.log_low, x.log_high"
 
 /* A baseline leaves out a first run that confirmations re-measured (lib/confirm.h): they
  * stand for its commit, and a first run that a passing disturbance of the machine slowed is
@@ -300,7 +300,8 @@ struct bg_verdict_row bg_vstore_as_stored(struct bg_verdict_row r) {
   /* read_row reads n, mean and stddev with sqlite3_column_double (NULL gives 0). */
   r.mean = as_stored(r.mean, 0.0);
   r.stddev = as_stored(r.stddev, 0.0);
-  double *v[] = {&r.median, &r.log_center, &r.log_w, &r.raw_center, &r.raw_w};
+  double *v[] = {&r.median, &r.log_center, &r.log_w,   &r.raw_center,
+                 &r.raw_w,  &r.log_low,    &r.log_high};
   for (size_t k = 0; k < sizeof v / sizeof *v; k++)
     *v[k] = as_stored(*v[k], NAN);
   return r;
@@ -317,6 +318,8 @@ static void read_row(sqlite3_stmt *st, int c, struct bg_vstore_result *r, double
   r->row.log_w = bg_store_col_or_nan(st, c + 5);
   r->row.raw_center = bg_store_col_or_nan(st, c + 6);
   r->row.raw_w = bg_store_col_or_nan(st, c + 7);
+  r->row.log_low = bg_store_col_or_nan(st, c + 9);
+  r->row.log_high = bg_store_col_or_nan(st, c + 10);
   r->samples = NULL;
   r->nsamples = 0;
   if (!isnan(r->row.raw_center))

@@ -31,9 +31,12 @@
  *   Q_SIM_MACHINE_DRIFT=STEP          a random walk of every benchmark's level together
  *   Q_SIM_DRIFT=FRAC[,SCALE]          per-benchmark random-walk drift (default 0.1,1)
  * and the run's centre the gate and the oracle are given (the peers keep their own):
- *   Q_GATE_CENTRE=trim20|min|p10|p25|low3|auto   (default trim20, the gate's own; auto: per
- *                                     benchmark the centre with the smallest run-to-run
- *                                     variance over its history, Q_GATE_CENTRE_MARGIN 0.8)
+ *   Q_GATE_CENTRE=gate                (default) the gate's own: per series the trimmed mean or
+ *                                     the mean of the best 30 % (lib/gate.c, choose_best30)
+ *   Q_GATE_CENTRE=trim20|min|p10|p25|low3   that centre for every benchmark
+ *   Q_GATE_CENTRE=auto                per benchmark the one of those five with the smallest
+ *                                     run-to-run variance over its history (sim.c; margin
+ *                                     Q_GATE_CENTRE_MARGIN, default 0.8)
  * The noise cells stay those of the 20 % trimmed mean, whichever centre is used.
  */
 #include "gate.h"
@@ -332,17 +335,17 @@ int main(int argc, char **argv) {
   sim_effects_init(&fx);
   if (sim_effects_from_env(&fx, "q_gate"))
     return 2;
-  int centre = SIM_C_TRIM20;
+  int centre = SIM_C_GATE;
   if (getenv("Q_GATE_CENTRE") && (centre = sim_centre_parse(getenv("Q_GATE_CENTRE"))) < 0) {
-    fprintf(stderr, "q_gate: Q_GATE_CENTRE: one of trim20, min, p10, p25, low3, auto\n");
+    fprintf(stderr, "q_gate: Q_GATE_CENTRE: one of gate, trim20, min, p10, p25, low3, auto\n");
     return 2;
   }
   double margin =
       getenv("Q_GATE_CENTRE_MARGIN") ? strtod(getenv("Q_GATE_CENTRE_MARGIN"), NULL) : 0.8;
   double ratio[SIM_NCENTRE];
   sim_centre_ratios(ratio);
-  struct centre_truth *truth = centre == SIM_C_TRIM20 ? NULL : bg_xcalloc(1, sizeof *truth);
-  long chosen_n[SIM_NCENTRE] = {0};
+  struct centre_truth *truth = bg_xcalloc(1, sizeof *truth);
+  long chosen_n[SIM_NCENTRE] = {0}, gate_best30 = 0, gate_tested = 0;
   clock_t t0 = clock();
   struct sim_rng r;
   sim_rng_seed(&r, (uint64_t)seed);
@@ -416,7 +419,8 @@ int main(int argc, char **argv) {
             memcpy(t->prev[b], x, sizeof x);
         }
         t->chosen[b] = centre == SIM_C_AUTO ? sim_choose_centre(t->hc[b], HIST, margin) : centre;
-        chosen_n[t->chosen[b]]++;
+        if (t->chosen[b] < SIM_NCENTRE)
+          chosen_n[t->chosen[b]]++;
         for (int j = 0; j < HIST; j++) {
           if (centre == SIM_C_AUTO && t->chosen[b] != SIM_C_TRIM20) {
             t->hist[b][j].log_center = t->hc[b][j][t->chosen[b]];
@@ -469,20 +473,29 @@ int main(int argc, char **argv) {
           j->pw[b] = o->p_worse;
           j->eg[b] = o->change > 0 && o->change_hi >= MIN_EFFECT;
           flag[b] = o->cls == BG_GATE_REGRESSED;
-          /* Oracle: the same centres, the true variance. */
+          /* Oracle: the same centres, the true variance. The centre is the one the gate
+           * tested on (its own choice: the best 30 %, the lowest 3 of 10 here, or the trimmed
+           * mean; or the harness's, already in log_center). */
+          int tc = t->chosen[b], low = 0;
+          if (tc == SIM_C_GATE) {
+            low = o->centre == BG_GATE_CENTRE_BEST30;
+            tc = low ? SIM_C_LOW3 : SIM_C_TRIM20;
+            gate_best30 += low;
+            gate_tested++;
+          }
           double mu = 0;
           for (int k = 0; k < WINDOW; k++)
-            mu += t->hist[b][k].log_center;
+            mu += low ? t->hist[b][k].log_low : t->hist[b][k].log_center;
           mu /= WINDOW;
-          double d = t->csum[b].log_center - mu;
+          double d = (low ? t->csum[b].log_low : t->csum[b].log_center) - mu;
           /* A random walk adds step^2 * sum_{u=1..30} (u/30)^2 = 10.5 step^2 to d. */
           double walkvar =
               bs[b].drift * bs[b].drift * (WINDOW + 1) * (2 * WINDOW + 1) / (6.0 * WINDOW);
           /* The oracle shares benchgate's guard against a candidate run that is noisier than
            * usual (three of ten repetitions hit by outliers happens in 1 run of 1000). */
-          double vt = truth ? truth->v[b][t->chosen[b]] : bs[b].v_true;
-          double wm = truth ? truth->w[b][t->chosen[b]] : bs[b].w_mean;
-          double se = sqrt(vt * (1 + 1.0 / WINDOW) + walkvar + fmax(0, t->csum[b].log_w - wm));
+          double vt = truth->v[b][tc], wm = truth->w[b][tc];
+          double wc = t->csum[b].log_w * (low ? ratio[SIM_C_LOW3] : 1);
+          double se = sqrt(vt * (1 + 1.0 / WINDOW) + walkvar + fmax(0, wc - wm));
           j->po[b] = fmin(1, 2 * bg_stats_norm_sf(fabs(d) / se));
           j->eo[b] = d > 0 && d + zq * se >= thr;
           if (is_null) {
@@ -531,7 +544,7 @@ int main(int argc, char **argv) {
          cfg.noise_window);
   char fxs[256];
   sim_effects_describe(&fx, fxs, sizeof fxs);
-  if (strcmp(fxs, "none") != 0 || centre != SIM_C_TRIM20) {
+  if (strcmp(fxs, "none") != 0 || centre != SIM_C_GATE) {
     printf("machine effects: %s; run centre: %s", fxs, sim_centre_name(centre));
     if (centre == SIM_C_AUTO) {
       printf(" (margin %.2g; chosen per benchmark and trial:", margin);
@@ -539,6 +552,9 @@ int main(int argc, char **argv) {
         printf(" %s %ld", sim_centre_name(c), chosen_n[c]);
       printf(")");
     }
+    if (centre == SIM_C_GATE)
+      printf(" (the best 30 %% in %.1f%% of the gate's tests)",
+             100.0 * (double)gate_best30 / (double)(gate_tested ? gate_tested : 1));
     printf("\n");
   }
   long ncell[NCELL] = {0};

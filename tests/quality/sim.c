@@ -271,14 +271,15 @@ void sim_make_suite(struct sim_rng *r, struct sim_bench *bs, int nb, const struc
 
 /* ---- centres of a run ------------------------------------------------------------------ */
 
-static const char *centre_names[SIM_NCENTRE + 1] = {"trim20", "min", "p10", "p25", "low3", "auto"};
+static const char *centre_names[SIM_NCENTRE + 2] = {"trim20", "min",  "p10", "p25",
+                                                    "low3",   "auto", "gate"};
 
 const char *sim_centre_name(int c) {
-  return c >= 0 && c <= SIM_NCENTRE ? centre_names[c] : "?";
+  return c >= 0 && c <= SIM_C_GATE ? centre_names[c] : "?";
 }
 
 int sim_centre_parse(const char *s) {
-  for (int c = 0; c <= SIM_NCENTRE; c++)
+  for (int c = 0; c <= SIM_C_GATE; c++)
     if (strcmp(s, centre_names[c]) == 0)
       return c;
   return -1;
@@ -324,6 +325,9 @@ void sim_centre_ratios(double ratio[SIM_NCENTRE]) {
 
 void sim_summarize(const double *x, int n, int c, const double *ratio, struct bg_gate_summary *s) {
   bg_gate_summarize(x, (size_t)n, s);
+  if (c == SIM_C_GATE)
+    return;
+  s->tail_n = 0;
   if (c == SIM_C_TRIM20)
     return;
   double v[64];

@@ -132,9 +132,10 @@ void sim_make_suite(struct sim_rng *r, struct sim_bench *bs, int nb, const struc
 /* The candidate centres of a run's (log) samples: the gate's 20 % trimmed mean, the minimum,
  * the 10th and 25th percentiles (linear interpolation, R type 7), the mean of the lowest 3. */
 enum { SIM_C_TRIM20 = 0, SIM_C_MIN, SIM_C_P10, SIM_C_P25, SIM_C_LOW3, SIM_NCENTRE };
-#define SIM_C_AUTO SIM_NCENTRE /* the per-series choice (sim_choose_centre) */
+#define SIM_C_AUTO SIM_NCENTRE       /* the per-series choice of the harness (sim_choose_centre) */
+#define SIM_C_GATE (SIM_NCENTRE + 1) /* the gate's own (bg_gate_summarize as it is) */
 
-/* "trim20", "min", "p10", "p25", "low3", "auto". */
+/* "trim20", "min", "p10", "p25", "low3", "auto", "gate". */
 const char *sim_centre_name(int c);
 
 /* The centre named s (one of the names above), or -1. */
@@ -149,8 +150,9 @@ double sim_centre_sorted(int c, const double *s, int n);
  * meaning for every centre. */
 void sim_centre_ratios(double ratio[SIM_NCENTRE]);
 
-/* bg_gate_summarize, then the centres (log and raw) replaced by centre c (< SIM_NCENTRE) and
- * the within-run variances scaled by ratio[c]. For SIM_C_TRIM20 exactly bg_gate_summarize. */
+/* bg_gate_summarize (c == SIM_C_GATE: only that), then the centres (log and raw) replaced by
+ * centre c (< SIM_NCENTRE), the within-run variances scaled by ratio[c] and the one-sided
+ * centres the gate may choose removed (tail_n 0), so that the gate tests on centre c. */
 void sim_summarize(const double *x, int n, int c, const double *ratio, struct bg_gate_summary *s);
 
 /* The per-series choice: of the centres cent[j][c] of nruns baseline runs (log scale), the

@@ -96,7 +96,7 @@ static void make_item(struct fixture *f, double change, double w, size_t runs) {
   memset(f, 0, sizeof *f);
   for (int i = 0; i < K; i++) {
     double c = log(100) + (i % 2 ? 0.01 : -0.01);
-    f->base[i] = (struct bg_gate_point){c, w, exp(c), NAN, 0};
+    f->base[i] = (struct bg_gate_point){c, w, exp(c), NAN, 0, NAN, NAN, 0};
   }
   f->cand = (struct bg_gate_summary){10,
                                      1,
@@ -108,7 +108,10 @@ static void make_item(struct fixture *f, double change, double w, size_t runs) {
                                      log(100 * (1 + change)),
                                      w,
                                      100 * (1 + change),
-                                     NAN};
+                                     NAN,
+                                     NAN,
+                                     NAN,
+                                     0};
   f->item = (struct bg_gate_item){.benchmark = "b",
                                   .measure = "wall_time",
                                   .direction = BG_LOWER,

@@ -121,7 +121,7 @@ static void level_and_noise_use_their_own_windows(void **state) {
   double m[60];
   for (int j = 0; j < 60; j++) {
     m[j] = log(100.0) + (j < 30 ? 0.01 * sin(j + 1.0) : 0.02 * cos(j + 1.0));
-    pts[j] = (struct bg_gate_point){m[j], 0, exp(m[j]), 0, 0};
+    pts[j] = (struct bg_gate_point){m[j], 0, exp(m[j]), 0, 0, NAN, NAN, 0};
   }
   struct bg_gate_summary cand;
   double x[NREP];
