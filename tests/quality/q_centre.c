@@ -5,8 +5,9 @@
  * minimum, a low quantile) can vary less from run to run than a trimmed mean (Chen & Revels
  * 2016, "Robust benchmarking in noisy environments"). This program measures the between-run
  * CV (sd of the log centre over runs) of each centre of sim.h: trim20, min, p10, p25, low3,
- * and auto, the per-series choice (sim_choose_centre) made on 100 runs and measured on 100
- * others:
+ * auto, the harness's per-series choice among those (sim_choose_centre), and gate, the gate's
+ * own per-series choice between the trimmed mean and the best 30 % (lib/gate.c), both made on
+ * 100 runs and measured on 100 others:
  *  - on the simulator (sim.c, the suites of q_gate), without and with one-sided interference
  *    (Q_SIM_INTERFERENCE, default for the second pass 0.3,0.2) and any other Q_SIM_* effect
  *    set in the environment (shifts move every centre alike, so they are left to q_gate);
@@ -35,9 +36,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NC (SIM_NCENTRE + 1) /* the fixed centres and auto */
+#define NC (SIM_NCENTRE + 2) /* the fixed centres, auto and the gate's own choice */
 #define RUNS 200             /* runs per benchmark: auto chooses on the first half */
 #define NGROUP 4
+#define MAXRUNS 400
 
 static const char *group_names[NGROUP] = {"all", "not bimodal", "bimodal by run",
                                           "bimodal by sample"};
@@ -48,10 +50,31 @@ struct cv_tally {
   long beats[NGROUP][NC];   /* CV below trim20's */
   long n[NGROUP];
   long chosen[SIM_NCENTRE];
+  long gate_low; /* benchmarks where the gate's choice was the best 30 % */
 };
 
 static double sd_of(const double *x, int n) {
   return sqrt(bg_stats_variance(x, (size_t)n));
+}
+
+/* The gate's own choice (lib/gate.c, choose_best30) on the centres of n runs, for 10
+ * repetitions of a lower-is-better measure: the lowest 3 (its best 30 %) when their variance
+ * is below 0.8 times the trimmed mean's over all runs and over each half, else the trimmed
+ * mean. */
+static int gate_choice(double (*cent)[SIM_NCENTRE], int n) {
+  if (n < 20)
+    return SIM_C_TRIM20;
+  double t[MAXRUNS], l[MAXRUNS];
+  for (int k = 0; k < n; k++) {
+    t[k] = cent[k][SIM_C_TRIM20];
+    l[k] = cent[k][SIM_C_LOW3];
+  }
+  int h = n / 2;
+  int win =
+      bg_stats_variance(l, (size_t)n) < 0.8 * bg_stats_variance(t, (size_t)n) &&
+      bg_stats_variance(l, (size_t)h) < 0.8 * bg_stats_variance(t, (size_t)h) &&
+      bg_stats_variance(l + h, (size_t)(n - h)) < 0.8 * bg_stats_variance(t + h, (size_t)(n - h));
+  return win ? SIM_C_LOW3 : SIM_C_TRIM20;
 }
 
 /* One benchmark's CVs: every centre over the second half of the runs (the out-of-sample
@@ -82,6 +105,9 @@ static void bench_cvs(struct sim_rng *r, const struct sim_bench *b, const struct
     cv[c] = sd_of(col, RUNS / 2);
   }
   cv[SIM_NCENTRE] = cv[choice];
+  int gc = gate_choice(cent, RUNS / 2);
+  cv[SIM_C_GATE] = cv[gc];
+  t->gate_low += gc == SIM_C_LOW3;
   int groups[2] = {0, 1 + b->bimodal};
   for (int g = 0; g < 2; g++) {
     int gi = groups[g];
@@ -113,7 +139,7 @@ static void print_tally(const char *title, const struct cv_tally *t) {
          "benchmarks where it is below trim20's)\nauto chose:");
   for (int c = 0; c < SIM_NCENTRE; c++)
     printf(" %s %ld", sim_centre_name(c), t->chosen[c]);
-  printf("\n\n");
+  printf("; gate chose the best 30 %% for %ld\n\n", t->gate_low);
 }
 
 static int parse_long(const char *s, long *out) {
@@ -181,7 +207,7 @@ struct series {
   char name[128];
   int measure; /* 0 real_time, 1 cpu_time */
   double cent[MAXF][SIM_NCENTRE];
-  struct bg_gate_summary sum[MAXF][SIM_NCENTRE];
+  struct bg_gate_summary sum[MAXF][SIM_NCENTRE + 1]; /* the last: the gate's own */
   int nf;
 };
 
@@ -274,6 +300,7 @@ static int add_file(struct real *rl, const char *path, const double *ratio) {
         s->cent[s->nf][c] = sim_centre_sorted(c, v, nx[i]);
         sim_summarize(x[i], nx[i], c, ratio, &s->sum[s->nf][c]);
       }
+      sim_summarize(x[i], nx[i], SIM_C_GATE, ratio, &s->sum[s->nf][SIM_NCENTRE]);
       s->nf++;
     }
   }
@@ -291,7 +318,7 @@ static int judge(const struct real *rl, const struct real *slow, int cand, int n
   int n = 0;
   for (int i = 0; i < rl->ns && i < cr->ns; i++) {
     const struct series *s = &rl->s[i], *cs = &cr->s[i];
-    int cc = c;
+    int cc = c == SIM_C_GATE ? SIM_NCENTRE : c;
     if (c == SIM_C_AUTO) {
       static double cent[MAXF][SIM_NCENTRE];
       memcpy(cent, s->cent, (size_t)nbase * sizeof cent[0]);
@@ -327,7 +354,7 @@ static int run_real(int nfiles, char **files, int nslow, char **slowf) {
     if (add_file(sl, slowf[f], ratio))
       return 2;
   printf("q_centre: %d real runs (files), %d series; between-run CV of each centre over all "
-         "runs (auto: the choice on all runs)\n%-24s %-9s",
+         "runs (auto, gate: the choice on all runs)\n%-24s %-9s",
          nfiles, rl->ns, "benchmark", "measure");
   for (int c = 0; c < NC; c++)
     printf(" %7s", sim_centre_name(c));
@@ -342,6 +369,7 @@ static int run_real(int nfiles, char **files, int nslow, char **slowf) {
       cv[c] = sd_of(col, s->nf);
     }
     cv[SIM_NCENTRE] = cv[sim_choose_centre(s->cent, s->nf, 0.8)];
+    cv[SIM_C_GATE] = cv[gate_choice(s->cent, s->nf)];
     printf("%-24s %-9s", s->name, s->measure ? "cpu_time" : "real_time");
     for (int c = 0; c < NC; c++) {
       printf(" %6.2f%%", 100 * cv[c]);

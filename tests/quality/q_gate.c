@@ -544,19 +544,17 @@ int main(int argc, char **argv) {
          cfg.noise_window);
   char fxs[256];
   sim_effects_describe(&fx, fxs, sizeof fxs);
-  if (strcmp(fxs, "none") != 0 || centre != SIM_C_GATE) {
-    printf("machine effects: %s; run centre: %s", fxs, sim_centre_name(centre));
-    if (centre == SIM_C_AUTO) {
-      printf(" (margin %.2g; chosen per benchmark and trial:", margin);
-      for (int c = 0; c < SIM_NCENTRE; c++)
-        printf(" %s %ld", sim_centre_name(c), chosen_n[c]);
-      printf(")");
-    }
-    if (centre == SIM_C_GATE)
-      printf(" (the best 30 %% in %.1f%% of the gate's tests)",
-             100.0 * (double)gate_best30 / (double)(gate_tested ? gate_tested : 1));
-    printf("\n");
+  printf("machine effects: %s; run centre: %s", fxs, sim_centre_name(centre));
+  if (centre == SIM_C_AUTO) {
+    printf(" (margin %.2g; chosen per benchmark and trial:", margin);
+    for (int c = 0; c < SIM_NCENTRE; c++)
+      printf(" %s %ld", sim_centre_name(c), chosen_n[c]);
+    printf(")");
   }
+  if (centre == SIM_C_GATE)
+    printf(" (the best 30 %% in %.1f%% of the gate's tests)",
+           100.0 * (double)gate_best30 / (double)(gate_tested ? gate_tested : 1));
+  printf("\n");
   long ncell[NCELL] = {0};
   for (long i = 0; i < nsuites * NB; i++)
     ncell[suites[i].cell]++;
