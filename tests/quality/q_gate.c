@@ -109,10 +109,15 @@ struct centre_truth {
 static void truth_hook(void *arg, int b, int k, const double *x) {
   struct centre_truth *ct = arg;
   struct bg_gate_summary s;
+  bg_gate_summarize(x, NREP, &s);
+  /* The centres as sim_summarize makes them, from one sort. */
+  double v[NREP];
+  for (int i = 0; i < NREP; i++)
+    v[i] = log(x[i]);
+  bg_stats_sort(v, NREP);
   for (int c = 0; c < SIM_NCENTRE; c++) {
-    sim_summarize(x, NREP, c, ct->ratio, &s);
-    ct->c[b][k][c] = s.log_center;
-    ct->w[b][c] += s.log_w / SIM_MC_RUNS;
+    ct->c[b][k][c] = sim_centre_sorted(c, v, NREP);
+    ct->w[b][c] += s.log_w * (c == SIM_C_TRIM20 ? 1 : ct->ratio[c]) / SIM_MC_RUNS;
   }
 }
 
