@@ -138,6 +138,26 @@ static void summary_has_one_sided_centres(void **state) {
   assert_true(p.tail_n == 3 && p.log_low == s.log_low && p.log_high == s.log_high);
 }
 
+/* A candidate that pools runs (confirmations) has the runs' mean one-sided centres, and none
+ * once a run without them is pooled. */
+static void pooled_runs_average_the_one_sided_centres(void **state) {
+  (void)state;
+  const double x[10] = {7, 3, 10, 1, 5, 9, 2, 8, 4, 6},
+               y[10] = {14, 6, 20, 2, 10, 18, 4, 16, 8, 12};
+  struct bg_gate_summary a, b, acc, m;
+  size_t runs = 0;
+  assert_int_equal(bg_gate_summarize(x, 10, &a), BG_OK);
+  assert_int_equal(bg_gate_summarize(y, 10, &b), BG_OK);
+  bg_gate_summary_pool(&acc, &runs, &a);
+  bg_gate_summary_pool(&acc, &runs, &b);
+  assert_true(acc.tail_n == 3);
+  assert_true(fabs(acc.log_low - (a.log_low + b.log_low) / 2) < 1e-15);
+  assert_true(fabs(acc.log_high - (a.log_high + b.log_high) / 2) < 1e-15);
+  assert_int_equal(bg_gate_summarize_moments(10, 5, 1, &m), BG_OK);
+  bg_gate_summary_pool(&acc, &runs, &m);
+  assert_true(acc.tail_n == 0 && isnan(acc.log_low) && isnan(acc.log_high));
+}
+
 /* Interference in every run: every series is tested on its best 30 %, and a candidate run
  * with half its repetitions 20 % slower (a busy neighbour) comes out unchanged, its change
  * within 1 %. On the trimmed mean (the same runs without their one-sided centres) the same
@@ -236,6 +256,7 @@ static void higher_is_better_uses_the_highest(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(summary_has_one_sided_centres),
+      cmocka_unit_test(pooled_runs_average_the_one_sided_centres),
       cmocka_unit_test(interference_uses_the_best_30_percent),
       cmocka_unit_test(a_real_regression_still_fails),
       cmocka_unit_test(symmetric_noise_keeps_the_trimmed_mean),
