@@ -181,13 +181,14 @@ for i in $(seq "$CONTROL"); do
   [ "$1" = 1 ] && control_fail=$((control_fail + 1))
 done
 
-# slow_phase NAME BRANCH BENCHMARK-PREFIX: BG_SLOW_RUNS verdicts of the current config on a
-# new branch from the fork; sets caught (the benchmark regressed; every run when the prefix
-# is empty: the verdict failed), failed and runs.
+# slow_phase NAME BRANCH BENCHMARK-PREFIX PERCENT WORDS: BG_SLOW_RUNS verdicts on a new
+# branch from the fork whose config builds with PERCENT (write_config); sets caught (the
+# benchmark regressed; with an empty prefix: the verdict failed), failed and runs.
 slow_phase() {
   local name=$1 prefix=$3
   git checkout -q main
   git checkout -q -b "$2"
+  write_config "$4" "$5"
   commit "$name"
   caught=0 failed=0 runs=0
   for i in $(seq "$SLOW"); do
@@ -204,16 +205,13 @@ slow_phase() {
   done
 }
 
-write_config 110 2200000
-slow_phase "slower: 10 % more work" slower ""
+slow_phase "slower: 10 % more work" slower "" 110 2200000
 slow_fail=$caught slow_runs=$runs
 
-write_config "100 -D$(macro_of "$one10")=110" 2000000
-slow_phase "$one10 10 % slower" one10 "$one10"
+slow_phase "$one10 10 % slower" one10 "$one10" "100 -D$(macro_of "$one10")=110" 2000000
 one10_caught=$caught one10_failed=$failed one10_runs=$runs
 
-write_config "100 -D$(macro_of "$one3")=103" 2000000
-slow_phase "$one3 3 % slower" one3 "$one3"
+slow_phase "$one3 3 % slower" one3 "$one3" "100 -D$(macro_of "$one3")=103" 2000000
 one3_caught=$caught one3_failed=$failed one3_runs=$runs
 
 per() { python3 -c "import sys; print('%.2f' % (int(sys.argv[1]) / max(1, int(sys.argv[2]))))" "$1" "$2"; }
