@@ -37,8 +37,13 @@ static void unclear(struct bg_gate_verdict *v) {
     v->state = BG_GATE_PASS;
 }
 
-/* Looks for a shift of the machine in v (machine_shift.h); *explained[i] 1 for the outcomes it
- * explains (owned, v->n entries; NULL when none is suspected). */
+/* Looks for a shift of the machine in v (machine_shift.h) and names it in v->shift.
+ * *explained[i] 1 for the outcomes it excuses (owned, v->n entries), NULL when it excuses
+ * none: only a shift shown by something no code change moves, the project's controls or the
+ * machine's fingerprint, excuses a regression. Many benchmarks moving together by a similar
+ * factor is also what a change to code they all share does (every benchmark of the real
+ * suite 10 % slower looks like that); it is named, and it is what confirmations tell apart:
+ * a passing shift of the machine is gone on the re-runs, code is not. */
 static void find_shift(struct bg_gate_verdict *v, int fingerprint_changed, int **explained) {
   size_t n = v->n ? v->n : 1;
   int *control = bg_xcalloc(n, sizeof *control);
@@ -52,15 +57,28 @@ static void find_shift(struct bg_gate_verdict *v, int fingerprint_changed, int *
   free(items);
   free(control);
   v->shift = (struct bg_gate_shift){0};
-  if (!r.suspected) {
+  if (r.suspected)
+    v->shift = (struct bg_gate_shift){1,           bg_shift_reason_name(r.reason),
+                                      r.factor,    r.factor_lo,
+                                      r.factor_hi, r.units,
+                                      r.moved,     r.explained};
+  if (!r.suspected || !(r.reasons & (BG_SHIFT_CONTROLS_MOVED | BG_SHIFT_FINGERPRINT))) {
     free(*explained);
     *explained = NULL;
-    return;
   }
-  v->shift = (struct bg_gate_shift){1,           bg_shift_reason_name(r.reason),
-                                    r.factor,    r.factor_lo,
-                                    r.factor_hi, r.units,
-                                    r.moved,     r.explained};
+}
+
+/* With confirmations, a result is still doubtful (another run, not SAME) while it is
+ * doubtful, or re-run and still worse by min_effect with some evidence (q_worse <= 0.25): a
+ * real slowdown on a noisy benchmark that one confirmation shows short of significance is
+ * not cleared by it. */
+static int still_doubtful(const struct bg_gate_outcome *o) {
+  if (bg_confirm_doubtful(o))
+    return 1;
+  if (!o->confirmed || !o->tested || o->ignored || o->acknowledged || o->method != BG_GATE_METHOD_T)
+    return 0;
+  double worse = o->direction == BG_HIGHER ? -o->change : o->change;
+  return worse >= o->min_effect && worse > 0 && o->q_worse <= BG_CONFIRM_STILL_LEVEL;
 }
 
 void bg_confirm_apply(struct bg_gate_verdict *v, size_t runs, size_t max, int confirmable,
@@ -74,8 +92,8 @@ void bg_confirm_apply(struct bg_gate_verdict *v, size_t runs, size_t max, int co
   size_t confirmed_regressions = 0;
   for (size_t i = 0; i < v->n; i++) {
     const struct bg_gate_outcome *o = &v->outcomes[i];
-    out->doubtful += (size_t)bg_confirm_doubtful(o);
-    /* A regression the machine's shift explains is no evidence against the code. */
+    out->doubtful += (size_t)(runs > 1 ? still_doubtful(o) : bg_confirm_doubtful(o));
+    /* A regression a shift of the machine explains is no evidence against the code. */
     confirmed_regressions += (size_t)(failing(o) && o->confirmed && !(explained && explained[i]));
   }
   free(explained);

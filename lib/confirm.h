@@ -25,7 +25,9 @@
  *    uploader can confirm and max > 0: NEEDED, and the verdict's state is pending (it would
  *    have failed or passed on a doubt).
  *  - With confirmations (runs >= 2): a regressed result from confirmation runs: DIFFERENT, the
- *    verdict fails. No doubtful result left: SAME, it passes. Doubtful results (an
+ *    verdict fails. No doubtful result left: SAME, it passes; on confirmations a re-run result
+ *    worse by min_effect with q_worse <= 0.25 still counts as doubtful (one confirmation
+ *    short of significance does not clear a real slowdown). Doubtful results (an
  *    unconfirmed regression among them) but no confirmed regression: NEEDED again while fewer
  *    than max confirmations ran, else UNKNOWN: the verdict passes with those results
  *    inconclusive and says that they are unclear after max confirmations (never a silent
@@ -34,11 +36,14 @@
  * Machine shifts (lib/machine_shift.h): the rule first looks for a shift of the machine in
  * the verdict (many unrelated benchmarks, or the project's controls, moving together by a
  * similar factor; or fingerprint_changed: the run's machine fingerprint differs from its
- * baseline's) and records it in v->shift. A regression the shift explains does not confirm
- * anything: with runs >= 2 it keeps the verdict from DIFFERENT, so a shift that lasts through
- * the confirmations ends as UNKNOWN (inconclusive, the shift named) instead of a fail, while
- * a regression that lands during the shift, worse than the shift explains, still fails. With
- * a first run that is final (no confirmation), the shift is only named.
+ * baseline's) and records it in v->shift. A shift shown by the controls or the fingerprint
+ * (what no code change moves) excuses the regressions it explains: with runs >= 2 they keep
+ * the verdict from DIFFERENT, so such a shift lasting through the confirmations ends as
+ * UNKNOWN (inconclusive, the shift named), while a regression that lands during it, worse than
+ * the shift explains, still fails. A common factor alone is only named: a change to code
+ * every benchmark shares looks the same, and the confirmations tell the two apart (a passing
+ * shift is gone on the re-runs; code stays). With a first run that is final, the shift is only
+ * named.
  *
  * A regression must hold on the confirmations at the fail budget of lib/gate.h. Under an
  * unchanged commit the first run's doubt only selects which commits get re-run (at most one
@@ -53,9 +58,10 @@
 
 #include <stddef.h>
 
-#define BG_CONFIRM_DEFAULT_RUNS 2 /* confirmation runs a project allows by default */
-#define BG_CONFIRM_MAX_RUNS 10    /* the most a project may set */
-#define BG_CONFIRM_LEVEL 0.1      /* BH level on p_worse at which a worse change is doubtful */
+#define BG_CONFIRM_DEFAULT_RUNS 2   /* confirmation runs a project allows by default */
+#define BG_CONFIRM_MAX_RUNS 10      /* the most a project may set */
+#define BG_CONFIRM_LEVEL 0.1        /* BH level on p_worse at which a worse change is doubtful */
+#define BG_CONFIRM_STILL_LEVEL 0.25 /* the same on confirmations: still doubtful, not cleared */
 
 enum bg_confirm_decision {
   BG_CONFIRM_NONE = 0,  /* the first run is final: nothing doubtful, or no confirmation */

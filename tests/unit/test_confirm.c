@@ -341,23 +341,49 @@ static struct bg_gate_verdict *shifted(size_t n, double change, size_t k, double
   return v;
 }
 
-/* Every benchmark 4 % slower, through the confirmations too: a shift of the machine, not a
- * confirmed regression: another run, then unknown, named. */
-static void a_shift_is_not_a_confirmed_regression(void **state) {
+/* Every benchmark 4 % slower, through the confirmations too, controls included: a shift of
+ * the machine (code does not move controls), not a confirmed regression: another run, then
+ * unknown, named. */
+static void controls_that_moved_excuse_a_shift(void **state) {
   (void)state;
   struct bg_confirm c;
   struct bg_gate_verdict *v = shifted(12, 0.04, 99, 0, 1);
+  for (size_t i = 9; i < 12; i++)
+    v->outcomes[i].control = 1;
   bg_confirm_apply(v, 2, 2, 1, 0, &c);
   assert_true(v->shift.suspected);
-  assert_string_equal(v->shift.reason, "common_factor");
+  assert_string_equal(v->shift.reason, "controls_moved");
   assert_near(v->shift.factor, 0.04, 0.005);
-  assert_int_equal(v->shift.explained, 12);
   assert_int_equal(c.decision, BG_CONFIRM_NEEDED);
   v->state = BG_GATE_FAIL;
   bg_confirm_apply(v, 3, 2, 1, 0, &c);
   assert_int_equal(c.decision, BG_CONFIRM_UNKNOWN);
   assert_int_equal(v->state, BG_GATE_PASS);
   assert_int_equal(v->counts[BG_GATE_REGRESSED], 0);
+  char *sum = bg_gate_summary_text(v);
+  assert_non_null(strstr(sum, "machine shift suspected (controls_moved: +4."));
+  free(sum);
+  verdict_free(v);
+}
+
+/* Every benchmark 4 % slower and no controls: a machine shift or code they all share. On the
+ * first run it is named (and the verdict asks for a confirmation); when the confirmations show
+ * it too it is the code's: it fails, named. */
+static void a_common_factor_that_stays_fails(void **state) {
+  (void)state;
+  struct bg_confirm c;
+  struct bg_gate_verdict *v = shifted(12, 0.04, 99, 0, 0);
+  bg_confirm_apply(v, 1, 2, 1, 0, &c);
+  assert_true(v->shift.suspected);
+  assert_string_equal(v->shift.reason, "common_factor");
+  assert_int_equal(v->shift.explained, 12);
+  assert_int_equal(c.decision, BG_CONFIRM_NEEDED);
+  verdict_free(v);
+  v = shifted(12, 0.04, 99, 0, 1);
+  bg_confirm_apply(v, 2, 2, 1, 0, &c);
+  assert_true(v->shift.suspected);
+  assert_int_equal(c.decision, BG_CONFIRM_DIFFERENT);
+  assert_int_equal(v->state, BG_GATE_FAIL);
   char *sum = bg_gate_summary_text(v);
   assert_non_null(strstr(sum, "machine shift suspected (common_factor: +4."));
   free(sum);
@@ -378,6 +404,25 @@ static void a_shift_is_not_a_confirmed_regression(void **state) {
   assert_int_equal(cJSON_GetObjectItem(ms, "benchmarks")->valueint, 12);
   cJSON_Delete(j);
   bg_buf_free(&out);
+  verdict_free(v);
+}
+
+/* One confirmation that shows a re-run result still worse by min_effect with some evidence
+ * (q_worse 0.2) does not clear it: another run. */
+static void a_weak_confirmation_does_not_clear(void **state) {
+  (void)state;
+  struct bg_confirm c;
+  struct bg_gate_verdict *v = verdict_of(3);
+  v->outcomes[0].confirmed = 1;
+  v->outcomes[0].cls = BG_GATE_INCONCLUSIVE;
+  v->outcomes[0].change = 0.06;
+  v->outcomes[0].q_worse = 0.2;
+  bg_confirm_apply(v, 2, 2, 1, 0, &c);
+  assert_int_equal(c.decision, BG_CONFIRM_NEEDED);
+  v->outcomes[0].q_worse = 0.4; /* no evidence left: cleared */
+  v->state = BG_GATE_PASS;
+  bg_confirm_apply(v, 2, 2, 1, 0, &c);
+  assert_int_equal(c.decision, BG_CONFIRM_SAME);
   verdict_free(v);
 }
 
@@ -462,7 +507,9 @@ int main(void) {
       cmocka_unit_test(first_run_asks_when_doubtful),
       cmocka_unit_test(pooled_runs_settle_it),
       cmocka_unit_test(the_verdict_says_so),
-      cmocka_unit_test(a_shift_is_not_a_confirmed_regression),
+      cmocka_unit_test(controls_that_moved_excuse_a_shift),
+      cmocka_unit_test(a_common_factor_that_stays_fails),
+      cmocka_unit_test(a_weak_confirmation_does_not_clear),
       cmocka_unit_test(a_regression_during_a_shift_fails),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
