@@ -24,7 +24,10 @@
  * verdict (the first run and every confirmation, each counted as a full run) and the machine time
  * (benchmark executions over NB: a confirmation re-runs only the doubtful benchmarks), and the
  * confirmed way's final decisions. Recall by noise cell (approximate run-to-run CV of a run's
- * centre, sqrt(cv_b^2 + 1.1 cv_w^2 / NREP)).
+ * centre, sqrt(cv_b^2 + 1.1 cv_w^2 / NREP)), and why confirmations missed a regression (not
+ * doubtful in the first run; left doubtful, or explained by a shift, in a verdict that failed
+ * for another benchmark; cleared or unknown). A third way is the change this program suggests
+ * to the rule (suggested(), below).
  *
  * Usage: q_confirm [--smoke] [--seed N] [--trials N]. Exits 1 when a bound is missed (the
  * smoke run, in make test, checks looser bounds that hold for any seed).
@@ -283,7 +286,12 @@ struct outcome {
   int executions;   /* benchmark runs, over all of them */
   int decision;     /* the final enum bg_confirm_decision (NONE for the one-run way) */
   int shift_named;  /* the final verdict names a machine shift */
+  int screened[NB]; /* doubtful in the first run's verdict */
+  int why[NB];      /* a miss, with confirmations: MISS_* (0: found, or the one-run way) */
 };
+
+/* Why confirmations missed an injected regression. */
+enum { MISS_NONE, MISS_UNSCREENED, MISS_LEFT, MISS_CLEARED, NMISS };
 
 static int decide(const struct trial *t, const struct commit *c, const struct bg_gate_summary *cand,
                   const size_t *nrun, struct bg_gate_verdict **v) {
@@ -335,8 +343,14 @@ static void read_final(const struct bg_gate_verdict *v, const struct explain_rul
     shift_explained(v, er, ex);
   o->fail = v->state == BG_GATE_FAIL;
   o->shift_named = v->shift.suspected;
-  for (int b = 0; b < NB; b++)
-    o->detected[b] = o->fail && v->outcomes[b].cls == BG_GATE_REGRESSED && !ex[b];
+  for (int b = 0; b < NB; b++) {
+    const struct bg_gate_outcome *x = &v->outcomes[b];
+    o->detected[b] = o->fail && x->cls == BG_GATE_REGRESSED && !ex[b];
+    o->why[b] = !er || o->detected[b]               ? MISS_NONE
+                : !o->screened[b]                   ? MISS_UNSCREENED
+                : o->fail && bg_confirm_doubtful(x) ? MISS_LEFT
+                                                    : MISS_CLEARED;
+  }
 }
 
 static const struct explain_rule library_rule = {0, 0.1};
@@ -373,6 +387,8 @@ static int confirm_loop(struct rng *r, const struct trial *t, const struct commi
   bg_confirm_apply(v, 1, MAXC, 1, 0, &cf);
   o->runs = 1;
   o->executions = NB;
+  for (int b = 0; b < NB; b++)
+    o->screened[b] = bg_confirm_doubtful(&v->outcomes[b]);
   while (cf.decision == BG_CONFIRM_NEEDED) {
     int doubt[NB];
     for (int b = 0; b < NB; b++)
@@ -427,6 +443,7 @@ struct tally {
   long det[NCELL], tot[NCELL];
   long false_reg, others; /* unregressed benchmarks failed on, of those in failing commits */
   long decisions[5];
+  long missed[NMISS]; /* injected regressions by MISS_* */
 };
 
 static struct tally tallies[NSCEN][3]; /* [scenario][one run, confirmed, suggested rule] */
@@ -443,6 +460,7 @@ static void tally_one(struct tally *ta, const struct trial *t, const struct comm
     if (c->regressed[b]) {
       ta->tot[t->bs[b].cell]++;
       ta->det[t->bs[b].cell] += o->detected[b];
+      ta->missed[o->why[b]]++;
     } else {
       ta->others++;
       ta->false_reg += o->detected[b];
@@ -517,6 +535,18 @@ static void print_cells(void) {
   for (int k = 0; k < NCELL; k++)
     printf(" %ld", tallies[S_REG10][0].tot[k]);
   printf(" per scenario)\n");
+  printf("\nregressions missed with confirmations, of those injected: not doubtful in the first "
+         "run / left doubtful or explained in a verdict failed for another / cleared or unknown\n");
+  for (int s = 0; s < NSCEN; s++) {
+    const struct tally *c = &tallies[s][1];
+    long n = 0;
+    for (int k = 0; k < NMISS; k++)
+      n += c->missed[k];
+    if (scen[s].effect > 0)
+      printf("%-28s %6.1f%% / %6.1f%% / %6.1f%%\n", scen[s].name,
+             100 * rate(c->missed[MISS_UNSCREENED], n), 100 * rate(c->missed[MISS_LEFT], n),
+             100 * rate(c->missed[MISS_CLEARED], n));
+  }
 }
 
 /* A bound on one number; prints and counts a miss (a bound that is `reported` only prints). */
