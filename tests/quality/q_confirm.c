@@ -54,6 +54,7 @@
 #define MIN_EFFECT 0.02
 #define DRIFT 0.0005 /* the drifting machine: 0.05 % slower per run */
 #define NCELL 3
+#define NCTL 3 /* control benchmarks, where a scenario marks them */
 
 static const char *cell_names[NCELL] = {"<=0.5%", "0.5-1%", ">1%"};
 
@@ -67,6 +68,8 @@ enum {
   S_SHIFT3,
   S_SHIFT3_REG5,
   S_SHIFT3_REG10,
+  S_SHIFT3_CTL,
+  S_SHIFT3_REG10_CTL,
   S_DRIFT,
   NSCEN
 };
@@ -78,19 +81,22 @@ struct scenario {
   double effect;
   int shift_runs;
   int drift;
+  int controls; /* the last NCTL benchmarks are marked controls (no code change touches them) */
 };
 
 static const struct scenario scen[NSCEN] = {
-    {"unchanged", 0, 0, 0},
-    {"regression +1 %", 0.01, 0, 0},
-    {"regression +2 %", 0.02, 0, 0},
-    {"regression +5 %", 0.05, 0, 0},
-    {"regression +10 %", 0.10, 0, 0},
-    {"shift x1.02-1.06, 1 run", 0, 1, 0},
-    {"shift x1.02-1.06, 3 runs", 0, 3, 0},
-    {"+5 % inside a 3-run shift", 0.05, 3, 0},
-    {"+10 % inside a 3-run shift", 0.10, 3, 0},
-    {"machine drift +0.05 %/run", 0, 0, 1},
+    {"unchanged", 0, 0, 0, 0},
+    {"regression +1 %", 0.01, 0, 0, 0},
+    {"regression +2 %", 0.02, 0, 0, 0},
+    {"regression +5 %", 0.05, 0, 0, 0},
+    {"regression +10 %", 0.10, 0, 0, 0},
+    {"shift x1.02-1.06, 1 run", 0, 1, 0, 0},
+    {"shift x1.02-1.06, 3 runs", 0, 3, 0, 0},
+    {"+5 % inside a 3-run shift", 0.05, 3, 0, 0},
+    {"+10 % inside a 3-run shift", 0.10, 3, 0, 0},
+    {"3-run shift, 3 controls", 0, 3, 0, 1},
+    {"+10 % in 3-run shift, 3 ctl", 0.10, 3, 0, 1},
+    {"machine drift +0.05 %/run", 0, 0, 1, 0},
 };
 
 /* ---- PRNG (the construction of q_gate.c) ------------------------------------------------ */
@@ -257,7 +263,7 @@ static void make_commit(struct rng *r, const struct scenario *sc, struct commit 
     c->machine[b] = sc->shift_runs ? log1p(f * unif_ab(r, 0.75, 1.25)) : 0;
   }
   for (int k = 0; sc->effect > 0 && k < NREGB;) {
-    int b = (int)(unif(r) * NB);
+    int b = (int)(unif(r) * (NB - NCTL));
     if (c->regressed[b])
       continue;
     c->regressed[b] = 1;
@@ -306,6 +312,7 @@ static int decide(const struct trial *t, const struct commit *c, const struct bg
                                      .candidate = &cand[b],
                                      .candidate_runs = nrun ? (nrun[b] ? nrun[b] : 1) : 1,
                                      .confirmed = nrun && nrun[b] > 0,
+                                     .control = c->sc->controls && b >= NB - NCTL,
                                      .min_effect = MIN_EFFECT};
   return bg_gate_decide(items, NB, NULL, v);
 }
@@ -318,8 +325,8 @@ struct explain_rule {
   double spread_floor;
 };
 
-/* The outcomes of v that a suspected shift explains under rule er into ex[] (all 0 without a
- * suspected shift). */
+/* The outcomes of v that a suspected shift excuses under rule er into ex[] (all 0 without a
+ * suspected shift shown by the controls). */
 static void shift_explained(const struct bg_gate_verdict *v, const struct explain_rule *er,
                             int *ex) {
   memset(ex, 0, NB * sizeof *ex);
@@ -332,8 +339,15 @@ static void shift_explained(const struct bg_gate_verdict *v, const struct explai
   if (er->bonferroni && v->shift.units)
     sc.explain_alpha /= (double)v->shift.units;
   sc.spread_floor = er->spread_floor;
-  bg_shift_items_of_verdict(v, NULL, si);
+  int control[NB];
+  for (size_t i = 0; i < v->n; i++)
+    control[i] = v->outcomes[i].control;
+  bg_shift_items_of_verdict(v, control, si);
   bg_shift_detect(si, v->n, 0, &sc, &sr, ex);
+  /* As lib/confirm.c: only controls that moved (or a changed fingerprint, never simulated)
+   * excuse; a common factor alone is named, not excused. */
+  if (!(sr.reasons & BG_SHIFT_CONTROLS_MOVED))
+    memset(ex, 0, NB * sizeof *ex);
 }
 
 static void read_final(const struct bg_gate_verdict *v, const struct explain_rule *er,
@@ -560,11 +574,12 @@ static int bound(const char *what, double v, double lo, double hi, int reported)
   return ok || reported ? 0 : 1;
 }
 
-/* The bounds. The library rule's false fails under a 3-run shift are reported only in smoke
- * runs (make test): they miss the bound, and the suggested rule, checked in both, meets it. */
+/* The bounds. False fails under a 3-run shift with controls are reported only in smoke runs
+ * (make test): both rules miss the bound (see docs/gate.md). */
 static int check_bounds(int smoke) {
   int miss = 0;
-  const struct tally *u = tallies[S_UNCHANGED], *s1 = tallies[S_SHIFT1], *s3 = tallies[S_SHIFT3];
+  const struct tally *u = tallies[S_UNCHANGED], *s1 = tallies[S_SHIFT1];
+  const struct tally *s3 = tallies[S_SHIFT3_CTL];
   printf("\n");
   miss += bound("unchanged, confirmed: suite false-fail rate", rate(u[1].fails, u[1].n), 0,
                 smoke ? 0.05 : 0.01, 0);
@@ -572,15 +587,15 @@ static int check_bounds(int smoke) {
                 smoke ? 1.4 : 1.15, 0);
   miss += bound("1-run shift, confirmed: false-fail rate", rate(s1[1].fails, s1[1].n), 0,
                 smoke ? 0.1 : 0.02, 0);
-  miss += bound("3-run shift, confirmed: false-fail rate", rate(s3[1].fails, s3[1].n), 0,
+  miss += bound("3-run shift, controls, confirmed: false-fail rate", rate(s3[1].fails, s3[1].n), 0,
                 smoke ? 0.1 : 0.02, smoke);
-  miss += bound("3-run shift, suggested rule: false-fail rate", rate(s3[2].fails, s3[2].n), 0,
-                smoke ? 0.1 : 0.02, 0);
+  miss += bound("3-run shift, controls, suggested rule: false-fail rate",
+                rate(s3[2].fails, s3[2].n), 0, smoke ? 0.1 : 0.02, smoke);
   miss += bound("+10 %, confirmed: recall", recall(&tallies[S_REG10][1]), smoke ? 0.6 : 0.8, 1, 0);
   for (int w = 1; w < 3; w++)
-    miss += bound(w == 1 ? "+10 % inside a 3-run shift, confirmed: recall"
-                         : "+10 % inside a 3-run shift, suggested rule: recall",
-                  recall(&tallies[S_SHIFT3_REG10][w]), smoke ? 0.6 : 0.8, 1, 0);
+    miss += bound(w == 1 ? "+10 % inside a 3-run shift, controls, confirmed: recall"
+                         : "+10 % inside a 3-run shift, controls, suggested: recall",
+                  recall(&tallies[S_SHIFT3_REG10_CTL][w]), smoke ? 0.6 : 0.8, 1, 0);
   for (int s = S_REG5; s <= S_REG10; s++) {
     char name[96];
     const struct tally *g = tallies[s];
