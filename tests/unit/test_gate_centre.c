@@ -61,7 +61,7 @@ static void make_run(double level, double factor, const struct disturb *d, int h
 struct suite {
   struct bg_gate_summary base[NB][MAXK], cand[NB];
   struct bg_gate_point pts[NB][MAXK];
-  char names[NB][16];
+  char names[NB][32];
   struct bg_gate_item items[NB];
 };
 

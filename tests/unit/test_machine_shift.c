@@ -43,7 +43,7 @@ static double gauss(struct rng *r) {
 /* A suite of n items: effect[i] (relative, worse positive), control[i] (may be NULL). */
 struct suite {
   struct bg_shift_item it[MAXN];
-  char names[MAXN][16];
+  char names[MAXN][32]; /* "bm_" and any size_t */
   int explained[MAXN];
   size_t n;
   struct bg_shift_result res;
