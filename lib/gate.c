@@ -192,6 +192,7 @@ void bg_gate_config_init(struct bg_gate_config *c) {
   c->ci_level = 0.95;
   c->fail_rate = BG_GATE_DEFAULT_FAIL_RATE;
   c->noise_cv = 0;
+  c->paired = 0;
 }
 
 const char *bg_gate_class_name(enum bg_gate_class c) {
@@ -248,6 +249,8 @@ struct est {
   double s2mod;   /* after shrinkage and pooling */
   double dfmod;
   int best30; /* tested on the mean of the best 30 % of the samples (choose_centre) */
+  int paired; /* compared by its pairs (estimate_paired) */
+  double exact_b, exact_c; /* the two values the exact rule compares */
 };
 
 /* Copies s (NULL stays NULL) to *w and moves *w past it; returns the copy. */
@@ -317,6 +320,8 @@ const char *bg_gate_method_name(enum bg_gate_method m) {
     return "t";
   case BG_GATE_METHOD_EXACT:
     return "exact";
+  case BG_GATE_METHOD_PAIRED:
+    return "paired";
   default:
     return NULL;
   }
@@ -411,6 +416,8 @@ static void estimate(const struct bg_gate_item *it, const struct bg_gate_config 
   e->kn = kn;
   e->exact_base = exact_baseline(it->baseline, kn);
   e->exact_cand = it->candidate->stddev == 0;
+  e->exact_b = it->baseline[0].raw_center;
+  e->exact_c = it->candidate->raw_center;
   e->nonneg = it->candidate->min >= 0;
   for (size_t i = 0; i < kn; i++)
     if (!(it->baseline[i].raw_center >= 0))
@@ -452,6 +459,56 @@ static void estimate(const struct bg_gate_item *it, const struct bg_gate_config 
     free(l);
   if (m && m != m_stack)
     free(m);
+}
+
+/* 1 when every point's samples were one value, the same value in every point. */
+static int exact_points(const struct bg_gate_pair *p, size_t n, int head) {
+  for (size_t i = 0; i < n; i++) {
+    const struct bg_gate_point *x = head ? &p[i].head : &p[i].base;
+    const struct bg_gate_point *x0 = head ? &p[0].head : &p[0].base;
+    if (!(x->equal_n > 0) || !same_value(x->raw_center, x0->raw_center))
+      return 0;
+  }
+  return 1;
+}
+
+/* The paired comparison of an item's rounds (gate.h, "Paired comparison"): the level and
+ * the candidate are the means of the base and the head centres, the variance that of their
+ * differences; k = R and no candidate share (runs = infinity), so se^2 = s~^2 / R. */
+static void estimate_paired(const struct bg_gate_item *it, struct est *e) {
+  memset(e, 0, sizeof *e);
+  size_t r = it->npairs;
+  if (!it->candidate || r < 2)
+    return;
+  int log_scale = 1;
+  e->nonneg = 1;
+  for (size_t i = 0; i < r; i++) {
+    const struct bg_gate_pair *p = &it->pairs[i];
+    log_scale &= isfinite(p->base.log_center) && isfinite(p->head.log_center);
+    e->nonneg &= p->base.raw_center >= 0 && p->head.raw_center >= 0;
+  }
+  double sb = 0, sh = 0, *d = bg_xmalloc(r * sizeof *d);
+  for (size_t i = 0; i < r; i++) {
+    const struct bg_gate_pair *p = &it->pairs[i];
+    double b = log_scale ? p->base.log_center : p->base.raw_center;
+    double h = log_scale ? p->head.log_center : p->head.raw_center;
+    sb += b;
+    sh += h;
+    d[i] = h - b;
+  }
+  e->tested = e->paired = 1;
+  e->log_scale = log_scale;
+  e->mu = sb / (double)r;
+  e->mc = sh / (double)r;
+  e->s2 = bg_stats_variance(d, r);
+  e->df = (double)r - 1;
+  e->k = e->kn = r;
+  e->runs = INFINITY;
+  e->exact_base = exact_points(it->pairs, r, 0);
+  e->exact_cand = exact_points(it->pairs, r, 1);
+  e->exact_b = it->pairs[0].base.raw_center;
+  e->exact_c = it->pairs[0].head.raw_center;
+  free(d);
 }
 
 /* Fits the scaled inverse-chi-square prior of limma (Smyth 2004, moment method on log s^2)
@@ -524,7 +581,7 @@ static void moderate(const struct bg_gate_item *items, struct est *es, const siz
       e->s2mod = v;
       e->dfmod = e->df;
     }
-    if (e->kn < FEW_RUNS) {
+    if (e->kn < FEW_RUNS && !e->paired) {
       /* Partial pooling: a handful of runs cannot show tau^2, so assume at least the typical
        * between-run variance of this measure on this testbed. */
       double stated =
@@ -549,8 +606,8 @@ static void moderate(const struct bg_gate_item *items, struct est *es, const siz
 
 /* The outcome of an item compared by the exact rule: the two values, their relative change
  * and the resolution; no p-value, q or interval. */
-static void exact_outcome(const struct bg_gate_item *it, struct bg_gate_outcome *o) {
-  double b = it->baseline[0].raw_center, c = it->candidate->raw_center;
+static void exact_outcome(const struct est *e, struct bg_gate_outcome *o) {
+  double b = e->exact_b, c = e->exact_c;
   double diff = same_value(b, c) ? 0 : c - b;
   o->method = BG_GATE_METHOD_EXACT;
   o->resolution = bg_gate_resolution(b, c);
@@ -584,7 +641,7 @@ static int decidable(const struct bg_gate_item *items, size_t n, const struct bg
     return 0;
   for (size_t i = 0; i < n; i++)
     if (!(items[i].min_effect >= 0) || !items[i].benchmark || !items[i].measure ||
-        (items[i].nbaseline && !items[i].baseline))
+        (items[i].nbaseline && !items[i].baseline) || (items[i].npairs && !items[i].pairs))
       return 0;
   return 1;
 }
@@ -636,6 +693,10 @@ static void outcome_init(const struct bg_gate_item *it, const struct bg_gate_con
   o->confirmed = it->confirmed;
   o->control = it->control;
   bg_gate_windows(cfg, it->nbaseline, &o->baseline_runs, &o->noise_runs);
+  if (cfg->paired) {
+    o->baseline_runs = o->noise_runs = it->npairs;
+    o->candidate_runs = it->candidate ? it->npairs : 0;
+  }
   if (o->baseline_runs > v->baseline_runs)
     v->baseline_runs = o->baseline_runs;
   if (o->noise_runs > v->noise_runs)
@@ -714,10 +775,12 @@ static double test_item(const struct bg_gate_item *it, const struct est *e, stru
    * excess within-run noise; the level's k runs contribute s~^2 / k. */
   double se2 = e->s2mod * (1 / e->runs + 1 / (double)e->k) + fmax(0, e->wc - e->wbar) / e->runs;
   if (e->exact_base && (e->exact_cand || !(se2 > 0))) {
-    exact_outcome(it, o); /* p stays NAN: outside both BH families */
+    exact_outcome(e, o); /* p stays NAN: outside both BH families */
     return NAN;
   }
   t_outcome(it, e, d, se2, tq, o);
+  if (e->paired)
+    o->method = BG_GATE_METHOD_PAIRED;
   return it->ignored ? NAN : o->p;
 }
 
@@ -748,7 +811,8 @@ static void classify(const struct bg_gate_item *items, size_t n, const double *q
   for (size_t i = 0; i < n; i++) {
     const struct bg_gate_item *it = &items[i];
     struct bg_gate_outcome *o = &v->outcomes[i];
-    if (it->nbaseline > 0)
+    size_t based = cfg->paired ? it->npairs : it->nbaseline;
+    if (based > 0)
       any_baseline = 1;
     if (it->ignored) {
       o->cls = BG_GATE_IGNORED;
@@ -756,7 +820,7 @@ static void classify(const struct bg_gate_item *items, size_t n, const double *q
       o->cls = BG_GATE_MISSING;
       if (cfg->fail_on_missing && !it->acknowledged)
         fail = 1;
-    } else if (it->nbaseline == 0) {
+    } else if (based == 0) {
       o->cls = BG_GATE_NEW;
     } else if (o->method == BG_GATE_METHOD_EXACT) {
       o->cls = exact_class(o, it->min_effect);
@@ -792,8 +856,12 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n, const struct bg_g
   v->alpha = cfg.alpha;
   v->prior_df = 0;
   v->prior_s2 = NAN;
-  for (size_t i = 0; i < n; i++)
-    estimate(&items[i], &cfg, &es[i]);
+  for (size_t i = 0; i < n; i++) {
+    if (cfg.paired)
+      estimate_paired(&items[i], &es[i]);
+    else
+      estimate(&items[i], &cfg, &es[i]);
+  }
   moderate_by_measure(items, n, es, cfg.noise_cv, v);
   /* The outcomes' names live in one block (a 1 000-result verdict held 3 000 strdups). */
   size_t names_len = 1;

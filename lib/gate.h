@@ -53,6 +53,14 @@
  *    rejects anything with probability at most its level, so calibrated p-values bound the
  *    false-fail rate by fail_rate; 0.0075 leaves room below the 1 % suite false-fail target for the
  *    p-values' small miscalibration far in the tail, docs/gate.md §3).
+ *  - Paired comparison (config.paired, for the rounds of an interleaved run, lib/interleave.h):
+ *    per item the R >= 2 pairs give differences d_i = head_i - base_i of the round centres
+ *    (the trimmed means; log scale when all are positive). Drift that hits both sides of a
+ *    round cancels in d_i, so their variance s^2 (df R - 1) holds only what differs within a
+ *    round; it is shrunk across the run's items of one measure like s^2 above (the moderated
+ *    paired t of limma), without the few-runs floor (the pairs need no history), and
+ *    d = mean(d_i), se^2 = s~^2 / R. Change, interval, BH and classes as below; when every
+ *    centre of both sides is exactly one value, the exact rule compares the two values.
  *  - Exact measures: when every sample of the kn baseline runs is equal (equal_n > 0 in each,
  *    the same value in each, at least two samples in all) and the candidate's samples are
  *    equal too (or its centre has no within-run variance and nothing else gives the test a
@@ -179,7 +187,18 @@ enum bg_gate_state { BG_GATE_PASS = 0, BG_GATE_FAIL, BG_GATE_NO_BASELINE, BG_GAT
 
 /* How an item was compared: not at all (new, missing, ignored without data), by the t
  * statistic over runs, or by the exact rule. */
-enum bg_gate_method { BG_GATE_METHOD_NONE = 0, BG_GATE_METHOD_T, BG_GATE_METHOD_EXACT };
+enum bg_gate_method {
+  BG_GATE_METHOD_NONE = 0,
+  BG_GATE_METHOD_T,
+  BG_GATE_METHOD_EXACT,
+  BG_GATE_METHOD_PAIRED
+};
+
+/* One round of an interleaved comparison (lib/interleave.h): the base commit's run and the
+ * head's, measured back to back on one machine. */
+struct bg_gate_pair {
+  struct bg_gate_point base, head;
+};
 
 /* One (benchmark, measure) of the run under test. All pointers are borrowed for the duration
  * of bg_gate_decide only (the verdict copies what it keeps). */
@@ -201,6 +220,11 @@ struct bg_gate_item {
                           * touches (lib/machine_shift.h) */
   double min_effect;     /* from the thresholds (relative, e.g. 0.02) */
   int acknowledged;      /* a regression here was accepted: reported, does not fail */
+  /* With bg_gate_config.paired: the rounds of an interleaved comparison (npairs 0: the base
+   * lacks the item, which is then new); baseline and nbaseline are not read, candidate only
+   * for whether the run has the item. */
+  const struct bg_gate_pair *pairs;
+  size_t npairs;
   /* Optional, from a caller that keeps them across decisions (benchgated updates them by
    * one run per upload): the baseline centres on the test scale (sorted_log 1: log, 0: raw)
    * of the runs the level uses (level_sorted) and of those the noise uses (noise_sorted;
@@ -226,6 +250,8 @@ struct bg_gate_config {
                         * raw scale) and, where it decides the variance, is taken as known
                         * (unbounded degrees of freedom). 0: none (default; benchgate compare
                         * states one) */
+  int paired;          /* 1: compare each item's pairs (method "paired") instead of its
+                        * baseline and candidate; see "Paired comparison" above */
 };
 
 /* How many of an item's nbaseline runs (newest first) the level uses (*k) and the noise
@@ -275,6 +301,9 @@ struct bg_gate_outcome {
   int control;                /* the item's control flag */
   double s2;                  /* the moderated run-to-run variance used */
   enum bg_gate_centre centre; /* the run centre the test used */
+  int has_history;            /* a comparison in mode "both" (lib/interleave.h): the class
+                               * the history comparison gave, before the two were combined */
+  enum bg_gate_class history;
 };
 
 /* What the confirmation rule (lib/confirm.h) made of a verdict; decision is NULL when the
@@ -296,8 +325,18 @@ struct bg_gate_shift {
   size_t explained;      /* results the shift explains */
 };
 
+/* What the candidate was compared with (lib/interleave.h): mode NULL or "history" for the
+ * baseline runs, "interleaved" for the pairs of an interleaved run, "both" for the two
+ * combined; base_sha and rounds describe the interleaved run. */
+struct bg_gate_comparison {
+  const char *mode; /* static */
+  char base_sha[65];
+  size_t rounds;
+};
+
 struct bg_gate_verdict {
   enum bg_gate_state state;
+  struct bg_gate_comparison comparison;
   struct bg_gate_confirmation confirmation;
   struct bg_gate_shift shift;
   size_t counts[BG_GATE_NCLASSES];
@@ -329,7 +368,7 @@ void bg_gate_verdict_free(struct bg_gate_verdict *v);
  * A constant reading cannot show a coarser quantum; min_effect covers that. */
 double bg_gate_resolution(double a, double b);
 
-/* "t", "exact", or NULL for BG_GATE_METHOD_NONE. */
+/* "t", "exact", "paired", or NULL for BG_GATE_METHOD_NONE. */
 const char *bg_gate_method_name(enum bg_gate_method m);
 
 /* Names: "regressed", "inconclusive", "improved", "missing", "new", "unchanged", "ignored";

@@ -17,6 +17,7 @@
 #define BG_RUN_MAX_SAMPLES 100000   /* samples per result */
 #define BG_RUN_MAX_RESULTS 100000   /* results per run */
 #define BG_RUN_MAX_BODY (32u << 20) /* default upload limit in bytes */
+#define BG_RUN_MAX_ROUNDS 100       /* rounds of an interleaved run */
 
 enum bg_direction {
   BG_LOWER = 0, /* smaller is better: times, memory, instructions */
@@ -49,6 +50,24 @@ struct bg_commit {
   char *timestamp; /* RFC 3339 */
 };
 
+struct bg_run;
+
+/* Base and head measured alternately on one machine within one job (interleaved A/B,
+ * DESIGN 6.6): round i holds one run of the base commit's suites and one of the head's (the
+ * run's own commit), back to back, so that a drift of the machine hits both sides alike.
+ * Each side is a run that holds only results. The run's own results are the head's, pooled
+ * over the rounds (what its history and trends show); the gate compares the rounds' pairs
+ * (lib/interleave.h). */
+struct bg_round {
+  struct bg_run *base, *head; /* owned */
+};
+
+struct bg_interleaved {
+  char *base_sha;          /* the base commit: the pull request's fork point */
+  struct bg_round *rounds; /* owned */
+  size_t nrounds, rounds_cap;
+};
+
 /* Every string member is owned by the run (NULL when absent); bg_run_free frees them all. */
 struct bg_run {
   char *run_id;
@@ -72,6 +91,7 @@ struct bg_run {
   struct bg_result *results; /* owned array */
   size_t nresults;
   size_t results_cap;
+  struct bg_interleaved *interleaved; /* owned, or NULL for a run of the head alone */
 };
 
 /* Returns a new empty run; the caller frees it with bg_run_free. Never NULL. */
@@ -105,6 +125,14 @@ void bg_result_add_sample(struct bg_result *r, double value);
 /* Makes the result a summary (n, mean, stddev), dropping any samples. */
 void bg_result_set_summary(struct bg_result *r, long long n, double mean, double stddev);
 
+/* Makes run interleaved against base commit base_sha (copied; replaces one set before) with
+ * no rounds yet, and returns its interleaved part. */
+struct bg_interleaved *bg_run_interleave(struct bg_run *run, const char *base_sha);
+
+/* Appends a round of two empty runs (base and head) and returns it; valid until the next
+ * call. */
+struct bg_round *bg_interleaved_add_round(struct bg_interleaved *iv);
+
 /* Looks up a well-known measure (wall_time, cpu_time, max_rss, instructions, throughput).
  * Returns 1 and sets *unit and *direction (either may be NULL) when known, 0 otherwise. */
 int bg_measure_lookup(const char *measure, const char **unit, enum bg_direction *direction);
@@ -117,7 +145,9 @@ const char *bg_direction_name(enum bg_direction d);
  * fields, names and slugs, 1-100 000 finite samples or a summary with n >= 1, 1 to 100 000
  * results, no duplicate (benchmark, measure), thresholds member by member (with the gate's
  * own parser, bg_gate_thresholds_parse), and valid UTF-8 in every string and member name of
- * testbed.fingerprint and thresholds. Returns BG_OK or BG_EINVAL with `e` (may be NULL)
+ * testbed.fingerprint and thresholds; an interleaved part with a base sha and 2 to
+ * BG_RUN_MAX_ROUNDS rounds, each side holding results by the rules of the run's own. Returns
+ * BG_OK or BG_EINVAL with `e` (may be NULL)
  * naming the first offending field, e.g. "results[3].samples[7]" or
  * "thresholds.rules[2].min_effect". */
 int bg_run_validate(const struct bg_run *run, struct bg_ferr *e);

@@ -37,6 +37,10 @@ static void put_result(struct bg_buf *buf, const struct bg_gate_outcome *r, int 
     PUT(buf, ",\"resolution\":");
     bg_json_num12_int(buf, r->resolution);
   }
+  if (r->has_history) {
+    PUT(buf, ",\"history_class\":");
+    bg_json_str(buf, bg_gate_class_name(r->history));
+  }
   PUT(buf, ",\"min_effect\":");
   bg_json_num12_int(buf, r->min_effect);
   if (r->acknowledged)
@@ -98,7 +102,20 @@ static void put_shift(struct bg_buf *buf, const struct bg_gate_shift *sh) {
                 sh->explained);
 }
 
-/* The members every form starts with: state ... counts, confirmation, machine_shift. */
+/* "comparison": what the candidate was compared with (lib/interleave.h). */
+static void put_comparison(struct bg_buf *buf, const struct bg_gate_comparison *c) {
+  PUT(buf, ",\"comparison\":{\"mode\":");
+  bg_json_str(buf, c->mode ? c->mode : "history");
+  if (c->rounds) {
+    PUT(buf, ",\"base\":");
+    bg_json_str(buf, c->base_sha);
+    bg_buf_printf(buf, ",\"rounds\":%zu", c->rounds);
+  }
+  PUT(buf, "}");
+}
+
+/* The members every form starts with: state ... counts, comparison, confirmation,
+ * machine_shift. */
 static void put_head(struct bg_buf *buf, const struct bg_gate_verdict *v,
                      const struct bg_gate_context *ctx) {
   static const enum bg_gate_class order[] = {
@@ -124,6 +141,7 @@ static void put_head(struct bg_buf *buf, const struct bg_gate_verdict *v,
     bg_buf_printf(buf, "%s\"%s\":%zu", i ? "," : "", bg_gate_class_name(order[i]),
                   v->counts[order[i]]);
   PUT(buf, "}");
+  put_comparison(buf, &v->comparison);
   put_confirmation(buf, v);
   put_shift(buf, &v->shift);
 }
