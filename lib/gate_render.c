@@ -96,6 +96,15 @@ static void put_shift(struct bg_buf *b, const struct bg_gate_shift *sh) {
   bg_buf_puts(b, ")");
 }
 
+/* An interleaved comparison, after the summary: what the results were compared with. */
+static void put_comparison(struct bg_buf *b, const struct bg_gate_comparison *c) {
+  if (!c->rounds || !c->mode || !strcmp(c->mode, "history"))
+    return;
+  bg_buf_printf(b, "; %s base %.12s interleaved over %zu rounds",
+                !strcmp(c->mode, "both") ? "against the history and the" : "against the", c->base_sha,
+                c->rounds);
+}
+
 /* What the confirmation rule decided, after the summary; nothing when it was not applied or
  * the first run was final. */
 static void put_confirmation(struct bg_buf *b, const struct bg_gate_confirmation *c) {
@@ -153,6 +162,7 @@ char *bg_gate_summary_text(const struct bg_gate_verdict *v) {
   }
   if (v->state == BG_GATE_FAIL && nreg == 0)
     bg_buf_printf(&b, "; failed: %zu missing", v->counts[BG_GATE_MISSING]);
+  put_comparison(&b, &v->comparison);
   put_shift(&b, &v->shift);
   put_confirmation(&b, &v->confirmation);
   return bg_buf_steal(&b);
@@ -195,9 +205,15 @@ char *bg_gate_markdown(const struct bg_gate_verdict *v, const struct bg_gate_con
     put_code(&b, ctx->commit ? ctx->commit : "?");
     bg_buf_puts(&b, " on testbed ");
     put_code(&b, ctx->testbed ? ctx->testbed : "?");
-    bg_buf_printf(&b, " against %zu baseline run%s", v->baseline_runs,
-                  v->baseline_runs == 1 ? "" : "s");
-    if (ctx->baseline_branch)
+    if (v->comparison.rounds && v->comparison.mode && strcmp(v->comparison.mode, "history"))
+      bg_buf_printf(&b, " against its base `%.12s`, measured in turn over %zu rounds%s",
+                    v->comparison.base_sha, v->comparison.rounds,
+                    strcmp(v->comparison.mode, "both") ? "" : ", and the history");
+    else
+      bg_buf_printf(&b, " against %zu baseline run%s", v->baseline_runs,
+                    v->baseline_runs == 1 ? "" : "s");
+    if (ctx->baseline_branch && !(v->comparison.rounds && v->comparison.mode &&
+                                  !strcmp(v->comparison.mode, "interleaved")))
       bg_buf_printf(&b, " of `%s`", ctx->baseline_branch);
     if (v->noise_runs > v->baseline_runs)
       bg_buf_printf(&b, ", noise from %zu", v->noise_runs);
