@@ -41,8 +41,9 @@ const char *bg_compare_mode_name(enum bg_compare_mode m);
 size_t bg_interleave_pairs_of(const struct bg_interleaved *iv, const char *benchmark,
                               const char *measure, size_t hint, struct bg_gate_pair *out);
 
-/* Where the pairs of one result come from: sets *out (borrowed until the next call) and
- * returns their number, 0 for none. */
+/* Where the pairs of one result (outcome `outcome` of the verdict) come from: sets *out
+ * (borrowed until the decision is made: each item keeps its own) and returns their number,
+ * 0 for none. */
 typedef size_t (*bg_interleave_pairs_fn)(void *ctx, size_t outcome, const char *benchmark,
                                          const char *measure, const struct bg_gate_pair **out);
 

@@ -6,6 +6,7 @@
  * question is about the token, whether or not reads are public.
  */
 #include "api.h"
+#include "interleave.h"
 
 /* Its route checks a token always (BG_ROUTE_TOKEN), so req->who is the caller's token. */
 void bg_api_access(struct bg_req *req) {
@@ -20,5 +21,8 @@ void bg_api_access(struct bg_req *req) {
   bg_buf_puts(&req->out, who->project_id ? "false" : "true");
   bg_buf_puts(&req->out, ",\"upload\":");
   bg_buf_puts(&req->out, bg_auth_check(who, p->id, BG_ROLE_AGENT) == BG_OK ? "true" : "false");
-  bg_buf_puts(&req->out, "}");
+  /* What an agent needs to measure a pull request the way the project compares it. */
+  bg_buf_puts(&req->out, ",\"comparison\":{\"mode\":");
+  bg_json_str(&req->out, bg_compare_mode_name(p->comparison));
+  bg_buf_printf(&req->out, ",\"rounds\":%d}}", p->interleave_rounds);
 }

@@ -2,6 +2,7 @@
  * reads what they list). */
 #include "api.h"
 #include "confirm.h"
+#include "interleave.h"
 
 #include "project_reads.h"
 #include "valid.h"
@@ -63,7 +64,8 @@ static int number(struct bg_req *req, const cJSON *o, const char *key, double lo
 static int known_members(struct bg_req *req, const cJSON *o) {
   static const char *const names[] = {"slug",        "github_repo", "default_branch",
                                       "alpha",       "gate_window", "noise_window",
-                                      "pr_comments", "confirm_runs"};
+                                      "pr_comments", "confirm_runs", "comparison",
+                                      "interleave_rounds"};
   const size_t count = sizeof names / sizeof *names;
   unsigned seen = 0;
   const cJSON *m;
@@ -75,7 +77,8 @@ static int known_members(struct bg_req *req, const cJSON *o) {
       int printable = bg_valid_text(m->string, strlen(m->string), 0) && strlen(m->string) <= 64;
       bg_api_error(req, 400, "invalid_field", printable ? m->string : "",
                    "unknown member%s (expected slug, github_repo, default_branch, alpha, "
-                   "gate_window, noise_window, pr_comments, confirm_runs)",
+                   "gate_window, noise_window, pr_comments, confirm_runs, comparison, "
+                   "interleave_rounds)",
                    printable ? "" : " with an unprintable or long name");
       return 0;
     }
@@ -90,7 +93,7 @@ static int known_members(struct bg_req *req, const cJSON *o) {
 
 void bg_api_projects_create(struct bg_req *req) {
   const char *slug, *repo, *branch;
-  double alpha = 0, window = 0, noise = 0;
+  double alpha = 0, window = 0, noise = 0, rounds = 0;
   struct bg_project p;
   cJSON *o = cJSON_ParseWithLength(req->body, req->body_len);
   if (!o || !cJSON_IsObject(o)) {
@@ -139,8 +142,18 @@ void bg_api_projects_create(struct bg_req *req) {
     goto out;
   }
   int confirm_runs = !confirm ? 0 : confirm->valuedouble == 0 ? -1 : (int)confirm->valuedouble;
-  const struct bg_project_settings set = {alpha, (int)window, (int)noise, cJSON_IsTrue(comments),
-                                          confirm_runs};
+  enum bg_compare_mode mode = BG_COMPARE_HISTORY;
+  const cJSON *cmp = cJSON_GetObjectItemCaseSensitive(o, "comparison");
+  if (cmp && !(cJSON_IsString(cmp) && bg_compare_mode_parse(cmp->valuestring, &mode))) {
+    bg_api_error(req, 400, "invalid_field", "comparison",
+                 "must be \"history\", \"interleaved\" or \"both\"");
+    goto out;
+  }
+  if (!number(req, o, "interleave_rounds", 2, BG_INTERLEAVE_MAX_ROUNDS, 1, &rounds))
+    goto out;
+  const struct bg_project_settings set = {alpha,        (int)window, (int)noise,
+                                          cJSON_IsTrue(comments), confirm_runs, (int)mode,
+                                          (int)rounds};
   int rc = bg_store_project_create_gated(req->store, slug, repo, branch, &set, &p);
   if (rc == BG_EEXIST) {
     bg_api_error(req, 409, "conflict", "slug", "project '%s' exists", slug);

@@ -5,6 +5,8 @@
  */
 #include "store.h"
 
+#include "interleave.h"
+
 #include "confirm.h"
 #include "db_sql.h"
 #include "json.h"
@@ -43,14 +45,14 @@ enum sid {
 static const char *const sql_text[S_COUNT] = {
     [S_PING] = "SELECT count(*) FROM projects",
     [S_PROJECT_INSERT] = "INSERT INTO projects (slug, github_repo, default_branch, created_at, "
-                         "alpha, gate_window, noise_window, pr_comments, confirm_runs) "
-                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                         "alpha, gate_window, noise_window, pr_comments, confirm_runs, comparison, "
+                         "interleave_rounds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [S_PROJECT_GET] = "SELECT id, slug, github_repo, default_branch, alpha, created_at, "
-                      "gate_window, noise_window, pr_comments, confirm_runs FROM projects "
-                      "WHERE slug = ?1",
+                      "gate_window, noise_window, pr_comments, confirm_runs, comparison, "
+                      "interleave_rounds FROM projects WHERE slug = ?1",
     [S_PROJECT_LIST] = "SELECT id, slug, github_repo, default_branch, alpha, created_at, "
-                       "gate_window, noise_window, pr_comments, confirm_runs "
-                       "FROM projects WHERE ?1 = 0 OR id = ?1 ORDER BY slug",
+                       "gate_window, noise_window, pr_comments, confirm_runs, comparison, "
+                       "interleave_rounds FROM projects WHERE ?1 = 0 OR id = ?1 ORDER BY slug",
     [S_TESTBED_FIND] = "SELECT id, fingerprint FROM testbeds WHERE project_id = ?1 AND name = ?2",
     [S_BRANCH_FIND] = "SELECT id FROM branches WHERE project_id = ?1 AND name = ?2",
     [S_MEASURE_FIND] =
@@ -110,6 +112,10 @@ static void read_project(sqlite3_stmt *st, struct bg_project *p) {
   p->noise_window = sqlite3_column_int(st, 7);
   p->pr_comments = sqlite3_column_int(st, 8);
   p->confirm_runs = sqlite3_column_int(st, 9);
+  enum bg_compare_mode mode = BG_COMPARE_HISTORY;
+  bg_compare_mode_parse(bg_store_col_text(st, 10), &mode);
+  p->comparison = mode;
+  p->interleave_rounds = sqlite3_column_int(st, 11);
 }
 
 /* Steps the bound project query `st` once into *out, then resets it. BG_OK, BG_ENOENT or
@@ -143,7 +149,7 @@ int bg_store_project_by_id(struct bg_store *s, long long id, struct bg_project *
 
 int bg_store_project_create(struct bg_store *s, const char *slug, const char *github_repo,
                             const char *default_branch, struct bg_project *out) {
-  const struct bg_project_settings none = {0, 0, 0, 0, 0};
+  const struct bg_project_settings none = {0};
   return bg_store_project_create_gated(s, slug, github_repo, default_branch, &none, out);
 }
 
@@ -169,6 +175,9 @@ int bg_store_project_create_gated(struct bg_store *s, const char *slug, const ch
                    set->confirm_runs < 0   ? 0
                    : set->confirm_runs > 0 ? set->confirm_runs
                                            : BG_CONFIRM_DEFAULT_RUNS);
+  bg_store_bind_text(st, 10, bg_compare_mode_name(set->comparison));
+  sqlite3_bind_int(st, 11,
+                   set->interleave_rounds > 0 ? set->interleave_rounds : BG_INTERLEAVE_DEFAULT_ROUNDS);
   int step = sqlite3_step(st);
   if (step == SQLITE_CONSTRAINT_UNIQUE)
     rc = BG_EEXIST;
@@ -196,6 +205,10 @@ void bg_store_project_json(const struct bg_project *p, struct bg_buf *out) {
   bg_buf_puts(out, p->pr_comments ? ",\"pr_comments\":true" : ",\"pr_comments\":false");
   bg_buf_puts(out, ",\"confirm_runs\":");
   bg_json_int(out, p->confirm_runs);
+  bg_buf_puts(out, ",\"comparison\":");
+  bg_json_str(out, bg_compare_mode_name(p->comparison));
+  bg_buf_puts(out, ",\"interleave_rounds\":");
+  bg_json_int(out, p->interleave_rounds);
   bg_buf_puts(out, ",\"created_at\":");
   bg_json_int(out, p->created_at);
   bg_buf_puts(out, "}");

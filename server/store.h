@@ -30,6 +30,8 @@ struct bg_project {
   int noise_window;     /* most baseline runs for the run-to-run noise (>= gate_window) */
   int pr_comments;      /* 1: the verdict of a pull request's run is also a comment on it */
   int confirm_runs;     /* confirmation runs a doubtful verdict may ask for (lib/confirm.h) */
+  int comparison;       /* enum bg_compare_mode: what a pull request's run is compared with */
+  int interleave_rounds; /* rounds its agents run for an interleaved run (lib/interleave.h) */
 };
 
 /* What a new project may set beside its names; 0 for any means the default. */
@@ -38,6 +40,8 @@ struct bg_project_settings {
   int window, noise_window;
   int pr_comments;
   int confirm_runs; /* 0: the default (BG_CONFIRM_DEFAULT_RUNS); -1: none */
+  int comparison;   /* enum bg_compare_mode (0: history) */
+  int interleave_rounds; /* 0: the default (BG_INTERLEAVE_DEFAULT_ROUNDS) */
 };
 
 #define BG_STORE_DEFAULT_ALPHA 0.05

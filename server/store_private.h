@@ -1,7 +1,8 @@
 /* store_private.h: what the SQLite storage modules (store.c, store_runs.c, reads.c,
- * series.c, verdict_store.c, changepoints_store.c, alerts.c) share beyond db_sql.h: a column
- * helper and the loop that renders a statement's rows as JSON. The HTTP layer and the use cases use
- * store.h and the storage headers only.
+ * series.c, verdict_store.c, changepoints_store.c, alerts.c, interleaved_store.c and the
+ * others of test_layers.sh's STORAGE) share beyond db_sql.h: a column helper and the loop
+ * that renders a statement's rows as JSON. The HTTP layer and the use cases use store.h and
+ * the storage headers only.
  */
 #ifndef BG_STORE_PRIVATE_H
 #define BG_STORE_PRIVATE_H

@@ -94,6 +94,7 @@
 #include "upload.h"
 
 #include "changepoints.h"
+#include "interleaved_store.h"
 #include "jobs.h"
 #include "json.h"
 #include "store_runs.h"
@@ -362,7 +363,8 @@ static int find_confirmed(struct upload *u, struct bg_store *w) {
  * (DECIDED_HERE, DECIDED_IN_TIME, DECIDE_LATER), and screens its change points. */
 static int insert(struct upload *u, struct bg_store *w) {
   int rc, stored;
-  if ((rc = find_confirmed(u, w)) || (rc = bg_store_runs_insert(w, u->p, &u->in, &u->stored)))
+  if ((rc = find_confirmed(u, w)) || (rc = bg_store_runs_insert(w, u->p, &u->in, &u->stored)) ||
+      (rc = bg_istore_insert(w, u->stored.rid, u->run, u->in.rows)))
     return rc;
   /* The job the run was made for is done with it, in the same transaction; a replay does not
    * come here, so no upload completes a job twice. */

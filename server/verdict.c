@@ -29,6 +29,7 @@
 #include "decision_cache.h"
 #include "events.h"
 #include "gate.h"
+#include "interleaved.h"
 #include "mem.h"
 #include "notify.h"
 #include "verdict_render.h"
@@ -110,6 +111,8 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
       (rc = bg_baseline_thresholds(s, th_run, NULL, &th)) == BG_OK) {
     bg_decision_thresholds_kept(it, th, cache, rid, th_run);
     rc = bg_decision_make(s, cache, p, it, testbed, b, cuts, ack_commit, th, d);
+    if (rc == BG_OK)
+      rc = bg_interleaved_apply_stored(s, p, rid, d);
     if (rc == BG_OK && (rc = bg_vstore_fingerprint(s, rid, &fp)) == BG_OK)
       confirm(s, d, p, b, fp, chain.first ? chain.n + 2 : 1, chain.confirmable);
   }
@@ -410,7 +413,7 @@ int bg_verdict_decide_payload(struct bg_store *s, const struct bg_project *p,
   rc = bg_decision_make(s, cache, p, it, c.testbed_id, &b, 1, c.commit_id, th, &d);
   bg_decision_items_recycle(it, cache);
   bg_dcache_unlock(bg_store_database(s));
-  if (rc)
+  if (rc || (rc = bg_interleaved_apply_payload(p, run, &d)))
     goto out;
   char *fp = run->fingerprint ? cJSON_PrintUnformatted(run->fingerprint) : NULL;
   confirm(s, &d, p, &b, fp, 1, run->confirmable); /* a confirmation: on its stored chain */

@@ -9,8 +9,8 @@ set -u
 source "$(dirname "$0")/lib.sh"
 
 SRC=${BG_SOURCE:-$(cd "$(dirname "$0")/../.." && pwd)}
-STORAGE="db db_check store metrics_store store_runs reads project_reads series series_spark verdict_store changepoints_store alerts jobs_store webhook_store outbox_store"
-ABOVE_H="upload.h metrics.h log.h ack.h jobs.h verdict.h baseline.h decision.h decision_cache.h changepoints.h api.h routes.h http.h park.h webhook.h webhook_payload.h github_sender.h github_http.h github_auth.h notify.h github_app.h"
+STORAGE="db db_check store metrics_store store_runs reads project_reads series series_spark verdict_store changepoints_store alerts jobs_store webhook_store outbox_store interleaved_store"
+ABOVE_H="upload.h metrics.h log.h ack.h jobs.h verdict.h baseline.h decision.h decision_cache.h changepoints.h api.h routes.h http.h park.h webhook.h webhook_payload.h github_sender.h github_http.h github_auth.h notify.h github_app.h interleaved.h"
 SQLITE_H="sqlite3.h db_sql.h store_private.h"
 
 deps() { # the headers server/$1.c includes, directly or through others, one base name a line

@@ -30,7 +30,7 @@
 static int setup_gh(void **state) {
   setup(state);
   struct fixture *f = *state;
-  const struct bg_project_settings set = {0, 0, 0, 1, 0};
+  const struct bg_project_settings set = {.pr_comments = 1};
   assert_int_equal(
       bg_store_project_create_gated(f->s, "gh", "acme/widgets", NULL, &set, &f->p), BG_OK);
   return 0;
