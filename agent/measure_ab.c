@@ -138,8 +138,8 @@ static int measure_side(const struct bg_measure_ab *p, int head, size_t i, int *
   struct bg_run *t = scratch(run);
   int rc = bg_measure_run(s->cf, &mo, t, msg, sizeof msg);
   if (rc != BG_OK) {
-    snprintf(err, errlen, "round %zu/%zu, %s (%.12s): %s", i + 1, p->rounds,
-             head ? "head" : "base", head ? run->commit.sha : p->base_sha, msg);
+    snprintf(err, errlen, "round %zu/%zu, %s (%.12s): %s", i + 1, p->rounds, head ? "head" : "base",
+             head ? run->commit.sha : p->base_sha, msg);
     bg_run_free(t);
     return rc;
   }
@@ -191,14 +191,14 @@ int bg_measure_ab_worktree_add(const char *repo, const char *sha, const char *di
                                size_t errlen) {
   char mods[BG_WORKSPACE_PATH_MAX + 16];
   struct stat st;
-  int rc = git(repo, err, errlen,
-               (const char *const[]){"worktree", "add", "--detach", "--force", "--quiet", dir, sha,
-                                     NULL});
+  int rc = git(
+      repo, err, errlen,
+      (const char *const[]){"worktree", "add", "--detach", "--force", "--quiet", dir, sha, NULL});
   snprintf(mods, sizeof mods, "%s/.gitmodules", dir);
   if (rc == BG_OK && stat(mods, &st) == 0)
-    rc = git(dir, err, errlen,
-             (const char *const[]){"submodule", "update", "--init", "--recursive", "--quiet",
-                                   NULL});
+    rc =
+        git(dir, err, errlen,
+            (const char *const[]){"submodule", "update", "--init", "--recursive", "--quiet", NULL});
   return rc;
 }
 
