@@ -558,17 +558,6 @@ static void on_stop(int sig) {
   stopped = 1;
 }
 
-/* The current directory's path inside the repository ("" at its top, else "sub/dir/"). */
-static int repo_prefix(char *out, size_t outlen, char *err, size_t errlen) {
-  struct bg_buf b;
-  int rc = bg_git_exec(NULL, (const char *const[]){"rev-parse", "--show-prefix", NULL}, &b, err,
-                       errlen);
-  size_t n = rc == BG_OK && b.data ? strcspn(b.data, "\n") : 0;
-  snprintf(out, outlen, "%.*s", (int)n, rc == BG_OK && b.data ? b.data : "");
-  bg_buf_free(&b);
-  return rc;
-}
-
 /* The base's benchgate.yml: the head's path (relative to the current directory) in the
  * base's checkout; an absolute path names one file for both. */
 static int base_config(const struct flags *fl, const char *base_cwd, struct bg_config **out,
@@ -592,7 +581,7 @@ static int measure_interleaved(const struct flags *fl, const struct bg_config *c
   const char *td = getenv("TMPDIR");
   struct bg_config *bcf = NULL;
   snprintf(tmp, sizeof tmp, "%s/benchgate-base.XXXXXX", td && *td ? td : "/tmp");
-  int rc = repo_prefix(prefix, sizeof prefix, err, errlen);
+  int rc = bg_git_prefix(NULL, prefix, sizeof prefix, err, errlen);
   if (rc != BG_OK)
     return rc;
   stopped = 0;
