@@ -82,7 +82,8 @@ static void usage(FILE *f) {
              "spooled if the server is still unreachable at the upload.\n"
              "The access answer also says how the project compares a run: with comparison\n"
              "interleaved or both, a run whose base commit differs from it (a pull request,\n"
-             "a branch) is measured interleaved with the base, as --interleave does.\n"
+             "a branch) is measured interleaved with the base, as --interleave does\n"
+             "(with --dry-run or --no-preflight nothing is asked: only --interleave does).\n"
              "exit codes: 0 pass, 1 regression (--gate), 2 usage/input/benchmark error or a\n"
              "            refused token or project, 3 server unreachable or failing (the run\n"
              "            was spooled)\n",
@@ -573,13 +574,16 @@ static int base_config(const struct flags *fl, const char *base_cwd, struct bg_c
 }
 
 /* Measures the run interleaved with its base commit in a temporary worktree, which is
- * removed afterwards, also on failure or when SIGINT or SIGTERM stop the measurement. */
+ * removed afterwards, also on failure or when SIGINT or SIGTERM stop the measurement.
+ * *unready is 1 when it failed before measuring anything (the base could not be checked out
+ * or has no usable benchgate.yml). */
 static int measure_interleaved(const struct flags *fl, const struct bg_config *cf,
                                const struct bg_measure_opts *mo, size_t rounds,
-                               struct bg_run *run, char *err, size_t errlen) {
+                               struct bg_run *run, int *unready, char *err, size_t errlen) {
   char tmp[4096], prefix[4096], base_cwd[8300];
   const char *td = getenv("TMPDIR");
   struct bg_config *bcf = NULL;
+  *unready = 1;
   snprintf(tmp, sizeof tmp, "%s/benchgate-base.XXXXXX", td && *td ? td : "/tmp");
   int rc = bg_git_prefix(NULL, prefix, sizeof prefix, err, errlen);
   if (rc != BG_OK)
@@ -611,6 +615,7 @@ static int measure_interleaved(const struct flags *fl, const struct bg_config *c
                                .opts = *mo,
                                .suite_end = mo->suite_end};
     ab.opts.cancel = &stopped;
+    *unready = 0;
     rc = bg_measure_ab_run(&ab, run, err, errlen);
   }
   bg_measure_ab_worktree_remove(NULL, tmp);
@@ -698,8 +703,15 @@ int bg_cmd_run_main(int argc, char **argv) {
   size_t rounds = 0;
   if (interleave_rounds(&fl, &access, run, &rounds) != BG_OK)
     goto out;
-  int rc = rounds ? measure_interleaved(&fl, cf, &mo, rounds, run, err, sizeof err)
+  int unready = 0;
+  int rc = rounds ? measure_interleaved(&fl, cf, &mo, rounds, run, &unready, err, sizeof err)
                   : bg_measure_run(cf, &mo, run, err, sizeof err);
+  /* The project asked, the base cannot be measured (say, the pull request adds benchgate.yml):
+   * the commit alone still gets its verdict, on the history. */
+  if (rc != BG_OK && unready && fl.interleave == 0) {
+    bg_cli_warn("%s; measuring the commit alone", err);
+    rc = bg_measure_run(cf, &mo, run, err, sizeof err);
+  }
   if (rc != BG_OK) {
     bg_cli_error("%s; nothing uploaded", err);
     goto out;

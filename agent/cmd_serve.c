@@ -326,7 +326,8 @@ static size_t job_rounds(struct serve *s, const struct bg_lease_job *j, const st
 }
 
 /* Measures job j's commit interleaved with its base, checked out next to the job's checkout
- * with the base's own configuration. */
+ * with the base's own configuration; alone when the base cannot be checked out or has no
+ * usable configuration. */
 static int measure_ab(struct serve *s, const struct bg_lease_job *j,
                       const struct bg_agent_project *p, struct job_measure *m, size_t rounds,
                       struct bg_run *run, char *err, size_t errlen) {
@@ -339,7 +340,11 @@ static int measure_ab(struct serve *s, const struct bg_lease_job *j,
     snprintf(err + strlen(err), errlen - strlen(err), " (checkout of the base)");
   else if ((rc = load_config(dir, p->config, &bcf, err, errlen)) != BG_OK)
     snprintf(err + strlen(err), errlen - strlen(err), " (the base %.12s)", run->baseline_sha);
-  if (rc == BG_OK) {
+  if (rc != BG_OK) {
+    /* The commit alone still gets its verdict, on the history. */
+    bg_cli_warn("job %lld: %s; measuring the commit alone", j->id, err);
+    rc = measure_suites(m, NULL, run, err, errlen);
+  } else {
     struct bg_measure_ab ab = {.base = {dir, bcf},
                                .head = {m->dir, m->cf},
                                .base_sha = run->baseline_sha,

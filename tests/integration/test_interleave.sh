@@ -20,6 +20,7 @@
 # - project b (both): unchanged passes, 30 % slower fails, the verdict says both;
 # - `run --interleave=2 --dry-run --output` writes the rounds; `--no-interleave` measures the
 #   commit alone; the base's own benchgate.yml is used (its suites differ from the head's);
+#   a base without benchgate.yml falls back to the commit alone (an error with --interleave);
 #   SIGTERM during a round removes the base's worktree;
 # - `compare --paired` on the written run and on per-round files;
 # - `serve`: a job of project i with a base sha is measured interleaved, the base checked
@@ -243,6 +244,26 @@ check "the head ran cold twice" test "$(grep -c "^cold $TMP/repo$" "$CTL/invocat
 check "the base's rounds hold its 2 results, the head's 4" "$PY" -c "
 import json; j = json.load(open('$TMP/cfg.json'))
 assert all(len(r['base']) == 2 and len(r['head']) == 4 for r in j['interleaved']['rounds'])"
+
+# ---- a base without benchgate.yml: the commit alone, on the history ----
+git checkout -q main
+git checkout -q -b no-cfg-base
+git rm -q benchgate.yml
+timed_commit "base without benchgate.yml"
+NO_CFG_BASE=$(git rev-parse HEAD)
+git checkout -q -b no-cfg-head
+config i
+timed_commit "head adds benchgate.yml"
+NO_CFG_SHA=$(git rev-parse HEAD)
+expect_exit 0 "a base without benchgate.yml: the project's interleaving falls back to the commit alone" -- \
+  "$AGENT" run --gate --baseline-sha "$NO_CFG_BASE"
+has err 'measuring the commit alone' "the agent says why"
+no_base_left "after the fallback"
+verdict i "$NO_CFG_SHA"
+expect_json "the verdict says it compared with the history" 'j["comparison"]["mode"] == "history"'
+expect_exit 2 "with --interleave the same base is an error" -- \
+  "$AGENT" run --interleave --baseline-sha "$NO_CFG_BASE" --dry-run
+no_base_left "after the error"
 
 # ---- SIGTERM during a round removes the base's worktree ----
 touch "$CTL/sleep"
