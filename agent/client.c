@@ -357,10 +357,27 @@ void bg_client_error_code(const struct bg_response *res, char *out, size_t outle
   cJSON_Delete(root);
 }
 
+/* The comparison member of an access answer into *a (NULL: nothing to fill). */
+static void read_comparison(const cJSON *root, struct bg_client_access *a) {
+  if (!a)
+    return;
+  a->mode = BG_COMPARE_HISTORY;
+  a->rounds = 0;
+  const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "comparison");
+  const cJSON *mode = cJSON_GetObjectItemCaseSensitive(c, "mode");
+  const cJSON *rounds = cJSON_GetObjectItemCaseSensitive(c, "rounds");
+  if (cJSON_IsString(mode) && !bg_compare_mode_parse(mode->valuestring, &a->mode))
+    a->mode = BG_COMPARE_HISTORY;
+  if (cJSON_IsNumber(rounds) && rounds->valuedouble >= 2 &&
+      rounds->valuedouble <= BG_INTERLEAVE_MAX_ROUNDS)
+    a->rounds = (size_t)rounds->valuedouble;
+}
+
 /* Judges a 200 answer of the access check: BG_OK when it grants uploads. */
-static int judge_access(const struct bg_response *res, const char *project, char *err,
-                        size_t errlen) {
+static int judge_access(const struct bg_response *res, const char *project,
+                        struct bg_client_access *access, char *err, size_t errlen) {
   cJSON *root = cJSON_ParseWithLength(res->body.data ? res->body.data : "", res->body.len);
+  read_comparison(root, access);
   const cJSON *role = cJSON_GetObjectItemCaseSensitive(root, "role");
   const cJSON *upload = cJSON_GetObjectItemCaseSensitive(root, "upload");
   int rc = BG_OK;
@@ -380,7 +397,7 @@ static int judge_access(const struct bg_response *res, const char *project, char
 }
 
 int bg_client_check_upload(const struct bg_client *c, const struct bg_retry *r, const char *project,
-                           char *err, size_t errlen) {
+                           struct bg_client_access *access, char *err, size_t errlen) {
   struct bg_response res;
   char path[512], msg[512], code[64];
   snprintf(path, sizeof path, "/api/v1/projects/%s/access", project);
@@ -390,7 +407,7 @@ int bg_client_check_upload(const struct bg_client *c, const struct bg_retry *r, 
   bg_client_error_message(&res, msg, sizeof msg);
   bg_client_error_code(&res, code, sizeof code);
   if (res.status == 200) {
-    rc = judge_access(&res, project, err, errlen);
+    rc = judge_access(&res, project, access, err, errlen);
   } else if (res.status == 401) {
     snprintf(err, errlen, "token rejected (401): %s", msg);
     rc = BG_EAUTH;

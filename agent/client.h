@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "interleave.h"
 
 #include <signal.h>
 #include <stddef.h>
@@ -98,6 +99,13 @@ int bg_client_request_retry(const struct bg_client *c, const struct bg_retry *r,
 int bg_client_token(const char *flag_token, const char *token_file, char **token, char *err,
                     size_t errlen);
 
+/* What the access check says of how the project compares a run (lib/interleave.h): its
+ * answer's "comparison": {"mode": M, "rounds": R}; history and 0 rounds when absent. */
+struct bg_client_access {
+  enum bg_compare_mode mode;
+  size_t rounds; /* 0: not given */
+};
+
 /* Asks the server, without uploading anything, whether `token` (in c) may upload runs to
  * `project` (GET /api/v1/projects/{project}/access), trying again per `r` (NULL: defaults)
  * on no answer, a 5xx or a 429. Returns BG_OK when it may. Otherwise err says what, in
@@ -105,9 +113,10 @@ int bg_client_token(const char *flag_token, const char *token_file, char **token
  * BG_EAUTH the token was refused (401); BG_EPERM the token is of another project (403) or of
  * a role that cannot upload; BG_ENOENT no such project; BG_EUNSUPP the server does not offer
  * the check (it answered 404 or 405 for the path itself); BG_EINVAL a bad server URL or an
- * answer that makes no sense. */
+ * answer that makes no sense. With BG_OK, *access (may be NULL) gets the answer's comparison;
+ * an unknown mode or rounds outside 2..BG_INTERLEAVE_MAX_ROUNDS read as absent. */
 int bg_client_check_upload(const struct bg_client *c, const struct bg_retry *r, const char *project,
-                           char *err, size_t errlen);
+                           struct bg_client_access *access, char *err, size_t errlen);
 
 /* Extracts the human message of a server error answer {"error":{"code","message","field"}}
  * into out ("field: message" when a field is named); falls back to the start of the body. */

@@ -8,6 +8,11 @@
  * few runs taken as known; several BASE files give the noise from their spread (pooled across
  * benchmarks below 5 runs, as the server does for a new project). Files that share no
  * (benchmark, measure) are an input error.
+ *
+ * With --paired the files are the rounds of an interleaved A/B measurement (lib/interleave.h),
+ * BASE1 HEAD1 BASE2 HEAD2 ... in the order they were measured, or one run payload with an
+ * interleaved part (`benchgate run --interleave --output`); the gate compares each round's
+ * head with its base (bg_gate_config.paired) instead of the head with the baseline runs.
  */
 #include "cmd_compare.h"
 
@@ -15,6 +20,8 @@
 #include "buf.h"
 #include "cli.h"
 #include "gate.h"
+#include "interleave.h"
+#include "measure_ab.h"
 #include "mem.h"
 #include "run.h"
 #include "units.h"
@@ -36,6 +43,8 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: benchgate compare [options] BASE... HEAD\n"
           "       benchgate compare [options] --base FILE [--base FILE ...] HEAD\n"
+          "       benchgate compare [options] --paired BASE1 HEAD1 BASE2 HEAD2 ...\n"
+          "       benchgate compare [options] --paired RUN.json\n"
           "  Applies the gate offline: each BASE is one baseline run (a directory: every file\n"
           "  in it), HEAD the run under test. Prints a table sorted by severity.\n"
           "  With one BASE the run-to-run noise cannot be seen: the test uses the repetitions\n"
@@ -50,13 +59,19 @@ static void usage(FILE *f) {
           "  --alpha A          false discovery rate of the report, the q column (default %g)\n"
           "  --fail-rate F      fail budget, the q_worse column: a regression needs\n"
           "                     q_worse <= F (default %g)\n"
+          "  --paired           the files are the rounds of an interleaved A/B measurement,\n"
+          "                     a base and a head file per round in the order they were\n"
+          "                     measured (at least 2 rounds), or one run JSON with an\n"
+          "                     interleaved part (benchgate run --interleave --output); each\n"
+          "                     round's head is compared with its base (method paired)\n"
           "columns: class; change (HEAD vs BASE centre, 20 %% trimmed means) with its 95 %%\n"
           "  interval; base and head centres in the result's unit; q (BH-adjusted two-sided\n"
           "  p, significant at <= alpha); q_worse (BH-adjusted one-sided p of \"worse\", must\n"
-          "  be <= fail_rate to fail); method (t, or exact when every sample is equal); why\n"
-          "  (the reason for an inconclusive or untested row)\n"
+          "  be <= fail_rate to fail); method (t, paired, or exact when every sample is\n"
+          "  equal); why (the reason for an inconclusive or untested row)\n"
           "exit codes: 0 no regression, 1 regression, 2 usage or input error (also: the\n"
-          "  files share no benchmark)\n",
+          "  files share no benchmark; --paired with an odd number of files or fewer than 2\n"
+          "  rounds)\n",
           BG_GATE_COMPARE_NOISE_CV, 100 * BG_GATE_COMPARE_NOISE_CV, names, BG_GATE_COMPARE_NOISE_CV,
           BG_GATE_DEFAULT_MIN_EFFECT, BG_GATE_DEFAULT_ALPHA, BG_GATE_DEFAULT_FAIL_RATE);
 }
@@ -311,9 +326,175 @@ static void print_legend(double alpha, double fail_rate) {
   printf("\ncolumns: change = HEAD vs BASE centre (20 %% trimmed means), with its 95 %% interval;\n"
          "  base, head = the centres in the result's unit; q = BH-adjusted two-sided p\n"
          "  (significant at <= alpha %g); q_worse = BH-adjusted one-sided p of \"worse\" (a\n"
-         "  regression needs <= fail_rate %g); method = t or exact; why = the reason for an\n"
-         "  inconclusive or untested row.\n",
+         "  regression needs <= fail_rate %g); method = t, paired or exact; why = the reason\n"
+         "  for an inconclusive or untested row.\n",
          alpha, fail_rate);
+}
+
+/* ---- --paired: the rounds of an interleaved A/B measurement ------------------------------- */
+
+/* The thresholds of a comparison, from the flags. */
+struct limits {
+  double min_effect, alpha, fail_rate;
+};
+
+/* A run holding the rounds that paths[0..n-1] (base, head, base, head, ...) make, with the
+ * heads pooled into its results; NULL (said) when a file does not load. */
+static struct bg_run *rounds_of_files(char *const *paths, size_t n, const char *format) {
+  struct bg_run *run = bg_run_new();
+  struct bg_interleaved *iv = bg_run_interleave(run, "");
+  for (size_t i = 0; i + 1 < n; i += 2) {
+    struct bg_round *r = bg_interleaved_add_round(iv);
+    for (int k = 0; k < 2; k++) {
+      struct bg_run *side = k ? r->head : r->base, *f = load(paths[i + (size_t)k], format);
+      if (!f) {
+        bg_run_free(run);
+        return NULL;
+      }
+      side->results = f->results;
+      side->nresults = f->nresults;
+      side->results_cap = f->results_cap;
+      f->results = NULL;
+      f->nresults = f->results_cap = 0;
+      bg_run_free(f);
+    }
+    bg_measure_ab_pool(run, r->head);
+  }
+  return run;
+}
+
+/* A run payload with an interleaved part; NULL (said) when the file is none. */
+static struct bg_run *rounds_of_run(const char *path) {
+  struct bg_buf b;
+  struct bg_ferr fe;
+  struct bg_run *run = NULL;
+  bg_buf_init(&b, BG_RUN_MAX_BODY);
+  if (bg_buf_read_file(&b, path) != BG_OK)
+    bg_cli_error("%s: cannot read: %s", path, strerror(errno));
+  else if (bg_run_from_json(b.data, b.len, &run, &fe) != BG_OK)
+    bg_cli_error("%s: not a run payload: %s%s%s", path, fe.field, *fe.field ? ": " : "",
+                 fe.message);
+  else if (!run->interleaved) {
+    bg_cli_error("%s: the run has no interleaved part (benchgate run --interleave makes one)",
+                 path);
+    bg_run_free(run);
+    run = NULL;
+  }
+  bg_buf_free(&b);
+  return run;
+}
+
+/* The items of the paired decision: every result of the pooled heads with its pairs, then
+ * those only a base has (missing). Each item's pairs and the heads' summaries go into
+ * *pairs and *cand (freed by the caller). */
+static struct bg_gate_item *paired_items(const struct bg_run *run, const struct limits *l,
+                                         size_t *nitems, struct bg_gate_pair **pairs,
+                                         struct bg_gate_summary **cand) {
+  const struct bg_interleaved *iv = run->interleaved;
+  size_t max = run->nresults, n = 0;
+  for (size_t i = 0; i < iv->nrounds; i++)
+    max += iv->rounds[i].base->nresults;
+  struct bg_gate_item *items = bg_xcalloc(max ? max : 1, sizeof *items);
+  *pairs = bg_xcalloc((max ? max : 1) * iv->nrounds, sizeof **pairs);
+  *cand = bg_xcalloc(max ? max : 1, sizeof **cand);
+  for (size_t j = 0; j < run->nresults; j++) {
+    const struct bg_result *r = &run->results[j];
+    struct bg_gate_item *it = &items[n];
+    it->benchmark = r->benchmark;
+    it->measure = r->measure;
+    it->unit = r->unit;
+    it->direction = r->direction;
+    it->min_effect = l->min_effect;
+    it->candidate = bg_gate_summarize_result(r, &(*cand)[n]) == BG_OK ? &(*cand)[n] : NULL;
+    it->pairs = &(*pairs)[n * iv->nrounds];
+    it->npairs = bg_interleave_pairs_of(iv, r->benchmark, r->measure, j, &(*pairs)[n * iv->nrounds]);
+    n++;
+  }
+  for (size_t i = 0; i < iv->nrounds; i++) {
+    const struct bg_run *b = iv->rounds[i].base;
+    for (size_t j = 0; j < b->nresults; j++) {
+      const struct bg_result *r = &b->results[j];
+      int seen = 0;
+      for (size_t k = 0; k < n && !seen; k++)
+        seen = !strcmp(items[k].benchmark, r->benchmark) && !strcmp(items[k].measure, r->measure);
+      if (seen)
+        continue;
+      items[n] = (struct bg_gate_item){.benchmark = r->benchmark,
+                                       .measure = r->measure,
+                                       .unit = r->unit,
+                                       .direction = r->direction,
+                                       .min_effect = l->min_effect};
+      n++;
+    }
+  }
+  *nitems = n;
+  return items;
+}
+
+/* `benchgate compare --paired FILE...`: the exit code. */
+static int compare_paired(char *const *paths, size_t n, const char *format, const struct limits *l) {
+  struct bg_run *run = NULL;
+  struct bg_gate_item *items = NULL;
+  struct bg_gate_pair *pairs = NULL;
+  struct bg_gate_summary *cand = NULL;
+  struct bg_gate_verdict *v = NULL;
+  size_t nitems = 0, common = 0;
+  int code = BG_EXIT_USAGE;
+  if (n != 1 && (n % 2 || n < 4)) {
+    bg_cli_error("compare: --paired: expected BASE HEAD files of at least 2 rounds (an even "
+                 "number, 4 or more) or one run JSON with an interleaved part; got %zu file%s",
+                 n, n == 1 ? "" : "s");
+    usage(stderr);
+    return BG_EXIT_USAGE;
+  }
+  if (!(run = n == 1 ? rounds_of_run(paths[0]) : rounds_of_files(paths, n, format)))
+    goto out;
+  items = paired_items(run, l, &nitems, &pairs, &cand);
+  for (size_t i = 0; i < nitems; i++)
+    common += items[i].npairs > 0 && items[i].candidate;
+  if (!common) {
+    bg_cli_error("compare: --paired: no (benchmark, measure) is in every round's base and head: "
+                 "nothing to compare");
+    goto out;
+  }
+  struct bg_gate_config cfg;
+  bg_gate_config_init(&cfg);
+  cfg.alpha = l->alpha;
+  cfg.fail_rate = l->fail_rate;
+  cfg.window = 0;
+  cfg.paired = 1;
+  if (bg_gate_decide(items, nitems, &cfg, &v) != BG_OK) {
+    bg_cli_error("compare: the gate refused the input");
+    goto out;
+  }
+  size_t rounds = run->interleaved->nrounds;
+  char me[32];
+  bg_units_percent(l->min_effect, me, sizeof me);
+  printf("benchgate compare --paired: %zu rounds of base and head: %zu %s in common\n", rounds,
+         common, bg_units_plural((double)common, "result", "results"));
+  if (n == 1 && *run->interleaved->base_sha)
+    printf("run: %s, commit %.12s against base %.12s\n", paths[0],
+           run->commit.sha ? run->commit.sha : "?", run->interleaved->base_sha);
+  printf("method: paired t test on the %zu rounds' differences (each round's head centre minus\n"
+         "        its base's), their variance shrunk across the results of a measure\n",
+         rounds);
+  printf("thresholds: min_effect %s, alpha %g (q), fail_rate %g (q_worse)\n\n", me + (me[0] == '+'),
+         l->alpha, l->fail_rate);
+  print_table(v, l->alpha, l->fail_rate);
+  print_legend(l->alpha, l->fail_rate);
+  char *summary = bg_gate_summary_text(v);
+  printf("\nverdict: %s: %s\n", bg_gate_state_name(v->state), summary);
+  free(summary);
+  code = v->state == BG_GATE_FAIL ? BG_EXIT_REGRESSION : BG_EXIT_PASS;
+  if (fflush(stdout) != 0)
+    code = BG_EXIT_INFRA;
+out:
+  bg_gate_verdict_free(v);
+  free(items);
+  free(pairs);
+  free(cand);
+  bg_run_free(run);
+  return code;
 }
 
 int bg_cmd_compare_main(int argc, char **argv) {
@@ -323,12 +504,13 @@ int bg_cmd_compare_main(int argc, char **argv) {
                                        {"alpha", required_argument, NULL, 'a'},
                                        {"noise", required_argument, NULL, 'n'},
                                        {"fail-rate", required_argument, NULL, 'r'},
+                                       {"paired", no_argument, NULL, 'p'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
   const char *format = NULL;
   double min_effect = BG_GATE_DEFAULT_MIN_EFFECT, alpha = BG_GATE_DEFAULT_ALPHA;
   double noise = BG_GATE_COMPARE_NOISE_CV, fail_rate = BG_GATE_DEFAULT_FAIL_RATE;
-  int noise_given = 0;
+  int noise_given = 0, paired = 0;
   char **files = NULL;
   size_t nfiles = 0, cap = 0, nruns = 0, nkeys = 0;
   struct bg_run **runs = NULL, *head = NULL;
@@ -337,7 +519,7 @@ int bg_cmd_compare_main(int argc, char **argv) {
   struct bg_gate_verdict *v = NULL;
   int c, code = BG_EXIT_USAGE;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "b:f:m:a:n:r:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "b:f:m:a:n:r:ph", opts, NULL)) != -1) {
     if (c == 'b') {
       if (!add_path(optarg, &files, &nfiles, &cap))
         goto out;
@@ -362,6 +544,8 @@ int bg_cmd_compare_main(int argc, char **argv) {
     } else if (c == 'r') {
       if (!number("--fail-rate", optarg, 1e-9, 0.5, &fail_rate))
         goto out;
+    } else if (c == 'p') {
+      paired = 1;
     } else if (c == 'h') {
       usage(stdout);
       code = BG_EXIT_PASS;
@@ -372,6 +556,15 @@ int bg_cmd_compare_main(int argc, char **argv) {
     }
   }
   int rest = argc - optind;
+  if (paired && (nfiles || noise_given)) {
+    bg_cli_error("compare: --paired takes its files in order; --base and --noise do not apply");
+    goto out;
+  }
+  if (paired) {
+    const struct limits l = {min_effect, alpha, fail_rate};
+    code = compare_paired(argv + optind, (size_t)rest, format, &l);
+    goto out;
+  }
   if (rest < 1 || (rest == 1 && !nfiles)) {
     usage(stderr);
     goto out;

@@ -7,16 +7,20 @@
 #include "confirmation.h"
 #include "deliver.h"
 #include "git.h"
+#include "interleave.h"
 #include "measure.h"
+#include "measure_ab.h"
 #include "mem.h"
 #include "report.h"
 #include "spool.h"
 #include "uuid.h"
 #include "valid.h"
 #include "verdict_wait.h"
+#include "workspace.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +42,8 @@ struct flags {
   const char *config, *commit, *branch, *baseline_sha, *server, *token, *token_file;
   const char *testbed, *output, *spool;
   int dry_run, gate, verbose, retries, no_preflight;
+  int interleave; /* 1 --interleave, -1 --no-interleave, 0 as the project says */
+  long rounds;    /* --interleave=R; 0: as the project says */
 };
 
 static void usage(FILE *f) {
@@ -59,6 +65,11 @@ static void usage(FILE *f) {
              "                       the project exists and the token may upload to it\n"
              "  --gate               wait for the verdict; exit 1 when it fails; runs the\n"
              "                       confirmations a doubtful verdict asks for\n"
+             "  --interleave[=R]     measure the base commit (--baseline-sha, else the fork\n"
+             "                       point) and this one alternately, R rounds (2..%d; default\n"
+             "                       the project's interleave_rounds, else %d), and upload\n"
+             "                       the rounds for the gate's paired comparison\n"
+             "  --no-interleave      measure this commit alone, whatever the project asks\n"
              "  -v, --verbose        show the benchmarks' output on stderr\n"
              "  --spool DIR          where a run goes when the server cannot take it (default\n"
              "                       $BENCHGATE_SPOOL, else $XDG_STATE_HOME/benchgate/spool\n"
@@ -69,9 +80,31 @@ static void usage(FILE *f) {
              "token may upload to it; a refused token or an unknown project ends the run\n"
              "there (exit 2). An unreachable server does not: the suites run and the run is\n"
              "spooled if the server is still unreachable at the upload.\n"
+             "The access answer also says how the project compares a run: with comparison\n"
+             "interleaved or both, a run whose base commit differs from it (a pull request,\n"
+             "a branch) is measured interleaved with the base, as --interleave does\n"
+             "(with --dry-run or --no-preflight nothing is asked: only --interleave does).\n"
              "exit codes: 0 pass, 1 regression (--gate), 2 usage/input/benchmark error or a\n"
              "            refused token or project, 3 server unreachable or failing (the run\n"
-             "            was spooled)\n");
+             "            was spooled)\n",
+          BG_INTERLEAVE_MAX_ROUNDS, BG_INTERLEAVE_DEFAULT_ROUNDS);
+}
+
+/* --interleave[=R]. */
+static int parse_rounds(const char *v, struct flags *fl) {
+  char *end;
+  fl->interleave = 1;
+  fl->rounds = 0;
+  if (!v)
+    return 0;
+  long r = strtol(v, &end, 10);
+  if (*end || end == v || r < 2 || r > BG_INTERLEAVE_MAX_ROUNDS) {
+    bg_cli_error("run: --interleave: '%s' is not a number of rounds 2..%d", v,
+                 BG_INTERLEAVE_MAX_ROUNDS);
+    return -1;
+  }
+  fl->rounds = r;
+  return 0;
 }
 
 static int parse_flags(int argc, char **argv, struct flags *fl) {
@@ -87,7 +120,9 @@ static int parse_flags(int argc, char **argv, struct flags *fl) {
     O_GATE,
     O_SPOOL,
     O_RETRIES,
-    O_NO_PREFLIGHT
+    O_NO_PREFLIGHT,
+    O_INTERLEAVE,
+    O_NO_INTERLEAVE
   };
   static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                        {"commit", required_argument, NULL, O_COMMIT},
@@ -103,6 +138,8 @@ static int parse_flags(int argc, char **argv, struct flags *fl) {
                                        {"spool", required_argument, NULL, O_SPOOL},
                                        {"retries", required_argument, NULL, O_RETRIES},
                                        {"no-preflight", no_argument, NULL, O_NO_PREFLIGHT},
+                                       {"interleave", optional_argument, NULL, O_INTERLEAVE},
+                                       {"no-interleave", no_argument, NULL, O_NO_INTERLEAVE},
                                        {"verbose", no_argument, NULL, 'v'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
@@ -160,6 +197,14 @@ static int parse_flags(int argc, char **argv, struct flags *fl) {
     }
     case O_NO_PREFLIGHT:
       fl->no_preflight = 1;
+      break;
+    case O_INTERLEAVE:
+      if (parse_rounds(optarg, fl) < 0)
+        return -1;
+      break;
+    case O_NO_INTERLEAVE:
+      fl->interleave = -1;
+      fl->rounds = 0;
       break;
     case 'v':
       fl->verbose = 1;
@@ -451,7 +496,8 @@ static void flush_earlier(const struct flags *fl, const char *server, const char
 /* Asks the server whether the token may upload to the project before anything runs. Returns
  * BG_EXIT_PASS to go on (*reachable 0 when the server gave no usable answer) or BG_EXIT_USAGE
  * when the token or the project is refused: better now than after an hour of benchmarks. */
-static int preflight(const char *server, const char *token, const char *project, int *reachable) {
+static int preflight(const char *server, const char *token, const char *project, int *reachable,
+                     struct bg_client_access *access) {
   struct bg_client cl = {
       .server = server, .token = token, .connect_timeout_ms = 5000, .timeout_ms = 15000};
   struct bg_retry retry;
@@ -464,7 +510,7 @@ static int preflight(const char *server, const char *token, const char *project,
     retry.max_total_ms = 10000;
   retry.quiet = 1;
   *reachable = 1;
-  int rc = bg_client_check_upload(&cl, &retry, project, err, sizeof err);
+  int rc = bg_client_check_upload(&cl, &retry, project, access, err, sizeof err);
   if (rc == BG_OK)
     return BG_EXIT_PASS;
   if (rc == BG_ENET) {
@@ -481,6 +527,103 @@ static int preflight(const char *server, const char *token, const char *project,
   }
   bg_cli_error("%s; nothing was run", err);
   return BG_EXIT_USAGE;
+}
+
+/* ---- interleaved A/B (measure_ab.h) ------------------------------------------------------ */
+
+/* How many rounds the run interleaves into *rounds, 0 for a run of the commit alone: forced
+ * by --interleave, else what the project's comparison asks for a run whose base commit is
+ * another one. BG_EINVAL (said) for --interleave without a base commit. */
+static int interleave_rounds(const struct flags *fl, const struct bg_client_access *a,
+                             const struct bg_run *run, size_t *rounds) {
+  *rounds = 0;
+  if (fl->interleave < 0)
+    return BG_OK;
+  if (fl->interleave > 0 && !run->baseline_sha) {
+    bg_cli_error("run: --interleave: no base commit: pass --baseline-sha, or run on a branch "
+                 "that forked from the default branch");
+    return BG_EINVAL;
+  }
+  int asked = a->mode != BG_COMPARE_HISTORY && run->baseline_sha &&
+              strcmp(run->baseline_sha, run->commit.sha);
+  if (fl->interleave > 0 || asked)
+    *rounds = fl->rounds ? (size_t)fl->rounds
+                         : a->rounds ? a->rounds : (size_t)BG_INTERLEAVE_DEFAULT_ROUNDS;
+  return BG_OK;
+}
+
+static volatile sig_atomic_t stopped;
+
+static void on_stop(int sig) {
+  (void)sig;
+  stopped = 1;
+}
+
+/* The base's benchgate.yml: the head's path (relative to the current directory) in the
+ * base's checkout; an absolute path names one file for both. */
+static int base_config(const struct flags *fl, const char *base_cwd, struct bg_config **out,
+                       char *err, size_t errlen) {
+  char path[8400];
+  if (fl->config[0] == '/') {
+    bg_cli_warn("%s is outside the checkout: the base is measured with it too", fl->config);
+    snprintf(path, sizeof path, "%s", fl->config);
+  } else {
+    snprintf(path, sizeof path, "%s/%s", base_cwd, fl->config);
+  }
+  return bg_config_load(path, out, err, errlen);
+}
+
+/* Measures the run interleaved with its base commit in a temporary worktree, which is
+ * removed afterwards, also on failure or when SIGINT or SIGTERM stop the measurement.
+ * *unready is 1 when it failed before measuring anything (the base could not be checked out
+ * or has no usable benchgate.yml). */
+static int measure_interleaved(const struct flags *fl, const struct bg_config *cf,
+                               const struct bg_measure_opts *mo, size_t rounds,
+                               struct bg_run *run, int *unready, char *err, size_t errlen) {
+  char tmp[4096], prefix[4096], base_cwd[8300];
+  const char *td = getenv("TMPDIR");
+  struct bg_config *bcf = NULL;
+  *unready = 1;
+  snprintf(tmp, sizeof tmp, "%s/benchgate-base.XXXXXX", td && *td ? td : "/tmp");
+  int rc = bg_git_prefix(NULL, prefix, sizeof prefix, err, errlen);
+  if (rc != BG_OK)
+    return rc;
+  stopped = 0;
+  if (!mkdtemp(tmp)) {
+    snprintf(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
+    return BG_EIO;
+  }
+  struct sigaction sa, old_int, old_term;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  bg_cli_error("checking out the base %.12s in %s", run->baseline_sha, tmp);
+  snprintf(base_cwd, sizeof base_cwd, "%s/%s", tmp, prefix);
+  char gerr[1024];
+  rc = bg_measure_ab_worktree_add(NULL, run->baseline_sha, tmp, gerr, sizeof gerr);
+  if (rc != BG_OK)
+    snprintf(err, errlen, "the base %.12s: cannot check it out: %s", run->baseline_sha, gerr);
+  else if ((rc = base_config(fl, base_cwd, &bcf, err, errlen)) != BG_OK)
+    snprintf(err + strlen(err), errlen - strlen(err), " (the base %.12s)", run->baseline_sha);
+  if (rc == BG_OK) {
+    struct bg_measure_ab ab = {.base = {base_cwd, bcf},
+                               .head = {NULL, cf},
+                               .base_sha = run->baseline_sha,
+                               .rounds = rounds,
+                               .opts = *mo,
+                               .suite_end = mo->suite_end};
+    ab.opts.cancel = &stopped;
+    *unready = 0;
+    rc = bg_measure_ab_run(&ab, run, err, errlen);
+  }
+  bg_measure_ab_worktree_remove(NULL, tmp);
+  bg_workspace_remove_tree(tmp);
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  bg_config_free(bcf);
+  return rc;
 }
 
 int bg_cmd_run_main(int argc, char **argv) {
@@ -524,8 +667,9 @@ int bg_cmd_run_main(int argc, char **argv) {
   }
 
   int reachable = 1;
+  struct bg_client_access access = {BG_COMPARE_HISTORY, 0};
   if (!fl.dry_run && !fl.no_preflight &&
-      (code = preflight(server, token, cf->project, &reachable)) != BG_EXIT_PASS)
+      (code = preflight(server, token, cf->project, &reachable, &access)) != BG_EXIT_PASS)
     goto out;
   code = BG_EXIT_USAGE;
   if (!fl.dry_run && reachable)
@@ -556,7 +700,18 @@ int bg_cmd_run_main(int argc, char **argv) {
                                .verbose = fl.verbose,
                                .interactive = bg_cli_interactive(),
                                .suite_end = suite_end};
-  int rc = bg_measure_run(cf, &mo, run, err, sizeof err);
+  size_t rounds = 0;
+  if (interleave_rounds(&fl, &access, run, &rounds) != BG_OK)
+    goto out;
+  int unready = 0;
+  int rc = rounds ? measure_interleaved(&fl, cf, &mo, rounds, run, &unready, err, sizeof err)
+                  : bg_measure_run(cf, &mo, run, err, sizeof err);
+  /* The project asked, the base cannot be measured (say, the pull request adds benchgate.yml):
+   * the commit alone still gets its verdict, on the history. */
+  if (rc != BG_OK && unready && fl.interleave == 0) {
+    bg_cli_warn("%s; measuring the commit alone", err);
+    rc = bg_measure_run(cf, &mo, run, err, sizeof err);
+  }
   if (rc != BG_OK) {
     bg_cli_error("%s; nothing uploaded", err);
     goto out;
@@ -564,8 +719,11 @@ int bg_cmd_run_main(int argc, char **argv) {
   if (fl.output && write_output(fl.output, run) != BG_OK)
     goto out;
   if (fl.dry_run) {
-    bg_cli_error("dry run: %zu results of %zu suites, not uploaded%s%s", run->nresults, cf->nsuites,
-                 fl.output ? "; written to " : "", fl.output ? fl.output : "");
+    char ab[64] = "";
+    if (run->interleaved)
+      snprintf(ab, sizeof ab, " (%zu rounds interleaved with the base)", run->interleaved->nrounds);
+    bg_cli_error("dry run: %zu results of %zu suites%s, not uploaded%s%s", run->nresults,
+                 cf->nsuites, ab, fl.output ? "; written to " : "", fl.output ? fl.output : "");
     printf("%s\n", run->run_id);
     code = BG_EXIT_PASS;
     goto out;

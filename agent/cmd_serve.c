@@ -9,7 +9,9 @@
 #include "deliver.h"
 #include "git.h"
 #include "lease.h"
+#include "interleave.h"
 #include "measure.h"
+#include "measure_ab.h"
 #include "mem.h"
 #include "uuid.h"
 #include "valid.h"
@@ -78,6 +80,9 @@ static void usage(FILE *f) {
              "  The job loop of a bench machine: leases the jobs queued for its testbed,\n"
              "  checks each commit out in the work directory, builds it and runs the suites\n"
              "  of that commit's benchgate.yml, and uploads the run, which completes the job.\n"
+             "  When the project compares interleaved (or both), a job whose base commit\n"
+             "  differs from its commit measures the two alternately (the base with its own\n"
+             "  benchgate.yml, checked out next to the job's) for the project's rounds.\n"
              "options:\n"
              "  -c, --config FILE    agent configuration (default agent.yml; docs/config.md)\n"
              "  --token-file FILE    API token file (default: token_file: in the config, else\n"
@@ -274,11 +279,10 @@ struct job_measure {
   const struct bg_delivery *d;
 };
 
-/* Measures the suites only[] names (NULL: all, with the build) of the job's checkout into
- * run. */
-static int measure_suites(struct job_measure *m, const unsigned char *only, struct bg_run *run,
-                          char *err, size_t errlen) {
-  struct serve *s = m->s;
+/* The measurement options of the job's checkout: the suites only[] names (NULL: all, with
+ * the build). */
+static struct bg_measure_opts measure_opts(const struct job_measure *m, const unsigned char *only) {
+  const struct serve *s = m->s;
   const struct bg_config *cf = m->cf;
   /* The machine knows its CPUs better than the repository does. */
   struct bg_measure_opts mo = {.dir = m->dir,
@@ -291,7 +295,66 @@ static int measure_suites(struct job_measure *m, const unsigned char *only, stru
                                .only = only,
                                .no_build = only != NULL,
                                .suite_end = only ? NULL : m->suite_end};
-  return bg_measure_run(cf, &mo, run, err, errlen);
+  return mo;
+}
+
+/* Measures the suites only[] names (NULL: all, with the build) of the job's checkout into
+ * run. */
+static int measure_suites(struct job_measure *m, const unsigned char *only, struct bg_run *run,
+                          char *err, size_t errlen) {
+  struct bg_measure_opts mo = measure_opts(m, only);
+  return bg_measure_run(m->cf, &mo, run, err, errlen);
+}
+
+/* The rounds job j's run interleaves with its base commit: what the project's comparison
+ * (the access check's answer) asks for a run whose base is another commit; 0 for none. */
+static size_t job_rounds(struct serve *s, const struct bg_lease_job *j, const struct bg_run *run) {
+  struct bg_client_access a = {BG_COMPARE_HISTORY, 0};
+  struct bg_retry retry = s->retry;
+  char err[1024];
+  if (!run->baseline_sha || !strcmp(run->baseline_sha, run->commit.sha))
+    return 0;
+  retry.attempts = retry.attempts > 3 ? 3 : retry.attempts;
+  retry.quiet = 1;
+  if (bg_client_check_upload(&s->client, &retry, j->project, &a, err, sizeof err) != BG_OK) {
+    bg_cli_warn("job %lld: %s; measuring the commit alone", j->id, err);
+    return 0;
+  }
+  if (a.mode == BG_COMPARE_HISTORY)
+    return 0;
+  return a.rounds ? a.rounds : BG_INTERLEAVE_DEFAULT_ROUNDS;
+}
+
+/* Measures job j's commit interleaved with its base, checked out next to the job's checkout
+ * with the base's own configuration; alone when the base cannot be checked out or has no
+ * usable configuration. */
+static int measure_ab(struct serve *s, const struct bg_lease_job *j,
+                      const struct bg_agent_project *p, struct job_measure *m, size_t rounds,
+                      struct bg_run *run, char *err, size_t errlen) {
+  char dir[BG_WORKSPACE_PATH_MAX + 64];
+  struct bg_config *bcf = NULL;
+  bg_cli_error("job %lld: checking out the base %.12s", j->id, run->baseline_sha);
+  int rc = bg_workspace_checkout_base(&s->ws, j->project, p->repository, run->baseline_sha, j->id,
+                                      dir, sizeof dir, err, errlen);
+  if (rc != BG_OK)
+    snprintf(err + strlen(err), errlen - strlen(err), " (checkout of the base)");
+  else if ((rc = load_config(dir, p->config, &bcf, err, errlen)) != BG_OK)
+    snprintf(err + strlen(err), errlen - strlen(err), " (the base %.12s)", run->baseline_sha);
+  if (rc != BG_OK) {
+    /* The commit alone still gets its verdict, on the history. */
+    bg_cli_warn("job %lld: %s; measuring the commit alone", j->id, err);
+    rc = measure_suites(m, NULL, run, err, errlen);
+  } else {
+    struct bg_measure_ab ab = {.base = {dir, bcf},
+                               .head = {m->dir, m->cf},
+                               .base_sha = run->baseline_sha,
+                               .rounds = rounds,
+                               .opts = measure_opts(m, NULL),
+                               .suite_end = m->suite_end};
+    rc = bg_measure_ab_run(&ab, run, err, errlen);
+  }
+  bg_config_free(bcf);
+  return rc; /* the base's checkout goes with the job's (bg_workspace_release) */
 }
 
 /* Measures job j's commit, checked out in m->dir, into run, keeping its configuration in m.
@@ -307,7 +370,9 @@ static int measure(struct serve *s, const struct bg_lease_job *j, const struct b
   if (rc == BG_OK) {
     run->confirmable = 1; /* this agent runs the confirmations the verdict asks for */
     m->suite_end = bg_xcalloc(m->cf->nsuites ? m->cf->nsuites : 1, sizeof *m->suite_end);
-    rc = measure_suites(m, NULL, run, err, errlen);
+    size_t rounds = job_rounds(s, j, run);
+    rc = rounds ? measure_ab(s, j, p, m, rounds, run, err, errlen)
+                : measure_suites(m, NULL, run, err, errlen);
   }
   return rc;
 }

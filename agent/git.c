@@ -294,3 +294,13 @@ int bg_git_fork_point(const char *dir, const char *rev, const char *default_bran
            default_branch, default_branch, default_branch, rev);
   return BG_ENOENT;
 }
+
+int bg_git_prefix(const char *dir, char *out, size_t outlen, char *err, size_t errlen) {
+  struct bg_buf b;
+  int rc = bg_git_exec(dir, (const char *const[]){"rev-parse", "--show-prefix", NULL}, &b, err,
+                       errlen);
+  const char *text = rc == BG_OK && b.data ? b.data : "";
+  snprintf(out, outlen, "%.*s", (int)strcspn(text, "\n"), text);
+  bg_buf_free(&b);
+  return rc;
+}

@@ -48,6 +48,10 @@ int bg_git_branch(const char *dir, char **branch, char *err, size_t errlen);
  * "main" and "master" that exists locally or on origin, else "main". Returns a new string. */
 char *bg_git_default_branch(const char *dir);
 
+/* The path of directory `dir` (NULL: the current one) inside its repository: "" at the
+ * top, else "sub/dir/", into out. BG_OK, or BG_EIO with git's message in err. */
+int bg_git_prefix(const char *dir, char *out, size_t outlen, char *err, size_t errlen);
+
 /* The fork point of `rev` from `default_branch`: git merge-base with origin/<default>, else
  * with <default>. Returns BG_OK with a new sha in *sha (caller frees), or BG_ENOENT when
  * neither exists or they share no history (message in err). */

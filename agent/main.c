@@ -79,6 +79,8 @@ static void help(FILE *f) {
              "  GITHUB_REF                   refs/pull/N/merge: the run is for pull request N\n"
              "  GITHUB_BASE_REF              a pull request's base branch (gate: its fork point)\n"
              "  GITHUB_STEP_SUMMARY          a file the verdict's Markdown report is added to\n"
+             "  TMPDIR                       where run checks out an interleaved run's base\n"
+             "                               commit (default /tmp)\n"
              "configuration: benchgate.yml, every key in docs/config.md\n");
 }
 

@@ -36,8 +36,7 @@ static int remove_one(const char *path, const struct stat *st, int type, struct 
   return (type == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
 }
 
-/* rm -rf, never following symlinks (a build may leave one pointing anywhere). */
-static void remove_tree(const char *path) {
+void bg_workspace_remove_tree(const char *path) {
   nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
@@ -57,11 +56,15 @@ static void job_path(const struct bg_workspace *w, long long job, char *out, siz
   snprintf(out, len, "%s/jobs/%lld", w->root, job);
 }
 
+static void base_path(const struct bg_workspace *w, long long job, char *out, size_t len) {
+  snprintf(out, len, "%s/jobs/%lld.base", w->root, job);
+}
+
 /* Removes what a crashed agent left: half clones, job checkouts, the caches' worktree notes. */
 static void clean(struct bg_workspace *w) {
   char path[BG_WORKSPACE_PATH_MAX + 300], err[256];
   snprintf(path, sizeof path, "%s/jobs", w->root);
-  remove_tree(path);
+  bg_workspace_remove_tree(path);
   snprintf(path, sizeof path, "%s/repos", w->root);
   DIR *d = opendir(path);
   struct dirent *e;
@@ -71,7 +74,7 @@ static void clean(struct bg_workspace *w) {
       continue;
     snprintf(path, sizeof path, "%s/repos/%s", w->root, e->d_name);
     if (n > 4 && !strcmp(e->d_name + n - 4, ".tmp"))
-      remove_tree(path);
+      bg_workspace_remove_tree(path);
     else
       git(path, err, sizeof err, (const char *const[]){"worktree", "prune", NULL});
   }
@@ -137,7 +140,7 @@ static int ensure_cache(const char *cache, const char *url, char *err, size_t er
                       (const char *const[]){"remote", "set-url", "origin", url, NULL});
   }
   snprintf(tmp, sizeof tmp, "%s.tmp", cache);
-  remove_tree(tmp);
+  bg_workspace_remove_tree(tmp);
   int rc = git(NULL, err, errlen,
                (const char *const[]){"clone", "--mirror", "--quiet", "--", url, tmp, NULL});
   if (rc == BG_OK && rename(tmp, cache) < 0) {
@@ -145,7 +148,7 @@ static int ensure_cache(const char *cache, const char *url, char *err, size_t er
     rc = BG_EIO;
   }
   if (rc)
-    remove_tree(tmp);
+    bg_workspace_remove_tree(tmp);
   return rc;
 }
 
@@ -176,19 +179,17 @@ static int fetch_commit(const char *cache, const char *url, const char *sha, cha
   return rc ? BG_EIO : BG_ENOENT;
 }
 
-int bg_workspace_checkout(struct bg_workspace *w, const char *project, const char *url,
-                          const char *sha, long long job, char *dir, size_t dirlen, char *err,
-                          size_t errlen) {
+/* A worktree of sha from project's mirror (fetched when it lacks it) at dir. */
+static int checkout_at(struct bg_workspace *w, const char *project, const char *url,
+                       const char *sha, const char *dir, char *err, size_t errlen) {
   char cache[BG_WORKSPACE_PATH_MAX + 128], mods[BG_WORKSPACE_PATH_MAX + 64];
   struct stat st;
   cache_path(w, project, cache, sizeof cache);
-  job_path(w, job, dir, dirlen);
   int rc = ensure_cache(cache, url, err, errlen);
   if (rc == BG_OK)
     rc = fetch_commit(cache, url, sha, err, errlen);
   if (rc)
     return rc;
-  bg_workspace_release(w, project, job);
   rc = git(cache, err, errlen,
            (const char *const[]){"worktree", "add", "--detach", "--force", "--quiet", dir, sha,
                                  NULL});
@@ -200,10 +201,31 @@ int bg_workspace_checkout(struct bg_workspace *w, const char *project, const cha
   return rc;
 }
 
+int bg_workspace_checkout(struct bg_workspace *w, const char *project, const char *url,
+                          const char *sha, long long job, char *dir, size_t dirlen, char *err,
+                          size_t errlen) {
+  bg_workspace_release(w, project, job);
+  job_path(w, job, dir, dirlen);
+  return checkout_at(w, project, url, sha, dir, err, errlen);
+}
+
+int bg_workspace_checkout_base(struct bg_workspace *w, const char *project, const char *url,
+                               const char *sha, long long job, char *dir, size_t dirlen,
+                               char *err, size_t errlen) {
+  char cache[BG_WORKSPACE_PATH_MAX + 128];
+  cache_path(w, project, cache, sizeof cache);
+  base_path(w, job, dir, dirlen);
+  bg_workspace_remove_tree(dir);
+  git(cache, err, errlen, (const char *const[]){"worktree", "prune", NULL});
+  return checkout_at(w, project, url, sha, dir, err, errlen);
+}
+
 void bg_workspace_release(struct bg_workspace *w, const char *project, long long job) {
   char cache[BG_WORKSPACE_PATH_MAX + 128], dir[BG_WORKSPACE_PATH_MAX + 64], err[256];
   cache_path(w, project, cache, sizeof cache);
   job_path(w, job, dir, sizeof dir);
-  remove_tree(dir);
+  bg_workspace_remove_tree(dir);
+  base_path(w, job, dir, sizeof dir);
+  bg_workspace_remove_tree(dir);
   git(cache, err, sizeof err, (const char *const[]){"worktree", "prune", NULL});
 }

@@ -5,6 +5,8 @@
  *                                   is fetched into it when it is not there yet
  *   <workdir>/jobs/<job id>/        the job's commit checked out (git worktree, submodules
  *                                   too), removed when the job ends
+ *   <workdir>/jobs/<job id>.base/   the base commit of an interleaved job (measure_ab.h),
+ *                                   removed with the job's checkout
  *   <workdir>/spool/                runs the server could not take yet (spool.h)
  *   <workdir>/agent.lock            held (flock) while an agent works here
  *
@@ -47,7 +49,17 @@ int bg_workspace_checkout(struct bg_workspace *w, const char *project, const cha
                           const char *sha, long long job, char *dir, size_t dirlen, char *err,
                           size_t errlen);
 
-/* Removes job `job`'s checkout of `project` (whatever the build left in it too). */
+/* Checks out base commit `sha` for job `job` next to the job's checkout, as
+ * bg_workspace_checkout (the same mirror); bg_workspace_release removes it with the job's. */
+int bg_workspace_checkout_base(struct bg_workspace *w, const char *project, const char *url,
+                               const char *sha, long long job, char *dir, size_t dirlen,
+                               char *err, size_t errlen);
+
+/* Removes job `job`'s checkouts of `project`, its own and its base's (whatever the builds
+ * left in them too). */
 void bg_workspace_release(struct bg_workspace *w, const char *project, long long job);
+
+/* rm -rf path, never following symlinks (a build may leave one pointing anywhere). */
+void bg_workspace_remove_tree(const char *path);
 
 #endif

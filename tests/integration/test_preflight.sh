@@ -33,7 +33,7 @@ unknown="bgt_$(printf 'x%.0s' $(seq 43))"
 req GET /api/v1/projects/demo/access -H "Authorization: Bearer $agent"
 expect "access: agent token of the project is 200" 200
 expect_json "access: agent may upload" \
-  "j == {'project': 'demo', 'role': 'agent', 'server_wide': False, 'upload': True}"
+  "j == {'project': 'demo', 'role': 'agent', 'server_wide': False, 'upload': True, 'comparison': {'mode': 'history', 'rounds': 3}}"
 req GET /api/v1/projects/demo/access -H "Authorization: Bearer $reader"
 expect_json "access: read token may not upload" "j['role'] == 'read' and j['upload'] is False"
 req GET /api/v1/projects/demo/access -H "Authorization: Bearer $admin"
