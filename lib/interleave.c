@@ -94,13 +94,12 @@ static void combine(struct bg_gate_verdict *pv, const struct bg_gate_verdict *hv
   pv->state = fail ? BG_GATE_FAIL : none ? BG_GATE_NO_BASELINE : BG_GATE_PASS;
 }
 
-/* The items of a paired decision, one per outcome of hv. The summaries only say whether the
- * run has the item (the paired estimate reads the pairs). */
+/* The items of a paired decision, one per outcome of hv. Their summaries only say whether
+ * the run has the item and its repetitions (the paired estimate reads the pairs). */
 static struct bg_gate_item *paired_items(const struct bg_gate_verdict *hv,
                                          bg_interleave_pairs_fn pairs, void *ctx,
                                          struct bg_gate_summary *present) {
   struct bg_gate_item *items = bg_xcalloc(hv->n ? hv->n : 1, sizeof *items);
-  memset(present, 0, sizeof *present);
   for (size_t i = 0; i < hv->n; i++) {
     const struct bg_gate_outcome *o = &hv->outcomes[i];
     struct bg_gate_item *it = &items[i];
@@ -108,7 +107,8 @@ static struct bg_gate_item *paired_items(const struct bg_gate_verdict *hv,
     it->measure = o->measure;
     it->unit = o->unit;
     it->direction = o->direction;
-    it->candidate = o->cls == BG_GATE_MISSING ? NULL : present;
+    present[i].n = o->candidate_n;
+    it->candidate = o->cls == BG_GATE_MISSING ? NULL : &present[i];
     it->ignored = o->ignored;
     it->control = o->control;
     it->min_effect = o->min_effect;
@@ -134,10 +134,11 @@ int bg_interleave_decide(struct bg_gate_verdict **v, enum bg_compare_mode mode,
     return BG_OK;
   }
   c.paired = 1;
-  struct bg_gate_summary present;
-  struct bg_gate_item *items = paired_items(hv, pairs, ctx, &present);
+  struct bg_gate_summary *present = bg_xcalloc(hv->n ? hv->n : 1, sizeof *present);
+  struct bg_gate_item *items = paired_items(hv, pairs, ctx, present);
   int rc = bg_gate_decide(items, hv->n, &c, &pv);
   free(items);
+  free(present);
   if (rc != BG_OK)
     return rc;
   /* What the history decision found beyond the classes stays: the confirmation rule and the
