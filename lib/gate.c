@@ -23,6 +23,7 @@
 #define OUTLIER_SIGMAS 5.0 /* baseline runs this far from the median (robust sigmas) drop */
 #define FEW_RUNS 5         /* below this many baseline runs, tau^2 is pooled */
 #define MAX_DF 1e9
+#define PAIR_PRIOR_ALPHA 0.01 /* pairs noisier than their history's prior at this level drop it */
 #define TAIL_SHARE_10 3 /* the one-sided centres average ceil(0.3 n) samples */
 #define TAIL_W_RATIO                                                                               \
   1.55                   /* var(mean of the lowest 30 %) / var(20 % trimmed mean) of n             \
@@ -472,6 +473,24 @@ static int exact_points(const struct bg_gate_pair *p, size_t n, int head) {
   return 1;
 }
 
+/* P(F > f) for the F distribution with (d1, d2) degrees of freedom. */
+static double f_sf(double f, double d1, double d2) {
+  if (!(f > 0))
+    return 1;
+  return bg_stats_betainc(d2 / 2, d1 / 2, d2 / (d2 + d1 * f));
+}
+
+/* The history's variance as a prior for the pairs' (gate.h, "Paired comparison"). */
+static void pair_prior(const struct bg_gate_item *it, struct est *e) {
+  double p2 = 2 * it->pair_prior_s2, dfp = it->pair_prior_df;
+  if (!(dfp > 0) || !(p2 > 0) || !isfinite(p2) || it->pair_prior_log != e->log_scale)
+    return;
+  if (f_sf(e->s2 / p2, e->df, dfp) < PAIR_PRIOR_ALPHA)
+    return;
+  e->s2 = (e->df * e->s2 + dfp * p2) / (e->df + dfp);
+  e->df += dfp;
+}
+
 /* The paired comparison of an item's rounds (gate.h, "Paired comparison"): the level and
  * the candidate are the means of the base and the head centres, the variance that of their
  * differences; k = R and no candidate share (runs = infinity), so se^2 = s~^2 / R. */
@@ -502,6 +521,7 @@ static void estimate_paired(const struct bg_gate_item *it, struct est *e) {
   e->mc = sh / (double)r;
   e->s2 = bg_stats_variance(d, r);
   e->df = (double)r - 1;
+  pair_prior(it, e);
   e->k = e->kn = r;
   e->runs = INFINITY;
   e->exact_base = exact_points(it->pairs, r, 0);

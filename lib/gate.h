@@ -57,9 +57,15 @@
  *    per item the R >= 2 pairs give differences d_i = head_i - base_i of the round centres
  *    (the trimmed means; log scale when all are positive). Drift that hits both sides of a
  *    round cancels in d_i, so their variance s^2 (df R - 1) holds only what differs within a
- *    round; it is shrunk across the run's items of one measure like s^2 above (the moderated
- *    paired t of limma), without the few-runs floor (the pairs need no history), and
- *    d = mean(d_i), se^2 = s~^2 / R. Change, interval, BH and classes as below; when every
+ *    round. A handful of rounds leaves that variance with few degrees of freedom, and BH's
+ *    first cut is far in the tail, so where the item has a history its run-to-run variance
+ *    s_h^2 (df_h) is a prior: the pairs' variance is at most that of two independent runs,
+ *    2 s_h^2, which enters as df_h more degrees of freedom, s^2 = ((R - 1) s_d^2 + df_h 2 s_h^2)
+ *    / (R - 1 + df_h), unless the pairs' own variance exceeds it (F test at 0.01: the
+ *    interleaved measurement is noisier than the history says, and its own estimate stands
+ *    alone). Then s^2 is shrunk across the run's items of one measure like s^2 above (the
+ *    moderated paired t of limma), without the few-runs floor, and d = mean(d_i),
+ *    se^2 = s~^2 / R. Change, interval, BH and classes as below; when every
  *    centre of both sides is exactly one value, the exact rule compares the two values.
  *  - Exact measures: when every sample of the kn baseline runs is equal (equal_n > 0 in each,
  *    the same value in each, at least two samples in all) and the candidate's samples are
@@ -225,6 +231,11 @@ struct bg_gate_item {
    * for whether the run has the item. */
   const struct bg_gate_pair *pairs;
   size_t npairs;
+  /* Optional with pairs: the history's run-to-run variance of one run's centre (on the log
+   * scale when pair_prior_log) and its degrees of freedom, a prior for the pairs' variance;
+   * pair_prior_df 0: none. */
+  double pair_prior_s2, pair_prior_df;
+  int pair_prior_log;
   /* Optional, from a caller that keeps them across decisions (benchgated updates them by
    * one run per upload): the baseline centres on the test scale (sorted_log 1: log, 0: raw)
    * of the runs the level uses (level_sorted) and of those the noise uses (noise_sorted;

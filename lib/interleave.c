@@ -3,6 +3,7 @@
 
 #include "mem.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,13 @@ static struct bg_gate_item *paired_items(const struct bg_gate_verdict *hv,
     it->min_effect = o->min_effect;
     it->acknowledged = o->acknowledged;
     it->npairs = it->candidate ? pairs(ctx, i, o->benchmark, o->measure, &it->pairs) : 0;
+    if (o->tested && o->method == BG_GATE_METHOD_T && o->s2 > 0 && isfinite(o->s2)) {
+      /* The history's noise as the pairs' prior; its degrees of freedom are at most what
+       * its runs give (a fully pooled variance says MAX_DF). */
+      it->pair_prior_s2 = o->s2;
+      it->pair_prior_df = fmin(o->df, o->noise_runs > 1 ? (double)o->noise_runs - 1 : 0);
+      it->pair_prior_log = o->log_scale;
+    }
     if (!it->npairs)
       it->pairs = NULL;
   }
