@@ -6,15 +6,28 @@
 
 #include <stdlib.h>
 
-int bg_confirm_doubtful(const struct bg_gate_outcome *o) {
+/* 1 when t-tested outcome o is worse and the worse end of its interval reaches min_effect
+ * with q_worse <= level: the gate's "regressed" with the fail budget relaxed to level. The
+ * interval, not the point estimate: a true change of exactly min_effect has its estimate below
+ * min_effect half the time, and would then never be re-run. */
+static int worse_reaching(const struct bg_gate_outcome *o, double level) {
   if (!o->tested || o->ignored || o->acknowledged || o->method != BG_GATE_METHOD_T)
     return 0;
-  if (o->cls == BG_GATE_REGRESSED)
-    return 1;
   /* Signed so that positive is worse, as the gate's classes read it. */
   int higher = o->direction == BG_HIGHER;
   double worse = higher ? -o->change : o->change;
-  return worse >= o->min_effect && worse > 0 && o->q_worse <= BG_CONFIRM_LEVEL;
+  double worse_hi = higher ? -o->change_lo : o->change_hi;
+  return worse > 0 && worse_hi >= o->min_effect && o->q_worse <= level;
+}
+
+/* A confirmed result (re-run by confirmations) keeps its doubt at the looser level: one
+ * confirmation that falls short of significance does not clear a real slowdown on a noisy
+ * benchmark. Being the one rule, it is also what the next confirmation re-runs. */
+int bg_confirm_doubtful(const struct bg_gate_outcome *o) {
+  if (!o->tested || o->ignored || o->acknowledged || o->method != BG_GATE_METHOD_T)
+    return 0;
+  return o->cls == BG_GATE_REGRESSED ||
+         worse_reaching(o, o->confirmed ? BG_CONFIRM_STILL_LEVEL : BG_CONFIRM_LEVEL);
 }
 
 /* 1 when outcome o is a regression that fails the verdict: not acknowledged, not ignored. */
@@ -44,7 +57,8 @@ static void unclear(struct bg_gate_verdict *v) {
  * factor is also what a change to code they all share does (every benchmark of the real
  * suite 10 % slower looks like that); it is named, and it is what confirmations tell apart:
  * a passing shift of the machine is gone on the re-runs, code is not. */
-static void find_shift(struct bg_gate_verdict *v, int fingerprint_changed, int **explained) {
+static void find_shift(struct bg_gate_verdict *v, int fingerprint_changed,
+                       const struct bg_shift_config *config, int **explained) {
   size_t n = v->n ? v->n : 1;
   int *control = bg_xcalloc(n, sizeof *control);
   struct bg_shift_item *items = bg_xcalloc(n, sizeof *items);
@@ -53,7 +67,7 @@ static void find_shift(struct bg_gate_verdict *v, int fingerprint_changed, int *
   bg_shift_items_of_verdict(v, control, items);
   struct bg_shift_result r;
   *explained = bg_xcalloc(n, sizeof **explained);
-  bg_shift_detect(items, v->n, fingerprint_changed, NULL, &r, *explained);
+  bg_shift_detect(items, v->n, fingerprint_changed, config, &r, *explained);
   free(items);
   free(control);
   v->shift = (struct bg_gate_shift){0};
@@ -68,31 +82,24 @@ static void find_shift(struct bg_gate_verdict *v, int fingerprint_changed, int *
   }
 }
 
-/* With confirmations, a result is still doubtful (another run, not SAME) while it is
- * doubtful, or re-run and still worse by min_effect with some evidence (q_worse <= 0.25): a
- * real slowdown on a noisy benchmark that one confirmation shows short of significance is
- * not cleared by it. */
-static int still_doubtful(const struct bg_gate_outcome *o) {
-  if (bg_confirm_doubtful(o))
-    return 1;
-  if (!o->confirmed || !o->tested || o->ignored || o->acknowledged || o->method != BG_GATE_METHOD_T)
-    return 0;
-  double worse = o->direction == BG_HIGHER ? -o->change : o->change;
-  return worse >= o->min_effect && worse > 0 && o->q_worse <= BG_CONFIRM_STILL_LEVEL;
-}
-
 void bg_confirm_apply(struct bg_gate_verdict *v, size_t runs, size_t max, int confirmable,
                       int fingerprint_changed, struct bg_confirm *res) {
+  bg_confirm_apply_config(v, runs, max, confirmable, fingerprint_changed, NULL, res);
+}
+
+void bg_confirm_apply_config(struct bg_gate_verdict *v, size_t runs, size_t max, int confirmable,
+                             int fingerprint_changed, const struct bg_shift_config *shift,
+                             struct bg_confirm *res) {
   struct bg_confirm local, *out = res ? res : &local;
   int *explained = NULL;
-  find_shift(v, fingerprint_changed, &explained);
+  find_shift(v, fingerprint_changed, shift, &explained);
   out->runs = runs ? runs : 1;
   out->max = max;
   out->doubtful = 0;
   size_t confirmed_regressions = 0;
   for (size_t i = 0; i < v->n; i++) {
     const struct bg_gate_outcome *o = &v->outcomes[i];
-    out->doubtful += (size_t)(runs > 1 ? still_doubtful(o) : bg_confirm_doubtful(o));
+    out->doubtful += (size_t)bg_confirm_doubtful(o);
     /* A regression a shift of the machine explains is no evidence against the code. */
     confirmed_regressions += (size_t)(failing(o) && o->confirmed && !(explained && explained[i]));
   }

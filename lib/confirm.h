@@ -10,12 +10,15 @@
  * spirit of Chromium's Pinpoint, which re-runs until it can say SAME or DIFFERENT:
  *
  *  - doubtful: a regressed result, or a tested, non-ignored, unacknowledged one whose change
- *    is at least min_effect in the worse direction and whose one-sided worse p-value passes
- *    Benjamini-Hochberg at BG_CONFIRM_LEVEL (q_worse <= 0.1): a worse change that the fail
- *    budget (the same family at 0.0075) or the two-sided BH held back, i.e. an inconclusive
- *    one with some evidence behind it. On an unchanged commit BH at 0.1 rejects anything
- *    with probability at most 0.1, which bounds the re-runs an unchanged commit costs to one
- *    suite in ten commits.
+ *    is in the worse direction, whose 95 % interval reaches min_effect on the worse side, and
+ *    whose one-sided worse p-value passes Benjamini-Hochberg at BG_CONFIRM_LEVEL (q_worse <=
+ *    0.1): the gate's own "regressed" rule with the fail budget (the same family at 0.0075)
+ *    relaxed to 0.1, i.e. a worse change the budget or the two-sided BH held back. The
+ *    interval, not the point estimate: a real change of exactly min_effect has its estimate
+ *    below min_effect half the time, and a rule on the estimate would never re-run those,
+ *    while the gate's interval rule can still fail them. On an unchanged commit BH at 0.1
+ *    rejects anything with probability at most 0.1, which bounds the re-runs an unchanged
+ *    commit costs to one suite in ten commits.
  *  - The first run screens; its confirmations decide. A confirmation's verdict pools, per
  *    series, the confirmation runs that re-ran it (the first run's own numbers are left out:
  *    a run that a passing disturbance of the machine slowed by 10 % would otherwise still
@@ -25,9 +28,10 @@
  *    uploader can confirm and max > 0: NEEDED, and the verdict's state is pending (it would
  *    have failed or passed on a doubt).
  *  - With confirmations (runs >= 2): a regressed result from confirmation runs: DIFFERENT, the
- *    verdict fails. No doubtful result left: SAME, it passes; on confirmations a re-run result
- *    worse by min_effect with q_worse <= 0.25 still counts as doubtful (one confirmation
- *    short of significance does not clear a real slowdown). Doubtful results (an
+ *    verdict fails. No doubtful result left: SAME, it passes; a confirmed result (re-run by
+ *    the confirmations) is doubtful at the looser BG_CONFIRM_STILL_LEVEL (q_worse <= 0.25,
+ *    the interval reaching min_effect as above): one confirmation short of significance does
+ *    not clear a real slowdown, and the next confirmation re-runs it. Doubtful results (an
  *    unconfirmed regression among them) but no confirmed regression: NEEDED again while fewer
  *    than max confirmations ran, else UNKNOWN: the verdict passes with those results
  *    inconclusive and says that they are unclear after max confirmations (never a silent
@@ -37,10 +41,11 @@
  * the verdict (many unrelated benchmarks, or the project's controls, moving together by a
  * similar factor; or fingerprint_changed: the run's machine fingerprint differs from its
  * baseline's) and records it in v->shift. A shift shown by the controls or the fingerprint
- * (what no code change moves) excuses the regressions it explains: with runs >= 2 they keep
- * the verdict from DIFFERENT, so such a shift lasting through the confirmations ends as
- * UNKNOWN (inconclusive, the shift named), while a regression that lands during it, worse than
- * the shift explains, still fails. A common factor alone is only named: a change to code
+ * (what no code change moves; controls that side with the others' common factor count)
+ * excuses the regressions it explains (a suite-wide test, machine_shift.h): with runs >= 2
+ * they keep the verdict from DIFFERENT, so such a shift lasting through the confirmations
+ * ends as UNKNOWN (inconclusive, the shift named), while a regression that lands during it,
+ * worse than the shift explains, still fails. A common factor alone is only named: a change to code
  * every benchmark shares looks the same, and the confirmations tell the two apart (a passing
  * shift is gone on the re-runs; code stays). With a first run that is final, the shift is only
  * named.
@@ -57,6 +62,8 @@
 #include "gate.h"
 
 #include <stddef.h>
+
+struct bg_shift_config;
 
 #define BG_CONFIRM_DEFAULT_RUNS 2   /* confirmation runs a project allows by default */
 #define BG_CONFIRM_MAX_RUNS 10      /* the most a project may set */
@@ -78,7 +85,8 @@ struct bg_confirm {
   size_t doubtful; /* outcomes marked doubtful */
 };
 
-/* 1 when outcome o is doubtful (see above). */
+/* 1 when outcome o is doubtful (see above): on a first run what asks for a confirmation, on
+ * a confirmation what keeps it from SAME; in both what the next confirmation re-runs. */
 int bg_confirm_doubtful(const struct bg_gate_outcome *o);
 
 /* Applies the rule to verdict v, decided on `runs` runs (>= 1) of which runs - 1 are
@@ -90,6 +98,12 @@ int bg_confirm_doubtful(const struct bg_gate_outcome *o);
  * *out (may be NULL). */
 void bg_confirm_apply(struct bg_gate_verdict *v, size_t runs, size_t max, int confirmable,
                       int fingerprint_changed, struct bg_confirm *out);
+
+/* bg_confirm_apply with the machine-shift detector's configuration (NULL: its defaults), for
+ * the simulator's variants. */
+void bg_confirm_apply_config(struct bg_gate_verdict *v, size_t runs, size_t max, int confirmable,
+                             int fingerprint_changed, const struct bg_shift_config *shift,
+                             struct bg_confirm *out);
 
 /* "none", "needed", "different", "same", "unknown". */
 const char *bg_confirm_decision_name(enum bg_confirm_decision d);

@@ -22,6 +22,7 @@ void bg_shift_config_init(struct bg_shift_config *c) {
   c->explain_alpha = 0.01;
   c->spread_floor = 0.1;
   c->max_spread = 0.5;
+  c->agree_alpha = 0.05;
 }
 
 const char *bg_shift_reason_name(enum bg_shift_reason r) {
@@ -200,10 +201,14 @@ struct side {
   const struct unit *u;
   size_t m;
   double c, lo, hi, p, se, tau;
+  double c0, se0, df; /* the controls' fixed-effect mean, its se and df (NAN for the others) */
 };
 
+/* The others: the median, robust to the half of them a code change may have moved, and the
+ * quantile test. */
 static void analyse(struct side *sd, double *scratch) {
   sd->c = sd->lo = sd->hi = sd->p = sd->se = sd->tau = NAN;
+  sd->c0 = sd->se0 = sd->df = NAN;
   if (!sd->m)
     return;
   sd->c = units_median(sd->u, sd->m, scratch);
@@ -214,6 +219,48 @@ static void analyse(struct side *sd, double *scratch) {
   sd->hi = sd->c + Z975 * sd->se;
 }
 
+/* The precision-weighted mean of the units' x with weights 1 / (s^2 + tau^2) into *c, its se
+ * (1 / sqrt of the weights' sum) into *se; returns the smallest df. */
+static double weighted_mean(const struct unit *u, size_t m, double tau, double *c, double *se) {
+  double sw = 0, swx = 0, df = INFINITY;
+  for (size_t i = 0; i < m; i++) {
+    double w = 1 / (u[i].s * u[i].s + tau * tau);
+    sw += w;
+    swx += w * u[i].x;
+    df = fmin(df, u[i].df);
+  }
+  *c = swx / sw;
+  *se = 1 / sqrt(sw);
+  return df;
+}
+
+/* The controls. Whether they moved by themselves is the quantile test of the others (robust:
+ * one control whose se understates its noise cannot make it significant). Their factor, "by
+ * how much did the machine move", is estimated by precision weights, the efficient choice for
+ * units no code change touches (a median of 3 uses one of them): the random-effects weighted
+ * mean, weights 1 / (s^2 + tau^2), tau the controls' robust spread around their median, at
+ * least tau_floor (the others' spread, when they are enough to show one: a shift moves every
+ * benchmark by a similar, not the same, factor, and the controls are a sample of them). The
+ * fixed-effect mean (weights 1 / s^2) and its se are kept for "the controls side with the
+ * others" (decide): when nothing moved every control's change is 0, so a shift's spread is
+ * part of its signal, not of the null's noise. */
+static void analyse_controls(struct side *sd, double tau_floor, double *scratch) {
+  sd->c = sd->lo = sd->hi = sd->p = sd->se = sd->tau = NAN;
+  sd->c0 = sd->se0 = sd->df = NAN;
+  if (!sd->m)
+    return;
+  double df = sd->df = weighted_mean(sd->u, sd->m, 0, &sd->c0, &sd->se0);
+  sd->p = location_test(sd->u, sd->m, scratch);
+  double tau = spread(sd->u, sd->m, units_median(sd->u, sd->m, scratch), scratch);
+  if (isfinite(tau_floor))
+    tau = fmax(tau, tau_floor);
+  sd->tau = tau;
+  weighted_mean(sd->u, sd->m, tau, &sd->c, &sd->se);
+  double crit = bg_stats_t_quantile(0.975, df);
+  sd->lo = sd->c - crit * sd->se;
+  sd->hi = sd->c + crit * sd->se;
+}
+
 static size_t count_same_side(const struct side *sd) {
   size_t k = 0;
   for (size_t i = 0; i < sd->m; i++)
@@ -221,11 +268,15 @@ static size_t count_same_side(const struct side *sd) {
   return k;
 }
 
-/* |x - f| within the noise, the factor's uncertainty and the shift's spread. */
-static int explained_by(double x, double s, double df, double f, double se_f, double tau,
-                        double alpha) {
-  double crit = bg_stats_t_quantile(1 - alpha / 2, df);
-  return fabs(x - f) <= crit * sqrt(s * s + se_f * se_f + tau * tau);
+/* The p of "x deviates from the machine's factor f" beyond the noise s, the factor's
+ * uncertainty se_f and the shift's spread tau: two-sided, or one-sided (x worse than f,
+ * farther from 0 on f's side) when `worse`. */
+static double deviation_p(double x, double s, double df, double f, double se_f, double tau,
+                          int worse) {
+  double z = (x - f) / sqrt(s * s + se_f * se_f + tau * tau);
+  if (worse)
+    return upper_p(f >= 0 ? z : -z, df);
+  return fmin(1, 2 * upper_p(fabs(z), df));
 }
 
 static void fill_side_fields(struct bg_shift_result *out, const struct side *oth,
@@ -241,6 +292,13 @@ static void fill_side_fields(struct bg_shift_result *out, const struct side *oth
   out->control_hi = expm1(ctl->hi);
   out->control_p = ctl->p;
   out->same_side = count_same_side(oth);
+}
+
+/* The controls side with the others' common factor c: their fixed-effect mean lies on c's
+ * side of 0 with one-sided p <= agree_alpha. */
+static int controls_agree(const struct side *ctl, double c, double agree_alpha) {
+  double z = (c > 0 ? ctl->c0 : -ctl->c0) / ctl->se0;
+  return ctl->m && upper_p(z, ctl->df) <= agree_alpha;
 }
 
 /* The reasons the units give (the fingerprint is the caller's); sets out->controls_flat. */
@@ -259,6 +317,11 @@ static unsigned decide(const struct bg_shift_config *cf, const struct side *oth,
     out->controls_flat = 1;
   if (moved && !out->controls_flat && out->common_spread <= cf->max_spread * fabs(oth->c))
     reasons |= BG_SHIFT_COMMON_FACTOR;
+  /* The others already show the machine's signature: the controls then only have to say
+   * whose side they are on, the machine's or the code's, not prove a shift by themselves. */
+  if ((reasons & BG_SHIFT_COMMON_FACTOR) && controls_agree(ctl, oth->c, cf->agree_alpha) &&
+      fabs(expm1(ctl->c)) >= cf->min_factor)
+    reasons |= BG_SHIFT_CONTROLS_MOVED;
   return reasons;
 }
 
@@ -270,24 +333,41 @@ static enum bg_shift_reason strongest(unsigned reasons) {
   return reasons & BG_SHIFT_COMMON_FACTOR ? BG_SHIFT_COMMON_FACTOR : BG_SHIFT_NONE;
 }
 
-/* Marks the explained items and counts the units that moved with the factor f. */
+/* Marks the explained items and counts the units that moved with the factor f. Explained is
+ * decided suite-wide: every item is tested for being worse than f (one-sided: only a change
+ * worse than the machine's is evidence against the code), and Benjamini-Hochberg at
+ * explain_alpha over the verdict's valid items says which are (the rest are explained). A
+ * per-item test at explain_alpha would, over a suite of 60 results that all moved with the
+ * machine, call one of them a regression most of the time; BH keeps the chance that any does
+ * at explain_alpha, and still finds a regression worse than the shift by a clear margin
+ * (several such regressions lower each other's bar). The units that moved with f are those
+ * BH over the units' two-sided deviations leaves. */
 static void explain(const struct bg_shift_item *items, size_t n, const struct side *oth, double f,
                     double se_f, double tau, const struct bg_shift_config *cf,
                     struct bg_shift_result *out, int *explained) {
+  double *q = bg_xmalloc((n > oth->m ? n : oth->m ? oth->m : 1) * sizeof *q);
   for (size_t i = 0; i < n; i++) {
     const struct bg_shift_item *it = &items[i];
-    int e = valid_item(it) &&
-            explained_by(it->d, it->se, item_df(it->df), f, se_f, tau, cf->explain_alpha);
+    q[i] = valid_item(it) ? deviation_p(it->d, it->se, item_df(it->df), f, se_f, tau, 1) : NAN;
+  }
+  bg_stats_bh(q, n, q, cf->explain_alpha);
+  for (size_t i = 0; i < n; i++) {
+    int e = valid_item(&items[i]) && q[i] > cf->explain_alpha;
     out->explained += (size_t)e;
     if (explained)
       explained[i] = e;
   }
   for (size_t i = 0; i < oth->m; i++) {
     const struct unit *u = &oth->u[i];
-    int side = (f > 0 && u->x > 0) || (f < 0 && u->x < 0);
-    out->moved +=
-        (size_t)(side && explained_by(u->x, u->s, u->df, f, se_f, tau, cf->explain_alpha));
+    q[i] = deviation_p(u->x, u->s, u->df, f, se_f, tau, 0);
   }
+  bg_stats_bh(q, oth->m, q, cf->explain_alpha);
+  for (size_t i = 0; i < oth->m; i++) {
+    const struct unit *u = &oth->u[i];
+    int side = (f > 0 && u->x > 0) || (f < 0 && u->x < 0);
+    out->moved += (size_t)(side && q[i] > cf->explain_alpha);
+  }
+  free(q);
 }
 
 /* Whose factor is the machine's. The controls' when they moved, since no code touches them,
@@ -344,7 +424,7 @@ void bg_shift_detect(const struct bg_shift_item *items, size_t n, int fingerprin
   size_t nu = build_units(items, n, u), no = partition_controls(u, nu);
   struct side oth = {.u = u, .m = no}, ctl = {.u = u + no, .m = nu - no};
   analyse(&oth, scratch);
-  analyse(&ctl, scratch);
+  analyse_controls(&ctl, oth.m >= config->min_units ? oth.tau : NAN, scratch);
   fill_side_fields(out, &oth, &ctl);
   out->common_spread = oth.tau;
   unsigned reasons = decide(config, &oth, &ctl, out, scratch);

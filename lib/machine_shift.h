@@ -40,13 +40,19 @@
  *    at least min_fraction (60 %) of the units lie on c's side of 0, tau <= max_spread |c|
  *    (0.5), and there are at least min_units (5) units: "many unrelated benchmarks moving
  *    together by a similar, noticeable factor".
- *  - Controls. The same median and test over the control units alone: controls_moved when
- *    their p <= control_alpha (1e-3) and their factor reaches min_factor. Controls that did
- *    NOT move argue for a change of the code: when the others moved together (the test, the
- *    factor and the fraction above hold), the controls are tested for lying short of c (the same
- * quantile test on their deviation (x - c) / sqrt(s^2 + se_c^2) towards 0, at flat_alpha, 1e-2),
- * and when they do (controls_flat) the common factor is not called a machine shift. Controls too
- * noisy to tell either way leave the call to the others.
+ *  - Controls. The same quantile test over the control units alone: controls_moved when
+ *    their p <= control_alpha (1e-3) and their factor reaches min_factor. Their factor is the
+ *    random-effects precision-weighted mean, weights 1 / (s^2 + tau^2), tau their robust
+ *    spread, at least the others' (no code touches them: nothing to be robust against but
+ *    noise, and a median of 3 uses one of them). Controls that did NOT move argue for a
+ *    change of the code: when the others moved together (the test, the factor and the
+ *    fraction above hold), the controls are tested for lying short of c (the same quantile
+ *    test on their deviation (x - c) / sqrt(s^2 + se_c^2) towards 0, at flat_alpha, 1e-2), and
+ *    when they do (controls_flat) the common factor is not called a machine shift. When the
+ *    common factor is called, controls that side with it count as controls_moved too: their
+ *    fixed-effect weighted mean (weights 1 / s^2; with nothing moved every control's change
+ *    is 0) on c's side of 0 with one-sided p <= agree_alpha (0.05). Controls too noisy to
+ *    tell either way leave the call to the others, and the shift is only a common factor.
  *  - fingerprint: the caller says the machine fingerprint (CPU model, kernel, governor...)
  *    differs from the baseline's; that alone suspects a shift.
  *  - A broad code change (a shared function slowing most benchmarks by a similar factor) shows
@@ -59,11 +65,15 @@
  *  - Explained. With a shift suspected, the machine's factor f is the controls' when they
  *    moved (no code touches them) unless the others, at least min_units and more than the
  *    controls, have a c that agrees with it within the 95 % bounds of the difference (then c,
- *    the more precise), else c. An item is explained by the shift when its deviation from f
- *    is not significant: |d - f| <= t_{1 - explain_alpha/2, df} sqrt(se^2 + se_f^2 + tau^2),
- *    se_f the factor's se, tau the spread above (of the units whose factor it is), at least
- *    spread_floor * |f| (0.1). A regression landing during a shift stays unexplained: it is
- *    worse than the shift by more than the noise and the spread allow.
+ *    the more precise), else c. Explained is one test over the suite: each valid item's
+ *    one-sided p of being worse than f, P(T_df >= (d - f) / sqrt(se^2 + se_f^2 + tau^2))
+ *    (oriented by f's sign; se_f the factor's se, tau the spread above of the units whose
+ *    factor it is, at least spread_floor * |f|, 0.1), and Benjamini-Hochberg at
+ *    explain_alpha (0.01) over the items: those it rejects are unexplained, the rest
+ *    explained. A per-item test would, over 60 results that all moved with the machine, leave
+ *    one unexplained most of the time. A regression landing during a shift stays unexplained:
+ *    it is worse than the shift by more than the noise and the spread allow. moved counts the
+ *    units on f's side that BH over the units' two-sided deviations leaves.
  * docs/gate.md ("Machine shifts") has the measured detection and false-detection rates
  * (tests/quality/q_shift.c).
  */
@@ -93,10 +103,11 @@ struct bg_shift_config {
   double min_factor;    /* smallest |factor| called a shift, relative (default 0.01) */
   double min_fraction;  /* units on the factor's side of 0 (default 0.6) */
   size_t min_units;     /* fewest non-control units for the common-factor test (default 5) */
-  double explain_alpha; /* two-sided level of "deviates from the factor" (default 0.01) */
+  double explain_alpha; /* BH level of "worse than the factor", over the items (default 0.01) */
   double spread_floor;  /* the shift's spread across benchmarks is at least this times |c|
                          * (default 0.1) */
   double max_spread;    /* a common factor needs a spread of at most this times |c| (0.5) */
+  double agree_alpha;   /* one-sided level of "the controls side with a common factor" (0.05) */
 };
 
 /* Fills *c with the defaults above. */

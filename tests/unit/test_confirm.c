@@ -183,17 +183,25 @@ static void verdict_free(struct bg_gate_verdict *v) {
   free(v);
 }
 
+/* Outcome o changed by `change` with the interval change -+ half. */
+static void set_change(struct bg_gate_outcome *o, double change, double half) {
+  o->change = change;
+  o->change_lo = change - half;
+  o->change_hi = change + half;
+}
+
 static void regress(struct bg_gate_verdict *v, size_t i) {
   v->outcomes[i].cls = BG_GATE_REGRESSED;
-  v->outcomes[i].change = 0.08;
+  set_change(&v->outcomes[i], 0.08, 0.03);
   v->outcomes[i].q_worse = 0.001;
   v->state = BG_GATE_FAIL;
 }
 
-/* Inconclusive: +4 %, q_worse 0.05 (passes BH at 0.1, not at the fail budget). */
+/* Inconclusive: +4 % (interval +1 ... +7 %), q_worse 0.05 (passes BH at 0.1, not at the fail
+ * budget). */
 static void doubt(struct bg_gate_verdict *v, size_t i) {
   v->outcomes[i].cls = BG_GATE_INCONCLUSIVE;
-  v->outcomes[i].change = 0.04;
+  set_change(&v->outcomes[i], 0.04, 0.03);
   v->outcomes[i].q_worse = 0.05;
 }
 
@@ -207,13 +215,28 @@ static void what_is_doubtful(void **state) {
   o->q_worse = 0.2; /* too little evidence to spend a run on */
   assert_false(bg_confirm_doubtful(o));
   o->q_worse = 0.05;
-  o->change = 0.015; /* below min_effect */
+  /* The interval, not the point estimate: +1.5 % whose interval reaches +3 % is doubtful (a
+   * true change of min_effect has its estimate below it half the time), +1.5 % within +-0.4 %
+   * is not. */
+  set_change(o, 0.015, 0.015);
+  assert_true(bg_confirm_doubtful(o));
+  set_change(o, 0.015, 0.004);
   assert_false(bg_confirm_doubtful(o));
-  o->change = -0.04; /* better, not worse */
+  set_change(o, -0.04, 0.03); /* better, not worse */
   assert_false(bg_confirm_doubtful(o));
   o->direction = BG_HIGHER; /* for a throughput, lower is worse */
   assert_true(bg_confirm_doubtful(o));
   o->direction = BG_LOWER;
+  /* A confirmed result stays doubtful with less evidence: q_worse up to 0.25. */
+  set_change(o, 0.04, 0.03);
+  o->q_worse = 0.2;
+  assert_false(bg_confirm_doubtful(o));
+  o->confirmed = 1;
+  assert_true(bg_confirm_doubtful(o));
+  o->q_worse = 0.3;
+  assert_false(bg_confirm_doubtful(o));
+  o->confirmed = 0;
+  o->q_worse = 0.05;
   regress(v, 0);
   assert_true(bg_confirm_doubtful(o));
   o->acknowledged = 1;
@@ -415,7 +438,7 @@ static void a_weak_confirmation_does_not_clear(void **state) {
   struct bg_gate_verdict *v = verdict_of(3);
   v->outcomes[0].confirmed = 1;
   v->outcomes[0].cls = BG_GATE_INCONCLUSIVE;
-  v->outcomes[0].change = 0.06;
+  set_change(&v->outcomes[0], 0.06, 0.05);
   v->outcomes[0].q_worse = 0.2;
   bg_confirm_apply(v, 2, 2, 1, 0, &c);
   assert_int_equal(c.decision, BG_CONFIRM_NEEDED);
