@@ -19,7 +19,8 @@
  * Usage: real_peers [--history N] [--row CELLS]... UNCHANGED_DIR [--phase DIR LABEL PREFIX]...
  *        real_peers --smoke
  * Prints the table in Markdown (rows: rules, after any --row given verbatim; columns: the
- * unchanged commits failed, then one per phase, then runs per verdict) and, per phase, the
+ * unchanged commits failed, then one per phase, then runs per unchanged verdict: 1.00 for
+ * every rule, which judges one run) and, per phase, the
  * results each rule alarmed on. --smoke writes a small generated set of runs to a temporary
  * directory, evaluates it and checks the counts the rules must give (make test). Exits 0, 1
  * when a smoke check fails, 2 on a usage or input error.
@@ -338,7 +339,7 @@ static void print_table(const struct phase *ph, size_t nph, const char *const *r
   printf("\n| rule | unchanged commits failed |");
   for (size_t p = 1; p < nph; p++)
     printf(" %s |", ph[p].label);
-  printf(" runs per verdict |\n|---|---|");
+  printf(" runs per unchanged verdict |\n|---|---|");
   for (size_t p = 1; p < nph; p++)
     printf("---|");
   printf("---|\n");
