@@ -20,10 +20,10 @@
  *        real_peers --smoke
  * Prints the table in Markdown (rows: rules, after any --row given verbatim; columns: the
  * unchanged commits failed, then one per phase, then runs per unchanged verdict: 1.00 for
- * every rule, which judges one run) and, per phase, the
- * results each rule alarmed on. --smoke writes a small generated set of runs to a temporary
- * directory, evaluates it and checks the counts the rules must give (make test). Exits 0, 1
- * when a smoke check fails, 2 on a usage or input error.
+ * every rule, which judges one run) and, per phase, the results each rule alarmed on. --smoke
+ * writes a small generated set of runs to a temporary directory, evaluates it and checks the
+ * counts the rules must give (make test). Exits 0, 1 when a smoke check fails, 2 on a usage
+ * or input error.
  */
 #include "mem.h"
 #include "peers.h"
