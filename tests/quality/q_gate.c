@@ -13,7 +13,7 @@
  *
  * Methods: benchgate (lib/gate.c, default settings), an oracle (z-test with the true variance
  * of a run centre, calibrated to benchgate's suite false-fail rate, same min_effect rule),
- * and eight peer rules from their documented defaults (see peer_* below).
+ * and eight peer rules from their documented defaults (peers.c, shared with real_peers.c).
  *
  * Usage: q_gate [--smoke] [--seed N] [--suites N] [--trials N]. Exits 1 when a §6.5 target
  * is missed (the smoke run checks looser bounds that hold for any seed). Environment, for
@@ -41,6 +41,7 @@
  */
 #include "gate.h"
 #include "mem.h"
+#include "peers.h"
 #include "sim.h"
 #include "stats.h"
 
@@ -68,23 +69,12 @@ static const char *cell_names[NCELL] = {"<=0.5%", "0.5-1%", ">1%"};
 
 /* ---- methods ---------------------------------------------------------------------------- */
 
-enum {
-  M_GATE,
-  M_ORACLE,
-  M_GAB,
-  M_BENCHER,
-  M_CONBENCH,
-  M_CODSPEED,
-  M_ASV,
-  M_PERFHERDER,
-  M_GBENCH,
-  M_CRITERION,
-  NMETH
-};
-static const char *meth_names[NMETH] = {"benchgate",      "oracle",     "github-action-benchmark",
-                                        "Bencher",        "Conbench",   "CodSpeed",
-                                        "asv continuous", "Perfherder", "gbench compare.py",
-                                        "Criterion.rs"};
+/* benchgate, the oracle, then the peer rules in peers.h's order. */
+enum { M_GATE, M_ORACLE, M_GAB, NMETH = M_GAB + PEER_NRULES };
+
+static const char *meth_name(int m) {
+  return m == M_GATE ? "benchgate" : m == M_ORACLE ? "oracle" : peer_name(m - M_GAB);
+}
 
 /* Everything a trial's methods look at. hist[b][j]: summaries, j = 0 the newest run. */
 struct trial {
@@ -131,55 +121,16 @@ static void truth_finish(struct centre_truth *ct) {
     }
 }
 
-/* Peer rules; each returns 1 when it flags benchmark b of the candidate as a regression. */
-static int peer_flag(int m, const struct trial *t, int b) {
-  const struct bg_gate_summary *h = t->hist[b], *c = &t->csum[b];
-  double v[HIST];
-  switch (m) {
-  case M_GAB: /* github-action-benchmark: value / previous value > 200 % */
-    return c->mean / h[0].mean > 2.0;
-  case M_BENCHER: { /* t-test prediction interval over <= 64 past values, upper 0.99 */
-    for (int j = 0; j < 64; j++)
-      v[j] = h[j].mean;
-    double mu = bg_stats_mean(v, 64), sd = sqrt(bg_stats_variance(v, 64));
-    return c->mean > mu + bg_stats_t_quantile(0.99, 63) * sd * sqrt(1 + 1.0 / 64);
-  }
-  case M_CONBENCH: { /* z >= 5 over a 100-commit lookback of the best repetition */
-    for (int j = 0; j < 100; j++)
-      v[j] = h[j].min;
-    double mu = bg_stats_mean(v, 100), sd = sqrt(bg_stats_variance(v, 100));
-    return sd > 0 && (c->min - mu) / sd >= 5;
-  }
-  case M_CODSPEED: /* 10 % over the base branch head */
-    return c->mean / h[0].mean > 1.10;
-  case M_ASV: { /* asv continuous: factor 1.1 on the medians and Mann-Whitney p < 0.002 */
-    double p;
-    bg_stats_mann_whitney(t->cand[b], NREP, t->prev[b], NREP, NULL, NULL, NULL, &p);
-    return c->median / h[0].median > 1.1 && p < 0.002;
-  }
-  case M_PERFHERDER: { /* t > 7 between the last 12 runs and the new point, and >= 2 % */
-    for (int j = 0; j < 12; j++)
-      v[j] = h[j].mean;
-    double mu = bg_stats_mean(v, 12), var = bg_stats_variance(v, 12);
-    double tt = var > 0 ? (c->mean - mu) / sqrt(var / 12) : INFINITY;
-    return tt > 7 && (c->mean - mu) / mu >= 0.02;
-  }
-  case M_GBENCH: { /* compare.py: Mann-Whitney U two-sided alpha 0.05 vs the previous run */
-    double p;
-    bg_stats_mann_whitney(t->cand[b], NREP, t->prev[b], NREP, NULL, NULL, NULL, &p);
-    return p < 0.05 && c->mean > h[0].mean;
-  }
-  case M_CRITERION: { /* p < 0.05 and the change's 95 % interval beyond the +1 % band */
-    double tt, df, p;
-    bg_stats_welch(t->cand[b], NREP, t->prev[b], NREP, &tt, &df, &p);
-    double diff = c->mean - h[0].mean;
-    double se = diff / tt;
-    double lo = (diff - bg_stats_t_quantile(0.975, df) * fabs(se)) / h[0].mean;
-    return p < 0.05 && lo > 0.01;
-  }
-  default:
-    return 0;
-  }
+/* Peer rule m (M_GAB and after) on benchmark b of the trial's candidate (peers.c). */
+static int peer_flag_trial(int m, const struct trial *t, int b) {
+  const struct peer_series s = {.hist = t->hist[b],
+                                .nhist = HIST,
+                                .cand = &t->csum[b],
+                                .cand_x = t->cand[b],
+                                .ncand = NREP,
+                                .prev_x = t->prev[b],
+                                .nprev = NREP};
+  return peer_flag(m - M_GAB, &s);
 }
 
 /* ---- bookkeeping ------------------------------------------------------------------------ */
@@ -527,7 +478,7 @@ int main(int argc, char **argv) {
         bg_gate_verdict_free(v);
         for (int m = M_GAB; m < NMETH; m++) {
           for (int b = 0; b < NB; b++)
-            flag[b] = peer_flag(m, t, b);
+            flag[b] = peer_flag_trial(m, t, b);
           tally_commit(&peers[m], j, flag, bs, is_null);
         }
       }
@@ -569,11 +520,11 @@ int main(int argc, char **argv) {
          "rec@10%", "rec@20%", "false/1k");
   char note[64];
   snprintf(note, sizeof note, "(alpha %.3g, fail %.3g)", cfg.alpha, cfg.fail_rate);
-  print_row(meth_names[M_GATE], &peers[M_GATE], note);
+  print_row(meth_name(M_GATE), &peers[M_GATE], note);
   snprintf(note, sizeof note, "(calibrated: BH %.3g)", a_oracle);
-  print_row(meth_names[M_ORACLE], &peers[M_ORACLE], note);
+  print_row(meth_name(M_ORACLE), &peers[M_ORACLE], note);
   for (int m = M_GAB; m < NMETH; m++)
-    print_row(meth_names[m], &peers[m], NULL);
+    print_row(meth_name(m), &peers[m], NULL);
 
   printf("\nrecall by (effect, total noise cell): benchgate / oracle\n%-8s", "effect");
   for (int c = 0; c < NCELL; c++)
@@ -662,7 +613,7 @@ int main(int argc, char **argv) {
            won     ? "ok"
            : smoke ? "--"
                    : "MISSED",
-           meth_names[m], 100 * ffr(&peers[m]), 100 * recall_eff(&at, 1, NCELL - 1),
+           meth_name(m), 100 * ffr(&peers[m]), 100 * recall_eff(&at, 1, NCELL - 1),
            100 * recall_eff(&peers[m], 1, NCELL - 1), 100 * recall_eff(&at, 2, NCELL - 1),
            100 * recall_eff(&peers[m], 2, NCELL - 1), a, 100 * ffr(&at));
   }

@@ -12,7 +12,15 @@
 #   3. slowdown: BG_SLOW_RUNS (10) runs on a branch whose code does 10 % more work
 #      (BG_WORK_PERCENT=110 for gbench, 10 % more words for wordcount), each against the same
 #      30-run baseline; target: every run fails.
-# Prints every verdict's summary and a result table; exits 1 when a target is missed.
+#   4. one benchmark slower: BG_SLOW_RUNS runs with the benchmark whose run-to-run noise is
+#      nearest 2.5 % doing 10 % more work, and BG_SLOW_RUNS with the quietest doing 3 % more;
+#      reported as caught (that benchmark regressed).
+# Prints every verdict's summary and a result table; exits 1 when a target is missed. Then the
+# peer rules (tests/quality/peers.c, by real_peers) judge the same first runs (each run's
+# payload before any confirmation, `benchgate run --output`, kept per phase in BG_RUNS_DIR,
+# default a temporary directory removed at the end): the unchanged commits after 5 of
+# history against the runs before each, the other phases against the unchanged runs; their
+# table is printed next to benchgate's row (informational: it does not change the exit code).
 # Run by `make quality` (label quality), not by `make test`: it takes several minutes.
 set -uo pipefail
 build=${BG_BUILD:?BG_BUILD is the build directory}
@@ -23,6 +31,10 @@ SLOW=${BG_SLOW_RUNS:-10}
 BENCHGATE=$build/bin/benchgate
 BENCHGATED=$build/bin/benchgated
 work=$(mktemp -d /tmp/bg-noise.XXXXXX)
+runs_dir=${BG_RUNS_DIR:-$work/runs}
+PEER_HISTORY=5 # unchanged runs before the first one the peers judge
+mkdir -p "$runs_dir"/unchanged "$runs_dir"/control "$runs_dir"/slower "$runs_dir"/one10 \
+  "$runs_dir"/one3 || exit 1
 server=""
 cleanup() {
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
@@ -100,10 +112,12 @@ commit "the suite"
 # One measured verdict: prints "<exit code> <state> <runs> <summary> [load: 1-minute load
 # average before the run]" and logs the agent's output; runs counts the uploads (the first run
 # and its confirmations: each prints its run id). The load shows what else the machine ran.
-measure() { # extra args for benchgate run
-  local code load runs state summary
+# The first run's payload is saved in FILE (for the peer rules).
+measure() { # FILE, then extra args for benchgate run
+  local code load runs state summary file=$1
+  shift
   load=$(cut -d' ' -f1 /proc/loadavg)
-  "$BENCHGATE" run --server "$url" --gate "$@" >"$work/run.out" 2>"$work/run.err"
+  "$BENCHGATE" run --server "$url" --gate --output "$file" "$@" >"$work/run.out" 2>"$work/run.err"
   code=$?
   state=$(sed -n 's/^verdict: \([a-z_]*\).*/\1/p' "$work/run.out" | head -1)
   summary=$(sed -n 's/^verdict: [a-z_]*: //p' "$work/run.out" | head -1)
@@ -123,9 +137,11 @@ regressed() {
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)," \
   "$(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ); suite format: $micro_format"
 noise_fail=0 noise_judged=0 noise_runs=0
+# benchgate on the commits the peers judge (after PEER_HISTORY of history), for their table.
+late_fail=0 late_judged=0 late_runs=0
 for i in $(seq "$NOISE"); do
   [ "$i" -gt 1 ] && commit "unchanged $i"
-  line=$(measure)
+  line=$(measure "$runs_dir/unchanged/$(printf %03d "$i").json")
   echo "unchanged $i/$NOISE (baseline $((i - 1 < 30 ? i - 1 : 30)) runs): $line"
   set -- $line
   if [ "$2" != no_baseline ]; then
@@ -133,6 +149,11 @@ for i in $(seq "$NOISE"); do
     noise_runs=$((noise_runs + $3))
   fi
   [ "$1" = 1 ] && noise_fail=$((noise_fail + 1))
+  if [ "$i" -gt "$PEER_HISTORY" ]; then
+    late_judged=$((late_judged + 1))
+    late_runs=$((late_runs + $3))
+    [ "$1" = 1 ] && late_fail=$((late_fail + 1))
+  fi
 done
 fork=$(git rev-parse HEAD)
 full=$((NOISE < 30 ? NOISE : 30))
@@ -174,7 +195,7 @@ control_fail=0 control_runs=0
 git checkout -q -b control
 commit "control: unchanged code on a branch"
 for i in $(seq "$CONTROL"); do
-  line=$(measure --baseline-sha "$fork")
+  line=$(measure "$runs_dir/control/$(printf %03d "$i").json" --baseline-sha "$fork")
   echo "control $i/$CONTROL (baseline $full runs): $line"
   set -- $line
   control_runs=$((control_runs + $3))
@@ -183,16 +204,17 @@ done
 
 # slow_phase NAME BRANCH BENCHMARK-PREFIX PERCENT WORDS: BG_SLOW_RUNS verdicts on a new
 # branch from the fork whose config builds with PERCENT (write_config); sets caught (the
-# benchmark regressed; with an empty prefix: the verdict failed), failed and runs.
+# benchmark regressed; with an empty prefix: the verdict failed), failed and runs. The first
+# runs' payloads go to $runs_dir/BRANCH.
 slow_phase() {
-  local name=$1 prefix=$3
+  local name=$1 branch=$2 prefix=$3
   git checkout -q main
-  git checkout -q -b "$2"
+  git checkout -q -b "$branch"
   write_config "$4" "$5"
   commit "$name"
   caught=0 failed=0 runs=0
   for i in $(seq "$SLOW"); do
-    line=$(measure --baseline-sha "$fork")
+    line=$(measure "$runs_dir/$branch/$(printf %03d "$i").json" --baseline-sha "$fork")
     set -- $line
     runs=$((runs + $3))
     [ "$1" = 1 ] && failed=$((failed + 1))
@@ -214,6 +236,27 @@ one10_caught=$caught one10_failed=$failed one10_runs=$runs
 slow_phase "$one3 3 % slower" one3 "$one3" "100 -D$(macro_of "$one3")=103" 2000000
 one3_caught=$caught one3_failed=$failed one3_runs=$runs
 
+# The peer rules on the same first runs, next to benchgate's row (real_peers prints the table).
+peer_table() {
+  local peers=$build/tests/quality/real_peers
+  echo
+  if [ ! -x "$peers" ]; then
+    echo "peer rules: $peers not built, no peer table"
+    return
+  fi
+  local l10="+10 % (one benchmark: $one10) caught" l3="+3 % (one benchmark: $one3) caught"
+  local lc="control: unchanged branch failed" ls="+10 % (every benchmark) failed"
+  local row="benchgate (with confirmation runs) | $late_fail / $late_judged"
+  row="$row | $one10_caught / $SLOW ($one10_failed failing) | $one3_caught / $SLOW ($one3_failed failing)"
+  row="$row | $control_fail / $CONTROL | $slow_fail / $SLOW | $(per "$late_runs" "$late_judged")"
+  "$peers" --history "$PEER_HISTORY" --row "$row" "$runs_dir/unchanged" \
+    --phase "$runs_dir/one10" "$l10" "$one10" --phase "$runs_dir/one3" "$l3" "$one3" \
+    --phase "$runs_dir/control" "$lc" "" --phase "$runs_dir/slower" "$ls" "" ||
+    echo "peer rules: real_peers failed, no peer table"
+  echo "benchgate's runs per verdict: unchanged $(per "$noise_runs" "$noise_judged")," \
+    "control $(per "$control_runs" "$CONTROL"), +10 % every benchmark $(per "$slow_runs" "$SLOW")," \
+    "+10 % $one10 $(per "$one10_runs" "$SLOW"), +3 % $one3 $(per "$one3_runs" "$SLOW")"
+}
 per() { python3 -c "import sys; print('%.2f' % (int(sys.argv[1]) / max(1, int(sys.argv[2]))))" "$1" "$2"; }
 echo
 echo "| runs | verdicts with a baseline | failing (caught) | runs per verdict | target |"
@@ -223,6 +266,7 @@ echo "| unchanged, branch vs $full-run baseline | $CONTROL | $control_fail | $(p
 echo "| 10 % slower, branch vs $full-run baseline | $SLOW | $slow_fail | $(per "$slow_runs" "$SLOW") | $SLOW |"
 echo "| $one10 (noise $one10_cv) 10 % slower | $SLOW | $one10_caught caught ($one10_failed failing) | $(per "$one10_runs" "$SLOW") | $SLOW caught |"
 echo "| $one3 (noise $one3_cv) 3 % slower | $SLOW | $one3_caught caught ($one3_failed failing) | $(per "$one3_runs" "$SLOW") | >= $((SLOW - 1)) caught |"
+peer_table
 ok=1
 [ "$noise_fail" -le 1 ] || ok=0
 [ "$slow_fail" -eq "$SLOW" ] || ok=0
