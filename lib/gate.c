@@ -251,6 +251,7 @@ struct est {
   double dfmod;
   int best30; /* tested on the mean of the best 30 % of the samples (choose_centre) */
   int paired; /* compared by its pairs (estimate_paired) */
+  int alone;  /* its variance stands alone: not shrunk towards the other items' */
   double exact_b, exact_c; /* the two values the exact rule compares */
 };
 
@@ -483,10 +484,14 @@ static double f_sf(double f, double d1, double d2) {
 /* The history's variance as a prior for the pairs' (gate.h, "Paired comparison"). */
 static void pair_prior(const struct bg_gate_item *it, struct est *e) {
   double p2 = 2 * it->pair_prior_s2, dfp = it->pair_prior_df;
-  if (!(dfp > 0) || !(p2 > 0) || !isfinite(p2) || it->pair_prior_log != e->log_scale)
+  if (!(dfp > 0) || !(p2 > 0) || !isfinite(p2) || it->pair_prior_log != e->log_scale ||
+      it->pair_best30 != e->best30)
     return;
-  if (f_sf(e->s2 / p2, e->df, dfp) < PAIR_PRIOR_ALPHA)
+  if (f_sf(e->s2 / p2, e->df, dfp) < PAIR_PRIOR_ALPHA) {
+    /* Noisier than its own history allows: the other items' variances say even less. */
+    e->alone = 1;
     return;
+  }
   e->s2 = (e->df * e->s2 + dfp * p2) / (e->df + dfp);
   e->df += dfp;
 }
@@ -499,24 +504,27 @@ static void estimate_paired(const struct bg_gate_item *it, struct est *e) {
   size_t r = it->npairs;
   if (!it->candidate || r < 2)
     return;
-  int log_scale = 1;
+  int log_scale = 1, best30 = it->pair_best30;
   e->nonneg = 1;
   for (size_t i = 0; i < r; i++) {
     const struct bg_gate_pair *p = &it->pairs[i];
     log_scale &= isfinite(p->base.log_center) && isfinite(p->head.log_center);
+    best30 &= p->base.tail_n > 0 && p->head.tail_n > 0;
     e->nonneg &= p->base.raw_center >= 0 && p->head.raw_center >= 0;
   }
+  best30 &= log_scale;
   double sb = 0, sh = 0, *d = bg_xmalloc(r * sizeof *d);
   for (size_t i = 0; i < r; i++) {
     const struct bg_gate_pair *p = &it->pairs[i];
-    double b = log_scale ? p->base.log_center : p->base.raw_center;
-    double h = log_scale ? p->head.log_center : p->head.raw_center;
+    double b = point_centre(&p->base, log_scale, best30, it->direction);
+    double h = point_centre(&p->head, log_scale, best30, it->direction);
     sb += b;
     sh += h;
     d[i] = h - b;
   }
   e->tested = e->paired = 1;
   e->log_scale = log_scale;
+  e->best30 = best30;
   e->mu = sb / (double)r;
   e->mc = sh / (double)r;
   e->s2 = bg_stats_variance(d, r);
@@ -571,7 +579,7 @@ static void moderate(const struct bg_gate_item *items, struct est *es, const siz
   size_t nf = 0, nmany = 0, nall = 0;
   for (size_t j = 0; j < n; j++) {
     const struct est *e = &es[idx[j]];
-    if (items[idx[j]].ignored || e->df < 1 || !(e->s2 > 0) || !isfinite(e->s2))
+    if (items[idx[j]].ignored || e->alone || e->df < 1 || !(e->s2 > 0) || !isfinite(e->s2))
       continue;
     s2[nf] = e->s2;
     df[nf] = e->df;
@@ -591,7 +599,10 @@ static void moderate(const struct bg_gate_item *items, struct est *es, const siz
     if (!e->tested)
       continue;
     double v = e->df >= 1 && isfinite(e->s2) ? e->s2 : 0;
-    if (d0 > 0 && isinf(d0)) {
+    if (e->alone) {
+      e->s2mod = v;
+      e->dfmod = e->df;
+    } else if (d0 > 0 && isinf(d0)) {
       e->s2mod = s0;
       e->dfmod = MAX_DF;
     } else if (d0 > 0) {

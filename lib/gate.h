@@ -236,6 +236,9 @@ struct bg_gate_item {
    * pair_prior_df 0: none. */
   double pair_prior_s2, pair_prior_df;
   int pair_prior_log;
+  int pair_best30; /* compare the pairs on the mean of the best 30 % of each run's samples,
+                    * the centre the history chose for the series (its prior is of that
+                    * centre), when every point has it */
   /* Optional, from a caller that keeps them across decisions (benchgated updates them by
    * one run per upload): the baseline centres on the test scale (sorted_log 1: log, 0: raw)
    * of the runs the level uses (level_sorted) and of those the noise uses (noise_sorted;

@@ -121,6 +121,7 @@ static struct bg_gate_item *paired_items(const struct bg_gate_verdict *hv,
       it->pair_prior_s2 = o->s2;
       it->pair_prior_df = fmin(o->df, o->noise_runs > 1 ? (double)o->noise_runs - 1 : 0);
       it->pair_prior_log = o->log_scale;
+      it->pair_best30 = o->centre == BG_GATE_CENTRE_BEST30;
     }
     if (!it->npairs)
       it->pairs = NULL;

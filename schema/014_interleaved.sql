@@ -6,7 +6,8 @@
 -- An interleaved run keeps its base commit and round count (runs.interleaved_base,
 -- interleaved_rounds) and, per result of the head and round, the two run centres the paired
 -- comparison reads (interleaved_points; side 0 the base, 1 the head): the gate's point of each
--- side's summary, enough to decide the run again without its payload.
+-- side's summary, one-sided centres included (the pairs are compared on the centre the
+-- series' history uses), enough to decide the run again without its payload.
 ALTER TABLE projects ADD COLUMN comparison TEXT NOT NULL DEFAULT 'history'
   CHECK (comparison IN ('history', 'interleaved', 'both'));
 ALTER TABLE projects ADD COLUMN interleave_rounds INTEGER NOT NULL DEFAULT 3;
@@ -23,5 +24,8 @@ CREATE TABLE interleaved_points (
   raw_center REAL NOT NULL,
   raw_w REAL NOT NULL,
   equal_n REAL NOT NULL,
+  log_low REAL,
+  log_high REAL,
+  tail_n REAL NOT NULL DEFAULT 0,
   PRIMARY KEY (run_id, benchmark_id, measure_id, round, side)
 ) WITHOUT ROWID;

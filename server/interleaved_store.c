@@ -15,11 +15,12 @@ enum iid { I_RUN_SET, I_POINT_INSERT, I_RUN_GET, I_POINTS, I_COUNT };
 static const char *const sql_text[I_COUNT] = {
     [I_RUN_SET] = "UPDATE runs SET interleaved_base = ?2, interleaved_rounds = ?3 WHERE id = ?1",
     [I_POINT_INSERT] = "INSERT OR REPLACE INTO interleaved_points (run_id, benchmark_id, "
-                       "measure_id, round, side, log_center, log_w, raw_center, raw_w, equal_n) "
-                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                       "measure_id, round, side, log_center, log_w, raw_center, raw_w, equal_n, "
+                       "log_low, log_high, tail_n) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [I_RUN_GET] = "SELECT interleaved_base, interleaved_rounds FROM runs WHERE id = ?1",
     [I_POINTS] = "SELECT benchmark_id, measure_id, round, side, log_center, log_w, raw_center, "
-                 "raw_w, equal_n FROM interleaved_points WHERE run_id = ?1 "
+                 "raw_w, equal_n, log_low, log_high, tail_n FROM interleaved_points WHERE run_id = ?1 "
                  "ORDER BY benchmark_id, measure_id, round, side",
 };
 
@@ -56,6 +57,9 @@ static int insert_point(struct bg_store *s, long long rid, const struct bg_verdi
   sqlite3_bind_double(st, 8, p->raw_center);
   sqlite3_bind_double(st, 9, p->raw_w);
   sqlite3_bind_double(st, 10, p->equal_n);
+  bind_num(st, 11, p->log_low);
+  bind_num(st, 12, p->log_high);
+  sqlite3_bind_double(st, 13, p->tail_n);
   return bg_store_step_done(s, st, "store an interleaved point");
 }
 
@@ -129,7 +133,9 @@ static void add_point(struct bg_istore_pairs *p, size_t *cap, sqlite3_stmt *st, 
   x->raw_center = col_num(st, 6);
   x->raw_w = col_num(st, 7);
   x->equal_n = col_num(st, 8);
-  x->log_low = x->log_high = NAN;
+  x->log_low = col_num(st, 9);
+  x->log_high = col_num(st, 10);
+  x->tail_n = col_num(st, 11);
   ++*filled;
 }
 

@@ -212,6 +212,24 @@ static void tally(struct tally *t, const struct bg_gate_verdict *v, const struct
   }
 }
 
+/* Q_IL_DEBUG=1: each benchmark an interleaved verdict fails on without a regression. */
+static void print_false(const struct world *w, const struct job *jb,
+                        const struct bg_gate_verdict *v, const char *scenario) {
+  for (int b = 0; b < NB; b++) {
+    const struct bg_gate_outcome *o = &v->outcomes[b];
+    if (o->cls != BG_GATE_REGRESSED || jb->effect[b] > 0)
+      continue;
+    const struct sim_bench *x = &w->bs[b];
+    printf("false (%s): cv_w %.4f cv_b %.4f bimodal %d drift %.4f change %+.4f [%+.4f, %+.4f] "
+           "t %.2f df %.1f s2 %.3g d:",
+           scenario, x->cv_w, x->cv_b, x->bimodal, x->drift, o->change, o->change_lo, o->change_hi, o->t,
+           o->df, o->s2);
+    for (int k = 0; k < w->rounds; k++)
+      printf(" %+.4f", jb->pairs[b][k].head.log_center - jb->pairs[b][k].base.log_center);
+    printf("\n");
+  }
+}
+
 static double pct(long a, long b) {
   return b ? 100.0 * (double)a / (double)b : NAN;
 }
@@ -293,6 +311,7 @@ int main(int argc, char **argv) {
   static struct job jb;
   static struct tally t[NSCEN][NWAY];
   const char *sh = getenv("Q_IL_SHARED");
+  int debug = getenv("Q_IL_DEBUG") && !strcmp(getenv("Q_IL_DEBUG"), "1");
   w.shared = sh ? strtod(sh, NULL) : 0;
   if (!(w.shared >= 0 && w.shared <= 1)) {
     fprintf(stderr, "q_interleave: Q_IL_SHARED must be from 0 to 1\n");
@@ -318,6 +337,8 @@ int main(int argc, char **argv) {
       for (int wy = 0; wy < NWAY; wy++) {
         struct bg_gate_verdict *v = decide_way(wy, &w, &jb);
         tally(&t[s][wy], v, &jb, wy == W_HISTORY ? 1 : 2 * w.rounds);
+        if (debug && wy == W_INTERLEAVED && scen[s].effect == 0)
+          print_false(&w, &jb, v, scen[s].name);
         bg_gate_verdict_free(v);
       }
     }
