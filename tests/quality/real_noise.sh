@@ -21,6 +21,10 @@
 # default a temporary directory removed at the end): the unchanged commits after 5 of
 # history against the runs before each, the other phases against the unchanged runs; their
 # table is printed next to benchgate's row (informational: it does not change the exit code).
+# BG_COMPARISON (history, interleaved or both; default history) is the project's comparison:
+# with interleaved or both the agent measures each pull-request run (phases 2-4) as
+# BG_ROUNDS (3) rounds of base and head, and the verdict compares the pairs; the peers then
+# judge the head pooled over the rounds.
 # Run by `make quality` (label quality), not by `make test`: it takes several minutes.
 set -uo pipefail
 build=${BG_BUILD:?BG_BUILD is the build directory}
@@ -28,6 +32,8 @@ src=${BG_SOURCE:?BG_SOURCE is the source directory}
 NOISE=${BG_NOISE_RUNS:-30}
 CONTROL=${BG_CONTROL_RUNS:-10}
 SLOW=${BG_SLOW_RUNS:-10}
+COMPARISON=${BG_COMPARISON:-history}
+ROUNDS=${BG_ROUNDS:-3}
 BENCHGATE=$build/bin/benchgate
 BENCHGATED=$build/bin/benchgated
 work=$(mktemp -d /tmp/bg-noise.XXXXXX)
@@ -54,8 +60,9 @@ for _ in $(seq 100); do
 done
 [ -n "$url" ] || { cat "$work/log"; exit 1; }
 admin=$("$BENCHGATED" token create --db "$db" --role admin 2>/dev/null)
+project="{\"slug\":\"noise\",\"comparison\":\"$COMPARISON\",\"interleave_rounds\":$ROUNDS}"
 curl -fsS -X POST "$url/api/v1/projects" -H "Authorization: Bearer $admin" \
-  -H 'Content-Type: application/json' -d '{"slug":"noise"}' >/dev/null || exit 1
+  -H 'Content-Type: application/json' -d "$project" >/dev/null || exit 1
 export BENCHGATE_TOKEN
 BENCHGATE_TOKEN=$("$BENCHGATED" token create --db "$db" --project noise --role agent 2>/dev/null)
 
@@ -122,6 +129,10 @@ measure() { # FILE, then extra args for benchgate run
   state=$(sed -n 's/^verdict: \([a-z_]*\).*/\1/p' "$work/run.out" | head -1)
   summary=$(sed -n 's/^verdict: [a-z_]*: //p' "$work/run.out" | head -1)
   runs=$(grep -cE '^[0-9a-f]{8}-[0-9a-f]{4}-' "$work/run.out")
+  # An interleaved run measures base and head once per round: machine time of 2 R runs.
+  local measured
+  measured=$(grep -cE '^benchgate: round [0-9]+/[0-9]+: (base|head)$' "$work/run.err")
+  [ "$measured" -gt 0 ] && runs=$((runs - 1 + measured))
   echo "$code ${state:-?} $runs ${summary:-} [load $load]"
   [ "$code" -le 1 ] || { cat "$work/run.err" >&2; }
 }
@@ -135,7 +146,8 @@ regressed() {
 }
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)," \
-  "$(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ); suite format: $micro_format"
+  "$(uname -sr), $(date -u +%Y-%m-%dT%H:%MZ); suite format: $micro_format;" \
+  "comparison: $COMPARISON$([ "$COMPARISON" = history ] || echo ", $ROUNDS rounds")"
 noise_fail=0 noise_judged=0 noise_runs=0
 # benchgate on the commits the peers judge (after PEER_HISTORY of history), for their table.
 late_fail=0 late_judged=0 late_runs=0
