@@ -363,8 +363,15 @@ struct confirming {
   const struct bg_delivery *d;
 };
 
-static int confirm_measure(void *ctx, const unsigned char *only, struct bg_run *run, char *err,
-                           size_t errlen) {
+static int measure_interleaved(const struct flags *fl, const struct bg_config *cf,
+                               const struct bg_measure_opts *mo, size_t rounds,
+                               const char *base_sha, struct bg_run *run, int *unready, char *err,
+                               size_t errlen);
+
+/* A confirmation: the suites only[] names, interleaved with base_sha when the verdict asks
+ * (alone, with a warning, when the base cannot be checked out or configured). */
+static int confirm_measure(void *ctx, const unsigned char *only, const char *base_sha,
+                           size_t rounds, struct bg_run *run, char *err, size_t errlen) {
   const struct confirming *c = ctx;
   struct bg_measure_opts mo = {.cpus = c->cf->cpus,
                                .ncpus = c->cf->ncpus,
@@ -373,6 +380,13 @@ static int confirm_measure(void *ctx, const unsigned char *only, struct bg_run *
                                .interactive = bg_cli_interactive(),
                                .only = only,
                                .no_build = 1};
+  if (base_sha) {
+    int unready = 0;
+    int rc = measure_interleaved(c->fl, c->cf, &mo, rounds, base_sha, run, &unready, err, errlen);
+    if (rc == BG_OK || !unready)
+      return rc;
+    bg_cli_warn("%s; confirming with the commit alone", err); /* nothing measured yet */
+  }
   return bg_measure_run(c->cf, &mo, run, err, errlen);
 }
 
@@ -579,7 +593,8 @@ static int base_config(const struct flags *fl, const char *base_cwd, struct bg_c
  * or has no usable benchgate.yml). */
 static int measure_interleaved(const struct flags *fl, const struct bg_config *cf,
                                const struct bg_measure_opts *mo, size_t rounds,
-                               struct bg_run *run, int *unready, char *err, size_t errlen) {
+                               const char *base_sha, struct bg_run *run, int *unready, char *err,
+                               size_t errlen) {
   char tmp[4096], prefix[4096], base_cwd[8300];
   const char *td = getenv("TMPDIR");
   struct bg_config *bcf = NULL;
@@ -599,21 +614,23 @@ static int measure_interleaved(const struct flags *fl, const struct bg_config *c
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
-  bg_cli_error("checking out the base %.12s in %s", run->baseline_sha, tmp);
+  bg_cli_error("checking out the base %.12s in %s", base_sha, tmp);
   snprintf(base_cwd, sizeof base_cwd, "%s/%s", tmp, prefix);
   char gerr[1024];
-  rc = bg_measure_ab_worktree_add(NULL, run->baseline_sha, tmp, gerr, sizeof gerr);
+  rc = bg_measure_ab_worktree_add(NULL, base_sha, tmp, gerr, sizeof gerr);
   if (rc != BG_OK)
-    snprintf(err, errlen, "the base %.12s: cannot check it out: %s", run->baseline_sha, gerr);
+    snprintf(err, errlen, "the base %.12s: cannot check it out: %s", base_sha, gerr);
   else if ((rc = base_config(fl, base_cwd, &bcf, err, errlen)) != BG_OK)
-    snprintf(err + strlen(err), errlen - strlen(err), " (the base %.12s)", run->baseline_sha);
+    snprintf(err + strlen(err), errlen - strlen(err), " (the base %.12s)", base_sha);
   if (rc == BG_OK) {
     struct bg_measure_ab ab = {.base = {base_cwd, bcf},
                                .head = {NULL, cf},
-                               .base_sha = run->baseline_sha,
+                               .base_sha = base_sha,
                                .rounds = rounds,
                                .opts = *mo,
-                               .suite_end = mo->suite_end};
+                               .suite_end = mo->suite_end,
+                               .only = mo->only,
+                               .head_built = mo->no_build};
     ab.opts.cancel = &stopped;
     *unready = 0;
     rc = bg_measure_ab_run(&ab, run, err, errlen);
@@ -704,7 +721,8 @@ int bg_cmd_run_main(int argc, char **argv) {
   if (interleave_rounds(&fl, &access, run, &rounds) != BG_OK)
     goto out;
   int unready = 0;
-  int rc = rounds ? measure_interleaved(&fl, cf, &mo, rounds, run, &unready, err, sizeof err)
+  int rc = rounds ? measure_interleaved(&fl, cf, &mo, rounds, run->baseline_sha, run, &unready, err,
+                                        sizeof err)
                   : bg_measure_run(cf, &mo, run, err, sizeof err);
   /* The project asked, the base cannot be measured (say, the pull request adds benchgate.yml):
    * the commit alone still gets its verdict, on the history. */

@@ -277,6 +277,8 @@ struct job_measure {
   struct bg_config *cf;
   size_t *suite_end;
   const struct bg_delivery *d;
+  const struct bg_lease_job *j;     /* for an interleaved confirmation's base checkout */
+  const struct bg_agent_project *p;
 };
 
 /* The measurement options of the job's checkout: the suites only[] names (NULL: all, with
@@ -330,27 +332,30 @@ static size_t job_rounds(struct serve *s, const struct bg_lease_job *j, const st
  * usable configuration. */
 static int measure_ab(struct serve *s, const struct bg_lease_job *j,
                       const struct bg_agent_project *p, struct job_measure *m, size_t rounds,
-                      struct bg_run *run, char *err, size_t errlen) {
+                      const char *base_sha, const unsigned char *only, struct bg_run *run,
+                      char *err, size_t errlen) {
   char dir[BG_WORKSPACE_PATH_MAX + 64];
   struct bg_config *bcf = NULL;
-  bg_cli_error("job %lld: checking out the base %.12s", j->id, run->baseline_sha);
-  int rc = bg_workspace_checkout_base(&s->ws, j->project, p->repository, run->baseline_sha, j->id,
-                                      dir, sizeof dir, err, errlen);
+  bg_cli_error("job %lld: checking out the base %.12s", j->id, base_sha);
+  int rc = bg_workspace_checkout_base(&s->ws, j->project, p->repository, base_sha, j->id, dir,
+                                      sizeof dir, err, errlen);
   if (rc != BG_OK)
     snprintf(err + strlen(err), errlen - strlen(err), " (checkout of the base)");
   else if ((rc = load_config(dir, p->config, &bcf, err, errlen)) != BG_OK)
-    snprintf(err + strlen(err), errlen - strlen(err), " (the base %.12s)", run->baseline_sha);
+    snprintf(err + strlen(err), errlen - strlen(err), " (the base %.12s)", base_sha);
   if (rc != BG_OK) {
     /* The commit alone still gets its verdict, on the history. */
     bg_cli_warn("job %lld: %s; measuring the commit alone", j->id, err);
-    rc = measure_suites(m, NULL, run, err, errlen);
+    rc = measure_suites(m, only, run, err, errlen);
   } else {
     struct bg_measure_ab ab = {.base = {dir, bcf},
                                .head = {m->dir, m->cf},
-                               .base_sha = run->baseline_sha,
+                               .base_sha = base_sha,
                                .rounds = rounds,
-                               .opts = measure_opts(m, NULL),
-                               .suite_end = m->suite_end};
+                               .opts = measure_opts(m, only),
+                               .suite_end = only ? NULL : m->suite_end,
+                               .only = only,
+                               .head_built = only != NULL};
     rc = bg_measure_ab_run(&ab, run, err, errlen);
   }
   bg_config_free(bcf);
@@ -362,6 +367,8 @@ static int measure_ab(struct serve *s, const struct bg_lease_job *j,
 static int measure(struct serve *s, const struct bg_lease_job *j, const struct bg_agent_project *p,
                    struct job_measure *m, struct bg_run *run, char *err, size_t errlen) {
   int rc = load_config(m->dir, p->config, &m->cf, err, errlen);
+  m->j = j;
+  m->p = p;
   if (rc == BG_OK && m->cf->project && strcmp(m->cf->project, j->project))
     bg_cli_warn("job %lld: %s names project %s; the job is for %s, where the run goes", j->id,
                 p->config, m->cf->project, j->project);
@@ -371,15 +378,19 @@ static int measure(struct serve *s, const struct bg_lease_job *j, const struct b
     run->confirmable = 1; /* this agent runs the confirmations the verdict asks for */
     m->suite_end = bg_xcalloc(m->cf->nsuites ? m->cf->nsuites : 1, sizeof *m->suite_end);
     size_t rounds = job_rounds(s, j, run);
-    rc = rounds ? measure_ab(s, j, p, m, rounds, run, err, errlen)
+    rc = rounds ? measure_ab(s, j, p, m, rounds, run->baseline_sha, NULL, run, err, errlen)
                 : measure_suites(m, NULL, run, err, errlen);
   }
   return rc;
 }
 
-static int confirm_measure(void *ctx, const unsigned char *only, struct bg_run *run, char *err,
-                           size_t errlen) {
-  return measure_suites(ctx, only, run, err, errlen);
+/* A confirmation: the suites only[] names, interleaved with base_sha when the verdict asks. */
+static int confirm_measure(void *ctx, const unsigned char *only, const char *base_sha,
+                           size_t rounds, struct bg_run *run, char *err, size_t errlen) {
+  struct job_measure *m = ctx;
+  if (base_sha && m->j && m->p)
+    return measure_ab(m->s, m->j, m->p, m, rounds, base_sha, only, run, err, errlen);
+  return measure_suites(m, only, run, err, errlen);
 }
 
 static int confirm_upload(void *ctx, const struct bg_run *run, char **answer, char *err,
@@ -498,7 +509,7 @@ static int run_job(struct serve *s, const struct bg_lease_job *j) {
   int rc = bg_workspace_checkout(&s->ws, j->project, p->repository, j->sha, j->id, dir, sizeof dir,
                                  err, sizeof err);
   t.checkout = mono_ms() - t0;
-  struct job_measure m = {s, dir, NULL, NULL, NULL};
+  struct job_measure m = {s, dir, NULL, NULL, NULL, NULL, NULL};
   if (rc == BG_OK)
     rc = measure(s, j, p, &m, run, err, sizeof err);
   else

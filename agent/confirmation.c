@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "mem.h"
 #include "uuid.h"
+#include "valid.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -28,6 +29,14 @@ void bg_confirmation_ask_parse(const char *json, struct bg_confirmation_ask *a) 
     cJSON_ArrayForEach(b, bs) {
       if (cJSON_IsString(b))
         a->benchmarks[a->nbenchmarks++] = bg_xstrdup(b->valuestring);
+    }
+    const cJSON *il = cJSON_GetObjectItemCaseSensitive(c, "interleave");
+    const cJSON *base = cJSON_GetObjectItemCaseSensitive(il, "base");
+    const cJSON *rounds = cJSON_GetObjectItemCaseSensitive(il, "rounds");
+    if (cJSON_IsString(base) && bg_valid_sha(base->valuestring) && cJSON_IsNumber(rounds) &&
+        rounds->valuedouble >= 2 && rounds->valuedouble <= BG_RUN_MAX_ROUNDS) {
+      snprintf(a->base_sha, sizeof a->base_sha, "%s", base->valuestring);
+      a->rounds = (size_t)rounds->valuedouble;
     }
   }
   cJSON_Delete(root);
@@ -99,12 +108,15 @@ static int confirm_once(const struct bg_confirmation_ops *ops, const struct bg_r
   for (size_t i = 0; i < nsuites; i++)
     n += only[i];
   bg_cli_error("confirming %zu doubtful benchmark%s of run %s: confirmation run %zu of up to %zu "
-               "(%zu of %zu suites)",
+               "(%zu of %zu suites)%s%.12s",
                ask->nbenchmarks, ask->nbenchmarks == 1 ? "" : "s", first->run_id, ask->runs,
-               ask->max, n, nsuites);
+               ask->max, n, nsuites, ask->rounds ? ", interleaved with " : "",
+               ask->rounds ? ask->base_sha : "");
   struct bg_run *run = bg_confirmation_new_run(first);
   char *next = NULL;
-  int rc = run ? ops->measure(ops->ctx, only, run, err, errlen) : BG_EIO;
+  int rc = run ? ops->measure(ops->ctx, only, ask->rounds ? ask->base_sha : NULL, ask->rounds, run,
+                             err, errlen)
+               : BG_EIO;
   if (!run)
     snprintf(err, errlen, "cannot make a run id: no randomness from the kernel");
   if (rc == BG_OK && (rc = ops->upload(ops->ctx, run, &next, err, errlen)) == BG_OK) {

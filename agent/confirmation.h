@@ -24,6 +24,10 @@ struct bg_confirmation_ask {
   size_t runs, max;  /* runs pooled so far, confirmations allowed */
   char **benchmarks; /* the doubtful results' benchmarks; owned */
   size_t nbenchmarks;
+  /* "interleave": {"base": SHA, "rounds": R}: measure the confirmation as base and head in
+   * turn (measure_ab.h); rounds 0: the head alone. */
+  char base_sha[65];
+  size_t rounds;
 };
 
 /* Reads the "confirmation" member of an upload's answer ({"verdict": {...}}) or of a verdict
@@ -43,12 +47,13 @@ void bg_confirmation_suites(const struct bg_run *first, const size_t *suite_end,
 struct bg_run *bg_confirmation_new_run(const struct bg_run *first);
 
 /* How a command measures and uploads a confirmation. measure fills run (from
- * bg_confirmation_new_run) with the suites only[] names; upload delivers it and returns the
+ * bg_confirmation_new_run) with the suites only[] names, interleaved with commit base_sha
+ * over `rounds` rounds when base_sha is not NULL; upload delivers it and returns the
  * answer's body (a 2xx), which the caller frees with free(). Each returns BG_OK or an error
  * with its message in err. */
 struct bg_confirmation_ops {
-  int (*measure)(void *ctx, const unsigned char *only, struct bg_run *run, char *err,
-                 size_t errlen);
+  int (*measure)(void *ctx, const unsigned char *only, const char *base_sha, size_t rounds,
+                 struct bg_run *run, char *err, size_t errlen);
   int (*upload)(void *ctx, const struct bg_run *run, char **answer, char *err, size_t errlen);
   void *ctx;
 };

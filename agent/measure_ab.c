@@ -125,13 +125,14 @@ static void take_head(struct bg_run *run, struct bg_run *t) {
 
 /* One side of round i (0-based) into the round's run. `built` says whether the side was
  * built in an earlier round. */
-static int measure_side(const struct bg_measure_ab *p, int head, size_t i, int *built,
-                        struct bg_run *run, struct bg_run *side, char *err, size_t errlen) {
+static int measure_side(const struct bg_measure_ab *p, const unsigned char *base_only, int head,
+                        size_t i, int *built, struct bg_run *run, struct bg_run *side, char *err,
+                        size_t errlen) {
   const struct bg_measure_ab_side *s = head ? &p->head : &p->base;
   struct bg_measure_opts mo = p->opts;
   char msg[BG_MEASURE_ERR_MAX];
   mo.dir = s->dir;
-  mo.only = NULL;
+  mo.only = head ? p->only : base_only;
   mo.no_build = *built;
   mo.suite_end = head && i == 0 ? p->suite_end : NULL;
   bg_cli_error("round %zu/%zu: %s", i + 1, p->rounds, head ? "head" : "base");
@@ -156,8 +157,22 @@ static int measure_side(const struct bg_measure_ab *p, int head, size_t i, int *
   return BG_OK;
 }
 
+/* The base's suites a confirmation re-runs: those named like a head suite p->only keeps
+ * (NULL: all). The caller frees it. */
+static unsigned char *base_suites(const struct bg_measure_ab *p) {
+  if (!p->only)
+    return NULL;
+  const struct bg_config *b = p->base.cf, *h = p->head.cf;
+  unsigned char *only = bg_xcalloc(b->nsuites ? b->nsuites : 1, 1);
+  for (size_t i = 0; i < b->nsuites; i++)
+    for (size_t k = 0; k < h->nsuites && !only[i]; k++)
+      only[i] = p->only[k] && !strcmp(b->suites[i].name, h->suites[k].name);
+  return only;
+}
+
 int bg_measure_ab_run(const struct bg_measure_ab *p, struct bg_run *run, char *err, size_t errlen) {
-  int built[2] = {0, 0}; /* base, head */
+  int built[2] = {0, p->head_built}; /* base, head */
+  unsigned char *base_only = base_suites(p);
   struct bg_interleaved *iv = bg_run_interleave(run, p->base_sha);
   bg_cli_error("interleaved A/B: %zu rounds of base %.12s and head %.12s", p->rounds, p->base_sha,
                run->commit.sha);
@@ -167,11 +182,15 @@ int bg_measure_ab_run(const struct bg_measure_ab *p, struct bg_run *run, char *e
     int first = (int)(i % 2);
     for (int k = 0; k < 2; k++) {
       int head = k ? !first : first;
-      int rc = measure_side(p, head, i, &built[head], run, head ? r->head : r->base, err, errlen);
-      if (rc != BG_OK)
+      int rc = measure_side(p, base_only, head, i, &built[head], run, head ? r->head : r->base,
+                            err, errlen);
+      if (rc != BG_OK) {
+        free(base_only);
         return rc;
+      }
     }
   }
+  free(base_only);
   struct bg_ferr fe;
   if (bg_run_validate(run, &fe) != BG_OK) {
     snprintf(err, errlen, "the interleaved run is not valid: %s: %s", fe.field, fe.message);

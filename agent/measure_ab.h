@@ -34,6 +34,10 @@ struct bg_measure_ab {
   struct bg_measure_opts opts;
   size_t *suite_end; /* NULL, or (head cf->nsuites entries) where the head's suites end in
                       * run's results (what its confirmations re-run, confirmation.h) */
+  /* A confirmation (confirmation.h): only[i] 0 skips the head's suite i, and the base's
+   * suites of other names (NULL: every suite); head_built: the head's checkout is built. */
+  const unsigned char *only;
+  int head_built;
 };
 
 /* Measures p's rounds into `run`, whose identity (run_id, commit, testbed, agent) the caller

@@ -6,12 +6,18 @@
 
 #include <stdlib.h>
 
+/* 1 when o was compared by a test with a p-value: the t statistic over runs, or the pairs of
+ * an interleaved run (exact results have none). */
+static int t_tested(const struct bg_gate_outcome *o) {
+  return o->tested && (o->method == BG_GATE_METHOD_T || o->method == BG_GATE_METHOD_PAIRED);
+}
+
 /* 1 when t-tested outcome o is worse and the worse end of its interval reaches min_effect
  * with q_worse <= level: the gate's "regressed" with the fail budget relaxed to level. The
  * interval, not the point estimate: a true change of exactly min_effect has its estimate below
  * min_effect half the time, and would then never be re-run. */
 static int worse_reaching(const struct bg_gate_outcome *o, double level) {
-  if (!o->tested || o->ignored || o->acknowledged || o->method != BG_GATE_METHOD_T)
+  if (!t_tested(o) || o->ignored || o->acknowledged)
     return 0;
   /* Signed so that positive is worse, as the gate's classes read it. */
   int higher = o->direction == BG_HIGHER;
@@ -24,7 +30,7 @@ static int worse_reaching(const struct bg_gate_outcome *o, double level) {
  * confirmation that falls short of significance does not clear a real slowdown on a noisy
  * benchmark. Being the one rule, it is also what the next confirmation re-runs. */
 int bg_confirm_doubtful(const struct bg_gate_outcome *o) {
-  if (!o->tested || o->ignored || o->acknowledged || o->method != BG_GATE_METHOD_T)
+  if (!t_tested(o) || o->ignored || o->acknowledged)
     return 0;
   return o->cls == BG_GATE_REGRESSED ||
          worse_reaching(o, o->confirmed ? BG_CONFIRM_STILL_LEVEL : BG_CONFIRM_LEVEL);
@@ -117,8 +123,11 @@ void bg_confirm_apply_config(struct bg_gate_verdict *v, size_t runs, size_t max,
     v->state = BG_GATE_PENDING;
   if (out->decision == BG_CONFIRM_UNKNOWN)
     unclear(v);
-  v->confirmation = (struct bg_gate_confirmation){bg_confirm_decision_name(out->decision),
-                                                  out->runs, out->max, out->doubtful};
+  v->confirmation =
+      (struct bg_gate_confirmation){.decision = bg_confirm_decision_name(out->decision),
+                                    .runs = out->runs,
+                                    .max = out->max,
+                                    .doubtful = out->doubtful};
 }
 
 const char *bg_confirm_decision_name(enum bg_confirm_decision d) {

@@ -327,6 +327,11 @@ struct bg_gate_confirmation {
   size_t runs;          /* runs the candidate pools (1: the first run alone) */
   size_t max;           /* confirmation runs allowed */
   size_t doubtful;      /* doubtful results */
+  /* Decision needed in a project that compares interleaved runs: measure the confirmation
+   * as base_sha and the head in turn, `rounds` rounds (lib/interleave.h); rounds 0: the head
+   * alone. Set by benchgated after the rule. */
+  char base_sha[65];
+  size_t rounds;
 };
 
 /* A suspected shift of the machine (lib/machine_shift.h) the confirmation rule found;

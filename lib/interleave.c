@@ -65,11 +65,11 @@ static enum bg_gate_class combined(enum bg_gate_class paired, enum bg_gate_class
   return paired;
 }
 
-/* Mode both: each tested result of pv takes the class combined with hv's (same order);
- * a result the pairs could not test keeps the history's outcome (its names stay pv's). Then
- * the counts and the state again. */
+/* A result the pairs could not test (a round lacks it) keeps the history's outcome (its
+ * names stay pv's); in mode both (`both`) each tested result of pv takes the class combined
+ * with hv's (same order). Then the counts and the state again. */
 static void combine(struct bg_gate_verdict *pv, const struct bg_gate_verdict *hv,
-                    const struct bg_gate_config *cfg) {
+                    const struct bg_gate_config *cfg, int both) {
   int fail = 0;
   memset(pv->counts, 0, sizeof pv->counts);
   for (size_t i = 0; i < pv->n; i++) {
@@ -81,7 +81,7 @@ static void combine(struct bg_gate_verdict *pv, const struct bg_gate_verdict *hv
       o->benchmark = b;
       o->measure = m;
       o->unit = u;
-    } else if (o->tested) {
+    } else if (o->tested && both) {
       o->has_history = 1;
       o->history = h->cls;
       o->cls = combined(o->cls, h->cls);
@@ -114,6 +114,7 @@ static struct bg_gate_item *paired_items(const struct bg_gate_verdict *hv,
     it->control = o->control;
     it->min_effect = o->min_effect;
     it->acknowledged = o->acknowledged;
+    it->confirmed = o->confirmed;
     it->npairs = it->candidate ? pairs(ctx, i, o->benchmark, o->measure, &it->pairs) : 0;
     if (o->tested && o->method == BG_GATE_METHOD_T && o->s2 > 0 && isfinite(o->s2)) {
       /* The history's noise as the pairs' prior; its degrees of freedom are at most what
@@ -152,8 +153,7 @@ int bg_interleave_decide(struct bg_gate_verdict **v, enum bg_compare_mode mode,
     return rc;
   /* What the history decision found beyond the classes stays: the confirmation rule and the
    * machine-shift check run after this, on the verdict that decides. */
-  if (mode == BG_COMPARE_BOTH)
-    combine(pv, hv, &c);
+  combine(pv, hv, &c, mode == BG_COMPARE_BOTH);
   pv->comparison.mode = bg_compare_mode_name(mode);
   snprintf(pv->comparison.base_sha, sizeof pv->comparison.base_sha, "%s", base_sha ? base_sha : "");
   pv->comparison.rounds = rounds;

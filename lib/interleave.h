@@ -9,7 +9,7 @@
  * A project chooses the mode:
  *   history      the head against the baseline runs; pairs, if any, are kept but not used;
  *   interleaved  the pairs alone (a run without them is compared with the history, and the
- *                verdict says so);
+ *                verdict says so; so is a result that not every round measured);
  *   both         both comparisons: a result regresses only when both find it regressed (an
  *                intersection-union test: it fails unchanged code no more often than either
  *                alone), a regression that only one finds is inconclusive, an improvement
@@ -26,7 +26,8 @@
 enum bg_compare_mode { BG_COMPARE_HISTORY = 0, BG_COMPARE_INTERLEAVED, BG_COMPARE_BOTH };
 
 #define BG_INTERLEAVE_DEFAULT_ROUNDS 3 /* rounds an agent runs when the project says none */
-#define BG_INTERLEAVE_MAX_ROUNDS 20    /* what a project may ask for (BG_RUN_MAX_ROUNDS accepts more) */
+#define BG_INTERLEAVE_MAX_ROUNDS                                                                   \
+  20 /* what a project may ask for (BG_RUN_MAX_ROUNDS accepts more) */
 
 /* "history", "interleaved", "both" to the mode and back; parse returns 1 when known. */
 int bg_compare_mode_parse(const char *s, enum bg_compare_mode *out);

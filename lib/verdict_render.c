@@ -83,7 +83,13 @@ static void put_confirmation(struct bg_buf *buf, const struct bg_gate_verdict *v
     last = o->benchmark;
     first = 0;
   }
-  PUT(buf, "]}");
+  PUT(buf, "]");
+  if (c->rounds && c->base_sha[0] && !strcmp(c->decision, "needed")) {
+    PUT(buf, ",\"interleave\":{\"base\":");
+    bg_json_str(buf, c->base_sha);
+    bg_buf_printf(buf, ",\"rounds\":%zu}", c->rounds);
+  }
+  PUT(buf, "}");
 }
 
 /* "machine_shift": a suspected shift of the machine (lib/machine_shift.h), when there is one. */

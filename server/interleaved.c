@@ -78,8 +78,8 @@ struct stored_pairs {
   const struct bg_decision *d;
 };
 
-static size_t stored_pairs_of(void *ctx, size_t outcome, const char *benchmark,
-                              const char *measure, const struct bg_gate_pair **out) {
+static size_t stored_pairs_of(void *ctx, size_t outcome, const char *benchmark, const char *measure,
+                              const struct bg_gate_pair **out) {
   const struct stored_pairs *sp = ctx;
   (void)benchmark;
   (void)measure;

@@ -19,9 +19,10 @@ static const char *const sql_text[I_COUNT] = {
                        "log_low, log_high, tail_n) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     [I_RUN_GET] = "SELECT interleaved_base, interleaved_rounds FROM runs WHERE id = ?1",
-    [I_POINTS] = "SELECT benchmark_id, measure_id, round, side, log_center, log_w, raw_center, "
-                 "raw_w, equal_n, log_low, log_high, tail_n FROM interleaved_points WHERE run_id = ?1 "
-                 "ORDER BY benchmark_id, measure_id, round, side",
+    [I_POINTS] =
+        "SELECT benchmark_id, measure_id, round, side, log_center, log_w, raw_center, "
+        "raw_w, equal_n, log_low, log_high, tail_n FROM interleaved_points WHERE run_id = ?1 "
+        "ORDER BY benchmark_id, measure_id, round, side",
 };
 
 static const struct bg_store_module interleaved_sql = {"interleaved", sql_text, I_COUNT, NULL,

@@ -18,10 +18,10 @@
 /* The pairs of one stored run: for each series (bid, mid) with pairs, `rounds` of them. */
 struct bg_istore_pairs {
   char base_sha[65];
-  size_t rounds;  /* 0: the run is not interleaved */
+  size_t rounds; /* 0: the run is not interleaved */
   size_t nseries;
-  long long *bids, *mids;      /* per series, ascending by (bid, mid) */
-  struct bg_gate_pair *pairs;  /* rounds per series, series after series */
+  long long *bids, *mids;     /* per series, ascending by (bid, mid) */
+  struct bg_gate_pair *pairs; /* rounds per series, series after series */
 };
 
 /* Inside the caller's write transaction: stores the interleaved part of run (stored as

@@ -29,6 +29,7 @@
 #include "decision_cache.h"
 #include "events.h"
 #include "gate.h"
+#include "interleave.h"
 #include "interleaved.h"
 #include "mem.h"
 #include "notify.h"
@@ -89,6 +90,16 @@ static void confirm(struct bg_store *s, struct bg_decision *d, const struct bg_p
                     const struct bg_baseline *b, const char *fp, size_t runs, int confirmable) {
   bg_confirm_apply(d->v, runs, p->confirm_runs > 0 ? (size_t)p->confirm_runs : 0, confirmable,
                    fingerprint_moved(s, b, fp), NULL);
+  /* A project that compares interleaved runs confirms that way too: a shift of the machine
+   * that lasts through the re-runs slows the base as much as the head. The base is the
+   * interleaved run's own, or else the newest baseline commit. */
+  struct bg_gate_confirmation *c = &d->v->confirmation;
+  const char *base = d->v->comparison.rounds ? d->v->comparison.base_sha : b->n ? b->shas[0] : NULL;
+  if (p->comparison != BG_COMPARE_HISTORY && c->decision && !strcmp(c->decision, "needed") &&
+      base && *base) {
+    snprintf(c->base_sha, sizeof c->base_sha, "%s", base);
+    c->rounds = p->interleave_rounds > 1 ? (size_t)p->interleave_rounds : BG_INTERLEAVE_DEFAULT_ROUNDS;
+  }
 }
 
 /* Decides stored run `rid` against baseline b with the connection's cache; the thresholds

@@ -23,6 +23,11 @@
 #   a base without benchgate.yml falls back to the commit alone (an error with --interleave);
 #   SIGTERM during a round removes the base's worktree;
 # - `compare --paired` on the written run and on per-round files;
+# - a default-branch commit of project i measured while the machine is 10 % slower: its
+#   confirmation is measured interleaved with the newest baseline commit (the base just as
+#   slow) and the commit passes ("same"); in project h (history) the same machine fails,
+#   confirmed alone; a real 30 % slowdown on main in project i fails on the pairs
+#   ("different");
 # - `serve`: a job of project i with a base sha is measured interleaved, the base checked
 #   out next to the job's and removed with it.
 set -uo pipefail
@@ -281,6 +286,40 @@ check "a stopped interleaved run exits 2" test "$rc" = 2
 has err 'stopped on request' "it says it was stopped"
 no_base_left "after SIGTERM"
 
+# ---- confirmations on the default branch, interleaved with the newest baseline commit ----
+git checkout -q main
+rm -f speed.json
+config i
+timed_commit "i: main, a slower machine"
+machine 1.10
+: >"$CTL/invocations.log"
+expect_exit 0 "interleaved project: a machine 10 % slower through the confirmation passes" -- \
+  "$AGENT" run --gate
+has err 'interleaved with' "the confirmation was asked for interleaved"
+has err 'interleaved A/B: 3 rounds of base' "the agent measured it as base and head in turn"
+check "the confirmation ran the base in a worktree and the head here" \
+  bash -c "grep -q 'benchgate-base' '$CTL/invocations.log' && grep -q ' $TMP/repo\$' '$CTL/invocations.log'"
+verdict i "$(git rev-parse HEAD)"
+expect_json "its verdict: pass, same, on the paired comparison" \
+  'j["state"] == "pass" and j["confirmation"]["decision"] == "same" and all(r["method"] == "paired" for r in j["results"])'
+no_base_left "after an interleaved confirmation"
+config h
+timed_commit "h: main, a slower machine"
+expect_exit 1 "history project: the same slower machine fails, confirmed alone" -- \
+  "$AGENT" run --gate
+check "its confirmation measured the commit alone" bash -c "! grep -q 'interleaved A/B' '$TMP/err'"
+machine 1.0
+config i
+printf '%s\n' '{"alpha": 1.3}' >speed.json
+timed_commit "i: main, alpha 30 % slower"
+expect_exit 1 "interleaved project: a real 30 % slowdown on main fails after its interleaved confirmation" -- \
+  "$AGENT" run --gate
+verdict i "$(git rev-parse HEAD)"
+expect_json "alpha regressed on the pairs, decision different" \
+  'j["confirmation"]["decision"] == "different" and [r["benchmark"] for r in j["results"] if r["class"] == "regressed"] == ["alpha"] and [r["method"] for r in j["results"] if r["benchmark"] == "alpha"] == ["paired"]'
+rm -f speed.json
+timed_commit "i: main, alpha back"
+
 # ---- serve: a job of project i, interleaved ----
 git checkout -q main
 pr i served '{"alpha": 1.3}'
@@ -300,8 +339,10 @@ expect_exit 1 "serve: the job of a 30 % slower pull request fails interleaved" -
   --base-sha "$PR_BASE" --testbed tb --wait 120
 await '/job [0-9]*: done/p' "$TMP/agent-a1.log" >/dev/null || bad "the agent did not finish the job"
 has -F agent-a1.log "interleaved A/B: 3 rounds of base" "the agent interleaved the job"
-check "serve: the base ran in the job's work area, ABBA" test "$(sed -n 's/^hot //p' "$CTL/invocations.log" |
-  sed "s|.*/jobs/[0-9]*\.base$|B|; s|.*/jobs/[0-9]*$|H|" | tr -d '\n')" = BHHBBH
+# The regression is confirmed by a second interleaved measurement of suite hot.
+check "serve: the base ran in the job's work area, ABBA, and again for the confirmation" \
+  test "$(sed -n 's/^hot //p' "$CTL/invocations.log" |
+  sed "s|.*/jobs/[0-9]*\.base$|B|; s|.*/jobs/[0-9]*$|H|" | tr -d '\n')" = BHHBBHBHHBBH
 verdict i "$PR_SHA"
 expect_json "serve: alpha regressed, paired, comparison interleaved" \
   'j["comparison"]["mode"] == "interleaved" and [r["benchmark"] for r in j["results"] if r["class"] == "regressed" and r["method"] == "paired"] == ["alpha"]'

@@ -222,8 +222,8 @@ static void print_false(const struct world *w, const struct job *jb,
     const struct sim_bench *x = &w->bs[b];
     printf("false (%s): cv_w %.4f cv_b %.4f bimodal %d drift %.4f change %+.4f [%+.4f, %+.4f] "
            "t %.2f df %.1f s2 %.3g d:",
-           scenario, x->cv_w, x->cv_b, x->bimodal, x->drift, o->change, o->change_lo, o->change_hi, o->t,
-           o->df, o->s2);
+           scenario, x->cv_w, x->cv_b, x->bimodal, x->drift, o->change, o->change_lo, o->change_hi,
+           o->t, o->df, o->s2);
     for (int k = 0; k < w->rounds; k++)
       printf(" %+.4f", jb->pairs[b][k].head.log_center - jb->pairs[b][k].base.log_center);
     printf("\n");
@@ -297,8 +297,10 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "--smoke")) {
       smoke = 1;
       trials = 150;
-    } else if (!strcmp(argv[i], "--seed") && i + 1 < argc && parse_long(argv[++i], 0, 1L << 40, &seed)) {
-    } else if (!strcmp(argv[i], "--trials") && i + 1 < argc && parse_long(argv[++i], 1, 1000000, &trials)) {
+    } else if (!strcmp(argv[i], "--seed") && i + 1 < argc &&
+               parse_long(argv[++i], 0, 1L << 40, &seed)) {
+    } else if (!strcmp(argv[i], "--trials") && i + 1 < argc &&
+               parse_long(argv[++i], 1, 1000000, &trials)) {
     } else if (!strcmp(argv[i], "--rounds") && i + 1 < argc &&
                parse_long(argv[++i], 2, MAX_ROUNDS, &rounds)) {
     } else {

@@ -229,9 +229,8 @@ static void mode_interleaved_replaces_the_history(void **state) {
   (void)state;
   struct modes_fixture f;
   struct bg_gate_verdict *v = history_verdict(&f);
-  assert_int_equal(bg_interleave_decide(&v, BG_COMPARE_INTERLEAVED, SHA2, 4, fixture_pairs, &f,
-                                        NULL),
-                   BG_OK);
+  assert_int_equal(
+      bg_interleave_decide(&v, BG_COMPARE_INTERLEAVED, SHA2, 4, fixture_pairs, &f, NULL), BG_OK);
   assert_string_equal(v->comparison.mode, "interleaved");
   assert_string_equal(v->comparison.base_sha, SHA2);
   assert_int_equal(v->comparison.rounds, 4);
