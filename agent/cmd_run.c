@@ -370,8 +370,9 @@ static int measure_interleaved(const struct flags *fl, const struct bg_config *c
 
 /* A confirmation: the suites only[] names, interleaved with base_sha when the verdict asks
  * (alone, with a warning, when the base cannot be checked out or configured). */
-static int confirm_measure(void *ctx, const unsigned char *only, const char *base_sha,
-                           size_t rounds, struct bg_run *run, char *err, size_t errlen) {
+static int confirm_measure(void *ctx, const unsigned char *only,
+                           const struct bg_confirmation_ask *ask, struct bg_run *run, char *err,
+                           size_t errlen) {
   const struct confirming *c = ctx;
   struct bg_measure_opts mo = {.cpus = c->cf->cpus,
                                .ncpus = c->cf->ncpus,
@@ -379,10 +380,13 @@ static int confirm_measure(void *ctx, const unsigned char *only, const char *bas
                                .verbose = c->fl->verbose,
                                .interactive = bg_cli_interactive(),
                                .only = only,
+                               .benchmarks = (const char *const *)ask->benchmarks,
+                               .nbenchmarks = ask->nbenchmarks,
                                .no_build = 1};
-  if (base_sha) {
+  if (ask->rounds) {
     int unready = 0;
-    int rc = measure_interleaved(c->fl, c->cf, &mo, rounds, base_sha, run, &unready, err, errlen);
+    int rc = measure_interleaved(c->fl, c->cf, &mo, ask->rounds, ask->base_sha, run, &unready,
+                                 err, errlen);
     if (rc == BG_OK || !unready)
       return rc;
     bg_cli_warn("%s; confirming with the commit alone", err); /* nothing measured yet */

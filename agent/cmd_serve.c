@@ -282,8 +282,9 @@ struct job_measure {
 };
 
 /* The measurement options of the job's checkout: the suites only[] names (NULL: all, with
- * the build). */
-static struct bg_measure_opts measure_opts(const struct job_measure *m, const unsigned char *only) {
+ * the build), narrowed to ask's benchmarks where a suite can be (ask may be NULL). */
+static struct bg_measure_opts measure_opts(const struct job_measure *m, const unsigned char *only,
+                                           const struct bg_confirmation_ask *ask) {
   const struct serve *s = m->s;
   const struct bg_config *cf = m->cf;
   /* The machine knows its CPUs better than the repository does. */
@@ -297,14 +298,19 @@ static struct bg_measure_opts measure_opts(const struct job_measure *m, const un
                                .only = only,
                                .no_build = only != NULL,
                                .suite_end = only ? NULL : m->suite_end};
+  if (ask) {
+    mo.benchmarks = (const char *const *)ask->benchmarks;
+    mo.nbenchmarks = ask->nbenchmarks;
+  }
   return mo;
 }
 
 /* Measures the suites only[] names (NULL: all, with the build) of the job's checkout into
- * run. */
-static int measure_suites(struct job_measure *m, const unsigned char *only, struct bg_run *run,
-                          char *err, size_t errlen) {
-  struct bg_measure_opts mo = measure_opts(m, only);
+ * run, narrowed to ask's benchmarks (ask may be NULL). */
+static int measure_suites(struct job_measure *m, const unsigned char *only,
+                          const struct bg_confirmation_ask *ask, struct bg_run *run, char *err,
+                          size_t errlen) {
+  struct bg_measure_opts mo = measure_opts(m, only, ask);
   return bg_measure_run(m->cf, &mo, run, err, errlen);
 }
 
@@ -332,8 +338,9 @@ static size_t job_rounds(struct serve *s, const struct bg_lease_job *j, const st
  * usable configuration. */
 static int measure_ab(struct serve *s, const struct bg_lease_job *j,
                       const struct bg_agent_project *p, struct job_measure *m, size_t rounds,
-                      const char *base_sha, const unsigned char *only, struct bg_run *run,
-                      char *err, size_t errlen) {
+                      const char *base_sha, const unsigned char *only,
+                      const struct bg_confirmation_ask *ask, struct bg_run *run, char *err,
+                      size_t errlen) {
   char dir[BG_WORKSPACE_PATH_MAX + 64];
   struct bg_config *bcf = NULL;
   bg_cli_error("job %lld: checking out the base %.12s", j->id, base_sha);
@@ -346,13 +353,13 @@ static int measure_ab(struct serve *s, const struct bg_lease_job *j,
   if (rc != BG_OK) {
     /* The commit alone still gets its verdict, on the history. */
     bg_cli_warn("job %lld: %s; measuring the commit alone", j->id, err);
-    rc = measure_suites(m, only, run, err, errlen);
+    rc = measure_suites(m, only, ask, run, err, errlen);
   } else {
     struct bg_measure_ab ab = {.base = {dir, bcf},
                                .head = {m->dir, m->cf},
                                .base_sha = base_sha,
                                .rounds = rounds,
-                               .opts = measure_opts(m, only),
+                               .opts = measure_opts(m, only, ask),
                                .suite_end = only ? NULL : m->suite_end,
                                .only = only,
                                .head_built = only != NULL};
@@ -378,19 +385,21 @@ static int measure(struct serve *s, const struct bg_lease_job *j, const struct b
     run->confirmable = 1; /* this agent runs the confirmations the verdict asks for */
     m->suite_end = bg_xcalloc(m->cf->nsuites ? m->cf->nsuites : 1, sizeof *m->suite_end);
     size_t rounds = job_rounds(s, j, run);
-    rc = rounds ? measure_ab(s, j, p, m, rounds, run->baseline_sha, NULL, run, err, errlen)
-                : measure_suites(m, NULL, run, err, errlen);
+    rc = rounds ? measure_ab(s, j, p, m, rounds, run->baseline_sha, NULL, NULL, run, err, errlen)
+                : measure_suites(m, NULL, NULL, run, err, errlen);
   }
   return rc;
 }
 
 /* A confirmation: the suites only[] names, interleaved with base_sha when the verdict asks. */
-static int confirm_measure(void *ctx, const unsigned char *only, const char *base_sha,
-                           size_t rounds, struct bg_run *run, char *err, size_t errlen) {
+static int confirm_measure(void *ctx, const unsigned char *only,
+                           const struct bg_confirmation_ask *ask, struct bg_run *run, char *err,
+                           size_t errlen) {
   struct job_measure *m = ctx;
-  if (base_sha && m->j && m->p)
-    return measure_ab(m->s, m->j, m->p, m, rounds, base_sha, only, run, err, errlen);
-  return measure_suites(m, only, run, err, errlen);
+  if (ask->rounds && m->j && m->p)
+    return measure_ab(m->s, m->j, m->p, m, ask->rounds, ask->base_sha, only, ask, run, err,
+                      errlen);
+  return measure_suites(m, only, ask, run, err, errlen);
 }
 
 static int confirm_upload(void *ctx, const struct bg_run *run, char **answer, char *err,

@@ -12,6 +12,7 @@
 #include "gate_thresholds.h"
 #include "mem.h"
 #include "run.h"
+#include "suite_filter.h"
 #include "valid.h"
 
 #include <errno.h>
@@ -314,10 +315,12 @@ struct suite_arg {
   int has_reps, has_warmup;
   const yaml_node_t *measures_node;
   const yaml_node_t *output_node;
+  const yaml_node_t *filter_node;
 };
 
-static const char *const suite_keys[] = {"name",        "format", "command", "output",   "cwd",
-                                         "repetitions", "warmup", "timeout", "measures", NULL};
+static const char *const suite_keys[] = {"name",    "format",   "command", "output",
+                                         "cwd",     "repetitions", "warmup", "timeout",
+                                         "measures", "filter",   NULL};
 
 static const char *const command_measures[] = {"wall_time", "cpu_time", "max_rss", "instructions",
                                                NULL};
@@ -356,6 +359,19 @@ static int suite_measures(struct ctx *c, const yaml_node_t *v, const char *field
   return BG_OK;
 }
 
+/* `filter` (suite_filter.h): "none", or an argument with {regex} in it exactly once. */
+static int suite_filter(struct ctx *c, const yaml_node_t *v, const char *field,
+                        struct bg_suite *s) {
+  int rc = get_string(c, v, field, 0, &s->filter);
+  if (rc != BG_OK || !strcmp(s->filter, BG_SUITE_FILTER_NONE))
+    return rc;
+  const char *at = strstr(s->filter, BG_SUITE_FILTER_REGEX);
+  if (!at || strstr(at + 1, BG_SUITE_FILTER_REGEX))
+    return fail(c, v, field, "must hold %s exactly once (or be %s)", BG_SUITE_FILTER_REGEX,
+                BG_SUITE_FILTER_NONE);
+  return BG_OK;
+}
+
 static int suite_pair(struct ctx *c, int key, const yaml_node_t *v, const char *field, void *arg) {
   struct suite_arg *a = arg;
   struct bg_suite *s = a->s;
@@ -386,14 +402,17 @@ static int suite_pair(struct ctx *c, int key, const yaml_node_t *v, const char *
     return get_long(c, v, field, 0, BG_CONFIG_MAX_WARMUP, &s->warmup);
   case 7:
     return get_long(c, v, field, 1, BG_CONFIG_MAX_TIMEOUT, &s->timeout);
-  default:
+  case 8:
     a->measures_node = v;
     return suite_measures(c, v, field, s);
+  default:
+    a->filter_node = v;
+    return suite_filter(c, v, field, s);
   }
 }
 
 static int parse_suite(struct ctx *c, const yaml_node_t *n, const char *field, struct bg_suite *s) {
-  struct suite_arg a = {s, 0, 0, NULL, NULL};
+  struct suite_arg a = {s, 0, 0, NULL, NULL, NULL};
   s->line = line_of(n);
   s->timeout = 600;
   int rc = walk_map(c, n, field, suite_keys, suite_pair, &a);
@@ -416,6 +435,9 @@ static int parse_suite(struct ctx *c, const yaml_node_t *n, const char *field, s
   } else {
     if (a.output_node)
       return fail(c, a.output_node, field, "output: only for suites with a format");
+    if (a.filter_node)
+      return fail(c, a.filter_node, field,
+                  "filter: only for suites with a format (a command suite is one benchmark)");
     if (!a.has_reps)
       s->repetitions = 10;
     if (!a.has_warmup)
@@ -437,6 +459,7 @@ static void suite_clear(struct bg_suite *s) {
   free(s->command);
   free(s->output);
   free(s->cwd);
+  free(s->filter);
   for (size_t i = 0; i < s->nmeasures; i++)
     free(s->measures[i]);
   free(s->measures);

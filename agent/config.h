@@ -33,6 +33,7 @@ struct bg_suite {
   long warmup;      /* default 1 for command suites, 0 for format suites */
   long timeout;     /* seconds per repetition, default 600 */
   char **measures;  /* default wall_time, cpu_time, max_rss */
+  char *filter;     /* NULL: the format's own (suite_filter.h); "none" or with {regex} */
   size_t nmeasures;
   int line; /* line of the suite in the file, for messages */
 };

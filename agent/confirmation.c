@@ -114,9 +114,7 @@ static int confirm_once(const struct bg_confirmation_ops *ops, const struct bg_r
                ask->rounds ? ask->base_sha : "");
   struct bg_run *run = bg_confirmation_new_run(first);
   char *next = NULL;
-  int rc = run ? ops->measure(ops->ctx, only, ask->rounds ? ask->base_sha : NULL, ask->rounds, run,
-                             err, errlen)
-               : BG_EIO;
+  int rc = run ? ops->measure(ops->ctx, only, ask, run, err, errlen) : BG_EIO;
   if (!run)
     snprintf(err, errlen, "cannot make a run id: no randomness from the kernel");
   if (rc == BG_OK && (rc = ops->upload(ops->ctx, run, &next, err, errlen)) == BG_OK) {

@@ -47,12 +47,13 @@ void bg_confirmation_suites(const struct bg_run *first, const size_t *suite_end,
 struct bg_run *bg_confirmation_new_run(const struct bg_run *first);
 
 /* How a command measures and uploads a confirmation. measure fills run (from
- * bg_confirmation_new_run) with the suites only[] names, interleaved with commit base_sha
- * over `rounds` rounds when base_sha is not NULL; upload delivers it and returns the
- * answer's body (a 2xx), which the caller frees with free(). Each returns BG_OK or an error
- * with its message in err. */
+ * bg_confirmation_new_run) with the suites only[] names, in those that can run some of their
+ * benchmarks alone (suite_filter.h) only ask's benchmarks, interleaved with commit
+ * ask->base_sha over ask->rounds rounds when rounds is not 0; upload delivers it and returns
+ * the answer's body (a 2xx), which the caller frees with free(). Each returns BG_OK or an
+ * error with its message in err. */
 struct bg_confirmation_ops {
-  int (*measure)(void *ctx, const unsigned char *only, const char *base_sha, size_t rounds,
+  int (*measure)(void *ctx, const unsigned char *only, const struct bg_confirmation_ask *ask,
                  struct bg_run *run, char *err, size_t errlen);
   int (*upload)(void *ctx, const struct bg_run *run, char **answer, char *err, size_t errlen);
   void *ctx;

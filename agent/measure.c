@@ -7,6 +7,7 @@
 #include "fingerprint.h"
 #include "progress.h"
 #include "runner.h"
+#include "suite_filter.h"
 #include "valid.h"
 
 #include <errno.h>
@@ -246,7 +247,10 @@ static int measure_suite(const struct bg_suite *s, const struct bg_measure_opts 
   struct bg_runner_opts ro;
   memset(&ro, 0, sizeof ro);
   char dir[4096];
-  ro.command = s->command;
+  char *narrowed = bg_suite_filter_command(s, o->benchmarks, o->nbenchmarks);
+  ro.command = narrowed ? narrowed : s->command;
+  if (narrowed)
+    bg_cli_error("suite %s: the doubtful benchmarks alone: %s", s->name, narrowed);
   ro.cwd = suite_dir(o->dir, s->cwd, dir, sizeof dir);
   ro.cpus = o->cpus;
   ro.ncpus = o->ncpus;
@@ -268,6 +272,7 @@ static int measure_suite(const struct bg_suite *s, const struct bg_measure_opts 
     rc = run_command_suite(s, &ro, run, err, errlen);
   }
   bg_progress_suite_end(pg, rc == BG_OK, mono_ns());
+  free(narrowed);
   return rc;
 }
 

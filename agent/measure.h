@@ -33,9 +33,12 @@ struct bg_measure_opts {
   int verbose;     /* 1: benchmark output goes through to stderr */
   int interactive; /* 1: redraw a progress line; else plain lines */
   const volatile sig_atomic_t *cancel; /* non-zero: stop the command running, BG_ECANCELED */
-  /* Confirmation runs (confirmation.h): only[i] 0 skips suite i (NULL: every suite), and the
-   * build is left out when no_build (the checkout is built already). */
+  /* Confirmation runs (confirmation.h): only[i] 0 skips suite i (NULL: every suite); a suite
+   * with a filter (suite_filter.h) runs only the benchmarks[0..nbenchmarks) (none: whole);
+   * and the build is left out when no_build (the checkout is built already). */
   const unsigned char *only;
+  const char *const *benchmarks;
+  size_t nbenchmarks;
   int no_build;
   /* When set (cf->nsuites entries): suite_end[i] is run->nresults after suite i, so results
    * [suite_end[i-1], suite_end[i]) are suite i's (what a confirmation re-runs). */

@@ -1,10 +1,11 @@
 // bench.cc: a small Google Benchmark suite for benchgate's examples and its real-noise test.
 //
-// Six CPU-bound benchmarks of different sizes and kinds (sorting, hashing, recursion, memory
-// copies, a tree map). BG_WORK_PERCENT (default 100) scales the work of every benchmark at
+// Seven CPU-bound benchmarks of different sizes and kinds (sorting, hashing, recursion, memory
+// copies, a tree map, and a chain of multiply-adds in registers: the quietest from run to run,
+// since it touches no memory and predicts every branch). BG_WORK_PERCENT (default 100) scales the work of every benchmark at
 // compile time: each iteration repeats its kernel 100 * BG_WORK_PERCENT / 100 times, so
 // -DBG_WORK_PERCENT=110 is a real 10 % slowdown of every benchmark, and BG_PCT_SORT,
-// BG_PCT_HASH, BG_PCT_FIB, BG_PCT_MEMCPY or BG_PCT_MAP (default BG_WORK_PERCENT) scale one
+// BG_PCT_HASH, BG_PCT_FIB, BG_PCT_MEMCPY, BG_PCT_MAP or BG_PCT_LCG (default BG_WORK_PERCENT) scale one
 // benchmark alone: -DBG_PCT_FIB=103 is a real 3 % slowdown of BM_Fib/18
 // (tests/quality/real_noise.sh uses both).
 #include <benchmark/benchmark.h>
@@ -33,6 +34,9 @@
 #endif
 #ifndef BG_PCT_MAP
 #define BG_PCT_MAP BG_WORK_PERCENT
+#endif
+#ifndef BG_PCT_LCG
+#define BG_PCT_LCG BG_WORK_PERCENT
 #endif
 
 // Kernel repetitions per iteration: 100 at 100 %, so one percent is one repetition.
@@ -110,5 +114,20 @@ static void BM_MapInsert(benchmark::State &state) {
   }
 }
 BENCHMARK(BM_MapInsert)->Arg(1 << 9);
+
+// A linear congruential generator stepped state.range(0) times per kernel: each step waits for
+// the one before (a multiply and an add), so the time is the core's latency alone.
+static void BM_Lcg(benchmark::State &state) {
+  const int64_t steps = state.range(0);
+  for (auto _ : state) {
+    for (int r = 0; r < reps(BG_PCT_LCG); r++) {
+      uint64_t x = static_cast<uint64_t>(r);
+      for (int64_t i = 0; i < steps; i++)
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      benchmark::DoNotOptimize(x);
+    }
+  }
+}
+BENCHMARK(BM_Lcg)->Arg(1 << 10);
 
 BENCHMARK_MAIN();

@@ -15,6 +15,8 @@
 # - 10 % slower in every run: one confirmation, "different", fail (exit 1), an alert;
 # - a change that stays doubtful: confirmations up to the project's confirm_runs (2), then
 #   "unknown": pass with the result inconclusive; with confirm_runs 0, the first run is final;
+# - a suite with a `filter` (suite_filter.h): the confirmation re-runs the doubtful benchmark
+#   alone (bench.py is given the regex), the others keep the first run's numbers;
 # - `serve` with `gate --enqueue --wait`: the job stays running through the confirmation and
 #   is done with the run whose verdict is final;
 # - bad `confirms`: a run of another commit, an unknown run, not a UUID: 400 naming it.
@@ -36,14 +38,15 @@ export BENCHGATE_TOKEN=$ADMIN
 
 CTL="$TMP/ctl"
 mkdir -p "$CTL"
-# control SUITE J F1 [F2...]: suite SUITE's jitter and its factors per invocation from now on.
+# control SUITE J F1 [F2...]: suite SUITE's jitter and its factors per invocation from now on
+# (for every benchmark of the suite; with BENCH set, for that benchmark alone).
 control() {
   local suite=$1 j=$2
   shift 2
-  printf '{"jitter": %s, "factors": [%s]}\n' "$j" "$(
+  printf '{"jitter": %s, "factors": [%s], "only": "%s"}\n' "$j" "$(
     IFS=,
     echo "$*"
-  )" >"$CTL/$suite.json"
+  )" "${BENCH:-}" >"$CTL/$suite.json"
   rm -f "$CTL/count.$suite"
 }
 # ran SUITE: how often SUITE ran since the log was cleared.
@@ -51,9 +54,11 @@ ran() { grep -cx "$1" "$CTL/invocations.log" 2>/dev/null || true; }
 
 git_repo "$TMP/repo"
 cat >bench.py <<'PY'
-# bench.py SUITE CTL: benchmark results in benchgate's own format, from the test's controls.
-import json, os, sys
+# bench.py SUITE CTL [--only=REGEX]: benchmark results in benchgate's own format, from the
+# test's controls; with --only, the benchmarks whose names REGEX matches (as a harness does).
+import json, os, re, sys
 suite, ctl = sys.argv[1], sys.argv[2]
+only = sys.argv[3][len("--only="):] if len(sys.argv) > 3 else None
 levels = {"hot": {"alpha": 1000.0, "beta": 2000.0}, "cold": {"gamma": 3000.0, "delta": 4000.0}}
 spec = json.load(open(os.path.join(ctl, suite + ".json")))
 def bump(name):
@@ -65,11 +70,17 @@ k = bump("count." + suite)      # invocations since the control was set
 g = bump("runs." + suite)       # every invocation: the jitter alternates with it
 with open(os.path.join(ctl, "invocations.log"), "a") as log:
     log.write(suite + "\n")
+if only is not None:
+    with open(os.path.join(ctl, "filters.log"), "a") as log:
+        log.write(only + "\n")
 factors = spec["factors"]
 f = factors[min(k, len(factors) - 1)] * (1 + (spec["jitter"] if g % 2 == 0 else -spec["jitter"]))
 results = []
 for name, level in levels[suite].items():
-    samples = [level * f * (1 + 0.001 * (i - 4.5) / 4.5) for i in range(10)]
+    if only is not None and not re.search(only, name):
+        continue
+    g = f if spec.get("only", "") in ("", name) else f / factors[min(k, len(factors) - 1)]
+    samples = [level * g * (1 + 0.001 * (i - 4.5) / 4.5) for i in range(10)]
     results.append({"benchmark": name, "measure": "wall_time", "unit": "ns",
                     "direction": "lower", "samples": samples})
 print(json.dumps({"results": results}))
@@ -86,6 +97,7 @@ suites:
   - name: cold
     format: native
     command: $PY bench.py cold $CTL
+$([ "$1" = f ] && echo '    filter: "--only={regex}"')
 YML
 }
 config p
@@ -200,6 +212,43 @@ post "$(payload 11111111-1111-4111-8111-111111111113 "$SHA1" not-a-uuid)"
 expect "a confirms that is no UUID is a 400" 400 '"field":"confirms"'
 post "$(payload 11111111-1111-4111-8111-111111111114 "$SHA1" 11111111-1111-4111-8111-111111111114)"
 expect "a run confirming itself is a 400" 400 'cannot confirm itself'
+
+# ---- a suite with a filter: the confirmation re-runs the doubtful benchmark alone ----
+create_project "$ADMIN" '{"slug":"f"}'
+expect "project f created" 201
+config f
+timed_commit "f bench"
+control hot 0.005 1.0
+control cold 0.005 1.0
+for i in $(seq 8); do
+  timed_commit "f history $i"
+  "$AGENT" run >"$TMP/out" 2>"$TMP/err" || bad "f history run $i failed: $(tail -n 3 "$TMP/err")"
+done
+timed_commit "f disturbed"
+SHA5=$(git rev-parse HEAD)
+control hot 0.005 1.0
+BENCH=gamma control cold 0.005 1.10 1.0
+: >"$CTL/invocations.log"
+: >"$CTL/filters.log"
+expect_exit 0 "run --gate passes once gamma's confirmation clears it" -- "$AGENT" run --gate
+check "suite cold ran twice, hot once" test "$(ran cold)/$(ran hot)" = 2/1
+check "the confirmation ran cold with gamma's filter alone" test "$(cat "$CTL/filters.log")" = '^(gamma)$'
+has err "suite cold: the doubtful benchmarks alone: .*--only=" "the agent says it narrows the suite"
+CONF5=$(sed -n 2p "$TMP/out")
+check "the confirmation run holds gamma's result alone" \
+  test "$(sqlite3 "$DB" "SELECT group_concat(b.name) FROM results x JOIN benchmarks b ON b.id = x.benchmark_id WHERE x.run_id = (SELECT id FROM runs WHERE run_id = '$CONF5')")" = gamma
+req GET "/api/v1/projects/f/commits/$SHA5/verdict?testbed=tb"
+expect_json "pass, decision same, delta judged on the first run" \
+  'j["state"] == "pass" and j["confirmation"]["decision"] == "same" and sorted(r["benchmark"] for r in j["results"]) == ["alpha", "beta", "delta", "gamma"]'
+timed_commit "f slower"
+BENCH=gamma control cold 0.005 1.10
+: >"$CTL/filters.log"
+expect_exit 1 "gamma 10 % slower in every run fails on its filtered confirmation" -- "$AGENT" run --gate
+check "the confirmation was filtered to gamma" test "$(cat "$CTL/filters.log")" = '^(gamma)$'
+req GET "/api/v1/projects/f/commits/$(git rev-parse HEAD)/verdict?testbed=tb"
+expect_json "decision different: gamma regressed, delta unchanged" \
+  'j["confirmation"]["decision"] == "different" and {r["benchmark"]: r["class"] for r in j["results"]}["gamma"] == "regressed" and {r["benchmark"]: r["class"] for r in j["results"]}["delta"] == "unchanged"'
+control cold 0.005 1.0
 
 # ---- serve: the job runs through its confirmation ----
 config p
