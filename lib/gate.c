@@ -23,6 +23,8 @@
 #define OUTLIER_SIGMAS 5.0 /* baseline runs this far from the median (robust sigmas) drop */
 #define FEW_RUNS 5         /* below this many baseline runs, tau^2 is pooled */
 #define MAX_DF 1e9
+#define OWN_MIN_DF 10   /* degrees of freedom on which an item's variance may stand alone */
+#define OWN_ALPHA 0.01  /* ... when the measure's prior makes it this unlikely (two-sided) */
 #define PAIR_PRIOR_ALPHA 0.01 /* pairs noisier than their history's prior at this level drop it */
 #define TAIL_SHARE_10 3 /* the one-sided centres average ceil(0.3 n) samples */
 #define TAIL_W_RATIO                                                                               \
@@ -194,6 +196,7 @@ void bg_gate_config_init(struct bg_gate_config *c) {
   c->fail_rate = BG_GATE_DEFAULT_FAIL_RATE;
   c->noise_cv = 0;
   c->paired = 0;
+  c->family = 0;
 }
 
 const char *bg_gate_class_name(enum bg_gate_class c) {
@@ -570,6 +573,20 @@ static void fit_prior(const double *s2, const double *df, size_t n, double *d0, 
   }
 }
 
+/* 1 when item e's variance is its own (gate.h, "moderated"): it rests on at least OWN_MIN_DF
+ * degrees of freedom and the measure's prior (d0, s0) could not have given it (two-sided F
+ * test of s^2 / s0 on (df, d0) degrees of freedom at OWN_ALPHA). The prior speaks for the
+ * typical item of the measure; an item ten times quieter than the others (a register-only
+ * kernel among memory-bound ones), measured often enough to show it, is only blurred by it. */
+static int own_variance(const struct est *e, double d0, double s0) {
+  /* With d0 infinite the variances spread no more than sampling does: none stands out. */
+  if (e->df < OWN_MIN_DF || !(e->s2 > 0) || !isfinite(e->s2) || !(s0 > 0) || !(d0 > 0) ||
+      isinf(d0))
+    return 0;
+  double upper = f_sf(e->s2 / s0, e->df, d0);
+  return 2 * fmin(upper, 1 - upper) < OWN_ALPHA;
+}
+
 /* Shrinks and pools the variances of the items of one measure (those with idx[i] set). */
 static void moderate(const struct bg_gate_item *items, struct est *es, const size_t *idx, size_t n,
                      double noise_cv, double *prior_df, double *prior_s2) {
@@ -599,6 +616,8 @@ static void moderate(const struct bg_gate_item *items, struct est *es, const siz
     if (!e->tested)
       continue;
     double v = e->df >= 1 && isfinite(e->s2) ? e->s2 : 0;
+    if (!e->alone && own_variance(e, d0, s0))
+      e->alone = 1;
     if (e->alone) {
       e->s2mod = v;
       e->dfmod = e->df;
@@ -834,6 +853,27 @@ static enum bg_gate_class t_class(const struct bg_gate_item *it, const struct bg
   return BG_GATE_UNCHANGED;
 }
 
+/* Benjamini-Hochberg q-values of p[0..n) (NAN: not tested) as one family of at least
+ * `family` hypotheses (bg_gate_config.family): the ones not tested here count with p = 1. */
+static void bh_family(const double *p, size_t n, size_t family, double *q) {
+  size_t tested = 0;
+  for (size_t i = 0; i < n; i++)
+    tested += !isnan(p[i]);
+  if (family <= tested) {
+    bg_stats_bh(p, n, q, 1);
+    return;
+  }
+  size_t m = n + (family - tested);
+  double *pp = bg_xmalloc(m * sizeof *pp), *qq = bg_xmalloc(m * sizeof *qq);
+  memcpy(pp, p, n * sizeof *pp);
+  for (size_t i = n; i < m; i++)
+    pp[i] = 1;
+  bg_stats_bh(pp, m, qq, 1);
+  memcpy(q, qq, n * sizeof *q);
+  free(pp);
+  free(qq);
+}
+
 /* Classifies every outcome (q[i], qw[i]: item i's BH q-values of both families), counts the
  * classes and sets the run's state. */
 static void classify(const struct bg_gate_item *items, size_t n, const double *q, const double *qw,
@@ -905,13 +945,13 @@ int bg_gate_decide(const struct bg_gate_item *items, size_t n, const struct bg_g
     outcome_init(&items[i], &cfg, &names, v, &v->outcomes[i]);
     p[i] = test_item(&items[i], &es[i], &tq, &v->outcomes[i]);
   }
-  bg_stats_bh(p, n, q, cfg.alpha);
+  bh_family(p, n, cfg.family, q);
   /* The fail budget: BH over the one-sided "worse" p-values at fail_rate. Under an unchanged
    * commit every hypothesis is null and BH rejects anything with probability at most its
    * level, so this bounds the suite false-fail rate by construction. */
   for (size_t i = 0; i < n; i++)
     pw[i] = isnan(p[i]) ? NAN : v->outcomes[i].p_worse;
-  bg_stats_bh(pw, n, qw, cfg.fail_rate);
+  bh_family(pw, n, cfg.family, qw);
   classify(items, n, q, qw, &cfg, v);
   *out = v;
   free(es);

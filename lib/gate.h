@@ -35,7 +35,11 @@
  *    their median; df = kn' - 1.
  *  - Across the run's items, s^2 is shrunk towards a common prior (empirical Bayes with a
  *    scaled inverse-chi-square prior, the moderated variance of limma): s~^2 = (d0 s0^2 +
- *    df s^2) / (d0 + df), with d0 + df degrees of freedom. With fewer than 5 baseline runs
+ *    df s^2) / (d0 + df), with d0 + df degrees of freedom. An item whose own s^2 rests on
+ *    at least 10 degrees of freedom and that the fitted prior could not have given (two-sided
+ *    F test of s^2 / s0^2 on (df, d0) at 0.01) keeps s^2 and df: the prior describes the
+ *    typical item, and a benchmark ten times quieter than the others, measured often enough
+ *    to show it, would lose most of its power to their noise. With fewer than 5 baseline runs
  *    s~^2 is also floored by mean(w) + the median between-run variance tau^2 of the items
  *    that have at least 5 runs (partial pooling), or of all items when none has.
  *  - d = m_c - mu, se^2 = s~^2 (1/r + 1/k) + max(0, w_c - mean(w)) / r (the last term only
@@ -266,6 +270,12 @@ struct bg_gate_config {
                         * states one) */
   int paired;          /* 1: compare each item's pairs (method "paired") instead of its
                         * baseline and candidate; see "Paired comparison" above */
+  size_t family;       /* both BH families hold at least this many hypotheses: when a
+                        * decision tests only part of a verdict's results (the ones a
+                        * confirmation re-ran interleaved, lib/interleave.h), the others are
+                        * still hypotheses of the same verdict, each counted with p = 1, so
+                        * re-running fewer results never loosens the budget. 0: the items
+                        * tested (default) */
 };
 
 /* How many of an item's nbaseline runs (newest first) the level uses (*k) and the noise

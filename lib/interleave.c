@@ -144,6 +144,13 @@ int bg_interleave_decide(struct bg_gate_verdict **v, enum bg_compare_mode mode,
     return BG_OK;
   }
   c.paired = 1;
+  /* Pairs of only some results (a confirmation that re-ran the doubtful ones) are still
+   * tested as one verdict's worth of hypotheses. */
+  size_t tested = 0;
+  for (size_t i = 0; i < hv->n; i++)
+    tested += !isnan(hv->outcomes[i].p);
+  if (c.family < tested)
+    c.family = tested;
   struct bg_gate_summary *present = bg_xcalloc(hv->n ? hv->n : 1, sizeof *present);
   struct bg_gate_item *items = paired_items(hv, pairs, ctx, present);
   int rc = bg_gate_decide(items, hv->n, &c, &pv);

@@ -1,12 +1,13 @@
 // bench.cc: a small Google Benchmark suite for benchgate's examples and its real-noise test.
 //
-// Seven CPU-bound benchmarks of different sizes and kinds (sorting, hashing, recursion, memory
-// copies, a tree map, and a chain of multiply-adds in registers: the quietest from run to run,
-// since it touches no memory and predicts every branch). BG_WORK_PERCENT (default 100) scales the work of every benchmark at
-// compile time: each iteration repeats its kernel 100 * BG_WORK_PERCENT / 100 times, so
-// -DBG_WORK_PERCENT=110 is a real 10 % slowdown of every benchmark, and BG_PCT_SORT,
-// BG_PCT_HASH, BG_PCT_FIB, BG_PCT_MEMCPY, BG_PCT_MAP or BG_PCT_LCG (default BG_WORK_PERCENT) scale one
-// benchmark alone: -DBG_PCT_FIB=103 is a real 3 % slowdown of BM_Fib/18
+// Eight CPU-bound benchmarks of different sizes and kinds (sorting, hashing, recursion, memory
+// copies, a tree map, table lookups in a chain, and a chain of multiply-adds in registers: the
+// quietest from run to run, since it touches no memory and predicts every branch).
+// BG_WORK_PERCENT (default 100) scales the work of every benchmark at compile time: each
+// iteration repeats its kernel 100 * BG_WORK_PERCENT / 100 times, so -DBG_WORK_PERCENT=110 is
+// a real 10 % slowdown of every benchmark, and BG_PCT_SORT, BG_PCT_HASH, BG_PCT_FIB,
+// BG_PCT_MEMCPY, BG_PCT_MAP, BG_PCT_TABLE or BG_PCT_LCG (default BG_WORK_PERCENT) scale one
+// benchmark alone: -DBG_PCT_LCG=103 is a real 3 % slowdown of BM_Lcg/1024
 // (tests/quality/real_noise.sh uses both).
 #include <benchmark/benchmark.h>
 
@@ -34,6 +35,9 @@
 #endif
 #ifndef BG_PCT_MAP
 #define BG_PCT_MAP BG_WORK_PERCENT
+#endif
+#ifndef BG_PCT_TABLE
+#define BG_PCT_TABLE BG_WORK_PERCENT
 #endif
 #ifndef BG_PCT_LCG
 #define BG_PCT_LCG BG_WORK_PERCENT
@@ -114,6 +118,24 @@ static void BM_MapInsert(benchmark::State &state) {
   }
 }
 BENCHMARK(BM_MapInsert)->Arg(1 << 9);
+
+// A hash through a 256-byte table: each lookup's index depends on the one before, so the
+// time is the load-to-use latency of the L1 cache.
+static void BM_Table(benchmark::State &state) {
+  uint8_t table[256];
+  for (int i = 0; i < 256; i++)
+    table[i] = static_cast<uint8_t>(i * 167 + 13);
+  const auto input = random_values(static_cast<size_t>(state.range(0)));
+  for (auto _ : state) {
+    for (int r = 0; r < reps(BG_PCT_TABLE); r++) {
+      uint32_t h = 0;
+      for (uint32_t x : input)
+        h = table[(h ^ x) & 255] + (h << 1);
+      benchmark::DoNotOptimize(h);
+    }
+  }
+}
+BENCHMARK(BM_Table)->Arg(1 << 12);
 
 // A linear congruential generator stepped state.range(0) times per kernel: each step waits for
 // the one before (a multiply and an add), so the time is the core's latency alone.

@@ -199,6 +199,7 @@ macro_of() {
   case $1 in
   BM_Sort*) echo BG_PCT_SORT ;; BM_Hash*) echo BG_PCT_HASH ;; BM_Fib*) echo BG_PCT_FIB ;;
   BM_Memcpy*) echo BG_PCT_MEMCPY ;; BM_MapInsert*) echo BG_PCT_MAP ;; BM_Lcg*) echo BG_PCT_LCG ;;
+  BM_Table*) echo BG_PCT_TABLE ;;
   esac
 }
 # A benchmark of its own kernel (BM_Sort's two sizes share one), nearest the noise wanted.

@@ -644,6 +644,60 @@ static void p_value_matches_independent_computation(void **state) {
   bg_gate_verdict_free(v);
 }
 
+/* A benchmark ten times quieter than the nine others of its measure keeps its own variance
+ * (gate.h: moderated, the F test against the fitted prior): 30 baseline runs each, no
+ * within-run spread; the quiet one's outcome is the plain t test computed here (level the
+ * 20 % trimmed mean of the 30 logs, s^2 their variance, se^2 = s^2 (1 + 1/30), df 29), and
+ * its +5 % is found, where the nine noisy ones' variances are shrunk (df above 29). */
+static void a_much_quieter_benchmark_keeps_its_own_variance(void **state) {
+  (void)state;
+  enum { NB = 10, K = 30 };
+  static struct bg_gate_summary base[NB][K], cand[NB];
+  static struct bg_gate_point pts[NB][K];
+  struct bg_gate_item items[NB];
+  char names[NB][16];
+  double x[NREP], logs[K];
+  rng_state = 20261207;
+  for (int b = 0; b < NB; b++) {
+    double cv = b == NB - 1 ? 0.01 : 0.10 * (1 + 0.1 * b);
+    for (int j = 0; j < K; j++) {
+      double v = 1000 * exp(cv * gauss());
+      if (b == NB - 1)
+        logs[j] = log(v);
+      for (int i = 0; i < NREP; i++)
+        x[i] = v;
+      assert_int_equal(bg_gate_summarize(x, NREP, &base[b][j]), BG_OK);
+      bg_gate_point_of(&base[b][j], &pts[b][j]);
+    }
+    for (int i = 0; i < NREP; i++)
+      x[i] = b == NB - 1 ? 1050 : 1000;
+    assert_int_equal(bg_gate_summarize(x, NREP, &cand[b]), BG_OK);
+    snprintf(names[b], sizeof names[b], "BM_%d", b);
+    items[b] = (struct bg_gate_item){.benchmark = names[b], .measure = "wall_time",
+                                     .direction = BG_LOWER, .baseline = pts[b], .nbaseline = K,
+                                     .candidate = &cand[b], .min_effect = 0.02};
+  }
+  struct bg_gate_verdict *v = decide(items, NB, NULL);
+  const struct bg_gate_outcome *o = &v->outcomes[NB - 1];
+  double sorted[K], mu = 0, m = 0, s2 = 0;
+  memcpy(sorted, logs, sizeof sorted);
+  qsort(sorted, K, sizeof *sorted, cmp_dbl);
+  for (int j = 6; j < K - 6; j++)
+    mu += sorted[j] / (K - 12);
+  for (int j = 0; j < K; j++)
+    m += logs[j] / K;
+  for (int j = 0; j < K; j++)
+    s2 += (logs[j] - m) * (logs[j] - m) / (K - 1);
+  double t = (log(1050) - mu) / sqrt(s2 * (1 + 1.0 / K));
+  assert_rel(o->df, K - 1, 0);
+  assert_rel(o->t, t, 1e-9);
+  assert_rel(o->p_worse, bg_stats_t_sf(t, K - 1), 1e-9);
+  assert_int_equal(o->cls, BG_GATE_REGRESSED);
+  for (int b = 0; b < NB - 1; b++)
+    assert_true(v->outcomes[b].df > K - 1);
+  bg_gate_verdict_free(v);
+}
+
 static void rejects_invalid_configuration(void **state) {
   (void)state;
   struct bg_gate_config cfg;
@@ -1070,6 +1124,7 @@ int main(void) {
       cmocka_unit_test(bh_runs_across_all_results),
       cmocka_unit_test(acknowledged_regressions_do_not_fail),
       cmocka_unit_test(p_value_matches_independent_computation),
+      cmocka_unit_test(a_much_quieter_benchmark_keeps_its_own_variance),
       cmocka_unit_test(rejects_invalid_configuration),
       cmocka_unit_test(verdict_json_and_markdown_have_every_field),
       cmocka_unit_test(exact_baselines_are_compared_by_the_exact_rule),

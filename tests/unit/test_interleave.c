@@ -89,6 +89,33 @@ static void paired_matches_scipy_on_logs(void **state) {
   bg_gate_verdict_free(v);
 }
 
+/* The scipy case above as the one re-run result of a verdict of 16 (family 16): the 15 not
+ * re-run count with p = 1, so q_worse is p_worse * 16 / 1 = 0.014279961, past the fail
+ * budget (0.0075): inconclusive, where alone (family 0) it regressed. */
+static void family_counts_the_results_not_re_run(void **state) {
+  (void)state;
+  const double b[] = {100, 102, 98, 101}, h[] = {105, 106, 104, 107};
+  struct bg_gate_pair pairs[4];
+  for (int i = 0; i < 4; i++) {
+    pairs[i].base = point(b[i]);
+    pairs[i].head = point(h[i]);
+  }
+  struct bg_gate_item it = paired_item("parse", pairs, 4);
+  struct bg_gate_config c;
+  bg_gate_config_init(&c);
+  c.paired = 1;
+  c.family = 16;
+  struct bg_gate_verdict *v = NULL;
+  assert_int_equal(bg_gate_decide(&it, 1, &c, &v), BG_OK);
+  const struct bg_gate_outcome *o = &v->outcomes[0];
+  assert_float_equal(o->p_worse, 0.000892497586415, 1e-10);
+  assert_float_equal(o->q_worse, 0.000892497586415 * 16, 1e-9);
+  assert_float_equal(o->q, 2 * 0.000892497586415 * 16, 1e-9);
+  assert_int_equal(o->cls, BG_GATE_INCONCLUSIVE);
+  assert_int_equal(v->state, BG_GATE_PASS);
+  bg_gate_verdict_free(v);
+}
+
 /* A value <= 0 keeps the raw scale: b = [-1, 0.5, 0.2], h = [0, 1.4, 1.3];
  * st.ttest_rel(h, b, alternative='greater'): t 17.3205080757, p 0.00165837936118; change
  * mean(h - b) / |mean(b)| = 10, interval 7.51586228816 .. 12.4841377118. */
@@ -392,6 +419,7 @@ static void run_rounds_are_validated(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(paired_matches_scipy_on_logs),
+      cmocka_unit_test(family_counts_the_results_not_re_run),
       cmocka_unit_test(paired_matches_scipy_on_raw_values),
       cmocka_unit_test(drift_between_rounds_cancels),
       cmocka_unit_test(exact_pairs_use_the_exact_rule),
