@@ -72,10 +72,14 @@ int bg_interleaved_apply_payload(const struct bg_project *p, const struct bg_run
   return rc;
 }
 
-/* The stored pairs, by the outcomes' series ids. */
+/* The stored pairs of a chain, by the outcomes' series ids: runs[0] is the run decided, the
+ * others the earlier confirmations measured against its base; a series' pairs are those of
+ * every run that has them, concatenated into buf (room for `per` pairs per outcome). */
 struct stored_pairs {
-  const struct bg_istore_pairs *pairs;
+  const struct bg_istore_pairs *runs;
+  size_t nruns, per;
   const struct bg_decision *d;
+  struct bg_gate_pair *buf;
 };
 
 static size_t stored_pairs_of(void *ctx, size_t outcome, const char *benchmark, const char *measure,
@@ -83,22 +87,61 @@ static size_t stored_pairs_of(void *ctx, size_t outcome, const char *benchmark, 
   const struct stored_pairs *sp = ctx;
   (void)benchmark;
   (void)measure;
-  return bg_istore_find(sp->pairs, sp->d->bids[outcome], sp->d->mids[outcome], out);
+  long long bid = sp->d->bids[outcome], mid = sp->d->mids[outcome];
+  if (sp->nruns == 1)
+    return bg_istore_find(&sp->runs[0], bid, mid, out);
+  struct bg_gate_pair *to = sp->buf + outcome * sp->per;
+  size_t n = 0;
+  for (size_t k = 0; k < sp->nruns; k++) {
+    const struct bg_gate_pair *p;
+    size_t m = bg_istore_find(&sp->runs[k], bid, mid, &p);
+    memcpy(to + n, p, m * sizeof *p);
+    n += m;
+  }
+  *out = to;
+  return n;
+}
+
+/* Loads run rid's pairs into runs[0] and those of the earlier confirmations that share its
+ * base after it; *nruns counts them, *per their rounds together. */
+static int load_chain(struct bg_store *s, long long rid, const long long *earlier, size_t n,
+                      struct bg_istore_pairs *runs, size_t *nruns, size_t *per) {
+  int rc = bg_istore_load(s, rid, &runs[0]);
+  *nruns = 1;
+  *per = runs[0].rounds;
+  for (size_t i = 0; i < n && rc == BG_OK && runs[0].rounds; i++) {
+    struct bg_istore_pairs *e = &runs[*nruns];
+    if ((rc = bg_istore_load(s, earlier[i], e)) != BG_OK)
+      break;
+    if (e->rounds && !strcmp(e->base_sha, runs[0].base_sha)) {
+      *per += e->rounds;
+      (*nruns)++;
+    } else {
+      bg_istore_free(e);
+    }
+  }
+  return rc;
 }
 
 int bg_interleaved_apply_stored(struct bg_store *s, const struct bg_project *p, long long rid,
-                                struct bg_decision *d) {
+                                const long long *earlier, size_t nearlier, struct bg_decision *d) {
   enum bg_compare_mode mode = (enum bg_compare_mode)p->comparison;
   if (mode == BG_COMPARE_HISTORY || !d->v)
     return BG_OK;
-  struct bg_istore_pairs pairs;
-  int rc = bg_istore_load(s, rid, &pairs);
-  if (rc == BG_OK && pairs.rounds) {
-    struct stored_pairs sp = {&pairs, d};
+  struct bg_istore_pairs *runs = bg_xcalloc(nearlier + 1, sizeof *runs);
+  size_t nruns = 0, per = 0;
+  int rc = load_chain(s, rid, earlier, nearlier, runs, &nruns, &per);
+  if (rc == BG_OK && runs[0].rounds) {
+    size_t n = d->v->n ? d->v->n : 1;
+    struct stored_pairs sp = {runs, nruns, per, d,
+                              nruns > 1 ? bg_xmalloc(n * per * sizeof *sp.buf) : NULL};
     struct bg_gate_config c;
     paired_config(p, &c);
-    rc = bg_interleave_decide(&d->v, mode, pairs.base_sha, pairs.rounds, stored_pairs_of, &sp, &c);
+    rc = bg_interleave_decide(&d->v, mode, runs[0].base_sha, per, stored_pairs_of, &sp, &c);
+    free(sp.buf);
   }
-  bg_istore_free(&pairs);
+  for (size_t k = 0; k < nearlier + 1; k++)
+    bg_istore_free(&runs[k]);
+  free(runs);
   return rc;
 }

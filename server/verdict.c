@@ -123,7 +123,7 @@ static int decide(struct bg_store *s, const struct bg_project *p, long long rid,
     bg_decision_thresholds_kept(it, th, cache, rid, th_run);
     rc = bg_decision_make(s, cache, p, it, testbed, b, cuts, ack_commit, th, d);
     if (rc == BG_OK)
-      rc = bg_interleaved_apply_stored(s, p, rid, d);
+      rc = bg_interleaved_apply_stored(s, p, rid, chain.earlier, chain.first ? chain.n : 0, d);
     if (rc == BG_OK && (rc = bg_vstore_fingerprint(s, rid, &fp)) == BG_OK)
       confirm(s, d, p, b, fp, chain.first ? chain.n + 2 : 1, chain.confirmable);
   }
