@@ -10,7 +10,10 @@
 # - a real 3 % slowdown of one benchmark, with the machine drifting +-5 % between rounds,
 #   fails interleaved with that benchmark regressed (method paired) and nothing else;
 # - both: the slow machine's history regressions turn inconclusive (pass), the real one fails;
-# - the stored verdict (read back, and after a restart) equals the upload's answer.
+# - the stored verdict (read back, and after a restart) equals the upload's answer;
+# - confirmations of a pull request, measured interleaved, are decided on the pairs of their
+#   chain: the second pools its rounds with the first's (8), one against another base does
+#   not (4).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -40,13 +43,15 @@ GEN="$TMP/gen.py"
 cat >"$GEN" <<'PY'
 # gen.py SEED KIND [MACHINE] [SLOW]: a run payload. KIND main: a default-branch run whose
 # machine factor is MACHINE; pr: a pull request run interleaved over 4 rounds, machine
-# MACHINE times a drift of +-5 % per round, benchmark b0 SLOW times slower at the head.
-import json, random, sys, uuid
+# MACHINE times a drift of +-5 % per round, benchmark b0 SLOW times slower at the head. For a
+# confirmation: GEN_SHA (the commit), GEN_CONFIRMS (the first run's id), GEN_BASE (the base);
+# GEN_CONFIRMABLE=1 marks a run whose uploader re-runs when asked.
+import json, os, random, sys, uuid
 seed, kind = int(sys.argv[1]), sys.argv[2]
 machine = float(sys.argv[3]) if len(sys.argv) > 3 else 1.0
 slow = float(sys.argv[4]) if len(sys.argv) > 4 else 1.0
 rnd = random.Random(seed)
-BASE = "b" * 40
+BASE = os.environ.get("GEN_BASE", "b" * 40)
 def results(factor, b0):
     return [{"benchmark": "b%d" % i, "measure": "wall_time", "unit": "ns", "direction": "lower",
              "samples": [1000 * (1 + i / 10) * factor * (b0 if i == 0 else 1)
@@ -68,6 +73,12 @@ else:
     run["results"] = [dict(res, samples=sum((r["head"][i]["samples"] for r in rounds), []))
                       for i, res in enumerate(rounds[0]["head"])]
     run["interleaved"] = {"base_sha": BASE, "rounds": rounds}
+    if os.environ.get("GEN_SHA"):
+        run["commit"]["sha"] = os.environ["GEN_SHA"]
+    if os.environ.get("GEN_CONFIRMS"):
+        run["confirms"] = os.environ["GEN_CONFIRMS"]
+    if os.environ.get("GEN_CONFIRMABLE"):
+        run["confirmable"] = True
 print(json.dumps(run))
 PY
 # upload PROJECT GEN-ARGS...: posts a generated run; STATUS and BODY.
@@ -117,6 +128,26 @@ upload both 200 pr 1.0 1.05
 expect "both: a real 5 % slowdown fails" 201 '"state":"fail"'
 expect_json "both: b0 regressed in both comparisons" \
   '[(r["class"], r["history_class"]) for r in j["verdict"]["results"] if r["benchmark"] == "b0"] == [("regressed", "regressed")]'
+
+# Confirmations measured interleaved: decided on the pairs of their chain.
+GEN_CONFIRMABLE=1 upload il 400 pr 1.0 1.03
+expect "a confirmable pull request with b0 3 % slower asks for a confirmation" 201 \
+  '"decision":"needed"'
+first_sha=$(sha_of "$TMP/run.json")
+first_id=$(json 'j["run_id"]')
+GEN_CONFIRMABLE=1 GEN_SHA=$first_sha GEN_CONFIRMS=$first_id upload il 401 pr 1.0 1.03
+expect "its first confirmation is taken" 201
+expect_json "the first confirmation is decided on its own 4 rounds" \
+  'j["verdict"]["comparison"]["rounds"] == 4 and [r["baseline"]["runs"] for r in j["verdict"]["results"] if r["benchmark"] == "b0"] == [4]'
+GEN_CONFIRMABLE=1 GEN_SHA=$first_sha GEN_CONFIRMS=$first_id upload il 402 pr 1.0 1.03
+expect "a second confirmation is taken" 201
+expect_json "the second pools both confirmations' pairs: 8 rounds, b0 regressed on them" \
+  'j["verdict"]["comparison"]["rounds"] == 8 and [(r["baseline"]["runs"], r["class"]) for r in j["verdict"]["results"] if r["benchmark"] == "b0"] == [(8, "regressed")]'
+GEN_BASE=$(printf 'c%.0s' $(seq 40)) GEN_CONFIRMABLE=1 GEN_SHA=$first_sha GEN_CONFIRMS=$first_id \
+  upload il 403 pr 1.0 1.03
+expect "a confirmation against another base is taken" 201
+expect_json "it is decided on its own 4 rounds: pairs of other bases are not pooled" \
+  'j["verdict"]["comparison"]["rounds"] == 4'
 
 # Bad payloads: 400 naming the field, nothing stored.
 req GET "/api/v1/projects/il/commits?limit=100" "${AUTH[@]}"
